@@ -215,7 +215,10 @@ impl Config {
             }
             if let Some(p) = &s.path {
                 globset::Glob::new(p).map_err(|e| {
-                    invalid(format!("[[suppress]] #{} path `{p}` is invalid: {e}", i + 1))
+                    invalid(format!(
+                        "[[suppress]] #{} path `{p}` is invalid: {e}",
+                        i + 1
+                    ))
                 })?;
             }
         }
@@ -246,9 +249,9 @@ pub fn parse_threshold(s: &str) -> Result<Option<Severity>, String> {
     if s.eq_ignore_ascii_case("never") {
         Ok(None)
     } else {
-        s.parse::<Severity>()
-            .map(Some)
-            .map_err(|_| format!("fail_on `{s}` must be critical, high, medium, low, info or never"))
+        s.parse::<Severity>().map(Some).map_err(|_| {
+            format!("fail_on `{s}` must be critical, high, medium, low, info or never")
+        })
     }
 }
 

@@ -204,12 +204,9 @@ mod tests {
     fn run(root: &Path, opts: WalkOptions) -> (Vec<String>, Vec<Skipped>) {
         let files = Mutex::new(Vec::new());
         let skips = Mutex::new(Vec::new());
-        walk(
-            root,
-            &opts,
-            &|f| files.lock().unwrap().push(f.rel),
-            &|s| skips.lock().unwrap().push(s),
-        )
+        walk(root, &opts, &|f| files.lock().unwrap().push(f.rel), &|s| {
+            skips.lock().unwrap().push(s)
+        })
         .unwrap();
         let mut files = files.into_inner().unwrap();
         files.sort();
@@ -254,7 +251,10 @@ mod tests {
         );
         assert_eq!(skips.len(), 1);
         assert_eq!(skips[0].path, "big.txt");
-        assert!(matches!(skips[0].reason, SkipReason::TooLarge { size: 101, .. }));
+        assert!(matches!(
+            skips[0].reason,
+            SkipReason::TooLarge { size: 101, .. }
+        ));
 
         let (files, _) = run(
             r,

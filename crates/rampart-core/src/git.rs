@@ -127,7 +127,11 @@ impl Repo {
             Some(rev) => hidden.push(Self::resolve_commit(&repo, rev)?),
             None => {
                 let refs = repo.references().map_err(|e| err("cannot list refs", e))?;
-                for mut r in refs.all().map_err(|e| err("cannot list refs", e))?.flatten() {
+                for mut r in refs
+                    .all()
+                    .map_err(|e| err("cannot list refs", e))?
+                    .flatten()
+                {
                     if let Ok(c) = r.peel_to_commit() {
                         tips.push(c.id);
                     }
@@ -176,11 +180,15 @@ impl Repo {
                 .tree_id()
                 .map_err(|e| err("cannot read commit tree", e))?
                 .detach();
-            commits.push((time, CommitInfo {
-                id: id.to_string(),
-                author,
-                date,
-            }, tree));
+            commits.push((
+                time,
+                CommitInfo {
+                    id: id.to_string(),
+                    author,
+                    date,
+                },
+                tree,
+            ));
         }
         commits.sort_by_key(|(t, _, _)| *t);
 
@@ -189,22 +197,34 @@ impl Repo {
         let mut seen_blobs = HashSet::new();
         for (idx, (_, info, tree)) in commits.into_iter().enumerate() {
             history.commits.push(info);
-            self.walk_tree(&repo, tree, String::new(), &mut seen_trees, &mut |id, path| {
-                if seen_blobs.insert(id) {
-                    history.blobs.push(HistoryBlob {
-                        id,
-                        path,
-                        commit: idx,
-                    });
-                }
-            })?;
+            self.walk_tree(
+                &repo,
+                tree,
+                String::new(),
+                &mut seen_trees,
+                &mut |id, path| {
+                    if seen_blobs.insert(id) {
+                        history.blobs.push(HistoryBlob {
+                            id,
+                            path,
+                            commit: idx,
+                        });
+                    }
+                },
+            )?;
         }
         if let Ok(tree) = repo.head_tree_id() {
             let mut head_trees = HashSet::new();
             let head_blobs = &mut history.head_blobs;
-            self.walk_tree(&repo, tree.detach(), String::new(), &mut head_trees, &mut |id, _| {
-                head_blobs.insert(id);
-            })?;
+            self.walk_tree(
+                &repo,
+                tree.detach(),
+                String::new(),
+                &mut head_trees,
+                &mut |id, _| {
+                    head_blobs.insert(id);
+                },
+            )?;
         }
         history.trees_read = seen_trees.len();
         Ok(history)
@@ -311,8 +331,12 @@ impl ChangedLines {
         let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
         let mut out = HashSet::new();
         for op in diff.ops() {
-            if let similar::DiffOp::Insert { new_index, new_len, .. }
-            | similar::DiffOp::Replace { new_index, new_len, .. } = *op
+            if let similar::DiffOp::Insert {
+                new_index, new_len, ..
+            }
+            | similar::DiffOp::Replace {
+                new_index, new_len, ..
+            } = *op
             {
                 out.extend(new_index + 1..=new_index + new_len);
             }
@@ -346,7 +370,12 @@ pub struct ChangedCache<'a> {
 
 impl ChangedCache<'_> {
     /// Whether `line` of `path` changed; `current` is read only the first time a path is asked.
-    pub fn is_changed(&mut self, path: &str, line: usize, current: impl FnOnce() -> Vec<u8>) -> bool {
+    pub fn is_changed(
+        &mut self,
+        path: &str,
+        line: usize,
+        current: impl FnOnce() -> Vec<u8>,
+    ) -> bool {
         if !self.by_path.contains_key(path) {
             let set = self.changes.changed(path, &current());
             self.by_path.insert(path.to_string(), set);

@@ -52,7 +52,10 @@ impl RuleMeta {
 
     /// The rule's family: its first tag, or its engine.
     pub fn family(&self) -> &str {
-        self.tags.first().map(String::as_str).unwrap_or(&self.engine)
+        self.tags
+            .first()
+            .map(String::as_str)
+            .unwrap_or(&self.engine)
     }
 
     /// Checks the metadata is complete; returns what is missing.

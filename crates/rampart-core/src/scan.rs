@@ -348,7 +348,13 @@ pub fn run(
                         shared.unclaimed.fetch_add(1, Ordering::Relaxed);
                     } else if content.len() as u64 > max_size {
                         let size = content.len() as u64;
-                        shared.skip(path, SkipReason::TooLarge { size, limit: max_size });
+                        shared.skip(
+                            path,
+                            SkipReason::TooLarge {
+                                size,
+                                limit: max_size,
+                            },
+                        );
                     } else if looks_binary(&content) {
                         shared.skip(path, SkipReason::Binary);
                     } else {
@@ -392,7 +398,10 @@ pub fn run(
                                 let size = data.len() as u64;
                                 shared.skip(
                                     format!("{} ({})", b.path, b.id),
-                                    SkipReason::TooLarge { size, limit: max_size },
+                                    SkipReason::TooLarge {
+                                        size,
+                                        limit: max_size,
+                                    },
                                 );
                                 return Vec::new();
                             }
@@ -485,9 +494,7 @@ pub fn run(
         }
     }
 
-    findings.sort_by(|a, b| {
-        (&a.location, &a.rule_id).cmp(&(&b.location, &b.rule_id))
-    });
+    findings.sort_by(|a, b| (&a.location, &a.rule_id).cmp(&(&b.location, &b.rule_id)));
     fingerprint::assign(&mut findings);
     let known = |r: &str| rules.iter().any(|m| m.id == r);
     suppress::apply_config(
@@ -510,12 +517,17 @@ pub fn run(
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     diagnostics.dedup();
-    if skipped
-        .iter()
-        .any(|s| matches!(s.reason, SkipReason::Unreadable { .. } | SkipReason::BrokenSymlink))
-    {
+    if skipped.iter().any(|s| {
+        matches!(
+            s.reason,
+            SkipReason::Unreadable { .. } | SkipReason::BrokenSymlink
+        )
+    }) {
         for s in skipped.iter().filter(|s| {
-            matches!(s.reason, SkipReason::Unreadable { .. } | SkipReason::BrokenSymlink)
+            matches!(
+                s.reason,
+                SkipReason::Unreadable { .. } | SkipReason::BrokenSymlink
+            )
         }) {
             diagnostics.push(Diagnostic {
                 level: DiagnosticLevel::Warning,

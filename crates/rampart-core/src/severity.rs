@@ -123,6 +123,11 @@ mod tests {
         assert!(Severity::Critical > Severity::High);
         assert!(Severity::Low > Severity::Info);
         assert_eq!("HIGH".parse::<Severity>().unwrap(), Severity::High);
-        assert!("severe".parse::<Severity>().unwrap_err().contains("critical"));
+        assert!(
+            "severe"
+                .parse::<Severity>()
+                .unwrap_err()
+                .contains("critical")
+        );
     }
 }

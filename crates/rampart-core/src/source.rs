@@ -131,7 +131,11 @@ mod tests {
 
     #[test]
     fn maps_offsets_to_lines_and_columns() {
-        let f = SourceFile::new("a.txt", b"one\r\ntwo \xc3\xa9x\nthree".to_vec(), Origin::WorkTree);
+        let f = SourceFile::new(
+            "a.txt",
+            b"one\r\ntwo \xc3\xa9x\nthree".to_vec(),
+            Origin::WorkTree,
+        );
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(5), (2, 1));
         // `x` comes after a two-byte character: column counts characters.

@@ -223,12 +223,24 @@ mod tests {
         };
         let mut diags = vec![];
         let mut fs = vec![finding(1)];
-        apply_config(&mut fs, &[entry("2026-11-28")], today, &|_| true, &mut diags);
+        apply_config(
+            &mut fs,
+            &[entry("2026-11-28")],
+            today,
+            &|_| true,
+            &mut diags,
+        );
         assert_eq!(fs[0].suppression.as_ref().unwrap().reason, "accepted");
         assert!(diags.is_empty());
 
         let mut fs = vec![finding(1), finding(2)];
-        apply_config(&mut fs, &[entry("2026-11-27")], today, &|_| true, &mut diags);
+        apply_config(
+            &mut fs,
+            &[entry("2026-11-27")],
+            today,
+            &|_| true,
+            &mut diags,
+        );
         assert!(fs.iter().all(|f| f.suppression.is_none()));
         assert_eq!(diags.len(), 1, "one warning per expired entry");
         assert!(diags[0].message.contains("expired on 2026-11-27"));

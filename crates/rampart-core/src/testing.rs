@@ -11,7 +11,9 @@ pub fn scan_text(engine: &dyn Engine, path: &str, text: &str) -> Emitter {
         config: Config::default(),
         show_secrets: false,
     };
-    let session = engine.start(&ctx).expect("engine starts with default options");
+    let session = engine
+        .start(&ctx)
+        .expect("engine starts with default options");
     let file = SourceFile::new(path, text.as_bytes().to_vec(), Origin::WorkTree);
     let mut out = Emitter::default();
     session.scan_file(&file, &mut out);
@@ -22,7 +24,10 @@ pub fn scan_text(engine: &dyn Engine, path: &str, text: &str) -> Emitter {
 /// Checks every rule of `engine`: complete metadata, and each example fires (or not) as it says.
 /// `default_path` names the example file when the example gives none. Returns one line per
 /// problem, empty when all is well.
-pub fn check_rule_examples(engine: &dyn Engine, default_path: &dyn Fn(&str) -> String) -> Vec<String> {
+pub fn check_rule_examples(
+    engine: &dyn Engine,
+    default_path: &dyn Fn(&str) -> String,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let mut ids = std::collections::HashSet::new();
     for rule in engine.rules() {
