@@ -1,0 +1,8 @@
+import hashlib, hmac, uuid
+
+SALT = "eeda8cce66e6fbda4d190b745d43bd7f"  # public salt, not a secret
+NAMESPACE_UUID = uuid.UUID("dee49352-2c42-41ca-9a4d-d64739c07c6c")
+GENESIS_BLOCK = "0x555f63929e3d14b4bed7d5b66f18b933385c3ba9ada875377d5cf3dcb1c6f91d"
+TX_HASH = "0x47f284a6f4c73ec24e9258ceee9f85c741b610f0b72a7d3af2d6627f5d3aab62"
+CONTRACT_ADDRESS = "0x73001e629cd8f768340de38fd117d2622014a3db"
+IPFS_CID = "QmrJ6ni7a4pnHPLSH78oceJPnhaYPqUYSfSYaoFqmg7QJ2"

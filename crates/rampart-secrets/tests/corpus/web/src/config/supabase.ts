@@ -1,0 +1,2 @@
+export const SUPABASE_URL = 'https://jiryyrbd27xnbks34uyb.supabase.co';
+export const SUPABASE_SERVICE_KEY = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6Im8zdjl6cjU0eDZ4dHh6NDYwdG1pIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoyMDE1MDAwMDAwfQ.k7BWuMwvfArCD09Z-DQME2jZowFN0B5ZjMtsZvhUzyA';
