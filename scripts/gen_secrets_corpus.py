@@ -17,7 +17,8 @@ B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 ALNUM = string.ascii_letters + string.digits
 HEXD = "0123456789abcdef"
 B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-BAD = ("example", "xxxx", "changeme", "your_", "your-", "placeholder", "dummy", "redacted", "test", "fake", "sample")
+BAD = ("example", "xxxx", "changeme", "change_me", "change-me", "your", "placeholder", "dummy", "redacted", "test", "fake", "sample",
+       "todo", "fixme", "insert", "replace", "notreal", "not_a_real", "not-a-real", "6789", "abcdefghij", "****")
 
 # ---------------------------------------------------------------- random values
 def rs(alpha, n):
