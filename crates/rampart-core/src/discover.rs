@@ -1,0 +1,295 @@
+//! File discovery: a parallel walk that respects `.gitignore`, `.rampartignore`, include and
+//! exclude globs and the size limit. Nothing is skipped silently: every skipped path is reported.
+
+use ignore::overrides::OverrideBuilder;
+use ignore::{WalkBuilder, WalkState};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Name of rampart's own ignore file (gitignore syntax).
+pub const IGNORE_FILE: &str = ".rampartignore";
+
+/// What to walk and what to leave out.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Only paths matching one of these globs (all when empty).
+    pub include: Vec<String>,
+    /// Paths matching these globs are left out.
+    pub exclude: Vec<String>,
+    /// Files larger than this are skipped.
+    pub max_file_size: u64,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+}
+
+/// A regular file found by the walk.
+#[derive(Debug, Clone)]
+pub struct FoundFile {
+    /// Absolute (or root-joined) path.
+    pub abs: PathBuf,
+    /// Path relative to the root, `/`-separated.
+    pub rel: String,
+    /// Size in bytes, from metadata.
+    pub size: u64,
+}
+
+/// Why a path was not scanned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "reason")]
+pub enum SkipReason {
+    /// Larger than the size limit.
+    TooLarge {
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Contains NUL bytes.
+    Binary,
+    /// A symbolic link (links are not followed).
+    Symlink,
+    /// A symbolic link whose target does not exist.
+    BrokenSymlink,
+    /// Could not be read.
+    Unreadable {
+        /// The OS error.
+        error: String,
+    },
+}
+
+impl SkipReason {
+    /// A short phrase for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            SkipReason::TooLarge { size, limit } => format!(
+                "larger than the size limit ({size} > {limit} bytes; raise [scan] max_file_size or --max-file-size)"
+            ),
+            SkipReason::Binary => "binary file".into(),
+            SkipReason::Symlink => "symbolic link (not followed)".into(),
+            SkipReason::BrokenSymlink => "broken symbolic link (its target does not exist)".into(),
+            SkipReason::Unreadable { error } => format!("cannot be read: {error}"),
+        }
+    }
+}
+
+/// A path that was not scanned, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Relative path.
+    pub path: String,
+    /// Why.
+    #[serde(flatten)]
+    pub reason: SkipReason,
+}
+
+/// Path of `p` relative to `root`, `/`-separated; the file name when `root` is the file itself.
+pub fn relative(root: &Path, p: &Path) -> String {
+    let rel = match p.strip_prefix(root) {
+        Ok(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
+        _ => p
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| p.to_path_buf()),
+    };
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Walks `root` in parallel, calling `found` for every regular file to scan and `skipped` for
+/// everything left out for a reason the user should know. Errors building the walk (a bad glob)
+/// are returned before any file is visited.
+pub fn walk(
+    root: &Path,
+    opts: &WalkOptions,
+    found: &(dyn Fn(FoundFile) + Sync),
+    skipped: &(dyn Fn(Skipped) + Sync),
+) -> Result<(), String> {
+    let mut overrides = OverrideBuilder::new(root);
+    for g in &opts.include {
+        overrides
+            .add(g)
+            .map_err(|e| format!("include glob `{g}` is invalid: {e}"))?;
+    }
+    for g in &opts.exclude {
+        overrides
+            .add(&format!("!{g}"))
+            .map_err(|e| format!("exclude glob `{g}` is invalid: {e}"))?;
+    }
+    let overrides = overrides
+        .build()
+        .map_err(|e| format!("invalid include/exclude globs: {e}"))?;
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .add_custom_ignore_filename(IGNORE_FILE)
+        .overrides(overrides)
+        .threads(opts.threads)
+        .filter_entry(|e| e.file_name() != ".git");
+    let limit = opts.max_file_size;
+    builder.build_parallel().run(|| {
+        Box::new(move |entry| {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    let path = error_path(&err)
+                        .map(|p| relative(root, &p))
+                        .unwrap_or_default();
+                    skipped(Skipped {
+                        path,
+                        reason: SkipReason::Unreadable {
+                            error: err.to_string(),
+                        },
+                    });
+                    return WalkState::Continue;
+                }
+            };
+            let Some(ft) = entry.file_type() else {
+                return WalkState::Continue;
+            };
+            let rel = relative(root, entry.path());
+            if ft.is_symlink() {
+                let reason = if std::fs::metadata(entry.path()).is_err() {
+                    SkipReason::BrokenSymlink
+                } else {
+                    SkipReason::Symlink
+                };
+                skipped(Skipped { path: rel, reason });
+            } else if ft.is_file() {
+                match entry.metadata() {
+                    Ok(m) if m.len() > limit => skipped(Skipped {
+                        path: rel,
+                        reason: SkipReason::TooLarge {
+                            size: m.len(),
+                            limit,
+                        },
+                    }),
+                    Ok(m) => found(FoundFile {
+                        abs: entry.into_path(),
+                        rel,
+                        size: m.len(),
+                    }),
+                    Err(e) => skipped(Skipped {
+                        path: rel,
+                        reason: SkipReason::Unreadable {
+                            error: e.to_string(),
+                        },
+                    }),
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    Ok(())
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn run(root: &Path, opts: WalkOptions) -> (Vec<String>, Vec<Skipped>) {
+        let files = Mutex::new(Vec::new());
+        let skips = Mutex::new(Vec::new());
+        walk(root, &opts, &|f| files.lock().unwrap().push(f.rel), &|s| {
+            skips.lock().unwrap().push(s)
+        })
+        .unwrap();
+        let mut files = files.into_inner().unwrap();
+        files.sort();
+        (files, skips.into_inner().unwrap())
+    }
+
+    fn opts() -> WalkOptions {
+        WalkOptions {
+            include: vec![],
+            exclude: vec![],
+            max_file_size: 100,
+            threads: 2,
+        }
+    }
+
+    #[test]
+    fn respects_ignore_files_globs_and_limits() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        std::fs::create_dir_all(r.join("src")).unwrap();
+        std::fs::create_dir_all(r.join("build")).unwrap();
+        std::fs::create_dir_all(r.join(".git")).unwrap();
+        std::fs::write(r.join(".gitignore"), "build/\n").unwrap();
+        std::fs::write(r.join(".rampartignore"), "*.log\n").unwrap();
+        std::fs::write(r.join("src/a.py"), "x").unwrap();
+        std::fs::write(r.join("src/b.log"), "x").unwrap();
+        std::fs::write(r.join("build/out.js"), "x").unwrap();
+        std::fs::write(r.join(".env"), "x").unwrap();
+        std::fs::write(r.join(".git/config"), "x").unwrap();
+        std::fs::write(r.join("big.txt"), "x".repeat(101)).unwrap();
+        std::fs::write(r.join("vendor.js"), "x").unwrap();
+        let (files, skips) = run(
+            r,
+            WalkOptions {
+                exclude: vec!["vendor.js".into()],
+                ..opts()
+            },
+        );
+        assert_eq!(
+            files,
+            vec![".env", ".gitignore", ".rampartignore", "src/a.py"]
+        );
+        assert_eq!(skips.len(), 1);
+        assert_eq!(skips[0].path, "big.txt");
+        assert!(matches!(
+            skips[0].reason,
+            SkipReason::TooLarge { size: 101, .. }
+        ));
+
+        let (files, _) = run(
+            r,
+            WalkOptions {
+                include: vec!["src/**".into()],
+                ..opts()
+            },
+        );
+        assert_eq!(files, vec!["src/a.py"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reports_broken_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(dir.path().join("missing"), dir.path().join("dangling"))
+            .unwrap();
+        let (files, skips) = run(dir.path(), opts());
+        assert!(files.is_empty());
+        assert_eq!(skips[0].reason, SkipReason::BrokenSymlink);
+    }
+
+    #[test]
+    fn bad_glob_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = walk(
+            dir.path(),
+            &WalkOptions {
+                exclude: vec!["a[".into()],
+                ..opts()
+            },
+            &|_| {},
+            &|_| {},
+        )
+        .unwrap_err();
+        assert!(err.contains("a["), "{err}");
+    }
+}

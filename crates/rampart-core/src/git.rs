@@ -1,0 +1,385 @@
+//! Git access through gix: lines changed since a ref (`--since`), staged content (`--staged`) and
+//! every unique blob of history (`--history`).
+
+use gix::ObjectId;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// A repository opened at (or above) a scan root.
+pub struct Repo {
+    repo: gix::ThreadSafeRepository,
+    /// Scan root relative to the work tree, `/`-separated with a trailing `/`, or empty.
+    prefix: String,
+}
+
+fn err(what: &str, e: impl std::fmt::Display) -> String {
+    format!("{what}: {e}")
+}
+
+impl Repo {
+    /// Opens the repository containing `root`.
+    pub fn open(root: &Path) -> Result<Repo, String> {
+        let repo = gix::discover(root).map_err(|e| {
+            format!(
+                "{} is not inside a git repository ({e}); --since, --staged and --history need one",
+                root.display()
+            )
+        })?;
+        let workdir = repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| format!("{} is a bare repository: scan a checkout", root.display()))?;
+        let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let prefix = canon(root)
+            .strip_prefix(canon(&workdir))
+            .map(|p| {
+                let s = crate::discover::relative(Path::new(""), p);
+                if s.is_empty() { s } else { format!("{s}/") }
+            })
+            .unwrap_or_default();
+        Ok(Repo {
+            repo: repo.into_sync(),
+            prefix,
+        })
+    }
+
+    /// A thread-local handle for reading objects.
+    pub fn local(&self) -> gix::Repository {
+        let mut r = self.repo.to_thread_local();
+        r.object_cache_size_if_unset(4 << 20);
+        r
+    }
+
+    /// Maps a repository path to a scan-root path, or `None` when outside the scan root.
+    fn scan_path(&self, repo_path: &str) -> Option<String> {
+        repo_path.strip_prefix(&self.prefix).map(str::to_string)
+    }
+
+    fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<ObjectId, String> {
+        let id = repo.rev_parse_single(rev).map_err(|e| {
+            format!("git ref `{rev}` does not exist ({e}); name a branch, tag or commit, for example `origin/main`")
+        })?;
+        let commit = id
+            .object()
+            .map_err(|e| err("cannot read object", e))?
+            .peel_to_commit()
+            .map_err(|e| format!("`{rev}` does not name a commit: {e}"))?;
+        Ok(commit.id)
+    }
+
+    /// Lines added or changed since the merge base of `rev` and `HEAD`, as a pull request sees them.
+    pub fn changed_since(&self, rev: &str) -> Result<ChangedLines, String> {
+        let repo = self.local();
+        let base = Self::resolve_commit(&repo, rev)?;
+        let head = repo
+            .head_id()
+            .map_err(|e| err("cannot resolve HEAD", e))?
+            .detach();
+        let merge_base = repo
+            .merge_base(base, head)
+            .map_err(|e| err("cannot compute the merge base", e))?
+            .map(|id| id.detach())
+            .ok_or_else(|| format!("`{rev}` and HEAD have no common ancestor"))?;
+        let tree = repo
+            .find_commit(merge_base)
+            .and_then(|c| c.tree_id())
+            .map_err(|e| err("cannot read the merge-base tree", e))?
+            .detach();
+        Ok(ChangedLines {
+            repo: self.repo.clone(),
+            tree,
+            prefix: self.prefix.clone(),
+            merge_base: merge_base.to_string(),
+        })
+    }
+
+    /// Every file staged in the index under the scan root, with its staged content.
+    pub fn staged_files(&self) -> Result<Vec<(String, Vec<u8>)>, String> {
+        let repo = self.local();
+        let index = repo
+            .index_or_empty()
+            .map_err(|e| err("cannot read the git index", e))?;
+        let mut out = Vec::new();
+        for entry in index.entries() {
+            if !entry.mode.to_tree_entry_mode().is_some_and(|m| m.is_blob()) {
+                continue;
+            }
+            let path = entry.path(&index).to_string();
+            let Some(rel) = self.scan_path(&path) else {
+                continue;
+            };
+            let blob = repo
+                .find_blob(entry.id)
+                .map_err(|e| err(&format!("cannot read staged {path}"), e))?;
+            out.push((rel, blob.data.clone()));
+        }
+        Ok(out)
+    }
+
+    /// Lists every unique blob reachable from all refs (or, with `since`, from commits of HEAD
+    /// not reachable from `since`), each with the oldest commit and path it appears at.
+    pub fn history(&self, since: Option<&str>) -> Result<History, String> {
+        let repo = self.local();
+        let head = repo.head_id().ok().map(|id| id.detach());
+        let mut tips: Vec<ObjectId> = head.into_iter().collect();
+        let mut hidden = Vec::new();
+        match since {
+            Some(rev) => hidden.push(Self::resolve_commit(&repo, rev)?),
+            None => {
+                let refs = repo.references().map_err(|e| err("cannot list refs", e))?;
+                for mut r in refs
+                    .all()
+                    .map_err(|e| err("cannot list refs", e))?
+                    .flatten()
+                {
+                    if let Ok(c) = r.peel_to_commit() {
+                        tips.push(c.id);
+                    }
+                }
+            }
+        }
+        tips.sort();
+        tips.dedup();
+        if tips.is_empty() {
+            return Ok(History::default());
+        }
+        let walk = repo
+            .rev_walk(tips)
+            .with_hidden(hidden)
+            .sorting(gix::revision::walk::Sorting::ByCommitTime(
+                gix::traverse::commit::simple::CommitTimeOrder::OldestFirst,
+            ))
+            .all()
+            .map_err(|e| err("cannot walk history", e))?;
+        let mut ids = Vec::new();
+        for info in walk {
+            let info = info.map_err(|e| {
+                err(
+                    "cannot walk history (a shallow clone stops at its boundary; fetch more with `git fetch --unshallow`)",
+                    e,
+                )
+            })?;
+            ids.push(info.id);
+        }
+        // The walk yields newest-first among queued commits; sort oldest first by commit time so
+        // that a blob is attributed to the commit that introduced it.
+        let mut commits = Vec::with_capacity(ids.len());
+        for id in ids {
+            let c = repo
+                .find_commit(id)
+                .map_err(|e| err("cannot read commit", e))?;
+            let time = c.time().map(|t| t.seconds).unwrap_or(0);
+            let (author, date) = match c.author() {
+                Ok(a) => (
+                    format!("{} <{}>", a.name, a.email),
+                    iso_time(a.time().map(|t| t.seconds).unwrap_or(time)),
+                ),
+                Err(_) => (String::new(), iso_time(time)),
+            };
+            let tree = c
+                .tree_id()
+                .map_err(|e| err("cannot read commit tree", e))?
+                .detach();
+            commits.push((
+                time,
+                CommitInfo {
+                    id: id.to_string(),
+                    author,
+                    date,
+                },
+                tree,
+            ));
+        }
+        commits.sort_by_key(|(t, _, _)| *t);
+
+        let mut history = History::default();
+        let mut seen_trees = HashSet::new();
+        let mut seen_blobs = HashSet::new();
+        for (idx, (_, info, tree)) in commits.into_iter().enumerate() {
+            history.commits.push(info);
+            self.walk_tree(
+                &repo,
+                tree,
+                String::new(),
+                &mut seen_trees,
+                &mut |id, path| {
+                    if seen_blobs.insert(id) {
+                        history.blobs.push(HistoryBlob {
+                            id,
+                            path,
+                            commit: idx,
+                        });
+                    }
+                },
+            )?;
+        }
+        if let Ok(tree) = repo.head_tree_id() {
+            let mut head_trees = HashSet::new();
+            let head_blobs = &mut history.head_blobs;
+            self.walk_tree(
+                &repo,
+                tree.detach(),
+                String::new(),
+                &mut head_trees,
+                &mut |id, _| {
+                    head_blobs.insert(id);
+                },
+            )?;
+        }
+        history.trees_read = seen_trees.len();
+        Ok(history)
+    }
+
+    /// Visits every blob under `tree` whose subtree was not visited before.
+    fn walk_tree(
+        &self,
+        repo: &gix::Repository,
+        tree: ObjectId,
+        base: String,
+        seen: &mut HashSet<ObjectId>,
+        visit: &mut dyn FnMut(ObjectId, String),
+    ) -> Result<(), String> {
+        if !seen.insert(tree) {
+            return Ok(());
+        }
+        let t = repo
+            .find_tree(tree)
+            .map_err(|e| err("cannot read tree", e))?;
+        for entry in t.iter() {
+            let entry = entry.map_err(|e| err("cannot decode tree", e))?;
+            let path = format!("{base}{}", entry.filename());
+            let mode = entry.mode();
+            if mode.is_tree() {
+                // Only descend where the scan root is, or could be, below.
+                let dir = format!("{path}/");
+                if dir.starts_with(&self.prefix) || self.prefix.starts_with(&dir) {
+                    self.walk_tree(repo, entry.object_id(), dir, seen, visit)?;
+                }
+            } else if mode.is_blob() {
+                if let Some(rel) = self.scan_path(&path) {
+                    visit(entry.object_id(), rel);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// ISO 8601 UTC time of a Unix timestamp.
+fn iso_time(secs: i64) -> String {
+    let date = crate::date::Date::from_unix(secs);
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        (s % 3600) / 60,
+        s % 60
+    )
+}
+
+/// A commit in history.
+#[derive(Debug, Clone, Default)]
+pub struct CommitInfo {
+    /// Full hex id.
+    pub id: String,
+    /// `Name <email>`.
+    pub author: String,
+    /// Author date, ISO 8601 UTC.
+    pub date: String,
+}
+
+/// A unique blob and where it first appeared.
+#[derive(Debug, Clone)]
+pub struct HistoryBlob {
+    /// Object id.
+    pub id: ObjectId,
+    /// Path relative to the scan root in the first commit that has it.
+    pub path: String,
+    /// Index into [`History::commits`].
+    pub commit: usize,
+}
+
+/// The unique blobs of a history walk.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Commits, oldest first.
+    pub commits: Vec<CommitInfo>,
+    /// Unique blobs, in order of first appearance.
+    pub blobs: Vec<HistoryBlob>,
+    /// Blobs in the HEAD tree.
+    pub head_blobs: HashSet<ObjectId>,
+    /// Number of distinct trees read.
+    pub trees_read: usize,
+}
+
+/// Which lines of each file changed since a merge base.
+pub struct ChangedLines {
+    repo: gix::ThreadSafeRepository,
+    tree: ObjectId,
+    prefix: String,
+    /// The merge base commit.
+    pub merge_base: String,
+}
+
+impl ChangedLines {
+    /// 1-based line numbers of `current` (the file at scan path `path`) that are new or changed
+    /// relative to the merge base. A file absent at the merge base is new in full.
+    pub fn changed(&self, path: &str, current: &[u8]) -> HashSet<usize> {
+        let old = self.old_content(path).unwrap_or_default();
+        let old = String::from_utf8_lossy(&old);
+        let new = String::from_utf8_lossy(current);
+        let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+        let mut out = HashSet::new();
+        for op in diff.ops() {
+            if let similar::DiffOp::Insert {
+                new_index, new_len, ..
+            }
+            | similar::DiffOp::Replace {
+                new_index, new_len, ..
+            } = *op
+            {
+                out.extend(new_index + 1..=new_index + new_len);
+            }
+        }
+        out
+    }
+
+    fn old_content(&self, path: &str) -> Option<Vec<u8>> {
+        let repo = self.repo.to_thread_local();
+        let tree = repo.find_tree(self.tree).ok()?;
+        let full = PathBuf::from(format!("{}{path}", self.prefix));
+        let entry = tree.lookup_entry_by_path(&full).ok()??;
+        let blob = repo.find_blob(entry.object_id()).ok()?;
+        Some(blob.data.clone())
+    }
+
+    /// Filters changed lines for many files at once, caching per path.
+    pub fn cache(&self) -> ChangedCache<'_> {
+        ChangedCache {
+            changes: self,
+            by_path: HashMap::new(),
+        }
+    }
+}
+
+/// Per-path cache of [`ChangedLines::changed`].
+pub struct ChangedCache<'a> {
+    changes: &'a ChangedLines,
+    by_path: HashMap<String, HashSet<usize>>,
+}
+
+impl ChangedCache<'_> {
+    /// Whether `line` of `path` changed; `current` is read only the first time a path is asked.
+    pub fn is_changed(
+        &mut self,
+        path: &str,
+        line: usize,
+        current: impl FnOnce() -> Vec<u8>,
+    ) -> bool {
+        if !self.by_path.contains_key(path) {
+            let set = self.changes.changed(path, &current());
+            self.by_path.insert(path.to_string(), set);
+        }
+        self.by_path[path].contains(&line)
+    }
+}

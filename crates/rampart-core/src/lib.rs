@@ -1,0 +1,28 @@
+//! The core of rampart: everything engines share.
+//!
+//! An engine implements [`engine::Engine`]; the [`scan`] driver discovers files, reads each once,
+//! hands it to every engine that wants it, and turns what they report into [`finding::Finding`]s
+//! filtered by the [`config`] policy, [`suppress`]ions, a [`baseline`] and [`git`] changes.
+
+pub mod baseline;
+pub mod config;
+pub mod date;
+pub mod diag;
+pub mod discover;
+pub mod engine;
+pub mod finding;
+pub mod fingerprint;
+pub mod git;
+pub mod rule;
+pub mod scan;
+pub mod severity;
+pub mod source;
+pub mod suppress;
+pub mod testing;
+
+pub use diag::{Diagnostic, DiagnosticLevel};
+pub use engine::{Emitter, Engine, EngineSession, ScanContext};
+pub use finding::{Finding, Location, Provenance, SecretMatch, Suppression, TraceStep};
+pub use rule::{Example, RuleMeta};
+pub use severity::{Confidence, Severity};
+pub use source::SourceFile;

@@ -1,0 +1,622 @@
+//! The scan driver: one pass over the files, every engine fed from it, then policy.
+//!
+//! Flow: load sessions → walk (or read the index, or list history blobs) → read each wanted file
+//! once → every wanting engine scans it → per-file post-processing (rule settings, code frame,
+//! inline suppressions, `--since` lines) → engines' `finish` → fingerprints → config
+//! suppressions → baseline → sorted result.
+
+use crate::baseline::Baseline;
+use crate::config::Config;
+use crate::date::Date;
+use crate::diag::{Diagnostic, DiagnosticLevel};
+use crate::discover::{self, SkipReason, Skipped, WalkOptions};
+use crate::engine::{Emitter, Engine, EngineSession, ScanContext};
+use crate::finding::{Finding, Provenance};
+use crate::git::{ChangedLines, Repo};
+use crate::rule::RuleMeta;
+use crate::source::{Origin, SourceFile, looks_binary};
+use crate::{fingerprint, suppress};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Lines of code shown above and below a finding.
+pub const CONTEXT_RADIUS: usize = 2;
+
+/// What content a scan reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Files in the working tree.
+    WorkTree,
+    /// Staged content in the git index (pre-commit).
+    Staged,
+    /// Every unique blob in git history; `since` limits it to commits not reachable from that ref.
+    History {
+        /// Only commits not reachable from this ref.
+        since: Option<String>,
+    },
+}
+
+/// Everything a scan needs besides the engines.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// The folder (or file) to scan.
+    pub root: PathBuf,
+    /// The configuration.
+    pub config: Config,
+    /// Extra exclude globs (`--exclude`).
+    pub exclude: Vec<String>,
+    /// Size limit override (`--max-file-size`).
+    pub max_file_size: Option<u64>,
+    /// Show secrets unredacted.
+    pub show_secrets: bool,
+    /// What to read.
+    pub mode: Mode,
+    /// Report only findings on lines changed since this ref (work tree and staged modes).
+    pub since: Option<String>,
+    /// Report only findings not in this baseline.
+    pub baseline: Option<Baseline>,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+}
+
+impl ScanOptions {
+    /// Options for scanning `root` with the defaults.
+    pub fn new(root: impl Into<PathBuf>) -> ScanOptions {
+        ScanOptions {
+            root: root.into(),
+            config: Config::default(),
+            exclude: Vec::new(),
+            max_file_size: None,
+            show_secrets: false,
+            mode: Mode::WorkTree,
+            since: None,
+            baseline: None,
+            threads: 0,
+        }
+    }
+}
+
+/// Time and volume per engine.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EngineStats {
+    /// Files handed to the engine.
+    pub files: usize,
+    /// Time spent in the engine, summed over threads.
+    pub busy: Duration,
+}
+
+/// Figures about one scan.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Files read and scanned.
+    pub files_scanned: usize,
+    /// Bytes read.
+    pub bytes_scanned: u64,
+    /// Files found but wanted by no engine.
+    pub files_unclaimed: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Per engine.
+    pub engines: BTreeMap<String, EngineStats>,
+    /// History mode: commits walked.
+    pub commits: usize,
+    /// History mode: unique blobs read (each once).
+    pub blobs: usize,
+    /// Findings dropped because they are in the baseline.
+    pub baseline_filtered: usize,
+    /// Findings dropped because their line did not change since `--since`.
+    pub unchanged_filtered: usize,
+}
+
+/// The outcome of a scan.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    /// Findings, most severe first, suppressed ones included (marked).
+    pub findings: Vec<Finding>,
+    /// Problems with inputs.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Paths not scanned, and why.
+    pub skipped: Vec<Skipped>,
+    /// Figures.
+    pub stats: Stats,
+    /// Metadata of every rule of the engines that ran.
+    pub rules: Vec<RuleMeta>,
+    /// Names of the engines that ran.
+    pub engines: Vec<String>,
+}
+
+/// Receives progress; implemented by the CLI's progress bar.
+pub trait Progress: Sync {
+    /// One more file (or blob) was scanned.
+    fn file_done(&self, bytes: u64);
+    /// The number of items is now known (history and staged modes).
+    fn set_total(&self, _total: u64) {}
+}
+
+/// No progress reporting.
+pub struct NoProgress;
+impl Progress for NoProgress {
+    fn file_done(&self, _bytes: u64) {}
+}
+
+struct Shared<'a> {
+    sessions: Vec<(&'a dyn Engine, Box<dyn EngineSession + 'a>)>,
+    stats: Vec<(AtomicUsize, AtomicU64)>,
+    config: &'a Config,
+    known_rules: HashSet<String>,
+    changed: Option<ChangedLines>,
+    findings: Mutex<Vec<Finding>>,
+    diagnostics: Mutex<Vec<Diagnostic>>,
+    skipped: Mutex<Vec<Skipped>>,
+    files: AtomicUsize,
+    unclaimed: AtomicUsize,
+    bytes: AtomicU64,
+    unchanged: AtomicUsize,
+    progress: &'a dyn Progress,
+    history: bool,
+}
+
+impl Shared<'_> {
+    fn skip(&self, path: String, reason: SkipReason) {
+        self.skipped.lock().unwrap().push(Skipped { path, reason });
+    }
+
+    /// Runs every wanting engine over one file and post-processes its findings.
+    /// Returns the findings when `collect` is false (history mode keeps them for deduplication).
+    fn process(&self, file: &SourceFile, collect: bool) -> Vec<Finding> {
+        let mut out = Emitter::default();
+        for (i, (engine, session)) in self.sessions.iter().enumerate() {
+            if (self.history && !engine.scans_history()) || !engine.wants(&file.path) {
+                continue;
+            }
+            let t = Instant::now();
+            session.scan_file(file, &mut out);
+            self.stats[i].0.fetch_add(1, Ordering::Relaxed);
+            self.stats[i]
+                .1
+                .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        }
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes
+            .fetch_add(file.content.len() as u64, Ordering::Relaxed);
+        self.progress.file_done(file.content.len() as u64);
+
+        let mut diags = out.diagnostics;
+        let inline = suppress::parse_inline(file, &|r| self.known_rules.contains(r), &mut diags);
+        let mut findings = out.findings;
+        findings.retain(|f| self.config.rule_enabled(&f.rule_id));
+        for f in &mut findings {
+            if let Some(s) = self.config.severity_override(&f.rule_id) {
+                f.severity = s;
+            }
+            if f.context.is_empty() {
+                f.fill_context(file, CONTEXT_RADIUS);
+            }
+        }
+        suppress::apply_inline(&mut findings, &inline);
+        if let Some(changed) = &self.changed {
+            if !findings.is_empty() {
+                let lines = changed.changed(&file.path, &file.content);
+                let before = findings.len();
+                findings.retain(|f| lines.contains(&f.location.start_line));
+                self.unchanged
+                    .fetch_add(before - findings.len(), Ordering::Relaxed);
+            }
+        }
+        if !diags.is_empty() {
+            self.diagnostics.lock().unwrap().extend(diags);
+        }
+        if collect && !findings.is_empty() {
+            self.findings.lock().unwrap().extend(findings);
+            Vec::new()
+        } else {
+            findings
+        }
+    }
+
+    fn wanted(&self, path: &str) -> bool {
+        self.sessions
+            .iter()
+            .any(|(e, _)| (!self.history || e.scans_history()) && e.wants(path))
+    }
+}
+
+/// Runs a scan with the given engines.
+pub fn run(
+    engines: &[&dyn Engine],
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+) -> Result<ScanResult, String> {
+    let started = Instant::now();
+    let root = opts
+        .root
+        .canonicalize()
+        .map_err(|e| format!("cannot scan {}: {e}", opts.root.display()))?;
+    let ctx = ScanContext {
+        root: root.clone(),
+        config: opts.config.clone(),
+        show_secrets: opts.show_secrets,
+    };
+    let history = matches!(opts.mode, Mode::History { .. });
+    let mut sessions = Vec::new();
+    let mut rules = Vec::new();
+    for &e in engines {
+        if history && !e.scans_history() {
+            continue;
+        }
+        let s = e
+            .start(&ctx)
+            .map_err(|m| format!("engine {}: {m}", e.name()))?;
+        rules.extend(e.rules().iter().cloned());
+        sessions.push((e, s));
+    }
+    let known_rules: HashSet<String> = engines
+        .iter()
+        .flat_map(|e| e.rules().iter().map(|r| r.id.clone()))
+        .collect();
+
+    let repo = match (&opts.mode, &opts.since) {
+        (Mode::WorkTree, None) => None,
+        _ => Some(Repo::open(&root)?),
+    };
+    let changed = match (&opts.mode, &opts.since, &repo) {
+        (Mode::History { .. }, _, _) | (_, None, _) => None,
+        (_, Some(rev), Some(repo)) => Some(repo.changed_since(rev)?),
+        (_, Some(_), None) => None,
+    };
+
+    let shared = Shared {
+        stats: sessions
+            .iter()
+            .map(|_| (AtomicUsize::new(0), AtomicU64::new(0)))
+            .collect(),
+        sessions,
+        config: &opts.config,
+        known_rules,
+        changed,
+        findings: Mutex::new(Vec::new()),
+        diagnostics: Mutex::new(Vec::new()),
+        skipped: Mutex::new(Vec::new()),
+        files: AtomicUsize::new(0),
+        unclaimed: AtomicUsize::new(0),
+        bytes: AtomicU64::new(0),
+        unchanged: AtomicUsize::new(0),
+        progress,
+        history,
+    };
+    let max_size = opts
+        .max_file_size
+        .unwrap_or_else(|| opts.config.max_file_size());
+    let mut exclude = opts.config.scan.exclude.clone();
+    exclude.extend(opts.exclude.iter().cloned());
+    let mut stats = Stats::default();
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+
+    match &opts.mode {
+        Mode::WorkTree => {
+            let walk_opts = WalkOptions {
+                include: opts.config.scan.include.clone(),
+                exclude,
+                max_file_size: max_size,
+                threads: opts.threads,
+            };
+            discover::walk(
+                &root,
+                &walk_opts,
+                &|found| {
+                    if !shared.wanted(&found.rel) {
+                        shared.unclaimed.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    match std::fs::read(&found.abs) {
+                        Err(e) => shared.skip(
+                            found.rel,
+                            SkipReason::Unreadable {
+                                error: e.to_string(),
+                            },
+                        ),
+                        Ok(content) if looks_binary(&content) => {
+                            shared.skip(found.rel, SkipReason::Binary)
+                        }
+                        Ok(content) => {
+                            let mut file = SourceFile::new(found.rel, content, Origin::WorkTree);
+                            file.abs_path = Some(found.abs);
+                            shared.process(&file, true);
+                        }
+                    }
+                },
+                &|s| shared.skipped.lock().unwrap().push(s),
+            )?;
+        }
+        Mode::Staged => {
+            let repo = repo.as_ref().expect("opened above");
+            let filter = PathFilter::new(&opts.config.scan.include, &exclude)?;
+            let files = repo.staged_files()?;
+            progress.set_total(files.len() as u64);
+            pool.install(|| {
+                files.into_par_iter().for_each(|(path, content)| {
+                    if !filter.accepts(&path) || !shared.wanted(&path) {
+                        shared.unclaimed.fetch_add(1, Ordering::Relaxed);
+                    } else if content.len() as u64 > max_size {
+                        let size = content.len() as u64;
+                        shared.skip(
+                            path,
+                            SkipReason::TooLarge {
+                                size,
+                                limit: max_size,
+                            },
+                        );
+                    } else if looks_binary(&content) {
+                        shared.skip(path, SkipReason::Binary);
+                    } else {
+                        let file = SourceFile::new(path, content, Origin::Index);
+                        shared.process(&file, true);
+                    }
+                });
+            });
+        }
+        Mode::History { since } => {
+            let repo = repo.as_ref().expect("opened above");
+            let filter = PathFilter::new(&opts.config.scan.include, &exclude)?;
+            let hist = repo.history(since.as_deref())?;
+            stats.commits = hist.commits.len();
+            let blobs: Vec<_> = hist
+                .blobs
+                .iter()
+                .filter(|b| filter.accepts(&b.path) && shared.wanted(&b.path))
+                .collect();
+            stats.blobs = blobs.len();
+            progress.set_total(blobs.len() as u64);
+            let found: Vec<(Finding, bool)> = pool.install(|| {
+                blobs
+                    .par_iter()
+                    .map_init(
+                        || repo.local(),
+                        |local, b| {
+                            let data = match local.find_blob(b.id) {
+                                Ok(blob) => blob.data.clone(),
+                                Err(e) => {
+                                    shared.skip(
+                                        b.path.clone(),
+                                        SkipReason::Unreadable {
+                                            error: format!("blob {}: {e}", b.id),
+                                        },
+                                    );
+                                    return Vec::new();
+                                }
+                            };
+                            if data.len() as u64 > max_size {
+                                let size = data.len() as u64;
+                                shared.skip(
+                                    format!("{} ({})", b.path, b.id),
+                                    SkipReason::TooLarge {
+                                        size,
+                                        limit: max_size,
+                                    },
+                                );
+                                return Vec::new();
+                            }
+                            if looks_binary(&data) {
+                                return Vec::new();
+                            }
+                            let file = SourceFile::new(b.path.clone(), data, Origin::History);
+                            let in_head = hist.head_blobs.contains(&b.id);
+                            let commit = &hist.commits[b.commit];
+                            shared
+                                .process(&file, false)
+                                .into_iter()
+                                .map(|mut f| {
+                                    f.provenance = Some(Provenance {
+                                        commit: commit.id.clone(),
+                                        author: commit.author.clone(),
+                                        date: commit.date.clone(),
+                                        path: b.path.clone(),
+                                        in_head,
+                                    });
+                                    f
+                                })
+                                .collect::<Vec<_>>()
+                        },
+                    )
+                    .flatten()
+                    .map(|f| {
+                        let in_head = f.provenance.as_ref().is_some_and(|p| p.in_head);
+                        (f, in_head)
+                    })
+                    .collect()
+            });
+            *shared.findings.lock().unwrap() = dedupe_history(found, &hist.commits);
+        }
+    }
+
+    let Shared {
+        sessions,
+        stats: engine_stats,
+        findings,
+        diagnostics,
+        skipped,
+        files,
+        unclaimed,
+        bytes,
+        unchanged,
+        changed,
+        ..
+    } = shared;
+    let mut findings = findings.into_inner().unwrap();
+    let mut diagnostics = diagnostics.into_inner().unwrap();
+    let mut engine_names = Vec::new();
+    for ((engine, session), (n, busy)) in sessions.into_iter().zip(engine_stats) {
+        let t = Instant::now();
+        let mut out = Emitter::default();
+        session.finish(&mut out);
+        let busy = Duration::from_nanos(busy.into_inner()) + t.elapsed();
+        engine_names.push(engine.name().to_string());
+        stats.engines.insert(
+            engine.name().to_string(),
+            EngineStats {
+                files: n.into_inner(),
+                busy,
+            },
+        );
+        diagnostics.extend(out.diagnostics);
+        for mut f in out.findings {
+            if !opts.config.rule_enabled(&f.rule_id) {
+                continue;
+            }
+            if let Some(s) = opts.config.severity_override(&f.rule_id) {
+                f.severity = s;
+            }
+            if f.context.is_empty() {
+                if let Ok(content) = std::fs::read(root.join(&f.location.path)) {
+                    let file = SourceFile::new(f.location.path.clone(), content, Origin::WorkTree);
+                    f.fill_context(&file, CONTEXT_RADIUS);
+                    if let Some(changed) = &changed {
+                        if !changed
+                            .changed(&f.location.path, &file.content)
+                            .contains(&f.location.start_line)
+                        {
+                            stats.unchanged_filtered += 1;
+                            continue;
+                        }
+                    }
+                }
+            }
+            findings.push(f);
+        }
+    }
+
+    findings.sort_by(|a, b| (&a.location, &a.rule_id).cmp(&(&b.location, &b.rule_id)));
+    fingerprint::assign(&mut findings);
+    let known = |r: &str| rules.iter().any(|m| m.id == r);
+    suppress::apply_config(
+        &mut findings,
+        &opts.config.suppress,
+        Date::today(),
+        &known,
+        &mut diagnostics,
+    );
+    if let Some(b) = &opts.baseline {
+        stats.baseline_filtered = b.filter(&mut findings);
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+    });
+    let mut skipped = skipped.into_inner().unwrap();
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    diagnostics.dedup();
+    if skipped.iter().any(|s| {
+        matches!(
+            s.reason,
+            SkipReason::Unreadable { .. } | SkipReason::BrokenSymlink
+        )
+    }) {
+        for s in skipped.iter().filter(|s| {
+            matches!(
+                s.reason,
+                SkipReason::Unreadable { .. } | SkipReason::BrokenSymlink
+            )
+        }) {
+            diagnostics.push(Diagnostic {
+                level: DiagnosticLevel::Warning,
+                path: Some(s.path.clone()),
+                line: None,
+                message: format!("not scanned: {}", s.reason.describe()),
+            });
+        }
+    }
+    stats.files_scanned = files.into_inner();
+    stats.files_unclaimed = unclaimed.into_inner();
+    stats.bytes_scanned = bytes.into_inner();
+    stats.unchanged_filtered += unchanged.into_inner();
+    stats.elapsed = started.elapsed();
+    Ok(ScanResult {
+        findings,
+        diagnostics,
+        skipped,
+        stats,
+        rules,
+        engines: engine_names,
+    })
+}
+
+/// Keeps one finding per (rule, secret/content): the one from the oldest commit; marks it
+/// `in_head` when any copy is in the HEAD tree.
+fn dedupe_history(found: Vec<(Finding, bool)>, commits: &[crate::git::CommitInfo]) -> Vec<Finding> {
+    let order: HashMap<&str, usize> = commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let mut best: HashMap<(String, String), (Finding, bool)> = HashMap::new();
+    for (f, in_head) in found {
+        let key = (f.rule_id.clone(), f.fingerprint_key.clone());
+        let age = |f: &Finding| {
+            f.provenance
+                .as_ref()
+                .and_then(|p| order.get(p.commit.as_str()).copied())
+                .unwrap_or(usize::MAX)
+        };
+        match best.get_mut(&key) {
+            Some((kept, head)) => {
+                *head |= in_head;
+                if age(&f) < age(kept) {
+                    *kept = f;
+                }
+            }
+            None => {
+                best.insert(key, (f, in_head));
+            }
+        }
+    }
+    best.into_values()
+        .map(|(mut f, in_head)| {
+            if let Some(p) = f.provenance.as_mut() {
+                p.in_head = in_head;
+            }
+            f
+        })
+        .collect()
+}
+
+/// Include/exclude globs for modes that do not walk the file system.
+struct PathFilter {
+    include: Option<globset::GlobSet>,
+    exclude: globset::GlobSet,
+}
+
+impl PathFilter {
+    fn new(include: &[String], exclude: &[String]) -> Result<PathFilter, String> {
+        let build = |globs: &[String]| -> Result<globset::GlobSet, String> {
+            let mut b = globset::GlobSetBuilder::new();
+            for g in globs {
+                b.add(globset::Glob::new(g).map_err(|e| format!("glob `{g}` is invalid: {e}"))?);
+            }
+            b.build().map_err(|e| e.to_string())
+        };
+        Ok(PathFilter {
+            include: if include.is_empty() {
+                None
+            } else {
+                Some(build(include)?)
+            },
+            exclude: build(exclude)?,
+        })
+    }
+
+    fn accepts(&self, path: &str) -> bool {
+        self.include.as_ref().is_none_or(|s| s.is_match(path)) && !self.exclude.is_match(path)
+    }
+}

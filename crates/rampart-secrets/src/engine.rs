@@ -1,0 +1,428 @@
+//! The secrets engine: keyword prefilter, windowed regexes, filters, findings.
+
+use crate::decode;
+use crate::filter;
+use crate::rule::{self, Rule};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use rampart_core::fingerprint::sha256_hex;
+use rampart_core::{
+    Emitter, Engine, EngineSession, Finding, RuleMeta, ScanContext, SecretMatch, SourceFile,
+};
+use std::collections::HashSet;
+use std::ops::Range;
+
+/// How far around a keyword a one-line rule looks when the line is very long.
+const LINE_CUT: usize = 2048;
+/// How far after its keyword a one-line secret may end; a later keyword hit this far inside a
+/// window already scanned for the same rule needs no new regex run.
+const SECRET_REACH: usize = 512;
+/// How far around a keyword's line a multi-line rule looks.
+const MULTILINE_WINDOW: usize = 8192;
+
+/// File extensions the engine never reads (binary formats).
+const BINARY_EXTENSIONS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "bmp", "ico", "icns", "webp", "tif", "tiff", "psd", "pdf", "zip",
+    "gz", "tgz", "bz2", "xz", "zst", "7z", "rar", "jar", "war", "ear", "class", "so", "dylib",
+    "dll", "exe", "o", "a", "lib", "obj", "pyc", "pyo", "whl", "woff", "woff2", "ttf", "otf",
+    "eot", "mp3", "mp4", "m4a", "wav", "ogg", "flac", "avi", "mov", "mkv", "webm", "sqlite", "db",
+    "bin", "dat", "wasm", "node", "rlib", "pdb", "idx", "pack",
+];
+
+/// The compiled rule set with its keyword automaton.
+pub struct SecretsEngine {
+    rules: Vec<Rule>,
+    metas: Vec<RuleMeta>,
+    automaton: AhoCorasick,
+    /// For each automaton pattern, the rules that own it.
+    keyword_rules: Vec<Vec<usize>>,
+    /// Rules without keywords (whole-file, path-restricted).
+    whole_file: Vec<usize>,
+}
+
+impl SecretsEngine {
+    /// The engine with the built-in rules.
+    pub fn new() -> SecretsEngine {
+        SecretsEngine::builtin().expect("built-in secrets rules are valid (the test suite checks)")
+    }
+
+    /// The engine with the built-in rules, or the first invalid rule's error.
+    pub fn builtin() -> Result<SecretsEngine, String> {
+        SecretsEngine::with_rules(rule::builtin()?)
+    }
+
+    /// An engine over these rules.
+    pub fn with_rules(rules: Vec<Rule>) -> Result<SecretsEngine, String> {
+        let mut seen = HashSet::new();
+        for r in &rules {
+            if !seen.insert(r.meta.id.clone()) {
+                return Err(format!("two secrets rules have the id {}", r.meta.id));
+            }
+        }
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut whole_file = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            if r.keywords.is_empty() {
+                whole_file.push(i);
+            }
+            for k in &r.keywords {
+                match keywords.iter().position(|x| x == k) {
+                    Some(p) => keyword_rules[p].push(i),
+                    None => {
+                        keywords.push(k.clone());
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)
+            .map_err(|e| format!("cannot build the keyword automaton: {e}"))?;
+        let metas = rules.iter().map(|r| r.meta.clone()).collect();
+        Ok(SecretsEngine {
+            rules,
+            metas,
+            automaton,
+            keyword_rules,
+            whole_file,
+        })
+    }
+
+    /// The compiled rules.
+    pub fn compiled_rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Finds candidate secrets in `hay`: (rule index, secret range in `hay`).
+    fn candidates(
+        &self,
+        hay: &[u8],
+        path: &str,
+        allowed: &dyn Fn(usize) -> bool,
+    ) -> Vec<(usize, Range<usize>)> {
+        let mut state = Windows {
+            done: HashSet::new(),
+            last: vec![0..0; self.rules.len()],
+            out: Vec::new(),
+        };
+        for &r in &self.whole_file {
+            if allowed(r) && self.path_ok(r, path) {
+                self.run(r, hay, 0..hay.len(), &mut state);
+            }
+        }
+        for m in self.automaton.find_overlapping_iter(hay) {
+            let mut line: Option<Range<usize>> = None;
+            for &r in &self.keyword_rules[m.pattern().as_usize()] {
+                if !allowed(r) || !self.path_ok(r, path) {
+                    continue;
+                }
+                let multiline = self.rules[r].multiline;
+                let reach = if multiline {
+                    MULTILINE_WINDOW / 2
+                } else {
+                    SECRET_REACH
+                };
+                let prev = &state.last[r];
+                if m.start() >= prev.start && m.end() + reach <= prev.end {
+                    continue;
+                }
+                let l = line
+                    .get_or_insert_with(|| line_around(hay, m.start(), m.end()))
+                    .clone();
+                let window = if multiline {
+                    l.start.saturating_sub(MULTILINE_WINDOW)
+                        ..(l.end + MULTILINE_WINDOW).min(hay.len())
+                } else {
+                    l
+                };
+                self.run(r, hay, window, &mut state);
+            }
+        }
+        let mut out = state.out;
+        out.sort_by_key(|(r, s)| (s.start, s.end, *r));
+        out.dedup();
+        out
+    }
+
+    /// Runs rule `r` on `window` of `hay` unless it already ran there.
+    fn run(&self, r: usize, hay: &[u8], window: Range<usize>, state: &mut Windows) {
+        if !state.done.insert((r, window.start)) {
+            return;
+        }
+        state.last[r] = window.clone();
+        let rule = &self.rules[r];
+        for caps in rule.regex.captures_iter(&hay[window.clone()]) {
+            let Some(m) = caps.get(rule.secret_group).or_else(|| caps.get(0)) else {
+                continue;
+            };
+            let span = window.start + m.start()..window.start + m.end();
+            if self.accept(rule, &hay[span.clone()]) {
+                state.out.push((r, span));
+            }
+        }
+    }
+
+    fn path_ok(&self, r: usize, path: &str) -> bool {
+        self.rules[r]
+            .paths
+            .as_ref()
+            .is_none_or(|g| g.is_match(path))
+    }
+
+    /// The filters every candidate passes: length, entropy, placeholders, allow list, validator.
+    fn accept(&self, rule: &Rule, secret: &[u8]) -> bool {
+        if secret.len() < rule.min_length.max(1) {
+            return false;
+        }
+        if rule
+            .entropy
+            .is_some_and(|min| filter::entropy(secret) < min)
+        {
+            return false;
+        }
+        let text = String::from_utf8_lossy(secret);
+        if filter::is_placeholder(&text) || rule.allow.iter().any(|a| a.is_match(secret)) {
+            return false;
+        }
+        rule.validator.is_none_or(|v| v.check(&text))
+    }
+}
+
+impl Default for SecretsEngine {
+    fn default() -> Self {
+        SecretsEngine::new()
+    }
+}
+
+/// The line around a keyword hit, cut to `LINE_CUT` bytes on each side.
+fn line_around(hay: &[u8], start: usize, end: usize) -> Range<usize> {
+    let lo = start.saturating_sub(LINE_CUT);
+    let line_start = memchr::memrchr(b'\n', &hay[lo..start]).map_or(lo, |p| lo + p + 1);
+    let hi = (end + LINE_CUT).min(hay.len());
+    let line_end = memchr::memchr(b'\n', &hay[end..hi]).map_or(hi, |p| end + p);
+    line_start..line_end
+}
+
+/// Regex windows already run during one `candidates` call.
+struct Windows {
+    done: HashSet<(usize, usize)>,
+    last: Vec<Range<usize>>,
+    out: Vec<(usize, Range<usize>)>,
+}
+
+/// Redacted form of a secret: its first characters and its length.
+pub fn redact(secret: &str) -> String {
+    let len = secret.chars().count();
+    let shown = if len >= 16 { 4 } else { len / 4 };
+    let prefix: String = secret.chars().take(shown).collect();
+    format!("{prefix}…({len} chars)")
+}
+
+/// The rule set a session runs: the engine's own, or one extended with user rules.
+enum RuleSet<'a> {
+    Builtin(&'a SecretsEngine),
+    Extended(Box<SecretsEngine>),
+}
+
+impl std::ops::Deref for RuleSet<'_> {
+    type Target = SecretsEngine;
+    fn deref(&self) -> &SecretsEngine {
+        match self {
+            RuleSet::Builtin(e) => e,
+            RuleSet::Extended(e) => e,
+        }
+    }
+}
+
+/// One scan's view of the engine: rule switches and options.
+struct Session<'a> {
+    engine: RuleSet<'a>,
+    enabled: Vec<bool>,
+    show_secrets: bool,
+}
+
+impl Engine for SecretsEngine {
+    fn name(&self) -> &'static str {
+        "secrets"
+    }
+
+    fn rules(&self) -> &[RuleMeta] {
+        &self.metas
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        !ext.is_some_and(|e| BINARY_EXTENSIONS.contains(&e.as_str()))
+    }
+
+    fn scans_history(&self) -> bool {
+        true
+    }
+
+    fn start(&self, ctx: &ScanContext) -> Result<Box<dyn EngineSession + '_>, String> {
+        let opts = ctx.engine_options("secrets");
+        let mut extra = Vec::new();
+        for (key, value) in &opts {
+            match key.as_str() {
+                "rules" => {
+                    let dirs: Vec<String> = match value {
+                        toml::Value::String(s) => vec![s.clone()],
+                        toml::Value::Array(a) => a
+                            .iter()
+                            .map(|v| v.as_str().map(str::to_string))
+                            .collect::<Option<_>>()
+                            .ok_or(
+                                "[engines.secrets] rules must be a folder or a list of folders",
+                            )?,
+                        _ => {
+                            return Err(
+                                "[engines.secrets] rules must be a folder or a list of folders"
+                                    .into(),
+                            );
+                        }
+                    };
+                    for d in dirs {
+                        extra.extend(rule::load_dir(&ctx.root.join(d))?);
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "unknown option `{other}` in [engines.secrets]; known: rules"
+                    ));
+                }
+            }
+        }
+        let engine = if extra.is_empty() {
+            RuleSet::Builtin(self)
+        } else {
+            let mut rules = rule::builtin()?;
+            rules.extend(extra);
+            RuleSet::Extended(Box::new(SecretsEngine::with_rules(rules)?))
+        };
+        let enabled = engine
+            .rules
+            .iter()
+            .map(|r| ctx.config.rule_enabled(&r.meta.id))
+            .collect();
+        Ok(Box::new(Session {
+            engine,
+            enabled,
+            show_secrets: ctx.show_secrets,
+        }))
+    }
+}
+
+/// A candidate turned into a finding.
+struct Hit {
+    rule: usize,
+    /// Where to point in the file.
+    span: Range<usize>,
+    secret: String,
+    encoding: Option<&'static str>,
+}
+
+impl Session<'_> {
+    fn hits(&self, file: &SourceFile) -> Vec<Hit> {
+        let e = &*self.engine;
+        let high_only =
+            filter::is_lock_file(&file.path) || filter::is_minified(&file.path, &file.content);
+        let allowed = |r: usize| {
+            self.enabled[r]
+                && (!high_only || e.rules[r].meta.confidence == rampart_core::Confidence::High)
+        };
+        let mut hits: Vec<Hit> = e
+            .candidates(&file.content, &file.path, &allowed)
+            .into_iter()
+            .map(|(rule, span)| Hit {
+                rule,
+                secret: String::from_utf8_lossy(&file.content[span.clone()]).into_owned(),
+                span,
+                encoding: None,
+            })
+            .collect();
+        if !high_only {
+            let decoded = decode::base64_runs(&file.content)
+                .into_iter()
+                .chain(decode::percent_lines(&file.content));
+            for d in decoded {
+                for (rule, span) in e.candidates(&d.bytes, &file.path, &allowed) {
+                    let secret = String::from_utf8_lossy(&d.bytes[span]).into_owned();
+                    // An encoded copy of something already found in plain text adds nothing.
+                    if hits.iter().any(|h| h.rule == rule && h.secret == secret) {
+                        continue;
+                    }
+                    hits.push(Hit {
+                        rule,
+                        span: d.span.clone(),
+                        secret,
+                        encoding: Some(d.encoding),
+                    });
+                }
+            }
+        }
+        resolve_overlaps(hits, &e.rules)
+    }
+}
+
+/// Where two rules match overlapping text, keeps the more specific (higher confidence, then
+/// severity); equal ones are both kept.
+fn resolve_overlaps(hits: Vec<Hit>, rules: &[Rule]) -> Vec<Hit> {
+    let rank = |h: &Hit| (rules[h.rule].meta.confidence, rules[h.rule].meta.severity);
+    let keep: Vec<bool> = hits
+        .iter()
+        .map(|h| {
+            !hits.iter().any(|o| {
+                o.span.start < h.span.end && h.span.start < o.span.end && rank(o) > rank(h)
+            })
+        })
+        .collect();
+    hits.into_iter()
+        .zip(keep)
+        .filter_map(|(h, k)| k.then_some(h))
+        .collect()
+}
+
+impl EngineSession for Session<'_> {
+    fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
+        let test_path = filter::is_test_path(&file.path);
+        for hit in self.hits(file) {
+            let rule = &self.engine.rules[hit.rule];
+            let redacted = if self.show_secrets {
+                hit.secret.clone()
+            } else {
+                redact(&hit.secret)
+            };
+            let encoded = hit
+                .encoding
+                .map(|e| format!(" ({e}-encoded)"))
+                .unwrap_or_default();
+            let mut f = Finding::new(
+                &rule.meta,
+                file,
+                hit.span.clone(),
+                format!("{}{encoded}: `{redacted}`", rule.meta.title),
+            );
+            let sha = sha256_hex(hit.secret.as_bytes());
+            f.fingerprint_key = sha.clone();
+            f.snippet = redacted.clone();
+            f.secret = Some(SecretMatch {
+                redacted,
+                length: hit.secret.chars().count(),
+                sha256: sha,
+            });
+            if !self.show_secrets {
+                f.mask = Some(hit.span.clone());
+            }
+            if let Some(enc) = hit.encoding {
+                f.properties.insert("encoding".into(), enc.into());
+            }
+            if test_path {
+                f.confidence = f.confidence.lowered();
+                f.tags.push("test-path".into());
+            }
+            out.finding(f);
+        }
+    }
+}

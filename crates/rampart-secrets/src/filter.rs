@@ -1,0 +1,177 @@
+//! False-positive filters applied to every candidate secret.
+
+/// Shannon entropy of a string, in bits per byte.
+pub fn entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Substrings (lower-case) that mark a value as a placeholder, not a secret.
+const PLACEHOLDERS: &[&str] = &[
+    "example",
+    "xxxx",
+    "changeme",
+    "change_me",
+    "change-me",
+    "your_",
+    "your-",
+    "yourtoken",
+    "placeholder",
+    "dummy",
+    "redacted",
+    "<",
+    "${",
+    "{{",
+    "%(",
+    "****",
+    "0123456789",
+    "123456789",
+    "abcdefghij",
+    "insert",
+    "replace_me",
+    "replaceme",
+    "todo",
+    "fixme",
+    "fake",
+    "sample",
+    "notreal",
+    "not_a_real",
+    "not-a-real",
+    "secret_here",
+    "token_here",
+    "key_here",
+];
+
+/// Whether a candidate secret looks like a placeholder or test value.
+pub fn is_placeholder(secret: &str) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    if PLACEHOLDERS.iter().any(|p| lower.contains(p)) {
+        return true;
+    }
+    if lower.starts_with('$') || lower.starts_with("process.env") || lower.starts_with("os.environ")
+    {
+        return true;
+    }
+    // One character repeated (`aaaaaaaa`), or two alternating.
+    let bytes = lower.as_bytes();
+    let distinct = {
+        let mut seen = [false; 256];
+        bytes
+            .iter()
+            .filter(|&&b| !std::mem::replace(&mut seen[b as usize], true))
+            .count()
+    };
+    bytes.len() >= 6 && distinct <= 2
+}
+
+/// Whether a path looks like a test fixture (findings there get lower confidence).
+pub fn is_test_path(path: &str) -> bool {
+    path.split('/').any(|seg| {
+        matches!(
+            seg,
+            "test"
+                | "tests"
+                | "__tests__"
+                | "spec"
+                | "specs"
+                | "fixtures"
+                | "fixture"
+                | "testdata"
+                | "__fixtures__"
+                | "__mocks__"
+                | "mocks"
+                | "test-data"
+                | "test_data"
+        )
+    })
+}
+
+/// Whether a file is a lock file (full of integrity hashes).
+pub fn is_lock_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(
+        name,
+        "package-lock.json"
+            | "npm-shrinkwrap.json"
+            | "yarn.lock"
+            | "pnpm-lock.yaml"
+            | "bun.lock"
+            | "Cargo.lock"
+            | "poetry.lock"
+            | "Pipfile.lock"
+            | "uv.lock"
+            | "pdm.lock"
+            | "composer.lock"
+            | "Gemfile.lock"
+            | "go.sum"
+            | "packages.lock.json"
+            | "mix.lock"
+            | "pubspec.lock"
+            | "Package.resolved"
+            | "gradle.lockfile"
+            | "flake.lock"
+    )
+}
+
+/// Whether content is minified (very long average lines) or named so.
+pub fn is_minified(path: &str, content: &[u8]) -> bool {
+    if path.contains(".min.") {
+        return true;
+    }
+    if content.len() < 4096 {
+        return false;
+    }
+    let lines = memchr::memchr_iter(b'\n', content).count() + 1;
+    content.len() / lines > 1000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy_ranks_random_above_words() {
+        assert!(entropy(b"aaaaaaaa") < 0.01);
+        assert!(entropy(b"password") < 3.0);
+        assert!(entropy(b"q8Zr4LmT2vXn9KpB7wYc") > 4.0);
+    }
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "${TOKEN}",
+            "<your-token>",
+            "xxxxxxxxxxxx",
+            "{{ secrets.X }}",
+            "changeme",
+            "aaaaaaaaaa",
+            "abababab",
+        ] {
+            assert!(is_placeholder(p), "{p}");
+        }
+        assert!(!is_placeholder("q8Zr4LmT2vXn9KpB7wYc"));
+    }
+
+    #[test]
+    fn paths() {
+        assert!(is_test_path("src/tests/fixtures/a.env"));
+        assert!(!is_test_path("src/testing.rs"));
+        assert!(is_lock_file("web/package-lock.json"));
+        assert!(is_minified("a.min.js", b""));
+    }
+}

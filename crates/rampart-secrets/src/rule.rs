@@ -1,0 +1,187 @@
+//! Rule files: parsing, checking and compiling one TOML file per rule.
+
+use rampart_core::{Confidence, Example, RuleMeta, Severity};
+use regex::bytes::Regex;
+use serde::Deserialize;
+
+use crate::validate::Validator;
+
+/// A rule file as written (see `rules/README.md`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    id: String,
+    title: String,
+    severity: Severity,
+    confidence: Confidence,
+    #[serde(default)]
+    cwe: Option<Vec<String>>,
+    #[serde(default)]
+    owasp: Option<Vec<String>>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    regex: String,
+    #[serde(default)]
+    entropy: Option<f64>,
+    #[serde(default)]
+    min_length: Option<usize>,
+    #[serde(default)]
+    validate: Option<String>,
+    #[serde(default)]
+    multiline: bool,
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default)]
+    allow: Vec<String>,
+    why: String,
+    fix: String,
+    #[serde(default)]
+    references: Vec<String>,
+    #[serde(default)]
+    examples: Vec<Example>,
+}
+
+/// A compiled rule, ready to run.
+#[derive(Debug)]
+pub struct Rule {
+    /// Metadata shared with reports.
+    pub meta: RuleMeta,
+    /// Lower-cased keywords.
+    pub keywords: Vec<String>,
+    /// The pattern, on bytes.
+    pub regex: Regex,
+    /// Index of the `secret` group (0: the whole match).
+    pub secret_group: usize,
+    /// Minimum Shannon entropy of the secret.
+    pub entropy: Option<f64>,
+    /// Minimum length of the secret.
+    pub min_length: usize,
+    /// Structural check.
+    pub validator: Option<Validator>,
+    /// Runs on a window of lines around the keyword.
+    pub multiline: bool,
+    /// Only files matching these globs.
+    pub paths: Option<globset::GlobSet>,
+    /// Secrets matching any of these are ignored.
+    pub allow: Vec<Regex>,
+}
+
+impl Rule {
+    /// Parses and compiles one rule file; `name` is the file name, used in messages.
+    pub fn parse(name: &str, text: &str) -> Result<Rule, String> {
+        let f: RuleFile =
+            toml::from_str(text).map_err(|e| format!("secrets rule {name} is invalid:\n{e}"))?;
+        let bad = |m: String| format!("secrets rule {name}: {m}");
+        if let Some(stem) = name.strip_suffix(".toml") {
+            if stem != f.id {
+                return Err(bad(format!(
+                    "the file name must be the id: rename it to {}.toml",
+                    f.id
+                )));
+            }
+        }
+        let regex = regex::bytes::RegexBuilder::new(&f.regex)
+            .size_limit(1 << 23)
+            .build()
+            .map_err(|e| bad(format!("regex does not compile: {e}")))?;
+        let secret_group = regex
+            .capture_names()
+            .position(|n| n == Some("secret"))
+            .unwrap_or(0);
+        if f.keywords.is_empty() && f.paths.is_empty() {
+            return Err(bad(
+                "needs `keywords` (or `paths` for a whole-file rule)".into()
+            ));
+        }
+        if f.keywords.iter().any(|k| k.trim().is_empty()) {
+            return Err(bad("a keyword is empty".into()));
+        }
+        let validator = f
+            .validate
+            .as_deref()
+            .map(|v| Validator::parse(v).map_err(bad))
+            .transpose()?;
+        let paths = if f.paths.is_empty() {
+            None
+        } else {
+            let mut b = globset::GlobSetBuilder::new();
+            for p in &f.paths {
+                b.add(globset::Glob::new(p).map_err(|e| bad(format!("path glob `{p}`: {e}")))?);
+            }
+            Some(b.build().map_err(|e| bad(e.to_string()))?)
+        };
+        let allow = f
+            .allow
+            .iter()
+            .map(|a| Regex::new(a).map_err(|e| bad(format!("allow regex `{a}`: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut tags = f.tags;
+        if tags.is_empty() {
+            tags.push("secret".into());
+        }
+        let meta = RuleMeta {
+            id: format!("secrets/{}", f.id),
+            engine: "secrets".into(),
+            title: f.title,
+            severity: f.severity,
+            confidence: f.confidence,
+            cwe: f.cwe.unwrap_or_else(|| vec!["CWE-798".into()]),
+            owasp: f.owasp.unwrap_or_else(|| vec!["A07:2021".into()]),
+            tags,
+            why: f.why.trim().to_string(),
+            fix: f.fix.trim().to_string(),
+            references: f.references,
+            examples: f.examples,
+        };
+        let problems = meta.problems();
+        if !problems.is_empty() {
+            return Err(bad(problems.join("; ")));
+        }
+        Ok(Rule {
+            meta,
+            keywords: f.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+            regex,
+            secret_group,
+            entropy: f.entropy,
+            min_length: f.min_length.unwrap_or(0),
+            validator,
+            multiline: f.multiline,
+            paths,
+            allow,
+        })
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
+
+/// Compiles the built-in rules.
+pub fn builtin() -> Result<Vec<Rule>, String> {
+    RULE_FILES
+        .iter()
+        .map(|(name, text)| Rule::parse(name, text))
+        .collect()
+}
+
+/// Loads user rules from a folder of `.toml` files.
+pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Rule>, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read secrets rules folder {}: {e}", dir.display()))?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            Rule::parse(&p.display().to_string(), &text).map(|mut r| {
+                r.meta.tags.push("custom".into());
+                r
+            })
+        })
+        .collect()
+}
