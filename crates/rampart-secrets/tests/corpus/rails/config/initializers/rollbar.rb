@@ -1,0 +1,2 @@
+ROLLBAR_ACCESS_TOKEN = 'acdafa7a16a8faa3ef3e9e394052c5eb'
+ASSET_DIGEST = '5cb7aba5da2bb930dfababcb41525d22'

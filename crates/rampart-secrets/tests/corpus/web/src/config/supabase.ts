@@ -1,0 +1,2 @@
+export const SUPABASE_URL = 'https://tp1ezhlpt07n2zetjjzk.supabase.co';
+export const SUPABASE_SERVICE_KEY = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6ImR4bW1udmw4OGIybWxjdWlnc3dzIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoyMDE1MDAwMDAwfQ.IJSuMbfBx7UTUsxyxwfM-9A50IIrqvikV1WSb97uKw3';

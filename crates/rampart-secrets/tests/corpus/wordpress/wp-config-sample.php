@@ -1,0 +1,1 @@
+define( 'DB_PASSWORD', 'password_here' );
