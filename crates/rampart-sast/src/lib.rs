@@ -1,0 +1,5 @@
+//! Static analysis for rampart: tree-sitter parsing, a small IR, and a taint engine driven by
+//! Semgrep-style YAML rules. See `ARCHITECTURE-sast.md`.
+
+pub mod ir;
+pub mod lang;
