@@ -156,6 +156,8 @@ pub enum ExprKind {
     MetaVar(String),
     /// `...` in a pattern.
     Ellipsis,
+    /// `<... P ...>` in a pattern: `P` anywhere inside.
+    Deep(Box<Expr>),
     /// Anything else; data flows from every child.
     Unknown(Vec<Expr>),
 }
@@ -194,7 +196,7 @@ impl Expr {
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
         f(self);
         match &self.kind {
-            ExprKind::Attr(b, _) | ExprKind::Not(b) => b.walk(f),
+            ExprKind::Attr(b, _) | ExprKind::Not(b) | ExprKind::Deep(b) => b.walk(f),
             ExprKind::Subscript(a, b) | ExprKind::BinOp(_, a, b) => {
                 a.walk(f);
                 b.walk(f);

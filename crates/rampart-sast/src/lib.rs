@@ -3,3 +3,6 @@
 
 pub mod ir;
 pub mod lang;
+pub mod lower;
+pub mod pattern;
+pub mod walk;
