@@ -131,12 +131,7 @@ impl Ctx<'_> {
         match &e.kind {
             ExprKind::Name(n) => Some(match self.module.import_of(n) {
                 Some(Import { name: Some(m), .. }) if m != "default" => m.clone(),
-                Some(Import { module, .. }) => module
-                    .rsplit(['.', '/'])
-                    .next()
-                    .unwrap_or(module)
-                    .to_string(),
-                None => n.clone(),
+                _ => n.clone(),
             }),
             ExprKind::Attr(_, f) => Some(f.clone()),
             ExprKind::Call(c) => self.key_of(&c.callee),
@@ -323,12 +318,20 @@ impl Matcher<'_, '_> {
                 };
                 ok && self.expr(pb, tb)
             }
-            (ExprKind::Attr(..), _) => {
+            (ExprKind::Attr(pb, pf), _) => {
                 // `os.system` also matches `system` imported from `os`.
-                match (p.dotted(), self.ctx.canonical(t)) {
-                    (Some(pd), Some(tc)) if !pd.contains('$') => pd == tc,
-                    _ => false,
-                }
+                let Some(tc) = self.ctx.canonical(t) else {
+                    return false;
+                };
+                let Some((tb, tf)) = tc.rsplit_once('.') else {
+                    return false;
+                };
+                let field_ok = if pf.starts_with('$') {
+                    self.bind(pf, t.span, Some(tf.to_string()))
+                } else {
+                    pf == tf
+                };
+                field_ok && !has_metavar(pb) && pb.dotted().as_deref() == Some(tb)
             }
             (ExprKind::Subscript(pb, pk), ExprKind::Subscript(tb, tk)) => {
                 self.expr(pb, tb) && self.expr(pk, tk)

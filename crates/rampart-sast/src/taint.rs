@@ -770,17 +770,6 @@ impl<'a> Analyzer<'a> {
         if found.is_some() {
             return found;
         }
-        // The nearest enclosing container.
-        let mut q = p;
-        while let Some((head, _)) = q.rsplit_once('.') {
-            if let Some(v) = fr.env.get(head) {
-                return Some(Value {
-                    labels: v.labels.clone(),
-                    konst: None,
-                });
-            }
-            q = head;
-        }
         None
     }
 
@@ -957,22 +946,22 @@ impl<'a> Analyzer<'a> {
         match &e.kind {
             ExprKind::Lit(l) => Value::konst(l.clone()),
             ExprKind::Name(_) | ExprKind::Attr(..) | ExprKind::Subscript(..) => {
-                let mut v = match self.path_of(fr, e).and_then(|p| Self::read_path(fr, &p)) {
-                    Some(v) => v,
-                    None => match &e.kind {
-                        ExprKind::Attr(b, _) | ExprKind::Subscript(b, _) => {
-                            let mut v = self.eval(fr, b);
-                            v.konst = None;
-                            v
-                        }
-                        _ => Value::default(),
-                    },
+                // The base first, so that patterns on it apply (`request.GET` in `request.GET['q']`).
+                let base = match &e.kind {
+                    ExprKind::Attr(b, _) | ExprKind::Subscript(b, _) => {
+                        let mut v = self.eval(fr, b);
+                        v.konst = None;
+                        Some(v)
+                    }
+                    _ => None,
                 };
                 if let ExprKind::Subscript(_, k) = &e.kind
                     && !matches!(k.kind, ExprKind::Lit(_))
                 {
                     let _ = self.eval(fr, k);
                 }
+                let own = self.path_of(fr, e).and_then(|p| Self::read_path(fr, &p));
+                let mut v = own.or(base).unwrap_or_default();
                 self.apply_patterns(fr, e, &mut v, &[]);
                 v
             }

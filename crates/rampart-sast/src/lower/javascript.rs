@@ -837,6 +837,14 @@ impl<'a> Lowerer<'a> {
                 {
                     return Expr::new(ExprKind::Deep(Box::new(args.remove(0))), sp);
                 }
+                // In patterns, `require('a-b')` names the module `a-b`.
+                if self.pattern
+                    && args.len() == 1
+                    && callee.dotted().as_deref() == Some("require")
+                    && let ExprKind::Lit(Lit::Str(m)) = &args[0].kind
+                {
+                    return Expr::new(ExprKind::Name(m.clone()), sp);
+                }
                 Expr::new(
                     ExprKind::Call(Box::new(Call {
                         callee,
