@@ -219,7 +219,7 @@ fn baseline_hides_known_findings_and_survives_line_moves() {
         r,
         "app/settings.py",
         format!(
-            "import os\nimport sys\n\n\nDEBUG = True\n\n    \nGITHUB_TOKEN = \"{}\"\n",
+            "import os\nimport sys\n\n\nDEBUG = False  # reviewed\n\n    \nGITHUB_TOKEN = \"{}\"\n",
             token()
         ),
     );
