@@ -82,7 +82,7 @@ pub struct Provenance {
 /// Why a finding is suppressed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suppression {
-    /// `inline` (a `rampart:ignore` comment) or `config` (rampart.toml).
+    /// `inline` (a `rampart:ignore` comment), `config` (rampart.toml) or `vex` (a VEX statement).
     pub kind: String,
     /// The reason given.
     pub reason: String,

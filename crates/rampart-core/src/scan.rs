@@ -257,11 +257,14 @@ pub fn run(
             .start(&ctx)
             .map_err(|m| format!("engine {}: {m}", e.name()))?;
         rules.extend(e.rules().iter().cloned());
+        rules.extend(s.extra_rules());
         sessions.push((e, s));
     }
+    // Suppressions may name rules of engines not selected for this scan; they are still known.
     let known_rules: HashSet<String> = engines
         .iter()
         .flat_map(|e| e.rules().iter().map(|r| r.id.clone()))
+        .chain(rules.iter().map(|r| r.id.clone()))
         .collect();
 
     let repo = match (&opts.mode, &opts.since) {
@@ -281,7 +284,7 @@ pub fn run(
             .collect(),
         sessions,
         config: &opts.config,
-        known_rules,
+        known_rules: known_rules.clone(),
         changed,
         findings: Mutex::new(Vec::new()),
         diagnostics: Mutex::new(Vec::new()),
@@ -500,7 +503,7 @@ pub fn run(
 
     findings.sort_by(|a, b| (&a.location, &a.rule_id).cmp(&(&b.location, &b.rule_id)));
     fingerprint::assign(&mut findings);
-    let known = |r: &str| rules.iter().any(|m| m.id == r);
+    let known = |r: &str| known_rules.contains(r);
     suppress::apply_config(
         &mut findings,
         &opts.config.suppress,
