@@ -338,7 +338,12 @@ pub(super) fn pnpm_lock(text: &str) -> Lockfile {
             }
         }
     }
-    let snapshots = doc.get("snapshots");
+    // Snapshot (v9) of each package key, peer suffixes removed.
+    let mut snapshot_of: HashMap<&str, &Node> = HashMap::new();
+    for s in doc.get("snapshots").map(Node::entries).unwrap_or(&[]) {
+        let base = s.key.split('(').next().unwrap_or(&s.key);
+        snapshot_of.entry(base).or_insert(&s.value);
+    }
     for e in doc.get("packages").map(Node::entries).unwrap_or(&[]) {
         let Some((name, version)) = pnpm_key(&e.key) else {
             lf.error(e.line, format!("cannot read package key `{}`", e.key));
@@ -360,14 +365,7 @@ pub(super) fn pnpm_lock(text: &str) -> Lockfile {
             p.direct = Some(false);
         }
         p.license = e.value.str_of("license").map(str::to_string);
-        let dep_source = snapshots
-            .and_then(|s| {
-                s.entries()
-                    .iter()
-                    .find(|s| s.key == e.key || s.key.starts_with(&format!("{}(", e.key)))
-            })
-            .map(|s| &s.value)
-            .unwrap_or(&e.value);
+        let dep_source = snapshot_of.get(e.key.as_str()).copied().unwrap_or(&e.value);
         for section in ["dependencies", "optionalDependencies"] {
             for d in dep_source.get(section).map(Node::entries).unwrap_or(&[]) {
                 p.dependencies.push(DepRef {
