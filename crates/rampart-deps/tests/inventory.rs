@@ -302,7 +302,7 @@ fn other_ecosystems() {
     assert_eq!(
         summary(&lf),
         vec![
-            row("http", "0.13.6", 4, T, F),
+            row("http", "0.13.2", 4, T, F),
             row("test", "1.24.9", 12, T, T),
             row("path", "1.8.3", 19, F, F)
         ]

@@ -368,14 +368,14 @@ pub fn parse(path: &str, content: &[u8], include: Option<Include<'_>>) -> Option
 
 /// Finds lines of needles in file order: each search starts where the previous one matched,
 /// so looking up every package of a large file stays linear.
-pub(crate) struct LineFinder<'a> {
+pub struct LineFinder<'a> {
     text: &'a str,
     pos: usize,
     line: usize,
 }
 
 impl<'a> LineFinder<'a> {
-    pub(crate) fn new(text: &'a str) -> LineFinder<'a> {
+    pub fn new(text: &'a str) -> LineFinder<'a> {
         LineFinder {
             text,
             pos: 0,
@@ -384,7 +384,7 @@ impl<'a> LineFinder<'a> {
     }
 
     /// The 1-based line of the next occurrence of `needle` (0 when absent).
-    pub(crate) fn find(&mut self, needle: &str) -> usize {
+    pub fn find(&mut self, needle: &str) -> usize {
         if needle.is_empty() {
             return 0;
         }
