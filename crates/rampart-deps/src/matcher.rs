@@ -28,16 +28,22 @@ pub fn is_affected(eco: Ecosystem, version: &str, a: &Affected) -> bool {
     }
     a.ranges.iter().any(|r| {
         let mut events: Vec<_> = r.events.iter().collect();
-        events.sort_by(|x, y| {
-            let zx = x.kind == EventKind::Introduced && x.version == "0";
-            let zy = y.kind == EventKind::Introduced && y.version == "0";
-            match (zx, zy) {
-                (true, true) => Ordering::Equal,
-                (true, false) => Ordering::Less,
-                (false, true) => Ordering::Greater,
-                _ => cmp(eco, r.kind, &x.version, &y.version),
-            }
+        let in_order = events.windows(2).all(|w| {
+            (w[0].kind == EventKind::Introduced && w[0].version == "0")
+                || cmp(eco, r.kind, &w[0].version, &w[1].version) != Ordering::Greater
         });
+        if !in_order {
+            events.sort_by(|x, y| {
+                let zx = x.kind == EventKind::Introduced && x.version == "0";
+                let zy = y.kind == EventKind::Introduced && y.version == "0";
+                match (zx, zy) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) => Ordering::Less,
+                    (false, true) => Ordering::Greater,
+                    _ => cmp(eco, r.kind, &x.version, &y.version),
+                }
+            });
+        }
         let mut affected = false;
         for e in &events {
             match e.kind {
@@ -286,9 +292,15 @@ fn smallest_fix(
         m.entry(a.advisory).or_default().push(a);
         m
     });
+    // No version below the largest "first fix" of any single vulnerability can fix them all.
+    let floor = vulns
+        .iter()
+        .filter_map(|v| v.fixed.first())
+        .max_by(|a, b| compare(eco, a, b));
     candidates
         .into_iter()
         .filter(|c| compare(eco, c, version) == Ordering::Greater)
+        .filter(|c| floor.is_none_or(|f| compare(eco, c, f) != Ordering::Less))
         .find(|c| {
             vulns.iter().all(|v| {
                 v.advisories.iter().all(|adv| {
