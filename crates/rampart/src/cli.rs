@@ -36,6 +36,14 @@ pub enum Command {
         #[command(flatten)]
         scan: ScanArgs,
     },
+    /// The offline vulnerability database: update, status, compare versions.
+    Db {
+        /// What to do with the database.
+        #[command(subcommand)]
+        cmd: rampart_deps::cli::DbCommand,
+    },
+    /// Write a software bill of materials (CycloneDX 1.6 or SPDX 2.3 JSON) for a folder.
+    Sbom(rampart_deps::cli::SbomArgs),
     /// Write a commented starter rampart.toml.
     Init {
         /// Folder to write it in.

@@ -6,6 +6,7 @@ use rampart_core::Engine;
 pub fn all() -> Vec<Box<dyn Engine>> {
     vec![
         Box::new(rampart_secrets::SecretsEngine::new()),
+        Box::new(rampart_deps::DepsEngine::new()),
         Box::new(rampart_sast::SastEngine::new()),
     ]
 }

@@ -40,6 +40,8 @@ fn main() -> ExitCode {
             scan_cmd::pair_outputs(&f, &o).and_then(|outputs| scan_cmd::run(args, outputs))
         }
         Command::Baseline { output, scan } => scan_cmd::baseline(scan, output),
+        Command::Db { cmd } => rampart_deps::cli::run_db(cmd.clone()),
+        Command::Sbom(args) => rampart_deps::cli::run_sbom(args.clone()),
         Command::Init { path, force } => rules_cmd::init(path, *force),
         Command::Rules { engine, json } => rules_cmd::list(engine.as_deref(), *json),
         Command::Explain { rule } => rules_cmd::explain(rule),
