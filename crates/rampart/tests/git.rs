@@ -11,8 +11,8 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
-fn findings(out: &[u8]) -> Vec<serde_json::Value> {
-    json(out)["findings"].as_array().unwrap().clone()
+fn findings(v: &serde_json::Value) -> Vec<serde_json::Value> {
+    v["findings"].as_array().unwrap().clone()
 }
 
 #[test]
@@ -35,25 +35,21 @@ fn history_reports_first_commit_author_and_whether_still_in_head() {
     );
     git(r, &["add", "."]);
     git(r, &["commit", "-qm", "remove token, add stripe"]);
-    let out = rampart()
-        .args([
+    let v = run_json(
+        &[
             "scan",
             "--history",
             "--format",
             "json",
             "--fail-on",
             "never",
-        ])
-        .arg(r)
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let v = json(&out);
+        ],
+        r,
+        0,
+    );
     assert_eq!(v["stats"]["commits"], 3);
     assert_eq!(v["stats"]["blobs"], 4, "each unique blob once");
-    let f = findings(&out);
+    let f = findings(&v);
     assert_eq!(f.len(), 2, "{f:#?}");
     let gh = f
         .iter()
@@ -86,7 +82,7 @@ fn history_reports_first_commit_author_and_whether_still_in_head() {
         .get_output()
         .stdout
         .clone();
-    let f = findings(&out);
+    let f = findings(&json(&out));
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["rule_id"], "secrets/stripe-live-secret-key");
 }
@@ -115,14 +111,7 @@ fn staged_scans_the_index_not_the_working_file() {
         "untracked.env",
         format!("T={}\n", github_token("Un8LmT2vXn9KpB7wYcR4sD1fG6hJ3k")),
     );
-    let out = rampart()
-        .args(["scan", "--staged", "--format", "json"])
-        .arg(r)
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let out = run_json(&["scan", "--staged", "--format", "json"], r, 1);
     let f = findings(&out);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["location"]["path"], "a.env");
@@ -161,15 +150,7 @@ fn since_reports_only_changed_lines() {
     );
     git(r, &["add", "."]);
     git(r, &["commit", "-qm", "feature"]);
-    let out = rampart()
-        .args(["scan", "--since", "main", "--format", "json"])
-        .arg(r)
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let v = json(&out);
+    let v = run_json(&["scan", "--since", "main", "--format", "json"], r, 1);
     let mut got: Vec<(String, u64)> = v["findings"]
         .as_array()
         .unwrap()

@@ -4,15 +4,7 @@ mod common;
 use common::*;
 
 fn sarif_of(dir: &std::path::Path) -> serde_json::Value {
-    let out = rampart()
-        .args(["scan", "--format", "sarif", "--fail-on", "never"])
-        .arg(dir)
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    json(&out)
+    run_json(&["scan", "--format", "sarif", "--fail-on", "never"], dir, 0)
 }
 
 #[test]

@@ -7,15 +7,7 @@ use predicates::prelude::*;
 #[test]
 fn finds_secrets_and_fails_on_high() {
     let dir = fixture();
-    let out = rampart()
-        .args(["scan", "--format", "json"])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let v = json(&out);
+    let v = run_json(&["scan", "--format", "json"], dir.path(), 1);
     assert_eq!(v["schema_version"], "1.0");
     let findings = v["findings"].as_array().unwrap();
     let rules: Vec<&str> = findings
@@ -44,7 +36,7 @@ fn finds_secrets_and_fails_on_high() {
     assert_eq!(v["summary"]["failing"], 2);
     assert_eq!(v["summary"]["passed"], false);
     // The secret never appears in full.
-    let text = String::from_utf8_lossy(&out);
+    let text = v.to_string();
     assert!(!text.contains(&token()), "secret leaked into JSON");
     assert!(!text.contains("sk_live_51Hq8ZrLmT2vXn9KpB7wYcR4s"));
 }
@@ -69,15 +61,12 @@ fn threshold_controls_the_exit_code() {
         .assert()
         .code(0);
     // Only the Stripe key is critical.
-    let out = rampart()
-        .args(["scan", "--format", "json", "--fail-on", "critical"])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    assert_eq!(json(&out)["summary"]["failing"], 1);
+    let out = run_json(
+        &["scan", "--format", "json", "--fail-on", "critical"],
+        dir.path(),
+        1,
+    );
+    assert_eq!(out["summary"]["failing"], 1);
     let clean = tempfile::tempdir().unwrap();
     write(clean.path(), "main.py", "print('hello')\n");
     rampart()
@@ -278,15 +267,12 @@ fn skips_are_counted_and_listed_with_verbose() {
 fn excludes_and_ignore_files() {
     let dir = fixture();
     write(dir.path(), ".rampartignore", "deploy/\n");
-    let out = rampart()
-        .args(["scan", "--format", "json", "--exclude", "app/**"])
-        .arg(dir.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    assert_eq!(json(&out)["findings"].as_array().unwrap().len(), 0);
+    let out = run_json(
+        &["scan", "--format", "json", "--exclude", "app/**"],
+        dir.path(),
+        0,
+    );
+    assert_eq!(out["findings"].as_array().unwrap().len(), 0);
 }
 
 #[test]

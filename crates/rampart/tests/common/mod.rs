@@ -87,3 +87,16 @@ pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
+
+/// Runs `rampart ARGS PATH`, asserts the exit code and parses stdout as JSON.
+pub fn run_json(args: &[&str], path: &Path, code: i32) -> serde_json::Value {
+    let out = rampart()
+        .args(args)
+        .arg(path)
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    json(&out)
+}
