@@ -69,12 +69,17 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Parses and compiles one rule file; `name` is the file name, used in messages.
+    /// Parses and compiles one rule file; `name` is its path or file name, used in messages and
+    /// checked against the id.
     pub fn parse(name: &str, text: &str) -> Result<Rule, String> {
         let f: RuleFile =
             toml::from_str(text).map_err(|e| format!("secrets rule {name} is invalid:\n{e}"))?;
         let bad = |m: String| format!("secrets rule {name}: {m}");
-        if let Some(stem) = name.strip_suffix(".toml")
+        let file_name = std::path::Path::new(name)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(name);
+        if let Some(stem) = file_name.strip_suffix(".toml")
             && stem != f.id
         {
             return Err(bad(format!(

@@ -318,3 +318,67 @@ fn markdown_links_to_lines() {
         ))
         .stdout(predicate::str::contains("| 🟣 critical | 1 |"));
 }
+
+#[test]
+fn custom_secrets_rules_load_from_a_folder_and_invalid_ones_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = r#"id = "acme-internal-token"
+title = "ACME internal token"
+severity = "high"
+confidence = "high"
+keywords = ["acme_tok_"]
+regex = '''\b(?P<secret>acme_tok_[A-Za-z0-9]{24})\b'''
+why = "It grants access to ACME's internal API."
+fix = "Revoke it in the ACME console, then remove it from history."
+[[examples]]
+text = "T=acme_tok_Zq8LmT2vXn9KpB7wYcR4sD1f"
+expect = true
+[[examples]]
+text = "token: acme_tok_Qm8LmT2vXn9KpB7wYcR4sD1f"
+expect = true
+[[examples]]
+text = "T=acme_tok_short"
+expect = false
+[[examples]]
+text = "T=${ACME_TOKEN}"
+expect = false
+"#;
+    write(dir.path(), "rules/acme-internal-token.toml", rule);
+    write(
+        dir.path(),
+        "rampart.toml",
+        "[engines.secrets]\nrules = \"rules\"\n",
+    );
+    write(
+        dir.path(),
+        "app.env",
+        "ACME=acme_tok_Zq8LmT2vXn9KpB7wYcR4sD1f\n# rampart:ignore secrets/acme-internal-token known\nB=acme_tok_Ab8LmT2vXn9KpB7wYcR4sD1f\n",
+    );
+    let v = run_json(
+        &["scan", "--format", "json", "--exclude", "rules/**"],
+        dir.path(),
+        1,
+    );
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 2);
+    assert!(
+        f.iter()
+            .all(|f| f["rule_id"] == "secrets/acme-internal-token")
+    );
+    assert_eq!(
+        f.iter().filter(|f| f.get("suppression").is_some()).count(),
+        1,
+        "custom rule ids are known to suppressions"
+    );
+    write(
+        dir.path(),
+        "rules/broken.toml",
+        "id = \"broken\"\nregex = \"(\"\n",
+    );
+    rampart()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("broken.toml"));
+}

@@ -8,7 +8,11 @@ use std::path::Path;
 /// The rampart binary under test, without colour or terminal assumptions.
 pub fn rampart() -> Command {
     let mut c = Command::cargo_bin("rampart").unwrap();
-    c.env("NO_COLOR", "1").env_remove("GITHUB_SHA");
+    // No vulnerability database, whatever the developer's cache holds: output is deterministic.
+    c.env("NO_COLOR", "1").env_remove("GITHUB_SHA").env(
+        "RAMPART_DB",
+        std::env::temp_dir().join("rampart-tests-no-db"),
+    );
     c
 }
 
