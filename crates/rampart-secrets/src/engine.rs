@@ -366,16 +366,29 @@ impl Session<'_> {
     }
 }
 
-/// Where two rules match overlapping text, keeps the more specific (higher confidence, then
-/// severity); equal ones are both kept.
+/// Rule families whose rules recognise a secret by its surroundings (a `password=` key, a URI,
+/// a Secret manifest) rather than by its own format.
+const CONTEXT_FAMILIES: &[&str] = &["generic", "config-password", "database", "kubernetes"];
+
+fn is_contextual(rule: &Rule) -> bool {
+    CONTEXT_FAMILIES.contains(&rule.meta.family())
+}
+
+/// Where rules match overlapping text, the most specific wins: a rule that knows the secret's
+/// own format beats a contextual one; among contextual rules, higher confidence then severity
+/// wins. Format-specific rules never drop each other.
 fn resolve_overlaps(hits: Vec<Hit>, rules: &[Rule]) -> Vec<Hit> {
-    let rank = |h: &Hit| (rules[h.rule].meta.confidence, rules[h.rule].meta.severity);
+    let rank = |h: &Hit| {
+        let r = &rules[h.rule];
+        (!is_contextual(r), r.meta.confidence, r.meta.severity)
+    };
     let keep: Vec<bool> = hits
         .iter()
         .map(|h| {
-            !hits.iter().any(|o| {
-                o.span.start < h.span.end && h.span.start < o.span.end && rank(o) > rank(h)
-            })
+            !is_contextual(&rules[h.rule])
+                || !hits.iter().any(|o| {
+                    o.span.start < h.span.end && h.span.start < o.span.end && rank(o) > rank(h)
+                })
         })
         .collect();
     hits.into_iter()

@@ -1,1 +1,51 @@
-fn main() {}
+//! The `rampart` command: a thin layer over the engines, the scan driver and the reports.
+
+mod cli;
+mod engines;
+mod progress;
+mod rules_cmd;
+mod scan_cmd;
+
+use clap::{CommandFactory, FromArgMatches};
+use cli::{Cli, Command};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Positions and values of `--format` and `--output` in a scan's arguments.
+fn output_args(m: &clap::ArgMatches) -> (Vec<(usize, String)>, Vec<(usize, PathBuf)>) {
+    let formats = match (m.indices_of("format"), m.get_many::<String>("format")) {
+        (Some(i), Some(v)) => i.zip(v.cloned()).collect(),
+        _ => Vec::new(),
+    };
+    let outputs = match (m.indices_of("output"), m.get_many::<PathBuf>("output")) {
+        (Some(i), Some(v)) => i.zip(v.cloned()).collect(),
+        _ => Vec::new(),
+    };
+    (formats, outputs)
+}
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let result = match &cli.command {
+        Command::Scan(args) => {
+            let sub = matches.subcommand_matches("scan").expect("scan matched");
+            let (f, o) = output_args(sub);
+            scan_cmd::pair_outputs(&f, &o).and_then(|outputs| scan_cmd::run(args, outputs))
+        }
+        Command::Baseline { output, scan } => scan_cmd::baseline(scan, output),
+        Command::Init { path, force } => rules_cmd::init(path, *force),
+        Command::Rules { engine, json } => rules_cmd::list(engine.as_deref(), *json),
+        Command::Explain { rule } => rules_cmd::explain(rule),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

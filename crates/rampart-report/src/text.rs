@@ -1,0 +1,277 @@
+//! The terminal report: findings grouped by file, each with a code frame, the rule's why and fix
+//! (once per rule), the trace for data-flow findings, and a summary.
+
+use crate::{Report, plural};
+use rampart_core::{DiagnosticLevel, Finding, Severity};
+use std::collections::HashSet;
+use std::fmt::Write;
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn severity(&self, s: Severity) -> String {
+        let label = format!("{:<8}", s.as_str().to_uppercase());
+        let code = match s {
+            Severity::Critical => "1;35",
+            Severity::High => "1;31",
+            Severity::Medium => "1;33",
+            Severity::Low => "1;34",
+            Severity::Info => "2",
+        };
+        self.paint(code, &label)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+}
+
+fn frame(out: &mut String, st: &Style, f: &Finding) {
+    let width = f
+        .context
+        .last()
+        .map(|c| c.line.to_string().len())
+        .unwrap_or(1);
+    let _ = writeln!(
+        out,
+        "   {} {}:{}:{}",
+        st.dim(&format!("{:>width$}┌─", "")),
+        f.location.path,
+        f.location.start_line,
+        f.location.start_col
+    );
+    for c in &f.context {
+        let marker = c.line >= f.location.start_line && c.line <= f.location.end_line;
+        let num = format!("{:>width$}", c.line);
+        let text = c.text.replace('\t', "    ");
+        let _ = writeln!(
+            out,
+            "   {} {} {}",
+            if marker { st.bold(&num) } else { st.dim(&num) },
+            st.dim("│"),
+            text
+        );
+        if c.line == f.location.start_line {
+            let prefix: String = c
+                .text
+                .chars()
+                .take(f.location.start_col.saturating_sub(1))
+                .map(|ch| if ch == '\t' { "    " } else { " " })
+                .collect();
+            let span = match (&f.mask, &f.secret) {
+                (Some(_), Some(s)) => s.redacted.chars().count(),
+                _ if f.location.end_line == f.location.start_line => {
+                    f.location.end_col.saturating_sub(f.location.start_col)
+                }
+                _ => c
+                    .text
+                    .chars()
+                    .count()
+                    .saturating_sub(f.location.start_col - 1),
+            };
+            let _ = writeln!(
+                out,
+                "   {} {} {}{}",
+                " ".repeat(width),
+                st.dim("│"),
+                prefix,
+                st.paint("1;31", &"^".repeat(span.max(1)))
+            );
+        }
+    }
+}
+
+/// Renders the text report.
+pub fn render(r: &Report) -> String {
+    let st = Style { on: r.color };
+    let rules = r.rules_by_id();
+    let mut out = String::new();
+    let mut explained = HashSet::new();
+    let mut by_file: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for f in &r.result.findings {
+        match by_file.iter_mut().find(|(p, _)| *p == f.location.path) {
+            Some((_, v)) => v.push(f),
+            None => by_file.push((&f.location.path, vec![f])),
+        }
+    }
+    by_file.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, findings) in &by_file {
+        let _ = writeln!(out, "{}", st.paint("1;4", path));
+        for f in findings {
+            let suppressed = f
+                .suppression
+                .as_ref()
+                .map(|s| st.dim(&format!(" [suppressed: {}]", s.reason)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {} {} {}{}",
+                st.severity(f.severity),
+                st.bold(&f.rule_id),
+                f.message,
+                suppressed
+            );
+            frame(&mut out, &st, f);
+            if let Some(p) = &f.provenance {
+                let _ = writeln!(
+                    out,
+                    "   = first committed in {} by {} on {} ({}){}",
+                    &p.commit[..p.commit.len().min(12)],
+                    p.author,
+                    p.date,
+                    p.path,
+                    if p.in_head {
+                        ", still in HEAD"
+                    } else {
+                        ", no longer in HEAD"
+                    }
+                );
+            }
+            if !f.trace.is_empty() {
+                let _ = writeln!(out, "   = data flow:");
+                for (i, s) in f.trace.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "       {}. {}:{}:{}  {}",
+                        i + 1,
+                        s.location.path,
+                        s.location.start_line,
+                        s.location.start_col,
+                        s.message
+                    );
+                }
+            }
+            if explained.insert(f.rule_id.clone()) {
+                if let Some(rule) = rules.get(f.rule_id.as_str()) {
+                    let _ = writeln!(out, "   = {} {}", st.bold("why:"), rule.why);
+                    let _ = writeln!(out, "   = {} {}", st.bold("fix:"), rule.fix);
+                }
+            } else {
+                let _ = writeln!(
+                    out,
+                    "   = {}",
+                    st.dim(&format!(
+                        "why and fix: see above, or `rampart explain {}`",
+                        f.rule_id
+                    ))
+                );
+            }
+            out.push('\n');
+        }
+    }
+    let res = r.result;
+    let shown: Vec<_> = res
+        .diagnostics
+        .iter()
+        .filter(|d| r.verbose || d.level > DiagnosticLevel::Note)
+        .collect();
+    for d in &shown {
+        let _ = writeln!(out, "{}", st.paint("33", &d.to_string()));
+    }
+    if r.verbose {
+        for s in &res.skipped {
+            let _ = writeln!(
+                out,
+                "{}",
+                st.dim(&format!("skipped {}: {}", s.path, s.reason.describe()))
+            );
+        }
+    }
+    if !shown.is_empty() || (r.verbose && !res.skipped.is_empty()) {
+        out.push('\n');
+    }
+    let active = r.active().count();
+    let counts: Vec<String> = r
+        .counts()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    let files_with = by_file.len();
+    let mut summary = if active == 0 {
+        "No findings".to_string()
+    } else {
+        format!(
+            "{} ({}) in {}",
+            plural(active, "finding"),
+            counts.join(", "),
+            plural(files_with, "file")
+        )
+    };
+    let suppressed = res.findings.len() - active;
+    if suppressed > 0 {
+        let _ = write!(summary, ", {suppressed} suppressed");
+    }
+    let _ = writeln!(
+        out,
+        "{} · scanned {} ({:.1} MB) in {:.2} s",
+        st.bold(&summary),
+        plural(res.stats.files_scanned, "file"),
+        res.stats.bytes_scanned as f64 / 1e6,
+        res.stats.elapsed.as_secs_f64()
+    );
+    if res.stats.commits > 0 {
+        let _ = writeln!(
+            out,
+            "history: {} commits, {} unique blobs, each read once",
+            res.stats.commits, res.stats.blobs
+        );
+    }
+    if !res.skipped.is_empty() && !r.verbose {
+        let _ = writeln!(
+            out,
+            "{}",
+            st.dim(&format!(
+                "{} not scanned (binary, too large or unreadable); --verbose lists them",
+                plural(res.skipped.len(), "file")
+            ))
+        );
+    }
+    if res.stats.baseline_filtered > 0 {
+        let _ = writeln!(
+            out,
+            "{} in the baseline not shown",
+            plural(res.stats.baseline_filtered, "finding")
+        );
+    }
+    if res.stats.unchanged_filtered > 0 {
+        let _ = writeln!(
+            out,
+            "{} on unchanged lines not shown",
+            plural(res.stats.unchanged_filtered, "finding")
+        );
+    }
+    let failing = r.failing();
+    match r.fail_on {
+        Some(t) if failing > 0 => {
+            let _ = writeln!(
+                out,
+                "{}",
+                st.paint(
+                    "1;31",
+                    &format!("✗ {} at or above {t}", plural(failing, "finding"))
+                )
+            );
+        }
+        Some(t) => {
+            let _ = writeln!(
+                out,
+                "{}",
+                st.paint("1;32", &format!("✓ nothing at or above {t}"))
+            );
+        }
+        None => {}
+    }
+    out
+}

@@ -1,0 +1,125 @@
+//! Command-line syntax.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// rampart: secrets, vulnerable dependencies, code flaws and misconfigurations, in one fast scan.
+#[derive(Debug, Parser)]
+#[command(name = "rampart", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a folder (default: the current one) and report findings.
+    Scan(ScanArgs),
+    /// Record the current findings in a baseline file; later scans with --baseline show only new ones.
+    Baseline {
+        /// Where to write the baseline.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Scan options.
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
+    /// Write a commented starter rampart.toml.
+    Init {
+        /// Folder to write it in.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List every rule.
+    Rules {
+        /// Only this engine's rules.
+        #[arg(long)]
+        engine: Option<String>,
+        /// Output as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain a rule: why it matters, how to fix it, examples.
+    Explain {
+        /// The rule id, for example secrets/aws-access-key-id.
+        rule: String,
+    },
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Options of a scan.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Folder or file to scan.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Output format: text, json, sarif or markdown. Repeat with --output to write several.
+    #[arg(long, short = 'f', value_name = "FORMAT")]
+    pub format: Vec<String>,
+    /// File for the preceding --format (stdout when absent). The format is guessed from the extension when no --format precedes it.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_name = "LEVEL", value_parser = ["critical", "high", "medium", "low", "info", "never"])]
+    pub fail_on: Option<String>,
+    /// Configuration file (default: rampart.toml at the scan root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Leave out paths matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Skip files larger than this (bytes, or 512KB, 20MB…).
+    #[arg(long, value_name = "SIZE")]
+    pub max_file_size: Option<String>,
+    /// Run only these engines (comma-separated: secrets,deps,sast,iac).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub engines: Option<Vec<String>>,
+    /// Report only findings not recorded in this baseline.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Report only findings on lines added or changed since this git ref (merge base, as a pull request sees it). With --history: only commits not reachable from it.
+    #[arg(long, value_name = "REF")]
+    pub since: Option<String>,
+    /// Scan the staged content (git index) instead of the working files: for pre-commit.
+    #[arg(long, conflicts_with = "history")]
+    pub staged: bool,
+    /// Scan every unique blob in git history (secrets).
+    #[arg(long)]
+    pub history: bool,
+    /// Show secrets in full (local use only; never in CI logs).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Base URL for links in the markdown report (default from GitHub Actions variables).
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
+    /// No progress bar and no diagnostics on stderr.
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// List skipped files and notes.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Print time and files per engine on stderr.
+    #[arg(long)]
+    pub stats: bool,
+}

@@ -1,0 +1,240 @@
+//! `rampart scan` and `rampart baseline`.
+
+use crate::cli::{ColorChoice, ScanArgs};
+use crate::engines;
+use crate::progress::Bar;
+use rampart_core::baseline::Baseline;
+use rampart_core::config::{self, Config};
+use rampart_core::scan::{self, Mode, ScanOptions, ScanResult};
+use rampart_core::{DiagnosticLevel, Engine};
+use rampart_report::{Format, Report};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Where each report goes: (format, file or stdout).
+pub type Outputs = Vec<(Format, Option<PathBuf>)>;
+
+/// Pairs `--format` and `--output` by position: each output belongs to the closest format before
+/// it; an output with no format before it takes its format from its extension.
+pub fn pair_outputs(
+    formats: &[(usize, String)],
+    outputs: &[(usize, PathBuf)],
+) -> Result<Outputs, String> {
+    let mut pairs: Vec<(Format, Option<PathBuf>)> = Vec::new();
+    let mut events: Vec<(usize, Result<Format, PathBuf>)> = Vec::new();
+    for (i, f) in formats {
+        events.push((*i, Ok(f.parse::<Format>()?)));
+    }
+    for (i, o) in outputs {
+        events.push((*i, Err(o.clone())));
+    }
+    events.sort_by_key(|(i, _)| *i);
+    let mut open: Option<usize> = None;
+    for (_, e) in events {
+        match e {
+            Ok(f) => {
+                pairs.push((f, None));
+                open = Some(pairs.len() - 1);
+            }
+            Err(path) => match open.take() {
+                Some(i) => pairs[i].1 = Some(path),
+                None => pairs.push((format_from_extension(&path)?, Some(path))),
+            },
+        }
+    }
+    if pairs.is_empty() {
+        pairs.push((Format::Text, None));
+    }
+    Ok(pairs)
+}
+
+fn format_from_extension(path: &Path) -> Result<Format, String> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("sarif") => Ok(Format::Sarif),
+        Some("json") => Ok(Format::Json),
+        Some("md") | Some("markdown") => Ok(Format::Markdown),
+        Some("txt") | Some("log") => Ok(Format::Text),
+        _ => Err(format!(
+            "cannot tell the format of --output {}: put --format text|json|sarif|markdown before it",
+            path.display()
+        )),
+    }
+}
+
+/// Runs a scan as the arguments say and returns the result with the settings used.
+pub fn scan(
+    args: &ScanArgs,
+) -> Result<(ScanResult, Config, Option<rampart_core::Severity>), String> {
+    if !args.path.exists() {
+        return Err(format!(
+            "{} does not exist: give a folder or file to scan",
+            args.path.display()
+        ));
+    }
+    let config_root = if args.path.is_file() {
+        args.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    } else {
+        args.path.clone()
+    };
+    let config = Config::load(&config_root, args.config.as_deref()).map_err(|e| e.to_string())?;
+    let fail_on = match args.fail_on.as_deref().or(config.scan.fail_on.as_deref()) {
+        Some(s) => config::parse_threshold(s)?,
+        None => Some(rampart_core::Severity::High),
+    };
+    let engine_names = args.engines.clone().or_else(|| config.scan.engines.clone());
+    let engines = engines::select(engine_names.as_deref())?;
+    let max_file_size = args
+        .max_file_size
+        .as_deref()
+        .map(config::parse_size_str)
+        .transpose()
+        .map_err(|e| format!("--max-file-size: {e}"))?;
+    let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
+    let mode = if args.history {
+        Mode::History {
+            since: args.since.clone(),
+        }
+    } else if args.staged {
+        Mode::Staged
+    } else {
+        Mode::WorkTree
+    };
+    let opts = ScanOptions {
+        root: args.path.clone(),
+        config: config.clone(),
+        exclude: args.exclude.clone(),
+        max_file_size,
+        show_secrets: args.show_secrets,
+        since: if args.history {
+            None
+        } else {
+            args.since.clone()
+        },
+        mode,
+        baseline,
+        threads: args.threads,
+    };
+    let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
+    let refs: Vec<&dyn Engine> = engines.iter().map(|e| e.as_ref()).collect();
+    let result = scan::run(&refs, &opts, &bar);
+    bar.finish();
+    Ok((result?, config, fail_on))
+}
+
+fn link_base(args: &ScanArgs) -> Option<String> {
+    args.link_base.clone().or_else(|| {
+        let server = std::env::var("GITHUB_SERVER_URL").ok()?;
+        let repo = std::env::var("GITHUB_REPOSITORY").ok()?;
+        let sha = std::env::var("GITHUB_SHA").ok()?;
+        Some(format!("{server}/{repo}/blob/{sha}"))
+    })
+}
+
+/// `rampart scan`: writes every requested report and returns the exit code.
+pub fn run(args: &ScanArgs, outputs: Outputs) -> Result<i32, String> {
+    let (result, _config, fail_on) = scan(args)?;
+    let root_abs = args
+        .path
+        .canonicalize()
+        .unwrap_or_else(|_| args.path.clone());
+    let stdout_tty = std::io::stdout().is_terminal();
+    let color_for = |to_stdout: bool| match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_stdout && stdout_tty && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    let mut write_errors = Vec::new();
+    let mut text_on_stdout = false;
+    for (format, path) in &outputs {
+        let report = Report {
+            result: &result,
+            root_display: args.path.display().to_string(),
+            root_abs: root_abs.clone(),
+            version,
+            fail_on,
+            verbose: args.verbose,
+            color: color_for(path.is_none()) && *format == Format::Text,
+            link_base: link_base(args),
+        };
+        let rendered = report.render(*format);
+        match path {
+            None => {
+                text_on_stdout |= *format == Format::Text;
+                print!("{rendered}");
+            }
+            Some(p) => {
+                if let Err(e) = std::fs::write(p, rendered) {
+                    write_errors.push(format!("cannot write {}: {e}", p.display()));
+                }
+            }
+        }
+    }
+    if !args.quiet && !text_on_stdout {
+        for d in &result.diagnostics {
+            if args.verbose || d.level > DiagnosticLevel::Note {
+                eprintln!("{d}");
+            }
+        }
+    }
+    if args.stats {
+        print_stats(&result);
+    }
+    if !write_errors.is_empty() {
+        return Err(write_errors.join("\n"));
+    }
+    let failing = result.findings.iter().any(|f| f.fails(fail_on));
+    Ok(if failing { 1 } else { 0 })
+}
+
+fn print_stats(result: &ScanResult) {
+    let s = &result.stats;
+    eprintln!(
+        "stats: {} files, {:.1} MB in {:.3} s ({:.1} MB/s); {} files wanted by no engine",
+        s.files_scanned,
+        s.bytes_scanned as f64 / 1e6,
+        s.elapsed.as_secs_f64(),
+        s.bytes_scanned as f64 / 1e6 / s.elapsed.as_secs_f64().max(1e-9),
+        s.files_unclaimed
+    );
+    for (name, e) in &s.engines {
+        eprintln!(
+            "stats: engine {name}: {} files, {:.3} s busy (summed over threads)",
+            e.files,
+            e.busy.as_secs_f64()
+        );
+    }
+    if s.commits > 0 {
+        eprintln!(
+            "stats: history: {} commits, {} unique blobs read once each ({:.0} blobs/s)",
+            s.commits,
+            s.blobs,
+            s.blobs as f64 / s.elapsed.as_secs_f64().max(1e-9)
+        );
+    }
+}
+
+/// `rampart baseline`: records current active findings.
+pub fn baseline(args: &ScanArgs, output: &Path) -> Result<i32, String> {
+    let (result, _, _) = scan(args)?;
+    let active: Vec<_> = result
+        .findings
+        .iter()
+        .filter(|f| f.suppression.is_none())
+        .cloned()
+        .collect();
+    let b = Baseline::of(&active);
+    let text = serde_json::to_string_pretty(&b).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(output, text).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    if !args.quiet {
+        eprintln!(
+            "baseline: recorded {} finding(s) in {}",
+            active.len(),
+            output.display()
+        );
+    }
+    Ok(0)
+}
