@@ -106,12 +106,24 @@ pub fn walk(
     found: &(dyn Fn(FoundFile) + Sync),
     skipped: &(dyn Fn(Skipped) + Sync),
 ) -> Result<(), String> {
+    // Include globs are a filter on found files, not whitelist overrides: in the `ignore` crate
+    // a whitelist override beats .gitignore, and included paths must still respect it.
+    let include = if opts.include.is_empty() {
+        None
+    } else {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &opts.include {
+            b.add(
+                globset::Glob::new(g).map_err(|e| format!("include glob `{g}` is invalid: {e}"))?,
+            );
+        }
+        Some(
+            b.build()
+                .map_err(|e| format!("invalid include globs: {e}"))?,
+        )
+    };
+    let include = &include;
     let mut overrides = OverrideBuilder::new(root);
-    for g in &opts.include {
-        overrides
-            .add(g)
-            .map_err(|e| format!("include glob `{g}` is invalid: {e}"))?;
-    }
     for g in &opts.exclude {
         overrides
             .add(&format!("!{g}"))
@@ -151,6 +163,9 @@ pub fn walk(
                 return WalkState::Continue;
             };
             let rel = relative(root, entry.path());
+            if !ft.is_dir() && include.as_ref().is_some_and(|g| !g.is_match(&rel)) {
+                return WalkState::Continue;
+            }
             if ft.is_symlink() {
                 let reason = if std::fs::metadata(entry.path()).is_err() {
                     SkipReason::BrokenSymlink

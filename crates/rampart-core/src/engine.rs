@@ -69,6 +69,12 @@ pub trait Engine: Send + Sync {
 
 /// One engine's state during one scan. `scan_file` is called from many threads at once.
 pub trait EngineSession: Send + Sync {
+    /// Rules this scan adds to the engine's built-in ones (user rules named in the configuration),
+    /// so that reports describe them and suppressions may name them.
+    fn extra_rules(&self) -> Vec<RuleMeta> {
+        Vec::new()
+    }
+
     /// Scans one file.
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter);
 

@@ -82,7 +82,7 @@ pub struct Provenance {
 /// Why a finding is suppressed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suppression {
-    /// `inline` (a `rampart:ignore` comment) or `config` (rampart.toml).
+    /// `inline` (a `rampart:ignore` comment), `config` (rampart.toml) or `vex` (a VEX statement).
     pub kind: String,
     /// The reason given.
     pub reason: String,
@@ -191,8 +191,25 @@ impl Finding {
         self.suppression.is_none() && threshold.is_some_and(|t| self.severity >= t)
     }
 
-    /// Fills the code frame from the file, hiding the masked secret.
-    pub fn fill_context(&mut self, file: &SourceFile, radius: usize) {
+    /// This finding's mask with its replacement text, if it hides a secret.
+    pub fn mask_with_replacement(&self) -> Option<(Range<usize>, String)> {
+        let mask = self.mask.clone()?;
+        let replacement = self
+            .secret
+            .as_ref()
+            .map(|s| s.redacted.clone())
+            .unwrap_or_else(|| "****".into());
+        Some((mask, replacement))
+    }
+
+    /// Fills the code frame from the file, replacing every masked range (the secrets of all
+    /// findings in the file, not only this one) with its replacement text.
+    pub fn fill_context(
+        &mut self,
+        file: &SourceFile,
+        radius: usize,
+        masks: &[(Range<usize>, String)],
+    ) {
         let first = self.location.start_line.saturating_sub(radius).max(1);
         let last = self.location.end_line + radius;
         self.context.clear();
@@ -200,29 +217,37 @@ impl Finding {
             let Some(range) = file.line_range(line) else {
                 break;
             };
-            let text = match &self.mask {
-                Some(mask) if mask.start < range.end && mask.end > range.start => {
-                    let replacement = self
-                        .secret
-                        .as_ref()
-                        .map(|s| s.redacted.as_str())
-                        .unwrap_or("****");
-                    let mut out = Vec::with_capacity(range.len());
-                    out.extend_from_slice(&file.content[range.start..mask.start.max(range.start)]);
-                    if mask.start >= range.start {
-                        out.extend_from_slice(replacement.as_bytes());
-                    }
-                    out.extend_from_slice(&file.content[mask.end.min(range.end)..range.end]);
-                    String::from_utf8_lossy(&out).into_owned()
-                }
-                _ => String::from_utf8_lossy(&file.content[range]).into_owned(),
-            };
+            let text = mask_line(&file.content, range, masks);
             self.context.push(ContextLine {
                 line,
                 text: truncate_line(&text, 400),
             });
         }
     }
+}
+
+/// The text of `range`, with each mask overlapping it replaced (the replacement is written
+/// where the mask starts; a mask that began on an earlier line just hides its tail).
+fn mask_line(content: &[u8], range: Range<usize>, masks: &[(Range<usize>, String)]) -> String {
+    let mut overlapping: Vec<&(Range<usize>, String)> = masks
+        .iter()
+        .filter(|(m, _)| m.start < range.end && m.end > range.start)
+        .collect();
+    overlapping.sort_by_key(|(m, _)| m.start);
+    let mut out = Vec::with_capacity(range.len());
+    let mut pos = range.start;
+    for (m, replacement) in overlapping {
+        if m.end <= pos {
+            continue;
+        }
+        if m.start >= pos {
+            out.extend_from_slice(&content[pos..m.start]);
+            out.extend_from_slice(replacement.as_bytes());
+        }
+        pos = m.end.min(range.end);
+    }
+    out.extend_from_slice(&content[pos.min(range.end)..range.end]);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Shortens very long lines (minified code) for display.
@@ -233,5 +258,24 @@ fn truncate_line(text: &str, max_chars: usize) -> String {
         let mut s: String = text.chars().take(max_chars).collect();
         s.push('…');
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_every_secret_on_a_line_and_across_lines() {
+        let content = b"a=SECRET1 b=SECRET2\nkey:\nLINE1\nLINE2\nend";
+        let masks = vec![
+            (2..9, "S1".to_string()),
+            (12..19, "S2".to_string()),
+            (25..36, "K".to_string()),
+        ];
+        assert_eq!(mask_line(content, 0..19, &masks), "a=S1 b=S2");
+        assert_eq!(mask_line(content, 25..30, &masks), "K");
+        assert_eq!(mask_line(content, 31..36, &masks), "");
+        assert_eq!(mask_line(content, 37..40, &masks), "end");
     }
 }

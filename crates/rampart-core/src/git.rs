@@ -151,7 +151,8 @@ impl Repo {
             ))
             .all()
             .map_err(|e| err("cannot walk history", e))?;
-        let mut ids = Vec::new();
+        let mut parents: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+        let mut walk_order = Vec::new();
         for info in walk {
             let info = info.map_err(|e| {
                 err(
@@ -159,12 +160,11 @@ impl Repo {
                     e,
                 )
             })?;
-            ids.push(info.id);
+            walk_order.push(info.id);
+            parents.insert(info.id, info.parent_ids.iter().copied().collect());
         }
-        // The walk yields newest-first among queued commits; sort oldest first by commit time so
-        // that a blob is attributed to the commit that introduced it.
-        let mut commits = Vec::with_capacity(ids.len());
-        for id in ids {
+        let mut commits = Vec::with_capacity(walk_order.len());
+        for id in topological(&walk_order, &parents) {
             let c = repo
                 .find_commit(id)
                 .map_err(|e| err("cannot read commit", e))?;
@@ -181,7 +181,6 @@ impl Repo {
                 .map_err(|e| err("cannot read commit tree", e))?
                 .detach();
             commits.push((
-                time,
                 CommitInfo {
                     id: id.to_string(),
                     author,
@@ -190,12 +189,11 @@ impl Repo {
                 tree,
             ));
         }
-        commits.sort_by_key(|(t, _, _)| *t);
 
         let mut history = History::default();
         let mut seen_trees = HashSet::new();
         let mut seen_blobs = HashSet::new();
-        for (idx, (_, info, tree)) in commits.into_iter().enumerate() {
+        for (idx, (info, tree)) in commits.into_iter().enumerate() {
             history.commits.push(info);
             self.walk_tree(
                 &repo,
@@ -255,14 +253,44 @@ impl Repo {
                 if dir.starts_with(&self.prefix) || self.prefix.starts_with(&dir) {
                     self.walk_tree(repo, entry.object_id(), dir, seen, visit)?;
                 }
-            } else if mode.is_blob() {
-                if let Some(rel) = self.scan_path(&path) {
-                    visit(entry.object_id(), rel);
-                }
+            } else if mode.is_blob()
+                && let Some(rel) = self.scan_path(&path)
+            {
+                visit(entry.object_id(), rel);
             }
         }
         Ok(())
     }
+}
+
+/// Orders commits so that every parent comes before its children (iterative depth-first
+/// post-order, starting from the oldest commits of the walk), so a blob is attributed to the
+/// commit that introduced it even when commit times are equal or skewed.
+fn topological(
+    walk_order: &[ObjectId],
+    parents: &HashMap<ObjectId, Vec<ObjectId>>,
+) -> Vec<ObjectId> {
+    let mut done = HashSet::new();
+    let mut order = Vec::with_capacity(walk_order.len());
+    for &start in walk_order.iter().rev() {
+        let mut stack = vec![(start, false)];
+        while let Some((c, expanded)) = stack.pop() {
+            if expanded {
+                order.push(c);
+                continue;
+            }
+            if !done.insert(c) {
+                continue;
+            }
+            stack.push((c, true));
+            for p in parents.get(&c).into_iter().flatten() {
+                if parents.contains_key(p) && !done.contains(p) {
+                    stack.push((*p, false));
+                }
+            }
+        }
+    }
+    order
 }
 
 /// ISO 8601 UTC time of a Unix timestamp.

@@ -190,23 +190,27 @@ impl Shared<'_> {
         let inline = suppress::parse_inline(file, &|r| self.known_rules.contains(r), &mut diags);
         let mut findings = out.findings;
         findings.retain(|f| self.config.rule_enabled(&f.rule_id));
+        let masks: Vec<_> = findings
+            .iter()
+            .filter_map(Finding::mask_with_replacement)
+            .collect();
         for f in &mut findings {
             if let Some(s) = self.config.severity_override(&f.rule_id) {
                 f.severity = s;
             }
             if f.context.is_empty() {
-                f.fill_context(file, CONTEXT_RADIUS);
+                f.fill_context(file, CONTEXT_RADIUS, &masks);
             }
         }
         suppress::apply_inline(&mut findings, &inline);
-        if let Some(changed) = &self.changed {
-            if !findings.is_empty() {
-                let lines = changed.changed(&file.path, &file.content);
-                let before = findings.len();
-                findings.retain(|f| lines.contains(&f.location.start_line));
-                self.unchanged
-                    .fetch_add(before - findings.len(), Ordering::Relaxed);
-            }
+        if let Some(changed) = &self.changed
+            && !findings.is_empty()
+        {
+            let lines = changed.changed(&file.path, &file.content);
+            let before = findings.len();
+            findings.retain(|f| lines.contains(&f.location.start_line));
+            self.unchanged
+                .fetch_add(before - findings.len(), Ordering::Relaxed);
         }
         if !diags.is_empty() {
             self.diagnostics.lock().unwrap().extend(diags);
@@ -253,11 +257,14 @@ pub fn run(
             .start(&ctx)
             .map_err(|m| format!("engine {}: {m}", e.name()))?;
         rules.extend(e.rules().iter().cloned());
+        rules.extend(s.extra_rules());
         sessions.push((e, s));
     }
+    // Suppressions may name rules of engines not selected for this scan; they are still known.
     let known_rules: HashSet<String> = engines
         .iter()
         .flat_map(|e| e.rules().iter().map(|r| r.id.clone()))
+        .chain(rules.iter().map(|r| r.id.clone()))
         .collect();
 
     let repo = match (&opts.mode, &opts.since) {
@@ -277,7 +284,7 @@ pub fn run(
             .collect(),
         sessions,
         config: &opts.config,
-        known_rules,
+        known_rules: known_rules.clone(),
         changed,
         findings: Mutex::new(Vec::new()),
         diagnostics: Mutex::new(Vec::new()),
@@ -475,19 +482,19 @@ pub fn run(
             if let Some(s) = opts.config.severity_override(&f.rule_id) {
                 f.severity = s;
             }
-            if f.context.is_empty() {
-                if let Ok(content) = std::fs::read(root.join(&f.location.path)) {
-                    let file = SourceFile::new(f.location.path.clone(), content, Origin::WorkTree);
-                    f.fill_context(&file, CONTEXT_RADIUS);
-                    if let Some(changed) = &changed {
-                        if !changed
-                            .changed(&f.location.path, &file.content)
-                            .contains(&f.location.start_line)
-                        {
-                            stats.unchanged_filtered += 1;
-                            continue;
-                        }
-                    }
+            if f.context.is_empty()
+                && let Ok(content) = std::fs::read(root.join(&f.location.path))
+            {
+                let file = SourceFile::new(f.location.path.clone(), content, Origin::WorkTree);
+                let masks: Vec<_> = f.mask_with_replacement().into_iter().collect();
+                f.fill_context(&file, CONTEXT_RADIUS, &masks);
+                if let Some(changed) = &changed
+                    && !changed
+                        .changed(&f.location.path, &file.content)
+                        .contains(&f.location.start_line)
+                {
+                    stats.unchanged_filtered += 1;
+                    continue;
                 }
             }
             findings.push(f);
@@ -496,7 +503,7 @@ pub fn run(
 
     findings.sort_by(|a, b| (&a.location, &a.rule_id).cmp(&(&b.location, &b.rule_id)));
     fingerprint::assign(&mut findings);
-    let known = |r: &str| rules.iter().any(|m| m.id == r);
+    let known = |r: &str| known_rules.contains(r);
     suppress::apply_config(
         &mut findings,
         &opts.config.suppress,

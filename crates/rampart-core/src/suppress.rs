@@ -42,6 +42,10 @@ pub fn parse_inline(
         let mut words = rest.split_whitespace();
         let rule = words.next().unwrap_or("").to_string();
         let reason = words.collect::<Vec<_>>().join(" ");
+        if !rule.is_empty() && !looks_like_rule_id(&rule) {
+            // Prose that mentions the marker (docs, this very comment), not a suppression.
+            continue;
+        }
         if rule.is_empty() || reason.is_empty() {
             diags.push(
                 Diagnostic::warning(
@@ -69,6 +73,19 @@ pub fn parse_inline(
         out.push(Inline { line, rule, reason });
     }
     out
+}
+
+/// `engine/name` with lower-case letters, digits and dashes.
+fn looks_like_rule_id(s: &str) -> bool {
+    let Some((engine, name)) = s.split_once('/') else {
+        return false;
+    };
+    let ok = |p: &str, dash: bool| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || (dash && c == '-'))
+    };
+    ok(engine, false) && ok(name, true)
 }
 
 fn strip_comment_end(s: &str) -> &str {
@@ -194,7 +211,7 @@ mod tests {
 
     #[test]
     fn inline_needs_rule_and_reason_and_covers_next_line() {
-        let src = "x = 1  # rampart:ignore t/r fixture value\ny = 2\n# rampart:ignore t/r\n# rampart:ignore t/unknown because\nz = 3 /* rampart:ignore t/r ok */\n";
+        let src = "x = 1  # rampart:ignore t/r fixture value\ny = 2\n# rampart:ignore t/r\n# rampart:ignore t/unknown because\nz = 3 /* rampart:ignore t/r ok */\n// see `rampart:ignore RULE-ID reason` in the docs\n";
         let file = SourceFile::new("a.py", src.as_bytes().to_vec(), Origin::WorkTree);
         let mut diags = vec![];
         let inline = parse_inline(&file, &|r| r == "t/r", &mut diags);

@@ -61,9 +61,9 @@ pub fn render(r: &Report) -> String {
         r.result.stats.elapsed.as_secs_f64()
     ));
     if !active.is_empty() {
-        out.push_str(&format!(
-            "\n### Top findings\n\n| Severity | Rule | Location | Message |\n|---|---|---|---|\n"
-        ));
+        out.push_str(
+            "\n### Top findings\n\n| Severity | Rule | Location | Message |\n|---|---|---|---|\n",
+        );
         for f in active.iter().take(TOP) {
             out.push_str(&format!(
                 "| {} | `{}` | {} | {} |\n",

@@ -92,6 +92,34 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
     }
 }
 
+/// Reflows text: single line breaks become spaces, paragraphs stay, lines wrap at `width`
+/// with continuation lines indented by `indent`.
+pub fn wrap(text: &str, width: usize, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut out = String::new();
+    for (i, para) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push('\n');
+            out.push_str(&pad);
+        }
+        let mut col = 0;
+        for word in para.split_whitespace() {
+            if col > 0 && col + 1 + word.chars().count() > width - indent {
+                out.push('\n');
+                out.push_str(&pad);
+                col = 0;
+            } else if col > 0 {
+                out.push(' ');
+                col += 1;
+            }
+            out.push_str(word);
+            col += word.chars().count();
+        }
+    }
+    out
+}
+
 /// Renders the text report.
 pub fn render(r: &Report) -> String {
     let st = Style { on: r.color };
@@ -114,12 +142,18 @@ pub fn render(r: &Report) -> String {
                 .as_ref()
                 .map(|s| st.dim(&format!(" [suppressed: {}]", s.reason)))
                 .unwrap_or_default();
+            let confidence = if f.confidence == rampart_core::Confidence::High {
+                String::new()
+            } else {
+                st.dim(&format!(" [{} confidence]", f.confidence))
+            };
             let _ = writeln!(
                 out,
-                "  {} {} {}{}",
+                "  {} {} {}{}{}",
                 st.severity(f.severity),
                 st.bold(&f.rule_id),
                 f.message,
+                confidence,
                 suppressed
             );
             frame(&mut out, &st, f);
@@ -154,8 +188,8 @@ pub fn render(r: &Report) -> String {
             }
             if explained.insert(f.rule_id.clone()) {
                 if let Some(rule) = rules.get(f.rule_id.as_str()) {
-                    let _ = writeln!(out, "   = {} {}", st.bold("why:"), rule.why);
-                    let _ = writeln!(out, "   = {} {}", st.bold("fix:"), rule.fix);
+                    let _ = writeln!(out, "   = {} {}", st.bold("why:"), wrap(&rule.why, 96, 10));
+                    let _ = writeln!(out, "   = {} {}", st.bold("fix:"), wrap(&rule.fix, 96, 10));
                 }
             } else {
                 let _ = writeln!(

@@ -77,14 +77,14 @@ pub fn base64_runs(content: &[u8]) -> Vec<Decoded> {
             } else {
                 base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed)
             };
-            if let Ok(bytes) = decoded {
-                if is_text(&bytes) {
-                    out.push(Decoded {
-                        span: start..end,
-                        bytes,
-                        encoding: "base64",
-                    });
-                }
+            if let Ok(bytes) = decoded
+                && is_text(&bytes)
+            {
+                out.push(Decoded {
+                    span: start..end,
+                    bytes,
+                    encoding: "base64",
+                });
             }
         }
         i = end.max(i);
@@ -118,12 +118,13 @@ pub fn percent_lines(content: &[u8]) -> Vec<Decoded> {
         let mut bytes = Vec::with_capacity(line.len());
         let mut i = 0;
         while i < line.len() {
-            if line[i] == b'%' && i + 2 < line.len() {
-                if let (Some(h), Some(l)) = (hex(line[i + 1]), hex(line[i + 2])) {
-                    bytes.push(h << 4 | l);
-                    i += 3;
-                    continue;
-                }
+            if line[i] == b'%'
+                && i + 2 < line.len()
+                && let (Some(h), Some(l)) = (hex(line[i + 1]), hex(line[i + 2]))
+            {
+                bytes.push(h << 4 | l);
+                i += 3;
+                continue;
             }
             bytes.push(if line[i] == b'+' { b' ' } else { line[i] });
             i += 1;

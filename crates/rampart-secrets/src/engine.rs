@@ -398,6 +398,18 @@ fn resolve_overlaps(hits: Vec<Hit>, rules: &[Rule]) -> Vec<Hit> {
 }
 
 impl EngineSession for Session<'_> {
+    fn extra_rules(&self) -> Vec<RuleMeta> {
+        match &self.engine {
+            RuleSet::Builtin(_) => Vec::new(),
+            RuleSet::Extended(e) => e
+                .metas
+                .iter()
+                .filter(|m| m.tags.iter().any(|t| t == "custom"))
+                .cloned()
+                .collect(),
+        }
+    }
+
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
         let test_path = filter::is_test_path(&file.path);
         for hit in self.hits(file) {

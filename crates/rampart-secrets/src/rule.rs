@@ -74,13 +74,13 @@ impl Rule {
         let f: RuleFile =
             toml::from_str(text).map_err(|e| format!("secrets rule {name} is invalid:\n{e}"))?;
         let bad = |m: String| format!("secrets rule {name}: {m}");
-        if let Some(stem) = name.strip_suffix(".toml") {
-            if stem != f.id {
-                return Err(bad(format!(
-                    "the file name must be the id: rename it to {}.toml",
-                    f.id
-                )));
-            }
+        if let Some(stem) = name.strip_suffix(".toml")
+            && stem != f.id
+        {
+            return Err(bad(format!(
+                "the file name must be the id: rename it to {}.toml",
+                f.id
+            )));
         }
         let regex = regex::bytes::RegexBuilder::new(&f.regex)
             .size_limit(1 << 23)

@@ -16,7 +16,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan a folder (default: the current one) and report findings.
-    Scan(ScanArgs),
+    Scan {
+        /// Output format: text, json, sarif or markdown. Repeat with --output to write several.
+        #[arg(long, short = 'f', value_name = "FORMAT")]
+        format: Vec<String>,
+        /// File for the preceding --format (stdout when absent). The format is guessed from the extension when no --format precedes it.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Vec<PathBuf>,
+        /// Scan options.
+        #[command(flatten)]
+        args: ScanArgs,
+    },
     /// Record the current findings in a baseline file; later scans with --baseline show only new ones.
     Baseline {
         /// Where to write the baseline.
@@ -26,6 +36,14 @@ pub enum Command {
         #[command(flatten)]
         scan: ScanArgs,
     },
+    /// The offline vulnerability database: update, status, compare versions.
+    Db {
+        /// What to do with the database.
+        #[command(subcommand)]
+        cmd: rampart_deps::cli::DbCommand,
+    },
+    /// Write a software bill of materials (CycloneDX 1.6 or SPDX 2.3 JSON) for a folder.
+    Sbom(rampart_deps::cli::SbomArgs),
     /// Write a commented starter rampart.toml.
     Init {
         /// Folder to write it in.
@@ -68,12 +86,6 @@ pub struct ScanArgs {
     /// Folder or file to scan.
     #[arg(default_value = ".")]
     pub path: PathBuf,
-    /// Output format: text, json, sarif or markdown. Repeat with --output to write several.
-    #[arg(long, short = 'f', value_name = "FORMAT")]
-    pub format: Vec<String>,
-    /// File for the preceding --format (stdout when absent). The format is guessed from the extension when no --format precedes it.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Vec<PathBuf>,
     /// Exit with 1 when a finding is at or above this severity.
     #[arg(long, value_name = "LEVEL", value_parser = ["critical", "high", "medium", "low", "info", "never"])]
     pub fail_on: Option<String>,

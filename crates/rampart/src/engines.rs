@@ -4,7 +4,11 @@ use rampart_core::Engine;
 
 /// Every engine, in the order they run and are listed.
 pub fn all() -> Vec<Box<dyn Engine>> {
-    vec![Box::new(rampart_secrets::SecretsEngine::new())]
+    vec![
+        Box::new(rampart_secrets::SecretsEngine::new()),
+        Box::new(rampart_deps::DepsEngine::new()),
+        Box::new(rampart_sast::SastEngine::new()),
+    ]
 }
 
 /// Engines selected by `--engines` (comma-separated names), or all of them.

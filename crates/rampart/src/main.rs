@@ -11,8 +11,11 @@ use cli::{Cli, Command};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `--format` values with their positions on the command line.
+type Positioned<T> = Vec<(usize, T)>;
+
 /// Positions and values of `--format` and `--output` in a scan's arguments.
-fn output_args(m: &clap::ArgMatches) -> (Vec<(usize, String)>, Vec<(usize, PathBuf)>) {
+fn output_args(m: &clap::ArgMatches) -> (Positioned<String>, Positioned<PathBuf>) {
     let formats = match (m.indices_of("format"), m.get_many::<String>("format")) {
         (Some(i), Some(v)) => i.zip(v.cloned()).collect(),
         _ => Vec::new(),
@@ -31,12 +34,14 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     let result = match &cli.command {
-        Command::Scan(args) => {
+        Command::Scan { args, .. } => {
             let sub = matches.subcommand_matches("scan").expect("scan matched");
             let (f, o) = output_args(sub);
             scan_cmd::pair_outputs(&f, &o).and_then(|outputs| scan_cmd::run(args, outputs))
         }
         Command::Baseline { output, scan } => scan_cmd::baseline(scan, output),
+        Command::Db { cmd } => rampart_deps::cli::run_db(cmd.clone()),
+        Command::Sbom(args) => rampart_deps::cli::run_sbom(args.clone()),
         Command::Init { path, force } => rules_cmd::init(path, *force),
         Command::Rules { engine, json } => rules_cmd::list(engine.as_deref(), *json),
         Command::Explain { rule } => rules_cmd::explain(rule),

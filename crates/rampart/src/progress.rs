@@ -50,7 +50,7 @@ impl Progress for Bar {
         let files = self.files.fetch_add(1, Ordering::Relaxed) + 1;
         let total = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
         self.bar.inc(1);
-        if files % 64 == 0 {
+        if files.is_multiple_of(64) {
             self.bar
                 .set_message(format!("{files} files, {:.1} MB", total as f64 / 1e6));
         }

@@ -7,14 +7,14 @@ use std::path::Path;
 /// Lists rules as a table or JSON.
 pub fn list(engine: Option<&str>, json: bool) -> Result<i32, String> {
     let all = engines::all();
-    if let Some(name) = engine {
-        if !all.iter().any(|e| e.name() == name) {
-            let names: Vec<_> = all.iter().map(|e| e.name()).collect();
-            return Err(format!(
-                "unknown engine `{name}`: available engines are {}",
-                names.join(", ")
-            ));
-        }
+    if let Some(name) = engine
+        && !all.iter().any(|e| e.name() == name)
+    {
+        let names: Vec<_> = all.iter().map(|e| e.name()).collect();
+        return Err(format!(
+            "unknown engine `{name}`: available engines are {}",
+            names.join(", ")
+        ));
     }
     let rules: Vec<&RuleMeta> = all
         .iter()

@@ -1,0 +1,450 @@
+//! The `deps` engine: inventories lockfiles and reports vulnerable, known-exploited and malicious
+//! packages, and unpinned requirements.
+
+use crate::db::{self, Database};
+use crate::inventory::{self, Lockfile, Package};
+use crate::matcher::{Vuln, match_package};
+use crate::vex::{self, Statement};
+use rampart_core::{
+    Diagnostic, DiagnosticLevel, Emitter, Engine, EngineSession, Finding, Location, RuleMeta,
+    ScanContext, Severity, SourceFile, Suppression,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+
+/// Rule ids.
+pub const VULNERABLE: &str = "deps/vulnerable-dependency";
+/// Rule id for CISA KEV vulnerabilities.
+pub const KNOWN_EXPLOITED: &str = "deps/known-exploited-vulnerability";
+/// Rule id for OSV `MAL-` records.
+pub const MALICIOUS: &str = "deps/malicious-package";
+/// Rule id for requirements without an exact version.
+pub const UNPINNED: &str = "deps/unpinned-requirement";
+
+const RULE_FILES: [&str; 4] = [
+    include_str!("../rules/vulnerable-dependency.toml"),
+    include_str!("../rules/known-exploited-vulnerability.toml"),
+    include_str!("../rules/malicious-package.toml"),
+    include_str!("../rules/unpinned-requirement.toml"),
+];
+
+#[derive(Deserialize)]
+struct RuleFile {
+    id: String,
+    title: String,
+    severity: Severity,
+    confidence: rampart_core::Confidence,
+    #[serde(default)]
+    cwe: Vec<String>,
+    #[serde(default)]
+    owasp: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    why: String,
+    fix: String,
+    #[serde(default)]
+    references: Vec<String>,
+    #[serde(default)]
+    examples: Vec<rampart_core::Example>,
+}
+
+/// Parses the built-in rule files (checked by the test suite).
+pub fn load_rules() -> Result<Vec<RuleMeta>, String> {
+    RULE_FILES
+        .iter()
+        .map(|text| {
+            let r: RuleFile = toml::from_str(text).map_err(|e| format!("rule file: {e}"))?;
+            Ok(RuleMeta {
+                id: format!("deps/{}", r.id),
+                engine: "deps".into(),
+                title: r.title,
+                severity: r.severity,
+                confidence: r.confidence,
+                cwe: r.cwe,
+                owasp: r.owasp,
+                tags: r.tags,
+                why: r.why.trim().to_string(),
+                fix: r.fix.trim().to_string(),
+                references: r.references,
+                examples: r.examples,
+            })
+        })
+        .collect()
+}
+
+static RULES: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| load_rules().unwrap_or_default());
+
+#[derive(Clone)]
+enum DbChoice {
+    Default,
+    Dir(PathBuf),
+    Loaded(Arc<Database>),
+}
+
+/// The dependency engine.
+#[derive(Clone)]
+pub struct DepsEngine {
+    db: DbChoice,
+}
+
+impl Default for DepsEngine {
+    fn default() -> Self {
+        DepsEngine::new()
+    }
+}
+
+impl DepsEngine {
+    /// The engine with the database in its default place (`$RAMPART_DB`, `~/.cache/rampart/db`).
+    pub fn new() -> DepsEngine {
+        DepsEngine {
+            db: DbChoice::Default,
+        }
+    }
+
+    /// The engine with a database already in memory (tests, embedders).
+    pub fn with_database(db: Database) -> DepsEngine {
+        DepsEngine {
+            db: DbChoice::Loaded(Arc::new(db)),
+        }
+    }
+
+    /// The engine with the database of a folder.
+    pub fn with_database_dir(dir: impl Into<PathBuf>) -> DepsEngine {
+        DepsEngine {
+            db: DbChoice::Dir(dir.into()),
+        }
+    }
+
+    fn rule(&self, id: &str) -> Option<&RuleMeta> {
+        RULES.iter().find(|r| r.id == id)
+    }
+}
+
+/// Engine options (`[engines.deps]` in rampart.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Options {
+    /// Warn when the database is older than this.
+    #[serde(default = "default_age")]
+    max_db_age_days: u64,
+    /// VEX documents (OpenVEX or CycloneDX), relative to the scan root.
+    #[serde(default)]
+    vex: Vec<String>,
+    /// Database folder.
+    #[serde(default)]
+    db: Option<String>,
+    /// Report vulnerabilities of development-only packages.
+    #[serde(default = "yes")]
+    include_dev: bool,
+}
+
+fn default_age() -> u64 {
+    7
+}
+fn yes() -> bool {
+    true
+}
+
+impl Engine for DepsEngine {
+    fn name(&self) -> &'static str {
+        "deps"
+    }
+
+    fn rules(&self) -> &[RuleMeta] {
+        &RULES
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        inventory::is_lockfile(path) || crate::sbom::is_sbom_name(path)
+    }
+
+    fn start(&self, ctx: &ScanContext) -> Result<Box<dyn EngineSession + '_>, String> {
+        let table = ctx.engine_options("deps");
+        let opts: Options = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| format!("[engines.deps]: {e}"))?;
+        let mut notes = Vec::new();
+        let db = match (&self.db, &opts.db) {
+            (DbChoice::Loaded(db), _) => Some(db.clone()),
+            (_, Some(dir)) => load_db(&resolve(&ctx.root, dir), &mut notes),
+            (DbChoice::Dir(dir), None) => load_db(dir, &mut notes),
+            (DbChoice::Default, None) => load_db(&db::default_dir(), &mut notes),
+        };
+        if let Some(db) = &db {
+            let age_days = db::now().saturating_sub(db.meta.built_at) / 86_400;
+            if db.meta.built_at > 0 && age_days > opts.max_db_age_days {
+                notes.push(Diagnostic::general(
+                    DiagnosticLevel::Warning,
+                    format!(
+                        "the vulnerability database is {age_days} days old (limit {}): run `rampart db update`",
+                        opts.max_db_age_days
+                    ),
+                ));
+            }
+        }
+        let mut statements = Vec::new();
+        for v in &opts.vex {
+            let path = resolve(&ctx.root, v);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("VEX {}: {e}", path.display()))?;
+            statements.extend(vex::parse(&text, v)?);
+        }
+        Ok(Box::new(Session {
+            engine: self,
+            db,
+            vex: statements,
+            include_dev: opts.include_dev,
+            notes: Mutex::new(notes),
+        }))
+    }
+}
+
+fn resolve(root: &Path, p: &str) -> PathBuf {
+    let p = Path::new(p);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
+fn load_db(dir: &Path, notes: &mut Vec<Diagnostic>) -> Option<Arc<Database>> {
+    if !dir.join(db::FILE_NAME).exists() {
+        notes.push(Diagnostic::general(
+            DiagnosticLevel::Warning,
+            "no vulnerability database: run `rampart db update`",
+        ));
+        return None;
+    }
+    match Database::load(dir) {
+        Ok(db) => Some(Arc::new(db)),
+        Err(e) => {
+            notes.push(Diagnostic::general(DiagnosticLevel::Warning, e));
+            None
+        }
+    }
+}
+
+struct Session<'a> {
+    engine: &'a DepsEngine,
+    db: Option<Arc<Database>>,
+    vex: Vec<Statement>,
+    include_dev: bool,
+    notes: Mutex<Vec<Diagnostic>>,
+}
+
+impl EngineSession for Session<'_> {
+    fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
+        let lf = if crate::sbom::is_sbom_name(&file.path) {
+            match crate::sbom::read_sbom(&file.content) {
+                Ok(lf) => lf,
+                Err(e) => {
+                    out.diagnostic(Diagnostic::error(&file.path, e));
+                    return;
+                }
+            }
+        } else {
+            let dir = file
+                .abs_path
+                .as_ref()
+                .and_then(|p| p.parent().map(Path::to_path_buf));
+            let include = move |name: &str| -> Option<Vec<u8>> {
+                std::fs::read(dir.as_ref()?.join(name)).ok()
+            };
+            let include_ref: &dyn Fn(&str) -> Option<Vec<u8>> = &include;
+            let Some(lf) = inventory::parse(&file.path, &file.content, Some(include_ref)) else {
+                return;
+            };
+            lf
+        };
+        for e in &lf.errors {
+            let mut d = Diagnostic::error(&file.path, format!("{}: {}", lf.format, e.message));
+            if e.line > 0 {
+                d = d.at_line(e.line);
+            }
+            out.diagnostic(d);
+        }
+        report(self, &lf, file, out);
+    }
+
+    fn finish(self: Box<Self>, out: &mut Emitter) {
+        let notes = std::mem::take(&mut *self.notes.lock().unwrap_or_else(|e| e.into_inner()));
+        for n in notes {
+            out.diagnostic(n);
+        }
+    }
+}
+
+fn finding_at(rule: &RuleMeta, file: &SourceFile, line: usize, message: String) -> Finding {
+    match file.line_range(line).filter(|_| line > 0) {
+        Some(range) => Finding::new(rule, file, range, message),
+        None => Finding::at(
+            rule,
+            Location::line(file.path.clone(), line.max(1)),
+            message,
+        ),
+    }
+}
+
+fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
+    let paths = lf.paths_from_direct();
+    for (i, p) in lf.packages.iter().enumerate() {
+        if let Some(req) = &p.unpinned {
+            if let Some(rule) = s.engine.rule(UNPINNED) {
+                let mut f = finding_at(
+                    rule,
+                    file,
+                    p.line,
+                    format!("`{req}` does not pin an exact version of {}", p.name),
+                );
+                f.fingerprint_key = format!("{}:{}:unpinned", p.ecosystem, p.name);
+                f.properties.insert("package".into(), json!(p.name));
+                f.properties.insert("requirement".into(), json!(req));
+                out.finding(f);
+            }
+            continue;
+        }
+        let Some(db) = &s.db else { continue };
+        if p.dev == Some(true) && !s.include_dev {
+            continue;
+        }
+        let (vulns, fix) = match_package(db, p.ecosystem, &p.name, &p.version);
+        let total = vulns.len();
+        for v in &vulns {
+            let rule_id = if v.malicious {
+                MALICIOUS
+            } else if v.kev {
+                KNOWN_EXPLOITED
+            } else {
+                VULNERABLE
+            };
+            let Some(rule) = s.engine.rule(rule_id) else {
+                continue;
+            };
+            let path_names: Vec<String> = paths[i]
+                .iter()
+                .map(|&j| format!("{}@{}", lf.packages[j].name, lf.packages[j].version))
+                .collect();
+            let mut f = finding_at(rule, file, p.line, message(p, v, fix.as_deref(), total));
+            f.severity = v.severity;
+            f.fingerprint_key = format!("{}:{}:{}:{}", p.ecosystem, p.name, p.version, v.id);
+            properties(&mut f, p, v, fix.as_deref(), &path_names, &lf.format);
+            if let Some(st) = vex::find(&s.vex, &v.ids, p) {
+                f.properties
+                    .insert("vex_status".into(), json!(st.status.as_str()));
+                f.properties
+                    .insert("vex_justification".into(), json!(st.justification));
+                f.suppression = Some(Suppression {
+                    kind: "vex".into(),
+                    reason: format!(
+                        "{} ({}){}",
+                        st.status.as_str(),
+                        st.source,
+                        if st.justification.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", st.justification)
+                        }
+                    ),
+                    expires: None,
+                });
+            }
+            out.finding(f);
+        }
+    }
+}
+
+fn message(p: &Package, v: &Vuln, fix: Option<&str>, total: usize) -> String {
+    let others: Vec<&String> = v.ids.iter().filter(|i| **i != v.id).collect();
+    let aka = if others.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({})",
+            others
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let what = if v.malicious {
+        "is a known malicious package"
+    } else if v.kev {
+        "has a vulnerability exploited in the wild"
+    } else {
+        "is vulnerable"
+    };
+    let mut m = format!("{} {} {what}: {}{aka}", p.name, p.version, v.id);
+    if !v.summary.is_empty() {
+        m.push_str(&format!(" — {}", v.summary.trim()));
+    }
+    match (v.fixed.first(), fix) {
+        (_, Some(fix)) if total > 1 => m.push_str(&format!(
+            "; upgrade to {fix} (fixes all {total} advisories of this package)"
+        )),
+        (_, Some(fix)) => m.push_str(&format!("; upgrade to {fix}")),
+        (Some(first), None) => m.push_str(&format!("; fixed in {first}")),
+        (None, None) if !v.malicious => m.push_str("; no fixed version yet"),
+        _ => {}
+    }
+    m
+}
+
+fn properties(
+    f: &mut Finding,
+    p: &Package,
+    v: &Vuln,
+    fix: Option<&str>,
+    path: &[String],
+    format: &str,
+) {
+    let pr = &mut f.properties;
+    pr.insert("ecosystem".into(), json!(p.ecosystem.osv_name()));
+    pr.insert("package".into(), json!(p.name));
+    pr.insert("version".into(), json!(p.version));
+    pr.insert("purl".into(), json!(p.purl()));
+    pr.insert("lockfile_format".into(), json!(format));
+    pr.insert("advisory_id".into(), json!(v.id));
+    pr.insert("advisory_ids".into(), json!(v.ids));
+    pr.insert(
+        "aliases".into(),
+        json!(v.ids.iter().filter(|i| **i != v.id).collect::<Vec<_>>()),
+    );
+    pr.insert("cve".into(), json!(v.cves));
+    pr.insert("ghsa".into(), json!(v.ghsas));
+    pr.insert("summary".into(), json!(v.summary));
+    if !v.url.is_empty() {
+        pr.insert("url".into(), json!(v.url));
+    }
+    pr.insert("fixed_versions".into(), json!(v.fixed));
+    pr.insert(
+        "smallest_fix".into(),
+        fix.map(|x| json!(x)).unwrap_or(Value::Null),
+    );
+    pr.insert("kev".into(), json!(v.kev));
+    if let Some(e) = v.epss {
+        pr.insert("epss".into(), json!(e));
+    }
+    if let (Some(vec), Some(score)) = (&v.cvss_vector, v.cvss_score) {
+        pr.insert("cvss_vector".into(), json!(vec));
+        pr.insert(
+            "cvss_score".into(),
+            json!((f64::from(score) * 10.0).round() / 10.0),
+        );
+    }
+    if !v.informational.is_empty() {
+        pr.insert("informational".into(), json!(v.informational));
+    }
+    if let Some(d) = p.direct {
+        pr.insert("direct".into(), json!(d));
+    }
+    if let Some(d) = p.dev {
+        pr.insert("dev".into(), json!(d));
+    }
+    if !path.is_empty() {
+        pr.insert("dependency_path".into(), json!(path));
+    }
+}

@@ -1,0 +1,435 @@
+//! Lockfile inventory: every package a lockfile pins, with its exact version, its purl, where it
+//! is written, and whether it is direct or transitive, dev or prod, where the file says so.
+//!
+//! [`parse`] picks the parser from the file name. Parsers never panic: a malformed file gives a
+//! [`ParseError`] naming the line, and whatever could be read before it is still returned.
+
+use crate::ecosystem::Ecosystem;
+use std::collections::{HashMap, VecDeque};
+
+mod cargo;
+mod dotnet;
+mod golang;
+mod jvm;
+mod npm;
+mod other;
+mod python;
+pub mod yaml;
+
+/// A reference from one package to another, as the lockfile writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepRef {
+    /// Package name.
+    pub name: String,
+    /// Exact version, when the lockfile says which one.
+    pub version: Option<String>,
+}
+
+impl DepRef {
+    /// A reference by name only.
+    pub fn name(name: impl Into<String>) -> DepRef {
+        DepRef {
+            name: name.into(),
+            version: None,
+        }
+    }
+}
+
+/// One package pinned by a lockfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    /// The ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Name as the ecosystem writes it (`@scope/name`, `group:artifact`, `github.com/x/y`).
+    pub name: String,
+    /// The exact version; empty for an unpinned requirement.
+    pub version: String,
+    /// 1-based line of the entry in the lockfile (0 when unknown).
+    pub line: usize,
+    /// Direct dependency of the project (`Some(true)`), transitive (`Some(false)`), or unknown.
+    pub direct: Option<bool>,
+    /// Development-only (`Some(true)`), production (`Some(false)`), or unknown.
+    pub dev: Option<bool>,
+    /// SPDX licence expression, where the lockfile gives one.
+    pub license: Option<String>,
+    /// The packages this one depends on.
+    pub dependencies: Vec<DepRef>,
+    /// For requirements that do not pin a version: the requirement as written.
+    pub unpinned: Option<String>,
+}
+
+impl Package {
+    /// A package with just its identity and line.
+    pub fn new(
+        eco: Ecosystem,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        line: usize,
+    ) -> Package {
+        Package {
+            ecosystem: eco,
+            name: name.into(),
+            version: version.into(),
+            line,
+            direct: None,
+            dev: None,
+            license: None,
+            dependencies: Vec::new(),
+            unpinned: None,
+        }
+    }
+
+    /// The package URL (`pkg:npm/%40babel/core@7.24.0`).
+    pub fn purl(&self) -> String {
+        purl(self.ecosystem, &self.name, &self.version)
+    }
+}
+
+/// Builds a package URL.
+pub fn purl(eco: Ecosystem, name: &str, version: &str) -> String {
+    let t = eco.purl_type();
+    let path = match eco {
+        Ecosystem::Maven => name.split(':').map(pct).collect::<Vec<_>>().join("/"),
+        Ecosystem::PyPI => pct(&Ecosystem::PyPI.normalise_name(name)),
+        Ecosystem::Debian => format!("debian/{}", pct(name)),
+        Ecosystem::Alpine => format!("alpine/{}", pct(name)),
+        Ecosystem::SwiftUrl => {
+            let n = name
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .trim_end_matches(".git");
+            n.split('/').map(pct).collect::<Vec<_>>().join("/")
+        }
+        _ => name.split('/').map(pct).collect::<Vec<_>>().join("/"),
+    };
+    if version.is_empty() {
+        format!("pkg:{t}/{path}")
+    } else {
+        format!("pkg:{t}/{path}@{}", pct(version))
+    }
+}
+
+/// Percent-encodes a purl segment.
+fn pct(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b'+') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A problem reading a lockfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line (0 when unknown).
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ParseError {
+    /// An error at a line.
+    pub fn new(line: usize, message: impl Into<String>) -> ParseError {
+        ParseError {
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything read from one lockfile.
+#[derive(Debug, Clone, Default)]
+pub struct Lockfile {
+    /// The format (`Cargo.lock`, `package-lock.json v3`…).
+    pub format: String,
+    /// The packages, in file order.
+    pub packages: Vec<Package>,
+    /// Problems; when not empty the package list may be incomplete.
+    pub errors: Vec<ParseError>,
+}
+
+impl Lockfile {
+    fn new(format: impl Into<String>) -> Lockfile {
+        Lockfile {
+            format: format.into(),
+            ..Lockfile::default()
+        }
+    }
+
+    fn error(&mut self, line: usize, message: impl Into<String>) {
+        self.errors.push(ParseError::new(line, message));
+    }
+
+    /// Index of each package's dependencies in `packages` (references that name no package in
+    /// the file are dropped).
+    pub fn graph(&self) -> Vec<Vec<usize>> {
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, p) in self.packages.iter().enumerate() {
+            by_name.entry(p.name.as_str()).or_default().push(i);
+        }
+        self.packages
+            .iter()
+            .map(|p| {
+                let mut out: Vec<usize> = p
+                    .dependencies
+                    .iter()
+                    .filter_map(|d| {
+                        let cands = by_name.get(d.name.as_str())?;
+                        match &d.version {
+                            Some(v) => cands
+                                .iter()
+                                .copied()
+                                .find(|&i| &self.packages[i].version == v)
+                                .or_else(|| cands.first().copied()),
+                            None => cands.first().copied(),
+                        }
+                    })
+                    .collect();
+                out.sort_unstable();
+                out.dedup();
+                out
+            })
+            .collect()
+    }
+
+    /// For each package, the shortest chain of package indexes from a direct dependency to it
+    /// (the package itself last); empty when no direct dependency is known to lead to it.
+    pub fn paths_from_direct(&self) -> Vec<Vec<usize>> {
+        let graph = self.graph();
+        let n = self.packages.len();
+        let mut parent: Vec<Option<usize>> = vec![None; n];
+        let mut seen = vec![false; n];
+        let mut queue = VecDeque::new();
+        for (i, p) in self.packages.iter().enumerate() {
+            if p.direct == Some(true) {
+                seen[i] = true;
+                queue.push_back(i);
+            }
+        }
+        while let Some(i) = queue.pop_front() {
+            for &j in &graph[i] {
+                if !seen[j] {
+                    seen[j] = true;
+                    parent[j] = Some(i);
+                    queue.push_back(j);
+                }
+            }
+        }
+        (0..n)
+            .map(|i| {
+                if !seen[i] {
+                    return Vec::new();
+                }
+                let mut path = vec![i];
+                let mut cur = i;
+                while let Some(p) = parent[cur] {
+                    path.push(p);
+                    cur = p;
+                    if path.len() > n {
+                        break;
+                    }
+                }
+                path.reverse();
+                path
+            })
+            .collect()
+    }
+
+    /// Marks packages reachable from a direct one as transitive where nothing was known.
+    fn mark_transitive(&mut self) {
+        if !self.packages.iter().any(|p| p.direct == Some(true)) {
+            return;
+        }
+        for p in &mut self.packages {
+            if p.direct.is_none() {
+                p.direct = Some(false);
+            }
+        }
+    }
+}
+
+/// Reads a file named by an include line (`-r other.txt`), relative to the including file.
+pub type Include<'a> = &'a dyn Fn(&str) -> Option<Vec<u8>>;
+
+/// The lockfile formats rampart reads, by file name.
+pub fn is_lockfile(path: &str) -> bool {
+    kind(path).is_some()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    CargoLock,
+    PackageLock,
+    YarnLock,
+    PnpmLock,
+    BunLock,
+    Requirements,
+    PoetryLock,
+    PipfileLock,
+    UvLock,
+    PdmLock,
+    PyLock,
+    GoMod,
+    Pom,
+    GradleLock,
+    GemfileLock,
+    ComposerLock,
+    NugetLock,
+    MixLock,
+    PubspecLock,
+    PackageResolved,
+}
+
+fn kind(path: &str) -> Option<Kind> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    Some(match name {
+        "Cargo.lock" => Kind::CargoLock,
+        "package-lock.json" | "npm-shrinkwrap.json" => Kind::PackageLock,
+        "yarn.lock" => Kind::YarnLock,
+        "pnpm-lock.yaml" => Kind::PnpmLock,
+        "bun.lock" => Kind::BunLock,
+        "poetry.lock" => Kind::PoetryLock,
+        "Pipfile.lock" => Kind::PipfileLock,
+        "uv.lock" => Kind::UvLock,
+        "pdm.lock" => Kind::PdmLock,
+        "pylock.toml" => Kind::PyLock,
+        "go.mod" => Kind::GoMod,
+        "pom.xml" => Kind::Pom,
+        "gradle.lockfile" => Kind::GradleLock,
+        "Gemfile.lock" | "gems.locked" => Kind::GemfileLock,
+        "composer.lock" => Kind::ComposerLock,
+        "packages.lock.json" => Kind::NugetLock,
+        "mix.lock" => Kind::MixLock,
+        "pubspec.lock" => Kind::PubspecLock,
+        "Package.resolved" => Kind::PackageResolved,
+        _ => {
+            if name.starts_with("pylock.") && name.ends_with(".toml") {
+                Kind::PyLock
+            } else if name.starts_with("requirements") && name.ends_with(".txt") {
+                Kind::Requirements
+            } else {
+                return None;
+            }
+        }
+    })
+}
+
+/// Parses a lockfile; `None` when the file name is no lockfile rampart knows.
+/// `include` reads a file named by a `-r` line of a requirements file (relative to this one);
+/// pass `None` to skip includes.
+pub fn parse(path: &str, content: &[u8], include: Option<Include<'_>>) -> Option<Lockfile> {
+    let k = kind(path)?;
+    let text = match std::str::from_utf8(content) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = content[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            let mut lf = Lockfile::new(format!("{k:?}"));
+            lf.error(line, "the file is not valid UTF-8");
+            return Some(lf);
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lf = match k {
+        Kind::CargoLock => cargo::parse(text),
+        Kind::PackageLock => npm::package_lock(text),
+        Kind::YarnLock => npm::yarn_lock(text),
+        Kind::PnpmLock => npm::pnpm_lock(text),
+        Kind::BunLock => npm::bun_lock(text),
+        Kind::Requirements => python::requirements(text, include),
+        Kind::PoetryLock => python::poetry_lock(text),
+        Kind::PipfileLock => python::pipfile_lock(text),
+        Kind::UvLock => python::uv_lock(text),
+        Kind::PdmLock => python::pdm_lock(text),
+        Kind::PyLock => python::pylock(text),
+        Kind::GoMod => golang::go_mod(text),
+        Kind::Pom => jvm::pom(text),
+        Kind::GradleLock => jvm::gradle_lockfile(text),
+        Kind::GemfileLock => other::gemfile_lock(text),
+        Kind::ComposerLock => other::composer_lock(text),
+        Kind::NugetLock => dotnet::packages_lock(text),
+        Kind::MixLock => other::mix_lock(text),
+        Kind::PubspecLock => other::pubspec_lock(text),
+        Kind::PackageResolved => other::package_resolved(text),
+    };
+    lf.mark_transitive();
+    Some(lf)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared by the parsers.
+
+/// Finds lines of needles in file order: each search starts where the previous one matched,
+/// so looking up every package of a large file stays linear.
+pub struct LineFinder<'a> {
+    text: &'a str,
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> LineFinder<'a> {
+    pub fn new(text: &'a str) -> LineFinder<'a> {
+        LineFinder {
+            text,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the next occurrence of `needle` (0 when absent).
+    pub fn find(&mut self, needle: &str) -> usize {
+        if needle.is_empty() {
+            return 0;
+        }
+        if let Some(off) =
+            memchr::memmem::find(&self.text.as_bytes()[self.pos..], needle.as_bytes())
+        {
+            let end = self.pos + off;
+            self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.pos..end]).count();
+            self.pos = end + needle.len().min(1);
+            return self.line;
+        }
+        // Out of order: search from the start without moving the cursor.
+        match memchr::memmem::find(self.text.as_bytes(), needle.as_bytes()) {
+            Some(off) => line_of(self.text, off),
+            None => 0,
+        }
+    }
+}
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..offset]).count() + 1
+}
+
+/// Reads JSON, turning a syntax error into a [`ParseError`] with its line.
+pub(crate) fn read_json(text: &str) -> Result<serde_json::Value, ParseError> {
+    serde_json::from_str(text).map_err(|e| ParseError::new(e.line(), format!("invalid JSON: {e}")))
+}
+
+/// Reads TOML, turning a syntax error into a [`ParseError`] with its line.
+pub(crate) fn read_toml(text: &str) -> Result<toml::Table, ParseError> {
+    text.parse::<toml::Table>().map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+        let msg = e.message().to_string();
+        ParseError::new(line, format!("invalid TOML: {msg}"))
+    })
+}
+
+/// A string field of a JSON object.
+pub(crate) fn jstr<'v>(v: &'v serde_json::Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(|x| x.as_str())
+}
+
+/// A string field of a TOML table.
+pub(crate) fn tstr<'v>(v: &'v toml::Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(|x| x.as_str())
+}

@@ -1,0 +1,323 @@
+//! The engine end to end: rule examples, findings on realistic lockfiles, VEX, no database.
+
+mod common;
+
+use rampart_core::testing::{check_rule_examples, scan_text};
+use rampart_core::{DiagnosticLevel, Engine, Severity};
+use rampart_deps::DepsEngine;
+use std::sync::OnceLock;
+
+fn db() -> &'static rampart_deps::db::Database {
+    static DB: OnceLock<rampart_deps::db::Database> = OnceLock::new();
+    DB.get_or_init(common::test_db)
+}
+
+fn engine() -> DepsEngine {
+    DepsEngine::with_database(db().clone())
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(common::data().join("lockfiles").join(name)).unwrap()
+}
+
+#[test]
+fn database_counts_and_withdrawn() {
+    let db = db();
+    // 9 + 9 + 17 real records + 16 handwritten, minus 5 withdrawn.
+    assert_eq!(db.advisories.len(), 9 + 9 + 17 + 16 - 5);
+    assert_eq!(db.meta.withdrawn, 5);
+    assert!(
+        db.advisories
+            .iter()
+            .any(|a| a.id == "GHSA-jfh8-c2jp-5v3q" && a.kev)
+    );
+    let bytes = db.encode();
+    let back = rampart_deps::db::Database::decode(&bytes).unwrap();
+    assert_eq!(back.advisories, db.advisories);
+    assert_eq!(back.packages, db.packages);
+    assert!(rampart_deps::db::Database::decode(&bytes[..bytes.len() / 2]).is_err());
+}
+
+#[test]
+fn rule_examples_hold() {
+    let e = engine();
+    let problems = check_rule_examples(&e, &|_| "package-lock.json".to_string());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(e.rules().len(), 4);
+}
+
+#[test]
+fn cargo_lock_findings() {
+    let out = scan_text(&engine(), "Cargo.lock", &fixture("Cargo.lock"));
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.properties["advisory_id"] == "RUSTSEC-2021-0003")
+        .expect("smallvec finding");
+    assert_eq!(f.rule_id, "deps/vulnerable-dependency");
+    assert_eq!(f.severity, Severity::Critical); // CVSS 3.1 9.8
+    assert_eq!(f.location.start_line, 19);
+    assert_eq!(
+        f.fingerprint_key,
+        "crates.io:smallvec:1.6.0:RUSTSEC-2021-0003"
+    );
+    assert_eq!(f.properties["smallest_fix"], "1.6.1");
+    assert_eq!(f.properties["cvss_score"], 9.8);
+    assert!(
+        f.properties["cve"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "CVE-2021-25900")
+    );
+    assert_eq!(f.properties["direct"], true);
+    // time 0.1.45 (RUSTSEC-2020-0071)
+    assert!(
+        out.findings
+            .iter()
+            .any(|f| f.properties["advisory_id"] == "RUSTSEC-2020-0071")
+    );
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+}
+
+#[test]
+fn aliases_merge_into_one_finding_and_withdrawn_is_ignored() {
+    let text = r#"{"lockfileVersion": 3, "packages": {
+      "": {"dependencies": {"express": "^4", "lodash": "^4"}},
+      "node_modules/lodash": {"version": "4.17.20"},
+      "node_modules/express": {"version": "4.17.1", "dependencies": {"qs": "6.7.0"}},
+      "node_modules/qs": {"version": "6.7.0"}
+    }}"#;
+    let out = scan_text(&engine(), "package-lock.json", text);
+    let lodash: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.properties["package"] == "lodash")
+        .collect();
+    // GHSA-35jh-r3h4-6jhm and OSV-TEST-0001 alias each other: one finding.
+    assert_eq!(lodash.len(), 1, "{lodash:#?}");
+    let ids = lodash[0].properties["advisory_ids"].as_array().unwrap();
+    for want in ["GHSA-35jh-r3h4-6jhm", "OSV-TEST-0001", "CVE-2021-23337"] {
+        assert!(ids.iter().any(|i| i == want), "{want} in {ids:?}");
+    }
+    // An ecosystem's own id is preferred over GHSA and CVE ids.
+    assert_eq!(lodash[0].properties["advisory_id"], "OSV-TEST-0001");
+    assert_eq!(lodash[0].severity, Severity::High); // 7.2
+    // The withdrawn express record does not match.
+    assert!(
+        !out.findings
+            .iter()
+            .any(|f| f.properties["package"] == "express")
+    );
+    // qs is transitive, reached through express; severity from the source's word.
+    let qs = out
+        .findings
+        .iter()
+        .find(|f| f.properties["package"] == "qs")
+        .unwrap();
+    assert_eq!(qs.properties["direct"], false);
+    assert_eq!(
+        qs.properties["dependency_path"],
+        serde_json::json!(["express@4.17.1", "qs@6.7.0"])
+    );
+    assert_eq!(qs.severity, Severity::High);
+}
+
+#[test]
+fn kev_and_smallest_fix_over_all_advisories() {
+    let out = scan_text(&engine(), "pom.xml", &fixture("pom.xml"));
+    let log4j: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.properties["package"] == "org.apache.logging.log4j:log4j-core")
+        .collect();
+    assert_eq!(log4j.len(), 2);
+    for f in &log4j {
+        assert_eq!(f.rule_id, "deps/known-exploited-vulnerability");
+        assert_eq!(f.properties["kev"], true);
+        // 2.15.0 fixes CVE-2021-44228 only; 2.16.0 fixes both.
+        assert_eq!(f.properties["smallest_fix"], "2.16.0");
+        assert_eq!(f.location.start_line, 25);
+    }
+    assert!(log4j.iter().any(|f| f.severity == Severity::Critical));
+}
+
+#[test]
+fn every_ecosystem_matches() {
+    let cases = [
+        ("go.mod", "go.mod", "GO-2021-0113"),
+        ("requirements.txt", "requirements.txt", "PYSEC-2021-66"),
+        ("Gemfile.lock", "Gemfile.lock", "GHSA-wq4h-7r42-5hrr"),
+        ("composer.lock", "composer.lock", "GHSA-q559-8m2m-g699"),
+        (
+            "packages.lock.json",
+            "packages.lock.json",
+            "GHSA-5crp-9r3c-p9vr",
+        ),
+        ("pubspec.lock", "pubspec.lock", "GHSA-4rgh-jx4f-qfcq"),
+        ("mix.lock", "mix.lock", "GHSA-test-hex-0001"),
+        (
+            "Package.resolved",
+            "Package.resolved",
+            "GHSA-test-swift-0001",
+        ),
+        ("yarn.lock", "yarn.lock", "GHSA-test-versions-0001"),
+        ("pnpm-lock.yaml", "pnpm-lock.yaml", "GHSA-cph5-m8f7-6c5x"),
+        ("yarn.lock", "berry-yarn.lock", "OSV-TEST-0001"),
+        ("bun.lock", "bun.lock", "OSV-TEST-0001"),
+        ("poetry.lock", "poetry.lock", "PYSEC-2021-66"),
+        ("uv.lock", "uv.lock", "PYSEC-2018-28"),
+    ];
+    let mut missing = Vec::new();
+    for (name, file, id) in cases {
+        let out = scan_text(&engine(), name, &fixture(file));
+        if !out
+            .findings
+            .iter()
+            .any(|f| f.properties.get("advisory_id").is_some_and(|v| v == id))
+        {
+            let got: Vec<_> = out
+                .findings
+                .iter()
+                .map(|f| f.properties.get("advisory_id").cloned())
+                .collect();
+            missing.push(format!("{file}: no {id}, got {got:?}"));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+    // CVSS v4 is computed too.
+    let out = scan_text(&engine(), "pnpm-lock.yaml", &fixture("pnpm-lock.yaml"));
+    let axios = out
+        .findings
+        .iter()
+        .find(|f| f.properties["package"] == "axios")
+        .unwrap();
+    assert!(
+        axios.properties["cvss_vector"]
+            .as_str()
+            .unwrap()
+            .starts_with("CVSS:4.0")
+    );
+    assert_eq!(axios.severity, Severity::High);
+}
+
+#[test]
+fn malformed_lockfile_gives_a_diagnostic_and_the_scan_goes_on() {
+    let out = scan_text(
+        &engine(),
+        "package-lock.json",
+        "{\n  \"packages\": {\n    oops\n",
+    );
+    assert!(out.findings.is_empty());
+    let d = &out.diagnostics[0];
+    assert_eq!(d.level, DiagnosticLevel::Error);
+    assert_eq!(d.line, Some(3));
+    assert_eq!(d.path.as_deref(), Some("package-lock.json"));
+}
+
+#[test]
+fn without_a_database_inventory_still_works_and_one_warning_is_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = DepsEngine::with_database_dir(tmp.path().join("none"));
+    let out = scan_text(&e, "requirements.txt", "flask\nurllib3==1.26.4\n");
+    assert_eq!(out.findings.len(), 1);
+    assert_eq!(out.findings[0].rule_id, "deps/unpinned-requirement");
+    let warnings: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == DiagnosticLevel::Warning)
+        .collect();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0]
+            .message
+            .contains("no vulnerability database: run `rampart db update`")
+    );
+}
+
+fn scan_with_vex(vex_name: &str, vex: &str) -> rampart_core::Emitter {
+    use rampart_core::config::Config;
+    use rampart_core::source::{Origin, SourceFile};
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join(vex_name), vex).unwrap();
+    let mut config = Config::default();
+    let mut t = toml::Table::new();
+    t.insert(
+        "vex".into(),
+        toml::Value::Array(vec![toml::Value::String(vex_name.into())]),
+    );
+    config.engines.insert("deps".into(), t);
+    let ctx = rampart_core::ScanContext {
+        root: tmp.path().to_path_buf(),
+        config,
+        show_secrets: false,
+    };
+    let e = engine();
+    let session = e.start(&ctx).unwrap();
+    let file = SourceFile::new(
+        "Cargo.lock",
+        fixture("Cargo.lock").into_bytes(),
+        Origin::WorkTree,
+    );
+    let mut out = rampart_core::Emitter::default();
+    session.scan_file(&file, &mut out);
+    session.finish(&mut out);
+    out
+}
+
+#[test]
+fn openvex_and_cyclonedx_vex_mark_findings() {
+    let openvex = r#"{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{
+        "vulnerability": {"name": "CVE-2021-25900"},
+        "products": [{"@id": "pkg:cargo/smallvec@1.6.0"}],
+        "status": "not_affected",
+        "justification": "vulnerable_code_not_in_execute_path",
+        "impact_statement": "we never call insert_many"}]}"#;
+    let out = scan_with_vex("vex.json", openvex);
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.properties["advisory_id"] == "RUSTSEC-2021-0003")
+        .unwrap();
+    let s = f.suppression.as_ref().expect("suppressed by VEX");
+    assert_eq!(s.kind, "vex");
+    assert!(s.reason.contains("vulnerable_code_not_in_execute_path"));
+    assert_eq!(f.properties["vex_status"], "not_affected");
+    let other = out
+        .findings
+        .iter()
+        .find(|f| f.properties["advisory_id"] == "RUSTSEC-2020-0071")
+        .unwrap();
+    assert!(other.suppression.is_none());
+
+    let cdx = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"bom-ref": "time", "purl": "pkg:cargo/time@0.1.45", "name": "time", "type": "library"}],
+      "vulnerabilities": [{"id": "RUSTSEC-2020-0071", "analysis": {"state": "resolved", "detail": "patched in our fork"}, "affects": [{"ref": "time"}]}]}"#;
+    let out = scan_with_vex("vex.cdx.json", cdx);
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.properties["advisory_id"] == "RUSTSEC-2020-0071")
+        .unwrap();
+    assert_eq!(f.properties["vex_status"], "fixed");
+    assert!(
+        f.suppression
+            .as_ref()
+            .unwrap()
+            .reason
+            .contains("patched in our fork")
+    );
+}
+
+#[test]
+fn bad_engine_options_stop_the_scan() {
+    let mut config = rampart_core::config::Config::default();
+    let mut t = toml::Table::new();
+    t.insert("no_such_option".into(), toml::Value::Boolean(true));
+    config.engines.insert("deps".into(), t);
+    let ctx = rampart_core::ScanContext {
+        root: std::env::temp_dir(),
+        config,
+        show_secrets: false,
+    };
+    assert!(engine().start(&ctx).is_err());
+}

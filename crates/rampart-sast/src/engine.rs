@@ -1,0 +1,451 @@
+//! The rampart engine: per-file parsing, lowering and analysis in `scan_file`, and the
+//! project-wide pass (flows through functions of other files) in `finish`.
+
+use crate::ir::{FuncId, Import, Module};
+use crate::lang::{Family, Lang};
+use crate::rules::Rule;
+use crate::taint::{Analyzer, Index, Limits, ProjectResolver, RawFinding, Summary};
+use rampart_core::{
+    Diagnostic, Emitter, Engine, EngineSession, Finding, RuleMeta, ScanContext, SourceFile,
+};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Rules and their indexes, built once.
+pub struct RuleBook {
+    /// Every rule.
+    pub rules: Vec<Rule>,
+    /// Their metadata, in the same order.
+    pub metas: Vec<RuleMeta>,
+    /// Problems found while loading them (empty for the built-in set; the tests check).
+    pub errors: Vec<String>,
+    python: Index,
+    javascript: Index,
+}
+
+impl RuleBook {
+    /// Indexes a set of rules.
+    pub fn new(rules: Vec<Rule>, errors: Vec<String>) -> RuleBook {
+        RuleBook {
+            metas: rules.iter().map(|r| r.meta.clone()).collect(),
+            python: Index::new(&rules, Family::Python),
+            javascript: Index::new(&rules, Family::JavaScript),
+            rules,
+            errors,
+        }
+    }
+
+    fn index(&self, f: Family) -> &Index {
+        match f {
+            Family::Python => &self.python,
+            Family::JavaScript => &self.javascript,
+        }
+    }
+}
+
+/// The built-in rules, loaded on first use.
+pub fn builtin() -> &'static RuleBook {
+    static BOOK: OnceLock<RuleBook> = OnceLock::new();
+    BOOK.get_or_init(|| {
+        let (rules, errors) = crate::rules::builtin();
+        RuleBook::new(rules, errors)
+    })
+}
+
+/// The static-analysis engine (`sast`).
+pub struct SastEngine {
+    book: &'static RuleBook,
+}
+
+impl Default for SastEngine {
+    fn default() -> Self {
+        SastEngine::new()
+    }
+}
+
+impl SastEngine {
+    /// The engine with the built-in rules.
+    pub fn new() -> SastEngine {
+        SastEngine { book: builtin() }
+    }
+
+    /// The engine with other rules (tests, user rule sets). The book is leaked: make few.
+    pub fn with_rules(book: RuleBook) -> SastEngine {
+        SastEngine {
+            book: Box::leak(Box::new(book)),
+        }
+    }
+
+    /// The rules in use.
+    pub fn book(&self) -> &RuleBook {
+        self.book
+    }
+}
+
+/// Per-file bounds, from `[engines.sast]` (`max_file_bytes`, `timeout_ms`).
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    max_bytes: usize,
+    timeout: Duration,
+}
+
+impl Engine for SastEngine {
+    fn name(&self) -> &'static str {
+        "sast"
+    }
+
+    fn rules(&self) -> &[RuleMeta] {
+        &self.book.metas
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        Lang::from_path(path).is_some() && !path.ends_with(".min.js")
+    }
+
+    fn start(&self, ctx: &ScanContext) -> Result<Box<dyn EngineSession + '_>, String> {
+        let opts = ctx.engine_options("sast");
+        let int = |k: &str, d: i64| -> Result<i64, String> {
+            match opts.get(k) {
+                None => Ok(d),
+                Some(v) => v
+                    .as_integer()
+                    .filter(|i| *i > 0)
+                    .ok_or_else(|| format!("[engines.sast] {k} must be a positive integer")),
+            }
+        };
+        let bounds = Bounds {
+            max_bytes: int("max_file_bytes", 2_000_000)? as usize,
+            timeout: Duration::from_millis(int("timeout_ms", 5_000)? as u64),
+        };
+        Ok(Box::new(Session {
+            book: self.book,
+            bounds,
+            units: Mutex::new(Vec::new()),
+            emitted: Mutex::new(HashSet::new()),
+        }))
+    }
+}
+
+/// A file kept for the project-wide pass.
+struct Unit {
+    file: SourceFile,
+    module: Module,
+}
+
+struct Session {
+    book: &'static RuleBook,
+    bounds: Bounds,
+    units: Mutex<Vec<Unit>>,
+    emitted: Mutex<HashSet<(String, usize, u32)>>,
+}
+
+/// Turns raw findings into core findings, once per (rule, place).
+fn emit(
+    book: &RuleBook,
+    file: &SourceFile,
+    raw: Vec<RawFinding>,
+    seen: &mut HashSet<(String, usize, u32)>,
+    out: &mut Emitter,
+) {
+    for r in raw {
+        if !seen.insert((file.path.clone(), r.rule, r.span.start)) {
+            continue;
+        }
+        let rule = &book.rules[r.rule];
+        let mut message = rule.message.clone();
+        for (name, text) in &r.binds {
+            message = message.replace(name.as_str(), text);
+        }
+        let mut f = Finding::new(&rule.meta, file, r.span.range(), message);
+        f.fingerprint_key = format!("{}|{}|{}", rule.meta.id, r.function, f.fingerprint_key);
+        f.trace = r.trace;
+        out.finding(f);
+    }
+}
+
+impl Session {
+    fn analyse(&self, file: &SourceFile, out: &mut Emitter) -> Option<Module> {
+        let lang = Lang::from_path(&file.path)?;
+        if file.content.len() > self.bounds.max_bytes {
+            out.diagnostic(Diagnostic::warning(
+                &file.path,
+                format!(
+                    "sast: skipped, {} bytes is over the {} byte limit ([engines.sast] max_file_bytes)",
+                    file.content.len(),
+                    self.bounds.max_bytes
+                ),
+            ));
+            return None;
+        }
+        let start = Instant::now();
+        let deadline = start + self.bounds.timeout;
+        let Some(tree) = crate::lang::parse(lang, &file.content, Some(deadline)) else {
+            out.diagnostic(Diagnostic::warning(
+                &file.path,
+                "sast: could not be parsed within the time limit; not analysed",
+            ));
+            return None;
+        };
+        let module = crate::lower::lower(lang, &tree, &file.content);
+        drop(tree);
+        if module.has_errors {
+            out.diagnostic(Diagnostic::note(
+                &file.path,
+                "sast: syntax errors; analysed as far as possible",
+            ));
+        }
+        let ix = self.book.index(lang.family());
+        let mut a = Analyzer::new(
+            &module,
+            file,
+            &self.book.rules,
+            ix,
+            None,
+            Limits {
+                deadline: Some(deadline),
+            },
+        );
+        a.run_search();
+        a.run_taint();
+        if a.timed_out {
+            out.diagnostic(Diagnostic::warning(
+                &file.path,
+                format!(
+                    "sast: analysis stopped at the {} ms time limit; results for this file are partial",
+                    self.bounds.timeout.as_millis()
+                ),
+            ));
+        }
+        let raw = std::mem::take(&mut a.findings);
+        let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
+        emit(self.book, file, raw, &mut seen, out);
+        Some(module)
+    }
+}
+
+impl EngineSession for Session {
+    fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let mut local = Emitter::default();
+            let m = self.analyse(file, &mut local);
+            (m, local)
+        }));
+        match result {
+            Ok((module, local)) => {
+                out.findings.extend(local.findings);
+                out.diagnostics.extend(local.diagnostics);
+                if let Some(module) = module
+                    && !module.imports.is_empty()
+                {
+                    let unit = Unit {
+                        file: SourceFile::new(
+                            file.path.clone(),
+                            file.content.clone(),
+                            file.origin.clone(),
+                        ),
+                        module,
+                    };
+                    self.units
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(unit);
+                }
+            }
+            Err(_) => out.diagnostic(Diagnostic::error(
+                &file.path,
+                "sast: internal error while analysing this file; skipped (please report it)",
+            )),
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut Emitter) {
+        let units = std::mem::take(&mut *self.units.lock().unwrap_or_else(|e| e.into_inner()));
+        if units.len() < 2 {
+            return;
+        }
+        let project = Project::new(&units, self.book);
+        let mut seen = std::mem::take(&mut *self.emitted.lock().unwrap_or_else(|e| e.into_inner()));
+        for (i, u) in units.iter().enumerate() {
+            if !project.imports_project(i) {
+                continue;
+            }
+            let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let ix = self.book.index(u.module.lang.family());
+                let mut a = Analyzer::new(
+                    &u.module,
+                    &u.file,
+                    &self.book.rules,
+                    ix,
+                    Some(&project),
+                    Limits {
+                        deadline: Some(Instant::now() + self.bounds.timeout),
+                    },
+                );
+                a.run_taint();
+                std::mem::take(&mut a.findings)
+            }));
+            if let Ok(raw) = r {
+                emit(self.book, &u.file, raw, &mut seen, out);
+            }
+        }
+        for (i, raw) in project.extra.into_inner() {
+            emit(self.book, &units[i].file, raw, &mut seen, out);
+        }
+    }
+}
+
+type SummaryCache = HashMap<(usize, FuncId), Option<Arc<Summary>>>;
+
+/// The project-wide view used in `finish`: modules by name, and summaries across files.
+struct Project<'a> {
+    units: &'a [Unit],
+    book: &'a RuleBook,
+    by_name: HashMap<String, usize>,
+    cache: RefCell<SummaryCache>,
+    extra: RefCell<Vec<(usize, Vec<RawFinding>)>>,
+}
+
+fn strip_ext(p: &str) -> &str {
+    for ext in [
+        ".py", ".pyw", ".tsx", ".ts", ".mts", ".cts", ".jsx", ".js", ".mjs", ".cjs",
+    ] {
+        if let Some(s) = p.strip_suffix(ext) {
+            return s;
+        }
+    }
+    p
+}
+
+/// Normalises `a/./b/../c` to `a/c`.
+fn normalise_path(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+impl<'a> Project<'a> {
+    fn new(units: &'a [Unit], book: &'a RuleBook) -> Project<'a> {
+        let mut by_name = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            let stem = strip_ext(&u.file.path);
+            match u.module.lang {
+                Lang::Python => {
+                    let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
+                    let parts: Vec<&str> = stem.split('/').collect();
+                    for k in 0..parts.len() {
+                        by_name
+                            .entry(format!("py:{}", parts[k..].join(".")))
+                            .or_insert(i);
+                    }
+                }
+                _ => {
+                    by_name.insert(format!("js:{stem}"), i);
+                    if let Some(dir) = stem.strip_suffix("/index") {
+                        by_name.insert(format!("js:{dir}"), i);
+                    }
+                }
+            }
+        }
+        Project {
+            units,
+            book,
+            by_name,
+            cache: RefCell::new(HashMap::new()),
+            extra: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn module_file(&self, from: &str, imp: &Import) -> Option<usize> {
+        let dir = from.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        if imp.module.starts_with('.') {
+            let p = normalise_path(&format!("{dir}/{}", imp.module));
+            return self.by_name.get(&format!("js:{}", strip_ext(&p))).copied();
+        }
+        if from.ends_with(".py") {
+            if imp.level > 0 {
+                let mut base: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+                for _ in 1..imp.level {
+                    base.pop();
+                }
+                let mut name = base.join(".");
+                if !imp.module.is_empty() {
+                    if !name.is_empty() {
+                        name.push('.');
+                    }
+                    name.push_str(&imp.module);
+                }
+                return self.by_name.get(&format!("py:{name}")).copied();
+            }
+            return self.by_name.get(&format!("py:{}", imp.module)).copied();
+        }
+        None
+    }
+
+    fn top_function(&self, file: usize, name: &str) -> Option<FuncId> {
+        let m = &self.units[file].module;
+        m.functions
+            .iter()
+            .enumerate()
+            .skip(1)
+            .rev()
+            .find(|(_, f)| f.name == name && f.parent == Some(0) && f.class.is_none())
+            .map(|(i, _)| i)
+    }
+
+    fn imports_project(&self, i: usize) -> bool {
+        let u = &self.units[i];
+        u.module
+            .imports
+            .iter()
+            .any(|imp| self.module_file(&u.file.path, imp).is_some_and(|f| f != i))
+    }
+}
+
+impl ProjectResolver for Project<'_> {
+    fn resolve(&self, from: &str, imp: &Import, member: Option<&str>) -> Option<(usize, FuncId)> {
+        let file = self.module_file(from, imp)?;
+        let name = member?;
+        if let Some(f) = self.top_function(file, name) {
+            return Some((file, f));
+        }
+        // `from pkg import mod` then `mod.f(...)` is not followed; `from m import f` is.
+        None
+    }
+
+    fn summary(&self, file: usize, func: FuncId) -> Option<Arc<Summary>> {
+        if let Some(s) = self.cache.borrow().get(&(file, func)) {
+            return s.clone();
+        }
+        self.cache.borrow_mut().insert((file, func), None);
+        let u = &self.units[file];
+        let ix = self.book.index(u.module.lang.family());
+        let mut a = Analyzer::new(
+            &u.module,
+            &u.file,
+            &self.book.rules,
+            ix,
+            Some(self),
+            Limits {
+                deadline: Some(Instant::now() + Duration::from_secs(2)),
+            },
+        );
+        let s = a.summary(func);
+        self.cache.borrow_mut().insert((file, func), s.clone());
+        let found = std::mem::take(&mut a.findings);
+        if !found.is_empty() {
+            self.extra.borrow_mut().push((file, found));
+        }
+        s
+    }
+}

@@ -1,0 +1,125 @@
+//! Languages the engine understands, and parsing them with tree-sitter.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+/// A source language (TypeScript and JavaScript share one lowering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// Python 3.
+    Python,
+    /// JavaScript, including JSX.
+    JavaScript,
+    /// TypeScript.
+    TypeScript,
+    /// TypeScript with JSX.
+    Tsx,
+}
+
+impl Lang {
+    /// The language of a path, by extension.
+    pub fn from_path(path: &str) -> Option<Lang> {
+        let ext = path.rsplit_once('.')?.1;
+        Some(match ext {
+            "py" | "pyw" => Lang::Python,
+            "js" | "jsx" | "mjs" | "cjs" => Lang::JavaScript,
+            "ts" | "mts" | "cts" => Lang::TypeScript,
+            "tsx" => Lang::Tsx,
+            _ => return None,
+        })
+    }
+
+    /// The language named in a rule's `languages` list.
+    pub fn from_rule_name(name: &str) -> Vec<Lang> {
+        match name.to_ascii_lowercase().as_str() {
+            "python" | "py" | "python3" => vec![Lang::Python],
+            "javascript" | "js" => vec![Lang::JavaScript, Lang::TypeScript, Lang::Tsx],
+            "typescript" | "ts" => vec![Lang::TypeScript, Lang::Tsx, Lang::JavaScript],
+            "tsx" | "jsx" => vec![Lang::Tsx, Lang::JavaScript],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The family of rules that apply: Python, or JavaScript for JS and TS alike.
+    pub fn family(self) -> Family {
+        match self {
+            Lang::Python => Family::Python,
+            _ => Family::JavaScript,
+        }
+    }
+
+    /// The tree-sitter grammar.
+    pub fn grammar(self) -> tree_sitter::Language {
+        match self {
+            Lang::Python => tree_sitter_python::LANGUAGE.into(),
+            Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+            Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+        }
+    }
+}
+
+/// Rule families: a rule is written for one family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// Python.
+    Python,
+    /// JavaScript and TypeScript.
+    JavaScript,
+}
+
+/// Parses `source`, giving up at `deadline`. Returns `None` when the parser gave up.
+pub fn parse(lang: Lang, source: &[u8], deadline: Option<Instant>) -> Option<tree_sitter::Tree> {
+    thread_local! {
+        static PARSERS: std::cell::RefCell<Vec<(Lang, tree_sitter::Parser)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let idx = match parsers.iter().position(|(l, _)| *l == lang) {
+            Some(i) => i,
+            None => {
+                let mut p = tree_sitter::Parser::new();
+                p.set_language(&lang.grammar()).ok()?;
+                parsers.push((lang, p));
+                parsers.len() - 1
+            }
+        };
+        let parser = &mut parsers[idx].1;
+        parser.reset();
+        let len = source.len();
+        let mut progress = |_: &tree_sitter::ParseState| {
+            if deadline.is_some_and(|d| Instant::now() > d) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+        parser.parse_with_options(
+            &mut |i, _| if i < len { &source[i..] } else { &[] as &[u8] },
+            None,
+            Some(options),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_language() {
+        for (lang, src) in [
+            (Lang::Python, "def f(x):\n    return x\n"),
+            (Lang::JavaScript, "const a = <div>{x}</div>;"),
+            (Lang::TypeScript, "let a: number = 1;"),
+            (Lang::Tsx, "const a = <b>{x as any}</b>;"),
+        ] {
+            let t = parse(lang, src.as_bytes(), None).unwrap();
+            assert!(!t.root_node().has_error(), "{lang:?}");
+        }
+        assert_eq!(Lang::from_path("a/b.tsx"), Some(Lang::Tsx));
+        assert_eq!(Lang::from_path("a/b.rs"), None);
+    }
+}

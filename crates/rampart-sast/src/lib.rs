@@ -1,0 +1,13 @@
+//! Static analysis for rampart: tree-sitter parsing, a small IR, and a taint engine driven by
+//! Semgrep-style YAML rules. See `ARCHITECTURE-sast.md`.
+
+pub mod engine;
+pub mod ir;
+pub mod lang;
+pub mod lower;
+pub mod pattern;
+pub mod rules;
+pub mod taint;
+pub mod walk;
+
+pub use engine::SastEngine;

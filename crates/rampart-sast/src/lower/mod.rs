@@ -1,0 +1,207 @@
+//! Lowering: from a tree-sitter syntax tree to the [`crate::ir`]. One submodule per language.
+//!
+//! Lowering never fails: syntax it does not model becomes [`ExprKind::Unknown`] holding the
+//! sub-expressions it could lower, so data still flows through it, and `ERROR` nodes are lowered
+//! like any other node, so a file with syntax errors is analysed as far as possible.
+
+pub mod javascript;
+pub mod python;
+
+use crate::ir::*;
+use crate::lang::Lang;
+use tree_sitter::Node;
+
+/// Prefix a metavariable `$X` is rewritten to before a pattern is parsed.
+pub const MV_PREFIX: &str = "__mv_";
+/// What `...` is rewritten to before a pattern is parsed.
+pub const ELLIPSIS: &str = "__ellipsis__";
+
+/// Lowers a parsed file.
+pub fn lower(lang: Lang, tree: &tree_sitter::Tree, src: &[u8]) -> Module {
+    let mut l = Lowerer::new(lang, src, false);
+    l.module.has_errors = tree.root_node().has_error();
+    l.module.functions[0].span = span(tree.root_node());
+    l.lower_root(tree.root_node());
+    l.module
+}
+
+/// Lowers a rule pattern (already rewritten with [`rewrite_pattern`]).
+pub fn lower_pattern(lang: Lang, tree: &tree_sitter::Tree, src: &[u8]) -> Module {
+    let mut l = Lowerer::new(lang, src, true);
+    l.module.has_errors = tree.root_node().has_error();
+    l.lower_root(tree.root_node());
+    l.module
+}
+
+/// Rewrites pattern text so that the language's grammar accepts it: `$X` becomes `__mv_X` and a
+/// bare `...` becomes `__ellipsis__` (a JavaScript spread `...x` is kept).
+pub fn rewrite_pattern(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' && i + 1 < b.len() && (b[i + 1].is_ascii_uppercase() || b[i + 1] == b'_') {
+            out.push_str(MV_PREFIX);
+            i += 1;
+            continue;
+        }
+        if text[i..].starts_with("<...") {
+            out.push_str("__deep__(");
+            i += 4;
+            continue;
+        }
+        if text[i..].starts_with("...>") {
+            out.push(')');
+            i += 4;
+            continue;
+        }
+        if text[i..].starts_with("...") {
+            let next = b.get(i + 3).copied().unwrap_or(b' ');
+            if next == b'$' || next.is_ascii_alphabetic() || next == b'_' {
+                out.push_str("...");
+            } else {
+                out.push_str(ELLIPSIS);
+            }
+            i += 3;
+            continue;
+        }
+        let ch = text[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+/// The span of a node.
+pub fn span(n: Node) -> Span {
+    Span::new(n.start_byte(), n.end_byte())
+}
+
+/// Shared lowering state.
+pub(crate) struct Lowerer<'a> {
+    pub lang: Lang,
+    pub src: &'a [u8],
+    pub module: Module,
+    pub cur_fn: FuncId,
+    pub cur_class: Option<ClassId>,
+    pub pattern: bool,
+    /// Statements produced while lowering an expression, emitted before the statement.
+    pub pending: Vec<Stmt>,
+    pub tmp: usize,
+    pub depth: usize,
+}
+
+/// Deepest nesting lowered; deeper syntax becomes `Unknown` (guards the stack on generated code).
+pub(crate) const MAX_DEPTH: usize = 200;
+
+impl<'a> Lowerer<'a> {
+    fn new(lang: Lang, src: &'a [u8], pattern: bool) -> Lowerer<'a> {
+        Lowerer {
+            lang,
+            src,
+            module: Module::new(lang),
+            cur_fn: 0,
+            cur_class: None,
+            pattern,
+            pending: Vec::new(),
+            tmp: 0,
+            depth: 0,
+        }
+    }
+
+    fn lower_root(&mut self, root: Node) {
+        let body = match self.lang {
+            Lang::Python => self.py_block(root),
+            _ => self.js_block(root),
+        };
+        self.module.functions[0].body = body;
+    }
+
+    pub fn text(&self, n: Node) -> &'a str {
+        std::str::from_utf8(&self.src[n.start_byte()..n.end_byte()]).unwrap_or("")
+    }
+
+    /// A name, or in patterns a metavariable or `...`.
+    pub fn name(&self, text: &str, span: Span) -> Expr {
+        if self.pattern {
+            if let Some(mv) = text.strip_prefix(MV_PREFIX) {
+                return Expr::new(ExprKind::MetaVar(format!("${mv}")), span);
+            }
+            if text == ELLIPSIS {
+                return Expr::new(ExprKind::Ellipsis, span);
+            }
+        }
+        Expr::new(ExprKind::Name(text.to_string()), span)
+    }
+
+    /// Field or keyword names in patterns may be metavariables too.
+    pub fn field_name(&self, text: &str) -> String {
+        if self.pattern
+            && let Some(mv) = text.strip_prefix(MV_PREFIX)
+        {
+            return format!("${mv}");
+        }
+        text.to_string()
+    }
+
+    pub fn new_function(&mut self, name: String, span: Span) -> FuncId {
+        self.module.functions.push(Function {
+            name,
+            params: Vec::new(),
+            body: Vec::new(),
+            decorators: Vec::new(),
+            class: None,
+            parent: Some(self.cur_fn),
+            span,
+        });
+        self.module.functions.len() - 1
+    }
+
+    pub fn fresh(&mut self) -> String {
+        self.tmp += 1;
+        format!("$t{}", self.tmp)
+    }
+
+    /// Lowers the children of an unmodelled node into an `Unknown`.
+    pub fn unknown_of(&mut self, n: Node, lower: &mut dyn FnMut(&mut Self, Node) -> Expr) -> Expr {
+        let mut parts = Vec::new();
+        let mut c = n.walk();
+        for ch in n.named_children(&mut c) {
+            if ch.is_extra() {
+                continue;
+            }
+            parts.push(lower(self, ch));
+        }
+        Expr::new(ExprKind::Unknown(parts), span(n))
+    }
+
+    /// Assigns `value` to a destructuring target: names directly, sequences by index, objects by key.
+    pub fn assign_to(&mut self, target: Expr, value: Expr, span: Span, out: &mut Vec<Stmt>) {
+        out.push(Stmt {
+            kind: StmtKind::Assign { target, value },
+            span,
+        });
+    }
+}
+
+/// Unquotes a string literal's inner text (only the common escapes; good enough for keys).
+pub fn unescape(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c == '\\' {
+            match it.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(o) => out.push(o),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

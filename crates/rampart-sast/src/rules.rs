@@ -1,0 +1,313 @@
+//! The rule format: Semgrep's common subset in YAML, plus our metadata and `examples`.
+//!
+//! A file holds one rule, either bare or as the only item of a `rules:` list:
+//!
+//! ```yaml
+//! rules:
+//!   - id: sql-injection
+//!     message: User input reaches a SQL query
+//!     severity: ERROR            # ERROR/WARNING/INFO, or critical/high/medium/low/info
+//!     languages: [python]
+//!     metadata: { cwe: "CWE-89", owasp: "A03:2021", confidence: HIGH, why: …, fix: …, references: [...] }
+//!     mode: taint
+//!     pattern-sources: [ { pattern: flask.request.args } ]
+//!     pattern-sinks: [ { patterns: [ { pattern: "$C.execute($Q, ...)" }, { focus-metavariable: $Q } ] } ]
+//!     pattern-sanitizers: [ { pattern: int(...) } ]
+//!     examples: [ { text: "…", expect: true } ]
+//! ```
+
+use crate::lang::{Family, Lang};
+use crate::pattern::{Formula, Pattern};
+use rampart_core::{Confidence, Example, RuleMeta, Severity};
+use saphyr::{LoadableYamlNode, YamlOwned};
+
+include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
+
+/// A propagator: data flows from metavariable `from` to `to` where the formula matches.
+#[derive(Debug, Clone)]
+pub struct Propagator {
+    /// Where it applies.
+    pub formula: Formula,
+    /// The metavariable data comes from.
+    pub from: String,
+    /// The metavariable data goes to.
+    pub to: String,
+}
+
+/// The parts of a taint rule.
+#[derive(Debug, Clone, Default)]
+pub struct TaintSpec {
+    /// Where untrusted data enters.
+    pub sources: Vec<Formula>,
+    /// Where it must not arrive.
+    pub sinks: Vec<Formula>,
+    /// What makes it safe.
+    pub sanitizers: Vec<Formula>,
+    /// Extra ways it flows.
+    pub propagators: Vec<Propagator>,
+}
+
+/// What a rule looks for.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// Code matching a formula.
+    Search(Formula),
+    /// Data flowing from sources to sinks.
+    Taint(TaintSpec),
+}
+
+/// One rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Metadata, with the id prefixed `sast/`.
+    pub meta: RuleMeta,
+    /// The languages it is written for.
+    pub family: Family,
+    /// The message, possibly with `$X` metavariables.
+    pub message: String,
+    /// What it looks for.
+    pub mode: Mode,
+}
+
+type Y = YamlOwned;
+
+fn get<'a>(y: &'a Y, key: &str) -> Option<&'a Y> {
+    y.as_mapping_get(key)
+}
+
+fn scalar(y: &Y) -> Option<String> {
+    if let Some(s) = y.as_str() {
+        return Some(s.to_string());
+    }
+    if let Some(b) = y.as_bool() {
+        return Some(b.to_string());
+    }
+    y.as_integer().map(|i| i.to_string())
+}
+
+fn str_of(y: &Y, key: &str) -> Option<String> {
+    get(y, key).and_then(scalar)
+}
+
+fn list_of(y: &Y, key: &str) -> Vec<String> {
+    match get(y, key) {
+        Some(v) => match v.as_vec() {
+            Some(items) => items.iter().filter_map(scalar).collect(),
+            None => scalar(v).into_iter().collect(),
+        },
+        None => Vec::new(),
+    }
+}
+
+/// Parses one formula from a mapping (`pattern`, `patterns`, `pattern-either`…).
+fn formula(y: &Y, family: Family) -> Result<Formula, String> {
+    if let Some(p) = get(y, "pattern") {
+        let text = scalar(p).ok_or("`pattern` must be a string")?;
+        return Ok(Formula::Pattern(Box::new(Pattern::parse(&text, family)?)));
+    }
+    if let Some(items) = get(y, "pattern-either") {
+        let items = items.as_vec().ok_or("`pattern-either` must be a list")?;
+        return Ok(Formula::Either(
+            items
+                .iter()
+                .map(|i| formula(i, family))
+                .collect::<Result<_, _>>()?,
+        ));
+    }
+    if let Some(items) = get(y, "patterns") {
+        let items = items.as_vec().ok_or("`patterns` must be a list")?;
+        let mut out = Vec::new();
+        for i in items {
+            out.push(clause(i, family)?);
+        }
+        return Ok(Formula::All(out));
+    }
+    Err("expected `pattern`, `patterns` or `pattern-either`".into())
+}
+
+fn pattern_or_formula(y: &Y, family: Family) -> Result<Formula, String> {
+    match y.as_str() {
+        Some(s) => Ok(Formula::Pattern(Box::new(Pattern::parse(s, family)?))),
+        None => formula(y, family),
+    }
+}
+
+/// One item of a `patterns` list.
+fn clause(y: &Y, family: Family) -> Result<Formula, String> {
+    if let Some(v) = get(y, "pattern-not") {
+        return Ok(Formula::Not(Box::new(pattern_or_formula(v, family)?)));
+    }
+    if let Some(v) = get(y, "pattern-inside") {
+        return Ok(Formula::Inside(Box::new(pattern_or_formula(v, family)?)));
+    }
+    if let Some(v) = get(y, "pattern-not-inside") {
+        return Ok(Formula::NotInside(Box::new(pattern_or_formula(v, family)?)));
+    }
+    if let Some(v) = get(y, "metavariable-regex") {
+        let mv = str_of(v, "metavariable").ok_or("metavariable-regex needs `metavariable`")?;
+        let re = str_of(v, "regex").ok_or("metavariable-regex needs `regex`")?;
+        let re = regex::Regex::new(&re).map_err(|e| format!("bad regex: {e}"))?;
+        return Ok(Formula::MetavarRegex(mv, re));
+    }
+    if let Some(v) = get(y, "focus-metavariable") {
+        return Ok(Formula::Focus(
+            scalar(v).ok_or("focus-metavariable must be a string")?,
+        ));
+    }
+    formula(y, family)
+}
+
+fn severity(s: &str) -> Result<Severity, String> {
+    match s.to_ascii_uppercase().as_str() {
+        "ERROR" => Ok(Severity::High),
+        "WARNING" => Ok(Severity::Medium),
+        "INFO" => Ok(Severity::Low),
+        _ => s.parse(),
+    }
+}
+
+fn confidence(s: &str) -> Confidence {
+    match s.to_ascii_lowercase().as_str() {
+        "high" => Confidence::High,
+        "low" => Confidence::Low,
+        _ => Confidence::Medium,
+    }
+}
+
+/// Parses the rules of one YAML file.
+pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
+    let docs = YamlOwned::load_from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+    let doc = docs.first().ok_or("empty file")?;
+    let items: Vec<&Y> = match get(doc, "rules").and_then(|r| r.as_vec()) {
+        Some(v) => v.iter().collect(),
+        None => vec![doc],
+    };
+    items.into_iter().map(parse_rule).collect()
+}
+
+fn parse_rule(y: &Y) -> Result<Rule, String> {
+    let id = str_of(y, "id").ok_or("rule without `id`")?;
+    let wrap = |e: String| format!("rule `{id}`: {e}");
+    let message = str_of(y, "message").unwrap_or_default().trim().to_string();
+    let langs = list_of(y, "languages");
+    let family = langs
+        .iter()
+        .flat_map(|l| Lang::from_rule_name(l))
+        .map(Lang::family)
+        .next()
+        .ok_or_else(|| wrap(format!("no supported language in {langs:?}")))?;
+    let empty = YamlOwned::Mapping(Default::default());
+    let md = get(y, "metadata").unwrap_or(&empty);
+    let sev = severity(&str_of(y, "severity").unwrap_or_else(|| "WARNING".into())).map_err(wrap)?;
+    let cwe: Vec<String> = list_of(md, "cwe")
+        .iter()
+        .filter_map(|c| {
+            let up = c.to_ascii_uppercase();
+            let start = up.find("CWE-")?;
+            let digits: String = up[start + 4..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            (!digits.is_empty()).then(|| format!("CWE-{digits}"))
+        })
+        .collect();
+    let owasp = list_of(md, "owasp")
+        .iter()
+        .map(|o| o.split(" - ").next().unwrap_or(o).trim().to_string())
+        .collect();
+    let title = str_of(md, "title").unwrap_or_else(|| {
+        message
+            .split(['.', '\n'])
+            .next()
+            .unwrap_or(&message)
+            .trim()
+            .to_string()
+    });
+    let mut tags = vec!["sast".to_string()];
+    tags.extend(list_of(md, "tags"));
+    let mut examples = Vec::new();
+    if let Some(ex) = get(y, "examples").and_then(|e| e.as_vec()) {
+        for e in ex {
+            examples.push(Example {
+                text: str_of(e, "text").ok_or_else(|| wrap("example without `text`".into()))?,
+                expect: get(e, "expect").and_then(|b| b.as_bool()).unwrap_or(true),
+                path: str_of(e, "path"),
+            });
+        }
+    }
+    let meta = RuleMeta {
+        id: format!("sast/{id}"),
+        engine: "sast".into(),
+        title,
+        severity: sev,
+        confidence: confidence(&str_of(md, "confidence").unwrap_or_default()),
+        cwe,
+        owasp,
+        tags,
+        why: str_of(md, "why").unwrap_or_else(|| message.clone()),
+        fix: str_of(md, "fix").unwrap_or_default(),
+        references: list_of(md, "references"),
+        examples,
+    };
+    let mode = if str_of(y, "mode").as_deref() == Some("taint") {
+        let list = |key: &str| -> Result<Vec<Formula>, String> {
+            match get(y, key).and_then(|v| v.as_vec()) {
+                Some(v) => v.iter().map(|i| formula(i, family)).collect(),
+                None => Ok(Vec::new()),
+            }
+        };
+        let mut spec = TaintSpec {
+            sources: list("pattern-sources").map_err(wrap)?,
+            sinks: list("pattern-sinks").map_err(wrap)?,
+            sanitizers: list("pattern-sanitizers").map_err(wrap)?,
+            propagators: Vec::new(),
+        };
+        if let Some(props) = get(y, "pattern-propagators").and_then(|v| v.as_vec()) {
+            for p in props {
+                spec.propagators.push(Propagator {
+                    formula: formula(p, family).map_err(wrap)?,
+                    from: str_of(p, "from")
+                        .ok_or_else(|| wrap("propagator without `from`".into()))?,
+                    to: str_of(p, "to").ok_or_else(|| wrap("propagator without `to`".into()))?,
+                });
+            }
+        }
+        if spec.sources.is_empty() || spec.sinks.is_empty() {
+            return Err(wrap("a taint rule needs sources and sinks".into()));
+        }
+        Mode::Taint(spec)
+    } else {
+        Mode::Search(formula(y, family).map_err(wrap)?)
+    };
+    Ok(Rule {
+        meta,
+        family,
+        message,
+        mode,
+    })
+}
+
+/// Loads every built-in rule; problems are returned beside the rules that loaded.
+pub fn builtin() -> (Vec<Rule>, Vec<String>) {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    for (path, text) in RULE_FILES {
+        match parse_rules(text) {
+            Ok(rs) => {
+                for r in rs {
+                    let stem = path.rsplit('/').next().unwrap_or(path);
+                    let stem = stem.trim_end_matches(".yaml").trim_end_matches(".yml");
+                    if r.meta.short_id() != stem {
+                        errors.push(format!(
+                            "{path}: id `{}` does not match the file name",
+                            r.meta.short_id()
+                        ));
+                    }
+                    rules.push(r);
+                }
+            }
+            Err(e) => errors.push(format!("{path}: {e}")),
+        }
+    }
+    (rules, errors)
+}

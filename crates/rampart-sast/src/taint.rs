@@ -1,0 +1,1334 @@
+//! The analysis on the IR: taint tracking with constant propagation and dead-branch pruning,
+//! key-sensitive access paths, function summaries (within a file, and across files through a
+//! [`Project`]), and the structural (search-mode) rules.
+
+use crate::ir::*;
+use crate::pattern::{Ctx, Formula, Match, NodeRef};
+use crate::rules::{Mode, Rule};
+use rampart_core::{Location, SourceFile, TraceStep};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A set of taint rules, by their index in [`Index::taint_rules`] (at most 256 per family).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RuleSet([u64; 4]);
+
+impl RuleSet {
+    /// Every rule.
+    pub const ALL: RuleSet = RuleSet([u64::MAX; 4]);
+    fn one(i: usize) -> RuleSet {
+        let mut s = RuleSet::default();
+        if i < 256 {
+            s.0[i / 64] |= 1 << (i % 64);
+        }
+        s
+    }
+    fn or(self, o: RuleSet) -> RuleSet {
+        RuleSet(std::array::from_fn(|i| self.0[i] | o.0[i]))
+    }
+    fn and(self, o: RuleSet) -> RuleSet {
+        RuleSet(std::array::from_fn(|i| self.0[i] & o.0[i]))
+    }
+    fn minus(self, o: RuleSet) -> RuleSet {
+        RuleSet(std::array::from_fn(|i| self.0[i] & !o.0[i]))
+    }
+    fn is_empty(self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+    fn iter(self) -> impl Iterator<Item = usize> {
+        (0..256).filter(move |i| self.0[i / 64] & (1 << (i % 64)) != 0)
+    }
+}
+
+/// One step of a trace, linked to the previous one.
+#[derive(Debug)]
+pub struct Trace {
+    /// Where.
+    pub loc: Location,
+    /// What happens there.
+    pub msg: String,
+    /// The step before.
+    pub prev: Option<Arc<Trace>>,
+    len: usize,
+}
+
+const MAX_TRACE: usize = 24;
+
+fn step(prev: Option<&Arc<Trace>>, loc: Location, msg: String) -> Arc<Trace> {
+    let len = prev.map_or(0, |p| p.len) + 1;
+    if len > MAX_TRACE
+        && let Some(p) = prev
+    {
+        return p.clone();
+    }
+    Arc::new(Trace {
+        loc,
+        msg,
+        prev: prev.cloned(),
+        len,
+    })
+}
+
+fn trace_steps(t: &Arc<Trace>) -> Vec<TraceStep> {
+    let mut out = Vec::new();
+    let mut cur = Some(t);
+    while let Some(n) = cur {
+        out.push(TraceStep {
+            location: n.loc.clone(),
+            message: n.msg.clone(),
+        });
+        cur = n.prev.as_ref();
+    }
+    out.reverse();
+    out
+}
+
+fn append_trace(base: &Arc<Trace>, tail: &Arc<Trace>) -> Arc<Trace> {
+    let mut t = base.clone();
+    for s in trace_steps(tail) {
+        t = step(Some(&t), s.location, s.message);
+    }
+    t
+}
+
+/// Where tainted data comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A source of the rules.
+    Source,
+    /// The function's parameter with this index (while computing a summary).
+    Param(u16),
+}
+
+/// Tainted data, for a set of rules, with how it got here.
+#[derive(Debug, Clone)]
+pub struct Label {
+    /// Where it comes from.
+    pub origin: Origin,
+    /// The rules it is still dangerous for.
+    pub rules: RuleSet,
+    /// How it got here.
+    pub trace: Arc<Trace>,
+}
+
+/// The abstract value of an expression: its taint and, when known, its constant value.
+#[derive(Debug, Clone, Default)]
+pub struct Value {
+    /// Taint labels.
+    pub labels: Vec<Label>,
+    /// The constant, when it is one.
+    pub konst: Option<Lit>,
+}
+
+impl Value {
+    fn konst(l: Lit) -> Value {
+        Value {
+            labels: Vec::new(),
+            konst: Some(l),
+        }
+    }
+    fn add_labels(&mut self, labels: &[Label]) {
+        for l in labels {
+            match self.labels.iter_mut().find(|x| x.origin == l.origin) {
+                Some(x) => x.rules = x.rules.or(l.rules),
+                None => {
+                    if self.labels.len() < 8 {
+                        self.labels.push(l.clone());
+                    }
+                }
+            }
+        }
+    }
+    fn join(&mut self, o: &Value) {
+        self.add_labels(&o.labels);
+        if self.konst != o.konst {
+            self.konst = None;
+        }
+    }
+    fn tainted(&self) -> bool {
+        !self.labels.is_empty()
+    }
+    fn sanitize(&mut self, rules: RuleSet) {
+        for l in &mut self.labels {
+            l.rules = l.rules.minus(rules);
+        }
+        self.labels.retain(|l| !l.rules.is_empty());
+    }
+}
+
+fn truthy(l: &Lit) -> bool {
+    match l {
+        Lit::Bool(b) => *b,
+        Lit::Int(i) => *i != 0,
+        Lit::Float(f) => *f != 0.0,
+        Lit::Str(s) => !s.is_empty(),
+        Lit::Null => false,
+    }
+}
+
+fn num(l: &Lit) -> Option<f64> {
+    match l {
+        Lit::Int(i) => Some(*i as f64),
+        Lit::Float(f) => Some(*f),
+        Lit::Bool(b) => Some(*b as i64 as f64),
+        _ => None,
+    }
+}
+
+fn fold(op: BinOp, a: &Lit, b: &Lit) -> Option<Lit> {
+    use BinOp::*;
+    Some(match op {
+        And => {
+            if truthy(a) {
+                b.clone()
+            } else {
+                a.clone()
+            }
+        }
+        Or => {
+            if truthy(a) {
+                a.clone()
+            } else {
+                b.clone()
+            }
+        }
+        Eq => Lit::Bool(a == b || num(a).zip(num(b)).is_some_and(|(x, y)| x == y)),
+        Ne => Lit::Bool(!(a == b || num(a).zip(num(b)).is_some_and(|(x, y)| x == y))),
+        Add => match (a, b) {
+            (Lit::Str(x), Lit::Str(y)) => Lit::Str(format!("{x}{y}")),
+            (Lit::Int(x), Lit::Int(y)) => Lit::Int(x.checked_add(*y)?),
+            _ => Lit::Float(num(a)? + num(b)?),
+        },
+        Sub => match (a, b) {
+            (Lit::Int(x), Lit::Int(y)) => Lit::Int(x.checked_sub(*y)?),
+            _ => Lit::Float(num(a)? - num(b)?),
+        },
+        Mul => match (a, b) {
+            (Lit::Int(x), Lit::Int(y)) => Lit::Int(x.checked_mul(*y)?),
+            _ => Lit::Float(num(a)? * num(b)?),
+        },
+        Lt | Le | Gt | Ge => {
+            let (x, y) = match (a, b) {
+                (Lit::Str(x), Lit::Str(y)) => {
+                    let o = x.cmp(y);
+                    return Some(Lit::Bool(match op {
+                        Lt => o.is_lt(),
+                        Le => o.is_le(),
+                        Gt => o.is_gt(),
+                        _ => o.is_ge(),
+                    }));
+                }
+                _ => (num(a)?, num(b)?),
+            };
+            Lit::Bool(match op {
+                Lt => x < y,
+                Le => x <= y,
+                Gt => x > y,
+                _ => x >= y,
+            })
+        }
+        _ => return None,
+    })
+}
+
+/// What a rule pattern does in the taint analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Source,
+    Sink,
+    Sanitizer,
+}
+
+#[derive(Debug)]
+struct Entry {
+    formula: Formula,
+    role: Role,
+    rules: RuleSet,
+    /// For parameter sources (function patterns).
+    func: bool,
+}
+
+/// Rules of one family, indexed for fast lookup.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// Global rule index of each taint rule (the bit positions of [`RuleSet`]).
+    pub taint_rules: Vec<usize>,
+    entries: Vec<Entry>,
+    by_key: HashMap<String, Vec<usize>>,
+    wildcard: Vec<usize>,
+    func_sources: Vec<usize>,
+    props: Vec<(Formula, String, String)>,
+    search: Vec<(usize, Formula)>,
+    search_by_key: HashMap<String, Vec<usize>>,
+    search_wild: Vec<usize>,
+}
+
+impl Index {
+    /// Indexes the rules of `family` among `rules`.
+    pub fn new(rules: &[Rule], family: crate::lang::Family) -> Index {
+        let mut ix = Index::default();
+        let mut seen: HashMap<(String, u8), usize> = HashMap::new();
+        for (gi, r) in rules.iter().enumerate() {
+            if r.family != family {
+                continue;
+            }
+            match &r.mode {
+                Mode::Search(f) => {
+                    let si = ix.search.len();
+                    ix.search.push((gi, f.clone()));
+                    match f.keys() {
+                        Some(keys) => {
+                            for k in keys {
+                                ix.search_by_key.entry(k).or_default().push(si);
+                            }
+                        }
+                        None => ix.search_wild.push(si),
+                    }
+                }
+                Mode::Taint(spec) => {
+                    let bit = ix.taint_rules.len();
+                    if bit >= 256 {
+                        continue;
+                    }
+                    ix.taint_rules.push(gi);
+                    let set = RuleSet::one(bit);
+                    for (role, list) in [
+                        (Role::Source, &spec.sources),
+                        (Role::Sink, &spec.sinks),
+                        (Role::Sanitizer, &spec.sanitizers),
+                    ] {
+                        // Alternatives are indexed one by one.
+                        let flat: Vec<&Formula> = list
+                            .iter()
+                            .flat_map(|f| match f {
+                                Formula::Either(v) => v.iter().collect::<Vec<_>>(),
+                                f => vec![f],
+                            })
+                            .collect();
+                        for f in flat {
+                            let sig = (format!("{f:?}"), role as u8);
+                            if let Some(&e) = seen.get(&sig) {
+                                ix.entries[e].rules = ix.entries[e].rules.or(set);
+                                continue;
+                            }
+                            let e = ix.entries.len();
+                            seen.insert(sig, e);
+                            let func = f.is_function_pattern();
+                            ix.entries.push(Entry {
+                                formula: f.clone(),
+                                role,
+                                rules: set,
+                                func,
+                            });
+                            if func {
+                                ix.func_sources.push(e);
+                                continue;
+                            }
+                            match f.keys() {
+                                Some(keys) => {
+                                    for k in keys {
+                                        ix.by_key.entry(k).or_default().push(e);
+                                    }
+                                }
+                                None => ix.wildcard.push(e),
+                            }
+                        }
+                    }
+                    for p in &spec.propagators {
+                        ix.props
+                            .push((p.formula.clone(), p.from.clone(), p.to.clone()));
+                    }
+                }
+            }
+        }
+        ix
+    }
+}
+
+/// A function's effect on taint, as seen by its callers.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// What the return value carries: sources inside the function, and parameters.
+    pub ret: Vec<Label>,
+    /// Parameters that reach a sink, for which rules, and how.
+    pub param_sinks: Vec<(u16, RuleSet, Arc<Trace>)>,
+}
+
+/// A finding before it becomes a [`rampart_core::Finding`].
+#[derive(Debug, Clone)]
+pub struct RawFinding {
+    /// Global rule index.
+    pub rule: usize,
+    /// Where (in the analysed file).
+    pub span: Span,
+    /// The data-flow trace, source first (empty for structural rules).
+    pub trace: Vec<TraceStep>,
+    /// The enclosing function.
+    pub function: String,
+    /// Metavariable bindings, for the message.
+    pub binds: Vec<(String, String)>,
+}
+
+/// A function of another file of the project.
+pub trait ProjectResolver {
+    /// The file and function `member` of module `imp` imported into `from`, if it is in the project.
+    fn resolve(&self, from: &str, imp: &Import, member: Option<&str>) -> Option<(usize, FuncId)>;
+    /// The summary of a function of another file.
+    fn summary(&self, file: usize, func: FuncId) -> Option<Arc<Summary>>;
+}
+
+/// Limits that stop the analysis of one file.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// When to give up.
+    pub deadline: Option<Instant>,
+}
+
+/// Analyses one lowered file.
+pub struct Analyzer<'a> {
+    module: &'a Module,
+    file: &'a SourceFile,
+    _rules: &'a [Rule],
+    ix: &'a Index,
+    project: Option<&'a dyn ProjectResolver>,
+    limits: Limits,
+    summaries: Vec<Option<Arc<Summary>>>,
+    in_progress: Vec<bool>,
+    /// Findings so far.
+    pub findings: Vec<RawFinding>,
+    /// Set when the time limit was hit.
+    pub timed_out: bool,
+    /// Whether a call resolved into another project file.
+    pub used_project: bool,
+    steps: u32,
+}
+
+struct Frame {
+    func: FuncId,
+    env: BTreeMap<String, Value>,
+    ret: Value,
+    param_sinks: Vec<(u16, RuleSet, Arc<Trace>)>,
+    anc: Vec<NodeRef<'static>>,
+}
+
+const MUTATORS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "add",
+    "update",
+    "push",
+    "unshift",
+    "set",
+    "setdefault",
+    "appendleft",
+    "write",
+    "put",
+];
+
+impl<'a> Analyzer<'a> {
+    /// A new analyzer for `module`, lowered from `file`.
+    pub fn new(
+        module: &'a Module,
+        file: &'a SourceFile,
+        rules: &'a [Rule],
+        ix: &'a Index,
+        project: Option<&'a dyn ProjectResolver>,
+        limits: Limits,
+    ) -> Analyzer<'a> {
+        let n = module.functions.len();
+        Analyzer {
+            module,
+            file,
+            _rules: rules,
+            ix,
+            project,
+            limits,
+            summaries: vec![None; n],
+            in_progress: vec![false; n],
+            findings: Vec::new(),
+            timed_out: false,
+            used_project: false,
+            steps: 0,
+        }
+    }
+
+    fn ctx(&self) -> Ctx<'a> {
+        Ctx {
+            module: self.module,
+            src: &self.file.content,
+        }
+    }
+
+    fn loc(&self, s: Span) -> Location {
+        self.file.location(s.range())
+    }
+
+    fn snippet(&self, s: Span) -> String {
+        let r = s.start as usize..(s.end as usize).min(self.file.content.len());
+        let t = String::from_utf8_lossy(&self.file.content[r]);
+        let t = rampart_core::fingerprint::normalise(&t);
+        if t.chars().count() > 60 {
+            format!("{}…", t.chars().take(60).collect::<String>())
+        } else {
+            t
+        }
+    }
+
+    /// Runs every taint rule over every function.
+    pub fn run_taint(&mut self) {
+        if self.ix.taint_rules.is_empty() {
+            return;
+        }
+        for f in 0..self.module.functions.len() {
+            if self.timed_out {
+                break;
+            }
+            self.summary(f);
+        }
+    }
+
+    /// Runs the structural (search-mode) rules.
+    pub fn run_search(&mut self) {
+        if self.ix.search.is_empty() {
+            return;
+        }
+        let ctx = self.ctx();
+        let module = self.module;
+        let ix = self.ix;
+        let mut out = Vec::new();
+        let mut fn_stack: Vec<String> = Vec::new();
+        crate::walk::walk_module(module, &mut |node, anc| {
+            let key = match node {
+                NodeRef::Expr(e) => ctx.key_of(e),
+                _ => None,
+            };
+            let cands = key
+                .as_ref()
+                .and_then(|k| ix.search_by_key.get(k))
+                .into_iter()
+                .flatten()
+                .chain(ix.search_wild.iter());
+            for &si in cands {
+                let (gi, f) = &ix.search[si];
+                if let Some(m) = f.eval(node, anc, &ctx) {
+                    fn_stack.clear();
+                    let function = anc
+                        .iter()
+                        .rev()
+                        .find_map(|a| match a {
+                            NodeRef::Func(f) => Some(f.name.clone()),
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    out.push(RawFinding {
+                        rule: *gi,
+                        span: m.focus.unwrap_or(node.span()),
+                        trace: Vec::new(),
+                        function,
+                        binds: m
+                            .binds
+                            .iter()
+                            .map(|b| (b.name.clone(), b.text.clone()))
+                            .collect(),
+                    });
+                }
+            }
+        });
+        out.sort_by_key(|f| (f.rule, f.span));
+        out.dedup_by_key(|f| (f.rule, f.span));
+        self.findings.extend(out);
+    }
+
+    /// The summary of a function of this module, computed on demand (its findings are recorded).
+    pub fn summary(&mut self, f: FuncId) -> Option<Arc<Summary>> {
+        if let Some(s) = &self.summaries[f] {
+            return Some(s.clone());
+        }
+        if self.in_progress[f] {
+            return None;
+        }
+        self.in_progress[f] = true;
+        let s = Arc::new(self.analyze_function(f));
+        self.in_progress[f] = false;
+        self.summaries[f] = Some(s.clone());
+        Some(s)
+    }
+
+    fn analyze_function(&mut self, fid: FuncId) -> Summary {
+        let module = self.module;
+        let func = &module.functions[fid];
+        let mut fr = Frame {
+            func: fid,
+            env: BTreeMap::new(),
+            ret: Value::default(),
+            param_sinks: Vec::new(),
+            anc: Vec::new(),
+        };
+        // Parameters: symbolic labels for the summary, plus parameter sources.
+        let ctx = self.ctx();
+        let mut param_sources: Vec<(Span, RuleSet)> = Vec::new();
+        for &e in &self.ix.func_sources {
+            let entry = &self.ix.entries[e];
+            if let Some(m) = entry.formula.eval(NodeRef::Func(func), &[], &ctx) {
+                let spans: Vec<Span> = match m.focus {
+                    Some(s) => vec![s],
+                    None => func.params.iter().map(|p| p.span).collect(),
+                };
+                for s in spans {
+                    param_sources.push((s, entry.rules));
+                }
+            }
+        }
+        for (i, p) in func.params.iter().enumerate() {
+            let mut v = Value::default();
+            if fid != 0 && i < u16::MAX as usize {
+                v.labels.push(Label {
+                    origin: Origin::Param(i as u16),
+                    rules: RuleSet::ALL,
+                    trace: step(None, self.loc(p.span), format!("parameter `{}`", p.name)),
+                });
+            }
+            for (s, rules) in &param_sources {
+                if p.span.contains(*s) || s.contains(p.span) {
+                    v.labels.push(Label {
+                        origin: Origin::Source,
+                        rules: *rules,
+                        trace: step(
+                            None,
+                            self.loc(p.span),
+                            format!("untrusted input enters as parameter `{}`", p.name),
+                        ),
+                    });
+                }
+            }
+            if let Some(d) = &p.default {
+                let dv = self.eval(&mut fr, d);
+                v.join(&Value {
+                    labels: dv.labels,
+                    konst: None,
+                });
+                v.konst = None;
+            }
+            fr.env.insert(p.name.clone(), v);
+        }
+        self.exec_block(&mut fr, &func.body);
+        let mut s = Summary {
+            ret: fr.ret.labels,
+            param_sinks: fr.param_sinks,
+        };
+        s.param_sinks.truncate(32);
+        s
+    }
+
+    fn tick(&mut self) -> bool {
+        self.steps = self.steps.wrapping_add(1);
+        if self.steps.is_multiple_of(512)
+            && let Some(d) = self.limits.deadline
+            && Instant::now() > d
+        {
+            self.timed_out = true;
+        }
+        !self.timed_out
+    }
+
+    /// Runs statements; returns whether control can fall off the end.
+    fn exec_block(&mut self, fr: &mut Frame, stmts: &[Stmt]) -> bool {
+        for s in stmts {
+            if !self.tick() {
+                return false;
+            }
+            if !self.exec(fr, s) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn join_env(a: &mut BTreeMap<String, Value>, b: &BTreeMap<String, Value>) {
+        for (k, v) in b {
+            match a.get_mut(k) {
+                Some(x) => x.join(v),
+                None => {
+                    let mut v = v.clone();
+                    v.konst = None;
+                    a.insert(k.clone(), v);
+                }
+            }
+        }
+        for (k, v) in a.iter_mut() {
+            if !b.contains_key(k) {
+                v.konst = None;
+            }
+        }
+    }
+
+    fn exec(&mut self, fr: &mut Frame, s: &Stmt) -> bool {
+        match &s.kind {
+            StmtKind::Assign { target, value } => {
+                self.assign(fr, target, value, s);
+                true
+            }
+            StmtKind::Expr(e) => {
+                self.eval(fr, e);
+                true
+            }
+            StmtKind::Return(e) => {
+                if let Some(e) = e {
+                    let mut v = self.eval(fr, e);
+                    if v.tainted() && fr.func != 0 {
+                        let name = &self.module.functions[fr.func].name;
+                        let loc = self.loc(e.span);
+                        for l in &mut v.labels {
+                            l.trace = step(
+                                Some(&l.trace),
+                                loc.clone(),
+                                format!("returned from `{name}`"),
+                            );
+                        }
+                    }
+                    fr.ret.join(&v);
+                }
+                false
+            }
+            StmtKind::If { cond, then, els } => {
+                let c = self.eval(fr, cond);
+                match c.konst.as_ref().map(truthy) {
+                    Some(true) => self.exec_block(fr, then),
+                    Some(false) => self.exec_block(fr, els),
+                    None => {
+                        let saved = fr.env.clone();
+                        let t = self.exec_block(fr, then);
+                        let then_env = std::mem::replace(&mut fr.env, saved);
+                        let e = self.exec_block(fr, els);
+                        match (t, e) {
+                            (true, true) => Self::join_env(&mut fr.env, &then_env),
+                            (true, false) => fr.env = then_env,
+                            (false, true) => {}
+                            (false, false) => return false,
+                        }
+                        true
+                    }
+                }
+            }
+            StmtKind::Loop { target, iter, body } => {
+                let it = self.eval(fr, iter);
+                if target.is_none() && it.konst.as_ref().is_some_and(|k| !truthy(k)) {
+                    return true;
+                }
+                for _ in 0..2 {
+                    let before = fr.env.clone();
+                    if let Some(t) = target {
+                        let mut v = it.clone();
+                        v.konst = None;
+                        self.store(fr, t, v);
+                    }
+                    self.exec_block(fr, body);
+                    Self::join_env(&mut fr.env, &before);
+                }
+                true
+            }
+            StmtKind::Func(_) | StmtKind::Class(_) | StmtKind::Import(_) => true,
+        }
+    }
+
+    /// The access path of a place: `x`, `x.f`, `x.k` (constant keys), if it has one.
+    fn path_of(&mut self, fr: &mut Frame, e: &Expr) -> Option<String> {
+        match &e.kind {
+            ExprKind::Name(n) => Some(n.clone()),
+            ExprKind::Attr(b, f) => self.path_of(fr, b).map(|p| format!("{p}.{f}")),
+            ExprKind::Subscript(b, k) => {
+                let key = match &k.kind {
+                    ExprKind::Lit(l) => Some(l.clone()),
+                    ExprKind::Name(_) => self.eval(fr, k).konst,
+                    _ => None,
+                }?;
+                let key = match key {
+                    Lit::Str(s) => s,
+                    Lit::Int(i) => i.to_string(),
+                    _ => return None,
+                };
+                self.path_of(fr, b).map(|p| format!("{p}.{key}"))
+            }
+            _ => None,
+        }
+    }
+
+    fn read_path(fr: &Frame, p: &str) -> Option<Value> {
+        let mut found: Option<Value> = fr.env.get(p).cloned();
+        let prefix = format!("{p}.");
+        for (k, v) in fr.env.range(prefix.clone()..) {
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            let mut x = found.take().unwrap_or_default();
+            x.add_labels(&v.labels);
+            x.konst = None;
+            found = Some(x);
+        }
+        if found.is_some() {
+            return found;
+        }
+        None
+    }
+
+    fn store(&mut self, fr: &mut Frame, target: &Expr, mut v: Value) {
+        match &target.kind {
+            ExprKind::List(items) => {
+                for t in items {
+                    let mut x = v.clone();
+                    x.konst = None;
+                    self.store(fr, t, x);
+                }
+                return;
+            }
+            ExprKind::Subscript(b, k) if self.path_of(fr, target).is_none() => {
+                // Unknown key: weak update of the container.
+                let _ = self.eval(fr, k);
+                if let Some(p) = self.path_of(fr, b) {
+                    let e = fr.env.entry(p).or_default();
+                    e.add_labels(&v.labels);
+                    e.konst = None;
+                }
+                return;
+            }
+            _ => {}
+        }
+        let Some(p) = self.path_of(fr, target) else {
+            return;
+        };
+        if v.tainted()
+            && let ExprKind::Name(n) = &target.kind
+            && !n.starts_with('$')
+        {
+            let loc = self.loc(target.span);
+            for l in &mut v.labels {
+                l.trace = step(Some(&l.trace), loc.clone(), format!("assigned to `{n}`"));
+            }
+        }
+        let prefix = format!("{p}.");
+        let stale: Vec<String> = fr
+            .env
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in stale {
+            fr.env.remove(&k);
+        }
+        fr.env.insert(p, v);
+    }
+
+    fn assign(&mut self, fr: &mut Frame, target: &Expr, value: &Expr, s: &Stmt) {
+        // Dict literals with constant keys are stored key by key.
+        if let ExprKind::Dict(items) = &value.kind {
+            let mut rest = Value::default();
+            let mut keyed = Vec::new();
+            for (k, v) in items {
+                let kv = self.eval(fr, k);
+                let vv = self.eval(fr, v);
+                match kv.konst {
+                    Some(Lit::Str(key)) => keyed.push((key, vv)),
+                    Some(Lit::Int(i)) => keyed.push((i.to_string(), vv)),
+                    _ => rest.add_labels(&vv.labels),
+                }
+            }
+            self.store(fr, target, rest);
+            if let Some(p) = self.path_of(fr, target) {
+                for (k, v) in keyed {
+                    fr.env.insert(format!("{p}.{k}"), v);
+                }
+            }
+            return;
+        }
+        let v = self.eval(fr, value);
+        self.check_stmt(fr, s, &v);
+        self.store(fr, target, v);
+    }
+
+    /// Assignment patterns (sinks like `$E.innerHTML = $X`).
+    fn check_stmt(&mut self, fr: &mut Frame, s: &Stmt, v: &Value) {
+        if self.ix.wildcard.is_empty() || !v.tainted() {
+            return;
+        }
+        let ctx = self.ctx();
+        let cands: Vec<usize> = self.ix.wildcard.clone();
+        for e in cands {
+            let entry = &self.ix.entries[e];
+            if entry.role != Role::Sink {
+                continue;
+            }
+            if let Some(m) = entry.formula.eval(NodeRef::Stmt(s), &fr.anc, &ctx) {
+                let rules = entry.rules;
+                let focus_ok = match (&m.focus, &s.kind) {
+                    (Some(f), StmtKind::Assign { value, .. }) => f.contains(value.span),
+                    _ => true,
+                };
+                if focus_ok {
+                    self.sink_hit(fr, v, rules, s.span);
+                }
+            }
+        }
+    }
+
+    fn sink_hit(&mut self, fr: &mut Frame, v: &Value, rules: RuleSet, span: Span) {
+        let loc = self.loc(span);
+        let msg = format!("reaches `{}`", self.snippet(span));
+        for l in &v.labels {
+            let hit = l.rules.and(rules);
+            if hit.is_empty() {
+                continue;
+            }
+            let t = step(Some(&l.trace), loc.clone(), msg.clone());
+            match l.origin {
+                Origin::Source => {
+                    for bit in hit.iter() {
+                        let Some(&gi) = self.ix.taint_rules.get(bit) else {
+                            continue;
+                        };
+                        self.findings.push(RawFinding {
+                            rule: gi,
+                            span,
+                            trace: trace_steps(&t),
+                            function: self.module.functions[fr.func].name.clone(),
+                            binds: Vec::new(),
+                        });
+                    }
+                }
+                Origin::Param(i) => fr.param_sinks.push((i, hit, t)),
+            }
+        }
+    }
+
+    /// Applies the rule patterns that match `e` to its value.
+    fn apply_patterns(&mut self, fr: &mut Frame, e: &Expr, v: &mut Value, parts: &[(Span, Value)]) {
+        let ctx = self.ctx();
+        let key = ctx.key_of(e);
+        let ix = self.ix;
+        let keyed = key.as_ref().and_then(|k| ix.by_key.get(k));
+        let cands = keyed.into_iter().flatten().chain(ix.wildcard.iter());
+        let mut sources = Vec::new();
+        for &ei in cands {
+            let entry = &ix.entries[ei];
+            if entry.func {
+                continue;
+            }
+            let Some(m) = entry.formula.eval(NodeRef::Expr(e), &fr.anc, &ctx) else {
+                continue;
+            };
+            match entry.role {
+                Role::Sink => {
+                    let sinks = sink_values(&m, parts, v);
+                    for sv in sinks {
+                        self.sink_hit(fr, &sv, entry.rules, e.span);
+                    }
+                }
+                Role::Sanitizer => v.sanitize(entry.rules),
+                Role::Source => sources.push(entry.rules),
+            }
+        }
+        for rules in sources {
+            let loc = self.loc(e.span);
+            let msg = format!("untrusted input `{}`", self.snippet(e.span));
+            v.add_labels(&[Label {
+                origin: Origin::Source,
+                rules,
+                trace: step(None, loc, msg),
+            }]);
+        }
+    }
+
+    fn eval(&mut self, fr: &mut Frame, e: &Expr) -> Value {
+        if !self.tick() {
+            return Value::default();
+        }
+        match &e.kind {
+            ExprKind::Lit(l) => Value::konst(l.clone()),
+            ExprKind::Name(_) | ExprKind::Attr(..) | ExprKind::Subscript(..) => {
+                // The base first, so that patterns on it apply (`request.GET` in `request.GET['q']`).
+                let base = match &e.kind {
+                    ExprKind::Attr(b, _) | ExprKind::Subscript(b, _) => {
+                        let mut v = self.eval(fr, b);
+                        v.konst = None;
+                        Some(v)
+                    }
+                    _ => None,
+                };
+                if let ExprKind::Subscript(_, k) = &e.kind
+                    && !matches!(k.kind, ExprKind::Lit(_))
+                {
+                    let _ = self.eval(fr, k);
+                }
+                let own = self.path_of(fr, e).and_then(|p| Self::read_path(fr, &p));
+                let mut v = own.or(base).unwrap_or_default();
+                self.apply_patterns(fr, e, &mut v, &[]);
+                v
+            }
+            ExprKind::Call(c) => self.eval_call(fr, e, c),
+            ExprKind::StrBuild(parts) => {
+                let mut v = Value::konst(Lit::Str(String::new()));
+                for p in parts {
+                    let pv = self.eval(fr, p);
+                    v.add_labels(&pv.labels);
+                    v.konst = match (v.konst.take(), pv.konst) {
+                        (Some(Lit::Str(a)), Some(Lit::Str(b))) => Some(Lit::Str(a + &b)),
+                        _ => None,
+                    };
+                }
+                v
+            }
+            ExprKind::BinOp(op, a, b) => {
+                let av = self.eval(fr, a);
+                // Short-circuit on constants: `False and x`, `True or x`.
+                if let Some(k) = &av.konst
+                    && ((*op == BinOp::And && !truthy(k)) || (*op == BinOp::Or && truthy(k)))
+                {
+                    return av;
+                }
+                let bv = self.eval(fr, b);
+                let konst = match (&av.konst, &bv.konst) {
+                    (Some(x), Some(y)) => fold(*op, x, y),
+                    _ => None,
+                };
+                let mut v = Value {
+                    labels: Vec::new(),
+                    konst,
+                };
+                if !matches!(
+                    op,
+                    BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+                ) {
+                    v.add_labels(&av.labels);
+                    v.add_labels(&bv.labels);
+                }
+                self.apply_patterns(fr, e, &mut v, &[(a.span, av), (b.span, bv)]);
+                v
+            }
+            ExprKind::Not(a) => {
+                let av = self.eval(fr, a);
+                Value {
+                    labels: Vec::new(),
+                    konst: av.konst.map(|k| Lit::Bool(!truthy(&k))),
+                }
+            }
+            ExprKind::Cond(c, a, b) => {
+                let cv = self.eval(fr, c);
+                match cv.konst.as_ref().map(truthy) {
+                    Some(true) => self.eval(fr, a),
+                    Some(false) => self.eval(fr, b),
+                    None => {
+                        let mut v = self.eval(fr, a);
+                        let bv = self.eval(fr, b);
+                        v.join(&bv);
+                        v
+                    }
+                }
+            }
+            ExprKind::Dict(items) => {
+                let mut v = Value::default();
+                let mut parts = Vec::new();
+                for (k, x) in items {
+                    let _ = self.eval(fr, k);
+                    let xv = self.eval(fr, x);
+                    v.add_labels(&xv.labels);
+                    parts.push((x.span, xv));
+                }
+                self.apply_patterns(fr, e, &mut v, &parts);
+                v
+            }
+            ExprKind::List(items) | ExprKind::Unknown(items) => {
+                let mut v = Value::default();
+                for x in items {
+                    let xv = self.eval(fr, x);
+                    v.add_labels(&xv.labels);
+                }
+                v
+            }
+            ExprKind::Comp(binds, elt) => {
+                for (t, it) in binds {
+                    let mut iv = self.eval(fr, it);
+                    iv.konst = None;
+                    self.store(fr, t, iv);
+                }
+                let mut v = self.eval(fr, elt);
+                v.konst = None;
+                v
+            }
+            ExprKind::Func(_) | ExprKind::MetaVar(_) | ExprKind::Ellipsis | ExprKind::Deep(_) => {
+                Value::default()
+            }
+        }
+    }
+
+    /// The class a function belongs to, or its nearest enclosing function's.
+    fn class_of(&self, mut f: FuncId) -> Option<ClassId> {
+        for _ in 0..32 {
+            let func = &self.module.functions[f];
+            if func.class.is_some() {
+                return func.class;
+            }
+            f = func.parent?;
+        }
+        None
+    }
+
+    /// Resolves a callee: a local function (with whether the receiver is passed as `self`), or
+    /// a function of another project file.
+    fn resolve(
+        &mut self,
+        fr: &Frame,
+        callee: &Expr,
+    ) -> Option<(Option<FuncId>, Option<Arc<Summary>>, bool)> {
+        let m = self.module;
+        match &callee.kind {
+            ExprKind::Name(n) => {
+                if let Some(id) = m.function_named(n, fr.func) {
+                    return Some((Some(id), None, false));
+                }
+                if let Some(ci) = m.classes.iter().position(|c| &c.name == n) {
+                    let init = m
+                        .method_named(ci, "__init__")
+                        .or_else(|| m.method_named(ci, "constructor"));
+                    return init.map(|id| (Some(id), None, m.lang == crate::lang::Lang::Python));
+                }
+                let imp = m.import_of(n)?;
+                let p = self.project?;
+                let (file, fid) = p.resolve(&self.file.path, imp, imp.name.as_deref())?;
+                self.used_project = true;
+                Some((None, p.summary(file, fid), false))
+            }
+            ExprKind::Attr(b, meth) => {
+                if let ExprKind::Name(recv) = &b.kind {
+                    if recv == "self" || recv == "this" || recv == "cls" {
+                        let ci = self.class_of(fr.func)?;
+                        let id = m.method_named(ci, meth)?;
+                        return Some((Some(id), None, m.lang == crate::lang::Lang::Python));
+                    }
+                    if let Some(ci) = m.classes.iter().position(|c| &c.name == recv) {
+                        let id = m.method_named(ci, meth)?;
+                        return Some((Some(id), None, false));
+                    }
+                    if fr.env.contains_key(recv.as_str()) {
+                        return None;
+                    }
+                    if let Some(imp) = m.import_of(recv) {
+                        let p = self.project?;
+                        let member = match &imp.name {
+                            None => meth.as_str(),
+                            Some(_) => return None,
+                        };
+                        let (file, fid) = p.resolve(&self.file.path, imp, Some(member))?;
+                        self.used_project = true;
+                        return Some((None, p.summary(file, fid), false));
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn eval_call(&mut self, fr: &mut Frame, e: &Expr, c: &Call) -> Value {
+        let recv = match &c.callee.kind {
+            ExprKind::Attr(b, _) => Some(self.eval(fr, b)),
+            ExprKind::Func(_) => None,
+            _ => {
+                let _ = self.eval(fr, &c.callee);
+                None
+            }
+        };
+        let mut parts: Vec<(Span, Value)> = Vec::with_capacity(c.args.len() + c.kwargs.len());
+        for a in &c.args {
+            let v = self.eval(fr, a);
+            parts.push((a.span, v));
+        }
+        for k in &c.kwargs {
+            let v = self.eval(fr, &k.value);
+            parts.push((k.value.span, v));
+        }
+        let resolved = self.resolve(fr, &c.callee);
+        let mut v = match resolved {
+            Some((local, external, self_param)) => {
+                let summary = match local {
+                    Some(id) => {
+                        let params = self.module.functions[id].params.clone();
+                        self.summary(id).map(|s| (s, params))
+                    }
+                    None => external.map(|s| (s, Vec::new())),
+                };
+                match summary {
+                    Some((s, params)) => {
+                        // Positional arguments, shifted past `self`; keyword ones by name.
+                        let mut args: Vec<Value> = Vec::new();
+                        if self_param {
+                            args.push(recv.clone().unwrap_or_default());
+                        }
+                        args.extend(parts[..c.args.len()].iter().map(|(_, v)| v.clone()));
+                        for (k, (_, v)) in c.kwargs.iter().zip(&parts[c.args.len()..]) {
+                            if let Some(i) = params.iter().position(|p| p.name == k.name) {
+                                if args.len() <= i {
+                                    args.resize(i + 1, Value::default());
+                                }
+                                args[i].join(v);
+                            }
+                        }
+                        let name = c.callee.dotted().unwrap_or_else(|| "function".into());
+                        self.apply_summary(fr, &s, &args, e.span, &name)
+                    }
+                    None => self.default_call(recv.as_ref(), &parts),
+                }
+            }
+            None => self.default_call(recv.as_ref(), &parts),
+        };
+        // Mutating methods taint their receiver: `lst.append(x)`.
+        if let ExprKind::Attr(b, meth) = &c.callee.kind
+            && MUTATORS.contains(&meth.as_str())
+        {
+            let mut arg_taint = Value::default();
+            for (_, pv) in &parts {
+                arg_taint.add_labels(&pv.labels);
+            }
+            if arg_taint.tainted()
+                && let Some(p) = self.path_of(fr, b)
+            {
+                let ent = fr.env.entry(p).or_default();
+                ent.add_labels(&arg_taint.labels);
+                ent.konst = None;
+            }
+        }
+        if !self.ix.props.is_empty() {
+            self.propagate(fr, e, &parts);
+        }
+        self.apply_patterns(fr, e, &mut v, &parts);
+        v
+    }
+
+    fn default_call(&self, recv: Option<&Value>, parts: &[(Span, Value)]) -> Value {
+        let mut v = Value::default();
+        if let Some(r) = recv {
+            v.add_labels(&r.labels);
+        }
+        for (_, p) in parts {
+            v.add_labels(&p.labels);
+        }
+        v
+    }
+
+    fn propagate(&mut self, fr: &mut Frame, e: &Expr, parts: &[(Span, Value)]) {
+        let ctx = self.ctx();
+        let mut updates = Vec::new();
+        for (f, from, to) in &self.ix.props {
+            if let Some(m) = f.eval(NodeRef::Expr(e), &fr.anc, &ctx) {
+                let (Some(fb), Some(_)) = (m.get(from), m.get(to)) else {
+                    continue;
+                };
+                if let Some((_, v)) = parts.iter().find(|(s, _)| *s == fb.span)
+                    && v.tainted()
+                {
+                    updates.push((to.clone(), m.clone(), v.clone()));
+                }
+            }
+        }
+        for (to, m, v) in updates {
+            let Some(tb) = m.get(&to) else { continue };
+            let text = tb.text.clone();
+            if text
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            {
+                let ent = fr.env.entry(text).or_default();
+                ent.add_labels(&v.labels);
+                ent.konst = None;
+            }
+        }
+    }
+
+    fn apply_summary(
+        &mut self,
+        fr: &mut Frame,
+        s: &Summary,
+        args: &[Value],
+        span: Span,
+        name: &str,
+    ) -> Value {
+        let loc = self.loc(span);
+        let mut out = Value::default();
+        for l in &s.ret {
+            match l.origin {
+                Origin::Source => out.add_labels(std::slice::from_ref(l)),
+                Origin::Param(i) => {
+                    if let Some(a) = args.get(i as usize) {
+                        for al in &a.labels {
+                            let rules = al.rules.and(l.rules);
+                            if rules.is_empty() {
+                                continue;
+                            }
+                            out.add_labels(&[Label {
+                                origin: al.origin,
+                                rules,
+                                trace: step(
+                                    Some(&al.trace),
+                                    loc.clone(),
+                                    format!("passes through `{name}`"),
+                                ),
+                            }]);
+                        }
+                    }
+                }
+            }
+        }
+        for (i, rules, t) in &s.param_sinks {
+            let Some(a) = args.get(*i as usize) else {
+                continue;
+            };
+            for al in &a.labels {
+                let hit = al.rules.and(*rules);
+                if hit.is_empty() {
+                    continue;
+                }
+                let into = step(Some(&al.trace), loc.clone(), format!("passed to `{name}`"));
+                let full = append_trace(&into, t);
+                match al.origin {
+                    Origin::Source => {
+                        for bit in hit.iter() {
+                            let Some(&gi) = self.ix.taint_rules.get(bit) else {
+                                continue;
+                            };
+                            self.findings.push(RawFinding {
+                                rule: gi,
+                                span,
+                                trace: trace_steps(&full),
+                                function: self.module.functions[fr.func].name.clone(),
+                                binds: Vec::new(),
+                            });
+                        }
+                    }
+                    Origin::Param(j) => fr.param_sinks.push((j, hit, full)),
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The values that reach a matched sink: those matched by the focused metavariable, else those
+/// in the pattern's holes, else the whole expression.
+fn sink_values(m: &Match, parts: &[(Span, Value)], whole: &Value) -> Vec<Value> {
+    if let Some(f) = m.focus {
+        let hits: Vec<Value> = parts
+            .iter()
+            .filter(|(s, _)| f.contains(*s))
+            .map(|(_, v)| v.clone())
+            .collect();
+        return hits;
+    }
+    if parts.is_empty() {
+        return vec![whole.clone()];
+    }
+    parts
+        .iter()
+        .filter(|(s, _)| m.holes.iter().any(|h| h.contains(*s)))
+        .map(|(_, v)| v.clone())
+        .collect()
+}

@@ -1,0 +1,141 @@
+//! Taint behaviour: dead branches, sanitisers, overwritten variables, dict keys, helpers in the
+//! same file and in another file, and lowering of the constructs involved.
+
+use rampart_core::{Emitter, Engine, ScanContext, SourceFile, source::Origin};
+use rampart_sast::SastEngine;
+
+fn scan(files: &[(&str, &str)]) -> Emitter {
+    let e = SastEngine::new();
+    let ctx = ScanContext {
+        root: std::env::temp_dir(),
+        config: Default::default(),
+        show_secrets: false,
+    };
+    let s = e.start(&ctx).unwrap();
+    let mut out = Emitter::default();
+    for (p, t) in files {
+        s.scan_file(
+            &SourceFile::new(*p, t.as_bytes().to_vec(), Origin::WorkTree),
+            &mut out,
+        );
+    }
+    s.finish(&mut out);
+    out
+}
+
+fn lines(out: &Emitter, rule: &str) -> Vec<(String, usize)> {
+    let mut v: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == rule)
+        .map(|f| (f.location.path.clone(), f.location.start_line))
+        .collect();
+    v.sort();
+    v
+}
+
+const CMD: &str = "sast/python-command-injection";
+
+#[test]
+fn dead_branch_from_the_issue_is_not_a_finding() {
+    let src = "import os\nfrom flask import request\ndef f():\n    x = \"safe\" if 7 > 3 else request.args[\"q\"]\n    os.system(x)\n    y = request.args[\"q\"] if 7 > 3 else \"safe\"\n    os.system(y)\n    if False:\n        os.system(request.args['q'])\n";
+    assert_eq!(
+        lines(&scan(&[("a.py", src)]), CMD),
+        vec![("a.py".into(), 7)]
+    );
+}
+
+#[test]
+fn sanitisers_and_overwrites_stop_taint() {
+    let src = "import os, shlex\nfrom flask import request\ndef f():\n    x = request.args['q']\n    os.system(shlex.quote(x))\n    x = 'ls'\n    os.system(x)\n    y = request.args['q']\n    os.system(y)\n";
+    assert_eq!(
+        lines(&scan(&[("a.py", src)]), CMD),
+        vec![("a.py".into(), 9)]
+    );
+}
+
+#[test]
+fn dict_keys_are_tracked_separately() {
+    let src = "import os\nfrom flask import request\ndef f():\n    d = {'safe': 'ls', 'bad': request.args['q']}\n    os.system(d['safe'])\n    os.system(d['bad'])\n    e = {}\n    e['k'] = request.args['q']\n    e['j'] = 'ok'\n    os.system(e['j'])\n    os.system(e['k'])\n";
+    assert_eq!(
+        lines(&scan(&[("a.py", src)]), CMD),
+        vec![("a.py".into(), 6), ("a.py".into(), 11)]
+    );
+}
+
+#[test]
+fn helpers_in_the_same_file_are_summarised() {
+    let src = "import os\nfrom flask import request\ndef run(c):\n    os.system(c)\ndef clean(c):\n    return 'ls'\ndef same(c):\n    return c\ndef f():\n    run(request.args['q'])\n    os.system(clean(request.args['q']))\n    os.system(same(request.args['q']))\n";
+    let out = scan(&[("a.py", src)]);
+    assert_eq!(
+        lines(&out, CMD),
+        vec![("a.py".into(), 10), ("a.py".into(), 12)]
+    );
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.location.start_line == 10)
+        .unwrap();
+    let msgs: Vec<&str> = f.trace.iter().map(|t| t.message.as_str()).collect();
+    assert!(
+        msgs.iter().any(|m| m.contains("passed to `run`")),
+        "{msgs:?}"
+    );
+    assert_eq!(f.trace.last().unwrap().location.start_line, 4);
+}
+
+#[test]
+fn helpers_in_other_files_are_followed() {
+    let helper = "import os\ndef run(cmd):\n    os.system(cmd)\ndef safe(cmd):\n    return 'ls'\n";
+    let app = "from flask import request\nfrom .helpers import run, safe\ndef f():\n    run(request.args['q'])\n    run(safe(request.args['q']))\n";
+    let out = scan(&[("pkg/helpers.py", helper), ("pkg/app.py", app)]);
+    assert_eq!(lines(&out, CMD), vec![("pkg/app.py".into(), 4)]);
+    let f = &out.findings.iter().find(|f| f.rule_id == CMD).unwrap();
+    assert!(f.trace.iter().any(|t| t.location.path == "pkg/helpers.py"));
+
+    let h = "const { exec } = require('child_process');\nfunction run(c) { exec(c); }\nmodule.exports = { run };\n";
+    let a =
+        "const { run } = require('./util');\napp.get('/', (req, res) => { run(req.query.c); });\n";
+    let out = scan(&[("src/util.js", h), ("src/app.js", a)]);
+    assert_eq!(
+        lines(&out, "sast/js-command-injection"),
+        vec![("src/app.js".into(), 2)]
+    );
+}
+
+#[test]
+fn string_building_and_collections_carry_taint() {
+    let src = "import os\nfrom flask import request\ndef f():\n    q = request.args['q']\n    os.system(f'ls {q}')\n    os.system('ls %s' % q)\n    os.system('ls {}'.format(q))\n    parts = []\n    parts.append(q)\n    os.system(' '.join(parts))\n";
+    assert_eq!(
+        lines(&scan(&[("a.py", src)]), CMD),
+        vec![
+            ("a.py".into(), 5),
+            ("a.py".into(), 6),
+            ("a.py".into(), 7),
+            ("a.py".into(), 10)
+        ]
+    );
+    let js = "app.get('/', (req, res) => {\n  const { name } = req.query;\n  res.send(`<b>${name}</b>`);\n});\n";
+    assert_eq!(
+        lines(&scan(&[("a.ts", js)]), "sast/js-xss"),
+        vec![("a.ts".into(), 3)]
+    );
+}
+
+#[test]
+fn broken_and_oversized_files_are_reported_not_dropped() {
+    let out = scan(&[("bad.py", "def f(:\n  import os\n  os.system(input())\n")]);
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.message.contains("syntax errors"))
+    );
+    assert_eq!(lines(&out, CMD), vec![("bad.py".into(), 3)]);
+    let big = "x = 1\n".repeat(400_000);
+    let out = scan(&[("big.py", &big)]);
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.message.contains("byte limit"))
+    );
+}

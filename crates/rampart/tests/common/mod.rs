@@ -1,0 +1,89 @@
+//! Helpers for end-to-end tests: fixture folders, git repositories, synthetic secrets.
+
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::Path;
+
+/// The rampart binary under test, without colour or terminal assumptions.
+pub fn rampart() -> Command {
+    let mut c = Command::cargo_bin("rampart").unwrap();
+    c.env("NO_COLOR", "1").env_remove("GITHUB_SHA");
+    c
+}
+
+/// A GitHub classic token with a valid checksum, from a 30-character random part.
+pub fn github_token(random: &str) -> String {
+    assert_eq!(random.len(), 30);
+    let check = rampart_secrets::validate::base62(crc32fast::hash(random.as_bytes()), 6);
+    format!("ghp_{random}{check}")
+}
+
+/// A token that passes the checksum, for the standard fixture.
+pub fn token() -> String {
+    github_token("Zq8LmT2vXn9KpB7wYcR4sD1fG6hJ3k")
+}
+
+/// Writes a file, creating folders.
+pub fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, content).unwrap();
+}
+
+/// A folder with one high-severity secret (GitHub token), one critical (Stripe live key) and a
+/// decoy that must not be reported.
+pub fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(
+        r,
+        "app/settings.py",
+        format!(
+            "import os\n\nDEBUG = False\nGITHUB_TOKEN = \"{}\"\nREGION = \"eu-west-1\"\n",
+            token()
+        ),
+    );
+    write(
+        r,
+        "deploy/.env",
+        "APP_NAME=shop\nSTRIPE_SECRET_KEY=sk_live_51Hq8ZrLmT2vXn9KpB7wYcR4s\n",
+    );
+    write(
+        r,
+        "docs/README.md",
+        "Configure `AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE` (the AWS docs example).\n",
+    );
+    dir
+}
+
+/// Runs git in a folder, panicking with its output on failure.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.org",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Parses JSON from a command's stdout.
+pub fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
+}

@@ -1,0 +1,334 @@
+//! End-to-end: `rampart scan` on fixture folders — exit codes, JSON, redaction, config, bad input.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+
+#[test]
+fn finds_secrets_and_fails_on_high() {
+    let dir = fixture();
+    let out = rampart()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    assert_eq!(v["schema_version"], "1.0");
+    let findings = v["findings"].as_array().unwrap();
+    let rules: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"secrets/github-pat-classic"), "{rules:?}");
+    assert!(
+        rules.contains(&"secrets/stripe-live-secret-key"),
+        "{rules:?}"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["location"]["path"] == "docs/README.md"),
+        "the AWS documentation example key is a placeholder"
+    );
+    let gh = findings
+        .iter()
+        .find(|f| f["rule_id"] == "secrets/github-pat-classic")
+        .unwrap();
+    assert_eq!(gh["location"]["path"], "app/settings.py");
+    assert_eq!(gh["location"]["start_line"], 4);
+    assert_eq!(gh["location"]["start_col"], 17);
+    assert_eq!(gh["fingerprint"].as_str().unwrap().len(), 32);
+    assert_eq!(v["summary"]["failing"], 2);
+    assert_eq!(v["summary"]["passed"], false);
+    // The secret never appears in full.
+    let text = String::from_utf8_lossy(&out);
+    assert!(!text.contains(&token()), "secret leaked into JSON");
+    assert!(!text.contains("sk_live_51Hq8ZrLmT2vXn9KpB7wYcR4s"));
+}
+
+#[test]
+fn show_secrets_opts_in() {
+    let dir = fixture();
+    rampart()
+        .args(["scan", "--show-secrets", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(token()));
+}
+
+#[test]
+fn threshold_controls_the_exit_code() {
+    let dir = fixture();
+    rampart()
+        .args(["scan", "-q", "--fail-on", "never"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    // Only the Stripe key is critical.
+    let out = rampart()
+        .args(["scan", "--format", "json", "--fail-on", "critical"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json(&out)["summary"]["failing"], 1);
+    let clean = tempfile::tempdir().unwrap();
+    write(clean.path(), "main.py", "print('hello')\n");
+    rampart()
+        .arg("scan")
+        .arg(clean.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No findings"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    rampart()
+        .args(["scan", "--fail-on", "severe"])
+        .assert()
+        .code(2);
+    rampart().args(["scan", "--no-such-flag"]).assert().code(2);
+    rampart()
+        .args(["scan", "/definitely/not/here"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "/definitely/not/here does not exist",
+        ));
+    let dir = fixture();
+    rampart()
+        .args(["scan", "--engines", "secrets,nope"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown engine `nope`"));
+    rampart()
+        .args(["scan", "--format", "xml"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown format `xml`"));
+}
+
+#[test]
+fn malformed_config_names_file_line_and_column() {
+    let dir = fixture();
+    write(
+        dir.path(),
+        "rampart.toml",
+        "[scan]\nfail_on = \"high\"\nexclude = [\n",
+    );
+    rampart()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("rampart.toml"))
+        .stderr(predicate::str::contains("line 3, column 12"));
+    write(dir.path(), "rampart.toml", "[scan]\nfial_on = \"high\"\n");
+    rampart()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("fial_on"));
+}
+
+#[test]
+fn config_rules_suppressions_and_expiry() {
+    let dir = fixture();
+    write(
+        dir.path(),
+        "rampart.toml",
+        r#"
+[rules."secrets/stripe-live-secret-key"]
+severity = "low"
+
+[[suppress]]
+rule = "secrets/github-pat-classic"
+path = "app/**"
+reason = "revoked token kept for a regression test"
+expires = "2999-01-01"
+
+[[suppress]]
+rule = "secrets/does-not-exist"
+reason = "typo"
+"#,
+    );
+    let out = rampart()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("secrets/does-not-exist"))
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    let f = v["findings"].as_array().unwrap();
+    let gh = f
+        .iter()
+        .find(|f| f["rule_id"] == "secrets/github-pat-classic")
+        .unwrap();
+    assert_eq!(gh["suppression"]["kind"], "config");
+    let stripe = f
+        .iter()
+        .find(|f| f["rule_id"] == "secrets/stripe-live-secret-key")
+        .unwrap();
+    assert_eq!(stripe["severity"], "low");
+
+    // An expired suppression stops working and says so.
+    write(
+        dir.path(),
+        "rampart.toml",
+        "[[suppress]]\nrule = \"secrets/github-pat-classic\"\nreason = \"r\"\nexpires = \"2020-01-01\"\n",
+    );
+    rampart()
+        .args(["scan", "--format", "json", "--fail-on", "high"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("expired on 2020-01-01"));
+
+    // Disabling a rule removes its findings.
+    write(
+        dir.path(),
+        "rampart.toml",
+        "[rules.\"secrets/stripe-live-secret-key\"]\nenabled = false\n[rules.\"secrets/github-pat-classic\"]\nenabled = false\n",
+    );
+    rampart().arg("scan").arg(dir.path()).assert().code(0);
+}
+
+#[test]
+fn inline_suppressions_need_rule_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.py",
+        format!(
+            "# rampart:ignore secrets/github-pat-classic fixture token, revoked\nA = \"{}\"\nB = \"{}\"  # rampart:ignore secrets/github-pat-classic\n",
+            token(),
+            github_token("Ab8LmT2vXn9KpB7wYcR4sD1fG6hJ3k")
+        ),
+    );
+    let out = rampart()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("needs a rule id and a reason"))
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 2);
+    let line2 = f.iter().find(|f| f["location"]["start_line"] == 2).unwrap();
+    assert_eq!(line2["suppression"]["reason"], "fixture token, revoked");
+    let line3 = f.iter().find(|f| f["location"]["start_line"] == 3).unwrap();
+    assert!(line3.get("suppression").is_none());
+}
+
+#[test]
+fn skips_are_counted_and_listed_with_verbose() {
+    let dir = fixture();
+    write(dir.path(), "img/logo.dat", b"\x00\x01\x02binary");
+    write(dir.path(), "data/blob.txt", b"PK\x00\x00binary content");
+    write(dir.path(), "big/huge.txt", "x".repeat(2000));
+    write(dir.path(), "latin1.txt", b"caf\xe9 \xff\xfe\n");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("dangling")).unwrap();
+    let assert = rampart()
+        .args([
+            "scan",
+            "--verbose",
+            "--max-file-size",
+            "1KB",
+            "--fail-on",
+            "never",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        out.contains("skipped big/huge.txt: larger than the size limit"),
+        "{out}"
+    );
+    assert!(out.contains("skipped data/blob.txt: binary file"), "{out}");
+    #[cfg(unix)]
+    assert!(out.contains("dangling: broken symbolic link"), "{out}");
+    // Without --verbose they are counted, not listed.
+    rampart()
+        .args(["scan", "--max-file-size", "1KB", "--fail-on", "never"])
+        .arg(dir.path())
+        .assert()
+        .stdout(predicate::str::contains("not scanned"))
+        .stdout(predicate::str::contains("skipped big/huge.txt").not());
+}
+
+#[test]
+fn excludes_and_ignore_files() {
+    let dir = fixture();
+    write(dir.path(), ".rampartignore", "deploy/\n");
+    let out = rampart()
+        .args(["scan", "--format", "json", "--exclude", "app/**"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json(&out)["findings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn several_outputs_in_one_run() {
+    let dir = fixture();
+    let out = tempfile::tempdir().unwrap();
+    let sarif = out.path().join("r.sarif");
+    let md = out.path().join("summary.md");
+    rampart()
+        .args(["scan", "--format", "sarif", "--output"])
+        .arg(&sarif)
+        .arg("--output")
+        .arg(&md)
+        .args(["--format", "text", "--color", "never"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("secrets/github-pat-classic"));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(s["version"], "2.1.0");
+    let m = std::fs::read_to_string(&md).unwrap();
+    assert!(m.contains("## rampart: 2 findings"), "{m}");
+    assert!(m.contains("`app/settings.py:4`"), "{m}");
+}
+
+#[test]
+fn markdown_links_to_lines() {
+    let dir = fixture();
+    rampart()
+        .args([
+            "scan",
+            "-f",
+            "markdown",
+            "--link-base",
+            "https://github.com/o/r/blob/abc",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "[app/settings.py:4](https://github.com/o/r/blob/abc/app/settings.py#L4)",
+        ))
+        .stdout(predicate::str::contains("| 🟣 critical | 1 |"));
+}
