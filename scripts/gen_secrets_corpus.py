@@ -1035,11 +1035,32 @@ def extra_positive_files():
     f.s(f"  STRIPE_SECRET_KEY: sk_live_51{an(30)}", "payment", "stripe-live-secret-key")
     f.s(f"  DB_PASSWORD: \"{pw(18)}\"", "config-password", "config-password-assignment")
 
+def encoded_files():
+    """Secrets that only show after one level of decoding (base64 blobs, percent-encoded URLs)."""
+    f = F("ci/env/deploy-vars.env")
+    f.l("# CI variables exported for the deploy job")
+    body, _ = pem("PRIVATE KEY", sep="\n")
+    sa = json.dumps({"type": "service_account", "project_id": f"{word()}-prod", "private_key_id": hx(40),
+                     "private_key": body + "\n", "client_email": f"ci@{word()}-prod.iam.gserviceaccount.com"}, indent=2)
+    f.s(f"GCP_SA_KEY_B64={b64enc(sa.encode())}", "private-key", None)
+    npmrc = f"//registry.npmjs.org/:_authToken={crc_token('npm_')}\n"
+    f.s(f"NPMRC_B64={b64enc(npmrc.encode())}", "package-registry", None)
+    f.d(f"WELCOME_BANNER_B64={b64enc(b'Welcome to the staging environment. Deploys are frozen on Fridays.')}")
+    f.d(f"DEPLOY_PUBKEY_B64={b64enc(('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI' + b64s(43) + ' deploy@ci').encode())}")
+    f = F("k8s/registry/pull-secret.yaml")
+    cfg = json.dumps({"auths": {"registry.corp.net": {"auth": b64enc(("robot$puller:" + an(32)).encode())}}})
+    f.l("apiVersion: v1\nkind: Secret\nmetadata:\n  name: regcred\ntype: kubernetes.io/dockerconfigjson\ndata:")
+    f.s(f"  .dockerconfigjson: {b64enc(cfg.encode())}", "kubernetes", None)
+    f = F("web/src/config/redirects.ts")
+    hook = f"https://hooks.slack.com/services/T{uan(8)}/B{uan(10)}/{an(24)}"
+    f.s(f"export const ALERT_FORWARD = 'https://relay.corp.net/forward?to={hook.replace(':', '%3A').replace('/', '%2F')}';", "chat", None)
+    f.d("export const LOGIN_REDIRECT = 'https://app.corp.net/login?next=%2Fdashboard%3Ftab%3Dbilling';")
+
 def main():
     check = "--check" in sys.argv
     env_files(14); compose_files(6); k8s_files(8); terraform_files(6); python_files(16); js_files(10); go_files(6); java_files(6)
     ruby_php_files(); shell_files(); ci_files(); registry_files(); key_files(); json_files(); markdown_files(); decoy_files()
-    near_miss_files(); extra_positive_files()
+    near_miss_files(); extra_positive_files(); encoded_files()
     out = {p: "\n".join(f.lines) + "\n" for p, f in FILES.items()}
     labels = sorted(LABELS, key=lambda x: (x["path"], x["line"]))
     for lab in labels:  # sanity: label points at a non-empty line

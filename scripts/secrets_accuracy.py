@@ -5,6 +5,7 @@
     python3 scripts/secrets_accuracy.py --check            # exit 1 if overall F1 < 0.95
     python3 scripts/secrets_accuracy.py --findings f.json  # score an existing `rampart scan --format json` output
     python3 scripts/secrets_accuracy.py --verbose          # also list every false positive / negative
+    python3 scripts/secrets_accuracy.py --self-test        # check the matching logic on a hand-made report
 
 The binary is $RAMPART, else target/release/rampart, else `cargo run --release -q -p rampart --`.
 A finding on a labelled (path, line) is a true positive (one per label, however many rules fire);
@@ -89,6 +90,8 @@ def score(report, labels, corpus):
         rule = finding_fields(f)[3]
         if not rule.startswith("secrets/") and "/" in rule:
             continue  # another engine
+        if f.get("suppression") or f.get("suppressed"):
+            continue  # a rampart:ignore comment or config suppression; the corpus has none
         path, start, end, rule, tags = finding_fields(f)
         path = norm_path(path, corpus)
         hit = list(lab_by_loc.get((path, start), []))
@@ -137,6 +140,38 @@ def print_table(rows, total, out=sys.stdout):
     return f1
 
 
+def self_test():
+    """Checks the matching logic on a hand-made report."""
+    labels = [
+        {"path": "a/.env", "line": 2, "family": "cloud", "rule": "aws-access-key-id"},
+        {"path": "a/.env", "line": 3, "family": "cloud", "rule": None},
+        {"path": "k/id_rsa", "line": 2, "family": "private-key", "rule": "private-key-rsa"},
+        {"path": "b.py", "line": 5, "family": "generic", "rule": "generic-high-entropy-secret"},
+    ]
+    corpus = "/tmp/corpus"
+    report = {"findings": [
+        # absolute path; two rules on one labelled line count once
+        {"rule_id": "secrets/aws-access-key-id", "location": {"path": "/tmp/corpus/a/.env", "start_line": 2}, "tags": ["cloud", "aws"]},
+        {"rule_id": "secrets/generic-high-entropy-secret", "location": {"path": "a/.env", "start_line": 2}, "tags": ["generic"]},
+        # a multi-line finding covering the labelled line
+        {"rule_id": "secrets/private-key-rsa", "location": {"path": "./k/id_rsa", "start_line": 1, "end_line": 20}, "tags": ["private-key"]},
+        # unlabelled lines: false positives, family = first tag
+        {"rule_id": "secrets/jwt", "location": {"path": "b.py", "start_line": 9}, "tags": ["jwt", "token"]},
+        {"rule_id": "secrets/generic-high-entropy-secret", "location": {"path": "c.py", "start_line": 1}, "tags": ["generic"]},
+        # ignored: suppressed, or another engine
+        {"rule_id": "secrets/jwt", "location": {"path": "c.py", "start_line": 4}, "tags": ["jwt"], "suppression": {"kind": "inline", "reason": "x"}},
+        {"rule_id": "sast/sql-injection", "location": {"path": "c.py", "start_line": 7}, "tags": ["injection"]},
+    ]}
+    rows, total, fp, fn_list, mismatch = score(report, labels, corpus)
+    assert total == (2, 2, 2), total
+    assert {r[0]: r[1:] for r in rows} == {"cloud": (1, 0, 1), "generic": (0, 1, 1), "jwt": (0, 1, 0), "private-key": (1, 0, 0)}, rows
+    assert [l["line"] for l in fn_list] == [3, 5]
+    p, r, f1 = prf(*total)
+    assert (round(p, 3), round(r, 3), round(f1, 3)) == (0.5, 0.5, 0.5)
+    print("self-test ok")
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", default=CORPUS)
@@ -144,7 +179,10 @@ def main(argv=None):
     ap.add_argument("--findings", help="read scan JSON from this file instead of running rampart")
     ap.add_argument("--check", action="store_true", help=f"exit 1 if overall F1 < {TARGET}")
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--self-test", action="store_true", help="check the matching logic on a hand-made report and exit")
     a = ap.parse_args(argv)
+    if a.self_test:
+        return self_test()
     labels = json.load(open(a.labels or os.path.join(a.corpus, "labels.json"), encoding="utf-8"))
     report = json.load(open(a.findings, encoding="utf-8")) if a.findings else run_scan(a.corpus)
     rows, total, fp, fn_list, mismatch = score(report, labels, a.corpus)
