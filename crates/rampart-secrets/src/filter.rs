@@ -66,6 +66,9 @@ pub fn is_placeholder(secret: &str) -> bool {
     {
         return true;
     }
+    if is_interpolation(secret) {
+        return true;
+    }
     // One character repeated (`aaaaaaaa`), or two alternating.
     let bytes = lower.as_bytes();
     let distinct = {
@@ -76,6 +79,45 @@ pub fn is_placeholder(secret: &str) -> bool {
             .count()
     };
     bytes.len() >= 6 && distinct <= 2
+}
+
+/// Whether `s` holds `{identifier` followed by `}`, `(`, `[`, `.` or its end: an f-string,
+/// `str.format`, C# or Ruby (`#{}`) interpolation, possibly cut short by a rule's regex.
+fn has_expression_slot(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        if c != b'{' {
+            return false;
+        }
+        let rest = &b[i + 1..];
+        let n = rest
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+            .count();
+        (n > 0 || rest.first() == Some(&b'}'))
+            && matches!(rest.get(n), None | Some(b'}' | b'(' | b'[' | b'.'))
+    })
+}
+
+/// Whether a value is a template or format-string slot rather than a value: `{password}`,
+/// `{0}`, `#{pw}`, `%DB_PASS%`, `__TOKEN__`, `%s`, `:password` (a bind parameter).
+fn is_interpolation(secret: &str) -> bool {
+    let s = secret.trim_matches(|c| c == '"' || c == '\'');
+    let ident = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | ':' | '!' | '[' | ']' | '\'' | '"'))
+    };
+    if has_expression_slot(s) {
+        return true;
+    }
+    if let Some(inner) = s.strip_prefix('%').and_then(|t| t.strip_suffix('%')) {
+        return ident(inner);
+    }
+    if let Some(inner) = s.strip_prefix("__").and_then(|t| t.strip_suffix("__")) {
+        return ident(inner);
+    }
+    matches!(s, "%s" | "%v" | "%d" | "?") || (s.starts_with(':') && ident(&s[1..]) && s.len() < 32)
 }
 
 /// Whether a path looks like a test fixture (findings there get lower confidence).
@@ -165,6 +207,7 @@ mod tests {
             assert!(is_placeholder(p), "{p}");
         }
         assert!(!is_placeholder("q8Zr4LmT2vXn9KpB7wYc"));
+        assert!(!is_placeholder("p{4ss w0rd"), "a brace followed by other text is not a slot");
     }
 
     #[test]
