@@ -105,8 +105,10 @@ fn is_interpolation(secret: &str) -> bool {
     let s = secret.trim_matches(|c| c == '"' || c == '\'');
     let ident = |t: &str| {
         !t.is_empty()
-            && t.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | ':' | '!' | '[' | ']' | '\'' | '"'))
+            && t.chars().all(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(c, '_' | '.' | '-' | ':' | '!' | '[' | ']' | '\'' | '"')
+            })
     };
     if has_expression_slot(s) {
         return true;
@@ -207,7 +209,10 @@ mod tests {
             assert!(is_placeholder(p), "{p}");
         }
         assert!(!is_placeholder("q8Zr4LmT2vXn9KpB7wYc"));
-        assert!(!is_placeholder("p{4ss w0rd"), "a brace followed by other text is not a slot");
+        assert!(
+            !is_placeholder("p{4ss w0rd"),
+            "a brace followed by other text is not a slot"
+        );
     }
 
     #[test]

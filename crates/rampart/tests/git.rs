@@ -236,3 +236,73 @@ fn baseline_hides_known_findings_and_survives_line_moves() {
         .code(2)
         .stderr(predicate::str::contains("is not a rampart baseline"));
 }
+
+#[test]
+fn history_reads_packfiles_with_deltas_and_shallow_clones() {
+    let dir = repo();
+    let r = dir.path();
+    // Many similar versions of a file: `git gc` stores them as deltas in a pack.
+    let mut body = String::new();
+    for i in 0..40 {
+        body.push_str(&format!(
+            "line {i} of a configuration file with some text\n"
+        ));
+    }
+    for i in 0..12 {
+        let extra = if i == 5 {
+            format!("TOKEN={}\n", token())
+        } else {
+            String::new()
+        };
+        write(r, "conf/app.ini", format!("{body}{extra}# revision {i}\n"));
+        git(r, &["add", "."]);
+        git(r, &["commit", "-qm", &format!("rev {i}")]);
+    }
+    git(r, &["gc", "-q", "--aggressive"]);
+    let packs = std::fs::read_dir(r.join(".git/objects/pack"))
+        .unwrap()
+        .count();
+    assert!(packs >= 2, "objects are packed");
+    let v = run_json(
+        &[
+            "scan",
+            "--history",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        r,
+        0,
+    );
+    assert_eq!(v["stats"]["commits"], 12);
+    let f = findings(&v);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["provenance"]["in_head"], false);
+
+    // A shallow clone: history stops at its boundary, without an error.
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", r.display());
+    git(
+        clone.path(),
+        &["clone", "-q", "--depth", "3", &url, "shallow"],
+    );
+    let v = run_json(
+        &[
+            "scan",
+            "--history",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        &clone.path().join("shallow"),
+        0,
+    );
+    assert_eq!(v["stats"]["commits"], 3);
+    assert_eq!(
+        findings(&v).len(),
+        0,
+        "the secret is older than the shallow boundary"
+    );
+}
