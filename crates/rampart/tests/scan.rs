@@ -382,3 +382,40 @@ expect = false
         .code(2)
         .stderr(predicate::str::contains("broken.toml"));
 }
+
+#[test]
+fn json_report_matches_its_documented_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../docs/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let dir = fixture();
+    write(
+        dir.path(),
+        "web/app.py",
+        "from flask import request\nimport os\n\ndef f():\n    os.system(request.args['c'])\n",
+    );
+    write(dir.path(), "big.txt", "x".repeat(3000));
+    write(
+        dir.path(),
+        "a.py",
+        "x = 1  # rampart:ignore secrets/github-pat-classic\n",
+    );
+    let v = run_json(
+        &["scan", "--format", "json", "--max-file-size", "2KB"],
+        dir.path(),
+        1,
+    );
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f.get("trace").is_some()),
+        "a taint finding with a trace is covered"
+    );
+    let errors: Vec<String> = validator
+        .iter_errors(&v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
