@@ -42,54 +42,63 @@ fn is_text(bytes: &[u8]) -> bool {
 }
 
 /// Finds base64 runs that decode to text.
+///
+/// Skips ahead: if the byte `MIN_B64 - 1` past the current position is not in the alphabet, no
+/// run of `MIN_B64` bytes can start before it, so most text is looked at once every 32 bytes.
 pub fn base64_runs(content: &[u8]) -> Vec<Decoded> {
     let mut out = Vec::new();
-    let mut i = 0;
     let n = content.len();
-    while i < n {
-        if !B64_CLASS[content[i] as usize] {
-            i += 1;
+    // Invariant: `i` is 0 or just after a byte outside the alphabet, so a run starts no earlier.
+    let mut i = 0;
+    while i + MIN_B64 <= n {
+        let probe = i + MIN_B64 - 1;
+        if !B64_CLASS[content[probe] as usize] {
+            i = probe + 1;
             continue;
         }
-        let start = i;
-        while i < n && B64_CLASS[content[i] as usize] {
-            i += 1;
+        let mut start = probe;
+        while start > i && B64_CLASS[content[start - 1] as usize] {
+            start -= 1;
         }
-        let mut end = i;
-        while end < n && end - i < 2 && content[end] == b'=' {
+        let mut end = probe + 1;
+        while end < n && B64_CLASS[content[end] as usize] {
             end += 1;
         }
-        if end - start < MIN_B64 {
-            i = end.max(i);
-            continue;
+        let run_end = end;
+        while end < n && end - run_end < 2 && content[end] == b'=' {
+            end += 1;
         }
-        let run = &content[start..end];
-        // Identifiers and words are base64 alphabet too: require both cases and a digit or symbol.
-        let has_upper = run.iter().any(u8::is_ascii_uppercase);
-        let has_lower = run.iter().any(u8::is_ascii_lowercase);
-        let has_other = run
-            .iter()
-            .any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/'));
-        if has_upper && has_lower && has_other {
-            let trimmed = std::str::from_utf8(run).unwrap_or("").trim_end_matches('=');
-            let decoded = if run.iter().any(|b| matches!(b, b'-' | b'_')) {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(trimmed)
-            } else {
-                base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed)
-            };
-            if let Ok(bytes) = decoded
-                && is_text(&bytes)
-            {
-                out.push(Decoded {
-                    span: start..end,
-                    bytes,
-                    encoding: "base64",
-                });
-            }
+        if run_end - start >= MIN_B64 {
+            out.extend(decode_run(&content[start..end], start));
         }
-        i = end.max(i);
+        i = end;
     }
     out
+}
+
+/// Decodes one run when it looks like base64 of text.
+fn decode_run(run: &[u8], start: usize) -> Option<Decoded> {
+    // Identifiers and words are base64 alphabet too: require both cases and a digit or symbol.
+    let has_upper = run.iter().any(u8::is_ascii_uppercase);
+    let has_lower = run.iter().any(u8::is_ascii_lowercase);
+    let has_other = run
+        .iter()
+        .any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/'));
+    if !(has_upper && has_lower && has_other) {
+        return None;
+    }
+    let trimmed = std::str::from_utf8(run).ok()?.trim_end_matches('=');
+    let decoded = if run.iter().any(|b| matches!(b, b'-' | b'_')) {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(trimmed)
+    } else {
+        base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed)
+    };
+    let bytes = decoded.ok()?;
+    is_text(&bytes).then(|| Decoded {
+        span: start..start + run.len(),
+        bytes,
+        encoding: "base64",
+    })
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -154,6 +163,19 @@ mod tests {
         assert_eq!(runs.len(), 1);
         assert_eq!(&content.as_bytes()[runs[0].span.clone()], enc.as_bytes());
         assert!(String::from_utf8_lossy(&runs[0].bytes).contains("ghp_abc123XYZ"));
+    }
+
+    #[test]
+    fn skipping_finds_runs_at_every_offset() {
+        let enc =
+            base64::engine::general_purpose::STANDARD.encode("user: admin, password: Sup3rS3cret!");
+        for pad in 0..40 {
+            let content = format!("{}={enc} tail", "x.".repeat(pad / 2) + &"y".repeat(pad % 2));
+            let runs = base64_runs(content.as_bytes());
+            assert_eq!(runs.len(), 1, "offset {pad}: {content}");
+            assert_eq!(&content.as_bytes()[runs[0].span.clone()], enc.as_bytes());
+        }
+        assert!(base64_runs(b"short Zm9vYmFy ").is_empty());
     }
 
     #[test]

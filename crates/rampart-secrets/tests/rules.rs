@@ -14,3 +14,15 @@ fn every_builtin_rule_is_valid_and_its_examples_hold() {
         problems.join("\n")
     );
 }
+
+#[test]
+fn every_builtin_regex_compiles_within_the_size_limit() {
+    let engine = SecretsEngine::builtin().unwrap();
+    let errors: Vec<String> = engine
+        .compiled_rules()
+        .iter()
+        .filter_map(|r| r.try_compile().err())
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert!(engine.compiled_rules().len() >= 200, "at least 200 rules");
+}
