@@ -3,7 +3,7 @@
 
 use crate::db::{self, Database};
 use crate::inventory::{self, Lockfile, Package};
-use crate::matcher::{Vuln, match_package};
+use crate::matcher::{MatchCache, Vuln};
 use crate::vex::{self, Statement};
 use rampart_core::{
     Diagnostic, DiagnosticLevel, Emitter, Engine, EngineSession, Finding, Location, RuleMeta,
@@ -197,6 +197,7 @@ impl Engine for DepsEngine {
             vex: statements,
             include_dev: opts.include_dev,
             notes: Mutex::new(notes),
+            cache: MatchCache::new(),
         }))
     }
 }
@@ -233,6 +234,8 @@ struct Session<'a> {
     vex: Vec<Statement>,
     include_dev: bool,
     notes: Mutex<Vec<Diagnostic>>,
+    /// Each distinct package version is matched once per scan.
+    cache: MatchCache,
 }
 
 impl EngineSession for Session<'_> {
@@ -290,6 +293,19 @@ fn finding_at(rule: &RuleMeta, file: &SourceFile, line: usize, message: String) 
 
 fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
     let paths = lf.paths_from_direct();
+    let checked = |p: &Package| p.unpinned.is_none() && (p.dev != Some(true) || s.include_dev);
+    let mut matched = match &s.db {
+        Some(db) => {
+            let items: Vec<_> = lf
+                .packages
+                .iter()
+                .filter(|p| checked(p))
+                .map(|p| (p.ecosystem, p.name.as_str(), p.version.as_str()))
+                .collect();
+            s.cache.match_all(db, &items).into_iter()
+        }
+        None => Vec::new().into_iter(),
+    };
     for (i, p) in lf.packages.iter().enumerate() {
         if let Some(req) = &p.unpinned {
             if let Some(rule) = s.engine.rule(UNPINNED) {
@@ -306,13 +322,13 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
             }
             continue;
         }
-        let Some(db) = &s.db else { continue };
-        if p.dev == Some(true) && !s.include_dev {
+        if !checked(p) {
             continue;
         }
-        let (vulns, fix) = match_package(db, p.ecosystem, &p.name, &p.version);
+        let Some(m) = matched.next() else { continue };
+        let (vulns, fix) = &*m;
         let total = vulns.len();
-        for v in &vulns {
+        for v in vulns {
             let rule_id = if v.malicious {
                 MALICIOUS
             } else if v.kev {

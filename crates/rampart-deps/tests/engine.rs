@@ -321,3 +321,37 @@ fn bad_engine_options_stop_the_scan() {
     };
     assert!(engine().start(&ctx).is_err());
 }
+
+#[test]
+fn prepared_matching_agrees_with_string_matching() {
+    use rampart_deps::matcher::{is_affected, is_affected_unprepared};
+    let db = db();
+    let mut checked = 0;
+    for ((eco, _), entries) in &db.packages {
+        // Every version any entry of the package names, and a few around them.
+        let mut versions: Vec<String> = vec!["0".into(), "0.0.1".into(), "999.0.0".into()];
+        for a in entries {
+            versions.extend(a.versions.iter().cloned());
+            for r in &a.ranges {
+                for e in &r.events {
+                    versions.push(e.version.clone());
+                    versions.push(format!("{}.1", e.version));
+                    versions.push(format!("{}-rc1", e.version));
+                    versions.push(format!("v{}", e.version));
+                }
+            }
+        }
+        for a in entries {
+            for v in &versions {
+                checked += 1;
+                assert_eq!(
+                    is_affected(*eco, v, a),
+                    is_affected_unprepared(*eco, v, a),
+                    "{eco} {v} against advisory {}",
+                    db.advisories[a.advisory as usize].id
+                );
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} checks");
+}
