@@ -11,6 +11,7 @@ use rampart_core::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -138,6 +139,10 @@ struct Options {
     /// Report vulnerabilities of development-only packages.
     #[serde(default = "yes")]
     include_dev: bool,
+    /// SBOM files (CycloneDX or SPDX JSON) to check whatever their names, relative to the scan
+    /// root or absolute (`rampart scan --sbom FILE`).
+    #[serde(default)]
+    sbom: Vec<String>,
 }
 
 fn default_age() -> u64 {
@@ -191,8 +196,27 @@ impl Engine for DepsEngine {
                 .map_err(|e| format!("VEX {}: {e}", path.display()))?;
             statements.extend(vex::parse(&text, v)?);
         }
+        let sboms = opts
+            .sbom
+            .iter()
+            .map(|given| {
+                let abs = resolve(&ctx.root, given);
+                let abs = abs.canonicalize().unwrap_or(abs);
+                let shown = match abs.strip_prefix(&ctx.root) {
+                    Ok(rel) if !rel.as_os_str().is_empty() => rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                    _ => abs.display().to_string(),
+                };
+                (shown, abs)
+            })
+            .collect();
         Ok(Box::new(Session {
             engine: self,
+            sboms,
+            scanned: Mutex::new(HashSet::new()),
             db,
             vex: statements,
             include_dev: opts.include_dev,
@@ -230,6 +254,10 @@ fn load_db(dir: &Path, notes: &mut Vec<Diagnostic>) -> Option<Arc<Database>> {
 
 struct Session<'a> {
     engine: &'a DepsEngine,
+    /// SBOMs named in the options: (path shown, path read).
+    sboms: Vec<(String, PathBuf)>,
+    /// SBOMs the scan already handed to `scan_file` (not checked twice).
+    scanned: Mutex<HashSet<String>>,
     db: Option<Arc<Database>>,
     vex: Vec<Statement>,
     include_dev: bool,
@@ -240,27 +268,20 @@ struct Session<'a> {
 
 impl EngineSession for Session<'_> {
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
-        let lf = if crate::sbom::is_sbom_name(&file.path) {
-            match crate::sbom::read_sbom(&file.content) {
-                Ok(lf) => lf,
-                Err(e) => {
-                    out.diagnostic(Diagnostic::error(&file.path, e));
-                    return;
-                }
-            }
-        } else {
-            let dir = file
-                .abs_path
-                .as_ref()
-                .and_then(|p| p.parent().map(Path::to_path_buf));
-            let include = move |name: &str| -> Option<Vec<u8>> {
-                std::fs::read(dir.as_ref()?.join(name)).ok()
-            };
-            let include_ref: &dyn Fn(&str) -> Option<Vec<u8>> = &include;
-            let Some(lf) = inventory::parse(&file.path, &file.content, Some(include_ref)) else {
-                return;
-            };
-            lf
+        if crate::sbom::is_sbom_name(&file.path) {
+            lock(&self.scanned).insert(file.path.clone());
+            self.scan_sbom(file, out);
+            return;
+        }
+        let dir = file
+            .abs_path
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_path_buf));
+        let include =
+            move |name: &str| -> Option<Vec<u8>> { std::fs::read(dir.as_ref()?.join(name)).ok() };
+        let include_ref: &dyn Fn(&str) -> Option<Vec<u8>> = &include;
+        let Some(lf) = inventory::parse(&file.path, &file.content, Some(include_ref)) else {
+            return;
         };
         for e in &lf.errors {
             let mut d = Diagnostic::error(&file.path, format!("{}: {}", lf.format, e.message));
@@ -273,9 +294,48 @@ impl EngineSession for Session<'_> {
     }
 
     fn finish(self: Box<Self>, out: &mut Emitter) {
-        let notes = std::mem::take(&mut *self.notes.lock().unwrap_or_else(|e| e.into_inner()));
+        let notes = std::mem::take(&mut *lock(&self.notes));
         for n in notes {
             out.diagnostic(n);
+        }
+        let scanned = std::mem::take(&mut *lock(&self.scanned));
+        for (shown, abs) in &self.sboms {
+            if scanned.contains(shown) {
+                continue;
+            }
+            match std::fs::read(abs) {
+                Ok(content) => {
+                    let mut file = SourceFile::new(
+                        shown.clone(),
+                        content,
+                        rampart_core::source::Origin::WorkTree,
+                    );
+                    file.abs_path = Some(abs.clone());
+                    self.scan_sbom(&file, out);
+                }
+                Err(e) => out.diagnostic(Diagnostic::error(
+                    shown,
+                    format!("cannot read the SBOM {}: {e}", abs.display()),
+                )),
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Session<'_> {
+    /// Checks the packages of a CycloneDX or SPDX JSON SBOM; a file that is not one gives an
+    /// error diagnostic naming it.
+    fn scan_sbom(&self, file: &SourceFile, out: &mut Emitter) {
+        match crate::sbom::read_sbom(&file.content) {
+            Ok(lf) => report(self, &lf, file, out),
+            Err(e) => out.diagnostic(Diagnostic::error(
+                &file.path,
+                format!("not a readable SBOM: {e}"),
+            )),
         }
     }
 }

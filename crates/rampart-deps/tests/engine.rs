@@ -355,3 +355,82 @@ fn prepared_matching_agrees_with_string_matching() {
     }
     assert!(checked > 1000, "only {checked} checks");
 }
+
+fn scan_dir_with(root: &std::path::Path, opts: toml::Table) -> rampart_core::scan::ScanResult {
+    let mut config = rampart_core::config::Config::default();
+    config.engines.insert("deps".into(), opts);
+    let mut so = rampart_core::scan::ScanOptions::new(root);
+    so.config = config;
+    so.threads = 1;
+    let e = engine();
+    rampart_core::scan::run(&[&e], &so, &rampart_core::scan::NoProgress).unwrap()
+}
+
+#[test]
+fn sbom_option_checks_files_whatever_their_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let cdx = r#"{
+  "bomFormat": "CycloneDX",
+  "specVersion": "1.6",
+  "components": [
+    {"type": "library", "name": "time", "purl": "pkg:cargo/time@0.1.45"}
+  ]
+}
+"#;
+    std::fs::create_dir_all(root.join("out")).unwrap();
+    std::fs::write(root.join("out/inventory.json"), cdx).unwrap();
+    // Also named like an SBOM, so the scan itself reads it: reported once only.
+    std::fs::write(root.join("bom.json"), cdx).unwrap();
+    std::fs::write(root.join("broken.json"), "{ not json").unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let abs = outside.path().join("third-party.sbom");
+    std::fs::write(&abs, cdx).unwrap();
+    let mut t = toml::Table::new();
+    t.insert(
+        "sbom".into(),
+        toml::Value::Array(
+            [
+                "out/inventory.json",
+                "bom.json",
+                "broken.json",
+                "missing.json",
+                abs.to_str().unwrap(),
+            ]
+            .iter()
+            .map(|s| toml::Value::String(s.to_string()))
+            .collect(),
+        ),
+    );
+    let r = scan_dir_with(root, t);
+    let at = |path: &str| {
+        r.findings
+            .iter()
+            .filter(|f| f.location.path == path && f.rule_id.starts_with("deps/"))
+            .count()
+    };
+    assert!(at("out/inventory.json") > 0, "{:#?}", r.findings);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.location.path == "out/inventory.json")
+        .unwrap();
+    assert_eq!(f.location.start_line, 5);
+    assert_eq!(f.properties["package"], "time");
+    assert_eq!(at("bom.json"), at("out/inventory.json"), "bom.json once");
+    let abs_shown = abs.canonicalize().unwrap().display().to_string();
+    assert_eq!(at(&abs_shown), at("out/inventory.json"));
+    let diag = |path: &str| {
+        r.diagnostics
+            .iter()
+            .find(|d| d.path.as_deref() == Some(path))
+            .unwrap_or_else(|| panic!("no diagnostic for {path}: {:#?}", r.diagnostics))
+    };
+    assert_eq!(diag("broken.json").level, DiagnosticLevel::Error);
+    assert!(diag("broken.json").message.contains("SBOM"));
+    assert!(
+        diag("missing.json")
+            .message
+            .contains("cannot read the SBOM")
+    );
+}
