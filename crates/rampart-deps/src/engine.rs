@@ -2,6 +2,7 @@
 //! packages, and unpinned requirements.
 
 use crate::db::{self, Database};
+use crate::inventory::markers::{self, MarkerEnv};
 use crate::inventory::{self, Lockfile, Package};
 use crate::matcher::{MatchCache, Vuln};
 use crate::vex::{self, Statement};
@@ -143,6 +144,10 @@ struct Options {
     /// root or absolute (`rampart scan --sbom FILE`).
     #[serde(default)]
     sbom: Vec<String>,
+    /// The Python version requirement markers are evaluated for (`3.12`); the platform is
+    /// Linux/CPython.
+    #[serde(default)]
+    python_version: Option<String>,
 }
 
 fn default_age() -> u64 {
@@ -217,6 +222,14 @@ impl Engine for DepsEngine {
             engine: self,
             sboms,
             scanned: Mutex::new(HashSet::new()),
+            env: opts
+                .python_version
+                .as_deref()
+                .map(MarkerEnv::linux_cpython)
+                .unwrap_or_default(),
+            root: ctx.root.clone(),
+            claimed: Mutex::new(HashSet::new()),
+            deferred: Mutex::new(Vec::new()),
             db,
             vex: statements,
             include_dev: opts.include_dev,
@@ -258,6 +271,16 @@ struct Session<'a> {
     sboms: Vec<(String, PathBuf)>,
     /// SBOMs the scan already handed to `scan_file` (not checked twice).
     scanned: Mutex<HashSet<String>>,
+    /// The environment requirement markers are evaluated for.
+    env: MarkerEnv,
+    /// The scan root (included requirements files of content not read from disk are read
+    /// relative to it).
+    root: PathBuf,
+    /// (file, line) of every requirements entry reported by the scan of its own file.
+    claimed: Mutex<HashSet<(String, usize)>>,
+    /// Findings located in files included by a requirements file, emitted in `finish` unless
+    /// the scan of that file reported the same line.
+    deferred: Mutex<Vec<Finding>>,
     db: Option<Arc<Database>>,
     vex: Vec<Statement>,
     include_dev: bool,
@@ -273,10 +296,14 @@ impl EngineSession for Session<'_> {
             self.scan_sbom(file, out);
             return;
         }
-        let dir = file
-            .abs_path
-            .as_ref()
-            .and_then(|p| p.parent().map(Path::to_path_buf));
+        // Includes are read relative to the file on disk, else to its place under the root.
+        let dir = match &file.abs_path {
+            Some(p) => p.parent().map(Path::to_path_buf),
+            None => Some(match file.path.rsplit_once('/') {
+                Some((d, _)) => self.root.join(d),
+                None => self.root.clone(),
+            }),
+        };
         let include =
             move |name: &str| -> Option<Vec<u8>> { std::fs::read(dir.as_ref()?.join(name)).ok() };
         let include_ref: &dyn Fn(&str) -> Option<Vec<u8>> = &include;
@@ -297,6 +324,17 @@ impl EngineSession for Session<'_> {
         let notes = std::mem::take(&mut *lock(&self.notes));
         for n in notes {
             out.diagnostic(n);
+        }
+        let claimed = std::mem::take(&mut *lock(&self.claimed));
+        let mut seen = HashSet::new();
+        for f in std::mem::take(&mut *lock(&self.deferred)) {
+            let line = (f.location.path.clone(), f.location.start_line);
+            if claimed.contains(&line)
+                || !seen.insert((line, f.rule_id.clone(), f.fingerprint_key.clone()))
+            {
+                continue;
+            }
+            out.finding(f);
         }
         let scanned = std::mem::take(&mut *lock(&self.scanned));
         for (shown, abs) in &self.sboms {
@@ -351,15 +389,62 @@ fn finding_at(rule: &RuleMeta, file: &SourceFile, line: usize, message: String) 
     }
 }
 
+/// Whether a package would be installed in the target environment: its marker holds (an
+/// unreadable marker counts as holding, with a warning).
+fn installed(s: &Session, p: &Package, shown: &str, out: &mut Emitter) -> bool {
+    let Some(m) = &p.marker else { return true };
+    match markers::evaluate(m, &s.env) {
+        Ok(v) => v,
+        Err(e) => {
+            out.diagnostic(
+                Diagnostic::warning(
+                    shown,
+                    format!(
+                        "cannot evaluate the marker `{m}` of {} ({e}): treated as installed",
+                        p.name
+                    ),
+                )
+                .at_line(p.line.max(1)),
+            );
+            true
+        }
+    }
+}
+
 fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
     let paths = lf.paths_from_direct();
-    let checked = |p: &Package| p.unpinned.is_none() && (p.dev != Some(true) || s.include_dev);
+    let dir = file.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    // Where each entry is written: the lockfile, or a file it includes.
+    let located: Vec<Option<String>> = lf
+        .packages
+        .iter()
+        .map(|p| p.file.as_deref().map(|f| inventory::join_relative(dir, f)))
+        .collect();
+    let wanted: Vec<bool> = lf
+        .packages
+        .iter()
+        .zip(&located)
+        .map(|(p, at)| {
+            (p.dev != Some(true) || s.include_dev)
+                && installed(s, p, at.as_deref().unwrap_or(&file.path), out)
+        })
+        .collect();
+    if lf.format == "requirements.txt" {
+        // Requirements files include each other: an entry is reported once, wherever it is
+        // read from (see `finish`).
+        let mut claimed = lock(&s.claimed);
+        for (p, at) in lf.packages.iter().zip(&located) {
+            if at.is_none() {
+                claimed.insert((file.path.clone(), p.line));
+            }
+        }
+    }
+    let checked = |i: usize| wanted[i] && lf.packages[i].unpinned.is_none();
     let mut matched = match &s.db {
         Some(db) => {
-            let items: Vec<_> = lf
-                .packages
-                .iter()
-                .filter(|p| checked(p))
+            let items: Vec<_> = (0..lf.packages.len())
+                .filter(|&i| checked(i))
+                .map(|i| &lf.packages[i])
                 .map(|p| (p.ecosystem, p.name.as_str(), p.version.as_str()))
                 .collect();
             s.cache.match_all(db, &items).into_iter()
@@ -367,22 +452,31 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
         None => Vec::new().into_iter(),
     };
     for (i, p) in lf.packages.iter().enumerate() {
+        if !wanted[i] {
+            continue;
+        }
+        let new_finding = |rule: &RuleMeta, message: String| match &located[i] {
+            Some(path) => Finding::at(rule, Location::line(path.clone(), p.line.max(1)), message),
+            None => finding_at(rule, file, p.line, message),
+        };
+        let mut emit = |f: Finding| match &located[i] {
+            Some(_) => lock(&s.deferred).push(f),
+            None => out.finding(f),
+        };
         if let Some(req) = &p.unpinned {
             if let Some(rule) = s.engine.rule(UNPINNED) {
-                let mut f = finding_at(
+                let mut f = new_finding(
                     rule,
-                    file,
-                    p.line,
                     format!("`{req}` does not pin an exact version of {}", p.name),
                 );
                 f.fingerprint_key = format!("{}:{}:unpinned", p.ecosystem, p.name);
                 f.properties.insert("package".into(), json!(p.name));
                 f.properties.insert("requirement".into(), json!(req));
-                out.finding(f);
+                emit(f);
             }
             continue;
         }
-        if !checked(p) {
+        if !checked(i) {
             continue;
         }
         let Some(m) = matched.next() else { continue };
@@ -403,7 +497,7 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
                 .iter()
                 .map(|&j| format!("{}@{}", lf.packages[j].name, lf.packages[j].version))
                 .collect();
-            let mut f = finding_at(rule, file, p.line, message(p, v, fix.as_deref(), total));
+            let mut f = new_finding(rule, message(p, v, fix.as_deref(), total));
             f.severity = v.severity;
             f.fingerprint_key = format!("{}:{}:{}:{}", p.ecosystem, p.name, p.version, v.id);
             properties(&mut f, p, v, fix.as_deref(), &path_names, &lf.format);
@@ -427,7 +521,7 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
                     expires: None,
                 });
             }
-            out.finding(f);
+            emit(f);
         }
     }
 }

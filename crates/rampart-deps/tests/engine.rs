@@ -434,3 +434,89 @@ fn sbom_option_checks_files_whatever_their_names() {
             .contains("cannot read the SBOM")
     );
 }
+
+#[test]
+fn requirements_includes_constraints_and_markers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("libs")).unwrap();
+    std::fs::write(
+        root.join("requirements.txt"),
+        "-r requirements-base.txt\n\
+         -r libs/extra.in\n\
+         -c constraints.in\n\
+         urllib3==1.26.4 ; python_version < \"3.0\"\n\
+         jinja2==2.10.1 ; sys_platform == \"linux\"\n\
+         pyyaml==5.1 ; sys_platform == \"win32\"\n\
+         requests\n",
+    )
+    .unwrap();
+    // Scanned on its own too: its entries are reported once.
+    std::fs::write(root.join("requirements-base.txt"), "urllib3==1.26.4\n").unwrap();
+    // Not a requirements file name: only read through the include.
+    std::fs::write(root.join("libs/extra.in"), "# extra\npyyaml==5.3\n").unwrap();
+    std::fs::write(root.join("constraints.in"), "requests==2.19.0\n").unwrap();
+
+    let lines = |r: &rampart_core::scan::ScanResult| {
+        let mut v: Vec<(String, usize)> = r
+            .findings
+            .iter()
+            .map(|f| (f.location.path.clone(), f.location.start_line))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let r = scan_dir_with(root, toml::Table::new());
+    let mut keys: Vec<_> = r
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.location.path.clone(),
+                f.location.start_line,
+                f.rule_id.clone(),
+                f.fingerprint_key.clone(),
+            )
+        })
+        .collect();
+    let n = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), n, "a finding reported twice: {keys:#?}");
+    let at = lines(&r);
+    let l = |p: &str, n: usize| (p.to_string(), n);
+    assert_eq!(
+        at,
+        vec![
+            l("constraints.in", 1), // requests 2.19.0, pinned by the constraints file
+            l("libs/extra.in", 2),  // pyyaml 5.3, included
+            l("requirements-base.txt", 1), // urllib3, once
+            l("requirements.txt", 5), // jinja2 on linux
+        ],
+        "{:#?}",
+        r.findings
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.location.path == "libs/extra.in")
+        .unwrap();
+    assert_eq!(f.properties["package"], "pyyaml");
+    assert!(
+        !f.context.is_empty(),
+        "the code frame comes from the included file"
+    );
+    assert!(f.context.iter().any(|c| c.text.contains("pyyaml==5.3")));
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.rule_id != "deps/unpinned-requirement")
+    );
+
+    // For Python 2.7 the urllib3 line of requirements.txt is installed.
+    let mut t = toml::Table::new();
+    t.insert("python_version".into(), toml::Value::String("2.7".into()));
+    let r = scan_dir_with(root, t);
+    assert!(lines(&r).contains(&l("requirements.txt", 4)));
+}
