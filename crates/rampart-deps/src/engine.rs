@@ -151,7 +151,7 @@ struct Options {
 }
 
 fn default_age() -> u64 {
-    7
+    crate::cli::DEFAULT_MAX_AGE_DAYS
 }
 fn yes() -> bool {
     true
@@ -182,17 +182,11 @@ impl Engine for DepsEngine {
             (DbChoice::Dir(dir), None) => load_db(dir, &mut notes),
             (DbChoice::Default, None) => load_db(&db::default_dir(), &mut notes),
         };
-        if let Some(db) = &db {
-            let age_days = db::now().saturating_sub(db.meta.built_at) / 86_400;
-            if db.meta.built_at > 0 && age_days > opts.max_db_age_days {
-                notes.push(Diagnostic::general(
-                    DiagnosticLevel::Warning,
-                    format!(
-                        "the vulnerability database is {age_days} days old (limit {}): run `rampart db update`",
-                        opts.max_db_age_days
-                    ),
-                ));
-            }
+        if let Some(w) = db
+            .as_ref()
+            .and_then(|db| crate::cli::age_warning(db.meta.built_at, opts.max_db_age_days))
+        {
+            notes.push(Diagnostic::general(DiagnosticLevel::Warning, w));
         }
         let mut statements = Vec::new();
         for v in &opts.vex {
@@ -498,7 +492,14 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
                 .map(|&j| format!("{}@{}", lf.packages[j].name, lf.packages[j].version))
                 .collect();
             let mut f = new_finding(rule, message(p, v, fix.as_deref(), total));
-            f.severity = v.severity;
+            // Exploited in the wild: at least high, whatever the CVSS score says.
+            f.severity = if v.kev {
+                v.severity.max(Severity::High)
+            } else {
+                v.severity
+            };
+            f.properties
+                .insert("priority".into(), json!(priority(v, f.severity)));
             f.fingerprint_key = format!("{}:{}:{}:{}", p.ecosystem, p.name, p.version, v.id);
             properties(&mut f, p, v, fix.as_deref(), &path_names, &lf.format);
             if let Some(st) = vex::find(&s.vex, &v.ids, p) {
@@ -523,6 +524,20 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
             }
             emit(f);
         }
+    }
+}
+
+/// Fix order, 1 first: malicious or known exploited; likely to be exploited (EPSS ≥ 10%) or
+/// critical; high; the rest.
+pub fn priority(v: &Vuln, severity: Severity) -> u8 {
+    if v.malicious || v.kev {
+        1
+    } else if v.epss.is_some_and(|e| e >= 0.1) || severity == Severity::Critical {
+        2
+    } else if severity == Severity::High {
+        3
+    } else {
+        4
     }
 }
 

@@ -520,3 +520,93 @@ fn requirements_includes_constraints_and_markers() {
     let r = scan_dir_with(root, t);
     assert!(lines(&r).contains(&l("requirements.txt", 4)));
 }
+
+#[test]
+fn epss_csv_is_ingested_and_kev_raises_severity_and_priority() {
+    use rampart_deps::update::parse_epss;
+    let csv = "#model_version:v2025.03.14,score_date:2025-03-14T00:00:00+0000\n\
+               cve,epss,percentile\n\
+               CVE-2020-28493,0.42,0.97\n\
+               \n\
+               CVE-1999-0001, 0.00100 ,0.1\n";
+    let scores = parse_epss(csv.as_bytes()).unwrap();
+    assert_eq!(scores.len(), 2);
+    assert!((scores["CVE-1999-0001"] - 0.001).abs() < 1e-6);
+    let e = parse_epss(b"cve,epss,percentile\nCVE-1,high,0.2\n").unwrap_err();
+    assert!(e.contains("line 2"), "{e}");
+    assert!(parse_epss(b"CVE-1\n").unwrap_err().contains("line 1"));
+
+    // Scores are joined through aliases (PYSEC-2021-66 is CVE-2020-28493).
+    let mut db = db().clone();
+    assert!(db.apply_epss(&scores) >= 1);
+    let jinja = |db: rampart_deps::db::Database| {
+        scan_text(
+            &DepsEngine::with_database(db),
+            "requirements.txt",
+            "jinja2==2.10.1\n",
+        )
+        .findings
+        .into_iter()
+        .find(|f| f.properties["advisory_id"] == "PYSEC-2021-66")
+        .expect("jinja2 finding")
+    };
+    let f = jinja(db.clone());
+    assert!((f.properties["epss"].as_f64().unwrap() - 0.42).abs() < 1e-6);
+    assert_eq!(f.properties["priority"], 2, "EPSS >= 10%");
+    assert_eq!(f.rule_id, "deps/vulnerable-dependency");
+    let plain = f.severity;
+
+    // In KEV: the known-exploited rule, at least high, first priority.
+    for a in &mut db.advisories {
+        if a.id == "PYSEC-2021-66" {
+            a.kev = true;
+        }
+    }
+    let f = jinja(db);
+    assert_eq!(f.rule_id, "deps/known-exploited-vulnerability");
+    assert!(f.severity >= Severity::High && f.severity >= plain);
+    assert_eq!(f.properties["priority"], 1);
+}
+
+#[test]
+fn db_status_warns_when_the_database_is_too_old() {
+    use rampart_deps::cli::status_text_with_limit;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut d = db().clone();
+    d.meta.built_at = rampart_deps::db::now() - 10 * 86_400 - 60;
+    d.save(tmp.path()).unwrap();
+    let text = status_text_with_limit(tmp.path(), false, 7).unwrap();
+    assert!(
+        text.contains("warning: the vulnerability database is 10 days old (limit 7)"),
+        "{text}"
+    );
+    assert!(
+        !status_text_with_limit(tmp.path(), false, 30)
+            .unwrap()
+            .contains("warning")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&status_text_with_limit(tmp.path(), true, 7).unwrap()).unwrap();
+    assert_eq!(json["stale"], true);
+    assert_eq!(json["age_days"], 10);
+    // A scan gives the same warning, with the configured limit.
+    let e = DepsEngine::with_database_dir(tmp.path());
+    let mut config = rampart_core::config::Config::default();
+    let mut t = toml::Table::new();
+    t.insert("max_db_age_days".into(), toml::Value::Integer(5));
+    config.engines.insert("deps".into(), t);
+    let ctx = rampart_core::ScanContext {
+        root: std::env::temp_dir(),
+        config,
+        show_secrets: false,
+    };
+    let mut out = rampart_core::Emitter::default();
+    e.start(&ctx).unwrap().finish(&mut out);
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.message.contains("10 days old (limit 5)")),
+        "{:?}",
+        out.diagnostics
+    );
+}
