@@ -45,6 +45,9 @@ pub enum DbCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Warn when the database is older than this many days.
+        #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_MAX_AGE_DAYS)]
+        max_age_days: u64,
     },
     /// Compare two versions as an ecosystem orders them: prints `<`, `=` or `>`.
     /// With `-` instead of the versions, reads `V1 V2` pairs from standard input.
@@ -117,9 +120,13 @@ pub fn run_db(cmd: DbCommand) -> Result<i32, String> {
             );
             Ok(0)
         }
-        DbCommand::Status { db, json } => {
+        DbCommand::Status {
+            db,
+            json,
+            max_age_days,
+        } => {
             let dir = db.unwrap_or_else(db::default_dir);
-            print!("{}", status_text(&dir, json)?);
+            print!("{}", status_text_with_limit(&dir, json, max_age_days)?);
             Ok(0)
         }
         DbCommand::Compare { ecosystem, v1, v2 } => {
@@ -170,6 +177,28 @@ pub fn compare_lines(eco: Ecosystem, input: &str) -> Result<String, String> {
 
 /// The text `rampart db status` prints.
 pub fn status_text(dir: &std::path::Path, as_json: bool) -> Result<String, String> {
+    status_text_with_limit(dir, as_json, DEFAULT_MAX_AGE_DAYS)
+}
+
+/// The age past which `db status` (and a scan, `[engines.deps] max_db_age_days`) warns.
+pub const DEFAULT_MAX_AGE_DAYS: u64 = 7;
+
+/// The warning given when the database is older than `max_age_days`, if it is.
+pub fn age_warning(built_at: u64, max_age_days: u64) -> Option<String> {
+    let age_days = db::now().saturating_sub(built_at) / 86_400;
+    (built_at > 0 && age_days > max_age_days).then(|| {
+        format!(
+            "the vulnerability database is {age_days} days old (limit {max_age_days}): run `rampart db update`"
+        )
+    })
+}
+
+/// [`status_text`] with the age limit past which it warns.
+pub fn status_text_with_limit(
+    dir: &std::path::Path,
+    as_json: bool,
+    max_age_days: u64,
+) -> Result<String, String> {
     if !dir.join(db::FILE_NAME).exists() {
         return Err(format!(
             "no vulnerability database in {}: run `rampart db update`",
@@ -196,6 +225,8 @@ pub fn status_text(dir: &std::path::Path, as_json: bool) -> Result<String, Strin
             "known_exploited": kev,
             "bytes": size,
             "load_ms": load_ms,
+            "max_age_days": max_age_days,
+            "stale": age_warning(d.meta.built_at, max_age_days).is_some(),
             "sources": d.meta.sources.iter().map(|s| serde_json::json!({"name": s.name, "location": s.location, "records": s.records})).collect::<Vec<_>>(),
         });
         return Ok(format!(
@@ -221,6 +252,9 @@ pub fn status_text(dir: &std::path::Path, as_json: bool) -> Result<String, Strin
             "  {:<10} {:>6}  {}\n",
             src.name, src.records, src.location
         ));
+    }
+    if let Some(w) = age_warning(d.meta.built_at, max_age_days) {
+        s.push_str(&format!("warning: {w}\n"));
     }
     Ok(s)
 }

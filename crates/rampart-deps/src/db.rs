@@ -64,6 +64,8 @@ pub struct Affected {
     pub ranges: Vec<Range>,
     /// Explicitly listed affected versions.
     pub versions: Vec<String>,
+    /// The versions above parsed once, on first use (a cache: not part of the value).
+    pub prepared: crate::matcher::Prepared,
 }
 
 /// An advisory, with what a finding needs to show.
@@ -321,6 +323,7 @@ impl Database {
                     advisory,
                     ranges,
                     versions,
+                    prepared: Default::default(),
                 });
             }
             db.packages.insert((eco, name), list);

@@ -2,8 +2,9 @@
 //! packages, and unpinned requirements.
 
 use crate::db::{self, Database};
+use crate::inventory::markers::{self, MarkerEnv};
 use crate::inventory::{self, Lockfile, Package};
-use crate::matcher::{Vuln, match_package};
+use crate::matcher::{MatchCache, Vuln};
 use crate::vex::{self, Statement};
 use rampart_core::{
     Diagnostic, DiagnosticLevel, Emitter, Engine, EngineSession, Finding, Location, RuleMeta,
@@ -11,6 +12,7 @@ use rampart_core::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -138,10 +140,18 @@ struct Options {
     /// Report vulnerabilities of development-only packages.
     #[serde(default = "yes")]
     include_dev: bool,
+    /// SBOM files (CycloneDX or SPDX JSON) to check whatever their names, relative to the scan
+    /// root or absolute (`rampart scan --sbom FILE`).
+    #[serde(default)]
+    sbom: Vec<String>,
+    /// The Python version requirement markers are evaluated for (`3.12`); the platform is
+    /// Linux/CPython.
+    #[serde(default)]
+    python_version: Option<String>,
 }
 
 fn default_age() -> u64 {
-    7
+    crate::cli::DEFAULT_MAX_AGE_DAYS
 }
 fn yes() -> bool {
     true
@@ -172,17 +182,11 @@ impl Engine for DepsEngine {
             (DbChoice::Dir(dir), None) => load_db(dir, &mut notes),
             (DbChoice::Default, None) => load_db(&db::default_dir(), &mut notes),
         };
-        if let Some(db) = &db {
-            let age_days = db::now().saturating_sub(db.meta.built_at) / 86_400;
-            if db.meta.built_at > 0 && age_days > opts.max_db_age_days {
-                notes.push(Diagnostic::general(
-                    DiagnosticLevel::Warning,
-                    format!(
-                        "the vulnerability database is {age_days} days old (limit {}): run `rampart db update`",
-                        opts.max_db_age_days
-                    ),
-                ));
-            }
+        if let Some(w) = db
+            .as_ref()
+            .and_then(|db| crate::cli::age_warning(db.meta.built_at, opts.max_db_age_days))
+        {
+            notes.push(Diagnostic::general(DiagnosticLevel::Warning, w));
         }
         let mut statements = Vec::new();
         for v in &opts.vex {
@@ -191,12 +195,40 @@ impl Engine for DepsEngine {
                 .map_err(|e| format!("VEX {}: {e}", path.display()))?;
             statements.extend(vex::parse(&text, v)?);
         }
+        let sboms = opts
+            .sbom
+            .iter()
+            .map(|given| {
+                let abs = resolve(&ctx.root, given);
+                let abs = abs.canonicalize().unwrap_or(abs);
+                let shown = match abs.strip_prefix(&ctx.root) {
+                    Ok(rel) if !rel.as_os_str().is_empty() => rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                    _ => abs.display().to_string(),
+                };
+                (shown, abs)
+            })
+            .collect();
         Ok(Box::new(Session {
             engine: self,
+            sboms,
+            scanned: Mutex::new(HashSet::new()),
+            env: opts
+                .python_version
+                .as_deref()
+                .map(MarkerEnv::linux_cpython)
+                .unwrap_or_default(),
+            root: ctx.root.clone(),
+            claimed: Mutex::new(HashSet::new()),
+            deferred: Mutex::new(Vec::new()),
             db,
             vex: statements,
             include_dev: opts.include_dev,
             notes: Mutex::new(notes),
+            cache: MatchCache::new(),
         }))
     }
 }
@@ -229,35 +261,48 @@ fn load_db(dir: &Path, notes: &mut Vec<Diagnostic>) -> Option<Arc<Database>> {
 
 struct Session<'a> {
     engine: &'a DepsEngine,
+    /// SBOMs named in the options: (path shown, path read).
+    sboms: Vec<(String, PathBuf)>,
+    /// SBOMs the scan already handed to `scan_file` (not checked twice).
+    scanned: Mutex<HashSet<String>>,
+    /// The environment requirement markers are evaluated for.
+    env: MarkerEnv,
+    /// The scan root (included requirements files of content not read from disk are read
+    /// relative to it).
+    root: PathBuf,
+    /// (file, line) of every requirements entry reported by the scan of its own file.
+    claimed: Mutex<HashSet<(String, usize)>>,
+    /// Findings located in files included by a requirements file, emitted in `finish` unless
+    /// the scan of that file reported the same line.
+    deferred: Mutex<Vec<Finding>>,
     db: Option<Arc<Database>>,
     vex: Vec<Statement>,
     include_dev: bool,
     notes: Mutex<Vec<Diagnostic>>,
+    /// Each distinct package version is matched once per scan.
+    cache: MatchCache,
 }
 
 impl EngineSession for Session<'_> {
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
-        let lf = if crate::sbom::is_sbom_name(&file.path) {
-            match crate::sbom::read_sbom(&file.content) {
-                Ok(lf) => lf,
-                Err(e) => {
-                    out.diagnostic(Diagnostic::error(&file.path, e));
-                    return;
-                }
-            }
-        } else {
-            let dir = file
-                .abs_path
-                .as_ref()
-                .and_then(|p| p.parent().map(Path::to_path_buf));
-            let include = move |name: &str| -> Option<Vec<u8>> {
-                std::fs::read(dir.as_ref()?.join(name)).ok()
-            };
-            let include_ref: &dyn Fn(&str) -> Option<Vec<u8>> = &include;
-            let Some(lf) = inventory::parse(&file.path, &file.content, Some(include_ref)) else {
-                return;
-            };
-            lf
+        if crate::sbom::is_sbom_name(&file.path) {
+            lock(&self.scanned).insert(file.path.clone());
+            self.scan_sbom(file, out);
+            return;
+        }
+        // Includes are read relative to the file on disk, else to its place under the root.
+        let dir = match &file.abs_path {
+            Some(p) => p.parent().map(Path::to_path_buf),
+            None => Some(match file.path.rsplit_once('/') {
+                Some((d, _)) => self.root.join(d),
+                None => self.root.clone(),
+            }),
+        };
+        let include =
+            move |name: &str| -> Option<Vec<u8>> { std::fs::read(dir.as_ref()?.join(name)).ok() };
+        let include_ref: &dyn Fn(&str) -> Option<Vec<u8>> = &include;
+        let Some(lf) = inventory::parse(&file.path, &file.content, Some(include_ref)) else {
+            return;
         };
         for e in &lf.errors {
             let mut d = Diagnostic::error(&file.path, format!("{}: {}", lf.format, e.message));
@@ -270,9 +315,59 @@ impl EngineSession for Session<'_> {
     }
 
     fn finish(self: Box<Self>, out: &mut Emitter) {
-        let notes = std::mem::take(&mut *self.notes.lock().unwrap_or_else(|e| e.into_inner()));
+        let notes = std::mem::take(&mut *lock(&self.notes));
         for n in notes {
             out.diagnostic(n);
+        }
+        let claimed = std::mem::take(&mut *lock(&self.claimed));
+        let mut seen = HashSet::new();
+        for f in std::mem::take(&mut *lock(&self.deferred)) {
+            let line = (f.location.path.clone(), f.location.start_line);
+            if claimed.contains(&line)
+                || !seen.insert((line, f.rule_id.clone(), f.fingerprint_key.clone()))
+            {
+                continue;
+            }
+            out.finding(f);
+        }
+        let scanned = std::mem::take(&mut *lock(&self.scanned));
+        for (shown, abs) in &self.sboms {
+            if scanned.contains(shown) {
+                continue;
+            }
+            match std::fs::read(abs) {
+                Ok(content) => {
+                    let mut file = SourceFile::new(
+                        shown.clone(),
+                        content,
+                        rampart_core::source::Origin::WorkTree,
+                    );
+                    file.abs_path = Some(abs.clone());
+                    self.scan_sbom(&file, out);
+                }
+                Err(e) => out.diagnostic(Diagnostic::error(
+                    shown,
+                    format!("cannot read the SBOM {}: {e}", abs.display()),
+                )),
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Session<'_> {
+    /// Checks the packages of a CycloneDX or SPDX JSON SBOM; a file that is not one gives an
+    /// error diagnostic naming it.
+    fn scan_sbom(&self, file: &SourceFile, out: &mut Emitter) {
+        match crate::sbom::read_sbom(&file.content) {
+            Ok(lf) => report(self, &lf, file, out),
+            Err(e) => out.diagnostic(Diagnostic::error(
+                &file.path,
+                format!("not a readable SBOM: {e}"),
+            )),
         }
     }
 }
@@ -288,31 +383,100 @@ fn finding_at(rule: &RuleMeta, file: &SourceFile, line: usize, message: String) 
     }
 }
 
+/// Whether a package would be installed in the target environment: its marker holds (an
+/// unreadable marker counts as holding, with a warning).
+fn installed(s: &Session, p: &Package, shown: &str, out: &mut Emitter) -> bool {
+    let Some(m) = &p.marker else { return true };
+    match markers::evaluate(m, &s.env) {
+        Ok(v) => v,
+        Err(e) => {
+            out.diagnostic(
+                Diagnostic::warning(
+                    shown,
+                    format!(
+                        "cannot evaluate the marker `{m}` of {} ({e}): treated as installed",
+                        p.name
+                    ),
+                )
+                .at_line(p.line.max(1)),
+            );
+            true
+        }
+    }
+}
+
 fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
     let paths = lf.paths_from_direct();
+    let dir = file.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    // Where each entry is written: the lockfile, or a file it includes.
+    let located: Vec<Option<String>> = lf
+        .packages
+        .iter()
+        .map(|p| p.file.as_deref().map(|f| inventory::join_relative(dir, f)))
+        .collect();
+    let wanted: Vec<bool> = lf
+        .packages
+        .iter()
+        .zip(&located)
+        .map(|(p, at)| {
+            (p.dev != Some(true) || s.include_dev)
+                && installed(s, p, at.as_deref().unwrap_or(&file.path), out)
+        })
+        .collect();
+    if lf.format == "requirements.txt" {
+        // Requirements files include each other: an entry is reported once, wherever it is
+        // read from (see `finish`).
+        let mut claimed = lock(&s.claimed);
+        for (p, at) in lf.packages.iter().zip(&located) {
+            if at.is_none() {
+                claimed.insert((file.path.clone(), p.line));
+            }
+        }
+    }
+    let checked = |i: usize| wanted[i] && lf.packages[i].unpinned.is_none();
+    let mut matched = match &s.db {
+        Some(db) => {
+            let items: Vec<_> = (0..lf.packages.len())
+                .filter(|&i| checked(i))
+                .map(|i| &lf.packages[i])
+                .map(|p| (p.ecosystem, p.name.as_str(), p.version.as_str()))
+                .collect();
+            s.cache.match_all(db, &items).into_iter()
+        }
+        None => Vec::new().into_iter(),
+    };
     for (i, p) in lf.packages.iter().enumerate() {
+        if !wanted[i] {
+            continue;
+        }
+        let new_finding = |rule: &RuleMeta, message: String| match &located[i] {
+            Some(path) => Finding::at(rule, Location::line(path.clone(), p.line.max(1)), message),
+            None => finding_at(rule, file, p.line, message),
+        };
+        let mut emit = |f: Finding| match &located[i] {
+            Some(_) => lock(&s.deferred).push(f),
+            None => out.finding(f),
+        };
         if let Some(req) = &p.unpinned {
             if let Some(rule) = s.engine.rule(UNPINNED) {
-                let mut f = finding_at(
+                let mut f = new_finding(
                     rule,
-                    file,
-                    p.line,
                     format!("`{req}` does not pin an exact version of {}", p.name),
                 );
                 f.fingerprint_key = format!("{}:{}:unpinned", p.ecosystem, p.name);
                 f.properties.insert("package".into(), json!(p.name));
                 f.properties.insert("requirement".into(), json!(req));
-                out.finding(f);
+                emit(f);
             }
             continue;
         }
-        let Some(db) = &s.db else { continue };
-        if p.dev == Some(true) && !s.include_dev {
+        if !checked(i) {
             continue;
         }
-        let (vulns, fix) = match_package(db, p.ecosystem, &p.name, &p.version);
+        let Some(m) = matched.next() else { continue };
+        let (vulns, fix) = &*m;
         let total = vulns.len();
-        for v in &vulns {
+        for v in vulns {
             let rule_id = if v.malicious {
                 MALICIOUS
             } else if v.kev {
@@ -327,8 +491,15 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
                 .iter()
                 .map(|&j| format!("{}@{}", lf.packages[j].name, lf.packages[j].version))
                 .collect();
-            let mut f = finding_at(rule, file, p.line, message(p, v, fix.as_deref(), total));
-            f.severity = v.severity;
+            let mut f = new_finding(rule, message(p, v, fix.as_deref(), total));
+            // Exploited in the wild: at least high, whatever the CVSS score says.
+            f.severity = if v.kev {
+                v.severity.max(Severity::High)
+            } else {
+                v.severity
+            };
+            f.properties
+                .insert("priority".into(), json!(priority(v, f.severity)));
             f.fingerprint_key = format!("{}:{}:{}:{}", p.ecosystem, p.name, p.version, v.id);
             properties(&mut f, p, v, fix.as_deref(), &path_names, &lf.format);
             if let Some(st) = vex::find(&s.vex, &v.ids, p) {
@@ -351,8 +522,22 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
                     expires: None,
                 });
             }
-            out.finding(f);
+            emit(f);
         }
+    }
+}
+
+/// Fix order, 1 first: malicious or known exploited; likely to be exploited (EPSS ≥ 10%) or
+/// critical; high; the rest.
+pub fn priority(v: &Vuln, severity: Severity) -> u8 {
+    if v.malicious || v.kev {
+        1
+    } else if v.epss.is_some_and(|e| e >= 0.1) || severity == Severity::Critical {
+        2
+    } else if severity == Severity::High {
+        3
+    } else {
+        4
     }
 }
 

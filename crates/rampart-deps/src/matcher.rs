@@ -3,15 +3,158 @@
 
 use crate::db::{Affected, Database, EventKind, RangeKind};
 use crate::ecosystem::Ecosystem;
-use crate::version::{compare, semver_cmp};
+use crate::version::{Comparator, Parsed, compare};
 use rampart_core::Severity;
+use rayon::prelude::*;
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
-fn cmp(eco: Ecosystem, kind: RangeKind, a: &str, b: &str) -> Ordering {
+fn comparator(eco: Ecosystem, kind: RangeKind) -> Comparator {
     match kind {
-        RangeKind::Semver => semver_cmp(a, b),
-        RangeKind::Ecosystem => compare(eco, a, b),
+        RangeKind::Semver => Comparator::Semver,
+        RangeKind::Ecosystem => Comparator::Ecosystem(eco),
+    }
+}
+
+fn is_zero(kind: EventKind, version: &str) -> bool {
+    kind == EventKind::Introduced && version == "0"
+}
+
+/// The versions of one [`Affected`] entry parsed once, built on first use and kept with it.
+#[derive(Default)]
+pub struct Prepared(OnceLock<(Ecosystem, Box<PreparedAffected>)>);
+
+impl Clone for Prepared {
+    fn clone(&self) -> Prepared {
+        Prepared::default() // rebuilt on first use
+    }
+}
+
+impl PartialEq for Prepared {
+    fn eq(&self, _: &Prepared) -> bool {
+        true // a cache: never part of an entry's value
+    }
+}
+
+impl Eq for Prepared {}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Prepared")
+    }
+}
+
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct PreparedAffected {
+    /// `versions`, parsed with the ecosystem's comparator.
+    versions: Vec<Parsed>,
+    ranges: Vec<PreparedRange>,
+}
+
+#[derive(Clone)]
+struct PreparedRange {
+    cmp: Comparator,
+    /// Every event's version, in the record's order.
+    parsed: Vec<Parsed>,
+    /// Indexes of the non-`limit` events, in evaluation order.
+    order: Vec<usize>,
+    /// Indexes of the `limit` events other than `*`.
+    limits: Vec<usize>,
+}
+
+impl PreparedAffected {
+    fn new(eco: Ecosystem, a: &Affected) -> PreparedAffected {
+        let ranges = a
+            .ranges
+            .iter()
+            .map(|r| {
+                let cmp = comparator(eco, r.kind);
+                let parsed: Vec<Parsed> = r.events.iter().map(|e| cmp.parse(&e.version)).collect();
+                // Events sorted by the range's comparator (`introduced: 0` first), unless the
+                // record already lists them in order.
+                let mut order: Vec<usize> = (0..r.events.len()).collect();
+                let in_order = order.windows(2).all(|w| {
+                    is_zero(r.events[w[0]].kind, &r.events[w[0]].version)
+                        || parsed[w[0]].compare(&parsed[w[1]]) != Ordering::Greater
+                });
+                if !in_order {
+                    order.sort_by(|&x, &y| {
+                        let zx = is_zero(r.events[x].kind, &r.events[x].version);
+                        let zy = is_zero(r.events[y].kind, &r.events[y].version);
+                        match (zx, zy) {
+                            (true, true) => Ordering::Equal,
+                            (true, false) => Ordering::Less,
+                            (false, true) => Ordering::Greater,
+                            _ => parsed[x].compare(&parsed[y]),
+                        }
+                    });
+                }
+                let limits = order
+                    .iter()
+                    .copied()
+                    .filter(|&i| r.events[i].kind == EventKind::Limit && r.events[i].version != "*")
+                    .collect();
+                order.retain(|&i| r.events[i].kind != EventKind::Limit);
+                PreparedRange {
+                    cmp,
+                    parsed,
+                    order,
+                    limits,
+                }
+            })
+            .collect();
+        let cmp = Comparator::Ecosystem(eco);
+        PreparedAffected {
+            versions: a.versions.iter().map(|v| cmp.parse(v)).collect(),
+            ranges,
+        }
+    }
+}
+
+impl Affected {
+    fn prepared(&self, eco: Ecosystem) -> std::borrow::Cow<'_, PreparedAffected> {
+        let (e, p) = self
+            .prepared
+            .0
+            .get_or_init(|| (eco, Box::new(PreparedAffected::new(eco, self))));
+        if *e == eco {
+            std::borrow::Cow::Borrowed(p)
+        } else {
+            // The same entry evaluated for another ecosystem: not cached.
+            std::borrow::Cow::Owned(PreparedAffected::new(eco, self))
+        }
+    }
+}
+
+/// An installed version, parsed at most once per comparator.
+pub struct Installed<'a> {
+    raw: &'a str,
+    eco: Ecosystem,
+    by_eco: OnceCell<Parsed>,
+    by_semver: OnceCell<Parsed>,
+}
+
+impl<'a> Installed<'a> {
+    /// `version` of a package of `eco`.
+    pub fn new(eco: Ecosystem, version: &'a str) -> Installed<'a> {
+        Installed {
+            raw: version,
+            eco,
+            by_eco: OnceCell::new(),
+            by_semver: OnceCell::new(),
+        }
+    }
+
+    fn get(&self, cmp: Comparator) -> &Parsed {
+        match cmp {
+            Comparator::Semver => self.by_semver.get_or_init(|| cmp.parse(self.raw)),
+            Comparator::Ecosystem(_) => self
+                .by_eco
+                .get_or_init(|| Comparator::Ecosystem(self.eco).parse(self.raw)),
+        }
     }
 }
 
@@ -20,6 +163,58 @@ fn cmp(eco: Ecosystem, kind: RangeKind, a: &str, b: &str) -> Ordering {
 /// (`0` = from the start) opens, `fixed` closes at that version, `last_affected` closes after
 /// it, and `limit` bounds the range from above.
 pub fn is_affected(eco: Ecosystem, version: &str, a: &Affected) -> bool {
+    is_affected_at(&Installed::new(eco, version), a)
+}
+
+/// [`is_affected`] for an already parsed installed version, with the entry's versions parsed
+/// once (on first use) and reused.
+pub fn is_affected_at(v: &Installed, a: &Affected) -> bool {
+    let p = a.prepared(v.eco);
+    let by_eco = || v.get(Comparator::Ecosystem(v.eco));
+    if a.versions
+        .iter()
+        .zip(&p.versions)
+        .any(|(s, parsed)| s == v.raw || parsed.compare(by_eco()) == Ordering::Equal)
+    {
+        return true;
+    }
+    a.ranges.iter().zip(&p.ranges).any(|(r, pr)| {
+        let iv = v.get(pr.cmp);
+        let mut affected = false;
+        for &i in &pr.order {
+            let e = &r.events[i];
+            match e.kind {
+                EventKind::Introduced => {
+                    if e.version == "0" || iv.compare(&pr.parsed[i]) != Ordering::Less {
+                        affected = true;
+                    }
+                }
+                EventKind::Fixed => {
+                    if iv.compare(&pr.parsed[i]) != Ordering::Less {
+                        affected = false;
+                    }
+                }
+                EventKind::LastAffected => {
+                    if iv.compare(&pr.parsed[i]) == Ordering::Greater {
+                        affected = false;
+                    }
+                }
+                EventKind::Limit => {}
+            }
+        }
+        affected
+            && pr
+                .limits
+                .iter()
+                .all(|&i| iv.compare(&pr.parsed[i]) == Ordering::Less)
+    })
+}
+
+/// The reference implementation of [`is_affected`], comparing version strings at every step
+/// (slow; kept to check the prepared one against).
+#[doc(hidden)]
+pub fn is_affected_unprepared(eco: Ecosystem, version: &str, a: &Affected) -> bool {
+    let cmp = |kind: RangeKind, x: &str, y: &str| comparator(eco, kind).compare(x, y);
     if a.versions
         .iter()
         .any(|v| v == version || compare(eco, v, version) == Ordering::Equal)
@@ -29,18 +224,16 @@ pub fn is_affected(eco: Ecosystem, version: &str, a: &Affected) -> bool {
     a.ranges.iter().any(|r| {
         let mut events: Vec<_> = r.events.iter().collect();
         let in_order = events.windows(2).all(|w| {
-            (w[0].kind == EventKind::Introduced && w[0].version == "0")
-                || cmp(eco, r.kind, &w[0].version, &w[1].version) != Ordering::Greater
+            is_zero(w[0].kind, &w[0].version)
+                || cmp(r.kind, &w[0].version, &w[1].version) != Ordering::Greater
         });
         if !in_order {
             events.sort_by(|x, y| {
-                let zx = x.kind == EventKind::Introduced && x.version == "0";
-                let zy = y.kind == EventKind::Introduced && y.version == "0";
-                match (zx, zy) {
+                match (is_zero(x.kind, &x.version), is_zero(y.kind, &y.version)) {
                     (true, true) => Ordering::Equal,
                     (true, false) => Ordering::Less,
                     (false, true) => Ordering::Greater,
-                    _ => cmp(eco, r.kind, &x.version, &y.version),
+                    _ => cmp(r.kind, &x.version, &y.version),
                 }
             });
         }
@@ -48,17 +241,17 @@ pub fn is_affected(eco: Ecosystem, version: &str, a: &Affected) -> bool {
         for e in &events {
             match e.kind {
                 EventKind::Introduced => {
-                    if e.version == "0" || cmp(eco, r.kind, version, &e.version) != Ordering::Less {
+                    if e.version == "0" || cmp(r.kind, version, &e.version) != Ordering::Less {
                         affected = true;
                     }
                 }
                 EventKind::Fixed => {
-                    if cmp(eco, r.kind, version, &e.version) != Ordering::Less {
+                    if cmp(r.kind, version, &e.version) != Ordering::Less {
                         affected = false;
                     }
                 }
                 EventKind::LastAffected => {
-                    if cmp(eco, r.kind, version, &e.version) == Ordering::Greater {
+                    if cmp(r.kind, version, &e.version) == Ordering::Greater {
                         affected = false;
                     }
                 }
@@ -68,7 +261,7 @@ pub fn is_affected(eco: Ecosystem, version: &str, a: &Affected) -> bool {
         let under_limit = events
             .iter()
             .filter(|e| e.kind == EventKind::Limit && e.version != "*")
-            .all(|e| cmp(eco, r.kind, version, &e.version) == Ordering::Less);
+            .all(|e| cmp(r.kind, version, &e.version) == Ordering::Less);
         affected && under_limit
     })
 }
@@ -147,9 +340,10 @@ pub fn match_package(
     if entries.is_empty() || version.is_empty() {
         return (Vec::new(), None);
     }
+    let installed = Installed::new(eco, version);
     let hits: Vec<&Affected> = entries
         .iter()
-        .filter(|a| is_affected(eco, version, a))
+        .filter(|a| is_affected_at(&installed, a))
         .collect();
     if hits.is_empty() {
         return (Vec::new(), None);
@@ -221,10 +415,11 @@ pub fn match_package(
         };
         let mut fixed: Vec<String> = Vec::new();
         for a in &affs {
-            for r in &a.ranges {
-                for e in &r.events {
+            let p = a.prepared(eco);
+            for (r, pr) in a.ranges.iter().zip(&p.ranges) {
+                for (e, parsed) in r.events.iter().zip(&pr.parsed) {
                     if e.kind == EventKind::Fixed
-                        && cmp(eco, r.kind, &e.version, version) == Ordering::Greater
+                        && parsed.compare(installed.get(pr.cmp)) == Ordering::Greater
                         && !fixed.contains(&e.version)
                     {
                         fixed.push(e.version.clone());
@@ -302,15 +497,79 @@ fn smallest_fix(
         .filter(|c| compare(eco, c, version) == Ordering::Greater)
         .filter(|c| floor.is_none_or(|f| compare(eco, c, f) != Ordering::Less))
         .find(|c| {
+            let candidate = Installed::new(eco, c);
             vulns.iter().all(|v| {
                 v.advisories.iter().all(|adv| {
                     by_adv
                         .get(adv)
-                        .is_none_or(|list| list.iter().all(|a| !is_affected(eco, c, a)))
+                        .is_none_or(|list| list.iter().all(|a| !is_affected_at(&candidate, a)))
                 })
             })
         })
         .cloned()
+}
+
+/// What [`match_package`] found for one package version, shared between its occurrences.
+pub type Matched = Arc<(Vec<Vuln>, Option<String>)>;
+
+type Key = (Ecosystem, String, String);
+
+/// Below this many new package versions, matching stays on the calling thread.
+const PARALLEL_FROM: usize = 64;
+
+/// Matches packages against the database, each distinct (ecosystem, normalised name, version)
+/// once for the life of the cache (one scan), however many lockfiles list it; new versions are
+/// matched in parallel when there are many.
+#[derive(Default)]
+pub struct MatchCache {
+    map: Mutex<HashMap<Key, Matched>>,
+}
+
+impl MatchCache {
+    /// An empty cache.
+    pub fn new() -> MatchCache {
+        MatchCache::default()
+    }
+
+    /// Distinct package versions matched so far.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether nothing was matched yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Matched>> {
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// [`match_package`] for each `(ecosystem, name, version)`, in order.
+    pub fn match_all(&self, db: &Database, items: &[(Ecosystem, &str, &str)]) -> Vec<Matched> {
+        let keys: Vec<Key> = items
+            .iter()
+            .map(|&(e, n, v)| (e, e.normalise_name(n), v.to_string()))
+            .collect();
+        let missing: Vec<&Key> = {
+            let map = self.lock();
+            let mut seen = std::collections::HashSet::new();
+            keys.iter()
+                .filter(|k| !map.contains_key(*k) && seen.insert(*k))
+                .collect()
+        };
+        let one = |k: &&Key| ((*k).clone(), Arc::new(match_package(db, k.0, &k.1, &k.2)));
+        let computed: Vec<(Key, Matched)> = if missing.len() >= PARALLEL_FROM {
+            missing.par_iter().map(one).collect()
+        } else {
+            missing.iter().map(one).collect()
+        };
+        let mut map = self.lock();
+        for (k, m) in computed {
+            map.entry(k).or_insert(m);
+        }
+        keys.iter().map(|k| map[k].clone()).collect()
+    }
 }
 
 #[cfg(test)]
@@ -332,6 +591,7 @@ mod tests {
                     .collect(),
             }],
             versions: versions.iter().map(|s| s.to_string()).collect(),
+            prepared: Default::default(),
         }
     }
 

@@ -288,6 +288,7 @@ impl Record {
                     advisory: 0,
                     ranges,
                     versions: a.versions.clone(),
+                    prepared: Default::default(),
                 },
             ));
         }

@@ -43,15 +43,16 @@ fn is_num(s: &str) -> bool {
 
 /// A version read leniently as semver: any number of numeric components, an optional leading
 /// `v`, and the rest (pre-release and build) as one string.
-struct SemverLike<'a> {
-    components: Vec<&'a str>,
-    rest: String,
+#[derive(Debug, Clone)]
+struct SemverLike {
+    components: Vec<Box<str>>,
+    rest: Box<str>,
 }
 
-fn semver_like(s: &str, max_components: usize) -> SemverLike<'_> {
+fn semver_like(s: &str, max_components: usize) -> SemverLike {
     let s = s.strip_prefix('v').unwrap_or(s);
     let bytes = s.as_bytes();
-    let mut components = Vec::new();
+    let mut components: Vec<Box<str>> = Vec::new();
     let mut i = 0;
     let mut rest_start = bytes.len();
     while i < bytes.len() {
@@ -60,7 +61,7 @@ fn semver_like(s: &str, max_components: usize) -> SemverLike<'_> {
             i += 1;
         }
         if i > start {
-            components.push(&s[start..i]);
+            components.push(s[start..i].into());
         }
         if i < bytes.len() {
             if bytes[i] == b'.' {
@@ -87,14 +88,14 @@ fn semver_like(s: &str, max_components: usize) -> SemverLike<'_> {
     }
     SemverLike {
         components,
-        rest: out,
+        rest: out.into(),
     }
 }
 
-fn components_cmp(a: &[&str], b: &[&str]) -> Ordering {
+fn components_cmp(a: &[Box<str>], b: &[Box<str>]) -> Ordering {
     for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or("0");
-        let y = b.get(i).copied().unwrap_or("0");
+        let x = a.get(i).map(|c| &**c).unwrap_or("0");
+        let y = b.get(i).map(|c| &**c).unwrap_or("0");
         match num_cmp(x, y) {
             Ordering::Equal => {}
             o => return o,
@@ -115,9 +116,14 @@ fn prerelease_cmp(a: &str, b: &str) -> Ordering {
         (false, true) => return Ordering::Less,
         _ => {}
     }
-    let xs: Vec<&str> = a.split('.').collect();
-    let ys: Vec<&str> = b.split('.').collect();
-    for (x, y) in xs.iter().zip(ys.iter()) {
+    let (mut xs, mut ys) = (a.split('.'), b.split('.'));
+    loop {
+        let (x, y) = match (xs.next(), ys.next()) {
+            (Some(x), Some(y)) => (x, y),
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+        };
         let o = match (is_num(x), is_num(y)) {
             (true, true) => num_cmp(x, y),
             (false, false) => x.cmp(y),
@@ -128,7 +134,6 @@ fn prerelease_cmp(a: &str, b: &str) -> Ordering {
             return o;
         }
     }
-    xs.len().cmp(&ys.len())
 }
 
 /// Semver precedence; strict semver when both parse, a lenient reading otherwise
@@ -147,19 +152,28 @@ pub fn semver_cmp(a: &str, b: &str) -> Ordering {
 // ---------------------------------------------------------------------------------------------
 // NuGet
 
+fn nuget_key(s: &str) -> SemverLike {
+    let mut k = semver_like(s, 4);
+    k.rest = k.rest.to_ascii_lowercase().into();
+    k
+}
+
+fn nuget_key_cmp(x: &SemverLike, y: &SemverLike) -> Ordering {
+    components_cmp(&x.components, &y.components).then_with(|| prerelease_cmp(&x.rest, &y.rest))
+}
+
 fn nuget_cmp(a: &str, b: &str) -> Ordering {
-    let x = semver_like(a, 4);
-    let y = semver_like(b, 4);
-    components_cmp(&x.components, &y.components)
-        .then_with(|| prerelease_cmp(&x.rest.to_ascii_lowercase(), &y.rest.to_ascii_lowercase()))
+    nuget_key_cmp(&nuget_key(a), &nuget_key(b))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pub
 
 fn pub_cmp(a: &str, b: &str) -> Ordering {
-    let x = semver_like(a, 3);
-    let y = semver_like(b, 3);
+    pub_key_cmp(&semver_like(a, 3), &semver_like(b, 3))
+}
+
+fn pub_key_cmp(x: &SemverLike, y: &SemverLike) -> Ordering {
     components_cmp(&x.components, &y.components)
         .then_with(|| prerelease_cmp(&x.rest, &y.rest))
         .then_with(|| {
@@ -420,8 +434,10 @@ fn maven_null(other: &MavenToken) -> MavenToken {
 }
 
 fn maven_cmp(a: &str, b: &str) -> Ordering {
-    let x = maven_tokens(a);
-    let y = maven_tokens(b);
+    maven_tokens_cmp(&maven_tokens(a), &maven_tokens(b))
+}
+
+fn maven_tokens_cmp(x: &[MavenToken], y: &[MavenToken]) -> Ordering {
     let same = |p: &MavenToken, q: &MavenToken| {
         let pp = if p.prefix == '-' { '-' } else { '.' };
         let qp = if q.prefix == '-' { '-' } else { '.' };
@@ -431,18 +447,25 @@ fn maven_cmp(a: &str, b: &str) -> Ordering {
         return Ordering::Equal;
     }
     for i in 0..x.len().max(y.len()) {
+        let (l_null, r_null);
         let l = match x.get(i) {
-            Some(t) => t.clone(),
-            None => maven_null(&y[i]),
+            Some(t) => t,
+            None => {
+                l_null = maven_null(&y[i]);
+                &l_null
+            }
         };
         let r = match y.get(i) {
-            Some(t) => t.clone(),
-            None => maven_null(&x[i]),
+            Some(t) => t,
+            None => {
+                r_null = maven_null(&x[i]);
+                &r_null
+            }
         };
-        if same(&l, &r) {
+        if same(l, r) {
             continue;
         }
-        return if maven_token_less(&l, &r) {
+        return if maven_token_less(l, r) {
             Ordering::Less
         } else {
             Ordering::Greater
@@ -494,8 +517,10 @@ fn rubygems_segments(s: &str) -> Vec<String> {
 }
 
 fn rubygems_cmp(a: &str, b: &str) -> Ordering {
-    let x = rubygems_segments(a);
-    let y = rubygems_segments(b);
+    rubygems_segments_cmp(&rubygems_segments(a), &rubygems_segments(b))
+}
+
+fn rubygems_segments_cmp(x: &[String], y: &[String]) -> Ordering {
     for i in 0..x.len().max(y.len()) {
         let p = x.get(i).map(String::as_str).unwrap_or("0");
         let q = y.get(i).map(String::as_str).unwrap_or("0");
@@ -794,6 +819,123 @@ fn alpine_cmp(a: &str, b: &str) -> Ordering {
         (true, false) => Ordering::Greater,
         (false, true) => Ordering::Less,
         _ => Ordering::Equal,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Versions parsed once
+
+/// Which ordering a comparison uses: a SEMVER range's, or an ecosystem's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Comparator {
+    /// [`semver_cmp`], whatever the ecosystem (OSV `SEMVER` ranges).
+    Semver,
+    /// [`compare`] with this ecosystem (OSV `ECOSYSTEM` ranges, listed versions).
+    Ecosystem(Ecosystem),
+}
+
+impl Comparator {
+    /// Compares two version strings.
+    pub fn compare(self, a: &str, b: &str) -> Ordering {
+        match self {
+            Comparator::Semver => semver_cmp(a, b),
+            Comparator::Ecosystem(e) => compare(e, a, b),
+        }
+    }
+
+    /// Parses a version once, for many comparisons with [`Parsed::compare`].
+    pub fn parse(self, s: &str) -> Parsed {
+        let (eco, s) = match self {
+            Comparator::Semver => (None, s),
+            Comparator::Ecosystem(e) => (Some(e), s.trim()),
+        };
+        Parsed(match eco {
+            None
+            | Some(
+                Ecosystem::CratesIo
+                | Ecosystem::Npm
+                | Ecosystem::Hex
+                | Ecosystem::SwiftUrl
+                | Ecosystem::Go,
+            ) => Repr::Semver(Box::new((
+                semver::Version::parse(s.strip_prefix('v').unwrap_or(s)).ok(),
+                semver_like(s, 3),
+            ))),
+            Some(Ecosystem::PyPI) => match pep440_rs::Version::from_str(s) {
+                Ok(v) => Repr::Pep440(v),
+                Err(_) => Repr::Legacy(legacy_key(s)),
+            },
+            Some(Ecosystem::NuGet) => Repr::NuGet(Box::new(nuget_key(s))),
+            Some(Ecosystem::Pub) => Repr::Pub(Box::new(semver_like(s, 3))),
+            Some(Ecosystem::Maven) => Repr::Maven(maven_tokens(s)),
+            Some(Ecosystem::RubyGems) => Repr::RubyGems(rubygems_segments(s)),
+            Some(Ecosystem::Packagist) => Repr::Packagist(packagist_components(s)),
+            Some(Ecosystem::Debian) => Repr::Debian(s.into()),
+            Some(Ecosystem::Alpine) => Repr::Alpine(s.into()),
+        })
+    }
+}
+
+/// A version parsed for one [`Comparator`]. Between two values parsed for the same comparator,
+/// [`Parsed::compare`] is exactly that comparator on the original strings (tested on every line of
+/// the version tables), without re-reading them.
+#[derive(Debug, Clone)]
+pub struct Parsed(Repr);
+
+#[derive(Debug, Clone)]
+enum Repr {
+    /// Strict semver when it parses, and the lenient reading used when either side is not.
+    Semver(Box<(Option<semver::Version>, SemverLike)>),
+    Pep440(pep440_rs::Version),
+    Legacy(Vec<String>),
+    NuGet(Box<SemverLike>),
+    Pub(Box<SemverLike>),
+    Maven(Vec<MavenToken>),
+    RubyGems(Vec<String>),
+    Packagist(Vec<String>),
+    Debian(Box<str>),
+    Alpine(Box<str>),
+}
+
+impl Repr {
+    fn rank(&self) -> u8 {
+        match self {
+            Repr::Semver(_) => 0,
+            Repr::Legacy(_) => 1,
+            Repr::Pep440(_) => 2,
+            Repr::NuGet(_) => 3,
+            Repr::Pub(_) => 4,
+            Repr::Maven(_) => 5,
+            Repr::RubyGems(_) => 6,
+            Repr::Packagist(_) => 7,
+            Repr::Debian(_) => 8,
+            Repr::Alpine(_) => 9,
+        }
+    }
+}
+
+impl Parsed {
+    /// Compares with a version parsed for the same comparator.
+    pub fn compare(&self, other: &Parsed) -> Ordering {
+        match (&self.0, &other.0) {
+            (Repr::Semver(x), Repr::Semver(y)) => match (&x.0, &y.0) {
+                (Some(a), Some(b)) => a.cmp_precedence(b),
+                _ => components_cmp(&x.1.components, &y.1.components)
+                    .then_with(|| prerelease_cmp(&x.1.rest, &y.1.rest)),
+            },
+            (Repr::Pep440(x), Repr::Pep440(y)) => x.cmp(y),
+            (Repr::Legacy(x), Repr::Legacy(y)) => x.cmp(y),
+            (Repr::NuGet(x), Repr::NuGet(y)) => nuget_key_cmp(x, y),
+            (Repr::Pub(x), Repr::Pub(y)) => pub_key_cmp(x, y),
+            (Repr::Maven(x), Repr::Maven(y)) => maven_tokens_cmp(x, y),
+            (Repr::RubyGems(x), Repr::RubyGems(y)) => rubygems_segments_cmp(x, y),
+            (Repr::Packagist(x), Repr::Packagist(y)) => packagist_list_cmp(x, y),
+            (Repr::Debian(x), Repr::Debian(y)) => debian_cmp(x, y),
+            (Repr::Alpine(x), Repr::Alpine(y)) => alpine_cmp(x, y),
+            // Parsed for different comparators (a caller's mistake): still a total order,
+            // with PyPI legacy versions before PEP 440 ones.
+            (x, y) => x.rank().cmp(&y.rank()),
+        }
     }
 }
 

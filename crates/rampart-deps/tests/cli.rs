@@ -90,6 +90,7 @@ fn status_without_database_is_an_error() {
     let err = run_db(DbCommand::Status {
         db: Some(tmp.path().to_path_buf()),
         json: false,
+        max_age_days: 7,
     })
     .unwrap_err();
     assert!(err.contains("rampart db update"));

@@ -321,3 +321,292 @@ fn bad_engine_options_stop_the_scan() {
     };
     assert!(engine().start(&ctx).is_err());
 }
+
+#[test]
+fn prepared_matching_agrees_with_string_matching() {
+    use rampart_deps::matcher::{is_affected, is_affected_unprepared};
+    let db = db();
+    let mut checked = 0;
+    for ((eco, _), entries) in &db.packages {
+        // Every version any entry of the package names, and a few around them.
+        let mut versions: Vec<String> = vec!["0".into(), "0.0.1".into(), "999.0.0".into()];
+        for a in entries {
+            versions.extend(a.versions.iter().cloned());
+            for r in &a.ranges {
+                for e in &r.events {
+                    versions.push(e.version.clone());
+                    versions.push(format!("{}.1", e.version));
+                    versions.push(format!("{}-rc1", e.version));
+                    versions.push(format!("v{}", e.version));
+                }
+            }
+        }
+        for a in entries {
+            for v in &versions {
+                checked += 1;
+                assert_eq!(
+                    is_affected(*eco, v, a),
+                    is_affected_unprepared(*eco, v, a),
+                    "{eco} {v} against advisory {}",
+                    db.advisories[a.advisory as usize].id
+                );
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} checks");
+}
+
+fn scan_dir_with(root: &std::path::Path, opts: toml::Table) -> rampart_core::scan::ScanResult {
+    let mut config = rampart_core::config::Config::default();
+    config.engines.insert("deps".into(), opts);
+    let mut so = rampart_core::scan::ScanOptions::new(root);
+    so.config = config;
+    so.threads = 1;
+    let e = engine();
+    rampart_core::scan::run(&[&e], &so, &rampart_core::scan::NoProgress).unwrap()
+}
+
+#[test]
+fn sbom_option_checks_files_whatever_their_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let cdx = r#"{
+  "bomFormat": "CycloneDX",
+  "specVersion": "1.6",
+  "components": [
+    {"type": "library", "name": "time", "purl": "pkg:cargo/time@0.1.45"}
+  ]
+}
+"#;
+    std::fs::create_dir_all(root.join("out")).unwrap();
+    std::fs::write(root.join("out/inventory.json"), cdx).unwrap();
+    // Also named like an SBOM, so the scan itself reads it: reported once only.
+    std::fs::write(root.join("bom.json"), cdx).unwrap();
+    std::fs::write(root.join("broken.json"), "{ not json").unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let abs = outside.path().join("third-party.sbom");
+    std::fs::write(&abs, cdx).unwrap();
+    let mut t = toml::Table::new();
+    t.insert(
+        "sbom".into(),
+        toml::Value::Array(
+            [
+                "out/inventory.json",
+                "bom.json",
+                "broken.json",
+                "missing.json",
+                abs.to_str().unwrap(),
+            ]
+            .iter()
+            .map(|s| toml::Value::String(s.to_string()))
+            .collect(),
+        ),
+    );
+    let r = scan_dir_with(root, t);
+    let at = |path: &str| {
+        r.findings
+            .iter()
+            .filter(|f| f.location.path == path && f.rule_id.starts_with("deps/"))
+            .count()
+    };
+    assert!(at("out/inventory.json") > 0, "{:#?}", r.findings);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.location.path == "out/inventory.json")
+        .unwrap();
+    assert_eq!(f.location.start_line, 5);
+    assert_eq!(f.properties["package"], "time");
+    assert_eq!(at("bom.json"), at("out/inventory.json"), "bom.json once");
+    let abs_shown = abs.canonicalize().unwrap().display().to_string();
+    assert_eq!(at(&abs_shown), at("out/inventory.json"));
+    let diag = |path: &str| {
+        r.diagnostics
+            .iter()
+            .find(|d| d.path.as_deref() == Some(path))
+            .unwrap_or_else(|| panic!("no diagnostic for {path}: {:#?}", r.diagnostics))
+    };
+    assert_eq!(diag("broken.json").level, DiagnosticLevel::Error);
+    assert!(diag("broken.json").message.contains("SBOM"));
+    assert!(
+        diag("missing.json")
+            .message
+            .contains("cannot read the SBOM")
+    );
+}
+
+#[test]
+fn requirements_includes_constraints_and_markers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("libs")).unwrap();
+    std::fs::write(
+        root.join("requirements.txt"),
+        "-r requirements-base.txt\n\
+         -r libs/extra.in\n\
+         -c constraints.in\n\
+         urllib3==1.26.4 ; python_version < \"3.0\"\n\
+         jinja2==2.10.1 ; sys_platform == \"linux\"\n\
+         pyyaml==5.1 ; sys_platform == \"win32\"\n\
+         requests\n",
+    )
+    .unwrap();
+    // Scanned on its own too: its entries are reported once.
+    std::fs::write(root.join("requirements-base.txt"), "urllib3==1.26.4\n").unwrap();
+    // Not a requirements file name: only read through the include.
+    std::fs::write(root.join("libs/extra.in"), "# extra\npyyaml==5.3\n").unwrap();
+    std::fs::write(root.join("constraints.in"), "requests==2.19.0\n").unwrap();
+
+    let lines = |r: &rampart_core::scan::ScanResult| {
+        let mut v: Vec<(String, usize)> = r
+            .findings
+            .iter()
+            .map(|f| (f.location.path.clone(), f.location.start_line))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let r = scan_dir_with(root, toml::Table::new());
+    let mut keys: Vec<_> = r
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.location.path.clone(),
+                f.location.start_line,
+                f.rule_id.clone(),
+                f.fingerprint_key.clone(),
+            )
+        })
+        .collect();
+    let n = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), n, "a finding reported twice: {keys:#?}");
+    let at = lines(&r);
+    let l = |p: &str, n: usize| (p.to_string(), n);
+    assert_eq!(
+        at,
+        vec![
+            l("constraints.in", 1), // requests 2.19.0, pinned by the constraints file
+            l("libs/extra.in", 2),  // pyyaml 5.3, included
+            l("requirements-base.txt", 1), // urllib3, once
+            l("requirements.txt", 5), // jinja2 on linux
+        ],
+        "{:#?}",
+        r.findings
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.location.path == "libs/extra.in")
+        .unwrap();
+    assert_eq!(f.properties["package"], "pyyaml");
+    assert!(
+        !f.context.is_empty(),
+        "the code frame comes from the included file"
+    );
+    assert!(f.context.iter().any(|c| c.text.contains("pyyaml==5.3")));
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.rule_id != "deps/unpinned-requirement")
+    );
+
+    // For Python 2.7 the urllib3 line of requirements.txt is installed.
+    let mut t = toml::Table::new();
+    t.insert("python_version".into(), toml::Value::String("2.7".into()));
+    let r = scan_dir_with(root, t);
+    assert!(lines(&r).contains(&l("requirements.txt", 4)));
+}
+
+#[test]
+fn epss_csv_is_ingested_and_kev_raises_severity_and_priority() {
+    use rampart_deps::update::parse_epss;
+    let csv = "#model_version:v2025.03.14,score_date:2025-03-14T00:00:00+0000\n\
+               cve,epss,percentile\n\
+               CVE-2020-28493,0.42,0.97\n\
+               \n\
+               CVE-1999-0001, 0.00100 ,0.1\n";
+    let scores = parse_epss(csv.as_bytes()).unwrap();
+    assert_eq!(scores.len(), 2);
+    assert!((scores["CVE-1999-0001"] - 0.001).abs() < 1e-6);
+    let e = parse_epss(b"cve,epss,percentile\nCVE-1,high,0.2\n").unwrap_err();
+    assert!(e.contains("line 2"), "{e}");
+    assert!(parse_epss(b"CVE-1\n").unwrap_err().contains("line 1"));
+
+    // Scores are joined through aliases (PYSEC-2021-66 is CVE-2020-28493).
+    let mut db = db().clone();
+    assert!(db.apply_epss(&scores) >= 1);
+    let jinja = |db: rampart_deps::db::Database| {
+        scan_text(
+            &DepsEngine::with_database(db),
+            "requirements.txt",
+            "jinja2==2.10.1\n",
+        )
+        .findings
+        .into_iter()
+        .find(|f| f.properties["advisory_id"] == "PYSEC-2021-66")
+        .expect("jinja2 finding")
+    };
+    let f = jinja(db.clone());
+    assert!((f.properties["epss"].as_f64().unwrap() - 0.42).abs() < 1e-6);
+    assert_eq!(f.properties["priority"], 2, "EPSS >= 10%");
+    assert_eq!(f.rule_id, "deps/vulnerable-dependency");
+    let plain = f.severity;
+
+    // In KEV: the known-exploited rule, at least high, first priority.
+    for a in &mut db.advisories {
+        if a.id == "PYSEC-2021-66" {
+            a.kev = true;
+        }
+    }
+    let f = jinja(db);
+    assert_eq!(f.rule_id, "deps/known-exploited-vulnerability");
+    assert!(f.severity >= Severity::High && f.severity >= plain);
+    assert_eq!(f.properties["priority"], 1);
+}
+
+#[test]
+fn db_status_warns_when_the_database_is_too_old() {
+    use rampart_deps::cli::status_text_with_limit;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut d = db().clone();
+    d.meta.built_at = rampart_deps::db::now() - 10 * 86_400 - 60;
+    d.save(tmp.path()).unwrap();
+    let text = status_text_with_limit(tmp.path(), false, 7).unwrap();
+    assert!(
+        text.contains("warning: the vulnerability database is 10 days old (limit 7)"),
+        "{text}"
+    );
+    assert!(
+        !status_text_with_limit(tmp.path(), false, 30)
+            .unwrap()
+            .contains("warning")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&status_text_with_limit(tmp.path(), true, 7).unwrap()).unwrap();
+    assert_eq!(json["stale"], true);
+    assert_eq!(json["age_days"], 10);
+    // A scan gives the same warning, with the configured limit.
+    let e = DepsEngine::with_database_dir(tmp.path());
+    let mut config = rampart_core::config::Config::default();
+    let mut t = toml::Table::new();
+    t.insert("max_db_age_days".into(), toml::Value::Integer(5));
+    config.engines.insert("deps".into(), t);
+    let ctx = rampart_core::ScanContext {
+        root: std::env::temp_dir(),
+        config,
+        show_secrets: false,
+    };
+    let mut out = rampart_core::Emitter::default();
+    e.start(&ctx).unwrap().finish(&mut out);
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.message.contains("10 days old (limit 5)")),
+        "{:?}",
+        out.diagnostics
+    );
+}

@@ -154,7 +154,7 @@ fn requirements_txt() {
     assert_eq!(
         rows,
         vec![
-            ("urllib3", "1.26.4", 2, false),
+            ("urllib3", "1.26.4", 1, false),
             ("django", "3.2.0", 3, false),
             ("jinja2", "2.10.1", 5, false),
             ("requests", "", 6, true),
@@ -162,6 +162,63 @@ fn requirements_txt() {
         ]
     );
     assert_eq!(lf.packages[4].purl(), "pkg:pypi/pyyaml@5.3.1");
+    // The included entry keeps its own file and line; markers are kept.
+    assert_eq!(lf.packages[0].file.as_deref(), Some("requirements-base.in"));
+    assert_eq!(lf.packages[1].file, None);
+    assert_eq!(
+        lf.packages[2].marker.as_deref(),
+        Some(r#"python_version >= "3.6""#)
+    );
+}
+
+#[test]
+fn requirements_includes_and_constraints() {
+    let files: std::collections::HashMap<&str, &str> = [
+        ("sub/base.txt", "-r ../common/shared.txt\nflask==2.0.0\n"),
+        ("common/shared.txt", "-r ../sub/base.txt\nidna==2.8\n"),
+        (
+            "constraints.txt",
+            "requests==2.19.0\nnumpy>=1.0\nrequests2==1.0\n",
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let include = |n: &str| files.get(n).map(|t| t.as_bytes().to_vec());
+    let text = "-r sub/base.txt\n-c constraints.txt\nrequests\nnumpy\n";
+    let lf = parse("requirements.txt", text.as_bytes(), Some(&include)).unwrap();
+    assert!(lf.errors.is_empty(), "{:?}", lf.errors);
+    let rows: Vec<_> = lf
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.version.as_str(),
+                p.file.as_deref(),
+                p.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("idna", "2.8", Some("common/shared.txt"), 2),
+            ("flask", "2.0.0", Some("sub/base.txt"), 2),
+            // pinned by the constraints file, located where the pin is
+            ("requests", "2.19.0", Some("constraints.txt"), 1),
+            ("numpy", "", None, 4),
+        ]
+    );
+    assert!(lf.packages[3].unpinned.is_some());
+    // An unreadable include is an error at the including line.
+    let lf = parse(
+        "requirements.txt",
+        b"-r sub/base.txt\n-r nope.txt\n",
+        Some(&include),
+    )
+    .unwrap();
+    assert_eq!(lf.errors.len(), 1);
+    assert_eq!(lf.errors[0].line, 2);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Every line of the OSV-Scalibr version tables must hold for our comparators.
 
-use rampart_deps::{Ecosystem, version::compare};
+use rampart_deps::Ecosystem;
+use rampart_deps::version::{Comparator, compare};
 use std::cmp::Ordering;
 
 fn check(file: &str, ecos: &[Ecosystem]) {
@@ -32,6 +33,19 @@ fn check(file: &str, ecos: &[Ecosystem]) {
                     "{file}:{} [{eco}] {line}: got {got:?}/{back:?}",
                     n + 1
                 ));
+            }
+            // Versions parsed once compare exactly as the strings do, for the ecosystem's
+            // comparator and for SEMVER ranges.
+            for c in [Comparator::Ecosystem(*eco), Comparator::Semver] {
+                let (pa, pb) = (c.parse(a), c.parse(b));
+                let (got, back) = (pa.compare(&pb), pb.compare(&pa));
+                let (want, want_back) = (c.compare(a, b), c.compare(b, a));
+                if got != want || back != want_back {
+                    failures.push(format!(
+                        "{file}:{} [{c:?}] {line}: parsed {got:?}/{back:?}, strings {want:?}/{want_back:?}",
+                        n + 1
+                    ));
+                }
             }
         }
     }

@@ -11,6 +11,7 @@ mod cargo;
 mod dotnet;
 mod golang;
 mod jvm;
+pub mod markers;
 mod npm;
 mod other;
 mod python;
@@ -56,6 +57,13 @@ pub struct Package {
     pub dependencies: Vec<DepRef>,
     /// For requirements that do not pin a version: the requirement as written.
     pub unpinned: Option<String>,
+    /// The file the entry is written in when it is not the lockfile itself (a requirements
+    /// `-r`/`-c` include), relative to the lockfile's folder, `/`-separated; `line` is then a
+    /// line of that file.
+    pub file: Option<String>,
+    /// PEP 508 environment marker (`python_version < "3.8"`): the package is installed only
+    /// where it holds.
+    pub marker: Option<String>,
 }
 
 impl Package {
@@ -76,6 +84,8 @@ impl Package {
             license: None,
             dependencies: Vec::new(),
             unpinned: None,
+            file: None,
+            marker: None,
         }
     }
 
@@ -252,8 +262,28 @@ impl Lockfile {
     }
 }
 
-/// Reads a file named by an include line (`-r other.txt`), relative to the including file.
+/// Reads a file named by an include line (`-r other.txt`): the path given is relative to the
+/// lockfile's folder (`/`-separated, possibly starting with `../`) or absolute.
 pub type Include<'a> = &'a dyn Fn(&str) -> Option<Vec<u8>>;
+
+/// `base` (a folder, `/`-separated, "" for the lockfile's own) joined with `rel`, with `.` and
+/// `..` resolved as far as the path allows; absolute `rel` is returned as is.
+pub fn join_relative(base: &str, rel: &str) -> String {
+    if rel.starts_with('/') || rel.get(1..3) == Some(":\\") || rel.get(1..3) == Some(":/") {
+        return rel.to_string();
+    }
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for seg in rel.split(['/', '\\']) {
+        match seg {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            _ => parts.push(seg),
+        }
+    }
+    parts.join("/")
+}
 
 /// The lockfile formats rampart reads, by file name.
 pub fn is_lockfile(path: &str) -> bool {

@@ -3,7 +3,7 @@
 use super::{DepRef, Include, LineFinder, Lockfile, Package, read_json, read_toml, tstr};
 use crate::ecosystem::Ecosystem;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const PY: Ecosystem = Ecosystem::PyPI;
 
@@ -13,25 +13,60 @@ fn name_char(c: char) -> bool {
 }
 
 /// requirements*.txt: pinned (`==`/`===`) lines become packages; other requirements are
-/// reported as unpinned (empty version, `unpinned` set). `-r`/`-c` includes are followed through
-/// `include` (relative to this file) unless the included file is itself a requirements file that
-/// the scan reads on its own.
+/// reported as unpinned (empty version, `unpinned` set). `-r` includes are read through
+/// `include`, relative to the including file, and their packages keep their own file and line
+/// ([`Package::file`]); `-c` constraint files install nothing but pin the version of an
+/// unpinned requirement of the same name. Each file is read once. Environment markers are kept
+/// in [`Package::marker`].
 pub(super) fn requirements(text: &str, include: Option<Include<'_>>) -> Lockfile {
     let mut lf = Lockfile::new("requirements.txt");
-    read_requirements(text, include, &mut lf, None, 0);
+    let mut st = ReqState {
+        include,
+        constraints: Vec::new(),
+        visited: HashSet::new(),
+    };
+    read_requirements(text, &mut st, &mut lf, None, None, 0, false);
+    for p in lf.packages.iter_mut().filter(|p| p.unpinned.is_some()) {
+        let name = PY.normalise_name(&p.name);
+        if let Some(c) = st
+            .constraints
+            .iter()
+            .find(|c| PY.normalise_name(&c.name) == name)
+        {
+            p.version = c.version.clone();
+            p.unpinned = None;
+            p.file = c.file.clone();
+            p.line = c.line;
+        }
+    }
     lf
 }
 
+struct ReqState<'a> {
+    include: Option<Include<'a>>,
+    /// Pinned entries of `-c` files.
+    constraints: Vec<Package>,
+    /// Included files already read.
+    visited: HashSet<String>,
+}
+
+/// Reads one requirements file: `file` is its path relative to the top one (`None` for the top
+/// one), `at` the line of the top file that included it (where its errors are shown).
 fn read_requirements(
     text: &str,
-    include: Option<Include<'_>>,
+    st: &mut ReqState<'_>,
     lf: &mut Lockfile,
-    at_line: Option<usize>,
+    file: Option<&str>,
+    at: Option<usize>,
     depth: usize,
+    constraint: bool,
 ) {
     let mut logical = String::new();
     let mut start_line = 0;
     let lines: Vec<&str> = text.lines().collect();
+    let dir = file
+        .and_then(|f| f.rsplit_once('/').map(|(d, _)| d))
+        .unwrap_or("");
     for (i, raw) in lines.iter().enumerate() {
         if logical.is_empty() {
             start_line = i + 1;
@@ -46,7 +81,11 @@ fn read_requirements(
             logical.push_str(raw);
         }
         let line = std::mem::take(&mut logical);
-        let report_line = at_line.unwrap_or(start_line);
+        let report_line = at.unwrap_or(start_line);
+        let error = |lf: &mut Lockfile, msg: String| match file {
+            Some(f) => lf.error(report_line, format!("{f}:{start_line}: {msg}")),
+            None => lf.error(report_line, msg),
+        };
         // Comments: `#` at the start or after white space.
         let line = match line.find(" #").or_else(|| line.find("\t#")) {
             Some(i) => &line[..i],
@@ -62,26 +101,36 @@ fn read_requirements(
                 Some((o, a)) => (o, a.trim()),
                 None => (line, ""),
             };
-            if matches!(opt, "-r" | "--requirement" | "-c" | "--constraint") {
+            let is_constraint = matches!(opt, "-c" | "--constraint");
+            if is_constraint || matches!(opt, "-r" | "--requirement") {
                 if arg.is_empty() {
-                    lf.error(report_line, format!("`{opt}` needs a file name"));
+                    error(lf, format!("`{opt}` needs a file name"));
                     continue;
-                }
-                let own = arg.rsplit('/').next().unwrap_or(arg);
-                if own.starts_with("requirements") && own.ends_with(".txt") && depth == 0 {
-                    continue; // scanned on its own
                 }
                 if depth > 8 {
-                    lf.error(report_line, "`-r` includes nested too deep");
+                    error(lf, "`-r` includes nested too deep".into());
                     continue;
                 }
-                match include.and_then(|f| f(arg)) {
+                let target = super::join_relative(dir, arg);
+                if !st.visited.insert(target.clone()) {
+                    continue; // read already
+                }
+                match st.include.and_then(|f| f(&target)) {
                     Some(bytes) => {
                         let t = String::from_utf8_lossy(&bytes);
-                        read_requirements(&t, include, lf, Some(report_line), depth + 1);
+                        let t = t.strip_prefix('\u{feff}').unwrap_or(&t);
+                        read_requirements(
+                            t,
+                            st,
+                            lf,
+                            Some(&target),
+                            Some(report_line),
+                            depth + 1,
+                            constraint || is_constraint,
+                        );
                     }
-                    None if include.is_some() => {
-                        lf.error(report_line, format!("cannot read included file `{arg}`"))
+                    None if st.include.is_some() => {
+                        error(lf, format!("cannot read included file `{arg}`"))
                     }
                     None => {}
                 }
@@ -93,8 +142,8 @@ fn read_requirements(
             Some(i) => line[..i].trim(),
             None => line,
         };
-        let (req, _marker) = match req.split_once(';') {
-            Some((r, m)) => (r.trim(), Some(m.trim())),
+        let (req, marker) = match req.split_once(';') {
+            Some((r, m)) => (r.trim(), Some(m.trim()).filter(|m| !m.is_empty())),
             None => (req, None),
         };
         if req.contains("://") || req.starts_with('.') || req.starts_with('/') {
@@ -103,7 +152,7 @@ fn read_requirements(
         let name_end = req.find(|c: char| !name_char(c)).unwrap_or(req.len());
         let name = &req[..name_end];
         if name.is_empty() {
-            lf.error(report_line, format!("cannot read requirement `{req}`"));
+            error(lf, format!("cannot read requirement `{req}`"));
             continue;
         }
         let mut rest = req[name_end..].trim_start();
@@ -111,7 +160,7 @@ fn read_requirements(
             match rest.find(']') {
                 Some(i) => rest = rest[i + 1..].trim_start(),
                 None => {
-                    lf.error(report_line, format!("unclosed `[` in `{req}`"));
+                    error(lf, format!("unclosed `[` in `{req}`"));
                     continue;
                 }
             }
@@ -125,15 +174,22 @@ fn read_requirements(
             .map(str::trim)
             .filter(|v| !v.is_empty() && !v.contains(['*', ',', '<', '>', '!', '~']));
         let mut p = match pinned {
-            Some(v) => Package::new(PY, name, v, report_line),
+            Some(v) => Package::new(PY, name, v, start_line),
+            None if constraint => continue, // a range in a constraints file pins nothing
             None => {
-                let mut p = Package::new(PY, name, "", report_line);
+                let mut p = Package::new(PY, name, "", start_line);
                 p.unpinned = Some(req.to_string());
                 p
             }
         };
         p.direct = Some(true);
-        lf.packages.push(p);
+        p.file = file.map(str::to_string);
+        p.marker = marker.map(str::to_string);
+        if constraint {
+            st.constraints.push(p);
+        } else {
+            lf.packages.push(p);
+        }
     }
 }
 
@@ -205,6 +261,10 @@ pub(super) fn pipfile_lock(text: &str) -> Lockfile {
             let v = v.trim_start_matches("==").trim_start_matches('=');
             let mut p = Package::new(PY, name, v, line);
             p.dev = Some(dev);
+            p.marker = entry
+                .get("markers")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             lf.packages.push(p);
         }
     }
@@ -277,6 +337,7 @@ pub(super) fn uv_lock(text: &str) -> Lockfile {
         };
         let mut pkg = Package::new(PY, name, version, line);
         pkg.dependencies = dep_list(p.get("dependencies"));
+        pkg.marker = tstr(p, "marker").map(str::to_string);
         lf.packages.push(pkg);
     }
     if !direct.is_empty() {
@@ -345,6 +406,7 @@ pub(super) fn pylock(text: &str) -> Lockfile {
         };
         let mut pkg = Package::new(PY, name, version, line);
         pkg.dependencies = dep_list(p.get("dependencies"));
+        pkg.marker = tstr(p, "marker").map(str::to_string);
         lf.packages.push(pkg);
     }
     lf
