@@ -107,6 +107,9 @@ pub struct ScanArgs {
     /// Report only findings on lines added or changed since this git ref (merge base, as a pull request sees it). With --history: only commits not reachable from it.
     #[arg(long, value_name = "REF")]
     pub since: Option<String>,
+    /// Check an existing CycloneDX or SPDX JSON SBOM for known vulnerabilities (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub sbom: Vec<PathBuf>,
     /// Scan the staged content (git index) instead of the working files: for pre-commit.
     #[arg(long, conflicts_with = "history")]
     pub staged: bool,

@@ -79,7 +79,24 @@ pub fn scan(
     } else {
         args.path.clone()
     };
-    let config = Config::load(&config_root, args.config.as_deref()).map_err(|e| e.to_string())?;
+    let mut config =
+        Config::load(&config_root, args.config.as_deref()).map_err(|e| e.to_string())?;
+    if !args.sbom.is_empty() {
+        let mut files = Vec::new();
+        for f in &args.sbom {
+            let abs = f
+                .canonicalize()
+                .map_err(|e| format!("--sbom {}: {e}", f.display()))?;
+            files.push(toml::Value::String(abs.display().to_string()));
+        }
+        let deps = config.engines.entry("deps".into()).or_default();
+        match deps.get_mut("sbom") {
+            Some(toml::Value::Array(a)) => a.extend(files),
+            _ => {
+                deps.insert("sbom".into(), toml::Value::Array(files));
+            }
+        }
+    }
     let fail_on = match args.fail_on.as_deref().or(config.scan.fail_on.as_deref()) {
         Some(s) => config::parse_threshold(s)?,
         None => Some(rampart_core::Severity::High),

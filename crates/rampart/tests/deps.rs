@@ -1,0 +1,101 @@
+//! End-to-end: `rampart db update` from a folder, then `rampart scan` on a lockfile and on an SBOM
+//! given with `--sbom`.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn osv_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../rampart-deps/tests/data/osv")
+}
+
+#[test]
+fn db_update_then_scan_a_lockfile_and_an_sbom() {
+    let db = tempfile::tempdir().unwrap();
+    rampart()
+        .env("RAMPART_DB", db.path())
+        .args(["db", "update", "--from"])
+        .arg(osv_dir())
+        .assert()
+        .code(0);
+    rampart()
+        .env("RAMPART_DB", db.path())
+        .args(["db", "status"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("crates.io"));
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.lock",
+        "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"time\"]\n\n[[package]]\nname = \"time\"\nversion = \"0.1.45\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+    );
+    let out = rampart()
+        .env("RAMPART_DB", db.path())
+        .args([
+            "scan",
+            "--engines",
+            "deps",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    let f = v["findings"].as_array().unwrap();
+    assert!(
+        f.iter().any(|f| f["location"]["path"] == "Cargo.lock"
+            && f["message"].as_str().unwrap().contains("time")),
+        "{f:#?}"
+    );
+
+    // The same package in an SBOM with an arbitrary name, checked with --sbom.
+    let sbom = dir.path().join("inventory-export.json");
+    std::fs::write(
+        &sbom,
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,
+            "components":[{"type":"library","name":"time","version":"0.1.45","purl":"pkg:cargo/time@0.1.45"}]}"#,
+    )
+    .unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let out = rampart()
+        .env("RAMPART_DB", db.path())
+        .args([
+            "scan",
+            "--engines",
+            "deps",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--sbom",
+        ])
+        .arg(&sbom)
+        .arg(empty.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    let f = v["findings"].as_array().unwrap();
+    assert!(
+        f.iter()
+            .any(|f| f["message"].as_str().unwrap().contains("time")),
+        "{f:#?}"
+    );
+    rampart()
+        .args(["scan", "--sbom", "/no/such/sbom.json"])
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/no/such/sbom.json"));
+}
