@@ -156,7 +156,8 @@ PY
   (cd "$repo" && git checkout -q main 2>/dev/null || true)
 fi
 commits=$(git -C "$repo" rev-list --all | wc -l)
-blobs=$(git -C "$repo" rev-list --objects --all | git -C "$repo" cat-file --batch-check='%(objecttype)' | grep -c blob)
+blobs=$(git -C "$repo" rev-list --objects --all | cut -d' ' -f1 \
+  | git -C "$repo" cat-file --batch-check='%(objecttype)' | grep -c blob || true)
 log=$(mktemp)
 /usr/bin/time -v "$rampart" scan "$repo" --history --engines secrets --stats --format json --output "$BENCH_DIR/history.json" --fail-on never -q 2>"$log" >/dev/null || true
 grep '^stats:' "$log"
