@@ -54,14 +54,15 @@ assemble() {
   touch "$corpus/.complete"
 }
 
-measure() { # label, command...  → prints "label wall_s rss_mb"
+measure() { # label, command...  → prints "label wall_s rss_mb cpu_s" (cpu = user + sys)
   local label=$1; shift
   local log; log=$(mktemp)
   /usr/bin/time -v "$@" >/dev/null 2>"$log" || true
-  local wall rss
+  local wall rss cpu
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$log")
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")
-  echo "$label $wall $rss"
+  cpu=$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$log")
+  echo "$label $wall $rss $cpu"
   rm -f "$log"
 }
 
@@ -77,8 +78,12 @@ echo "corpus: $mb MB, $files files ($(nproc) cores)"
 # Warm the page cache so every tool reads from memory.
 rg -uuu -c zzzzqqqq "$corpus" >/dev/null 2>&1 || true
 
-r_rg=$(measure rg rg -uu -F -c AKIA "$corpus")
-r_rp=$(measure rampart "$rampart" scan "$corpus" --engines secrets --format json --output "$BENCH_DIR/rampart.json" --fail-on never -q)
+# Best of three runs each, so a busy machine does not decide the ratio.
+best() { local b=""; for _ in 1 2 3; do r=$(measure "$@"); if [ -z "$b" ] || awk -v x="$r" -v y="$b" 'BEGIN{split(x,a," ");split(y,c," "); exit !(a[2]<c[2])}'; then b=$r; fi; done; echo "$b"; }
+r_rg=$(best rg rg -uu -F -c AKIA "$corpus")
+r_rp=$(best rampart "$rampart" scan "$corpus" --engines secrets --format json --output "$BENCH_DIR/rampart.json" --fail-on never -q)
+r_rg1=$(best rg-1-thread rg -j1 -uu -F -c AKIA "$corpus")
+r_rp1=$(best rampart-1-thread "$rampart" scan "$corpus" --engines secrets --threads 1 --format json --output /dev/null --fail-on never -q)
 findings=$(python3 -c "import json; print(len(json.load(open('$BENCH_DIR/rampart.json'))['findings']))")
 
 # detect-secrets on a subset (it is orders of magnitude slower), compared by MB/s.
@@ -105,22 +110,22 @@ ds_mb=$(size_mb "$subset")
 r_ds=$(cd "$subset" && measure detect-secrets detect-secrets scan --all-files .)
 r_rp_sub=$(measure rampart-subset "$rampart" scan "$subset" --engines secrets --format json --output /dev/null --fail-on never -q)
 
-python3 - "$mb" "$ds_mb" "$r_rg" "$r_rp" "$r_ds" "$r_rp_sub" "$findings" <<'PY'
+python3 - "$mb" "$ds_mb" "$r_rg" "$r_rp" "$r_ds" "$r_rp_sub" "$r_rg1" "$r_rp1" "$findings" <<'PY'
 import sys
 mb, ds_mb = float(sys.argv[1]), float(sys.argv[2])
 def parse(s):
-    label, wall, rss = s.split(); return label, float(wall), float(rss)
-rg, rp, ds, rps = (parse(s) for s in sys.argv[3:7])
+    label, wall, rss, cpu = s.split(); return label, float(wall), float(rss), float(cpu)
+rg, rp, ds, rps, rg1, rp1 = (parse(s) for s in sys.argv[3:9])
 print()
-print(f"{'tool':<28}{'MB':>8}{'wall s':>10}{'MB/s':>10}{'peak RSS MB':>14}")
-for (label, wall, rss), size in ((rg, mb), (rp, mb), (ds, ds_mb), (rps, ds_mb)):
-    print(f"{label:<28}{size:>8.0f}{wall:>10.2f}{size/max(wall,1e-3):>10.1f}{rss:>14.0f}")
+print(f"{'tool':<28}{'MB':>8}{'wall s':>10}{'CPU s':>10}{'MB/s':>10}{'peak RSS MB':>14}")
+for (label, wall, rss, cpu), size in ((rg, mb), (rp, mb), (rg1, mb), (rp1, mb), (ds, ds_mb), (rps, ds_mb)):
+    print(f"{label:<28}{size:>8.0f}{wall:>10.2f}{cpu:>10.2f}{size/max(wall,1e-3):>10.1f}{rss:>14.0f}")
 print()
-print(f"rampart findings on the full corpus: {sys.argv[7]}")
-print(f"rampart time / rg time:                  {rp[1]/max(rg[1],1e-3):.2f}x   (target: within 2x)")
-ratio = (ds_mb/max(ds[1],1e-3)) and (rps[2] and (ds[1]/max(rps[1],1e-3)))
-print(f"detect-secrets time / rampart time ({ds_mb:.0f} MB subset): {ds[1]/max(rps[1],1e-3):.0f}x   (target: >= 50x)")
-print(f"throughput ratio rampart (full) / detect-secrets: {(mb/rp[1])/(ds_mb/max(ds[1],1e-3)):.0f}x")
+print(f"rampart findings on the full corpus (no planted secrets): {sys.argv[9]}")
+print(f"rampart / rg, wall (2 threads):  {rp[1]/max(rg[1],1e-3):.2f}x   (target: within 2x)")
+print(f"rampart / rg, wall (1 thread):   {rp1[1]/max(rg1[1],1e-3):.2f}x")
+print(f"rampart / rg, CPU time:          {rp1[3]/max(rg1[3],1e-3):.2f}x   (user + sys; robust to a busy machine)")
+print(f"detect-secrets / rampart, wall ({ds_mb:.0f} MB subset): {ds[1]/max(rps[1],1e-3):.0f}x   (target: >= 50x)")
 PY
 
 # History: a repository with > 10,000 commits, built with git fast-import from corpus files.
