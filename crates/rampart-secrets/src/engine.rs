@@ -192,6 +192,9 @@ impl SecretsEngine {
         if filter::is_placeholder(&text) || rule.allow.iter().any(|a| a.is_match(secret)) {
             return false;
         }
+        if is_contextual(rule) && filter::is_code_reference(&text) {
+            return false;
+        }
         rule.validator.is_none_or(|v| v.check(&text))
     }
 }

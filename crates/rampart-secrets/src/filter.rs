@@ -122,6 +122,29 @@ fn is_interpolation(secret: &str) -> bool {
     matches!(s, "%s" | "%v" | "%d" | "?") || (s.starts_with(':') && ident(&s[1..]) && s.len() < 32)
 }
 
+/// Whether a value is a reference in code rather than a literal: a chain of identifiers joined by
+/// dots (`request.service.config.credentials.accessKeyId`, `SyntaxKind.EndOfFile`), possibly ending
+/// in `;`, `,` or `)`. Only contextual rules (which recognise a secret by its surroundings) use it:
+/// format-specific rules have their own structure.
+pub fn is_code_reference(secret: &str) -> bool {
+    let s = secret.trim_end_matches([';', ',', ')', '(']);
+    let mut parts = s.split('.');
+    let ident = |p: &str| {
+        p.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+    };
+    let first = parts.next().unwrap_or("");
+    let rest: Vec<&str> = parts.collect();
+    // Random passwords with a dot look like `qcvT4b8S.ZUaV1`: member accesses have no digits.
+    !s.chars().any(|c| c.is_ascii_digit())
+        && !rest.is_empty()
+        && ident(first)
+        && rest.iter().all(|p| ident(p))
+}
+
 /// Whether a path looks like a test fixture (findings there get lower confidence).
 pub fn is_test_path(path: &str) -> bool {
     path.split('/').any(|seg| {
@@ -213,6 +236,26 @@ mod tests {
             !is_placeholder("p{4ss w0rd"),
             "a brace followed by other text is not a slot"
         );
+    }
+
+    #[test]
+    fn code_references() {
+        assert!(is_code_reference(
+            "request.service.config.credentials.accessKeyId;"
+        ));
+        assert!(is_code_reference("SyntaxKind.EndOfFile"));
+        assert!(is_code_reference("settings.SECRET_KEY)"));
+        assert!(!is_code_reference("q8Zr4LmT2vXn9KpB7wYc"));
+        assert!(
+            !is_code_reference("eyJhbGciOi.eyJzdWIiOiIx.3kq9"),
+            "segments are checked as a whole: still looks like code, but JWT rules are not contextual"
+        );
+        assert!(!is_code_reference("Tr0ub4dor&3.x9"));
+        assert!(
+            !is_code_reference("qcvT4b8S.ZUaV1"),
+            "a random password with a dot"
+        );
+        assert!(!is_code_reference("v1.0-8f7a"));
     }
 
     #[test]
