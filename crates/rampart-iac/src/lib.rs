@@ -1,5 +1,447 @@
-//! rampart-iac
+//! rampart-iac: the infrastructure-as-code and CI-pipeline engine of rampart.
+//!
+//! Every supported format (Terraform, CloudFormation, Kubernetes, Dockerfile, docker-compose,
+//! GitHub Actions, GitLab CI) is parsed into one document model ([`model::Node`], every node
+//! with its span and line). Checks are data files (`checks/<family>/<id>.toml`) evaluated by a
+//! small condition language ([`cond`]) over path expressions ([`path`]), or native
+//! [`caps`] (capabilities) a data file names. See `ARCHITECTURE-iac.md`.
+
+pub mod caps;
+pub mod check;
+pub mod cond;
+pub mod detect;
 pub mod dockerfile;
+pub mod docs;
 pub mod hcl;
 pub mod model;
+pub mod path;
 pub mod yaml;
+
+use check::Check;
+use cond::Tri;
+use detect::Format;
+use docs::Subject;
+use include_dir::{Dir, include_dir};
+use model::Node;
+use rampart_core::{
+    Diagnostic, Emitter, Engine, EngineSession, Finding, RuleMeta, ScanContext, SourceFile,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, OnceLock};
+
+static CHECK_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/checks");
+
+/// The embedded checks, loaded once.
+pub struct Catalogue {
+    /// Every check that loaded.
+    pub checks: Vec<Check>,
+    /// Their rule metadata, in the same order.
+    pub rules: Vec<RuleMeta>,
+    /// Check files that failed to load (`path: error`). Empty in a correct build.
+    pub errors: Vec<String>,
+}
+
+fn catalogue() -> &'static Catalogue {
+    static CAT: OnceLock<Catalogue> = OnceLock::new();
+    CAT.get_or_init(|| {
+        let mut checks = Vec::new();
+        let mut errors = Vec::new();
+        let mut files = Vec::new();
+        collect(&CHECK_DIR, &mut files);
+        files.sort_by_key(|f| f.path());
+        for f in files {
+            let path = f.path().display().to_string();
+            if !path.ends_with(".toml") {
+                continue;
+            }
+            let text = f.contents_utf8().unwrap_or("");
+            match Check::parse(text, &|c| caps::get(c).is_some()) {
+                Ok(c) => {
+                    let stem = path
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("")
+                        .trim_end_matches(".toml");
+                    if c.meta.short_id() != stem {
+                        errors.push(format!(
+                            "{path}: id `{}` differs from the file name",
+                            c.meta.short_id()
+                        ));
+                    }
+                    let dir = path.split('/').next().unwrap_or("");
+                    if c.meta.family() != dir {
+                        errors.push(format!(
+                            "{path}: family `{}` differs from the directory",
+                            c.meta.family()
+                        ));
+                    }
+                    checks.push(c);
+                }
+                Err(e) => errors.push(format!("{path}: {e}")),
+            }
+        }
+        let rules = checks.iter().map(|c| c.meta.clone()).collect();
+        Catalogue {
+            checks,
+            rules,
+            errors,
+        }
+    })
+}
+
+fn collect<'a>(d: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
+    out.extend(d.files());
+    for sub in d.dirs() {
+        collect(sub, out);
+    }
+}
+
+/// The IaC engine. Cheap to construct: the checks are parsed once per process.
+pub struct IacEngine {
+    cat: &'static Catalogue,
+}
+
+impl Default for IacEngine {
+    fn default() -> Self {
+        IacEngine::new()
+    }
+}
+
+impl IacEngine {
+    /// The engine with its built-in checks.
+    pub fn new() -> IacEngine {
+        IacEngine { cat: catalogue() }
+    }
+
+    /// The loaded checks.
+    pub fn checks(&self) -> &[Check] {
+        &self.cat.checks
+    }
+
+    /// Check files that failed to load.
+    pub fn load_errors(&self) -> &[String] {
+        &self.cat.errors
+    }
+}
+
+impl Engine for IacEngine {
+    fn name(&self) -> &'static str {
+        "iac"
+    }
+
+    fn rules(&self) -> &[RuleMeta] {
+        &self.cat.rules
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        detect::wants(path)
+    }
+
+    fn start(&self, _ctx: &ScanContext) -> Result<Box<dyn EngineSession + '_>, String> {
+        Ok(Box::new(Session {
+            cat: self.cat,
+            terraform: Mutex::new(BTreeMap::new()),
+        }))
+    }
+}
+
+struct Session {
+    cat: &'static Catalogue,
+    /// Terraform files by directory, evaluated together in `finish`.
+    terraform: Mutex<BTreeMap<String, Vec<(String, String)>>>,
+}
+
+impl EngineSession for Session {
+    fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
+        let text = file.text();
+        let Some(format) = detect::detect(&file.path, &text) else {
+            return;
+        };
+        match format {
+            Format::Terraform => {
+                let dir = file
+                    .path
+                    .rsplit_once('/')
+                    .map(|(d, _)| d)
+                    .unwrap_or("")
+                    .to_string();
+                let mut tf = self.terraform.lock().unwrap_or_else(|e| e.into_inner());
+                tf.entry(dir)
+                    .or_default()
+                    .push((file.path.clone(), text.into_owned()));
+            }
+            Format::Dockerfile => {
+                let doc = dockerfile::parse(&text);
+                run_checks(self.cat, format, &doc, file, &text, out);
+            }
+            _ => {
+                let (docs, err) = yaml::parse(&text);
+                if let Some(e) = err {
+                    out.diagnostic(
+                        Diagnostic::error(&file.path, format!("YAML syntax error: {}", e.message))
+                            .at_line(e.line),
+                    );
+                }
+                for doc in &docs {
+                    if format == Format::CloudFormation {
+                        let d = docs::cfn_normalise(doc);
+                        run_checks(self.cat, format, &d, file, &text, out);
+                    } else {
+                        run_checks(self.cat, format, doc, file, &text, out);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut Emitter) {
+        let dirs = self
+            .terraform
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        terraform(self.cat, dirs, out);
+    }
+}
+
+fn run_checks(
+    cat: &Catalogue,
+    format: Format,
+    doc: &Node,
+    file: &SourceFile,
+    text: &str,
+    out: &mut Emitter,
+) {
+    let subjects = docs::subjects(format, doc);
+    let mut seen = HashSet::new();
+    for check in cat.checks.iter().filter(|c| c.formats.contains(&format)) {
+        for s in subjects.iter().filter(|s| check.applies_to(&s.kind)) {
+            for f in evaluate(check, s, file, text) {
+                if seen.insert((f.rule_id.clone(), f.location.clone())) {
+                    out.finding(f);
+                }
+            }
+        }
+    }
+}
+
+fn fill(template: &str, address: &str, path: &str, value: Option<&str>) -> String {
+    template
+        .replace("{address}", address)
+        .replace("{path}", path)
+        .replace("{value}", value.unwrap_or(""))
+}
+
+/// Runs one check on one subject.
+fn evaluate(check: &Check, s: &Subject<'_>, file: &SourceFile, text: &str) -> Vec<Finding> {
+    let mut found = Vec::new();
+    if let Some(name) = &check.capability {
+        let Some(cap) = caps::get(name) else {
+            return found;
+        };
+        let ctx = caps::Ctx {
+            subject: s,
+            params: &check.params,
+            text,
+        };
+        for h in cap(&ctx) {
+            let mut f = Finding::new(&check.meta, file, h.span, h.message);
+            f.fingerprint_key = format!("{}|{}", s.address, h.key);
+            found.push(f);
+        }
+        return found;
+    }
+    let Some(fail) = &check.fail else {
+        return found;
+    };
+    let macros = |m: &str| s.macro_nodes(m);
+    let items: Vec<(String, std::borrow::Cow<'_, Node>)> = match &check.each {
+        None => vec![(String::new(), std::borrow::Cow::Borrowed(s.node))],
+        Some(p) => path::resolve(s.node, p, &macros)
+            .nodes
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let id = n
+                    .get("name")
+                    .and_then(Node::scalar_text)
+                    .unwrap_or_else(|| i.to_string());
+                (format!("[{id}]"), n)
+            })
+            .collect(),
+    };
+    for (item_key, item) in &items {
+        if let Some(w) = &check.where_
+            && !matches!(w.eval(item, &macros), Tri::True(_))
+        {
+            continue;
+        }
+        if let Tri::True(hit) = fail.eval(item, &macros) {
+            let (span, p, value) = match hit {
+                Some(h) => (h.span, h.path, h.value),
+                None => (item.report_span(), String::new(), None),
+            };
+            let message = match &check.message {
+                Some(t) => fill(t, &s.address, &p, value.as_deref()),
+                None => format!("{} ({}{item_key})", check.meta.title, s.address),
+            };
+            let mut f = Finding::new(&check.meta, file, span, message);
+            f.fingerprint_key = format!("{}{item_key}|{p}", s.address);
+            found.push(f);
+        }
+    }
+    found
+}
+
+/// The kind a Terraform block is selected by.
+fn tf_kind(b: &hcl::TfBlock) -> String {
+    match b.block_type.as_str() {
+        "resource" => b.kind.clone(),
+        "data" => format!("data.{}", b.kind),
+        "provider" => format!("provider.{}", b.kind),
+        other => other.to_string(),
+    }
+}
+
+fn normalise_dir(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+struct TfDir {
+    files: Vec<hcl::TfFile>,
+    sources: Vec<SourceFile>,
+}
+
+fn terraform(cat: &Catalogue, dirs: BTreeMap<String, Vec<(String, String)>>, out: &mut Emitter) {
+    if dirs.is_empty() {
+        return;
+    }
+    let mut parsed: HashMap<String, TfDir> = HashMap::new();
+    for (dir, mut files) in dirs {
+        files.sort();
+        let mut d = TfDir {
+            files: Vec::new(),
+            sources: Vec::new(),
+        };
+        for (path, text) in files {
+            match hcl::TfFile::parse(&path, &text) {
+                Ok(f) => {
+                    d.sources.push(SourceFile::new(
+                        &path,
+                        text.into_bytes(),
+                        rampart_core::source::Origin::WorkTree,
+                    ));
+                    d.files.push(f);
+                }
+                Err(e) => out.diagnostic(
+                    Diagnostic::error(&path, format!("Terraform syntax error: {}", e.message))
+                        .at_line(e.line),
+                ),
+            }
+        }
+        parsed.insert(dir, d);
+    }
+    // Directories called as local modules are evaluated through their callers, with inputs.
+    let mut called: HashSet<String> = HashSet::new();
+    for (dir, d) in &parsed {
+        for f in &d.files {
+            for s in f.body.iter() {
+                if let hcl_edit::structure::Structure::Block(b) = s {
+                    if b.ident.as_str() != "module" {
+                        continue;
+                    }
+                    for s in b.body.iter() {
+                        if let hcl_edit::structure::Structure::Attribute(a) = s
+                            && a.key.as_str() == "source"
+                            && let Some(src) = a.value.as_str()
+                            && (src.starts_with("./") || src.starts_with("../"))
+                        {
+                            called.insert(normalise_dir(&format!("{dir}/{src}")));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut roots: Vec<&String> = parsed.keys().filter(|d| !called.contains(*d)).collect();
+    roots.sort();
+    for dir in roots {
+        tf_module(cat, &parsed, dir, &HashMap::new(), "", 0, &mut seen, out);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tf_module(
+    cat: &Catalogue,
+    parsed: &HashMap<String, TfDir>,
+    dir: &str,
+    inputs: &HashMap<String, Node>,
+    prefix: &str,
+    depth: usize,
+    seen: &mut HashSet<(String, rampart_core::Location)>,
+    out: &mut Emitter,
+) {
+    let Some(d) = parsed.get(dir) else { return };
+    if depth > 8 {
+        return;
+    }
+    let (blocks, _) = hcl::evaluate_module(&d.files, inputs);
+    let checks: Vec<&Check> = cat
+        .checks
+        .iter()
+        .filter(|c| c.formats.contains(&Format::Terraform))
+        .collect();
+    for b in &blocks {
+        let kind = tf_kind(b);
+        let address = format!("{prefix}{}", b.address());
+        let subject = Subject {
+            kind: kind.clone(),
+            address: address.clone(),
+            node: &b.node,
+            macros: Vec::new(),
+        };
+        let file = &d.sources[b.file];
+        let text = &d.files[b.file].text;
+        for c in checks.iter().filter(|c| c.applies_to(&kind)) {
+            for f in evaluate(c, &subject, file, text) {
+                if seen.insert((f.rule_id.clone(), f.location.clone())) {
+                    out.finding(f);
+                }
+            }
+        }
+        if b.block_type == "module"
+            && let Some(src) = b.node.get("source").and_then(Node::as_str)
+            && (src.starts_with("./") || src.starts_with("../"))
+        {
+            let target = normalise_dir(&format!("{dir}/{src}"));
+            let meta = [
+                "source",
+                "version",
+                "count",
+                "for_each",
+                "providers",
+                "depends_on",
+            ];
+            let inputs: HashMap<String, Node> = b
+                .node
+                .as_map()
+                .unwrap_or(&[])
+                .iter()
+                .filter(|(k, _)| !meta.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            let p = format!("{prefix}module.{}.", b.kind);
+            tf_module(cat, parsed, &target, &inputs, &p, depth + 1, seen, out);
+        }
+    }
+}
