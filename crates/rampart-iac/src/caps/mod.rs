@@ -5,6 +5,7 @@
 use crate::docs::Subject;
 use std::ops::Range;
 
+pub mod docker;
 pub mod gha;
 pub mod shell;
 
@@ -34,5 +35,7 @@ pub type CapFn = fn(&Ctx) -> Vec<CapHit>;
 
 /// Looks a capability up by name.
 pub fn get(name: &str) -> Option<CapFn> {
-    gha::get(name).or_else(|| shell::get(name))
+    gha::get(name)
+        .or_else(|| shell::get(name))
+        .or_else(|| docker::get(name))
 }
