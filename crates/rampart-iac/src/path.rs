@@ -10,7 +10,7 @@ use crate::model::{Node, Value};
 use std::borrow::Cow;
 
 /// One step of a path.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Seg {
     /// A mapping key.
     Key(String),
@@ -22,6 +22,20 @@ pub enum Seg {
     Json,
     /// A named root the subject provides.
     Macro(String),
+    /// The values of a mapping whose keys match a regex (`~"(?i)password"`).
+    KeyRegex(regex::Regex),
+}
+
+impl PartialEq for Seg {
+    fn eq(&self, other: &Seg) -> bool {
+        match (self, other) {
+            (Seg::Key(a), Seg::Key(b)) | (Seg::Macro(a), Seg::Macro(b)) => a == b,
+            (Seg::Index(a), Seg::Index(b)) => a == b,
+            (Seg::All, Seg::All) | (Seg::Json, Seg::Json) => true,
+            (Seg::KeyRegex(a), Seg::KeyRegex(b)) => a.as_str() == b.as_str(),
+            _ => false,
+        }
+    }
 }
 
 /// A parsed path.
@@ -42,6 +56,15 @@ impl Path {
         while i < b.len() {
             match b[i] {
                 b'.' => i += 1,
+                b'~' if b.get(i + 1) == Some(&b'"') => {
+                    let end = text[i + 2..]
+                        .find('"')
+                        .ok_or_else(|| format!("unterminated `~\"` in `{text}`"))?;
+                    let re = regex::Regex::new(&text[i + 2..i + 2 + end])
+                        .map_err(|e| format!("bad key regex in `{text}`: {e}"))?;
+                    segs.push(Seg::KeyRegex(re));
+                    i += end + 3;
+                }
                 b'"' => {
                     let end = text[i + 1..]
                         .find('"')
@@ -181,6 +204,19 @@ fn step<'a>(n: Cow<'a, Node>, seg: &Seg, next: &mut Vec<Cow<'a, Node>>, unknown:
             Value::Seq(s) => next.extend(s.into_iter().map(Cow::Owned)),
             _ => {}
         },
+        (Seg::KeyRegex(re), n) => match &n.value {
+            Value::Map(m) => next.extend(
+                m.iter()
+                    .filter(|(k, _)| re.is_match(k))
+                    .map(|(_, v)| Cow::Owned(v.clone())),
+            ),
+            Value::Seq(s) => {
+                for item in s {
+                    step(Cow::Owned(item.clone()), seg, next, unknown);
+                }
+            }
+            _ => {}
+        },
         (Seg::Index(i), n) => {
             if let Some(item) = n.as_seq().and_then(|s| s.get(*i)) {
                 next.push(Cow::Owned(item.clone()));
@@ -249,5 +285,13 @@ mod tests {
         );
         assert_eq!(r.nodes[0].as_str(), Some("*"));
         assert_eq!(r.nodes[0].line, 1);
+        let (docs, _) = crate::yaml::parse("env:\n  A: 1\n  DB_PASSWORD: x\n");
+        let r = resolve(
+            &docs[0],
+            &Path::parse("env.~\"(?i)db.password\"").unwrap(),
+            &none,
+        );
+        assert_eq!(r.nodes.len(), 1);
+        assert_eq!(r.nodes[0].line, 3);
     }
 }
