@@ -182,7 +182,7 @@ impl EngineSession for Session {
                             .at_line(e.line),
                     );
                 }
-                for doc in &docs {
+                for doc in docs.iter().filter(|d| d.as_map().is_some()) {
                     if format == Format::CloudFormation {
                         let d = docs::cfn_normalise(doc);
                         run_checks(self.cat, format, &d, file, &text, out);

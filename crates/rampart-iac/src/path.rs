@@ -1,7 +1,8 @@
 //! Path expressions over the document model: `spec.containers[*].securityContext.privileged`.
 //!
 //! Segments are separated by dots. A segment is a key (`name`, or `"quoted.key"`), `*` (every
-//! value of a mapping or item of a sequence), `[*]` / `[N]` after a key, `@json` (parse the
+//! value of a mapping or item of a sequence), `[*]` (every item of a sequence, or the node itself
+//! when it is not one) / `[N]` after a key, `~"regex"` (values whose key matches), `@json` (parse the
 //! string value as JSON/YAML), or, first only, a `$macro` the subject provides (`$podspec`,
 //! `$containers`, `$workflow`, `$job`). A key applied to a sequence applies to each item, so
 //! Terraform blocks (which may repeat) and single mappings read the same way.
@@ -14,8 +15,10 @@ use std::borrow::Cow;
 pub enum Seg {
     /// A mapping key.
     Key(String),
-    /// Every item / value.
+    /// Every value of a mapping or item of a sequence (`*`).
     All,
+    /// Every item of a sequence; any other node is a one-item list (`[*]`).
+    Items,
     /// One sequence item.
     Index(usize),
     /// Parse a string as JSON/YAML.
@@ -31,7 +34,7 @@ impl PartialEq for Seg {
         match (self, other) {
             (Seg::Key(a), Seg::Key(b)) | (Seg::Macro(a), Seg::Macro(b)) => a == b,
             (Seg::Index(a), Seg::Index(b)) => a == b,
-            (Seg::All, Seg::All) | (Seg::Json, Seg::Json) => true,
+            (Seg::All, Seg::All) | (Seg::Items, Seg::Items) | (Seg::Json, Seg::Json) => true,
             (Seg::KeyRegex(a), Seg::KeyRegex(b)) => a.as_str() == b.as_str(),
             _ => false,
         }
@@ -78,7 +81,7 @@ impl Path {
                         .ok_or_else(|| format!("unterminated `[` in `{text}`"))?;
                     let inner = &text[i + 1..i + end];
                     if inner == "*" {
-                        segs.push(Seg::All);
+                        segs.push(Seg::Items);
                     } else {
                         segs.push(Seg::Index(
                             inner
@@ -216,6 +219,14 @@ fn step<'a>(n: Cow<'a, Node>, seg: &Seg, next: &mut Vec<Cow<'a, Node>>, unknown:
                 }
             }
             _ => {}
+        },
+        (Seg::Items, Cow::Borrowed(n)) => match &n.value {
+            Value::Seq(s) => next.extend(s.iter().map(Cow::Borrowed)),
+            _ => next.push(Cow::Borrowed(n)),
+        },
+        (Seg::Items, Cow::Owned(n)) => match n.value {
+            Value::Seq(s) => next.extend(s.into_iter().map(Cow::Owned)),
+            v => next.push(Cow::Owned(Node { value: v, ..n })),
         },
         (Seg::Index(i), n) => {
             if let Some(item) = n.as_seq().and_then(|s| s.get(*i)) {

@@ -43,6 +43,7 @@ pub fn parse(text: &str) -> (Vec<Node>, Option<YamlError>) {
     if err.is_some() {
         // A half-built document is not reported.
         b.stack.clear();
+        b.docs.pop();
     }
     (b.docs, err)
 }

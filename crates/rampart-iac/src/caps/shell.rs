@@ -307,6 +307,20 @@ pub fn locate(text: &str, node: &Node, needle: &str) -> Range<usize> {
 }
 
 fn fields(ctx: &Ctx) -> Vec<std::borrow::Cow<'static, Node>> {
+    let mut out = Vec::new();
+    for n in raw_fields(ctx) {
+        match &n.value {
+            crate::model::Value::Seq(items) => {
+                out.extend(items.iter().map(|i| std::borrow::Cow::Owned(i.clone())))
+            }
+            _ => out.push(n),
+        }
+    }
+    out
+}
+
+/// The nodes the `params.fields` paths reach, sequences kept whole.
+fn raw_fields(ctx: &Ctx) -> Vec<std::borrow::Cow<'static, Node>> {
     let list: Vec<String> = ctx
         .params
         .get("fields")
@@ -322,12 +336,7 @@ fn fields(ctx: &Ctx) -> Vec<std::borrow::Cow<'static, Node>> {
     for f in list {
         if let Ok(p) = Path::parse(&f) {
             for n in resolve(ctx.subject.node, &p, &macros).nodes {
-                match &n.value {
-                    crate::model::Value::Seq(items) => {
-                        out.extend(items.iter().map(|i| std::borrow::Cow::Owned(i.clone())))
-                    }
-                    _ => out.push(std::borrow::Cow::Owned(n.into_owned())),
-                }
+                out.push(std::borrow::Cow::Owned(n.into_owned()));
             }
         }
     }
@@ -336,15 +345,38 @@ fn fields(ctx: &Ctx) -> Vec<std::borrow::Cow<'static, Node>> {
 
 fn script_issues(ctx: &Ctx, piped: bool) -> Vec<CapHit> {
     let mut hits = Vec::new();
-    for n in fields(ctx) {
-        let Some(s) = n.as_str() else { continue };
-        for issue in analyze(s).into_iter().filter(|i| i.piped == piped) {
+    // A list of script lines (GitLab `script:`) is one script: a download in one item and its
+    // execution in another are followed.
+    let mut groups: Vec<Vec<std::borrow::Cow<'static, Node>>> = Vec::new();
+    for f in raw_fields(ctx) {
+        match &f.value {
+            crate::model::Value::Seq(items) => groups.push(
+                items
+                    .iter()
+                    .map(|i| std::borrow::Cow::Owned(i.clone()))
+                    .collect(),
+            ),
+            _ => groups.push(vec![f]),
+        }
+    }
+    for group in groups {
+        let script: String = group
+            .iter()
+            .filter_map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for issue in analyze(&script).into_iter().filter(|i| i.piped == piped) {
+            let first = issue.command.split("  ").next().unwrap_or(&issue.command);
+            let node = group
+                .iter()
+                .find(|n| n.as_str().is_some_and(|s| s.contains(first)))
+                .or_else(|| group.first());
+            let Some(node) = node else { continue };
             hits.push(CapHit {
-                span: locate(ctx.text, &n, &issue.command),
+                span: locate(ctx.text, node, &issue.command),
                 message: format!("{}: `{}`", issue.message, shorten(&issue.command)),
-                key: crate::model::Node::str(&issue.command, 0..0, 0)
-                    .as_str()
-                    .unwrap_or("")
+                key: issue
+                    .command
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" "),

@@ -1,0 +1,87 @@
+//! End to end: real files through the engine, findings at exact lines.
+
+use rampart_core::testing::scan_text;
+use rampart_iac::IacEngine;
+
+fn lines(path: &str, text: &str) -> Vec<(String, usize)> {
+    let e = IacEngine::new();
+    let out = scan_text(&e, path, text);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let mut v: Vec<(String, usize)> = out
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule_id.trim_start_matches("iac/").to_string(),
+                f.location.start_line,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn has(v: &[(String, usize)], id: &str, line: usize) -> bool {
+    v.iter().any(|(i, l)| i == id && *l == line)
+}
+
+#[test]
+fn github_workflow_findings_at_exact_lines() {
+    let text = include_str!("fixtures/gha/.github/workflows/triage.yml");
+    let v = lines(".github/workflows/triage.yml", text);
+    assert!(
+        has(&v, "gha-dangerous-triggers", 1)
+            || v.iter().any(|(i, _)| i == "gha-dangerous-triggers"),
+        "{v:?}"
+    );
+    assert!(has(&v, "gha-unpinned-uses", 9), "{v:?}");
+    assert!(has(&v, "gha-dangerous-checkout", 11), "{v:?}");
+    assert!(has(&v, "gha-template-injection", 15), "{v:?}");
+    assert!(has(&v, "gha-curl-pipe-shell", 16), "{v:?}");
+    assert!(has(&v, "gha-missing-permissions", 1), "{v:?}");
+    assert!(has(&v, "gha-artipacked", 9), "{v:?}");
+}
+
+#[test]
+fn kubernetes_multi_document_lines() {
+    let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: a\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers:\n        - name: app\n          image: nginx\n          securityContext:\n            privileged: true\n";
+    let v = lines("deploy/all.yaml", text);
+    assert!(has(&v, "k8s-host-network", 14), "{v:?}");
+    assert!(has(&v, "k8s-privileged-container", 19), "{v:?}");
+    assert!(has(&v, "k8s-image-latest", 17), "{v:?}");
+    // A missing attribute is reported on the block it is missing from.
+    assert!(has(&v, "k8s-no-memory-limit", 16), "{v:?}");
+    assert!(
+        has(&v, "k8s-namespace-no-pod-security", 3) || has(&v, "k8s-namespace-no-pod-security", 1),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn dockerfile_lines() {
+    let text = "FROM node:20\nARG NPM_TOKEN\nRUN apt-get update && \\\n    apt-get install -y curl\nRUN curl -fsSL https://x.example/i.sh \\\n  | bash\nUSER root\n";
+    let v = lines("app/Dockerfile", text);
+    assert!(has(&v, "docker-image-not-pinned-by-digest", 1), "{v:?}");
+    assert!(has(&v, "docker-secret-in-arg", 2), "{v:?}");
+    assert!(has(&v, "docker-unpinned-packages", 3), "{v:?}");
+    assert!(has(&v, "docker-curl-pipe-shell", 5), "{v:?}");
+    assert!(has(&v, "docker-root-user", 7), "{v:?}");
+}
+
+#[test]
+fn malformed_yaml_is_a_diagnostic() {
+    let e = IacEngine::new();
+    let out = scan_text(&e, ".github/workflows/x.yml", "on: push\njobs:\n  a: [\n");
+    assert!(out.findings.is_empty());
+    assert_eq!(out.diagnostics.len(), 1);
+    assert!(out.diagnostics[0].line.is_some());
+    let out = scan_text(&e, "main.tf", "resource \"a\" {\n  x = \n");
+    assert_eq!(out.diagnostics.len(), 1);
+}
+
+#[test]
+fn unrelated_yaml_is_ignored() {
+    let e = IacEngine::new();
+    let out = scan_text(&e, "config/settings.yaml", "a: b\nprivileged: true\n");
+    assert!(out.findings.is_empty() && out.diagnostics.is_empty());
+}
