@@ -15,7 +15,13 @@ pub struct Subject<'a> {
     pub node: &'a Node,
     /// Named roots for `$name` path segments.
     pub macros: Vec<(&'static str, Vec<&'a Node>)>,
+    /// Roots computed on demand (Terraform `$ref:TYPE:ATTR`: resources of TYPE whose ATTR
+    /// refers to this one).
+    pub dynamic: Option<Resolver<'a>>,
 }
+
+/// Computes named roots on demand.
+pub type Resolver<'a> = &'a dyn Fn(&str) -> Vec<&'a Node>;
 
 impl<'a> Subject<'a> {
     fn new(kind: impl Into<String>, address: impl Into<String>, node: &'a Node) -> Subject<'a> {
@@ -24,16 +30,16 @@ impl<'a> Subject<'a> {
             address: address.into(),
             node,
             macros: Vec::new(),
+            dynamic: None,
         }
     }
 
     /// Nodes of a named root.
     pub fn macro_nodes(&self, name: &str) -> Vec<&'a Node> {
-        self.macros
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+        match self.macros.iter().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.clone(),
+            None => self.dynamic.map(|d| d(name)).unwrap_or_default(),
+        }
     }
 }
 

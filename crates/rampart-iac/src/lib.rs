@@ -292,6 +292,36 @@ fn evaluate(check: &Check, s: &Subject<'_>, file: &SourceFile, text: &str) -> Ve
     found
 }
 
+/// `ref:TYPE:ATTR`: the blocks of TYPE whose ATTR refers to `me` (by reference, or by the same
+/// literal name).
+fn related_blocks<'a>(blocks: &'a [hcl::TfBlock], me: &hcl::TfBlock, m: &str) -> Vec<&'a Node> {
+    let mut parts = m.splitn(3, ':');
+    let (Some("ref"), Some(ty), Some(attr)) = (parts.next(), parts.next(), parts.next()) else {
+        return Vec::new();
+    };
+    let target = me.address();
+    let names: Vec<String> = ["bucket", "name", "id", "arn"]
+        .iter()
+        .filter_map(|k| me.node.get(k).and_then(Node::as_str).map(String::from))
+        .collect();
+    blocks
+        .iter()
+        .filter(|o| tf_kind(o) == ty)
+        .filter(|o| {
+            o.node.get(attr).is_some_and(|v| match &v.value {
+                model::Value::Unknown(e) => {
+                    e == &target
+                        || e.contains(&format!("{target}."))
+                        || e.contains(&format!("{target}["))
+                }
+                model::Value::Str(s) => names.iter().any(|n| n == s),
+                _ => false,
+            })
+        })
+        .map(|o| &o.node)
+        .collect()
+}
+
 /// The kind a Terraform block is selected by.
 fn tf_kind(b: &hcl::TfBlock) -> String {
     match b.block_type.as_str() {
@@ -404,11 +434,13 @@ fn tf_module(
     for b in &blocks {
         let kind = tf_kind(b);
         let address = format!("{prefix}{}", b.address());
+        let related = |m: &str| related_blocks(&blocks, b, m);
         let subject = Subject {
             kind: kind.clone(),
             address: address.clone(),
             node: &b.node,
             macros: Vec::new(),
+            dynamic: Some(&related),
         };
         let file = &d.sources[b.file];
         let text = &d.files[b.file].text;
