@@ -85,3 +85,78 @@ fn unrelated_yaml_is_ignored() {
     let out = scan_text(&e, "config/settings.yaml", "a: b\nprivileged: true\n");
     assert!(out.findings.is_empty() && out.diagnostics.is_empty());
 }
+
+fn scan_dir(root: &std::path::Path) -> rampart_core::Emitter {
+    use rampart_core::{Engine, ScanContext, SourceFile};
+    let e = IacEngine::new();
+    let ctx = ScanContext {
+        root: root.to_path_buf(),
+        config: Default::default(),
+        show_secrets: false,
+    };
+    let session = e.start(&ctx).unwrap();
+    let mut out = rampart_core::Emitter::default();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if e.wants(&rel) {
+                let f = SourceFile::new(
+                    rel,
+                    std::fs::read(&p).unwrap(),
+                    rampart_core::source::Origin::WorkTree,
+                );
+                session.scan_file(&f, &mut out);
+            }
+        }
+    }
+    session.finish(&mut out);
+    out
+}
+
+#[test]
+fn terraform_modules_variables_and_tfvars() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tf");
+    let out = scan_dir(&root);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let acl: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "iac/tf-aws-s3-public-acl")
+        .collect();
+    // Only the call that passes "public-read" is a finding; the one passing an unknown variable is not.
+    assert_eq!(acl.len(), 1, "{acl:#?}");
+    assert_eq!(acl[0].location.path, "modules/bucket/main.tf");
+    assert_eq!(acl[0].location.start_line, 7, "{:?}", acl[0].snippet);
+    assert!(
+        acl[0]
+            .message
+            .contains("module.public_bucket.aws_s3_bucket.this"),
+        "{}",
+        acl[0].message
+    );
+    // tfvars overrides the default (2222) and locals resolve.
+    let ssh: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "iac/tf-aws-sg-ssh-open-to-world")
+        .collect();
+    assert_eq!(
+        ssh.len(),
+        1,
+        "{:#?}",
+        out.findings.iter().map(|f| &f.rule_id).collect::<Vec<_>>()
+    );
+    assert_eq!(ssh[0].location.path, "main.tf");
+    // Reported on the offending attribute of the rule block.
+    assert_eq!(ssh[0].location.start_line, 17, "{}", ssh[0].snippet);
+}
