@@ -19,6 +19,8 @@ pub enum Format {
     Terraform,
     /// A CloudFormation template (YAML or JSON).
     CloudFormation,
+    /// A Terraform plan in JSON (`terraform show -json`).
+    TerraformPlan,
 }
 
 impl Format {
@@ -85,6 +87,9 @@ pub fn detect(path: &str, text: &str) -> Option<Format> {
     let json = lower.ends_with(".json") || lower.ends_with(".template");
     if !yaml && !json {
         return None;
+    }
+    if json && crate::plan::looks_like_plan(text) {
+        return Some(Format::TerraformPlan);
     }
     let in_workflows = path.contains(".github/workflows/");
     if yaml && in_workflows {
@@ -169,6 +174,13 @@ mod tests {
         assert_eq!(detect("x/api.Dockerfile", ""), Some(Format::Dockerfile));
         assert_eq!(detect("main.tf", ""), Some(Format::Terraform));
         assert_eq!(detect("config.yaml", "a: b"), None);
+        assert_eq!(
+            detect(
+                "out/plan.json",
+                "{\"format_version\": \"1.2\", \"planned_values\": {}}"
+            ),
+            Some(Format::TerraformPlan)
+        );
         assert_eq!(detect("package.json", "{}"), None);
         assert_eq!(
             detect(

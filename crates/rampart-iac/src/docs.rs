@@ -220,7 +220,7 @@ pub fn subjects<'a>(format: Format, doc: &'a Node) -> Vec<Subject<'a>> {
                 out.push(s);
             }
         }
-        Format::Terraform => {}
+        Format::Terraform | Format::TerraformPlan => {}
     }
     out
 }

@@ -15,6 +15,7 @@ pub mod docs;
 pub mod hcl;
 pub mod model;
 pub mod path;
+pub mod plan;
 pub mod yaml;
 
 use check::Check;
@@ -170,6 +171,18 @@ impl EngineSession for Session {
                     .or_default()
                     .push((file.path.clone(), text.into_owned()));
             }
+            Format::TerraformPlan => {
+                let (docs, err) = yaml::parse(&text);
+                if let Some(e) = err {
+                    out.diagnostic(
+                        Diagnostic::error(&file.path, format!("JSON syntax error: {}", e.message))
+                            .at_line(e.line),
+                    );
+                }
+                if let Some(root) = docs.first() {
+                    terraform_plan(self.cat, root, file, &text, out);
+                }
+            }
             Format::Dockerfile => {
                 let doc = dockerfile::parse(&text);
                 run_checks(self.cat, format, &doc, file, &text, out);
@@ -290,6 +303,63 @@ fn evaluate(check: &Check, s: &Subject<'_>, file: &SourceFile, text: &str) -> Ve
         }
     }
     found
+}
+
+/// Runs the Terraform checks over evaluated blocks.
+fn check_tf_blocks(
+    cat: &Catalogue,
+    blocks: &[hcl::TfBlock],
+    prefix: &dyn Fn(usize) -> String,
+    sources: &[SourceFile],
+    texts: &[&str],
+    seen: &mut HashSet<(String, rampart_core::Location)>,
+    out: &mut Emitter,
+) {
+    let checks: Vec<&Check> = cat
+        .checks
+        .iter()
+        .filter(|c| c.formats.contains(&Format::Terraform))
+        .collect();
+    for (i, b) in blocks.iter().enumerate() {
+        let kind = tf_kind(b);
+        let address = format!("{}{}", prefix(i), b.address());
+        let related = |m: &str| related_blocks(blocks, b, m);
+        let subject = Subject {
+            kind: kind.clone(),
+            address,
+            node: &b.node,
+            macros: Vec::new(),
+            dynamic: Some(&related),
+        };
+        let (Some(file), Some(text)) = (sources.get(b.file), texts.get(b.file)) else {
+            continue;
+        };
+        for c in checks.iter().filter(|c| c.applies_to(&kind)) {
+            for f in evaluate(c, &subject, file, text) {
+                if seen.insert((f.rule_id.clone(), f.location.clone())) {
+                    out.finding(f);
+                }
+            }
+        }
+    }
+}
+
+/// A Terraform plan (JSON): its resources through the Terraform checks.
+fn terraform_plan(cat: &Catalogue, root: &Node, file: &SourceFile, text: &str, out: &mut Emitter) {
+    let pairs = plan::blocks(root);
+    let prefixes: Vec<String> = pairs.iter().map(|(p, _)| p.clone()).collect();
+    let blocks: Vec<hcl::TfBlock> = pairs.into_iter().map(|(_, b)| b).collect();
+    let mut seen = HashSet::new();
+    let sources = std::slice::from_ref(file);
+    check_tf_blocks(
+        cat,
+        &blocks,
+        &|i| prefixes[i].clone(),
+        sources,
+        &[text],
+        &mut seen,
+        out,
+    );
 }
 
 /// `ref:TYPE:ATTR`: the blocks of TYPE whose ATTR refers to `me` (by reference, or by the same
@@ -426,31 +496,17 @@ fn tf_module(
         return;
     }
     let (blocks, _) = hcl::evaluate_module(&d.files, inputs);
-    let checks: Vec<&Check> = cat
-        .checks
-        .iter()
-        .filter(|c| c.formats.contains(&Format::Terraform))
-        .collect();
+    let texts: Vec<&str> = d.files.iter().map(|f| f.text.as_str()).collect();
+    check_tf_blocks(
+        cat,
+        &blocks,
+        &|_| prefix.to_string(),
+        &d.sources,
+        &texts,
+        seen,
+        out,
+    );
     for b in &blocks {
-        let kind = tf_kind(b);
-        let address = format!("{prefix}{}", b.address());
-        let related = |m: &str| related_blocks(&blocks, b, m);
-        let subject = Subject {
-            kind: kind.clone(),
-            address: address.clone(),
-            node: &b.node,
-            macros: Vec::new(),
-            dynamic: Some(&related),
-        };
-        let file = &d.sources[b.file];
-        let text = &d.files[b.file].text;
-        for c in checks.iter().filter(|c| c.applies_to(&kind)) {
-            for f in evaluate(c, &subject, file, text) {
-                if seen.insert((f.rule_id.clone(), f.location.clone())) {
-                    out.finding(f);
-                }
-            }
-        }
         if b.block_type == "module"
             && let Some(src) = b.node.get("source").and_then(Node::as_str)
             && (src.starts_with("./") || src.starts_with("../"))

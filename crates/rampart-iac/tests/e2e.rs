@@ -160,3 +160,32 @@ fn terraform_modules_variables_and_tfvars() {
     // Reported on the offending attribute of the rule block.
     assert_eq!(ssh[0].location.start_line, 17, "{}", ssh[0].snippet);
 }
+
+#[test]
+fn terraform_plan_json() {
+    let text = include_str!("fixtures/plan/plan.json");
+    let v = lines("plan/plan.json", text);
+    // acl line of aws_s3_bucket.b
+    assert!(has(&v, "tf-aws-s3-public-acl", 15), "{v:?}");
+    // Versioning is configured by a related resource whose reference is only in `configuration`.
+    assert!(
+        !v.iter().any(|(i, _)| i == "tf-aws-s3-versioning-disabled"),
+        "{v:?}"
+    );
+    assert!(has(&v, "tf-aws-rds-public", 37), "{v:?}");
+    // kms_key_id is known only after apply: unknown, not missing.
+    assert!(
+        !v.iter().any(|(i, _)| i == "tf-aws-cloudtrail-no-kms"),
+        "{v:?}"
+    );
+    assert!(
+        v.iter()
+            .any(|(i, _)| i == "tf-aws-cloudtrail-no-cloudwatch"),
+        "{v:?}"
+    );
+    // Child module resources.
+    assert!(
+        v.iter().any(|(i, _)| i == "tf-aws-sg-ssh-open-to-world"),
+        "{v:?}"
+    );
+}
