@@ -16,6 +16,8 @@ pub mod hcl;
 pub mod model;
 pub mod path;
 pub mod plan;
+#[cfg(feature = "rego")]
+pub mod rego;
 pub mod yaml;
 
 use check::Check;
@@ -138,15 +140,163 @@ impl Engine for IacEngine {
         detect::wants(path)
     }
 
-    fn start(&self, _ctx: &ScanContext) -> Result<Box<dyn EngineSession + '_>, String> {
+    fn start(&self, ctx: &ScanContext) -> Result<Box<dyn EngineSession + '_>, String> {
+        let options = ctx.engine_options("iac");
+        let mut paths: Vec<std::path::PathBuf> = Vec::new();
+        match options.get("policy") {
+            None => {}
+            Some(toml::Value::String(s)) => paths.push(s.into()),
+            Some(toml::Value::Array(a)) => {
+                for v in a {
+                    match v.as_str() {
+                        Some(s) => paths.push(s.into()),
+                        None => {
+                            return Err(
+                                "[engines.iac] policy must be a path or a list of paths".into()
+                            );
+                        }
+                    }
+                }
+            }
+            Some(_) => return Err("[engines.iac] policy must be a path or a list of paths".into()),
+        }
+        let paths: Vec<std::path::PathBuf> = paths
+            .into_iter()
+            .map(|p| {
+                if p.is_relative() && !p.exists() {
+                    ctx.root.join(&p)
+                } else {
+                    p
+                }
+            })
+            .collect();
+        let policies = load_policies(&paths)?;
         Ok(Box::new(Session {
             cat: self.cat,
             terraform: Mutex::new(BTreeMap::new()),
+            policies,
         }))
     }
 }
 
+#[cfg(feature = "rego")]
+type PolicySet = rego::Policies;
+#[cfg(not(feature = "rego"))]
+type PolicySet = ();
+
+#[cfg(feature = "rego")]
+fn load_policies(paths: &[std::path::PathBuf]) -> Result<Option<PolicySet>, String> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    rego::Policies::load(paths).map(Some)
+}
+
+#[cfg(not(feature = "rego"))]
+fn load_policies(paths: &[std::path::PathBuf]) -> Result<Option<PolicySet>, String> {
+    if paths.is_empty() {
+        Ok(None)
+    } else {
+        Err("this build of rampart has no Rego support (feature `rego` of rampart-iac)".into())
+    }
+}
+
+/// Where a policy result is reported: `(file index, byte span)`.
+type Placement = (usize, std::ops::Range<usize>);
+
+/// Evaluates custom policies on one input and reports their results.
+#[cfg(feature = "rego")]
+fn apply_policies(
+    pol: Option<&PolicySet>,
+    input: &dyn Fn() -> serde_json::Value,
+    place: &dyn Fn(&rego::PolicyResult) -> Placement,
+    files: &[&SourceFile],
+    out: &mut Emitter,
+) {
+    let Some(pol) = pol else { return };
+    let results = match pol.evaluate(&input()) {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(f) = files.first() {
+                out.diagnostic(Diagnostic::warning(
+                    &f.path,
+                    format!("custom policy evaluation failed: {e}"),
+                ));
+            }
+            return;
+        }
+    };
+    for r in results {
+        let (fi, span) = place(&r);
+        let Some(file) = files.get(fi) else { continue };
+        let name =
+            r.id.clone()
+                .unwrap_or_else(|| format!("{}-{}", r.package, r.rule));
+        let kebab: String = name
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let severity = r
+            .severity
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(if r.rule == "warn" {
+                rampart_core::Severity::Medium
+            } else {
+                rampart_core::Severity::High
+            });
+        let meta = RuleMeta {
+            id: format!("iac/policy-{}", kebab.trim_matches('-')),
+            engine: "iac".into(),
+            title: format!("Custom policy {}.{}", r.package, r.rule),
+            severity,
+            confidence: rampart_core::Confidence::Medium,
+            cwe: Vec::new(),
+            owasp: Vec::new(),
+            tags: vec!["custom-policy".into()],
+            why: String::new(),
+            fix: String::new(),
+            references: Vec::new(),
+            examples: Vec::new(),
+        };
+        let mut f = Finding::new(&meta, file, span, r.msg.clone());
+        f.fingerprint_key = format!("{}.{}|{}", r.package, r.rule, r.msg);
+        out.finding(f);
+    }
+}
+
+#[cfg(not(feature = "rego"))]
+fn apply_policies(
+    _pol: Option<&PolicySet>,
+    _input: &dyn Fn() -> serde_json::Value,
+    _place: &dyn Fn(&()) -> Placement,
+    _files: &[&SourceFile],
+    _out: &mut Emitter,
+) {
+}
+
+/// Custom policies on one YAML/JSON/Dockerfile document.
+fn document_policies(pol: Option<&PolicySet>, doc: &Node, file: &SourceFile, out: &mut Emitter) {
+    if pol.is_none() {
+        return;
+    }
+    #[cfg(feature = "rego")]
+    let place = |r: &rego::PolicyResult| -> Placement {
+        let span = r
+            .path
+            .as_deref()
+            .and_then(|p| rego::locate(doc, p))
+            .unwrap_or(doc.span.start..doc.span.start);
+        (0, span)
+    };
+    #[cfg(not(feature = "rego"))]
+    let place = |_: &()| -> Placement { (0, 0..0) };
+    apply_policies(pol, &|| doc.to_json(), &place, &[file], out);
+}
+
 struct Session {
+    policies: Option<PolicySet>,
     cat: &'static Catalogue,
     /// Terraform files by directory, evaluated together in `finish`.
     terraform: Mutex<BTreeMap<String, Vec<(String, String)>>>,
@@ -186,6 +336,7 @@ impl EngineSession for Session {
             Format::Dockerfile => {
                 let doc = dockerfile::parse(&text);
                 run_checks(self.cat, format, &doc, file, &text, out);
+                document_policies(self.policies.as_ref(), &doc, file, out);
             }
             _ => {
                 let (docs, err) = yaml::parse(&text);
@@ -202,6 +353,7 @@ impl EngineSession for Session {
                     } else {
                         run_checks(self.cat, format, doc, file, &text, out);
                     }
+                    document_policies(self.policies.as_ref(), doc, file, out);
                 }
             }
         }
@@ -212,7 +364,7 @@ impl EngineSession for Session {
             .terraform
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
-        terraform(self.cat, dirs, out);
+        terraform(self.cat, self.policies.as_ref(), dirs, out);
     }
 }
 
@@ -421,7 +573,12 @@ struct TfDir {
     sources: Vec<SourceFile>,
 }
 
-fn terraform(cat: &Catalogue, dirs: BTreeMap<String, Vec<(String, String)>>, out: &mut Emitter) {
+fn terraform(
+    cat: &Catalogue,
+    pol: Option<&PolicySet>,
+    dirs: BTreeMap<String, Vec<(String, String)>>,
+    out: &mut Emitter,
+) {
     if dirs.is_empty() {
         return;
     }
@@ -476,13 +633,24 @@ fn terraform(cat: &Catalogue, dirs: BTreeMap<String, Vec<(String, String)>>, out
     let mut roots: Vec<&String> = parsed.keys().filter(|d| !called.contains(*d)).collect();
     roots.sort();
     for dir in roots {
-        tf_module(cat, &parsed, dir, &HashMap::new(), "", 0, &mut seen, out);
+        tf_module(
+            cat,
+            pol,
+            &parsed,
+            dir,
+            &HashMap::new(),
+            "",
+            0,
+            &mut seen,
+            out,
+        );
     }
 }
 
 #[allow(clippy::too_many_arguments)]
 fn tf_module(
     cat: &Catalogue,
+    pol: Option<&PolicySet>,
     parsed: &HashMap<String, TfDir>,
     dir: &str,
     inputs: &HashMap<String, Node>,
@@ -506,6 +674,29 @@ fn tf_module(
         seen,
         out,
     );
+    if pol.is_some() && !blocks.is_empty() {
+        #[cfg(feature = "rego")]
+        let place = |r: &rego::PolicyResult| -> Placement {
+            let found = r.address.as_deref().and_then(|a| {
+                let a = a.strip_prefix(prefix).unwrap_or(a);
+                blocks.iter().find(|b| b.address() == a)
+            });
+            let b = found.unwrap_or(&blocks[0]);
+            let span = match r.path.as_deref() {
+                Some(p) => rego::locate(&b.node, p).unwrap_or_else(|| b.node.report_span()),
+                None => b.node.report_span(),
+            };
+            (b.file, span)
+        };
+        #[cfg(not(feature = "rego"))]
+        let place = |_: &()| -> Placement { (0, 0..0) };
+        #[cfg(feature = "rego")]
+        let input = || rego::terraform_input(&blocks);
+        #[cfg(not(feature = "rego"))]
+        let input = || serde_json::Value::Null;
+        let files: Vec<&SourceFile> = d.sources.iter().collect();
+        apply_policies(pol, &input, &place, &files, out);
+    }
     for b in &blocks {
         if b.block_type == "module"
             && let Some(src) = b.node.get("source").and_then(Node::as_str)
@@ -529,7 +720,7 @@ fn tf_module(
                 .cloned()
                 .collect();
             let p = format!("{prefix}module.{}.", b.kind);
-            tf_module(cat, parsed, &target, &inputs, &p, depth + 1, seen, out);
+            tf_module(cat, pol, parsed, &target, &inputs, &p, depth + 1, seen, out);
         }
     }
 }

@@ -189,3 +189,82 @@ fn terraform_plan_json() {
         "{v:?}"
     );
 }
+
+#[cfg(feature = "rego")]
+#[test]
+fn custom_rego_policies() {
+    use rampart_core::{Engine, ScanContext, SourceFile};
+    let policies = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/policies");
+    let mut config = rampart_core::config::Config::default();
+    let mut table = toml::Table::new();
+    table.insert(
+        "policy".into(),
+        toml::Value::String(policies.display().to_string()),
+    );
+    config.engines.insert("iac".into(), table);
+    let ctx = ScanContext {
+        root: std::env::temp_dir(),
+        config,
+        show_secrets: false,
+    };
+    let e = IacEngine::new();
+    let session = e.start(&ctx).expect("policies load");
+    let mut out = rampart_core::Emitter::default();
+    let k8s = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec: {}\n";
+    session.scan_file(
+        &SourceFile::new(
+            "k8s/web.yaml",
+            k8s.as_bytes().to_vec(),
+            rampart_core::source::Origin::WorkTree,
+        ),
+        &mut out,
+    );
+    let tf = "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs\"\n}\n";
+    session.scan_file(
+        &SourceFile::new(
+            "main.tf",
+            tf.as_bytes().to_vec(),
+            rampart_core::source::Origin::WorkTree,
+        ),
+        &mut out,
+    );
+    session.finish(&mut out);
+    let deny = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "iac/policy-main-deny")
+        .expect("k8s policy result");
+    assert_eq!(deny.message, "Deployment web has no team label");
+    assert_eq!(deny.severity, rampart_core::Severity::High);
+    let tag = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "iac/policy-tag-001")
+        .unwrap_or_else(|| {
+            panic!(
+                "{:?} {:?}",
+                out.findings
+                    .iter()
+                    .map(|f| (&f.rule_id, &f.message))
+                    .collect::<Vec<_>>(),
+                out.diagnostics
+            )
+        });
+    assert_eq!(tag.location.path, "main.tf");
+    assert_eq!(tag.location.start_line, 2);
+    assert_eq!(tag.severity, rampart_core::Severity::Low);
+
+    // A broken policy stops the scan at start.
+    let mut bad = ctx.config.clone();
+    bad.engines
+        .get_mut("iac")
+        .unwrap()
+        .insert("policy".into(), toml::Value::Integer(1));
+    assert!(
+        e.start(&ScanContext {
+            config: bad,
+            ..ctx.clone()
+        })
+        .is_err()
+    );
+}
