@@ -184,7 +184,8 @@ cover = {
     "use-trusted-publishing": ["gha-use-trusted-publishing"], "anonymous-definition": ["gha-anonymous-definition"], "ref-confusion": ["gha-ref-confusion"],
     "known-vulnerable-actions": ["gha-known-vulnerable-actions"], "obfuscation": ["gha-obfuscation"], "stale-action-refs": ["gha-stale-action-refs"],
     "unsound-contains": ["gha-unsound-contains"], "unsound-condition": ["gha-unsound-condition"], "misfeature": ["gha-pip-extra-index-url"],
-    "artifact-poisoning": ["gha-artifact-poisoning"],
+    "artifact-poisoning": ["gha-artifact-poisoning"], "concurrency-limits": ["gha-concurrency-limits"],
+    "secrets-outside-env": ["gha-secrets-outside-env"], "undocumented-permissions": ["gha-undocumented-permissions"],
 }
 try:
     z = json.load(open(sys.argv[1]))

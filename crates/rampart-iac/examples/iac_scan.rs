@@ -13,7 +13,9 @@ fn main() {
         std::process::exit(2);
     };
     let show = args.any(|a| a == "--findings");
+    let t0 = std::time::Instant::now();
     let engine = IacEngine::new();
+    let load_ms = t0.elapsed().as_millis();
     let opts = ScanOptions::new(&dir);
     let result = match run(&[&engine], &opts, &NoProgress) {
         Ok(r) => r,
@@ -38,10 +40,12 @@ fn main() {
         eprintln!("{d}");
     }
     println!(
-        "files {} findings {} elapsed_ms {}",
+        "files {} findings {} elapsed_ms {} load_ms {} total_ms {}",
         result.stats.files_scanned,
         result.findings.len(),
-        result.stats.elapsed.as_millis()
+        result.stats.elapsed.as_millis(),
+        load_ms,
+        t0.elapsed().as_millis()
     );
     for (family, n) in families {
         println!("family {family} {n}");

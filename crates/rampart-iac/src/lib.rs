@@ -582,28 +582,40 @@ fn terraform(
     if dirs.is_empty() {
         return;
     }
-    let mut parsed: HashMap<String, TfDir> = HashMap::new();
-    for (dir, mut files) in dirs {
-        files.sort();
-        let mut d = TfDir {
-            files: Vec::new(),
-            sources: Vec::new(),
-        };
-        for (path, text) in files {
-            match hcl::TfFile::parse(&path, &text) {
-                Ok(f) => {
-                    d.sources.push(SourceFile::new(
-                        &path,
-                        text.into_bytes(),
-                        rampart_core::source::Origin::WorkTree,
-                    ));
-                    d.files.push(f);
+    // Directories are parsed, and root modules evaluated, in parallel.
+    use rayon::prelude::*;
+    let parsed_list: Vec<(String, TfDir, Vec<Diagnostic>)> = dirs
+        .into_par_iter()
+        .map(|(dir, mut files)| {
+            files.sort();
+            let mut d = TfDir {
+                files: Vec::new(),
+                sources: Vec::new(),
+            };
+            let mut diags = Vec::new();
+            for (path, text) in files {
+                match hcl::TfFile::parse(&path, &text) {
+                    Ok(f) => {
+                        d.sources.push(SourceFile::new(
+                            &path,
+                            text.into_bytes(),
+                            rampart_core::source::Origin::WorkTree,
+                        ));
+                        d.files.push(f);
+                    }
+                    Err(e) => diags.push(
+                        Diagnostic::error(&path, format!("Terraform syntax error: {}", e.message))
+                            .at_line(e.line),
+                    ),
                 }
-                Err(e) => out.diagnostic(
-                    Diagnostic::error(&path, format!("Terraform syntax error: {}", e.message))
-                        .at_line(e.line),
-                ),
             }
+            (dir, d, diags)
+        })
+        .collect();
+    let mut parsed: HashMap<String, TfDir> = HashMap::new();
+    for (dir, d, diags) in parsed_list {
+        for diag in diags {
+            out.diagnostic(diag);
         }
         parsed.insert(dir, d);
     }
@@ -629,21 +641,36 @@ fn terraform(
             }
         }
     }
-    let mut seen = HashSet::new();
     let mut roots: Vec<&String> = parsed.keys().filter(|d| !called.contains(*d)).collect();
     roots.sort();
-    for dir in roots {
-        tf_module(
-            cat,
-            pol,
-            &parsed,
-            dir,
-            &HashMap::new(),
-            "",
-            0,
-            &mut seen,
-            out,
-        );
+    let results: Vec<Emitter> = roots
+        .par_iter()
+        .map(|dir| {
+            let mut e = Emitter::default();
+            let mut seen = HashSet::new();
+            tf_module(
+                cat,
+                pol,
+                &parsed,
+                dir,
+                &HashMap::new(),
+                "",
+                0,
+                &mut seen,
+                &mut e,
+            );
+            e
+        })
+        .collect();
+    // A module called from two roots reports each finding once.
+    let mut seen = HashSet::new();
+    for e in results {
+        for f in e.findings {
+            if seen.insert((f.rule_id.clone(), f.location.clone())) {
+                out.finding(f);
+            }
+        }
+        out.diagnostics.extend(e.diagnostics);
     }
 }
 

@@ -15,6 +15,7 @@ pub fn get(name: &str) -> Option<CapFn> {
         "gha-dangerous-checkout" => dangerous_checkout,
         "gha-github-env" => github_env,
         "gha-stale-action-refs" => stale_refs,
+        "gha-undocumented-permissions" => undocumented_permissions,
         _ => return None,
     })
 }
@@ -287,6 +288,43 @@ fn stale_refs(ctx: &Ctx) -> Vec<CapHit> {
         ),
         key: u.to_string(),
     }]
+}
+
+fn undocumented_permissions(ctx: &Ctx) -> Vec<CapHit> {
+    let Some(perms) = ctx.subject.node.get("permissions").and_then(Node::as_map) else {
+        return vec![];
+    };
+    let mut hits = Vec::new();
+    for (scope, v) in perms {
+        if v.as_str() != Some("write") {
+            continue;
+        }
+        let end = v.span.end.min(ctx.text.len());
+        let rest = ctx.text[end..].lines().next().unwrap_or("");
+        // A comment on the line, or on the line above, explains the grant.
+        let start = v
+            .key_span
+            .as_ref()
+            .map(|k| k.start)
+            .unwrap_or(v.span.start)
+            .min(ctx.text.len());
+        let before = ctx.text[..start].trim_end_matches([' ', '\t']);
+        let above = before
+            .strip_suffix('\n')
+            .unwrap_or(before)
+            .rsplit('\n')
+            .next()
+            .unwrap_or("");
+        if rest.contains('#') || above.trim_start().starts_with('#') {
+            continue;
+        }
+        hits.push(CapHit {
+            span: v.report_span(),
+            message: format!("`{scope}: write` has no comment saying why the job needs it"),
+            key: format!("{scope}: write"),
+        });
+    }
+    hits
 }
 
 #[cfg(test)]

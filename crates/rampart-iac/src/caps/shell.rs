@@ -402,13 +402,27 @@ fn download_exec(ctx: &Ctx) -> Vec<CapHit> {
     script_issues(ctx, false)
 }
 
+/// Compiles a pattern once per process.
+fn cached_regex(pattern: &str) -> Option<Regex> {
+    static CACHE: OnceLock<std::sync::Mutex<std::collections::HashMap<String, Option<Regex>>>> =
+        OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(pattern.to_string())
+        .or_insert_with(|| Regex::new(pattern).ok())
+        .clone()
+}
+
 /// Reports every match of `params.pattern` in the subject's strings (or `params.fields`).
 fn regex_in_strings(ctx: &Ctx) -> Vec<CapHit> {
-    let Some(Ok(re)) = ctx
+    let Some(re) = ctx
         .params
         .get("pattern")
         .and_then(|p| p.as_str())
-        .map(Regex::new)
+        .and_then(cached_regex)
     else {
         return Vec::new();
     };
