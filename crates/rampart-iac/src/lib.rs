@@ -13,6 +13,7 @@ pub mod detect;
 pub mod dockerfile;
 pub mod docs;
 pub mod hcl;
+pub mod helm;
 pub mod model;
 pub mod path;
 pub mod plan;
@@ -174,6 +175,7 @@ impl Engine for IacEngine {
         Ok(Box::new(Session {
             cat: self.cat,
             terraform: Mutex::new(BTreeMap::new()),
+            helm: Mutex::new(BTreeMap::new()),
             policies,
         }))
     }
@@ -295,7 +297,16 @@ fn document_policies(pol: Option<&PolicySet>, doc: &Node, file: &SourceFile, out
     apply_policies(pol, &|| doc.to_json(), &place, &[file], out);
 }
 
+/// The files of one Helm chart, rendered in `finish`.
+#[derive(Default)]
+struct Chart {
+    values: Option<String>,
+    templates: Vec<(String, String)>,
+}
+
 struct Session {
+    /// Helm charts by chart directory.
+    helm: Mutex<BTreeMap<String, Chart>>,
     policies: Option<PolicySet>,
     cat: &'static Catalogue,
     /// Terraform files by directory, evaluated together in `finish`.
@@ -305,6 +316,15 @@ struct Session {
 impl EngineSession for Session {
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
         let text = file.text();
+        if let Some((chart_dir, kind)) = helm_role(&file.path, &text) {
+            let mut helm = self.helm.lock().unwrap_or_else(|e| e.into_inner());
+            let chart = helm.entry(chart_dir).or_default();
+            match kind {
+                HelmRole::Values => chart.values = Some(text.into_owned()),
+                HelmRole::Template => chart.templates.push((file.path.clone(), text.into_owned())),
+            }
+            return;
+        }
         let Some(format) = detect::detect(&file.path, &text) else {
             return;
         };
@@ -365,6 +385,67 @@ impl EngineSession for Session {
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
         terraform(self.cat, self.policies.as_ref(), dirs, out);
+        let charts = self.helm.into_inner().unwrap_or_else(|e| e.into_inner());
+        helm_charts(self.cat, charts, out);
+    }
+}
+
+enum HelmRole {
+    Values,
+    Template,
+}
+
+/// Whether a file belongs to a Helm chart: its `values.yaml`, or a template with actions.
+fn helm_role(path: &str, text: &str) -> Option<(String, HelmRole)> {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    if name == "values.yaml" || name == "values.yml" {
+        return Some((dir.to_string(), HelmRole::Values));
+    }
+    let lower = name.to_ascii_lowercase();
+    if !(lower.ends_with(".yaml") || lower.ends_with(".yml")) || !text.contains("{{") {
+        return None;
+    }
+    let full = format!("/{path}");
+    let at = full.rfind("/templates/")?;
+    Some((full[1..at.max(1)].to_string(), HelmRole::Template))
+}
+
+/// Renders each chart's templates with its values and scans them as Kubernetes manifests.
+fn helm_charts(cat: &Catalogue, charts: BTreeMap<String, Chart>, out: &mut Emitter) {
+    for (_, chart) in charts {
+        if chart.templates.is_empty() {
+            continue;
+        }
+        let values = chart
+            .values
+            .as_deref()
+            .map(|v| yaml::parse(v).0.into_iter().next())
+            .unwrap_or_default()
+            .unwrap_or_else(|| Node::new(model::Value::Map(Vec::new()), 0..0, 1));
+        for (path, text) in chart.templates {
+            let rendered = helm::render(&text, &values);
+            let (docs, err) = yaml::parse(&rendered);
+            if let Some(e) = err {
+                out.diagnostic(
+                    Diagnostic::note(
+                        &path,
+                        format!(
+                            "Helm template only partly scanned (rendered YAML: {})",
+                            e.message
+                        ),
+                    )
+                    .at_line(e.line),
+                );
+            }
+            let file = SourceFile::new(
+                &path,
+                rendered.clone().into_bytes(),
+                rampart_core::source::Origin::WorkTree,
+            );
+            for doc in docs.iter().filter(|d| d.as_map().is_some()) {
+                run_checks(cat, Format::Kubernetes, doc, &file, &rendered, out);
+            }
+        }
     }
 }
 

@@ -193,6 +193,8 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                 let tag = tag.as_deref().map(tag_name);
                 let value = match (style, tag.as_deref()) {
                     (_, Some("!!str")) => Value::Str(v.into_owned()),
+                    // Written by the Helm renderer for values it could not compute.
+                    (_, Some("!unknown")) => Value::Unknown(v.into_owned()),
                     (ScalarStyle::Plain, _) => resolve_plain(&v),
                     _ => Value::Str(v.into_owned()),
                 };

@@ -268,3 +268,34 @@ fn custom_rego_policies() {
         .is_err()
     );
 }
+
+#[test]
+fn helm_chart_rendered_with_values() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chart");
+    let out = scan_dir(&root);
+    let at = |id: &str| {
+        out.findings
+            .iter()
+            .filter(|f| f.rule_id == format!("iac/{id}"))
+            .map(|f| (f.location.path.clone(), f.location.start_line))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        at("k8s-host-network"),
+        vec![("templates/deployment.yaml".to_string(), 10)]
+    );
+    assert_eq!(
+        at("k8s-image-latest"),
+        vec![("templates/deployment.yaml".to_string(), 13)]
+    );
+    assert_eq!(at("k8s-privileged-container").len(), 1);
+    // `with .Values.resources` renders nothing when values have none: no limits, really.
+    assert_eq!(at("k8s-no-memory-limit").len(), 1);
+    // Values the renderer cannot compute are unknown, not findings.
+    assert!(
+        at("k8s-no-liveness-probe").is_empty(),
+        "{:?}",
+        at("k8s-no-liveness-probe")
+    );
+    assert_eq!(at("k8s-no-readiness-probe").len(), 1);
+}
