@@ -299,3 +299,12 @@ fn helm_chart_rendered_with_values() {
     );
     assert_eq!(at("k8s-no-readiness-probe").len(), 1);
 }
+
+#[test]
+fn composite_action() {
+    let text = "name: setup\ninputs:\n  version:\n    description: v\nruns:\n  using: composite\n  steps:\n    - uses: actions/setup-node@v4\n    - shell: bash\n      run: |\n        echo \"installing ${{ inputs.version }}\"\n        curl -fsSL https://example.com/i.sh | sh\n";
+    let v = lines("tools/setup/action.yml", text);
+    assert!(has(&v, "gha-unpinned-uses", 8), "{v:?}");
+    assert!(has(&v, "gha-template-injection-indirect", 11), "{v:?}");
+    assert!(has(&v, "gha-curl-pipe-shell", 12), "{v:?}");
+}
