@@ -109,6 +109,15 @@ impl Check {
         })
     }
 
+    /// Compiles everything compiled lazily (regexes); returns the errors. Run by the tests.
+    pub fn validate(&self) -> Vec<String> {
+        let mut errors = Vec::new();
+        for c in [&self.where_, &self.fail].into_iter().flatten() {
+            errors.extend(c.validate());
+        }
+        errors
+    }
+
     /// Whether the check applies to a subject kind.
     pub fn applies_to(&self, kind: &str) -> bool {
         self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind || k == "*")

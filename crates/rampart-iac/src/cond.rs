@@ -10,6 +10,42 @@
 use crate::model::{Node, Value};
 use crate::path::{Macros, Path, resolve};
 use regex::Regex;
+use std::sync::OnceLock;
+
+/// A regex compiled on first use, so that loading hundreds of checks stays cheap.
+#[derive(Debug)]
+pub struct LazyRegex {
+    pattern: String,
+    compiled: OnceLock<Result<Regex, String>>,
+}
+
+impl Clone for LazyRegex {
+    fn clone(&self) -> Self {
+        LazyRegex::new(&self.pattern)
+    }
+}
+
+impl LazyRegex {
+    /// Wraps a pattern (not compiled yet).
+    pub fn new(pattern: &str) -> LazyRegex {
+        LazyRegex {
+            pattern: pattern.to_string(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The compiled regex, or the compile error.
+    pub fn get(&self) -> Result<&Regex, &str> {
+        self.compiled
+            .get_or_init(|| Regex::new(&self.pattern).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.get().is_ok_and(|r| r.is_match(text))
+    }
+}
 use std::ops::Range;
 
 /// A condition.
@@ -68,9 +104,9 @@ pub enum Op {
     /// None of.
     NotIn(Vec<toml::Value>),
     /// Text matches.
-    Matches(Regex),
+    Matches(LazyRegex),
     /// Text does not match.
-    NotMatches(Regex),
+    NotMatches(LazyRegex),
     /// Sequence holds the value, or string holds the substring.
     Contains(toml::Value),
     /// Negated `Contains`.
@@ -174,11 +210,14 @@ impl Cond {
             Some("none") => Quantifier::None,
             Some(q) => return Err(format!("unknown quantifier `{q}`")),
         };
-        let re = |k: &str| -> Result<Regex, String> {
+        let re = |k: &str| -> Result<LazyRegex, String> {
             let s = t[k]
                 .as_str()
                 .ok_or_else(|| format!("`{k}` takes a string"))?;
-            Regex::new(s).map_err(|e| format!("bad regex in `{k}`: {e}"))
+            if s.is_empty() {
+                return Err(format!("empty regex in `{k}`"));
+            }
+            Ok(LazyRegex::new(s))
         };
         let num = |k: &str| -> Result<f64, String> {
             t[k].as_float()
@@ -258,6 +297,28 @@ impl Cond {
             op,
             quantifier,
         })
+    }
+
+    /// Compiles every regex of the condition; returns the errors.
+    pub fn validate(&self) -> Vec<String> {
+        match self {
+            Cond::All(cs) | Cond::Any(cs) | Cond::None(cs) => {
+                cs.iter().flat_map(Cond::validate).collect()
+            }
+            Cond::Not(c) => c.validate(),
+            Cond::Each { cond, .. } => cond.validate(),
+            Cond::Leaf {
+                op: Op::Matches(r) | Op::NotMatches(r),
+                path,
+                ..
+            } => r
+                .get()
+                .err()
+                .map(|e| format!("bad regex on `{}`: {e}", path.text))
+                .into_iter()
+                .collect(),
+            Cond::Leaf { .. } => Vec::new(),
+        }
     }
 
     /// Evaluates against a subject node.

@@ -53,13 +53,20 @@ fn catalogue() -> &'static Catalogue {
         let mut files = Vec::new();
         collect(&CHECK_DIR, &mut files);
         files.sort_by_key(|f| f.path());
-        for f in files {
-            let path = f.path().display().to_string();
-            if !path.ends_with(".toml") {
-                continue;
-            }
-            let text = f.contents_utf8().unwrap_or("");
-            match Check::parse(text, &|c| caps::get(c).is_some()) {
+        use rayon::prelude::*;
+        let parsed: Vec<(String, Result<Check, String>)> = files
+            .par_iter()
+            .filter_map(|f| {
+                let path = f.path().display().to_string();
+                if !path.ends_with(".toml") {
+                    return None;
+                }
+                let text = f.contents_utf8().unwrap_or("");
+                Some((path, Check::parse(text, &|c| caps::get(c).is_some())))
+            })
+            .collect();
+        for (path, r) in parsed {
+            match r {
                 Ok(c) => {
                     let stem = path
                         .rsplit('/')

@@ -9,6 +9,16 @@ fn every_check_loads() {
     let e = IacEngine::new();
     assert!(e.load_errors().is_empty(), "{}", e.load_errors().join("\n"));
     assert!(!e.rules().is_empty());
+    let bad: Vec<String> = e
+        .checks()
+        .iter()
+        .flat_map(|c| {
+            c.validate()
+                .into_iter()
+                .map(move |m| format!("{}: {m}", c.meta.id))
+        })
+        .collect();
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
 #[test]
