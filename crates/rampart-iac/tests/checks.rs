@@ -36,3 +36,24 @@ fn every_check_example_behaves() {
         problems.join("\n")
     );
 }
+
+/// Truncated and mangled inputs never panic the engine (they may produce diagnostics).
+#[test]
+fn mangled_examples_do_not_panic() {
+    let e = IacEngine::new();
+    for rule in e.rules() {
+        for ex in rule.examples.iter().take(2) {
+            let path = ex
+                .path
+                .clone()
+                .unwrap_or_else(|| Format::example_path(rule.family()).to_string());
+            let text = &ex.text;
+            let cuts: Vec<usize> = text.char_indices().map(|(i, _)| i).step_by(7).collect();
+            for &c in cuts.iter().step_by((cuts.len() / 6).max(1)) {
+                let _ = rampart_core::testing::scan_text(&e, &path, &text[..c]);
+                let mangled = format!("{}é\t\"{{[\n{}", &text[..c], &text[c..]);
+                let _ = rampart_core::testing::scan_text(&e, &path, &mangled);
+            }
+        }
+    }
+}

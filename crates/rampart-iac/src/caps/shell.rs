@@ -296,7 +296,17 @@ pub fn locate(text: &str, node: &Node, needle: &str) -> Range<usize> {
         }
         // A continued line: find its first physical line.
         let first = needle.split("  ").next().unwrap_or(needle);
-        let first = &first[..first.len().min(40)];
+        let cut = first
+            .char_indices()
+            .map(|(i, _)| i)
+            .take_while(|i| *i <= 40)
+            .last()
+            .unwrap_or(0);
+        let first = if first.len() <= 40 {
+            first
+        } else {
+            &first[..cut]
+        };
         if !first.is_empty()
             && let Some(p) = hay.find(first)
         {
