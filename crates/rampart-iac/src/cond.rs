@@ -355,7 +355,21 @@ impl Cond {
                 }
                 if unknown { Tri::Unknown } else { Tri::False }
             }
-            Cond::None(cs) => Cond::Not(Box::new(Cond::Any(cs.clone()))).eval(root, macros),
+            Cond::None(cs) => {
+                let mut unknown = false;
+                for c in cs {
+                    match c.eval(root, macros) {
+                        Tri::True(_) => return Tri::False,
+                        Tri::Unknown => unknown = true,
+                        Tri::False => {}
+                    }
+                }
+                if unknown {
+                    Tri::Unknown
+                } else {
+                    Tri::True(None)
+                }
+            }
             Cond::Not(c) => match c.eval(root, macros) {
                 Tri::True(_) => Tri::False,
                 Tri::False => Tri::True(None),
