@@ -8,6 +8,7 @@ pub fn all() -> Vec<Box<dyn Engine>> {
         Box::new(rampart_secrets::SecretsEngine::new()),
         Box::new(rampart_deps::DepsEngine::new()),
         Box::new(rampart_sast::SastEngine::new()),
+        Box::new(rampart_iac::IacEngine::new()),
     ]
 }
 

@@ -1,0 +1,53 @@
+//! Runs the IaC engine alone through the real scan driver, for benchmarks and debugging until the
+//! `rampart` binary registers it: `cargo run --release -p rampart-iac --example iac_scan -- DIR
+//! [--findings]`. Prints findings per family (and each finding with `--findings`).
+
+use rampart_core::scan::{NoProgress, ScanOptions, run};
+use rampart_iac::IacEngine;
+use std::collections::BTreeMap;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(dir) = args.next() else {
+        eprintln!("usage: iac_scan DIR [--findings]");
+        std::process::exit(2);
+    };
+    let show = args.any(|a| a == "--findings");
+    let t0 = std::time::Instant::now();
+    let engine = IacEngine::new();
+    let load_ms = t0.elapsed().as_millis();
+    let opts = ScanOptions::new(&dir);
+    let result = match run(&[&engine], &opts, &NoProgress) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let mut families: BTreeMap<String, usize> = BTreeMap::new();
+    for f in &result.findings {
+        *families
+            .entry(f.tags.first().cloned().unwrap_or_default())
+            .or_default() += 1;
+        if show {
+            println!(
+                "{}:{}: {} [{}] {}",
+                f.location.path, f.location.start_line, f.rule_id, f.severity, f.message
+            );
+        }
+    }
+    for d in &result.diagnostics {
+        eprintln!("{d}");
+    }
+    println!(
+        "files {} findings {} elapsed_ms {} load_ms {} total_ms {}",
+        result.stats.files_scanned,
+        result.findings.len(),
+        result.stats.elapsed.as_millis(),
+        load_ms,
+        t0.elapsed().as_millis()
+    );
+    for (family, n) in families {
+        println!("family {family} {n}");
+    }
+}

@@ -1,0 +1,252 @@
+//! Custom policies in Rego, the language Trivy, KICS and Conftest users already write,
+//! evaluated with `regorus` against the parsed documents.
+//!
+//! Configured with `[engines.iac] policy = "DIR"` (or a list of directories); the CLI's
+//! `--policy DIR` maps to it. Every `*.rego` file (tests `*_test.rego` excepted) is loaded, in
+//! Rego v1 syntax or, when that fails to parse, v0 (`deny[msg] { … }`). For every package, the
+//! rules `deny`, `violation` and `warn` are evaluated with the document as `input`:
+//!
+//! * YAML/JSON formats: the document as parsed (one evaluation per YAML document);
+//! * Dockerfile: `{ instructions: [{ instruction, args, flags, stage, … }], stages: [...] }`;
+//! * Terraform: per module directory, `{ resource: { TYPE: { NAME: values } }, data: …,
+//!   module: …, provider: … }` with variables and locals resolved (unknown values are strings
+//!   `"${expression}"`).
+//!
+//! A result is a message string, or an object with `msg` and optionally `severity`, `id`,
+//! `path` (a rampart path expression locating the offending node, e.g.
+//! `spec.template.spec.containers[0].image`) or `address` (a Terraform resource address).
+
+use crate::model::Node;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Loaded policies.
+pub struct Policies {
+    engine: Mutex<regorus::Engine>,
+    queries: Vec<(String, String)>,
+}
+
+/// One result of a policy rule.
+#[derive(Debug, Clone)]
+pub struct PolicyResult {
+    /// Package, without `data.`.
+    pub package: String,
+    /// `deny`, `violation` or `warn`.
+    pub rule: String,
+    /// The message.
+    pub msg: String,
+    /// Severity given by the policy.
+    pub severity: Option<String>,
+    /// Id given by the policy.
+    pub id: Option<String>,
+    /// Path expression of the offending node.
+    pub path: Option<String>,
+    /// Terraform address of the offending resource.
+    pub address: Option<String>,
+}
+
+fn rego_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if dir.is_file() {
+        out.push(dir.to_path_buf());
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let p = entry?.path();
+        if p.is_dir() {
+            rego_files(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "rego")
+            && !p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with("_test.rego"))
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+impl Policies {
+    /// Loads every policy under the given paths.
+    pub fn load(paths: &[PathBuf]) -> Result<Policies, String> {
+        let mut files = Vec::new();
+        for p in paths {
+            rego_files(p, &mut files)
+                .map_err(|e| format!("cannot read policies in {}: {e}", p.display()))?;
+        }
+        files.sort();
+        Self::from_sources(
+            &files
+                .iter()
+                .map(|f| {
+                    std::fs::read_to_string(f)
+                        .map(|t| (f.display().to_string(), t))
+                        .map_err(|e| format!("cannot read {}: {e}", f.display()))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+    }
+
+    /// Loads policies from (name, text) pairs.
+    pub fn from_sources(sources: &[(String, String)]) -> Result<Policies, String> {
+        let mut engine = regorus::Engine::new();
+        for (name, text) in sources {
+            if let Err(v1) = engine.add_policy(name.clone(), text.clone()) {
+                engine.set_rego_v0(true);
+                let r = engine.add_policy(name.clone(), text.clone());
+                engine.set_rego_v0(false);
+                r.map_err(|_| format!("policy {name}: {v1}"))?;
+            }
+        }
+        let mut queries = Vec::new();
+        let packages = engine.get_packages().map_err(|e| e.to_string())?;
+        for pkg in packages {
+            let pkg = pkg.trim_start_matches("data.").to_string();
+            for rule in ["deny", "violation", "warn"] {
+                queries.push((pkg.clone(), rule.to_string()));
+            }
+        }
+        queries.sort();
+        queries.dedup();
+        Ok(Policies {
+            engine: Mutex::new(engine),
+            queries,
+        })
+    }
+
+    /// Evaluates every rule against one input document.
+    pub fn evaluate(&self, input: &serde_json::Value) -> Result<Vec<PolicyResult>, String> {
+        let mut engine = self
+            .engine
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let value = regorus::Value::from_json_str(&input.to_string()).map_err(|e| e.to_string())?;
+        engine.set_input(value);
+        let mut out = Vec::new();
+        for (pkg, rule) in &self.queries {
+            let Ok(results) = engine.eval_query(format!("data.{pkg}.{rule}"), false) else {
+                continue;
+            };
+            for r in results.result {
+                for e in r.expressions {
+                    let json = e.value.to_json_str().map_err(|e| e.to_string())?;
+                    let v: serde_json::Value =
+                        serde_json::from_str(&json).map_err(|e| e.to_string())?;
+                    let items = match v {
+                        serde_json::Value::Array(a) => a,
+                        serde_json::Value::Null => Vec::new(),
+                        // A boolean `deny` (`deny if …`) is one unnamed result.
+                        serde_json::Value::Bool(true) => {
+                            vec![serde_json::Value::String(format!("{pkg}.{rule}"))]
+                        }
+                        serde_json::Value::Bool(false) => Vec::new(),
+                        other => vec![other],
+                    };
+                    for item in items {
+                        out.push(result_of(pkg, rule, item));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn result_of(pkg: &str, rule: &str, v: serde_json::Value) -> PolicyResult {
+    let s = |o: &serde_json::Map<String, serde_json::Value>, k: &str| {
+        o.get(k).and_then(|x| x.as_str()).map(String::from)
+    };
+    match v {
+        serde_json::Value::Object(o) => PolicyResult {
+            package: pkg.into(),
+            rule: rule.into(),
+            msg: s(&o, "msg")
+                .or_else(|| s(&o, "message"))
+                .unwrap_or_else(|| serde_json::Value::Object(o.clone()).to_string()),
+            severity: s(&o, "severity"),
+            id: s(&o, "id"),
+            path: s(&o, "path"),
+            address: s(&o, "address").or_else(|| s(&o, "resource")),
+        },
+        serde_json::Value::String(m) => PolicyResult {
+            package: pkg.into(),
+            rule: rule.into(),
+            msg: m,
+            severity: None,
+            id: None,
+            path: None,
+            address: None,
+        },
+        other => PolicyResult {
+            package: pkg.into(),
+            rule: rule.into(),
+            msg: other.to_string(),
+            severity: None,
+            id: None,
+            path: None,
+            address: None,
+        },
+    }
+}
+
+/// The Terraform input document of a module's blocks.
+pub fn terraform_input(blocks: &[crate::hcl::TfBlock]) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let mut root = Map::new();
+    for b in blocks {
+        let section = root
+            .entry(b.block_type.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Value::Object(section) = section else {
+            continue;
+        };
+        let values = b.node.to_json();
+        if b.name.is_empty() {
+            section.insert(b.kind.clone(), values);
+        } else {
+            let by_type = section
+                .entry(b.kind.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(m) = by_type {
+                m.insert(b.name.clone(), values);
+            }
+        }
+    }
+    Value::Object(root)
+}
+
+/// Finds the node a result's `path` names in a document.
+pub fn locate(doc: &Node, path: &str) -> Option<std::ops::Range<usize>> {
+    let p = crate::path::Path::parse(path).ok()?;
+    let none = |_: &str| Vec::new();
+    let r = crate::path::resolve(doc, &p, &none);
+    r.nodes.first().map(|n| n.report_span())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v0_and_v1_policies() {
+        let p = Policies::from_sources(&[
+            (
+                "a.rego".into(),
+                "package main\n\ndeny[msg] {\n  input.kind == \"Pod\"\n  msg := sprintf(\"pod %s\", [input.metadata.name])\n}\n".into(),
+            ),
+            (
+                "b.rego".into(),
+                "package k8s.images\nimport rego.v1\n\nwarn contains {\"msg\": \"latest\", \"path\": \"spec.containers[0].image\", \"severity\": \"low\"} if {\n  endswith(input.spec.containers[0].image, \":latest\")\n}\n".into(),
+            ),
+        ])
+        .unwrap();
+        let input = serde_json::json!({"kind": "Pod", "metadata": {"name": "web"}, "spec": {"containers": [{"image": "nginx:latest"}]}});
+        let mut r = p.evaluate(&input).unwrap();
+        r.sort_by(|a, b| a.package.cmp(&b.package));
+        assert_eq!(r.len(), 2, "{r:?}");
+        assert_eq!(r[0].package, "k8s.images");
+        assert_eq!(r[0].path.as_deref(), Some("spec.containers[0].image"));
+        assert_eq!(r[1].msg, "pod web");
+        assert!(Policies::from_sources(&[("x.rego".into(), "package x\ndeny[ {".into())]).is_err());
+    }
+}

@@ -1,0 +1,381 @@
+//! YAML (and JSON) into the document model, with exact spans, tags and anchors.
+//!
+//! Built on `saphyr-parser` events (the parser under `saphyr`): each event carries a span, so
+//! every node keeps where it came from. Local tags (`!Ref`, `!reference`) are kept on the node;
+//! aliases are expanded and `<<` merge keys are applied.
+
+use crate::model::{LineIndex, Node, Value};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, SpannedEventReceiver};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// A YAML syntax error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Parses every document of a YAML stream. Documents parsed before a syntax error are returned
+/// along with the error.
+pub fn parse(text: &str) -> (Vec<Node>, Option<YamlError>) {
+    let mut b = Builder {
+        text,
+        chars: if text.is_ascii() {
+            None
+        } else {
+            let mut v: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            v.push(text.len());
+            Some(v)
+        },
+        lines: LineIndex::new(text),
+        stack: Vec::new(),
+        docs: Vec::new(),
+        anchors: HashMap::new(),
+    };
+    let mut parser = Parser::new_from_str(text);
+    let err = parser.load(&mut b, true).err().map(|e| YamlError {
+        line: e.marker().line().max(1),
+        message: e.info().to_string(),
+    });
+    if err.is_some() {
+        // A half-built document is not reported.
+        b.stack.clear();
+        b.docs.pop();
+    }
+    (b.docs, err)
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        items: Vec<Node>,
+        anchor: usize,
+        tag: Option<String>,
+    },
+    Map {
+        start: usize,
+        entries: Vec<(String, Node)>,
+        key: Option<Node>,
+        anchor: usize,
+        tag: Option<String>,
+    },
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    chars: Option<Vec<usize>>,
+    lines: LineIndex,
+    stack: Vec<Frame>,
+    docs: Vec<Node>,
+    anchors: HashMap<usize, Node>,
+}
+
+fn tag_name(tag: &saphyr_parser::Tag) -> String {
+    if tag.handle == "tag:yaml.org,2002:" {
+        format!("!!{}", tag.suffix)
+    } else {
+        format!("{}{}", tag.handle, tag.suffix)
+    }
+}
+
+/// Resolves a plain scalar with the YAML 1.2 core schema.
+pub fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let b = s.as_bytes();
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit());
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if digits(unsigned)
+        && let Ok(i) = s.parse::<i64>()
+    {
+        return Value::Int(i);
+    }
+    if let Some(h) = s.strip_prefix("0x")
+        && let Ok(i) = i64::from_str_radix(h, 16)
+    {
+        return Value::Int(i);
+    }
+    if let Some(o) = s.strip_prefix("0o")
+        && let Ok(i) = i64::from_str_radix(o, 8)
+    {
+        return Value::Int(i);
+    }
+    if b.iter().any(u8::is_ascii_digit)
+        && b.iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && !unsigned.starts_with(['e', 'E'])
+        && let Ok(f) = s.parse::<f64>()
+    {
+        return Value::Float(f);
+    }
+    Value::Str(s.to_string())
+}
+
+impl Builder<'_> {
+    fn byte(&self, char_index: usize) -> usize {
+        match &self.chars {
+            None => char_index.min(self.text.len()),
+            Some(v) => v.get(char_index).copied().unwrap_or(self.text.len()),
+        }
+    }
+
+    fn range(&self, span: Span) -> Range<usize> {
+        let s = self.byte(span.start.index());
+        let e = self.byte(span.end.index()).max(s);
+        s..e
+    }
+
+    fn push_node(&mut self, mut node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.docs.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => {
+                    node.key_span = Some(k.span.clone());
+                    node.key_line = k.line;
+                    let name = k.scalar_text().unwrap_or_else(|| match k.value {
+                        Value::Null => String::new(),
+                        _ => "?".to_string(),
+                    });
+                    entries.push((name, node));
+                }
+            },
+        }
+    }
+}
+
+fn apply_merges(entries: Vec<(String, Node)>) -> Vec<(String, Node)> {
+    if !entries.iter().any(|(k, _)| k == "<<") {
+        return entries;
+    }
+    let mut own: Vec<(String, Node)> = Vec::new();
+    let mut merged: Vec<(String, Node)> = Vec::new();
+    for (k, v) in entries {
+        if k == "<<" {
+            for src in v.items() {
+                if let Value::Map(m) = &src.value {
+                    for (mk, mv) in m {
+                        if !merged.iter().any(|(x, _)| x == mk) {
+                            merged.push((mk.clone(), mv.clone()));
+                        }
+                    }
+                }
+            }
+        } else {
+            own.push((k, v));
+        }
+    }
+    for (k, v) in merged {
+        if !own.iter().any(|(x, _)| *x == k) {
+            own.push((k, v));
+        }
+    }
+    own
+}
+
+impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
+    fn on_event(&mut self, ev: Event<'input>, span: Span) {
+        match ev {
+            Event::Scalar(v, style, anchor, tag) => {
+                let range = self.range(span);
+                let line = self.lines.line(range.start);
+                let tag = tag.as_deref().map(tag_name);
+                let value = match (style, tag.as_deref()) {
+                    (_, Some("!!str")) => Value::Str(v.into_owned()),
+                    // Written by the Helm renderer for values it could not compute.
+                    (_, Some("!unknown")) => Value::Unknown(v.into_owned()),
+                    (ScalarStyle::Plain, _) => resolve_plain(&v),
+                    _ => Value::Str(v.into_owned()),
+                };
+                let mut node = Node::new(value, range, line);
+                node.block_scalar = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                node.tag = tag.filter(|t| !t.starts_with("!!"));
+                self.push_node(node, anchor);
+            }
+            Event::SequenceStart(anchor, tag) => {
+                let start = self.range(span).start;
+                self.stack.push(Frame::Seq {
+                    start,
+                    items: Vec::new(),
+                    anchor,
+                    tag: tag.as_deref().map(tag_name),
+                });
+            }
+            Event::MappingStart(anchor, tag) => {
+                let start = self.range(span).start;
+                self.stack.push(Frame::Map {
+                    start,
+                    entries: Vec::new(),
+                    key: None,
+                    anchor,
+                    tag: tag.as_deref().map(tag_name),
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let end = self.range(span).end;
+                let (value, start, anchor, tag) = match self.stack.pop() {
+                    Some(Frame::Seq {
+                        start,
+                        items,
+                        anchor,
+                        tag,
+                    }) => (Value::Seq(items), start, anchor, tag),
+                    Some(Frame::Map {
+                        start,
+                        entries,
+                        anchor,
+                        tag,
+                        ..
+                    }) => (Value::Map(apply_merges(entries)), start, anchor, tag),
+                    None => return,
+                };
+                let line = self.lines.line(start);
+                let mut node = Node::new(value, start..end.max(start), line);
+                node.tag = tag.filter(|t| !t.starts_with("!!"));
+                self.push_node(node, anchor);
+            }
+            Event::Alias(id) => {
+                let range = self.range(span);
+                let line = self.lines.line(range.start);
+                let mut node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| Node::new(Value::Null, range.clone(), line));
+                node.span = range;
+                node.line = line;
+                node.key_span = None;
+                self.push_node(node, 0);
+            }
+            Event::DocumentEnd => {
+                if self.stack.is_empty() && self.docs.is_empty() {
+                    // handled below
+                }
+            }
+            Event::DocumentStart(_) => {
+                // An empty document leaves nothing: push a placeholder that the next value
+                // replaces.
+                self.docs.push(Node::new(Value::Null, 0..0, 0));
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        // A document's root value replaces its placeholder.
+        if self.stack.is_empty() && self.docs.len() >= 2 {
+            let n = self.docs.len();
+            if self.docs[n - 2].line == 0 && self.docs[n - 1].line != 0 {
+                let root = self.docs.pop().expect("two docs");
+                self.docs[n - 2] = root;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_lines_of_keys_and_values() {
+        let text = "a: 1\nb:\n  c: [x, \"y\"]\n  d: |\n    echo hi\n    echo there\ne: true\n";
+        let (docs, err) = parse(text);
+        assert!(err.is_none());
+        assert_eq!(docs.len(), 1);
+        let root = &docs[0];
+        assert_eq!(root.get("a").unwrap().value, Value::Int(1));
+        assert_eq!(root.get("a").unwrap().line, 1);
+        let b = root.get("b").unwrap();
+        assert_eq!(b.key_line, 2);
+        let c = b.get("c").unwrap();
+        assert_eq!(c.line, 3);
+        assert_eq!(c.as_seq().unwrap()[1].as_str(), Some("y"));
+        let d = b.get("d").unwrap();
+        assert_eq!(d.key_line, 4);
+        assert!(d.block_scalar);
+        assert_eq!(d.as_str(), Some("echo hi\necho there\n"));
+        assert_eq!(root.get("e").unwrap().value, Value::Bool(true));
+        assert_eq!(&text[root.get("e").unwrap().report_span()], "e: true");
+    }
+
+    #[test]
+    fn multi_document_and_empty_documents() {
+        let text = "---\nkind: A\n---\n---\nkind: B\n...\n";
+        let (docs, err) = parse(text);
+        assert!(err.is_none());
+        let kinds: Vec<_> = docs
+            .iter()
+            .map(|d| d.get("kind").and_then(Node::as_str))
+            .collect();
+        assert_eq!(kinds, vec![Some("A"), None, Some("B")]);
+        assert_eq!(docs[2].get("kind").unwrap().line, 5);
+    }
+
+    #[test]
+    fn local_tags_are_kept() {
+        let text = "Bucket: !Ref MyBucket\nName: !Sub '${AWS::StackName}-x'\nArn: !GetAtt [A, Arn]\nL: !Join\n  - ''\n  - [a, b]\n";
+        let (docs, err) = parse(text);
+        assert!(err.is_none(), "{err:?}");
+        let r = &docs[0];
+        assert_eq!(r.get("Bucket").unwrap().tag.as_deref(), Some("!Ref"));
+        assert_eq!(r.get("Bucket").unwrap().as_str(), Some("MyBucket"));
+        assert_eq!(r.get("Name").unwrap().tag.as_deref(), Some("!Sub"));
+        assert_eq!(r.get("Arn").unwrap().tag.as_deref(), Some("!GetAtt"));
+        assert_eq!(r.get("L").unwrap().tag.as_deref(), Some("!Join"));
+        assert_eq!(r.get("L").unwrap().key_line, 4);
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys() {
+        let text = ".base: &base\n  image: alpine\n  tags: [a]\njob:\n  <<: *base\n  tags: [b]\n";
+        let (docs, _) = parse(text);
+        let job = docs[0].get("job").unwrap();
+        assert_eq!(job.get("image").unwrap().as_str(), Some("alpine"));
+        assert_eq!(
+            job.get("tags").unwrap().as_seq().unwrap()[0].as_str(),
+            Some("b")
+        );
+    }
+
+    #[test]
+    fn non_ascii_offsets_are_bytes() {
+        let text = "name: \"héllo wörld\"\nnext: é\n";
+        let (docs, _) = parse(text);
+        let n = docs[0].get("next").unwrap();
+        assert_eq!(&text[n.span.clone()], "é");
+        assert_eq!(n.line, 2);
+    }
+
+    #[test]
+    fn malformed_input_is_an_error_not_a_panic() {
+        for text in [
+            "a: [1, 2\nb: c",
+            "a:\n  - b\n c: d\n",
+            "\"unterminated",
+            "a: b: c",
+            "- a\nb: c",
+        ] {
+            let (_, err) = parse(text);
+            assert!(err.is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn json_parses_as_yaml() {
+        let text = "{\n  \"a\": {\"b\": [1, 2.5, null, false]},\n  \"c\": \"d\"\n}";
+        let (docs, err) = parse(text);
+        assert!(err.is_none());
+        let b = docs[0].get_path(&["a", "b"]).unwrap().as_seq().unwrap();
+        assert_eq!(b[1].value, Value::Float(2.5));
+        assert_eq!(docs[0].get("c").unwrap().key_line, 3);
+    }
+}
