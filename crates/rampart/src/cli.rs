@@ -110,6 +110,9 @@ pub struct ScanArgs {
     /// Check an existing CycloneDX or SPDX JSON SBOM for known vulnerabilities (repeatable).
     #[arg(long, value_name = "FILE")]
     pub sbom: Vec<PathBuf>,
+    /// Evaluate the Rego policies in this folder against the parsed IaC documents (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub policy: Vec<PathBuf>,
     /// Scan the staged content (git index) instead of the working files: for pre-commit.
     #[arg(long, conflicts_with = "history")]
     pub staged: bool,

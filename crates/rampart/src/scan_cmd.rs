@@ -81,22 +81,8 @@ pub fn scan(
     };
     let mut config =
         Config::load(&config_root, args.config.as_deref()).map_err(|e| e.to_string())?;
-    if !args.sbom.is_empty() {
-        let mut files = Vec::new();
-        for f in &args.sbom {
-            let abs = f
-                .canonicalize()
-                .map_err(|e| format!("--sbom {}: {e}", f.display()))?;
-            files.push(toml::Value::String(abs.display().to_string()));
-        }
-        let deps = config.engines.entry("deps".into()).or_default();
-        match deps.get_mut("sbom") {
-            Some(toml::Value::Array(a)) => a.extend(files),
-            _ => {
-                deps.insert("sbom".into(), toml::Value::Array(files));
-            }
-        }
-    }
+    add_paths_option(&mut config, "deps", "sbom", "--sbom", &args.sbom)?;
+    add_paths_option(&mut config, "iac", "policy", "--policy", &args.policy)?;
     let fail_on = match args.fail_on.as_deref().or(config.scan.fail_on.as_deref()) {
         Some(s) => config::parse_threshold(s)?,
         None => Some(rampart_core::Severity::High),
@@ -139,6 +125,40 @@ pub fn scan(
     let result = scan::run(&refs, &opts, &bar);
     bar.finish();
     Ok((result?, config, fail_on))
+}
+
+/// Appends command-line paths to an engine's path-list option (`[engines.deps] sbom`,
+/// `[engines.iac] policy`), as absolute paths; a missing path is a usage error naming the flag.
+fn add_paths_option(
+    config: &mut Config,
+    engine: &str,
+    key: &str,
+    flag: &str,
+    paths: &[PathBuf],
+) -> Result<(), String> {
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let mut values = Vec::new();
+    for p in paths {
+        let abs = p
+            .canonicalize()
+            .map_err(|e| format!("{flag} {}: {e}", p.display()))?;
+        values.push(toml::Value::String(abs.display().to_string()));
+    }
+    let table = config.engines.entry(engine.into()).or_default();
+    match table.get_mut(key) {
+        Some(toml::Value::Array(a)) => a.extend(values),
+        Some(toml::Value::String(s)) => {
+            let mut all = vec![toml::Value::String(s.clone())];
+            all.extend(values);
+            table.insert(key.into(), toml::Value::Array(all));
+        }
+        _ => {
+            table.insert(key.into(), toml::Value::Array(values));
+        }
+    }
+    Ok(())
 }
 
 fn link_base(args: &ScanArgs) -> Option<String> {
