@@ -133,6 +133,18 @@ impl Engine for SastEngine {
 struct Unit {
     file: SourceFile,
     module: Module,
+    /// Taint findings of the file analysed alone, emitted in `finish` unless the file imports
+    /// project modules (then it is analysed again with the other files' summaries).
+    taint: Vec<RawFinding>,
+}
+
+/// Whether some import of `m` may name a file of the project (then the file's taint findings
+/// wait for the project-wide pass: calls into it are only understood there).
+fn may_import_project(m: &Module) -> bool {
+    m.imports.iter().any(|i| match m.lang {
+        Lang::Python => true,
+        _ => i.module.starts_with('.'),
+    })
 }
 
 struct Session {
@@ -167,7 +179,7 @@ fn emit(
 }
 
 impl Session {
-    fn analyse(&self, file: &SourceFile, out: &mut Emitter) -> Option<Module> {
+    fn analyse(&self, file: &SourceFile, out: &mut Emitter) -> Option<(Module, Vec<RawFinding>)> {
         let lang = Lang::from_path(&file.path)?;
         if file.content.len() > self.bounds.max_bytes {
             out.diagnostic(Diagnostic::warning(
@@ -209,6 +221,7 @@ impl Session {
             },
         );
         a.run_search();
+        let structural = std::mem::take(&mut a.findings);
         a.run_taint();
         if a.timed_out {
             out.diagnostic(Diagnostic::warning(
@@ -219,10 +232,13 @@ impl Session {
                 ),
             ));
         }
-        let raw = std::mem::take(&mut a.findings);
+        let mut taint = std::mem::take(&mut a.findings);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
-        emit(self.book, file, raw, &mut seen, out);
-        Some(module)
+        emit(self.book, file, structural, &mut seen, out);
+        if !may_import_project(&module) {
+            emit(self.book, file, std::mem::take(&mut taint), &mut seen, out);
+        }
+        Some((module, taint))
     }
 }
 
@@ -237,7 +253,7 @@ impl EngineSession for Session {
             Ok((module, local)) => {
                 out.findings.extend(local.findings);
                 out.diagnostics.extend(local.diagnostics);
-                if let Some(module) = module
+                if let Some((module, taint)) = module
                     && !module.imports.is_empty()
                 {
                     let unit = Unit {
@@ -247,6 +263,7 @@ impl EngineSession for Session {
                             file.origin.clone(),
                         ),
                         module,
+                        taint,
                     };
                     self.units
                         .lock()
@@ -262,14 +279,14 @@ impl EngineSession for Session {
     }
 
     fn finish(self: Box<Self>, out: &mut Emitter) {
-        let units = std::mem::take(&mut *self.units.lock().unwrap_or_else(|e| e.into_inner()));
-        if units.len() < 2 {
-            return;
-        }
-        let project = Project::new(&units, self.book);
+        let mut units = std::mem::take(&mut *self.units.lock().unwrap_or_else(|e| e.into_inner()));
+        // Keep the order of findings independent of thread scheduling.
+        units.sort_by(|a, b| a.file.path.cmp(&b.file.path));
         let mut seen = std::mem::take(&mut *self.emitted.lock().unwrap_or_else(|e| e.into_inner()));
+        let project = Project::new(&units, self.book);
         for (i, u) in units.iter().enumerate() {
-            if !project.imports_project(i) {
+            if units.len() < 2 || !project.imports_project(i) {
+                emit(self.book, &u.file, u.taint.clone(), &mut seen, out);
                 continue;
             }
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -287,8 +304,9 @@ impl EngineSession for Session {
                 a.run_taint();
                 std::mem::take(&mut a.findings)
             }));
-            if let Ok(raw) = r {
-                emit(self.book, &u.file, raw, &mut seen, out);
+            match r {
+                Ok(raw) => emit(self.book, &u.file, raw, &mut seen, out),
+                Err(_) => emit(self.book, &u.file, u.taint.clone(), &mut seen, out),
             }
         }
         for (i, raw) in project.extra.into_inner() {

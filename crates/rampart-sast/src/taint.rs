@@ -919,7 +919,15 @@ impl<'a> Analyzer<'a> {
             };
             match entry.role {
                 Role::Sink => {
-                    let sinks = sink_values(&m, parts, v);
+                    let mut sinks = sink_values(&m, parts, v);
+                    // A focus inside an argument (`{filter: $F}`): evaluate just that part.
+                    if let Some(f) = m.focus
+                        && sinks.is_empty()
+                        && parts.iter().any(|(s, _)| s.contains(f))
+                        && let Some(sub) = find_expr(e, f)
+                    {
+                        sinks.push(self.eval(fr, sub));
+                    }
                     for sv in sinks {
                         self.sink_hit(fr, &sv, entry.rules, e.span);
                     }
@@ -939,6 +947,46 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// The value of a name, field or element. As the base of a longer access (`as_base`), only
+    /// what was stored at the place itself counts, not its other fields: after `s.a = taint`,
+    /// `s.b` is clean while `s` as a whole is tainted.
+    fn eval_place(&mut self, fr: &mut Frame, e: &Expr, as_base: bool) -> Value {
+        let path = self.path_of(fr, e);
+        // The base first, so that patterns on it apply (`request.GET` in `request.GET['q']`).
+        // An unknown key may be any of the base's keys: then the base is read whole.
+        let base = match &e.kind {
+            ExprKind::Attr(b, _) | ExprKind::Subscript(b, _) => {
+                let mut v = match &b.kind {
+                    ExprKind::Name(_) | ExprKind::Attr(..) | ExprKind::Subscript(..) => {
+                        if !self.tick() {
+                            return Value::default();
+                        }
+                        self.eval_place(fr, b, path.is_some())
+                    }
+                    _ => self.eval(fr, b),
+                };
+                v.konst = None;
+                Some(v)
+            }
+            _ => None,
+        };
+        if let ExprKind::Subscript(_, k) = &e.kind
+            && !matches!(k.kind, ExprKind::Lit(_))
+        {
+            let _ = self.eval(fr, k);
+        }
+        let own = path.and_then(|p| {
+            if as_base {
+                fr.env.get(&p).cloned()
+            } else {
+                Self::read_path(fr, &p)
+            }
+        });
+        let mut v = own.or(base).unwrap_or_default();
+        self.apply_patterns(fr, e, &mut v, &[]);
+        v
+    }
+
     fn eval(&mut self, fr: &mut Frame, e: &Expr) -> Value {
         if !self.tick() {
             return Value::default();
@@ -946,24 +994,7 @@ impl<'a> Analyzer<'a> {
         match &e.kind {
             ExprKind::Lit(l) => Value::konst(l.clone()),
             ExprKind::Name(_) | ExprKind::Attr(..) | ExprKind::Subscript(..) => {
-                // The base first, so that patterns on it apply (`request.GET` in `request.GET['q']`).
-                let base = match &e.kind {
-                    ExprKind::Attr(b, _) | ExprKind::Subscript(b, _) => {
-                        let mut v = self.eval(fr, b);
-                        v.konst = None;
-                        Some(v)
-                    }
-                    _ => None,
-                };
-                if let ExprKind::Subscript(_, k) = &e.kind
-                    && !matches!(k.kind, ExprKind::Lit(_))
-                {
-                    let _ = self.eval(fr, k);
-                }
-                let own = self.path_of(fr, e).and_then(|p| Self::read_path(fr, &p));
-                let mut v = own.or(base).unwrap_or_default();
-                self.apply_patterns(fr, e, &mut v, &[]);
-                v
+                self.eval_place(fr, e, false)
             }
             ExprKind::Call(c) => self.eval_call(fr, e, c),
             ExprKind::StrBuild(parts) => {
@@ -1310,6 +1341,17 @@ impl<'a> Analyzer<'a> {
         }
         out
     }
+}
+
+/// The sub-expression of `e` with exactly span `s`.
+fn find_expr(e: &Expr, s: Span) -> Option<&Expr> {
+    let mut found = None;
+    e.walk(&mut |x| {
+        if found.is_none() && x.span == s {
+            found = Some(x);
+        }
+    });
+    found
 }
 
 /// The values that reach a matched sink: those matched by the focused metavariable, else those
