@@ -402,6 +402,14 @@ pub struct Analyzer<'a> {
     /// Whether a call resolved into another project file.
     pub used_project: bool,
     steps: u32,
+    /// Tainted values (from sources) stored in functions that have nested functions, by path:
+    /// what closures see of their enclosing scopes.
+    captured: HashMap<FuncId, HashMap<String, Value>>,
+    /// Tainted values stored in `self.x`/`this.x` by any method, per class (instance state is
+    /// shared by all methods, whatever order they run in).
+    fields: HashMap<ClassId, HashMap<String, Value>>,
+    fields_done: Vec<bool>,
+    has_children: Vec<bool>,
 }
 
 struct Frame {
@@ -451,6 +459,20 @@ impl<'a> Analyzer<'a> {
             timed_out: false,
             used_project: false,
             steps: 0,
+            captured: HashMap::new(),
+            fields: HashMap::new(),
+            fields_done: vec![false; module.classes.len()],
+            has_children: {
+                let mut v = vec![false; n];
+                for f in &module.functions {
+                    if let Some(p) = f.parent
+                        && p < n
+                    {
+                        v[p] = true;
+                    }
+                }
+                v
+            },
         }
     }
 
@@ -559,6 +581,14 @@ impl<'a> Analyzer<'a> {
     fn analyze_function(&mut self, fid: FuncId) -> Summary {
         let module = self.module;
         let func = &module.functions[fid];
+        // The enclosing function first: what it stores is what this closure captures.
+        if let Some(p) = func.parent
+            && p != fid
+            && self.summaries[p].is_none()
+            && !self.in_progress[p]
+        {
+            self.summary(p);
+        }
         let mut fr = Frame {
             func: fid,
             env: BTreeMap::new(),
@@ -755,6 +785,75 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// Records tainted values stored in instance fields and in scopes that closures may capture.
+    fn remember(&mut self, fr: &Frame, p: &str, v: &Value) {
+        if !v.labels.iter().any(|l| l.origin == Origin::Source) {
+            return;
+        }
+        let sources: Vec<Label> = v
+            .labels
+            .iter()
+            .filter(|l| l.origin == Origin::Source)
+            .cloned()
+            .collect();
+        let map = if p.starts_with("self.") || p.starts_with("this.") {
+            match self.class_of(fr.func) {
+                Some(c) => self.fields.entry(c).or_default(),
+                None => return,
+            }
+        } else if self.has_children[fr.func] {
+            self.captured.entry(fr.func).or_default()
+        } else {
+            return;
+        };
+        map.entry(p.to_string()).or_default().add_labels(&sources);
+    }
+
+    /// The value of a place not assigned in the current function: an instance field set by
+    /// another method of the class, or a variable of an enclosing function.
+    fn outer_value(&mut self, fr: &Frame, p: &str) -> Option<Value> {
+        fn lookup(map: &HashMap<String, Value>, p: &str) -> Option<Value> {
+            let mut found = map.get(p).cloned();
+            let prefix = format!("{p}.");
+            for (k, v) in map {
+                if k.starts_with(&prefix) {
+                    found
+                        .get_or_insert_with(Value::default)
+                        .add_labels(&v.labels);
+                }
+            }
+            found
+        }
+        if p.starts_with("self.") || p.starts_with("this.") {
+            let c = self.class_of(fr.func)?;
+            if !self.fields_done[c] {
+                self.fields_done[c] = true;
+                for m in self.module.classes[c].methods.clone() {
+                    if !self.in_progress[m] {
+                        self.summary(m);
+                    }
+                }
+            }
+            return self.fields.get(&c).and_then(|m| lookup(m, p));
+        }
+        if self.captured.is_empty() {
+            return None;
+        }
+        let mut f = self.module.functions[fr.func].parent;
+        let mut hops = 0;
+        while let Some(x) = f {
+            if let Some(v) = self.captured.get(&x).and_then(|m| lookup(m, p)) {
+                return Some(v);
+            }
+            hops += 1;
+            if hops > 16 {
+                break;
+            }
+            f = self.module.functions[x].parent;
+        }
+        None
+    }
+
     fn read_path(fr: &Frame, p: &str) -> Option<Value> {
         let mut found: Option<Value> = fr.env.get(p).cloned();
         let prefix = format!("{p}.");
@@ -817,6 +916,7 @@ impl<'a> Analyzer<'a> {
         for k in stale {
             fr.env.remove(&k);
         }
+        self.remember(fr, &p, &v);
         fr.env.insert(p, v);
     }
 
@@ -976,10 +1076,20 @@ impl<'a> Analyzer<'a> {
             let _ = self.eval(fr, k);
         }
         let own = path.and_then(|p| {
-            if as_base {
+            let own = if as_base {
                 fr.env.get(&p).cloned()
             } else {
                 Self::read_path(fr, &p)
+            };
+            match own {
+                Some(v) => Some(v),
+                None if !fr.env.contains_key(root_of(&p))
+                    || p.starts_with("self.")
+                    || p.starts_with("this.") =>
+                {
+                    self.outer_value(fr, &p)
+                }
+                None => None,
             }
         });
         let mut v = own.or(base).unwrap_or_default();
@@ -1341,6 +1451,11 @@ impl<'a> Analyzer<'a> {
         }
         out
     }
+}
+
+/// The first segment of an access path (`x` of `x.f.g`).
+fn root_of(p: &str) -> &str {
+    p.split('.').next().unwrap_or(p)
 }
 
 /// The sub-expression of `e` with exactly span `s`.

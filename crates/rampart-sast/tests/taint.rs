@@ -139,3 +139,26 @@ fn broken_and_oversized_files_are_reported_not_dropped() {
             .any(|d| d.message.contains("byte limit"))
     );
 }
+
+#[test]
+fn instance_fields_flow_between_methods_in_any_order() {
+    let src = "import os\nfrom flask import request\nclass Job:\n    def run(self):\n        os.system(self.target)\n        os.system(self.tool)\n    def load(self):\n        self.target = request.args['t']\n        self.tool = 'tar'\n";
+    assert_eq!(
+        lines(&scan(&[("a.py", src)]), CMD),
+        vec![("a.py".into(), 5)]
+    );
+    let js = "const { exec } = require('child_process');\nclass Job {\n  run() { exec(this.target); exec(this.tool); }\n  load(req) { this.target = req.query.t; this.tool = 'tar'; }\n}\n";
+    assert_eq!(
+        lines(&scan(&[("a.js", js)]), "sast/js-command-injection"),
+        vec![("a.js".into(), 3)]
+    );
+}
+
+#[test]
+fn closures_see_tainted_variables_of_enclosing_functions() {
+    let src = "import os\nfrom flask import request\ndef outer():\n    cmd = request.args['c']\n    safe = 'ls'\n    def inner():\n        os.system(cmd)\n        os.system(safe)\n    return inner\n";
+    assert_eq!(
+        lines(&scan(&[("a.py", src)]), CMD),
+        vec![("a.py".into(), 7)]
+    );
+}
