@@ -11,6 +11,7 @@ use rampart_core::{
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -47,17 +48,78 @@ impl RuleBook {
 }
 
 /// The built-in rules, loaded on first use.
-pub fn builtin() -> &'static RuleBook {
-    static BOOK: OnceLock<RuleBook> = OnceLock::new();
+pub fn builtin() -> Arc<RuleBook> {
+    static BOOK: OnceLock<Arc<RuleBook>> = OnceLock::new();
     BOOK.get_or_init(|| {
         let (rules, errors) = crate::rules::builtin();
-        RuleBook::new(rules, errors)
+        Arc::new(RuleBook::new(rules, errors))
     })
+    .clone()
+}
+
+/// Loads the user rule files named by `[engines.sast] rules` (files or folders, relative to
+/// `root`), beside the rules `base` already in use. Any problem is an error naming the file.
+pub fn load_user_rules(
+    root: &Path,
+    entries: &[String],
+    base: &[Rule],
+) -> Result<Vec<Rule>, String> {
+    let mut files = Vec::new();
+    for e in entries {
+        let p = root.join(e);
+        if p.is_dir() {
+            collect_yaml(&p, &mut files).map_err(|err| {
+                format!("[engines.sast] rules: cannot read {}: {err}", p.display())
+            })?;
+        } else if p.is_file() {
+            files.push(p);
+        } else {
+            return Err(format!(
+                "[engines.sast] rules: {} does not exist",
+                p.display()
+            ));
+        }
+    }
+    let mut ids: HashSet<String> = base.iter().map(|r| r.meta.id.clone()).collect();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f)
+            .map_err(|e| format!("[engines.sast] rules: cannot read {}: {e}", f.display()))?;
+        let rules = crate::rules::parse_rules(&text)
+            .map_err(|e| format!("invalid SAST rule file {}: {e}", f.display()))?;
+        for r in rules {
+            if !ids.insert(r.meta.id.clone()) {
+                return Err(format!(
+                    "invalid SAST rule file {}: rule id `{}` is already used",
+                    f.display(),
+                    r.meta.short_id()
+                ));
+            }
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+fn collect_yaml(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect_yaml(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            out.push(p);
+        }
+    }
+    Ok(())
 }
 
 /// The static-analysis engine (`sast`).
 pub struct SastEngine {
-    book: &'static RuleBook,
+    book: Arc<RuleBook>,
 }
 
 impl Default for SastEngine {
@@ -72,16 +134,16 @@ impl SastEngine {
         SastEngine { book: builtin() }
     }
 
-    /// The engine with other rules (tests, user rule sets). The book is leaked: make few.
+    /// The engine with other rules (tests, user rule sets).
     pub fn with_rules(book: RuleBook) -> SastEngine {
         SastEngine {
-            book: Box::leak(Box::new(book)),
+            book: Arc::new(book),
         }
     }
 
     /// The rules in use.
     pub fn book(&self) -> &RuleBook {
-        self.book
+        &self.book
     }
 }
 
@@ -120,8 +182,39 @@ impl Engine for SastEngine {
             max_bytes: int("max_file_bytes", 2_000_000)? as usize,
             timeout: Duration::from_millis(int("timeout_ms", 5_000)? as u64),
         };
+        let book = match opts.get("rules") {
+            None => self.book.clone(),
+            Some(v) => {
+                let entries: Vec<String> = v
+                    .as_array()
+                    .ok_or("[engines.sast] rules must be a list of rule files or folders")?
+                    .iter()
+                    .map(|x| {
+                        x.as_str().map(str::to_string).ok_or_else(|| {
+                            "[engines.sast] rules must be a list of rule files or folders"
+                                .to_string()
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                // Relative to the configuration file, else to the scan root.
+                let base = ctx
+                    .config
+                    .source
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .unwrap_or(&ctx.root);
+                let user = load_user_rules(base, &entries, &self.book.rules)?;
+                if user.is_empty() {
+                    self.book.clone()
+                } else {
+                    let mut rules = self.book.rules.clone();
+                    rules.extend(user);
+                    Arc::new(RuleBook::new(rules, Vec::new()))
+                }
+            }
+        };
         Ok(Box::new(Session {
-            book: self.book,
+            book,
             bounds,
             units: Mutex::new(Vec::new()),
             emitted: Mutex::new(HashSet::new()),
@@ -148,7 +241,7 @@ fn may_import_project(m: &Module) -> bool {
 }
 
 struct Session {
-    book: &'static RuleBook,
+    book: Arc<RuleBook>,
     bounds: Bounds,
     units: Mutex<Vec<Unit>>,
     emitted: Mutex<HashSet<(String, usize, u32)>>,
@@ -234,9 +327,9 @@ impl Session {
         }
         let mut taint = std::mem::take(&mut a.findings);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
-        emit(self.book, file, structural, &mut seen, out);
+        emit(&self.book, file, structural, &mut seen, out);
         if !may_import_project(&module) {
-            emit(self.book, file, std::mem::take(&mut taint), &mut seen, out);
+            emit(&self.book, file, std::mem::take(&mut taint), &mut seen, out);
         }
         Some((module, taint))
     }
@@ -283,10 +376,10 @@ impl EngineSession for Session {
         // Keep the order of findings independent of thread scheduling.
         units.sort_by(|a, b| a.file.path.cmp(&b.file.path));
         let mut seen = std::mem::take(&mut *self.emitted.lock().unwrap_or_else(|e| e.into_inner()));
-        let project = Project::new(&units, self.book);
+        let project = Project::new(&units, &self.book);
         for (i, u) in units.iter().enumerate() {
             if units.len() < 2 || !project.imports_project(i) {
-                emit(self.book, &u.file, u.taint.clone(), &mut seen, out);
+                emit(&self.book, &u.file, u.taint.clone(), &mut seen, out);
                 continue;
             }
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -305,12 +398,12 @@ impl EngineSession for Session {
                 std::mem::take(&mut a.findings)
             }));
             match r {
-                Ok(raw) => emit(self.book, &u.file, raw, &mut seen, out),
-                Err(_) => emit(self.book, &u.file, u.taint.clone(), &mut seen, out),
+                Ok(raw) => emit(&self.book, &u.file, raw, &mut seen, out),
+                Err(_) => emit(&self.book, &u.file, u.taint.clone(), &mut seen, out),
             }
         }
         for (i, raw) in project.extra.into_inner() {
-            emit(self.book, &units[i].file, raw, &mut seen, out);
+            emit(&self.book, &units[i].file, raw, &mut seen, out);
         }
     }
 }
