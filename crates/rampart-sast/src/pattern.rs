@@ -221,6 +221,26 @@ impl Pattern {
         };
         match (&self.node, node) {
             (PatNode::Expr(p), NodeRef::Expr(e)) => mm.expr(p, e),
+            // `pattern-inside: f(...)` seen from a statement (the taint analysis keeps statements,
+            // not expressions, as ancestors): an expression of it enclosing the node.
+            (PatNode::Expr(p), NodeRef::Stmt(s)) => {
+                let Some(w) = mm.m.within else { return false };
+                let mut found = false;
+                stmt_exprs(s, &mut |e| {
+                    e.walk(&mut |x| {
+                        if !found && x.span.contains(w) && x.span != w {
+                            let saved = (mm.m.binds.len(), mm.m.holes.len());
+                            if mm.expr(p, x) {
+                                found = true;
+                            } else {
+                                mm.m.binds.truncate(saved.0);
+                                mm.m.holes.truncate(saved.1);
+                            }
+                        }
+                    })
+                });
+                found
+            }
             (PatNode::Assign(pt, pv), NodeRef::Stmt(s)) => match &s.kind {
                 StmtKind::Assign { target, value } => mm.expr(pt, target) && mm.expr(pv, value),
                 _ => false,
@@ -239,6 +259,25 @@ impl Pattern {
             },
             _ => false,
         }
+    }
+}
+
+/// The expressions directly held by a statement (not those of nested blocks).
+fn stmt_exprs<'a>(s: &'a Stmt, f: &mut dyn FnMut(&'a Expr)) {
+    match &s.kind {
+        StmtKind::Assign { target, value } => {
+            f(target);
+            f(value);
+        }
+        StmtKind::Expr(e) | StmtKind::Return(Some(e)) => f(e),
+        StmtKind::If { cond, .. } => f(cond),
+        StmtKind::Loop { target, iter, .. } => {
+            if let Some(t) = target {
+                f(t);
+            }
+            f(iter);
+        }
+        _ => {}
     }
 }
 

@@ -412,12 +412,13 @@ pub struct Analyzer<'a> {
     has_children: Vec<bool>,
 }
 
-struct Frame {
+struct Frame<'a> {
     func: FuncId,
     env: BTreeMap<String, Value>,
     ret: Value,
     param_sinks: Vec<(u16, RuleSet, Arc<Trace>)>,
-    anc: Vec<NodeRef<'static>>,
+    /// Enclosing functions and statements, outermost first (for `pattern-inside`).
+    anc: Vec<NodeRef<'a>>,
 }
 
 const MUTATORS: &[&str] = &[
@@ -596,6 +597,17 @@ impl<'a> Analyzer<'a> {
             param_sinks: Vec::new(),
             anc: Vec::new(),
         };
+        let mut chain = Vec::new();
+        let mut cur = Some(fid);
+        while let Some(c) = cur {
+            if c == 0 || chain.len() > 32 {
+                break;
+            }
+            chain.push(NodeRef::Func(&module.functions[c]));
+            cur = module.functions[c].parent;
+        }
+        chain.reverse();
+        fr.anc = chain;
         // Parameters: symbolic labels for the summary, plus parameter sources.
         let ctx = self.ctx();
         let mut param_sources: Vec<(Span, RuleSet)> = Vec::new();
@@ -664,7 +676,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Runs statements; returns whether control can fall off the end.
-    fn exec_block(&mut self, fr: &mut Frame, stmts: &[Stmt]) -> bool {
+    fn exec_block(&mut self, fr: &mut Frame<'a>, stmts: &'a [Stmt]) -> bool {
         for s in stmts {
             if !self.tick() {
                 return false;
@@ -694,7 +706,14 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn exec(&mut self, fr: &mut Frame, s: &Stmt) -> bool {
+    fn exec(&mut self, fr: &mut Frame<'a>, s: &'a Stmt) -> bool {
+        fr.anc.push(NodeRef::Stmt(s));
+        let r = self.exec_stmt(fr, s);
+        fr.anc.pop();
+        r
+    }
+
+    fn exec_stmt(&mut self, fr: &mut Frame<'a>, s: &'a Stmt) -> bool {
         match &s.kind {
             StmtKind::Assign { target, value } => {
                 self.assign(fr, target, value, s);
@@ -764,7 +783,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The access path of a place: `x`, `x.f`, `x.k` (constant keys), if it has one.
-    fn path_of(&mut self, fr: &mut Frame, e: &Expr) -> Option<String> {
+    fn path_of(&mut self, fr: &mut Frame<'_>, e: &Expr) -> Option<String> {
         match &e.kind {
             ExprKind::Name(n) => Some(n.clone()),
             ExprKind::Attr(b, f) => self.path_of(fr, b).map(|p| format!("{p}.{f}")),
@@ -786,7 +805,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Records tainted values stored in instance fields and in scopes that closures may capture.
-    fn remember(&mut self, fr: &Frame, p: &str, v: &Value) {
+    fn remember(&mut self, fr: &Frame<'_>, p: &str, v: &Value) {
         if !v.labels.iter().any(|l| l.origin == Origin::Source) {
             return;
         }
@@ -811,7 +830,7 @@ impl<'a> Analyzer<'a> {
 
     /// The value of a place not assigned in the current function: an instance field set by
     /// another method of the class, or a variable of an enclosing function.
-    fn outer_value(&mut self, fr: &Frame, p: &str) -> Option<Value> {
+    fn outer_value(&mut self, fr: &Frame<'_>, p: &str) -> Option<Value> {
         fn lookup(map: &HashMap<String, Value>, p: &str) -> Option<Value> {
             let mut found = map.get(p).cloned();
             let prefix = format!("{p}.");
@@ -854,7 +873,7 @@ impl<'a> Analyzer<'a> {
         None
     }
 
-    fn read_path(fr: &Frame, p: &str) -> Option<Value> {
+    fn read_path(fr: &Frame<'_>, p: &str) -> Option<Value> {
         let mut found: Option<Value> = fr.env.get(p).cloned();
         let prefix = format!("{p}.");
         for (k, v) in fr.env.range(prefix.clone()..) {
@@ -872,7 +891,7 @@ impl<'a> Analyzer<'a> {
         None
     }
 
-    fn store(&mut self, fr: &mut Frame, target: &Expr, mut v: Value) {
+    fn store(&mut self, fr: &mut Frame<'_>, target: &Expr, mut v: Value) {
         match &target.kind {
             ExprKind::List(items) => {
                 for t in items {
@@ -920,7 +939,7 @@ impl<'a> Analyzer<'a> {
         fr.env.insert(p, v);
     }
 
-    fn assign(&mut self, fr: &mut Frame, target: &Expr, value: &Expr, s: &Stmt) {
+    fn assign(&mut self, fr: &mut Frame<'_>, target: &Expr, value: &Expr, s: &Stmt) {
         // Dict literals with constant keys are stored key by key.
         if let ExprKind::Dict(items) = &value.kind {
             let mut rest = Value::default();
@@ -948,7 +967,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Assignment patterns (sinks like `$E.innerHTML = $X`).
-    fn check_stmt(&mut self, fr: &mut Frame, s: &Stmt, v: &Value) {
+    fn check_stmt(&mut self, fr: &mut Frame<'_>, s: &Stmt, v: &Value) {
         if self.ix.wildcard.is_empty() || !v.tainted() {
             return;
         }
@@ -972,7 +991,7 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn sink_hit(&mut self, fr: &mut Frame, v: &Value, rules: RuleSet, span: Span) {
+    fn sink_hit(&mut self, fr: &mut Frame<'_>, v: &Value, rules: RuleSet, span: Span) {
         let loc = self.loc(span);
         let msg = format!("reaches `{}`", self.snippet(span));
         for l in &v.labels {
@@ -1002,7 +1021,13 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Applies the rule patterns that match `e` to its value.
-    fn apply_patterns(&mut self, fr: &mut Frame, e: &Expr, v: &mut Value, parts: &[(Span, Value)]) {
+    fn apply_patterns(
+        &mut self,
+        fr: &mut Frame<'_>,
+        e: &Expr,
+        v: &mut Value,
+        parts: &[(Span, Value)],
+    ) {
         let ctx = self.ctx();
         let key = ctx.key_of(e);
         let ix = self.ix;
@@ -1050,7 +1075,7 @@ impl<'a> Analyzer<'a> {
     /// The value of a name, field or element. As the base of a longer access (`as_base`), only
     /// what was stored at the place itself counts, not its other fields: after `s.a = taint`,
     /// `s.b` is clean while `s` as a whole is tainted.
-    fn eval_place(&mut self, fr: &mut Frame, e: &Expr, as_base: bool) -> Value {
+    fn eval_place(&mut self, fr: &mut Frame<'_>, e: &Expr, as_base: bool) -> Value {
         let path = self.path_of(fr, e);
         // The base first, so that patterns on it apply (`request.GET` in `request.GET['q']`).
         // An unknown key may be any of the base's keys: then the base is read whole.
@@ -1097,7 +1122,7 @@ impl<'a> Analyzer<'a> {
         v
     }
 
-    fn eval(&mut self, fr: &mut Frame, e: &Expr) -> Value {
+    fn eval(&mut self, fr: &mut Frame<'_>, e: &Expr) -> Value {
         if !self.tick() {
             return Value::default();
         }
@@ -1218,7 +1243,7 @@ impl<'a> Analyzer<'a> {
     /// a function of another project file.
     fn resolve(
         &mut self,
-        fr: &Frame,
+        fr: &Frame<'_>,
         callee: &Expr,
     ) -> Option<(Option<FuncId>, Option<Arc<Summary>>, bool)> {
         let m = self.module;
@@ -1270,7 +1295,7 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn eval_call(&mut self, fr: &mut Frame, e: &Expr, c: &Call) -> Value {
+    fn eval_call(&mut self, fr: &mut Frame<'_>, e: &Expr, c: &Call) -> Value {
         let recv = match &c.callee.kind {
             ExprKind::Attr(b, _) => Some(self.eval(fr, b)),
             ExprKind::Func(_) => None,
@@ -1356,7 +1381,7 @@ impl<'a> Analyzer<'a> {
         v
     }
 
-    fn propagate(&mut self, fr: &mut Frame, e: &Expr, parts: &[(Span, Value)]) {
+    fn propagate(&mut self, fr: &mut Frame<'_>, e: &Expr, parts: &[(Span, Value)]) {
         let ctx = self.ctx();
         let mut updates = Vec::new();
         for (f, from, to) in &self.ix.props {
@@ -1387,7 +1412,7 @@ impl<'a> Analyzer<'a> {
 
     fn apply_summary(
         &mut self,
-        fr: &mut Frame,
+        fr: &mut Frame<'_>,
         s: &Summary,
         args: &[Value],
         span: Span,

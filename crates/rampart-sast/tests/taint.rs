@@ -162,3 +162,41 @@ fn closures_see_tainted_variables_of_enclosing_functions() {
         vec![("a.py".into(), 7)]
     );
 }
+
+#[test]
+fn pattern_inside_and_not_inside_work_in_taint_rules() {
+    let rule = r#"rules:
+  - id: admin-shell
+    message: "Input reaches a shell outside an admin check, in a route"
+    severity: ERROR
+    languages: [python]
+    mode: taint
+    pattern-sources:
+      - pattern: flask.request.args
+    pattern-sinks:
+      - patterns:
+          - pattern-inside: |
+              @$APP.route(...)
+              def $F(...): ...
+          - pattern-not-inside: |
+              if is_admin(): ...
+          - pattern-not-inside: audit(...)
+          - pattern: os.system(...)
+"#;
+    let rules = rampart_sast::rules::parse_rules(rule).unwrap();
+    let e = SastEngine::with_rules(rampart_sast::engine::RuleBook::new(rules, Vec::new()));
+    let ctx = ScanContext {
+        root: std::env::temp_dir(),
+        config: Default::default(),
+        show_secrets: false,
+    };
+    let s = e.start(&ctx).unwrap();
+    let src = "import os\nfrom flask import Flask, request\napp = Flask(__name__)\n@app.route('/a')\ndef a():\n    q = request.args['q']\n    os.system(q)\n    if is_admin():\n        os.system(q)\n    audit(os.system(q))\ndef helper():\n    os.system(request.args['q'])\n";
+    let mut out = Emitter::default();
+    s.scan_file(
+        &SourceFile::new("a.py", src.as_bytes().to_vec(), Origin::WorkTree),
+        &mut out,
+    );
+    s.finish(&mut out);
+    assert_eq!(lines(&out, "sast/admin-shell"), vec![("a.py".into(), 7)]);
+}
