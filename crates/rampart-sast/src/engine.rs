@@ -226,9 +226,10 @@ impl Engine for SastEngine {
 struct Unit {
     file: SourceFile,
     module: Module,
-    /// Taint findings of the file analysed alone, emitted in `finish` unless the file imports
-    /// project modules (then it is analysed again with the other files' summaries).
-    taint: Vec<RawFinding>,
+    /// Whether its taint analysis waits for `finish` (it may call functions of other files).
+    deferred: bool,
+    /// Time already spent on it (parse, lowering, structural rules), out of the per-file bound.
+    spent: Duration,
 }
 
 /// Whether some import of `m` may name a file of the project (then the file's taint findings
@@ -272,7 +273,7 @@ fn emit(
 }
 
 impl Session {
-    fn analyse(&self, file: &SourceFile, out: &mut Emitter) -> Option<(Module, Vec<RawFinding>)> {
+    fn analyse(&self, file: &SourceFile, out: &mut Emitter) -> Option<(Module, bool, Duration)> {
         let lang = Lang::from_path(&file.path)?;
         if file.content.len() > self.bounds.max_bytes {
             out.diagnostic(Diagnostic::warning(
@@ -314,25 +315,42 @@ impl Session {
             },
         );
         a.run_search();
-        let structural = std::mem::take(&mut a.findings);
-        a.run_taint();
+        // Files that may call into other project files are analysed for taint in `finish`, once
+        // every file's functions are known.
+        let deferred = may_import_project(&module);
+        if !deferred {
+            a.run_taint();
+        }
         if a.timed_out {
-            out.diagnostic(Diagnostic::warning(
-                &file.path,
-                format!(
-                    "sast: analysis stopped at the {} ms time limit; results for this file are partial",
-                    self.bounds.timeout.as_millis()
-                ),
-            ));
+            out.diagnostic(timeout_diagnostic(&file.path, self.bounds.timeout));
         }
-        let mut taint = std::mem::take(&mut a.findings);
+        let raw = std::mem::take(&mut a.findings);
+        drop(a);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
-        emit(&self.book, file, structural, &mut seen, out);
-        if !may_import_project(&module) {
-            emit(&self.book, file, std::mem::take(&mut taint), &mut seen, out);
-        }
-        Some((module, taint))
+        emit(&self.book, file, raw, &mut seen, out);
+        Some((module, deferred, start.elapsed()))
     }
+}
+
+fn timeout_diagnostic(path: &str, timeout: Duration) -> Diagnostic {
+    Diagnostic::warning(
+        path,
+        format!(
+            "sast: analysis stopped at the {} ms time limit; results for this file are partial",
+            timeout.as_millis()
+        ),
+    )
+}
+
+/// What one thread of the project-wide pass found: per file, and inside other files' functions.
+type ThreadResult = (Vec<Outcome>, Vec<(usize, Vec<RawFinding>)>);
+
+/// What the project-wide pass found in one file.
+struct Outcome {
+    unit: usize,
+    findings: Vec<RawFinding>,
+    timed_out: bool,
+    panicked: bool,
 }
 
 impl EngineSession for Session {
@@ -346,9 +364,8 @@ impl EngineSession for Session {
             Ok((module, local)) => {
                 out.findings.extend(local.findings);
                 out.diagnostics.extend(local.diagnostics);
-                if let Some((module, taint)) = module
-                    && !module.imports.is_empty()
-                {
+                // Every file is kept: its functions may be called from other files.
+                if let Some((module, deferred, spent)) = module {
                     let unit = Unit {
                         file: SourceFile::new(
                             file.path.clone(),
@@ -356,7 +373,8 @@ impl EngineSession for Session {
                             file.origin.clone(),
                         ),
                         module,
-                        taint,
+                        deferred,
+                        spent,
                     };
                     self.units
                         .lock()
@@ -376,36 +394,90 @@ impl EngineSession for Session {
         // Keep the order of findings independent of thread scheduling.
         units.sort_by(|a, b| a.file.path.cmp(&b.file.path));
         let mut seen = std::mem::take(&mut *self.emitted.lock().unwrap_or_else(|e| e.into_inner()));
-        let project = Project::new(&units, &self.book);
-        for (i, u) in units.iter().enumerate() {
-            if units.len() < 2 || !project.imports_project(i) {
-                emit(&self.book, &u.file, u.taint.clone(), &mut seen, out);
-                continue;
-            }
-            let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                let ix = self.book.index(u.module.lang.family());
-                let mut a = Analyzer::new(
-                    &u.module,
-                    &u.file,
-                    &self.book.rules,
-                    ix,
-                    Some(&project),
-                    Limits {
-                        deadline: Some(Instant::now() + self.bounds.timeout),
-                    },
-                );
-                a.run_taint();
-                std::mem::take(&mut a.findings)
-            }));
-            match r {
-                Ok(raw) => emit(&self.book, &u.file, raw, &mut seen, out),
-                Err(_) => emit(&self.book, &u.file, u.taint.clone(), &mut seen, out),
-            }
+        let by_name = project_names(&units);
+        let todo: Vec<usize> = (0..units.len()).filter(|&i| units[i].deferred).collect();
+        if todo.is_empty() {
+            return;
         }
-        for (i, raw) in project.extra.into_inner() {
-            emit(&self.book, &units[i].file, raw, &mut seen, out);
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 16)
+            .min(todo.len());
+        // Units are dealt to threads in a fixed way and each thread has its own summary cache,
+        // so the result does not depend on scheduling.
+        let book = &*self.book;
+        let bounds = self.bounds;
+        let (units_ref, by_name_ref, todo_ref) = (&units, &by_name, &todo);
+        let results: Vec<ThreadResult> = std::thread::scope(|sc| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    sc.spawn(move || {
+                        let project = Project::new(units_ref, book, by_name_ref);
+                        let mut outcomes = Vec::new();
+                        for &i in todo_ref.iter().skip(t).step_by(threads) {
+                            outcomes.push(project.analyse_unit(i, bounds));
+                        }
+                        (outcomes, project.extra.into_inner())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let mut outcomes = Vec::new();
+        let mut extra = Vec::new();
+        for (o, e) in results {
+            outcomes.extend(o);
+            extra.extend(e);
+        }
+        outcomes.sort_by_key(|o| o.unit);
+        for o in outcomes {
+            let u = &units[o.unit];
+            if o.timed_out {
+                out.diagnostic(timeout_diagnostic(&u.file.path, bounds.timeout));
+            }
+            if o.panicked {
+                out.diagnostic(Diagnostic::error(
+                    &u.file.path,
+                    "sast: internal error while analysing this file; skipped (please report it)",
+                ));
+            }
+            emit(book, &u.file, o.findings, &mut seen, out);
+        }
+        extra.sort_by_key(|(i, _)| *i);
+        for (i, raw) in extra {
+            emit(book, &units[i].file, raw, &mut seen, out);
         }
     }
+}
+
+/// Module names of the project's files: `py:a.b.c` (and its suffixes), `js:dir/file`.
+fn project_names(units: &[Unit]) -> HashMap<String, usize> {
+    let mut by_name = HashMap::new();
+    for (i, u) in units.iter().enumerate() {
+        let stem = strip_ext(&u.file.path);
+        match u.module.lang {
+            Lang::Python => {
+                let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
+                let parts: Vec<&str> = stem.split('/').collect();
+                for k in 0..parts.len() {
+                    by_name
+                        .entry(format!("py:{}", parts[k..].join(".")))
+                        .or_insert(i);
+                }
+            }
+            _ => {
+                by_name.insert(format!("js:{stem}"), i);
+                if let Some(dir) = stem.strip_suffix("/index") {
+                    by_name.insert(format!("js:{dir}"), i);
+                }
+            }
+        }
+    }
+    by_name
 }
 
 type SummaryCache = HashMap<(usize, FuncId), Option<Arc<Summary>>>;
@@ -414,7 +486,7 @@ type SummaryCache = HashMap<(usize, FuncId), Option<Arc<Summary>>>;
 struct Project<'a> {
     units: &'a [Unit],
     book: &'a RuleBook,
-    by_name: HashMap<String, usize>,
+    by_name: &'a HashMap<String, usize>,
     cache: RefCell<SummaryCache>,
     extra: RefCell<Vec<(usize, Vec<RawFinding>)>>,
 }
@@ -446,34 +518,52 @@ fn normalise_path(p: &str) -> String {
 }
 
 impl<'a> Project<'a> {
-    fn new(units: &'a [Unit], book: &'a RuleBook) -> Project<'a> {
-        let mut by_name = HashMap::new();
-        for (i, u) in units.iter().enumerate() {
-            let stem = strip_ext(&u.file.path);
-            match u.module.lang {
-                Lang::Python => {
-                    let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
-                    let parts: Vec<&str> = stem.split('/').collect();
-                    for k in 0..parts.len() {
-                        by_name
-                            .entry(format!("py:{}", parts[k..].join(".")))
-                            .or_insert(i);
-                    }
-                }
-                _ => {
-                    by_name.insert(format!("js:{stem}"), i);
-                    if let Some(dir) = stem.strip_suffix("/index") {
-                        by_name.insert(format!("js:{dir}"), i);
-                    }
-                }
-            }
-        }
+    fn new(
+        units: &'a [Unit],
+        book: &'a RuleBook,
+        by_name: &'a HashMap<String, usize>,
+    ) -> Project<'a> {
         Project {
             units,
             book,
             by_name,
             cache: RefCell::new(HashMap::new()),
             extra: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The taint analysis of a deferred file, with calls into other files followed.
+    fn analyse_unit(&self, i: usize, bounds: Bounds) -> Outcome {
+        let u = &self.units[i];
+        let budget = bounds.timeout.saturating_sub(u.spent);
+        let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let ix = self.book.index(u.module.lang.family());
+            let mut a = Analyzer::new(
+                &u.module,
+                &u.file,
+                &self.book.rules,
+                ix,
+                Some(self),
+                Limits {
+                    deadline: Some(Instant::now() + budget),
+                },
+            );
+            a.run_taint();
+            (std::mem::take(&mut a.findings), a.timed_out)
+        }));
+        match r {
+            Ok((findings, timed_out)) => Outcome {
+                unit: i,
+                findings,
+                timed_out,
+                panicked: false,
+            },
+            Err(_) => Outcome {
+                unit: i,
+                findings: Vec::new(),
+                timed_out: false,
+                panicked: true,
+            },
         }
     }
 
@@ -512,14 +602,6 @@ impl<'a> Project<'a> {
             .rev()
             .find(|(_, f)| f.name == name && f.parent == Some(0) && f.class.is_none())
             .map(|(i, _)| i)
-    }
-
-    fn imports_project(&self, i: usize) -> bool {
-        let u = &self.units[i];
-        u.module
-            .imports
-            .iter()
-            .any(|imp| self.module_file(&u.file.path, imp).is_some_and(|f| f != i))
     }
 }
 
