@@ -606,6 +606,10 @@ impl<'a> Project<'a> {
 }
 
 impl ProjectResolver for Project<'_> {
+    fn file(&self, file: usize) -> Option<&SourceFile> {
+        self.units.get(file).map(|u| &u.file)
+    }
+
     fn resolve(&self, from: &str, imp: &Import, member: Option<&str>) -> Option<(usize, FuncId)> {
         let file = self.module_file(from, imp)?;
         let name = member?;

@@ -5,7 +5,7 @@
 use crate::ir::*;
 use crate::pattern::{Ctx, Formula, Match, NodeRef};
 use crate::rules::{Mode, Rule};
-use rampart_core::{Location, SourceFile, TraceStep};
+use rampart_core::{SourceFile, TraceStep};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
@@ -41,13 +41,31 @@ impl RuleSet {
     }
 }
 
-/// One step of a trace, linked to the previous one.
+/// What happens at a step of a trace. Messages quoting the code are rendered only when a
+/// finding is reported (most traces never are).
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A fixed message.
+    Text(String),
+    /// "untrusted input `<code>`".
+    Untrusted,
+    /// "reaches `<code>`".
+    Reaches,
+}
+
+/// The file a trace step is in: [`OWN_FILE`] for the analysed file, else a project file index.
+pub const OWN_FILE: u32 = u32::MAX;
+
+/// One step of a trace, linked to the previous one. Locations are computed only when a finding
+/// is reported: line and column need a scan of the file.
 #[derive(Debug)]
 pub struct Trace {
-    /// Where.
-    pub loc: Location,
+    /// The file ([`OWN_FILE`] or a project file index).
+    pub file: u32,
+    /// Where in it.
+    pub span: Span,
     /// What happens there.
-    pub msg: String,
+    pub msg: Msg,
     /// The step before.
     pub prev: Option<Arc<Trace>>,
     len: usize,
@@ -55,7 +73,7 @@ pub struct Trace {
 
 const MAX_TRACE: usize = 24;
 
-fn step(prev: Option<&Arc<Trace>>, loc: Location, msg: String) -> Arc<Trace> {
+fn step(prev: Option<&Arc<Trace>>, (file, span): (u32, Span), msg: Msg) -> Arc<Trace> {
     let len = prev.map_or(0, |p| p.len) + 1;
     if len > MAX_TRACE
         && let Some(p) = prev
@@ -63,33 +81,58 @@ fn step(prev: Option<&Arc<Trace>>, loc: Location, msg: String) -> Arc<Trace> {
         return p.clone();
     }
     Arc::new(Trace {
-        loc,
+        file,
+        span,
         msg,
         prev: prev.cloned(),
         len,
     })
 }
 
-fn trace_steps(t: &Arc<Trace>) -> Vec<TraceStep> {
+fn trace_nodes(t: &Arc<Trace>) -> Vec<&Trace> {
     let mut out = Vec::new();
     let mut cur = Some(t);
     while let Some(n) = cur {
-        out.push(TraceStep {
-            location: n.loc.clone(),
-            message: n.msg.clone(),
-        });
+        out.push(&**n);
         cur = n.prev.as_ref();
     }
     out.reverse();
     out
 }
 
-fn append_trace(base: &Arc<Trace>, tail: &Arc<Trace>) -> Arc<Trace> {
+/// A trace recorded while analysing project file `from`, with its own-file steps named as such.
+fn rebase(t: &Arc<Trace>, from: u32) -> Arc<Trace> {
+    let mut out: Option<Arc<Trace>> = None;
+    for n in trace_nodes(t) {
+        let file = if n.file == OWN_FILE { from } else { n.file };
+        out = Some(step(out.as_ref(), (file, n.span), n.msg.clone()));
+    }
+    out.unwrap_or_else(|| t.clone())
+}
+
+/// `tail` (a trace recorded in `tail_file`) after `base`.
+fn append_trace(base: &Arc<Trace>, tail: &Arc<Trace>, tail_file: u32) -> Arc<Trace> {
     let mut t = base.clone();
-    for s in trace_steps(tail) {
-        t = step(Some(&t), s.location, s.message);
+    for n in trace_nodes(tail) {
+        let file = if n.file == OWN_FILE {
+            tail_file
+        } else {
+            n.file
+        };
+        t = step(Some(&t), (file, n.span), n.msg.clone());
     }
     t
+}
+
+fn snippet_of(file: &SourceFile, s: Span) -> String {
+    let r = (s.start as usize).min(file.content.len())..(s.end as usize).min(file.content.len());
+    let t = String::from_utf8_lossy(&file.content[r]);
+    let t = rampart_core::fingerprint::normalise(&t);
+    if t.chars().count() > 60 {
+        format!("{}…", t.chars().take(60).collect::<String>())
+    } else {
+        t
+    }
 }
 
 /// Where tainted data comes from.
@@ -355,6 +398,10 @@ pub struct Summary {
     pub param_sinks: Vec<(u16, RuleSet, Arc<Trace>)>,
 }
 
+/// A resolved callee: a local function, or a summary of another project file (with the file's
+/// index), and whether the receiver is passed as `self`.
+type Resolved = (Option<FuncId>, Option<(Arc<Summary>, u32)>, bool);
+
 /// A finding before it becomes a [`rampart_core::Finding`].
 #[derive(Debug, Clone)]
 pub struct RawFinding {
@@ -376,6 +423,8 @@ pub trait ProjectResolver {
     fn resolve(&self, from: &str, imp: &Import, member: Option<&str>) -> Option<(usize, FuncId)>;
     /// The summary of a function of another file.
     fn summary(&self, file: usize, func: FuncId) -> Option<Arc<Summary>>;
+    /// A project file, by index (for trace locations).
+    fn file(&self, file: usize) -> Option<&SourceFile>;
 }
 
 /// Limits that stop the analysis of one file.
@@ -484,19 +533,38 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn loc(&self, s: Span) -> Location {
-        self.file.location(s.range())
+    /// Where `s` is, for a trace step.
+    fn at(&self, s: Span) -> (u32, Span) {
+        (OWN_FILE, s)
     }
 
-    fn snippet(&self, s: Span) -> String {
-        let r = s.start as usize..(s.end as usize).min(self.file.content.len());
-        let t = String::from_utf8_lossy(&self.file.content[r]);
-        let t = rampart_core::fingerprint::normalise(&t);
-        if t.chars().count() > 60 {
-            format!("{}…", t.chars().take(60).collect::<String>())
+    /// The file a trace step is in.
+    fn file_of(&self, id: u32) -> Option<&SourceFile> {
+        if id == OWN_FILE {
+            Some(self.file)
         } else {
-            t
+            self.project.and_then(|p| p.file(id as usize))
         }
+    }
+
+    /// A trace as reported: locations and messages rendered.
+    fn trace_steps(&self, t: &Arc<Trace>) -> Vec<TraceStep> {
+        let mut out = Vec::new();
+        for n in trace_nodes(t) {
+            let Some(f) = self.file_of(n.file) else {
+                continue;
+            };
+            let message = match &n.msg {
+                Msg::Text(s) => s.clone(),
+                Msg::Untrusted => format!("untrusted input `{}`", snippet_of(f, n.span)),
+                Msg::Reaches => format!("reaches `{}`", snippet_of(f, n.span)),
+            };
+            out.push(TraceStep {
+                location: f.location(n.span.range()),
+                message,
+            });
+        }
+        out
     }
 
     /// Runs every taint rule over every function.
@@ -629,7 +697,11 @@ impl<'a> Analyzer<'a> {
                 v.labels.push(Label {
                     origin: Origin::Param(i as u16),
                     rules: RuleSet::ALL,
-                    trace: step(None, self.loc(p.span), format!("parameter `{}`", p.name)),
+                    trace: step(
+                        None,
+                        self.at(p.span),
+                        Msg::Text(format!("parameter `{}`", p.name)),
+                    ),
                 });
             }
             for (s, rules) in &param_sources {
@@ -639,8 +711,8 @@ impl<'a> Analyzer<'a> {
                         rules: *rules,
                         trace: step(
                             None,
-                            self.loc(p.span),
-                            format!("untrusted input enters as parameter `{}`", p.name),
+                            self.at(p.span),
+                            Msg::Text(format!("untrusted input enters as parameter `{}`", p.name)),
                         ),
                     });
                 }
@@ -728,12 +800,12 @@ impl<'a> Analyzer<'a> {
                     let mut v = self.eval(fr, e);
                     if v.tainted() && fr.func != 0 {
                         let name = &self.module.functions[fr.func].name;
-                        let loc = self.loc(e.span);
+                        let loc = self.at(e.span);
                         for l in &mut v.labels {
                             l.trace = step(
                                 Some(&l.trace),
-                                loc.clone(),
-                                format!("returned from `{name}`"),
+                                loc,
+                                Msg::Text(format!("returned from `{name}`")),
                             );
                         }
                     }
@@ -920,9 +992,9 @@ impl<'a> Analyzer<'a> {
             && let ExprKind::Name(n) = &target.kind
             && !n.starts_with('$')
         {
-            let loc = self.loc(target.span);
+            let loc = self.at(target.span);
             for l in &mut v.labels {
-                l.trace = step(Some(&l.trace), loc.clone(), format!("assigned to `{n}`"));
+                l.trace = step(Some(&l.trace), loc, Msg::Text(format!("assigned to `{n}`")));
             }
         }
         let prefix = format!("{p}.");
@@ -992,14 +1064,14 @@ impl<'a> Analyzer<'a> {
     }
 
     fn sink_hit(&mut self, fr: &mut Frame<'_>, v: &Value, rules: RuleSet, span: Span) {
-        let loc = self.loc(span);
-        let msg = format!("reaches `{}`", self.snippet(span));
+        let loc = self.at(span);
+        let msg = Msg::Reaches;
         for l in &v.labels {
             let hit = l.rules.and(rules);
             if hit.is_empty() {
                 continue;
             }
-            let t = step(Some(&l.trace), loc.clone(), msg.clone());
+            let t = step(Some(&l.trace), loc, msg.clone());
             match l.origin {
                 Origin::Source => {
                     for bit in hit.iter() {
@@ -1009,7 +1081,7 @@ impl<'a> Analyzer<'a> {
                         self.findings.push(RawFinding {
                             rule: gi,
                             span,
-                            trace: trace_steps(&t),
+                            trace: self.trace_steps(&t),
                             function: self.module.functions[fr.func].name.clone(),
                             binds: Vec::new(),
                         });
@@ -1062,8 +1134,8 @@ impl<'a> Analyzer<'a> {
             }
         }
         for rules in sources {
-            let loc = self.loc(e.span);
-            let msg = format!("untrusted input `{}`", self.snippet(e.span));
+            let loc = self.at(e.span);
+            let msg = Msg::Untrusted;
             v.add_labels(&[Label {
                 origin: Origin::Source,
                 rules,
@@ -1241,11 +1313,7 @@ impl<'a> Analyzer<'a> {
 
     /// Resolves a callee: a local function (with whether the receiver is passed as `self`), or
     /// a function of another project file.
-    fn resolve(
-        &mut self,
-        fr: &Frame<'_>,
-        callee: &Expr,
-    ) -> Option<(Option<FuncId>, Option<Arc<Summary>>, bool)> {
+    fn resolve(&mut self, fr: &Frame<'_>, callee: &Expr) -> Option<Resolved> {
         let m = self.module;
         match &callee.kind {
             ExprKind::Name(n) => {
@@ -1262,7 +1330,7 @@ impl<'a> Analyzer<'a> {
                 let p = self.project?;
                 let (file, fid) = p.resolve(&self.file.path, imp, imp.name.as_deref())?;
                 self.used_project = true;
-                Some((None, p.summary(file, fid), false))
+                Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false))
             }
             ExprKind::Attr(b, meth) => {
                 if let ExprKind::Name(recv) = &b.kind {
@@ -1286,7 +1354,7 @@ impl<'a> Analyzer<'a> {
                         };
                         let (file, fid) = p.resolve(&self.file.path, imp, Some(member))?;
                         self.used_project = true;
-                        return Some((None, p.summary(file, fid), false));
+                        return Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false));
                     }
                 }
                 None
@@ -1319,12 +1387,12 @@ impl<'a> Analyzer<'a> {
                 let summary = match local {
                     Some(id) => {
                         let params = self.module.functions[id].params.clone();
-                        self.summary(id).map(|s| (s, params))
+                        self.summary(id).map(|s| (s, params, OWN_FILE))
                     }
-                    None => external.map(|s| (s, Vec::new())),
+                    None => external.map(|(s, f)| (s, Vec::new(), f)),
                 };
                 match summary {
-                    Some((s, params)) => {
+                    Some((s, params, from)) => {
                         // Positional arguments, shifted past `self`; keyword ones by name.
                         let mut args: Vec<Value> = Vec::new();
                         if self_param {
@@ -1340,7 +1408,7 @@ impl<'a> Analyzer<'a> {
                             }
                         }
                         let name = c.callee.dotted().unwrap_or_else(|| "function".into());
-                        self.apply_summary(fr, &s, &args, e.span, &name)
+                        self.apply_summary(fr, &s, &args, e.span, &name, from)
                     }
                     None => self.default_call(recv.as_ref(), &parts),
                 }
@@ -1417,12 +1485,18 @@ impl<'a> Analyzer<'a> {
         args: &[Value],
         span: Span,
         name: &str,
+        from: u32,
     ) -> Value {
-        let loc = self.loc(span);
+        let loc = self.at(span);
         let mut out = Value::default();
         for l in &s.ret {
             match l.origin {
-                Origin::Source => out.add_labels(std::slice::from_ref(l)),
+                Origin::Source if from == OWN_FILE => out.add_labels(std::slice::from_ref(l)),
+                Origin::Source => out.add_labels(&[Label {
+                    origin: l.origin,
+                    rules: l.rules,
+                    trace: rebase(&l.trace, from),
+                }]),
                 Origin::Param(i) => {
                     if let Some(a) = args.get(i as usize) {
                         for al in &a.labels {
@@ -1435,8 +1509,8 @@ impl<'a> Analyzer<'a> {
                                 rules,
                                 trace: step(
                                     Some(&al.trace),
-                                    loc.clone(),
-                                    format!("passes through `{name}`"),
+                                    loc,
+                                    Msg::Text(format!("passes through `{name}`")),
                                 ),
                             }]);
                         }
@@ -1453,8 +1527,12 @@ impl<'a> Analyzer<'a> {
                 if hit.is_empty() {
                     continue;
                 }
-                let into = step(Some(&al.trace), loc.clone(), format!("passed to `{name}`"));
-                let full = append_trace(&into, t);
+                let into = step(
+                    Some(&al.trace),
+                    loc,
+                    Msg::Text(format!("passed to `{name}`")),
+                );
+                let full = append_trace(&into, t, from);
                 match al.origin {
                     Origin::Source => {
                         for bit in hit.iter() {
@@ -1464,7 +1542,7 @@ impl<'a> Analyzer<'a> {
                             self.findings.push(RawFinding {
                                 rule: gi,
                                 span,
-                                trace: trace_steps(&full),
+                                trace: self.trace_steps(&full),
                                 function: self.module.functions[fr.func].name.clone(),
                                 binds: Vec::new(),
                             });
