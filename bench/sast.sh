@@ -10,7 +10,8 @@
 # files over 2 MB.
 #
 # Environment: BENCH_DIR (work folder, default /tmp/rampart-sast-bench), JOBS (default 2),
-# RAMPART (a prebuilt binary; otherwise it is built), NPM_PACKAGES (override the list).
+# RAMPART (a prebuilt binary; otherwise it is built), NPM_PACKAGES (override the list),
+# REUSE_SEMGREP=1 (keep the last Semgrep measurement).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="${BENCH_DIR:-/tmp/rampart-sast-bench}"
@@ -75,6 +76,8 @@ cd "$work/corpus"
 measure rampart "$work/rampart.json" "$rampart" scan . --engines sast --format json \
   --fail-on never --max-file-size 2MB
 export SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off
+# REUSE_SEMGREP=1 keeps the previous Semgrep measurement (it takes long; rampart is re-measured).
+[ "${REUSE_SEMGREP:-0}" = 1 ] && [ -s "$work/semgrep.m" ] && [ -s "$work/semgrep.json" ] ||
 measure semgrep "$work/semgrep.json" semgrep scan --disable-version-check --config "$work/rules" --json --metrics=off \
   --jobs "$jobs" --timeout 30 --max-target-bytes 2000000 --no-git-ignore .
 
