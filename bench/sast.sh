@@ -1,25 +1,46 @@
 #!/usr/bin/env bash
-# rampart's SAST engine vs Semgrep on real code: Flask and Django sdists, and npm packages.
-# Prints files/s, wall time, peak memory (/usr/bin/time -v) and the speed ratio.
-# Needs: cargo, pip, npm, /usr/bin/time. Semgrep is installed with pip when missing.
-# Semgrep runs equivalent taint/structural rules: our own rule files, which are Semgrep syntax
-# (the `examples:` key is stripped first).
+# rampart's SAST engine vs Semgrep on real code: the Flask and Django sdists and a few dozen
+# popular npm packages. Prints a table: files, wall time, files/s, peak RSS, and the speed ratio.
+#
+# Needs: cargo, pip, npm, /usr/bin/time (GNU). Semgrep is installed with pip when missing.
+# Semgrep runs the same rules: ours are Semgrep syntax; the copy given to Semgrep drops our
+# `examples:` key and also lists `typescript` for the JavaScript rules (rampart applies them to
+# .ts/.tsx by itself). Both tools get the same files: minified files are removed from the
+# corpus, Semgrep's default ignore list is replaced by an empty .semgrepignore, and both skip
+# files over 2 MB.
+#
+# Environment: BENCH_DIR (work folder, default /tmp/rampart-sast-bench), JOBS (default 2),
+# RAMPART (a prebuilt binary; otherwise it is built), NPM_PACKAGES (override the list),
+# REUSE_SEMGREP=1 (keep the last Semgrep measurement).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="${BENCH_DIR:-/tmp/rampart-sast-bench}"
-mkdir -p "$work/corpus" "$work/rules"
+jobs="${JOBS:-2}"
+mkdir -p "$work/corpus/py" "$work/corpus/js" "$work/rules"
 command -v semgrep >/dev/null || pip install --quiet semgrep
-[ -x /usr/bin/time ] || apt-get install -y time >/dev/null
+[ -x /usr/bin/time ] || { echo "GNU time is needed: apt-get install time" >&2; exit 1; }
 
-cd "$work/corpus"
-if [ ! -d py ]; then
-  mkdir -p py && (cd py && pip download --quiet --no-binary :all: --no-deps flask django \
-    && for f in *.tar.gz; do tar xzf "$f"; done && rm -f *.tar.gz)
+packages="${NPM_PACKAGES:-express koa lodash axios moment body-parser ejs mongoose sequelize next react
+react-dom vue jquery underscore async request commander chalk debug yargs webpack typescript eslint
+prettier socket.io ws jsonwebtoken passport helmet cors morgan multer nodemailer pg mysql2 redis
+ioredis knex typeorm dayjs uuid rxjs immer redux mobx graphql apollo-server-core}"
+
+cd "$work/corpus/py"
+if [ -z "$(ls -d */ 2>/dev/null)" ]; then
+  pip download --quiet --no-binary :all: --no-deps flask django
+  for f in *.tar.gz; do tar xzf "$f"; done
+  rm -f ./*.tar.gz
 fi
-if [ ! -d js ]; then
-  mkdir -p js && (cd js && for p in express koa lodash axios moment body-parser ejs mongoose sequelize next; do
-    npm pack --silent "$p" >/dev/null 2>&1 && tar xzf ./*.tgz && mv package "$p" && rm -f ./*.tgz; done)
-fi
+cd "$work/corpus/js"
+for p in $packages; do
+  [ -d "$p" ] && continue
+  if npm pack --silent "$p" >/dev/null 2>&1; then
+    tar xzf ./*.tgz && mv package "$p"
+  fi
+  rm -f ./*.tgz
+done
+find "$work/corpus" -name '*.min.js' -delete
+: > "$work/corpus/.semgrepignore"
 
 python3 - "$here/crates/rampart-sast/rules" "$work/rules" <<'PY'
 import os, re, sys
@@ -28,23 +49,54 @@ for lang in os.listdir(src):
     for f in os.listdir(os.path.join(src, lang)):
         text = open(os.path.join(src, lang, f)).read()
         text = re.sub(r"\n    examples:\n(.|\n)*", "\n", text)
+        text = text.replace("languages: [javascript]", "languages: [javascript, typescript]")
         open(os.path.join(dst, f), "w").write(text)
 PY
 
-(cd "$here" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/target}" cargo build --release -p rampart >/dev/null)
-rampart="${CARGO_TARGET_DIR:-$here/target}/release/rampart"
-files=$(find "$work/corpus" -type f \( -name '*.py' -o -name '*.js' -o -name '*.ts' -o -name '*.jsx' -o -name '*.tsx' -o -name '*.mjs' -o -name '*.cjs' \) | wc -l)
+if [ -n "${RAMPART:-}" ]; then
+  rampart="$RAMPART"
+else
+  (cd "$here" && cargo build --quiet --release -p rampart)
+  rampart="${CARGO_TARGET_DIR:-$here/target}/release/rampart"
+fi
 
-measure() { # name, command...
-  local name=$1; shift
-  /usr/bin/time -v "$@" >/dev/null 2>"$work/$name.time" || true
-  local wall mem
-  wall=$(grep 'Elapsed (wall clock)' "$work/$name.time" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+measure() { # name, json output file, command...
+  local name=$1 out=$2; shift 2
+  /usr/bin/time -v "$@" >"$out" 2>"$work/$name.time" || true
+  local wall mem user sys
+  wall=$(grep 'Elapsed (wall clock)' "$work/$name.time" | awk '{print $NF}' |
+    awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
   mem=$(grep 'Maximum resident' "$work/$name.time" | awk '{print $NF}')
-  printf '%-8s files=%d wall=%.2fs files/s=%.0f peak=%.0fMiB\n' "$name" "$files" "$wall" "$(echo "$files / $wall" | bc -l)" "$(echo "$mem / 1024" | bc -l)"
-  echo "$wall" > "$work/$name.wall"
+  user=$(grep 'User time' "$work/$name.time" | awk '{print $NF}')
+  sys=$(grep 'System time' "$work/$name.time" | awk '{print $NF}')
+  echo "$wall $mem $user $sys" >"$work/$name.m"
 }
 
-measure rampart "$rampart" scan "$work/corpus" --engines sast --format json --fail-on never
-measure semgrep semgrep scan --config "$work/rules" --json --metrics=off --jobs 2 --timeout 30 "$work/corpus"
-printf 'ratio (semgrep wall / rampart wall): %.1fx\n' "$(echo "$(cat "$work/semgrep.wall") / $(cat "$work/rampart.wall")" | bc -l)"
+cd "$work/corpus"
+measure rampart "$work/rampart.json" "$rampart" scan . --engines sast --format json \
+  --fail-on never --max-file-size 2MB
+export SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off
+# REUSE_SEMGREP=1 keeps the previous Semgrep measurement (it takes long; rampart is re-measured).
+[ "${REUSE_SEMGREP:-0}" = 1 ] && [ -s "$work/semgrep.m" ] && [ -s "$work/semgrep.json" ] ||
+measure semgrep "$work/semgrep.json" semgrep scan --disable-version-check --config "$work/rules" --json --metrics=off \
+  --jobs "$jobs" --timeout 30 --max-target-bytes 2000000 --no-git-ignore .
+
+python3 - "$work" <<'PY'
+import json, os, sys
+work = sys.argv[1]
+def load(name):
+    wall, mem, user, sys_ = open(f"{work}/{name}.m").read().split()
+    return float(wall), int(mem) / 1024, float(user) + float(sys_)
+r = json.load(open(f"{work}/rampart.json"))
+s = json.load(open(f"{work}/semgrep.json"))
+rf = r["stats"]["files_scanned"]
+sf = len(s.get("paths", {}).get("scanned", []))
+(rw, rm, rc), (sw, sm, sc) = load("rampart"), load("semgrep")
+mb = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(f"{work}/corpus") for f in fs) / 2**20
+print(f"corpus: {work}/corpus, {mb:.0f} MiB (rampart analysed {rf} files, semgrep {sf})")
+print(f"{'tool':<10}{'files':>8}{'wall s':>10}{'files/s':>10}{'CPU s':>10}{'peak MiB':>10}{'findings':>10}")
+print(f"{'rampart':<10}{rf:>8}{rw:>10.2f}{rf / rw:>10.1f}{rc:>10.2f}{rm:>10.0f}{len(r['findings']):>10}")
+print(f"{'semgrep':<10}{sf:>8}{sw:>10.2f}{sf / sw:>10.1f}{sc:>10.2f}{sm:>10.0f}{len(s['results']):>10}")
+print(f"ratio semgrep/rampart: wall {sw / rw:.1f}x, files/s {(rf / rw) / (sf / sw):.1f}x, CPU {sc / rc:.1f}x")
+print(f"load average during the run (2 cores): {open('/proc/loadavg').read().split()[0]}")
+PY

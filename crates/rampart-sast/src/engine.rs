@@ -11,6 +11,7 @@ use rampart_core::{
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -47,17 +48,78 @@ impl RuleBook {
 }
 
 /// The built-in rules, loaded on first use.
-pub fn builtin() -> &'static RuleBook {
-    static BOOK: OnceLock<RuleBook> = OnceLock::new();
+pub fn builtin() -> Arc<RuleBook> {
+    static BOOK: OnceLock<Arc<RuleBook>> = OnceLock::new();
     BOOK.get_or_init(|| {
         let (rules, errors) = crate::rules::builtin();
-        RuleBook::new(rules, errors)
+        Arc::new(RuleBook::new(rules, errors))
     })
+    .clone()
+}
+
+/// Loads the user rule files named by `[engines.sast] rules` (files or folders, relative to
+/// `root`), beside the rules `base` already in use. Any problem is an error naming the file.
+pub fn load_user_rules(
+    root: &Path,
+    entries: &[String],
+    base: &[Rule],
+) -> Result<Vec<Rule>, String> {
+    let mut files = Vec::new();
+    for e in entries {
+        let p = root.join(e);
+        if p.is_dir() {
+            collect_yaml(&p, &mut files).map_err(|err| {
+                format!("[engines.sast] rules: cannot read {}: {err}", p.display())
+            })?;
+        } else if p.is_file() {
+            files.push(p);
+        } else {
+            return Err(format!(
+                "[engines.sast] rules: {} does not exist",
+                p.display()
+            ));
+        }
+    }
+    let mut ids: HashSet<String> = base.iter().map(|r| r.meta.id.clone()).collect();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f)
+            .map_err(|e| format!("[engines.sast] rules: cannot read {}: {e}", f.display()))?;
+        let rules = crate::rules::parse_rules(&text)
+            .map_err(|e| format!("invalid SAST rule file {}: {e}", f.display()))?;
+        for r in rules {
+            if !ids.insert(r.meta.id.clone()) {
+                return Err(format!(
+                    "invalid SAST rule file {}: rule id `{}` is already used",
+                    f.display(),
+                    r.meta.short_id()
+                ));
+            }
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+fn collect_yaml(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect_yaml(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            out.push(p);
+        }
+    }
+    Ok(())
 }
 
 /// The static-analysis engine (`sast`).
 pub struct SastEngine {
-    book: &'static RuleBook,
+    book: Arc<RuleBook>,
 }
 
 impl Default for SastEngine {
@@ -72,16 +134,16 @@ impl SastEngine {
         SastEngine { book: builtin() }
     }
 
-    /// The engine with other rules (tests, user rule sets). The book is leaked: make few.
+    /// The engine with other rules (tests, user rule sets).
     pub fn with_rules(book: RuleBook) -> SastEngine {
         SastEngine {
-            book: Box::leak(Box::new(book)),
+            book: Arc::new(book),
         }
     }
 
     /// The rules in use.
     pub fn book(&self) -> &RuleBook {
-        self.book
+        &self.book
     }
 }
 
@@ -120,8 +182,39 @@ impl Engine for SastEngine {
             max_bytes: int("max_file_bytes", 2_000_000)? as usize,
             timeout: Duration::from_millis(int("timeout_ms", 5_000)? as u64),
         };
+        let book = match opts.get("rules") {
+            None => self.book.clone(),
+            Some(v) => {
+                let entries: Vec<String> = v
+                    .as_array()
+                    .ok_or("[engines.sast] rules must be a list of rule files or folders")?
+                    .iter()
+                    .map(|x| {
+                        x.as_str().map(str::to_string).ok_or_else(|| {
+                            "[engines.sast] rules must be a list of rule files or folders"
+                                .to_string()
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                // Relative to the configuration file, else to the scan root.
+                let base = ctx
+                    .config
+                    .source
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .unwrap_or(&ctx.root);
+                let user = load_user_rules(base, &entries, &self.book.rules)?;
+                if user.is_empty() {
+                    self.book.clone()
+                } else {
+                    let mut rules = self.book.rules.clone();
+                    rules.extend(user);
+                    Arc::new(RuleBook::new(rules, Vec::new()))
+                }
+            }
+        };
         Ok(Box::new(Session {
-            book: self.book,
+            book,
             bounds,
             units: Mutex::new(Vec::new()),
             emitted: Mutex::new(HashSet::new()),
@@ -133,10 +226,23 @@ impl Engine for SastEngine {
 struct Unit {
     file: SourceFile,
     module: Module,
+    /// Whether its taint analysis waits for `finish` (it may call functions of other files).
+    deferred: bool,
+    /// Time already spent on it (parse, lowering, structural rules), out of the per-file bound.
+    spent: Duration,
+}
+
+/// Whether some import of `m` may name a file of the project (then the file's taint findings
+/// wait for the project-wide pass: calls into it are only understood there).
+fn may_import_project(m: &Module) -> bool {
+    m.imports.iter().any(|i| match m.lang {
+        Lang::Python => true,
+        _ => i.module.starts_with('.'),
+    })
 }
 
 struct Session {
-    book: &'static RuleBook,
+    book: Arc<RuleBook>,
     bounds: Bounds,
     units: Mutex<Vec<Unit>>,
     emitted: Mutex<HashSet<(String, usize, u32)>>,
@@ -167,7 +273,7 @@ fn emit(
 }
 
 impl Session {
-    fn analyse(&self, file: &SourceFile, out: &mut Emitter) -> Option<Module> {
+    fn analyse(&self, file: &SourceFile, out: &mut Emitter) -> Option<(Module, bool, Duration)> {
         let lang = Lang::from_path(&file.path)?;
         if file.content.len() > self.bounds.max_bytes {
             out.diagnostic(Diagnostic::warning(
@@ -209,21 +315,42 @@ impl Session {
             },
         );
         a.run_search();
-        a.run_taint();
+        // Files that may call into other project files are analysed for taint in `finish`, once
+        // every file's functions are known.
+        let deferred = may_import_project(&module);
+        if !deferred {
+            a.run_taint();
+        }
         if a.timed_out {
-            out.diagnostic(Diagnostic::warning(
-                &file.path,
-                format!(
-                    "sast: analysis stopped at the {} ms time limit; results for this file are partial",
-                    self.bounds.timeout.as_millis()
-                ),
-            ));
+            out.diagnostic(timeout_diagnostic(&file.path, self.bounds.timeout));
         }
         let raw = std::mem::take(&mut a.findings);
+        drop(a);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
-        emit(self.book, file, raw, &mut seen, out);
-        Some(module)
+        emit(&self.book, file, raw, &mut seen, out);
+        Some((module, deferred, start.elapsed()))
     }
+}
+
+fn timeout_diagnostic(path: &str, timeout: Duration) -> Diagnostic {
+    Diagnostic::warning(
+        path,
+        format!(
+            "sast: analysis stopped at the {} ms time limit; results for this file are partial",
+            timeout.as_millis()
+        ),
+    )
+}
+
+/// What one thread of the project-wide pass found: per file, and inside other files' functions.
+type ThreadResult = (Vec<Outcome>, Vec<(usize, Vec<RawFinding>)>);
+
+/// What the project-wide pass found in one file.
+struct Outcome {
+    unit: usize,
+    findings: Vec<RawFinding>,
+    timed_out: bool,
+    panicked: bool,
 }
 
 impl EngineSession for Session {
@@ -237,9 +364,8 @@ impl EngineSession for Session {
             Ok((module, local)) => {
                 out.findings.extend(local.findings);
                 out.diagnostics.extend(local.diagnostics);
-                if let Some(module) = module
-                    && !module.imports.is_empty()
-                {
+                // Every file is kept: its functions may be called from other files.
+                if let Some((module, deferred, spent)) = module {
                     let unit = Unit {
                         file: SourceFile::new(
                             file.path.clone(),
@@ -247,6 +373,8 @@ impl EngineSession for Session {
                             file.origin.clone(),
                         ),
                         module,
+                        deferred,
+                        spent,
                     };
                     self.units
                         .lock()
@@ -262,39 +390,94 @@ impl EngineSession for Session {
     }
 
     fn finish(self: Box<Self>, out: &mut Emitter) {
-        let units = std::mem::take(&mut *self.units.lock().unwrap_or_else(|e| e.into_inner()));
-        if units.len() < 2 {
+        let mut units = std::mem::take(&mut *self.units.lock().unwrap_or_else(|e| e.into_inner()));
+        // Keep the order of findings independent of thread scheduling.
+        units.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+        let mut seen = std::mem::take(&mut *self.emitted.lock().unwrap_or_else(|e| e.into_inner()));
+        let by_name = project_names(&units);
+        let todo: Vec<usize> = (0..units.len()).filter(|&i| units[i].deferred).collect();
+        if todo.is_empty() {
             return;
         }
-        let project = Project::new(&units, self.book);
-        let mut seen = std::mem::take(&mut *self.emitted.lock().unwrap_or_else(|e| e.into_inner()));
-        for (i, u) in units.iter().enumerate() {
-            if !project.imports_project(i) {
-                continue;
-            }
-            let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                let ix = self.book.index(u.module.lang.family());
-                let mut a = Analyzer::new(
-                    &u.module,
-                    &u.file,
-                    &self.book.rules,
-                    ix,
-                    Some(&project),
-                    Limits {
-                        deadline: Some(Instant::now() + self.bounds.timeout),
-                    },
-                );
-                a.run_taint();
-                std::mem::take(&mut a.findings)
-            }));
-            if let Ok(raw) = r {
-                emit(self.book, &u.file, raw, &mut seen, out);
-            }
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 16)
+            .min(todo.len());
+        // Units are dealt to threads in a fixed way and each thread has its own summary cache,
+        // so the result does not depend on scheduling.
+        let book = &*self.book;
+        let bounds = self.bounds;
+        let (units_ref, by_name_ref, todo_ref) = (&units, &by_name, &todo);
+        let results: Vec<ThreadResult> = std::thread::scope(|sc| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    sc.spawn(move || {
+                        let project = Project::new(units_ref, book, by_name_ref);
+                        let mut outcomes = Vec::new();
+                        for &i in todo_ref.iter().skip(t).step_by(threads) {
+                            outcomes.push(project.analyse_unit(i, bounds));
+                        }
+                        (outcomes, project.extra.into_inner())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let mut outcomes = Vec::new();
+        let mut extra = Vec::new();
+        for (o, e) in results {
+            outcomes.extend(o);
+            extra.extend(e);
         }
-        for (i, raw) in project.extra.into_inner() {
-            emit(self.book, &units[i].file, raw, &mut seen, out);
+        outcomes.sort_by_key(|o| o.unit);
+        for o in outcomes {
+            let u = &units[o.unit];
+            if o.timed_out {
+                out.diagnostic(timeout_diagnostic(&u.file.path, bounds.timeout));
+            }
+            if o.panicked {
+                out.diagnostic(Diagnostic::error(
+                    &u.file.path,
+                    "sast: internal error while analysing this file; skipped (please report it)",
+                ));
+            }
+            emit(book, &u.file, o.findings, &mut seen, out);
+        }
+        extra.sort_by_key(|(i, _)| *i);
+        for (i, raw) in extra {
+            emit(book, &units[i].file, raw, &mut seen, out);
         }
     }
+}
+
+/// Module names of the project's files: `py:a.b.c` (and its suffixes), `js:dir/file`.
+fn project_names(units: &[Unit]) -> HashMap<String, usize> {
+    let mut by_name = HashMap::new();
+    for (i, u) in units.iter().enumerate() {
+        let stem = strip_ext(&u.file.path);
+        match u.module.lang {
+            Lang::Python => {
+                let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
+                let parts: Vec<&str> = stem.split('/').collect();
+                for k in 0..parts.len() {
+                    by_name
+                        .entry(format!("py:{}", parts[k..].join(".")))
+                        .or_insert(i);
+                }
+            }
+            _ => {
+                by_name.insert(format!("js:{stem}"), i);
+                if let Some(dir) = stem.strip_suffix("/index") {
+                    by_name.insert(format!("js:{dir}"), i);
+                }
+            }
+        }
+    }
+    by_name
 }
 
 type SummaryCache = HashMap<(usize, FuncId), Option<Arc<Summary>>>;
@@ -303,7 +486,7 @@ type SummaryCache = HashMap<(usize, FuncId), Option<Arc<Summary>>>;
 struct Project<'a> {
     units: &'a [Unit],
     book: &'a RuleBook,
-    by_name: HashMap<String, usize>,
+    by_name: &'a HashMap<String, usize>,
     cache: RefCell<SummaryCache>,
     extra: RefCell<Vec<(usize, Vec<RawFinding>)>>,
 }
@@ -335,34 +518,52 @@ fn normalise_path(p: &str) -> String {
 }
 
 impl<'a> Project<'a> {
-    fn new(units: &'a [Unit], book: &'a RuleBook) -> Project<'a> {
-        let mut by_name = HashMap::new();
-        for (i, u) in units.iter().enumerate() {
-            let stem = strip_ext(&u.file.path);
-            match u.module.lang {
-                Lang::Python => {
-                    let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
-                    let parts: Vec<&str> = stem.split('/').collect();
-                    for k in 0..parts.len() {
-                        by_name
-                            .entry(format!("py:{}", parts[k..].join(".")))
-                            .or_insert(i);
-                    }
-                }
-                _ => {
-                    by_name.insert(format!("js:{stem}"), i);
-                    if let Some(dir) = stem.strip_suffix("/index") {
-                        by_name.insert(format!("js:{dir}"), i);
-                    }
-                }
-            }
-        }
+    fn new(
+        units: &'a [Unit],
+        book: &'a RuleBook,
+        by_name: &'a HashMap<String, usize>,
+    ) -> Project<'a> {
         Project {
             units,
             book,
             by_name,
             cache: RefCell::new(HashMap::new()),
             extra: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The taint analysis of a deferred file, with calls into other files followed.
+    fn analyse_unit(&self, i: usize, bounds: Bounds) -> Outcome {
+        let u = &self.units[i];
+        let budget = bounds.timeout.saturating_sub(u.spent);
+        let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let ix = self.book.index(u.module.lang.family());
+            let mut a = Analyzer::new(
+                &u.module,
+                &u.file,
+                &self.book.rules,
+                ix,
+                Some(self),
+                Limits {
+                    deadline: Some(Instant::now() + budget),
+                },
+            );
+            a.run_taint();
+            (std::mem::take(&mut a.findings), a.timed_out)
+        }));
+        match r {
+            Ok((findings, timed_out)) => Outcome {
+                unit: i,
+                findings,
+                timed_out,
+                panicked: false,
+            },
+            Err(_) => Outcome {
+                unit: i,
+                findings: Vec::new(),
+                timed_out: false,
+                panicked: true,
+            },
         }
     }
 
@@ -402,17 +603,13 @@ impl<'a> Project<'a> {
             .find(|(_, f)| f.name == name && f.parent == Some(0) && f.class.is_none())
             .map(|(i, _)| i)
     }
-
-    fn imports_project(&self, i: usize) -> bool {
-        let u = &self.units[i];
-        u.module
-            .imports
-            .iter()
-            .any(|imp| self.module_file(&u.file.path, imp).is_some_and(|f| f != i))
-    }
 }
 
 impl ProjectResolver for Project<'_> {
+    fn file(&self, file: usize) -> Option<&SourceFile> {
+        self.units.get(file).map(|u| &u.file)
+    }
+
     fn resolve(&self, from: &str, imp: &Import, member: Option<&str>) -> Option<(usize, FuncId)> {
         let file = self.module_file(from, imp)?;
         let name = member?;

@@ -353,6 +353,9 @@ pub struct Module {
     pub imports: Vec<Import>,
     /// Whether the syntax tree had errors (the rest was still lowered).
     pub has_errors: bool,
+    /// Names bound exactly once in the whole file, to a literal, and never a parameter or loop
+    /// variable: structural patterns see through them (`algo = 'md5'; createHash(algo)`).
+    pub consts: std::collections::HashMap<String, Lit>,
 }
 
 impl Module {
@@ -372,7 +375,64 @@ impl Module {
             classes: Vec::new(),
             imports: Vec::new(),
             has_errors: false,
+            consts: Default::default(),
         }
+    }
+
+    /// Fills [`Module::consts`].
+    pub fn compute_consts(&mut self) {
+        use std::collections::HashMap;
+        let mut seen: HashMap<&str, Option<&Lit>> = HashMap::new();
+        fn bind<'a>(seen: &mut HashMap<&'a str, Option<&'a Lit>>, n: &'a str, v: Option<&'a Lit>) {
+            seen.entry(n).and_modify(|e| *e = None).or_insert(v);
+        }
+        fn stmts<'a>(seen: &mut HashMap<&'a str, Option<&'a Lit>>, body: &'a [Stmt]) {
+            for s in body {
+                match &s.kind {
+                    StmtKind::Assign { target, value } => match &target.kind {
+                        ExprKind::Name(n) => {
+                            let lit = match &value.kind {
+                                ExprKind::Lit(l) => Some(l),
+                                _ => None,
+                            };
+                            bind(seen, n, lit);
+                        }
+                        _ => target.walk(&mut |e| {
+                            if let ExprKind::Name(n) = &e.kind {
+                                bind(seen, n, None);
+                            }
+                        }),
+                    },
+                    StmtKind::If { then, els, .. } => {
+                        stmts(seen, then);
+                        stmts(seen, els);
+                    }
+                    StmtKind::Loop { target, body, .. } => {
+                        if let Some(t) = target {
+                            t.walk(&mut |e| {
+                                if let ExprKind::Name(n) = &e.kind {
+                                    bind(seen, n, None);
+                                }
+                            });
+                        }
+                        stmts(seen, body);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for f in &self.functions {
+            for p in &f.params {
+                bind(&mut seen, &p.name, None);
+                bind(&mut seen, &p.name, None);
+            }
+            stmts(&mut seen, &f.body);
+        }
+        let consts = seen
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v?.clone())))
+            .collect();
+        self.consts = consts;
     }
 
     /// The import binding `name` at module level, if any.

@@ -36,6 +36,8 @@ pub enum PatNode {
     Assign(Expr, Expr),
     /// A function definition (index in the pattern's module).
     Func(FuncId),
+    /// `if (cond) { ... }` (with `else { ... }`: the else branch), for `pattern-inside`.
+    If(Expr, bool),
 }
 
 /// A node of the code that patterns are matched against.
@@ -69,6 +71,8 @@ pub struct Binding {
     pub span: Span,
     /// Its text (whitespace-normalised).
     pub text: String,
+    /// The constant the bound name stands for, if any (`metavariable-regex` tries it too).
+    pub konst: Option<String>,
 }
 
 /// The result of a successful match.
@@ -80,6 +84,9 @@ pub struct Match {
     pub holes: Vec<Span>,
     /// The span `focus-metavariable` selected.
     pub focus: Option<Span>,
+    /// For `pattern-inside`: the node that must lie inside the matched code (an `if` pattern
+    /// only encloses what is in its branch).
+    pub within: Option<Span>,
 }
 
 impl Match {
@@ -184,6 +191,7 @@ impl Pattern {
                 }
                 StmtKind::Func(id) => PatNode::Func(*id),
                 StmtKind::Return(Some(e)) => PatNode::Expr(e.clone()),
+                StmtKind::If { cond, els, .. } => PatNode::If(cond.clone(), !els.is_empty()),
                 _ => return Err(format!("pattern `{text}`: unsupported statement")),
             },
             _ => {
@@ -194,7 +202,7 @@ impl Pattern {
         };
         let key = match &node {
             PatNode::Expr(e) => pat_key(e),
-            PatNode::Assign(..) | PatNode::Func(_) => None,
+            PatNode::Assign(..) | PatNode::Func(_) | PatNode::If(..) => None,
         };
         Ok(Pattern {
             text: text.to_string(),
@@ -213,13 +221,63 @@ impl Pattern {
         };
         match (&self.node, node) {
             (PatNode::Expr(p), NodeRef::Expr(e)) => mm.expr(p, e),
+            // `pattern-inside: f(...)` seen from a statement (the taint analysis keeps statements,
+            // not expressions, as ancestors): an expression of it enclosing the node.
+            (PatNode::Expr(p), NodeRef::Stmt(s)) => {
+                let Some(w) = mm.m.within else { return false };
+                let mut found = false;
+                stmt_exprs(s, &mut |e| {
+                    e.walk(&mut |x| {
+                        if !found && x.span.contains(w) && x.span != w {
+                            let saved = (mm.m.binds.len(), mm.m.holes.len());
+                            if mm.expr(p, x) {
+                                found = true;
+                            } else {
+                                mm.m.binds.truncate(saved.0);
+                                mm.m.holes.truncate(saved.1);
+                            }
+                        }
+                    })
+                });
+                found
+            }
             (PatNode::Assign(pt, pv), NodeRef::Stmt(s)) => match &s.kind {
                 StmtKind::Assign { target, value } => mm.expr(pt, target) && mm.expr(pv, value),
                 _ => false,
             },
             (PatNode::Func(pf), NodeRef::Func(f)) => mm.func(&self.module.functions[*pf], f),
+            (PatNode::If(pc, in_else), NodeRef::Stmt(s)) => match &s.kind {
+                StmtKind::If { cond, then, els } => {
+                    let branch = if *in_else { els } else { then };
+                    let inside = match mm.m.within {
+                        Some(w) => branch.iter().any(|b| b.span.contains(w)),
+                        None => true,
+                    };
+                    inside && mm.expr(pc, cond)
+                }
+                _ => false,
+            },
             _ => false,
         }
+    }
+}
+
+/// The expressions directly held by a statement (not those of nested blocks).
+fn stmt_exprs<'a>(s: &'a Stmt, f: &mut dyn FnMut(&'a Expr)) {
+    match &s.kind {
+        StmtKind::Assign { target, value } => {
+            f(target);
+            f(value);
+        }
+        StmtKind::Expr(e) | StmtKind::Return(Some(e)) => f(e),
+        StmtKind::If { cond, .. } => f(cond),
+        StmtKind::Loop { target, iter, .. } => {
+            if let Some(t) = target {
+                f(t);
+            }
+            f(iter);
+        }
+        _ => {}
     }
 }
 
@@ -256,6 +314,16 @@ struct Matcher<'a, 'b> {
 
 impl Matcher<'_, '_> {
     fn bind(&mut self, name: &str, span: Span, text: Option<String>) -> bool {
+        self.bind_k(name, span, text, None)
+    }
+
+    fn bind_k(
+        &mut self,
+        name: &str,
+        span: Span,
+        text: Option<String>,
+        konst: Option<String>,
+    ) -> bool {
         let text = text.unwrap_or_else(|| self.ctx.text(span));
         if let Some(b) = self.m.binds.iter().find(|b| b.name == name) {
             return b.text == text;
@@ -264,6 +332,7 @@ impl Matcher<'_, '_> {
             name: name.to_string(),
             span,
             text,
+            konst,
         });
         true
     }
@@ -281,7 +350,15 @@ impl Matcher<'_, '_> {
         match &p.kind {
             ExprKind::MetaVar(name) => {
                 self.m.holes.push(t.span);
-                return self.bind(name, t.span, None);
+                let konst = match &t.kind {
+                    ExprKind::Name(n) => self.ctx.module.consts.get(n).and_then(|l| match l {
+                        Lit::Str(s) => Some(s.clone()),
+                        Lit::Int(i) => Some(i.to_string()),
+                        _ => None,
+                    }),
+                    _ => None,
+                };
+                return self.bind_k(name, t.span, None, konst);
             }
             ExprKind::Ellipsis => {
                 self.m.holes.push(t.span);
@@ -340,6 +417,12 @@ impl Matcher<'_, '_> {
             (ExprKind::Lit(Lit::Str(ps)), ExprKind::Lit(Lit::Str(ts))) => ps == "..." || ps == ts,
             (ExprKind::Lit(Lit::Str(ps)), ExprKind::StrBuild(_)) => ps == "...",
             (ExprKind::Lit(pl), ExprKind::Lit(tl)) => pl == tl,
+            // Constants are seen through: `"md5"` matches `algo` after `algo = "md5"`.
+            (ExprKind::Lit(pl), ExprKind::Name(n)) => match self.ctx.module.consts.get(n) {
+                Some(Lit::Str(ts)) => matches!(pl, Lit::Str(ps) if ps == "..." || ps == ts),
+                Some(tl) => pl == tl,
+                None => false,
+            },
             (ExprKind::BinOp(po, pa, pb), ExprKind::BinOp(to, ta, tb)) => {
                 po == to && self.expr(pa, ta) && self.expr(pb, tb)
             }
@@ -624,6 +707,7 @@ impl Formula {
                         Formula::Inside(x) => {
                             anc.iter().rev().chain(std::iter::once(&node)).any(|a| {
                                 let mut tmp = m.clone();
+                                tmp.within = Some(node.span());
                                 if x.eval_into(*a, &[], ctx, &mut tmp) {
                                     m.binds = tmp.binds;
                                     true
@@ -635,12 +719,13 @@ impl Formula {
                         Formula::NotInside(x) => {
                             !anc.iter().chain(std::iter::once(&node)).any(|a| {
                                 let mut tmp = m.clone();
+                                tmp.within = Some(node.span());
                                 x.eval_into(*a, &[], ctx, &mut tmp)
                             })
                         }
                         Formula::MetavarRegex(name, re) => m.get(name).is_some_and(|b| {
                             let t = b.text.trim_matches(|c| c == '"' || c == '\'' || c == '`');
-                            re.is_match(t)
+                            re.is_match(t) || b.konst.as_deref().is_some_and(|k| re.is_match(k))
                         }),
                         Formula::Focus(name) => match m.get(name) {
                             Some(b) => {

@@ -5,7 +5,7 @@
 use crate::ir::*;
 use crate::pattern::{Ctx, Formula, Match, NodeRef};
 use crate::rules::{Mode, Rule};
-use rampart_core::{Location, SourceFile, TraceStep};
+use rampart_core::{SourceFile, TraceStep};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
@@ -41,13 +41,31 @@ impl RuleSet {
     }
 }
 
-/// One step of a trace, linked to the previous one.
+/// What happens at a step of a trace. Messages quoting the code are rendered only when a
+/// finding is reported (most traces never are).
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A fixed message.
+    Text(String),
+    /// "untrusted input `<code>`".
+    Untrusted,
+    /// "reaches `<code>`".
+    Reaches,
+}
+
+/// The file a trace step is in: [`OWN_FILE`] for the analysed file, else a project file index.
+pub const OWN_FILE: u32 = u32::MAX;
+
+/// One step of a trace, linked to the previous one. Locations are computed only when a finding
+/// is reported: line and column need a scan of the file.
 #[derive(Debug)]
 pub struct Trace {
-    /// Where.
-    pub loc: Location,
+    /// The file ([`OWN_FILE`] or a project file index).
+    pub file: u32,
+    /// Where in it.
+    pub span: Span,
     /// What happens there.
-    pub msg: String,
+    pub msg: Msg,
     /// The step before.
     pub prev: Option<Arc<Trace>>,
     len: usize,
@@ -55,7 +73,7 @@ pub struct Trace {
 
 const MAX_TRACE: usize = 24;
 
-fn step(prev: Option<&Arc<Trace>>, loc: Location, msg: String) -> Arc<Trace> {
+fn step(prev: Option<&Arc<Trace>>, (file, span): (u32, Span), msg: Msg) -> Arc<Trace> {
     let len = prev.map_or(0, |p| p.len) + 1;
     if len > MAX_TRACE
         && let Some(p) = prev
@@ -63,33 +81,58 @@ fn step(prev: Option<&Arc<Trace>>, loc: Location, msg: String) -> Arc<Trace> {
         return p.clone();
     }
     Arc::new(Trace {
-        loc,
+        file,
+        span,
         msg,
         prev: prev.cloned(),
         len,
     })
 }
 
-fn trace_steps(t: &Arc<Trace>) -> Vec<TraceStep> {
+fn trace_nodes(t: &Arc<Trace>) -> Vec<&Trace> {
     let mut out = Vec::new();
     let mut cur = Some(t);
     while let Some(n) = cur {
-        out.push(TraceStep {
-            location: n.loc.clone(),
-            message: n.msg.clone(),
-        });
+        out.push(&**n);
         cur = n.prev.as_ref();
     }
     out.reverse();
     out
 }
 
-fn append_trace(base: &Arc<Trace>, tail: &Arc<Trace>) -> Arc<Trace> {
+/// A trace recorded while analysing project file `from`, with its own-file steps named as such.
+fn rebase(t: &Arc<Trace>, from: u32) -> Arc<Trace> {
+    let mut out: Option<Arc<Trace>> = None;
+    for n in trace_nodes(t) {
+        let file = if n.file == OWN_FILE { from } else { n.file };
+        out = Some(step(out.as_ref(), (file, n.span), n.msg.clone()));
+    }
+    out.unwrap_or_else(|| t.clone())
+}
+
+/// `tail` (a trace recorded in `tail_file`) after `base`.
+fn append_trace(base: &Arc<Trace>, tail: &Arc<Trace>, tail_file: u32) -> Arc<Trace> {
     let mut t = base.clone();
-    for s in trace_steps(tail) {
-        t = step(Some(&t), s.location, s.message);
+    for n in trace_nodes(tail) {
+        let file = if n.file == OWN_FILE {
+            tail_file
+        } else {
+            n.file
+        };
+        t = step(Some(&t), (file, n.span), n.msg.clone());
     }
     t
+}
+
+fn snippet_of(file: &SourceFile, s: Span) -> String {
+    let r = (s.start as usize).min(file.content.len())..(s.end as usize).min(file.content.len());
+    let t = String::from_utf8_lossy(&file.content[r]);
+    let t = rampart_core::fingerprint::normalise(&t);
+    if t.chars().count() > 60 {
+        format!("{}…", t.chars().take(60).collect::<String>())
+    } else {
+        t
+    }
 }
 
 /// Where tainted data comes from.
@@ -355,6 +398,10 @@ pub struct Summary {
     pub param_sinks: Vec<(u16, RuleSet, Arc<Trace>)>,
 }
 
+/// A resolved callee: a local function, or a summary of another project file (with the file's
+/// index), and whether the receiver is passed as `self`.
+type Resolved = (Option<FuncId>, Option<(Arc<Summary>, u32)>, bool);
+
 /// A finding before it becomes a [`rampart_core::Finding`].
 #[derive(Debug, Clone)]
 pub struct RawFinding {
@@ -376,6 +423,8 @@ pub trait ProjectResolver {
     fn resolve(&self, from: &str, imp: &Import, member: Option<&str>) -> Option<(usize, FuncId)>;
     /// The summary of a function of another file.
     fn summary(&self, file: usize, func: FuncId) -> Option<Arc<Summary>>;
+    /// A project file, by index (for trace locations).
+    fn file(&self, file: usize) -> Option<&SourceFile>;
 }
 
 /// Limits that stop the analysis of one file.
@@ -402,14 +451,23 @@ pub struct Analyzer<'a> {
     /// Whether a call resolved into another project file.
     pub used_project: bool,
     steps: u32,
+    /// Tainted values (from sources) stored in functions that have nested functions, by path:
+    /// what closures see of their enclosing scopes.
+    captured: HashMap<FuncId, HashMap<String, Value>>,
+    /// Tainted values stored in `self.x`/`this.x` by any method, per class (instance state is
+    /// shared by all methods, whatever order they run in).
+    fields: HashMap<ClassId, HashMap<String, Value>>,
+    fields_done: Vec<bool>,
+    has_children: Vec<bool>,
 }
 
-struct Frame {
+struct Frame<'a> {
     func: FuncId,
     env: BTreeMap<String, Value>,
     ret: Value,
     param_sinks: Vec<(u16, RuleSet, Arc<Trace>)>,
-    anc: Vec<NodeRef<'static>>,
+    /// Enclosing functions and statements, outermost first (for `pattern-inside`).
+    anc: Vec<NodeRef<'a>>,
 }
 
 const MUTATORS: &[&str] = &[
@@ -451,6 +509,20 @@ impl<'a> Analyzer<'a> {
             timed_out: false,
             used_project: false,
             steps: 0,
+            captured: HashMap::new(),
+            fields: HashMap::new(),
+            fields_done: vec![false; module.classes.len()],
+            has_children: {
+                let mut v = vec![false; n];
+                for f in &module.functions {
+                    if let Some(p) = f.parent
+                        && p < n
+                    {
+                        v[p] = true;
+                    }
+                }
+                v
+            },
         }
     }
 
@@ -461,19 +533,38 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn loc(&self, s: Span) -> Location {
-        self.file.location(s.range())
+    /// Where `s` is, for a trace step.
+    fn at(&self, s: Span) -> (u32, Span) {
+        (OWN_FILE, s)
     }
 
-    fn snippet(&self, s: Span) -> String {
-        let r = s.start as usize..(s.end as usize).min(self.file.content.len());
-        let t = String::from_utf8_lossy(&self.file.content[r]);
-        let t = rampart_core::fingerprint::normalise(&t);
-        if t.chars().count() > 60 {
-            format!("{}…", t.chars().take(60).collect::<String>())
+    /// The file a trace step is in.
+    fn file_of(&self, id: u32) -> Option<&SourceFile> {
+        if id == OWN_FILE {
+            Some(self.file)
         } else {
-            t
+            self.project.and_then(|p| p.file(id as usize))
         }
+    }
+
+    /// A trace as reported: locations and messages rendered.
+    fn trace_steps(&self, t: &Arc<Trace>) -> Vec<TraceStep> {
+        let mut out = Vec::new();
+        for n in trace_nodes(t) {
+            let Some(f) = self.file_of(n.file) else {
+                continue;
+            };
+            let message = match &n.msg {
+                Msg::Text(s) => s.clone(),
+                Msg::Untrusted => format!("untrusted input `{}`", snippet_of(f, n.span)),
+                Msg::Reaches => format!("reaches `{}`", snippet_of(f, n.span)),
+            };
+            out.push(TraceStep {
+                location: f.location(n.span.range()),
+                message,
+            });
+        }
+        out
     }
 
     /// Runs every taint rule over every function.
@@ -559,6 +650,14 @@ impl<'a> Analyzer<'a> {
     fn analyze_function(&mut self, fid: FuncId) -> Summary {
         let module = self.module;
         let func = &module.functions[fid];
+        // The enclosing function first: what it stores is what this closure captures.
+        if let Some(p) = func.parent
+            && p != fid
+            && self.summaries[p].is_none()
+            && !self.in_progress[p]
+        {
+            self.summary(p);
+        }
         let mut fr = Frame {
             func: fid,
             env: BTreeMap::new(),
@@ -566,6 +665,17 @@ impl<'a> Analyzer<'a> {
             param_sinks: Vec::new(),
             anc: Vec::new(),
         };
+        let mut chain = Vec::new();
+        let mut cur = Some(fid);
+        while let Some(c) = cur {
+            if c == 0 || chain.len() > 32 {
+                break;
+            }
+            chain.push(NodeRef::Func(&module.functions[c]));
+            cur = module.functions[c].parent;
+        }
+        chain.reverse();
+        fr.anc = chain;
         // Parameters: symbolic labels for the summary, plus parameter sources.
         let ctx = self.ctx();
         let mut param_sources: Vec<(Span, RuleSet)> = Vec::new();
@@ -587,7 +697,11 @@ impl<'a> Analyzer<'a> {
                 v.labels.push(Label {
                     origin: Origin::Param(i as u16),
                     rules: RuleSet::ALL,
-                    trace: step(None, self.loc(p.span), format!("parameter `{}`", p.name)),
+                    trace: step(
+                        None,
+                        self.at(p.span),
+                        Msg::Text(format!("parameter `{}`", p.name)),
+                    ),
                 });
             }
             for (s, rules) in &param_sources {
@@ -597,8 +711,8 @@ impl<'a> Analyzer<'a> {
                         rules: *rules,
                         trace: step(
                             None,
-                            self.loc(p.span),
-                            format!("untrusted input enters as parameter `{}`", p.name),
+                            self.at(p.span),
+                            Msg::Text(format!("untrusted input enters as parameter `{}`", p.name)),
                         ),
                     });
                 }
@@ -634,7 +748,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Runs statements; returns whether control can fall off the end.
-    fn exec_block(&mut self, fr: &mut Frame, stmts: &[Stmt]) -> bool {
+    fn exec_block(&mut self, fr: &mut Frame<'a>, stmts: &'a [Stmt]) -> bool {
         for s in stmts {
             if !self.tick() {
                 return false;
@@ -664,7 +778,14 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn exec(&mut self, fr: &mut Frame, s: &Stmt) -> bool {
+    fn exec(&mut self, fr: &mut Frame<'a>, s: &'a Stmt) -> bool {
+        fr.anc.push(NodeRef::Stmt(s));
+        let r = self.exec_stmt(fr, s);
+        fr.anc.pop();
+        r
+    }
+
+    fn exec_stmt(&mut self, fr: &mut Frame<'a>, s: &'a Stmt) -> bool {
         match &s.kind {
             StmtKind::Assign { target, value } => {
                 self.assign(fr, target, value, s);
@@ -679,12 +800,12 @@ impl<'a> Analyzer<'a> {
                     let mut v = self.eval(fr, e);
                     if v.tainted() && fr.func != 0 {
                         let name = &self.module.functions[fr.func].name;
-                        let loc = self.loc(e.span);
+                        let loc = self.at(e.span);
                         for l in &mut v.labels {
                             l.trace = step(
                                 Some(&l.trace),
-                                loc.clone(),
-                                format!("returned from `{name}`"),
+                                loc,
+                                Msg::Text(format!("returned from `{name}`")),
                             );
                         }
                     }
@@ -734,7 +855,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The access path of a place: `x`, `x.f`, `x.k` (constant keys), if it has one.
-    fn path_of(&mut self, fr: &mut Frame, e: &Expr) -> Option<String> {
+    fn path_of(&mut self, fr: &mut Frame<'_>, e: &Expr) -> Option<String> {
         match &e.kind {
             ExprKind::Name(n) => Some(n.clone()),
             ExprKind::Attr(b, f) => self.path_of(fr, b).map(|p| format!("{p}.{f}")),
@@ -755,7 +876,76 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn read_path(fr: &Frame, p: &str) -> Option<Value> {
+    /// Records tainted values stored in instance fields and in scopes that closures may capture.
+    fn remember(&mut self, fr: &Frame<'_>, p: &str, v: &Value) {
+        if !v.labels.iter().any(|l| l.origin == Origin::Source) {
+            return;
+        }
+        let sources: Vec<Label> = v
+            .labels
+            .iter()
+            .filter(|l| l.origin == Origin::Source)
+            .cloned()
+            .collect();
+        let map = if p.starts_with("self.") || p.starts_with("this.") {
+            match self.class_of(fr.func) {
+                Some(c) => self.fields.entry(c).or_default(),
+                None => return,
+            }
+        } else if self.has_children[fr.func] {
+            self.captured.entry(fr.func).or_default()
+        } else {
+            return;
+        };
+        map.entry(p.to_string()).or_default().add_labels(&sources);
+    }
+
+    /// The value of a place not assigned in the current function: an instance field set by
+    /// another method of the class, or a variable of an enclosing function.
+    fn outer_value(&mut self, fr: &Frame<'_>, p: &str) -> Option<Value> {
+        fn lookup(map: &HashMap<String, Value>, p: &str) -> Option<Value> {
+            let mut found = map.get(p).cloned();
+            let prefix = format!("{p}.");
+            for (k, v) in map {
+                if k.starts_with(&prefix) {
+                    found
+                        .get_or_insert_with(Value::default)
+                        .add_labels(&v.labels);
+                }
+            }
+            found
+        }
+        if p.starts_with("self.") || p.starts_with("this.") {
+            let c = self.class_of(fr.func)?;
+            if !self.fields_done[c] {
+                self.fields_done[c] = true;
+                for m in self.module.classes[c].methods.clone() {
+                    if !self.in_progress[m] {
+                        self.summary(m);
+                    }
+                }
+            }
+            return self.fields.get(&c).and_then(|m| lookup(m, p));
+        }
+        if self.captured.is_empty() {
+            return None;
+        }
+        let mut f = self.module.functions[fr.func].parent;
+        let mut hops = 0;
+        while let Some(x) = f {
+            if let Some(v) = self.captured.get(&x).and_then(|m| lookup(m, p)) {
+                return Some(v);
+            }
+            hops += 1;
+            if hops > 16 {
+                break;
+            }
+            f = self.module.functions[x].parent;
+        }
+        None
+    }
+
+    fn read_path(fr: &Frame<'_>, p: &str) -> Option<Value> {
         let mut found: Option<Value> = fr.env.get(p).cloned();
         let prefix = format!("{p}.");
         for (k, v) in fr.env.range(prefix.clone()..) {
@@ -773,7 +963,7 @@ impl<'a> Analyzer<'a> {
         None
     }
 
-    fn store(&mut self, fr: &mut Frame, target: &Expr, mut v: Value) {
+    fn store(&mut self, fr: &mut Frame<'_>, target: &Expr, mut v: Value) {
         match &target.kind {
             ExprKind::List(items) => {
                 for t in items {
@@ -802,9 +992,9 @@ impl<'a> Analyzer<'a> {
             && let ExprKind::Name(n) = &target.kind
             && !n.starts_with('$')
         {
-            let loc = self.loc(target.span);
+            let loc = self.at(target.span);
             for l in &mut v.labels {
-                l.trace = step(Some(&l.trace), loc.clone(), format!("assigned to `{n}`"));
+                l.trace = step(Some(&l.trace), loc, Msg::Text(format!("assigned to `{n}`")));
             }
         }
         let prefix = format!("{p}.");
@@ -817,10 +1007,11 @@ impl<'a> Analyzer<'a> {
         for k in stale {
             fr.env.remove(&k);
         }
+        self.remember(fr, &p, &v);
         fr.env.insert(p, v);
     }
 
-    fn assign(&mut self, fr: &mut Frame, target: &Expr, value: &Expr, s: &Stmt) {
+    fn assign(&mut self, fr: &mut Frame<'_>, target: &Expr, value: &Expr, s: &Stmt) {
         // Dict literals with constant keys are stored key by key.
         if let ExprKind::Dict(items) = &value.kind {
             let mut rest = Value::default();
@@ -848,7 +1039,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Assignment patterns (sinks like `$E.innerHTML = $X`).
-    fn check_stmt(&mut self, fr: &mut Frame, s: &Stmt, v: &Value) {
+    fn check_stmt(&mut self, fr: &mut Frame<'_>, s: &Stmt, v: &Value) {
         if self.ix.wildcard.is_empty() || !v.tainted() {
             return;
         }
@@ -872,15 +1063,15 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn sink_hit(&mut self, fr: &mut Frame, v: &Value, rules: RuleSet, span: Span) {
-        let loc = self.loc(span);
-        let msg = format!("reaches `{}`", self.snippet(span));
+    fn sink_hit(&mut self, fr: &mut Frame<'_>, v: &Value, rules: RuleSet, span: Span) {
+        let loc = self.at(span);
+        let msg = Msg::Reaches;
         for l in &v.labels {
             let hit = l.rules.and(rules);
             if hit.is_empty() {
                 continue;
             }
-            let t = step(Some(&l.trace), loc.clone(), msg.clone());
+            let t = step(Some(&l.trace), loc, msg.clone());
             match l.origin {
                 Origin::Source => {
                     for bit in hit.iter() {
@@ -890,7 +1081,7 @@ impl<'a> Analyzer<'a> {
                         self.findings.push(RawFinding {
                             rule: gi,
                             span,
-                            trace: trace_steps(&t),
+                            trace: self.trace_steps(&t),
                             function: self.module.functions[fr.func].name.clone(),
                             binds: Vec::new(),
                         });
@@ -902,7 +1093,13 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Applies the rule patterns that match `e` to its value.
-    fn apply_patterns(&mut self, fr: &mut Frame, e: &Expr, v: &mut Value, parts: &[(Span, Value)]) {
+    fn apply_patterns(
+        &mut self,
+        fr: &mut Frame<'_>,
+        e: &Expr,
+        v: &mut Value,
+        parts: &[(Span, Value)],
+    ) {
         let ctx = self.ctx();
         let key = ctx.key_of(e);
         let ix = self.ix;
@@ -919,7 +1116,15 @@ impl<'a> Analyzer<'a> {
             };
             match entry.role {
                 Role::Sink => {
-                    let sinks = sink_values(&m, parts, v);
+                    let mut sinks = sink_values(&m, parts, v);
+                    // A focus inside an argument (`{filter: $F}`): evaluate just that part.
+                    if let Some(f) = m.focus
+                        && sinks.is_empty()
+                        && parts.iter().any(|(s, _)| s.contains(f))
+                        && let Some(sub) = find_expr(e, f)
+                    {
+                        sinks.push(self.eval(fr, sub));
+                    }
                     for sv in sinks {
                         self.sink_hit(fr, &sv, entry.rules, e.span);
                     }
@@ -929,8 +1134,8 @@ impl<'a> Analyzer<'a> {
             }
         }
         for rules in sources {
-            let loc = self.loc(e.span);
-            let msg = format!("untrusted input `{}`", self.snippet(e.span));
+            let loc = self.at(e.span);
+            let msg = Msg::Untrusted;
             v.add_labels(&[Label {
                 origin: Origin::Source,
                 rules,
@@ -939,31 +1144,64 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn eval(&mut self, fr: &mut Frame, e: &Expr) -> Value {
+    /// The value of a name, field or element. As the base of a longer access (`as_base`), only
+    /// what was stored at the place itself counts, not its other fields: after `s.a = taint`,
+    /// `s.b` is clean while `s` as a whole is tainted.
+    fn eval_place(&mut self, fr: &mut Frame<'_>, e: &Expr, as_base: bool) -> Value {
+        let path = self.path_of(fr, e);
+        // The base first, so that patterns on it apply (`request.GET` in `request.GET['q']`).
+        // An unknown key may be any of the base's keys: then the base is read whole.
+        let base = match &e.kind {
+            ExprKind::Attr(b, _) | ExprKind::Subscript(b, _) => {
+                let mut v = match &b.kind {
+                    ExprKind::Name(_) | ExprKind::Attr(..) | ExprKind::Subscript(..) => {
+                        if !self.tick() {
+                            return Value::default();
+                        }
+                        self.eval_place(fr, b, path.is_some())
+                    }
+                    _ => self.eval(fr, b),
+                };
+                v.konst = None;
+                Some(v)
+            }
+            _ => None,
+        };
+        if let ExprKind::Subscript(_, k) = &e.kind
+            && !matches!(k.kind, ExprKind::Lit(_))
+        {
+            let _ = self.eval(fr, k);
+        }
+        let own = path.and_then(|p| {
+            let own = if as_base {
+                fr.env.get(&p).cloned()
+            } else {
+                Self::read_path(fr, &p)
+            };
+            match own {
+                Some(v) => Some(v),
+                None if !fr.env.contains_key(root_of(&p))
+                    || p.starts_with("self.")
+                    || p.starts_with("this.") =>
+                {
+                    self.outer_value(fr, &p)
+                }
+                None => None,
+            }
+        });
+        let mut v = own.or(base).unwrap_or_default();
+        self.apply_patterns(fr, e, &mut v, &[]);
+        v
+    }
+
+    fn eval(&mut self, fr: &mut Frame<'_>, e: &Expr) -> Value {
         if !self.tick() {
             return Value::default();
         }
         match &e.kind {
             ExprKind::Lit(l) => Value::konst(l.clone()),
             ExprKind::Name(_) | ExprKind::Attr(..) | ExprKind::Subscript(..) => {
-                // The base first, so that patterns on it apply (`request.GET` in `request.GET['q']`).
-                let base = match &e.kind {
-                    ExprKind::Attr(b, _) | ExprKind::Subscript(b, _) => {
-                        let mut v = self.eval(fr, b);
-                        v.konst = None;
-                        Some(v)
-                    }
-                    _ => None,
-                };
-                if let ExprKind::Subscript(_, k) = &e.kind
-                    && !matches!(k.kind, ExprKind::Lit(_))
-                {
-                    let _ = self.eval(fr, k);
-                }
-                let own = self.path_of(fr, e).and_then(|p| Self::read_path(fr, &p));
-                let mut v = own.or(base).unwrap_or_default();
-                self.apply_patterns(fr, e, &mut v, &[]);
-                v
+                self.eval_place(fr, e, false)
             }
             ExprKind::Call(c) => self.eval_call(fr, e, c),
             ExprKind::StrBuild(parts) => {
@@ -1075,11 +1313,7 @@ impl<'a> Analyzer<'a> {
 
     /// Resolves a callee: a local function (with whether the receiver is passed as `self`), or
     /// a function of another project file.
-    fn resolve(
-        &mut self,
-        fr: &Frame,
-        callee: &Expr,
-    ) -> Option<(Option<FuncId>, Option<Arc<Summary>>, bool)> {
+    fn resolve(&mut self, fr: &Frame<'_>, callee: &Expr) -> Option<Resolved> {
         let m = self.module;
         match &callee.kind {
             ExprKind::Name(n) => {
@@ -1096,7 +1330,7 @@ impl<'a> Analyzer<'a> {
                 let p = self.project?;
                 let (file, fid) = p.resolve(&self.file.path, imp, imp.name.as_deref())?;
                 self.used_project = true;
-                Some((None, p.summary(file, fid), false))
+                Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false))
             }
             ExprKind::Attr(b, meth) => {
                 if let ExprKind::Name(recv) = &b.kind {
@@ -1120,7 +1354,7 @@ impl<'a> Analyzer<'a> {
                         };
                         let (file, fid) = p.resolve(&self.file.path, imp, Some(member))?;
                         self.used_project = true;
-                        return Some((None, p.summary(file, fid), false));
+                        return Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false));
                     }
                 }
                 None
@@ -1129,7 +1363,7 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn eval_call(&mut self, fr: &mut Frame, e: &Expr, c: &Call) -> Value {
+    fn eval_call(&mut self, fr: &mut Frame<'_>, e: &Expr, c: &Call) -> Value {
         let recv = match &c.callee.kind {
             ExprKind::Attr(b, _) => Some(self.eval(fr, b)),
             ExprKind::Func(_) => None,
@@ -1153,12 +1387,12 @@ impl<'a> Analyzer<'a> {
                 let summary = match local {
                     Some(id) => {
                         let params = self.module.functions[id].params.clone();
-                        self.summary(id).map(|s| (s, params))
+                        self.summary(id).map(|s| (s, params, OWN_FILE))
                     }
-                    None => external.map(|s| (s, Vec::new())),
+                    None => external.map(|(s, f)| (s, Vec::new(), f)),
                 };
                 match summary {
-                    Some((s, params)) => {
+                    Some((s, params, from)) => {
                         // Positional arguments, shifted past `self`; keyword ones by name.
                         let mut args: Vec<Value> = Vec::new();
                         if self_param {
@@ -1174,7 +1408,7 @@ impl<'a> Analyzer<'a> {
                             }
                         }
                         let name = c.callee.dotted().unwrap_or_else(|| "function".into());
-                        self.apply_summary(fr, &s, &args, e.span, &name)
+                        self.apply_summary(fr, &s, &args, e.span, &name, from)
                     }
                     None => self.default_call(recv.as_ref(), &parts),
                 }
@@ -1215,7 +1449,7 @@ impl<'a> Analyzer<'a> {
         v
     }
 
-    fn propagate(&mut self, fr: &mut Frame, e: &Expr, parts: &[(Span, Value)]) {
+    fn propagate(&mut self, fr: &mut Frame<'_>, e: &Expr, parts: &[(Span, Value)]) {
         let ctx = self.ctx();
         let mut updates = Vec::new();
         for (f, from, to) in &self.ix.props {
@@ -1246,17 +1480,23 @@ impl<'a> Analyzer<'a> {
 
     fn apply_summary(
         &mut self,
-        fr: &mut Frame,
+        fr: &mut Frame<'_>,
         s: &Summary,
         args: &[Value],
         span: Span,
         name: &str,
+        from: u32,
     ) -> Value {
-        let loc = self.loc(span);
+        let loc = self.at(span);
         let mut out = Value::default();
         for l in &s.ret {
             match l.origin {
-                Origin::Source => out.add_labels(std::slice::from_ref(l)),
+                Origin::Source if from == OWN_FILE => out.add_labels(std::slice::from_ref(l)),
+                Origin::Source => out.add_labels(&[Label {
+                    origin: l.origin,
+                    rules: l.rules,
+                    trace: rebase(&l.trace, from),
+                }]),
                 Origin::Param(i) => {
                     if let Some(a) = args.get(i as usize) {
                         for al in &a.labels {
@@ -1269,8 +1509,8 @@ impl<'a> Analyzer<'a> {
                                 rules,
                                 trace: step(
                                     Some(&al.trace),
-                                    loc.clone(),
-                                    format!("passes through `{name}`"),
+                                    loc,
+                                    Msg::Text(format!("passes through `{name}`")),
                                 ),
                             }]);
                         }
@@ -1287,8 +1527,12 @@ impl<'a> Analyzer<'a> {
                 if hit.is_empty() {
                     continue;
                 }
-                let into = step(Some(&al.trace), loc.clone(), format!("passed to `{name}`"));
-                let full = append_trace(&into, t);
+                let into = step(
+                    Some(&al.trace),
+                    loc,
+                    Msg::Text(format!("passed to `{name}`")),
+                );
+                let full = append_trace(&into, t, from);
                 match al.origin {
                     Origin::Source => {
                         for bit in hit.iter() {
@@ -1298,7 +1542,7 @@ impl<'a> Analyzer<'a> {
                             self.findings.push(RawFinding {
                                 rule: gi,
                                 span,
-                                trace: trace_steps(&full),
+                                trace: self.trace_steps(&full),
                                 function: self.module.functions[fr.func].name.clone(),
                                 binds: Vec::new(),
                             });
@@ -1310,6 +1554,22 @@ impl<'a> Analyzer<'a> {
         }
         out
     }
+}
+
+/// The first segment of an access path (`x` of `x.f.g`).
+fn root_of(p: &str) -> &str {
+    p.split('.').next().unwrap_or(p)
+}
+
+/// The sub-expression of `e` with exactly span `s`.
+fn find_expr(e: &Expr, s: Span) -> Option<&Expr> {
+    let mut found = None;
+    e.walk(&mut |x| {
+        if found.is_none() && x.span == s {
+            found = Some(x);
+        }
+    });
+    found
 }
 
 /// The values that reach a matched sink: those matched by the focused metavariable, else those

@@ -139,3 +139,64 @@ fn broken_and_oversized_files_are_reported_not_dropped() {
             .any(|d| d.message.contains("byte limit"))
     );
 }
+
+#[test]
+fn instance_fields_flow_between_methods_in_any_order() {
+    let src = "import os\nfrom flask import request\nclass Job:\n    def run(self):\n        os.system(self.target)\n        os.system(self.tool)\n    def load(self):\n        self.target = request.args['t']\n        self.tool = 'tar'\n";
+    assert_eq!(
+        lines(&scan(&[("a.py", src)]), CMD),
+        vec![("a.py".into(), 5)]
+    );
+    let js = "const { exec } = require('child_process');\nclass Job {\n  run() { exec(this.target); exec(this.tool); }\n  load(req) { this.target = req.query.t; this.tool = 'tar'; }\n}\n";
+    assert_eq!(
+        lines(&scan(&[("a.js", js)]), "sast/js-command-injection"),
+        vec![("a.js".into(), 3)]
+    );
+}
+
+#[test]
+fn closures_see_tainted_variables_of_enclosing_functions() {
+    let src = "import os\nfrom flask import request\ndef outer():\n    cmd = request.args['c']\n    safe = 'ls'\n    def inner():\n        os.system(cmd)\n        os.system(safe)\n    return inner\n";
+    assert_eq!(
+        lines(&scan(&[("a.py", src)]), CMD),
+        vec![("a.py".into(), 7)]
+    );
+}
+
+#[test]
+fn pattern_inside_and_not_inside_work_in_taint_rules() {
+    let rule = r#"rules:
+  - id: admin-shell
+    message: "Input reaches a shell outside an admin check, in a route"
+    severity: ERROR
+    languages: [python]
+    mode: taint
+    pattern-sources:
+      - pattern: flask.request.args
+    pattern-sinks:
+      - patterns:
+          - pattern-inside: |
+              @$APP.route(...)
+              def $F(...): ...
+          - pattern-not-inside: |
+              if is_admin(): ...
+          - pattern-not-inside: audit(...)
+          - pattern: os.system(...)
+"#;
+    let rules = rampart_sast::rules::parse_rules(rule).unwrap();
+    let e = SastEngine::with_rules(rampart_sast::engine::RuleBook::new(rules, Vec::new()));
+    let ctx = ScanContext {
+        root: std::env::temp_dir(),
+        config: Default::default(),
+        show_secrets: false,
+    };
+    let s = e.start(&ctx).unwrap();
+    let src = "import os\nfrom flask import Flask, request\napp = Flask(__name__)\n@app.route('/a')\ndef a():\n    q = request.args['q']\n    os.system(q)\n    if is_admin():\n        os.system(q)\n    audit(os.system(q))\ndef helper():\n    os.system(request.args['q'])\n";
+    let mut out = Emitter::default();
+    s.scan_file(
+        &SourceFile::new("a.py", src.as_bytes().to_vec(), Origin::WorkTree),
+        &mut out,
+    );
+    s.finish(&mut out);
+    assert_eq!(lines(&out, "sast/admin-shell"), vec![("a.py".into(), 7)]);
+}

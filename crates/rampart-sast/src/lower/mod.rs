@@ -22,6 +22,7 @@ pub fn lower(lang: Lang, tree: &tree_sitter::Tree, src: &[u8]) -> Module {
     l.module.has_errors = tree.root_node().has_error();
     l.module.functions[0].span = span(tree.root_node());
     l.lower_root(tree.root_node());
+    l.module.compute_consts();
     l.module
 }
 
