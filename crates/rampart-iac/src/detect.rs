@@ -65,10 +65,23 @@ pub fn wants(path: &str) -> bool {
         || is_dockerfile(&lower)
 }
 
+/// Extensions that make `dockerfile.<ext>` a source or document file about Dockerfiles (such as
+/// `dockerfile.rs`), not a Dockerfile variant like `Dockerfile.prod`.
+const NOT_DOCKERFILE_SUFFIXES: &[&str] = &[
+    "rs", "py", "js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "java", "kt", "rb", "php", "cs", "c",
+    "h", "cc", "cpp", "swift", "scala", "sh", "bash", "ps1", "md", "rst", "txt", "html", "json",
+    "yml", "yaml", "toml", "xml", "snap", "orig", "bak", "swp", "lock", "j2", "jinja", "tmpl",
+    "tpl",
+];
+
 fn is_dockerfile(lower_name: &str) -> bool {
     lower_name == "dockerfile"
         || lower_name == "containerfile"
-        || lower_name.starts_with("dockerfile.")
+        || lower_name
+            .strip_prefix("dockerfile.")
+            .is_some_and(|suffix| {
+                !NOT_DOCKERFILE_SUFFIXES.contains(&suffix.rsplit('.').next().unwrap_or(suffix))
+            })
         || lower_name.ends_with(".dockerfile")
         || lower_name.ends_with(".containerfile")
 }
@@ -172,6 +185,9 @@ mod tests {
         );
         assert_eq!(detect("x/Dockerfile", ""), Some(Format::Dockerfile));
         assert_eq!(detect("x/api.Dockerfile", ""), Some(Format::Dockerfile));
+        assert_eq!(detect("x/Dockerfile.prod", ""), Some(Format::Dockerfile));
+        assert_eq!(detect("src/dockerfile.rs", ""), None);
+        assert_eq!(detect("docs/Dockerfile.md", ""), None);
         assert_eq!(detect("main.tf", ""), Some(Format::Terraform));
         assert_eq!(detect("config.yaml", "a: b"), None);
         assert_eq!(
