@@ -127,7 +127,13 @@ pub fn render(r: &Report) -> String {
     let mut out = String::new();
     let mut explained = HashSet::new();
     let mut by_file: Vec<(&str, Vec<&Finding>)> = Vec::new();
-    for f in &r.result.findings {
+    // Suppressed findings are counted in the summary; their details only with --verbose.
+    for f in r
+        .result
+        .findings
+        .iter()
+        .filter(|f| r.verbose || f.suppression.is_none())
+    {
         match by_file.iter_mut().find(|(p, _)| *p == f.location.path) {
             Some((_, v)) => v.push(f),
             None => by_file.push((&f.location.path, vec![f])),
@@ -246,6 +252,9 @@ pub fn render(r: &Report) -> String {
     let suppressed = res.findings.len() - active;
     if suppressed > 0 {
         let _ = write!(summary, ", {suppressed} suppressed");
+        if !r.verbose {
+            summary.push_str(" (--verbose shows them)");
+        }
     }
     let _ = writeln!(
         out,

@@ -419,3 +419,28 @@ fn json_report_matches_its_documented_schema() {
         .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
+
+#[test]
+fn text_report_hides_suppressed_findings_unless_verbose() {
+    let dir = fixture();
+    write(
+        dir.path(),
+        "rampart.toml",
+        "[[suppress]]\nrule = \"secrets/stripe-live-secret-key\"\nreason = \"rotated\"\n",
+    );
+    rampart()
+        .args(["scan", "--color", "never"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("secrets/stripe-live-secret-key").not())
+        .stdout(predicate::str::contains(
+            "1 suppressed (--verbose shows them)",
+        ));
+    rampart()
+        .args(["scan", "--color", "never", "--verbose"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("[suppressed: rotated]"));
+}
