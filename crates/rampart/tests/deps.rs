@@ -10,6 +10,29 @@ fn osv_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../rampart-deps/tests/data/osv")
 }
 
+/// Runs a deps-only JSON scan with `db` as the database and returns its findings.
+fn deps_findings(db: &Path, extra: &[&str], path: &Path) -> Vec<serde_json::Value> {
+    let out = rampart()
+        .env("RAMPART_DB", db)
+        .args([
+            "scan",
+            "--engines",
+            "deps",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .args(extra)
+        .arg(path)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    json(&out)["findings"].as_array().unwrap().clone()
+}
+
 #[test]
 fn db_update_then_scan_a_lockfile_and_an_sbom() {
     let db = tempfile::tempdir().unwrap();
@@ -32,25 +55,7 @@ fn db_update_then_scan_a_lockfile_and_an_sbom() {
         "Cargo.lock",
         "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"time\"]\n\n[[package]]\nname = \"time\"\nversion = \"0.1.45\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
     );
-    let out = rampart()
-        .env("RAMPART_DB", db.path())
-        .args([
-            "scan",
-            "--engines",
-            "deps",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .arg(dir.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let v = json(&out);
-    let f = v["findings"].as_array().unwrap();
+    let f = deps_findings(db.path(), &[], dir.path());
     assert!(
         f.iter().any(|f| f["location"]["path"] == "Cargo.lock"
             && f["message"].as_str().unwrap().contains("time")),
@@ -66,27 +71,8 @@ fn db_update_then_scan_a_lockfile_and_an_sbom() {
     )
     .unwrap();
     let empty = tempfile::tempdir().unwrap();
-    let out = rampart()
-        .env("RAMPART_DB", db.path())
-        .args([
-            "scan",
-            "--engines",
-            "deps",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-            "--sbom",
-        ])
-        .arg(&sbom)
-        .arg(empty.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let v = json(&out);
-    let f = v["findings"].as_array().unwrap();
+    let sbom_arg = sbom.display().to_string();
+    let f = deps_findings(db.path(), &["--sbom", &sbom_arg], empty.path());
     assert!(
         f.iter()
             .any(|f| f["message"].as_str().unwrap().contains("time")),
