@@ -189,18 +189,13 @@ impl Shared<'_> {
         let mut diags = out.diagnostics;
         let inline = suppress::parse_inline(file, &|r| self.known_rules.contains(r), &mut diags);
         let mut findings = out.findings;
-        findings.retain(|f| self.config.rule_enabled(&f.rule_id));
+        apply_rule_settings(self.config, &mut findings);
         let masks: Vec<_> = findings
             .iter()
             .filter_map(Finding::mask_with_replacement)
             .collect();
-        for f in &mut findings {
-            if let Some(s) = self.config.severity_override(&f.rule_id) {
-                f.severity = s;
-            }
-            if f.context.is_empty() {
-                f.fill_context(file, CONTEXT_RADIUS, &masks);
-            }
+        for f in findings.iter_mut().filter(|f| f.context.is_empty()) {
+            f.fill_context(file, CONTEXT_RADIUS, &masks);
         }
         suppress::apply_inline(&mut findings, &inline);
         if let Some(changed) = &self.changed
@@ -475,26 +470,30 @@ pub fn run(
             },
         );
         diagnostics.extend(out.diagnostics);
-        for mut f in out.findings {
-            if !opts.config.rule_enabled(&f.rule_id) {
-                continue;
-            }
-            if let Some(s) = opts.config.severity_override(&f.rule_id) {
-                f.severity = s;
-            }
-            if f.context.is_empty()
-                && let Ok(content) = std::fs::read(root.join(&f.location.path))
-            {
-                let file = SourceFile::new(f.location.path.clone(), content, Origin::WorkTree);
-                let masks: Vec<_> = f.mask_with_replacement().into_iter().collect();
-                f.fill_context(&file, CONTEXT_RADIUS, &masks);
-                if let Some(changed) = &changed
-                    && !changed
-                        .changed(&f.location.path, &file.content)
-                        .contains(&f.location.start_line)
-                {
-                    stats.unchanged_filtered += 1;
-                    continue;
+        let mut project = out.findings;
+        apply_rule_settings(&opts.config, &mut project);
+        // Each file is read (and diffed for --since) once, however many findings it has.
+        let mut files: HashMap<String, Option<ReadBack>> = HashMap::new();
+        for mut f in project {
+            if f.context.is_empty() {
+                let entry = files.entry(f.location.path.clone()).or_insert_with(|| {
+                    let content = std::fs::read(root.join(&f.location.path)).ok()?;
+                    let file = SourceFile::new(f.location.path.clone(), content, Origin::WorkTree);
+                    let lines = changed
+                        .as_ref()
+                        .map(|c| c.changed(&f.location.path, &file.content));
+                    Some((file, lines))
+                });
+                if let Some((file, lines)) = entry {
+                    let masks: Vec<_> = f.mask_with_replacement().into_iter().collect();
+                    f.fill_context(file, CONTEXT_RADIUS, &masks);
+                    if lines
+                        .as_ref()
+                        .is_some_and(|l| !l.contains(&f.location.start_line))
+                    {
+                        stats.unchanged_filtered += 1;
+                        continue;
+                    }
                 }
             }
             findings.push(f);
@@ -557,6 +556,19 @@ pub fn run(
         rules,
         engines: engine_names,
     })
+}
+
+/// A file read back after `finish`, with its lines changed since `--since` (when given).
+type ReadBack = (SourceFile, Option<HashSet<usize>>);
+
+/// Drops findings of disabled rules and applies severity overrides from the configuration.
+fn apply_rule_settings(config: &Config, findings: &mut Vec<Finding>) {
+    findings.retain(|f| config.rule_enabled(&f.rule_id));
+    for f in findings.iter_mut() {
+        if let Some(s) = config.severity_override(&f.rule_id) {
+            f.severity = s;
+        }
+    }
 }
 
 /// Keeps one finding per (rule, secret/content): the one from the oldest commit; marks it

@@ -1063,6 +1063,35 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// Records tainted data reaching a sink: a finding per rule when it came from a source, or a
+    /// parameter-to-sink entry of the function's summary when it came from a parameter.
+    fn record_hit(
+        &mut self,
+        fr: &mut Frame<'_>,
+        origin: &Origin,
+        hit: RuleSet,
+        trace: Arc<Trace>,
+        span: Span,
+    ) {
+        match origin {
+            Origin::Source => {
+                for bit in hit.iter() {
+                    let Some(&gi) = self.ix.taint_rules.get(bit) else {
+                        continue;
+                    };
+                    self.findings.push(RawFinding {
+                        rule: gi,
+                        span,
+                        trace: self.trace_steps(&trace),
+                        function: self.module.functions[fr.func].name.clone(),
+                        binds: Vec::new(),
+                    });
+                }
+            }
+            Origin::Param(i) => fr.param_sinks.push((*i, hit, trace)),
+        }
+    }
+
     fn sink_hit(&mut self, fr: &mut Frame<'_>, v: &Value, rules: RuleSet, span: Span) {
         let loc = self.at(span);
         let msg = Msg::Reaches;
@@ -1072,23 +1101,7 @@ impl<'a> Analyzer<'a> {
                 continue;
             }
             let t = step(Some(&l.trace), loc, msg.clone());
-            match l.origin {
-                Origin::Source => {
-                    for bit in hit.iter() {
-                        let Some(&gi) = self.ix.taint_rules.get(bit) else {
-                            continue;
-                        };
-                        self.findings.push(RawFinding {
-                            rule: gi,
-                            span,
-                            trace: self.trace_steps(&t),
-                            function: self.module.functions[fr.func].name.clone(),
-                            binds: Vec::new(),
-                        });
-                    }
-                }
-                Origin::Param(i) => fr.param_sinks.push((i, hit, t)),
-            }
+            self.record_hit(fr, &l.origin, hit, t, span);
         }
     }
 
@@ -1533,23 +1546,7 @@ impl<'a> Analyzer<'a> {
                     Msg::Text(format!("passed to `{name}`")),
                 );
                 let full = append_trace(&into, t, from);
-                match al.origin {
-                    Origin::Source => {
-                        for bit in hit.iter() {
-                            let Some(&gi) = self.ix.taint_rules.get(bit) else {
-                                continue;
-                            };
-                            self.findings.push(RawFinding {
-                                rule: gi,
-                                span,
-                                trace: self.trace_steps(&full),
-                                function: self.module.functions[fr.func].name.clone(),
-                                binds: Vec::new(),
-                            });
-                        }
-                    }
-                    Origin::Param(j) => fr.param_sinks.push((j, hit, full)),
-                }
+                self.record_hit(fr, &al.origin, hit, full, span);
             }
         }
         out

@@ -8,12 +8,8 @@ use std::collections::HashSet;
 /// their dependencies are the direct ones.
 pub(super) fn parse(text: &str) -> Lockfile {
     let mut lf = Lockfile::new("Cargo.lock");
-    let table = match read_toml(text) {
-        Ok(t) => t,
-        Err(e) => {
-            lf.errors.push(e);
-            return lf;
-        }
+    let Some(table) = lf.parsed(read_toml(text)) else {
+        return lf;
     };
     let Some(pkgs) = table.get("package").and_then(|p| p.as_array()) else {
         if !table.contains_key("package") {

@@ -8,12 +8,8 @@ use std::collections::HashSet;
 /// Parses a NuGet packages.lock.json; a package locked for several target frameworks is listed once.
 pub(super) fn packages_lock(text: &str) -> Lockfile {
     let mut lf = Lockfile::new("packages.lock.json");
-    let root = match read_json(text) {
-        Ok(v) => v,
-        Err(e) => {
-            lf.errors.push(e);
-            return lf;
-        }
+    let Some(root) = lf.parsed(read_json(text)) else {
+        return lf;
     };
     let Some(frameworks) = root.get("dependencies").and_then(Value::as_object) else {
         lf.error(1, "missing `dependencies`: not a NuGet lock file");

@@ -174,6 +174,12 @@ impl Lockfile {
         self.errors.push(ParseError::new(line, message));
     }
 
+    /// The parsed document, or `None` with the syntax error recorded (the caller then returns
+    /// the lockfile as it is: empty, with its error).
+    fn parsed<T>(&mut self, parsed: Result<T, ParseError>) -> Option<T> {
+        parsed.map_err(|e| self.errors.push(e)).ok()
+    }
+
     /// Index of each package's dependencies in `packages` (references that name no package in
     /// the file are dropped).
     pub fn graph(&self) -> Vec<Vec<usize>> {

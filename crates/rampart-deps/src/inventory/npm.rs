@@ -22,12 +22,8 @@ fn dep_names(v: &Value, keys: &[&str]) -> Vec<DepRef> {
 /// package-lock.json and npm-shrinkwrap.json, versions 1, 2 and 3.
 pub(super) fn package_lock(text: &str) -> Lockfile {
     let mut lf = Lockfile::new("package-lock.json");
-    let root = match read_json(text) {
-        Ok(v) => v,
-        Err(e) => {
-            lf.errors.push(e);
-            return lf;
-        }
+    let Some(root) = lf.parsed(read_json(text)) else {
+        return lf;
     };
     if !root.is_object() {
         lf.error(1, "expected a JSON object");

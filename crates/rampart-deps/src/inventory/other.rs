@@ -71,12 +71,8 @@ pub(super) fn gemfile_lock(text: &str) -> Lockfile {
 /// composer.lock: `packages` (prod) and `packages-dev`.
 pub(super) fn composer_lock(text: &str) -> Lockfile {
     let mut lf = Lockfile::new("composer.lock");
-    let root = match read_json(text) {
-        Ok(v) => v,
-        Err(e) => {
-            lf.errors.push(e);
-            return lf;
-        }
+    let Some(root) = lf.parsed(read_json(text)) else {
+        return lf;
     };
     let mut finder = LineFinder::new(text);
     for (section, dev) in [("packages", false), ("packages-dev", true)] {
@@ -210,12 +206,8 @@ pub(super) fn pubspec_lock(text: &str) -> Lockfile {
 /// Package.resolved (SwiftPM, versions 1 to 3); packages are named by repository URL.
 pub(super) fn package_resolved(text: &str) -> Lockfile {
     let mut lf = Lockfile::new("Package.resolved");
-    let root = match read_json(text) {
-        Ok(v) => v,
-        Err(e) => {
-            lf.errors.push(e);
-            return lf;
-        }
+    let Some(root) = lf.parsed(read_json(text)) else {
+        return lf;
     };
     let pins = root
         .get("pins")

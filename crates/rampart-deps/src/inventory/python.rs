@@ -204,12 +204,8 @@ fn toml_packages<'a>(table: &'a toml::Table, key: &str) -> &'a [toml::Value] {
 /// poetry.lock.
 pub(super) fn poetry_lock(text: &str) -> Lockfile {
     let mut lf = Lockfile::new("poetry.lock");
-    let table = match read_toml(text) {
-        Ok(t) => t,
-        Err(e) => {
-            lf.errors.push(e);
-            return lf;
-        }
+    let Some(table) = lf.parsed(read_toml(text)) else {
+        return lf;
     };
     let mut finder = LineFinder::new(text);
     for p in toml_packages(&table, "package") {
@@ -241,12 +237,8 @@ pub(super) fn poetry_lock(text: &str) -> Lockfile {
 /// Pipfile.lock.
 pub(super) fn pipfile_lock(text: &str) -> Lockfile {
     let mut lf = Lockfile::new("Pipfile.lock");
-    let root = match read_json(text) {
-        Ok(v) => v,
-        Err(e) => {
-            lf.errors.push(e);
-            return lf;
-        }
+    let Some(root) = lf.parsed(read_json(text)) else {
+        return lf;
     };
     let mut finder = LineFinder::new(text);
     for (section, dev) in [("default", false), ("develop", true)] {
@@ -290,12 +282,8 @@ fn dep_list(v: Option<&toml::Value>) -> Vec<DepRef> {
 /// uv.lock. The project itself (an editable or virtual source) gives the direct dependencies.
 pub(super) fn uv_lock(text: &str) -> Lockfile {
     let mut lf = Lockfile::new("uv.lock");
-    let table = match read_toml(text) {
-        Ok(t) => t,
-        Err(e) => {
-            lf.errors.push(e);
-            return lf;
-        }
+    let Some(table) = lf.parsed(read_toml(text)) else {
+        return lf;
     };
     let mut finder = LineFinder::new(text);
     let mut direct: HashMap<String, bool> = HashMap::new();
@@ -357,12 +345,8 @@ pub(super) fn uv_lock(text: &str) -> Lockfile {
 /// pdm.lock.
 pub(super) fn pdm_lock(text: &str) -> Lockfile {
     let mut lf = Lockfile::new("pdm.lock");
-    let table = match read_toml(text) {
-        Ok(t) => t,
-        Err(e) => {
-            lf.errors.push(e);
-            return lf;
-        }
+    let Some(table) = lf.parsed(read_toml(text)) else {
+        return lf;
     };
     let mut finder = LineFinder::new(text);
     for p in toml_packages(&table, "package") {
@@ -384,12 +368,8 @@ pub(super) fn pdm_lock(text: &str) -> Lockfile {
 /// pylock.toml (PEP 751).
 pub(super) fn pylock(text: &str) -> Lockfile {
     let mut lf = Lockfile::new("pylock.toml");
-    let table = match read_toml(text) {
-        Ok(t) => t,
-        Err(e) => {
-            lf.errors.push(e);
-            return lf;
-        }
+    let Some(table) = lf.parsed(read_toml(text)) else {
+        return lf;
     };
     if table.get("lock-version").is_none() {
         lf.error(1, "missing `lock-version`: not a PEP 751 lock file");

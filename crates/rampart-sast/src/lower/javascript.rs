@@ -804,17 +804,10 @@ impl<'a> Lowerer<'a> {
                         _ => {}
                     }
                 }
-                if !any_sub {
-                    let s: String = parts
-                        .iter()
-                        .map(|p| match &p.kind {
-                            ExprKind::Lit(Lit::Str(s)) => s.as_str(),
-                            _ => "",
-                        })
-                        .collect();
-                    Expr::new(ExprKind::Lit(Lit::Str(s)), sp)
-                } else {
+                if any_sub {
                     Expr::new(ExprKind::StrBuild(parts), sp)
+                } else {
+                    super::string_expr(parts, sp)
                 }
             }
             "member_expression" => {

@@ -206,3 +206,23 @@ pub fn unescape(s: &str) -> String {
     }
     out
 }
+
+/// A string built from parts: one literal when every part is a literal (so constant strings
+/// stay constants for folding and pattern matching), otherwise a `StrBuild`.
+pub fn string_expr(parts: Vec<Expr>, sp: Span) -> Expr {
+    if parts
+        .iter()
+        .all(|p| matches!(p.kind, ExprKind::Lit(Lit::Str(_))))
+    {
+        let s: String = parts
+            .iter()
+            .map(|p| match &p.kind {
+                ExprKind::Lit(Lit::Str(s)) => s.as_str(),
+                _ => "",
+            })
+            .collect();
+        Expr::new(ExprKind::Lit(Lit::Str(s)), sp)
+    } else {
+        Expr::new(ExprKind::StrBuild(parts), sp)
+    }
+}

@@ -669,21 +669,7 @@ impl<'a> Lowerer<'a> {
                 let mut c = n.walk();
                 let kids: Vec<Node> = n.named_children(&mut c).collect();
                 let parts: Vec<Expr> = kids.into_iter().map(|k| self.py_string(k)).collect();
-                if parts
-                    .iter()
-                    .all(|p| matches!(p.kind, ExprKind::Lit(Lit::Str(_))))
-                {
-                    let s: String = parts
-                        .iter()
-                        .map(|p| match &p.kind {
-                            ExprKind::Lit(Lit::Str(s)) => s.as_str(),
-                            _ => "",
-                        })
-                        .collect();
-                    Expr::new(ExprKind::Lit(Lit::Str(s)), sp)
-                } else {
-                    Expr::new(ExprKind::StrBuild(parts), sp)
-                }
+                super::string_expr(parts, sp)
             }
             "integer" => {
                 let t = self.text(n).replace('_', "");
