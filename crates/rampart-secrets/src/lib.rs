@@ -9,6 +9,7 @@
 pub mod decode;
 pub mod engine;
 pub mod filter;
+pub mod prefilter;
 pub mod rule;
 pub mod validate;
 
