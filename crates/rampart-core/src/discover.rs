@@ -1,5 +1,6 @@
 //! File discovery: a parallel walk that respects `.gitignore`, `.rampartignore`, include and
-//! exclude globs and the size limit. Nothing is skipped silently: every skipped path is reported.
+//! exclude globs, and the bounded read that enforces the size limit. Nothing is skipped
+//! silently: every skipped path is reported.
 
 use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
@@ -16,8 +17,6 @@ pub struct WalkOptions {
     pub include: Vec<String>,
     /// Paths matching these globs are left out.
     pub exclude: Vec<String>,
-    /// Files larger than this are skipped.
-    pub max_file_size: u64,
     /// Worker threads (0: one per core).
     pub threads: usize,
 }
@@ -29,8 +28,30 @@ pub struct FoundFile {
     pub abs: PathBuf,
     /// Path relative to the root, `/`-separated.
     pub rel: String,
-    /// Size in bytes, from metadata.
-    pub size: u64,
+}
+
+/// Reads a found file into `buf` (cleared first), at most `limit` bytes.
+///
+/// The walk does not `stat` files: the size limit is enforced here, by reading at most one byte
+/// more than the limit, so a huge file costs no more than `limit` bytes of memory. Only a file
+/// over the limit is `stat`ed, for its size in the message.
+pub fn read_file(path: &Path, limit: u64, buf: &mut Vec<u8>) -> Result<(), SkipReason> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| SkipReason::Unreadable {
+        error: e.to_string(),
+    };
+    buf.clear();
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    // `Take` has no size hint, so `read_to_end` makes no `fstat`/`lseek` calls of its own.
+    file.take(limit.saturating_add(1))
+        .read_to_end(buf)
+        .map_err(unreadable)?;
+    if buf.len() as u64 > limit {
+        let size = std::fs::metadata(path).map_or(buf.len() as u64, |m| m.len());
+        buf.clear();
+        return Err(SkipReason::TooLarge { size, limit });
+    }
+    Ok(())
 }
 
 /// Why a path was not scanned.
@@ -141,7 +162,6 @@ pub fn walk(
         .overrides(overrides)
         .threads(opts.threads)
         .filter_entry(|e| e.file_name() != ".git");
-    let limit = opts.max_file_size;
     builder.build_parallel().run(|| {
         Box::new(move |entry| {
             let entry = match entry {
@@ -174,26 +194,10 @@ pub fn walk(
                 };
                 skipped(Skipped { path: rel, reason });
             } else if ft.is_file() {
-                match entry.metadata() {
-                    Ok(m) if m.len() > limit => skipped(Skipped {
-                        path: rel,
-                        reason: SkipReason::TooLarge {
-                            size: m.len(),
-                            limit,
-                        },
-                    }),
-                    Ok(m) => found(FoundFile {
-                        abs: entry.into_path(),
-                        rel,
-                        size: m.len(),
-                    }),
-                    Err(e) => skipped(Skipped {
-                        path: rel,
-                        reason: SkipReason::Unreadable {
-                            error: e.to_string(),
-                        },
-                    }),
-                }
+                found(FoundFile {
+                    abs: entry.into_path(),
+                    rel,
+                });
             }
             WalkState::Continue
         })
@@ -232,7 +236,6 @@ mod tests {
         WalkOptions {
             include: vec![],
             exclude: vec![],
-            max_file_size: 100,
             threads: 2,
         }
     }
@@ -262,13 +265,32 @@ mod tests {
         );
         assert_eq!(
             files,
-            vec![".env", ".gitignore", ".rampartignore", "src/a.py"]
+            vec![
+                ".env",
+                ".gitignore",
+                ".rampartignore",
+                "big.txt",
+                "src/a.py"
+            ]
         );
-        assert_eq!(skips.len(), 1);
-        assert_eq!(skips[0].path, "big.txt");
+        assert!(skips.is_empty());
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_file(&r.join("big.txt"), 100, &mut buf),
+            Err(SkipReason::TooLarge {
+                size: 101,
+                limit: 100
+            })
+        );
+        assert!(
+            buf.is_empty(),
+            "no content of a file over the limit is kept"
+        );
+        read_file(&r.join("big.txt"), 101, &mut buf).unwrap();
+        assert_eq!(buf.len(), 101);
         assert!(matches!(
-            skips[0].reason,
-            SkipReason::TooLarge { size: 101, .. }
+            read_file(&r.join("missing"), 100, &mut buf),
+            Err(SkipReason::Unreadable { .. })
         ));
 
         let (files, _) = run(

@@ -25,15 +25,6 @@ thread_local! {
 /// Read buffers up to this capacity are kept for reuse.
 const REUSED_BUFFER_MAX: usize = 8 << 20;
 
-/// Reads a file whose size the walk already knows into `buf` (cleared first), without the
-/// second `stat` that `std::fs::read` makes for its size hint.
-fn read_into(path: &std::path::Path, size: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
-    use std::io::Read;
-    buf.clear();
-    buf.reserve(size as usize + 1);
-    std::fs::File::open(path)?.read_to_end(buf)?;
-    Ok(())
-}
 use crate::{fingerprint, suppress};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -327,7 +318,6 @@ pub fn run(
             let walk_opts = WalkOptions {
                 include: opts.config.scan.include.clone(),
                 exclude,
-                max_file_size: max_size,
                 threads: opts.threads,
             };
             discover::walk(
@@ -339,13 +329,8 @@ pub fn run(
                         return;
                     }
                     let mut buf = READ_BUFFER.take();
-                    match read_into(&found.abs, found.size, &mut buf) {
-                        Err(e) => shared.skip(
-                            found.rel,
-                            SkipReason::Unreadable {
-                                error: e.to_string(),
-                            },
-                        ),
+                    match discover::read_file(&found.abs, max_size, &mut buf) {
+                        Err(reason) => shared.skip(found.rel, reason),
                         Ok(()) if looks_binary(&buf) => shared.skip(found.rel, SkipReason::Binary),
                         Ok(()) => {
                             let mut file = SourceFile::new(found.rel, buf, Origin::WorkTree);

@@ -2,8 +2,8 @@
 
 use crate::decode;
 use crate::filter;
-use crate::rule::{self, Rule};
 use crate::prefilter::{HeadHasher, KeywordFilter};
+use crate::rule::{self, Rule};
 use rampart_core::fingerprint::sha256_hex;
 use rampart_core::{
     Emitter, Engine, EngineSession, Finding, RuleMeta, ScanContext, SecretMatch, SourceFile,

@@ -31,6 +31,8 @@ pub struct KeywordFilter {
     keywords: Vec<Vec<u8>>,
     /// Keywords shorter than three bytes, with their indices.
     short: Option<(AhoCorasick, Vec<u32>)>,
+    /// Whether this CPU has AVX2 (the vector scan is used then).
+    avx2: bool,
 }
 
 /// A multiplicative hasher for small integer keys (SipHash costs more than the lookups it serves).
@@ -107,11 +109,16 @@ impl KeywordFilter {
                 .map_err(|e| format!("cannot build the short-keyword automaton: {e}"))?;
             Some((ac, short))
         };
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = std::arch::is_x86_feature_detected!("avx2");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
         Ok(KeywordFilter {
             table,
             heads,
             keywords,
             short,
+            avx2,
         })
     }
 
@@ -155,6 +162,16 @@ impl KeywordFilter {
 
         let n = hay.len();
         let mut i = 0;
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: AVX2 was detected at construction.
+            i = unsafe {
+                self.scan_avx2(hay, &mut |at| {
+                    emit_short_until(at, &mut f);
+                    self.verify(hay, at, &mut f);
+                })
+            };
+        }
         // Five positions per step from one u64 load; any hit is then looked at one by one.
         while i + 8 <= n {
             let a = u64::from_le_bytes(hay[i..i + 8].try_into().expect("8 bytes"));
@@ -193,6 +210,50 @@ impl KeywordFilter {
         emit_short_until(usize::MAX, &mut f);
     }
 
+    /// Tests eight positions per step with AVX2 (windows by byte shuffle, hashes by vector
+    /// multiply, table bits by gather) and calls `candidate` for each position whose bit is set.
+    /// Returns the first position it did not test.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn scan_avx2(&self, hay: &[u8], candidate: &mut dyn FnMut(usize)) -> usize {
+        use std::arch::x86_64::*;
+        let table = self.table.as_ptr() as *const i32;
+        // Lane j (of eight 32-bit lanes) takes bytes j..j+4 of the 16 loaded; both 128-bit
+        // halves hold the same 16 bytes, and the upper half serves lanes 4..8.
+        let windows = _mm256_setr_epi8(
+            0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6, //
+            4, 5, 6, 7, 5, 6, 7, 8, 6, 7, 8, 9, 7, 8, 9, 10,
+        );
+        let fold = _mm256_set1_epi32(FOLD as i32);
+        let mul = _mm256_set1_epi32(0x9E37_79B1u32 as i32);
+        let low5 = _mm256_set1_epi32(31);
+        let one = _mm256_set1_epi32(1);
+        let mut i = 0;
+        while i + 16 <= hay.len() {
+            // SAFETY: i + 16 <= len, so the 16-byte load is in bounds; gather indices are
+            // < 2^(TABLE_BITS-5), inside the table of 2^(TABLE_BITS-6) u64 words.
+            let mask = unsafe {
+                let bytes = _mm_loadu_si128(hay.as_ptr().add(i) as *const __m128i);
+                let w = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(bytes), windows);
+                let h = _mm256_srli_epi32::<{ 32 - TABLE_BITS as i32 }>(_mm256_mullo_epi32(
+                    _mm256_or_si256(w, fold),
+                    mul,
+                ));
+                let words = _mm256_i32gather_epi32::<4>(table, _mm256_srli_epi32::<5>(h));
+                let bits =
+                    _mm256_and_si256(_mm256_srlv_epi32(words, _mm256_and_si256(h, low5)), one);
+                _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(bits, one))) as u32
+            };
+            let mut m = mask;
+            while m != 0 {
+                candidate(i + m.trailing_zeros() as usize);
+                m &= m - 1;
+            }
+            i += 8;
+        }
+        i
+    }
+
     /// Reports the keywords that really start at `at`.
     #[inline]
     fn verify(&self, hay: &[u8], at: usize, f: &mut impl FnMut(usize, usize, usize)) {
@@ -229,14 +290,21 @@ mod tests {
         v
     }
 
+    /// Runs the filter with the vector scan (when the CPU has it) and without; both must agree.
     fn run(keywords: &[String], hay: &[u8]) -> Vec<(usize, usize, usize)> {
-        let f = KeywordFilter::new(keywords).unwrap();
-        let mut v = Vec::new();
-        f.for_each(hay, |k, s, e| v.push((s, k, e)));
-        let mut sorted = v.clone();
-        sorted.sort_unstable();
-        assert_eq!(v, sorted, "occurrences come in order of start");
-        v
+        let mut f = KeywordFilter::new(keywords).unwrap();
+        let mut results = Vec::new();
+        for avx2 in [f.avx2, false] {
+            f.avx2 = avx2;
+            let mut v = Vec::new();
+            f.for_each(hay, |k, s, e| v.push((s, k, e)));
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            assert_eq!(v, sorted, "occurrences come in order of start");
+            results.push(v);
+        }
+        assert_eq!(results[0], results[1], "vector and scalar scans agree");
+        results.remove(0)
     }
 
     fn words(list: &[&str]) -> Vec<String> {
@@ -246,8 +314,20 @@ mod tests {
     #[test]
     fn finds_what_aho_corasick_finds_on_random_text() {
         let keywords = words(&[
-            "pat", "password", "passwd", "q~", "ghp_", "AKIA", "token", "-----begin", "ld_",
-            "ld-", "x", "_a_", "://", "pass",
+            "pat",
+            "password",
+            "passwd",
+            "q~",
+            "ghp_",
+            "AKIA",
+            "token",
+            "-----begin",
+            "ld_",
+            "ld-",
+            "x",
+            "_a_",
+            "://",
+            "pass",
         ]);
         // xorshift: deterministic text over an alphabet dense in keyword bytes.
         let alphabet = b"paswordPASWORDtkenTKENghAKI_-~q:/ld xXbegin\n";
