@@ -305,13 +305,13 @@ mod tests {
                 s ^= s >> 7;
                 s ^= s << 17;
                 let k = (s % 211) as usize;
-                if s % 5 == 0 {
+                if s.is_multiple_of(5) {
                     content.extend_from_slice(&enc.as_bytes()[..k.min(enc.len())]);
                 } else {
                     content.extend(std::iter::repeat_n(b"aZ9+/-_ ,\n"[case % 10], k % 40));
                 }
                 // Mostly a separator; sometimes none, so that runs join across segments.
-                if s % 3 != 0 {
+                if !s.is_multiple_of(3) {
                     content.push(b" .\n\"'"[k % 5]);
                 }
             }
