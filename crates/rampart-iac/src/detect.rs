@@ -90,7 +90,7 @@ fn is_dockerfile(lower_name: &str) -> bool {
 pub fn detect(path: &str, text: &str) -> Option<Format> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".tf") || lower.ends_with(".tfvars") {
+    if lower.ends_with(".tf") || lower.ends_with(".tfvars") || crate::hcl::is_json_path(&lower) {
         return Some(Format::Terraform);
     }
     if is_dockerfile(&lower) {

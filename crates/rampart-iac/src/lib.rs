@@ -609,7 +609,7 @@ fn related_blocks<'a>(blocks: &'a [hcl::TfBlock], me: &hcl::TfBlock, m: &str) ->
     let (Some("ref"), Some(ty), Some(attr)) = (parts.next(), parts.next(), parts.next()) else {
         return Vec::new();
     };
-    let target = me.address();
+    let target = me.base_address();
     let names: Vec<String> = ["bucket", "name", "id", "arn"]
         .iter()
         .filter_map(|k| me.node.get(k).and_then(Node::as_str).map(String::from))
@@ -711,20 +711,9 @@ fn terraform(
     let mut called: HashSet<String> = HashSet::new();
     for (dir, d) in &parsed {
         for f in &d.files {
-            for s in f.body.iter() {
-                if let hcl_edit::structure::Structure::Block(b) = s {
-                    if b.ident.as_str() != "module" {
-                        continue;
-                    }
-                    for s in b.body.iter() {
-                        if let hcl_edit::structure::Structure::Attribute(a) = s
-                            && a.key.as_str() == "source"
-                            && let Some(src) = a.value.as_str()
-                            && (src.starts_with("./") || src.starts_with("../"))
-                        {
-                            called.insert(normalise_dir(&format!("{dir}/{src}")));
-                        }
-                    }
+            for (_, src) in f.module_sources() {
+                if src.starts_with("./") || src.starts_with("../") {
+                    called.insert(normalise_dir(&format!("{dir}/{src}")));
                 }
             }
         }

@@ -105,6 +105,7 @@ fn module(
                 block_type: block_type.to_string(),
                 kind: get("type"),
                 name: get("name"),
+                instance: None,
                 file: 0,
                 node,
             },

@@ -208,7 +208,10 @@ pub fn terraform_input(blocks: &[crate::hcl::TfBlock]) -> serde_json::Value {
                 .entry(b.kind.clone())
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(m) = by_type {
-                m.insert(b.name.clone(), values);
+                m.insert(
+                    format!("{}{}", b.name, b.instance.as_deref().unwrap_or("")),
+                    values,
+                );
             }
         }
     }

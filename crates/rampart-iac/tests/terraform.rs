@@ -1,0 +1,155 @@
+//! Terraform end to end: JSON syntax, per-instance evaluation, remote modules.
+
+use rampart_core::{Emitter, Engine, Finding, ScanContext, SourceFile};
+use rampart_iac::IacEngine;
+
+/// Scans in-memory files (scan root `root`, which the engine may read from disk).
+fn scan(root: &std::path::Path, files: &[(&str, &str)]) -> Emitter {
+    let e = IacEngine::new();
+    let ctx = ScanContext {
+        root: root.to_path_buf(),
+        config: Default::default(),
+        show_secrets: false,
+    };
+    let session = e.start(&ctx).unwrap();
+    let mut out = Emitter::default();
+    for (p, t) in files {
+        assert!(e.wants(p), "{p}");
+        let f = SourceFile::new(
+            *p,
+            t.as_bytes().to_vec(),
+            rampart_core::source::Origin::WorkTree,
+        );
+        session.scan_file(&f, &mut out);
+    }
+    session.finish(&mut out);
+    out
+}
+
+fn no_root() -> std::path::PathBuf {
+    std::env::temp_dir().join("rampart-iac-no-such-root")
+}
+
+fn by_rule<'a>(out: &'a Emitter, id: &str) -> Vec<&'a Finding> {
+    out.findings
+        .iter()
+        .filter(|f| f.rule_id == format!("iac/{id}"))
+        .collect()
+}
+
+const JSON_MAIN: &str = r#"{
+  "variable": {
+    "acl": { "default": "public-read" }
+  },
+  "resource": {
+    "aws_s3_bucket": {
+      "public": {
+        "bucket": "logs",
+        "acl": "${var.acl}"
+      },
+      "private": {
+        "bucket": "data",
+        "acl": "private"
+      }
+    },
+    "aws_ebs_volume": {
+      "v": {
+        "size": 10
+      },
+      "ok": {
+        "size": 10,
+        "encrypted": true
+      }
+    }
+  }
+}
+"#;
+
+#[test]
+fn tf_json_findings_at_exact_lines() {
+    let out = scan(&no_root(), &[("infra/main.tf.json", JSON_MAIN)]);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let acl = by_rule(&out, "tf-aws-s3-public-acl");
+    assert_eq!(acl.len(), 1, "{acl:#?}");
+    assert_eq!(acl[0].location.path, "infra/main.tf.json");
+    // The offending attribute's line.
+    assert_eq!(acl[0].location.start_line, 9);
+    assert!(acl[0].message.contains("aws_s3_bucket.public"));
+    // A missing attribute: the block (its name key) it is missing from.
+    let ebs = by_rule(&out, "tf-aws-ebs-unencrypted");
+    assert_eq!(ebs.len(), 1, "{ebs:#?}");
+    assert_eq!(ebs[0].location.start_line, 17);
+}
+
+#[test]
+fn tf_json_and_hcl_in_one_module() {
+    // Variables in HCL, resources in JSON, values from a .tfvars.json.
+    let out = scan(
+        &no_root(),
+        &[
+            (
+                "m/variables.tf",
+                "variable \"acl\" {\n  default = \"private\"\n}\n",
+            ),
+            (
+                "m/main.tf.json",
+                "{\"resource\": {\"aws_s3_bucket\": {\"b\": {\n  \"acl\": \"${var.acl}\"\n}}}}\n",
+            ),
+            (
+                "m/terraform.tfvars.json",
+                "{ \"acl\": \"public-read-write\" }",
+            ),
+        ],
+    );
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let acl = by_rule(&out, "tf-aws-s3-public-acl");
+    assert_eq!(acl.len(), 1, "{acl:#?}");
+    assert_eq!(acl[0].location.path, "m/main.tf.json");
+    assert_eq!(acl[0].location.start_line, 2);
+}
+
+#[test]
+fn malformed_tf_json_is_a_diagnostic_and_other_files_still_scan() {
+    let out = scan(
+        &no_root(),
+        &[
+            ("a/broken.tf.json", "{\n  \"resource\": {\n    oops\n}\n"),
+            (
+                "a/main.tf",
+                "resource \"aws_s3_bucket\" \"b\" {\n  acl = \"public-read\"\n}\n",
+            ),
+        ],
+    );
+    assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+    let d = &out.diagnostics[0];
+    assert!(format!("{d:?}").contains("a/broken.tf.json"), "{d:?}");
+    assert_eq!(by_rule(&out, "tf-aws-s3-public-acl").len(), 1);
+}
+
+#[test]
+fn for_each_reports_the_offending_instance_only() {
+    let text = "resource \"aws_s3_bucket\" \"b\" {\n  for_each = {\n    a = { public = true }\n    b = { public = false }\n  }\n  bucket = \"logs-${each.key}\"\n  acl    = each.value.public ? \"public-read\" : \"private\"\n}\n\nresource \"aws_s3_bucket\" \"u\" {\n  for_each = var.buckets\n  acl      = each.value.public ? \"public-read\" : \"private\"\n}\n\nvariable \"buckets\" {}\n";
+    let out = scan(&no_root(), &[("main.tf", text)]);
+    let acl = by_rule(&out, "tf-aws-s3-public-acl");
+    assert_eq!(acl.len(), 1, "{acl:#?}");
+    assert_eq!(acl[0].location.start_line, 7);
+    assert!(
+        acl[0].message.contains("aws_s3_bucket.b[\"a\"]"),
+        "{}",
+        acl[0].message
+    );
+    assert!(acl[0].fingerprint_key.contains("aws_s3_bucket.b[\"a\"]"));
+}
+
+#[test]
+fn count_instances_evaluate_count_index() {
+    let text = "variable \"acls\" {\n  default = [\"private\", \"public-read\"]\n}\nresource \"aws_s3_bucket\" \"b\" {\n  count = length(var.acls)\n  acl   = var.acls[count.index]\n}\n";
+    let out = scan(&no_root(), &[("main.tf", text)]);
+    let acl = by_rule(&out, "tf-aws-s3-public-acl");
+    assert_eq!(acl.len(), 1, "{acl:#?}");
+    assert!(
+        acl[0].message.contains("aws_s3_bucket.b[1]"),
+        "{}",
+        acl[0].message
+    );
+}
