@@ -183,6 +183,8 @@ impl Engine for IacEngine {
             cat: self.cat,
             terraform: Mutex::new(BTreeMap::new()),
             helm: Mutex::new(BTreeMap::new()),
+            manifests: Mutex::new(BTreeMap::new()),
+            root: ctx.root.clone(),
             policies,
         }))
     }
@@ -318,6 +320,10 @@ struct Session {
     cat: &'static Catalogue,
     /// Terraform files by directory, evaluated together in `finish`.
     terraform: Mutex<BTreeMap<String, Vec<(String, String)>>>,
+    /// `.terraform/modules/modules.json` texts by the directory `terraform init` ran in.
+    manifests: Mutex<BTreeMap<String, String>>,
+    /// The scan root.
+    root: std::path::PathBuf,
 }
 
 impl EngineSession for Session {
@@ -330,6 +336,13 @@ impl EngineSession for Session {
                 HelmRole::Values => chart.values = Some(text.into_owned()),
                 HelmRole::Template => chart.templates.push((file.path.clone(), text.into_owned())),
             }
+            return;
+        }
+        if let Some(dir) = file.path.strip_suffix(MODULES_JSON)
+            && (dir.is_empty() || dir.ends_with('/'))
+        {
+            let mut m = self.manifests.lock().unwrap_or_else(|e| e.into_inner());
+            m.insert(dir.trim_end_matches('/').to_string(), text.into_owned());
             return;
         }
         let Some(format) = detect::detect(&file.path, &text) else {
@@ -391,7 +404,16 @@ impl EngineSession for Session {
             .terraform
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
-        terraform(self.cat, self.policies.as_ref(), dirs, out);
+        let manifests = self
+            .manifests
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let input = TfInput {
+            dirs,
+            manifests,
+            root: self.root,
+        };
+        terraform(self.cat, self.policies.as_ref(), input, out);
         let charts = self.helm.into_inner().unwrap_or_else(|e| e.into_inner());
         helm_charts(self.cat, charts, out);
     }
@@ -661,12 +683,113 @@ struct TfDir {
     sources: Vec<SourceFile>,
 }
 
-fn terraform(
-    cat: &Catalogue,
-    pol: Option<&PolicySet>,
+/// Path of a directory's `terraform init` module manifest.
+const MODULES_JSON: &str = ".terraform/modules/modules.json";
+
+/// What `finish` evaluates: Terraform files by directory, `modules.json` manifests by the
+/// directory `terraform init` ran in, and the scan root (to read `.terraform/modules` when the
+/// walk did not deliver it, as `.gitignore` usually excludes it).
+struct TfInput {
     dirs: BTreeMap<String, Vec<(String, String)>>,
-    out: &mut Emitter,
-) {
+    manifests: BTreeMap<String, String>,
+    root: std::path::PathBuf,
+}
+
+fn join_dir(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        normalise_dir(rel)
+    } else {
+        normalise_dir(&format!("{dir}/{rel}"))
+    }
+}
+
+/// Parses a `modules.json` manifest into module key → directory (relative to the scan root).
+fn read_manifest(dir: &str, text: &str) -> Result<HashMap<String, String>, String> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        #[serde(rename = "Modules", default)]
+        modules: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(rename = "Key")]
+        key: String,
+        #[serde(rename = "Dir")]
+        dir: String,
+    }
+    let m: Manifest = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(m.modules
+        .into_iter()
+        .filter(|e| !e.key.is_empty())
+        .map(|e| (e.key, join_dir(dir, &e.dir.replace('\\', "/"))))
+        .collect())
+}
+
+/// Whether a directory lies under a `.terraform` directory (installed modules).
+fn in_dot_terraform(dir: &str) -> bool {
+    dir.split('/').any(|c| c == ".terraform")
+}
+
+/// Reads a module directory's Terraform files from disk.
+fn read_tf_dir(root: &std::path::Path, dir: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(root.join(dir)) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let lower = name.to_ascii_lowercase();
+        if !(lower.ends_with(".tf") || lower.ends_with(".tf.json")) || !e.path().is_file() {
+            continue;
+        }
+        if let Ok(text) = std::fs::read_to_string(e.path()) {
+            out.push((join_dir(dir, &name), text));
+        }
+    }
+    out
+}
+
+fn parse_tf_dir(mut files: Vec<(String, String)>) -> (TfDir, Vec<Diagnostic>) {
+    files.sort();
+    let mut d = TfDir {
+        files: Vec::new(),
+        sources: Vec::new(),
+    };
+    let mut diags = Vec::new();
+    for (path, text) in files {
+        match hcl::TfFile::parse(&path, &text) {
+            Ok(f) => {
+                d.sources.push(SourceFile::new(
+                    &path,
+                    text.into_bytes(),
+                    rampart_core::source::Origin::WorkTree,
+                ));
+                d.files.push(f);
+            }
+            Err(e) => diags.push(
+                Diagnostic::error(&path, format!("Terraform syntax error: {}", e.message))
+                    .at_line(e.line),
+            ),
+        }
+    }
+    (d, diags)
+}
+
+/// Evaluation context shared by every module of one scan.
+struct TfCtx<'a> {
+    cat: &'a Catalogue,
+    pol: Option<&'a PolicySet>,
+    parsed: HashMap<String, TfDir>,
+    /// Per root module directory: its `modules.json` (module key → directory).
+    inits: HashMap<String, HashMap<String, String>>,
+}
+
+fn terraform(cat: &Catalogue, pol: Option<&PolicySet>, input: TfInput, out: &mut Emitter) {
+    let TfInput {
+        dirs,
+        manifests,
+        root,
+    } = input;
     if dirs.is_empty() {
         return;
     }
@@ -674,29 +797,8 @@ fn terraform(
     use rayon::prelude::*;
     let parsed_list: Vec<(String, TfDir, Vec<Diagnostic>)> = dirs
         .into_par_iter()
-        .map(|(dir, mut files)| {
-            files.sort();
-            let mut d = TfDir {
-                files: Vec::new(),
-                sources: Vec::new(),
-            };
-            let mut diags = Vec::new();
-            for (path, text) in files {
-                match hcl::TfFile::parse(&path, &text) {
-                    Ok(f) => {
-                        d.sources.push(SourceFile::new(
-                            &path,
-                            text.into_bytes(),
-                            rampart_core::source::Origin::WorkTree,
-                        ));
-                        d.files.push(f);
-                    }
-                    Err(e) => diags.push(
-                        Diagnostic::error(&path, format!("Terraform syntax error: {}", e.message))
-                            .at_line(e.line),
-                    ),
-                }
-            }
+        .map(|(dir, files)| {
+            let (d, diags) = parse_tf_dir(files);
             (dir, d, diags)
         })
         .collect();
@@ -707,7 +809,46 @@ fn terraform(
         }
         parsed.insert(dir, d);
     }
-    // Directories called as local modules are evaluated through their callers, with inputs.
+    // `terraform init` manifests of the directories that may be roots: delivered by the walk,
+    // or read from disk.
+    let mut inits: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut installed: HashSet<String> = HashSet::new();
+    let candidates: Vec<String> = parsed
+        .keys()
+        .filter(|d| !in_dot_terraform(d))
+        .cloned()
+        .collect();
+    for dir in candidates {
+        let mpath = join_dir(&dir, MODULES_JSON);
+        let text = manifests
+            .get(&dir)
+            .cloned()
+            .or_else(|| std::fs::read_to_string(root.join(&mpath)).ok());
+        let Some(text) = text else { continue };
+        match read_manifest(&dir, &text) {
+            Ok(map) => {
+                for mdir in map.values() {
+                    installed.insert(mdir.clone());
+                    if !parsed.contains_key(mdir) {
+                        let (d, diags) = parse_tf_dir(read_tf_dir(&root, mdir));
+                        for diag in diags {
+                            out.diagnostic(diag);
+                        }
+                        if !d.files.is_empty() {
+                            parsed.insert(mdir.clone(), d);
+                        }
+                    }
+                }
+                inits.insert(dir, map);
+            }
+            Err(e) => out.diagnostic(Diagnostic::warning(
+                mpath,
+                format!("cannot read the Terraform module manifest: {e}"),
+            )),
+        }
+    }
+    // Directories called as local modules are evaluated through their callers, with inputs;
+    // installed modules through the root that installed them.
     let mut called: HashSet<String> = HashSet::new();
     for (dir, d) in &parsed {
         for f in &d.files {
@@ -718,51 +859,73 @@ fn terraform(
             }
         }
     }
-    let mut roots: Vec<&String> = parsed.keys().filter(|d| !called.contains(*d)).collect();
+    let mut roots: Vec<String> = parsed
+        .keys()
+        .filter(|d| !called.contains(*d) && !installed.contains(*d) && !in_dot_terraform(d))
+        .cloned()
+        .collect();
     roots.sort();
+    let ctx = TfCtx {
+        cat,
+        pol,
+        parsed,
+        inits,
+    };
     let results: Vec<Emitter> = roots
         .par_iter()
         .map(|dir| {
             let mut e = Emitter::default();
             let mut seen = HashSet::new();
-            tf_module(
-                cat,
-                pol,
-                &parsed,
+            let call = ModuleCall {
                 dir,
-                &HashMap::new(),
-                "",
-                0,
-                &mut seen,
-                &mut e,
-            );
+                inputs: &HashMap::new(),
+                prefix: "",
+                init: ctx.inits.get(dir),
+                key: "",
+                depth: 0,
+            };
+            tf_module(&ctx, &call, &mut seen, &mut e);
             e
         })
         .collect();
     // A module called from two roots reports each finding once.
     let mut seen = HashSet::new();
+    let mut seen_diag = HashSet::new();
     for e in results {
         for f in e.findings {
             if seen.insert((f.rule_id.clone(), f.location.clone())) {
                 out.finding(f);
             }
         }
-        out.diagnostics.extend(e.diagnostics);
+        for d in e.diagnostics {
+            if seen_diag.insert((d.path.clone(), d.line, d.message.clone())) {
+                out.diagnostic(d);
+            }
+        }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn tf_module(
-    cat: &Catalogue,
-    pol: Option<&PolicySet>,
-    parsed: &HashMap<String, TfDir>,
-    dir: &str,
-    inputs: &HashMap<String, Node>,
-    prefix: &str,
+/// One evaluation of a module directory.
+struct ModuleCall<'a> {
+    dir: &'a str,
+    inputs: &'a HashMap<String, Node>,
+    /// Address prefix of its blocks (`module.x.`).
+    prefix: &'a str,
+    /// The root's `modules.json`, when `terraform init` ran.
+    init: Option<&'a HashMap<String, String>>,
+    /// Module key in `modules.json` (`vpc`, `vpc.subnets`); empty for the root.
+    key: &'a str,
     depth: usize,
+}
+
+fn tf_module(
+    ctx: &TfCtx<'_>,
+    call: &ModuleCall<'_>,
     seen: &mut HashSet<(String, rampart_core::Location)>,
     out: &mut Emitter,
 ) {
+    let (cat, pol, parsed) = (ctx.cat, ctx.pol, &ctx.parsed);
+    let (dir, inputs, prefix, depth) = (call.dir, call.inputs, call.prefix, call.depth);
     let Some(d) = parsed.get(dir) else { return };
     if depth > 8 {
         return;
@@ -801,30 +964,64 @@ fn tf_module(
         let files: Vec<&SourceFile> = d.sources.iter().collect();
         apply_policies(pol, &input, &place, &files, out);
     }
-    for b in &blocks {
-        if b.block_type == "module"
-            && let Some(src) = b.node.get("source").and_then(Node::as_str)
-            && (src.starts_with("./") || src.starts_with("../"))
-        {
-            let target = normalise_dir(&format!("{dir}/{src}"));
-            let meta = [
-                "source",
-                "version",
-                "count",
-                "for_each",
-                "providers",
-                "depends_on",
-            ];
-            let inputs: HashMap<String, Node> = b
-                .node
-                .as_map()
-                .unwrap_or(&[])
-                .iter()
-                .filter(|(k, _)| !meta.contains(&k.as_str()))
+    for b in blocks.iter().filter(|b| b.block_type == "module") {
+        let Some(src) = b.node.get("source").and_then(Node::as_str) else {
+            continue;
+        };
+        let key = if call.key.is_empty() {
+            b.kind.clone()
+        } else {
+            format!("{}.{}", call.key, b.kind)
+        };
+        let target = if src.starts_with("./") || src.starts_with("../") {
+            Some(normalise_dir(&format!("{dir}/{src}")))
+        } else {
+            call.init
+                .and_then(|m| m.get(&key))
+                .filter(|d| parsed.contains_key(*d))
                 .cloned()
-                .collect();
-            let p = format!("{prefix}module.{}.", b.kind);
-            tf_module(cat, pol, parsed, &target, &inputs, &p, depth + 1, seen, out);
-        }
+        };
+        let Some(target) = target else {
+            if let Some(file) = d.sources.get(b.file) {
+                out.diagnostic(
+                    Diagnostic::note(
+                        &file.path,
+                        format!(
+                            "module `{}` (source `{src}`) is not installed locally, so it is not \
+                             scanned and its outputs are unknown; run `terraform init` to scan it",
+                            b.kind
+                        ),
+                    )
+                    .at_line(b.node.key_line),
+                );
+            }
+            continue;
+        };
+        let meta = [
+            "source",
+            "version",
+            "count",
+            "for_each",
+            "providers",
+            "depends_on",
+        ];
+        let inputs: HashMap<String, Node> = b
+            .node
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter(|(k, _)| !meta.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        let p = format!("{prefix}{}.", b.address());
+        let child = ModuleCall {
+            dir: &target,
+            inputs: &inputs,
+            prefix: &p,
+            init: call.init,
+            key: &key,
+            depth: depth + 1,
+        };
+        tf_module(ctx, &child, seen, out);
     }
 }

@@ -153,3 +153,123 @@ fn count_instances_evaluate_count_index() {
         acl[0].message
     );
 }
+
+/// A fresh scratch directory for a test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("rampart-iac-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(root: &std::path::Path, path: &str, text: &str) {
+    let p = root.join(path);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const REMOTE_MAIN: &str = "module \"bucket\" {\n  source  = \"terraform-aws-modules/s3-bucket/aws\"\n  version = \"4.1.0\"\n  acl     = \"public-read\"\n}\n\nmodule \"vpc\" {\n  source = \"git::https://example.com/vpc.git?ref=v1\"\n}\n\nresource \"aws_s3_bucket\" \"uses_output\" {\n  acl = module.vpc.acl\n}\n";
+
+const INSTALLED_BUCKET: &str = "variable \"acl\" {\n  default = \"private\"\n}\n\nresource \"aws_s3_bucket\" \"this\" {\n  bucket = \"b\"\n  acl    = var.acl\n}\n";
+
+const MANIFEST: &str = r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"bucket","Source":"registry.terraform.io/terraform-aws-modules/s3-bucket/aws","Version":"4.1.0","Dir":".terraform/modules/bucket"}]}"#;
+
+#[test]
+fn remote_module_resolved_through_modules_json_on_disk() {
+    // `.terraform` is usually git-ignored: the walk delivers only main.tf, the engine reads the
+    // manifest and the installed module from disk.
+    let root = scratch("remote-disk");
+    write(&root, "infra/.terraform/modules/modules.json", MANIFEST);
+    write(
+        &root,
+        "infra/.terraform/modules/bucket/main.tf",
+        INSTALLED_BUCKET,
+    );
+    let out = scan(&root, &[("infra/main.tf", REMOTE_MAIN)]);
+    let acl = by_rule(&out, "tf-aws-s3-public-acl");
+    assert_eq!(acl.len(), 1, "{acl:#?}");
+    assert_eq!(
+        acl[0].location.path,
+        "infra/.terraform/modules/bucket/main.tf"
+    );
+    assert_eq!(acl[0].location.start_line, 7);
+    assert!(
+        acl[0].message.contains("module.bucket.aws_s3_bucket.this"),
+        "{}",
+        acl[0].message
+    );
+    // The module init did not install: one note naming its source; its output is unknown.
+    assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+    let d = &out.diagnostics[0];
+    assert_eq!(d.path.as_deref(), Some("infra/main.tf"));
+    assert_eq!(d.line, Some(7));
+    assert!(
+        d.message
+            .contains("git::https://example.com/vpc.git?ref=v1"),
+        "{}",
+        d.message
+    );
+    assert_eq!(d.level, rampart_core::DiagnosticLevel::Note);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn remote_module_resolved_when_the_walk_delivers_dot_terraform() {
+    let out = scan(
+        &no_root(),
+        &[
+            ("main.tf", REMOTE_MAIN),
+            (".terraform/modules/modules.json", MANIFEST),
+            (".terraform/modules/bucket/main.tf", INSTALLED_BUCKET),
+        ],
+    );
+    let acl = by_rule(&out, "tf-aws-s3-public-acl");
+    // Scanned once, through its caller (not also as a root with the default "private").
+    assert_eq!(acl.len(), 1, "{acl:#?}");
+    assert_eq!(acl[0].location.path, ".terraform/modules/bucket/main.tf");
+    assert!(
+        acl[0].message.contains("module.bucket."),
+        "{}",
+        acl[0].message
+    );
+}
+
+#[test]
+fn remote_modules_without_init_are_notes_not_findings() {
+    let out = scan(&no_root(), &[("main.tf", REMOTE_MAIN)]);
+    assert!(
+        by_rule(&out, "tf-aws-s3-public-acl").is_empty(),
+        "{:#?}",
+        out.findings
+    );
+    let notes: Vec<&str> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("terraform-aws-modules/s3-bucket/aws"))
+    );
+    assert!(notes.iter().any(|n| n.contains("module `vpc`")));
+}
+
+#[test]
+fn broken_modules_json_is_a_warning() {
+    let out = scan(
+        &no_root(),
+        &[
+            (
+                "main.tf",
+                "resource \"aws_s3_bucket\" \"b\" {\n  acl = \"public-read\"\n}\n",
+            ),
+            (".terraform/modules/modules.json", "{ nope"),
+        ],
+    );
+    assert_eq!(by_rule(&out, "tf-aws-s3-public-acl").len(), 1);
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.path.as_deref() == Some(".terraform/modules/modules.json")),
+        "{:?}",
+        out.diagnostics
+    );
+}
