@@ -240,37 +240,7 @@ fn apply_policies(
     for r in results {
         let (fi, span) = place(&r);
         let Some(file) = files.get(fi) else { continue };
-        let name =
-            r.id.clone()
-                .unwrap_or_else(|| format!("{}-{}", r.package, r.rule));
-        let kebab: String = name
-            .to_ascii_lowercase()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect();
-        let severity = r
-            .severity
-            .as_deref()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(if r.rule == "warn" {
-                rampart_core::Severity::Medium
-            } else {
-                rampart_core::Severity::High
-            });
-        let meta = RuleMeta {
-            id: format!("iac/policy-{}", kebab.trim_matches('-')),
-            engine: "iac".into(),
-            title: format!("Custom policy {}.{}", r.package, r.rule),
-            severity,
-            confidence: rampart_core::Confidence::Medium,
-            cwe: Vec::new(),
-            owasp: Vec::new(),
-            tags: vec!["custom-policy".into()],
-            why: String::new(),
-            fix: String::new(),
-            references: Vec::new(),
-            examples: Vec::new(),
-        };
+        let meta = rego::rule_meta(&r.package, &r.rule, r.id.as_deref(), r.severity.as_deref());
         let mut f = Finding::new(&meta, file, span, r.msg.clone());
         f.fingerprint_key = format!("{}.{}|{}", r.package, r.rule, r.msg);
         out.finding(f);
@@ -327,6 +297,14 @@ struct Session {
 }
 
 impl EngineSession for Session {
+    fn extra_rules(&self) -> Vec<RuleMeta> {
+        #[cfg(feature = "rego")]
+        if let Some(p) = &self.policies {
+            return p.rule_metas();
+        }
+        Vec::new()
+    }
+
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
         let text = file.text();
         if let Some((chart_dir, kind)) = helm_role(&file.path, &text) {
