@@ -63,6 +63,7 @@ pub fn wants(path: &str) -> bool {
         || lower.ends_with(".json")
         || lower.ends_with(".template")
         || is_dockerfile(&lower)
+        || name == "Kustomization"
 }
 
 /// Extensions that make `dockerfile.<ext>` a source or document file about Dockerfiles (such as

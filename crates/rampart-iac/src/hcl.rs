@@ -412,16 +412,16 @@ pub struct Scope {
     pub each: Option<(Node, Node)>,
 }
 
+/// One instance of a block: its key (`[0]`, `["a"]`), `count.index`, `(each.key, each.value)`.
+type Instance = (String, Option<Node>, Option<(Node, Node)>);
+
 /// Instances beyond this many are not expanded: the block is evaluated once, `count.index` /
 /// `each.*` unknown.
 pub const MAX_INSTANCES: usize = 64;
 
 /// The instances a `count` or `for_each` value asks for: `None` when unknown (or too many),
 /// else `(instance key, count.index or each.key, each.value)`.
-fn instances(
-    count: Option<&Node>,
-    for_each: Option<&Node>,
-) -> Option<Vec<(String, Option<Node>, Option<(Node, Node)>)>> {
+fn instances(count: Option<&Node>, for_each: Option<&Node>) -> Option<Vec<Instance>> {
     if let Some(c) = count {
         let n = c.as_f64()?;
         if n < 0.0 || n.fract() != 0.0 || n as usize > MAX_INSTANCES {
@@ -456,7 +456,7 @@ fn instances(
         ),
         Value::Seq(s) if s.len() <= MAX_INSTANCES => {
             // A set of strings: key and value are the string.
-            let mut out: Vec<(String, Option<Node>, Option<(Node, Node)>)> = Vec::new();
+            let mut out: Vec<Instance> = Vec::new();
             for v in s {
                 let k = match &v.value {
                     Value::Str(x) => x.clone(),

@@ -14,6 +14,7 @@ pub mod dockerfile;
 pub mod docs;
 pub mod hcl;
 pub mod helm;
+pub mod kustomize;
 pub mod model;
 pub mod path;
 pub mod plan;
@@ -185,6 +186,7 @@ impl Engine for IacEngine {
             helm: Mutex::new(BTreeMap::new()),
             manifests: Mutex::new(BTreeMap::new()),
             root: ctx.root.clone(),
+            kustomize: Mutex::new(KustomizeInput::default()),
             policies,
         }))
     }
@@ -294,6 +296,20 @@ struct Session {
     manifests: Mutex<BTreeMap<String, String>>,
     /// The scan root.
     root: std::path::PathBuf,
+    /// Kustomize inputs, built in `finish`.
+    kustomize: Mutex<KustomizeInput>,
+}
+
+/// What a scan saw that Kustomize builds may need.
+#[derive(Default)]
+struct KustomizeInput {
+    /// Kustomization files by directory: path and text.
+    kustomizations: BTreeMap<String, (String, String)>,
+    /// Kubernetes manifests: text and the results of scanning them alone (used unless a
+    /// kustomization includes them).
+    manifests: BTreeMap<String, (String, Emitter)>,
+    /// Other YAML files (patches that are not manifests), by path.
+    other: BTreeMap<String, String>,
 }
 
 impl EngineSession for Session {
@@ -323,7 +339,19 @@ impl EngineSession for Session {
             m.insert(dir.trim_end_matches('/').to_string(), text.into_owned());
             return;
         }
+        if kustomize::is_kustomization(&file.path) {
+            let dir = file.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let mut k = self.kustomize.lock().unwrap_or_else(|e| e.into_inner());
+            k.kustomizations
+                .insert(dir.to_string(), (file.path.clone(), text.into_owned()));
+            return;
+        }
         let Some(format) = detect::detect(&file.path, &text) else {
+            let lower = file.path.to_ascii_lowercase();
+            if (lower.ends_with(".yaml") || lower.ends_with(".yml")) && text.len() < 1 << 20 {
+                let mut k = self.kustomize.lock().unwrap_or_else(|e| e.into_inner());
+                k.other.insert(file.path.clone(), text.into_owned());
+            }
             return;
         };
         match format {
@@ -364,14 +392,26 @@ impl EngineSession for Session {
                             .at_line(e.line),
                     );
                 }
+                // Kubernetes results wait for `finish`: a kustomization may include the file.
+                let mut own = Emitter::default();
+                let sink = if format == Format::Kubernetes {
+                    &mut own
+                } else {
+                    &mut *out
+                };
                 for doc in docs.iter().filter(|d| d.as_map().is_some()) {
                     if format == Format::CloudFormation {
                         let d = docs::cfn_normalise(doc);
-                        run_checks(self.cat, format, &d, file, &text, out);
+                        run_checks(self.cat, format, &d, file, &text, sink);
                     } else {
-                        run_checks(self.cat, format, doc, file, &text, out);
+                        run_checks(self.cat, format, doc, file, &text, sink);
                     }
-                    document_policies(self.policies.as_ref(), doc, file, out);
+                    document_policies(self.policies.as_ref(), doc, file, sink);
+                }
+                if format == Format::Kubernetes {
+                    let mut k = self.kustomize.lock().unwrap_or_else(|e| e.into_inner());
+                    k.manifests
+                        .insert(file.path.clone(), (text.into_owned(), own));
                 }
             }
         }
@@ -389,11 +429,16 @@ impl EngineSession for Session {
         let input = TfInput {
             dirs,
             manifests,
-            root: self.root,
+            root: self.root.clone(),
         };
         terraform(self.cat, self.policies.as_ref(), input, out);
         let charts = self.helm.into_inner().unwrap_or_else(|e| e.into_inner());
         helm_charts(self.cat, charts, out);
+        let k = self
+            .kustomize
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        kustomizations(self.cat, k, &self.root, out);
     }
 }
 
@@ -456,6 +501,155 @@ fn helm_charts(cat: &Catalogue, charts: BTreeMap<String, Chart>, out: &mut Emitt
     }
 }
 
+/// Builds every top-level kustomization and scans the result; manifests no kustomization
+/// includes are reported as scanned alone.
+///
+/// Policy: a manifest (or patch) that a kustomization includes is reported through the
+/// top-level kustomizations that build it, never alone, so a base setting an overlay fixes is
+/// not reported, and a value a patch introduces is reported at the patch's line. Findings at
+/// the same place from several overlays are reported once (naming the first overlay, by path
+/// order). Custom-policy results of included manifests are kept from their own scan.
+fn kustomizations(
+    cat: &Catalogue,
+    input: KustomizeInput,
+    root: &std::path::Path,
+    out: &mut Emitter,
+) {
+    let KustomizeInput {
+        kustomizations,
+        manifests,
+        other,
+    } = input;
+    if kustomizations.is_empty() {
+        for (_, (_, e)) in manifests {
+            out.findings.extend(e.findings);
+            out.diagnostics.extend(e.diagnostics);
+        }
+        return;
+    }
+    let read = |p: &str| -> Option<String> {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        if kustomize::KUSTOMIZATION_FILES.contains(&name) {
+            let dir = p.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            if let Some((kp, t)) = kustomizations.get(dir)
+                && kp == p
+            {
+                return Some(t.clone());
+            }
+        }
+        if let Some((t, _)) = manifests.get(p) {
+            return Some(t.clone());
+        }
+        if let Some(t) = other.get(p) {
+            return Some(t.clone());
+        }
+        let full = root.join(p);
+        if p.is_empty() || !full.is_file() {
+            return None;
+        }
+        std::fs::read_to_string(full).ok()
+    };
+    use rayon::prelude::*;
+    let dirs: Vec<&String> = kustomizations.keys().collect();
+    let builds: Vec<kustomize::Build> = dirs
+        .par_iter()
+        .filter_map(|d| kustomize::build(d, &read))
+        .collect();
+    let included: HashSet<&String> = builds
+        .iter()
+        .flat_map(|b| b.kustomizations.iter())
+        .collect();
+    // Top-level kustomizations; members of a cycle that no top-level one reaches count too.
+    let mut roots: Vec<&kustomize::Build> = Vec::new();
+    let mut reached: HashSet<String> = HashSet::new();
+    for (d, b) in dirs.iter().zip(&builds) {
+        if !included.contains(d) {
+            reached.insert((*d).clone());
+            reached.extend(b.kustomizations.iter().cloned());
+            roots.push(b);
+        }
+    }
+    for (d, b) in dirs.iter().zip(&builds) {
+        if !reached.contains(*d) {
+            reached.insert((*d).clone());
+            reached.extend(b.kustomizations.iter().cloned());
+            roots.push(b);
+        }
+    }
+    let mut used: HashSet<String> = HashSet::new();
+    let mut seen = HashSet::new();
+    let mut seen_diag = HashSet::new();
+    for b in roots {
+        used.extend(b.files.iter().map(|(p, _, _)| p.clone()));
+        for d in &b.diagnostics {
+            if seen_diag.insert((d.path.clone(), d.line, d.message.clone())) {
+                out.diagnostic(d.clone());
+            }
+        }
+        let files: Vec<SourceFile> = b
+            .files
+            .iter()
+            .map(|(p, t, _)| {
+                SourceFile::new(
+                    p,
+                    t.clone().into_bytes(),
+                    rampart_core::source::Origin::WorkTree,
+                )
+            })
+            .collect();
+        let overlay = b.path.rsplit_once('/').map(|(d, _)| d).unwrap_or(".");
+        for doc in &b.docs {
+            for (check, h) in check_hits(cat, Format::Kubernetes, doc, &b.text) {
+                let Some((fi, span)) = b.locate(&h.span) else {
+                    continue;
+                };
+                let message = format!("{} (kustomize build of {overlay})", h.message);
+                let mut f = Finding::new(&check.meta, &files[fi], span, message);
+                f.fingerprint_key = format!("kustomize|{}", h.key);
+                if seen.insert((f.rule_id.clone(), f.location.clone())) {
+                    out.finding(f);
+                }
+            }
+        }
+    }
+    for (path, (_, e)) in manifests {
+        if used.contains(&path) {
+            // Built through a kustomization: only custom-policy results and diagnostics stay.
+            out.findings.extend(
+                e.findings
+                    .into_iter()
+                    .filter(|f| f.tags.iter().any(|t| t == "custom-policy")),
+            );
+            out.diagnostics.extend(e.diagnostics);
+        } else {
+            out.findings.extend(e.findings);
+            out.diagnostics.extend(e.diagnostics);
+        }
+    }
+}
+
+/// Every check's hits on one document, spans in `text`, once per (rule, span).
+fn check_hits<'c>(
+    cat: &'c Catalogue,
+    format: Format,
+    doc: &Node,
+    text: &str,
+) -> Vec<(&'c Check, RawHit)> {
+    let subjects = docs::subjects(format, doc);
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for check in cat.checks.iter().filter(|c| c.formats.contains(&format)) {
+        for s in subjects.iter().filter(|s| check.applies_to(&s.kind)) {
+            for h in evaluate_hits(check, s, text) {
+                if seen.insert((check.meta.id.clone(), h.span.clone())) {
+                    out.push((check, h));
+                }
+            }
+        }
+    }
+    out
+}
+
 fn run_checks(
     cat: &Catalogue,
     format: Format,
@@ -486,6 +680,26 @@ fn fill(template: &str, address: &str, path: &str, value: Option<&str>) -> Strin
 
 /// Runs one check on one subject.
 fn evaluate(check: &Check, s: &Subject<'_>, file: &SourceFile, text: &str) -> Vec<Finding> {
+    evaluate_hits(check, s, text)
+        .into_iter()
+        .map(|h| {
+            let mut f = Finding::new(&check.meta, file, h.span, h.message);
+            f.fingerprint_key = h.key;
+            f
+        })
+        .collect()
+}
+
+/// A check's hit before it becomes a finding: a span of the text checked, a message and a
+/// fingerprint key.
+struct RawHit {
+    span: std::ops::Range<usize>,
+    message: String,
+    key: String,
+}
+
+/// Runs one check on one subject, returning spans of `text`.
+fn evaluate_hits(check: &Check, s: &Subject<'_>, text: &str) -> Vec<RawHit> {
     let mut found = Vec::new();
     if let Some(name) = &check.capability {
         let Some(cap) = caps::get(name) else {
@@ -497,9 +711,11 @@ fn evaluate(check: &Check, s: &Subject<'_>, file: &SourceFile, text: &str) -> Ve
             text,
         };
         for h in cap(&ctx) {
-            let mut f = Finding::new(&check.meta, file, h.span, h.message);
-            f.fingerprint_key = format!("{}|{}", s.address, h.key);
-            found.push(f);
+            found.push(RawHit {
+                span: h.span,
+                message: h.message,
+                key: format!("{}|{}", s.address, h.key),
+            });
         }
         return found;
     }
@@ -537,9 +753,11 @@ fn evaluate(check: &Check, s: &Subject<'_>, file: &SourceFile, text: &str) -> Ve
                 Some(t) => fill(t, &s.address, &p, value.as_deref()),
                 None => format!("{} ({}{item_key})", check.meta.title, s.address),
             };
-            let mut f = Finding::new(&check.meta, file, span, message);
-            f.fingerprint_key = format!("{}{item_key}|{p}", s.address);
-            found.push(f);
+            found.push(RawHit {
+                span,
+                message,
+                key: format!("{}{item_key}|{p}", s.address),
+            });
         }
     }
     found
