@@ -64,6 +64,7 @@ pub fn wants(path: &str) -> bool {
         || lower.ends_with(".template")
         || is_dockerfile(&lower)
         || name == "Kustomization"
+        || (lower.ends_with(".tpl") && path.contains("templates/"))
 }
 
 /// Extensions that make `dockerfile.<ext>` a source or document file about Dockerfiles (such as

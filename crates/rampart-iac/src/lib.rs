@@ -12,6 +12,7 @@ pub mod cond;
 pub mod detect;
 pub mod dockerfile;
 pub mod docs;
+pub mod gotpl;
 pub mod hcl;
 pub mod helm;
 pub mod kustomize;
@@ -278,16 +279,9 @@ fn document_policies(pol: Option<&PolicySet>, doc: &Node, file: &SourceFile, out
     apply_policies(pol, &|| doc.to_json(), &place, &[file], out);
 }
 
-/// The files of one Helm chart, rendered in `finish`.
-#[derive(Default)]
-struct Chart {
-    values: Option<String>,
-    templates: Vec<(String, String)>,
-}
-
 struct Session {
     /// Helm charts by chart directory.
-    helm: Mutex<BTreeMap<String, Chart>>,
+    helm: Mutex<BTreeMap<String, helm::ChartFiles>>,
     policies: Option<PolicySet>,
     cat: &'static Catalogue,
     /// Terraform files by directory, evaluated together in `finish`.
@@ -327,7 +321,8 @@ impl EngineSession for Session {
             let mut helm = self.helm.lock().unwrap_or_else(|e| e.into_inner());
             let chart = helm.entry(chart_dir).or_default();
             match kind {
-                HelmRole::Values => chart.values = Some(text.into_owned()),
+                HelmRole::Values => chart.values = Some((file.path.clone(), text.into_owned())),
+                HelmRole::Chart => chart.chart_yaml = Some(text.into_owned()),
                 HelmRole::Template => chart.templates.push((file.path.clone(), text.into_owned())),
             }
             return;
@@ -444,17 +439,23 @@ impl EngineSession for Session {
 
 enum HelmRole {
     Values,
+    Chart,
     Template,
 }
 
-/// Whether a file belongs to a Helm chart: its `values.yaml`, or a template with actions.
+/// Whether a file belongs to a Helm chart: its `values.yaml`, `Chart.yaml`, a helper
+/// (`templates/*.tpl`) or a template with actions.
 fn helm_role(path: &str, text: &str) -> Option<(String, HelmRole)> {
     let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
     if name == "values.yaml" || name == "values.yml" {
         return Some((dir.to_string(), HelmRole::Values));
     }
+    if name == "Chart.yaml" {
+        return Some((dir.to_string(), HelmRole::Chart));
+    }
     let lower = name.to_ascii_lowercase();
-    if !(lower.ends_with(".yaml") || lower.ends_with(".yml")) || !text.contains("{{") {
+    let tpl = lower.ends_with(".tpl");
+    if !(tpl || ((lower.ends_with(".yaml") || lower.ends_with(".yml")) && text.contains("{{"))) {
         return None;
     }
     let full = format!("/{path}");
@@ -462,40 +463,50 @@ fn helm_role(path: &str, text: &str) -> Option<(String, HelmRole)> {
     Some((full[1..at.max(1)].to_string(), HelmRole::Template))
 }
 
-/// Renders each chart's templates with its values and scans them as Kubernetes manifests.
-fn helm_charts(cat: &Catalogue, charts: BTreeMap<String, Chart>, out: &mut Emitter) {
-    for (_, chart) in charts {
+/// Renders each chart's templates with its values and scans them as Kubernetes manifests;
+/// findings point at the template lines the values came from.
+fn helm_charts(cat: &Catalogue, charts: BTreeMap<String, helm::ChartFiles>, out: &mut Emitter) {
+    for (dir, chart) in charts {
         if chart.templates.is_empty() {
             continue;
         }
-        let values = chart
-            .values
-            .as_deref()
-            .map(|v| yaml::parse(v).0.into_iter().next())
-            .unwrap_or_default()
-            .unwrap_or_else(|| Node::new(model::Value::Map(Vec::new()), 0..0, 1));
-        for (path, text) in chart.templates {
-            let rendered = helm::render(&text, &values);
-            let (docs, err) = yaml::parse(&rendered);
+        let (rendered, diags) = helm::render_chart(&dir, &chart);
+        for d in diags {
+            out.diagnostic(d);
+        }
+        for r in rendered {
+            let (docs, err) = yaml::parse(&r.output.text);
             if let Some(e) = err {
+                let off = model::LineIndex::new(&r.output.text)
+                    .line_start(e.line)
+                    .unwrap_or(0);
+                let line = model::LineIndex::new(&r.source).line(r.output.source(off));
                 out.diagnostic(
                     Diagnostic::note(
-                        &path,
+                        &r.path,
                         format!(
                             "Helm template only partly scanned (rendered YAML: {})",
                             e.message
                         ),
                     )
-                    .at_line(e.line),
+                    .at_line(line),
                 );
             }
             let file = SourceFile::new(
-                &path,
-                rendered.clone().into_bytes(),
+                &r.path,
+                r.source.clone().into_bytes(),
                 rampart_core::source::Origin::WorkTree,
             );
+            let mut seen = HashSet::new();
             for doc in docs.iter().filter(|d| d.as_map().is_some()) {
-                run_checks(cat, Format::Kubernetes, doc, &file, &rendered, out);
+                for (check, h) in check_hits(cat, Format::Kubernetes, doc, &r.output.text) {
+                    let span = r.source_span(&h.span);
+                    let mut f = Finding::new(&check.meta, &file, span, h.message);
+                    f.fingerprint_key = format!("helm|{}", h.key);
+                    if seen.insert((f.rule_id.clone(), f.location.clone())) {
+                        out.finding(f);
+                    }
+                }
             }
         }
     }
