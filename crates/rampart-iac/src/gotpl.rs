@@ -778,7 +778,16 @@ pub struct Set {
     defines: HashMap<String, (Rc<str>, Vec<Item>)>,
     /// Problems met while rendering (unknown functions, `required` values missing…).
     pub notes: std::cell::RefCell<Vec<String>>,
+    /// Execution steps so far (a budget against runaway templates).
+    steps: std::cell::Cell<usize>,
 }
+
+/// Execution steps one render may take.
+const MAX_STEPS: usize = 2_000_000;
+/// Largest rendered output, in bytes.
+const MAX_OUTPUT: usize = 16 << 20;
+/// Largest count a function may produce (`repeat`, `until`, `indent`…).
+const MAX_COUNT: f64 = 100_000.0;
 
 enum Flow {
     Normal,
@@ -810,6 +819,7 @@ impl Set {
         Set {
             defines,
             notes: Default::default(),
+            steps: Default::default(),
         }
     }
 
@@ -822,6 +832,7 @@ impl Set {
             root,
             depth: 0,
         };
+        self.steps.set(0);
         let mut vars: Vars = vec![("$".into(), root.clone())];
         ex.items(&parsed.body, root, &mut vars, &mut out, None)?;
         Ok(out)
@@ -876,6 +887,11 @@ impl Exec<'_> {
         out: &mut Output,
         site: Option<usize>,
     ) -> Result<Flow, String> {
+        let steps = self.set.steps.get() + 1;
+        self.set.steps.set(steps);
+        if steps > MAX_STEPS || out.text.len() > MAX_OUTPUT {
+            return Err("template too expensive to render".into());
+        }
         match it {
             Item::Text(a, b) => {
                 let t = &self.src[*a..*b];
@@ -924,7 +940,9 @@ impl Exec<'_> {
                         .iter()
                         .map(|(k, x)| (V::Str(k.clone()), x.clone()))
                         .collect(),
-                    V::Int(n) => (0..*n).map(|i| (V::Int(i), V::Int(i))).collect(),
+                    V::Int(n) if (*n as f64) <= MAX_COUNT => {
+                        (0..*n).map(|i| (V::Int(i), V::Int(i))).collect()
+                    }
                     V::Nil => Vec::new(),
                     V::Unknown => return Ok(Flow::Normal),
                     other => return Err(format!("range can't iterate over {}", other.print())),
@@ -1092,6 +1110,7 @@ impl Exec<'_> {
                 let mut merged = Set {
                     defines: self.set.defines.clone(),
                     notes: Default::default(),
+                    steps: std::cell::Cell::new(self.set.steps.get()),
                 };
                 merged.defines.extend(local.defines);
                 let ex = Exec {
@@ -1103,6 +1122,7 @@ impl Exec<'_> {
                 let mut out = Output::default();
                 let mut v2: Vars = vec![("$".into(), d.clone())];
                 ex.items(&parsed.body, d, &mut v2, &mut out, Some(0))?;
+                self.set.steps.set(merged.steps.get());
                 for n in merged.notes.into_inner() {
                     self.set.note(n);
                 }
@@ -1131,7 +1151,7 @@ impl Exec<'_> {
                 None => {
                     if !KNOWN_UNKNOWN.contains(&f) {
                         self.set.note(format!(
-                            "function `{f}` is not supported; its result is unknown"
+                            "function `{f}` is not supported (or not with these arguments); its result is unknown"
                         ));
                     }
                     Ok(V::Unknown)
@@ -1579,7 +1599,7 @@ fn builtin(f: &str, a: &[V]) -> Option<V> {
         }
         "nospace" => return strf(&|x| x.chars().filter(|c| !c.is_whitespace()).collect()),
         "replace" => V::Str(s(a.get(2)).replace(&s(a.first()), &s(a.get(1)))),
-        "repeat" => V::Str(s(a.get(1)).repeat(arg(0).num()? as usize)),
+        "repeat" => V::Str(s(a.get(1)).repeat(count(&arg(0))?)),
         "contains" => V::Bool(s(a.get(1)).contains(&s(a.first()))),
         "hasPrefix" => V::Bool(s(a.get(1)).starts_with(&s(a.first()))),
         "hasSuffix" => V::Bool(s(a.get(1)).ends_with(&s(a.first()))),
@@ -1807,14 +1827,14 @@ fn builtin(f: &str, a: &[V]) -> Option<V> {
                 .map(|(i, x)| (format!("_{i}"), V::Str(x.into())))
                 .collect(),
         ),
-        "until" => V::List((0..arg(0).num()? as i64).map(V::Int).collect()),
+        "until" => V::List((0..count(&arg(0))? as i64).map(V::Int).collect()),
         "untilStep" => {
             let (st, en, step) = (
                 arg(0).num()? as i64,
                 arg(1).num()? as i64,
                 arg(2).num()? as i64,
             );
-            if step <= 0 {
+            if step <= 0 || ((en - st) / step) as f64 > MAX_COUNT {
                 return None;
             }
             V::List((st..en).step_by(step as usize).map(V::Int).collect())
@@ -1872,6 +1892,12 @@ fn builtin(f: &str, a: &[V]) -> Option<V> {
         }
         _ => return None,
     })
+}
+
+/// A non-negative count no larger than [`MAX_COUNT`].
+fn count(v: &V) -> Option<usize> {
+    let n = v.num()?;
+    (0.0..=MAX_COUNT).contains(&n).then_some(n as usize)
 }
 
 fn kind_of(v: &V) -> &'static str {

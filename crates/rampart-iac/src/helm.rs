@@ -33,9 +33,24 @@ impl Rendered {
     /// The template span a span of the rendered text came from (whole template line when the
     /// span's ends come from different places).
     pub fn source_span(&self, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
-        let start = self.output.source(span.start);
+        let src = &self.source;
+        let floor = |mut i: usize| {
+            i = i.min(src.len());
+            while !src.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let ceil = |mut i: usize| {
+            i = i.min(src.len());
+            while !src.is_char_boundary(i) {
+                i += 1;
+            }
+            i
+        };
+        let start = floor(self.output.source(span.start));
         let end = if span.end > span.start {
-            self.output.source(span.end - 1) + 1
+            ceil(self.output.source(span.end - 1) + 1)
         } else {
             start
         };
@@ -275,5 +290,37 @@ mod tests {
             "{msgs:?}"
         );
         assert!(msgs[2].contains("fail: no"), "{msgs:?}");
+    }
+
+    #[test]
+    fn runaway_templates_stop_with_an_error() {
+        let files = ChartFiles {
+            templates: vec![
+                (
+                    "c/templates/_h.tpl".into(),
+                    "{{- define \"a\" }}{{ include \"a\" . }}{{ include \"a\" . }}{{ end }}".into(),
+                ),
+                (
+                    "c/templates/x.yaml".into(),
+                    "x: {{ include \"a\" . }}\n".into(),
+                ),
+                (
+                    "c/templates/y.yaml".into(),
+                    "y: {{ \"ab\" | repeat 100000000 }}\n".into(),
+                ),
+                ("c/templates/z.yaml".into(), "z: é{{ 1 }}é\n".into()),
+            ],
+            ..Default::default()
+        };
+        let (r, d) = render_chart("c", &files);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].message.contains("too"), "{d:?}");
+        assert!(d[1].message.contains("`repeat`"), "{d:?}");
+        let z = r.iter().find(|r| r.path.ends_with("z.yaml")).unwrap();
+        assert_eq!(z.output.text, "z: é1é\n");
+        // Spans ending inside a multi-byte character stay on character boundaries.
+        for i in 0..z.output.text.len() {
+            let _ = z.source_span(&(0..i));
+        }
     }
 }

@@ -334,7 +334,12 @@ impl EngineSession for Session {
             m.insert(dir.trim_end_matches('/').to_string(), text.into_owned());
             return;
         }
+        // Kustomize builds use the working tree (other origins are scanned file by file).
+        let work_tree = file.origin == rampart_core::source::Origin::WorkTree;
         if kustomize::is_kustomization(&file.path) {
+            if !work_tree {
+                return;
+            }
             let dir = file.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
             let mut k = self.kustomize.lock().unwrap_or_else(|e| e.into_inner());
             k.kustomizations
@@ -343,7 +348,10 @@ impl EngineSession for Session {
         }
         let Some(format) = detect::detect(&file.path, &text) else {
             let lower = file.path.to_ascii_lowercase();
-            if (lower.ends_with(".yaml") || lower.ends_with(".yml")) && text.len() < 1 << 20 {
+            if work_tree
+                && (lower.ends_with(".yaml") || lower.ends_with(".yml"))
+                && text.len() < 1 << 20
+            {
                 let mut k = self.kustomize.lock().unwrap_or_else(|e| e.into_inner());
                 k.other.insert(file.path.clone(), text.into_owned());
             }
@@ -389,11 +397,8 @@ impl EngineSession for Session {
                 }
                 // Kubernetes results wait for `finish`: a kustomization may include the file.
                 let mut own = Emitter::default();
-                let sink = if format == Format::Kubernetes {
-                    &mut own
-                } else {
-                    &mut *out
-                };
+                let defer = format == Format::Kubernetes && work_tree;
+                let sink = if defer { &mut own } else { &mut *out };
                 for doc in docs.iter().filter(|d| d.as_map().is_some()) {
                     if format == Format::CloudFormation {
                         let d = docs::cfn_normalise(doc);
@@ -403,7 +408,7 @@ impl EngineSession for Session {
                     }
                     document_policies(self.policies.as_ref(), doc, file, sink);
                 }
-                if format == Format::Kubernetes {
+                if defer {
                     let mut k = self.kustomize.lock().unwrap_or_else(|e| e.into_inner());
                     k.manifests
                         .insert(file.path.clone(), (text.into_owned(), own));
