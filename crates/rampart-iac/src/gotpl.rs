@@ -1965,7 +1965,12 @@ fn yaml_scalar(v: &V) -> String {
                 && !s.contains(": ")
                 && !s.contains(" #")
                 && !s.ends_with(':')
-                && matches!(crate::yaml::resolve_plain(s), crate::model::Value::Str(_));
+                && matches!(crate::yaml::resolve_plain(s), crate::model::Value::Str(_))
+                // YAML 1.1 booleans, which go-yaml quotes too.
+                && !matches!(
+                    s.to_ascii_lowercase().as_str(),
+                    "yes" | "no" | "on" | "off" | "y" | "n" | "true" | "false" | "null" | "~"
+                );
             if plain {
                 s.clone()
             } else {

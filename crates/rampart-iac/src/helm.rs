@@ -323,4 +323,26 @@ mod tests {
             let _ = z.source_span(&(0..i));
         }
     }
+
+    #[test]
+    fn control_flow_and_variables() {
+        let tpl = "{{- $x := 1 }}\n{{- range $i, $v := .Values.items }}\n{{- if eq $v \"skip\" }}{{ continue }}{{ end }}\n{{- if eq $v \"stop\" }}{{ break }}{{ end }}\n{{- $x = add $x 1 }}\n- {{ $i }}={{ $v }} root={{ $.Values.name }}\n{{- end }}\nx: {{ $x }}\n{{- if eq .Values.n 1 }}\nn: one\n{{- else if eq .Values.n 2 }}\nn: two\n{{- else }}\nn: many\n{{- end }}\n{{- range .Values.none }}\nnever\n{{- else }}\nempty: true\n{{- end }}\n{{- block \"b\" . }}\nblock: {{ .Values.name | upper }}\n{{- end }}\nm: {{ (merge (dict \"a\" 1) (dict \"a\" 2 \"b\" 3)) | toJson }}\ns: {{ semverCompare \">=1.19-0\" .Capabilities.KubeVersion.GitVersion }}\napi: {{ .Capabilities.APIVersions.Has \"policy/v1\" }}\nraw: {{ `a\"b` }}\n";
+        let r = render_one("items: [a, skip, b, stop, c]\nname: web\nn: 2\n", tpl, "");
+        assert_eq!(
+            r.output.text,
+            "\n- 0=a root=web\n- 2=b root=web\nx: 3\nn: two\nempty: true\nblock: WEB\nm: {\"a\":1,\"b\":3}\ns: true\napi: true\nraw: a\"b\n"
+        );
+    }
+
+    #[test]
+    fn to_yaml_like_helm() {
+        let (v, _) = crate::yaml::parse(
+            "b:\n  - name: x\n    ports: [1, 2]\n  - plain\na: \"yes\"\nc: {}\nd: \"multi\\nline\"\ne: 1.5\n",
+        );
+        let y = gotpl::to_yaml(&V::from_node(&v[0]));
+        assert_eq!(
+            y,
+            "a: \"yes\"\nb:\n- name: x\n  ports:\n  - 1\n  - 2\n- plain\nc: {}\nd: \"multi\\nline\"\ne: 1.5\n"
+        );
+    }
 }

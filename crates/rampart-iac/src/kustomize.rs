@@ -1080,4 +1080,48 @@ mod tests {
         assert_eq!(join("overlays/prod", "../../base"), "base");
         assert_eq!(join("", "./a/b.yaml"), "a/b.yaml");
     }
+
+    #[test]
+    fn transformers_and_targets() {
+        let k = y(
+            "namespace: prod\nnamePrefix: p-\nnameSuffix: -s\ncommonLabels:\n  team: a\nimages:\n  - name: nginx\n    newName: reg/nginx\n    newTag: \"1.2\"\n  - name: busybox\n    newName: reg/bb\n",
+        );
+        let mut acc = vec![
+            y(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n          image: nginx:1.0\n        - name: b\n          image: busybox@sha256:abc\n",
+            ),
+            y("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n"),
+        ];
+        transform(&mut acc, &k);
+        let d = &acc[0];
+        assert_eq!(text_at(d, &["metadata", "name"]), Some("p-web-s"));
+        assert_eq!(text_at(d, &["metadata", "namespace"]), Some("prod"));
+        assert_eq!(text_at(d, &["metadata", "labels", "team"]), Some("a"));
+        assert_eq!(
+            text_at(d, &["spec", "template", "metadata", "labels", "team"]),
+            Some("a")
+        );
+        let cs = d
+            .get_path(&["spec", "template", "spec", "containers"])
+            .unwrap()
+            .as_seq()
+            .unwrap();
+        assert_eq!(cs[0].get("image").unwrap().as_str(), Some("reg/nginx:1.2"));
+        // The new image value points at the `newTag` entry of the kustomization.
+        assert_eq!(cs[0].get("image").unwrap().line, 9);
+        assert_eq!(
+            cs[1].get("image").unwrap().as_str(),
+            Some("reg/bb@sha256:abc")
+        );
+        // Cluster-scoped kinds get no namespace, Namespaces keep their name.
+        assert!(acc[1].get_path(&["metadata", "namespace"]).is_none());
+        assert_eq!(text_at(&acc[1], &["metadata", "name"]), Some("prod"));
+
+        let t =
+            y("kind: Deploy.*\nname: \"p-.*\"\nlabelSelector: app=web\ngroup: apps\nversion: v1\n");
+        assert!(selects(&t, d));
+        assert!(!selects(&y("kind: Deployment\nname: web\n"), d));
+        assert!(!selects(&y("kind: Deployment\nlabelSelector: app=db\n"), d));
+        assert!(!selects(&y("kind: Deployment\nnamespace: dev\n"), d));
+    }
 }
