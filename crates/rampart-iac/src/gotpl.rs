@@ -1950,7 +1950,9 @@ pub fn to_yaml(v: &V) -> String {
 
 fn yaml_scalar(v: &V) -> String {
     match v {
-        V::Nil | V::Unknown => "null".into(),
+        V::Nil => "null".into(),
+        // Read back by the YAML reader as an unknown value.
+        V::Unknown => "!unknown helm".into(),
         V::Bool(b) => b.to_string(),
         V::Int(i) => i.to_string(),
         V::Float(f) => fmt_float(*f),

@@ -418,6 +418,7 @@ impl EngineSession for Session {
     }
 
     fn finish(self: Box<Self>, out: &mut Emitter) {
+        let first = out.findings.len();
         let dirs = self
             .terraform
             .into_inner()
@@ -439,6 +440,31 @@ impl EngineSession for Session {
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
         kustomizations(self.cat, k, &self.root, out);
+        inline_suppressions(&self.root, &mut out.findings[first..]);
+    }
+}
+
+/// Applies inline `rampart:ignore` comments to findings made in `finish` (the scan driver
+/// applies them only to findings made while a file is scanned). Files are read from disk under
+/// the scan root, as the driver does for the context of such findings; problems with the
+/// comments themselves are diagnosed by the driver when it scans the file.
+fn inline_suppressions(root: &std::path::Path, findings: &mut [Finding]) {
+    let mut cache: HashMap<String, Vec<rampart_core::suppress::Inline>> = HashMap::new();
+    for f in findings.iter_mut().filter(|f| f.suppression.is_none()) {
+        let inline = cache.entry(f.location.path.clone()).or_insert_with(|| {
+            let Ok(content) = std::fs::read(root.join(&f.location.path)) else {
+                return Vec::new();
+            };
+            let file = SourceFile::new(
+                f.location.path.clone(),
+                content,
+                rampart_core::source::Origin::WorkTree,
+            );
+            rampart_core::suppress::parse_inline(&file, &|_| true, &mut Vec::new())
+        });
+        if !inline.is_empty() {
+            rampart_core::suppress::apply_inline(std::slice::from_mut(f), inline);
+        }
     }
 }
 
@@ -594,7 +620,12 @@ fn kustomizations(
     }
     let mut used: HashSet<String> = HashSet::new();
     let mut seen = HashSet::new();
-    let mut seen_diag = HashSet::new();
+    // A manifest's own scan may have reported the same syntax error already.
+    let mut seen_diag: HashSet<(Option<String>, Option<usize>, String)> = out
+        .diagnostics
+        .iter()
+        .map(|d| (d.path.clone(), d.line, d.message.clone()))
+        .collect();
     for b in roots {
         used.extend(b.files.iter().map(|(p, _, _)| p.clone()));
         for d in &b.diagnostics {

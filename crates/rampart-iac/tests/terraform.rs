@@ -273,3 +273,20 @@ fn broken_modules_json_is_a_warning() {
         out.diagnostics
     );
 }
+
+#[test]
+fn module_for_each_passes_each_instance_its_inputs() {
+    let main = "module \"b\" {\n  source   = \"./mod\"\n  for_each = { pub = \"public-read\", priv = \"private\" }\n  acl      = each.value\n}\n";
+    let m = "variable \"acl\" {}\nresource \"aws_s3_bucket\" \"this\" {\n  acl = var.acl\n}\n";
+    let out = scan(&no_root(), &[("main.tf", main), ("mod/main.tf", m)]);
+    let acl = by_rule(&out, "tf-aws-s3-public-acl");
+    assert_eq!(acl.len(), 1, "{acl:#?}");
+    assert_eq!(acl[0].location.path, "mod/main.tf");
+    assert!(
+        acl[0]
+            .message
+            .contains("module.b[\"pub\"].aws_s3_bucket.this"),
+        "{}",
+        acl[0].message
+    );
+}
