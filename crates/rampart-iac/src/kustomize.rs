@@ -413,8 +413,25 @@ impl Builder<'_> {
         docs
     }
 
-    fn apply_patch(&mut self, acc: &mut [Node], p: &Patch, kpath: &str) {
+    fn apply_patch(&mut self, acc: &mut Vec<Node>, p: &Patch, kpath: &str) {
         match p {
+            // `$patch: delete` on the whole object removes it.
+            Patch::Smp { doc, target } if directive(doc) == Some("delete") => {
+                let before = acc.len();
+                acc.retain(|r| match target {
+                    Some(t) => !selects(t, r),
+                    None => !same_object(doc, r),
+                });
+                if acc.len() == before {
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            kpath,
+                            format!("kustomize patch for {} matches no resource", describe(doc)),
+                        )
+                        .at_line(doc.line),
+                    );
+                }
+            }
             Patch::Smp { doc, target } => {
                 let mut hit = false;
                 for r in acc.iter_mut() {

@@ -246,3 +246,21 @@ fn inline_suppressions_apply_to_built_and_project_findings() {
     assert!(get("tf-aws-s3-public-acl").suppression.is_some());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn delete_patch_removes_the_object() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  hostPID: true\n  containers:\n    - name: c\n      image: busybox:1.36\n";
+    let k = "resources:\n  - pod.yaml\n  - deploy.yaml\npatchesStrategicMerge:\n  - |-\n    apiVersion: v1\n    kind: Pod\n    metadata:\n      name: debug\n    $patch: delete\n";
+    let out = scan_mem(&[
+        ("o/pod.yaml", pod),
+        ("o/deploy.yaml", DEPLOY),
+        ("o/kustomization.yaml", k),
+    ]);
+    assert!(
+        by_rule(&out, "k8s-host-pid").is_empty(),
+        "{:#?}",
+        out.findings
+    );
+    assert!(!by_rule(&out, "k8s-image-not-pinned-by-digest").is_empty());
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+}
