@@ -768,9 +768,20 @@ pub fn eval(e: &Expression, f: &TfFile, scope: &Scope) -> Node {
             }
             mk(Value::Map(m))
         }
-        Expression::StringTemplate(t) => template(t, f, scope)
-            .map(|s| mk(Value::Str(s)))
-            .unwrap_or_else(unk),
+        Expression::StringTemplate(t) => {
+            // `"${x}"` alone is x itself, whatever its type.
+            if let [Element::Interpolation(i)] = t.iter().collect::<Vec<_>>().as_slice() {
+                let v = eval(&i.expr, f, scope);
+                return if v.is_unknown() {
+                    unk()
+                } else {
+                    respan(v, &span, line)
+                };
+            }
+            template(t, f, scope)
+                .map(|s| mk(Value::Str(s)))
+                .unwrap_or_else(unk)
+        }
         Expression::HeredocTemplate(h) => template(&h.template, f, scope)
             .map(|s| mk(Value::Str(s)))
             .unwrap_or_else(unk),
@@ -1220,5 +1231,17 @@ mod tests {
         assert_eq!(blocks[5].node.get("v").unwrap().as_str(), Some("q"));
         // An unknown collection: values depending on it stay unknown.
         assert!(blocks[6].node.get("acl").unwrap().is_unknown());
+    }
+
+    #[test]
+    fn a_lone_interpolation_keeps_its_type() {
+        let blocks = module(&[(
+            "main.tf",
+            "variable \"tags\" {\n  default = { a = 1 }\n}\nresource \"x\" \"y\" {\n  t = \"${var.tags}\"\n  s = \"v-${var.tags.a}\"\n}\n",
+        )]);
+        let n = &blocks[0].node;
+        assert_eq!(n.get("t").unwrap().get("a").unwrap().value, Value::Int(1));
+        assert_eq!(n.get("t").unwrap().line, 5);
+        assert_eq!(n.get("s").unwrap().as_str(), Some("v-1"));
     }
 }
