@@ -84,10 +84,8 @@ fn line_of(text: &str, off: usize) -> usize {
     LineIndex::new(text).line(off)
 }
 
-/// Renders every template of a chart. Problems (template syntax errors, failed renders,
-/// unsupported functions, missing required values) are diagnostics naming the template.
-pub fn render_chart(chart_dir: &str, files: &ChartFiles) -> (Vec<Rendered>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+/// The values of a chart's own `values.yaml` (an empty map when it has none).
+pub fn own_values(files: &ChartFiles, diags: &mut Vec<Diagnostic>) -> V {
     let values = match &files.values {
         Some((path, text)) => {
             let (docs, err) = crate::yaml::parse(text);
@@ -101,10 +99,103 @@ pub fn render_chart(chart_dir: &str, files: &ChartFiles) -> (Vec<Rendered>, Vec<
         }
         None => V::Nil,
     };
-    let values = match values {
-        V::Nil => V::Map(Default::default()),
-        v => v,
+    match values {
+        V::Map(m) => V::Map(m),
+        _ => V::Map(Default::default()),
+    }
+}
+
+/// Deep merge: maps merge key by key, anything else in `over` wins (Helm's coalescing of a
+/// parent's values over a subchart's).
+pub fn coalesce(base: V, over: &V) -> V {
+    match (base, over) {
+        (V::Map(mut b), V::Map(o)) => {
+            for (k, v) in o {
+                let cur = b.remove(k).unwrap_or(V::Nil);
+                b.insert(k.clone(), coalesce(cur, v));
+            }
+            V::Map(b)
+        }
+        (b, V::Nil) => b,
+        (_, o) => o.clone(),
+    }
+}
+
+/// A subchart's dependency entry in its parent's `Chart.yaml`: the key of its values in the
+/// parent (`alias` or `name`) and whether its `condition` leaves it enabled.
+pub fn dependency(
+    parent_chart_yaml: Option<&str>,
+    parent_values: &V,
+    dir_name: &str,
+) -> (String, bool) {
+    let chart = parent_chart_yaml
+        .and_then(|t| crate::yaml::parse(t).0.into_iter().next())
+        .map(|n| V::from_node(&n))
+        .unwrap_or(V::Nil);
+    let deps = match chart.get_key("dependencies") {
+        V::List(l) => l,
+        _ => Vec::new(),
     };
+    let Some(dep) = deps
+        .iter()
+        .find(|d| d.get_str("name").as_deref() == Some(dir_name))
+    else {
+        return (dir_name.to_string(), true);
+    };
+    let key = dep.get_str("alias").unwrap_or_else(|| dir_name.to_string());
+    // `condition: a.enabled,b.enabled`: the first path that exists decides.
+    let enabled = dep
+        .get_str("condition")
+        .map(|c| {
+            c.split(',')
+                .map(str::trim)
+                .find_map(|path| {
+                    let v = path
+                        .split('.')
+                        .fold(parent_values.clone(), |v, k| v.get_key(k));
+                    match v {
+                        V::Bool(b) => Some(b),
+                        _ => None,
+                    }
+                })
+                .unwrap_or(true)
+        })
+        .unwrap_or(true);
+    (key, enabled)
+}
+
+/// A subchart's values: its own, under the parent's section for it, with the parent's
+/// `global` merged into `global`.
+pub fn subchart_values(own: V, parent_values: &V, key: &str) -> V {
+    let mut v = coalesce(own, &parent_values.get_key(key));
+    let global = parent_values.get_key("global");
+    if !matches!(global, V::Nil)
+        && let V::Map(m) = &mut v
+    {
+        let cur = m.remove("global").unwrap_or(V::Nil);
+        m.insert("global".into(), coalesce(cur, &global));
+    }
+    v
+}
+
+/// Renders every template of a chart with its own values. Problems (template syntax errors,
+/// failed renders, unsupported functions, missing required values) are diagnostics naming the
+/// template.
+pub fn render_chart(chart_dir: &str, files: &ChartFiles) -> (Vec<Rendered>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let values = own_values(files, &mut diags);
+    let (r, d) = render_chart_with(chart_dir, files, values);
+    diags.extend(d);
+    (r, diags)
+}
+
+/// Renders every template of a chart with the given values.
+pub fn render_chart_with(
+    chart_dir: &str,
+    files: &ChartFiles,
+    values: V,
+) -> (Vec<Rendered>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
     let chart = files
         .chart_yaml
         .as_deref()
@@ -191,6 +282,13 @@ pub fn render_chart(chart_dir: &str, files: &ChartFiles) -> (Vec<Rendered>, Vec<
 }
 
 impl V {
+    fn get_key(&self, k: &str) -> V {
+        match self {
+            V::Map(m) => m.get(k).cloned().unwrap_or(V::Nil),
+            _ => V::Nil,
+        }
+    }
+
     fn get_str(&self, k: &str) -> Option<String> {
         match self {
             V::Map(m) => match m.get(k) {
@@ -344,5 +442,27 @@ mod tests {
             y,
             "a: \"yes\"\nb:\n- name: x\n  ports:\n  - 1\n  - 2\n- plain\nc: {}\nd: \"multi\\nline\"\ne: 1.5\n"
         );
+    }
+
+    #[test]
+    fn subchart_values_coalesce() {
+        let y = |t: &str| V::from_node(&crate::yaml::parse(t).0[0]);
+        let parent = y("global: {registry: r, x: 1}\ndb: {image: {tag: \"2\"}, on: true}\n");
+        let own = y("image: {repository: pg, tag: \"1\"}\nglobal: {x: 0, y: 2}\n");
+        let v = subchart_values(own, &parent, "db");
+        assert_eq!(
+            v.to_json().to_string(),
+            r#"{"global":{"registry":"r","x":1,"y":2},"image":{"repository":"pg","tag":"2"},"on":true}"#
+        );
+        let chart = "dependencies:\n  - name: db\n    alias: main\n    condition: main.enabled,db.enabled\n";
+        assert_eq!(
+            dependency(Some(chart), &y("main: {enabled: false}\n"), "db"),
+            ("main".to_string(), false)
+        );
+        assert_eq!(
+            dependency(Some(chart), &y("a: 1\n"), "db"),
+            ("main".to_string(), true)
+        );
+        assert_eq!(dependency(None, &V::Nil, "x"), ("x".to_string(), true));
     }
 }

@@ -497,11 +497,36 @@ fn helm_role(path: &str, text: &str) -> Option<(String, HelmRole)> {
 /// Renders each chart's templates with its values and scans them as Kubernetes manifests;
 /// findings point at the template lines the values came from.
 fn helm_charts(cat: &Catalogue, charts: BTreeMap<String, helm::ChartFiles>, out: &mut Emitter) {
-    for (dir, chart) in charts {
+    // Parents first: a subchart (`P/charts/NAME`) renders with its parent's values for it, or
+    // not at all when the parent's dependency condition disables it.
+    let mut order: Vec<&String> = charts.keys().collect();
+    order.sort_by_key(|d| (d.matches('/').count(), d.to_string()));
+    let mut effective: HashMap<String, Option<gotpl::V>> = HashMap::new();
+    for dir in order {
+        let chart = &charts[dir];
+        let mut diags = Vec::new();
+        let own = helm::own_values(chart, &mut diags);
+        let parent = dir
+            .rsplit_once("/charts/")
+            .filter(|(_, name)| !name.contains('/'))
+            .and_then(|(p, name)| effective.get(p).map(|v| (p, name, v.clone())));
+        let values = match parent {
+            None => Some(own),
+            Some((_, _, None)) => None,
+            Some((p, name, Some(pv))) => {
+                let (key, enabled) = helm::dependency(charts[p].chart_yaml.as_deref(), &pv, name);
+                enabled.then(|| helm::subchart_values(own, &pv, &key))
+            }
+        };
+        effective.insert(dir.clone(), values.clone());
+        for d in diags {
+            out.diagnostic(d);
+        }
+        let Some(values) = values else { continue };
         if chart.templates.is_empty() {
             continue;
         }
-        let (rendered, diags) = helm::render_chart(&dir, &chart);
+        let (rendered, diags) = helm::render_chart_with(dir, chart, values);
         for d in diags {
             out.diagnostic(d);
         }

@@ -182,3 +182,71 @@ spec:
     assert!(get("templates/hpa.yaml").contains("averageUtilization: 80"));
     assert!(get("templates/serviceaccount.yaml").contains("automountServiceAccountToken: true"));
 }
+
+fn scan_mem(files: &[(&str, &str)]) -> Emitter {
+    let e = IacEngine::new();
+    let ctx = ScanContext {
+        root: std::env::temp_dir().join("rampart-iac-no-such-root"),
+        config: Default::default(),
+        show_secrets: false,
+    };
+    let session = e.start(&ctx).unwrap();
+    let mut out = Emitter::default();
+    for (p, t) in files {
+        assert!(e.wants(p), "{p}");
+        let f = SourceFile::new(
+            *p,
+            t.as_bytes().to_vec(),
+            rampart_core::source::Origin::WorkTree,
+        );
+        session.scan_file(&f, &mut out);
+    }
+    session.finish(&mut out);
+    out
+}
+
+#[test]
+fn subcharts_get_parent_values_and_conditions() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n  containers:\n    - name: c\n      image: \"{{ .Values.global.registry }}/app:1\"\n      securityContext:\n        privileged: {{ .Values.privileged }}\n";
+    let out = scan_mem(&[
+        (
+            "app/Chart.yaml",
+            "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - name: db\n    condition: db.enabled\n  - name: cache\n    alias: redis\n    condition: redis.enabled\n",
+        ),
+        (
+            "app/values.yaml",
+            "global:\n  registry: reg.example\ndb:\n  enabled: true\n  privileged: true\nredis:\n  enabled: false\n",
+        ),
+        (
+            "app/charts/db/Chart.yaml",
+            "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        ),
+        (
+            "app/charts/db/values.yaml",
+            "privileged: false\nglobal: {}\n",
+        ),
+        ("app/charts/db/templates/pod.yaml", pod),
+        (
+            "app/charts/cache/Chart.yaml",
+            "apiVersion: v2\nname: cache\nversion: 1.0.0\n",
+        ),
+        ("app/charts/cache/values.yaml", "privileged: true\n"),
+        ("app/charts/cache/templates/pod.yaml", pod),
+    ]);
+    let privileged: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "iac/k8s-privileged-container")
+        .map(|f| (f.location.path.as_str(), f.location.start_line))
+        .collect();
+    // db: the parent's `db.privileged: true` overrides the subchart's false; cache is disabled.
+    assert_eq!(privileged, [("app/charts/db/templates/pod.yaml", 10)]);
+    // `global` reaches the subchart: the image is fully rendered.
+    let img = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "iac/k8s-image-not-pinned-by-digest")
+        .unwrap();
+    assert!(img.message.contains("Pod/default/db"), "{}", img.message);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+}
