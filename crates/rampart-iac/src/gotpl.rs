@@ -1028,7 +1028,7 @@ impl Exec<'_> {
                 fields(&base, f)
             }
             Arg::Sub(p, chain) => fields(&self.pipe(p, dot, vars)?, chain),
-            Arg::Ident(f) => self.call(f, Vec::new(), dot)?,
+            Arg::Ident(f) => self.call(f, Vec::new())?,
         })
     }
 
@@ -1049,7 +1049,7 @@ impl Exec<'_> {
                     vals.push(self.arg(a, dot, vars)?);
                 }
                 vals.extend(prev);
-                self.call(f, vals, dot)
+                self.call(f, vals)
             }
             Arg::Field(f) if args.len() > 1 || prev.is_some() => {
                 // A method call with arguments: `.Capabilities.APIVersions.Has "x"`, `.Files.Get`.
@@ -1069,8 +1069,7 @@ impl Exec<'_> {
         }
     }
 
-    fn call(&self, f: &str, a: Vec<V>, dot: &V) -> Result<V, String> {
-        let _ = dot;
+    fn call(&self, f: &str, a: Vec<V>) -> Result<V, String> {
         match f {
             "include" => {
                 let name = a.first().map(V::print).unwrap_or_default();

@@ -870,14 +870,27 @@ fn set(m: &mut Node, key: &str, v: Node) {
     }
 }
 
-fn ensure_map<'a>(n: &'a mut Node, key: &str, at: &Node) -> &'a mut Node {
-    if n.get(key).is_none_or(|x| x.as_map().is_none()) {
-        let mut m = Node::new(Value::Map(Vec::new()), at.span.clone(), at.line);
-        m.key_span = at.key_span.clone();
-        m.key_line = at.key_line;
-        set(n, key, m);
+/// Sets `key` in the mapping at `path` below `n`, creating missing mappings (spanned like
+/// `v`); does nothing where a non-mapping is in the way.
+fn put(n: &mut Node, path: &[&str], key: &str, v: &Node) {
+    let Some((first, rest)) = path.split_first() else {
+        if n.as_map().is_some() {
+            set(n, key, v.clone());
+        }
+        return;
+    };
+    if n.as_map().is_none() {
+        return;
     }
-    child_mut(n, key).expect("just set")
+    if n.get(first).is_none_or(|x| x.is_null()) {
+        let mut m = Node::new(Value::Map(Vec::new()), v.span.clone(), v.line);
+        m.key_span = v.key_span.clone();
+        m.key_line = v.key_line;
+        set(n, first, m);
+    }
+    if let Some(c) = child_mut(n, first) {
+        put(c, rest, key, v);
+    }
 }
 
 /// Splits an image reference into name, tag and digest.
@@ -923,8 +936,7 @@ fn transform(acc: &mut [Node], k: &Node) {
             && !CLUSTER_KINDS.contains(&kind.as_str())
             && r.get("metadata").is_some()
         {
-            let md = ensure_map(r, "metadata", ns);
-            set(md, "namespace", ns.clone());
+            put(r, &["metadata"], "namespace", ns);
         }
         if (!prefix.is_empty() || !suffix.is_empty())
             && kind != "Namespace"
@@ -939,22 +951,19 @@ fn transform(acc: &mut [Node], k: &Node) {
         }
         for (key, v, templates) in &labels {
             if r.get("metadata").is_some() {
-                let md = ensure_map(r, "metadata", v);
-                set(ensure_map(md, "labels", v), key, v.clone());
+                put(r, &["metadata", "labels"], key, v);
             }
             if *templates
                 && crate::docs::WORKLOAD_KINDS.contains(&kind.as_str())
                 && let Some(spec) = child_mut(r, "spec")
                 && let Some(tpl) = child_mut(spec, "template")
             {
-                let md = ensure_map(tpl, "metadata", v);
-                set(ensure_map(md, "labels", v), key, v.clone());
+                put(tpl, &["metadata", "labels"], key, v);
             }
         }
         for (key, v) in annotations {
             if r.get("metadata").is_some() {
-                let md = ensure_map(r, "metadata", v);
-                set(ensure_map(md, "annotations", v), key, v.clone());
+                put(r, &["metadata", "annotations"], key, v);
             }
         }
         if !images.is_empty() {
@@ -1140,5 +1149,36 @@ mod tests {
         assert!(!selects(&y("kind: Deployment\nname: web\n"), d));
         assert!(!selects(&y("kind: Deployment\nlabelSelector: app=db\n"), d));
         assert!(!selects(&y("kind: Deployment\nnamespace: dev\n"), d));
+    }
+
+    #[test]
+    fn odd_shapes_do_not_panic() {
+        let k = y(
+            "namespace: x\ncommonLabels: {a: b}\ncommonAnnotations: {c: d}\nnamePrefix: p-\nimages: [{name: n, newTag: \"1\"}]\n",
+        );
+        let mut acc = vec![
+            y("kind: Deployment\nmetadata: just-a-string\nspec:\n  template: 3\n"),
+            y("kind: Deployment\nmetadata:\nspec: [1]\n"),
+            y("kind: Pod\nmetadata: {labels: [x]}\nspec: {containers: [{image: n}]}\n"),
+        ];
+        transform(&mut acc, &k);
+        assert_eq!(text_at(&acc[1], &["metadata", "namespace"]), Some("x"));
+        assert_eq!(
+            acc[2]
+                .get_path(&["spec", "containers"])
+                .unwrap()
+                .as_seq()
+                .unwrap()[0]
+                .get("image")
+                .unwrap()
+                .as_str(),
+            Some("n:1")
+        );
+        let mut d = y("a: 1\n");
+        assert!(json6902(&mut d, &y("- op: add\n  path: /a/b\n  value: 1\n")).is_err());
+        assert!(json6902(&mut d, &y("- op: add\n  path: nope\n  value: 1\n")).is_err());
+        assert!(json6902(&mut d, &y("- op: remove\n  path: \"\"\n")).is_err());
+        strategic_merge(&mut d, &y("a: {b: 1}\n"), "");
+        strategic_merge(&mut d, &y("- 1\n"), "");
     }
 }
