@@ -1405,8 +1405,9 @@ fn printf(fmt: &str, args: &[V]) -> String {
                 let prec = spec
                     .split('.')
                     .nth(1)
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or(6);
+                    .and_then(|p| p.parse::<usize>().ok())
+                    .unwrap_or(6)
+                    .min(64);
                 out.push_str(&format!("{v:.prec$}"));
             }
             Some('d') => {
@@ -1558,7 +1559,7 @@ fn builtin(f: &str, a: &[V]) -> Option<V> {
             let n = arg(0).num()? as i64;
             let t: Vec<char> = s(a.get(1)).chars().collect();
             let n = if n < 0 {
-                t.len().saturating_sub((-n) as usize)
+                t.len().saturating_sub(n.unsigned_abs() as usize)
             } else {
                 (n as usize).min(t.len())
             };
@@ -1833,7 +1834,7 @@ fn builtin(f: &str, a: &[V]) -> Option<V> {
                 arg(1).num()? as i64,
                 arg(2).num()? as i64,
             );
-            if step <= 0 || ((en - st) / step) as f64 > MAX_COUNT {
+            if step <= 0 || (en as f64 - st as f64) / step as f64 > MAX_COUNT {
                 return None;
             }
             V::List((st..en).step_by(step as usize).map(V::Int).collect())

@@ -830,7 +830,10 @@ pub fn eval(e: &Expression, f: &TfFile, scope: &Scope) -> Node {
                 (UnaryOperator::Not, _) => {
                     v.as_bool().map(|b| mk(Value::Bool(!b))).unwrap_or_else(unk)
                 }
-                (UnaryOperator::Neg, Value::Int(i)) => mk(Value::Int(-i)),
+                (UnaryOperator::Neg, Value::Int(i)) => i
+                    .checked_neg()
+                    .map(|n| mk(Value::Int(n)))
+                    .unwrap_or_else(unk),
                 (UnaryOperator::Neg, Value::Float(x)) => mk(Value::Float(-x)),
                 _ => unk(),
             }

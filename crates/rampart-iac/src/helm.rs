@@ -465,4 +465,77 @@ mod tests {
         );
         assert_eq!(dependency(None, &V::Nil, "x"), ("x".to_string(), true));
     }
+
+    #[test]
+    fn malformed_and_odd_templates_never_panic() {
+        let cases = [
+            "{{",
+            "}}",
+            "{{-}}",
+            "{{ ( }}",
+            "{{ ) }}",
+            "{{ $ }}",
+            "{{ . }}",
+            "{{ .a.b.c | x | y }}",
+            "{{ 'a }}",
+            "{{ `x }}",
+            "{{ \"x }}",
+            "{{ 1.2.3 }}",
+            "{{ index }}",
+            "{{ printf }}",
+            "{{ dict \"a\" }}",
+            "{{ trunc -5 \"abcdefgh\" }}",
+            "{{ trunc -99999999999999999999 \"a\" }}",
+            "{{ trunc 99999999999999999999 \"a\" }}",
+            "{{ sub 1 }}",
+            "{{ div 1 0 }}",
+            "{{ mod 1 0 }}",
+            "{{ until -1 }}",
+            "{{ nindent -3 \"x\" }}",
+            "é{{ 1 }}ü",
+            "{{ range 5 }}{{ . }}{{ end }}",
+            "{{ define }}",
+            "{{ end }}",
+            "{{ else }}",
+            "{{ if 1 }}a{{ else }}b{{ else }}c{{ end }}",
+            "{{ $x = 1 }}",
+            "{{ template }}",
+            "{{/* unterminated",
+            "{{ 'é' }}",
+            "{{ é }}",
+            "{{ (1).a }}",
+            "{{ $.a.b }}",
+            "{{ $y }}",
+            "{{ range $i, $v := dict \"a\" 1 }}{{ $i }}{{ end }}",
+            "{{ b64dec \"!!\" }}",
+            "{{ regexMatch \"(\" \"a\" }}",
+            "{{ semverCompare \"x\" \"y\" }}",
+            "{{ printf \"%.999999f\" 1.0 }}",
+            "{{ toYaml (list (dict) (list)) }}",
+            "{{ tpl \"{{\" . }}",
+            "{{ include \"missing\" . }}",
+            "{{ range .Values }}{{ break }}{{ end }}",
+            "{{- -}}",
+            "{{ 0x }}",
+            "{{ -}}",
+            "{{ untilStep -9223372036854775807 9223372036854775807 1 }}",
+            "{{ - }}",
+            "{{ | }}",
+            "{{ a | }}",
+            "{{ := }}",
+            "{{ $a, }}",
+        ];
+        for c in cases {
+            let files = ChartFiles {
+                templates: vec![("c/templates/t.yaml".into(), c.to_string())],
+                ..Default::default()
+            };
+            let (r, _) = render_chart("c", &files);
+            for r in r {
+                for i in 0..=r.output.text.len() {
+                    let _ = r.source_span(&(i.saturating_sub(3)..i));
+                }
+            }
+        }
+    }
 }
