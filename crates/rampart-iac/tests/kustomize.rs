@@ -264,3 +264,27 @@ fn delete_patch_removes_the_object() {
     assert!(!by_rule(&out, "k8s-image-not-pinned-by-digest").is_empty());
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
 }
+
+#[test]
+fn odd_kustomizations_never_panic() {
+    let cases = [
+        "",
+        "resources: 5\n",
+        "resources: [5, {a: 1}, '', /abs, ../../../../up]\n",
+        "patches: [{path: 3}, {patch: 4}, {}, 5]\n",
+        "images: [{}, 1, {name: nginx, newTag: [1]}]\nresources: [d.yaml]\n",
+        "patchesJson6902: [{target: {kind: X}, patch: \"- op: nope\"}, {path: d.yaml}]\nresources: [d.yaml]\n",
+        "namePrefix: [1]\nnamespace: {a: 1}\ncommonLabels: [1]\nresources: [d.yaml]\n",
+        "patches:\n  - target: {kind: \"(\"}\n    patch: \"- {op: add, path: /x, value: 1}\"\nresources: [d.yaml]\n",
+        "components: [c, 'https://x']\nresources: [d.yaml]\n",
+        "- a\n- b\n",
+        "patchesStrategicMerge: [\"kind: Pod\\nmetadata: {name: x}\\n\", d.yaml]\nresources: [d.yaml]\n",
+    ];
+    for c in cases {
+        let _ = scan_mem(&[
+            ("k/kustomization.yaml", c),
+            ("k/d.yaml", DEPLOY),
+            ("k/c/kustomization.yaml", "kind: Component\npatches: [{path: p.yaml}]\n"),
+        ]);
+    }
+}

@@ -290,3 +290,32 @@ fn module_for_each_passes_each_instance_its_inputs() {
         acl[0].message
     );
 }
+
+#[test]
+fn odd_tf_json_never_panics() {
+    let cases = [
+        "",
+        "{}",
+        "{\"//\": 1}",
+        "{\"resource\": 1}",
+        "{\"resource\": {\"a\": [1, {\"b\": {\"count\": \"${-1}\"}}]}}",
+        "{\"variable\": {\"x\": []}}",
+        "{\"locals\": [{\"a\": \"${local.a}\"}]}",
+        "{\"resource\": {\"a\": {\"b\": {\"for_each\": \"${[1, 2]}\"}}}}",
+        "{\"resource\": {\"a\": {\"b\": {\"count\": 1e300}}}}",
+        "{\"module\": {\"m\": {\"source\": 5}}}",
+        "{\"resource\": {\"a\": {\"b\": {\"x\": \"${\"}}}}",
+        "{\"resource\": {\"a\": {\"b\": {\"dynamic\": {\"d\": 1}, \"y\": \"$${x}\"}}}}",
+        "{\"data\": {\"a\": {\"b\": {\"x\": \"é${1 + 1}ü\"}}}}",
+        "[]",
+        "{\"resource\": {\"a\": {\"b\": {\"x\": \"${-9223372036854775807 - 1}\"}}}}",
+    ];
+    for c in cases {
+        let out = scan(&no_root(), &[("x/main.tf.json", c)]);
+        for f in &out.findings {
+            assert_eq!(f.location.path, "x/main.tf.json");
+        }
+    }
+    let out = scan(&no_root(), &[("x/v.tfvars.json", "{\"a\": {\"b\": [1, null]}}")]);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+}
