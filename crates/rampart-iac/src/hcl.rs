@@ -410,6 +410,8 @@ pub struct Scope {
     pub count_index: Option<Node>,
     /// `each.key` and `each.value` of the instance being evaluated.
     pub each: Option<(Node, Node)>,
+    /// Iterators of the `dynamic` blocks being expanded: name, `key`, `value`.
+    pub iters: Vec<(String, Node, Node)>,
 }
 
 /// One instance of a block: its key (`[0]`, `["a"]`), `count.index`, `(each.key, each.value)`.
@@ -627,12 +629,33 @@ fn eval_raw_body(body: &RawBody<'_>, f: &TfFile, scope: &Scope, span: Range<usiz
             for a in raw_attrs(body) {
                 let RawExpr::Json(v) = a.expr else { continue };
                 let mut node = if a.key == "dynamic" {
-                    // `"dynamic": { "LABEL": {...} }`: content depends on for_each: unknown.
+                    // `"dynamic": { "LABEL": { "for_each": …, "iterator": …, "content": {…} } }`
                     for (label, d) in v.as_map().unwrap_or(&[]) {
-                        let mut u = unknown("dynamic", d.span.clone(), d.line);
-                        u.key_span = d.key_span.clone();
-                        u.key_line = d.key_line;
-                        entries.push((label.clone(), u));
+                        let fe = d.get("for_each").map(|x| eval_json(x, f, scope));
+                        let iterator = d
+                            .get("iterator")
+                            .and_then(Node::as_str)
+                            .unwrap_or(label)
+                            .to_string();
+                        let pairs = fe.as_ref().and_then(dynamic_pairs);
+                        match (pairs, d.get("content")) {
+                            (Some(pairs), Some(content)) => {
+                                for (k, val) in pairs {
+                                    let mut s = scope.clone();
+                                    s.iters.push((iterator.clone(), k, val));
+                                    let mut b = eval_json(content, f, &s);
+                                    b.key_span = d.key_span.clone();
+                                    b.key_line = d.key_line;
+                                    push_block(&mut entries, label.clone(), b);
+                                }
+                            }
+                            _ => {
+                                let mut u = unknown("dynamic", d.span.clone(), d.line);
+                                u.key_span = d.key_span.clone();
+                                u.key_line = d.key_line;
+                                push_block(&mut entries, label.clone(), u);
+                            }
+                        }
                     }
                     continue;
                 } else {
@@ -665,50 +688,116 @@ fn eval_body(body: &Body, f: &TfFile, scope: &Scope, span: Range<usize>) -> Node
             Structure::Block(b) => {
                 let ks = b.ident.span().unwrap_or(0..0);
                 let bspan = b.span().unwrap_or(ks.clone());
-                let (key, mut v) = if b.ident.as_str() == "dynamic" {
-                    // The content depends on for_each: unknown.
+                if b.ident.as_str() == "dynamic" {
                     let label = b
                         .labels
                         .first()
                         .map(|l| l.as_str().to_string())
                         .unwrap_or_default();
-                    (
-                        label,
-                        unknown("dynamic", bspan.clone(), f.lines.line(bspan.start)),
-                    )
-                } else {
-                    (
-                        b.ident.as_str().to_string(),
-                        eval_body(&b.body, f, scope, bspan.clone()),
-                    )
-                };
+                    for mut v in dynamic_blocks(b, &label, f, scope) {
+                        v.key_line = f.lines.line(ks.start);
+                        v.key_span = Some(ks.clone());
+                        push_block(&mut entries, label.clone(), v);
+                    }
+                    continue;
+                }
+                let mut v = eval_body(&b.body, f, scope, bspan.clone());
                 v.key_line = f.lines.line(ks.start);
                 v.key_span = Some(ks.clone());
-                // Repeated blocks become a sequence.
-                match entries.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, existing)) => {
-                        if let Value::Seq(items) = &mut existing.value {
-                            items.push(v);
-                        } else {
-                            let first = existing.clone();
-                            *existing = Node::new(
-                                Value::Seq(vec![first, v]),
-                                existing.span.clone(),
-                                existing.line,
-                            );
-                            existing.key_span =
-                                existing.as_seq().and_then(|s| s[0].key_span.clone());
-                            existing.key_line =
-                                existing.as_seq().map(|s| s[0].key_line).unwrap_or(0);
-                        }
-                    }
-                    None => entries.push((key, v)),
-                }
+                push_block(&mut entries, b.ident.as_str().to_string(), v);
             }
         }
     }
     let line = f.lines.line(span.start);
     Node::new(Value::Map(entries), span, line)
+}
+
+/// Adds a nested block to a body's entries; repeated blocks become a sequence.
+fn push_block(entries: &mut Vec<(String, Node)>, key: String, v: Node) {
+    match entries.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, existing)) => {
+            if let Value::Seq(items) = &mut existing.value {
+                items.push(v);
+            } else {
+                let first = existing.clone();
+                *existing = Node::new(
+                    Value::Seq(vec![first, v]),
+                    existing.span.clone(),
+                    existing.line,
+                );
+                existing.key_span = existing.as_seq().and_then(|s| s[0].key_span.clone());
+                existing.key_line = existing.as_seq().map(|s| s[0].key_line).unwrap_or(0);
+            }
+        }
+        None => entries.push((key, v)),
+    }
+}
+
+/// The blocks a `dynamic "LABEL" { for_each = …; iterator = …; content { … } }` block
+/// generates: one per element when `for_each` is known (the iterator's `key` and `value`
+/// bound), none when it is empty, one unknown block when it is unknown.
+fn dynamic_blocks(
+    b: &hcl_edit::structure::Block,
+    label: &str,
+    f: &TfFile,
+    scope: &Scope,
+) -> Vec<Node> {
+    let bspan = b.span().unwrap_or(0..0);
+    let unknown_block = || vec![unknown("dynamic", bspan.clone(), f.lines.line(bspan.start))];
+    let mut for_each = None;
+    let mut iterator = label.to_string();
+    let mut content = None;
+    for s in b.body.iter() {
+        match s {
+            Structure::Attribute(a) if a.key.as_str() == "for_each" => {
+                for_each = Some(eval(&a.value, f, scope));
+            }
+            Structure::Attribute(a) if a.key.as_str() == "iterator" => {
+                if let Expression::Variable(v) = &a.value {
+                    iterator = v.as_str().to_string();
+                }
+            }
+            Structure::Block(c) if c.ident.as_str() == "content" => content = Some(c),
+            _ => {}
+        }
+    }
+    let (Some(fe), Some(content)) = (for_each, content) else {
+        return unknown_block();
+    };
+    let Some(pairs) = dynamic_pairs(&fe) else {
+        return unknown_block();
+    };
+    let cspan = content.span().unwrap_or(bspan.clone());
+    pairs
+        .into_iter()
+        .map(|(k, v)| {
+            let mut s = scope.clone();
+            s.iters.push((iterator.clone(), k, v));
+            eval_body(&content.body, f, &s, cspan.clone())
+        })
+        .collect()
+}
+
+/// The `(key, value)` pairs a dynamic block's `for_each` iterates (list index or map key);
+/// `None` when unknown or too many.
+fn dynamic_pairs(fe: &Node) -> Option<Vec<(Node, Node)>> {
+    Some(match &fe.value {
+        Value::Seq(items) if items.len() <= MAX_INSTANCES => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                (
+                    Node::new(Value::Int(i as i64), v.span.clone(), v.line),
+                    v.clone(),
+                )
+            })
+            .collect(),
+        Value::Map(m) if m.len() <= MAX_INSTANCES => m
+            .iter()
+            .map(|(k, v)| (Node::str(k.clone(), v.span.clone(), v.line), v.clone()))
+            .collect(),
+        _ => return None,
+    })
 }
 
 fn respan(mut n: Node, span: &Range<usize>, line: usize) -> Node {
@@ -800,6 +889,19 @@ pub fn eval(e: &Expression, f: &TfFile, scope: &Scope) -> Node {
                 }
                 ("local", Some(TraversalOperator::GetAttr(n))) => {
                     (scope.locals.get(n.as_str()).cloned(), &t.operators[1..])
+                }
+                (name, Some(TraversalOperator::GetAttr(n)))
+                    if scope.iters.iter().any(|(i, _, _)| i == name) =>
+                {
+                    let found = scope.iters.iter().rev().find(|(i, _, _)| i == name);
+                    (
+                        found.and_then(|(_, k, v)| match n.as_str() {
+                            "key" => Some(k.clone()),
+                            "value" => Some(v.clone()),
+                            _ => None,
+                        }),
+                        &t.operators[1..],
+                    )
                 }
                 ("count", Some(TraversalOperator::GetAttr(n))) if n.as_str() == "index" => {
                     (scope.count_index.clone(), &t.operators[1..])
@@ -1246,5 +1348,33 @@ mod tests {
         assert_eq!(n.get("t").unwrap().get("a").unwrap().value, Value::Int(1));
         assert_eq!(n.get("t").unwrap().line, 5);
         assert_eq!(n.get("s").unwrap().as_str(), Some("v-1"));
+    }
+
+    #[test]
+    fn dynamic_blocks_expand_when_known() {
+        let text = "variable \"rules\" {\n  default = [\n    { port = 22, cidr = \"0.0.0.0/0\" },\n    { port = 443, cidr = \"10.0.0.0/8\" },\n  ]\n}\nresource \"aws_security_group\" \"sg\" {\n  dynamic \"ingress\" {\n    for_each = var.rules\n    content {\n      from_port   = ingress.value.port\n      cidr_blocks = [ingress.value.cidr]\n    }\n  }\n  dynamic \"egress\" {\n    for_each = var.unknown\n    iterator = e\n    content {\n      to_port = e.value\n    }\n  }\n  dynamic \"tag\" {\n    for_each = { a = 1 }\n    iterator = t\n    content {\n      k = t.key\n    }\n  }\n  dynamic \"none\" {\n    for_each = []\n    content {}\n  }\n}\n";
+        let blocks = module(&[("main.tf", text)]);
+        let n = &blocks[0].node;
+        let ing = n.get("ingress").unwrap().as_seq().unwrap();
+        assert_eq!(ing.len(), 2);
+        assert_eq!(ing[0].get("from_port").unwrap().value, Value::Int(22));
+        assert_eq!(ing[0].get("from_port").unwrap().key_line, 11);
+        assert_eq!(
+            ing[1].get("cidr_blocks").unwrap().as_seq().unwrap()[0].as_str(),
+            Some("10.0.0.0/8")
+        );
+        assert!(n.get("egress").unwrap().is_unknown());
+        assert_eq!(n.get("tag").unwrap().get("k").unwrap().as_str(), Some("a"));
+        assert!(n.get("none").is_none());
+    }
+
+    #[test]
+    fn json_dynamic_blocks_expand() {
+        let text = "{\"resource\": {\"aws_security_group\": {\"sg\": {\n  \"dynamic\": {\"ingress\": {\n    \"for_each\": \"${[22, 80]}\",\n    \"iterator\": \"p\",\n    \"content\": {\"from_port\": \"${p.value}\"}\n  }}\n}}}}\n";
+        let blocks = module(&[("main.tf.json", text)]);
+        let ing = blocks[0].node.get("ingress").unwrap().as_seq().unwrap();
+        assert_eq!(ing.len(), 2);
+        assert_eq!(ing[1].get("from_port").unwrap().value, Value::Int(80));
+        assert_eq!(ing[1].get("from_port").unwrap().key_line, 5);
     }
 }

@@ -284,7 +284,10 @@ fn odd_kustomizations_never_panic() {
         let _ = scan_mem(&[
             ("k/kustomization.yaml", c),
             ("k/d.yaml", DEPLOY),
-            ("k/c/kustomization.yaml", "kind: Component\npatches: [{path: p.yaml}]\n"),
+            (
+                "k/c/kustomization.yaml",
+                "kind: Component\npatches: [{path: p.yaml}]\n",
+            ),
         ]);
     }
 }

@@ -316,6 +316,19 @@ fn odd_tf_json_never_panics() {
             assert_eq!(f.location.path, "x/main.tf.json");
         }
     }
-    let out = scan(&no_root(), &[("x/v.tfvars.json", "{\"a\": {\"b\": [1, null]}}")]);
+    let out = scan(
+        &no_root(),
+        &[("x/v.tfvars.json", "{\"a\": {\"b\": [1, null]}}")],
+    );
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+}
+
+#[test]
+fn dynamic_ingress_blocks_are_checked() {
+    let text = "locals {\n  rules = {\n    ssh   = { port = 22, cidrs = [\"0.0.0.0/0\"] }\n    https = { port = 443, cidrs = [\"10.0.0.0/8\"] }\n  }\n}\n\nresource \"aws_security_group\" \"web\" {\n  name = \"web\"\n  dynamic \"ingress\" {\n    for_each = local.rules\n    content {\n      description = ingress.key\n      from_port   = ingress.value.port\n      to_port     = ingress.value.port\n      protocol    = \"tcp\"\n      cidr_blocks = ingress.value.cidrs\n    }\n  }\n}\n";
+    let out = scan(&no_root(), &[("main.tf", text)]);
+    let ssh = by_rule(&out, "tf-aws-sg-ssh-open-to-world");
+    assert_eq!(ssh.len(), 1, "{:#?}", out.findings);
+    // The open CIDR, inside the dynamic block's content.
+    assert_eq!(ssh[0].location.start_line, 17, "{:?}", ssh[0].location);
 }
