@@ -1214,7 +1214,10 @@ fn tf_module(
         let place = |r: &rego::PolicyResult| -> Placement {
             let found = r.address.as_deref().and_then(|a| {
                 let a = a.strip_prefix(prefix).unwrap_or(a);
-                blocks.iter().find(|b| b.address() == a)
+                blocks
+                    .iter()
+                    .find(|b| b.address() == a)
+                    .or_else(|| blocks.iter().find(|b| b.base_address() == a))
             });
             let b = found.unwrap_or(&blocks[0]);
             let span = match r.path.as_deref() {
