@@ -10,7 +10,7 @@
 //! * Dockerfile: `{ instructions: [{ instruction, args, flags, stage, … }], stages: [...] }`;
 //! * Terraform: per module directory, `{ resource: { TYPE: { NAME: values } }, data: …,
 //!   module: …, provider: … }` with variables and locals resolved (unknown values are strings
-//!   `"${expression}"`).
+//!   `"${expression}"`); `count` / `for_each` instances are keyed `NAME[0]`, `NAME["a"]`.
 //!
 //! A result is a message string, or an object with `msg` and optionally `severity`, `id`,
 //! `path` (a rampart path expression locating the offending node, e.g.
