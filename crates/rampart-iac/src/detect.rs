@@ -63,6 +63,8 @@ pub fn wants(path: &str) -> bool {
         || lower.ends_with(".json")
         || lower.ends_with(".template")
         || is_dockerfile(&lower)
+        || name == "Kustomization"
+        || (lower.ends_with(".tpl") && path.contains("templates/"))
 }
 
 /// Extensions that make `dockerfile.<ext>` a source or document file about Dockerfiles (such as
@@ -90,7 +92,7 @@ fn is_dockerfile(lower_name: &str) -> bool {
 pub fn detect(path: &str, text: &str) -> Option<Format> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".tf") || lower.ends_with(".tfvars") {
+    if lower.ends_with(".tf") || lower.ends_with(".tfvars") || crate::hcl::is_json_path(&lower) {
         return Some(Format::Terraform);
     }
     if is_dockerfile(&lower) {

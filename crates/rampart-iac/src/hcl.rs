@@ -22,25 +22,49 @@ pub struct HclError {
     pub message: String,
 }
 
-/// One parsed `.tf` or `.tfvars` file.
+/// The syntax a Terraform file is written in.
+pub enum TfSyntax {
+    /// Native HCL (`.tf`, `.tfvars`).
+    Hcl(Body),
+    /// Terraform JSON syntax (`.tf.json`, `.tfvars.json`): a JSON object, kept as a document
+    /// tree with spans; strings are evaluated as HCL templates where Terraform says so.
+    Json(Node),
+}
+
+/// One parsed `.tf`, `.tfvars`, `.tf.json` or `.tfvars.json` file.
 pub struct TfFile {
     /// Path relative to the scan root.
     pub path: String,
     /// The text.
     pub text: String,
-    /// The parsed body.
-    pub body: Body,
+    /// The parsed content.
+    pub syntax: TfSyntax,
     lines: LineIndex,
 }
 
+/// Whether a path is a Terraform JSON file (`*.tf.json`, `*.tfvars.json`).
+pub fn is_json_path(path: &str) -> bool {
+    let l = path.to_ascii_lowercase();
+    l.ends_with(".tf.json") || l.ends_with(".tfvars.json")
+}
+
+/// Whether a path holds variable values (`*.tfvars`, `*.tfvars.json`).
+pub fn is_tfvars_path(path: &str) -> bool {
+    let l = path.to_ascii_lowercase();
+    l.ends_with(".tfvars") || l.ends_with(".tfvars.json")
+}
+
 impl TfFile {
-    /// Parses a file.
+    /// Parses a file (HCL, or JSON syntax when the name ends in `.json`).
     pub fn parse(path: &str, text: &str) -> Result<TfFile, HclError> {
+        if is_json_path(path) {
+            return Self::parse_json(path, text);
+        }
         match hcl_edit::parser::parse_body(text) {
             Ok(body) => Ok(TfFile {
                 path: path.to_string(),
                 text: text.to_string(),
-                body,
+                syntax: TfSyntax::Hcl(body),
                 lines: LineIndex::new(text),
             }),
             Err(e) => Err(HclError {
@@ -49,6 +73,290 @@ impl TfFile {
             }),
         }
     }
+
+    fn parse_json(path: &str, text: &str) -> Result<TfFile, HclError> {
+        // serde_json is the judge of validity (and gives the error line); the YAML parser,
+        // a JSON superset, gives the spans.
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+            return Err(HclError {
+                line: e.line().max(1),
+                message: format!("invalid JSON: {e}"),
+            });
+        }
+        let (docs, err) = crate::yaml::parse(text);
+        if let Some(e) = err {
+            return Err(HclError {
+                line: e.line,
+                message: e.message,
+            });
+        }
+        let root = docs
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), 0..0, 1));
+        if root.as_map().is_none() {
+            return Err(HclError {
+                line: root.line.max(1),
+                message: "a Terraform JSON file must hold one JSON object".into(),
+            });
+        }
+        Ok(TfFile {
+            path: path.to_string(),
+            text: text.to_string(),
+            syntax: TfSyntax::Json(root),
+            lines: LineIndex::new(text),
+        })
+    }
+
+    /// The `source` of every `module` block, with the block's label.
+    pub fn module_sources(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for b in raw_blocks(self) {
+            if b.ident != "module" {
+                continue;
+            }
+            if let Some(a) = raw_attrs(&b.body).into_iter().find(|a| a.key == "source")
+                && let Some(src) = eval_expr(&a.expr, self, &Scope::default()).as_str()
+            {
+                out.push((
+                    b.labels.first().cloned().unwrap_or_default(),
+                    src.to_string(),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// An expression in either syntax.
+enum RawExpr<'a> {
+    Hcl(&'a Expression),
+    /// A JSON value: strings are templates.
+    Json(&'a Node),
+    /// A JSON value taken literally (variable defaults, `.tfvars.json`).
+    Literal(&'a Node),
+}
+
+/// An attribute in either syntax.
+struct RawAttr<'a> {
+    key: String,
+    key_span: Range<usize>,
+    expr: RawExpr<'a>,
+}
+
+/// A block body in either syntax.
+enum RawBody<'a> {
+    Hcl(&'a Body),
+    Json(&'a Node),
+}
+
+/// A block in either syntax.
+struct RawBlock<'a> {
+    ident: String,
+    labels: Vec<String>,
+    /// From the block type to the last label (HCL), or the innermost label key (JSON).
+    head: Range<usize>,
+    span: Range<usize>,
+    body: RawBody<'a>,
+}
+
+/// How many labels a top-level block type has in Terraform.
+fn label_count(ident: &str) -> Option<usize> {
+    match ident {
+        "resource" | "data" => Some(2),
+        "module" | "provider" | "variable" | "output" | "check" => Some(1),
+        "locals" | "terraform" | "moved" | "import" | "removed" => Some(0),
+        _ => None,
+    }
+}
+
+/// The top-level blocks of a file.
+fn raw_blocks(f: &TfFile) -> Vec<RawBlock<'_>> {
+    let mut out = Vec::new();
+    match &f.syntax {
+        TfSyntax::Hcl(body) => {
+            for s in body.iter() {
+                let Structure::Block(b) = s else { continue };
+                let head = b.ident.span().unwrap_or(0..0);
+                let head_end = b
+                    .labels
+                    .last()
+                    .and_then(|l| l.span())
+                    .map(|s| s.end)
+                    .unwrap_or(head.end);
+                out.push(RawBlock {
+                    ident: b.ident.as_str().to_string(),
+                    labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
+                    head: head.start..head_end,
+                    span: b.span().unwrap_or(head.clone()),
+                    body: RawBody::Hcl(&b.body),
+                });
+            }
+        }
+        TfSyntax::Json(root) => {
+            for (ident, v) in root.as_map().unwrap_or(&[]) {
+                let Some(n) = label_count(ident) else {
+                    continue;
+                };
+                let head = v.key_span.clone().unwrap_or(v.span.clone());
+                json_blocks(ident, v, n, &mut Vec::new(), head, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Walks `n` more label levels of a JSON block (objects keyed by label; arrays of objects
+/// allowed at every level, as Terraform's JSON syntax says).
+fn json_blocks<'a>(
+    ident: &str,
+    v: &'a Node,
+    n: usize,
+    labels: &mut Vec<String>,
+    head: Range<usize>,
+    out: &mut Vec<RawBlock<'a>>,
+) {
+    if let Value::Seq(items) = &v.value {
+        for it in items {
+            json_blocks(ident, it, n, labels, head.clone(), out);
+        }
+        return;
+    }
+    let Some(m) = v.as_map() else { return };
+    if n == 0 {
+        out.push(RawBlock {
+            ident: ident.to_string(),
+            labels: labels.clone(),
+            head,
+            span: v.span.clone(),
+            body: RawBody::Json(v),
+        });
+        return;
+    }
+    for (k, child) in m {
+        if k == "//" {
+            continue;
+        }
+        labels.push(k.clone());
+        let h = child.key_span.clone().unwrap_or(child.span.clone());
+        json_blocks(ident, child, n - 1, labels, h, out);
+        labels.pop();
+    }
+}
+
+/// The attributes of a body (for JSON: every property but comments).
+fn raw_attrs<'a>(body: &RawBody<'a>) -> Vec<RawAttr<'a>> {
+    match body {
+        RawBody::Hcl(b) => b
+            .iter()
+            .filter_map(|s| match s {
+                Structure::Attribute(a) => Some(RawAttr {
+                    key: a.key.as_str().to_string(),
+                    key_span: a.key.span().unwrap_or(0..0),
+                    expr: RawExpr::Hcl(&a.value),
+                }),
+                _ => None,
+            })
+            .collect(),
+        RawBody::Json(n) => {
+            let mut out = Vec::new();
+            for part in n.items() {
+                for (k, v) in part.as_map().unwrap_or(&[]) {
+                    if k != "//" {
+                        out.push(RawAttr {
+                            key: k.clone(),
+                            key_span: v.key_span.clone().unwrap_or(v.span.clone()),
+                            expr: RawExpr::Json(v),
+                        });
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+/// The attributes of a whole file (a `.tfvars` file).
+fn file_attrs(f: &TfFile) -> Vec<RawAttr<'_>> {
+    match &f.syntax {
+        TfSyntax::Hcl(b) => raw_attrs(&RawBody::Hcl(b)),
+        TfSyntax::Json(n) => raw_attrs(&RawBody::Json(n))
+            .into_iter()
+            .map(|mut a| {
+                if let RawExpr::Json(n) = a.expr {
+                    a.expr = RawExpr::Literal(n);
+                }
+                a
+            })
+            .collect(),
+    }
+}
+
+fn eval_expr(e: &RawExpr<'_>, f: &TfFile, scope: &Scope) -> Node {
+    match e {
+        RawExpr::Hcl(x) => eval(x, f, scope),
+        RawExpr::Json(n) => eval_json(n, f, scope),
+        RawExpr::Literal(n) => (*n).clone(),
+    }
+}
+
+/// Evaluates a JSON value in expression context: strings are HCL templates
+/// (`"${var.x}"` alone is the value itself, of any type).
+fn eval_json(n: &Node, f: &TfFile, scope: &Scope) -> Node {
+    let mut out = match &n.value {
+        Value::Str(s) if s.contains("${") || s.contains("%{") => {
+            let tmp = TfFile {
+                path: f.path.clone(),
+                text: s.clone(),
+                syntax: TfSyntax::Hcl(Body::default()),
+                lines: LineIndex::new(s),
+            };
+            let unk = || unknown(s, n.span.clone(), n.line);
+            match hcl_edit::parser::parse_template(s) {
+                Ok(t) => {
+                    let els: Vec<&Element> = t.iter().collect();
+                    match els.as_slice() {
+                        [Element::Interpolation(i)] => {
+                            let v = eval(&i.expr, &tmp, scope);
+                            if v.is_unknown() {
+                                unk()
+                            } else {
+                                respan(v, &n.span, n.line)
+                            }
+                        }
+                        _ => template(&t, &tmp, scope)
+                            .map(|x| Node::str(x, n.span.clone(), n.line))
+                            .unwrap_or_else(unk),
+                    }
+                }
+                Err(_) => unk(),
+            }
+        }
+        Value::Str(s) if s.contains("$${") || s.contains("%%{") => Node::str(
+            s.replace("$${", "${").replace("%%{", "%{"),
+            n.span.clone(),
+            n.line,
+        ),
+        Value::Seq(items) => Node::new(
+            Value::Seq(items.iter().map(|x| eval_json(x, f, scope)).collect()),
+            n.span.clone(),
+            n.line,
+        ),
+        Value::Map(m) => Node::new(
+            Value::Map(
+                m.iter()
+                    .filter(|(k, _)| k != "//")
+                    .map(|(k, v)| (k.clone(), eval_json(v, f, scope)))
+                    .collect(),
+            ),
+            n.span.clone(),
+            n.line,
+        ),
+        _ => n.clone(),
+    };
+    out.key_span = n.key_span.clone();
+    out.key_line = n.key_line;
+    out
 }
 
 /// A resource, data source, module call or provider block, evaluated.
@@ -60,6 +368,8 @@ pub struct TfBlock {
     pub kind: String,
     /// The resource name (second label), empty when none.
     pub name: String,
+    /// The instance key of a `count` (`[0]`) or `for_each` (`["a"]`) instance, when known.
+    pub instance: Option<String>,
     /// Index of the file in the module's file list.
     pub file: usize,
     /// The evaluated body (a mapping whose key span is the block's header).
@@ -67,8 +377,18 @@ pub struct TfBlock {
 }
 
 impl TfBlock {
-    /// `aws_s3_bucket.logs`, `data.aws_iam_policy_document.x`, `module.vpc`.
+    /// `aws_s3_bucket.logs`, `data.aws_iam_policy_document.x`, `module.vpc`, with the
+    /// instance key when there is one (`aws_s3_bucket.b["a"]`).
     pub fn address(&self) -> String {
+        format!(
+            "{}{}",
+            self.base_address(),
+            self.instance.as_deref().unwrap_or("")
+        )
+    }
+
+    /// The address without the instance key.
+    pub fn base_address(&self) -> String {
         match self.block_type.as_str() {
             "resource" => format!("{}.{}", self.kind, self.name),
             "data" => format!("data.{}.{}", self.kind, self.name),
@@ -86,6 +406,73 @@ pub struct Scope {
     pub vars: HashMap<String, Node>,
     /// `local.NAME` values.
     pub locals: HashMap<String, Node>,
+    /// `count.index` of the instance being evaluated.
+    pub count_index: Option<Node>,
+    /// `each.key` and `each.value` of the instance being evaluated.
+    pub each: Option<(Node, Node)>,
+    /// Iterators of the `dynamic` blocks being expanded: name, `key`, `value`.
+    pub iters: Vec<(String, Node, Node)>,
+}
+
+/// One instance of a block: its key (`[0]`, `["a"]`), `count.index`, `(each.key, each.value)`.
+type Instance = (String, Option<Node>, Option<(Node, Node)>);
+
+/// Instances beyond this many are not expanded: the block is evaluated once, `count.index` /
+/// `each.*` unknown.
+pub const MAX_INSTANCES: usize = 64;
+
+/// The instances a `count` or `for_each` value asks for: `None` when unknown (or too many),
+/// else `(instance key, count.index or each.key, each.value)`.
+fn instances(count: Option<&Node>, for_each: Option<&Node>) -> Option<Vec<Instance>> {
+    if let Some(c) = count {
+        let n = c.as_f64()?;
+        if n < 0.0 || n.fract() != 0.0 || n as usize > MAX_INSTANCES {
+            return None;
+        }
+        return Some(
+            (0..n as usize)
+                .map(|i| {
+                    (
+                        format!("[{i}]"),
+                        Some(Node::new(Value::Int(i as i64), c.span.clone(), c.line)),
+                        None,
+                    )
+                })
+                .collect(),
+        );
+    }
+    let fe = for_each?;
+    let quote = |k: &str| format!("[{}]", serde_json::Value::String(k.to_string()));
+    match &fe.value {
+        Value::Map(m) if m.len() <= MAX_INSTANCES => Some(
+            m.iter()
+                .map(|(k, v)| {
+                    let key = Node::str(
+                        k.clone(),
+                        v.key_span.clone().unwrap_or(v.span.clone()),
+                        v.key_line.max(v.line),
+                    );
+                    (quote(k), None, Some((key, v.clone())))
+                })
+                .collect(),
+        ),
+        Value::Seq(s) if s.len() <= MAX_INSTANCES => {
+            // A set of strings: key and value are the string.
+            let mut out: Vec<Instance> = Vec::new();
+            for v in s {
+                let k = match &v.value {
+                    Value::Str(x) => x.clone(),
+                    _ => return None,
+                };
+                if out.iter().any(|(q, _, _)| *q == quote(&k)) {
+                    continue;
+                }
+                out.push((quote(&k), None, Some((v.clone(), v.clone()))));
+            }
+            Some(out)
+        }
+        _ => None,
+    }
 }
 
 /// Evaluates every block of a module's files with the given variable values (which override
@@ -95,41 +482,44 @@ pub fn evaluate_module(files: &[TfFile], inputs: &HashMap<String, Node>) -> (Vec
     // Variable defaults, then tfvars, then inputs.
     let mut tfvars: Vec<&TfFile> = Vec::new();
     for f in files {
-        if f.path.ends_with(".tfvars") {
+        if is_tfvars_path(&f.path) {
             tfvars.push(f);
             continue;
         }
-        for s in f.body.iter() {
-            if let Structure::Block(b) = s
-                && b.ident.as_str() == "variable"
-                && let Some(name) = b.labels.first()
-            {
-                let default = b.body.iter().find_map(|s| match s {
-                    Structure::Attribute(a) if a.key.as_str() == "default" => Some(a),
-                    _ => None,
-                });
-                let v = match default {
-                    Some(a) => eval(&a.value, f, &Scope::default()),
-                    None => unknown(&format!("var.{}", name.as_str()), 0..0, 0),
-                };
-                scope.vars.insert(name.as_str().to_string(), v);
+        for b in raw_blocks(f) {
+            if b.ident != "variable" {
+                continue;
             }
+            let Some(name) = b.labels.first() else {
+                continue;
+            };
+            let default = raw_attrs(&b.body).into_iter().find(|a| a.key == "default");
+            let v = match default {
+                Some(RawAttr {
+                    expr: RawExpr::Json(n),
+                    ..
+                }) => n.clone(),
+                Some(a) => eval_expr(&a.expr, f, &Scope::default()),
+                None => unknown(&format!("var.{name}"), 0..0, 0),
+            };
+            scope.vars.insert(name.clone(), v);
         }
     }
     let auto = |p: &str| {
         let n = p.rsplit('/').next().unwrap_or(p);
-        n == "terraform.tfvars" || n.ends_with(".auto.tfvars")
+        n == "terraform.tfvars"
+            || n == "terraform.tfvars.json"
+            || n.ends_with(".auto.tfvars")
+            || n.ends_with(".auto.tfvars.json")
     };
     let mut other: HashMap<String, Vec<Node>> = HashMap::new();
     for f in &tfvars {
-        for s in f.body.iter() {
-            if let Structure::Attribute(a) = s {
-                let v = eval(&a.value, f, &Scope::default());
-                if auto(&f.path) {
-                    scope.vars.insert(a.key.as_str().to_string(), v);
-                } else {
-                    other.entry(a.key.as_str().to_string()).or_default().push(v);
-                }
+        for a in file_attrs(f) {
+            let v = eval_expr(&a.expr, f, &Scope::default());
+            if auto(&f.path) {
+                scope.vars.insert(a.key.clone(), v);
+            } else {
+                other.entry(a.key.clone()).or_default().push(v);
             }
         }
     }
@@ -154,24 +544,23 @@ pub fn evaluate_module(files: &[TfFile], inputs: &HashMap<String, Node>) -> (Vec
     for (k, v) in inputs {
         scope.vars.insert(k.clone(), v.clone());
     }
+    let sources: Vec<(usize, &TfFile, Vec<RawBlock<'_>>)> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !is_tfvars_path(&f.path))
+        .map(|(i, f)| (i, f, raw_blocks(f)))
+        .collect();
     // Locals, a few passes so that locals referring to locals resolve.
     for _ in 0..4 {
         let mut changed = false;
-        for f in files.iter().filter(|f| !f.path.ends_with(".tfvars")) {
-            for s in f.body.iter() {
-                if let Structure::Block(b) = s
-                    && b.ident.as_str() == "locals"
-                {
-                    for s in b.body.iter() {
-                        if let Structure::Attribute(a) = s {
-                            let v = eval(&a.value, f, &scope);
-                            let k = a.key.as_str().to_string();
-                            if scope.locals.get(&k).map(Node::to_json) != Some(v.to_json()) {
-                                changed = true;
-                            }
-                            scope.locals.insert(k, v);
-                        }
+        for (_, f, blocks) in &sources {
+            for b in blocks.iter().filter(|b| b.ident == "locals") {
+                for a in raw_attrs(&b.body) {
+                    let v = eval_expr(&a.expr, f, &scope);
+                    if scope.locals.get(&a.key).map(Node::to_json) != Some(v.to_json()) {
+                        changed = true;
                     }
+                    scope.locals.insert(a.key.clone(), v);
                 }
             }
         }
@@ -180,62 +569,105 @@ pub fn evaluate_module(files: &[TfFile], inputs: &HashMap<String, Node>) -> (Vec
         }
     }
     let mut blocks = Vec::new();
-    for (fi, f) in files.iter().enumerate() {
-        if f.path.ends_with(".tfvars") {
-            continue;
-        }
-        for s in f.body.iter() {
-            let Structure::Block(b) = s else { continue };
-            let bt = b.ident.as_str().to_string();
+    for (fi, f, raw) in &sources {
+        for b in raw {
+            let bt = b.ident.clone();
             if bt == "locals" || bt == "variable" {
                 continue;
             }
-            let kind = b
-                .labels
-                .first()
-                .map(|l| l.as_str().to_string())
-                .unwrap_or_default();
-            let name = b
-                .labels
-                .get(1)
-                .map(|l| l.as_str().to_string())
-                .unwrap_or_default();
-            let mut node = eval_body(&b.body, f, &scope, b.span().unwrap_or(0..0));
-            let head = b.ident.span().unwrap_or(0..0);
-            let head_end = b
-                .labels
-                .last()
-                .and_then(|l| l.span())
-                .map(|s| s.end)
-                .unwrap_or(head.end);
-            node.key_span = Some(head.start..head_end);
-            node.key_line = f.lines.line(head.start);
+            let kind = b.labels.first().cloned().unwrap_or_default();
+            let name = b.labels.get(1).cloned().unwrap_or_default();
+            let attr = |k: &str| {
+                raw_attrs(&b.body)
+                    .into_iter()
+                    .find(|a| a.key == k)
+                    .map(|a| eval_expr(&a.expr, f, &scope))
+            };
+            let count = attr("count");
+            let for_each = attr("for_each");
             // count = 0 or an empty for_each: the block does not exist.
-            if let Some(c) = node.get("count")
-                && c.as_f64() == Some(0.0)
-            {
-                continue;
+            let expanded = if count.is_some() || for_each.is_some() {
+                instances(count.as_ref(), for_each.as_ref())
+            } else {
+                None
+            };
+            let list: Vec<(Option<String>, Scope)> = match expanded {
+                Some(list) => list
+                    .into_iter()
+                    .map(|(key, idx, each)| {
+                        let mut s = scope.clone();
+                        s.count_index = idx;
+                        s.each = each;
+                        (Some(key), s)
+                    })
+                    .collect(),
+                None => vec![(None, scope.clone())],
+            };
+            for (instance, s) in list {
+                let mut node = eval_raw_body(&b.body, f, &s, b.span.clone());
+                node.key_span = Some(b.head.clone());
+                node.key_line = f.lines.line(b.head.start);
+                blocks.push(TfBlock {
+                    block_type: bt.clone(),
+                    kind: kind.clone(),
+                    name: name.clone(),
+                    instance,
+                    file: *fi,
+                    node,
+                });
             }
-            if let Some(fe) = node.get("for_each") {
-                let empty = match &fe.value {
-                    Value::Seq(s) => s.is_empty(),
-                    Value::Map(m) => m.is_empty(),
-                    _ => false,
-                };
-                if empty {
-                    continue;
-                }
-            }
-            blocks.push(TfBlock {
-                block_type: bt,
-                kind,
-                name,
-                file: fi,
-                node,
-            });
         }
     }
     (blocks, scope)
+}
+
+fn eval_raw_body(body: &RawBody<'_>, f: &TfFile, scope: &Scope, span: Range<usize>) -> Node {
+    match body {
+        RawBody::Hcl(b) => eval_body(b, f, scope, span),
+        RawBody::Json(n) => {
+            let mut entries: Vec<(String, Node)> = Vec::new();
+            for a in raw_attrs(body) {
+                let RawExpr::Json(v) = a.expr else { continue };
+                let mut node = if a.key == "dynamic" {
+                    // `"dynamic": { "LABEL": { "for_each": …, "iterator": …, "content": {…} } }`
+                    for (label, d) in v.as_map().unwrap_or(&[]) {
+                        let fe = d.get("for_each").map(|x| eval_json(x, f, scope));
+                        let iterator = d
+                            .get("iterator")
+                            .and_then(Node::as_str)
+                            .unwrap_or(label)
+                            .to_string();
+                        let pairs = fe.as_ref().and_then(dynamic_pairs);
+                        match (pairs, d.get("content")) {
+                            (Some(pairs), Some(content)) => {
+                                for (k, val) in pairs {
+                                    let mut s = scope.clone();
+                                    s.iters.push((iterator.clone(), k, val));
+                                    let mut b = eval_json(content, f, &s);
+                                    b.key_span = d.key_span.clone();
+                                    b.key_line = d.key_line;
+                                    push_block(&mut entries, label.clone(), b);
+                                }
+                            }
+                            _ => {
+                                let mut u = unknown("dynamic", d.span.clone(), d.line);
+                                u.key_span = d.key_span.clone();
+                                u.key_line = d.key_line;
+                                push_block(&mut entries, label.clone(), u);
+                            }
+                        }
+                    }
+                    continue;
+                } else {
+                    eval_json(v, f, scope)
+                };
+                node.key_span = Some(a.key_span.clone());
+                node.key_line = f.lines.line(a.key_span.start);
+                entries.push((a.key, node));
+            }
+            Node::new(Value::Map(entries), span.clone(), n.line)
+        }
+    }
 }
 
 fn unknown(expr: &str, span: Range<usize>, line: usize) -> Node {
@@ -256,50 +688,116 @@ fn eval_body(body: &Body, f: &TfFile, scope: &Scope, span: Range<usize>) -> Node
             Structure::Block(b) => {
                 let ks = b.ident.span().unwrap_or(0..0);
                 let bspan = b.span().unwrap_or(ks.clone());
-                let (key, mut v) = if b.ident.as_str() == "dynamic" {
-                    // The content depends on for_each: unknown.
+                if b.ident.as_str() == "dynamic" {
                     let label = b
                         .labels
                         .first()
                         .map(|l| l.as_str().to_string())
                         .unwrap_or_default();
-                    (
-                        label,
-                        unknown("dynamic", bspan.clone(), f.lines.line(bspan.start)),
-                    )
-                } else {
-                    (
-                        b.ident.as_str().to_string(),
-                        eval_body(&b.body, f, scope, bspan.clone()),
-                    )
-                };
+                    for mut v in dynamic_blocks(b, &label, f, scope) {
+                        v.key_line = f.lines.line(ks.start);
+                        v.key_span = Some(ks.clone());
+                        push_block(&mut entries, label.clone(), v);
+                    }
+                    continue;
+                }
+                let mut v = eval_body(&b.body, f, scope, bspan.clone());
                 v.key_line = f.lines.line(ks.start);
                 v.key_span = Some(ks.clone());
-                // Repeated blocks become a sequence.
-                match entries.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, existing)) => {
-                        if let Value::Seq(items) = &mut existing.value {
-                            items.push(v);
-                        } else {
-                            let first = existing.clone();
-                            *existing = Node::new(
-                                Value::Seq(vec![first, v]),
-                                existing.span.clone(),
-                                existing.line,
-                            );
-                            existing.key_span =
-                                existing.as_seq().and_then(|s| s[0].key_span.clone());
-                            existing.key_line =
-                                existing.as_seq().map(|s| s[0].key_line).unwrap_or(0);
-                        }
-                    }
-                    None => entries.push((key, v)),
-                }
+                push_block(&mut entries, b.ident.as_str().to_string(), v);
             }
         }
     }
     let line = f.lines.line(span.start);
     Node::new(Value::Map(entries), span, line)
+}
+
+/// Adds a nested block to a body's entries; repeated blocks become a sequence.
+fn push_block(entries: &mut Vec<(String, Node)>, key: String, v: Node) {
+    match entries.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, existing)) => {
+            if let Value::Seq(items) = &mut existing.value {
+                items.push(v);
+            } else {
+                let first = existing.clone();
+                *existing = Node::new(
+                    Value::Seq(vec![first, v]),
+                    existing.span.clone(),
+                    existing.line,
+                );
+                existing.key_span = existing.as_seq().and_then(|s| s[0].key_span.clone());
+                existing.key_line = existing.as_seq().map(|s| s[0].key_line).unwrap_or(0);
+            }
+        }
+        None => entries.push((key, v)),
+    }
+}
+
+/// The blocks a `dynamic "LABEL" { for_each = …; iterator = …; content { … } }` block
+/// generates: one per element when `for_each` is known (the iterator's `key` and `value`
+/// bound), none when it is empty, one unknown block when it is unknown.
+fn dynamic_blocks(
+    b: &hcl_edit::structure::Block,
+    label: &str,
+    f: &TfFile,
+    scope: &Scope,
+) -> Vec<Node> {
+    let bspan = b.span().unwrap_or(0..0);
+    let unknown_block = || vec![unknown("dynamic", bspan.clone(), f.lines.line(bspan.start))];
+    let mut for_each = None;
+    let mut iterator = label.to_string();
+    let mut content = None;
+    for s in b.body.iter() {
+        match s {
+            Structure::Attribute(a) if a.key.as_str() == "for_each" => {
+                for_each = Some(eval(&a.value, f, scope));
+            }
+            Structure::Attribute(a) if a.key.as_str() == "iterator" => {
+                if let Expression::Variable(v) = &a.value {
+                    iterator = v.as_str().to_string();
+                }
+            }
+            Structure::Block(c) if c.ident.as_str() == "content" => content = Some(c),
+            _ => {}
+        }
+    }
+    let (Some(fe), Some(content)) = (for_each, content) else {
+        return unknown_block();
+    };
+    let Some(pairs) = dynamic_pairs(&fe) else {
+        return unknown_block();
+    };
+    let cspan = content.span().unwrap_or(bspan.clone());
+    pairs
+        .into_iter()
+        .map(|(k, v)| {
+            let mut s = scope.clone();
+            s.iters.push((iterator.clone(), k, v));
+            eval_body(&content.body, f, &s, cspan.clone())
+        })
+        .collect()
+}
+
+/// The `(key, value)` pairs a dynamic block's `for_each` iterates (list index or map key);
+/// `None` when unknown or too many.
+fn dynamic_pairs(fe: &Node) -> Option<Vec<(Node, Node)>> {
+    Some(match &fe.value {
+        Value::Seq(items) if items.len() <= MAX_INSTANCES => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                (
+                    Node::new(Value::Int(i as i64), v.span.clone(), v.line),
+                    v.clone(),
+                )
+            })
+            .collect(),
+        Value::Map(m) if m.len() <= MAX_INSTANCES => m
+            .iter()
+            .map(|(k, v)| (Node::str(k.clone(), v.span.clone(), v.line), v.clone()))
+            .collect(),
+        _ => return None,
+    })
 }
 
 fn respan(mut n: Node, span: &Range<usize>, line: usize) -> Node {
@@ -359,9 +857,20 @@ pub fn eval(e: &Expression, f: &TfFile, scope: &Scope) -> Node {
             }
             mk(Value::Map(m))
         }
-        Expression::StringTemplate(t) => template(t, f, scope)
-            .map(|s| mk(Value::Str(s)))
-            .unwrap_or_else(unk),
+        Expression::StringTemplate(t) => {
+            // `"${x}"` alone is x itself, whatever its type.
+            if let [Element::Interpolation(i)] = t.iter().collect::<Vec<_>>().as_slice() {
+                let v = eval(&i.expr, f, scope);
+                return if v.is_unknown() {
+                    unk()
+                } else {
+                    respan(v, &span, line)
+                };
+            }
+            template(t, f, scope)
+                .map(|s| mk(Value::Str(s)))
+                .unwrap_or_else(unk)
+        }
         Expression::HeredocTemplate(h) => template(&h.template, f, scope)
             .map(|s| mk(Value::Str(s)))
             .unwrap_or_else(unk),
@@ -381,6 +890,30 @@ pub fn eval(e: &Expression, f: &TfFile, scope: &Scope) -> Node {
                 ("local", Some(TraversalOperator::GetAttr(n))) => {
                     (scope.locals.get(n.as_str()).cloned(), &t.operators[1..])
                 }
+                (name, Some(TraversalOperator::GetAttr(n)))
+                    if scope.iters.iter().any(|(i, _, _)| i == name) =>
+                {
+                    let found = scope.iters.iter().rev().find(|(i, _, _)| i == name);
+                    (
+                        found.and_then(|(_, k, v)| match n.as_str() {
+                            "key" => Some(k.clone()),
+                            "value" => Some(v.clone()),
+                            _ => None,
+                        }),
+                        &t.operators[1..],
+                    )
+                }
+                ("count", Some(TraversalOperator::GetAttr(n))) if n.as_str() == "index" => {
+                    (scope.count_index.clone(), &t.operators[1..])
+                }
+                ("each", Some(TraversalOperator::GetAttr(n))) => (
+                    scope.each.as_ref().and_then(|(k, v)| match n.as_str() {
+                        "key" => Some(k.clone()),
+                        "value" => Some(v.clone()),
+                        _ => None,
+                    }),
+                    &t.operators[1..],
+                ),
                 _ => (None, &t.operators[..]),
             };
             match base.and_then(|b| traverse(b, rest, f, scope)) {
@@ -399,7 +932,10 @@ pub fn eval(e: &Expression, f: &TfFile, scope: &Scope) -> Node {
                 (UnaryOperator::Not, _) => {
                     v.as_bool().map(|b| mk(Value::Bool(!b))).unwrap_or_else(unk)
                 }
-                (UnaryOperator::Neg, Value::Int(i)) => mk(Value::Int(-i)),
+                (UnaryOperator::Neg, Value::Int(i)) => i
+                    .checked_neg()
+                    .map(|n| mk(Value::Int(n)))
+                    .unwrap_or_else(unk),
                 (UnaryOperator::Neg, Value::Float(x)) => mk(Value::Float(-x)),
                 _ => unk(),
             }
@@ -718,5 +1254,127 @@ mod tests {
             .unwrap();
         assert!(e.line >= 2, "{e:?}");
         assert!(TfFile::parse("x.tf", "resource {{{").is_err());
+    }
+
+    #[test]
+    fn json_syntax_same_model_with_lines() {
+        let vars = "{\n  \"variable\": {\n    \"env\": { \"default\": \"prod\" }\n  },\n  \"locals\": { \"name\": \"${var.env}-logs\" }\n}\n";
+        let main = "{\n  \"resource\": {\n    \"aws_s3_bucket\": {\n      \"b\": {\n        \"//\": \"a comment\",\n        \"bucket\": \"${local.name}\",\n        \"acl\": \"public-read\",\n        \"tags\": \"${merge({a = 1}, {b = 2})}\",\n        \"count\": \"${var.env == \\\"prod\\\" ? 1 : 0}\",\n        \"other\": \"${aws_iam_role.r.arn}\",\n        \"versioning\": [{ \"enabled\": true }]\n      }\n    }\n  },\n  \"provider\": { \"aws\": [{ \"region\": \"a\" }, { \"alias\": \"b\" }] }\n}\n";
+        let blocks = module(&[("vars.tf.json", vars), ("main.tf.json", main)]);
+        let b = blocks.iter().find(|b| b.kind == "aws_s3_bucket").unwrap();
+        assert_eq!(b.address(), "aws_s3_bucket.b[0]");
+        // The block points at its name key.
+        assert_eq!(b.node.key_line, 4);
+        let n = &b.node;
+        assert_eq!(n.get("bucket").unwrap().as_str(), Some("prod-logs"));
+        assert_eq!(n.get("acl").unwrap().key_line, 7);
+        assert_eq!(
+            &main[n.get("acl").unwrap().report_span()],
+            "\"acl\": \"public-read\""
+        );
+        assert_eq!(
+            n.get("tags").unwrap().get("b").unwrap().value,
+            Value::Int(2)
+        );
+        assert!(n.get("other").unwrap().is_unknown());
+        assert!(n.get("//").is_none());
+        let en = &n.get("versioning").unwrap().as_seq().unwrap()[0];
+        assert_eq!(en.get("enabled").unwrap().value, Value::Bool(true));
+        assert_eq!(
+            blocks.iter().filter(|b| b.block_type == "provider").count(),
+            2
+        );
+    }
+
+    #[test]
+    fn json_tfvars_are_literal_and_bad_json_is_an_error() {
+        let blocks = module(&[
+            (
+                "main.tf",
+                "variable \"acl\" {}\nresource \"a\" \"b\" {\n  acl = var.acl\n}\n",
+            ),
+            ("terraform.tfvars.json", "{\"acl\": \"public-read\"}"),
+        ]);
+        assert_eq!(
+            blocks[0].node.get("acl").unwrap().as_str(),
+            Some("public-read")
+        );
+        let e = TfFile::parse("x.tf.json", "{\n  \"resource\": {\n    \"a\": 1,,\n}")
+            .err()
+            .unwrap();
+        assert_eq!(e.line, 3, "{e:?}");
+        assert!(TfFile::parse("x.tf.json", "[1]").is_err());
+    }
+
+    #[test]
+    fn for_each_and_count_instances() {
+        let text = "resource \"aws_s3_bucket\" \"b\" {\n  for_each = { a = { public = true }, b = { public = false } }\n  bucket = \"logs-${each.key}\"\n  acl = each.value.public ? \"public-read\" : \"private\"\n}\nresource \"x\" \"c\" {\n  count = 2\n  n = count.index * 10\n}\nresource \"x\" \"s\" {\n  for_each = toset([\"p\", \"q\"])\n  v = each.value\n}\nresource \"x\" \"u\" {\n  for_each = var.unknown\n  acl = each.value.public ? \"public-read\" : \"private\"\n}\n";
+        let blocks = module(&[("main.tf", text)]);
+        let addr: Vec<String> = blocks.iter().map(TfBlock::address).collect();
+        assert_eq!(
+            addr,
+            [
+                "aws_s3_bucket.b[\"a\"]",
+                "aws_s3_bucket.b[\"b\"]",
+                "x.c[0]",
+                "x.c[1]",
+                "x.s[\"p\"]",
+                "x.s[\"q\"]",
+                "x.u"
+            ]
+        );
+        assert_eq!(
+            blocks[0].node.get("acl").unwrap().as_str(),
+            Some("public-read")
+        );
+        assert_eq!(
+            blocks[0].node.get("bucket").unwrap().as_str(),
+            Some("logs-a")
+        );
+        assert_eq!(blocks[1].node.get("acl").unwrap().as_str(), Some("private"));
+        assert_eq!(blocks[3].node.get("n").unwrap().value, Value::Int(10));
+        assert_eq!(blocks[5].node.get("v").unwrap().as_str(), Some("q"));
+        // An unknown collection: values depending on it stay unknown.
+        assert!(blocks[6].node.get("acl").unwrap().is_unknown());
+    }
+
+    #[test]
+    fn a_lone_interpolation_keeps_its_type() {
+        let blocks = module(&[(
+            "main.tf",
+            "variable \"tags\" {\n  default = { a = 1 }\n}\nresource \"x\" \"y\" {\n  t = \"${var.tags}\"\n  s = \"v-${var.tags.a}\"\n}\n",
+        )]);
+        let n = &blocks[0].node;
+        assert_eq!(n.get("t").unwrap().get("a").unwrap().value, Value::Int(1));
+        assert_eq!(n.get("t").unwrap().line, 5);
+        assert_eq!(n.get("s").unwrap().as_str(), Some("v-1"));
+    }
+
+    #[test]
+    fn dynamic_blocks_expand_when_known() {
+        let text = "variable \"rules\" {\n  default = [\n    { port = 22, cidr = \"0.0.0.0/0\" },\n    { port = 443, cidr = \"10.0.0.0/8\" },\n  ]\n}\nresource \"aws_security_group\" \"sg\" {\n  dynamic \"ingress\" {\n    for_each = var.rules\n    content {\n      from_port   = ingress.value.port\n      cidr_blocks = [ingress.value.cidr]\n    }\n  }\n  dynamic \"egress\" {\n    for_each = var.unknown\n    iterator = e\n    content {\n      to_port = e.value\n    }\n  }\n  dynamic \"tag\" {\n    for_each = { a = 1 }\n    iterator = t\n    content {\n      k = t.key\n    }\n  }\n  dynamic \"none\" {\n    for_each = []\n    content {}\n  }\n}\n";
+        let blocks = module(&[("main.tf", text)]);
+        let n = &blocks[0].node;
+        let ing = n.get("ingress").unwrap().as_seq().unwrap();
+        assert_eq!(ing.len(), 2);
+        assert_eq!(ing[0].get("from_port").unwrap().value, Value::Int(22));
+        assert_eq!(ing[0].get("from_port").unwrap().key_line, 11);
+        assert_eq!(
+            ing[1].get("cidr_blocks").unwrap().as_seq().unwrap()[0].as_str(),
+            Some("10.0.0.0/8")
+        );
+        assert!(n.get("egress").unwrap().is_unknown());
+        assert_eq!(n.get("tag").unwrap().get("k").unwrap().as_str(), Some("a"));
+        assert!(n.get("none").is_none());
+    }
+
+    #[test]
+    fn json_dynamic_blocks_expand() {
+        let text = "{\"resource\": {\"aws_security_group\": {\"sg\": {\n  \"dynamic\": {\"ingress\": {\n    \"for_each\": \"${[22, 80]}\",\n    \"iterator\": \"p\",\n    \"content\": {\"from_port\": \"${p.value}\"}\n  }}\n}}}}\n";
+        let blocks = module(&[("main.tf.json", text)]);
+        let ing = blocks[0].node.get("ingress").unwrap().as_seq().unwrap();
+        assert_eq!(ing.len(), 2);
+        assert_eq!(ing[1].get("from_port").unwrap().value, Value::Int(80));
+        assert_eq!(ing[1].get("from_port").unwrap().key_line, 5);
     }
 }

@@ -12,8 +12,10 @@ pub mod cond;
 pub mod detect;
 pub mod dockerfile;
 pub mod docs;
+pub mod gotpl;
 pub mod hcl;
 pub mod helm;
+pub mod kustomize;
 pub mod model;
 pub mod path;
 pub mod plan;
@@ -183,6 +185,9 @@ impl Engine for IacEngine {
             cat: self.cat,
             terraform: Mutex::new(BTreeMap::new()),
             helm: Mutex::new(BTreeMap::new()),
+            manifests: Mutex::new(BTreeMap::new()),
+            root: ctx.root.clone(),
+            kustomize: Mutex::new(KustomizeInput::default()),
             policies,
         }))
     }
@@ -238,37 +243,7 @@ fn apply_policies(
     for r in results {
         let (fi, span) = place(&r);
         let Some(file) = files.get(fi) else { continue };
-        let name =
-            r.id.clone()
-                .unwrap_or_else(|| format!("{}-{}", r.package, r.rule));
-        let kebab: String = name
-            .to_ascii_lowercase()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect();
-        let severity = r
-            .severity
-            .as_deref()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(if r.rule == "warn" {
-                rampart_core::Severity::Medium
-            } else {
-                rampart_core::Severity::High
-            });
-        let meta = RuleMeta {
-            id: format!("iac/policy-{}", kebab.trim_matches('-')),
-            engine: "iac".into(),
-            title: format!("Custom policy {}.{}", r.package, r.rule),
-            severity,
-            confidence: rampart_core::Confidence::Medium,
-            cwe: Vec::new(),
-            owasp: Vec::new(),
-            tags: vec!["custom-policy".into()],
-            why: String::new(),
-            fix: String::new(),
-            references: Vec::new(),
-            examples: Vec::new(),
-        };
+        let meta = rego::rule_meta(&r.package, &r.rule, r.id.as_deref(), r.severity.as_deref());
         let mut f = Finding::new(&meta, file, span, r.msg.clone());
         f.fingerprint_key = format!("{}.{}|{}", r.package, r.rule, r.msg);
         out.finding(f);
@@ -304,35 +279,82 @@ fn document_policies(pol: Option<&PolicySet>, doc: &Node, file: &SourceFile, out
     apply_policies(pol, &|| doc.to_json(), &place, &[file], out);
 }
 
-/// The files of one Helm chart, rendered in `finish`.
-#[derive(Default)]
-struct Chart {
-    values: Option<String>,
-    templates: Vec<(String, String)>,
-}
-
 struct Session {
     /// Helm charts by chart directory.
-    helm: Mutex<BTreeMap<String, Chart>>,
+    helm: Mutex<BTreeMap<String, helm::ChartFiles>>,
     policies: Option<PolicySet>,
     cat: &'static Catalogue,
     /// Terraform files by directory, evaluated together in `finish`.
     terraform: Mutex<BTreeMap<String, Vec<(String, String)>>>,
+    /// `.terraform/modules/modules.json` texts by the directory `terraform init` ran in.
+    manifests: Mutex<BTreeMap<String, String>>,
+    /// The scan root.
+    root: std::path::PathBuf,
+    /// Kustomize inputs, built in `finish`.
+    kustomize: Mutex<KustomizeInput>,
+}
+
+/// What a scan saw that Kustomize builds may need.
+#[derive(Default)]
+struct KustomizeInput {
+    /// Kustomization files by directory: path and text.
+    kustomizations: BTreeMap<String, (String, String)>,
+    /// Kubernetes manifests: text and the results of scanning them alone (used unless a
+    /// kustomization includes them).
+    manifests: BTreeMap<String, (String, Emitter)>,
+    /// Other YAML files (patches that are not manifests), by path.
+    other: BTreeMap<String, String>,
 }
 
 impl EngineSession for Session {
+    fn extra_rules(&self) -> Vec<RuleMeta> {
+        #[cfg(feature = "rego")]
+        if let Some(p) = &self.policies {
+            return p.rule_metas();
+        }
+        Vec::new()
+    }
+
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
         let text = file.text();
         if let Some((chart_dir, kind)) = helm_role(&file.path, &text) {
             let mut helm = self.helm.lock().unwrap_or_else(|e| e.into_inner());
             let chart = helm.entry(chart_dir).or_default();
             match kind {
-                HelmRole::Values => chart.values = Some(text.into_owned()),
+                HelmRole::Values => chart.values = Some((file.path.clone(), text.into_owned())),
+                HelmRole::Chart => chart.chart_yaml = Some(text.into_owned()),
                 HelmRole::Template => chart.templates.push((file.path.clone(), text.into_owned())),
             }
             return;
         }
+        if let Some(dir) = file.path.strip_suffix(MODULES_JSON)
+            && (dir.is_empty() || dir.ends_with('/'))
+        {
+            let mut m = self.manifests.lock().unwrap_or_else(|e| e.into_inner());
+            m.insert(dir.trim_end_matches('/').to_string(), text.into_owned());
+            return;
+        }
+        // Kustomize builds use the working tree (other origins are scanned file by file).
+        let work_tree = file.origin == rampart_core::source::Origin::WorkTree;
+        if kustomize::is_kustomization(&file.path) {
+            if !work_tree {
+                return;
+            }
+            let dir = file.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let mut k = self.kustomize.lock().unwrap_or_else(|e| e.into_inner());
+            k.kustomizations
+                .insert(dir.to_string(), (file.path.clone(), text.into_owned()));
+            return;
+        }
         let Some(format) = detect::detect(&file.path, &text) else {
+            let lower = file.path.to_ascii_lowercase();
+            if work_tree
+                && (lower.ends_with(".yaml") || lower.ends_with(".yml"))
+                && text.len() < 1 << 20
+            {
+                let mut k = self.kustomize.lock().unwrap_or_else(|e| e.into_inner());
+                k.other.insert(file.path.clone(), text.into_owned());
+            }
             return;
         };
         match format {
@@ -373,43 +395,98 @@ impl EngineSession for Session {
                             .at_line(e.line),
                     );
                 }
+                // Kubernetes results wait for `finish`: a kustomization may include the file.
+                let mut own = Emitter::default();
+                let defer = format == Format::Kubernetes && work_tree;
+                let sink = if defer { &mut own } else { &mut *out };
                 for doc in docs.iter().filter(|d| d.as_map().is_some()) {
                     if format == Format::CloudFormation {
                         let d = docs::cfn_normalise(doc);
-                        run_checks(self.cat, format, &d, file, &text, out);
+                        run_checks(self.cat, format, &d, file, &text, sink);
                     } else {
-                        run_checks(self.cat, format, doc, file, &text, out);
+                        run_checks(self.cat, format, doc, file, &text, sink);
                     }
-                    document_policies(self.policies.as_ref(), doc, file, out);
+                    document_policies(self.policies.as_ref(), doc, file, sink);
+                }
+                if defer {
+                    let mut k = self.kustomize.lock().unwrap_or_else(|e| e.into_inner());
+                    k.manifests
+                        .insert(file.path.clone(), (text.into_owned(), own));
                 }
             }
         }
     }
 
     fn finish(self: Box<Self>, out: &mut Emitter) {
+        let first = out.findings.len();
         let dirs = self
             .terraform
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
-        terraform(self.cat, self.policies.as_ref(), dirs, out);
+        let manifests = self
+            .manifests
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let input = TfInput {
+            dirs,
+            manifests,
+            root: self.root.clone(),
+        };
+        terraform(self.cat, self.policies.as_ref(), input, out);
         let charts = self.helm.into_inner().unwrap_or_else(|e| e.into_inner());
         helm_charts(self.cat, charts, out);
+        let k = self
+            .kustomize
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        kustomizations(self.cat, k, &self.root, out);
+        inline_suppressions(&self.root, &mut out.findings[first..]);
+    }
+}
+
+/// Applies inline `rampart:ignore` comments to findings made in `finish` (the scan driver
+/// applies them only to findings made while a file is scanned). Files are read from disk under
+/// the scan root, as the driver does for the context of such findings; problems with the
+/// comments themselves are diagnosed by the driver when it scans the file.
+fn inline_suppressions(root: &std::path::Path, findings: &mut [Finding]) {
+    let mut cache: HashMap<String, Vec<rampart_core::suppress::Inline>> = HashMap::new();
+    for f in findings.iter_mut().filter(|f| f.suppression.is_none()) {
+        let inline = cache.entry(f.location.path.clone()).or_insert_with(|| {
+            let Ok(content) = std::fs::read(root.join(&f.location.path)) else {
+                return Vec::new();
+            };
+            let file = SourceFile::new(
+                f.location.path.clone(),
+                content,
+                rampart_core::source::Origin::WorkTree,
+            );
+            rampart_core::suppress::parse_inline(&file, &|_| true, &mut Vec::new())
+        });
+        if !inline.is_empty() {
+            rampart_core::suppress::apply_inline(std::slice::from_mut(f), inline);
+        }
     }
 }
 
 enum HelmRole {
     Values,
+    Chart,
     Template,
 }
 
-/// Whether a file belongs to a Helm chart: its `values.yaml`, or a template with actions.
+/// Whether a file belongs to a Helm chart: its `values.yaml`, `Chart.yaml`, a helper
+/// (`templates/*.tpl`) or a template with actions.
 fn helm_role(path: &str, text: &str) -> Option<(String, HelmRole)> {
     let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
     if name == "values.yaml" || name == "values.yml" {
         return Some((dir.to_string(), HelmRole::Values));
     }
+    if name == "Chart.yaml" {
+        return Some((dir.to_string(), HelmRole::Chart));
+    }
     let lower = name.to_ascii_lowercase();
-    if !(lower.ends_with(".yaml") || lower.ends_with(".yml")) || !text.contains("{{") {
+    let tpl = lower.ends_with(".tpl");
+    if !(tpl || ((lower.ends_with(".yaml") || lower.ends_with(".yml")) && text.contains("{{"))) {
         return None;
     }
     let full = format!("/{path}");
@@ -417,43 +494,232 @@ fn helm_role(path: &str, text: &str) -> Option<(String, HelmRole)> {
     Some((full[1..at.max(1)].to_string(), HelmRole::Template))
 }
 
-/// Renders each chart's templates with its values and scans them as Kubernetes manifests.
-fn helm_charts(cat: &Catalogue, charts: BTreeMap<String, Chart>, out: &mut Emitter) {
-    for (_, chart) in charts {
+/// Renders each chart's templates with its values and scans them as Kubernetes manifests;
+/// findings point at the template lines the values came from.
+fn helm_charts(cat: &Catalogue, charts: BTreeMap<String, helm::ChartFiles>, out: &mut Emitter) {
+    // Parents first: a subchart (`P/charts/NAME`) renders with its parent's values for it, or
+    // not at all when the parent's dependency condition disables it.
+    let mut order: Vec<&String> = charts.keys().collect();
+    order.sort_by_key(|d| (d.matches('/').count(), d.to_string()));
+    let mut effective: HashMap<String, Option<gotpl::V>> = HashMap::new();
+    for dir in order {
+        let chart = &charts[dir];
+        let mut diags = Vec::new();
+        let own = helm::own_values(chart, &mut diags);
+        let parent = dir
+            .rsplit_once("/charts/")
+            .filter(|(_, name)| !name.contains('/'))
+            .and_then(|(p, name)| effective.get(p).map(|v| (p, name, v.clone())));
+        let values = match parent {
+            None => Some(own),
+            Some((_, _, None)) => None,
+            Some((p, name, Some(pv))) => {
+                let (key, enabled) = helm::dependency(charts[p].chart_yaml.as_deref(), &pv, name);
+                enabled.then(|| helm::subchart_values(own, &pv, &key))
+            }
+        };
+        effective.insert(dir.clone(), values.clone());
+        for d in diags {
+            out.diagnostic(d);
+        }
+        let Some(values) = values else { continue };
         if chart.templates.is_empty() {
             continue;
         }
-        let values = chart
-            .values
-            .as_deref()
-            .map(|v| yaml::parse(v).0.into_iter().next())
-            .unwrap_or_default()
-            .unwrap_or_else(|| Node::new(model::Value::Map(Vec::new()), 0..0, 1));
-        for (path, text) in chart.templates {
-            let rendered = helm::render(&text, &values);
-            let (docs, err) = yaml::parse(&rendered);
+        let (rendered, diags) = helm::render_chart_with(dir, chart, values);
+        for d in diags {
+            out.diagnostic(d);
+        }
+        for r in rendered {
+            let (docs, err) = yaml::parse(&r.output.text);
             if let Some(e) = err {
+                let off = model::LineIndex::new(&r.output.text)
+                    .line_start(e.line)
+                    .unwrap_or(0);
+                let line = model::LineIndex::new(&r.source).line(r.output.source(off));
                 out.diagnostic(
                     Diagnostic::note(
-                        &path,
+                        &r.path,
                         format!(
                             "Helm template only partly scanned (rendered YAML: {})",
                             e.message
                         ),
                     )
-                    .at_line(e.line),
+                    .at_line(line),
                 );
             }
             let file = SourceFile::new(
-                &path,
-                rendered.clone().into_bytes(),
+                &r.path,
+                r.source.clone().into_bytes(),
                 rampart_core::source::Origin::WorkTree,
             );
+            let mut seen = HashSet::new();
             for doc in docs.iter().filter(|d| d.as_map().is_some()) {
-                run_checks(cat, Format::Kubernetes, doc, &file, &rendered, out);
+                for (check, h) in check_hits(cat, Format::Kubernetes, doc, &r.output.text) {
+                    let span = r.source_span(&h.span);
+                    let mut f = Finding::new(&check.meta, &file, span, h.message);
+                    f.fingerprint_key = format!("helm|{}", h.key);
+                    if seen.insert((f.rule_id.clone(), f.location.clone())) {
+                        out.finding(f);
+                    }
+                }
             }
         }
     }
+}
+
+/// Builds every top-level kustomization and scans the result; manifests no kustomization
+/// includes are reported as scanned alone.
+///
+/// Policy: a manifest (or patch) that a kustomization includes is reported through the
+/// top-level kustomizations that build it, never alone, so a base setting an overlay fixes is
+/// not reported, and a value a patch introduces is reported at the patch's line. Findings at
+/// the same place from several overlays are reported once (naming the first overlay, by path
+/// order). Custom-policy results of included manifests are kept from their own scan.
+fn kustomizations(
+    cat: &Catalogue,
+    input: KustomizeInput,
+    root: &std::path::Path,
+    out: &mut Emitter,
+) {
+    let KustomizeInput {
+        kustomizations,
+        manifests,
+        other,
+    } = input;
+    if kustomizations.is_empty() {
+        for (_, (_, e)) in manifests {
+            out.findings.extend(e.findings);
+            out.diagnostics.extend(e.diagnostics);
+        }
+        return;
+    }
+    let read = |p: &str| -> Option<String> {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        if kustomize::KUSTOMIZATION_FILES.contains(&name) {
+            let dir = p.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            if let Some((kp, t)) = kustomizations.get(dir)
+                && kp == p
+            {
+                return Some(t.clone());
+            }
+        }
+        if let Some((t, _)) = manifests.get(p) {
+            return Some(t.clone());
+        }
+        if let Some(t) = other.get(p) {
+            return Some(t.clone());
+        }
+        let full = root.join(p);
+        if p.is_empty() || !full.is_file() {
+            return None;
+        }
+        std::fs::read_to_string(full).ok()
+    };
+    use rayon::prelude::*;
+    let dirs: Vec<&String> = kustomizations.keys().collect();
+    let builds: Vec<kustomize::Build> = dirs
+        .par_iter()
+        .filter_map(|d| kustomize::build(d, &read))
+        .collect();
+    let included: HashSet<&String> = builds
+        .iter()
+        .flat_map(|b| b.kustomizations.iter())
+        .collect();
+    // Top-level kustomizations; members of a cycle that no top-level one reaches count too.
+    let mut roots: Vec<&kustomize::Build> = Vec::new();
+    let mut reached: HashSet<String> = HashSet::new();
+    for (d, b) in dirs.iter().zip(&builds) {
+        if !included.contains(d) {
+            reached.insert((*d).clone());
+            reached.extend(b.kustomizations.iter().cloned());
+            roots.push(b);
+        }
+    }
+    for (d, b) in dirs.iter().zip(&builds) {
+        if !reached.contains(*d) {
+            reached.insert((*d).clone());
+            reached.extend(b.kustomizations.iter().cloned());
+            roots.push(b);
+        }
+    }
+    let mut used: HashSet<String> = HashSet::new();
+    let mut seen = HashSet::new();
+    // A manifest's own scan may have reported the same syntax error already.
+    let mut seen_diag: HashSet<(Option<String>, Option<usize>, String)> = out
+        .diagnostics
+        .iter()
+        .map(|d| (d.path.clone(), d.line, d.message.clone()))
+        .collect();
+    for b in roots {
+        used.extend(b.files.iter().map(|(p, _, _)| p.clone()));
+        for d in &b.diagnostics {
+            if seen_diag.insert((d.path.clone(), d.line, d.message.clone())) {
+                out.diagnostic(d.clone());
+            }
+        }
+        let files: Vec<SourceFile> = b
+            .files
+            .iter()
+            .map(|(p, t, _)| {
+                SourceFile::new(
+                    p,
+                    t.clone().into_bytes(),
+                    rampart_core::source::Origin::WorkTree,
+                )
+            })
+            .collect();
+        let overlay = b.path.rsplit_once('/').map(|(d, _)| d).unwrap_or(".");
+        for doc in &b.docs {
+            for (check, h) in check_hits(cat, Format::Kubernetes, doc, &b.text) {
+                let Some((fi, span)) = b.locate(&h.span) else {
+                    continue;
+                };
+                let message = format!("{} (kustomize build of {overlay})", h.message);
+                let mut f = Finding::new(&check.meta, &files[fi], span, message);
+                f.fingerprint_key = format!("kustomize|{}", h.key);
+                if seen.insert((f.rule_id.clone(), f.location.clone())) {
+                    out.finding(f);
+                }
+            }
+        }
+    }
+    for (path, (_, e)) in manifests {
+        if used.contains(&path) {
+            // Built through a kustomization: only custom-policy results and diagnostics stay.
+            out.findings.extend(
+                e.findings
+                    .into_iter()
+                    .filter(|f| f.tags.iter().any(|t| t == "custom-policy")),
+            );
+            out.diagnostics.extend(e.diagnostics);
+        } else {
+            out.findings.extend(e.findings);
+            out.diagnostics.extend(e.diagnostics);
+        }
+    }
+}
+
+/// Every check's hits on one document, spans in `text`, once per (rule, span).
+fn check_hits<'c>(
+    cat: &'c Catalogue,
+    format: Format,
+    doc: &Node,
+    text: &str,
+) -> Vec<(&'c Check, RawHit)> {
+    let subjects = docs::subjects(format, doc);
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for check in cat.checks.iter().filter(|c| c.formats.contains(&format)) {
+        for s in subjects.iter().filter(|s| check.applies_to(&s.kind)) {
+            for h in evaluate_hits(check, s, text) {
+                if seen.insert((check.meta.id.clone(), h.span.clone())) {
+                    out.push((check, h));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn run_checks(
@@ -486,6 +752,26 @@ fn fill(template: &str, address: &str, path: &str, value: Option<&str>) -> Strin
 
 /// Runs one check on one subject.
 fn evaluate(check: &Check, s: &Subject<'_>, file: &SourceFile, text: &str) -> Vec<Finding> {
+    evaluate_hits(check, s, text)
+        .into_iter()
+        .map(|h| {
+            let mut f = Finding::new(&check.meta, file, h.span, h.message);
+            f.fingerprint_key = h.key;
+            f
+        })
+        .collect()
+}
+
+/// A check's hit before it becomes a finding: a span of the text checked, a message and a
+/// fingerprint key.
+struct RawHit {
+    span: std::ops::Range<usize>,
+    message: String,
+    key: String,
+}
+
+/// Runs one check on one subject, returning spans of `text`.
+fn evaluate_hits(check: &Check, s: &Subject<'_>, text: &str) -> Vec<RawHit> {
     let mut found = Vec::new();
     if let Some(name) = &check.capability {
         let Some(cap) = caps::get(name) else {
@@ -497,9 +783,11 @@ fn evaluate(check: &Check, s: &Subject<'_>, file: &SourceFile, text: &str) -> Ve
             text,
         };
         for h in cap(&ctx) {
-            let mut f = Finding::new(&check.meta, file, h.span, h.message);
-            f.fingerprint_key = format!("{}|{}", s.address, h.key);
-            found.push(f);
+            found.push(RawHit {
+                span: h.span,
+                message: h.message,
+                key: format!("{}|{}", s.address, h.key),
+            });
         }
         return found;
     }
@@ -537,9 +825,11 @@ fn evaluate(check: &Check, s: &Subject<'_>, file: &SourceFile, text: &str) -> Ve
                 Some(t) => fill(t, &s.address, &p, value.as_deref()),
                 None => format!("{} ({}{item_key})", check.meta.title, s.address),
             };
-            let mut f = Finding::new(&check.meta, file, span, message);
-            f.fingerprint_key = format!("{}{item_key}|{p}", s.address);
-            found.push(f);
+            found.push(RawHit {
+                span,
+                message,
+                key: format!("{}{item_key}|{p}", s.address),
+            });
         }
     }
     found
@@ -609,7 +899,7 @@ fn related_blocks<'a>(blocks: &'a [hcl::TfBlock], me: &hcl::TfBlock, m: &str) ->
     let (Some("ref"), Some(ty), Some(attr)) = (parts.next(), parts.next(), parts.next()) else {
         return Vec::new();
     };
-    let target = me.address();
+    let target = me.base_address();
     let names: Vec<String> = ["bucket", "name", "id", "arn"]
         .iter()
         .filter_map(|k| me.node.get(k).and_then(Node::as_str).map(String::from))
@@ -661,12 +951,113 @@ struct TfDir {
     sources: Vec<SourceFile>,
 }
 
-fn terraform(
-    cat: &Catalogue,
-    pol: Option<&PolicySet>,
+/// Path of a directory's `terraform init` module manifest.
+const MODULES_JSON: &str = ".terraform/modules/modules.json";
+
+/// What `finish` evaluates: Terraform files by directory, `modules.json` manifests by the
+/// directory `terraform init` ran in, and the scan root (to read `.terraform/modules` when the
+/// walk did not deliver it, as `.gitignore` usually excludes it).
+struct TfInput {
     dirs: BTreeMap<String, Vec<(String, String)>>,
-    out: &mut Emitter,
-) {
+    manifests: BTreeMap<String, String>,
+    root: std::path::PathBuf,
+}
+
+fn join_dir(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        normalise_dir(rel)
+    } else {
+        normalise_dir(&format!("{dir}/{rel}"))
+    }
+}
+
+/// Parses a `modules.json` manifest into module key → directory (relative to the scan root).
+fn read_manifest(dir: &str, text: &str) -> Result<HashMap<String, String>, String> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        #[serde(rename = "Modules", default)]
+        modules: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(rename = "Key")]
+        key: String,
+        #[serde(rename = "Dir")]
+        dir: String,
+    }
+    let m: Manifest = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(m.modules
+        .into_iter()
+        .filter(|e| !e.key.is_empty())
+        .map(|e| (e.key, join_dir(dir, &e.dir.replace('\\', "/"))))
+        .collect())
+}
+
+/// Whether a directory lies under a `.terraform` directory (installed modules).
+fn in_dot_terraform(dir: &str) -> bool {
+    dir.split('/').any(|c| c == ".terraform")
+}
+
+/// Reads a module directory's Terraform files from disk.
+fn read_tf_dir(root: &std::path::Path, dir: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(root.join(dir)) else {
+        return out;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let lower = name.to_ascii_lowercase();
+        if !(lower.ends_with(".tf") || lower.ends_with(".tf.json")) || !e.path().is_file() {
+            continue;
+        }
+        if let Ok(text) = std::fs::read_to_string(e.path()) {
+            out.push((join_dir(dir, &name), text));
+        }
+    }
+    out
+}
+
+fn parse_tf_dir(mut files: Vec<(String, String)>) -> (TfDir, Vec<Diagnostic>) {
+    files.sort();
+    let mut d = TfDir {
+        files: Vec::new(),
+        sources: Vec::new(),
+    };
+    let mut diags = Vec::new();
+    for (path, text) in files {
+        match hcl::TfFile::parse(&path, &text) {
+            Ok(f) => {
+                d.sources.push(SourceFile::new(
+                    &path,
+                    text.into_bytes(),
+                    rampart_core::source::Origin::WorkTree,
+                ));
+                d.files.push(f);
+            }
+            Err(e) => diags.push(
+                Diagnostic::error(&path, format!("Terraform syntax error: {}", e.message))
+                    .at_line(e.line),
+            ),
+        }
+    }
+    (d, diags)
+}
+
+/// Evaluation context shared by every module of one scan.
+struct TfCtx<'a> {
+    cat: &'a Catalogue,
+    pol: Option<&'a PolicySet>,
+    parsed: HashMap<String, TfDir>,
+    /// Per root module directory: its `modules.json` (module key → directory).
+    inits: HashMap<String, HashMap<String, String>>,
+}
+
+fn terraform(cat: &Catalogue, pol: Option<&PolicySet>, input: TfInput, out: &mut Emitter) {
+    let TfInput {
+        dirs,
+        manifests,
+        root,
+    } = input;
     if dirs.is_empty() {
         return;
     }
@@ -674,29 +1065,8 @@ fn terraform(
     use rayon::prelude::*;
     let parsed_list: Vec<(String, TfDir, Vec<Diagnostic>)> = dirs
         .into_par_iter()
-        .map(|(dir, mut files)| {
-            files.sort();
-            let mut d = TfDir {
-                files: Vec::new(),
-                sources: Vec::new(),
-            };
-            let mut diags = Vec::new();
-            for (path, text) in files {
-                match hcl::TfFile::parse(&path, &text) {
-                    Ok(f) => {
-                        d.sources.push(SourceFile::new(
-                            &path,
-                            text.into_bytes(),
-                            rampart_core::source::Origin::WorkTree,
-                        ));
-                        d.files.push(f);
-                    }
-                    Err(e) => diags.push(
-                        Diagnostic::error(&path, format!("Terraform syntax error: {}", e.message))
-                            .at_line(e.line),
-                    ),
-                }
-            }
+        .map(|(dir, files)| {
+            let (d, diags) = parse_tf_dir(files);
             (dir, d, diags)
         })
         .collect();
@@ -707,73 +1077,123 @@ fn terraform(
         }
         parsed.insert(dir, d);
     }
-    // Directories called as local modules are evaluated through their callers, with inputs.
+    // `terraform init` manifests of the directories that may be roots: delivered by the walk,
+    // or read from disk.
+    let mut inits: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut installed: HashSet<String> = HashSet::new();
+    let candidates: Vec<String> = parsed
+        .keys()
+        .filter(|d| !in_dot_terraform(d))
+        .cloned()
+        .collect();
+    for dir in candidates {
+        let mpath = join_dir(&dir, MODULES_JSON);
+        let text = manifests
+            .get(&dir)
+            .cloned()
+            .or_else(|| std::fs::read_to_string(root.join(&mpath)).ok());
+        let Some(text) = text else { continue };
+        match read_manifest(&dir, &text) {
+            Ok(map) => {
+                for mdir in map.values() {
+                    installed.insert(mdir.clone());
+                    if !parsed.contains_key(mdir) {
+                        let (d, diags) = parse_tf_dir(read_tf_dir(&root, mdir));
+                        for diag in diags {
+                            out.diagnostic(diag);
+                        }
+                        if !d.files.is_empty() {
+                            parsed.insert(mdir.clone(), d);
+                        }
+                    }
+                }
+                inits.insert(dir, map);
+            }
+            Err(e) => out.diagnostic(Diagnostic::warning(
+                mpath,
+                format!("cannot read the Terraform module manifest: {e}"),
+            )),
+        }
+    }
+    // Directories called as local modules are evaluated through their callers, with inputs;
+    // installed modules through the root that installed them.
     let mut called: HashSet<String> = HashSet::new();
     for (dir, d) in &parsed {
         for f in &d.files {
-            for s in f.body.iter() {
-                if let hcl_edit::structure::Structure::Block(b) = s {
-                    if b.ident.as_str() != "module" {
-                        continue;
-                    }
-                    for s in b.body.iter() {
-                        if let hcl_edit::structure::Structure::Attribute(a) = s
-                            && a.key.as_str() == "source"
-                            && let Some(src) = a.value.as_str()
-                            && (src.starts_with("./") || src.starts_with("../"))
-                        {
-                            called.insert(normalise_dir(&format!("{dir}/{src}")));
-                        }
-                    }
+            for (_, src) in f.module_sources() {
+                if src.starts_with("./") || src.starts_with("../") {
+                    called.insert(normalise_dir(&format!("{dir}/{src}")));
                 }
             }
         }
     }
-    let mut roots: Vec<&String> = parsed.keys().filter(|d| !called.contains(*d)).collect();
+    let mut roots: Vec<String> = parsed
+        .keys()
+        .filter(|d| !called.contains(*d) && !installed.contains(*d) && !in_dot_terraform(d))
+        .cloned()
+        .collect();
     roots.sort();
+    let ctx = TfCtx {
+        cat,
+        pol,
+        parsed,
+        inits,
+    };
     let results: Vec<Emitter> = roots
         .par_iter()
         .map(|dir| {
             let mut e = Emitter::default();
             let mut seen = HashSet::new();
-            tf_module(
-                cat,
-                pol,
-                &parsed,
+            let call = ModuleCall {
                 dir,
-                &HashMap::new(),
-                "",
-                0,
-                &mut seen,
-                &mut e,
-            );
+                inputs: &HashMap::new(),
+                prefix: "",
+                init: ctx.inits.get(dir),
+                key: "",
+                depth: 0,
+            };
+            tf_module(&ctx, &call, &mut seen, &mut e);
             e
         })
         .collect();
     // A module called from two roots reports each finding once.
     let mut seen = HashSet::new();
+    let mut seen_diag = HashSet::new();
     for e in results {
         for f in e.findings {
             if seen.insert((f.rule_id.clone(), f.location.clone())) {
                 out.finding(f);
             }
         }
-        out.diagnostics.extend(e.diagnostics);
+        for d in e.diagnostics {
+            if seen_diag.insert((d.path.clone(), d.line, d.message.clone())) {
+                out.diagnostic(d);
+            }
+        }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn tf_module(
-    cat: &Catalogue,
-    pol: Option<&PolicySet>,
-    parsed: &HashMap<String, TfDir>,
-    dir: &str,
-    inputs: &HashMap<String, Node>,
-    prefix: &str,
+/// One evaluation of a module directory.
+struct ModuleCall<'a> {
+    dir: &'a str,
+    inputs: &'a HashMap<String, Node>,
+    /// Address prefix of its blocks (`module.x.`).
+    prefix: &'a str,
+    /// The root's `modules.json`, when `terraform init` ran.
+    init: Option<&'a HashMap<String, String>>,
+    /// Module key in `modules.json` (`vpc`, `vpc.subnets`); empty for the root.
+    key: &'a str,
     depth: usize,
+}
+
+fn tf_module(
+    ctx: &TfCtx<'_>,
+    call: &ModuleCall<'_>,
     seen: &mut HashSet<(String, rampart_core::Location)>,
     out: &mut Emitter,
 ) {
+    let (cat, pol, parsed) = (ctx.cat, ctx.pol, &ctx.parsed);
+    let (dir, inputs, prefix, depth) = (call.dir, call.inputs, call.prefix, call.depth);
     let Some(d) = parsed.get(dir) else { return };
     if depth > 8 {
         return;
@@ -794,7 +1214,10 @@ fn tf_module(
         let place = |r: &rego::PolicyResult| -> Placement {
             let found = r.address.as_deref().and_then(|a| {
                 let a = a.strip_prefix(prefix).unwrap_or(a);
-                blocks.iter().find(|b| b.address() == a)
+                blocks
+                    .iter()
+                    .find(|b| b.address() == a)
+                    .or_else(|| blocks.iter().find(|b| b.base_address() == a))
             });
             let b = found.unwrap_or(&blocks[0]);
             let span = match r.path.as_deref() {
@@ -812,30 +1235,64 @@ fn tf_module(
         let files: Vec<&SourceFile> = d.sources.iter().collect();
         apply_policies(pol, &input, &place, &files, out);
     }
-    for b in &blocks {
-        if b.block_type == "module"
-            && let Some(src) = b.node.get("source").and_then(Node::as_str)
-            && (src.starts_with("./") || src.starts_with("../"))
-        {
-            let target = normalise_dir(&format!("{dir}/{src}"));
-            let meta = [
-                "source",
-                "version",
-                "count",
-                "for_each",
-                "providers",
-                "depends_on",
-            ];
-            let inputs: HashMap<String, Node> = b
-                .node
-                .as_map()
-                .unwrap_or(&[])
-                .iter()
-                .filter(|(k, _)| !meta.contains(&k.as_str()))
+    for b in blocks.iter().filter(|b| b.block_type == "module") {
+        let Some(src) = b.node.get("source").and_then(Node::as_str) else {
+            continue;
+        };
+        let key = if call.key.is_empty() {
+            b.kind.clone()
+        } else {
+            format!("{}.{}", call.key, b.kind)
+        };
+        let target = if src.starts_with("./") || src.starts_with("../") {
+            Some(normalise_dir(&format!("{dir}/{src}")))
+        } else {
+            call.init
+                .and_then(|m| m.get(&key))
+                .filter(|d| parsed.contains_key(*d))
                 .cloned()
-                .collect();
-            let p = format!("{prefix}module.{}.", b.kind);
-            tf_module(cat, pol, parsed, &target, &inputs, &p, depth + 1, seen, out);
-        }
+        };
+        let Some(target) = target else {
+            if let Some(file) = d.sources.get(b.file) {
+                out.diagnostic(
+                    Diagnostic::note(
+                        &file.path,
+                        format!(
+                            "module `{}` (source `{src}`) is not installed locally, so it is not \
+                             scanned and its outputs are unknown; run `terraform init` to scan it",
+                            b.kind
+                        ),
+                    )
+                    .at_line(b.node.key_line),
+                );
+            }
+            continue;
+        };
+        let meta = [
+            "source",
+            "version",
+            "count",
+            "for_each",
+            "providers",
+            "depends_on",
+        ];
+        let inputs: HashMap<String, Node> = b
+            .node
+            .as_map()
+            .unwrap_or(&[])
+            .iter()
+            .filter(|(k, _)| !meta.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        let p = format!("{prefix}{}.", b.address());
+        let child = ModuleCall {
+            dir: &target,
+            inputs: &inputs,
+            prefix: &p,
+            init: call.init,
+            key: &key,
+            depth: depth + 1,
+        };
+        tf_module(ctx, &child, seen, out);
     }
 }

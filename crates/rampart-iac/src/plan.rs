@@ -105,6 +105,12 @@ fn module(
                 block_type: block_type.to_string(),
                 kind: get("type"),
                 name: get("name"),
+                // `index`: a `count` number or `for_each` key.
+                instance: r.get("index").and_then(|i| match &i.value {
+                    Value::Int(n) => Some(format!("[{n}]")),
+                    Value::Str(k) => Some(format!("[{}]", serde_json::Value::String(k.clone()))),
+                    _ => None,
+                }),
                 file: 0,
                 node,
             },
@@ -161,5 +167,32 @@ fn mark_unknown(values: &mut Node, au: &Node, refs: &HashMap<String, String>, to
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_keys_from_the_plan_index() {
+        let plan = r#"{"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+  {"address": "aws_s3_bucket.b[\"a\"]", "mode": "managed", "type": "aws_s3_bucket", "name": "b", "index": "a", "values": {"acl": "public-read"}},
+  {"address": "aws_s3_bucket.c[0]", "mode": "managed", "type": "aws_s3_bucket", "name": "c", "index": 0, "values": {}},
+  {"address": "aws_s3_bucket.d", "mode": "managed", "type": "aws_s3_bucket", "name": "d", "values": {}}
+]}}}"#;
+        let (docs, _) = crate::yaml::parse(plan);
+        let addrs: Vec<String> = blocks(&docs[0])
+            .iter()
+            .map(|(p, b)| format!("{p}{}", b.address()))
+            .collect();
+        assert_eq!(
+            addrs,
+            [
+                "aws_s3_bucket.b[\"a\"]",
+                "aws_s3_bucket.c[0]",
+                "aws_s3_bucket.d"
+            ]
+        );
     }
 }

@@ -10,7 +10,7 @@
 //! * Dockerfile: `{ instructions: [{ instruction, args, flags, stage, … }], stages: [...] }`;
 //! * Terraform: per module directory, `{ resource: { TYPE: { NAME: values } }, data: …,
 //!   module: …, provider: … }` with variables and locals resolved (unknown values are strings
-//!   `"${expression}"`).
+//!   `"${expression}"`); `count` / `for_each` instances are keyed `NAME[0]`, `NAME["a"]`.
 //!
 //! A result is a message string, or an object with `msg` and optionally `severity`, `id`,
 //! `path` (a rampart path expression locating the offending node, e.g.
@@ -24,6 +24,116 @@ use std::sync::Mutex;
 pub struct Policies {
     engine: Mutex<regorus::Engine>,
     queries: Vec<(String, String)>,
+    declared: Vec<DeclaredRule>,
+}
+
+/// A rule a policy file declares, as far as its text shows: a `deny`/`violation`/`warn` head
+/// (id `package-rule`), or an `"id": "…"` literal in a result object.
+#[derive(Debug, Clone, PartialEq)]
+struct DeclaredRule {
+    package: String,
+    rule: String,
+    id: Option<String>,
+    severity: Option<String>,
+}
+
+/// The rules a policy text declares (see [`DeclaredRule`]).
+fn declared_rules(text: &str) -> Vec<DeclaredRule> {
+    use regex::Regex;
+    use std::sync::OnceLock;
+    static RES: OnceLock<[Regex; 4]> = OnceLock::new();
+    let [pkg_re, head_re, id_re, sev_re] = RES.get_or_init(|| {
+        [
+            Regex::new(r"(?m)^\s*package\s+([A-Za-z0-9_.]+)").expect("regex"),
+            Regex::new(r"(?m)^(deny|violation|warn)\b").expect("regex"),
+            Regex::new(r#""id"\s*:\s*"([^"]+)""#).expect("regex"),
+            Regex::new(r#""severity"\s*:\s*"([A-Za-z]+)""#).expect("regex"),
+        ]
+    });
+    let Some(pkg) = pkg_re.captures(text).map(|c| c[1].to_string()) else {
+        return Vec::new();
+    };
+    let mut heads: Vec<&str> = head_re
+        .captures_iter(text)
+        .map(|c| c.get(1).map_or("", |m| m.as_str()))
+        .collect();
+    heads.sort();
+    heads.dedup();
+    let mut sevs: Vec<String> = sev_re
+        .captures_iter(text)
+        .map(|c| c[1].to_ascii_lowercase())
+        .collect();
+    sevs.sort();
+    sevs.dedup();
+    // A severity literal is attributed only when the file has one.
+    let severity = if sevs.len() == 1 { sevs.pop() } else { None };
+    let rule = if heads.len() == 1 { heads[0] } else { "deny" };
+    let mut out: Vec<DeclaredRule> = heads
+        .iter()
+        .map(|h| DeclaredRule {
+            package: pkg.clone(),
+            rule: h.to_string(),
+            id: None,
+            severity: None,
+        })
+        .collect();
+    let mut ids: Vec<String> = id_re
+        .captures_iter(text)
+        .map(|c| c[1].to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        out.push(DeclaredRule {
+            package: pkg.clone(),
+            rule: rule.to_string(),
+            id: Some(id),
+            severity: severity.clone(),
+        });
+    }
+    out
+}
+
+/// The rule metadata of a policy result (or declared rule): id `iac/policy-<id>` when the
+/// policy gives an id, else `iac/policy-<package>-<rule>`.
+pub fn rule_meta(
+    package: &str,
+    rule: &str,
+    id: Option<&str>,
+    severity: Option<&str>,
+) -> rampart_core::RuleMeta {
+    let name = id
+        .map(String::from)
+        .unwrap_or_else(|| format!("{package}-{rule}"));
+    let kebab: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let severity = severity
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if rule == "warn" {
+            rampart_core::Severity::Medium
+        } else {
+            rampart_core::Severity::High
+        });
+    rampart_core::RuleMeta {
+        id: format!("iac/policy-{}", kebab.trim_matches('-')),
+        engine: "iac".into(),
+        title: match id {
+            Some(id) => format!("Custom policy {package}.{rule} ({id})"),
+            None => format!("Custom policy {package}.{rule}"),
+        },
+        severity,
+        confidence: rampart_core::Confidence::Medium,
+        cwe: Vec::new(),
+        owasp: Vec::new(),
+        tags: vec!["custom-policy".into()],
+        why: String::new(),
+        fix: String::new(),
+        references: Vec::new(),
+        examples: Vec::new(),
+    }
 }
 
 /// One result of a policy rule.
@@ -89,7 +199,9 @@ impl Policies {
     /// Loads policies from (name, text) pairs.
     pub fn from_sources(sources: &[(String, String)]) -> Result<Policies, String> {
         let mut engine = regorus::Engine::new();
+        let mut declared = Vec::new();
         for (name, text) in sources {
+            declared.extend(declared_rules(text));
             if let Err(v1) = engine.add_policy(name.clone(), text.clone()) {
                 engine.set_rego_v0(true);
                 let r = engine.add_policy(name.clone(), text.clone());
@@ -110,7 +222,22 @@ impl Policies {
         Ok(Policies {
             engine: Mutex::new(engine),
             queries,
+            declared,
         })
+    }
+
+    /// Metadata of the rules the policies declare (for `rampart rules`, reports and
+    /// suppressions). Ids given only at run time in computed strings cannot be listed.
+    pub fn rule_metas(&self) -> Vec<rampart_core::RuleMeta> {
+        let mut out: Vec<rampart_core::RuleMeta> = Vec::new();
+        for d in &self.declared {
+            let m = rule_meta(&d.package, &d.rule, d.id.as_deref(), d.severity.as_deref());
+            if !out.iter().any(|o| o.id == m.id) {
+                out.push(m);
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
     }
 
     /// Evaluates every rule against one input document.
@@ -208,7 +335,10 @@ pub fn terraform_input(blocks: &[crate::hcl::TfBlock]) -> serde_json::Value {
                 .entry(b.kind.clone())
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(m) = by_type {
-                m.insert(b.name.clone(), values);
+                m.insert(
+                    format!("{}{}", b.name, b.instance.as_deref().unwrap_or("")),
+                    values,
+                );
             }
         }
     }

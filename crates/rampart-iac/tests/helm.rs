@@ -1,0 +1,252 @@
+//! A chart as `helm create` writes it (`_helpers.tpl`, `include`, `with`, `range`, `toYaml`…)
+//! rendered and scanned.
+
+use rampart_core::{Emitter, Engine, ScanContext, SourceFile};
+use rampart_iac::IacEngine;
+use rampart_iac::helm::{ChartFiles, render_chart};
+
+fn fixture() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/helm-create")
+}
+
+fn files(root: &std::path::Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, std::fs::read_to_string(&p).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn scan(root: &std::path::Path) -> Emitter {
+    let e = IacEngine::new();
+    let ctx = ScanContext {
+        root: root.to_path_buf(),
+        config: Default::default(),
+        show_secrets: false,
+    };
+    let session = e.start(&ctx).unwrap();
+    let mut out = Emitter::default();
+    for (p, t) in files(root) {
+        if e.wants(&p) {
+            let f = SourceFile::new(p, t.into_bytes(), rampart_core::source::Origin::WorkTree);
+            session.scan_file(&f, &mut out);
+        }
+    }
+    session.finish(&mut out);
+    out
+}
+
+#[test]
+fn helm_create_chart_findings_at_template_lines() {
+    let out = scan(&fixture());
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let at = |id: &str| {
+        let mut v: Vec<(String, usize)> = out
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == format!("iac/{id}"))
+            .map(|f| (f.location.path.clone(), f.location.start_line))
+            .collect();
+        v.sort();
+        v
+    };
+    // `securityContext` comes from values through `toYaml | nindent` on line 36.
+    assert_eq!(
+        at("k8s-privileged-container"),
+        [("templates/deployment.yaml".to_string(), 36)]
+    );
+    // The image tag defaults to the chart's appVersion: not pinned by digest, but not latest.
+    assert_eq!(
+        at("k8s-image-not-pinned-by-digest"),
+        [
+            ("templates/deployment.yaml".to_string(), 37),
+            ("templates/tests/test-connection.yaml".to_string(), 12)
+        ]
+    );
+    assert_eq!(
+        at("k8s-image-latest"),
+        [("templates/tests/test-connection.yaml".to_string(), 12)]
+    );
+    // Probes are rendered from values: present.
+    assert!(
+        at("k8s-no-liveness-probe")
+            .iter()
+            .all(|(p, _)| p != "templates/deployment.yaml")
+    );
+    // `resources: {}` from values: no limits, reported where the empty resources are
+    // rendered (line 47); the test pod has no `resources` at all: its container (line 11).
+    assert_eq!(
+        at("k8s-no-memory-limit"),
+        [
+            ("templates/deployment.yaml".to_string(), 47),
+            ("templates/tests/test-connection.yaml".to_string(), 11)
+        ]
+    );
+    // The helper-made name is in the message.
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "iac/k8s-privileged-container")
+        .unwrap();
+    assert!(
+        f.message
+            .contains("Deployment/default/release-name-mychart"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.snippet.contains("toYaml .Values.securityContext"),
+        "{}",
+        f.snippet
+    );
+}
+
+#[test]
+fn helm_create_chart_renders_like_helm_template() {
+    let root = fixture();
+    let mut chart = ChartFiles::default();
+    for (p, t) in files(&root) {
+        match p.as_str() {
+            "values.yaml" => {
+                // Turn the ingress and autoscaling on to exercise `range`, `$` and `with`.
+                let t = t
+                    .replace("ingress:\n  enabled: false", "ingress:\n  enabled: true")
+                    .replace(
+                        "autoscaling:\n  enabled: false",
+                        "autoscaling:\n  enabled: true",
+                    );
+                chart.values = Some((p, t));
+            }
+            "Chart.yaml" => chart.chart_yaml = Some(t),
+            p if p.starts_with("templates/") => chart.templates.push((p.to_string(), t)),
+            _ => {}
+        }
+    }
+    let (rendered, diags) = render_chart("", &chart);
+    assert!(diags.is_empty(), "{diags:?}");
+    let get = |name: &str| {
+        rendered
+            .iter()
+            .find(|r| r.path == name)
+            .map(|r| r.output.text.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        get("templates/ingress.yaml"),
+        "apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: release-name-mychart
+  labels:
+    helm.sh/chart: mychart-0.1.0
+    app.kubernetes.io/name: mychart
+    app.kubernetes.io/instance: release-name
+    app.kubernetes.io/version: \"1.16.0\"
+    app.kubernetes.io/managed-by: Helm
+spec:
+  rules:
+    - host: \"chart-example.local\"
+      http:
+        paths:
+          - path: /
+            pathType: ImplementationSpecific
+            backend:
+              service:
+                name: release-name-mychart
+                port:
+                  number: 80
+"
+    );
+    let d = get("templates/deployment.yaml");
+    // Autoscaling on: no replicas.
+    assert!(!d.contains("replicas:"), "{d}");
+    assert!(d.contains("image: \"nginx:1.16.0\""), "{d}");
+    assert!(
+        d.contains("          livenessProbe:\n            httpGet:\n              path: /\n              port: http\n"),
+        "{d}"
+    );
+    assert!(get("templates/hpa.yaml").contains("averageUtilization: 80"));
+    assert!(get("templates/serviceaccount.yaml").contains("automountServiceAccountToken: true"));
+}
+
+fn scan_mem(files: &[(&str, &str)]) -> Emitter {
+    let e = IacEngine::new();
+    let ctx = ScanContext {
+        root: std::env::temp_dir().join("rampart-iac-no-such-root"),
+        config: Default::default(),
+        show_secrets: false,
+    };
+    let session = e.start(&ctx).unwrap();
+    let mut out = Emitter::default();
+    for (p, t) in files {
+        assert!(e.wants(p), "{p}");
+        let f = SourceFile::new(
+            *p,
+            t.as_bytes().to_vec(),
+            rampart_core::source::Origin::WorkTree,
+        );
+        session.scan_file(&f, &mut out);
+    }
+    session.finish(&mut out);
+    out
+}
+
+#[test]
+fn subcharts_get_parent_values_and_conditions() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n  containers:\n    - name: c\n      image: \"{{ .Values.global.registry }}/app:1\"\n      securityContext:\n        privileged: {{ .Values.privileged }}\n";
+    let out = scan_mem(&[
+        (
+            "app/Chart.yaml",
+            "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - name: db\n    condition: db.enabled\n  - name: cache\n    alias: redis\n    condition: redis.enabled\n",
+        ),
+        (
+            "app/values.yaml",
+            "global:\n  registry: reg.example\ndb:\n  enabled: true\n  privileged: true\nredis:\n  enabled: false\n",
+        ),
+        (
+            "app/charts/db/Chart.yaml",
+            "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        ),
+        (
+            "app/charts/db/values.yaml",
+            "privileged: false\nglobal: {}\n",
+        ),
+        ("app/charts/db/templates/pod.yaml", pod),
+        (
+            "app/charts/cache/Chart.yaml",
+            "apiVersion: v2\nname: cache\nversion: 1.0.0\n",
+        ),
+        ("app/charts/cache/values.yaml", "privileged: true\n"),
+        ("app/charts/cache/templates/pod.yaml", pod),
+    ]);
+    let privileged: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "iac/k8s-privileged-container")
+        .map(|f| (f.location.path.as_str(), f.location.start_line))
+        .collect();
+    // db: the parent's `db.privileged: true` overrides the subchart's false; cache is disabled.
+    assert_eq!(privileged, [("app/charts/db/templates/pod.yaml", 10)]);
+    // `global` reaches the subchart: the image is fully rendered.
+    let img = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "iac/k8s-image-not-pinned-by-digest")
+        .unwrap();
+    assert!(img.message.contains("Pod/default/db"), "{}", img.message);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+}

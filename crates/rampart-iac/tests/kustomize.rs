@@ -1,0 +1,293 @@
+//! Kustomize overlays built and scanned end to end.
+
+use rampart_core::{Emitter, Engine, Finding, ScanContext, SourceFile};
+use rampart_iac::IacEngine;
+
+/// Scans every file under `root` the engine wants, as the walk would.
+fn scan_dir(root: &std::path::Path) -> Emitter {
+    let e = IacEngine::new();
+    let ctx = ScanContext {
+        root: root.to_path_buf(),
+        config: Default::default(),
+        show_secrets: false,
+    };
+    let session = e.start(&ctx).unwrap();
+    let mut out = Emitter::default();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if e.wants(&rel) {
+                let f = SourceFile::new(
+                    rel,
+                    std::fs::read(&p).unwrap(),
+                    rampart_core::source::Origin::WorkTree,
+                );
+                session.scan_file(&f, &mut out);
+            }
+        }
+    }
+    session.finish(&mut out);
+    out
+}
+
+/// Scans in-memory files only (the scan root does not exist).
+fn scan_mem(files: &[(&str, &str)]) -> Emitter {
+    let e = IacEngine::new();
+    let ctx = ScanContext {
+        root: std::env::temp_dir().join("rampart-iac-no-such-root"),
+        config: Default::default(),
+        show_secrets: false,
+    };
+    let session = e.start(&ctx).unwrap();
+    let mut out = Emitter::default();
+    for (p, t) in files {
+        let f = SourceFile::new(
+            *p,
+            t.as_bytes().to_vec(),
+            rampart_core::source::Origin::WorkTree,
+        );
+        session.scan_file(&f, &mut out);
+    }
+    session.finish(&mut out);
+    out
+}
+
+fn by_rule<'a>(out: &'a Emitter, id: &str) -> Vec<&'a Finding> {
+    out.findings
+        .iter()
+        .filter(|f| f.rule_id == format!("iac/{id}"))
+        .collect()
+}
+
+fn at(f: &Finding) -> (String, usize) {
+    (f.location.path.clone(), f.location.start_line)
+}
+
+#[test]
+fn overlays_built_findings_at_their_source_lines() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kustomize");
+    let out = scan_dir(&root);
+
+    // The prod patch makes the container privileged: reported at the patch's line.
+    let priv_: Vec<_> = by_rule(&out, "k8s-privileged-container");
+    let priv_at: Vec<_> = priv_.iter().map(|f| at(f)).collect();
+    assert!(
+        priv_at.contains(&("overlays/prod/privileged.yaml".into(), 11)),
+        "{priv_at:?}"
+    );
+    // The standalone pod (in no kustomization) is scanned alone; the patch file is not.
+    assert!(
+        priv_at.contains(&("standalone/pod.yaml".into(), 10)),
+        "{priv_at:?}"
+    );
+    assert_eq!(priv_.len(), 2, "{priv_at:?}");
+    let prod = priv_
+        .iter()
+        .find(|f| f.location.path == "overlays/prod/privileged.yaml")
+        .unwrap();
+    assert!(
+        prod.message.contains("Deployment/prod/prod-web"),
+        "{}",
+        prod.message
+    );
+    assert!(prod.message.contains("overlays/prod"), "{}", prod.message);
+
+    // hostNetwork: the base sets it, prod's JSON 6902 patch turns it off, dev keeps it: one
+    // finding, on the base's line, naming dev.
+    let hn = by_rule(&out, "k8s-host-network");
+    assert_eq!(hn.len(), 1, "{hn:#?}");
+    assert_eq!(at(hn[0]), ("base/deployment.yaml".into(), 8));
+    assert!(hn[0].message.contains("overlays/dev"), "{}", hn[0].message);
+
+    // images: prod pins by digest (no finding in prod); dev sets `latest`, reported on the
+    // kustomization's images entry.
+    let latest = by_rule(&out, "k8s-image-latest");
+    let latest_at: Vec<_> = latest.iter().map(|f| at(f)).collect();
+    assert_eq!(latest_at, [("overlays/dev/kustomization.yaml".into(), 5)]);
+    let digest = by_rule(&out, "k8s-image-not-pinned-by-digest");
+    let digest_at: Vec<_> = digest.iter().map(|f| at(f)).collect();
+    assert!(
+        !digest_at
+            .iter()
+            .any(|(p, _)| p.starts_with("overlays/prod")),
+        "{digest_at:?}"
+    );
+    assert!(
+        digest_at.contains(&("overlays/dev/kustomization.yaml".into(), 5)),
+        "{digest_at:?}"
+    );
+    assert!(
+        digest_at.contains(&("standalone/pod.yaml".into(), 8)),
+        "{digest_at:?}"
+    );
+    // The base is not reported on its own (every kustomization that includes it was built).
+    assert!(
+        !digest_at.contains(&("base/deployment.yaml".into(), 11)),
+        "{digest_at:?}"
+    );
+
+    // The remote resource is a note naming it.
+    let notes: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("https://github.com/example/remote"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", out.diagnostics);
+    assert_eq!(
+        notes[0].path.as_deref(),
+        Some("overlays/prod/kustomization.yaml")
+    );
+    assert_eq!(notes[0].line, Some(7));
+    assert_eq!(notes[0].level, rampart_core::DiagnosticLevel::Note);
+    assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+}
+
+const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: nginx:1.25\n";
+
+#[test]
+fn inline_strategic_patch_points_at_the_kustomization_line() {
+    let k = "resources:\n  - deploy.yaml\npatches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: web\n      spec:\n        template:\n          spec:\n            hostPID: true\n";
+    let out = scan_mem(&[("app/deploy.yaml", DEPLOY), ("app/kustomization.yaml", k)]);
+    let pid = by_rule(&out, "k8s-host-pid");
+    assert_eq!(pid.len(), 1, "{:#?}", out.findings);
+    assert_eq!(at(pid[0]), ("app/kustomization.yaml".into(), 12));
+    assert_eq!(pid[0].snippet, "hostPID: true");
+}
+
+#[test]
+fn cyclic_and_broken_kustomizations_are_diagnostics() {
+    let out = scan_mem(&[
+        (
+            "a/kustomization.yaml",
+            "resources:\n  - ../b\n  - deploy.yaml\n",
+        ),
+        ("a/deploy.yaml", DEPLOY),
+        ("b/kustomization.yaml", "resources:\n  - ../a\n"),
+        ("c/kustomization.yaml", "resources: [\n"),
+        ("d/kustomization.yaml", "resources:\n  - missing.yaml\n"),
+    ]);
+    let msgs: Vec<String> = out
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.path.as_deref().unwrap_or(""), d.message))
+        .collect();
+    assert!(
+        msgs.iter().any(|m| m.contains("kustomization cycle")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("c/kustomization.yaml: YAML syntax error")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("d/kustomization.yaml") && m.contains("missing.yaml")),
+        "{msgs:?}"
+    );
+    // The deployment is still scanned (through the cycle's build).
+    assert!(!by_rule(&out, "k8s-image-not-pinned-by-digest").is_empty());
+}
+
+#[test]
+fn a_broken_manifest_in_a_kustomization_is_reported_once() {
+    let out = scan_mem(&[
+        ("app/kustomization.yaml", "resources:\n  - deploy.yaml\n"),
+        (
+            "app/deploy.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: [\n",
+        ),
+    ]);
+    let errors: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.path.as_deref() == Some("app/deploy.yaml"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{:?}", out.diagnostics);
+}
+
+#[test]
+fn inline_suppressions_apply_to_built_and_project_findings() {
+    let root = std::env::temp_dir().join(format!("rampart-iac-inline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let write = |p: &str, t: &str| {
+        let p = root.join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, t).unwrap();
+    };
+    write("k/kustomization.yaml", "resources:\n  - pod.yaml\n");
+    write(
+        "k/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n  containers:\n    - name: c\n      image: busybox:1.36\n      securityContext:\n        # rampart:ignore iac/k8s-privileged-container needed for the CNI\n        privileged: true\n",
+    );
+    write(
+        "tf/main.tf",
+        "resource \"aws_s3_bucket\" \"b\" {\n  # rampart:ignore iac/tf-aws-s3-public-acl public website\n  acl = \"public-read\"\n}\n",
+    );
+    let out = scan_dir(&root);
+    let get = |id: &str| {
+        out.findings
+            .iter()
+            .find(|f| f.rule_id == format!("iac/{id}"))
+            .unwrap_or_else(|| panic!("{id}: {:#?}", out.findings))
+    };
+    assert!(get("k8s-privileged-container").suppression.is_some());
+    assert!(get("k8s-host-pid").suppression.is_none());
+    assert!(get("tf-aws-s3-public-acl").suppression.is_some());
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn delete_patch_removes_the_object() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  hostPID: true\n  containers:\n    - name: c\n      image: busybox:1.36\n";
+    let k = "resources:\n  - pod.yaml\n  - deploy.yaml\npatchesStrategicMerge:\n  - |-\n    apiVersion: v1\n    kind: Pod\n    metadata:\n      name: debug\n    $patch: delete\n";
+    let out = scan_mem(&[
+        ("o/pod.yaml", pod),
+        ("o/deploy.yaml", DEPLOY),
+        ("o/kustomization.yaml", k),
+    ]);
+    assert!(
+        by_rule(&out, "k8s-host-pid").is_empty(),
+        "{:#?}",
+        out.findings
+    );
+    assert!(!by_rule(&out, "k8s-image-not-pinned-by-digest").is_empty());
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+}
+
+#[test]
+fn odd_kustomizations_never_panic() {
+    let cases = [
+        "",
+        "resources: 5\n",
+        "resources: [5, {a: 1}, '', /abs, ../../../../up]\n",
+        "patches: [{path: 3}, {patch: 4}, {}, 5]\n",
+        "images: [{}, 1, {name: nginx, newTag: [1]}]\nresources: [d.yaml]\n",
+        "patchesJson6902: [{target: {kind: X}, patch: \"- op: nope\"}, {path: d.yaml}]\nresources: [d.yaml]\n",
+        "namePrefix: [1]\nnamespace: {a: 1}\ncommonLabels: [1]\nresources: [d.yaml]\n",
+        "patches:\n  - target: {kind: \"(\"}\n    patch: \"- {op: add, path: /x, value: 1}\"\nresources: [d.yaml]\n",
+        "components: [c, 'https://x']\nresources: [d.yaml]\n",
+        "- a\n- b\n",
+        "patchesStrategicMerge: [\"kind: Pod\\nmetadata: {name: x}\\n\", d.yaml]\nresources: [d.yaml]\n",
+    ];
+    for c in cases {
+        let _ = scan_mem(&[
+            ("k/kustomization.yaml", c),
+            ("k/d.yaml", DEPLOY),
+            (
+                "k/c/kustomization.yaml",
+                "kind: Component\npatches: [{path: p.yaml}]\n",
+            ),
+        ]);
+    }
+}
