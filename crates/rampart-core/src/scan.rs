@@ -161,6 +161,9 @@ struct Shared<'a> {
     known_rules: HashSet<String>,
     changed: Option<ChangedLines>,
     findings: Mutex<Vec<Finding>>,
+    /// Findings an engine made while scanning one file but located in another (an included
+    /// file): post-processed against their own file after the scan.
+    elsewhere: Mutex<Vec<Finding>>,
     diagnostics: Mutex<Vec<Diagnostic>>,
     skipped: Mutex<Vec<Skipped>>,
     files: AtomicUsize,
@@ -200,6 +203,13 @@ impl Shared<'_> {
         let inline = suppress::parse_inline(file, &|r| self.known_rules.contains(r), &mut diags);
         let mut findings = out.findings;
         apply_rule_settings(self.config, &mut findings);
+        if collect && findings.iter().any(|f| f.location.path != file.path) {
+            let (here, other): (Vec<_>, Vec<_>) = findings
+                .into_iter()
+                .partition(|f| f.location.path == file.path);
+            findings = here;
+            self.elsewhere.lock().unwrap().extend(other);
+        }
         let masks: Vec<_> = findings
             .iter()
             .filter_map(Finding::mask_with_replacement)
@@ -292,6 +302,7 @@ pub fn run(
         known_rules: known_rules.clone(),
         changed,
         findings: Mutex::new(Vec::new()),
+        elsewhere: Mutex::new(Vec::new()),
         diagnostics: Mutex::new(Vec::new()),
         skipped: Mutex::new(Vec::new()),
         files: AtomicUsize::new(0),
@@ -452,6 +463,7 @@ pub fn run(
         sessions,
         stats: engine_stats,
         findings,
+        elsewhere,
         diagnostics,
         skipped,
         files,
@@ -464,6 +476,12 @@ pub fn run(
     let mut findings = findings.into_inner().unwrap();
     let mut diagnostics = diagnostics.into_inner().unwrap();
     let mut engine_names = Vec::new();
+    let mut read_back = ReadBack {
+        root: &root,
+        changed: changed.as_ref(),
+        known_rules: &known_rules,
+        pending: Vec::new(),
+    };
     for ((engine, session), (n, busy)) in sessions.into_iter().zip(engine_stats) {
         let t = Instant::now();
         let mut out = Emitter::default();
@@ -480,33 +498,10 @@ pub fn run(
         diagnostics.extend(out.diagnostics);
         let mut project = out.findings;
         apply_rule_settings(&opts.config, &mut project);
-        // Each file is read (and diffed for --since) once, however many findings it has.
-        let mut files: HashMap<String, Option<ReadBack>> = HashMap::new();
-        for mut f in project {
-            if f.context.is_empty() {
-                let entry = files.entry(f.location.path.clone()).or_insert_with(|| {
-                    let content = std::fs::read(root.join(&f.location.path)).ok()?;
-                    let file = SourceFile::new(f.location.path.clone(), content, Origin::WorkTree);
-                    let lines = changed
-                        .as_ref()
-                        .map(|c| c.changed(&f.location.path, &file.content));
-                    Some((file, lines))
-                });
-                if let Some((file, lines)) = entry {
-                    let masks: Vec<_> = f.mask_with_replacement().into_iter().collect();
-                    f.fill_context(file, CONTEXT_RADIUS, &masks);
-                    if lines
-                        .as_ref()
-                        .is_some_and(|l| !l.contains(&f.location.start_line))
-                    {
-                        stats.unchanged_filtered += 1;
-                        continue;
-                    }
-                }
-            }
-            findings.push(f);
-        }
+        read_back.add(project);
     }
+    read_back.add(elsewhere.into_inner().unwrap());
+    stats.unchanged_filtered += read_back.finish(&mut findings);
 
     findings.sort_by(|a, b| (&a.location, &a.rule_id).cmp(&(&b.location, &b.rule_id)));
     fingerprint::assign(&mut findings);
@@ -566,8 +561,69 @@ pub fn run(
     })
 }
 
-/// A file read back after `finish`, with its lines changed since `--since` (when given).
-type ReadBack = (SourceFile, Option<HashSet<usize>>);
+/// Post-processing of findings not made while their own file was being scanned (engines'
+/// `finish`, included files): each such file is read back once for the code frame, its inline
+/// suppressions and, with `--since`, its changed lines.
+struct ReadBack<'a> {
+    root: &'a std::path::Path,
+    changed: Option<&'a ChangedLines>,
+    known_rules: &'a HashSet<String>,
+    pending: Vec<Finding>,
+}
+
+/// One file read back: its content, inline suppressions and changed lines.
+struct ReadBackFile {
+    file: SourceFile,
+    inline: Vec<suppress::Inline>,
+    lines: Option<HashSet<usize>>,
+}
+
+impl ReadBack<'_> {
+    fn add(&mut self, findings: Vec<Finding>) {
+        self.pending.extend(findings);
+    }
+
+    /// Moves the pending findings into `out`; returns how many `--since` dropped.
+    fn finish(self, out: &mut Vec<Finding>) -> usize {
+        let mut files: HashMap<String, Option<ReadBackFile>> = HashMap::new();
+        let mut unchanged = 0;
+        for mut f in self.pending {
+            let entry = files.entry(f.location.path.clone()).or_insert_with(|| {
+                let content = std::fs::read(self.root.join(&f.location.path)).ok()?;
+                let file = SourceFile::new(f.location.path.clone(), content, Origin::WorkTree);
+                // Problems in the comments themselves were reported when the file was scanned.
+                let mut ignored = Vec::new();
+                let inline =
+                    suppress::parse_inline(&file, &|r| self.known_rules.contains(r), &mut ignored);
+                let lines = self
+                    .changed
+                    .map(|c| c.changed(&f.location.path, &file.content));
+                Some(ReadBackFile {
+                    file,
+                    inline,
+                    lines,
+                })
+            });
+            if let Some(rb) = entry {
+                if f.context.is_empty() {
+                    let masks: Vec<_> = f.mask_with_replacement().into_iter().collect();
+                    f.fill_context(&rb.file, CONTEXT_RADIUS, &masks);
+                }
+                suppress::apply_inline(std::slice::from_mut(&mut f), &rb.inline);
+                if rb
+                    .lines
+                    .as_ref()
+                    .is_some_and(|l| !l.contains(&f.location.start_line))
+                {
+                    unchanged += 1;
+                    continue;
+                }
+            }
+            out.push(f);
+        }
+        unchanged
+    }
+}
 
 /// Drops findings of disabled rules and applies severity overrides from the configuration.
 fn apply_rule_settings(config: &Config, findings: &mut Vec<Finding>) {

@@ -76,8 +76,11 @@ impl SourceFile {
         let starts = self.line_starts();
         let line = starts.partition_point(|&s| s <= offset);
         let start = starts[line - 1];
-        let col = String::from_utf8_lossy(&self.content[start..offset])
-            .chars()
+        // Characters = bytes that do not continue a UTF-8 sequence (a stray continuation byte
+        // of invalid UTF-8 counts with its sequence). A vectorised count: fast on huge lines.
+        let col = self.content[start..offset]
+            .iter()
+            .filter(|&&b| (b as i8) >= -0x40)
             .count()
             + 1;
         (line, col)

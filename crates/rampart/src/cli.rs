@@ -53,7 +53,7 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// List every rule.
+    /// List every rule: the built-in ones and those the project's configuration adds.
     Rules {
         /// Only this engine's rules.
         #[arg(long)]
@@ -61,11 +61,24 @@ pub enum Command {
         /// Output as JSON.
         #[arg(long)]
         json: bool,
+        /// The project whose rampart.toml may add rules (custom secrets and SAST rules, Rego
+        /// policies).
+        #[arg(long, default_value = ".")]
+        project: PathBuf,
+        /// Configuration file (default: rampart.toml in the project).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Explain a rule: why it matters, how to fix it, examples.
     Explain {
         /// The rule id, for example secrets/aws-access-key-id.
         rule: String,
+        /// The project whose rampart.toml may add rules.
+        #[arg(long, default_value = ".")]
+        project: PathBuf,
+        /// Configuration file (default: rampart.toml in the project).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 

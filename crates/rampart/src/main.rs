@@ -43,8 +43,17 @@ fn main() -> ExitCode {
         Command::Db { cmd } => rampart_deps::cli::run_db(cmd.clone()),
         Command::Sbom(args) => rampart_deps::cli::run_sbom(args.clone()),
         Command::Init { path, force } => rules_cmd::init(path, *force),
-        Command::Rules { engine, json } => rules_cmd::list(engine.as_deref(), *json),
-        Command::Explain { rule } => rules_cmd::explain(rule),
+        Command::Rules {
+            engine,
+            json,
+            project,
+            config,
+        } => rules_cmd::list(engine.as_deref(), *json, project, config.as_deref()),
+        Command::Explain {
+            rule,
+            project,
+            config,
+        } => rules_cmd::explain(rule, project, config.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

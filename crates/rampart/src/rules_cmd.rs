@@ -1,11 +1,44 @@
 //! `rampart rules`, `rampart explain` and `rampart init`.
 
 use crate::engines;
-use rampart_core::RuleMeta;
+use rampart_core::config::Config;
+use rampart_core::{RuleMeta, ScanContext};
 use std::path::Path;
 
+/// Every rule of every engine: the built-in ones, then those the project's configuration adds
+/// (each engine's session lists them).
+fn all_rules(
+    project: &Path,
+    config_file: Option<&Path>,
+    engine: Option<&str>,
+) -> Result<Vec<RuleMeta>, String> {
+    let config = Config::load(project, config_file).map_err(|e| e.to_string())?;
+    let ctx = ScanContext {
+        root: std::path::absolute(project).unwrap_or_else(|_| project.to_path_buf()),
+        config,
+        show_secrets: false,
+    };
+    let mut rules = Vec::new();
+    for e in engines::all()
+        .iter()
+        .filter(|e| engine.is_none_or(|n| n == e.name()))
+    {
+        rules.extend(e.rules().iter().cloned());
+        let session = e
+            .start(&ctx)
+            .map_err(|m| format!("engine {}: {m}", e.name()))?;
+        rules.extend(session.extra_rules());
+    }
+    Ok(rules)
+}
+
 /// Lists rules as a table or JSON.
-pub fn list(engine: Option<&str>, json: bool) -> Result<i32, String> {
+pub fn list(
+    engine: Option<&str>,
+    json: bool,
+    project: &Path,
+    config_file: Option<&Path>,
+) -> Result<i32, String> {
     let all = engines::all();
     if let Some(name) = engine
         && !all.iter().any(|e| e.name() == name)
@@ -16,11 +49,7 @@ pub fn list(engine: Option<&str>, json: bool) -> Result<i32, String> {
             names.join(", ")
         ));
     }
-    let rules: Vec<&RuleMeta> = all
-        .iter()
-        .filter(|e| engine.is_none_or(|n| n == e.name()))
-        .flat_map(|e| e.rules().iter())
-        .collect();
+    let rules = all_rules(project, config_file, engine)?;
     if json {
         let v = serde_json::to_string_pretty(&rules).map_err(|e| e.to_string())?;
         println!("{v}");
@@ -46,9 +75,8 @@ pub fn list(engine: Option<&str>, json: bool) -> Result<i32, String> {
 }
 
 /// Prints one rule in full.
-pub fn explain(id: &str) -> Result<i32, String> {
-    let all = engines::all();
-    let rules: Vec<&RuleMeta> = all.iter().flat_map(|e| e.rules().iter()).collect();
+pub fn explain(id: &str, project: &Path, config_file: Option<&Path>) -> Result<i32, String> {
+    let rules = all_rules(project, config_file, None)?;
     let Some(r) = rules.iter().find(|r| r.id == id || r.short_id() == id) else {
         let close: Vec<&str> = rules
             .iter()

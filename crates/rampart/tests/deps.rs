@@ -85,3 +85,32 @@ fn db_update_then_scan_a_lockfile_and_an_sbom() {
         .code(2)
         .stderr(predicate::str::contains("/no/such/sbom.json"));
 }
+
+/// Findings in a file that another one includes (`-r base.txt`) are reported by the engine at the
+/// end of the scan; inline suppressions in the included file still apply to them.
+#[test]
+fn inline_suppressions_apply_in_included_requirements() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "requirements.txt",
+        "-r base.txt\nrequests==2.0.0\n",
+    );
+    write(
+        dir.path(),
+        "base.txt",
+        "django>=3\nflask>=1.0  # rampart:ignore deps/unpinned-requirement pinned by the platform image\n",
+    );
+    let db = tempfile::tempdir().unwrap();
+    let f = deps_findings(db.path(), &[], dir.path());
+    let at = |line: u64| {
+        f.iter()
+            .find(|f| f["location"]["path"] == "base.txt" && f["location"]["start_line"] == line)
+            .unwrap_or_else(|| panic!("a finding at base.txt:{line}: {f:#?}"))
+    };
+    assert_eq!(
+        at(2)["suppression"]["reason"],
+        "pinned by the platform image"
+    );
+    assert!(at(1)["suppression"].is_null(), "{:#?}", at(1));
+}

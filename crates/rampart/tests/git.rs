@@ -306,3 +306,45 @@ fn history_reads_packfiles_with_deltas_and_shallow_clones() {
         "the secret is older than the shallow boundary"
     );
 }
+
+/// Findings an engine reports at the end of the scan (here: requirements in an included file) are
+/// limited to changed lines too.
+#[test]
+fn since_limits_findings_reported_at_the_end() {
+    let dir = repo();
+    let r = dir.path();
+    write(r, "requirements.txt", "-r base.txt\n");
+    write(r, "base.txt", "django>=3\n");
+    git(r, &["add", "."]);
+    git(r, &["commit", "-qm", "base"]);
+    git(r, &["checkout", "-qb", "feature"]);
+    write(r, "base.txt", "django>=3\nflask>=1.0\n");
+    git(r, &["commit", "-qam", "feature"]);
+    let v = run_json(
+        &[
+            "scan",
+            "--engines",
+            "deps",
+            "--since",
+            "main",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        r,
+        0,
+    );
+    let got: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap().to_string(),
+                f["location"]["start_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, vec![("base.txt".to_string(), 2)], "{v:#}");
+}

@@ -354,6 +354,26 @@ expect = false
         "app.env",
         "ACME=acme_tok_Zq8LmT2vXn9KpB7wYcR4sD1f\n# rampart:ignore secrets/acme-internal-token known\nB=acme_tok_Ab8LmT2vXn9KpB7wYcR4sD1f\n",
     );
+    // The project's rules are listed and explained with the built-in ones.
+    rampart()
+        .args(["rules", "--engine", "secrets", "--project"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("secrets/acme-internal-token"));
+    rampart()
+        .args(["explain", "acme-internal-token", "--project"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("ACME's internal API"));
+    let elsewhere = tempfile::tempdir().unwrap();
+    rampart()
+        .args(["rules", "--engine", "secrets"])
+        .current_dir(elsewhere.path())
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("acme-internal-token").not());
     let v = run_json(
         &["scan", "--format", "json", "--exclude", "rules/**"],
         dir.path(),
