@@ -1,8 +1,8 @@
 //! The secrets engine of rampart: provider credentials, private keys, passwords and tokens in
 //! files, staged content and git history.
 //!
-//! Rules are data (`rules/*.toml`, see `rules/README.md`). A scan runs one Aho-Corasick pass for
-//! all rule keywords, then each triggered rule's regex on the line around the keyword only, then
+//! Rules are data (`rules/*.toml`, see `rules/README.md`). A scan runs one keyword-filter pass for
+//! all rule keywords (`prefilter`), then each triggered rule's regex on the line around the keyword only, then
 //! entropy, placeholder, allow-list and checksum filters. Base64 and percent-encoded content is
 //! decoded one level and scanned the same way.
 
