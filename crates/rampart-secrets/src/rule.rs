@@ -89,9 +89,9 @@ impl Rule {
                 f.id
             )));
         }
-        regex_syntax::ParserBuilder::new()
-            .utf8(false)
-            .build()
+        // A syntax check only (the AST, no Unicode tables): compiling happens on first use,
+        // and eagerly for user rules (`load_dir`).
+        regex_syntax::ast::parse::Parser::new()
             .parse(&f.regex)
             .map_err(|e| bad(format!("regex does not compile: {e}")))?;
         if f.keywords.is_empty() && f.paths.is_empty() {
@@ -119,7 +119,7 @@ impl Rule {
         let allow = f
             .allow
             .iter()
-            .map(|a| Regex::new(a).map_err(|e| bad(format!("allow regex `{a}`: {e}"))))
+            .map(|a| ascii_regex(a, 1 << 20).map_err(|e| bad(format!("allow regex `{a}`: {e}"))))
             .collect::<Result<Vec<_>, _>>()?;
         let mut tags = f.tags;
         if tags.is_empty() {
@@ -164,17 +164,7 @@ impl Rule {
         if let Some((r, g)) = self.compiled.get() {
             return Ok((r, *g));
         }
-        // Secrets are ASCII: without Unicode classes (`\w`, `(?i)` folding) the automata are a
-        // fraction of the size and compile several times faster. A pattern that needs Unicode
-        // (a non-ASCII class) keeps it.
-        let build = |unicode: bool| {
-            regex::bytes::RegexBuilder::new(&self.pattern)
-                .unicode(unicode)
-                .size_limit(1 << 23)
-                .build()
-        };
-        let regex = build(false)
-            .or_else(|_| build(true))
+        let regex = ascii_regex(&self.pattern, 1 << 23)
             .map_err(|e| format!("secrets rule {}: regex does not compile: {e}", self.meta.id))?;
         let group = regex
             .capture_names()
@@ -189,6 +179,19 @@ impl Rule {
     pub fn regex(&self) -> Option<(&Regex, usize)> {
         self.try_compile().ok()
     }
+}
+
+/// Compiles a pattern in ASCII mode. Secrets are ASCII: without Unicode classes (`\w`, `(?i)`
+/// folding) the automata are a fraction of the size and compile several times faster. A pattern
+/// that needs Unicode (a non-ASCII class) keeps it.
+fn ascii_regex(pattern: &str, size_limit: usize) -> Result<Regex, regex::Error> {
+    let build = |unicode: bool| {
+        regex::bytes::RegexBuilder::new(pattern)
+            .unicode(unicode)
+            .size_limit(size_limit)
+            .build()
+    };
+    build(false).or_else(|_| build(true))
 }
 
 include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));

@@ -2,23 +2,32 @@
 
 use rampart_core::Engine;
 
+/// Builds one engine (parses its built-in rules).
+type Make = fn() -> Box<dyn Engine>;
+
+/// Every engine by name, in the order they run and are listed. Engines are built only when
+/// selected: a secrets-only scan does not parse the SAST and IaC rules.
+const REGISTRY: &[(&str, Make)] = &[
+    (
+        "secrets",
+        || Box::new(rampart_secrets::SecretsEngine::new()),
+    ),
+    ("deps", || Box::new(rampart_deps::DepsEngine::new())),
+    ("sast", || Box::new(rampart_sast::SastEngine::new())),
+    ("iac", || Box::new(rampart_iac::IacEngine::new())),
+];
+
 /// Every engine, in the order they run and are listed.
 pub fn all() -> Vec<Box<dyn Engine>> {
-    vec![
-        Box::new(rampart_secrets::SecretsEngine::new()),
-        Box::new(rampart_deps::DepsEngine::new()),
-        Box::new(rampart_sast::SastEngine::new()),
-        Box::new(rampart_iac::IacEngine::new()),
-    ]
+    REGISTRY.iter().map(|(_, make)| make()).collect()
 }
 
 /// Engines selected by `--engines` (comma-separated names), or all of them.
 pub fn select(names: Option<&[String]>) -> Result<Vec<Box<dyn Engine>>, String> {
-    let all = all();
     let Some(names) = names else {
-        return Ok(all);
+        return Ok(all());
     };
-    let known: Vec<&str> = all.iter().map(|e| e.name()).collect();
+    let known: Vec<&str> = REGISTRY.iter().map(|(n, _)| *n).collect();
     for n in names {
         if !known.contains(&n.as_str()) {
             return Err(format!(
@@ -27,8 +36,21 @@ pub fn select(names: Option<&[String]>) -> Result<Vec<Box<dyn Engine>>, String> 
             ));
         }
     }
-    Ok(all
-        .into_iter()
-        .filter(|e| names.iter().any(|n| n == e.name()))
+    Ok(REGISTRY
+        .iter()
+        .filter(|(n, _)| names.iter().any(|x| x == n))
+        .map(|(_, make)| make())
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_names_match_the_engines() {
+        for ((name, _), engine) in REGISTRY.iter().zip(all()) {
+            assert_eq!(*name, engine.name());
+        }
+    }
 }
