@@ -427,6 +427,14 @@ pub trait ProjectResolver {
     fn file(&self, file: usize) -> Option<&SourceFile>;
 }
 
+/// Summaries being computed on this thread, nested (calls followed depth-first).
+thread_local! {
+    static SUMMARY_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Deepest nesting of summaries computed on demand (guards the stack on long call chains).
+pub const MAX_SUMMARY_DEPTH: u32 = 24;
+
 /// Limits that stop the analysis of one file.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -590,7 +598,18 @@ impl<'a> Analyzer<'a> {
         let ix = self.ix;
         let mut out = Vec::new();
         let mut fn_stack: Vec<String> = Vec::new();
+        let deadline = self.limits.deadline;
+        let mut visited = 0u32;
+        let mut timed_out = false;
         crate::walk::walk_module(module, &mut |node, anc| {
+            if timed_out {
+                return;
+            }
+            visited = visited.wrapping_add(1);
+            if visited.is_multiple_of(256) && deadline.is_some_and(|d| Instant::now() > d) {
+                timed_out = true;
+                return;
+            }
             let key = match node {
                 NodeRef::Expr(e) => ctx.key_of(e),
                 _ => None,
@@ -630,6 +649,7 @@ impl<'a> Analyzer<'a> {
         out.sort_by_key(|f| (f.rule, f.span));
         out.dedup_by_key(|f| (f.rule, f.span));
         self.findings.extend(out);
+        self.timed_out |= timed_out;
     }
 
     /// The summary of a function of this module, computed on demand (its findings are recorded).
@@ -640,9 +660,16 @@ impl<'a> Analyzer<'a> {
         if self.in_progress[f] {
             return None;
         }
+        // Summaries are computed depth-first through calls (also into other files): a long
+        // chain of calls is cut, the deepest call being treated as unknown.
+        if SUMMARY_DEPTH.get() >= MAX_SUMMARY_DEPTH {
+            return None;
+        }
+        SUMMARY_DEPTH.set(SUMMARY_DEPTH.get() + 1);
         self.in_progress[f] = true;
         let s = Arc::new(self.analyze_function(f));
         self.in_progress[f] = false;
+        SUMMARY_DEPTH.set(SUMMARY_DEPTH.get() - 1);
         self.summaries[f] = Some(s.clone());
         Some(s)
     }
