@@ -250,6 +250,53 @@ impl Engine for SastEngine {
     }
 }
 
+/// What the per-file pass leaves for `finish`.
+struct Analysed {
+    module: Module,
+    /// Its size in IR nodes.
+    nodes: usize,
+    /// Set when its taint findings wait for the project pass.
+    deferred: Option<Deferred>,
+    /// Time spent on it so far.
+    spent: Duration,
+}
+
+/// The taint findings of a file made without the project, and the calls into imported modules
+/// that the analysis could not follow then.
+struct Deferred {
+    findings: Vec<RawFinding>,
+    asked: Vec<(Import, String)>,
+}
+
+/// The resolver of the per-file pass: resolves nothing and records what it was asked (a call of
+/// `member` of an imported module), so that `finish` knows whether the project changes anything.
+#[derive(Default)]
+struct Recorder {
+    asked: RefCell<Vec<(Import, String)>>,
+}
+
+impl ProjectResolver for Recorder {
+    fn resolve(&self, _from: &str, imp: &Import, member: Option<&str>) -> Option<(usize, FuncId)> {
+        let member = member?;
+        let mut asked = self.asked.borrow_mut();
+        if !asked
+            .iter()
+            .any(|(i, m)| m == member && i.module == imp.module && i.level == imp.level)
+        {
+            asked.push((imp.clone(), member.to_string()));
+        }
+        None
+    }
+
+    fn summary(&self, _file: usize, _func: FuncId) -> Option<Arc<Summary>> {
+        None
+    }
+
+    fn file(&self, _file: usize) -> Option<&SourceFile> {
+        None
+    }
+}
+
 /// A file kept for the project-wide pass: its text, what resolving a call into it needs, and
 /// its IR while the memory budget allows (else it is lowered again when needed).
 struct Unit {
@@ -259,8 +306,8 @@ struct Unit {
     top: Vec<(String, FuncId)>,
     /// The lowered file, if kept (`max_kept_ir_nodes`).
     module: Option<Arc<Module>>,
-    /// Whether its taint analysis waits for `finish` (it may call functions of other files).
-    deferred: bool,
+    /// Set when its taint findings wait for `finish` (it may call functions of other files).
+    deferred: Option<Deferred>,
     /// Time already spent on it (parse, lowering, structural rules), out of the per-file bound.
     spent: Duration,
 }
@@ -310,13 +357,8 @@ fn emit(
 }
 
 impl Session {
-    /// Analyses one file: the module, its size in IR nodes, whether its taint analysis is
-    /// deferred to the project pass, and the time spent; `None` if it was not analysed.
-    fn analyse(
-        &self,
-        file: &SourceFile,
-        out: &mut Emitter,
-    ) -> Option<(Module, usize, bool, Duration)> {
+    /// Analyses one file; `None` if it was not analysed.
+    fn analyse(&self, file: &SourceFile, out: &mut Emitter) -> Option<Analysed> {
         let lang = Lang::from_path(&file.path)?;
         if file.content.len() > self.bounds.max_bytes {
             out.diagnostic(Diagnostic::warning(
@@ -361,33 +403,44 @@ impl Session {
             ));
         }
         let ix = self.book.index(lang.family());
+        let recorder = Recorder::default();
         let mut a = Analyzer::new(
             &module,
             file,
             &self.book.rules,
             ix,
-            None,
+            Some(&recorder),
             Limits {
                 deadline: Some(deadline),
             },
         );
         a.run_search();
-        // Files that may call into other project files are analysed for taint in `finish`, once
-        // every file's functions are known.
-        let mut deferred = may_import_project(&module);
-        if !deferred {
-            a.run_taint();
-        }
+        let mut raw = std::mem::take(&mut a.findings);
+        a.run_taint();
+        // The taint findings of a file that may call into other project files wait for
+        // `finish`: if a call it made resolves to a project function there, the file is analysed
+        // again with the project; otherwise these findings are final.
+        let mut deferred = may_import_project(&module).then(|| Deferred {
+            findings: std::mem::take(&mut a.findings),
+            asked: recorder.asked.take(),
+        });
         if a.timed_out {
             // What was found so far is reported; the project pass does not try again.
             out.diagnostic(timeout_diagnostic(&file.path, self.bounds.timeout));
-            deferred = false;
+            if let Some(d) = deferred.take() {
+                raw.extend(d.findings);
+            }
         }
-        let raw = std::mem::take(&mut a.findings);
+        raw.append(&mut a.findings);
         drop(a);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
         emit(&self.book, file, raw, &mut seen, out);
-        Some((module, nodes, deferred, start.elapsed()))
+        Some(Analysed {
+            module,
+            nodes,
+            deferred,
+            spent: start.elapsed(),
+        })
     }
 }
 
@@ -429,7 +482,13 @@ impl EngineSession for Session {
                 out.diagnostics.extend(local.diagnostics);
                 // A file is kept if its taint analysis is deferred or its functions may be
                 // called from other files; its IR only while the budget allows.
-                if let Some((module, nodes, deferred, spent)) = module {
+                if let Some(Analysed {
+                    module,
+                    nodes,
+                    deferred,
+                    spent,
+                }) = module
+                {
                     let top: Vec<(String, FuncId)> = module
                         .functions
                         .iter()
@@ -438,7 +497,7 @@ impl EngineSession for Session {
                         .filter(|(_, f)| f.parent == Some(0) && f.class.is_none())
                         .map(|(i, f)| (f.name.clone(), i))
                         .collect();
-                    if !deferred && top.is_empty() {
+                    if deferred.is_none() && top.is_empty() {
                         return;
                     }
                     let keep = self
@@ -478,7 +537,9 @@ impl EngineSession for Session {
         units.sort_by(|a, b| a.file.path.cmp(&b.file.path));
         let mut seen = std::mem::take(&mut *self.emitted.lock().unwrap_or_else(|e| e.into_inner()));
         let by_name = project_names(&units);
-        let todo: Vec<usize> = (0..units.len()).filter(|&i| units[i].deferred).collect();
+        let todo: Vec<usize> = (0..units.len())
+            .filter(|&i| units[i].deferred.is_some())
+            .collect();
         if todo.is_empty() {
             return;
         }
@@ -652,6 +713,19 @@ impl<'a> Project<'a> {
     /// The taint analysis of a deferred file, with calls into other files followed.
     fn analyse_unit(&self, i: usize, bounds: Bounds) -> Outcome {
         let u = &self.units[i];
+        if let Some(d) = &u.deferred
+            && d.asked
+                .iter()
+                .all(|(imp, member)| self.resolve(&u.file.path, imp, Some(member)).is_none())
+        {
+            // No call resolves into the project: the analysis would go exactly as it did.
+            return Outcome {
+                unit: i,
+                findings: d.findings.clone(),
+                timed_out: false,
+                panicked: false,
+            };
+        }
         let budget = bounds.timeout.saturating_sub(u.spent);
         let deadline = Instant::now() + budget;
         self.deadline.set(deadline);

@@ -1,6 +1,7 @@
 //! The structural matcher: Semgrep-style patterns, lowered to the IR by the same lowering as
 //! code, matched against IR nodes; and the formulas that combine them (`patterns`,
-//! `pattern-either`, `pattern-not`, `pattern-inside`, `metavariable-regex`, `focus-metavariable`).
+//! `pattern-either`, `pattern-not`, `pattern-inside`, `pattern-regex`, `pattern-not-regex`,
+//! `metavariable-regex`, `metavariable-pattern`, `focus-metavariable`).
 //!
 //! Matching rules, in short: a metavariable `$X` matches any expression and binds it (a second
 //! occurrence must have the same text); `...` matches any run of arguments, parameters, list items
