@@ -163,8 +163,9 @@ struct Bounds {
     keep_nodes: usize,
 }
 
-/// Modules lowered again in the project pass kept per thread (most recently used).
-const MODULE_CACHE: usize = 32;
+/// IR nodes of the modules lowered again in the project pass that each thread keeps (the most
+/// recently used; the last one is always kept).
+const MODULE_CACHE_NODES: usize = 300_000;
 
 impl Engine for SastEngine {
     fn name(&self) -> &'static str {
@@ -306,6 +307,8 @@ struct Unit {
     top: Vec<(String, FuncId)>,
     /// The lowered file, if kept (`max_kept_ir_nodes`).
     module: Option<Arc<Module>>,
+    /// Its size in IR nodes.
+    nodes: usize,
     /// Set when its taint findings wait for `finish` (it may call functions of other files).
     deferred: Option<Deferred>,
     /// Time already spent on it (parse, lowering, structural rules), out of the per-file bound.
@@ -515,6 +518,7 @@ impl EngineSession for Session {
                         lang: module.lang,
                         top,
                         module: keep.then(|| Arc::new(module)),
+                        nodes,
                         deferred,
                         spent,
                     };
@@ -703,10 +707,12 @@ impl<'a> Project<'a> {
         let m = Arc::new(crate::lower::lower(u.lang, &tree, &u.file.content));
         drop(tree);
         let mut lru = self.modules.borrow_mut();
-        if lru.len() >= MODULE_CACHE {
+        lru.push((i, m.clone()));
+        let mut total: usize = lru.iter().map(|(j, _)| self.units[*j].nodes).sum();
+        while lru.len() > 1 && total > MODULE_CACHE_NODES {
+            total -= self.units[lru[0].0].nodes;
             lru.remove(0);
         }
-        lru.push((i, m.clone()));
         Some(m)
     }
 
