@@ -700,11 +700,19 @@ impl<'a> Analyzer<'a> {
         if SUMMARY_DEPTH.get() >= MAX_SUMMARY_DEPTH {
             return None;
         }
+        /// Leaves one level of nesting when dropped (also when a panic unwinds).
+        struct Nested;
+        impl Drop for Nested {
+            fn drop(&mut self) {
+                SUMMARY_DEPTH.set(SUMMARY_DEPTH.get().saturating_sub(1));
+            }
+        }
         SUMMARY_DEPTH.set(SUMMARY_DEPTH.get() + 1);
+        let nested = Nested;
         self.in_progress[f] = true;
         let s = Arc::new(self.analyze_function(f));
         self.in_progress[f] = false;
-        SUMMARY_DEPTH.set(SUMMARY_DEPTH.get() - 1);
+        drop(nested);
         self.summaries[f] = Some(s.clone());
         Some(s)
     }
