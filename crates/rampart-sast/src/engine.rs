@@ -8,10 +8,11 @@ use crate::taint::{Analyzer, Index, Limits, ProjectResolver, RawFinding, Summary
 use rampart_core::{
     Diagnostic, Emitter, Engine, EngineSession, Finding, RuleMeta, ScanContext, SourceFile,
 };
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -147,12 +148,24 @@ impl SastEngine {
     }
 }
 
-/// Per-file bounds, from `[engines.sast]` (`max_file_bytes`, `timeout_ms`).
+/// Per-file and project bounds, from `[engines.sast]`.
 #[derive(Debug, Clone, Copy)]
 struct Bounds {
+    /// `max_file_bytes`: larger files are skipped.
     max_bytes: usize,
+    /// `file_timeout_ms` (older name `timeout_ms`): parse, lowering, rules and the file's share
+    /// of the project pass together.
     timeout: Duration,
+    /// `max_ir_nodes`: a file whose IR is larger is not analysed.
+    max_nodes: usize,
+    /// `max_kept_ir_nodes`: IR kept in memory for the project pass, all files together; the
+    /// modules of files beyond it are dropped and lowered again when the project pass needs them.
+    keep_nodes: usize,
 }
+
+/// IR nodes of the modules lowered again in the project pass that each thread keeps (the most
+/// recently used; the last one is always kept).
+const MODULE_CACHE_NODES: usize = 300_000;
 
 impl Engine for SastEngine {
     fn name(&self) -> &'static str {
@@ -178,9 +191,23 @@ impl Engine for SastEngine {
                     .ok_or_else(|| format!("[engines.sast] {k} must be a positive integer")),
             }
         };
+        let timeout_ms = match opts.get("file_timeout_ms") {
+            Some(_) => int("file_timeout_ms", 3_000)?,
+            None => int("timeout_ms", 3_000)?,
+        };
         let bounds = Bounds {
             max_bytes: int("max_file_bytes", 2_000_000)? as usize,
-            timeout: Duration::from_millis(int("timeout_ms", 5_000)? as u64),
+            timeout: Duration::from_millis(timeout_ms as u64),
+            max_nodes: int("max_ir_nodes", 1_000_000)? as usize,
+            keep_nodes: match opts.get("max_kept_ir_nodes") {
+                // 0 is allowed here: keep nothing, lower again when needed.
+                Some(v) => v
+                    .as_integer()
+                    .filter(|i| *i >= 0)
+                    .ok_or("[engines.sast] max_kept_ir_nodes must be a non-negative integer")?
+                    as usize,
+                None => 2_000_000,
+            },
         };
         let book = match opts.get("rules") {
             None => self.book.clone(),
@@ -214,20 +241,76 @@ impl Engine for SastEngine {
             }
         };
         Ok(Box::new(Session {
+            builtin: self.book.rules.len(),
             book,
             bounds,
             units: Mutex::new(Vec::new()),
             emitted: Mutex::new(HashSet::new()),
+            kept_nodes: AtomicUsize::new(0),
         }))
     }
 }
 
-/// A file kept for the project-wide pass.
+/// What the per-file pass leaves for `finish`.
+struct Analysed {
+    module: Module,
+    /// Its size in IR nodes.
+    nodes: usize,
+    /// Set when its taint findings wait for the project pass.
+    deferred: Option<Deferred>,
+    /// Time spent on it so far.
+    spent: Duration,
+}
+
+/// The taint findings of a file made without the project, and the calls into imported modules
+/// that the analysis could not follow then.
+struct Deferred {
+    findings: Vec<RawFinding>,
+    asked: Vec<(Import, String)>,
+}
+
+/// The resolver of the per-file pass: resolves nothing and records what it was asked (a call of
+/// `member` of an imported module), so that `finish` knows whether the project changes anything.
+#[derive(Default)]
+struct Recorder {
+    asked: RefCell<Vec<(Import, String)>>,
+}
+
+impl ProjectResolver for Recorder {
+    fn resolve(&self, _from: &str, imp: &Import, member: Option<&str>) -> Option<(usize, FuncId)> {
+        let member = member?;
+        let mut asked = self.asked.borrow_mut();
+        if !asked
+            .iter()
+            .any(|(i, m)| m == member && i.module == imp.module && i.level == imp.level)
+        {
+            asked.push((imp.clone(), member.to_string()));
+        }
+        None
+    }
+
+    fn summary(&self, _file: usize, _func: FuncId) -> Option<Arc<Summary>> {
+        None
+    }
+
+    fn file(&self, _file: usize) -> Option<&SourceFile> {
+        None
+    }
+}
+
+/// A file kept for the project-wide pass: its text, what resolving a call into it needs, and
+/// its IR while the memory budget allows (else it is lowered again when needed).
 struct Unit {
     file: SourceFile,
-    module: Module,
-    /// Whether its taint analysis waits for `finish` (it may call functions of other files).
-    deferred: bool,
+    lang: Lang,
+    /// Top-level functions (not methods), by name: what imports resolve to.
+    top: Vec<(String, FuncId)>,
+    /// The lowered file, if kept (`max_kept_ir_nodes`).
+    module: Option<Arc<Module>>,
+    /// Its size in IR nodes.
+    nodes: usize,
+    /// Set when its taint findings wait for `finish` (it may call functions of other files).
+    deferred: Option<Deferred>,
     /// Time already spent on it (parse, lowering, structural rules), out of the per-file bound.
     spent: Duration,
 }
@@ -243,9 +326,13 @@ fn may_import_project(m: &Module) -> bool {
 
 struct Session {
     book: Arc<RuleBook>,
+    /// How many of the book's rules are the engine's own; the rest came from user rule files.
+    builtin: usize,
     bounds: Bounds,
     units: Mutex<Vec<Unit>>,
     emitted: Mutex<HashSet<(String, usize, u32)>>,
+    /// IR nodes of the modules kept in `units`.
+    kept_nodes: AtomicUsize,
 }
 
 /// Turns raw findings into core findings, once per (rule, place).
@@ -273,7 +360,8 @@ fn emit(
 }
 
 impl Session {
-    fn analyse(&self, file: &SourceFile, out: &mut Emitter) -> Option<(Module, bool, Duration)> {
+    /// Analyses one file; `None` if it was not analysed.
+    fn analyse(&self, file: &SourceFile, out: &mut Emitter) -> Option<Analysed> {
         let lang = Lang::from_path(&file.path)?;
         if file.content.len() > self.bounds.max_bytes {
             out.diagnostic(Diagnostic::warning(
@@ -291,12 +379,26 @@ impl Session {
         let Some(tree) = crate::lang::parse(lang, &file.content, Some(deadline)) else {
             out.diagnostic(Diagnostic::warning(
                 &file.path,
-                "sast: could not be parsed within the time limit; not analysed",
+                format!(
+                    "sast: not analysed, parsing did not finish within the {} ms time limit ([engines.sast] file_timeout_ms)",
+                    self.bounds.timeout.as_millis()
+                ),
             ));
             return None;
         };
         let module = crate::lower::lower(lang, &tree, &file.content);
         drop(tree);
+        let nodes = module.node_count();
+        if nodes > self.bounds.max_nodes {
+            out.diagnostic(Diagnostic::warning(
+                &file.path,
+                format!(
+                    "sast: not analysed, its IR has {nodes} nodes, over the {} node limit ([engines.sast] max_ir_nodes)",
+                    self.bounds.max_nodes
+                ),
+            ));
+            return None;
+        }
         if module.has_errors {
             out.diagnostic(Diagnostic::note(
                 &file.path,
@@ -304,31 +406,44 @@ impl Session {
             ));
         }
         let ix = self.book.index(lang.family());
+        let recorder = Recorder::default();
         let mut a = Analyzer::new(
             &module,
             file,
             &self.book.rules,
             ix,
-            None,
+            Some(&recorder),
             Limits {
                 deadline: Some(deadline),
             },
         );
         a.run_search();
-        // Files that may call into other project files are analysed for taint in `finish`, once
-        // every file's functions are known.
-        let deferred = may_import_project(&module);
-        if !deferred {
-            a.run_taint();
-        }
+        let mut raw = std::mem::take(&mut a.findings);
+        a.run_taint();
+        // The taint findings of a file that may call into other project files wait for
+        // `finish`: if a call it made resolves to a project function there, the file is analysed
+        // again with the project; otherwise these findings are final.
+        let mut deferred = may_import_project(&module).then(|| Deferred {
+            findings: std::mem::take(&mut a.findings),
+            asked: recorder.asked.take(),
+        });
         if a.timed_out {
+            // What was found so far is reported; the project pass does not try again.
             out.diagnostic(timeout_diagnostic(&file.path, self.bounds.timeout));
+            if let Some(d) = deferred.take() {
+                raw.extend(d.findings);
+            }
         }
-        let raw = std::mem::take(&mut a.findings);
+        raw.append(&mut a.findings);
         drop(a);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
         emit(&self.book, file, raw, &mut seen, out);
-        Some((module, deferred, start.elapsed()))
+        Some(Analysed {
+            module,
+            nodes,
+            deferred,
+            spent: start.elapsed(),
+        })
     }
 }
 
@@ -336,7 +451,7 @@ fn timeout_diagnostic(path: &str, timeout: Duration) -> Diagnostic {
     Diagnostic::warning(
         path,
         format!(
-            "sast: analysis stopped at the {} ms time limit; results for this file are partial",
+            "sast: analysis stopped at the {} ms time limit ([engines.sast] file_timeout_ms); findings made before it are reported, the rest of the file is not analysed",
             timeout.as_millis()
         ),
     )
@@ -354,6 +469,10 @@ struct Outcome {
 }
 
 impl EngineSession for Session {
+    fn extra_rules(&self) -> Vec<RuleMeta> {
+        self.book.metas[self.builtin.min(self.book.metas.len())..].to_vec()
+    }
+
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let mut local = Emitter::default();
@@ -364,15 +483,42 @@ impl EngineSession for Session {
             Ok((module, local)) => {
                 out.findings.extend(local.findings);
                 out.diagnostics.extend(local.diagnostics);
-                // Every file is kept: its functions may be called from other files.
-                if let Some((module, deferred, spent)) = module {
+                // A file is kept if its taint analysis is deferred or its functions may be
+                // called from other files; its IR only while the budget allows.
+                if let Some(Analysed {
+                    module,
+                    nodes,
+                    deferred,
+                    spent,
+                }) = module
+                {
+                    let top: Vec<(String, FuncId)> = module
+                        .functions
+                        .iter()
+                        .enumerate()
+                        .skip(1)
+                        .filter(|(_, f)| f.parent == Some(0) && f.class.is_none())
+                        .map(|(i, f)| (f.name.clone(), i))
+                        .collect();
+                    if deferred.is_none() && top.is_empty() {
+                        return;
+                    }
+                    let keep = self
+                        .kept_nodes
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |k| {
+                            (k + nodes <= self.bounds.keep_nodes).then_some(k + nodes)
+                        })
+                        .is_ok();
                     let unit = Unit {
                         file: SourceFile::new(
                             file.path.clone(),
                             file.content.clone(),
                             file.origin.clone(),
                         ),
-                        module,
+                        lang: module.lang,
+                        top,
+                        module: keep.then(|| Arc::new(module)),
+                        nodes,
                         deferred,
                         spent,
                     };
@@ -395,7 +541,9 @@ impl EngineSession for Session {
         units.sort_by(|a, b| a.file.path.cmp(&b.file.path));
         let mut seen = std::mem::take(&mut *self.emitted.lock().unwrap_or_else(|e| e.into_inner()));
         let by_name = project_names(&units);
-        let todo: Vec<usize> = (0..units.len()).filter(|&i| units[i].deferred).collect();
+        let todo: Vec<usize> = (0..units.len())
+            .filter(|&i| units[i].deferred.is_some())
+            .collect();
         if todo.is_empty() {
             return;
         }
@@ -459,7 +607,7 @@ fn project_names(units: &[Unit]) -> HashMap<String, usize> {
     let mut by_name = HashMap::new();
     for (i, u) in units.iter().enumerate() {
         let stem = strip_ext(&u.file.path);
-        match u.module.lang {
+        match u.lang {
             Lang::Python => {
                 let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
                 let parts: Vec<&str> = stem.split('/').collect();
@@ -482,12 +630,17 @@ fn project_names(units: &[Unit]) -> HashMap<String, usize> {
 
 type SummaryCache = HashMap<(usize, FuncId), Option<Arc<Summary>>>;
 
-/// The project-wide view used in `finish`: modules by name, and summaries across files.
+/// The project-wide view used in `finish` (one per thread): modules by name, and summaries
+/// across files.
 struct Project<'a> {
     units: &'a [Unit],
     book: &'a RuleBook,
     by_name: &'a HashMap<String, usize>,
     cache: RefCell<SummaryCache>,
+    /// Modules lowered again (their IR was not kept), most recently used last.
+    modules: RefCell<Vec<(usize, Arc<Module>)>>,
+    /// The deadline of the file being analysed (callee summaries count towards its time).
+    deadline: Cell<Instant>,
     extra: RefCell<Vec<(usize, Vec<RawFinding>)>>,
 }
 
@@ -528,24 +681,73 @@ impl<'a> Project<'a> {
             book,
             by_name,
             cache: RefCell::new(HashMap::new()),
+            modules: RefCell::new(Vec::new()),
+            deadline: Cell::new(Instant::now()),
             extra: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The IR of a project file: kept from the per-file pass, or lowered again (`None` if it
+    /// no longer parses within the deadline).
+    fn module(&self, i: usize) -> Option<Arc<Module>> {
+        let u = &self.units[i];
+        if let Some(m) = &u.module {
+            return Some(m.clone());
+        }
+        {
+            let mut lru = self.modules.borrow_mut();
+            if let Some(p) = lru.iter().position(|(j, _)| *j == i) {
+                let e = lru.remove(p);
+                let m = e.1.clone();
+                lru.push(e);
+                return Some(m);
+            }
+        }
+        let tree = crate::lang::parse(u.lang, &u.file.content, Some(self.deadline.get()))?;
+        let m = Arc::new(crate::lower::lower(u.lang, &tree, &u.file.content));
+        drop(tree);
+        let mut lru = self.modules.borrow_mut();
+        lru.push((i, m.clone()));
+        let mut total: usize = lru.iter().map(|(j, _)| self.units[*j].nodes).sum();
+        while lru.len() > 1 && total > MODULE_CACHE_NODES {
+            total -= self.units[lru[0].0].nodes;
+            lru.remove(0);
+        }
+        Some(m)
     }
 
     /// The taint analysis of a deferred file, with calls into other files followed.
     fn analyse_unit(&self, i: usize, bounds: Bounds) -> Outcome {
         let u = &self.units[i];
+        if let Some(d) = &u.deferred
+            && d.asked
+                .iter()
+                .all(|(imp, member)| self.resolve(&u.file.path, imp, Some(member)).is_none())
+        {
+            // No call resolves into the project: the analysis would go exactly as it did.
+            return Outcome {
+                unit: i,
+                findings: d.findings.clone(),
+                timed_out: false,
+                panicked: false,
+            };
+        }
         let budget = bounds.timeout.saturating_sub(u.spent);
+        let deadline = Instant::now() + budget;
+        self.deadline.set(deadline);
         let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            let ix = self.book.index(u.module.lang.family());
+            let Some(module) = self.module(i) else {
+                return (Vec::new(), true);
+            };
+            let ix = self.book.index(u.lang.family());
             let mut a = Analyzer::new(
-                &u.module,
+                &module,
                 &u.file,
                 &self.book.rules,
                 ix,
                 Some(self),
                 Limits {
-                    deadline: Some(Instant::now() + budget),
+                    deadline: Some(deadline),
                 },
             );
             a.run_taint();
@@ -594,14 +796,12 @@ impl<'a> Project<'a> {
     }
 
     fn top_function(&self, file: usize, name: &str) -> Option<FuncId> {
-        let m = &self.units[file].module;
-        m.functions
+        self.units[file]
+            .top
             .iter()
-            .enumerate()
-            .skip(1)
             .rev()
-            .find(|(_, f)| f.name == name && f.parent == Some(0) && f.class.is_none())
-            .map(|(i, _)| i)
+            .find(|(n, _)| n == name)
+            .map(|(_, i)| *i)
     }
 }
 
@@ -626,19 +826,28 @@ impl ProjectResolver for Project<'_> {
         }
         self.cache.borrow_mut().insert((file, func), None);
         let u = &self.units[file];
-        let ix = self.book.index(u.module.lang.family());
+        let Some(module) = self.module(file) else {
+            self.cache.borrow_mut().remove(&(file, func));
+            return None;
+        };
+        let ix = self.book.index(u.lang.family());
         let mut a = Analyzer::new(
-            &u.module,
+            &module,
             &u.file,
             &self.book.rules,
             ix,
             Some(self),
             Limits {
-                deadline: Some(Instant::now() + Duration::from_secs(2)),
+                deadline: Some(self.deadline.get()),
             },
         );
         let s = a.summary(func);
-        self.cache.borrow_mut().insert((file, func), s.clone());
+        if a.timed_out {
+            // A partial summary is used by the file that ran out of time, not remembered.
+            self.cache.borrow_mut().remove(&(file, func));
+        } else {
+            self.cache.borrow_mut().insert((file, func), s.clone());
+        }
         let found = std::mem::take(&mut a.findings);
         if !found.is_empty() {
             self.extra.borrow_mut().push((file, found));

@@ -379,6 +379,45 @@ impl Module {
         }
     }
 
+    /// The number of IR nodes (functions, statements and expressions): the measure of the
+    /// per-file size bound `[engines.sast] max_ir_nodes`.
+    pub fn node_count(&self) -> usize {
+        fn stmts(v: &[Stmt]) -> usize {
+            v.iter().map(stmt).sum()
+        }
+        fn expr(e: &Expr) -> usize {
+            let mut n = 0;
+            e.walk(&mut |_| n += 1);
+            n
+        }
+        fn stmt(s: &Stmt) -> usize {
+            1 + match &s.kind {
+                StmtKind::Assign { target, value } => expr(target) + expr(value),
+                StmtKind::Expr(e) | StmtKind::Return(Some(e)) => expr(e),
+                StmtKind::If { cond, then, els } => expr(cond) + stmts(then) + stmts(els),
+                StmtKind::Loop { target, iter, body } => {
+                    target.as_ref().map_or(0, expr) + expr(iter) + stmts(body)
+                }
+                StmtKind::Return(None)
+                | StmtKind::Func(_)
+                | StmtKind::Class(_)
+                | StmtKind::Import(_) => 0,
+            }
+        }
+        self.functions
+            .iter()
+            .map(|f| {
+                1 + stmts(&f.body)
+                    + f.decorators.iter().map(expr).sum::<usize>()
+                    + f.params
+                        .iter()
+                        .filter_map(|p| p.default.as_ref())
+                        .map(expr)
+                        .sum::<usize>()
+            })
+            .sum()
+    }
+
     /// Fills [`Module::consts`].
     pub fn compute_consts(&mut self) {
         use std::collections::HashMap;

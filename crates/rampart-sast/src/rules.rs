@@ -17,7 +17,7 @@
 //! ```
 
 use crate::lang::{Family, Lang};
-use crate::pattern::{Formula, Pattern};
+use crate::pattern::{Formula, Pattern, TextRegex};
 use rampart_core::{Confidence, Example, RuleMeta, Severity};
 use saphyr::{LoadableYamlNode, YamlOwned};
 
@@ -105,6 +105,9 @@ fn formula(y: &Y, family: Family) -> Result<Formula, String> {
         let text = scalar(p).ok_or("`pattern` must be a string")?;
         return Ok(Formula::Pattern(Box::new(Pattern::parse(&text, family)?)));
     }
+    if let Some(r) = get(y, "pattern-regex") {
+        return Ok(Formula::Regex(text_regex(r, "pattern-regex")?));
+    }
     if let Some(items) = get(y, "pattern-either") {
         let items = items.as_vec().ok_or("`pattern-either` must be a list")?;
         return Ok(Formula::Either(
@@ -122,7 +125,12 @@ fn formula(y: &Y, family: Family) -> Result<Formula, String> {
         }
         return Ok(Formula::All(out));
     }
-    Err("expected `pattern`, `patterns` or `pattern-either`".into())
+    Err("expected `pattern`, `patterns`, `pattern-either` or `pattern-regex`".into())
+}
+
+fn text_regex(y: &Y, key: &str) -> Result<TextRegex, String> {
+    let re = scalar(y).ok_or_else(|| format!("`{key}` must be a string"))?;
+    TextRegex::new(&re).map_err(|e| format!("bad regex in `{key}`: {e}"))
 }
 
 fn pattern_or_formula(y: &Y, family: Family) -> Result<Formula, String> {
@@ -149,10 +157,43 @@ fn clause(y: &Y, family: Family) -> Result<Formula, String> {
         let re = regex::Regex::new(&re).map_err(|e| format!("bad regex: {e}"))?;
         return Ok(Formula::MetavarRegex(mv, re));
     }
+    if let Some(v) = get(y, "pattern-not-regex") {
+        return Ok(Formula::NotRegex(text_regex(v, "pattern-not-regex")?));
+    }
+    if let Some(v) = get(y, "metavariable-pattern") {
+        let mv = str_of(v, "metavariable").ok_or("metavariable-pattern needs `metavariable`")?;
+        if let Some(l) = str_of(v, "language")
+            && !Lang::from_rule_name(&l)
+                .into_iter()
+                .any(|x| x.family() == family)
+        {
+            return Err(format!(
+                "metavariable-pattern: `language: {l}` is not supported (only the rule's own language)"
+            ));
+        }
+        let inner = match get(v, "patterns") {
+            // With only filters in the list, they apply to the metavariable's code as a whole.
+            Some(items) => {
+                let items = items.as_vec().ok_or("`patterns` must be a list")?;
+                let mut out = Vec::new();
+                for i in items {
+                    out.push(clause(i, family)?);
+                }
+                Formula::All(out)
+            }
+            None => formula(v, family).map_err(|e| format!("metavariable-pattern: {e}"))?,
+        };
+        return Ok(Formula::MetavarPattern(mv, Box::new(inner)));
+    }
     if let Some(v) = get(y, "focus-metavariable") {
-        return Ok(Formula::Focus(
-            scalar(v).ok_or("focus-metavariable must be a string")?,
-        ));
+        let names = match v.as_vec() {
+            Some(items) => items.iter().filter_map(scalar).collect(),
+            None => scalar(v).into_iter().collect::<Vec<_>>(),
+        };
+        if names.is_empty() {
+            return Err("focus-metavariable needs a metavariable or a list of them".into());
+        }
+        return Ok(Formula::Focus(names));
     }
     formula(y, family)
 }

@@ -305,6 +305,8 @@ pub struct Index {
     search: Vec<(usize, Formula)>,
     search_by_key: HashMap<String, Vec<usize>>,
     search_wild: Vec<usize>,
+    /// Search formulas matched against the file's text (`pattern-regex` only).
+    search_text: Vec<usize>,
 }
 
 impl Index {
@@ -320,6 +322,10 @@ impl Index {
                 Mode::Search(f) => {
                     let si = ix.search.len();
                     ix.search.push((gi, f.clone()));
+                    if f.is_text_only() {
+                        ix.search_text.push(si);
+                        continue;
+                    }
                     match f.keys() {
                         Some(keys) => {
                             for k in keys {
@@ -426,6 +432,14 @@ pub trait ProjectResolver {
     /// A project file, by index (for trace locations).
     fn file(&self, file: usize) -> Option<&SourceFile>;
 }
+
+thread_local! {
+    /// Summaries being computed on this thread, nested (calls followed depth-first).
+    static SUMMARY_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Deepest nesting of summaries computed on demand (guards the stack on long call chains).
+pub const MAX_SUMMARY_DEPTH: u32 = 24;
 
 /// Limits that stop the analysis of one file.
 #[derive(Debug, Clone, Copy)]
@@ -590,7 +604,18 @@ impl<'a> Analyzer<'a> {
         let ix = self.ix;
         let mut out = Vec::new();
         let mut fn_stack: Vec<String> = Vec::new();
+        let deadline = self.limits.deadline;
+        let mut visited = 0u32;
+        let mut timed_out = false;
         crate::walk::walk_module(module, &mut |node, anc| {
+            if timed_out {
+                return;
+            }
+            visited = visited.wrapping_add(1);
+            if visited.is_multiple_of(256) && deadline.is_some_and(|d| Instant::now() > d) {
+                timed_out = true;
+                return;
+            }
             let key = match node {
                 NodeRef::Expr(e) => ctx.key_of(e),
                 _ => None,
@@ -627,9 +652,39 @@ impl<'a> Analyzer<'a> {
                 }
             }
         });
+        for &si in &ix.search_text {
+            if timed_out {
+                break;
+            }
+            let (gi, f) = &ix.search[si];
+            for m in f.eval_text(ctx.src, 0..ctx.src.len()) {
+                let span = m.focus.unwrap_or_default();
+                // The innermost function around the match, for the fingerprint.
+                let function = module
+                    .functions
+                    .iter()
+                    .skip(1)
+                    .filter(|f| f.span.contains(span))
+                    .min_by_key(|f| f.span.end - f.span.start)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default();
+                out.push(RawFinding {
+                    rule: *gi,
+                    span,
+                    trace: Vec::new(),
+                    function,
+                    binds: m
+                        .binds
+                        .iter()
+                        .map(|b| (b.name.clone(), b.text.clone()))
+                        .collect(),
+                });
+            }
+        }
         out.sort_by_key(|f| (f.rule, f.span));
         out.dedup_by_key(|f| (f.rule, f.span));
         self.findings.extend(out);
+        self.timed_out |= timed_out;
     }
 
     /// The summary of a function of this module, computed on demand (its findings are recorded).
@@ -640,9 +695,24 @@ impl<'a> Analyzer<'a> {
         if self.in_progress[f] {
             return None;
         }
+        // Summaries are computed depth-first through calls (also into other files): a long
+        // chain of calls is cut, the deepest call being treated as unknown.
+        if SUMMARY_DEPTH.get() >= MAX_SUMMARY_DEPTH {
+            return None;
+        }
+        /// Leaves one level of nesting when dropped (also when a panic unwinds).
+        struct Nested;
+        impl Drop for Nested {
+            fn drop(&mut self) {
+                SUMMARY_DEPTH.set(SUMMARY_DEPTH.get().saturating_sub(1));
+            }
+        }
+        SUMMARY_DEPTH.set(SUMMARY_DEPTH.get() + 1);
+        let nested = Nested;
         self.in_progress[f] = true;
         let s = Arc::new(self.analyze_function(f));
         self.in_progress[f] = false;
+        drop(nested);
         self.summaries[f] = Some(s.clone());
         Some(s)
     }

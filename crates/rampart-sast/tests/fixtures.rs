@@ -45,20 +45,16 @@ fn markers(line: &str) -> Vec<(bool, String)> {
     out
 }
 
-#[test]
-fn fixtures_match_their_markers() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut files = Vec::new();
-    collect(&root, &root, &mut files);
+fn scan(root: &Path, files: &[(String, String)], config: rampart_core::config::Config) -> Emitter {
     let engine = SastEngine::new();
     let ctx = ScanContext {
-        root: root.clone(),
-        config: Default::default(),
+        root: root.to_path_buf(),
+        config,
         show_secrets: false,
     };
     let session = engine.start(&ctx).unwrap();
     let mut out = Emitter::default();
-    for (p, t) in &files {
+    for (p, t) in files {
         if engine.wants(p) {
             session.scan_file(
                 &SourceFile::new(p.clone(), t.as_bytes().to_vec(), Origin::WorkTree),
@@ -67,6 +63,38 @@ fn fixtures_match_their_markers() {
         }
     }
     session.finish(&mut out);
+    out
+}
+
+#[test]
+fn fixtures_match_their_markers() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files = Vec::new();
+    collect(&root, &root, &mut files);
+    let out = scan(&root, &files, Default::default());
+    // With no IR kept between the passes (every callee lowered again), findings are the same.
+    let config = rampart_core::config::Config::parse(
+        "[engines.sast]\nmax_kept_ir_nodes = 0\n",
+        &root.join("rampart.toml"),
+    )
+    .unwrap();
+    let relowered = scan(&root, &files, config);
+    let key = |o: &Emitter| {
+        let mut v: Vec<String> = o
+            .findings
+            .iter()
+            .map(|f| format!("{} {:?} {:?}", f.rule_id, f.location, f.trace))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(key(&out), key(&relowered));
+    assert!(
+        relowered
+            .diagnostics
+            .iter()
+            .all(|d| !d.message.contains("time limit"))
+    );
     let mut problems = Vec::new();
     let (mut expected, mut safe) = (0, 0);
     for (p, t) in &files {

@@ -38,6 +38,24 @@ fn user_rules_are_loaded_from_the_config() {
     .unwrap();
     let engine = SastEngine::new();
     let session = engine.start(&ctx(dir.path())).unwrap();
+    // The session names the user rule (for `rampart rules` and suppressions), and only it.
+    let extra = session.extra_rules();
+    assert_eq!(
+        extra.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        vec!["sast/internal-audit-log"]
+    );
+    assert_eq!(extra[0].cwe, vec!["CWE-117".to_string()]);
+    assert!(
+        engine
+            .start(&ScanContext {
+                root: dir.path().to_path_buf(),
+                config: Default::default(),
+                show_secrets: false,
+            })
+            .unwrap()
+            .extra_rules()
+            .is_empty()
+    );
     let src = "import audit\nfrom flask import request\ndef f():\n    audit.log_raw(request.args['m'])\n    audit.log_raw('fixed')\n";
     let mut out = Emitter::default();
     session.scan_file(
@@ -76,6 +94,11 @@ fn invalid_user_rules_stop_the_scan_with_the_file_and_the_problem() {
             "regex.yaml",
             "rules:\n  - id: z\n    languages: [python]\n    message: m\n    patterns:\n      - pattern: f($X)\n      - metavariable-regex: {metavariable: $X, regex: \"(\"}\n",
             "bad regex",
+        ),
+        (
+            "textregex.yaml",
+            "rules:\n  - id: w\n    languages: [python]\n    message: m\n    pattern-regex: \"a(b\"\n",
+            "rule `w`: bad regex in `pattern-regex`",
         ),
     ];
     for (name, text, needle) in cases {

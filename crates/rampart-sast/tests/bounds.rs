@@ -1,0 +1,157 @@
+//! Per-file bounds: a file over the IR size or time limit is named in a diagnostic, and the
+//! other files of the scan are still analysed.
+
+use rampart_core::config::Config;
+use rampart_core::{Emitter, Engine, ScanContext, SourceFile, source::Origin};
+use rampart_sast::SastEngine;
+use std::path::Path;
+
+const VULNERABLE: &str = "import subprocess\nfrom flask import request\n\ndef run():\n    subprocess.call(request.args['cmd'], shell=True)\n";
+
+/// A generated module: many functions, each passing data through deeply nested calls.
+fn pathological(functions: usize, depth: usize) -> String {
+    let mut s = String::from("from flask import request\nimport os\n");
+    for i in 0..functions {
+        let mut e = "request.args['x']".to_string();
+        for _ in 0..depth {
+            e = format!("f({e}, [{e}])");
+        }
+        s.push_str(&format!(
+            "def g{i}(a):\n    v = {e}\n    os.system(v)\n    return g{}(v)\n",
+            i + 1
+        ));
+    }
+    s
+}
+
+fn scan(toml: &str, files: &[(&str, String)]) -> Emitter {
+    let root = Path::new("/nonexistent-root");
+    let ctx = ScanContext {
+        root: root.to_path_buf(),
+        config: Config::parse(toml, &root.join("rampart.toml")).unwrap(),
+        show_secrets: false,
+    };
+    let engine = SastEngine::new();
+    let session = engine.start(&ctx).unwrap();
+    let mut out = Emitter::default();
+    for (p, t) in files {
+        session.scan_file(
+            &SourceFile::new(*p, t.as_bytes().to_vec(), Origin::WorkTree),
+            &mut out,
+        );
+    }
+    session.finish(&mut out);
+    out
+}
+
+#[test]
+fn a_file_over_the_ir_bound_is_named_and_the_scan_goes_on() {
+    let files = [
+        ("gen/huge.py", pathological(300, 4)),
+        ("app/run.py", VULNERABLE.to_string()),
+    ];
+    let out = scan("[engines.sast]\nmax_ir_nodes = 20000\n", &files);
+    let diags: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("max_ir_nodes"))
+        .collect();
+    assert_eq!(diags.len(), 1, "{:?}", out.diagnostics);
+    assert_eq!(diags[0].path.as_deref(), Some("gen/huge.py"));
+    assert!(
+        diags[0].message.contains("20000 node limit"),
+        "{}",
+        diags[0].message
+    );
+    // Nothing is reported in the file that was not analysed; the other file is.
+    assert!(
+        out.findings
+            .iter()
+            .all(|f| f.location.path != "gen/huge.py")
+    );
+    assert!(
+        out.findings.iter().any(
+            |f| f.location.path == "app/run.py" && f.rule_id == "sast/python-command-injection"
+        ),
+        "{:?}",
+        out.findings.iter().map(|f| &f.rule_id).collect::<Vec<_>>()
+    );
+    // Under the default bound the same file is analysed.
+    let out = scan("", &files);
+    assert!(
+        out.diagnostics
+            .iter()
+            .all(|d| d.path.as_deref() != Some("gen/huge.py"))
+    );
+    assert!(
+        out.findings
+            .iter()
+            .any(|f| f.location.path == "gen/huge.py")
+    );
+}
+
+#[test]
+fn a_file_over_the_time_bound_is_named_and_the_scan_goes_on() {
+    // 1 ms is far less than this file needs (its parse alone takes longer), whatever the machine.
+    let files = [
+        ("gen/slow.py", pathological(2000, 5)),
+        ("app/run.py", VULNERABLE.to_string()),
+    ];
+    let out = scan("[engines.sast]\nfile_timeout_ms = 1\n", &files);
+    let slow: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.path.as_deref() == Some("gen/slow.py"))
+        .collect();
+    assert!(
+        slow.iter()
+            .any(|d| d.message.contains("time limit") && d.message.contains("1 ms")),
+        "{:?}",
+        out.diagnostics
+    );
+    // The scan went on to the other file; whether 1 ms was enough for it depends on the
+    // machine, but if it was not, it is named too.
+    assert!(
+        out.findings.iter().any(|f| f.location.path == "app/run.py")
+            || out
+                .diagnostics
+                .iter()
+                .any(|d| d.path.as_deref() == Some("app/run.py") && d.message.contains("1 ms"))
+    );
+}
+
+#[test]
+fn long_call_chains_do_not_exhaust_the_stack() {
+    // g0 calls g1 … calls g2999: summaries are computed depth-first, the chain is cut.
+    let files = [("gen/chain.py", pathological(3000, 0))];
+    let out = scan("", &files);
+    assert!(
+        out.diagnostics
+            .iter()
+            .all(|d| !d.message.contains("internal error"))
+    );
+    let hits = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "sast/python-command-injection")
+        .count();
+    assert_eq!(hits, 3000);
+}
+
+#[test]
+fn bounds_must_be_positive_integers() {
+    let root = Path::new("/nonexistent-root");
+    for toml in [
+        "[engines.sast]\nmax_ir_nodes = 0\n",
+        "[engines.sast]\nfile_timeout_ms = \"3s\"\n",
+        "[engines.sast]\nmax_kept_ir_nodes = -1\n",
+    ] {
+        let ctx = ScanContext {
+            root: root.to_path_buf(),
+            config: Config::parse(toml, &root.join("rampart.toml")).unwrap(),
+            show_secrets: false,
+        };
+        let err = SastEngine::new().start(&ctx).err().expect(toml);
+        assert!(err.contains("[engines.sast]"), "{err}");
+    }
+}
