@@ -457,7 +457,10 @@ mod tests {
     #[test]
     fn finds_typosquats() {
         assert_eq!(typosquat_of("action/checkout"), Some("actions/checkout"));
-        assert_eq!(typosquat_of("actons/setup-node"), Some("actions/setup-node"));
+        assert_eq!(
+            typosquat_of("actons/setup-node"),
+            Some("actions/setup-node")
+        );
         assert_eq!(typosquat_of("actions/chekcout"), Some("actions/checkout"));
         assert_eq!(typosquat_of("Actions/Checkout"), None);
         assert_eq!(typosquat_of("actions/setup-go"), None);
