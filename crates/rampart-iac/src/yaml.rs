@@ -18,9 +18,21 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// How many nodes alias expansion may create in one stream. Past it, further aliases become
+/// unknown values instead of copies, so "billion laughs" documents (each anchor aliasing the
+/// previous one twice) cost linear time and memory.
+pub const ALIAS_EXPANSION_LIMIT: usize = 100_000;
+
 /// Parses every document of a YAML stream. Documents parsed before a syntax error are returned
 /// along with the error.
 pub fn parse(text: &str) -> (Vec<Node>, Option<YamlError>) {
+    let (docs, err, _) = parse_with_limit(text);
+    (docs, err)
+}
+
+/// Like [`parse`], and also returns the line of the first alias left unexpanded (as an unknown
+/// value) because expansion reached [`ALIAS_EXPANSION_LIMIT`] nodes.
+pub fn parse_with_limit(text: &str) -> (Vec<Node>, Option<YamlError>, Option<usize>) {
     let mut b = Builder {
         text,
         chars: if text.is_ascii() {
@@ -34,6 +46,8 @@ pub fn parse(text: &str) -> (Vec<Node>, Option<YamlError>) {
         stack: Vec::new(),
         docs: Vec::new(),
         anchors: HashMap::new(),
+        expanded: 0,
+        limited_at: None,
     };
     let mut parser = Parser::new_from_str(text);
     let err = parser.load(&mut b, true).err().map(|e| YamlError {
@@ -45,7 +59,7 @@ pub fn parse(text: &str) -> (Vec<Node>, Option<YamlError>) {
         b.stack.clear();
         b.docs.pop();
     }
-    (b.docs, err)
+    (b.docs, err, b.limited_at)
 }
 
 enum Frame {
@@ -70,7 +84,18 @@ struct Builder<'a> {
     lines: LineIndex,
     stack: Vec<Frame>,
     docs: Vec<Node>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their node counts.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes created by alias expansion so far.
+    expanded: usize,
+    /// Line of the first alias not expanded for the limit.
+    limited_at: Option<usize>,
+}
+
+fn node_count(n: &Node) -> usize {
+    let mut c = 0;
+    n.walk(&mut |_| c += 1);
+    c
 }
 
 fn tag_name(tag: &saphyr_parser::Tag) -> String {
@@ -134,7 +159,8 @@ impl Builder<'_> {
 
     fn push_node(&mut self, mut node: Node, anchor: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let count = node_count(&node);
+            self.anchors.insert(anchor, (node.clone(), count));
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
@@ -248,11 +274,21 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
             Event::Alias(id) => {
                 let range = self.range(span);
                 let line = self.lines.line(range.start);
-                let mut node = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .unwrap_or_else(|| Node::new(Value::Null, range.clone(), line));
+                let mut node = match self.anchors.get(&id) {
+                    Some((_, count)) if self.expanded + count > ALIAS_EXPANSION_LIMIT => {
+                        self.limited_at.get_or_insert(line);
+                        Node::new(
+                            Value::Unknown("alias expansion limit".into()),
+                            range.clone(),
+                            line,
+                        )
+                    }
+                    Some((n, count)) => {
+                        self.expanded += count;
+                        n.clone()
+                    }
+                    None => Node::new(Value::Null, range.clone(), line),
+                };
                 node.span = range;
                 node.line = line;
                 node.key_span = None;
@@ -284,6 +320,28 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alias_bombs_stay_small() {
+        let mut text = String::from("l0: &l0 [x, x]\n");
+        for i in 1..40 {
+            text.push_str(&format!("l{i}: &l{i} [*l{}, *l{}]\n", i - 1, i - 1));
+        }
+        text.push_str("big: *l39\n");
+        let t = std::time::Instant::now();
+        let (docs, err, limited) = parse_with_limit(&text);
+        assert!(err.is_none());
+        assert!(limited.is_some());
+        assert!(node_count(&docs[0]) < 4 * ALIAS_EXPANSION_LIMIT);
+        assert!(t.elapsed().as_secs() < 5);
+        // Ordinary aliases are still expanded.
+        let (docs, _, limited) = parse_with_limit("a: &a {k: v}\nb: *a\n");
+        assert!(limited.is_none());
+        assert_eq!(
+            docs[0].get_path(&["b", "k"]).and_then(Node::as_str),
+            Some("v")
+        );
+    }
 
     #[test]
     fn keeps_lines_of_keys_and_values() {
