@@ -289,7 +289,7 @@ cover = {
     "known-vulnerable-actions": ["gha-known-vulnerable-actions"], "obfuscation": ["gha-obfuscation"], "stale-action-refs": ["gha-stale-action-refs"],
     "ref-version-mismatch": ["gha-stale-action-refs"],
     "unsound-contains": ["gha-unsound-contains"], "unsound-condition": ["gha-unsound-condition"], "unsound-ternary": ["gha-unsound-ternary"],
-    "misfeature": ["gha-pip-extra-index-url"],
+    "misfeature": ["gha-pip-extra-index-url", "gha-misfeature"],
     "artifact-poisoning": ["gha-artifact-poisoning"], "concurrency-limits": ["gha-concurrency-limits"],
     "secrets-outside-env": ["gha-secrets-outside-env"], "undocumented-permissions": ["gha-undocumented-permissions"],
     "self-repository": ["gha-self-repository"], "archived-uses": ["gha-archived-uses"], "typosquat-uses": ["gha-typosquat-uses"],
