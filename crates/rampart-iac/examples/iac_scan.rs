@@ -1,6 +1,7 @@
 //! Runs the IaC engine alone through the real scan driver, for benchmarks and debugging until the
 //! `rampart` binary registers it: `cargo run --release -p rampart-iac --example iac_scan -- DIR
-//! [--findings]`. Prints findings per family (and each finding with `--findings`).
+//! [--findings]`. Prints findings per family (and each finding with `--findings`). `IAC_SCAN_THREADS=N`
+//! sets the worker threads (default: one per core).
 
 use rampart_core::scan::{NoProgress, ScanOptions, run};
 use rampart_iac::IacEngine;
@@ -16,7 +17,13 @@ fn main() {
     let t0 = std::time::Instant::now();
     let engine = IacEngine::new();
     let load_ms = t0.elapsed().as_millis();
-    let opts = ScanOptions::new(&dir);
+    let mut opts = ScanOptions::new(&dir);
+    if let Some(n) = std::env::var("IAC_SCAN_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        opts.threads = n;
+    }
     let result = match run(&[&engine], &opts, &NoProgress) {
         Ok(r) => r,
         Err(e) => {
