@@ -6,6 +6,7 @@
 use rampart_core::scan::{NoProgress, ScanOptions, run};
 use rampart_iac::IacEngine;
 use std::collections::BTreeMap;
+use std::io::Write;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -31,13 +32,16 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // Output to a closed pipe (`| head`) ends the listing instead of panicking.
+    let mut stdout = std::io::stdout().lock();
     let mut families: BTreeMap<String, usize> = BTreeMap::new();
     for f in &result.findings {
         *families
             .entry(f.tags.first().cloned().unwrap_or_default())
             .or_default() += 1;
         if show {
-            println!(
+            let _ = writeln!(
+                stdout,
                 "{}:{}: {} [{}] {}",
                 f.location.path, f.location.start_line, f.rule_id, f.severity, f.message
             );
@@ -46,7 +50,8 @@ fn main() {
     for d in &result.diagnostics {
         eprintln!("{d}");
     }
-    println!(
+    let _ = writeln!(
+        stdout,
         "files {} findings {} elapsed_ms {} load_ms {} total_ms {}",
         result.stats.files_scanned,
         result.findings.len(),
@@ -55,6 +60,6 @@ fn main() {
         t0.elapsed().as_millis()
     );
     for (family, n) in families {
-        println!("family {family} {n}");
+        let _ = writeln!(stdout, "family {family} {n}");
     }
 }
