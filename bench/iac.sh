@@ -21,7 +21,7 @@ WORK="${1:-/tmp/rampart-iac-bench}"
 COPIES="${2:-20}"
 REPEAT="${REPEAT:-5}"
 FAMILIES="${FAMILIES:-}" # space-separated corpus families to time (default: all)
-REAL_PYPI="${REAL_PYPI:-cfn-lint kubernetes sceptre apache-airflow-providers-cncf-kubernetes localstack-core}"
+REAL_PYPI="${REAL_PYPI:-cfn-lint kubernetes sceptre apache-airflow-providers-cncf-kubernetes localstack-core attrs pytest}"
 REAL_NPM="${REAL_NPM:-aws-cdk serverless}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-iac}"
 mkdir -p "$WORK"
@@ -150,6 +150,8 @@ def classify(f):
         return None
     if "/.github/workflows/" in f and low.endswith((".yml", ".yaml")):
         return "workflows"
+    if f.endswith(("/.github/dependabot.yml", "/.github/dependabot.yaml")) or low in (".pre-commit-config.yaml", ".pre-commit-config.yml"):
+        return "workflows"
     if "AWSTemplateFormatVersion" in t or '"Type": "AWS::' in t or "Type: AWS::" in t:
         return "cloudformation"
     if low.endswith((".yml", ".yaml")) and "\napiVersion:" in "\n" + t and "\nkind:" in "\n" + t:
@@ -161,7 +163,8 @@ per = collections.Counter()
 per_pkg = collections.defaultdict(collections.Counter)
 if os.path.isdir(realsrc):
     for pkg in sorted(os.listdir(realsrc)):
-        for f in glob.glob(f"{realsrc}/{pkg}/**/*", recursive=True):
+        # os.walk, not glob: glob skips hidden directories such as .github.
+        for f in (os.path.join(d, n) for d, _, ns in os.walk(f"{realsrc}/{pkg}") for n in ns):
             if not os.path.isfile(f) or os.path.getsize(f) > 2_000_000:
                 continue
             kind = classify(f)
@@ -273,9 +276,27 @@ except Exception:
 json.dump(acc, open(sys.argv[1], "w"))
 PY
 done
+# Real workflows: zizmor once per package root (where its .github/ and pre-commit config are).
+echo "[]" >"$WORK/zizmor-real.json"
+for d in "$WORK"/corpus/real-workflows/*/*/; do
+  [ -d "$d" ] || continue
+  "$ZIZMOR" --offline --format json --persona auditor "$d" >"$WORK/zizmor-one.json" 2>/dev/null || true
+  python3 - "$WORK/zizmor-real.json" "$WORK/zizmor-one.json" <<'PY'
+import json, sys
+acc = json.load(open(sys.argv[1]))
+try:
+    acc += json.load(open(sys.argv[2]))
+except Exception:
+    pass
+json.dump(acc, open(sys.argv[1], "w"))
+PY
+done
+"$RAMPART" "$WORK/corpus/real-workflows" --findings >"$WORK/rampart-real-workflows-findings.txt" 2>/dev/null || true
 "$RAMPART" "$WORK/corpus/workflows" --findings >"$WORK/rampart-workflows-findings.txt" 2>/dev/null || true
 "$RAMPART" "$WORK/corpus/repo-configs" --findings >>"$WORK/rampart-workflows-findings.txt" 2>/dev/null || true
-python3 - "$WORK/zizmor.json" "$WORK/zizmor-configs.json" "$WORK/rampart-workflows-findings.txt" <<'PY'
+parity() { # title, rampart findings file, zizmor json files...
+echo; echo "-- $1"
+python3 - "$@" <<'PY'
 import json, sys, collections, re
 # zizmor audit -> rampart checks that cover the same class of issue.
 cover = {
@@ -298,13 +319,13 @@ cover = {
     "dependabot-execution": ["dependabot-external-code-execution"], "insecure-url-scheme": ["pre-commit-insecure-url"],
 }
 z = []
-for p in sys.argv[1:3]:
+for p in sys.argv[3:]:
     try:
         z += json.load(open(p))
     except Exception as e:
         print("zizmor output unreadable:", p, e)
 zc = collections.Counter(f.get("ident", "?") for f in z)
-rc = collections.Counter(m.group(1) for l in open(sys.argv[3]) if (m := re.search(r"iac/([a-z0-9-]+)", l)))
+rc = collections.Counter(m.group(1) for l in open(sys.argv[2]) if (m := re.search(r"iac/([a-z0-9-]+)", l)))
 print(f"{'zizmor audit':34} {'zizmor':>7} {'rampart':>8}")
 missing = []
 for ident, n in sorted(zc.items()):
@@ -314,3 +335,6 @@ for ident, n in sorted(zc.items()):
         missing.append(ident)
 print("classes zizmor reports that rampart does not:", ", ".join(missing) if missing else "none")
 PY
+}
+parity "check examples (workflows, Dependabot, pre-commit)" "$WORK/rampart-workflows-findings.txt" "$WORK/zizmor.json" "$WORK/zizmor-configs.json"
+parity "real third-party workflows and configs" "$WORK/rampart-real-workflows-findings.txt" "$WORK/zizmor-real.json"
