@@ -33,6 +33,53 @@ pub fn parse(text: &str) -> (Vec<Node>, Option<YamlError>) {
 /// Like [`parse`], and also returns the line of the first alias left unexpanded (as an unknown
 /// value) because expansion reached [`ALIAS_EXPANSION_LIMIT`] nodes.
 pub fn parse_with_limit(text: &str) -> (Vec<Node>, Option<YamlError>, Option<usize>) {
+    let mut repaired: Option<String> = None;
+    for _ in 0..MAX_REPAIRS {
+        let t = repaired.as_deref().unwrap_or(text);
+        let r = parse_once(t);
+        match r.1.as_ref().and_then(|e| repair_flow_close(t, e.line)) {
+            Some(fixed) => repaired = Some(fixed),
+            None => return r,
+        }
+    }
+    parse_once(repaired.as_deref().unwrap_or(text))
+}
+
+/// How many under-indented flow closers [`parse_with_limit`] repairs in one file.
+const MAX_REPAIRS: usize = 16;
+
+/// A flow collection closed by a `]` or `}` alone on a line at its key's own indentation
+/// (`name: [` … `]`) is accepted by GitHub, PyYAML and most YAML tools, but not by
+/// `saphyr-parser`. When the error is on such a line, moves the closer to the end of the previous
+/// line and the line break after it: the text keeps its length and its number of lines, so spans
+/// and line numbers stay those of the original.
+fn repair_flow_close(text: &str, line: usize) -> Option<String> {
+    let start = if line <= 1 {
+        return None;
+    } else {
+        text.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let rest = &text[start..];
+    let indent = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let closer = rest[indent..].chars().next()?;
+    if closer != ']' && closer != '}' {
+        return None;
+    }
+    let prev_start = text[..start - 1].rfind('\n').map_or(0, |i| i + 1);
+    let prev = &text[prev_start..start - 1];
+    if prev.trim().is_empty() || prev.contains('#') || prev.ends_with('\r') {
+        return None;
+    }
+    let mut fixed = String::with_capacity(text.len());
+    fixed.push_str(&text[..start - 1]);
+    fixed.push(closer);
+    fixed.push('\n');
+    fixed.push_str(&rest[..indent]);
+    fixed.push_str(&rest[indent + 1..]);
+    Some(fixed)
+}
+
+fn parse_once(text: &str) -> (Vec<Node>, Option<YamlError>, Option<usize>) {
     let mut b = Builder {
         text,
         chars: if text.is_ascii() {
@@ -320,6 +367,27 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flow_closer_at_key_indentation_is_accepted() {
+        let text = "jobs:\n  t:\n    matrix:\n      name: [\n        \"a\",\n        \"b\",\n      ]\n      include:\n        - x: 1\n";
+        assert!(
+            parse_once(text).1.is_some(),
+            "saphyr-parser rejects it as it is"
+        );
+        let (docs, err) = parse(text);
+        assert!(err.is_none(), "{err:?}");
+        let m = docs[0].get_path(&["jobs", "t", "matrix"]).unwrap();
+        assert_eq!(
+            m.get("name").and_then(Node::as_seq).map(|s| s.len()),
+            Some(2)
+        );
+        assert_eq!(m.get("include").unwrap().line, 9);
+        assert_eq!(m.get("include").unwrap().key_line, 8);
+        // Real syntax errors still are errors, on their line.
+        let (_, err) = parse("a: [1, 2\nb: ]\n");
+        assert!(err.is_some());
+    }
 
     #[test]
     fn alias_bombs_stay_small() {
