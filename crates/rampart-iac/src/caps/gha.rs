@@ -119,7 +119,7 @@ fn direct_re() -> &'static Regex {
 fn indirect_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"\b(inputs|github\.event\.inputs|env)\.[A-Za-z_][\w-]*|\b(steps|needs)\.[\w-]+\.outputs\.[\w-]+|\bgithub\.event\.client_payload\b").expect("indirect regex")
+        Regex::new(r"\b(inputs|github\.event\.inputs|env|matrix)\.[A-Za-z_][\w-]*|\b(steps|needs)\.[\w-]+\.outputs\.[\w-]+|\bgithub\.event\.client_payload\b").expect("indirect regex")
     })
 }
 
