@@ -301,7 +301,7 @@ import json, sys, collections, re
 # zizmor audit -> rampart checks that cover the same class of issue.
 cover = {
     "unpinned-uses": ["gha-unpinned-uses"], "template-injection": ["gha-template-injection", "gha-template-injection-indirect"],
-    "dangerous-triggers": ["gha-dangerous-triggers", "gha-dangerous-checkout"], "excessive-permissions": ["gha-permissions-write-all", "gha-missing-permissions", "gha-workflow-write-permissions"],
+    "dangerous-triggers": ["gha-dangerous-triggers", "gha-dangerous-checkout"], "excessive-permissions": ["gha-permissions-write-all", "gha-missing-permissions", "gha-no-workflow-permissions", "gha-workflow-write-permissions"],
     "artipacked": ["gha-artipacked"], "self-hosted-runner": ["gha-self-hosted-runner"], "secrets-inherit": ["gha-secrets-inherit"],
     "hardcoded-container-credentials": ["gha-hardcoded-container-credentials"], "unpinned-images": ["gha-unpinned-images"],
     "cache-poisoning": ["gha-cache-poisoning"], "insecure-commands": ["gha-insecure-commands", "gha-deprecated-workflow-commands"], "github-env": ["gha-github-env"],
