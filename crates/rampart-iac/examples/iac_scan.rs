@@ -1,10 +1,12 @@
 //! Runs the IaC engine alone through the real scan driver, for benchmarks and debugging until the
 //! `rampart` binary registers it: `cargo run --release -p rampart-iac --example iac_scan -- DIR
-//! [--findings]`. Prints findings per family (and each finding with `--findings`).
+//! [--findings]`. Prints findings per family (and each finding with `--findings`). `IAC_SCAN_THREADS=N`
+//! sets the worker threads (default: one per core).
 
 use rampart_core::scan::{NoProgress, ScanOptions, run};
 use rampart_iac::IacEngine;
 use std::collections::BTreeMap;
+use std::io::Write;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -16,7 +18,13 @@ fn main() {
     let t0 = std::time::Instant::now();
     let engine = IacEngine::new();
     let load_ms = t0.elapsed().as_millis();
-    let opts = ScanOptions::new(&dir);
+    let mut opts = ScanOptions::new(&dir);
+    if let Some(n) = std::env::var("IAC_SCAN_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        opts.threads = n;
+    }
     let result = match run(&[&engine], &opts, &NoProgress) {
         Ok(r) => r,
         Err(e) => {
@@ -24,13 +32,16 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // Output to a closed pipe (`| head`) ends the listing instead of panicking.
+    let mut stdout = std::io::stdout().lock();
     let mut families: BTreeMap<String, usize> = BTreeMap::new();
     for f in &result.findings {
         *families
             .entry(f.tags.first().cloned().unwrap_or_default())
             .or_default() += 1;
         if show {
-            println!(
+            let _ = writeln!(
+                stdout,
                 "{}:{}: {} [{}] {}",
                 f.location.path, f.location.start_line, f.rule_id, f.severity, f.message
             );
@@ -39,7 +50,8 @@ fn main() {
     for d in &result.diagnostics {
         eprintln!("{d}");
     }
-    println!(
+    let _ = writeln!(
+        stdout,
         "files {} findings {} elapsed_ms {} load_ms {} total_ms {}",
         result.stats.files_scanned,
         result.findings.len(),
@@ -48,6 +60,6 @@ fn main() {
         t0.elapsed().as_millis()
     );
     for (family, n) in families {
-        println!("family {family} {n}");
+        let _ = writeln!(stdout, "family {family} {n}");
     }
 }

@@ -21,6 +21,10 @@ pub enum Format {
     CloudFormation,
     /// A Terraform plan in JSON (`terraform show -json`).
     TerraformPlan,
+    /// Dependabot's configuration (`.github/dependabot.yml`).
+    Dependabot,
+    /// pre-commit's configuration (`.pre-commit-config.yaml`).
+    PreCommit,
 }
 
 impl Format {
@@ -33,6 +37,8 @@ impl Format {
             "compose" => vec![Format::Compose],
             "kubernetes" => vec![Format::Kubernetes],
             "cloudformation" => vec![Format::CloudFormation],
+            "dependabot" => vec![Format::Dependabot],
+            "pre-commit" => vec![Format::PreCommit],
             f if f.starts_with("terraform") => vec![Format::Terraform],
             _ => vec![],
         }
@@ -47,6 +53,8 @@ impl Format {
             "compose" => "docker-compose.yml",
             "kubernetes" => "k8s/deployment.yaml",
             "cloudformation" => "template.yaml",
+            "dependabot" => ".github/dependabot.yml",
+            "pre-commit" => ".pre-commit-config.yaml",
             _ => "main.tf",
         }
     }
@@ -112,6 +120,17 @@ pub fn detect(path: &str, text: &str) -> Option<Format> {
     }
     if yaml && (lower == "action.yml" || lower == "action.yaml") {
         return Some(Format::GhaAction);
+    }
+    if yaml
+        && (lower == "dependabot.yml" || lower == "dependabot.yaml")
+        && (path == name
+            || path.ends_with(".github/dependabot.yml")
+            || path.ends_with(".github/dependabot.yaml"))
+    {
+        return Some(Format::Dependabot);
+    }
+    if yaml && (lower == ".pre-commit-config.yaml" || lower == ".pre-commit-config.yml") {
+        return Some(Format::PreCommit);
     }
     if yaml
         && (lower == ".gitlab-ci.yml"
@@ -191,6 +210,15 @@ mod tests {
         assert_eq!(detect("src/dockerfile.rs", ""), None);
         assert_eq!(detect("docs/Dockerfile.md", ""), None);
         assert_eq!(detect("main.tf", ""), Some(Format::Terraform));
+        assert_eq!(
+            detect("repo/.github/dependabot.yml", "version: 2"),
+            Some(Format::Dependabot)
+        );
+        assert_eq!(detect("docs/dependabot.yml", "version: 2"), None);
+        assert_eq!(
+            detect(".pre-commit-config.yaml", "repos: []"),
+            Some(Format::PreCommit)
+        );
         assert_eq!(detect("config.yaml", "a: b"), None);
         assert_eq!(
             detect(

@@ -134,6 +134,44 @@ pub fn subjects<'a>(format: Format, doc: &'a Node) -> Vec<Subject<'a>> {
                 }
             }
         }
+        Format::Dependabot => {
+            out.push(Subject::new("dependabot", "dependabot", doc));
+            for (i, u) in doc
+                .get("updates")
+                .and_then(Node::as_seq)
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+            {
+                let eco = u.get("package-ecosystem").and_then(Node::scalar_text);
+                let dir = u
+                    .get("directory")
+                    .or_else(|| u.get("directories"))
+                    .and_then(Node::scalar_text);
+                let address = match (eco, dir) {
+                    (Some(e), Some(d)) => format!("updates.{e}:{d}"),
+                    (Some(e), None) => format!("updates.{e}"),
+                    _ => format!("updates[{i}]"),
+                };
+                out.push(Subject::new("update", address, u));
+            }
+        }
+        Format::PreCommit => {
+            out.push(Subject::new("pre-commit", "pre-commit", doc));
+            for (i, r) in doc
+                .get("repos")
+                .and_then(Node::as_seq)
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+            {
+                let address = match r.get("repo").and_then(Node::scalar_text) {
+                    Some(url) => format!("repos.{url}"),
+                    None => format!("repos[{i}]"),
+                };
+                out.push(Subject::new("hook-repo", address, r));
+            }
+        }
         Format::GitlabCi => {
             let mut root = Subject::new("pipeline", "pipeline", doc);
             root.macros.push(("pipeline", vec![doc]));

@@ -388,11 +388,31 @@ impl EngineSession for Session {
                 document_policies(self.policies.as_ref(), &doc, file, out);
             }
             _ => {
-                let (docs, err) = yaml::parse(&text);
+                let (docs, err, limited) = yaml::parse_with_limit(&text);
                 if let Some(e) = err {
+                    let lang = if file.path.to_ascii_lowercase().ends_with(".json") {
+                        "JSON"
+                    } else {
+                        "YAML"
+                    };
                     out.diagnostic(
-                        Diagnostic::error(&file.path, format!("YAML syntax error: {}", e.message))
-                            .at_line(e.line),
+                        Diagnostic::error(
+                            &file.path,
+                            format!("{lang} syntax error: {}", e.message),
+                        )
+                        .at_line(e.line),
+                    );
+                }
+                if let Some(line) = limited {
+                    out.diagnostic(
+                        Diagnostic::warning(
+                            &file.path,
+                            format!(
+                                "YAML aliases expand to more than {} nodes; aliases from here on were not expanded and are treated as unknown",
+                                yaml::ALIAS_EXPANSION_LIMIT
+                            ),
+                        )
+                        .at_line(line),
                     );
                 }
                 // Kubernetes results wait for `finish`: a kustomization may include the file.

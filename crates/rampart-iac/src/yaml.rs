@@ -18,9 +18,68 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// How many nodes alias expansion may create in one stream. Past it, further aliases become
+/// unknown values instead of copies, so "billion laughs" documents (each anchor aliasing the
+/// previous one twice) cost linear time and memory.
+pub const ALIAS_EXPANSION_LIMIT: usize = 100_000;
+
 /// Parses every document of a YAML stream. Documents parsed before a syntax error are returned
 /// along with the error.
 pub fn parse(text: &str) -> (Vec<Node>, Option<YamlError>) {
+    let (docs, err, _) = parse_with_limit(text);
+    (docs, err)
+}
+
+/// Like [`parse`], and also returns the line of the first alias left unexpanded (as an unknown
+/// value) because expansion reached [`ALIAS_EXPANSION_LIMIT`] nodes.
+pub fn parse_with_limit(text: &str) -> (Vec<Node>, Option<YamlError>, Option<usize>) {
+    let mut repaired: Option<String> = None;
+    for _ in 0..MAX_REPAIRS {
+        let t = repaired.as_deref().unwrap_or(text);
+        let r = parse_once(t);
+        match r.1.as_ref().and_then(|e| repair_flow_close(t, e.line)) {
+            Some(fixed) => repaired = Some(fixed),
+            None => return r,
+        }
+    }
+    parse_once(repaired.as_deref().unwrap_or(text))
+}
+
+/// How many under-indented flow closers [`parse_with_limit`] repairs in one file.
+const MAX_REPAIRS: usize = 16;
+
+/// A flow collection closed by a `]` or `}` alone on a line at its key's own indentation
+/// (`name: [` … `]`) is accepted by GitHub, PyYAML and most YAML tools, but not by
+/// `saphyr-parser`. When the error is on such a line, moves the closer to the end of the previous
+/// line and the line break after it: the text keeps its length and its number of lines, so spans
+/// and line numbers stay those of the original.
+fn repair_flow_close(text: &str, line: usize) -> Option<String> {
+    let start = if line <= 1 {
+        return None;
+    } else {
+        text.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let rest = &text[start..];
+    let indent = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let closer = rest[indent..].chars().next()?;
+    if closer != ']' && closer != '}' {
+        return None;
+    }
+    let prev_start = text[..start - 1].rfind('\n').map_or(0, |i| i + 1);
+    let prev = &text[prev_start..start - 1];
+    if prev.trim().is_empty() || prev.contains('#') || prev.ends_with('\r') {
+        return None;
+    }
+    let mut fixed = String::with_capacity(text.len());
+    fixed.push_str(&text[..start - 1]);
+    fixed.push(closer);
+    fixed.push('\n');
+    fixed.push_str(&rest[..indent]);
+    fixed.push_str(&rest[indent + 1..]);
+    Some(fixed)
+}
+
+fn parse_once(text: &str) -> (Vec<Node>, Option<YamlError>, Option<usize>) {
     let mut b = Builder {
         text,
         chars: if text.is_ascii() {
@@ -34,6 +93,8 @@ pub fn parse(text: &str) -> (Vec<Node>, Option<YamlError>) {
         stack: Vec::new(),
         docs: Vec::new(),
         anchors: HashMap::new(),
+        expanded: 0,
+        limited_at: None,
     };
     let mut parser = Parser::new_from_str(text);
     let err = parser.load(&mut b, true).err().map(|e| YamlError {
@@ -45,7 +106,7 @@ pub fn parse(text: &str) -> (Vec<Node>, Option<YamlError>) {
         b.stack.clear();
         b.docs.pop();
     }
-    (b.docs, err)
+    (b.docs, err, b.limited_at)
 }
 
 enum Frame {
@@ -70,7 +131,18 @@ struct Builder<'a> {
     lines: LineIndex,
     stack: Vec<Frame>,
     docs: Vec<Node>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their node counts.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes created by alias expansion so far.
+    expanded: usize,
+    /// Line of the first alias not expanded for the limit.
+    limited_at: Option<usize>,
+}
+
+fn node_count(n: &Node) -> usize {
+    let mut c = 0;
+    n.walk(&mut |_| c += 1);
+    c
 }
 
 fn tag_name(tag: &saphyr_parser::Tag) -> String {
@@ -134,7 +206,8 @@ impl Builder<'_> {
 
     fn push_node(&mut self, mut node: Node, anchor: usize) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let count = node_count(&node);
+            self.anchors.insert(anchor, (node.clone(), count));
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
@@ -248,11 +321,21 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
             Event::Alias(id) => {
                 let range = self.range(span);
                 let line = self.lines.line(range.start);
-                let mut node = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .unwrap_or_else(|| Node::new(Value::Null, range.clone(), line));
+                let mut node = match self.anchors.get(&id) {
+                    Some((_, count)) if self.expanded + count > ALIAS_EXPANSION_LIMIT => {
+                        self.limited_at.get_or_insert(line);
+                        Node::new(
+                            Value::Unknown("alias expansion limit".into()),
+                            range.clone(),
+                            line,
+                        )
+                    }
+                    Some((n, count)) => {
+                        self.expanded += count;
+                        n.clone()
+                    }
+                    None => Node::new(Value::Null, range.clone(), line),
+                };
                 node.span = range;
                 node.line = line;
                 node.key_span = None;
@@ -284,6 +367,49 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flow_closer_at_key_indentation_is_accepted() {
+        let text = "jobs:\n  t:\n    matrix:\n      name: [\n        \"a\",\n        \"b\",\n      ]\n      include:\n        - x: 1\n";
+        assert!(
+            parse_once(text).1.is_some(),
+            "saphyr-parser rejects it as it is"
+        );
+        let (docs, err) = parse(text);
+        assert!(err.is_none(), "{err:?}");
+        let m = docs[0].get_path(&["jobs", "t", "matrix"]).unwrap();
+        assert_eq!(
+            m.get("name").and_then(Node::as_seq).map(|s| s.len()),
+            Some(2)
+        );
+        assert_eq!(m.get("include").unwrap().line, 9);
+        assert_eq!(m.get("include").unwrap().key_line, 8);
+        // Real syntax errors still are errors, on their line.
+        let (_, err) = parse("a: [1, 2\nb: ]\n");
+        assert!(err.is_some());
+    }
+
+    #[test]
+    fn alias_bombs_stay_small() {
+        let mut text = String::from("l0: &l0 [x, x]\n");
+        for i in 1..40 {
+            text.push_str(&format!("l{i}: &l{i} [*l{}, *l{}]\n", i - 1, i - 1));
+        }
+        text.push_str("big: *l39\n");
+        let t = std::time::Instant::now();
+        let (docs, err, limited) = parse_with_limit(&text);
+        assert!(err.is_none());
+        assert!(limited.is_some());
+        assert!(node_count(&docs[0]) < 4 * ALIAS_EXPANSION_LIMIT);
+        assert!(t.elapsed().as_secs() < 5);
+        // Ordinary aliases are still expanded.
+        let (docs, _, limited) = parse_with_limit("a: &a {k: v}\nb: *a\n");
+        assert!(limited.is_none());
+        assert_eq!(
+            docs[0].get_path(&["b", "k"]).and_then(Node::as_str),
+            Some("v")
+        );
+    }
 
     #[test]
     fn keeps_lines_of_keys_and_values() {

@@ -308,3 +308,45 @@ fn composite_action() {
     assert!(has(&v, "gha-template-injection-indirect", 11), "{v:?}");
     assert!(has(&v, "gha-curl-pipe-shell", 12), "{v:?}");
 }
+
+/// zizmor's configurable `forbidden-uses` audit is a custom policy in rampart.
+#[test]
+fn forbidden_uses_as_a_policy() {
+    use rampart_core::{Engine, ScanContext, SourceFile};
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/forbidden-uses");
+    let mut config = rampart_core::config::Config::default();
+    let mut table = toml::Table::new();
+    table.insert(
+        "policy".into(),
+        toml::Value::String(dir.display().to_string()),
+    );
+    config.engines.insert("iac".into(), table);
+    let ctx = ScanContext {
+        root: std::env::temp_dir(),
+        config,
+        show_secrets: false,
+    };
+    let e = IacEngine::new();
+    let session = e.start(&ctx).expect("policy loads");
+    let mut out = rampart_core::Emitter::default();
+    let wf = "name: ci\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: tj-actions/changed-files@v46\n";
+    session.scan_file(
+        &SourceFile::new(
+            ".github/workflows/ci.yml",
+            wf.as_bytes().to_vec(),
+            rampart_core::source::Origin::WorkTree,
+        ),
+        &mut out,
+    );
+    session.finish(&mut out);
+    let hits: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "iac/policy-forbidden-uses")
+        .collect();
+    assert_eq!(hits.len(), 1, "{:?}", out.diagnostics);
+    assert_eq!(hits[0].location.start_line, 8);
+    assert_eq!(hits[0].severity, rampart_core::Severity::High);
+    assert!(hits[0].message.contains("tj-actions/changed-files"));
+}

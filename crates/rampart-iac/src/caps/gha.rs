@@ -16,6 +16,7 @@ pub fn get(name: &str) -> Option<CapFn> {
         "gha-github-env" => github_env,
         "gha-stale-action-refs" => stale_refs,
         "gha-undocumented-permissions" => undocumented_permissions,
+        "gha-typosquat-uses" => typosquat_uses,
         _ => return None,
     })
 }
@@ -118,7 +119,7 @@ fn direct_re() -> &'static Regex {
 fn indirect_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"\b(inputs|github\.event\.inputs|env)\.[A-Za-z_][\w-]*|\b(steps|needs)\.[\w-]+\.outputs\.[\w-]+|\bgithub\.event\.client_payload\b").expect("indirect regex")
+        Regex::new(r"\b(inputs|github\.event\.inputs|env|matrix)\.[A-Za-z_][\w-]*|\b(steps|needs)\.[\w-]+\.outputs\.[\w-]+|\bgithub\.event\.client_payload\b").expect("indirect regex")
     })
 }
 
@@ -327,6 +328,113 @@ fn undocumented_permissions(ctx: &Ctx) -> Vec<CapHit> {
     hits
 }
 
+/// Widely used actions: a `uses:` one edit away from one of these (and not itself listed) is
+/// probably a typosquat.
+const POPULAR_ACTIONS: &[&str] = &[
+    "actions/cache",
+    "actions/checkout",
+    "actions/configure-pages",
+    "actions/create-github-app-token",
+    "actions/deploy-pages",
+    "actions/download-artifact",
+    "actions/github-script",
+    "actions/labeler",
+    "actions/setup-dotnet",
+    "actions/setup-go",
+    "actions/setup-java",
+    "actions/setup-node",
+    "actions/setup-python",
+    "actions/stale",
+    "actions/upload-artifact",
+    "actions/upload-pages-artifact",
+    "astral-sh/setup-uv",
+    "aws-actions/configure-aws-credentials",
+    "azure/login",
+    "codecov/codecov-action",
+    "docker/build-push-action",
+    "docker/login-action",
+    "docker/metadata-action",
+    "docker/setup-buildx-action",
+    "docker/setup-qemu-action",
+    "dtolnay/rust-toolchain",
+    "github/codeql-action",
+    "golangci/golangci-lint-action",
+    "google-github-actions/auth",
+    "goreleaser/goreleaser-action",
+    "gradle/actions",
+    "hashicorp/setup-terraform",
+    "peaceiris/actions-gh-pages",
+    "peter-evans/create-pull-request",
+    "pnpm/action-setup",
+    "pypa/gh-action-pypi-publish",
+    "ruby/setup-ruby",
+    "shivammathur/setup-php",
+    "softprops/action-gh-release",
+    "swatinem/rust-cache",
+    "tj-actions/changed-files",
+];
+
+/// Optimal string alignment distance, stopping early once it exceeds `max`.
+fn edit_distance(a: &[u8], b: &[u8], max: usize) -> usize {
+    if a.len().abs_diff(b.len()) > max {
+        return max + 1;
+    }
+    let mut prev2 = vec![0usize; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0usize; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(prev2[j - 2] + 1);
+            }
+            cur[j] = d;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The popular action that `owner/repo` is one edit away from, if any.
+pub fn typosquat_of(owner_repo: &str) -> Option<&'static str> {
+    let lower = owner_repo.to_ascii_lowercase();
+    if POPULAR_ACTIONS.contains(&lower.as_str()) {
+        return None;
+    }
+    POPULAR_ACTIONS
+        .iter()
+        .find(|p| edit_distance(lower.as_bytes(), p.as_bytes(), 1) == 1)
+        .copied()
+}
+
+fn typosquat_uses(ctx: &Ctx) -> Vec<CapHit> {
+    let Some(n) = uses_node(ctx) else {
+        return vec![];
+    };
+    let Some(u) = n.as_str() else { return vec![] };
+    let Uses::Action { name, .. } = parse_uses(u) else {
+        return vec![];
+    };
+    let mut parts = name.splitn(3, '/');
+    let (Some(owner), Some(repo)) = (parts.next(), parts.next()) else {
+        return vec![];
+    };
+    let owner_repo = format!("{owner}/{repo}");
+    let Some(popular) = typosquat_of(&owner_repo) else {
+        return vec![];
+    };
+    vec![CapHit {
+        span: n.report_span(),
+        message: format!(
+            "`{owner_repo}` is one character away from the popular `{popular}`: a typo here runs whatever that lookalike repository holds"
+        ),
+        key: owner_repo,
+    }]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,5 +452,19 @@ mod tests {
         );
         assert!(is_full_sha("8e5e7e5ab8b370d6c329ec480221332ada57f0ab"));
         assert!(!is_full_sha("8e5e7e5"));
+    }
+
+    #[test]
+    fn finds_typosquats() {
+        assert_eq!(typosquat_of("action/checkout"), Some("actions/checkout"));
+        assert_eq!(
+            typosquat_of("actons/setup-node"),
+            Some("actions/setup-node")
+        );
+        assert_eq!(typosquat_of("actions/chekcout"), Some("actions/checkout"));
+        assert_eq!(typosquat_of("Actions/Checkout"), None);
+        assert_eq!(typosquat_of("actions/setup-go"), None);
+        assert_eq!(typosquat_of("my-org/checkout"), None);
+        assert!(edit_distance(b"abc", b"xyz", 1) > 1);
     }
 }
