@@ -4,15 +4,17 @@
 //! byte's transition depends on the previous one, so it runs at a few hundred MB/s. This filter
 //! has no such chain. For every position it hashes the next four bytes (folded to lower case by
 //! setting bit 5, which also merges a few punctuation pairs; harmless in a filter) and tests one
-//! bit of a table that holds the hashes of one four-byte window of every keyword. Positions are
-//! independent, so the CPU overlaps many of them (eight at a time with AVX2); the rare positions
-//! whose bit is set are verified exactly against the keywords owning that window.
+//! bit of a table that holds the hashes of two consecutive four-byte windows of every keyword, so
+//! testing even positions only is enough. Positions are independent, so the CPU overlaps many of
+//! them (eight at a time with AVX2); the rare positions whose bit is set are verified exactly
+//! against the keywords owning that window.
 //!
-//! Each keyword is represented by its rarest window, by bigram statistics of real source code
-//! (`bigram_costs.bin`, made by `scripts/gen_bigram_costs.py`): `password` by `sswo` rather than
-//! `pass`, which would stop at every `passed`. Keywords of three bytes enter the table once for
-//! every possible fourth byte; keywords shorter than three bytes go to a small Aho-Corasick
-//! automaton of their own, whose rare-byte prefilter is fast for a handful of patterns.
+//! Each keyword is represented by its rarest pair of windows, by window counts of real source
+//! code (`window_counts.bin`, made by `scripts/gen_window_counts.py`): `password` by `sswo`/`swor`
+//! rather than `pass`, which would stop at every `passed`. Keywords of three or four bytes enter
+//! the table with windows that hang off their ends, once for every possible byte there; keywords
+//! shorter than three bytes go to a small Aho-Corasick automaton of their own, whose rare-byte
+//! prefilter is fast for a handful of patterns.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::collections::HashMap;
@@ -30,7 +32,7 @@ pub struct KeywordFilter {
     table: Box<[u64; 1 << (TABLE_BITS - 6)]>,
     /// Folded four-byte window → the keywords (index, offset of the window in the keyword) it
     /// stands for.
-    heads: HashMap<u32, Vec<(u32, u32)>, BuildHasherDefault<HeadHasher>>,
+    heads: HashMap<u32, Vec<(u32, i32)>, BuildHasherDefault<HeadHasher>>,
     /// Keywords, lower-cased.
     keywords: Vec<Vec<u8>>,
     /// Keywords shorter than three bytes, with their indices.
@@ -70,23 +72,21 @@ fn fold4(b: &[u8]) -> u32 {
     u32::from_le_bytes([b[0], b[1], b[2], b[3]]) | FOLD
 }
 
-/// Byte statistics of source code: 128 unigram costs, then 128 x 128 bigram costs, each
-/// `-4 log2 p` (see `scripts/gen_bigram_costs.py`).
-static BIGRAM_COSTS: &[u8; 128 + 128 * 128] = include_bytes!("bigram_costs.bin");
+/// How common each four-byte window is in source code: one byte per bucket of the folded
+/// window's hash (top 16 bits), `8 log2(count + 1)` (see `scripts/gen_window_counts.py`).
+static WINDOW_COUNTS: &[u8; 65536] = include_bytes!("window_counts.bin");
 
-/// The offset of a (lower-case, 4+ byte) keyword's rarest four-byte window: the one with the
-/// highest cost (lowest probability) under a bigram model of source code; the first on ties.
-fn rarest_window(keyword: &[u8]) -> usize {
-    let b = |i: usize| usize::from(keyword[i].min(127));
-    let cost = |o: usize| -> u32 {
-        let mut c = u32::from(BIGRAM_COSTS[b(o)]);
-        for j in o..o + 3 {
-            c += u32::from(BIGRAM_COSTS[128 + b(j) * 128 + b(j + 1)]);
-        }
-        c
-    };
-    (0..=keyword.len() - 4)
-        .max_by_key(|&o| (cost(o), std::cmp::Reverse(o)))
+/// How common the four-byte window at `offset` of a keyword is in source code (log scale).
+fn window_commonness(keyword: &[u8], offset: usize) -> u8 {
+    let w = fold4(&keyword[offset..]);
+    WINDOW_COUNTS[(w.wrapping_mul(0x9E37_79B1) >> 16) as usize]
+}
+
+/// The offset of the rarest pair of consecutive four-byte windows of a (5+ byte) keyword: the
+/// pair whose more common window is least common in source code; the first on ties.
+fn rarest_window_pair(keyword: &[u8]) -> usize {
+    (0..keyword.len() - 4)
+        .min_by_key(|&o| window_commonness(keyword, o).max(window_commonness(keyword, o + 1)))
         .unwrap_or(0)
 }
 
@@ -98,31 +98,43 @@ impl KeywordFilter {
             .map(|k| k.as_bytes().to_ascii_lowercase())
             .collect();
         let mut table = Box::new([0u64; 1 << (TABLE_BITS - 6)]);
-        let mut heads: HashMap<u32, Vec<(u32, u32)>, BuildHasherDefault<HeadHasher>> =
+        let mut heads: HashMap<u32, Vec<(u32, i32)>, BuildHasherDefault<HeadHasher>> =
             HashMap::default();
         let mut short = Vec::new();
-        let mut add = |head: u32, id: u32, offset: usize| {
+        let mut add = |head: u32, id: u32, offset: i32| {
             let h = hash(head);
             table[h >> 6] |= 1 << (h & 63);
-            heads.entry(head).or_default().push((id, offset as u32));
+            let owners = heads.entry(head).or_default();
+            if !owners.contains(&(id, offset)) {
+                owners.push((id, offset));
+            }
         };
+        // Only even positions are tested, so every keyword needs a window at an even position
+        // wherever it starts: two windows at consecutive offsets. A window may hang one byte off
+        // either end of a short keyword; it then enters the table once per possible byte there
+        // (folded: 128 values).
+        let any = || (0..=255u8).filter(|b| b | 0x20 == *b);
         for (id, k) in keywords.iter().enumerate() {
             let id = id as u32;
             match k.len() {
                 0 => {}
                 1 | 2 => short.push(id),
                 3 => {
-                    for b in 0..=255u8 {
-                        let head = fold4(&[k[0], k[1], k[2], b]);
-                        // Folding maps two bytes to one head; add each head once.
-                        if b | 0x20 == b {
-                            add(head, id, 0);
-                        }
+                    for b in any() {
+                        add(fold4(&[k[0], k[1], k[2], b]), id, 0);
+                        add(fold4(&[b, k[0], k[1], k[2]]), id, -1);
+                    }
+                }
+                4 => {
+                    add(fold4(k), id, 0);
+                    for b in any() {
+                        add(fold4(&[b, k[0], k[1], k[2]]), id, -1);
                     }
                 }
                 _ => {
-                    let offset = rarest_window(k);
-                    add(fold4(&k[offset..]), id, offset);
+                    let offset = rarest_window_pair(k);
+                    add(fold4(&k[offset..]), id, offset as i32);
+                    add(fold4(&k[offset + 1..]), id, offset as i32 + 1);
                 }
             }
         }
@@ -182,65 +194,70 @@ impl KeywordFilter {
             // SAFETY: AVX2 was detected at construction.
             i = unsafe { self.scan_avx2(hay, &mut |at| self.verify(hay, at, &mut f)) };
         }
-        // Five positions per step from one u64 load; any hit is then looked at one by one.
-        while i + 8 <= n {
+        // Even positions only (see `new`): four per step from one u64 load.
+        while i + 10 <= n {
             let a = u64::from_le_bytes(hay[i..i + 8].try_into().expect("8 bytes"));
-            let m = (0..5).fold(0u32, |m, j| {
-                m | (self.hit((a >> (8 * j)) as u32 | FOLD) as u32) << j
+            let b = u64::from(u16::from_le_bytes([hay[i + 8], hay[i + 9]]));
+            let m = (0..4).fold(0u32, |m, j| {
+                let w = if j < 3 {
+                    (a >> (16 * j)) as u32
+                } else {
+                    ((a >> 48) | (b << 16)) as u32
+                };
+                m | (self.hit(w | FOLD) as u32) << j
             });
             if m != 0 {
-                for j in 0..5 {
+                for j in 0..4 {
                     if m & (1 << j) != 0 {
-                        self.verify(hay, i + j, &mut f);
+                        self.verify(hay, i + 2 * j, &mut f);
                     }
                 }
             }
-            i += 5;
+            i += 8;
         }
         while i + 4 <= n {
             if self.hit(fold4(&hay[i..])) {
                 self.verify(hay, i, &mut f);
             }
-            i += 1;
+            i += 2;
         }
-        // The last three positions: only three-byte keywords start there (a longer keyword's
-        // window lies inside it, so it was seen above).
-        while i < n {
-            let rest = &hay[i..];
+        // A three-byte keyword that ends the text at an even position has no window that fits.
+        if n >= 3 && (n - 3) % 2 == 0 {
+            let at = n - 3;
             for (id, k) in self.keywords.iter().enumerate() {
-                if k.len() == 3 && k.len() <= rest.len() && rest[..3].eq_ignore_ascii_case(k) {
-                    f(id, i, i + 3);
+                if k.len() == 3 && hay[at..].eq_ignore_ascii_case(k) {
+                    f(id, at, n);
                 }
             }
-            i += 1;
         }
     }
 
-    /// Tests eight positions per step with AVX2 (windows by byte shuffle, hashes by vector
-    /// multiply, table bits by gather) and calls `candidate` for each position whose bit is set.
-    /// Returns the first position it did not test.
+    /// Tests eight even positions (sixteen bytes of text) per step with AVX2 (windows by byte
+    /// shuffle, hashes by vector multiply, table bits by gather) and calls `candidate` for each
+    /// position whose bit is set. Returns the first position it did not test.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn scan_avx2(&self, hay: &[u8], candidate: &mut dyn FnMut(usize)) -> usize {
         use std::arch::x86_64::*;
         let table = self.table.as_ptr() as *const i32;
-        // Lane j (of eight 32-bit lanes) takes bytes j..j+4 of the 16 loaded; both 128-bit
-        // halves hold the same 16 bytes, and the upper half serves lanes 4..8.
+        // Lane j (of eight 32-bit lanes) takes bytes 2j..2j+4 of the text at i: the lower
+        // 128-bit half holds bytes i..i+16 (lanes 0..4), the upper half bytes i+8..i+24.
         let windows = _mm256_setr_epi8(
-            0, 1, 2, 3, 1, 2, 3, 4, 2, 3, 4, 5, 3, 4, 5, 6, //
-            4, 5, 6, 7, 5, 6, 7, 8, 6, 7, 8, 9, 7, 8, 9, 10,
+            0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9, //
+            0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9,
         );
         let fold = _mm256_set1_epi32(FOLD as i32);
         let mul = _mm256_set1_epi32(0x9E37_79B1u32 as i32);
         let low5 = _mm256_set1_epi32(31);
         let one = _mm256_set1_epi32(1);
         let mut i = 0;
-        while i + 16 <= hay.len() {
-            // SAFETY: i + 16 <= len, so the 16-byte load is in bounds; gather indices are
+        while i + 24 <= hay.len() {
+            // SAFETY: i + 24 <= len, so both 16-byte loads are in bounds; gather indices are
             // < 2^(TABLE_BITS-5), inside the table of 2^(TABLE_BITS-6) u64 words.
             let mask = unsafe {
-                let bytes = _mm_loadu_si128(hay.as_ptr().add(i) as *const __m128i);
-                let w = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(bytes), windows);
+                let lo = _mm_loadu_si128(hay.as_ptr().add(i) as *const __m128i);
+                let hi = _mm_loadu_si128(hay.as_ptr().add(i + 8) as *const __m128i);
+                let w = _mm256_shuffle_epi8(_mm256_set_m128i(hi, lo), windows);
                 let h = _mm256_srli_epi32::<{ 32 - TABLE_BITS as i32 }>(_mm256_mullo_epi32(
                     _mm256_or_si256(w, fold),
                     mul,
@@ -252,10 +269,10 @@ impl KeywordFilter {
             };
             let mut m = mask;
             while m != 0 {
-                candidate(i + m.trailing_zeros() as usize);
+                candidate(i + 2 * m.trailing_zeros() as usize);
                 m &= m - 1;
             }
-            i += 8;
+            i += 16;
         }
         i
     }
@@ -268,7 +285,7 @@ impl KeywordFilter {
         };
         for &(id, offset) in owners {
             let k = &self.keywords[id as usize];
-            let Some(start) = at.checked_sub(offset as usize) else {
+            let Some(start) = at.checked_add_signed(-(offset as isize)) else {
                 continue;
             };
             if let Some(s) = hay.get(start..start + k.len())
@@ -364,8 +381,8 @@ mod tests {
     #[test]
     fn keywords_are_found_by_their_rarest_window() {
         // `pass` starts many ordinary words; a window inside `password` does not.
-        assert_ne!(rarest_window(b"password"), 0);
-        assert_eq!(rarest_window(b"ghp_"), 0);
+        assert_ne!(rarest_window_pair(b"password"), 0);
+        assert_eq!(rarest_window_pair(b"ghp_x"), 0);
         let keywords = words(&["password", "private_key", "begin rsa private key"]);
         let hay = b"PASSWORD=x passed private_key -----BEGIN RSA PRIVATE KEY-----";
         assert_eq!(run(&keywords, hay), oracle(&keywords, hay));
@@ -386,6 +403,31 @@ mod tests {
         let found = run(&keywords, &hay);
         assert!(found.len() > 500, "{}", found.len());
         assert_eq!(found, oracle(&keywords, &hay));
+    }
+
+    #[test]
+    fn every_keyword_length_at_every_parity_and_end() {
+        let keywords = words(&["q~", "pat", "ghp_", "akia5", "password", "-----begin"]);
+        for k in &keywords {
+            for before in 0..4 {
+                for after in 0..4 {
+                    let hay = format!(
+                        "{}{}{}",
+                        "x".repeat(before),
+                        k.to_uppercase(),
+                        ".".repeat(after)
+                    );
+                    let found = run(&keywords, hay.as_bytes());
+                    assert_eq!(found, oracle(&keywords, hay.as_bytes()), "{hay:?}");
+                    assert!(
+                        found
+                            .iter()
+                            .any(|&(s, _, e)| s == before && e == before + k.len()),
+                        "{hay:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
