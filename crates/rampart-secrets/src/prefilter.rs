@@ -222,7 +222,7 @@ impl KeywordFilter {
             i += 2;
         }
         // A three-byte keyword that ends the text at an even position has no window that fits.
-        if n >= 3 && (n - 3) % 2 == 0 {
+        if n >= 3 && (n - 3).is_multiple_of(2) {
             let at = n - 3;
             for (id, k) in self.keywords.iter().enumerate() {
                 if k.len() == 3 && hay[at..].eq_ignore_ascii_case(k) {
