@@ -3,6 +3,9 @@
 use rampart_core::testing::scan_text;
 use rampart_iac::IacEngine;
 
+mod common;
+use common::scan_dir;
+
 fn lines(path: &str, text: &str) -> Vec<(String, usize)> {
     let e = IacEngine::new();
     let out = scan_text(&e, path, text);
@@ -84,43 +87,6 @@ fn unrelated_yaml_is_ignored() {
     let e = IacEngine::new();
     let out = scan_text(&e, "config/settings.yaml", "a: b\nprivileged: true\n");
     assert!(out.findings.is_empty() && out.diagnostics.is_empty());
-}
-
-fn scan_dir(root: &std::path::Path) -> rampart_core::Emitter {
-    use rampart_core::{Engine, ScanContext, SourceFile};
-    let e = IacEngine::new();
-    let ctx = ScanContext {
-        root: root.to_path_buf(),
-        config: Default::default(),
-        show_secrets: false,
-    };
-    let session = e.start(&ctx).unwrap();
-    let mut out = rampart_core::Emitter::default();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let rel = p
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            if e.wants(&rel) {
-                let f = SourceFile::new(
-                    rel,
-                    std::fs::read(&p).unwrap(),
-                    rampart_core::source::Origin::WorkTree,
-                );
-                session.scan_file(&f, &mut out);
-            }
-        }
-    }
-    session.finish(&mut out);
-    out
 }
 
 #[test]

@@ -1,53 +1,27 @@
 //! A chart as `helm create` writes it (`_helpers.tpl`, `include`, `with`, `range`, `toYaml`…)
 //! rendered and scanned.
 
-use rampart_core::{Emitter, Engine, ScanContext, SourceFile};
-use rampart_iac::IacEngine;
+use rampart_core::Emitter;
+
+mod common;
+use common::{Wanted, no_root, scan_dir as scan, scan_text};
+
+/// Every file of a chart folder as text.
+fn files(root: &std::path::Path) -> Vec<(String, String)> {
+    common::files(root)
+        .into_iter()
+        .map(|(p, t)| (p, String::from_utf8(t).unwrap()))
+        .collect()
+}
+
+/// Scans in-memory files, each one the engine wants.
+fn scan_mem(files: &[(&str, &str)]) -> Emitter {
+    scan_text(&no_root(), files, Wanted::Assert)
+}
 use rampart_iac::helm::{ChartFiles, render_chart};
 
 fn fixture() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/helm-create")
-}
-
-fn files(root: &std::path::Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let rel = p
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push((rel, std::fs::read_to_string(&p).unwrap()));
-        }
-    }
-    out.sort();
-    out
-}
-
-fn scan(root: &std::path::Path) -> Emitter {
-    let e = IacEngine::new();
-    let ctx = ScanContext {
-        root: root.to_path_buf(),
-        config: Default::default(),
-        show_secrets: false,
-    };
-    let session = e.start(&ctx).unwrap();
-    let mut out = Emitter::default();
-    for (p, t) in files(root) {
-        if e.wants(&p) {
-            let f = SourceFile::new(p, t.into_bytes(), rampart_core::source::Origin::WorkTree);
-            session.scan_file(&f, &mut out);
-        }
-    }
-    session.finish(&mut out);
-    out
 }
 
 #[test]
@@ -181,28 +155,6 @@ spec:
     );
     assert!(get("templates/hpa.yaml").contains("averageUtilization: 80"));
     assert!(get("templates/serviceaccount.yaml").contains("automountServiceAccountToken: true"));
-}
-
-fn scan_mem(files: &[(&str, &str)]) -> Emitter {
-    let e = IacEngine::new();
-    let ctx = ScanContext {
-        root: std::env::temp_dir().join("rampart-iac-no-such-root"),
-        config: Default::default(),
-        show_secrets: false,
-    };
-    let session = e.start(&ctx).unwrap();
-    let mut out = Emitter::default();
-    for (p, t) in files {
-        assert!(e.wants(p), "{p}");
-        let f = SourceFile::new(
-            *p,
-            t.as_bytes().to_vec(),
-            rampart_core::source::Origin::WorkTree,
-        );
-        session.scan_file(&f, &mut out);
-    }
-    session.finish(&mut out);
-    out
 }
 
 #[test]

@@ -1,65 +1,13 @@
 //! Kustomize overlays built and scanned end to end.
 
-use rampart_core::{Emitter, Engine, Finding, ScanContext, SourceFile};
-use rampart_iac::IacEngine;
+use rampart_core::{Emitter, Finding};
 
-/// Scans every file under `root` the engine wants, as the walk would.
-fn scan_dir(root: &std::path::Path) -> Emitter {
-    let e = IacEngine::new();
-    let ctx = ScanContext {
-        root: root.to_path_buf(),
-        config: Default::default(),
-        show_secrets: false,
-    };
-    let session = e.start(&ctx).unwrap();
-    let mut out = Emitter::default();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let rel = p
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            if e.wants(&rel) {
-                let f = SourceFile::new(
-                    rel,
-                    std::fs::read(&p).unwrap(),
-                    rampart_core::source::Origin::WorkTree,
-                );
-                session.scan_file(&f, &mut out);
-            }
-        }
-    }
-    session.finish(&mut out);
-    out
-}
+mod common;
+use common::{Wanted, no_root, scan_dir, scan_text};
 
-/// Scans in-memory files only (the scan root does not exist).
+/// Scans in-memory files, every one handed to the engine.
 fn scan_mem(files: &[(&str, &str)]) -> Emitter {
-    let e = IacEngine::new();
-    let ctx = ScanContext {
-        root: std::env::temp_dir().join("rampart-iac-no-such-root"),
-        config: Default::default(),
-        show_secrets: false,
-    };
-    let session = e.start(&ctx).unwrap();
-    let mut out = Emitter::default();
-    for (p, t) in files {
-        let f = SourceFile::new(
-            *p,
-            t.as_bytes().to_vec(),
-            rampart_core::source::Origin::WorkTree,
-        );
-        session.scan_file(&f, &mut out);
-    }
-    session.finish(&mut out);
-    out
+    scan_text(&no_root(), files, Wanted::All)
 }
 
 fn by_rule<'a>(out: &'a Emitter, id: &str) -> Vec<&'a Finding> {

@@ -1,33 +1,14 @@
 //! Terraform end to end: JSON syntax, per-instance evaluation, remote modules.
 
-use rampart_core::{Emitter, Engine, Finding, ScanContext, SourceFile};
-use rampart_iac::IacEngine;
+use rampart_core::{Emitter, Finding};
 
-/// Scans in-memory files (scan root `root`, which the engine may read from disk).
+mod common;
+use common::{Wanted, no_root, scan_text};
+
+/// Scans in-memory files (scan root `root`, which the engine may read from disk), each one the
+/// engine wants.
 fn scan(root: &std::path::Path, files: &[(&str, &str)]) -> Emitter {
-    let e = IacEngine::new();
-    let ctx = ScanContext {
-        root: root.to_path_buf(),
-        config: Default::default(),
-        show_secrets: false,
-    };
-    let session = e.start(&ctx).unwrap();
-    let mut out = Emitter::default();
-    for (p, t) in files {
-        assert!(e.wants(p), "{p}");
-        let f = SourceFile::new(
-            *p,
-            t.as_bytes().to_vec(),
-            rampart_core::source::Origin::WorkTree,
-        );
-        session.scan_file(&f, &mut out);
-    }
-    session.finish(&mut out);
-    out
-}
-
-fn no_root() -> std::path::PathBuf {
-    std::env::temp_dir().join("rampart-iac-no-such-root")
+    scan_text(root, files, Wanted::Assert)
 }
 
 fn by_rule<'a>(out: &'a Emitter, id: &str) -> Vec<&'a Finding> {
