@@ -151,18 +151,7 @@ fn since_reports_only_changed_lines() {
     git(r, &["add", "."]);
     git(r, &["commit", "-qm", "feature"]);
     let v = run_json(&["scan", "--since", "main", "--format", "json"], r, 1);
-    let mut got: Vec<(String, u64)> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["location"]["path"].as_str().unwrap().to_string(),
-                f["location"]["start_line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    got.sort();
+    let got = path_lines(&v);
     assert_eq!(
         got,
         vec![("mixed.py".to_string(), 2), ("new.env".to_string(), 1)]
@@ -335,7 +324,12 @@ fn since_limits_findings_reported_at_the_end() {
         r,
         0,
     );
-    let got: Vec<(String, u64)> = v["findings"]
+    assert_eq!(path_lines(&v), vec![("base.txt".to_string(), 2)], "{v:#}");
+}
+
+/// The (path, line) of every finding of a JSON report, sorted.
+fn path_lines(v: &serde_json::Value) -> Vec<(String, u64)> {
+    let mut got: Vec<(String, u64)> = v["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -346,5 +340,6 @@ fn since_limits_findings_reported_at_the_end() {
             )
         })
         .collect();
-    assert_eq!(got, vec![("base.txt".to_string(), 2)], "{v:#}");
+    got.sort();
+    got
 }
