@@ -438,7 +438,6 @@ impl EngineSession for Session {
     }
 
     fn finish(self: Box<Self>, out: &mut Emitter) {
-        let first = out.findings.len();
         let dirs = self
             .terraform
             .into_inner()
@@ -460,31 +459,6 @@ impl EngineSession for Session {
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
         kustomizations(self.cat, k, &self.root, out);
-        inline_suppressions(&self.root, &mut out.findings[first..]);
-    }
-}
-
-/// Applies inline `rampart:ignore` comments to findings made in `finish` (the scan driver
-/// applies them only to findings made while a file is scanned). Files are read from disk under
-/// the scan root, as the driver does for the context of such findings; problems with the
-/// comments themselves are diagnosed by the driver when it scans the file.
-fn inline_suppressions(root: &std::path::Path, findings: &mut [Finding]) {
-    let mut cache: HashMap<String, Vec<rampart_core::suppress::Inline>> = HashMap::new();
-    for f in findings.iter_mut().filter(|f| f.suppression.is_none()) {
-        let inline = cache.entry(f.location.path.clone()).or_insert_with(|| {
-            let Ok(content) = std::fs::read(root.join(&f.location.path)) else {
-                return Vec::new();
-            };
-            let file = SourceFile::new(
-                f.location.path.clone(),
-                content,
-                rampart_core::source::Origin::WorkTree,
-            );
-            rampart_core::suppress::parse_inline(&file, &|_| true, &mut Vec::new())
-        });
-        if !inline.is_empty() {
-            rampart_core::suppress::apply_inline(std::slice::from_mut(f), inline);
-        }
     }
 }
 

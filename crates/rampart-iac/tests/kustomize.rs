@@ -165,37 +165,6 @@ fn a_broken_manifest_in_a_kustomization_is_reported_once() {
 }
 
 #[test]
-fn inline_suppressions_apply_to_built_and_project_findings() {
-    let root = std::env::temp_dir().join(format!("rampart-iac-inline-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |p: &str, t: &str| {
-        let p = root.join(p);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, t).unwrap();
-    };
-    write("k/kustomization.yaml", "resources:\n  - pod.yaml\n");
-    write(
-        "k/pod.yaml",
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n  containers:\n    - name: c\n      image: busybox:1.36\n      securityContext:\n        # rampart:ignore iac/k8s-privileged-container needed for the CNI\n        privileged: true\n",
-    );
-    write(
-        "tf/main.tf",
-        "resource \"aws_s3_bucket\" \"b\" {\n  # rampart:ignore iac/tf-aws-s3-public-acl public website\n  acl = \"public-read\"\n}\n",
-    );
-    let out = scan_dir(&root);
-    let get = |id: &str| {
-        out.findings
-            .iter()
-            .find(|f| f.rule_id == format!("iac/{id}"))
-            .unwrap_or_else(|| panic!("{id}: {:#?}", out.findings))
-    };
-    assert!(get("k8s-privileged-container").suppression.is_some());
-    assert!(get("k8s-host-pid").suppression.is_none());
-    assert!(get("tf-aws-s3-public-acl").suppression.is_some());
-    let _ = std::fs::remove_dir_all(&root);
-}
-
-#[test]
 fn delete_patch_removes_the_object() {
     let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  hostPID: true\n  containers:\n    - name: c\n      image: busybox:1.36\n";
     let k = "resources:\n  - pod.yaml\n  - deploy.yaml\npatchesStrategicMerge:\n  - |-\n    apiVersion: v1\n    kind: Pod\n    metadata:\n      name: debug\n    $patch: delete\n";

@@ -84,3 +84,50 @@ fn workflow_and_kubernetes_checks_and_rego_policies() {
         .code(2)
         .stderr(predicate::str::contains("--policy /no/such/policies"));
 }
+
+/// Findings the IaC engine makes at the end of the scan (Kustomize builds, Terraform) get the
+/// inline suppressions of the file they point into, like every other finding.
+#[test]
+fn inline_suppressions_apply_to_built_and_project_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(r, "k/kustomization.yaml", "resources:\n  - pod.yaml\n");
+    write(
+        r,
+        "k/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n  containers:\n    - name: c\n      image: busybox:1.36\n      securityContext:\n        # rampart:ignore iac/k8s-privileged-container needed for the CNI\n        privileged: true\n",
+    );
+    write(
+        r,
+        "tf/main.tf",
+        "resource \"aws_s3_bucket\" \"b\" {\n  # rampart:ignore iac/tf-aws-s3-public-acl public website\n  acl = \"public-read\"\n}\n",
+    );
+    let v = run_json(
+        &[
+            "scan",
+            "--engines",
+            "iac",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        r,
+        0,
+    );
+    let f = v["findings"].as_array().unwrap();
+    let get = |id: &str| {
+        f.iter()
+            .find(|x| x["rule_id"] == format!("iac/{id}"))
+            .unwrap_or_else(|| panic!("{id}: {f:#?}"))
+    };
+    assert_eq!(
+        get("k8s-privileged-container")["suppression"]["reason"],
+        "needed for the CNI"
+    );
+    assert!(get("k8s-host-pid")["suppression"].is_null());
+    assert_eq!(
+        get("tf-aws-s3-public-acl")["suppression"]["reason"],
+        "public website"
+    );
+}
