@@ -72,6 +72,9 @@ pub struct ScanOptions {
     pub baseline: Option<Baseline>,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// Engines built into the program but not selected for this scan (`--engines`): suppressions
+    /// naming their rules (`ENGINE/...`) are not reported as naming unknown rules.
+    pub unselected_engines: Vec<String>,
 }
 
 impl ScanOptions {
@@ -87,6 +90,7 @@ impl ScanOptions {
             since: None,
             baseline: None,
             threads: 0,
+            unselected_engines: Vec::new(),
         }
     }
 }
@@ -158,7 +162,7 @@ struct Shared<'a> {
     sessions: Vec<(&'a dyn Engine, Box<dyn EngineSession + 'a>)>,
     stats: Vec<(AtomicUsize, AtomicU64)>,
     config: &'a Config,
-    known_rules: HashSet<String>,
+    known_rules: KnownRules,
     changed: Option<ChangedLines>,
     findings: Mutex<Vec<Finding>>,
     /// Findings an engine made while scanning one file but located in another (an included
@@ -275,12 +279,15 @@ pub fn run(
         rules.extend(s.extra_rules());
         sessions.push((e, s));
     }
-    // Suppressions may name rules of engines not selected for this scan; they are still known.
-    let known_rules: HashSet<String> = engines
-        .iter()
-        .flat_map(|e| e.rules().iter().map(|r| r.id.clone()))
-        .chain(rules.iter().map(|r| r.id.clone()))
-        .collect();
+    // Suppressions may name rules of engines not run in this scan; they are still known.
+    let known_rules = KnownRules {
+        ids: engines
+            .iter()
+            .flat_map(|e| e.rules().iter().map(|r| r.id.clone()))
+            .chain(rules.iter().map(|r| r.id.clone()))
+            .collect(),
+        unselected_engines: opts.unselected_engines.clone(),
+    };
 
     let repo = match (&opts.mode, &opts.since) {
         (Mode::WorkTree, None) => None,
@@ -567,7 +574,7 @@ pub fn run(
 struct ReadBack<'a> {
     root: &'a std::path::Path,
     changed: Option<&'a ChangedLines>,
-    known_rules: &'a HashSet<String>,
+    known_rules: &'a KnownRules,
     pending: Vec<Finding>,
 }
 
@@ -622,6 +629,23 @@ impl ReadBack<'_> {
             out.push(f);
         }
         unchanged
+    }
+}
+
+/// The rule ids suppressions may name: every rule of the engines in this scan, and any id
+/// under an engine that exists but was not selected.
+#[derive(Clone)]
+struct KnownRules {
+    ids: HashSet<String>,
+    unselected_engines: Vec<String>,
+}
+
+impl KnownRules {
+    fn contains(&self, id: &str) -> bool {
+        self.ids.contains(id)
+            || id
+                .split_once('/')
+                .is_some_and(|(engine, _)| self.unselected_engines.iter().any(|e| e == engine))
     }
 }
 

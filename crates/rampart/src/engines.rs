@@ -17,6 +17,11 @@ const REGISTRY: &[(&str, Make)] = &[
     ("iac", || Box::new(rampart_iac::IacEngine::new())),
 ];
 
+/// The names of every engine built into this binary.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|(n, _)| *n).collect()
+}
+
 /// Every engine, in the order they run and are listed.
 pub fn all() -> Vec<Box<dyn Engine>> {
     REGISTRY.iter().map(|(_, make)| make()).collect()
@@ -27,7 +32,7 @@ pub fn select(names: Option<&[String]>) -> Result<Vec<Box<dyn Engine>>, String> 
     let Some(names) = names else {
         return Ok(all());
     };
-    let known: Vec<&str> = REGISTRY.iter().map(|(n, _)| *n).collect();
+    let known = self::names();
     for n in names {
         if !known.contains(&n.as_str()) {
             return Err(format!(

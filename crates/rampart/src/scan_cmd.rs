@@ -119,6 +119,11 @@ pub fn scan(
         mode,
         baseline,
         threads: args.threads,
+        unselected_engines: engines::names()
+            .into_iter()
+            .filter(|n| !engines.iter().any(|e| e.name() == *n))
+            .map(str::to_string)
+            .collect(),
     };
     let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
     let refs: Vec<&dyn Engine> = engines.iter().map(|e| e.as_ref()).collect();

@@ -464,3 +464,34 @@ fn text_report_hides_suppressed_findings_unless_verbose() {
         .code(1)
         .stdout(predicate::str::contains("[suppressed: rotated]"));
 }
+
+/// A suppression naming a rule of an engine left out with `--engines` is not an unknown rule; a
+/// made-up engine still is.
+#[test]
+fn suppressions_for_unselected_engines_are_not_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.py",
+        "x = 1  # rampart:ignore sast/python-eval reviewed\ny = 2  # rampart:ignore nosuch/rule typo\n",
+    );
+    let v = run_json(
+        &["scan", "--engines", "secrets", "--format", "json"],
+        dir.path(),
+        0,
+    );
+    let warnings: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        warnings.iter().any(|m| m.contains("nosuch/rule")),
+        "{warnings:?}"
+    );
+    assert!(
+        !warnings.iter().any(|m| m.contains("sast/python-eval")),
+        "{warnings:?}"
+    );
+}
