@@ -92,11 +92,11 @@ impl SecretsEngine {
         &self.rules
     }
 
-    /// Finds candidate secrets in `hay`: (rule index, secret range in `hay`).
+    /// Finds candidate secrets in `hay`: (rule index, secret range in `hay`). `allowed` says
+    /// whether a rule runs on this file at all (switched on, confidence, its `paths`).
     fn candidates(
         &self,
         hay: &[u8],
-        path: &str,
         allowed: &dyn Fn(usize) -> bool,
     ) -> Vec<(usize, Range<usize>)> {
         let mut state = Windows {
@@ -105,14 +105,14 @@ impl SecretsEngine {
             out: Vec::new(),
         };
         for &r in &self.whole_file {
-            if allowed(r) && self.path_ok(r, path) {
+            if allowed(r) {
                 self.run(r, hay, 0..hay.len(), &mut state);
             }
         }
         self.keywords.for_each(hay, |kw, start, end| {
             let mut line: Option<Range<usize>> = None;
             for &r in &self.keyword_rules[kw] {
-                if !allowed(r) || !self.path_ok(r, path) {
+                if !allowed(r) {
                     continue;
                 }
                 let multiline = self.rules[r].multiline;
@@ -331,12 +331,23 @@ impl Session<'_> {
         let e = &*self.engine;
         let high_only =
             filter::is_lock_file(&file.path) || filter::is_minified(&file.path, &file.content);
+        // Whether each rule's `paths` globs match this file, worked out at its first keyword hit
+        // (0: not yet, 1: yes, 2: no), not at every hit.
+        let path_match: Vec<std::cell::Cell<u8>> = vec![std::cell::Cell::new(0); e.rules.len()];
         let allowed = |r: usize| {
             self.enabled[r]
                 && (!high_only || e.rules[r].meta.confidence == rampart_core::Confidence::High)
+                && match path_match[r].get() {
+                    0 => {
+                        let ok = e.path_ok(r, &file.path);
+                        path_match[r].set(if ok { 1 } else { 2 });
+                        ok
+                    }
+                    known => known == 1,
+                }
         };
         let mut hits: Vec<Hit> = e
-            .candidates(&file.content, &file.path, &allowed)
+            .candidates(&file.content, &allowed)
             .into_iter()
             .map(|(rule, span)| Hit {
                 rule,
@@ -350,7 +361,7 @@ impl Session<'_> {
                 .into_iter()
                 .chain(decode::percent_lines(&file.content));
             for d in decoded {
-                for (rule, span) in e.candidates(&d.bytes, &file.path, &allowed) {
+                for (rule, span) in e.candidates(&d.bytes, &allowed) {
                     let secret = String::from_utf8_lossy(&d.bytes[span]).into_owned();
                     // An encoded copy of something already found in plain text adds nothing.
                     if hits.iter().any(|h| h.rule == rule && h.secret == secret) {
