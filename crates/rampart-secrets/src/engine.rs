@@ -115,6 +115,14 @@ impl SecretsEngine {
                 if !allowed(r) {
                     continue;
                 }
+                if let Some(len) = self.rules[r].anchored_len {
+                    // Every match starts at a keyword: run from this hit only, to the end of
+                    // its line or the longest possible match.
+                    let cap = (start + len).min(hay.len());
+                    let end = memchr::memchr(b'\n', &hay[start..cap]).map_or(cap, |p| start + p);
+                    self.run_anchored(r, hay, start..end, &mut state);
+                    continue;
+                }
                 let multiline = self.rules[r].multiline;
                 let reach = if multiline {
                     MULTILINE_WINDOW / 2
@@ -161,6 +169,24 @@ impl SecretsEngine {
             if self.accept(rule, &hay[span.clone()]) {
                 state.out.push((r, span));
             }
+        }
+    }
+
+    /// Runs rule `r`, whose matches start at a keyword, on `window` (from a keyword hit): the
+    /// first match from the window's start, with the text before it as context for `\b`.
+    fn run_anchored(&self, r: usize, hay: &[u8], window: Range<usize>, state: &mut Windows) {
+        let rule = &self.rules[r];
+        let Some((regex, group)) = rule.regex() else {
+            return;
+        };
+        let Some(caps) = regex.captures_at(&hay[..window.end], window.start) else {
+            return;
+        };
+        let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
+            return;
+        };
+        if self.accept(rule, m.as_bytes()) {
+            state.out.push((r, m.range()));
         }
     }
 

@@ -68,6 +68,9 @@ pub struct Rule {
     pub paths: Option<globset::GlobSet>,
     /// Secrets matching any of these are ignored.
     pub allow: Vec<Regex>,
+    /// When every match of the pattern starts with one of the keywords and is at most this many
+    /// bytes long: the regex then needs to run only from each keyword hit, over this many bytes.
+    pub anchored_len: Option<usize>,
 }
 
 impl Rule {
@@ -154,11 +157,49 @@ impl Rule {
             multiline: f.multiline,
             paths,
             allow,
-        })
+            anchored_len: None,
+        }
+        .with_anchoring())
     }
 }
 
 impl Rule {
+    /// Works out `anchored_len`: the pattern's literal prefixes (every match starts with one of
+    /// them) must each begin with a keyword, and its matches must have a maximum length.
+    fn with_anchoring(mut self) -> Rule {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        if self.multiline || self.keywords.is_empty() {
+            return self;
+        }
+        let parse = |unicode: bool| {
+            regex_syntax::ParserBuilder::new()
+                .unicode(unicode)
+                .utf8(false)
+                .build()
+                .parse(&self.pattern)
+                .ok()
+        };
+        let Some(hir) = parse(false).or_else(|| parse(true)) else {
+            return self;
+        };
+        let Some(max) = hir.properties().maximum_len() else {
+            return self;
+        };
+        let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+        let starts_with_keyword = |lit: &[u8]| {
+            self.keywords
+                .iter()
+                .any(|k| lit.len() >= k.len() && lit[..k.len()].eq_ignore_ascii_case(k.as_bytes()))
+        };
+        if let Some(lits) = prefixes.literals()
+            && !lits.is_empty()
+            && lits.iter().all(|l| starts_with_keyword(l.as_bytes()))
+        {
+            self.anchored_len = Some(max);
+        }
+        self
+    }
+
     /// Compiles the pattern (once); errors name the rule.
     pub fn try_compile(&self) -> Result<(&Regex, usize), String> {
         if let Some((r, g)) = self.compiled.get() {
@@ -224,4 +265,41 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Rule>, String> {
             Ok(r)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str) -> Rule {
+        builtin()
+            .unwrap()
+            .into_iter()
+            .find(|r| r.meta.id == id)
+            .unwrap()
+    }
+
+    #[test]
+    fn rules_whose_matches_start_with_a_keyword_run_anchored() {
+        // `\b(?P<secret>ghp_[A-Za-z0-9]{36})\b`: every match starts with the keyword.
+        assert_eq!(rule("secrets/github-pat-classic").anchored_len, Some(40));
+        // A password assignment starts with any key name; PEM keys span lines.
+        assert_eq!(
+            rule("secrets/config-password-assignment").anchored_len,
+            None
+        );
+        assert!(
+            builtin()
+                .unwrap()
+                .iter()
+                .filter(|r| r.multiline)
+                .all(|r| r.anchored_len.is_none())
+        );
+        let anchored = builtin()
+            .unwrap()
+            .iter()
+            .filter(|r| r.anchored_len.is_some())
+            .count();
+        assert!(anchored > 100, "{anchored}");
+    }
 }
