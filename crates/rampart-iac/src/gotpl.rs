@@ -846,7 +846,25 @@ impl Set {
     }
 }
 
-impl Exec<'_> {
+impl<'a> Exec<'a> {
+    /// The executor and body for calling the named template one level deeper (`template` or
+    /// `include`, named in the error); `None`, with a note, when no such template is defined.
+    fn enter(&self, name: &str, call: &str) -> Result<Option<(Exec<'a>, &'a [Item])>, String> {
+        let Some((src, body)) = self.set.defines.get(name) else {
+            self.set.note(format!("template `{name}` is not defined"));
+            return Ok(None);
+        };
+        if self.depth > MAX_DEPTH {
+            return Err(format!("{call} `{name}`: recursion too deep"));
+        }
+        let ex = Exec {
+            depth: self.depth + 1,
+            src,
+            ..*self
+        };
+        Ok(Some((ex, body)))
+    }
+
     /// `site`: when executing a `template` body, the call's offset (output maps there).
     fn items(
         &self,
@@ -972,18 +990,9 @@ impl Exec<'_> {
                     Some(p) => self.pipe(p, dot, vars)?,
                     None => V::Nil,
                 };
-                let Some((src, body)) = self.set.defines.get(name) else {
-                    self.set.note(format!("template `{name}` is not defined"));
+                let Some((ex, body)) = self.enter(name, "template")? else {
                     out.push(&unknown_text(&out.text), site.unwrap_or(*at), false);
                     return Ok(Flow::Normal);
-                };
-                if self.depth > MAX_DEPTH {
-                    return Err(format!("template `{name}`: recursion too deep"));
-                }
-                let ex = Exec {
-                    depth: self.depth + 1,
-                    src,
-                    ..*self
                 };
                 let mut v2: Vars = vec![("$".into(), d.clone())];
                 ex.items(body, &d, &mut v2, out, Some(site.unwrap_or(*at)))?;
@@ -1074,17 +1083,8 @@ impl Exec<'_> {
             "include" => {
                 let name = a.first().map(V::print).unwrap_or_default();
                 let d = a.get(1).cloned().unwrap_or(V::Nil);
-                let Some((src, body)) = self.set.defines.get(&name) else {
-                    self.set.note(format!("template `{name}` is not defined"));
+                let Some((ex, body)) = self.enter(&name, "include")? else {
                     return Ok(V::Unknown);
-                };
-                if self.depth > MAX_DEPTH {
-                    return Err(format!("include `{name}`: recursion too deep"));
-                }
-                let ex = Exec {
-                    depth: self.depth + 1,
-                    src,
-                    ..*self
                 };
                 let mut out = Output::default();
                 let mut v2: Vars = vec![("$".into(), d.clone())];

@@ -161,18 +161,7 @@ fn terraform_plan_json() {
 fn custom_rego_policies() {
     use rampart_core::{Engine, ScanContext, SourceFile};
     let policies = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/policies");
-    let mut config = rampart_core::config::Config::default();
-    let mut table = toml::Table::new();
-    table.insert(
-        "policy".into(),
-        toml::Value::String(policies.display().to_string()),
-    );
-    config.engines.insert("iac".into(), table);
-    let ctx = ScanContext {
-        root: std::env::temp_dir(),
-        config,
-        show_secrets: false,
-    };
+    let ctx = common::policy_context(&policies);
     let e = IacEngine::new();
     let session = e.start(&ctx).expect("policies load");
     let mut out = rampart_core::Emitter::default();
@@ -278,21 +267,10 @@ fn composite_action() {
 /// zizmor's configurable `forbidden-uses` audit is a custom policy in rampart.
 #[test]
 fn forbidden_uses_as_a_policy() {
-    use rampart_core::{Engine, ScanContext, SourceFile};
+    use rampart_core::{Engine, SourceFile};
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/forbidden-uses");
-    let mut config = rampart_core::config::Config::default();
-    let mut table = toml::Table::new();
-    table.insert(
-        "policy".into(),
-        toml::Value::String(dir.display().to_string()),
-    );
-    config.engines.insert("iac".into(), table);
-    let ctx = ScanContext {
-        root: std::env::temp_dir(),
-        config,
-        show_secrets: false,
-    };
+    let ctx = common::policy_context(&dir);
     let e = IacEngine::new();
     let session = e.start(&ctx).expect("policy loads");
     let mut out = rampart_core::Emitter::default();

@@ -5,21 +5,12 @@
 use rampart_core::{Engine, ScanContext, Severity, SourceFile};
 use rampart_iac::IacEngine;
 
+mod common;
+
 #[test]
 fn policy_rules_are_extra_rules_with_finding_ids() {
     let policies = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/policies");
-    let mut config = rampart_core::config::Config::default();
-    let mut table = toml::Table::new();
-    table.insert(
-        "policy".into(),
-        toml::Value::String(policies.display().to_string()),
-    );
-    config.engines.insert("iac".into(), table);
-    let ctx = ScanContext {
-        root: std::env::temp_dir(),
-        config,
-        show_secrets: false,
-    };
+    let ctx = common::policy_context(&policies);
     let e = IacEngine::new();
     let session = e.start(&ctx).expect("policies load");
     let rules = session.extra_rules();

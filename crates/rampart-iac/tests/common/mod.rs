@@ -35,6 +35,22 @@ pub fn files(root: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// A scan context (root: the temporary folder) whose `[engines.iac] policy` is `dir`.
+pub fn policy_context(dir: &Path) -> ScanContext {
+    let mut config = rampart_core::config::Config::default();
+    let mut table = toml::Table::new();
+    table.insert(
+        "policy".into(),
+        toml::Value::String(dir.display().to_string()),
+    );
+    config.engines.insert("iac".into(), table);
+    ScanContext {
+        root: std::env::temp_dir(),
+        config,
+        show_secrets: false,
+    }
+}
+
 /// Which of the given files a scan hands to the engine.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Wanted {
