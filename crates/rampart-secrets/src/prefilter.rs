@@ -162,16 +162,6 @@ impl KeywordFilter {
         })
     }
 
-    /// Number of keywords.
-    pub fn len(&self) -> usize {
-        self.keywords.len()
-    }
-
-    /// Whether there are no keywords.
-    pub fn is_empty(&self) -> bool {
-        self.keywords.is_empty()
-    }
-
     #[inline(always)]
     fn hit(&self, window: u32) -> bool {
         let h = hash(window);

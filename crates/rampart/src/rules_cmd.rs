@@ -19,10 +19,9 @@ fn all_rules(
         show_secrets: false,
     };
     let mut rules = Vec::new();
-    for e in engines::all()
-        .iter()
-        .filter(|e| engine.is_none_or(|n| n == e.name()))
-    {
+    // `select` builds only the named engine, and names the available ones if it is unknown.
+    let selected = engine.map(|n| vec![n.to_string()]);
+    for e in engines::select(selected.as_deref())? {
         rules.extend(e.rules().iter().cloned());
         let session = e
             .start(&ctx)
@@ -39,16 +38,6 @@ pub fn list(
     project: &Path,
     config_file: Option<&Path>,
 ) -> Result<i32, String> {
-    let all = engines::all();
-    if let Some(name) = engine
-        && !all.iter().any(|e| e.name() == name)
-    {
-        let names: Vec<_> = all.iter().map(|e| e.name()).collect();
-        return Err(format!(
-            "unknown engine `{name}`: available engines are {}",
-            names.join(", ")
-        ));
-    }
     let rules = all_rules(project, config_file, engine)?;
     if json {
         let v = serde_json::to_string_pretty(&rules).map_err(|e| e.to_string())?;
