@@ -32,15 +32,17 @@ static B64_CLASS: [bool; 256] = {
     t
 };
 
+/// Printable ASCII or a line break or tab.
+fn is_text_byte(b: u8) -> bool {
+    b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b)
+}
+
 /// Whether decoded bytes are text worth scanning (mostly printable ASCII, no NUL).
 fn is_text(bytes: &[u8]) -> bool {
     if bytes.is_empty() || bytes.contains(&0) {
         return false;
     }
-    let printable = bytes
-        .iter()
-        .filter(|&&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b))
-        .count();
+    let printable = bytes.iter().filter(|&&b| is_text_byte(b)).count();
     printable * 100 >= bytes.len() * 95
 }
 
@@ -91,12 +93,74 @@ fn class_mask(block: &[u8; 64]) -> u64 {
     }
 }
 
+/// `class_mask` with AVX-512 (one 64-byte table lookup on the low seven bits, bytes >= 0x80
+/// excluded by their sign bit).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+unsafe fn class_mask_avx512(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::*;
+    static TABLE: [u8; 128] = {
+        let mut t = [0u8; 128];
+        let mut i = 0;
+        while i < 128 {
+            let c = i as u8;
+            if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_' {
+                t[i] = 0xff;
+            }
+            i += 1;
+        }
+        t
+    };
+    // SAFETY: the loads read the 64 bytes of `block` and the 128 bytes of `TABLE`.
+    unsafe {
+        let c = _mm512_loadu_si512(block.as_ptr() as *const _);
+        let lo = _mm512_loadu_si512(TABLE.as_ptr() as *const _);
+        let hi = _mm512_loadu_si512(TABLE.as_ptr().add(64) as *const _);
+        let hit = _mm512_permutex2var_epi8(lo, c, hi);
+        _mm512_movepi8_mask(hit) & !_mm512_movepi8_mask(c)
+    }
+}
+
+/// Whether a run of at least `MIN_B64` (32) set bits may start in `cur` (the next 64 bits are
+/// `next`): such a run covers a whole 16-bit-aligned chunk of `cur`, or the first of `next`.
+#[inline(always)]
+fn may_hold_long_run(cur: u64, next: u64) -> bool {
+    // A 16-bit lane of `!cur` is zero (its chunk of `cur` all set): the classic has-zero test
+    // (exact for "some lane", which is all this asks).
+    let inv = !cur;
+    let full_chunk = inv.wrapping_sub(0x0001_0001_0001_0001) & !inv & 0x8000_8000_8000_8000 != 0;
+    full_chunk || next as u16 == u16::MAX
+}
+
 /// Finds base64 runs that decode to text.
 ///
-/// Works on 64-byte blocks and their alphabet bitmasks, two blocks at a time: bit tricks on the
-/// 128-bit window find the runs that start in the first block and are at least `MIN_B64` long,
-/// so the loop visits long runs only (rare in source code), never every word.
+/// Works on 64-byte blocks and their alphabet bitmasks, two blocks at a time: a run of at least
+/// `MIN_B64` bytes starting in the first block covers a whole 16-byte chunk, which one
+/// arithmetic test rules out for most blocks; for the others, bit tricks on the 128-bit window
+/// find the runs that start in the first block and are long enough. The loop visits long runs
+/// only (rare in source code), never every word.
 pub fn base64_runs(content: &[u8]) -> Vec<Decoded> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vbmi")
+    {
+        // SAFETY: the features were just detected.
+        return unsafe { base64_runs_avx512(content) };
+    }
+    find_runs(content, class_mask)
+}
+
+/// `base64_runs` compiled for AVX-512, so that the classifier inlines into the loop.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+unsafe fn base64_runs_avx512(content: &[u8]) -> Vec<Decoded> {
+    // SAFETY: this function only runs where the features were detected.
+    find_runs(content, |b| unsafe { class_mask_avx512(b) })
+}
+
+/// `base64_runs` with this block classifier.
+#[inline(always)]
+fn find_runs(content: &[u8], class_mask: impl Fn(&[u8; 64]) -> u64) -> Vec<Decoded> {
     let mut out = Vec::new();
     let n = content.len();
     let mut emit = |start: usize, run_end: usize| {
@@ -106,16 +170,16 @@ pub fn base64_runs(content: &[u8]) -> Vec<Decoded> {
         }
         out.extend(decode_run(&content[start..end], start));
     };
-    let mut tail = [0u8; 64];
-    let mut mask_at = |pos: usize| -> u64 {
-        if pos >= n {
-            0
-        } else if pos + 64 <= n {
+    // The alphabet mask of the 64 bytes at `pos` (bytes past the end: 0).
+    let mask_at = |pos: usize| -> u64 {
+        if pos + 64 <= n {
             class_mask(content[pos..pos + 64].try_into().expect("64 bytes"))
-        } else {
+        } else if pos < n {
+            let mut tail = [0u8; 64];
             tail[..n - pos].copy_from_slice(&content[pos..]);
-            tail[n - pos..].fill(0);
             class_mask(&tail)
+        } else {
+            0
         }
     };
     // A long run that reached past the window it started in.
@@ -133,7 +197,7 @@ pub fn base64_runs(content: &[u8]) -> Vec<Decoded> {
                 open = None;
             }
         }
-        if open.is_none() {
+        if open.is_none() && may_hold_long_run(cur, next) {
             // Bit i: a run starts at i (set, and the byte before is not).
             let starts = cur & !((cur << 1) | u64::from(prev_top));
             let w = u128::from(cur) | (u128::from(next) << 64);
@@ -169,21 +233,34 @@ pub fn base64_runs(content: &[u8]) -> Vec<Decoded> {
 /// Decodes one run when it looks like base64 of text.
 fn decode_run(run: &[u8], start: usize) -> Option<Decoded> {
     // Identifiers and words are base64 alphabet too: require both cases and a digit or symbol.
-    let has_upper = run.iter().any(u8::is_ascii_uppercase);
-    let has_lower = run.iter().any(u8::is_ascii_lowercase);
-    let has_other = run
-        .iter()
-        .any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/'));
-    if !(has_upper && has_lower && has_other) {
+    let (mut upper, mut lower, mut other, mut url_safe) = (false, false, false, false);
+    for &b in run {
+        upper |= b.is_ascii_uppercase();
+        lower |= b.is_ascii_lowercase();
+        other |= b.is_ascii_digit() || b == b'+' || b == b'/';
+        url_safe |= b == b'-' || b == b'_';
+    }
+    if !(upper && lower && other) {
         return None;
     }
+    // Runs hold the base64 alphabet and `=` only: ASCII.
     let trimmed = std::str::from_utf8(run).ok()?.trim_end_matches('=');
-    let decoded = if run.iter().any(|b| matches!(b, b'-' | b'_')) {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(trimmed)
+    let engine = if url_safe {
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
     } else {
-        base64::engine::general_purpose::STANDARD_NO_PAD.decode(trimmed)
+        &base64::engine::general_purpose::STANDARD_NO_PAD
     };
-    let bytes = decoded.ok()?;
+    // Long runs are mostly images and fonts: decide on a prefix first, exactly as `is_text`
+    // would on the whole (a NUL anywhere, or more non-text bytes than the whole allows).
+    if trimmed.len() > 256 {
+        let prefix = engine.decode(&trimmed[..256]).ok()?;
+        let whole = trimmed.len() * 3 / 4;
+        let non_text = prefix.iter().filter(|&&b| !is_text_byte(b)).count();
+        if prefix.contains(&0) || non_text * 100 > whole * 5 {
+            return None;
+        }
+    }
+    let bytes = engine.decode(trimmed).ok()?;
     is_text(&bytes).then(|| Decoded {
         span: start..start + run.len(),
         bytes,
@@ -350,7 +427,27 @@ mod tests {
             for (i, &b) in block.iter().enumerate() {
                 assert_eq!(m >> i & 1 == 1, B64_CLASS[b as usize], "byte {b:#x}");
             }
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("avx512vbmi")
+            {
+                // SAFETY: the features were just detected.
+                assert_eq!(unsafe { class_mask_avx512(&block) }, m);
+            }
         }
+    }
+
+    #[test]
+    fn long_run_precheck_never_misses_a_run() {
+        // Every run of 32 set bits starting at every bit of the first word.
+        for start in 0..64u32 {
+            let w = (u128::from(u32::MAX)) << start;
+            assert!(
+                may_hold_long_run(w as u64, (w >> 64) as u64),
+                "start {start}"
+            );
+        }
+        assert!(!may_hold_long_run(0x7fff_7fff_7fff_7fff, 0x7fff));
     }
 
     #[test]

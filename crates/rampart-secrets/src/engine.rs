@@ -115,15 +115,22 @@ impl SecretsEngine {
                 if !allowed(r) {
                     continue;
                 }
-                if let Some(len) = self.rules[r].anchored_len {
+                let rule = &self.rules[r];
+                if let Some(len) = rule.anchored_len {
                     // Every match starts at a keyword: run from this hit only, to the end of
                     // its line or the longest possible match.
                     let cap = (start + len).min(hay.len());
-                    let end = memchr::memchr(b'\n', &hay[start..cap]).map_or(cap, |p| start + p);
-                    self.run_anchored(r, hay, start..end, &mut state);
+                    let stop = memchr::memchr(b'\n', &hay[start..cap]).map_or(cap, |p| start + p);
+                    if rule
+                        .gate
+                        .as_ref()
+                        .is_none_or(|g| g.passes(&hay[..stop], start))
+                    {
+                        self.run_anchored(r, hay, start..stop, &mut state);
+                    }
                     continue;
                 }
-                let multiline = self.rules[r].multiline;
+                let multiline = rule.multiline;
                 let reach = if multiline {
                     MULTILINE_WINDOW / 2
                 } else {
@@ -142,6 +149,11 @@ impl SecretsEngine {
                 } else {
                     l
                 };
+                if let Some(g) = &rule.gate
+                    && !g.passes(&hay[window.clone()], start - window.start)
+                {
+                    continue;
+                }
                 self.run(r, hay, window, &mut state);
             }
         });

@@ -17,8 +17,7 @@
 //! prefilter is fast for a handful of patterns.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 /// log2 of the number of bits in the hash table (2^22 bits = 512 KiB, resident in L2; 2^20 bits
 /// gave 40% more false candidates and no faster scan).
@@ -30,9 +29,11 @@ const FOLD: u32 = 0x2020_2020;
 pub struct KeywordFilter {
     /// One bit per hash of a folded four-byte window that starts some keyword.
     table: Box<[u64; 1 << (TABLE_BITS - 6)]>,
-    /// Folded four-byte window → the keywords (index, offset of the window in the keyword) it
-    /// stands for.
-    heads: HashMap<u32, Vec<(u32, i32)>, BuildHasherDefault<HeadHasher>>,
+    /// The windows entered, by open addressing on their hash (linear probing; 0 marks an empty
+    /// slot, and no folded window is 0): each slot packs the folded window (bits 0..32), the
+    /// keyword it stands for (bits 32..48) and the window's offset in that keyword plus one
+    /// (bits 48..56). A window standing for several keywords has a slot for each.
+    slots: Box<[u64]>,
     /// Keywords, lower-cased.
     keywords: Vec<Vec<u8>>,
     /// Keywords shorter than three bytes, with their indices.
@@ -76,17 +77,62 @@ fn fold4(b: &[u8]) -> u32 {
 /// window's hash (top 16 bits), `8 log2(count + 1)` (see `scripts/gen_window_counts.py`).
 static WINDOW_COUNTS: &[u8; 65536] = include_bytes!("window_counts.bin");
 
-/// How common the four-byte window at `offset` of a keyword is in source code (log scale).
-fn window_commonness(keyword: &[u8], offset: usize) -> u8 {
-    let w = fold4(&keyword[offset..]);
-    WINDOW_COUNTS[(w.wrapping_mul(0x9E37_79B1) >> 16) as usize]
+/// Bytes a window may hang off a keyword's end with: every byte, folded (128 values).
+fn any_byte() -> impl Iterator<Item = u8> {
+    (0..=255u8).filter(|b| b | 0x20 == *b)
 }
 
-/// The offset of the rarest pair of consecutive four-byte windows of a (5+ byte) keyword: the
-/// pair whose more common window is least common in source code; the first on ties.
-fn rarest_window_pair(keyword: &[u8]) -> usize {
-    (0..keyword.len() - 4)
-        .min_by_key(|&o| window_commonness(keyword, o).max(window_commonness(keyword, o + 1)))
+/// The folded windows that stand for the four bytes at `offset` of a keyword (negative, or
+/// past its end by one: a window hanging off an end, once for every possible byte there).
+fn windows_at(keyword: &[u8], offset: isize) -> Vec<u32> {
+    let at = |i: isize, b: u8| {
+        if i < 0 || i as usize >= keyword.len() {
+            b
+        } else {
+            keyword[i as usize]
+        }
+    };
+    let hangs = offset < 0 || offset as usize + 4 > keyword.len();
+    let fill: Vec<u8> = if hangs { any_byte().collect() } else { vec![0] };
+    fill.into_iter()
+        .map(|b| {
+            fold4(&[
+                at(offset, b),
+                at(offset + 1, b),
+                at(offset + 2, b),
+                at(offset + 3, b),
+            ])
+        })
+        .collect()
+}
+
+/// How common the windows standing for `offset` of a keyword are in source code, summed, on
+/// the scale of `WINDOW_COUNTS`.
+fn commonness(keyword: &[u8], offset: isize) -> u32 {
+    let total: f64 = windows_at(keyword, offset)
+        .into_iter()
+        .map(|w| {
+            let c = WINDOW_COUNTS[(w.wrapping_mul(0x9E37_79B1) >> 16) as usize];
+            (f64::from(c) / 8.0).exp2() - 1.0
+        })
+        .sum();
+    (8.0 * (total + 1.0).log2()).round() as u32
+}
+
+/// The pair of consecutive window offsets a keyword is entered by (only even positions are
+/// tested, so one of two consecutive windows is always tested): the pair whose more common
+/// window is least common in source code. A window may hang one byte off either end; that
+/// enters 128 windows, which costs table room, so it must be clearly rarer (`vault` is found
+/// by `?vau`/`vaul` rather than by `ault`, which every `default` has).
+fn rarest_window_pair(keyword: &[u8]) -> isize {
+    let last = keyword.len() as isize - 3;
+    let hangs = |o: isize| o < 0 || o + 4 > keyword.len() as isize;
+    // Offsets are stored in a byte (see `slots`).
+    (-1..last.min(250))
+        .min_by_key(|&o| {
+            let penalty = 16 * (u32::from(hangs(o)) + u32::from(hangs(o + 1)));
+            commonness(keyword, o).max(commonness(keyword, o + 1)) + penalty
+        })
         .unwrap_or(0)
 }
 
@@ -97,46 +143,43 @@ impl KeywordFilter {
             .iter()
             .map(|k| k.as_bytes().to_ascii_lowercase())
             .collect();
+        if keywords.len() > usize::from(u16::MAX) {
+            return Err(format!("too many secrets keywords ({})", keywords.len()));
+        }
         let mut table = Box::new([0u64; 1 << (TABLE_BITS - 6)]);
-        let mut heads: HashMap<u32, Vec<(u32, i32)>, BuildHasherDefault<HeadHasher>> =
-            HashMap::default();
+        let mut entries: Vec<(u32, u32, isize)> = Vec::new();
         let mut short = Vec::new();
-        let mut add = |head: u32, id: u32, offset: i32| {
-            let h = hash(head);
-            table[h >> 6] |= 1 << (h & 63);
-            let owners = heads.entry(head).or_default();
-            if !owners.contains(&(id, offset)) {
-                owners.push((id, offset));
-            }
-        };
-        // Only even positions are tested, so every keyword needs a window at an even position
-        // wherever it starts: two windows at consecutive offsets. A window may hang one byte off
-        // either end of a short keyword; it then enters the table once per possible byte there
-        // (folded: 128 values).
-        let any = || (0..=255u8).filter(|b| b | 0x20 == *b);
         for (id, k) in keywords.iter().enumerate() {
-            let id = id as u32;
             match k.len() {
                 0 => {}
-                1 | 2 => short.push(id),
-                3 => {
-                    for b in any() {
-                        add(fold4(&[k[0], k[1], k[2], b]), id, 0);
-                        add(fold4(&[b, k[0], k[1], k[2]]), id, -1);
-                    }
-                }
-                4 => {
-                    add(fold4(k), id, 0);
-                    for b in any() {
-                        add(fold4(&[b, k[0], k[1], k[2]]), id, -1);
-                    }
-                }
+                1 | 2 => short.push(id as u32),
                 _ => {
+                    // Only even positions are tested, so every keyword needs a window at an
+                    // even position wherever it starts: two windows at consecutive offsets.
                     let offset = rarest_window_pair(k);
-                    add(fold4(&k[offset..]), id, offset as i32);
-                    add(fold4(&k[offset + 1..]), id, offset as i32 + 1);
+                    for o in [offset, offset + 1] {
+                        for w in windows_at(k, o) {
+                            entries.push((w, id as u32, o));
+                        }
+                    }
                 }
             }
+        }
+        entries.sort_unstable();
+        entries.dedup();
+        let slot_bits = (entries.len() * 2)
+            .next_power_of_two()
+            .max(64)
+            .trailing_zeros();
+        let mut slots = vec![0u64; 1 << slot_bits].into_boxed_slice();
+        for &(w, id, offset) in &entries {
+            let h = hash(w);
+            table[h >> 6] |= 1 << (h & 63);
+            let mut i = h >> (TABLE_BITS - slot_bits);
+            while slots[i] != 0 {
+                i = (i + 1) & (slots.len() - 1);
+            }
+            slots[i] = u64::from(w) | u64::from(id) << 32 | ((offset + 1) as u64) << 48;
         }
         let short = if short.is_empty() {
             None
@@ -155,7 +198,7 @@ impl KeywordFilter {
         let avx2 = false;
         Ok(KeywordFilter {
             table,
-            heads,
+            slots,
             keywords,
             short,
             avx2,
@@ -270,19 +313,26 @@ impl KeywordFilter {
     /// Reports the keywords whose window really is at `at`.
     #[inline]
     fn verify(&self, hay: &[u8], at: usize, f: &mut impl FnMut(usize, usize, usize)) {
-        let Some(owners) = self.heads.get(&fold4(&hay[at..])) else {
-            return;
-        };
-        for &(id, offset) in owners {
-            let k = &self.keywords[id as usize];
-            let Some(start) = at.checked_add_signed(-(offset as isize)) else {
-                continue;
-            };
-            if let Some(s) = hay.get(start..start + k.len())
-                && s.eq_ignore_ascii_case(k)
-            {
-                f(id as usize, start, start + k.len());
+        let w = fold4(&hay[at..]);
+        let mask = self.slots.len() - 1;
+        let mut i = hash(w) >> (TABLE_BITS - mask.count_ones());
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return;
             }
+            if slot as u32 == w {
+                let id = (slot >> 32) as u16 as usize;
+                let offset = (slot >> 48) as isize - 1;
+                let k = &self.keywords[id];
+                if let Some(start) = at.checked_add_signed(-offset)
+                    && let Some(s) = hay.get(start..start + k.len())
+                    && s.eq_ignore_ascii_case(k)
+                {
+                    f(id, start, start + k.len());
+                }
+            }
+            i = (i + 1) & mask;
         }
     }
 }

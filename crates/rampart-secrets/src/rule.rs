@@ -71,6 +71,8 @@ pub struct Rule {
     /// When every match of the pattern starts with one of the keywords and is at most this many
     /// bytes long: the regex then needs to run only from each keyword hit, over this many bytes.
     pub anchored_len: Option<usize>,
+    /// The cheap check at a keyword hit that must pass before the regex runs there.
+    pub gate: Option<crate::gate::Gate>,
 }
 
 impl Rule {
@@ -158,14 +160,16 @@ impl Rule {
             paths,
             allow,
             anchored_len: None,
+            gate: None,
         }
         .with_anchoring())
     }
 }
 
 impl Rule {
-    /// Works out `anchored_len`: the pattern's literal prefixes (every match starts with one of
-    /// them) must each begin with a keyword, and its matches must have a maximum length.
+    /// Works out `anchored_len` (the pattern's literal prefixes, one of which starts every
+    /// match, must each begin with a keyword, and its matches must have a maximum length) and
+    /// the `gate` checked at each keyword hit.
     fn with_anchoring(mut self) -> Rule {
         use regex_syntax::hir::literal::{ExtractKind, Extractor};
         if self.multiline || self.keywords.is_empty() {
@@ -183,6 +187,7 @@ impl Rule {
             return self;
         };
         let Some(max) = hir.properties().maximum_len() else {
+            self.gate = crate::gate::Gate::derive(&hir, &self.keywords, false);
             return self;
         };
         let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
@@ -197,6 +202,7 @@ impl Rule {
         {
             self.anchored_len = Some(max);
         }
+        self.gate = crate::gate::Gate::derive(&hir, &self.keywords, self.anchored_len.is_some());
         self
     }
 

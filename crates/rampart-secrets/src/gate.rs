@@ -1,0 +1,260 @@
+//! Gates: a cheap necessary condition checked at a keyword hit before a rule's regex runs.
+//!
+//! Most keyword hits are not secrets: `token` is in every tokenizer, `://` in every URL. Running
+//! a rule's whole regex over the line for each of them (captures, leftmost-first search) costs
+//! far more than asking one anchored question at the hit. A gate is that question, derived from
+//! the rule's pattern, never written by hand: when the pattern is a sequence with a run of
+//! elements whose every string starts with a keyword of the rule (`(?:secret|token|api[_-]?key)`,
+//! or `(?i:github)`, six one-letter classes), every match has one of those keywords there, so the
+//! pattern from that run on must match exactly at the keyword hit. `tokenizer = Tokenizer()`
+//! fails the gate of `(?i)[\w.-]*(?:secret|token)[\w.-]*\s*[:=]\s*(?P<secret>[A-Za-z0-9]{20,})`
+//! at `(`. When every match starts with a keyword (`Rule::anchored_len`), the gate is the whole
+//! pattern.
+//!
+//! Gates run in a lazy DFA, forward only and anchored, without captures and without allocating;
+//! the rule's regex then runs only where its gate passed. A failing gate proves that no match
+//! goes through the hit, so findings do not change (the tests run every rule's examples and the
+//! labelled corpus with gates, and compare with a run without them).
+
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
+use regex_syntax::hir::{Class, Hir, HirKind};
+use std::sync::OnceLock;
+
+/// A rule's gate: an anchored pattern, compiled on first use.
+#[derive(Debug)]
+pub struct Gate {
+    hir: Hir,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+/// How many literal strings a keyword element may stand for.
+const MAX_STRINGS: usize = 64;
+/// Classes of at most this many bytes (after case folding) are expanded into literals.
+const MAX_CLASS_BYTES: usize = 4;
+
+impl Gate {
+    /// The gate of a pattern (parsed as `hir`) whose keywords are `keywords` (lower case);
+    /// `anchored` says every match starts with a keyword.
+    pub fn derive(hir: &Hir, keywords: &[String], anchored: bool) -> Option<Gate> {
+        if anchored {
+            return Some(Gate::new(hir.clone()));
+        }
+        let flat = without_captures(hir);
+        let parts = match flat.kind() {
+            HirKind::Concat(parts) => parts,
+            _ => return None,
+        };
+        let starts_with_keyword = |s: &Vec<u8>| {
+            keywords
+                .iter()
+                .any(|k| !k.is_empty() && s.starts_with(k.as_bytes()))
+        };
+        // The first run of elements whose every string starts with a keyword of the rule
+        // (`(?i:github)` is six one-letter classes); the gate is the pattern from there on.
+        for i in 0..parts.len() {
+            let mut set = vec![Vec::new()];
+            for part in &parts[i..] {
+                let Some(next) = literal_strings(part).and_then(|n| product(&set, &n)) else {
+                    break;
+                };
+                set = next;
+                if set.iter().all(starts_with_keyword) {
+                    return Some(Gate::new(Hir::concat(parts[i..].to_vec())));
+                }
+            }
+        }
+        None
+    }
+
+    fn new(hir: Hir) -> Gate {
+        Gate {
+            hir,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// Whether the gate matches in `hay` starting exactly at `at`, a keyword hit's start (the
+    /// text before `at` is context for look-behind; the end of `hay` is the end of text). A gate that could not be
+    /// compiled passes everything.
+    pub fn passes(&self, hay: &[u8], at: usize) -> bool {
+        let regex = self.compiled.get_or_init(|| {
+            Regex::builder()
+                .configure(
+                    Regex::config()
+                        .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+                        .utf8_empty(false)
+                        .nfa_size_limit(Some(1 << 23)),
+                )
+                .build_from_hir(&self.hir)
+                .ok()
+        });
+        match regex {
+            Some(r) => r.is_match(Input::new(hay).range(at..).anchored(Anchored::Yes)),
+            None => true,
+        }
+    }
+}
+
+/// `hir` without capture groups (they do not change what it matches), so that the groups of a
+/// sequence become part of it: `\b(?P<secret>[a-f0-9]{32}-us\d{1,2})\b` is one sequence.
+fn without_captures(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Capture(c) => without_captures(&c.sub),
+        HirKind::Concat(parts) => Hir::concat(parts.iter().map(without_captures).collect()),
+        HirKind::Alternation(alts) => Hir::alternation(alts.iter().map(without_captures).collect()),
+        HirKind::Repetition(r) => Hir::repetition(regex_syntax::hir::Repetition {
+            sub: Box::new(without_captures(&r.sub)),
+            ..r.clone()
+        }),
+        _ => hir.clone(),
+    }
+}
+
+/// Every string `hir` can match, lower-cased, if it matches only a few fixed strings (letters
+/// in either case count as one).
+fn literal_strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let set = match hir.kind() {
+        // A look-around matches no text: the element then stands for the same strings, at
+        // fewer places.
+        HirKind::Empty | HirKind::Look(_) => vec![Vec::new()],
+        HirKind::Literal(l) => vec![l.0.to_ascii_lowercase()],
+        HirKind::Class(c) => class_bytes(c)?.into_iter().map(|b| vec![b]).collect(),
+        HirKind::Capture(c) => literal_strings(&c.sub)?,
+        HirKind::Repetition(r) if r.min == 0 && r.max == Some(1) => {
+            let mut set = literal_strings(&r.sub)?;
+            set.push(Vec::new());
+            set
+        }
+        HirKind::Concat(parts) => {
+            let mut set = vec![Vec::new()];
+            for p in parts {
+                set = product(&set, &literal_strings(p)?)?;
+            }
+            set
+        }
+        HirKind::Alternation(alts) => {
+            let mut set = Vec::new();
+            for a in alts {
+                set.extend(literal_strings(a)?);
+                if set.len() > MAX_STRINGS {
+                    return None;
+                }
+            }
+            set
+        }
+        _ => return None,
+    };
+    let mut set = set;
+    set.sort();
+    set.dedup();
+    Some(set)
+}
+
+/// Every concatenation of a string of `a` with one of `b`, unless there are too many.
+fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if a.len() * b.len() > MAX_STRINGS {
+        return None;
+    }
+    Some(
+        a.iter()
+            .flat_map(|x| b.iter().map(move |y| [x.as_slice(), y].concat()))
+            .collect(),
+    )
+}
+
+/// The bytes of a small class, lower-cased and deduplicated; `None` for a large one.
+fn class_bytes(class: &Class) -> Option<Vec<u8>> {
+    let ranges: Vec<(u32, u32)> = match class {
+        Class::Bytes(c) => c
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+        Class::Unicode(c) => c
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+    };
+    let mut bytes = Vec::new();
+    for (lo, hi) in ranges {
+        if hi > 0x7f || hi - lo >= 2 * MAX_CLASS_BYTES as u32 {
+            return None;
+        }
+        bytes.extend((lo..=hi).map(|b| (b as u8).to_ascii_lowercase()));
+    }
+    bytes.sort_unstable();
+    bytes.dedup();
+    (bytes.len() <= MAX_CLASS_BYTES).then_some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hir(p: &str) -> Hir {
+        regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(p)
+            .unwrap()
+    }
+
+    fn kws(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn keyword_elements_expand_to_their_strings() {
+        let set = literal_strings(&hir("(?i)(?:api[_\\-]?key|token)")).unwrap();
+        let set: Vec<String> = set
+            .into_iter()
+            .map(|s| String::from_utf8(s).unwrap())
+            .collect();
+        assert_eq!(set, ["api-key", "api_key", "apikey", "token"]);
+        assert!(literal_strings(&hir("[a-z]+")).is_none());
+        assert!(literal_strings(&hir("[0-9]")).is_none());
+    }
+
+    #[test]
+    fn gate_starts_at_the_keyword_run() {
+        let p =
+            r#"(?i)[\w.\-]*(?:secret|token)s?[\w.\-]*\s*[:=]\s*["']?(?P<secret>[A-Za-z0-9]{20,})"#;
+        let g = Gate::derive(&hir(p), &kws(&["secret", "token"]), false).unwrap();
+        let hay = b"x api_token = 'q0xFcXckmhyWMm8P9iVcvqV4Vkpk0UgT'";
+        assert!(g.passes(hay, 6));
+        assert!(!g.passes(b"tokenizer = Tokenizer()", 0));
+        assert!(!g.passes(hay, 5));
+        // Letters spelled one class each, with a look-around inside the run.
+        let p = r"(?i)\b(?:postgres|postgresql|pgsql)://[^\s:@/]*:(?P<secret>[^\s@]{3,})@";
+        let g = Gate::derive(&hir(p), &kws(&["postgres", "pgsql"]), false).unwrap();
+        assert!(g.passes(b"url = 'postgresql://app:s3cr3t@db'", 7));
+        assert!(!g.passes(b"url = 'postgresql://db/app'", 7));
+    }
+
+    #[test]
+    fn no_gate_unless_every_string_of_the_run_starts_with_a_keyword() {
+        let p = r"(?i)(?:api[_\-]?key)\s*=\s*(?P<secret>[a-z0-9]{32})";
+        assert!(Gate::derive(&hir(p), &kws(&["api_key", "apikey"]), false).is_none());
+        assert!(Gate::derive(&hir(p), &kws(&["api_key", "apikey", "api-key"]), false).is_some());
+        assert!(Gate::derive(&hir(p), &kws(&["api"]), false).is_some());
+        // A pattern of alternatives has no single sequence to split.
+        assert!(
+            Gate::derive(&hir("token=x|secret=y"), &kws(&["token", "secret"]), false).is_none()
+        );
+        // Keywords that only give context (`twilio`) are not in the pattern.
+        assert!(Gate::derive(&hir(r"\bAC[a-f0-9]{32}\b"), &kws(&["twilio"]), false).is_none());
+    }
+
+    #[test]
+    fn whole_gate_is_anchored_at_the_keyword() {
+        let g = Gate::derive(&hir(r"\bghp_[A-Za-z0-9]{36}\b"), &kws(&["ghp_"]), true).unwrap();
+        let hay = b"t=ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+        assert!(g.passes(hay, 2));
+        assert!(!g.passes(hay, 1));
+        // Look-behind sees the text before the gate: `\b` fails inside a word.
+        assert!(!g.passes(b"xghp_abcdefghijklmnopqrstuvwxyz0123456789", 1));
+    }
+}
