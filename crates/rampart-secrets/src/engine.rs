@@ -97,16 +97,24 @@ impl SecretsEngine {
     fn candidates(
         &self,
         hay: &[u8],
-        allowed: &dyn Fn(usize) -> bool,
+        allowed: &impl Fn(usize) -> bool,
     ) -> Vec<(usize, Range<usize>)> {
-        let mut state = Windows {
-            done: HashSet::default(),
-            last: vec![0..0; self.rules.len()],
-            out: Vec::new(),
-        };
+        WINDOWS.with_borrow_mut(|state| {
+            state.reset(self.rules.len());
+            self.candidates_with(hay, allowed, state)
+        })
+    }
+
+    /// `candidates` with the bookkeeping of windows already run.
+    fn candidates_with(
+        &self,
+        hay: &[u8],
+        allowed: &impl Fn(usize) -> bool,
+        state: &mut Windows,
+    ) -> Vec<(usize, Range<usize>)> {
         for &r in &self.whole_file {
             if allowed(r) {
-                self.run(r, hay, 0..hay.len(), &mut state);
+                self.run(r, hay, 0..hay.len(), state);
             }
         }
         self.keywords.for_each(hay, |kw, start, end| {
@@ -126,7 +134,7 @@ impl SecretsEngine {
                         .as_ref()
                         .is_none_or(|g| g.passes(&hay[..stop], start))
                     {
-                        self.run_anchored(r, hay, start..stop, &mut state);
+                        self.run_anchored(r, hay, start..stop, state);
                     }
                     continue;
                 }
@@ -154,10 +162,10 @@ impl SecretsEngine {
                 {
                     continue;
                 }
-                self.run(r, hay, window, &mut state);
+                self.run(r, hay, window, state);
             }
         });
-        let mut out = state.out;
+        let mut out = std::mem::take(&mut state.out);
         out.sort_by_key(|(r, s)| (s.start, s.end, *r));
         out.dedup();
         out
@@ -167,6 +175,9 @@ impl SecretsEngine {
     fn run(&self, r: usize, hay: &[u8], window: Range<usize>, state: &mut Windows) {
         if !state.done.insert((r, window.start)) {
             return;
+        }
+        if state.last[r].is_empty() {
+            state.touched.push(r);
         }
         state.last[r] = window.clone();
         let rule = &self.rules[r];
@@ -221,7 +232,7 @@ impl SecretsEngine {
             return false;
         }
         let text = String::from_utf8_lossy(secret);
-        if filter::is_placeholder(&text) || rule.allow.iter().any(|a| a.is_match(secret)) {
+        if filter::is_placeholder(&text) || rule.allow().iter().any(|a| a.is_match(secret)) {
             return false;
         }
         if is_contextual(rule) && filter::is_code_reference(&text) {
@@ -246,11 +257,39 @@ fn line_around(hay: &[u8], start: usize, end: usize) -> Range<usize> {
     line_start..line_end
 }
 
-/// Regex windows already run during one `candidates` call.
+/// Regex windows already run during one `candidates` call. Each thread keeps one between
+/// calls, so that scanning a file allocates nothing unless it has candidates.
+#[derive(Default)]
 struct Windows {
+    /// (rule, window start) of every regex run.
     done: HashSet<(usize, usize), BuildHasherDefault<HeadHasher>>,
+    /// The last window each rule ran on (empty: none yet).
     last: Vec<Range<usize>>,
+    /// The rules whose `last` is set.
+    touched: Vec<usize>,
+    /// Candidates found.
     out: Vec<(usize, Range<usize>)>,
+}
+
+impl Windows {
+    /// Forgets the previous call, for an engine of `rules` rules.
+    fn reset(&mut self, rules: usize) {
+        self.done.clear();
+        for r in self.touched.drain(..) {
+            self.last[r] = 0..0;
+        }
+        if self.last.len() < rules {
+            self.last.resize(rules, 0..0);
+        }
+        self.out.clear();
+    }
+}
+
+thread_local! {
+    static WINDOWS: std::cell::RefCell<Windows> = std::cell::RefCell::default();
+    /// Per rule, whether its `paths` globs match the file being scanned (0: not worked out yet,
+    /// 1: yes, 2: no).
+    static PATH_MATCH: std::cell::Cell<Vec<std::cell::Cell<u8>>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Redacted form of a secret: its first characters and its length.
@@ -369,9 +408,11 @@ impl Session<'_> {
         let e = &*self.engine;
         let high_only =
             filter::is_lock_file(&file.path) || filter::is_minified(&file.path, &file.content);
-        // Whether each rule's `paths` globs match this file, worked out at its first keyword hit
-        // (0: not yet, 1: yes, 2: no), not at every hit.
-        let path_match: Vec<std::cell::Cell<u8>> = vec![std::cell::Cell::new(0); e.rules.len()];
+        // Whether each rule's `paths` globs match this file, worked out at its first keyword hit,
+        // not at every hit.
+        let mut path_match = PATH_MATCH.take();
+        path_match.clear();
+        path_match.resize(e.rules.len(), std::cell::Cell::new(0));
         let allowed = |r: usize| {
             self.enabled[r]
                 && (!high_only || e.rules[r].meta.confidence == rampart_core::Confidence::High)
@@ -414,6 +455,7 @@ impl Session<'_> {
                 }
             }
         }
+        PATH_MATCH.set(path_match);
         resolve_overlaps(hits, &e.rules)
     }
 }

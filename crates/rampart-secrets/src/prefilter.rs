@@ -106,34 +106,25 @@ fn windows_at(keyword: &[u8], offset: isize) -> Vec<u32> {
         .collect()
 }
 
-/// How common the windows standing for `offset` of a keyword are in source code, summed, on
-/// the scale of `WINDOW_COUNTS`.
-fn commonness(keyword: &[u8], offset: isize) -> u32 {
-    let total: f64 = windows_at(keyword, offset)
-        .into_iter()
-        .map(|w| {
-            let c = WINDOW_COUNTS[(w.wrapping_mul(0x9E37_79B1) >> 16) as usize];
-            (f64::from(c) / 8.0).exp2() - 1.0
-        })
-        .sum();
-    (8.0 * (total + 1.0).log2()).round() as u32
+/// How common the four-byte window at `offset` of a keyword is in source code (log scale).
+fn window_commonness(keyword: &[u8], offset: usize) -> u8 {
+    let w = fold4(&keyword[offset..]);
+    WINDOW_COUNTS[(w.wrapping_mul(0x9E37_79B1) >> 16) as usize]
 }
 
 /// The pair of consecutive window offsets a keyword is entered by (only even positions are
-/// tested, so one of two consecutive windows is always tested): the pair whose more common
-/// window is least common in source code. A window may hang one byte off either end; that
-/// enters 128 windows, which costs table room, so it must be clearly rarer (`vault` is found
-/// by `?vau`/`vaul` rather than by `ault`, which every `default` has).
+/// tested, so one of two consecutive windows is always tested). A keyword of five bytes or
+/// more uses the pair whose more common window is least common in source code (the first on
+/// ties); a shorter one hangs a window off its start (`?pat`, `pat?`; `?ghp`, `ghp_`), which
+/// enters it once for every possible byte there.
 fn rarest_window_pair(keyword: &[u8]) -> isize {
-    let last = keyword.len() as isize - 3;
-    let hangs = |o: isize| o < 0 || o + 4 > keyword.len() as isize;
+    if keyword.len() < 5 {
+        return -1;
+    }
     // Offsets are stored in a byte (see `slots`).
-    (-1..last.min(250))
-        .min_by_key(|&o| {
-            let penalty = 16 * (u32::from(hangs(o)) + u32::from(hangs(o + 1)));
-            commonness(keyword, o).max(commonness(keyword, o + 1)) + penalty
-        })
-        .unwrap_or(0)
+    (0..(keyword.len() - 4).min(250))
+        .min_by_key(|&o| window_commonness(keyword, o).max(window_commonness(keyword, o + 1)))
+        .unwrap_or(0) as isize
 }
 
 impl KeywordFilter {

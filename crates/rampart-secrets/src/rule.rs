@@ -66,8 +66,10 @@ pub struct Rule {
     pub multiline: bool,
     /// Only files matching these globs.
     pub paths: Option<globset::GlobSet>,
-    /// Secrets matching any of these are ignored.
-    pub allow: Vec<Regex>,
+    /// Secrets matching any of these patterns are ignored.
+    pub allow_patterns: Vec<String>,
+    /// `allow_patterns` compiled, on first use (like `compiled`).
+    allow: std::sync::OnceLock<Vec<Regex>>,
     /// When every match of the pattern starts with one of the keywords and is at most this many
     /// bytes long: the regex then needs to run only from each keyword hit, over this many bytes.
     pub anchored_len: Option<usize>,
@@ -94,11 +96,14 @@ impl Rule {
                 f.id
             )));
         }
-        // A syntax check only (the AST, no Unicode tables): compiling happens on first use,
-        // and eagerly for user rules (`load_dir`).
-        regex_syntax::ast::parse::Parser::new()
-            .parse(&f.regex)
-            .map_err(|e| bad(format!("regex does not compile: {e}")))?;
+        // A syntax check only (compiling happens on first use, and eagerly for user rules in
+        // `load_dir`): the pattern's syntax tree, without Unicode tables; rules that get an
+        // anchored run or a gate parse it further (`with_anchoring`), which checks it too.
+        if f.multiline || f.keywords.is_empty() {
+            regex_syntax::ast::parse::Parser::new()
+                .parse(&f.regex)
+                .map_err(|e| bad(format!("regex does not compile: {e}")))?;
+        }
         if f.keywords.is_empty() && f.paths.is_empty() {
             return Err(bad(
                 "needs `keywords` (or `paths` for a whole-file rule)".into()
@@ -121,11 +126,11 @@ impl Rule {
             }
             Some(b.build().map_err(|e| bad(e.to_string()))?)
         };
-        let allow = f
-            .allow
-            .iter()
-            .map(|a| ascii_regex(a, 1 << 20).map_err(|e| bad(format!("allow regex `{a}`: {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
+        for a in &f.allow {
+            regex_syntax::ast::parse::Parser::new()
+                .parse(a)
+                .map_err(|e| bad(format!("allow regex `{a}`: {e}")))?;
+        }
         let mut tags = f.tags;
         if tags.is_empty() {
             tags.push("secret".into());
@@ -145,10 +150,7 @@ impl Rule {
             examples: f.examples,
         };
         let problems = meta.problems();
-        if !problems.is_empty() {
-            return Err(bad(problems.join("; ")));
-        }
-        Ok(Rule {
+        let rule = Rule {
             meta,
             keywords: f.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
             pattern: f.regex,
@@ -158,11 +160,17 @@ impl Rule {
             validator,
             multiline: f.multiline,
             paths,
-            allow,
+            allow_patterns: f.allow,
+            allow: std::sync::OnceLock::new(),
             anchored_len: None,
             gate: None,
         }
-        .with_anchoring())
+        .with_anchoring()
+        .map_err(|e| bad(format!("regex does not compile: {e}")))?;
+        if !problems.is_empty() {
+            return Err(bad(problems.join("; ")));
+        }
+        Ok(rule)
     }
 }
 
@@ -170,10 +178,10 @@ impl Rule {
     /// Works out `anchored_len` (the pattern's literal prefixes, one of which starts every
     /// match, must each begin with a keyword, and its matches must have a maximum length) and
     /// the `gate` checked at each keyword hit.
-    fn with_anchoring(mut self) -> Rule {
+    fn with_anchoring(mut self) -> Result<Rule, regex_syntax::Error> {
         use regex_syntax::hir::literal::{ExtractKind, Extractor};
         if self.multiline || self.keywords.is_empty() {
-            return self;
+            return Ok(self);
         }
         let parse = |unicode: bool| {
             regex_syntax::ParserBuilder::new()
@@ -181,14 +189,11 @@ impl Rule {
                 .utf8(false)
                 .build()
                 .parse(&self.pattern)
-                .ok()
         };
-        let Some(hir) = parse(false).or_else(|| parse(true)) else {
-            return self;
-        };
+        let hir = parse(false).or_else(|_| parse(true))?;
         let Some(max) = hir.properties().maximum_len() else {
             self.gate = crate::gate::Gate::derive(&hir, &self.keywords, false);
-            return self;
+            return Ok(self);
         };
         let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
         let starts_with_keyword = |lit: &[u8]| {
@@ -203,7 +208,7 @@ impl Rule {
             self.anchored_len = Some(max);
         }
         self.gate = crate::gate::Gate::derive(&hir, &self.keywords, self.anchored_len.is_some());
-        self
+        Ok(self)
     }
 
     /// Compiles the pattern (once); errors name the rule.
@@ -219,6 +224,33 @@ impl Rule {
             .unwrap_or(0);
         let (r, g) = self.compiled.get_or_init(|| (regex, group));
         Ok((r, *g))
+    }
+
+    /// The compiled allow-list patterns; errors name the rule.
+    pub fn try_allow(&self) -> Result<&[Regex], String> {
+        if let Some(v) = self.allow.get() {
+            return Ok(v);
+        }
+        let v = self
+            .allow_patterns
+            .iter()
+            .map(|a| {
+                ascii_regex(a, 1 << 20)
+                    .map_err(|e| format!("secrets rule {}: allow regex `{a}`: {e}", self.meta.id))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.allow.get_or_init(|| v))
+    }
+
+    /// The compiled allow-list patterns (one that cannot compile, only possible past its size
+    /// limit, is left out).
+    pub fn allow(&self) -> &[Regex] {
+        self.allow.get_or_init(|| {
+            self.allow_patterns
+                .iter()
+                .filter_map(|a| ascii_regex(a, 1 << 20).ok())
+                .collect()
+        })
     }
 
     /// The compiled pattern and its `secret` group; a pattern that cannot compile (only possible
@@ -243,10 +275,11 @@ fn ascii_regex(pattern: &str, size_limit: usize) -> Result<Regex, regex::Error> 
 
 include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
 
-/// Compiles the built-in rules.
+/// Compiles the built-in rules (in parallel: parsing them is most of an engine's start-up).
 pub fn builtin() -> Result<Vec<Rule>, String> {
+    use rayon::prelude::*;
     RULE_FILES
-        .iter()
+        .par_iter()
         .map(|(name, text)| Rule::parse(name, text))
         .collect()
 }
@@ -267,6 +300,7 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Rule>, String> {
                 .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
             let mut r = Rule::parse(&p.display().to_string(), &text)?;
             r.try_compile()?;
+            r.try_allow()?;
             r.meta.tags.push("custom".into());
             Ok(r)
         })
