@@ -178,7 +178,7 @@ impl Rule {
     /// Works out `anchored_len` (the pattern's literal prefixes, one of which starts every
     /// match, must each begin with a keyword, and its matches must have a maximum length) and
     /// the `gate` checked at each keyword hit.
-    fn with_anchoring(mut self) -> Result<Rule, regex_syntax::Error> {
+    fn with_anchoring(mut self) -> Result<Rule, String> {
         use regex_syntax::hir::literal::{ExtractKind, Extractor};
         if self.multiline || self.keywords.is_empty() {
             return Ok(self);
@@ -189,6 +189,7 @@ impl Rule {
                 .utf8(false)
                 .build()
                 .parse(&self.pattern)
+                .map_err(|e| e.to_string())
         };
         let hir = parse(false).or_else(|_| parse(true))?;
         let Some(max) = hir.properties().maximum_len() else {
