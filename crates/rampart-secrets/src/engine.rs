@@ -184,11 +184,12 @@ impl SecretsEngine {
         let Some((regex, group)) = rule.regex() else {
             return;
         };
-        for caps in regex.captures_iter(&hay[window.clone()]) {
-            let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
+        let input = regex_automata::Input::new(&hay[window.clone()]);
+        for caps in regex.captures_iter(input) {
+            let Some(m) = caps.get_group(group).or_else(|| caps.get_group(0)) else {
                 continue;
             };
-            let span = window.start + m.start()..window.start + m.end();
+            let span = window.start + m.start..window.start + m.end;
             if self.accept(rule, &hay[span.clone()]) {
                 state.out.push((r, span));
             }
@@ -202,13 +203,15 @@ impl SecretsEngine {
         let Some((regex, group)) = rule.regex() else {
             return;
         };
-        let Some(caps) = regex.captures_at(&hay[..window.end], window.start) else {
+        let mut caps = regex.create_captures();
+        regex.search_captures(
+            &regex_automata::Input::new(&hay[..window.end]).range(window.start..),
+            &mut caps,
+        );
+        let Some(m) = caps.get_group(group).or_else(|| caps.get_group(0)) else {
             return;
         };
-        let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
-            return;
-        };
-        if self.accept(rule, m.as_bytes()) {
+        if self.accept(rule, &hay[m.range()]) {
             state.out.push((r, m.range()));
         }
     }

@@ -11,21 +11,39 @@
 //! at `(`. When every match starts with a keyword (`Rule::anchored_len`), the gate is the whole
 //! pattern.
 //!
-//! Gates run in a lazy DFA, forward only and anchored, without captures and without allocating;
+//! Gates run in a lazy DFA, forward only and anchored, without captures (compiling one is a
+//! fraction of a full regex);
 //! the rule's regex then runs only where its gate passed. A failing gate proves that no match
 //! goes through the hit, so findings do not change (the tests run every rule's examples and the
 //! labelled corpus with gates, and compare with a run without them).
 
-use regex_automata::meta::Regex;
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::util::pool::Pool;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Class, Hir, HirKind};
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::OnceLock;
 
 /// A rule's gate: an anchored pattern, compiled on first use.
-#[derive(Debug)]
 pub struct Gate {
     hir: Hir,
-    compiled: OnceLock<Option<Regex>>,
+    compiled: OnceLock<Option<Compiled>>,
+}
+
+/// Makes a lazy-DFA cache for a gate's pool.
+type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// A compiled gate: its lazy DFA and a pool of caches for the threads that run it.
+struct Compiled {
+    dfa: DFA,
+    caches: Pool<Cache, CacheFn>,
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gate").field("hir", &self.hir).finish()
+    }
 }
 
 /// How many literal strings a keyword element may stand for.
@@ -78,21 +96,34 @@ impl Gate {
     /// text before `at` is context for look-behind; the end of `hay` is the end of text). A gate that could not be
     /// compiled passes everything.
     pub fn passes(&self, hay: &[u8], at: usize) -> bool {
-        let regex = self.compiled.get_or_init(|| {
-            Regex::builder()
+        let compiled = self.compiled.get_or_init(|| {
+            let nfa = thompson::Compiler::new()
                 .configure(
-                    Regex::config()
-                        .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
-                        .utf8_empty(false)
+                    thompson::Config::new()
+                        .which_captures(WhichCaptures::None)
                         .nfa_size_limit(Some(1 << 23)),
                 )
                 .build_from_hir(&self.hir)
-                .ok()
+                .ok()?;
+            let dfa = DFA::builder().build_from_nfa(nfa).ok()?;
+            let for_pool = dfa.clone();
+            let make: CacheFn = Box::new(move || for_pool.create_cache());
+            Some(Compiled {
+                dfa,
+                caches: Pool::new(make),
+            })
         });
-        match regex {
-            Some(r) => r.is_match(Input::new(hay).range(at..).anchored(Anchored::Yes)),
-            None => true,
-        }
+        let Some(c) = compiled else {
+            return true;
+        };
+        let input = Input::new(hay)
+            .range(at..)
+            .anchored(Anchored::Yes)
+            .earliest(true);
+        // A search the lazy DFA gives up on proves nothing: the gate passes.
+        c.dfa
+            .try_search_fwd(&mut c.caches.get(), &input)
+            .map_or(true, |m| m.is_some())
     }
 }
 

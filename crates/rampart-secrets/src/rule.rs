@@ -55,7 +55,7 @@ pub struct Rule {
     /// The compiled pattern and the index of its `secret` group (0: the whole match), built on
     /// first use: most rules never trigger on a given repository, and compiling all of them
     /// costs more than a small scan.
-    compiled: std::sync::OnceLock<(Regex, usize)>,
+    compiled: std::sync::OnceLock<(MatchRegex, usize)>,
     /// Minimum Shannon entropy of the secret.
     pub entropy: Option<f64>,
     /// Minimum length of the secret.
@@ -213,15 +213,15 @@ impl Rule {
     }
 
     /// Compiles the pattern (once); errors name the rule.
-    pub fn try_compile(&self) -> Result<(&Regex, usize), String> {
+    pub fn try_compile(&self) -> Result<(&MatchRegex, usize), String> {
         if let Some((r, g)) = self.compiled.get() {
             return Ok((r, *g));
         }
-        let regex = ascii_regex(&self.pattern, 1 << 23)
+        let regex = match_regex(&self.pattern)
             .map_err(|e| format!("secrets rule {}: regex does not compile: {e}", self.meta.id))?;
         let group = regex
-            .capture_names()
-            .position(|n| n == Some("secret"))
+            .group_info()
+            .to_index(regex_automata::PatternID::ZERO, "secret")
             .unwrap_or(0);
         let (r, g) = self.compiled.get_or_init(|| (regex, group));
         Ok((r, *g))
@@ -256,9 +256,31 @@ impl Rule {
 
     /// The compiled pattern and its `secret` group; a pattern that cannot compile (only possible
     /// past its size limit, as syntax is checked at load) matches nothing.
-    pub fn regex(&self) -> Option<(&Regex, usize)> {
+    pub fn regex(&self) -> Option<(&MatchRegex, usize)> {
         self.try_compile().ok()
     }
+}
+
+/// A rule's compiled pattern.
+pub type MatchRegex = regex_automata::meta::Regex;
+
+/// Compiles a rule's pattern in ASCII mode where it can (see `ascii_regex`), as a
+/// `regex-automata` meta regex (its captures come from a caller's buffer, and a search can
+/// start at a keyword hit with the text before it as context).
+fn match_regex(pattern: &str) -> Result<MatchRegex, String> {
+    use regex_automata::meta;
+    let build = |unicode: bool| {
+        meta::Regex::builder()
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(unicode)
+                    .utf8(false),
+            )
+            .configure(meta::Config::new().nfa_size_limit(Some(1 << 23)))
+            .build(pattern)
+            .map_err(|e| e.to_string())
+    };
+    build(false).or_else(|_| build(true))
 }
 
 /// Compiles a pattern in ASCII mode. Secrets are ASCII: without Unicode classes (`\w`, `(?i)`
