@@ -3,9 +3,9 @@
 //! A full Aho-Corasick DFA over ~400 case-insensitive keywords is limited by memory latency: each
 //! byte's transition depends on the previous one, so it runs at a few hundred MB/s. This filter
 //! has no such chain. For every position it hashes the next four bytes (folded to lower case by
-//! setting bit 5, which also merges a few punctuation pairs; harmless in a filter) and tests one
-//! bit of a table that holds the hashes of two consecutive four-byte windows of every keyword, so
-//! testing even positions only is enough. Positions are independent, so the CPU overlaps many of
+//! setting bit 5, which also merges a few punctuation pairs; harmless in a filter) and tests two
+//! bits of one word of a table that holds the hashes of two consecutive four-byte windows of
+//! every keyword, so testing even positions only is enough. Positions are independent, so the CPU overlaps many of
 //! them (eight at a time with AVX2); the rare positions whose bit is set are verified exactly
 //! against the keywords owning that window.
 //!
@@ -19,8 +19,8 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::hash::Hasher;
 
-/// log2 of the number of bits in the hash table (2^22 bits = 512 KiB, resident in L2; 2^20 bits
-/// gave 40% more false candidates and no faster scan).
+/// log2 of the number of bits in the hash table (2^22 bits = 512 KiB, resident in L2; 2^21 and
+/// 2^23 bits scan no faster).
 const TABLE_BITS: u32 = 22;
 /// Bit 5 of every byte: the ASCII lower-case bit.
 const FOLD: u32 = 0x2020_2020;
@@ -63,9 +63,24 @@ impl Hasher for HeadHasher {
     }
 }
 
+/// Where a window goes in the table: bits 5.. pick a 32-bit word, bits 0..5 one of its bits.
 #[inline(always)]
 fn hash(window: u32) -> usize {
     (window.wrapping_mul(0x9E37_79B1) >> (32 - TABLE_BITS)) as usize
+}
+
+/// A second bit of the same 32-bit word for a window: a window is a candidate only when both
+/// of its bits are set, which one gather still tests (a hundredth of the false candidates of
+/// one bit).
+#[inline(always)]
+fn hash2(window: u32) -> u32 {
+    window.wrapping_mul(0x85EB_CA6B) >> 27
+}
+
+/// The bit of the table (as `u64` words) that is bit `bit` of the 32-bit word `h >> 5` holds.
+#[inline(always)]
+fn bit_of_word(h: usize, bit: u32) -> (usize, u32) {
+    (h >> 6, ((h >> 5) & 1) as u32 * 32 + bit)
 }
 
 #[inline(always)]
@@ -165,7 +180,10 @@ impl KeywordFilter {
         let mut slots = vec![0u64; 1 << slot_bits].into_boxed_slice();
         for &(w, id, offset) in &entries {
             let h = hash(w);
-            table[h >> 6] |= 1 << (h & 63);
+            for bit in [(h & 31) as u32, hash2(w)] {
+                let (word, at) = bit_of_word(h, bit);
+                table[word] |= 1 << at;
+            }
             let mut i = h >> (TABLE_BITS - slot_bits);
             while slots[i] != 0 {
                 i = (i + 1) & (slots.len() - 1);
@@ -200,7 +218,10 @@ impl KeywordFilter {
     fn hit(&self, window: u32) -> bool {
         let h = hash(window);
         // h < 2^TABLE_BITS, so the index is in bounds and the check folds away.
-        self.table[h >> 6] >> (h & 63) & 1 != 0
+        let (word, a) = bit_of_word(h, (h & 31) as u32);
+        let (_, b) = bit_of_word(h, hash2(window));
+        let w = self.table[word];
+        (w >> a) & (w >> b) & 1 != 0
     }
 
     /// Calls `f(keyword, start, end)` for every occurrence of every keyword in `hay`, in no
@@ -258,7 +279,9 @@ impl KeywordFilter {
 
     /// Tests eight even positions (sixteen bytes of text) per step with AVX2 (windows by byte
     /// shuffle, hashes by vector multiply, table bits by gather) and calls `candidate` for each
-    /// position whose bit is set. Returns the first position it did not test.
+    /// position whose bits are set. Returns the first position it did not test. (Collecting
+    /// candidates into a buffer with a lane-order table, to verify them between chunks, ran
+    /// 15% slower.)
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn scan_avx2(&self, hay: &[u8], candidate: &mut dyn FnMut(usize)) -> usize {
@@ -272,6 +295,7 @@ impl KeywordFilter {
         );
         let fold = _mm256_set1_epi32(FOLD as i32);
         let mul = _mm256_set1_epi32(0x9E37_79B1u32 as i32);
+        let mul2 = _mm256_set1_epi32(0x85EB_CA6Bu32 as i32);
         let low5 = _mm256_set1_epi32(31);
         let one = _mm256_set1_epi32(1);
         let mut i = 0;
@@ -281,14 +305,18 @@ impl KeywordFilter {
             let mask = unsafe {
                 let lo = _mm_loadu_si128(hay.as_ptr().add(i) as *const __m128i);
                 let hi = _mm_loadu_si128(hay.as_ptr().add(i + 8) as *const __m128i);
-                let w = _mm256_shuffle_epi8(_mm256_set_m128i(hi, lo), windows);
-                let h = _mm256_srli_epi32::<{ 32 - TABLE_BITS as i32 }>(_mm256_mullo_epi32(
-                    _mm256_or_si256(w, fold),
-                    mul,
-                ));
+                let w =
+                    _mm256_or_si256(_mm256_shuffle_epi8(_mm256_set_m128i(hi, lo), windows), fold);
+                let h = _mm256_srli_epi32::<{ 32 - TABLE_BITS as i32 }>(_mm256_mullo_epi32(w, mul));
+                let h2 = _mm256_srli_epi32::<27>(_mm256_mullo_epi32(w, mul2));
                 let words = _mm256_i32gather_epi32::<4>(table, _mm256_srli_epi32::<5>(h));
-                let bits =
-                    _mm256_and_si256(_mm256_srlv_epi32(words, _mm256_and_si256(h, low5)), one);
+                let bits = _mm256_and_si256(
+                    _mm256_and_si256(
+                        _mm256_srlv_epi32(words, _mm256_and_si256(h, low5)),
+                        _mm256_srlv_epi32(words, h2),
+                    ),
+                    one,
+                );
                 _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(bits, one))) as u32
             };
             let mut m = mask;
