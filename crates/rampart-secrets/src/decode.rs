@@ -275,42 +275,47 @@ fn hex(b: u8) -> Option<u8> {
 /// Finds lines with at least two `%XX` escapes and decodes them.
 pub fn percent_lines(content: &[u8]) -> Vec<Decoded> {
     let mut out = Vec::new();
-    let mut last_line_start = usize::MAX;
-    for pos in memchr::memchr_iter(b'%', content) {
-        let line_start = memchr::memrchr(b'\n', &content[..pos]).map_or(0, |p| p + 1);
-        if line_start == last_line_start {
-            continue;
-        }
-        let line_end = memchr::memchr(b'\n', &content[pos..]).map_or(content.len(), |p| pos + p);
-        let line = &content[line_start..line_end];
-        let escapes = line
-            .windows(3)
-            .filter(|w| w[0] == b'%' && hex(w[1]).is_some() && hex(w[2]).is_some())
+    let n = content.len();
+    let is_escape =
+        |at: usize| at + 2 < n && hex(content[at + 1]).is_some() && hex(content[at + 2]).is_some();
+    // `from` is always a line start: each line is looked at once, from its first `%`.
+    let mut from = 0;
+    while let Some(p) = memchr::memchr(b'%', &content[from..]) {
+        let pos = from + p;
+        let line_end = memchr::memchr(b'\n', &content[pos..]).map_or(n, |p| pos + p);
+        let escapes = memchr::memchr_iter(b'%', &content[pos..line_end])
+            .filter(|&q| is_escape(pos + q) && pos + q + 2 < line_end)
+            .take(2)
             .count();
-        last_line_start = line_start;
-        if escapes < 2 {
-            continue;
-        }
-        let mut bytes = Vec::with_capacity(line.len());
-        let mut i = 0;
-        while i < line.len() {
-            if line[i] == b'%'
-                && i + 2 < line.len()
-                && let (Some(h), Some(l)) = (hex(line[i + 1]), hex(line[i + 2]))
-            {
-                bytes.push(h << 4 | l);
-                i += 3;
-                continue;
+        if escapes == 2 {
+            let line_start =
+                memchr::memrchr(b'\n', &content[from..pos]).map_or(from, |p| from + p + 1);
+            let line = &content[line_start..line_end];
+            let mut bytes = Vec::with_capacity(line.len());
+            let mut i = 0;
+            while i < line.len() {
+                if line[i] == b'%'
+                    && i + 2 < line.len()
+                    && let (Some(h), Some(l)) = (hex(line[i + 1]), hex(line[i + 2]))
+                {
+                    bytes.push(h << 4 | l);
+                    i += 3;
+                    continue;
+                }
+                bytes.push(if line[i] == b'+' { b' ' } else { line[i] });
+                i += 1;
             }
-            bytes.push(if line[i] == b'+' { b' ' } else { line[i] });
-            i += 1;
+            if is_text(&bytes) {
+                out.push(Decoded {
+                    span: line_start..line_end,
+                    bytes,
+                    encoding: "url",
+                });
+            }
         }
-        if is_text(&bytes) {
-            out.push(Decoded {
-                span: line_start..line_end,
-                bytes,
-                encoding: "url",
-            });
+        from = line_end + 1;
+        if from >= n {
+            break;
         }
     }
     out
