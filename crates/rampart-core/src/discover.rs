@@ -105,6 +105,28 @@ pub struct Skipped {
 
 /// Path of `p` relative to `root`, `/`-separated; the file name when `root` is the file itself.
 pub fn relative(root: &Path, p: &Path) -> String {
+    // The common case, one allocation: on Unix a UTF-8 path under `root` is already
+    // `/`-separated text after the root's bytes and a separator.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (r, b) = (root.as_os_str().as_bytes(), p.as_os_str().as_bytes());
+        if !r.is_empty()
+            && let Some(rest) = b.strip_prefix(r)
+            && let Some(rest) = rest
+                .strip_prefix(b"/")
+                .or((r.ends_with(b"/")).then_some(rest))
+            && !rest.is_empty()
+            && !rest.starts_with(b"/")
+            && !rest.ends_with(b"/")
+            && !rest
+                .split(|&c| c == b'/')
+                .any(|c| c.is_empty() || c == b".")
+            && let Ok(text) = std::str::from_utf8(rest)
+        {
+            return text.to_string();
+        }
+    }
     let rel = match p.strip_prefix(root) {
         Ok(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
         _ => p
@@ -218,6 +240,18 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_are_slash_separated_and_never_borrow_a_sibling_prefix() {
+        let r = |root: &str, p: &str| relative(Path::new(root), Path::new(p));
+        assert_eq!(r("/a/b", "/a/b/c/d.txt"), "c/d.txt");
+        assert_eq!(r("/a/b/", "/a/b/c"), "c");
+        assert_eq!(r("/a/b", "/a/b/./c//d"), "c/d");
+        assert_eq!(r("/a/b", "/a/b"), "b");
+        // `/a/bc` is not under `/a/b`: the file name, as for any path outside the root.
+        assert_eq!(r("/a/b", "/a/bc/d"), "d");
+        assert_eq!(r("", "x/y"), "x/y");
+    }
     use std::sync::Mutex;
 
     fn run(root: &Path, opts: WalkOptions) -> (Vec<String>, Vec<Skipped>) {
