@@ -258,39 +258,33 @@ PY
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# zizmor_each OUT DIR...: zizmor once per directory, its findings gathered into one JSON array.
+zizmor_each() {
+  local out=$1; shift
+  echo "[]" >"$out"
+  for d in "$@"; do
+    [ -d "$d" ] || continue
+    "$ZIZMOR" --offline --format json --persona auditor "$d" >"$WORK/zizmor-one.json" 2>/dev/null || true
+    python3 - "$out" "$WORK/zizmor-one.json" <<'PY'
+import json, sys
+acc = json.load(open(sys.argv[1]))
+try:
+    acc += json.load(open(sys.argv[2]))
+except Exception:
+    pass
+json.dump(acc, open(sys.argv[1], "w"))
+PY
+  done
+}
+
 echo
 echo "== GitHub workflows, Dependabot and pre-commit: zizmor vs rampart"
 read -r zwall zcpu zrss < <(measure "$WORK/zizmor.json" "$ZIZMOR" --offline --format json --persona auditor "$WORK/corpus/workflows")
 echo "zizmor on workflows: wall ${zwall}s, cpu ${zcpu}s, $zrss MiB (rampart: see the workflows row)"
 # zizmor reads dependabot.yml / .pre-commit-config.yaml only at the root of an input: one run each.
-echo "[]" >"$WORK/zizmor-configs.json"
-for d in "$WORK"/corpus/repo-configs/*/; do
-  "$ZIZMOR" --offline --format json --persona auditor "$d" >"$WORK/zizmor-one.json" 2>/dev/null || true
-  python3 - "$WORK/zizmor-configs.json" "$WORK/zizmor-one.json" <<'PY'
-import json, sys
-acc = json.load(open(sys.argv[1]))
-try:
-    acc += json.load(open(sys.argv[2]))
-except Exception:
-    pass
-json.dump(acc, open(sys.argv[1], "w"))
-PY
-done
+zizmor_each "$WORK/zizmor-configs.json" "$WORK"/corpus/repo-configs/*/
 # Real workflows: zizmor once per package root (where its .github/ and pre-commit config are).
-echo "[]" >"$WORK/zizmor-real.json"
-for d in "$WORK"/corpus/real-workflows/*/*/; do
-  [ -d "$d" ] || continue
-  "$ZIZMOR" --offline --format json --persona auditor "$d" >"$WORK/zizmor-one.json" 2>/dev/null || true
-  python3 - "$WORK/zizmor-real.json" "$WORK/zizmor-one.json" <<'PY'
-import json, sys
-acc = json.load(open(sys.argv[1]))
-try:
-    acc += json.load(open(sys.argv[2]))
-except Exception:
-    pass
-json.dump(acc, open(sys.argv[1], "w"))
-PY
-done
+zizmor_each "$WORK/zizmor-real.json" "$WORK"/corpus/real-workflows/*/*/
 "$RAMPART" "$WORK/corpus/real-workflows" --findings >"$WORK/rampart-real-workflows-findings.txt" 2>/dev/null || true
 "$RAMPART" "$WORK/corpus/workflows" --findings >"$WORK/rampart-workflows-findings.txt" 2>/dev/null || true
 "$RAMPART" "$WORK/corpus/repo-configs" --findings >>"$WORK/rampart-workflows-findings.txt" 2>/dev/null || true

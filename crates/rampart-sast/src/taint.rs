@@ -423,6 +423,23 @@ pub struct RawFinding {
     pub binds: Vec<(String, String)>,
 }
 
+impl RawFinding {
+    /// A finding of a structural rule (no trace) for pattern match `m`.
+    fn structural(rule: usize, span: Span, function: String, m: &Match) -> RawFinding {
+        RawFinding {
+            rule,
+            span,
+            trace: Vec::new(),
+            function,
+            binds: m
+                .binds
+                .iter()
+                .map(|b| (b.name.clone(), b.text.clone()))
+                .collect(),
+        }
+    }
+}
+
 /// A function of another file of the project.
 pub trait ProjectResolver {
     /// The file and function `member` of module `imp` imported into `from`, if it is in the project.
@@ -638,17 +655,12 @@ impl<'a> Analyzer<'a> {
                             _ => None,
                         })
                         .unwrap_or_default();
-                    out.push(RawFinding {
-                        rule: *gi,
-                        span: m.focus.unwrap_or(node.span()),
-                        trace: Vec::new(),
+                    out.push(RawFinding::structural(
+                        *gi,
+                        m.focus.unwrap_or(node.span()),
                         function,
-                        binds: m
-                            .binds
-                            .iter()
-                            .map(|b| (b.name.clone(), b.text.clone()))
-                            .collect(),
-                    });
+                        &m,
+                    ));
                 }
             }
         });
@@ -668,17 +680,7 @@ impl<'a> Analyzer<'a> {
                     .min_by_key(|f| f.span.end - f.span.start)
                     .map(|f| f.name.clone())
                     .unwrap_or_default();
-                out.push(RawFinding {
-                    rule: *gi,
-                    span,
-                    trace: Vec::new(),
-                    function,
-                    binds: m
-                        .binds
-                        .iter()
-                        .map(|b| (b.name.clone(), b.text.clone()))
-                        .collect(),
-                });
+                out.push(RawFinding::structural(*gi, span, function, &m));
             }
         }
         out.sort_by_key(|f| (f.rule, f.span));

@@ -228,25 +228,24 @@ impl Rule {
             return Ok(v);
         }
         let v = self
-            .allow_patterns
-            .iter()
-            .map(|a| {
-                ascii_regex(a, 1 << 20)
-                    .map_err(|e| format!("secrets rule {}: allow regex `{a}`: {e}", self.meta.id))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+            .compile_allow()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|(a, e)| format!("secrets rule {}: allow regex `{a}`: {e}", self.meta.id))?;
         Ok(self.allow.get_or_init(|| v))
     }
 
     /// The compiled allow-list patterns (one that cannot compile, only possible past its size
     /// limit, is left out).
     pub fn allow(&self) -> &[Regex] {
-        self.allow.get_or_init(|| {
-            self.allow_patterns
-                .iter()
-                .filter_map(|a| ascii_regex(a, 1 << 20).ok())
-                .collect()
-        })
+        self.allow
+            .get_or_init(|| self.compile_allow().filter_map(Result::ok).collect())
+    }
+
+    /// Each allow-list pattern compiled, or the pattern with its error.
+    fn compile_allow(&self) -> impl Iterator<Item = Result<Regex, (&str, regex::Error)>> {
+        self.allow_patterns
+            .iter()
+            .map(|a| ascii_regex(a, 1 << 20).map_err(|e| (a.as_str(), e)))
     }
 
     /// The compiled pattern and its `secret` group; a pattern that cannot compile (only possible

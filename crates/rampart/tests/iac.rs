@@ -4,6 +4,23 @@ mod common;
 use common::*;
 use predicates::prelude::*;
 
+/// The JSON report of `rampart scan --engines iac` in `dir` (exit 0 whatever it finds).
+fn iac_findings(dir: &std::path::Path) -> serde_json::Value {
+    run_json(
+        &[
+            "scan",
+            "--engines",
+            "iac",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        dir,
+        0,
+    )
+}
+
 #[test]
 fn workflow_and_kubernetes_checks_and_rego_policies() {
     let dir = tempfile::tempdir().unwrap();
@@ -17,19 +34,7 @@ fn workflow_and_kubernetes_checks_and_rego_policies() {
         "k8s/deploy.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:latest\n          securityContext:\n            privileged: true\n",
     );
-    let v = run_json(
-        &[
-            "scan",
-            "--engines",
-            "iac",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ],
-        dir.path(),
-        0,
-    );
+    let v = iac_findings(dir.path());
     let f = v["findings"].as_array().unwrap();
     let at = |path: &str, line: u64| {
         f.iter()
@@ -102,19 +107,7 @@ fn inline_suppressions_apply_to_built_and_project_findings() {
         "tf/main.tf",
         "resource \"aws_s3_bucket\" \"b\" {\n  # rampart:ignore iac/tf-aws-s3-public-acl public website\n  acl = \"public-read\"\n}\n",
     );
-    let v = run_json(
-        &[
-            "scan",
-            "--engines",
-            "iac",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ],
-        r,
-        0,
-    );
+    let v = iac_findings(r);
     let f = v["findings"].as_array().unwrap();
     let get = |id: &str| {
         f.iter()
