@@ -2,6 +2,7 @@
 
 use crate::decode;
 use crate::filter;
+use crate::gate::GateCache;
 use crate::prefilter::{HeadHasher, KeywordFilter};
 use crate::rule::{self, Rule};
 use rampart_core::fingerprint::sha256_hex;
@@ -38,7 +39,12 @@ pub struct SecretsEngine {
     keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords (whole-file, path-restricted).
     whole_file: Vec<usize>,
+    /// Tells this engine's per-thread gate caches from another engine's.
+    id: usize,
 }
+
+/// The next engine's `id`.
+static NEXT_ENGINE_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 impl SecretsEngine {
     /// The engine with the built-in rules.
@@ -84,6 +90,7 @@ impl SecretsEngine {
             keywords,
             keyword_rules,
             whole_file,
+            id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -100,7 +107,7 @@ impl SecretsEngine {
         allowed: &impl Fn(usize) -> bool,
     ) -> Vec<(usize, Range<usize>)> {
         WINDOWS.with_borrow_mut(|state| {
-            state.reset(self.rules.len());
+            state.reset(self.rules.len(), self.id);
             self.candidates_with(hay, allowed, state)
         })
     }
@@ -119,6 +126,7 @@ impl SecretsEngine {
         }
         self.keywords.for_each(hay, |kw, start, end| {
             let mut line: Option<Range<usize>> = None;
+            let mut line_end: Option<usize> = None;
             for &r in &self.keyword_rules[kw] {
                 if !allowed(r) {
                     continue;
@@ -132,7 +140,7 @@ impl SecretsEngine {
                     if rule
                         .gate
                         .as_ref()
-                        .is_none_or(|g| g.passes(&hay[..stop], start))
+                        .is_none_or(|g| g.passes_with(&hay[..stop], start, &mut state.gates[r]))
                     {
                         self.run_anchored(r, hay, start..stop, state);
                     }
@@ -148,6 +156,20 @@ impl SecretsEngine {
                 if start >= prev.start && end + reach <= prev.end {
                     continue;
                 }
+                // The gate sees the text to the end of the line, as the regex would, and the
+                // byte before the hit if the line has one (look-behind needs no more): the
+                // line's start is only looked for once a gate has passed.
+                if let Some(g) = &rule.gate {
+                    let stop = *line_end.get_or_insert_with(|| line_end_after(hay, end));
+                    let from = if start > 0 && hay[start - 1] != b'\n' {
+                        start - 1
+                    } else {
+                        start
+                    };
+                    if !g.passes_with(&hay[from..stop], start - from, &mut state.gates[r]) {
+                        continue;
+                    }
+                }
                 let l = line
                     .get_or_insert_with(|| line_around(hay, start, end))
                     .clone();
@@ -157,11 +179,6 @@ impl SecretsEngine {
                 } else {
                     l
                 };
-                if let Some(g) = &rule.gate
-                    && !g.passes(&hay[window.clone()], start - window.start)
-                {
-                    continue;
-                }
                 self.run(r, hay, window, state);
             }
         });
@@ -255,9 +272,13 @@ impl Default for SecretsEngine {
 fn line_around(hay: &[u8], start: usize, end: usize) -> Range<usize> {
     let lo = start.saturating_sub(LINE_CUT);
     let line_start = memchr::memrchr(b'\n', &hay[lo..start]).map_or(lo, |p| lo + p + 1);
+    line_start..line_end_after(hay, end)
+}
+
+/// The end of the line that goes on at `end`, at most `LINE_CUT` bytes on.
+fn line_end_after(hay: &[u8], end: usize) -> usize {
     let hi = (end + LINE_CUT).min(hay.len());
-    let line_end = memchr::memchr(b'\n', &hay[end..hi]).map_or(hi, |p| end + p);
-    line_start..line_end
+    memchr::memchr(b'\n', &hay[end..hi]).map_or(hi, |p| end + p)
 }
 
 /// Regex windows already run during one `candidates` call. Each thread keeps one between
@@ -272,11 +293,21 @@ struct Windows {
     touched: Vec<usize>,
     /// Candidates found.
     out: Vec<(usize, Range<usize>)>,
+    /// Per rule, this thread's cache for its gate, for the engine `gates_of`.
+    gates: Vec<GateCache>,
+    /// The `id` of the engine whose gates `gates` serves (0: none).
+    gates_of: usize,
 }
 
 impl Windows {
-    /// Forgets the previous call, for an engine of `rules` rules.
-    fn reset(&mut self, rules: usize) {
+    /// Forgets the previous call, for the engine `engine` of `rules` rules (gate caches
+    /// stay while the engine does).
+    fn reset(&mut self, rules: usize, engine: usize) {
+        if self.gates_of != engine {
+            self.gates.clear();
+            self.gates.resize_with(rules, GateCache::default);
+            self.gates_of = engine;
+        }
         self.done.clear();
         for r in self.touched.drain(..) {
             self.last[r] = 0..0;

@@ -18,11 +18,10 @@
 //! labelled corpus with gates, and compare with a run without them).
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
-use regex_automata::nfa::thompson::{self, WhichCaptures};
-use regex_automata::util::pool::Pool;
+use regex_automata::nfa::thompson::{self, NFA, State, WhichCaptures};
+use regex_automata::util::primitives::StateID;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Class, Hir, HirKind};
-use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::OnceLock;
 
 /// A rule's gate: an anchored pattern, compiled on first use.
@@ -31,14 +30,37 @@ pub struct Gate {
     compiled: OnceLock<Option<Compiled>>,
 }
 
-/// Makes a lazy-DFA cache for a gate's pool.
-type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
-
-/// A compiled gate: its lazy DFA and a pool of caches for the threads that run it.
+/// A compiled gate: its lazy DFA and the bytes its matches may start with.
 struct Compiled {
     dfa: DFA,
-    caches: Pool<Cache, CacheFn>,
+    /// For the first bytes of every match, the offset and the set of bytes possible there,
+    /// most selective first (`pat[A-Za-z0-9]{14}\.`: the `.` at 17 before the classes). A byte
+    /// outside its set refutes the gate without running the DFA.
+    lead: Vec<(usize, ByteSet)>,
 }
+
+/// A set of bytes, one bit each.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert_range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+    }
+    #[inline(always)]
+    fn contains(&self, b: u8) -> bool {
+        (self.0[usize::from(b >> 6)] >> (b & 63)) & 1 != 0
+    }
+    fn len(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+}
+
+/// One thread's lazy-DFA cache for one gate (made at its first use on that thread).
+#[derive(Default)]
+pub struct GateCache(Option<Cache>);
 
 impl std::fmt::Debug for Gate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -50,6 +72,10 @@ impl std::fmt::Debug for Gate {
 const MAX_STRINGS: usize = 64;
 /// Classes of at most this many bytes (after case folding) are expanded into literals.
 const MAX_CLASS_BYTES: usize = 4;
+/// How many leading byte positions of a gate's matches are worked out for the quick check.
+const LEAD_BYTES: usize = 32;
+/// A lead position whose set has more bytes than this refutes too little to be worth a check.
+const LEAD_MAX_SET: u32 = 200;
 
 impl Gate {
     /// The gate of a pattern (parsed as `hir`) whose keywords are `keywords` (lower case);
@@ -92,39 +118,125 @@ impl Gate {
         }
     }
 
-    /// Whether the gate matches in `hay` starting exactly at `at`, a keyword hit's start (the
-    /// text before `at` is context for look-behind; the end of `hay` is the end of text). A gate that could not be
-    /// compiled passes everything.
-    pub fn passes(&self, hay: &[u8], at: usize) -> bool {
-        let compiled = self.compiled.get_or_init(|| {
-            let nfa = thompson::Compiler::new()
-                .configure(
-                    thompson::Config::new()
-                        .which_captures(WhichCaptures::None)
-                        .nfa_size_limit(Some(1 << 23)),
-                )
-                .build_from_hir(&self.hir)
-                .ok()?;
-            let dfa = DFA::builder().build_from_nfa(nfa).ok()?;
-            let for_pool = dfa.clone();
-            let make: CacheFn = Box::new(move || for_pool.create_cache());
-            Some(Compiled {
-                dfa,
-                caches: Pool::new(make),
+    /// The compiled gate, `None` if it could not be compiled.
+    fn compiled(&self) -> Option<&Compiled> {
+        self.compiled
+            .get_or_init(|| {
+                let nfa = thompson::Compiler::new()
+                    .configure(
+                        thompson::Config::new()
+                            .which_captures(WhichCaptures::None)
+                            .nfa_size_limit(Some(1 << 23)),
+                    )
+                    .build_from_hir(&self.hir)
+                    .ok()?;
+                let lead = lead_bytes(&nfa, LEAD_BYTES);
+                let dfa = DFA::builder().build_from_nfa(nfa).ok()?;
+                Some(Compiled { dfa, lead })
             })
-        });
-        let Some(c) = compiled else {
+            .as_ref()
+    }
+
+    /// Whether the gate matches in `hay` starting exactly at `at`, a keyword hit's start (the
+    /// text before `at` is context for look-behind; the end of `hay` is the end of text). A gate
+    /// that could not be compiled passes everything.
+    pub fn passes(&self, hay: &[u8], at: usize) -> bool {
+        self.passes_with(hay, at, &mut GateCache::default())
+    }
+
+    /// `passes`, with this thread's cache for this gate (a cache must only ever serve one
+    /// gate).
+    pub fn passes_with(&self, hay: &[u8], at: usize, cache: &mut GateCache) -> bool {
+        let Some(c) = self.compiled() else {
             return true;
         };
+        // A byte that no match can have at its offset refutes the gate at once; an offset past
+        // the text's end proves nothing here.
+        for (k, set) in &c.lead {
+            if let Some(&b) = hay.get(at + k)
+                && !set.contains(b)
+            {
+                return false;
+            }
+        }
         let input = Input::new(hay)
             .range(at..)
             .anchored(Anchored::Yes)
             .earliest(true);
+        let cache = cache.0.get_or_insert_with(|| c.dfa.create_cache());
         // A search the lazy DFA gives up on proves nothing: the gate passes.
         c.dfa
-            .try_search_fwd(&mut c.caches.get(), &input)
+            .try_search_fwd(cache, &input)
             .map_or(true, |m| m.is_some())
     }
+}
+
+/// For each of the first `limit` byte offsets of the matches of `nfa` (anchored), the bytes a
+/// match may have there, as (offset, set), most selective first, leaving out sets too large to
+/// refute much. Look-around is taken as always true, so each set holds at least every byte a
+/// real match has there; the positions stop where a match may already have ended.
+fn lead_bytes(nfa: &NFA, limit: usize) -> Vec<(usize, ByteSet)> {
+    let mut lead = Vec::new();
+    let mut current = closure(nfa, &[nfa.start_anchored()]);
+    for offset in 0..limit {
+        let mut set = ByteSet::default();
+        let mut next = Vec::new();
+        let mut ends = false;
+        for &id in &current {
+            match nfa.state(id) {
+                State::ByteRange { trans } => {
+                    set.insert_range(trans.start, trans.end);
+                    next.push(trans.next);
+                }
+                State::Sparse(sparse) => {
+                    for t in sparse.transitions.iter() {
+                        set.insert_range(t.start, t.end);
+                        next.push(t.next);
+                    }
+                }
+                State::Dense(dense) => {
+                    for (b, &to) in dense.transitions.iter().enumerate() {
+                        if to != StateID::ZERO {
+                            set.insert_range(b as u8, b as u8);
+                            next.push(to);
+                        }
+                    }
+                }
+                State::Match { .. } => ends = true,
+                _ => {}
+            }
+        }
+        if ends || next.is_empty() {
+            break;
+        }
+        if set.len() <= LEAD_MAX_SET {
+            lead.push((offset, set));
+        }
+        current = closure(nfa, &next);
+    }
+    // Among sets of one size, later offsets first: the first are the keyword, already found.
+    lead.sort_by_key(|(offset, set)| (set.len(), std::cmp::Reverse(*offset)));
+    lead
+}
+
+/// The states reachable from `from` without reading a byte (look-around taken as true).
+fn closure(nfa: &NFA, from: &[StateID]) -> Vec<StateID> {
+    let mut seen = vec![false; nfa.states().len()];
+    let mut stack: Vec<StateID> = from.to_vec();
+    let mut out = Vec::new();
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.as_usize()], true) {
+            continue;
+        }
+        match nfa.state(id) {
+            State::Look { next, .. } | State::Capture { next, .. } => stack.push(*next),
+            State::Union { alternates } => stack.extend(alternates.iter().copied()),
+            State::BinaryUnion { alt1, alt2 } => stack.extend([*alt1, *alt2]),
+            State::Fail => {}
+            _ => out.push(id),
+        }
+    }
+    out
 }
 
 /// `hir` without capture groups (they do not change what it matches), so that the groups of a
@@ -278,6 +390,29 @@ mod tests {
         );
         // Keywords that only give context (`twilio`) are not in the pattern.
         assert!(Gate::derive(&hir(r"\bAC[a-f0-9]{32}\b"), &kws(&["twilio"]), false).is_none());
+    }
+
+    #[test]
+    fn lead_bytes_refute_without_the_dfa() {
+        let g = Gate::derive(
+            &hir(r"\bpat[A-Za-z0-9]{3}\.[a-f0-9]{4}\b"),
+            &kws(&["pat"]),
+            true,
+        )
+        .unwrap();
+        let lead = &g.compiled().unwrap().lead;
+        // The `.` comes first (one byte, the latest), then the literal letters, then classes.
+        assert_eq!(lead[0].0, 6);
+        assert_eq!(lead[0].1.len(), 1);
+        assert!(lead.iter().all(|(k, _)| *k < 11));
+        assert!(g.passes(b"x patAb9.00ff", 2));
+        assert!(!g.passes(b"x path/to/file", 2));
+        // Past the end of the text the lead proves nothing; the DFA decides.
+        assert!(!g.passes(b"x patAb", 2));
+        // A repetition that may end the match stops the lead there.
+        let g = Gate::derive(&hir(r"ab(?:c|$)"), &kws(&["ab"]), true).unwrap();
+        assert!(g.compiled().unwrap().lead.iter().all(|(k, _)| *k < 2));
+        assert!(g.passes(b"ab", 0));
     }
 
     #[test]
