@@ -32,20 +32,35 @@ pub struct FoundFile {
 
 /// Reads a found file into `buf` (cleared first), at most `limit` bytes.
 ///
-/// The walk does not `stat` files: the size limit is enforced here, by reading at most one byte
-/// more than the limit, so a huge file costs no more than `limit` bytes of memory. Only a file
-/// over the limit is `stat`ed, for its size in the message.
+/// The walk does not `stat` files, and most files fit in the buffer a thread already holds: they
+/// are read without asking their size. A file that fills that buffer is `stat`ed once: if it is
+/// over the limit it is skipped without reading the rest, otherwise the buffer grows to its size
+/// in one step. Reading stops one byte past the limit in any case (a file growing meanwhile), so
+/// a huge file costs no more than `limit` bytes of memory.
 pub fn read_file(path: &Path, limit: u64, buf: &mut Vec<u8>) -> Result<(), SkipReason> {
     use std::io::Read;
     let unreadable = |e: std::io::Error| SkipReason::Unreadable {
         error: e.to_string(),
     };
     buf.clear();
-    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let first = (buf.capacity().max(FIRST_READ) as u64).min(limit.saturating_add(1));
     // `Take` has no size hint, so `read_to_end` makes no `fstat`/`lseek` calls of its own.
-    file.take(limit.saturating_add(1))
+    (&mut file)
+        .take(first)
         .read_to_end(buf)
         .map_err(unreadable)?;
+    if buf.len() as u64 == first {
+        let size = file.metadata().map_err(unreadable)?.len();
+        if size > limit {
+            buf.clear();
+            return Err(SkipReason::TooLarge { size, limit });
+        }
+        buf.reserve_exact((size + 1).saturating_sub(first) as usize);
+        file.take(limit.saturating_add(1) - first)
+            .read_to_end(buf)
+            .map_err(unreadable)?;
+    }
     if buf.len() as u64 > limit {
         let size = std::fs::metadata(path).map_or(buf.len() as u64, |m| m.len());
         buf.clear();
@@ -53,6 +68,9 @@ pub fn read_file(path: &Path, limit: u64, buf: &mut Vec<u8>) -> Result<(), SkipR
     }
     Ok(())
 }
+
+/// What `read_file` reads before asking a file's size when its buffer is smaller.
+const FIRST_READ: usize = 64 << 10;
 
 /// Why a path was not scanned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -335,6 +353,37 @@ mod tests {
             },
         );
         assert_eq!(files, vec!["src/a.py"]);
+    }
+
+    #[test]
+    fn files_bigger_than_the_buffer_are_read_whole_or_skipped_early() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.txt");
+        let content: Vec<u8> = (0..FIRST_READ * 3 + 7).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &content).unwrap();
+        let size = content.len() as u64;
+        for start_capacity in [0, 10, FIRST_READ, FIRST_READ * 2, FIRST_READ * 8] {
+            let mut buf = Vec::with_capacity(start_capacity);
+            buf.extend_from_slice(b"left over");
+            read_file(&path, size, &mut buf).unwrap();
+            assert!(buf == content, "capacity {start_capacity}");
+            for limit in [size - 1, FIRST_READ as u64, FIRST_READ as u64 + 1, 5] {
+                assert_eq!(
+                    read_file(&path, limit, &mut buf),
+                    Err(SkipReason::TooLarge { size, limit }),
+                    "capacity {start_capacity}, limit {limit}"
+                );
+                assert!(buf.is_empty());
+            }
+        }
+        // Exactly at the limit, and an empty file.
+        std::fs::write(&path, &content[..FIRST_READ]).unwrap();
+        let mut buf = Vec::new();
+        read_file(&path, FIRST_READ as u64, &mut buf).unwrap();
+        assert_eq!(buf.len(), FIRST_READ);
+        std::fs::write(&path, b"").unwrap();
+        read_file(&path, 0, &mut buf).unwrap();
+        assert!(buf.is_empty());
     }
 
     #[cfg(unix)]
