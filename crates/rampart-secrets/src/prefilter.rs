@@ -34,6 +34,8 @@ pub struct KeywordFilter {
     /// keyword it stands for (bits 32..48) and the window's offset in that keyword plus one
     /// (bits 48..56). A window standing for several keywords has a slot for each.
     slots: Box<[u64]>,
+    /// How far a window's hash is shifted right to index `slots`.
+    slot_shift: u32,
     /// Keywords, lower-cased.
     keywords: Vec<Vec<u8>>,
     /// Keywords shorter than three bytes, with their indices.
@@ -208,6 +210,7 @@ impl KeywordFilter {
         Ok(KeywordFilter {
             table,
             slots,
+            slot_shift: TABLE_BITS - slot_bits,
             keywords,
             short,
             avx2,
@@ -237,7 +240,7 @@ impl KeywordFilter {
         #[cfg(target_arch = "x86_64")]
         if self.avx2 {
             // SAFETY: AVX2 was detected at construction.
-            i = unsafe { self.scan_avx2(hay, &mut |at| self.verify(hay, at, &mut f)) };
+            i = unsafe { self.scan_avx2(hay, |at| self.verify(hay, at, &mut f)) };
         }
         // Even positions only (see `new`): four per step from one u64 load.
         while i + 10 <= n {
@@ -284,7 +287,7 @@ impl KeywordFilter {
     /// 15% slower.)
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn scan_avx2(&self, hay: &[u8], candidate: &mut dyn FnMut(usize)) -> usize {
+    unsafe fn scan_avx2(&self, hay: &[u8], mut candidate: impl FnMut(usize)) -> usize {
         use std::arch::x86_64::*;
         let table = self.table.as_ptr() as *const i32;
         // Lane j (of eight 32-bit lanes) takes bytes 2j..2j+4 of the text at i: the lower
@@ -334,7 +337,7 @@ impl KeywordFilter {
     fn verify(&self, hay: &[u8], at: usize, f: &mut impl FnMut(usize, usize, usize)) {
         let w = fold4(&hay[at..]);
         let mask = self.slots.len() - 1;
-        let mut i = hash(w) >> (TABLE_BITS - mask.count_ones());
+        let mut i = hash(w) >> self.slot_shift;
         loop {
             let slot = self.slots[i];
             if slot == 0 {
