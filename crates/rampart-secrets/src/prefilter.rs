@@ -2,46 +2,200 @@
 //!
 //! A full Aho-Corasick DFA over ~400 case-insensitive keywords is limited by memory latency: each
 //! byte's transition depends on the previous one, so it runs at a few hundred MB/s. This filter
-//! has no such chain. For every position it hashes the next four bytes (folded to lower case by
-//! setting bit 5, which also merges a few punctuation pairs; harmless in a filter) and tests two
-//! bits of one word of a table that holds the hashes of two consecutive four-byte windows of
-//! every keyword, so testing even positions only is enough. Positions are independent, so the CPU overlaps many of
-//! them (eight at a time with AVX2); the rare positions whose bit is set are verified exactly
-//! against the keywords owning that window.
+//! has no such chain: it tests windows of text (four bytes, folded to lower case by setting bit
+//! 5, which also merges a few punctuation pairs; harmless in a filter) against the windows that
+//! stand for the keywords, many positions at once, and verifies the rare positions that pass
+//! exactly against the keywords owning that window. Two passes do this:
 //!
-//! Each keyword is represented by its rarest pair of windows, by window counts of real source
-//! code (`window_counts.bin`, made by `scripts/gen_window_counts.py`): `password` by `sswo`/`swor`
-//! rather than `pass`, which would stop at every `passed`. Keywords of three or four bytes enter
-//! the table with windows that hang off their ends, once for every possible byte there; keywords
-//! shorter than three bytes go to a small Aho-Corasick automaton of their own, whose rare-byte
-//! prefilter is fast for a handful of patterns.
+//! - `bloom` (CPUs with AVX-512 VBMI and BITALG): every position, 64 at a time, against a
+//!   Bloom filter looked up by byte permutes; each keyword by its rarest window.
+//! - `even` (elsewhere): even positions only, by gather (AVX2) or one by one, against a hash
+//!   table holding two consecutive windows of each keyword.
+//!
+//! Rarest means by window counts of real source code (`window_counts.bin`, made by
+//! `scripts/gen_window_counts.py`): `password` stands by `swor` rather than `pass`, which would
+//! stop at every `passed`. Keywords shorter than three bytes go to a small Aho-Corasick
+//! automaton of their own, whose rare-byte prefilter is fast for a handful of patterns.
+
+mod bloom;
+mod even;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::hash::Hasher;
 
-/// log2 of the number of bits in the hash table (2^22 bits = 512 KiB, resident in L2; 2^21 and
-/// 2^23 bits scan no faster).
+/// log2 of the number of bits in the even pass's hash table (2^22 bits = 512 KiB, resident in
+/// L2; 2^21 and 2^23 bits scan no faster), and the width of `hash`.
 const TABLE_BITS: u32 = 22;
 /// Bit 5 of every byte: the ASCII lower-case bit.
 const FOLD: u32 = 0x2020_2020;
 
 /// All occurrences of a fixed keyword list, overlapping, ASCII case-insensitive.
 pub struct KeywordFilter {
-    /// One bit per hash of a folded four-byte window that starts some keyword.
-    table: Box<[u64; 1 << (TABLE_BITS - 6)]>,
-    /// The windows entered, by open addressing on their hash (linear probing; 0 marks an empty
-    /// slot, and no folded window is 0): each slot packs the folded window (bits 0..32), the
-    /// keyword it stands for (bits 32..48) and the window's offset in that keyword plus one
-    /// (bits 48..56). A window standing for several keywords has a slot for each.
-    slots: Box<[u64]>,
-    /// How far a window's hash is shifted right to index `slots`.
-    slot_shift: u32,
     /// Keywords, lower-cased.
     keywords: Vec<Vec<u8>>,
     /// Keywords shorter than three bytes, with their indices.
     short: Option<(AhoCorasick, Vec<u32>)>,
-    /// Whether this CPU has AVX2 (the vector scan is used then).
-    avx2: bool,
+    /// The pass for the others.
+    pass: Pass,
+}
+
+/// How keywords of three bytes or more are found.
+enum Pass {
+    /// Every position, by AVX-512.
+    Every(Box<EveryPosition>),
+    /// Even positions, by AVX2 gathers or one by one.
+    Even(even::EvenPositions),
+}
+
+/// Which pass a filter uses (for tests and benchmarks; `KeywordFilter::new` picks the fastest
+/// this CPU has).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PassKind {
+    /// Every position, by AVX-512 (where the CPU has it).
+    Every,
+    /// Even positions, by AVX2 gathers (where the CPU has them).
+    EvenVector,
+    /// Even positions, one by one.
+    EvenScalar,
+}
+
+/// Windows entered for keywords, by open addressing on their hash (linear probing; 0 marks an
+/// empty slot, and no folded window is 0): each slot packs the folded window (bits 0..32), the
+/// keyword it stands for (bits 32..48) and the window's offset in that keyword plus one (bits
+/// 48..56; -1 is a window hanging off the keyword's start). A window standing for several
+/// keywords has a slot for each.
+struct WindowSlots {
+    slots: Box<[u64]>,
+    /// How far a window's hash is shifted right to index `slots`.
+    shift: u32,
+}
+
+impl WindowSlots {
+    /// Slots for (window, keyword, offset) entries, at most `1 / spread` full.
+    fn new(entries: &[(u32, u32, isize)], spread: usize) -> WindowSlots {
+        let bits = (entries.len() * spread)
+            .next_power_of_two()
+            .max(64)
+            .trailing_zeros();
+        let mut slots = vec![0u64; 1 << bits].into_boxed_slice();
+        for &(w, id, offset) in entries {
+            let mut i = hash(w) >> (TABLE_BITS - bits);
+            while slots[i] != 0 {
+                i = (i + 1) & (slots.len() - 1);
+            }
+            slots[i] = u64::from(w) | u64::from(id) << 32 | ((offset + 1) as u64) << 48;
+        }
+        WindowSlots {
+            slots,
+            shift: TABLE_BITS - bits,
+        }
+    }
+
+    /// Reports the keywords standing by window `w` that really are in `hay` around `at`.
+    #[inline]
+    fn probe(
+        &self,
+        keywords: &[Vec<u8>],
+        hay: &[u8],
+        at: usize,
+        w: u32,
+        f: &mut impl FnMut(usize, usize, usize),
+    ) {
+        let mask = self.slots.len() - 1;
+        let mut i = hash(w) >> self.shift;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return;
+            }
+            if slot as u32 == w {
+                let id = (slot >> 32) as u16 as usize;
+                let offset = (slot >> 48) as isize - 1;
+                let k = &keywords[id];
+                if let Some(start) = at.checked_add_signed(-offset)
+                    && let Some(s) = hay.get(start..start + k.len())
+                    && s.eq_ignore_ascii_case(k)
+                {
+                    f(id, start, start + k.len());
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+/// The every-position pass (`bloom`): each keyword of four bytes or more by its rarest window,
+/// each three-byte keyword whole (a window whose fourth byte is 0); passing positions are
+/// checked against `exact`.
+struct EveryPosition {
+    bloom: bloom::Bloom,
+    exact: WindowSlots,
+    /// Whether some keyword has three bytes (else no three-byte window is looked up).
+    three: bool,
+}
+
+impl EveryPosition {
+    /// The pass for these keywords (lower case; those of fewer than three bytes are left out),
+    /// if the CPU can run it.
+    fn new(keywords: &[Vec<u8>]) -> Option<EveryPosition> {
+        if !bloom::Bloom::supported() {
+            return None;
+        }
+        let mut entries: Vec<(u32, u32, isize)> = Vec::new();
+        for (id, k) in keywords.iter().enumerate() {
+            match k.len() {
+                0..=2 => {}
+                3 => entries.push((fold4(&[k[0], k[1], k[2], 0]) & 0xFF_FFFF, id as u32, 0)),
+                n => {
+                    // Offsets are stored in a byte (see `WindowSlots`).
+                    let o = (0..=(n - 4).min(250))
+                        .min_by_key(|&o| window_commonness(k, o))
+                        .unwrap_or(0);
+                    entries.push((fold4(&k[o..]), id as u32, o as isize));
+                }
+            }
+        }
+        let windows4: Vec<[u8; 4]> = entries
+            .iter()
+            .filter(|e| e.0 >> 24 != 0)
+            .map(|e| e.0.to_le_bytes())
+            .collect();
+        let windows3: Vec<[u8; 3]> = entries
+            .iter()
+            .filter(|e| e.0 >> 24 == 0)
+            .map(|e| {
+                let b = e.0.to_le_bytes();
+                [b[0], b[1], b[2]]
+            })
+            .collect();
+        Some(EveryPosition {
+            bloom: bloom::Bloom::new(&windows4, &windows3),
+            exact: WindowSlots::new(&entries, 4),
+            three: !windows3.is_empty(),
+        })
+    }
+
+    /// Reports the keywords whose window is at `at`.
+    #[inline]
+    fn verify(
+        &self,
+        keywords: &[Vec<u8>],
+        hay: &[u8],
+        at: usize,
+        f: &mut impl FnMut(usize, usize, usize),
+    ) {
+        let Some(b) = hay.get(at..at + 3) else {
+            return;
+        };
+        let three = u32::from_le_bytes([b[0], b[1], b[2], 0]) | 0x20_2020;
+        if let Some(&b3) = hay.get(at + 3) {
+            self.exact
+                .probe(keywords, hay, at, three | u32::from(b3 | 0x20) << 24, f);
+        }
+        if self.three {
+            self.exact.probe(keywords, hay, at, three, f);
+        }
+    }
 }
 
 /// A multiplicative hasher for small integer keys (SipHash costs more than the lookups it serves).
@@ -65,24 +219,10 @@ impl Hasher for HeadHasher {
     }
 }
 
-/// Where a window goes in the table: bits 5.. pick a 32-bit word, bits 0..5 one of its bits.
+/// A window's hash, `TABLE_BITS` wide.
 #[inline(always)]
 fn hash(window: u32) -> usize {
     (window.wrapping_mul(0x9E37_79B1) >> (32 - TABLE_BITS)) as usize
-}
-
-/// A second bit of the same 32-bit word for a window: a window is a candidate only when both
-/// of its bits are set, which one gather still tests (a hundredth of the false candidates of
-/// one bit).
-#[inline(always)]
-fn hash2(window: u32) -> u32 {
-    window.wrapping_mul(0x85EB_CA6B) >> 27
-}
-
-/// The bit of the table (as `u64` words) that is bit `bit` of the 32-bit word `h >> 5` holds.
-#[inline(always)]
-fn bit_of_word(h: usize, bit: u32) -> (usize, u32) {
-    (h >> 6, ((h >> 5) & 1) as u32 * 32 + bit)
 }
 
 #[inline(always)]
@@ -94,59 +234,26 @@ fn fold4(b: &[u8]) -> u32 {
 /// window's hash (top 16 bits), `8 log2(count + 1)` (see `scripts/gen_window_counts.py`).
 static WINDOW_COUNTS: &[u8; 65536] = include_bytes!("window_counts.bin");
 
-/// Bytes a window may hang off a keyword's end with: every byte, folded (128 values).
-fn any_byte() -> impl Iterator<Item = u8> {
-    (0..=255u8).filter(|b| b | 0x20 == *b)
-}
-
-/// The folded windows that stand for the four bytes at `offset` of a keyword (negative, or
-/// past its end by one: a window hanging off an end, once for every possible byte there).
-fn windows_at(keyword: &[u8], offset: isize) -> Vec<u32> {
-    let at = |i: isize, b: u8| {
-        if i < 0 || i as usize >= keyword.len() {
-            b
-        } else {
-            keyword[i as usize]
-        }
-    };
-    let hangs = offset < 0 || offset as usize + 4 > keyword.len();
-    let fill: Vec<u8> = if hangs { any_byte().collect() } else { vec![0] };
-    fill.into_iter()
-        .map(|b| {
-            fold4(&[
-                at(offset, b),
-                at(offset + 1, b),
-                at(offset + 2, b),
-                at(offset + 3, b),
-            ])
-        })
-        .collect()
-}
-
 /// How common the four-byte window at `offset` of a keyword is in source code (log scale).
 fn window_commonness(keyword: &[u8], offset: usize) -> u8 {
     let w = fold4(&keyword[offset..]);
     WINDOW_COUNTS[(w.wrapping_mul(0x9E37_79B1) >> 16) as usize]
 }
 
-/// The pair of consecutive window offsets a keyword is entered by (only even positions are
-/// tested, so one of two consecutive windows is always tested). A keyword of five bytes or
-/// more uses the pair whose more common window is least common in source code (the first on
-/// ties); a shorter one hangs a window off its start (`?pat`, `pat?`; `?ghp`, `ghp_`), which
-/// enters it once for every possible byte there.
-fn rarest_window_pair(keyword: &[u8]) -> isize {
-    if keyword.len() < 5 {
-        return -1;
-    }
-    // Offsets are stored in a byte (see `slots`).
-    (0..(keyword.len() - 4).min(250))
-        .min_by_key(|&o| window_commonness(keyword, o).max(window_commonness(keyword, o + 1)))
-        .unwrap_or(0) as isize
-}
-
 impl KeywordFilter {
-    /// A filter for these keywords (matched ASCII case-insensitively; empty ones are ignored).
+    /// A filter for these keywords (matched ASCII case-insensitively; empty ones are ignored),
+    /// with the fastest pass this CPU has.
     pub fn new(keywords: &[String]) -> Result<KeywordFilter, String> {
+        let kind = if bloom::Bloom::supported() {
+            PassKind::Every
+        } else {
+            PassKind::EvenVector
+        };
+        KeywordFilter::with_pass(keywords, kind)
+    }
+
+    /// A filter using pass `kind`, or the next slower one this CPU has.
+    pub fn with_pass(keywords: &[String], kind: PassKind) -> Result<KeywordFilter, String> {
         let keywords: Vec<Vec<u8>> = keywords
             .iter()
             .map(|k| k.as_bytes().to_ascii_lowercase())
@@ -154,44 +261,9 @@ impl KeywordFilter {
         if keywords.len() > usize::from(u16::MAX) {
             return Err(format!("too many secrets keywords ({})", keywords.len()));
         }
-        let mut table = Box::new([0u64; 1 << (TABLE_BITS - 6)]);
-        let mut entries: Vec<(u32, u32, isize)> = Vec::new();
-        let mut short = Vec::new();
-        for (id, k) in keywords.iter().enumerate() {
-            match k.len() {
-                0 => {}
-                1 | 2 => short.push(id as u32),
-                _ => {
-                    // Only even positions are tested, so every keyword needs a window at an
-                    // even position wherever it starts: two windows at consecutive offsets.
-                    let offset = rarest_window_pair(k);
-                    for o in [offset, offset + 1] {
-                        for w in windows_at(k, o) {
-                            entries.push((w, id as u32, o));
-                        }
-                    }
-                }
-            }
-        }
-        entries.sort_unstable();
-        entries.dedup();
-        let slot_bits = (entries.len() * 2)
-            .next_power_of_two()
-            .max(64)
-            .trailing_zeros();
-        let mut slots = vec![0u64; 1 << slot_bits].into_boxed_slice();
-        for &(w, id, offset) in &entries {
-            let h = hash(w);
-            for bit in [(h & 31) as u32, hash2(w)] {
-                let (word, at) = bit_of_word(h, bit);
-                table[word] |= 1 << at;
-            }
-            let mut i = h >> (TABLE_BITS - slot_bits);
-            while slots[i] != 0 {
-                i = (i + 1) & (slots.len() - 1);
-            }
-            slots[i] = u64::from(w) | u64::from(id) << 32 | ((offset + 1) as u64) << 48;
-        }
+        let short: Vec<u32> = (0..keywords.len() as u32)
+            .filter(|&i| matches!(keywords[i as usize].len(), 1 | 2))
+            .collect();
         let short = if short.is_empty() {
             None
         } else {
@@ -203,28 +275,32 @@ impl KeywordFilter {
                 .map_err(|e| format!("cannot build the short-keyword automaton: {e}"))?;
             Some((ac, short))
         };
-        #[cfg(target_arch = "x86_64")]
-        let avx2 = std::arch::is_x86_feature_detected!("avx2");
-        #[cfg(not(target_arch = "x86_64"))]
-        let avx2 = false;
+        let every = match kind {
+            PassKind::Every => EveryPosition::new(&keywords),
+            _ => None,
+        };
+        let pass = match every {
+            Some(e) => Pass::Every(Box::new(e)),
+            None => {
+                let mut even = even::EvenPositions::new(&keywords);
+                even.avx2 &= kind != PassKind::EvenScalar;
+                Pass::Even(even)
+            }
+        };
         Ok(KeywordFilter {
-            table,
-            slots,
-            slot_shift: TABLE_BITS - slot_bits,
             keywords,
             short,
-            avx2,
+            pass,
         })
     }
 
-    #[inline(always)]
-    fn hit(&self, window: u32) -> bool {
-        let h = hash(window);
-        // h < 2^TABLE_BITS, so the index is in bounds and the check folds away.
-        let (word, a) = bit_of_word(h, (h & 31) as u32);
-        let (_, b) = bit_of_word(h, hash2(window));
-        let w = self.table[word];
-        (w >> a) & (w >> b) & 1 != 0
+    /// The pass this filter uses.
+    pub fn pass(&self) -> PassKind {
+        match &self.pass {
+            Pass::Every(_) => PassKind::Every,
+            Pass::Even(e) if e.avx2 => PassKind::EvenVector,
+            Pass::Even(_) => PassKind::EvenScalar,
+        }
     }
 
     /// Calls `f(keyword, start, end)` for every occurrence of every keyword in `hay`, in no
@@ -235,126 +311,18 @@ impl KeywordFilter {
                 f(ids[m.pattern().as_usize()] as usize, m.start(), m.end());
             }
         }
-        let n = hay.len();
-        let mut i = 0;
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: AVX2 was detected at construction.
-            i = unsafe { self.scan_avx2(hay, |at| self.verify(hay, at, &mut f)) };
-        }
-        // Even positions only (see `new`): four per step from one u64 load.
-        while i + 10 <= n {
-            let a = u64::from_le_bytes(hay[i..i + 8].try_into().expect("8 bytes"));
-            let b = u64::from(u16::from_le_bytes([hay[i + 8], hay[i + 9]]));
-            let m = (0..4).fold(0u32, |m, j| {
-                let w = if j < 3 {
-                    (a >> (16 * j)) as u32
-                } else {
-                    ((a >> 48) | (b << 16)) as u32
+        match &self.pass {
+            #[cfg(target_arch = "x86_64")]
+            Pass::Every(e) => {
+                // SAFETY: `EveryPosition::new` checked the CPU's features.
+                unsafe {
+                    e.bloom
+                        .scan(hay, |at| e.verify(&self.keywords, hay, at, &mut f))
                 };
-                m | (self.hit(w | FOLD) as u32) << j
-            });
-            if m != 0 {
-                for j in 0..4 {
-                    if m & (1 << j) != 0 {
-                        self.verify(hay, i + 2 * j, &mut f);
-                    }
-                }
             }
-            i += 8;
-        }
-        while i + 4 <= n {
-            if self.hit(fold4(&hay[i..])) {
-                self.verify(hay, i, &mut f);
-            }
-            i += 2;
-        }
-        // A three-byte keyword that ends the text at an even position has no window that fits.
-        if n >= 3 && (n - 3).is_multiple_of(2) {
-            let at = n - 3;
-            for (id, k) in self.keywords.iter().enumerate() {
-                if k.len() == 3 && hay[at..].eq_ignore_ascii_case(k) {
-                    f(id, at, n);
-                }
-            }
-        }
-    }
-
-    /// Tests eight even positions (sixteen bytes of text) per step with AVX2 (windows by byte
-    /// shuffle, hashes by vector multiply, table bits by gather) and calls `candidate` for each
-    /// position whose bits are set. Returns the first position it did not test. (Collecting
-    /// candidates into a buffer with a lane-order table, to verify them between chunks, ran
-    /// 15% slower.)
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn scan_avx2(&self, hay: &[u8], mut candidate: impl FnMut(usize)) -> usize {
-        use std::arch::x86_64::*;
-        let table = self.table.as_ptr() as *const i32;
-        // Lane j (of eight 32-bit lanes) takes bytes 2j..2j+4 of the text at i: the lower
-        // 128-bit half holds bytes i..i+16 (lanes 0..4), the upper half bytes i+8..i+24.
-        let windows = _mm256_setr_epi8(
-            0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9, //
-            0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9,
-        );
-        let fold = _mm256_set1_epi32(FOLD as i32);
-        let mul = _mm256_set1_epi32(0x9E37_79B1u32 as i32);
-        let mul2 = _mm256_set1_epi32(0x85EB_CA6Bu32 as i32);
-        let low5 = _mm256_set1_epi32(31);
-        let one = _mm256_set1_epi32(1);
-        let mut i = 0;
-        while i + 24 <= hay.len() {
-            // SAFETY: i + 24 <= len, so both 16-byte loads are in bounds; gather indices are
-            // < 2^(TABLE_BITS-5), inside the table of 2^(TABLE_BITS-6) u64 words.
-            let mask = unsafe {
-                let lo = _mm_loadu_si128(hay.as_ptr().add(i) as *const __m128i);
-                let hi = _mm_loadu_si128(hay.as_ptr().add(i + 8) as *const __m128i);
-                let w =
-                    _mm256_or_si256(_mm256_shuffle_epi8(_mm256_set_m128i(hi, lo), windows), fold);
-                let h = _mm256_srli_epi32::<{ 32 - TABLE_BITS as i32 }>(_mm256_mullo_epi32(w, mul));
-                let h2 = _mm256_srli_epi32::<27>(_mm256_mullo_epi32(w, mul2));
-                let words = _mm256_i32gather_epi32::<4>(table, _mm256_srli_epi32::<5>(h));
-                let bits = _mm256_and_si256(
-                    _mm256_and_si256(
-                        _mm256_srlv_epi32(words, _mm256_and_si256(h, low5)),
-                        _mm256_srlv_epi32(words, h2),
-                    ),
-                    one,
-                );
-                _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(bits, one))) as u32
-            };
-            let mut m = mask;
-            while m != 0 {
-                candidate(i + 2 * m.trailing_zeros() as usize);
-                m &= m - 1;
-            }
-            i += 16;
-        }
-        i
-    }
-
-    /// Reports the keywords whose window really is at `at`.
-    #[inline]
-    fn verify(&self, hay: &[u8], at: usize, f: &mut impl FnMut(usize, usize, usize)) {
-        let w = fold4(&hay[at..]);
-        let mask = self.slots.len() - 1;
-        let mut i = hash(w) >> self.slot_shift;
-        loop {
-            let slot = self.slots[i];
-            if slot == 0 {
-                return;
-            }
-            if slot as u32 == w {
-                let id = (slot >> 32) as u16 as usize;
-                let offset = (slot >> 48) as isize - 1;
-                let k = &self.keywords[id];
-                if let Some(start) = at.checked_add_signed(-offset)
-                    && let Some(s) = hay.get(start..start + k.len())
-                    && s.eq_ignore_ascii_case(k)
-                {
-                    f(id, start, start + k.len());
-                }
-            }
-            i = (i + 1) & mask;
+            #[cfg(not(target_arch = "x86_64"))]
+            Pass::Every(_) => unreachable!("the AVX-512 pass is only built on x86-64"),
+            Pass::Even(e) => e.for_each(&self.keywords, hay, f),
         }
     }
 }
@@ -378,19 +346,25 @@ mod tests {
         v
     }
 
-    /// Runs the filter with the vector scan (when the CPU has it) and without; both must agree.
+    /// Runs the filter with every pass this CPU has; all must agree.
     fn run(keywords: &[String], hay: &[u8]) -> Vec<(usize, usize, usize)> {
-        let mut f = KeywordFilter::new(keywords).unwrap();
-        let mut results = Vec::new();
-        for avx2 in [f.avx2, false] {
-            f.avx2 = avx2;
+        let mut results: Vec<(PassKind, Vec<_>)> = Vec::new();
+        for kind in [PassKind::Every, PassKind::EvenVector, PassKind::EvenScalar] {
+            let f = KeywordFilter::with_pass(keywords, kind).unwrap();
             let mut v = Vec::new();
             f.for_each(hay, |k, s, e| v.push((s, k, e)));
             v.sort_unstable();
-            results.push(v);
+            results.push((f.pass(), v));
         }
-        assert_eq!(results[0], results[1], "vector and scalar scans agree");
-        results.remove(0)
+        for (kind, v) in &results[1..] {
+            assert_eq!(
+                (results[0].0, &results[0].1),
+                (results[0].0, v),
+                "{:?} and {kind:?} agree",
+                results[0].0
+            );
+        }
+        results.remove(0).1
     }
 
     fn words(list: &[&str]) -> Vec<String> {
@@ -443,8 +417,8 @@ mod tests {
     #[test]
     fn keywords_are_found_by_their_rarest_window() {
         // `pass` starts many ordinary words; a window inside `password` does not.
-        assert_ne!(rarest_window_pair(b"password"), 0);
-        assert_eq!(rarest_window_pair(b"ghp_x"), 0);
+        assert_ne!(even::rarest_window_pair(b"password"), 0);
+        assert_eq!(even::rarest_window_pair(b"ghp_x"), 0);
         let keywords = words(&["password", "private_key", "begin rsa private key"]);
         let hay = b"PASSWORD=x passed private_key -----BEGIN RSA PRIVATE KEY-----";
         assert_eq!(run(&keywords, hay), oracle(&keywords, hay));
