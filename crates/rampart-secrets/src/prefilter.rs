@@ -175,25 +175,27 @@ impl EveryPosition {
         })
     }
 
-    /// Reports the keywords whose window is at `at`.
+    /// Reports the keywords whose window is at `at`, looking up the four-byte window there if
+    /// `four` (it passed the Bloom filter) and the three-byte one if `three`.
     #[inline]
     fn verify(
         &self,
         keywords: &[Vec<u8>],
         hay: &[u8],
         at: usize,
+        (four, three): (bool, bool),
         f: &mut impl FnMut(usize, usize, usize),
     ) {
         let Some(b) = hay.get(at..at + 3) else {
             return;
         };
-        let three = u32::from_le_bytes([b[0], b[1], b[2], 0]) | 0x20_2020;
-        if let Some(&b3) = hay.get(at + 3) {
+        let w3 = u32::from_le_bytes([b[0], b[1], b[2], 0]) | 0x20_2020;
+        if four && let Some(&b3) = hay.get(at + 3) {
             self.exact
-                .probe(keywords, hay, at, three | u32::from(b3 | 0x20) << 24, f);
+                .probe(keywords, hay, at, w3 | u32::from(b3 | 0x20) << 24, f);
         }
-        if self.three {
-            self.exact.probe(keywords, hay, at, three, f);
+        if three && self.three {
+            self.exact.probe(keywords, hay, at, w3, f);
         }
     }
 }
@@ -316,8 +318,9 @@ impl KeywordFilter {
             Pass::Every(e) => {
                 // SAFETY: `EveryPosition::new` checked the CPU's features.
                 unsafe {
-                    e.bloom
-                        .scan(hay, |at| e.verify(&self.keywords, hay, at, &mut f))
+                    e.bloom.scan(hay, |at, four, three| {
+                        e.verify(&self.keywords, hay, at, (four, three), &mut f)
+                    })
                 };
             }
             #[cfg(not(target_arch = "x86_64"))]

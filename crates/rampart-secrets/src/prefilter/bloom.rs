@@ -108,8 +108,8 @@ impl Bloom {
         false
     }
 
-    /// Calls `candidate(i)` for every position `i` of `hay` whose four-byte or three-byte
-    /// window passes (and for a few more, near the end). Positions are tested 64 per block, a
+    /// Calls `candidate(i, four, three)` for every position `i` of `hay` whose four-byte
+    /// window (`four`) or three-byte window (`three`) passes (and for a few more, near the end). Positions are tested 64 per block, a
     /// run of blocks at a time, and reported after the run: a call inside the vector loop would
     /// make the CPU save and restore its tables around every candidate. The last positions are
     /// tested in a zero-padded copy.
@@ -118,18 +118,23 @@ impl Bloom {
     /// The CPU must have the features `supported` checks.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512bitalg")]
-    pub unsafe fn scan(&self, hay: &[u8], mut candidate: impl FnMut(usize)) {
+    pub unsafe fn scan(&self, hay: &[u8], mut candidate: impl FnMut(usize, bool, bool)) {
         const RUN: usize = 64;
-        let mut masks = [0u64; RUN];
+        let mut masks = [(0u64, 0u64); RUN];
         let mut i = 0;
         while i + 67 <= hay.len() {
             let blocks = ((hay.len() - 67 - i) / 64 + 1).min(RUN);
             // SAFETY: the caller's CPU check.
             unsafe { self.blocks(&hay[i..i + 64 * blocks + 3], &mut masks[..blocks]) };
-            for (b, &mask) in masks[..blocks].iter().enumerate() {
-                let mut m = mask;
+            for (b, &(four, three)) in masks[..blocks].iter().enumerate() {
+                let mut m = four | three;
                 while m != 0 {
-                    candidate(i + 64 * b + m.trailing_zeros() as usize);
+                    let bit = m & m.wrapping_neg();
+                    candidate(
+                        i + 64 * b + m.trailing_zeros() as usize,
+                        four & bit != 0,
+                        three & bit != 0,
+                    );
                     m &= m - 1;
                 }
             }
@@ -142,12 +147,13 @@ impl Bloom {
             let blocks = rest.div_ceil(64);
             // SAFETY: as above.
             unsafe { self.blocks(&pad[..64 * blocks + 3], &mut masks[..blocks]) };
-            for (b, &mask) in masks[..blocks].iter().enumerate() {
-                let mut m = mask;
+            for (b, &(four, three)) in masks[..blocks].iter().enumerate() {
+                let mut m = four | three;
                 while m != 0 {
+                    let bit = m & m.wrapping_neg();
                     let at = 64 * b + m.trailing_zeros() as usize;
                     if at + 3 <= rest {
-                        candidate(i + at);
+                        candidate(i + at, four & bit != 0, three & bit != 0);
                     }
                     m &= m - 1;
                 }
@@ -156,10 +162,11 @@ impl Bloom {
     }
 
     /// Tests the positions of `masks.len()` blocks of 64 bytes at the start of `hay` (which
-    /// has three bytes more), one bit per passing position.
+    /// has three bytes more): one bit per position whose four-byte window passes, and one per
+    /// position whose three-byte window does.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512bitalg")]
-    unsafe fn blocks(&self, hay: &[u8], masks: &mut [u64]) {
+    unsafe fn blocks(&self, hay: &[u8], masks: &mut [(u64, u64)]) {
         assert!(hay.len() >= 64 * masks.len() + 3);
         // SAFETY (all loads below): text loads end at `64 * masks.len() + 3 <= hay.len()`, and
         // every table load is of 64 bytes inside an array of the bloom.
@@ -207,7 +214,7 @@ impl Bloom {
                 let bit = _mm512_or_si512(_mm512_and_si512(partial[j + 2], seven), offsets);
                 three &= _mm512_bitshuffle_epi64_mask(byte, bit);
             }
-            *mask = four | three;
+            *mask = (four, three);
         }
     }
 }
@@ -241,7 +248,7 @@ mod tests {
             let hay = text(len, 0x1234_5678 + len as u64);
             let mut got = Vec::new();
             // SAFETY: checked above.
-            unsafe { bloom.scan(&hay, |at| got.push(at)) };
+            unsafe { bloom.scan(&hay, |at, _, _| got.push(at)) };
             let want: Vec<usize> = (0..len.saturating_sub(2))
                 .filter(|&at| {
                     let mut w = [0u8; 4];
@@ -274,7 +281,7 @@ mod tests {
             let hay = b"x TOKEN akia ghp_ ----- PAT 0q~ tok";
             let mut got = Vec::new();
             // SAFETY: checked above.
-            unsafe { bloom.scan(hay, |at| got.push(at)) };
+            unsafe { bloom.scan(hay, |at, _, _| got.push(at)) };
             for at in [2, 8, 13, 18, 24, 28] {
                 assert!(got.contains(&at), "{at}: {got:?}");
             }
