@@ -140,7 +140,7 @@ impl SecretsEngine {
                     if rule
                         .gate
                         .as_ref()
-                        .is_none_or(|g| g.passes_with(&hay[..stop], start, &mut state.gates[r]))
+                        .is_none_or(|g| g.passes_with(&hay[..stop], start, &mut state.gates[r][0]))
                     {
                         self.run_anchored(r, hay, start..stop, state);
                     }
@@ -166,13 +166,18 @@ impl SecretsEngine {
                     } else {
                         start
                     };
-                    if !g.passes_with(&hay[from..stop], start - from, &mut state.gates[r]) {
+                    if !g.passes_with(&hay[from..stop], start - from, &mut state.gates[r][0]) {
                         continue;
                     }
                 }
                 let l = line
                     .get_or_insert_with(|| line_around(hay, start, end))
                     .clone();
+                if let Some(g) = &rule.gate_before
+                    && !g.passes_with(&hay[l.clone()], start - l.start, &mut state.gates[r][1])
+                {
+                    continue;
+                }
                 let window = if multiline {
                     l.start.saturating_sub(MULTILINE_WINDOW)
                         ..(l.end + MULTILINE_WINDOW).min(hay.len())
@@ -293,8 +298,9 @@ struct Windows {
     touched: Vec<usize>,
     /// Candidates found.
     out: Vec<(usize, Range<usize>)>,
-    /// Per rule, this thread's cache for its gate, for the engine `gates_of`.
-    gates: Vec<GateCache>,
+    /// Per rule, this thread's caches for its gate and its gate before, for the engine
+    /// `gates_of`.
+    gates: Vec<[GateCache; 2]>,
     /// The `id` of the engine whose gates `gates` serves (0: none).
     gates_of: usize,
 }
@@ -305,7 +311,7 @@ impl Windows {
     fn reset(&mut self, rules: usize, engine: usize) {
         if self.gates_of != engine {
             self.gates.clear();
-            self.gates.resize_with(rules, GateCache::default);
+            self.gates.resize_with(rules, Default::default);
             self.gates_of = engine;
         }
         self.done.clear();

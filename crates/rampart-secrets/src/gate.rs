@@ -24,18 +24,22 @@ use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::sync::OnceLock;
 
-/// A rule's gate: an anchored pattern, compiled on first use.
+/// A rule's gate: an anchored pattern, compiled on first use, that must match from a keyword
+/// hit forward, or (a gate `before`) backward, ending at the hit.
 pub struct Gate {
     hir: Hir,
+    /// Whether the pattern must match the text before the hit, ending there.
+    before: bool,
     compiled: OnceLock<Option<Compiled>>,
 }
 
 /// A compiled gate: its lazy DFA and the bytes its matches may start with.
 struct Compiled {
     dfa: DFA,
-    /// For the first bytes of every match, the offset and the set of bytes possible there,
-    /// most selective first (`pat[A-Za-z0-9]{14}\.`: the `.` at 17 before the classes). A byte
-    /// outside its set refutes the gate without running the DFA.
+    /// For the first bytes of every match (the last ones, for a gate `before`), the distance
+    /// from the hit and the set of bytes possible there, most selective first
+    /// (`pat[A-Za-z0-9]{14}\.`: the `.` at 17 before the classes). A byte outside its set
+    /// refutes the gate without running the DFA.
     lead: Vec<(usize, ByteSet)>,
 }
 
@@ -82,38 +86,28 @@ impl Gate {
     /// `anchored` says every match starts with a keyword.
     pub fn derive(hir: &Hir, keywords: &[String], anchored: bool) -> Option<Gate> {
         if anchored {
-            return Some(Gate::new(hir.clone()));
+            return Some(Gate::new(hir.clone(), false));
         }
-        let flat = without_captures(hir);
-        let parts = match flat.kind() {
-            HirKind::Concat(parts) => parts,
-            _ => return None,
-        };
-        let starts_with_keyword = |s: &Vec<u8>| {
-            keywords
-                .iter()
-                .any(|k| !k.is_empty() && s.starts_with(k.as_bytes()))
-        };
-        // The first run of elements whose every string starts with a keyword of the rule
-        // (`(?i:github)` is six one-letter classes); the gate is the pattern from there on.
-        for i in 0..parts.len() {
-            let mut set = vec![Vec::new()];
-            for part in &parts[i..] {
-                let Some(next) = literal_strings(part).and_then(|n| product(&set, &n)) else {
-                    break;
-                };
-                set = next;
-                if set.iter().all(starts_with_keyword) {
-                    return Some(Gate::new(Hir::concat(parts[i..].to_vec())));
-                }
-            }
-        }
-        None
+        let (parts, i) = keyword_run(hir, keywords)?;
+        Some(Gate::new(Hir::concat(parts[i..].to_vec()), false))
     }
 
-    fn new(hir: Hir) -> Gate {
+    /// The gate `before` the keyword run of a pattern (as for `derive`): the pattern up to the
+    /// run must match the text before a keyword hit, ending there. `None` where that part of
+    /// the pattern may match the empty string (it would refute nothing) or there is no run.
+    /// `(?i)\bhttps?://[^\s:@/]+:(?P<secret>[^\s@]+)@[\w.\-]*(?:elastic|opensearch)` has the
+    /// gate `\bhttps?://[^\s:@/]+:[^\s@]+@[\w.\-]*` before `elastic`: most lines that mention
+    /// Elasticsearch are refuted by the byte before the word.
+    pub fn derive_before(hir: &Hir, keywords: &[String]) -> Option<Gate> {
+        let (parts, i) = keyword_run(hir, keywords)?;
+        let before = Hir::concat(parts[..i].to_vec());
+        (before.properties().minimum_len().unwrap_or(0) > 0).then(|| Gate::new(before, true))
+    }
+
+    fn new(hir: Hir, before: bool) -> Gate {
         Gate {
             hir,
+            before,
             compiled: OnceLock::new(),
         }
     }
@@ -126,6 +120,7 @@ impl Gate {
                     .configure(
                         thompson::Config::new()
                             .which_captures(WhichCaptures::None)
+                            .reverse(self.before)
                             .nfa_size_limit(Some(1 << 23)),
                     )
                     .build_from_hir(&self.hir)
@@ -138,7 +133,8 @@ impl Gate {
     }
 
     /// Whether the gate matches in `hay` starting exactly at `at`, a keyword hit's start (the
-    /// text before `at` is context for look-behind; the end of `hay` is the end of text). A gate
+    /// text before `at` is context for look-behind; the end of `hay` is the end of text), or
+    /// for a gate `before`, ending exactly at `at` (anywhere from the start of `hay`). A gate
     /// that could not be compiled passes everything.
     pub fn passes(&self, hay: &[u8], at: usize) -> bool {
         self.passes_with(hay, at, &mut GateCache::default())
@@ -153,21 +149,26 @@ impl Gate {
         // A byte that no match can have at its offset refutes the gate at once; an offset past
         // the text's end proves nothing here.
         for (k, set) in &c.lead {
-            if let Some(&b) = hay.get(at + k)
+            let byte = if self.before {
+                at.checked_sub(k + 1).map(|i| hay[i])
+            } else {
+                hay.get(at + k).copied()
+            };
+            if let Some(b) = byte
                 && !set.contains(b)
             {
                 return false;
             }
         }
-        let input = Input::new(hay)
-            .range(at..)
-            .anchored(Anchored::Yes)
-            .earliest(true);
+        let input = Input::new(hay).anchored(Anchored::Yes).earliest(true);
         let cache = cache.0.get_or_insert_with(|| c.dfa.create_cache());
         // A search the lazy DFA gives up on proves nothing: the gate passes.
-        c.dfa
-            .try_search_fwd(cache, &input)
-            .map_or(true, |m| m.is_some())
+        let found = if self.before {
+            c.dfa.try_search_rev(cache, &input.range(..at))
+        } else {
+            c.dfa.try_search_fwd(cache, &input.range(at..))
+        };
+        found.map_or(true, |m| m.is_some())
     }
 }
 
@@ -237,6 +238,35 @@ fn closure(nfa: &NFA, from: &[StateID]) -> Vec<StateID> {
         }
     }
     out
+}
+
+/// A pattern's top-level sequence (without capture groups) and where in it the first run of
+/// elements starts whose every string starts with one of `keywords` (`(?i:github)` is six
+/// one-letter classes): every match has a keyword there.
+fn keyword_run(hir: &Hir, keywords: &[String]) -> Option<(Vec<Hir>, usize)> {
+    let flat = without_captures(hir);
+    let parts = match flat.kind() {
+        HirKind::Concat(parts) => parts.clone(),
+        _ => return None,
+    };
+    let starts_with_keyword = |s: &Vec<u8>| {
+        keywords
+            .iter()
+            .any(|k| !k.is_empty() && s.starts_with(k.as_bytes()))
+    };
+    for i in 0..parts.len() {
+        let mut set = vec![Vec::new()];
+        for part in &parts[i..] {
+            let Some(next) = literal_strings(part).and_then(|n| product(&set, &n)) else {
+                break;
+            };
+            set = next;
+            if set.iter().all(starts_with_keyword) {
+                return Some((parts, i));
+            }
+        }
+    }
+    None
 }
 
 /// `hir` without capture groups (they do not change what it matches), so that the groups of a
@@ -413,6 +443,28 @@ mod tests {
         let g = Gate::derive(&hir(r"ab(?:c|$)"), &kws(&["ab"]), true).unwrap();
         assert!(g.compiled().unwrap().lead.iter().all(|(k, _)| *k < 2));
         assert!(g.passes(b"ab", 0));
+    }
+
+    #[test]
+    fn a_gate_before_matches_backward_from_the_hit() {
+        let p =
+            r"(?i)\bhttps?://[^\s:@/]{1,64}:(?P<secret>[^\s:@/]{3,64})@[\w.\-]*(?:elastic|\.es\.)";
+        let kw = kws(&["elastic", ".es."]);
+        let g = Gate::derive_before(&hir(p), &kw).unwrap();
+        let hay = b"url = 'https://user:s3cr3tpw@node1.elastic.co:9200'";
+        let at = 35;
+        assert_eq!(&hay[at..at + 7], b"elastic");
+        assert!(g.passes(hay, at));
+        // `elastic` without credentials before it, or with them cut off by the start of text.
+        assert!(!g.passes(b"from elasticsearch import Elasticsearch", 5));
+        assert!(!g.passes(&hay[20..], at - 20));
+        // The lead bytes look backward: the byte before the hit must be `[\w.\-@]`.
+        assert!(!g.passes(b"x = 'https://user:s3cr3tpw@node1 elastic'", 33));
+        // No gate where the part before the keywords may be empty.
+        let p = r"(?i)[\w.\-]*(?:secret|token)\s*=\s*(?P<secret>[a-z0-9]{20,})";
+        assert!(Gate::derive_before(&hir(p), &kws(&["secret", "token"])).is_none());
+        // Nor without a keyword run.
+        assert!(Gate::derive_before(&hir(r"\bAC[a-f0-9]{32}\b"), &kws(&["twilio"])).is_none());
     }
 
     #[test]

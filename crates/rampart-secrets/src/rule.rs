@@ -75,6 +75,8 @@ pub struct Rule {
     pub anchored_len: Option<usize>,
     /// The cheap check at a keyword hit that must pass before the regex runs there.
     pub gate: Option<crate::gate::Gate>,
+    /// A second such check, on the text before the hit (`Gate::derive_before`).
+    pub gate_before: Option<crate::gate::Gate>,
 }
 
 impl Rule {
@@ -159,6 +161,7 @@ impl Rule {
             allow: std::sync::OnceLock::new(),
             anchored_len: None,
             gate: None,
+            gate_before: None,
         }
         .with_anchoring()
         .map_err(|e| bad(format!("regex does not compile: {e}")))?;
@@ -189,6 +192,7 @@ impl Rule {
         let hir = parse(false).or_else(|_| parse(true))?;
         let Some(max) = hir.properties().maximum_len() else {
             self.gate = crate::gate::Gate::derive(&hir, &self.keywords, false);
+            self.gate_before = crate::gate::Gate::derive_before(&hir, &self.keywords);
             return Ok(self);
         };
         let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
@@ -204,6 +208,9 @@ impl Rule {
             self.anchored_len = Some(max);
         }
         self.gate = crate::gate::Gate::derive(&hir, &self.keywords, self.anchored_len.is_some());
+        if self.anchored_len.is_none() {
+            self.gate_before = crate::gate::Gate::derive_before(&hir, &self.keywords);
+        }
         Ok(self)
     }
 

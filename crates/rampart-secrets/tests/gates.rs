@@ -31,6 +31,7 @@ fn engines() -> (SecretsEngine, SecretsEngine) {
     let mut rules: Vec<Rule> = rule::builtin().unwrap();
     for r in &mut rules {
         r.gate = None;
+        r.gate_before = None;
     }
     (gated, SecretsEngine::with_rules(rules).unwrap())
 }
