@@ -11,11 +11,15 @@
 //! at `(`. When every match starts with a keyword (`Rule::anchored_len`), the gate is the whole
 //! pattern.
 //!
-//! Gates run in a lazy DFA, forward only and anchored, without captures (compiling one is a
-//! fraction of a full regex);
-//! the rule's regex then runs only where its gate passed. A failing gate proves that no match
-//! goes through the hit, so findings do not change (the tests run every rule's examples and the
-//! labelled corpus with gates, and compare with a run without them).
+//! Where the part of the pattern before that run cannot be empty, it is a second gate, matched
+//! backward from the hit (`Gate::derive_before`): `https://user:pass@` must end right before
+//! `elastic` in an Elasticsearch URI.
+//!
+//! Gates run in lazy DFAs, anchored, without captures (compiling one is a fraction of a full
+//! regex), with one cache per thread; the bytes a match must have at fixed distances from the
+//! hit are checked first. The rule's regex then runs only where its gates passed. A failing gate
+//! proves that no match goes through the hit, so findings do not change (the tests run every
+//! rule's examples and the labelled corpus with gates, and compare with a run without them).
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson::{self, NFA, State, WhichCaptures};
