@@ -244,12 +244,14 @@ fn window_commonness(keyword: &[u8], offset: usize) -> u8 {
 
 impl KeywordFilter {
     /// A filter for these keywords (matched ASCII case-insensitively; empty ones are ignored),
-    /// with the fastest pass this CPU has.
+    /// with the fastest pass this CPU has, or the one `RAMPART_KEYWORD_PASS` names (`even`,
+    /// `scalar`; for benchmarks of the other passes: all find the same).
     pub fn new(keywords: &[String]) -> Result<KeywordFilter, String> {
-        let kind = if bloom::Bloom::supported() {
-            PassKind::Every
-        } else {
-            PassKind::EvenVector
+        let kind = match std::env::var("RAMPART_KEYWORD_PASS").as_deref() {
+            Ok("even") => PassKind::EvenVector,
+            Ok("scalar") => PassKind::EvenScalar,
+            _ if bloom::Bloom::supported() => PassKind::Every,
+            _ => PassKind::EvenVector,
         };
         KeywordFilter::with_pass(keywords, kind)
     }

@@ -495,3 +495,37 @@ fn suppressions_for_unselected_engines_are_not_unknown() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn every_keyword_pass_finds_the_same() {
+    // `RAMPART_KEYWORD_PASS` picks the secrets keyword pass CPUs without AVX-512 get, for
+    // benchmarks; all passes must report the same findings as the default one.
+    let dir = fixture();
+    let findings = |pass: Option<&str>| {
+        let mut cmd = rampart();
+        if let Some(p) = pass {
+            cmd.env("RAMPART_KEYWORD_PASS", p);
+        }
+        let out = cmd
+            .args(["scan", "--format", "json", "--engines", "secrets"])
+            .arg(dir.path())
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let v = json(&out);
+        let mut ids: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["rule_id"], f["fingerprint"]))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let default = findings(None);
+    assert!(default.len() >= 2, "{default:?}");
+    assert_eq!(findings(Some("even")), default);
+    assert_eq!(findings(Some("scalar")), default);
+}
