@@ -32,7 +32,10 @@ pub fn parse_inline(
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Inline> {
     let mut out = Vec::new();
-    for pos in memchr::memmem::find_iter(&file.content, MARKER.as_bytes()) {
+    // One searcher for every file (building it is a fair part of searching a small file).
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MARKER.as_bytes()));
+    for pos in FINDER.find_iter(&file.content) {
         let (line, _) = file.line_col(pos);
         let Some(range) = file.line_range(line) else {
             continue;

@@ -373,8 +373,8 @@ impl Engine for SecretsEngine {
     }
 
     fn wants(&self, path: &str) -> bool {
-        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-        !ext.is_some_and(|e| BINARY_EXTENSIONS.contains(&e.as_str()))
+        let ext = path.rsplit_once('.').map(|(_, e)| e);
+        !ext.is_some_and(|e| BINARY_EXTENSIONS.iter().any(|b| b.eq_ignore_ascii_case(e)))
     }
 
     fn scans_history(&self) -> bool {

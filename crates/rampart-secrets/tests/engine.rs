@@ -185,3 +185,22 @@ fn invalid_rules_are_named() {
     .unwrap();
     assert!(err.contains("regex does not compile"), "{err}");
 }
+
+#[test]
+fn binary_formats_are_not_read_whatever_the_case_of_their_extension() {
+    use rampart_core::Engine;
+    let e = SecretsEngine::new();
+    for path in ["logo.png", "assets/Logo.PNG", "lib/app.Jar", "x/y.woff2"] {
+        assert!(!e.wants(path), "{path}");
+    }
+    for path in [
+        "src/main.rs",
+        "config.json",
+        ".env",
+        "Makefile",
+        "notes.png.txt",
+        "png",
+    ] {
+        assert!(e.wants(path), "{path}");
+    }
+}
