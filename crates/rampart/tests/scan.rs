@@ -506,15 +506,12 @@ fn every_keyword_pass_finds_the_same() {
         if let Some(p) = pass {
             cmd.env("RAMPART_KEYWORD_PASS", p);
         }
-        let out = cmd
-            .args(["scan", "--format", "json", "--engines", "secrets"])
-            .arg(dir.path())
-            .assert()
-            .code(1)
-            .get_output()
-            .stdout
-            .clone();
-        let v = json(&out);
+        let v = run_json_with(
+            cmd,
+            &["scan", "--format", "json", "--engines", "secrets"],
+            dir.path(),
+            1,
+        );
         let mut ids: Vec<String> = v["findings"]
             .as_array()
             .unwrap()

@@ -94,7 +94,12 @@ pub fn json(out: &[u8]) -> serde_json::Value {
 
 /// Runs `rampart ARGS PATH`, asserts the exit code and parses stdout as JSON.
 pub fn run_json(args: &[&str], path: &Path, code: i32) -> serde_json::Value {
-    let out = rampart()
+    run_json_with(rampart(), args, path, code)
+}
+
+/// `run_json` with a prepared command (extra environment, say).
+pub fn run_json_with(mut cmd: Command, args: &[&str], path: &Path, code: i32) -> serde_json::Value {
+    let out = cmd
         .args(args)
         .arg(path)
         .assert()
