@@ -285,7 +285,7 @@ fail_on = "high"
 # expires = "2027-06-30"
 
 # In code, a comment suppresses one finding on its own line or the line below:
-#   password = load()  # rampart:ignore secrets/password-assignment reason why it is fine
+#   password = load()  # rampart:ignore secrets/config-password-assignment reason why it is fine
 "#;
 
 #[cfg(test)]

@@ -214,7 +214,12 @@ mod tests {
 
     #[test]
     fn inline_needs_rule_and_reason_and_covers_next_line() {
-        let src = "x = 1  # rampart:ignore t/r fixture value\ny = 2\n# rampart:ignore t/r\n# rampart:ignore t/unknown because\nz = 3 /* rampart:ignore t/r ok */\n// see `rampart:ignore RULE-ID reason` in the docs\n";
+        // Built from `MARKER`, so that scanning this repository does not take the test's
+        // comments for suppressions of its own.
+        let m = MARKER;
+        let src = format!(
+            "x = 1  # {m} t/r fixture value\ny = 2\n# {m} t/r\n# {m} t/unknown because\nz = 3 /* {m} t/r ok */\n// see `{m} RULE-ID reason` in the docs\n"
+        );
         let file = SourceFile::new("a.py", src.as_bytes().to_vec(), Origin::WorkTree);
         let mut diags = vec![];
         let inline = parse_inline(&file, &|r| r == "t/r", &mut diags);

@@ -352,7 +352,11 @@ expect = false
     write(
         dir.path(),
         "app.env",
-        "ACME=acme_tok_Zq8LmT2vXn9KpB7wYcR4sD1f\n# rampart:ignore secrets/acme-internal-token known\nB=acme_tok_Ab8LmT2vXn9KpB7wYcR4sD1f\n",
+        // The marker is split so that scanning this repository does not read it as one.
+        concat!(
+            "ACME=acme_tok_Zq8LmT2vXn9KpB7wYcR4sD1f\n# rampart",
+            ":ignore secrets/acme-internal-token known\nB=acme_tok_Ab8LmT2vXn9KpB7wYcR4sD1f\n"
+        ),
     );
     // The project's rules are listed and explained with the built-in ones.
     rampart()
@@ -473,7 +477,12 @@ fn suppressions_for_unselected_engines_are_not_unknown() {
     write(
         dir.path(),
         "app.py",
-        "x = 1  # rampart:ignore sast/python-eval reviewed\ny = 2  # rampart:ignore nosuch/rule typo\n",
+        // The marker is split so that scanning this repository does not read it as one.
+        concat!(
+            "x = 1  # rampart:ignore sast/python-eval-used reviewed\n",
+            "y = 2  # rampart",
+            ":ignore nosuch/rule typo\n"
+        ),
     );
     let v = run_json(
         &["scan", "--engines", "secrets", "--format", "json"],
@@ -491,7 +500,7 @@ fn suppressions_for_unselected_engines_are_not_unknown() {
         "{warnings:?}"
     );
     assert!(
-        !warnings.iter().any(|m| m.contains("sast/python-eval")),
+        !warnings.iter().any(|m| m.contains("sast/python-eval-used")),
         "{warnings:?}"
     );
 }
