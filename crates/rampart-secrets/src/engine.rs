@@ -140,7 +140,7 @@ impl SecretsEngine {
                     if rule
                         .gate
                         .as_ref()
-                        .is_none_or(|g| g.passes_with(&hay[..stop], start, &mut state.gates[r][0]))
+                        .is_none_or(|g| g.passes_with(&hay[..stop], start, &mut state.gates[r].at))
                     {
                         self.run_anchored(r, hay, start..stop, state);
                     }
@@ -166,7 +166,7 @@ impl SecretsEngine {
                     } else {
                         start
                     };
-                    if !g.passes_with(&hay[from..stop], start - from, &mut state.gates[r][0]) {
+                    if !g.passes_with(&hay[from..stop], start - from, &mut state.gates[r].at) {
                         continue;
                     }
                 }
@@ -174,7 +174,7 @@ impl SecretsEngine {
                     .get_or_insert_with(|| line_around(hay, start, end))
                     .clone();
                 if let Some(g) = &rule.gate_before
-                    && !g.passes_with(&hay[l.clone()], start - l.start, &mut state.gates[r][1])
+                    && !g.passes_with(&hay[l.clone()], start - l.start, &mut state.gates[r].before)
                 {
                     continue;
                 }
@@ -298,11 +298,19 @@ struct Windows {
     touched: Vec<usize>,
     /// Candidates found.
     out: Vec<(usize, Range<usize>)>,
-    /// Per rule, this thread's caches for its gate and its gate before, for the engine
-    /// `gates_of`.
-    gates: Vec<[GateCache; 2]>,
+    /// Per rule, this thread's caches for its gates, for the engine `gates_of`.
+    gates: Vec<RuleGateCaches>,
     /// The `id` of the engine whose gates `gates` serves (0: none).
     gates_of: usize,
+}
+
+/// One thread's caches for one rule's gates.
+#[derive(Default)]
+struct RuleGateCaches {
+    /// For `Rule::gate`.
+    at: GateCache,
+    /// For `Rule::gate_before`.
+    before: GateCache,
 }
 
 impl Windows {

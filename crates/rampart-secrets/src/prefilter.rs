@@ -142,32 +142,24 @@ impl EveryPosition {
             return None;
         }
         let mut entries: Vec<(u32, u32, isize)> = Vec::new();
+        let (mut windows4, mut windows3) = (Vec::new(), Vec::new());
         for (id, k) in keywords.iter().enumerate() {
             match k.len() {
                 0..=2 => {}
-                3 => entries.push((fold4(&[k[0], k[1], k[2], 0]) & 0xFF_FFFF, id as u32, 0)),
+                3 => {
+                    entries.push((fold3(k), id as u32, 0));
+                    windows3.push([k[0], k[1], k[2]]);
+                }
                 n => {
                     // Offsets are stored in a byte (see `WindowSlots`).
                     let o = (0..=(n - 4).min(250))
                         .min_by_key(|&o| window_commonness(k, o))
                         .unwrap_or(0);
                     entries.push((fold4(&k[o..]), id as u32, o as isize));
+                    windows4.push([k[o], k[o + 1], k[o + 2], k[o + 3]]);
                 }
             }
         }
-        let windows4: Vec<[u8; 4]> = entries
-            .iter()
-            .filter(|e| e.0 >> 24 != 0)
-            .map(|e| e.0.to_le_bytes())
-            .collect();
-        let windows3: Vec<[u8; 3]> = entries
-            .iter()
-            .filter(|e| e.0 >> 24 == 0)
-            .map(|e| {
-                let b = e.0.to_le_bytes();
-                [b[0], b[1], b[2]]
-            })
-            .collect();
         Some(EveryPosition {
             bloom: bloom::Bloom::new(&windows4, &windows3),
             exact: WindowSlots::new(&entries, 4),
@@ -189,7 +181,7 @@ impl EveryPosition {
         let Some(b) = hay.get(at..at + 3) else {
             return;
         };
-        let w3 = u32::from_le_bytes([b[0], b[1], b[2], 0]) | 0x20_2020;
+        let w3 = fold3(b);
         if four && let Some(&b3) = hay.get(at + 3) {
             self.exact
                 .probe(keywords, hay, at, w3 | u32::from(b3 | 0x20) << 24, f);
@@ -227,9 +219,17 @@ fn hash(window: u32) -> usize {
     (window.wrapping_mul(0x9E37_79B1) >> (32 - TABLE_BITS)) as usize
 }
 
+/// The four bytes at the start of `b`, folded to lower case, as one window.
 #[inline(always)]
 fn fold4(b: &[u8]) -> u32 {
     u32::from_le_bytes([b[0], b[1], b[2], b[3]]) | FOLD
+}
+
+/// The three bytes at the start of `b`, folded, as a window whose fourth byte is 0 (no folded
+/// four-byte window is one of these).
+#[inline(always)]
+fn fold3(b: &[u8]) -> u32 {
+    u32::from_le_bytes([b[0], b[1], b[2], 0]) | (FOLD >> 8)
 }
 
 /// How common each four-byte window is in source code: one byte per bucket of the folded

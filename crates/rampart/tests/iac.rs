@@ -4,21 +4,19 @@ mod common;
 use common::*;
 use predicates::prelude::*;
 
-/// The JSON report of `rampart scan --engines iac` in `dir` (exit 0 whatever it finds).
-fn iac_findings(dir: &std::path::Path) -> serde_json::Value {
-    run_json(
-        &[
-            "scan",
-            "--engines",
-            "iac",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ],
-        dir,
-        0,
-    )
+/// The JSON report of `rampart scan --engines iac EXTRA` in `dir` (exit 0 whatever it finds).
+fn iac_findings(dir: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "scan",
+        "--engines",
+        "iac",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ];
+    args.extend_from_slice(extra);
+    run_json(&args, dir, 0)
 }
 
 #[test]
@@ -34,7 +32,7 @@ fn workflow_and_kubernetes_checks_and_rego_policies() {
         "k8s/deploy.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:latest\n          securityContext:\n            privileged: true\n",
     );
-    let v = iac_findings(dir.path());
+    let v = iac_findings(dir.path(), &[]);
     let f = v["findings"].as_array().unwrap();
     let at = |path: &str, line: u64| {
         f.iter()
@@ -55,25 +53,13 @@ fn workflow_and_kubernetes_checks_and_rego_policies() {
         "team.rego",
         "package main\n\ndeny[msg] {\n  input.kind == \"Deployment\"\n  not input.metadata.labels.team\n  msg := sprintf(\"Deployment %s has no team label\", [input.metadata.name])\n}\n",
     );
-    let out = rampart()
-        .args([
-            "scan",
-            "--engines",
-            "iac",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
+    let v = iac_findings(
+        dir.path(),
+        &[
             "--policy",
-        ])
-        .arg(policies.path())
-        .arg(dir.path())
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let v = json(&out);
+            policies.path().to_str().expect("UTF-8 temp path"),
+        ],
+    );
     assert!(
         v["findings"]
             .as_array()
@@ -107,7 +93,7 @@ fn inline_suppressions_apply_to_built_and_project_findings() {
         "tf/main.tf",
         "resource \"aws_s3_bucket\" \"b\" {\n  # rampart:ignore iac/tf-aws-s3-public-acl public website\n  acl = \"public-read\"\n}\n",
     );
-    let v = iac_findings(r);
+    let v = iac_findings(r, &[]);
     let f = v["findings"].as_array().unwrap();
     let get = |id: &str| {
         f.iter()

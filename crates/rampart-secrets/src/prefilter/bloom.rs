@@ -39,8 +39,8 @@ fn next(s: &mut u64) -> u64 {
 }
 
 impl Bloom {
-    /// A filter passing every position where one of `windows4` (folded four-byte windows) or
-    /// `windows3` (folded three-byte windows) starts.
+    /// A filter passing every position where one of `windows4` (four-byte windows) or
+    /// `windows3` (three-byte windows) starts, in any ASCII case (the hashes fold).
     pub fn new(windows4: &[[u8; 4]], windows3: &[[u8; 3]]) -> Bloom {
         let mut s = 0x9E37_79B9_7F4A_7C15u64;
         let mut tab = [[[0u8; 64]; 4]; HASHES];
@@ -109,10 +109,10 @@ impl Bloom {
     }
 
     /// Calls `candidate(i, four, three)` for every position `i` of `hay` whose four-byte
-    /// window (`four`) or three-byte window (`three`) passes (and for a few more, near the end). Positions are tested 64 per block, a
-    /// run of blocks at a time, and reported after the run: a call inside the vector loop would
-    /// make the CPU save and restore its tables around every candidate. The last positions are
-    /// tested in a zero-padded copy.
+    /// window (`four`) or three-byte window (`three`) passes. Positions are tested 64 per block,
+    /// a run of blocks at a time, and reported after the run: a call inside the vector loop
+    /// would make the CPU save and restore its tables around every candidate. The last positions
+    /// are tested in a zero-padded copy.
     ///
     /// # Safety
     /// The CPU must have the features `supported` checks.
@@ -126,18 +126,7 @@ impl Bloom {
             let blocks = ((hay.len() - 67 - i) / 64 + 1).min(RUN);
             // SAFETY: the caller's CPU check.
             unsafe { self.blocks(&hay[i..i + 64 * blocks + 3], &mut masks[..blocks]) };
-            for (b, &(four, three)) in masks[..blocks].iter().enumerate() {
-                let mut m = four | three;
-                while m != 0 {
-                    let bit = m & m.wrapping_neg();
-                    candidate(
-                        i + 64 * b + m.trailing_zeros() as usize,
-                        four & bit != 0,
-                        three & bit != 0,
-                    );
-                    m &= m - 1;
-                }
-            }
+            report(&masks[..blocks], i, 64 * blocks, &mut candidate);
             i += 64 * blocks;
         }
         let rest = hay.len() - i;
@@ -147,17 +136,8 @@ impl Bloom {
             let blocks = rest.div_ceil(64);
             // SAFETY: as above.
             unsafe { self.blocks(&pad[..64 * blocks + 3], &mut masks[..blocks]) };
-            for (b, &(four, three)) in masks[..blocks].iter().enumerate() {
-                let mut m = four | three;
-                while m != 0 {
-                    let bit = m & m.wrapping_neg();
-                    let at = 64 * b + m.trailing_zeros() as usize;
-                    if at + 3 <= rest {
-                        candidate(i + at, four & bit != 0, three & bit != 0);
-                    }
-                    m &= m - 1;
-                }
-            }
+            // Only positions with three real bytes: the padding is not text.
+            report(&masks[..blocks], i, rest - 2, &mut candidate);
         }
     }
 
@@ -215,6 +195,28 @@ impl Bloom {
                 three &= _mm512_bitshuffle_epi64_mask(byte, bit);
             }
             *mask = (four, three);
+        }
+    }
+}
+
+/// Calls `candidate` for each position set in `masks` (block `b` starts at `base + 64 b`) that
+/// lies less than `end` bytes from `base`, saying which of the two filters it passed.
+#[inline(always)]
+fn report(
+    masks: &[(u64, u64)],
+    base: usize,
+    end: usize,
+    candidate: &mut impl FnMut(usize, bool, bool),
+) {
+    for (b, &(four, three)) in masks.iter().enumerate() {
+        let mut m = four | three;
+        while m != 0 {
+            let bit = m & m.wrapping_neg();
+            let at = 64 * b + m.trailing_zeros() as usize;
+            if at < end {
+                candidate(base + at, four & bit != 0, three & bit != 0);
+            }
+            m &= m - 1;
         }
     }
 }
