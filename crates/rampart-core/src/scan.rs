@@ -207,6 +207,7 @@ impl Shared<'_> {
         let inline = suppress::parse_inline(file, &|r| self.known_rules.contains(r), &mut diags);
         let mut findings = out.findings;
         apply_rule_settings(self.config, &mut findings);
+        findings.iter_mut().for_each(Finding::clip);
         if collect && findings.iter().any(|f| f.location.path != file.path) {
             let (here, other): (Vec<_>, Vec<_>) = findings
                 .into_iter()
@@ -595,6 +596,7 @@ impl ReadBack<'_> {
         let mut files: HashMap<String, Option<ReadBackFile>> = HashMap::new();
         let mut unchanged = 0;
         for mut f in self.pending {
+            f.clip();
             let entry = files.entry(f.location.path.clone()).or_insert_with(|| {
                 let content = std::fs::read(self.root.join(&f.location.path)).ok()?;
                 let file = SourceFile::new(f.location.path.clone(), content, Origin::WorkTree);

@@ -63,10 +63,12 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
             text
         );
         if c.line == f.location.start_line {
+            // Characters of the shown text before the finding (a clipped line starts later, after `…`).
+            let before = f.location.start_col.saturating_sub(c.first_col) + usize::from(c.first_col > 1);
             let prefix: String = c
                 .text
                 .chars()
-                .take(f.location.start_col.saturating_sub(1))
+                .take(before)
                 .map(|ch| if ch == '\t' { "    " } else { " " })
                 .collect();
             let span = match (&f.mask, &f.secret) {
@@ -74,11 +76,7 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
                 _ if f.location.end_line == f.location.start_line => {
                     f.location.end_col.saturating_sub(f.location.start_col)
                 }
-                _ => c
-                    .text
-                    .chars()
-                    .count()
-                    .saturating_sub(f.location.start_col - 1),
+                _ => c.text.chars().count().saturating_sub(before),
             };
             let _ = writeln!(
                 out,
@@ -86,7 +84,10 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
                 " ".repeat(width),
                 st.dim("│"),
                 prefix,
-                st.paint("1;31", &"^".repeat(span.max(1)))
+                st.paint(
+                    "1;31",
+                    &"^".repeat(span.min(c.text.chars().count().saturating_sub(before)).max(1))
+                )
             );
         }
     }
