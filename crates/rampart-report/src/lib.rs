@@ -1,5 +1,7 @@
 //! Output formats. Each renders a [`Report`] to a string.
 
+#![forbid(unsafe_code)]
+
 pub mod json;
 pub mod markdown;
 pub mod sarif;
