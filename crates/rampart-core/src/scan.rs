@@ -659,7 +659,7 @@ pub fn run(
         diagnostics.push(Diagnostic::general(
             DiagnosticLevel::Error,
             format!(
-                "nothing was scanned: {} could not be read (see the warnings above)",
+                "nothing was scanned: {} could not be read (each is named in a warning)",
                 crate::diag::count(stats.files_unreadable, "file")
             ),
         ));
