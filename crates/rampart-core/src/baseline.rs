@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// What a baseline file looks like, for messages.
-pub const SHAPE: &str = r#"{"version": 1, "findings": [{"fingerprint": "…", "rule_id": "…", "path": "…"}]}"#;
+pub const SHAPE: &str =
+    r#"{"version": 1, "findings": [{"fingerprint": "…", "rule_id": "…", "path": "…"}]}"#;
 
 /// A baseline that cannot be used; stops the scan (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -158,7 +159,11 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let err = Baseline::read(&path).unwrap_err().to_string();
         assert!(err.contains(&path.display().to_string()), "{err}");
-        assert_eq!(err.matches("base.json").count(), 2, "named once, and in the command: {err}");
+        assert_eq!(
+            err.matches("base.json").count(),
+            2,
+            "named once, and in the command: {err}"
+        );
         err
     }
 

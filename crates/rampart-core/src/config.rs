@@ -406,9 +406,16 @@ history_depth = 10
             assert!(err.contains(SIZE_SYNTAX), "{err}");
             assert!(!err.contains("untagged"), "{err}");
         }
-        let c = Config::parse("[scan]\nmax_lockfile_size = \"1GiB\"\n", Path::new("r.toml")).unwrap();
+        let c = Config::parse(
+            "[scan]\nmax_lockfile_size = \"1GiB\"\n",
+            Path::new("r.toml"),
+        )
+        .unwrap();
         assert_eq!(c.max_lockfile_size(), 1 << 30);
-        assert_eq!(Config::default().max_lockfile_size(), DEFAULT_MAX_LOCKFILE_SIZE);
+        assert_eq!(
+            Config::default().max_lockfile_size(),
+            DEFAULT_MAX_LOCKFILE_SIZE
+        );
     }
 
     #[test]
@@ -438,12 +445,28 @@ path = "b["
         let at: Vec<(usize, usize)> = problems.iter().map(|p| p.at.unwrap()).collect();
         assert_eq!(
             at,
-            [(3, 11), (4, 21), (5, 17), (7, 12), (12, 10), (13, 11), (17, 8)],
+            [
+                (3, 11),
+                (4, 21),
+                (5, 17),
+                (7, 12),
+                (12, 10),
+                (13, 11),
+                (17, 8)
+            ],
             "{err}"
         );
         let text = err.to_string();
         assert!(text.starts_with("r.toml is not a valid rampart configuration (7 problems):"));
-        for needle in ["never", "`a[`", "10XB", "urgent", "empty reason", "YYYY-MM-DD", "`b[`"] {
+        for needle in [
+            "never",
+            "`a[`",
+            "10XB",
+            "urgent",
+            "empty reason",
+            "YYYY-MM-DD",
+            "`b[`",
+        ] {
             assert!(text.contains(needle), "{needle}: {text}");
         }
     }

@@ -129,7 +129,10 @@ mod tests {
         let mut d = Diagnostic::error("app/package-lock.json", "package-lock.json: invalid JSON")
             .at_line(1);
         d.tidy();
-        assert_eq!(d.to_string(), "error: app/package-lock.json:1: invalid JSON");
+        assert_eq!(
+            d.to_string(),
+            "error: app/package-lock.json:1: invalid JSON"
+        );
         let mut d = Diagnostic::warning("a/b.tf", "a/b.tf:3: unknown block");
         d.line = Some(3);
         d.tidy();

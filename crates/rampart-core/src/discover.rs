@@ -528,7 +528,10 @@ mod tests {
             .collect();
         assert_eq!(got.len(), 5, "{got:?}");
         for (path, reason) in &got[..2] {
-            assert!(path.starts_with("loop-") && reason.starts_with("symlink loop"), "{got:?}");
+            assert!(
+                path.starts_with("loop-") && reason.starts_with("symlink loop"),
+                "{got:?}"
+            );
         }
         assert_eq!(got[2].0, "pipe");
         assert!(got[2].1.starts_with("FIFO"), "{got:?}");

@@ -239,7 +239,9 @@ impl Finding {
         let last = self.location.end_line + radius;
         let start = self.location.start_col.saturating_sub(1);
         let matched = if self.location.end_line == self.location.start_line {
-            self.location.end_col.saturating_sub(self.location.start_col)
+            self.location
+                .end_col
+                .saturating_sub(self.location.start_col)
         } else {
             CLIP_CHARS
         };
@@ -452,12 +454,20 @@ mod tests {
         let frame = &finding.context[1];
         assert_eq!(frame.line, 2);
         assert!(frame.text.starts_with('…') && frame.text.ends_with('…'));
-        assert!(frame.text.chars().count() <= 2 * CLIP_CHARS + 12 + 2, "{}", frame.text.len());
+        assert!(
+            frame.text.chars().count() <= 2 * CLIP_CHARS + 12 + 2,
+            "{}",
+            frame.text.len()
+        );
         // The window is centred on the match, with the mask applied inside it.
         let col = finding.location.start_col;
         assert_eq!(frame.first_col, col - CLIP_CHARS);
         let at = frame.text.chars().skip(1 + col - frame.first_col);
-        assert!(at.collect::<String>().starts_with("S…_MATCH"), "{}", frame.text);
+        assert!(
+            at.collect::<String>().starts_with("S…_MATCH"),
+            "{}",
+            frame.text
+        );
         assert_eq!(finding.context[0].text, "first");
         assert_eq!(finding.context[2].text, "last");
 
@@ -469,7 +479,10 @@ mod tests {
         let expected = crate::fingerprint::normalise(&String::from_utf8_lossy(&f.content[whole]));
         assert_eq!(
             finding.fingerprint_key,
-            format!("sha256:{}", crate::fingerprint::sha256_hex(expected.as_bytes()))
+            format!(
+                "sha256:{}",
+                crate::fingerprint::sha256_hex(expected.as_bytes())
+            )
         );
         finding.fill_context(&f, 2, &[]);
         assert_eq!(finding.context[1].first_col, 1);

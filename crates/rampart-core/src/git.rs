@@ -193,11 +193,7 @@ impl Repo {
     pub fn history(&self, since: Option<&str>) -> Result<History, GitError> {
         let repo = self.local();
         let mut history = History {
-            shallow: repo
-                .shallow_commits()
-                .ok()
-                .flatten()
-                .map_or(0, |c| c.len()),
+            shallow: repo.shallow_commits().ok().flatten().map_or(0, |c| c.len()),
             ..History::default()
         };
         let head = repo.head_id().ok().map(|id| id.detach());
@@ -211,10 +207,9 @@ impl Repo {
                     match r {
                         Ok(mut r) => match r.peel_to_commit() {
                             Ok(c) => tips.push(c.id),
-                            Err(e) => history.problems.push(format!(
-                                "ref {} cannot be read: {e}",
-                                r.name().as_bstr()
-                            )),
+                            Err(e) => history
+                                .problems
+                                .push(format!("ref {} cannot be read: {e}", r.name().as_bstr())),
                         },
                         Err(e) => history.problems.push(format!("a ref cannot be read: {e}")),
                     }
@@ -236,7 +231,9 @@ impl Repo {
             let c = match repo.find_commit(id) {
                 Ok(c) => c,
                 Err(e) => {
-                    history.problems.push(format!("commit {id} cannot be read: {e}"));
+                    history
+                        .problems
+                        .push(format!("commit {id} cannot be read: {e}"));
                     continue;
                 }
             };
@@ -399,8 +396,8 @@ fn walk_commits_around_damage(
         .map(|c| c.iter().copied().collect())
         .unwrap_or_default();
     let reach = |starts: &[ObjectId],
-                     stop: &HashSet<ObjectId>,
-                     problems: &mut Vec<String>|
+                 stop: &HashSet<ObjectId>,
+                 problems: &mut Vec<String>|
      -> HashMap<ObjectId, (i64, Vec<ObjectId>)> {
         let mut found = HashMap::new();
         let mut stack: Vec<ObjectId> = starts.to_vec();

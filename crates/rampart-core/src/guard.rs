@@ -26,7 +26,9 @@ pub enum LimitHit {
     #[error("analysis stopped after {} s (time limit per file); the rest of the file was not analysed", .0.as_secs_f64())]
     Time(Duration),
     /// The output budget ran out.
-    #[error("more than {0} findings in one file (output limit per file); the rest are not reported")]
+    #[error(
+        "more than {0} findings in one file (output limit per file); the rest are not reported"
+    )]
     Output(usize),
     /// Nesting went deeper than allowed.
     #[error("nested more than {0} levels deep (depth limit); the deeper content was not analysed")]

@@ -350,13 +350,10 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<ScanResult, ScanError> {
     let started = Instant::now();
-    let root = opts
-        .root
-        .canonicalize()
-        .map_err(|source| ScanError::Root {
-            root: opts.root.clone(),
-            source,
-        })?;
+    let root = opts.root.canonicalize().map_err(|source| ScanError::Root {
+        root: opts.root.clone(),
+        source,
+    })?;
     let ctx = ScanContext {
         root: root.clone(),
         config: opts.config.clone(),
@@ -447,7 +444,11 @@ pub fn run(
                     }
                     let mut buf = READ_BUFFER.take();
                     let limit = shared.limit(&found.rel);
-                    match discover::read_file(&found.abs, limit.large.unwrap_or(limit.normal), &mut buf) {
+                    match discover::read_file(
+                        &found.abs,
+                        limit.large.unwrap_or(limit.normal),
+                        &mut buf,
+                    ) {
                         Err(SkipReason::TooLarge { size, limit }) if limit > max_size => {
                             shared.skip(found.rel, SkipReason::LockfileTooLarge { size, limit })
                         }

@@ -65,7 +65,8 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
         );
         if c.line == f.location.start_line {
             // Characters of the shown text before the finding (a clipped line starts later, after `…`).
-            let before = f.location.start_col.saturating_sub(c.first_col) + usize::from(c.first_col > 1);
+            let before =
+                f.location.start_col.saturating_sub(c.first_col) + usize::from(c.first_col > 1);
             let prefix: String = c
                 .text
                 .chars()
@@ -87,7 +88,10 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
                 prefix,
                 st.paint(
                     "1;31",
-                    &"^".repeat(span.min(c.text.chars().count().saturating_sub(before)).max(1))
+                    &"^".repeat(
+                        span.min(c.text.chars().count().saturating_sub(before))
+                            .max(1)
+                    )
                 )
             );
         }

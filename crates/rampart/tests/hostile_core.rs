@@ -54,7 +54,10 @@ fn a_huge_single_line_costs_a_bounded_report() {
     write(
         r,
         "min.py",
-        format!("x = eval(\"{filler}\" + \"{}\" + \"{filler}\")\n", aws_key()),
+        format!(
+            "x = eval(\"{filler}\" + \"{}\" + \"{filler}\")\n",
+            aws_key()
+        ),
     );
     let out = rampart()
         .args(["scan", "--format", "json", "--fail-on", "high"])
@@ -166,10 +169,7 @@ fn fingerprints_of_short_lines_did_not_change() {
             "7385956dd02f8ae505f176362f057879",
         ),
         ("iac/docker-root-user", "00a69c3d918deb4ba6dca3668d2c90d3"),
-        (
-            "sast/python-eval-used",
-            "bac91bcc7a2f65aadd017c0ccecd48ae",
-        ),
+        ("sast/python-eval-used", "bac91bcc7a2f65aadd017c0ccecd48ae"),
         (
             "secrets/aws-access-key-id",
             "6703e822b83219999c5ac34305fac116",
@@ -253,7 +253,10 @@ fn shallow_clones_and_empty_repositories_are_mentioned() {
     commit(r, "planted.py", &format!("KEY = \"{}\"\n", aws_key()));
     let clone = tempfile::tempdir().unwrap();
     let url = format!("file://{}", r.display());
-    git(clone.path(), &["clone", "-q", "--depth", "1", &url, "shallow"]);
+    git(
+        clone.path(),
+        &["clone", "-q", "--depth", "1", &url, "shallow"],
+    );
     let v = run_json(
         &["scan", "--history", "--format", "json"],
         &clone.path().join("shallow"),
@@ -320,8 +323,11 @@ fn symlink_loops_fifos_and_sockets_are_listed_and_never_opened() {
         );
     }
     assert!(has_diagnostic(&v, "warning", "symlink loop"));
-    assert!(!diagnostics(&v).iter().any(|(_, m)| m.contains("broken")
-        && m.contains("loop")));
+    assert!(
+        !diagnostics(&v)
+            .iter()
+            .any(|(_, m)| m.contains("broken") && m.contains("loop"))
+    );
     rampart()
         .args(["scan", "--verbose", "--fail-on", "never"])
         .arg(r)
@@ -402,7 +408,10 @@ fn messages_name_the_file_once() {
         .find(|l| l.contains("web/package-lock.json"))
         .expect("a diagnostic about the lockfile");
     assert_eq!(line.matches("package-lock.json").count(), 1, "{line}");
-    assert!(line.starts_with("error: web/package-lock.json:1: "), "{line}");
+    assert!(
+        line.starts_with("error: web/package-lock.json:1: "),
+        "{line}"
+    );
     assert!(text.contains("planted.py"));
 }
 
@@ -411,16 +420,26 @@ fn messages_name_the_file_once() {
 fn a_scan_that_could_read_nothing_says_so_and_exits_2() {
     // As root, permissions cannot make a file unreadable; /proc/self/mem always fails to read
     // at offset 0 (nothing is mapped there).
-    let v = run_json(&["scan", "--format", "json"], Path::new("/proc/self/mem"), 2);
+    let v = run_json(
+        &["scan", "--format", "json"],
+        Path::new("/proc/self/mem"),
+        2,
+    );
     assert_eq!(v["stats"]["files_scanned"], 0);
     assert_eq!(v["stats"]["files_unreadable"], 1);
-    assert!(has_diagnostic(&v, "error", "nothing was scanned: 1 file could not be read"));
+    assert!(has_diagnostic(
+        &v,
+        "error",
+        "nothing was scanned: 1 file could not be read"
+    ));
     rampart()
         .arg("scan")
         .arg("/proc/self/mem")
         .assert()
         .code(2)
-        .stdout(predicate::str::contains("✗ nothing was scanned: 1 file could not be read"))
+        .stdout(predicate::str::contains(
+            "✗ nothing was scanned: 1 file could not be read",
+        ))
         .stdout(predicate::str::contains("nothing at or above").not());
     // With one readable file beside, the scan counts and exits by its findings.
     let dir = tempfile::tempdir().unwrap();
@@ -517,7 +536,10 @@ fn hostile_file_names_stay_visible_and_exact() {
     let text = String::from_utf8(text).unwrap();
     assert!(text.lines().any(|l| l == "evil\\nname.py"), "{text}");
     assert!(text.lines().any(|l| l == "bad\\xffname.py"), "{text}");
-    assert!(!text.lines().any(|l| l == "evil" || l == "name.py"), "{text}");
+    assert!(
+        !text.lines().any(|l| l == "evil" || l == "name.py"),
+        "{text}"
+    );
 
     let sarif = rampart()
         .args(["scan", "--format", "sarif", "--fail-on", "never"])
