@@ -45,6 +45,11 @@ pub enum ConfigError {
     },
 }
 
+/// A setting's value that does not parse (a size, a threshold); the message says what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ValueError(pub String);
+
 /// One invalid value in a configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -121,16 +126,16 @@ impl ByteSize {
     }
 
     /// A size from a TOML value, or a message saying what is accepted.
-    pub fn from_value(v: &toml::Value) -> Result<ByteSize, String> {
+    pub fn from_value(v: &toml::Value) -> Result<ByteSize, ValueError> {
         match v {
             toml::Value::Integer(n) => u64::try_from(*n)
                 .map(ByteSize::Bytes)
-                .map_err(|_| format!("{n} is not a size: write {SIZE_SYNTAX}")),
+                .map_err(|_| ValueError(format!("{n} is not a size: write {SIZE_SYNTAX}"))),
             toml::Value::String(s) => parse_size_str(s).map(ByteSize::Text),
-            other => Err(format!(
+            other => Err(ValueError(format!(
                 "a {} is not a size: write {SIZE_SYNTAX}",
                 other.type_str()
-            )),
+            ))),
         }
     }
 }
@@ -143,7 +148,7 @@ impl<'de> Deserialize<'de> for ByteSize {
 }
 
 /// Parses `"10MB"`-style sizes: B, KB/KiB, MB/MiB, GB/GiB (all powers of 1024), or bytes.
-pub fn parse_size_str(s: &str) -> Result<u64, String> {
+pub fn parse_size_str(s: &str) -> Result<u64, ValueError> {
     let t = s.trim().to_ascii_uppercase();
     let units: [(&str, u64); 7] = [
         ("GIB", 1 << 30),
@@ -162,7 +167,7 @@ pub fn parse_size_str(s: &str) -> Result<u64, String> {
         .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| format!("`{s}` is not a size: write {SIZE_SYNTAX}"))
+        .ok_or_else(|| ValueError(format!("`{s}` is not a size: write {SIZE_SYNTAX}")))
 }
 
 /// Settings of one rule, `[rules."engine/name"]`.
@@ -281,12 +286,14 @@ impl Config {
 }
 
 /// Parses a `--fail-on` value: a severity, or `never` (`None`).
-pub fn parse_threshold(s: &str) -> Result<Option<Severity>, String> {
+pub fn parse_threshold(s: &str) -> Result<Option<Severity>, ValueError> {
     if s.eq_ignore_ascii_case("never") {
         Ok(None)
     } else {
         s.parse::<Severity>().map(Some).map_err(|_| {
-            format!("fail_on `{s}` must be critical, high, medium, low, info or never")
+            ValueError(format!(
+                "fail_on `{s}` must be critical, high, medium, low, info or never"
+            ))
         })
     }
 }

@@ -23,7 +23,7 @@ pub fn pair_outputs(
     let mut pairs: Vec<(Format, Option<PathBuf>)> = Vec::new();
     let mut events: Vec<(usize, Result<Format, PathBuf>)> = Vec::new();
     for (i, f) in formats {
-        events.push((*i, Ok(f.parse::<Format>()?)));
+        events.push((*i, Ok(f.parse::<Format>().map_err(|e| e.to_string())?)));
     }
     for (i, o) in outputs {
         events.push((*i, Err(o.clone())));
@@ -84,7 +84,7 @@ pub fn scan(
     add_paths_option(&mut config, "deps", "sbom", "--sbom", &args.sbom)?;
     add_paths_option(&mut config, "iac", "policy", "--policy", &args.policy)?;
     let fail_on = match args.fail_on.as_deref().or(config.scan.fail_on.as_deref()) {
-        Some(s) => config::parse_threshold(s)?,
+        Some(s) => config::parse_threshold(s).map_err(|e| e.to_string())?,
         None => Some(rampart_core::Severity::High),
     };
     let engine_names = args.engines.clone().or_else(|| config.scan.engines.clone());
