@@ -184,6 +184,23 @@ impl Finding {
         f
     }
 
+    /// [`Finding::new`] with the engine's own fingerprint key (`ecosystem:package:version…`):
+    /// the matched text is not read for a key, which on a huge match (a whole single-line SBOM)
+    /// saves normalising and hashing it once per finding.
+    pub fn keyed(
+        rule: &RuleMeta,
+        file: &SourceFile,
+        span: Range<usize>,
+        message: impl Into<String>,
+        key: String,
+    ) -> Finding {
+        let span = span.start.min(file.content.len())..span.end.min(file.content.len());
+        let mut f = Finding::at(rule, file.location(span.clone()), message);
+        f.snippet = snippet_of(&file.content[span]);
+        f.fingerprint_key = key;
+        f
+    }
+
     /// A finding of `rule` at a known location (when there is no byte span, e.g. a lockfile entry).
     pub fn at(rule: &RuleMeta, location: Location, message: impl Into<String>) -> Finding {
         Finding {
@@ -487,6 +504,11 @@ mod tests {
         finding.fill_context(&f, 2, &[]);
         assert_eq!(finding.context[1].first_col, 1);
         assert_eq!(finding.context[1].text.chars().count(), 2 * CLIP_CHARS + 1);
+        let keyed = Finding::keyed(&rule(), &f, f.line_range(2).unwrap(), "m", "k".into());
+        assert_eq!(
+            (keyed.snippet.as_str(), keyed.fingerprint_key.as_str()),
+            (finding.snippet.as_str(), "k")
+        );
         // An engine's own long snippet is clipped too.
         finding.snippet = "x".repeat(10_000);
         finding.clip();
