@@ -1,16 +1,20 @@
 //! `rampart.toml`: paths, threshold, rule settings, suppressions and engine options.
 
-use crate::date::Date;
 use crate::severity::Severity;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+mod raw;
 
 /// The configuration file's name at the scan root.
 pub const FILE_NAME: &str = "rampart.toml";
 
 /// Default size limit: files above it are skipped (and listed with `--verbose`).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// Default size limit of files an engine reads whole (lockfiles, SBOMs).
+pub const DEFAULT_MAX_LOCKFILE_SIZE: u64 = 100 * 1024 * 1024;
 
 /// A problem with the configuration; stops the scan (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -31,14 +35,50 @@ pub enum ConfigError {
         /// The parser's message, with line and column.
         message: String,
     },
-    /// A value is out of range.
-    #[error("{path}: {message}")]
+    /// Values that are out of range: every one found, each with its line and column.
+    #[error("{}", invalid_message(path, problems))]
     Invalid {
         /// The file.
         path: PathBuf,
-        /// What is wrong and how to fix it.
-        message: String,
+        /// What is wrong and how to fix it, in file order.
+        problems: Vec<Problem>,
     },
+}
+
+/// A setting's value that does not parse (a size, a threshold); the message says what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ValueError(pub String);
+
+/// One invalid value in a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based line and column of the value, when known.
+    pub at: Option<(usize, usize)>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+fn invalid_message(path: &Path, problems: &[Problem]) -> String {
+    let one = |p: &Problem| match p.at {
+        Some((l, c)) => format!("{}:{l}:{c}: {}", path.display(), p.message),
+        None => format!("{}: {}", path.display(), p.message),
+    };
+    match problems {
+        [p] => one(p),
+        _ => {
+            let mut s = format!(
+                "{} is not a valid rampart configuration ({} problems):",
+                path.display(),
+                problems.len()
+            );
+            for p in problems {
+                s.push_str("\n  ");
+                s.push_str(&one(p));
+            }
+            s
+        }
+    }
 }
 
 /// The `[scan]` table.
@@ -54,6 +94,9 @@ pub struct ScanSection {
     /// Largest file scanned, in bytes, or a string like `"20MB"`.
     #[serde(default)]
     pub max_file_size: Option<ByteSize>,
+    /// Largest lockfile or SBOM read (files an engine reads whole), in bytes or `"200MB"`.
+    #[serde(default)]
+    pub max_lockfile_size: Option<ByteSize>,
     /// Threshold for exit code 1 (`never` disables it).
     #[serde(default)]
     pub fail_on: Option<String>,
@@ -63,14 +106,16 @@ pub struct ScanSection {
 }
 
 /// A size in bytes, written as a number or a string with a unit.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ByteSize {
     /// Bytes.
     Bytes(u64),
-    /// `"512KB"`, `"10MB"`, `"1GB"`.
-    Text(#[serde(deserialize_with = "parse_size")] u64),
+    /// `"512KB"`, `"10MB"`, `"1GiB"`.
+    Text(u64),
 }
+
+/// What a size may be, for messages.
+pub const SIZE_SYNTAX: &str = "a number of bytes or a string like `10MB`, `512KiB`";
 
 impl ByteSize {
     /// The size in bytes.
@@ -79,31 +124,50 @@ impl ByteSize {
             ByteSize::Bytes(b) | ByteSize::Text(b) => b,
         }
     }
+
+    /// A size from a TOML value, or a message saying what is accepted.
+    pub fn from_value(v: &toml::Value) -> Result<ByteSize, ValueError> {
+        match v {
+            toml::Value::Integer(n) => u64::try_from(*n)
+                .map(ByteSize::Bytes)
+                .map_err(|_| ValueError(format!("{n} is not a size: write {SIZE_SYNTAX}"))),
+            toml::Value::String(s) => parse_size_str(s).map(ByteSize::Text),
+            other => Err(ValueError(format!(
+                "a {} is not a size: write {SIZE_SYNTAX}",
+                other.type_str()
+            ))),
+        }
+    }
 }
 
-/// Parses `"10MB"`-style sizes (KB/MB/GB are powers of 1024).
-pub fn parse_size_str(s: &str) -> Result<u64, String> {
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ByteSize, D::Error> {
+        let v = toml::Value::deserialize(d)?;
+        ByteSize::from_value(&v).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parses `"10MB"`-style sizes: B, KB/KiB, MB/MiB, GB/GiB (all powers of 1024), or bytes.
+pub fn parse_size_str(s: &str) -> Result<u64, ValueError> {
     let t = s.trim().to_ascii_uppercase();
-    let (num, mult) = if let Some(n) = t.strip_suffix("GB") {
-        (n, 1u64 << 30)
-    } else if let Some(n) = t.strip_suffix("MB") {
-        (n, 1 << 20)
-    } else if let Some(n) = t.strip_suffix("KB") {
-        (n, 1 << 10)
-    } else if let Some(n) = t.strip_suffix('B') {
-        (n, 1)
-    } else {
-        (t.as_str(), 1)
-    };
+    let units: [(&str, u64); 7] = [
+        ("GIB", 1 << 30),
+        ("MIB", 1 << 20),
+        ("KIB", 1 << 10),
+        ("GB", 1 << 30),
+        ("MB", 1 << 20),
+        ("KB", 1 << 10),
+        ("B", 1),
+    ];
+    let (num, mult) = units
+        .iter()
+        .find_map(|(u, m)| t.strip_suffix(u).map(|n| (n, *m)))
+        .unwrap_or((t.as_str(), 1));
     num.trim()
         .parse::<u64>()
-        .map(|n| n * mult)
-        .map_err(|_| format!("`{s}` is not a size: write bytes, or a number with KB, MB or GB"))
-}
-
-fn parse_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let s = String::deserialize(d)?;
-    parse_size_str(&s).map_err(serde::de::Error::custom)
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| ValueError(format!("`{s}` is not a size: write {SIZE_SYNTAX}")))
 }
 
 /// Settings of one rule, `[rules."engine/name"]`.
@@ -159,14 +223,19 @@ pub struct Config {
 }
 
 impl Config {
-    /// Parses configuration text; `path` is used in messages.
+    /// Parses configuration text; `path` is used in messages. A TOML syntax error or an unknown
+    /// key stops at the first; invalid values (sizes, globs, dates, severities, thresholds,
+    /// suppressions without a reason) are all collected into one [`ConfigError::Invalid`].
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let raw: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
+        let mut config = raw.check(text).map_err(|problems| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        })?;
         config.source = Some(path.to_path_buf());
-        config.validate(path)?;
         Ok(config)
     }
 
@@ -189,48 +258,20 @@ impl Config {
         Config::parse(&text, &path)
     }
 
-    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        };
-        if let Some(f) = &self.scan.fail_on {
-            parse_threshold(f).map_err(invalid)?;
-        }
-        for glob in self.scan.include.iter().chain(&self.scan.exclude) {
-            globset::Glob::new(glob)
-                .map_err(|e| invalid(format!("[scan] glob `{glob}` is invalid: {e}")))?;
-        }
-        for (i, s) in self.suppress.iter().enumerate() {
-            if s.reason.trim().is_empty() {
-                return Err(invalid(format!(
-                    "[[suppress]] #{} for `{}` has an empty reason: say why the finding is acceptable",
-                    i + 1,
-                    s.rule
-                )));
-            }
-            if let Some(e) = &s.expires {
-                e.parse::<Date>()
-                    .map_err(|m| invalid(format!("[[suppress]] #{} expires: {m}", i + 1)))?;
-            }
-            if let Some(p) = &s.path {
-                globset::Glob::new(p).map_err(|e| {
-                    invalid(format!(
-                        "[[suppress]] #{} path `{p}` is invalid: {e}",
-                        i + 1
-                    ))
-                })?;
-            }
-        }
-        Ok(())
-    }
-
     /// The size limit in bytes.
     pub fn max_file_size(&self) -> u64 {
         self.scan
             .max_file_size
             .map(ByteSize::bytes)
             .unwrap_or(DEFAULT_MAX_FILE_SIZE)
+    }
+
+    /// The size limit in bytes of files an engine reads whole (lockfiles, SBOMs).
+    pub fn max_lockfile_size(&self) -> u64 {
+        self.scan
+            .max_lockfile_size
+            .map(ByteSize::bytes)
+            .unwrap_or(DEFAULT_MAX_LOCKFILE_SIZE)
     }
 
     /// Whether a rule is enabled.
@@ -245,12 +286,14 @@ impl Config {
 }
 
 /// Parses a `--fail-on` value: a severity, or `never` (`None`).
-pub fn parse_threshold(s: &str) -> Result<Option<Severity>, String> {
+pub fn parse_threshold(s: &str) -> Result<Option<Severity>, ValueError> {
     if s.eq_ignore_ascii_case("never") {
         Ok(None)
     } else {
         s.parse::<Severity>().map(Some).map_err(|_| {
-            format!("fail_on `{s}` must be critical, high, medium, low, info or never")
+            ValueError(format!(
+                "fail_on `{s}` must be critical, high, medium, low, info or never"
+            ))
         })
     }
 }
@@ -266,6 +309,8 @@ include = []
 exclude = ["**/node_modules/**", "**/vendor/**"]
 # Files larger than this are skipped and listed with --verbose.
 max_file_size = "10MB"
+# Lockfiles and SBOMs are read whole up to this size (a warning names any skipped).
+max_lockfile_size = "100MB"
 # Exit code 1 when a finding is at or above this severity: critical, high, medium, low, info, never.
 fail_on = "high"
 # Engines to run; all of them when absent.
@@ -347,7 +392,89 @@ history_depth = 10
     fn sizes() {
         assert_eq!(parse_size_str("10MB").unwrap(), 10 << 20);
         assert_eq!(parse_size_str("512kb").unwrap(), 512 << 10);
+        assert_eq!(parse_size_str("512KiB").unwrap(), 512 << 10);
+        assert_eq!(parse_size_str("2 GiB").unwrap(), 2 << 30);
         assert_eq!(parse_size_str("77").unwrap(), 77);
         assert!(parse_size_str("ten").is_err());
+        assert!(parse_size_str("99999999999999GB").is_err(), "overflow");
+    }
+
+    #[test]
+    fn a_bad_size_says_what_a_size_is_with_line_and_column() {
+        for (value, col) in [("\"10XB\"", 17), ("-5", 17), ("1.5", 17), ("[]", 17)] {
+            let text = format!("[scan]\nmax_file_size = {value}\n");
+            let err = Config::parse(&text, Path::new("cfg/rampart.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("cfg/rampart.toml:2:{col}: [scan] max_file_size: ")),
+                "{err}"
+            );
+            assert!(err.contains(SIZE_SYNTAX), "{err}");
+            assert!(!err.contains("untagged"), "{err}");
+        }
+        let c = Config::parse(
+            "[scan]\nmax_lockfile_size = \"1GiB\"\n",
+            Path::new("r.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.max_lockfile_size(), 1 << 30);
+        assert_eq!(
+            Config::default().max_lockfile_size(),
+            DEFAULT_MAX_LOCKFILE_SIZE
+        );
+    }
+
+    #[test]
+    fn every_invalid_value_is_reported_at_once() {
+        let text = r#"
+[scan]
+fail_on = "severe"
+exclude = ["ok/**", "a["]
+max_file_size = "10XB"
+[rules."secrets/x"]
+severity = "urgent"
+[rules."secrets/y"]
+severity = "low"
+[[suppress]]
+rule = "a/b"
+reason = " "
+expires = "soon"
+[[suppress]]
+rule = "a/c"
+reason = "fine"
+path = "b["
+"#;
+        let err = Config::parse(text, Path::new("r.toml")).unwrap_err();
+        let ConfigError::Invalid { problems, .. } = &err else {
+            panic!("{err}");
+        };
+        let at: Vec<(usize, usize)> = problems.iter().map(|p| p.at.unwrap()).collect();
+        assert_eq!(
+            at,
+            [
+                (3, 11),
+                (4, 21),
+                (5, 17),
+                (7, 12),
+                (12, 10),
+                (13, 11),
+                (17, 8)
+            ],
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(text.starts_with("r.toml is not a valid rampart configuration (7 problems):"));
+        for needle in [
+            "never",
+            "`a[`",
+            "10XB",
+            "urgent",
+            "empty reason",
+            "YYYY-MM-DD",
+            "`b[`",
+        ] {
+            assert!(text.contains(needle), "{needle}: {text}");
+        }
     }
 }

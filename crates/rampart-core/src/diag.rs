@@ -72,6 +72,36 @@ impl Diagnostic {
         self.line = Some(line);
         self
     }
+
+    /// Drops what the message repeats of the diagnostic's own place: a leading `PATH: `,
+    /// `PATH:LINE: ` or `FILE-NAME: ` (engines' messages often start with the file they read,
+    /// which reports already show before the message).
+    pub fn tidy(&mut self) {
+        let Some(path) = &self.path else { return };
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let mut prefixes = vec![format!("{path}: "), format!("{name}: ")];
+        if let Some(l) = self.line {
+            prefixes.insert(0, format!("{path}:{l}: "));
+            prefixes.insert(1, format!("{name}:{l}: "));
+        }
+        for p in prefixes {
+            if let Some(rest) = self.message.strip_prefix(&p)
+                && !rest.is_empty()
+            {
+                self.message = rest.to_string();
+                return;
+            }
+        }
+    }
+}
+
+/// "1 file" / "3 files".
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -81,10 +111,39 @@ impl fmt::Display for Diagnostic {
             DiagnosticLevel::Warning => "warning",
             DiagnosticLevel::Error => "error",
         };
-        match (&self.path, self.line) {
+        let path = self.path.as_deref().map(crate::paths::printable);
+        match (path, self.line) {
             (Some(p), Some(l)) => write!(f, "{level}: {p}:{l}: {}", self.message),
             (Some(p), None) => write!(f, "{level}: {p}: {}", self.message),
             _ => write!(f, "{level}: {}", self.message),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_do_not_repeat_the_file_they_are_about() {
+        let mut d = Diagnostic::error("app/package-lock.json", "package-lock.json: invalid JSON")
+            .at_line(1);
+        d.tidy();
+        assert_eq!(
+            d.to_string(),
+            "error: app/package-lock.json:1: invalid JSON"
+        );
+        let mut d = Diagnostic::warning("a/b.tf", "a/b.tf:3: unknown block");
+        d.line = Some(3);
+        d.tidy();
+        assert_eq!(d.message, "unknown block");
+        // Other text, and a message that would be left empty, stay as they are.
+        for m in ["b.tfvars: is another file", "b.tf: "] {
+            let mut d = Diagnostic::warning("a/b.tf", m);
+            d.tidy();
+            assert_eq!(d.message, m);
+        }
+        let d = Diagnostic::warning("evil\nname.txt", "cannot be read");
+        assert_eq!(d.to_string(), "warning: evil\\nname.txt: cannot be read");
     }
 }

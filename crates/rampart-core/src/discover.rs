@@ -72,6 +72,28 @@ pub fn read_file(path: &Path, limit: u64, buf: &mut Vec<u8>) -> Result<(), SkipR
 /// What `read_file` reads before asking a file's size when its buffer is smaller.
 const FIRST_READ: usize = 64 << 10;
 
+/// An include or exclude glob that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} glob `{glob}` is invalid: {message}")]
+pub struct GlobError {
+    /// `include` or `exclude`.
+    pub what: &'static str,
+    /// The glob as written.
+    pub glob: String,
+    /// Why it does not parse.
+    pub message: String,
+}
+
+impl GlobError {
+    fn new(what: &'static str, glob: &str, e: impl std::fmt::Display) -> GlobError {
+        GlobError {
+            what,
+            glob: glob.to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
 /// Why a path was not scanned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "reason")]
@@ -83,12 +105,26 @@ pub enum SkipReason {
         /// The limit.
         limit: u64,
     },
+    /// A file an engine reads whole (a lockfile, an SBOM) larger than even its own size limit.
+    LockfileTooLarge {
+        /// Its size.
+        size: u64,
+        /// The limit (`[scan] max_lockfile_size`).
+        limit: u64,
+    },
     /// Contains NUL bytes.
     Binary,
     /// A symbolic link (links are not followed).
     Symlink,
     /// A symbolic link whose target does not exist.
     BrokenSymlink,
+    /// A symbolic link that never resolves: it leads back to itself.
+    SymlinkLoop,
+    /// Not a regular file: a FIFO, socket or device (never opened).
+    Special {
+        /// What it is (`FIFO (named pipe)`, `socket`…).
+        kind: String,
+    },
     /// Could not be read.
     Unreadable {
         /// The OS error.
@@ -103,9 +139,18 @@ impl SkipReason {
             SkipReason::TooLarge { size, limit } => format!(
                 "larger than the size limit ({size} > {limit} bytes; raise [scan] max_file_size or --max-file-size)"
             ),
+            SkipReason::LockfileTooLarge { size, limit } => format!(
+                "lockfile larger than its size limit ({size} > {limit} bytes; its dependencies are not checked; raise [scan] max_lockfile_size)"
+            ),
             SkipReason::Binary => "binary file".into(),
             SkipReason::Symlink => "symbolic link (not followed)".into(),
             SkipReason::BrokenSymlink => "broken symbolic link (its target does not exist)".into(),
+            SkipReason::SymlinkLoop => {
+                "symlink loop (the link leads back to itself; links are not followed)".into()
+            }
+            SkipReason::Special { kind } => {
+                format!("{kind}, not a regular file (never opened)")
+            }
             SkipReason::Unreadable { error } => format!("cannot be read: {error}"),
         }
     }
@@ -141,6 +186,7 @@ pub fn relative(root: &Path, p: &Path) -> String {
                 .split(|&c| c == b'/')
                 .any(|c| c.is_empty() || c == b".")
             && let Ok(text) = std::str::from_utf8(rest)
+            && !text.contains('\\')
         {
             return text.to_string();
         }
@@ -153,9 +199,66 @@ pub fn relative(root: &Path, p: &Path) -> String {
             .unwrap_or_else(|| p.to_path_buf()),
     };
     rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
+        .map(|c| component_text(c.as_os_str()))
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// One path component as scan-path text ([`crate::paths::escape_bytes`]).
+fn component_text(c: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        crate::paths::escape_bytes(c.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        crate::paths::escape_bytes(c.to_string_lossy().as_bytes())
+    }
+}
+
+/// Why a symbolic link is skipped: links are never followed, but a link whose target is missing
+/// or that never resolves (a loop) is worth a word.
+fn symlink_reason(path: &Path) -> SkipReason {
+    match std::fs::metadata(path) {
+        Ok(_) => SkipReason::Symlink,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => SkipReason::BrokenSymlink,
+        Err(e) if is_loop(&e) => SkipReason::SymlinkLoop,
+        Err(e) => SkipReason::Unreadable {
+            error: format!("symbolic link cannot be resolved: {e}"),
+        },
+    }
+}
+
+/// Whether an error is "too many levels of symbolic links" (ELOOP).
+fn is_loop(e: &std::io::Error) -> bool {
+    // `ErrorKind::FilesystemLoop` is not stable yet; its name and the errno are.
+    const ELOOP: i32 = if cfg!(any(target_os = "linux", target_os = "android")) {
+        40
+    } else {
+        62
+    };
+    format!("{:?}", e.kind()) == "FilesystemLoop" || (cfg!(unix) && e.raw_os_error() == Some(ELOOP))
+}
+
+/// The kind of a file that is neither a regular file, a folder nor a link (never opened: opening
+/// a FIFO blocks until a writer comes).
+fn special_kind(ft: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "FIFO (named pipe)";
+        } else if ft.is_socket() {
+            return "socket";
+        } else if ft.is_block_device() {
+            return "block device";
+        } else if ft.is_char_device() {
+            return "character device";
+        }
+    }
+    let _ = ft;
+    "special file"
 }
 
 /// Walks `root` in parallel, calling `found` for every regular file to scan and `skipped` for
@@ -166,33 +269,24 @@ pub fn walk(
     opts: &WalkOptions,
     found: &(dyn Fn(FoundFile) + Sync),
     skipped: &(dyn Fn(Skipped) + Sync),
-) -> Result<(), String> {
+) -> Result<(), GlobError> {
     // Include globs are a filter on found files, not whitelist overrides: in the `ignore` crate
     // a whitelist override beats .gitignore, and included paths must still respect it.
     let include = if opts.include.is_empty() {
         None
     } else {
-        let mut b = globset::GlobSetBuilder::new();
-        for g in &opts.include {
-            b.add(
-                globset::Glob::new(g).map_err(|e| format!("include glob `{g}` is invalid: {e}"))?,
-            );
-        }
-        Some(
-            b.build()
-                .map_err(|e| format!("invalid include globs: {e}"))?,
-        )
+        Some(glob_set("include", &opts.include)?)
     };
     let include = &include;
     let mut overrides = OverrideBuilder::new(root);
     for g in &opts.exclude {
         overrides
             .add(&format!("!{g}"))
-            .map_err(|e| format!("exclude glob `{g}` is invalid: {e}"))?;
+            .map_err(|e| GlobError::new("exclude", g, e))?;
     }
     let overrides = overrides
         .build()
-        .map_err(|e| format!("invalid include/exclude globs: {e}"))?;
+        .map_err(|e| GlobError::new("exclude", &opts.exclude.join(", "), e))?;
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(false)
@@ -227,22 +321,35 @@ pub fn walk(
                 return WalkState::Continue;
             }
             if ft.is_symlink() {
-                let reason = if std::fs::metadata(entry.path()).is_err() {
-                    SkipReason::BrokenSymlink
-                } else {
-                    SkipReason::Symlink
-                };
+                let reason = symlink_reason(entry.path());
                 skipped(Skipped { path: rel, reason });
             } else if ft.is_file() {
                 found(FoundFile {
                     abs: entry.into_path(),
                     rel,
                 });
+            } else if !ft.is_dir() {
+                skipped(Skipped {
+                    path: rel,
+                    reason: SkipReason::Special {
+                        kind: special_kind(&ft).to_string(),
+                    },
+                });
             }
             WalkState::Continue
         })
     });
     Ok(())
+}
+
+/// A set of globs; `what` names them in errors (`include`, `exclude`).
+pub fn glob_set(what: &'static str, globs: &[String]) -> Result<globset::GlobSet, GlobError> {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in globs {
+        b.add(globset::Glob::new(g).map_err(|e| GlobError::new(what, g, e))?);
+    }
+    b.build()
+        .map_err(|e| GlobError::new(what, &globs.join(", "), e))
 }
 
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
@@ -397,6 +504,55 @@ mod tests {
         assert_eq!(skips[0].reason, SkipReason::BrokenSymlink);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn names_symlink_loops_and_special_files_without_opening_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        std::os::unix::fs::symlink(r.join("loop-b"), r.join("loop-a")).unwrap();
+        std::os::unix::fs::symlink(r.join("loop-a"), r.join("loop-b")).unwrap();
+        std::os::unix::fs::symlink(r.join("self"), r.join("self")).unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(r.join("sock")).unwrap();
+        let mkfifo = std::process::Command::new("mkfifo")
+            .arg(r.join("pipe"))
+            .status()
+            .expect("mkfifo runs");
+        assert!(mkfifo.success());
+        std::fs::write(r.join("plain.txt"), "x").unwrap();
+        let (files, mut skips) = run(r, opts());
+        assert_eq!(files, ["plain.txt"]);
+        skips.sort_by(|a, b| a.path.cmp(&b.path));
+        let got: Vec<(&str, String)> = skips
+            .iter()
+            .map(|s| (s.path.as_str(), s.reason.describe()))
+            .collect();
+        assert_eq!(got.len(), 5, "{got:?}");
+        for (path, reason) in &got[..2] {
+            assert!(
+                path.starts_with("loop-") && reason.starts_with("symlink loop"),
+                "{got:?}"
+            );
+        }
+        assert_eq!(got[2].0, "pipe");
+        assert!(got[2].1.starts_with("FIFO"), "{got:?}");
+        assert_eq!(got[3].0, "self");
+        assert!(got[3].1.starts_with("symlink loop"), "{got:?}");
+        assert_eq!(got[4].0, "sock");
+        assert!(got[4].1.starts_with("socket"), "{got:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_stay_visible_and_exact() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"bad\xffname\n.txt");
+        std::fs::write(dir.path().join(name), "x").unwrap();
+        let (files, _) = run(dir.path(), opts());
+        assert_eq!(files, ["bad\\xffname\n.txt"]);
+        assert_eq!(crate::paths::to_path(&files[0]).as_os_str(), name);
+    }
+
     #[test]
     fn bad_glob_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
@@ -410,6 +566,7 @@ mod tests {
             &|_| {},
         )
         .unwrap_err();
-        assert!(err.contains("a["), "{err}");
+        assert_eq!(err.glob, "a[");
+        assert!(err.to_string().contains("exclude glob `a[`"), "{err}");
     }
 }

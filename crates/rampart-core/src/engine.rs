@@ -58,6 +58,14 @@ pub trait Engine: Send + Sync {
     /// Only wanted files are read.
     fn wants(&self, path: &str) -> bool;
 
+    /// Whether a path the engine wants deserves the larger `[scan] max_lockfile_size` limit
+    /// instead of `max_file_size`: a file that describes a whole project (a lockfile, an SBOM),
+    /// useless when cut. A file over the normal limit is then read and handed only to the
+    /// engines that said so here; one over this limit too is skipped with a warning.
+    fn wants_large(&self, _path: &str) -> bool {
+        false
+    }
+
     /// Whether the engine can scan git history blobs (`--history`).
     fn scans_history(&self) -> bool {
         false

@@ -44,13 +44,38 @@ pub struct TraceStep {
     pub message: String,
 }
 
+/// Characters of a long line shown on each side of a match (code frames and snippets are
+/// clipped to this window, marked with `…`), so that a finding on a huge single-line file costs
+/// a few hundred bytes, not the whole line.
+pub const CLIP_CHARS: usize = 200;
+
+/// Longest snippet, in characters (longer ones are cut and end with `…`).
+pub const SNIPPET_MAX_CHARS: usize = 2 * CLIP_CHARS;
+
+/// Longest fingerprint key kept as it is, in bytes: a longer normalised match (a huge minified
+/// expression) is replaced by `sha256:` and its hash, so findings do not hold copies of it.
+pub const KEY_MAX_BYTES: usize = 4096;
+
 /// A line of code around a finding, for code frames.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContextLine {
     /// 1-based line number.
     pub line: usize,
-    /// The text, with secrets redacted.
+    /// The text, with secrets redacted; on a long line only a window around the finding,
+    /// with `…` where text was cut.
     pub text: String,
+    /// 1-based column (in characters) of the line where `text` starts, after its leading `…`
+    /// when the line was cut at the start; 1 when it was not.
+    #[serde(default = "first_column", skip_serializing_if = "is_first_column")]
+    pub first_col: usize,
+}
+
+fn first_column() -> usize {
+    1
+}
+
+fn is_first_column(c: &usize) -> bool {
+    *c == 1
 }
 
 /// What is known about a secret without showing it.
@@ -152,11 +177,26 @@ impl Finding {
         message: impl Into<String>,
     ) -> Finding {
         let span = span.start.min(file.content.len())..span.end.min(file.content.len());
-        let text = String::from_utf8_lossy(&file.content[span.clone()]);
-        let snippet = text.lines().next().unwrap_or("").trim().to_string();
-        let key = crate::fingerprint::normalise(&text);
+        let bytes = &file.content[span.clone()];
         let mut f = Finding::at(rule, file.location(span), message);
-        f.snippet = snippet;
+        f.snippet = snippet_of(bytes);
+        f.fingerprint_key = key_of(&String::from_utf8_lossy(bytes));
+        f
+    }
+
+    /// [`Finding::new`] with the engine's own fingerprint key (`ecosystem:package:version…`):
+    /// the matched text is not read for a key, which on a huge match (a whole single-line SBOM)
+    /// saves normalising and hashing it once per finding.
+    pub fn keyed(
+        rule: &RuleMeta,
+        file: &SourceFile,
+        span: Range<usize>,
+        message: impl Into<String>,
+        key: String,
+    ) -> Finding {
+        let span = span.start.min(file.content.len())..span.end.min(file.content.len());
+        let mut f = Finding::at(rule, file.location(span.clone()), message);
+        f.snippet = snippet_of(&file.content[span]);
         f.fingerprint_key = key;
         f
     }
@@ -203,7 +243,9 @@ impl Finding {
     }
 
     /// Fills the code frame from the file, replacing every masked range (the secrets of all
-    /// findings in the file, not only this one) with its replacement text.
+    /// findings in the file, not only this one) with its replacement text. Long lines are
+    /// clipped to [`CLIP_CHARS`] on each side of the finding's start (and at most that much of
+    /// the match itself).
     pub fn fill_context(
         &mut self,
         file: &SourceFile,
@@ -212,18 +254,117 @@ impl Finding {
     ) {
         let first = self.location.start_line.saturating_sub(radius).max(1);
         let last = self.location.end_line + radius;
+        let start = self.location.start_col.saturating_sub(1);
+        let matched = if self.location.end_line == self.location.start_line {
+            self.location
+                .end_col
+                .saturating_sub(self.location.start_col)
+        } else {
+            CLIP_CHARS
+        };
+        let lo = start.saturating_sub(CLIP_CHARS);
+        let hi = start + matched.min(CLIP_CHARS) + CLIP_CHARS;
         self.context.clear();
         for line in first..=last {
             let Some(range) = file.line_range(line) else {
                 break;
             };
-            let text = mask_line(&file.content, range, masks);
+            let mut window = char_window(&file.content, range.clone(), lo, hi);
+            if window.start == range.end && lo > 0 {
+                // A line around the finding that ends before the window: its own start instead.
+                window = char_window(&file.content, range.clone(), 0, hi - lo);
+            }
+            let mut text = String::new();
+            if window.start > range.start {
+                text.push('…');
+            }
+            text.push_str(&mask_line(&file.content, window.clone(), masks));
+            if window.end < range.end {
+                text.push('…');
+            }
             self.context.push(ContextLine {
                 line,
-                text: truncate_line(&text, 400),
+                text,
+                first_col: if window.start > range.start {
+                    lo + 1
+                } else {
+                    1
+                },
             });
         }
     }
+
+    /// Clips the snippet to [`SNIPPET_MAX_CHARS`] (engines may set their own snippets; the scan
+    /// driver calls this on every finding).
+    pub fn clip(&mut self) {
+        if self.snippet.len() > SNIPPET_MAX_CHARS {
+            self.snippet = clip_chars(&self.snippet, SNIPPET_MAX_CHARS);
+        }
+    }
+}
+
+/// The snippet of a match: its first line, trimmed, at most [`SNIPPET_MAX_CHARS`] characters.
+/// Only that much of the match is decoded, however long it is.
+fn snippet_of(bytes: &[u8]) -> String {
+    let line = match memchr::memchr(b'\n', bytes) {
+        Some(i) => &bytes[..i],
+        None => bytes,
+    };
+    // Four bytes per character at most: enough bytes for the limit, cut on a character start.
+    let mut cut = line.len().min(4 * (SNIPPET_MAX_CHARS + 1));
+    while cut < line.len() && (line[cut] as i8) < -0x40 {
+        cut -= 1;
+    }
+    let text = String::from_utf8_lossy(&line[..cut]);
+    let text = text.strip_suffix('\r').unwrap_or(&text).trim();
+    if cut < line.len() || text.chars().count() > SNIPPET_MAX_CHARS {
+        clip_chars(text, SNIPPET_MAX_CHARS)
+    } else {
+        text.to_string()
+    }
+}
+
+/// The fingerprint key of matched text: white space normalised, hashed beyond [`KEY_MAX_BYTES`].
+fn key_of(text: &str) -> String {
+    let key = crate::fingerprint::normalise(text);
+    if key.len() > KEY_MAX_BYTES {
+        format!("sha256:{}", crate::fingerprint::sha256_hex(key.as_bytes()))
+    } else {
+        key
+    }
+}
+
+/// The first `max` characters of `text`, with `…` when it was longer.
+fn clip_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", text[..i].trim_end()),
+        None => text.to_string(),
+    }
+}
+
+/// The byte range of characters `lo..hi` of a line (characters counted as in
+/// [`SourceFile::line_col`]: bytes that do not continue a UTF-8 sequence). Stops reading at `hi`.
+fn char_window(content: &[u8], line: Range<usize>, lo: usize, hi: usize) -> Range<usize> {
+    let bytes = &content[line.clone()];
+    if lo == 0 && bytes.len() <= hi {
+        return line;
+    }
+    let (mut start, mut end) = (None, bytes.len());
+    let mut n = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if (b as i8) >= -0x40 {
+            if n == lo {
+                start = Some(i);
+            }
+            if n == hi {
+                end = i;
+                break;
+            }
+            n += 1;
+        }
+    }
+    let start = start.unwrap_or(bytes.len()).min(end);
+    line.start + start..line.start + end
 }
 
 /// The text of `range`, with each mask overlapping it replaced (the replacement is written
@@ -250,20 +391,10 @@ fn mask_line(content: &[u8], range: Range<usize>, masks: &[(Range<usize>, String
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Shortens very long lines (minified code) for display.
-fn truncate_line(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max_chars).collect();
-        s.push('…');
-        s
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::severity::{Confidence, Severity};
 
     #[test]
     fn masks_every_secret_on_a_line_and_across_lines() {
@@ -277,5 +408,110 @@ mod tests {
         assert_eq!(mask_line(content, 25..30, &masks), "K");
         assert_eq!(mask_line(content, 31..36, &masks), "");
         assert_eq!(mask_line(content, 37..40, &masks), "end");
+    }
+
+    fn rule() -> RuleMeta {
+        RuleMeta {
+            id: "t/r".into(),
+            engine: "t".into(),
+            title: "t".into(),
+            severity: Severity::High,
+            confidence: Confidence::High,
+            cwe: vec![],
+            owasp: vec![],
+            tags: vec![],
+            why: "w".into(),
+            fix: "f".into(),
+            references: vec![],
+            examples: vec![],
+        }
+    }
+
+    fn file(content: impl Into<Vec<u8>>) -> SourceFile {
+        SourceFile::new("a.js", content.into(), crate::source::Origin::WorkTree)
+    }
+
+    #[test]
+    fn short_lines_keep_their_whole_snippet_key_and_frame() {
+        let f = file("a = 1\nx = eval(input)  \r\nz = 3\n");
+        let start = 10;
+        let mut finding = Finding::new(&rule(), &f, start..start + 11, "m");
+        assert_eq!(finding.snippet, "eval(input)");
+        assert_eq!(finding.fingerprint_key, "eval(input)");
+        finding.fill_context(&f, 2, &[]);
+        let lines: Vec<(&str, usize)> = finding
+            .context
+            .iter()
+            .map(|c| (c.text.as_str(), c.first_col))
+            .collect();
+        assert_eq!(
+            lines,
+            [("a = 1", 1), ("x = eval(input)  ", 1), ("z = 3", 1)]
+        );
+        // A span over several lines: the snippet is its first line; the key all of it.
+        let finding = Finding::new(&rule(), &f, 4..16, "m");
+        assert_eq!(finding.snippet, "1");
+        assert_eq!(finding.fingerprint_key, "1 x = eval(i");
+    }
+
+    #[test]
+    fn a_finding_on_a_huge_line_holds_a_bounded_window() {
+        // 1 MB of one line with a multi-byte character every 7 characters, the match in the middle.
+        let unit = "abcdef\u{e9}";
+        let mut line = unit.repeat(70_000);
+        let start = line.len();
+        line.push_str("SECRET_MATCH");
+        let end = line.len();
+        line.push_str(&unit.repeat(70_000));
+        let f = file(format!("first\n{line}\nlast\n"));
+        let (start, end) = (start + 6, end + 6);
+        let mut finding = Finding::new(&rule(), &f, start..end, "m");
+        assert_eq!(finding.snippet, "SECRET_MATCH");
+        finding.fill_context(&f, 2, &[(start..start + 6, "S…".to_string())]);
+        let frame = &finding.context[1];
+        assert_eq!(frame.line, 2);
+        assert!(frame.text.starts_with('…') && frame.text.ends_with('…'));
+        assert!(
+            frame.text.chars().count() <= 2 * CLIP_CHARS + 12 + 2,
+            "{}",
+            frame.text.len()
+        );
+        // The window is centred on the match, with the mask applied inside it.
+        let col = finding.location.start_col;
+        assert_eq!(frame.first_col, col - CLIP_CHARS);
+        let at = frame.text.chars().skip(1 + col - frame.first_col);
+        assert!(
+            at.collect::<String>().starts_with("S…_MATCH"),
+            "{}",
+            frame.text
+        );
+        assert_eq!(finding.context[0].text, "first");
+        assert_eq!(finding.context[2].text, "last");
+
+        // A match that is the whole line: snippet and frame are cut; the key is its hash.
+        let whole = f.line_range(2).unwrap();
+        let mut finding = Finding::new(&rule(), &f, whole.clone(), "m");
+        assert_eq!(finding.snippet.chars().count(), SNIPPET_MAX_CHARS + 1);
+        assert!(finding.snippet.ends_with('…'));
+        let expected = crate::fingerprint::normalise(&String::from_utf8_lossy(&f.content[whole]));
+        assert_eq!(
+            finding.fingerprint_key,
+            format!(
+                "sha256:{}",
+                crate::fingerprint::sha256_hex(expected.as_bytes())
+            )
+        );
+        finding.fill_context(&f, 2, &[]);
+        assert_eq!(finding.context[1].first_col, 1);
+        assert_eq!(finding.context[1].text.chars().count(), 2 * CLIP_CHARS + 1);
+        let keyed = Finding::keyed(&rule(), &f, f.line_range(2).unwrap(), "m", "k".into());
+        assert_eq!(
+            (keyed.snippet.as_str(), keyed.fingerprint_key.as_str()),
+            (finding.snippet.as_str(), "k")
+        );
+        // An engine's own long snippet is clipped too.
+        finding.snippet = "x".repeat(10_000);
+        finding.clip();
+        assert_eq!(finding.snippet.chars().count(), SNIPPET_MAX_CHARS + 1);
     }
 }

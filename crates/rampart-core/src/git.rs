@@ -12,23 +12,81 @@ pub struct Repo {
     prefix: String,
 }
 
-fn err(what: &str, e: impl std::fmt::Display) -> String {
-    format!("{what}: {e}")
+/// A git problem that stops a scan (exit code 2). Damage inside history (a corrupt or missing
+/// object) does not stop a `--history` scan: it is listed in [`History::problems`].
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// The scan root is not in a repository.
+    #[error(
+        "{} is not inside a git repository ({message}); --since, --staged and --history need one",
+        root.display()
+    )]
+    NotARepository {
+        /// The scan root.
+        root: PathBuf,
+        /// gix's reason.
+        message: String,
+    },
+    /// A bare repository has no work tree to scan.
+    #[error("{} is a bare repository: scan a checkout", root.display())]
+    Bare {
+        /// The scan root.
+        root: PathBuf,
+    },
+    /// A ref given on the command line does not resolve.
+    #[error(
+        "git ref `{rev}` does not exist ({message}); name a branch, tag or commit, for example `origin/main`"
+    )]
+    UnknownRef {
+        /// The ref as given.
+        rev: String,
+        /// gix's reason.
+        message: String,
+    },
+    /// A ref resolves to something that is not a commit.
+    #[error("`{rev}` does not name a commit: {message}")]
+    NotACommit {
+        /// The ref as given.
+        rev: String,
+        /// gix's reason.
+        message: String,
+    },
+    /// `--since REF` and `HEAD` share no history.
+    #[error("`{rev}` and HEAD have no common ancestor")]
+    NoMergeBase {
+        /// The ref as given.
+        rev: String,
+    },
+    /// Something could not be read.
+    #[error("{what}: {message}")]
+    Read {
+        /// What was being read.
+        what: String,
+        /// gix's reason.
+        message: String,
+    },
+}
+
+fn err(what: &str, e: impl std::fmt::Display) -> GitError {
+    GitError::Read {
+        what: what.to_string(),
+        message: e.to_string(),
+    }
 }
 
 impl Repo {
     /// Opens the repository containing `root`.
-    pub fn open(root: &Path) -> Result<Repo, String> {
-        let repo = gix::discover(root).map_err(|e| {
-            format!(
-                "{} is not inside a git repository ({e}); --since, --staged and --history need one",
-                root.display()
-            )
+    pub fn open(root: &Path) -> Result<Repo, GitError> {
+        let repo = gix::discover(root).map_err(|e| GitError::NotARepository {
+            root: root.to_path_buf(),
+            message: e.to_string(),
         })?;
         let workdir = repo
             .workdir()
             .map(Path::to_path_buf)
-            .ok_or_else(|| format!("{} is a bare repository: scan a checkout", root.display()))?;
+            .ok_or_else(|| GitError::Bare {
+                root: root.to_path_buf(),
+            })?;
         let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         let prefix = canon(root)
             .strip_prefix(canon(&workdir))
@@ -55,20 +113,26 @@ impl Repo {
         repo_path.strip_prefix(&self.prefix).map(str::to_string)
     }
 
-    fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<ObjectId, String> {
-        let id = repo.rev_parse_single(rev).map_err(|e| {
-            format!("git ref `{rev}` does not exist ({e}); name a branch, tag or commit, for example `origin/main`")
-        })?;
+    fn resolve_commit(repo: &gix::Repository, rev: &str) -> Result<ObjectId, GitError> {
+        let id = repo
+            .rev_parse_single(rev)
+            .map_err(|e| GitError::UnknownRef {
+                rev: rev.to_string(),
+                message: e.to_string(),
+            })?;
         let commit = id
             .object()
             .map_err(|e| err("cannot read object", e))?
             .peel_to_commit()
-            .map_err(|e| format!("`{rev}` does not name a commit: {e}"))?;
+            .map_err(|e| GitError::NotACommit {
+                rev: rev.to_string(),
+                message: e.to_string(),
+            })?;
         Ok(commit.id)
     }
 
     /// Lines added or changed since the merge base of `rev` and `HEAD`, as a pull request sees them.
-    pub fn changed_since(&self, rev: &str) -> Result<ChangedLines, String> {
+    pub fn changed_since(&self, rev: &str) -> Result<ChangedLines, GitError> {
         let repo = self.local();
         let base = Self::resolve_commit(&repo, rev)?;
         let head = repo
@@ -79,7 +143,9 @@ impl Repo {
             .merge_base(base, head)
             .map_err(|e| err("cannot compute the merge base", e))?
             .map(|id| id.detach())
-            .ok_or_else(|| format!("`{rev}` and HEAD have no common ancestor"))?;
+            .ok_or_else(|| GitError::NoMergeBase {
+                rev: rev.to_string(),
+            })?;
         let tree = repo
             .find_commit(merge_base)
             .and_then(|c| c.tree_id())
@@ -93,8 +159,9 @@ impl Repo {
         })
     }
 
-    /// Every file staged in the index under the scan root, with its staged content.
-    pub fn staged_files(&self) -> Result<Vec<(String, Vec<u8>)>, String> {
+    /// Every file staged in the index under the scan root, with its staged content (or why it
+    /// could not be read: a missing or corrupt object skips that file only).
+    pub fn staged_files(&self) -> Result<Vec<StagedFile>, GitError> {
         let repo = self.local();
         let index = repo
             .index_or_empty()
@@ -104,22 +171,31 @@ impl Repo {
             if !entry.mode.to_tree_entry_mode().is_some_and(|m| m.is_blob()) {
                 continue;
             }
-            let path = entry.path(&index).to_string();
+            let path = crate::paths::escape_bytes(entry.path(&index));
             let Some(rel) = self.scan_path(&path) else {
                 continue;
             };
-            let blob = repo
+            let content = repo
                 .find_blob(entry.id)
-                .map_err(|e| err(&format!("cannot read staged {path}"), e))?;
-            out.push((rel, blob.data.clone()));
+                .map(|b| b.data.clone())
+                .map_err(|e| err(&format!("staged blob {}", entry.id), e));
+            out.push((rel, content));
         }
         Ok(out)
     }
 
     /// Lists every unique blob reachable from all refs (or, with `since`, from commits of HEAD
     /// not reachable from `since`), each with the oldest commit and path it appears at.
-    pub fn history(&self, since: Option<&str>) -> Result<History, String> {
+    ///
+    /// Damaged history does not stop the walk: a commit, tree or object that cannot be read is
+    /// named in [`History::problems`] and what is behind it is left out; a shallow clone's
+    /// boundary is noted in [`History::shallow`].
+    pub fn history(&self, since: Option<&str>) -> Result<History, GitError> {
         let repo = self.local();
+        let mut history = History {
+            shallow: repo.shallow_commits().ok().flatten().map_or(0, |c| c.len()),
+            ..History::default()
+        };
         let head = repo.head_id().ok().map(|id| id.detach());
         let mut tips: Vec<ObjectId> = head.into_iter().collect();
         let mut hidden = Vec::new();
@@ -127,13 +203,15 @@ impl Repo {
             Some(rev) => hidden.push(Self::resolve_commit(&repo, rev)?),
             None => {
                 let refs = repo.references().map_err(|e| err("cannot list refs", e))?;
-                for mut r in refs
-                    .all()
-                    .map_err(|e| err("cannot list refs", e))?
-                    .flatten()
-                {
-                    if let Ok(c) = r.peel_to_commit() {
-                        tips.push(c.id);
+                for r in refs.all().map_err(|e| err("cannot list refs", e))? {
+                    match r {
+                        Ok(mut r) => match r.peel_to_commit() {
+                            Ok(c) => tips.push(c.id),
+                            Err(e) => history
+                                .problems
+                                .push(format!("ref {} cannot be read: {e}", r.name().as_bstr())),
+                        },
+                        Err(e) => history.problems.push(format!("a ref cannot be read: {e}")),
                     }
                 }
             }
@@ -141,33 +219,24 @@ impl Repo {
         tips.sort();
         tips.dedup();
         if tips.is_empty() {
-            return Ok(History::default());
+            return Ok(history);
         }
-        let walk = repo
-            .rev_walk(tips)
-            .with_hidden(hidden)
-            .sorting(gix::revision::walk::Sorting::ByCommitTime(
-                gix::traverse::commit::simple::CommitTimeOrder::OldestFirst,
-            ))
-            .all()
-            .map_err(|e| err("cannot walk history", e))?;
-        let mut parents: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
-        let mut walk_order = Vec::new();
-        for info in walk {
-            let info = info.map_err(|e| {
-                err(
-                    "cannot walk history (a shallow clone stops at its boundary; fetch more with `git fetch --unshallow`)",
-                    e,
-                )
-            })?;
-            walk_order.push(info.id);
-            parents.insert(info.id, info.parent_ids.iter().copied().collect());
-        }
+        let (walk_order, parents) = match walk_commits(&repo, &tips, &hidden) {
+            Ok(found) => found,
+            // A commit that cannot be read stops gix's walk: walk again, step by step, around it.
+            Err(_) => walk_commits_around_damage(&repo, &tips, &hidden, &mut history.problems),
+        };
         let mut commits = Vec::with_capacity(walk_order.len());
         for id in topological(&walk_order, &parents) {
-            let c = repo
-                .find_commit(id)
-                .map_err(|e| err("cannot read commit", e))?;
+            let c = match repo.find_commit(id) {
+                Ok(c) => c,
+                Err(e) => {
+                    history
+                        .problems
+                        .push(format!("commit {id} cannot be read: {e}"));
+                    continue;
+                }
+            };
             let time = c.time().map(|t| t.seconds).unwrap_or(0);
             let (author, date) = match c.author() {
                 Ok(a) => (
@@ -176,10 +245,15 @@ impl Repo {
                 ),
                 Err(_) => (String::new(), iso_time(time)),
             };
-            let tree = c
-                .tree_id()
-                .map_err(|e| err("cannot read commit tree", e))?
-                .detach();
+            let tree = match c.tree_id() {
+                Ok(t) => t.detach(),
+                Err(e) => {
+                    history
+                        .problems
+                        .push(format!("commit {id}: its tree cannot be read: {e}"));
+                    continue;
+                }
+            };
             commits.push((
                 CommitInfo {
                     id: id.to_string(),
@@ -190,9 +264,9 @@ impl Repo {
             ));
         }
 
-        let mut history = History::default();
         let mut seen_trees = HashSet::new();
         let mut seen_blobs = HashSet::new();
+        let mut problems = std::mem::take(&mut history.problems);
         for (idx, (info, tree)) in commits.into_iter().enumerate() {
             history.commits.push(info);
             self.walk_tree(
@@ -200,6 +274,7 @@ impl Repo {
                 tree,
                 String::new(),
                 &mut seen_trees,
+                &mut problems,
                 &mut |id, path| {
                     if seen_blobs.insert(id) {
                         history.blobs.push(HistoryBlob {
@@ -209,7 +284,7 @@ impl Repo {
                         });
                     }
                 },
-            )?;
+            );
         }
         if let Ok(tree) = repo.head_tree_id() {
             let mut head_trees = HashSet::new();
@@ -219,39 +294,55 @@ impl Repo {
                 tree.detach(),
                 String::new(),
                 &mut head_trees,
+                &mut problems,
                 &mut |id, _| {
                     head_blobs.insert(id);
                 },
-            )?;
+            );
         }
+        problems.sort();
+        problems.dedup();
+        history.problems = problems;
         history.trees_read = seen_trees.len();
         Ok(history)
     }
 
-    /// Visits every blob under `tree` whose subtree was not visited before.
+    /// Visits every blob under `tree` whose subtree was not visited before; a tree that cannot
+    /// be read is named in `problems` and left out.
     fn walk_tree(
         &self,
         repo: &gix::Repository,
         tree: ObjectId,
         base: String,
         seen: &mut HashSet<ObjectId>,
+        problems: &mut Vec<String>,
         visit: &mut dyn FnMut(ObjectId, String),
-    ) -> Result<(), String> {
+    ) {
         if !seen.insert(tree) {
-            return Ok(());
+            return;
         }
-        let t = repo
-            .find_tree(tree)
-            .map_err(|e| err("cannot read tree", e))?;
+        let t = match repo.find_tree(tree) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(format!("tree {tree} ({base}) cannot be read: {e}"));
+                return;
+            }
+        };
         for entry in t.iter() {
-            let entry = entry.map_err(|e| err("cannot decode tree", e))?;
-            let path = format!("{base}{}", entry.filename());
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    problems.push(format!("tree {tree} ({base}) cannot be decoded: {e}"));
+                    return;
+                }
+            };
+            let path = format!("{base}{}", crate::paths::escape_bytes(entry.filename()));
             let mode = entry.mode();
             if mode.is_tree() {
                 // Only descend where the scan root is, or could be, below.
                 let dir = format!("{path}/");
                 if dir.starts_with(&self.prefix) || self.prefix.starts_with(&dir) {
-                    self.walk_tree(repo, entry.object_id(), dir, seen, visit)?;
+                    self.walk_tree(repo, entry.object_id(), dir, seen, problems, visit);
                 }
             } else if mode.is_blob()
                 && let Some(rel) = self.scan_path(&path)
@@ -259,8 +350,92 @@ impl Repo {
                 visit(entry.object_id(), rel);
             }
         }
-        Ok(())
     }
+}
+
+/// Commits reachable from `tips` and not from `hidden`, oldest first, with their parents
+/// (gix's walk; fails on the first commit it cannot read).
+type Walk = (Vec<ObjectId>, HashMap<ObjectId, Vec<ObjectId>>);
+
+fn walk_commits(
+    repo: &gix::Repository,
+    tips: &[ObjectId],
+    hidden: &[ObjectId],
+) -> Result<Walk, GitError> {
+    let walk = repo
+        .rev_walk(tips.iter().copied())
+        .with_hidden(hidden.iter().copied())
+        .sorting(gix::revision::walk::Sorting::ByCommitTime(
+            gix::traverse::commit::simple::CommitTimeOrder::OldestFirst,
+        ))
+        .all()
+        .map_err(|e| err("cannot walk history", e))?;
+    let mut parents: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+    let mut walk_order = Vec::new();
+    for info in walk {
+        let info = info.map_err(|e| err("cannot walk history", e))?;
+        walk_order.push(info.id);
+        parents.insert(info.id, info.parent_ids.iter().copied().collect());
+    }
+    Ok((walk_order, parents))
+}
+
+/// The same walk, one commit at a time: a commit that cannot be read is named in `problems` and
+/// its ancestors are reached only through other paths. A shallow clone's boundary commits have
+/// parents that are not there: they are not followed.
+fn walk_commits_around_damage(
+    repo: &gix::Repository,
+    tips: &[ObjectId],
+    hidden: &[ObjectId],
+    problems: &mut Vec<String>,
+) -> Walk {
+    let boundary: HashSet<ObjectId> = repo
+        .shallow_commits()
+        .ok()
+        .flatten()
+        .map(|c| c.iter().copied().collect())
+        .unwrap_or_default();
+    let reach = |starts: &[ObjectId],
+                 stop: &HashSet<ObjectId>,
+                 problems: &mut Vec<String>|
+     -> HashMap<ObjectId, (i64, Vec<ObjectId>)> {
+        let mut found = HashMap::new();
+        let mut stack: Vec<ObjectId> = starts.to_vec();
+        let mut seen: HashSet<ObjectId> = HashSet::new();
+        while let Some(id) = stack.pop() {
+            if stop.contains(&id) || !seen.insert(id) {
+                continue;
+            }
+            let commit = match repo.find_commit(id) {
+                Ok(c) => c,
+                Err(e) => {
+                    problems.push(format!("commit {id} cannot be read: {e}"));
+                    continue;
+                }
+            };
+            let time = commit.time().map(|t| t.seconds).unwrap_or(0);
+            let ps: Vec<ObjectId> = if boundary.contains(&id) {
+                Vec::new()
+            } else {
+                commit.parent_ids().map(|p| p.detach()).collect()
+            };
+            stack.extend(ps.iter().copied());
+            found.insert(id, (time, ps));
+        }
+        found
+    };
+    let hidden: HashSet<ObjectId> = if hidden.is_empty() {
+        HashSet::new()
+    } else {
+        reach(hidden, &HashSet::new(), &mut Vec::new())
+            .into_keys()
+            .collect()
+    };
+    let found = reach(tips, &hidden, problems);
+    let mut walk_order: Vec<ObjectId> = found.keys().copied().collect();
+    walk_order.sort_by_key(|id| (found[id].0, *id));
+    let parents = found.into_iter().map(|(id, (_, ps))| (id, ps)).collect();
+    (walk_order, parents)
 }
 
 /// Orders commits so that every parent comes before its children (iterative depth-first
@@ -327,9 +502,17 @@ pub struct HistoryBlob {
     pub commit: usize,
 }
 
+/// A staged file: its scan path and its content, or why the object could not be read.
+pub type StagedFile = (String, Result<Vec<u8>, GitError>);
+
 /// The unique blobs of a history walk.
 #[derive(Debug, Default)]
 pub struct History {
+    /// Objects that could not be read (corrupt or missing), each named by id; the commits and
+    /// files behind them are not in the walk.
+    pub problems: Vec<String>,
+    /// Number of shallow-boundary commits (0 when the clone is complete): history stops there.
+    pub shallow: usize,
     /// Commits, oldest first.
     pub commits: Vec<CommitInfo>,
     /// Unique blobs, in order of first appearance.

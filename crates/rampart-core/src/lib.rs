@@ -4,6 +4,8 @@
 //! hands it to every engine that wants it, and turns what they report into [`finding::Finding`]s
 //! filtered by the [`config`] policy, [`suppress`]ions, a [`baseline`] and [`git`] changes.
 
+#![forbid(unsafe_code)]
+
 pub mod baseline;
 pub mod config;
 pub mod date;
@@ -13,6 +15,7 @@ pub mod engine;
 pub mod finding;
 pub mod fingerprint;
 pub mod git;
+pub mod guard;
 pub mod paths;
 pub mod rule;
 pub mod scan;

@@ -9,10 +9,10 @@ use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::date::Date;
 use crate::diag::{Diagnostic, DiagnosticLevel};
-use crate::discover::{self, SkipReason, Skipped, WalkOptions};
+use crate::discover::{self, GlobError, SkipReason, Skipped, WalkOptions};
 use crate::engine::{Emitter, Engine, EngineSession, ScanContext};
 use crate::finding::{Finding, Provenance};
-use crate::git::{ChangedLines, Repo};
+use crate::git::{ChangedLines, GitError, Repo};
 use crate::rule::RuleMeta;
 use crate::source::{Origin, SourceFile, looks_binary};
 
@@ -36,6 +36,37 @@ use std::time::{Duration, Instant};
 
 /// Lines of code shown above and below a finding.
 pub const CONTEXT_RADIUS: usize = 2;
+
+/// Why a scan could not run at all (exit code 2). Problems with single inputs are
+/// [`Diagnostic`]s instead and never stop a scan.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The scan root does not exist or cannot be resolved.
+    #[error("cannot scan {}: {source}", root.display())]
+    Root {
+        /// The root as given.
+        root: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An engine refused to start (invalid options or rules, a database it cannot read).
+    #[error("engine {engine}: {message}")]
+    Engine {
+        /// The engine's name.
+        engine: String,
+        /// Its message.
+        message: String,
+    },
+    /// A git problem (`--since`, `--staged`, `--history`).
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// An include or exclude glob does not parse.
+    #[error(transparent)]
+    Glob(#[from] GlobError),
+    /// The worker threads could not be started.
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
 
 /// What content a scan reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +144,8 @@ pub struct Stats {
     pub bytes_scanned: u64,
     /// Files found but wanted by no engine.
     pub files_unclaimed: usize,
+    /// Files (or blobs) wanted but not readable.
+    pub files_unreadable: usize,
     /// Wall time.
     pub elapsed: Duration,
     /// Per engine.
@@ -142,6 +175,14 @@ pub struct ScanResult {
     pub rules: Vec<RuleMeta>,
     /// Names of the engines that ran.
     pub engines: Vec<String>,
+}
+
+impl ScanResult {
+    /// Whether nothing could be scanned because every wanted file was unreadable: such a scan
+    /// proves nothing, and the CLI exits with 2.
+    pub fn nothing_readable(&self) -> bool {
+        self.stats.files_scanned == 0 && self.stats.files_unreadable > 0
+    }
 }
 
 /// Receives progress; implemented by the CLI's progress bar.
@@ -176,6 +217,8 @@ struct Shared<'a> {
     unchanged: AtomicUsize,
     progress: &'a dyn Progress,
     history: bool,
+    /// `max_file_size` and `max_lockfile_size` (never below the first).
+    limits: (u64, u64),
 }
 
 impl Shared<'_> {
@@ -185,10 +228,15 @@ impl Shared<'_> {
 
     /// Runs every wanting engine over one file and post-processes its findings.
     /// Returns the findings when `collect` is false (history mode keeps them for deduplication).
-    fn process(&self, file: &SourceFile, collect: bool) -> Vec<Finding> {
+    /// A file over the normal size limit (`large`) goes only to engines that
+    /// [want it large](Engine::wants_large).
+    fn process(&self, file: &SourceFile, collect: bool, large: bool) -> Vec<Finding> {
         let mut out = Emitter::default();
         for (i, (engine, session)) in self.sessions.iter().enumerate() {
-            if (self.history && !engine.scans_history()) || !engine.wants(&file.path) {
+            if (self.history && !engine.scans_history())
+                || !engine.wants(&file.path)
+                || (large && !engine.wants_large(&file.path))
+            {
                 continue;
             }
             let t = Instant::now();
@@ -207,6 +255,7 @@ impl Shared<'_> {
         let inline = suppress::parse_inline(file, &|r| self.known_rules.contains(r), &mut diags);
         let mut findings = out.findings;
         apply_rule_settings(self.config, &mut findings);
+        findings.iter_mut().for_each(Finding::clip);
         if collect && findings.iter().any(|f| f.location.path != file.path) {
             let (here, other): (Vec<_>, Vec<_>) = findings
                 .into_iter()
@@ -247,6 +296,51 @@ impl Shared<'_> {
             .iter()
             .any(|(e, _)| (!self.history || e.scans_history()) && e.wants(path))
     }
+
+    /// The size limit of a wanted path: the lockfile limit when an engine wants it large.
+    fn limit(&self, path: &str) -> Limit {
+        let large = self.sessions.iter().any(|(e, _)| {
+            (!self.history || e.scans_history()) && e.wants(path) && e.wants_large(path)
+        });
+        Limit {
+            normal: self.limits.0,
+            large: large.then_some(self.limits.1),
+        }
+    }
+
+    /// Checks content already in memory (staged, history) against the limit of its path;
+    /// records the skip and returns `None` when it is over, else whether it is large.
+    fn admit(&self, path: &str, shown: impl FnOnce() -> String, size: u64) -> Option<bool> {
+        let limit = self.limit(path);
+        if size <= limit.normal {
+            return Some(false);
+        }
+        match limit.large {
+            Some(l) if size <= l => Some(true),
+            Some(l) => {
+                self.skip(shown(), SkipReason::LockfileTooLarge { size, limit: l });
+                None
+            }
+            None => {
+                self.skip(
+                    shown(),
+                    SkipReason::TooLarge {
+                        size,
+                        limit: limit.normal,
+                    },
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The size limits of one path.
+struct Limit {
+    /// `max_file_size`.
+    normal: u64,
+    /// `max_lockfile_size`, when an engine wants the path large.
+    large: Option<u64>,
 }
 
 /// Runs a scan with the given engines.
@@ -254,12 +348,12 @@ pub fn run(
     engines: &[&dyn Engine],
     opts: &ScanOptions,
     progress: &dyn Progress,
-) -> Result<ScanResult, String> {
+) -> Result<ScanResult, ScanError> {
     let started = Instant::now();
-    let root = opts
-        .root
-        .canonicalize()
-        .map_err(|e| format!("cannot scan {}: {e}", opts.root.display()))?;
+    let root = opts.root.canonicalize().map_err(|source| ScanError::Root {
+        root: opts.root.clone(),
+        source,
+    })?;
     let ctx = ScanContext {
         root: root.clone(),
         config: opts.config.clone(),
@@ -272,9 +366,10 @@ pub fn run(
         if history && !e.scans_history() {
             continue;
         }
-        let s = e
-            .start(&ctx)
-            .map_err(|m| format!("engine {}: {m}", e.name()))?;
+        let s = e.start(&ctx).map_err(|message| ScanError::Engine {
+            engine: e.name().to_string(),
+            message,
+        })?;
         rules.extend(e.rules().iter().cloned());
         rules.extend(s.extra_rules());
         sessions.push((e, s));
@@ -299,7 +394,11 @@ pub fn run(
         (_, Some(_), None) => None,
     };
 
+    let max_size = opts
+        .max_file_size
+        .unwrap_or_else(|| opts.config.max_file_size());
     let shared = Shared {
+        limits: (max_size, opts.config.max_lockfile_size().max(max_size)),
         stats: sessions
             .iter()
             .map(|_| (AtomicUsize::new(0), AtomicU64::new(0)))
@@ -319,9 +418,6 @@ pub fn run(
         progress,
         history,
     };
-    let max_size = opts
-        .max_file_size
-        .unwrap_or_else(|| opts.config.max_file_size());
     let mut exclude = opts.config.scan.exclude.clone();
     exclude.extend(opts.exclude.iter().cloned());
     let mut stats = Stats::default();
@@ -329,7 +425,7 @@ pub fn run(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+        .map_err(|e| ScanError::Threads(e.to_string()))?;
 
     match &opts.mode {
         Mode::WorkTree => {
@@ -347,13 +443,22 @@ pub fn run(
                         return;
                     }
                     let mut buf = READ_BUFFER.take();
-                    match discover::read_file(&found.abs, max_size, &mut buf) {
+                    let limit = shared.limit(&found.rel);
+                    match discover::read_file(
+                        &found.abs,
+                        limit.large.unwrap_or(limit.normal),
+                        &mut buf,
+                    ) {
+                        Err(SkipReason::TooLarge { size, limit }) if limit > max_size => {
+                            shared.skip(found.rel, SkipReason::LockfileTooLarge { size, limit })
+                        }
                         Err(reason) => shared.skip(found.rel, reason),
                         Ok(()) if looks_binary(&buf) => shared.skip(found.rel, SkipReason::Binary),
                         Ok(()) => {
+                            let large = buf.len() as u64 > limit.normal;
                             let mut file = SourceFile::new(found.rel, buf, Origin::WorkTree);
                             file.abs_path = Some(found.abs);
-                            shared.process(&file, true);
+                            shared.process(&file, true, large);
                             buf = file.content;
                         }
                     }
@@ -374,20 +479,24 @@ pub fn run(
                 files.into_par_iter().for_each(|(path, content)| {
                     if !filter.accepts(&path) || !shared.wanted(&path) {
                         shared.unclaimed.fetch_add(1, Ordering::Relaxed);
-                    } else if content.len() as u64 > max_size {
-                        let size = content.len() as u64;
-                        shared.skip(
-                            path,
-                            SkipReason::TooLarge {
-                                size,
-                                limit: max_size,
-                            },
-                        );
-                    } else if looks_binary(&content) {
+                        return;
+                    }
+                    let content = match content {
+                        Ok(c) => c,
+                        Err(e) => {
+                            let error = e.to_string();
+                            return shared.skip(path, SkipReason::Unreadable { error });
+                        }
+                    };
+                    let Some(large) = shared.admit(&path, || path.clone(), content.len() as u64)
+                    else {
+                        return;
+                    };
+                    if looks_binary(&content) {
                         shared.skip(path, SkipReason::Binary);
                     } else {
                         let file = SourceFile::new(path, content, Origin::Index);
-                        shared.process(&file, true);
+                        shared.process(&file, true, large);
                     }
                 });
             });
@@ -396,6 +505,7 @@ pub fn run(
             let repo = repo.as_ref().expect("opened above");
             let filter = PathFilter::new(&opts.config.scan.include, &exclude)?;
             let hist = repo.history(since.as_deref())?;
+            history_diagnostics(&hist, since.is_some(), &shared.diagnostics);
             stats.commits = hist.commits.len();
             let blobs: Vec<_> = hist
                 .blobs
@@ -422,17 +532,11 @@ pub fn run(
                                     return Vec::new();
                                 }
                             };
-                            if data.len() as u64 > max_size {
-                                let size = data.len() as u64;
-                                shared.skip(
-                                    format!("{} ({})", b.path, b.id),
-                                    SkipReason::TooLarge {
-                                        size,
-                                        limit: max_size,
-                                    },
-                                );
+                            let shown = || format!("{} ({})", b.path, b.id);
+                            let Some(large) = shared.admit(&b.path, shown, data.len() as u64)
+                            else {
                                 return Vec::new();
-                            }
+                            };
                             if looks_binary(&data) {
                                 return Vec::new();
                             }
@@ -440,7 +544,7 @@ pub fn run(
                             let in_head = hist.head_blobs.contains(&b.id);
                             let commit = &hist.commits[b.commit];
                             shared
-                                .process(&file, false)
+                                .process(&file, false, large)
                                 .into_iter()
                                 .map(|mut f| {
                                     f.provenance = Some(Provenance {
@@ -533,25 +637,36 @@ pub fn run(
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     diagnostics.dedup();
-    if skipped.iter().any(|s| {
-        matches!(
-            s.reason,
-            SkipReason::Unreadable { .. } | SkipReason::BrokenSymlink
-        )
-    }) {
-        for s in skipped.iter().filter(|s| {
-            matches!(
-                s.reason,
-                SkipReason::Unreadable { .. } | SkipReason::BrokenSymlink
-            )
-        }) {
-            diagnostics.push(Diagnostic {
-                level: DiagnosticLevel::Warning,
-                path: Some(s.path.clone()),
-                line: None,
-                message: format!("not scanned: {}", s.reason.describe()),
-            });
-        }
+    for s in &skipped {
+        let level = match s.reason {
+            SkipReason::Unreadable { .. } | SkipReason::LockfileTooLarge { .. } => {
+                DiagnosticLevel::Warning
+            }
+            SkipReason::BrokenSymlink | SkipReason::SymlinkLoop => DiagnosticLevel::Warning,
+            _ => continue,
+        };
+        diagnostics.push(Diagnostic {
+            level,
+            path: Some(s.path.clone()),
+            line: None,
+            message: format!("not scanned: {}", s.reason.describe()),
+        });
+    }
+    stats.files_unreadable = skipped
+        .iter()
+        .filter(|s| matches!(s.reason, SkipReason::Unreadable { .. }))
+        .count();
+    if files.load(Ordering::Relaxed) == 0 && stats.files_unreadable > 0 {
+        diagnostics.push(Diagnostic::general(
+            DiagnosticLevel::Error,
+            format!(
+                "nothing was scanned: {} could not be read (each is named in a warning)",
+                crate::diag::count(stats.files_unreadable, "file")
+            ),
+        ));
+    }
+    for d in &mut diagnostics {
+        d.tidy();
     }
     stats.files_scanned = files.into_inner();
     stats.files_unclaimed = unclaimed.into_inner();
@@ -566,6 +681,39 @@ pub fn run(
         rules,
         engines: engine_names,
     })
+}
+
+/// What the scan should say about the history it walked: damaged objects (errors, by id), a
+/// shallow clone's boundary and an empty repository (warnings: findings may be missing).
+fn history_diagnostics(
+    hist: &crate::git::History,
+    since: bool,
+    diagnostics: &Mutex<Vec<Diagnostic>>,
+) {
+    let mut out = diagnostics.lock().unwrap();
+    for p in &hist.problems {
+        out.push(Diagnostic::general(
+            DiagnosticLevel::Error,
+            format!(
+                "git history is damaged: {p}; the commits and files behind it were not scanned (`git fsck` names what is broken)"
+            ),
+        ));
+    }
+    if hist.shallow > 0 {
+        out.push(Diagnostic::general(
+            DiagnosticLevel::Warning,
+            format!(
+                "history is incomplete: this is a shallow clone ({}); secrets committed before it are not found: fetch the rest with `git fetch --unshallow`",
+                crate::diag::count(hist.shallow, "boundary commit")
+            ),
+        ));
+    }
+    if hist.commits.is_empty() && hist.problems.is_empty() && !since {
+        out.push(Diagnostic::general(
+            DiagnosticLevel::Warning,
+            "the repository has no commits: there is no history to scan",
+        ));
+    }
 }
 
 /// Post-processing of findings not made while their own file was being scanned (engines'
@@ -595,8 +743,10 @@ impl ReadBack<'_> {
         let mut files: HashMap<String, Option<ReadBackFile>> = HashMap::new();
         let mut unchanged = 0;
         for mut f in self.pending {
+            f.clip();
             let entry = files.entry(f.location.path.clone()).or_insert_with(|| {
-                let content = std::fs::read(self.root.join(&f.location.path)).ok()?;
+                let path = crate::paths::to_path(&f.location.path);
+                let content = std::fs::read(self.root.join(path)).ok()?;
                 let file = SourceFile::new(f.location.path.clone(), content, Origin::WorkTree);
                 // Problems in the comments themselves were reported when the file was scanned.
                 let mut ignored = Vec::new();
@@ -705,21 +855,14 @@ struct PathFilter {
 }
 
 impl PathFilter {
-    fn new(include: &[String], exclude: &[String]) -> Result<PathFilter, String> {
-        let build = |globs: &[String]| -> Result<globset::GlobSet, String> {
-            let mut b = globset::GlobSetBuilder::new();
-            for g in globs {
-                b.add(globset::Glob::new(g).map_err(|e| format!("glob `{g}` is invalid: {e}"))?);
-            }
-            b.build().map_err(|e| e.to_string())
-        };
+    fn new(include: &[String], exclude: &[String]) -> Result<PathFilter, GlobError> {
         Ok(PathFilter {
             include: if include.is_empty() {
                 None
             } else {
-                Some(build(include)?)
+                Some(discover::glob_set("include", include)?)
             },
-            exclude: build(exclude)?,
+            exclude: discover::glob_set("exclude", exclude)?,
         })
     }
 

@@ -170,6 +170,10 @@ impl Engine for DepsEngine {
         inventory::is_lockfile(path) || crate::sbom::is_sbom_name(path)
     }
 
+    fn wants_large(&self, path: &str) -> bool {
+        self.wants(path)
+    }
+
     fn start(&self, ctx: &ScanContext) -> Result<Box<dyn EngineSession + '_>, String> {
         let table = ctx.engine_options("deps");
         let opts: Options = toml::Value::Table(table)

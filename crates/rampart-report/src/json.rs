@@ -53,6 +53,7 @@ pub fn value(r: &Report) -> Value {
             "files_scanned": res.stats.files_scanned,
             "bytes_scanned": res.stats.bytes_scanned,
             "files_unclaimed": res.stats.files_unclaimed,
+            "files_unreadable": res.stats.files_unreadable,
             "elapsed_ms": res.stats.elapsed.as_secs_f64() * 1000.0,
             "engines": engines,
             "commits": res.stats.commits,

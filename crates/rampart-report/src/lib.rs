@@ -1,5 +1,7 @@
 //! Output formats. Each renders a [`Report`] to a string.
 
+#![forbid(unsafe_code)]
+
 pub mod json;
 pub mod markdown;
 pub mod sarif;
@@ -23,17 +25,20 @@ pub enum Format {
     Markdown,
 }
 
+/// A `--format` value that names no format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format `{0}`: use text, json, sarif or markdown")]
+pub struct UnknownFormat(pub String);
+
 impl FromStr for Format {
-    type Err = String;
+    type Err = UnknownFormat;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "text" => Ok(Format::Text),
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
             "markdown" | "md" => Ok(Format::Markdown),
-            _ => Err(format!(
-                "unknown format `{s}`: use text, json, sarif or markdown"
-            )),
+            _ => Err(UnknownFormat(s.to_string())),
         }
     }
 }

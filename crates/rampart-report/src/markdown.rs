@@ -20,13 +20,34 @@ fn escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// A path for a table cell: control characters shown escaped, `|` and backticks neutralised.
+fn shown_path(path: &str) -> String {
+    rampart_core::paths::printable(path)
+        .replace('|', "\\|")
+        .replace('`', "'")
+}
+
+/// A path for a link target: every byte outside the unreserved set and `/` percent-encoded.
+fn url_path(path: &str) -> String {
+    let mut out = String::new();
+    for b in rampart_core::paths::unescape(path) {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn link(r: &Report, f: &Finding) -> String {
-    let label = format!("{}:{}", f.location.path, f.location.start_line);
+    let label = format!("{}:{}", shown_path(&f.location.path), f.location.start_line);
     match &r.link_base {
         Some(base) => format!(
-            "[{label}]({}/{}#L{})",
+            "[{}]({}/{}#L{})",
+            label.replace('[', "\\[").replace(']', "\\]"),
             base.trim_end_matches('/'),
-            f.location.path,
+            url_path(&f.location.path),
             f.location.start_line
         ),
         None => format!("`{label}`"),
@@ -38,7 +59,9 @@ pub fn render(r: &Report) -> String {
     let active: Vec<&Finding> = r.active().collect();
     let failing = r.failing();
     let mut out = String::new();
-    let verdict = if failing == 0 {
+    let verdict = if r.result.nothing_readable() {
+        "⚠️ nothing was scanned: no file could be read"
+    } else if failing == 0 {
         "✅ passed"
     } else {
         "❌ failed"

@@ -15,18 +15,28 @@ pub fn level(s: Severity) -> &'static str {
     }
 }
 
-/// Percent-encodes what a relative URI reference cannot hold.
+/// Percent-encodes what a relative URI reference cannot hold. A scan path's exact bytes are
+/// used ([`rampart_core::paths::unescape`]): a byte that is not UTF-8 becomes `%XX`, as do
+/// control characters and backslashes.
 fn uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for c in path.chars() {
-        match c {
-            ' ' => out.push_str("%20"),
-            '%' => out.push_str("%25"),
-            '#' => out.push_str("%23"),
-            '?' => out.push_str("%3F"),
-            '[' => out.push_str("%5B"),
-            ']' => out.push_str("%5D"),
-            _ => out.push(c),
+    let bytes = rampart_core::paths::unescape(path);
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                ' ' | '%' | '#' | '?' | '[' | ']' | '\\' | '"' | '<' | '>' | '`' | '{' | '}'
+                | '|' | '^' => out.push_str(&format!("%{:02X}", c as u32)),
+                c if c.is_control() => {
+                    let mut buf = [0; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("%{b:02X}"));
+                    }
+                }
+                _ => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
     out
@@ -212,4 +222,20 @@ pub fn render(r: &Report) -> String {
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_percent_encode_the_exact_bytes_of_a_name() {
+        assert_eq!(uri("src/app.py"), "src/app.py");
+        assert_eq!(uri("a b/c#d?.py"), "a%20b/c%23d%3F.py");
+        assert_eq!(uri("caf\u{e9}.py"), "caf\u{e9}.py");
+        // A newline, and a name that is not UTF-8 (escaped in the scan path).
+        assert_eq!(uri("evil\nname.txt"), "evil%0Aname.txt");
+        assert_eq!(uri("bad\\xffname"), "bad%FFname");
+        assert_eq!(uri("back\\\\slash"), "back%5Cslash");
+    }
 }

@@ -2,6 +2,7 @@
 //! (once per rule), the trace for data-flow findings, and a summary.
 
 use crate::{Report, plural};
+use rampart_core::paths::printable;
 use rampart_core::{DiagnosticLevel, Finding, Severity};
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -47,7 +48,7 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
         out,
         "   {} {}:{}:{}",
         st.dim(&format!("{:>width$}┌─", "")),
-        f.location.path,
+        printable(&f.location.path),
         f.location.start_line,
         f.location.start_col
     );
@@ -63,10 +64,13 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
             text
         );
         if c.line == f.location.start_line {
+            // Characters of the shown text before the finding (a clipped line starts later, after `…`).
+            let before =
+                f.location.start_col.saturating_sub(c.first_col) + usize::from(c.first_col > 1);
             let prefix: String = c
                 .text
                 .chars()
-                .take(f.location.start_col.saturating_sub(1))
+                .take(before)
                 .map(|ch| if ch == '\t' { "    " } else { " " })
                 .collect();
             let span = match (&f.mask, &f.secret) {
@@ -74,11 +78,7 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
                 _ if f.location.end_line == f.location.start_line => {
                     f.location.end_col.saturating_sub(f.location.start_col)
                 }
-                _ => c
-                    .text
-                    .chars()
-                    .count()
-                    .saturating_sub(f.location.start_col - 1),
+                _ => c.text.chars().count().saturating_sub(before),
             };
             let _ = writeln!(
                 out,
@@ -86,7 +86,13 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
                 " ".repeat(width),
                 st.dim("│"),
                 prefix,
-                st.paint("1;31", &"^".repeat(span.max(1)))
+                st.paint(
+                    "1;31",
+                    &"^".repeat(
+                        span.min(c.text.chars().count().saturating_sub(before))
+                            .max(1)
+                    )
+                )
             );
         }
     }
@@ -141,7 +147,7 @@ pub fn render(r: &Report) -> String {
     }
     by_file.sort_by(|a, b| a.0.cmp(b.0));
     for (path, findings) in &by_file {
-        let _ = writeln!(out, "{}", st.paint("1;4", path));
+        let _ = writeln!(out, "{}", st.paint("1;4", &printable(path)));
         for f in findings {
             let suppressed = f
                 .suppression
@@ -170,7 +176,7 @@ pub fn render(r: &Report) -> String {
                     &p.commit[..p.commit.len().min(12)],
                     p.author,
                     p.date,
-                    p.path,
+                    printable(&p.path),
                     if p.in_head {
                         ", still in HEAD"
                     } else {
@@ -185,7 +191,7 @@ pub fn render(r: &Report) -> String {
                         out,
                         "       {}. {}:{}:{}  {}",
                         i + 1,
-                        s.location.path,
+                        printable(&s.location.path),
                         s.location.start_line,
                         s.location.start_col,
                         s.message
@@ -224,7 +230,11 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 out,
                 "{}",
-                st.dim(&format!("skipped {}: {}", s.path, s.reason.describe()))
+                st.dim(&format!(
+                    "skipped {}: {}",
+                    printable(&s.path),
+                    s.reason.describe()
+                ))
             );
         }
     }
@@ -276,7 +286,7 @@ pub fn render(r: &Report) -> String {
             out,
             "{}",
             st.dim(&format!(
-                "{} not scanned (binary, too large or unreadable); --verbose lists them",
+                "{} not scanned (binary, too large, special or unreadable); --verbose lists them",
                 plural(res.skipped.len(), "file")
             ))
         );
@@ -296,6 +306,20 @@ pub fn render(r: &Report) -> String {
         );
     }
     let failing = r.failing();
+    if res.nothing_readable() {
+        let _ = writeln!(
+            out,
+            "{}",
+            st.paint(
+                "1;31",
+                &format!(
+                    "✗ nothing was scanned: {} could not be read",
+                    plural(res.stats.files_unreadable, "file")
+                )
+            )
+        );
+        return out;
+    }
     match r.fail_on {
         Some(t) if failing > 0 => {
             let _ = writeln!(

@@ -1,5 +1,7 @@
 //! The `rampart` command: a thin layer over the engines, the scan driver and the reports.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 mod engines;
 mod progress;

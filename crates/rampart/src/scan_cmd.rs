@@ -23,7 +23,7 @@ pub fn pair_outputs(
     let mut pairs: Vec<(Format, Option<PathBuf>)> = Vec::new();
     let mut events: Vec<(usize, Result<Format, PathBuf>)> = Vec::new();
     for (i, f) in formats {
-        events.push((*i, Ok(f.parse::<Format>()?)));
+        events.push((*i, Ok(f.parse::<Format>().map_err(|e| e.to_string())?)));
     }
     for (i, o) in outputs {
         events.push((*i, Err(o.clone())));
@@ -84,7 +84,7 @@ pub fn scan(
     add_paths_option(&mut config, "deps", "sbom", "--sbom", &args.sbom)?;
     add_paths_option(&mut config, "iac", "policy", "--policy", &args.policy)?;
     let fail_on = match args.fail_on.as_deref().or(config.scan.fail_on.as_deref()) {
-        Some(s) => config::parse_threshold(s)?,
+        Some(s) => config::parse_threshold(s).map_err(|e| e.to_string())?,
         None => Some(rampart_core::Severity::High),
     };
     let engine_names = args.engines.clone().or_else(|| config.scan.engines.clone());
@@ -95,7 +95,12 @@ pub fn scan(
         .map(config::parse_size_str)
         .transpose()
         .map_err(|e| format!("--max-file-size: {e}"))?;
-    let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(Baseline::read)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let mode = if args.history {
         Mode::History {
             since: args.since.clone(),
@@ -133,7 +138,7 @@ pub fn scan(
     // The command ends with the scan: its engines' compiled rules (hundreds of automata) are
     // left to the OS to free with the process, which is faster than freeing them one by one.
     std::mem::forget(engines);
-    Ok((result?, config, fail_on))
+    Ok((result.map_err(|e| e.to_string())?, config, fail_on))
 }
 
 /// Appends command-line paths to an engine's path-list option (`[engines.deps] sbom`,
@@ -232,6 +237,10 @@ pub fn run(args: &ScanArgs, outputs: Outputs) -> Result<i32, String> {
     if !write_errors.is_empty() {
         return Err(write_errors.join("\n"));
     }
+    if result.nothing_readable() {
+        // The reports say so too; a scan that read nothing proves nothing.
+        return Ok(2);
+    }
     let failing = result.findings.iter().any(|f| f.fails(fail_on));
     Ok(if failing { 1 } else { 0 })
 }
@@ -266,6 +275,12 @@ fn print_stats(result: &ScanResult) {
 /// `rampart baseline`: records current active findings.
 pub fn baseline(args: &ScanArgs, output: &Path) -> Result<i32, String> {
     let (result, _, _) = scan(args)?;
+    if result.nothing_readable() {
+        return Err(format!(
+            "nothing was scanned: {} file(s) could not be read, so no baseline was written (`rampart scan --verbose` lists them)",
+            result.stats.files_unreadable
+        ));
+    }
     let active: Vec<_> = result
         .findings
         .iter()
