@@ -111,7 +111,12 @@ impl Rule {
         })?;
         let bad = |m: String| RuleError::invalid(name, m);
         if let Some(message) = unknown_keys(f.extra.keys(), ENGINE_FIELDS) {
-            return Err(bad(message));
+            // Flattening loses the parser's spans: point at the first unknown key's line.
+            let line = f.extra.keys().next().and_then(|k| key_line(text, k));
+            return Err(bad(match line {
+                Some(n) => format!("line {n}: {message}"),
+                None => message,
+            }));
         }
         if f.doc.confidence.is_none() {
             return Err(bad(
@@ -187,6 +192,16 @@ impl Rule {
         }
         Ok(rule)
     }
+}
+
+/// The 1-based line where top-level key `key` is assigned in `text`, if it is found.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 impl Rule {

@@ -36,7 +36,7 @@ fn unknown_keys_and_missing_confidence_are_named() {
                 regex = 'abc'\nmin_lenght = 8\nwhy = 'w'\nfix = 'f'\n";
     let err = Rule::parse("rules/x.toml", text).unwrap_err().to_string();
     assert!(err.contains("rules/x.toml"), "{err}");
-    assert!(err.contains("unknown field `min_lenght`"), "{err}");
+    assert!(err.contains("line 7: unknown field `min_lenght`"), "{err}");
     assert!(
         err.contains("min_length"),
         "the known keys are listed: {err}"
