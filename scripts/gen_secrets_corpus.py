@@ -287,7 +287,9 @@ def compose_files(n):
         f.l("    environment:")
         line, fam, rule = CAT[R.choice(["pg", "mongo", "redis", "amqp", "mysql"])]()
         k, v = line.split("=", 1)
-        f.s(f"      {k}: \"{v}\"", fam, rule)
+        # One list of `KEY=value` items: a block that mixed `KEY: value` and `- KEY=value` was
+        # not valid YAML, which the IaC engine reported on every self-scan.
+        f.s(f"      - {k}={v}", fam, rule)
         line, fam, rule = CAT[R.choice(["stripe", "sendgrid", "slack_bot", "openai", "github", "generic"])]()
         k, v = line.split("=", 1)
         f.s(f"      - {k}={v}", fam, rule)

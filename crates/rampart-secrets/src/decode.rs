@@ -55,7 +55,9 @@ fn class_mask(block: &[u8; 64]) -> u64 {
         use std::arch::x86_64::*;
         let mut m = 0u64;
         for k in 0..4 {
-            // SAFETY: SSE2 is always available on x86-64; the load reads 16 bytes of `block`.
+            // SAFETY: SSE2 is part of the x86-64 baseline, so the intrinsics run on every
+            // x86-64 CPU. `k < 4`: the unaligned load reads bytes `16k..16k + 16` of the 64-byte
+            // `block`. The rest are register operations.
             let bits = unsafe {
                 let c = _mm_loadu_si128(block.as_ptr().add(16 * k) as *const __m128i);
                 let set = |b: u8| _mm_set1_epi8(b as i8);
@@ -95,6 +97,10 @@ fn class_mask(block: &[u8; 64]) -> u64 {
 
 /// `class_mask` with AVX-512 (one 64-byte table lookup on the low seven bits, bytes >= 0x80
 /// excluded by their sign bit).
+///
+/// # Safety
+/// The CPU must have AVX-512 F, BW and VBMI (the function is compiled for them). Loads are of
+/// fixed-size arrays, so memory safety needs nothing from the caller.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
 unsafe fn class_mask_avx512(block: &[u8; 64]) -> u64 {
@@ -111,7 +117,8 @@ unsafe fn class_mask_avx512(block: &[u8; 64]) -> u64 {
         }
         t
     };
-    // SAFETY: the loads read the 64 bytes of `block` and the 128 bytes of `TABLE`.
+    // SAFETY: the CPU has the features (this function's contract). The unaligned loads read
+    // the 64 bytes of `block` and bytes 0..64 and 64..128 of the 128-byte `TABLE`.
     unsafe {
         let c = _mm512_loadu_si512(block.as_ptr() as *const _);
         let lo = _mm512_loadu_si512(TABLE.as_ptr() as *const _);
@@ -141,20 +148,25 @@ fn may_hold_long_run(cur: u64, next: u64) -> bool {
 /// only (rare in source code), never every word.
 pub fn base64_runs(content: &[u8]) -> Vec<Decoded> {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512bw")
+    if std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
         && std::arch::is_x86_feature_detected!("avx512vbmi")
     {
-        // SAFETY: the features were just detected.
+        // SAFETY: `base64_runs_avx512` needs AVX-512 F, BW and VBMI, all just detected.
         return unsafe { base64_runs_avx512(content) };
     }
     find_runs(content, class_mask)
 }
 
 /// `base64_runs` compiled for AVX-512, so that the classifier inlines into the loop.
+///
+/// # Safety
+/// The CPU must have AVX-512 F, BW and VBMI. Nothing else: `find_runs` is safe code.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
 unsafe fn base64_runs_avx512(content: &[u8]) -> Vec<Decoded> {
-    // SAFETY: this function only runs where the features were detected.
+    // SAFETY: the CPU has the features `class_mask_avx512` needs (this function's contract);
+    // its argument is a reference to a 64-byte array, always readable.
     find_runs(content, |b| unsafe { class_mask_avx512(b) })
 }
 
@@ -432,13 +444,27 @@ mod tests {
             for (i, &b) in block.iter().enumerate() {
                 assert_eq!(m >> i & 1 == 1, B64_CLASS[b as usize], "byte {b:#x}");
             }
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx512bw")
-                && std::arch::is_x86_feature_detected!("avx512vbmi")
-            {
-                // SAFETY: the features were just detected.
-                assert_eq!(unsafe { class_mask_avx512(&block) }, m);
-            }
+        }
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn the_avx512_class_mask_agrees_with_sse2() {
+        let detected = std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vbmi");
+        if !crate::skip::can_run(
+            "decode::the_avx512_class_mask_agrees_with_sse2",
+            "AVX-512 F, BW and VBMI",
+            detected,
+            "class_mask_agrees_with_the_alphabet_table (SSE2)",
+        ) {
+            return;
+        }
+        for start in (0..256).step_by(64) {
+            let block: [u8; 64] = std::array::from_fn(|i| (start + i) as u8);
+            // SAFETY: F, BW and VBMI were just detected.
+            assert_eq!(unsafe { class_mask_avx512(&block) }, class_mask(&block));
         }
     }
 

@@ -1,6 +1,7 @@
 //! The secrets engine: keyword prefilter, windowed regexes, filters, findings.
 
 use crate::decode;
+use crate::error::RuleError;
 use crate::filter;
 use crate::gate::GateCache;
 use crate::prefilter::{HeadHasher, KeywordFilter};
@@ -53,16 +54,16 @@ impl SecretsEngine {
     }
 
     /// The engine with the built-in rules, or the first invalid rule's error.
-    pub fn builtin() -> Result<SecretsEngine, String> {
+    pub fn builtin() -> Result<SecretsEngine, RuleError> {
         SecretsEngine::with_rules(rule::builtin()?)
     }
 
     /// An engine over these rules.
-    pub fn with_rules(rules: Vec<Rule>) -> Result<SecretsEngine, String> {
+    pub fn with_rules(rules: Vec<Rule>) -> Result<SecretsEngine, RuleError> {
         let mut seen = HashSet::new();
         for r in &rules {
             if !seen.insert(r.meta.id.clone()) {
-                return Err(format!("two secrets rules have the id {}", r.meta.id));
+                return Err(RuleError::DuplicateId(r.meta.id.clone()));
             }
         }
         let mut keywords: Vec<String> = Vec::new();
@@ -260,7 +261,7 @@ impl SecretsEngine {
         if filter::is_placeholder(&text) || rule.allow().iter().any(|a| a.is_match(secret)) {
             return false;
         }
-        if is_contextual(rule) && filter::is_code_reference(&text) {
+        if rule.contextual && filter::is_code_reference(&text) {
             return false;
         }
         rule.validator.is_none_or(|v| v.check(&text))
@@ -412,7 +413,7 @@ impl Engine for SecretsEngine {
                         }
                     };
                     for d in dirs {
-                        extra.extend(rule::load_dir(&ctx.root.join(d))?);
+                        extra.extend(rule::load_dir(&ctx.root.join(d)).map_err(|e| e.to_string())?);
                     }
                 }
                 other => {
@@ -425,9 +426,11 @@ impl Engine for SecretsEngine {
         let engine = if extra.is_empty() {
             RuleSet::Builtin(self)
         } else {
-            let mut rules = rule::builtin()?;
+            let mut rules = rule::builtin().map_err(|e| e.to_string())?;
             rules.extend(extra);
-            RuleSet::Extended(Box::new(SecretsEngine::with_rules(rules)?))
+            RuleSet::Extended(Box::new(
+                SecretsEngine::with_rules(rules).map_err(|e| e.to_string())?,
+            ))
         };
         let enabled = engine
             .rules
@@ -508,26 +511,18 @@ impl Session<'_> {
     }
 }
 
-/// Rule families whose rules recognise a secret by its surroundings (a `password=` key, a URI,
-/// a Secret manifest) rather than by its own format.
-const CONTEXT_FAMILIES: &[&str] = &["generic", "config-password", "database", "kubernetes"];
-
-fn is_contextual(rule: &Rule) -> bool {
-    CONTEXT_FAMILIES.contains(&rule.meta.family())
-}
-
 /// Where rules match overlapping text, the most specific wins: a rule that knows the secret's
-/// own format beats a contextual one; among contextual rules, higher confidence then severity
-/// wins. Format-specific rules never drop each other.
+/// own format beats a contextual one (`contextual = true` in its rule file); among contextual
+/// rules, higher confidence then severity wins. Format-specific rules never drop each other.
 fn resolve_overlaps(hits: Vec<Hit>, rules: &[Rule]) -> Vec<Hit> {
     let rank = |h: &Hit| {
         let r = &rules[h.rule];
-        (!is_contextual(r), r.meta.confidence, r.meta.severity)
+        (!r.contextual, r.meta.confidence, r.meta.severity)
     };
     let keep: Vec<bool> = hits
         .iter()
         .map(|h| {
-            !is_contextual(&rules[h.rule])
+            !rules[h.rule].contextual
                 || !hits.iter().any(|o| {
                     o.span.start < h.span.end && h.span.start < o.span.end && rank(o) > rank(h)
                 })

@@ -20,6 +20,7 @@
 mod bloom;
 mod even;
 
+use crate::error::RuleError;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::hash::Hasher;
 
@@ -246,7 +247,7 @@ impl KeywordFilter {
     /// A filter for these keywords (matched ASCII case-insensitively; empty ones are ignored),
     /// with the fastest pass this CPU has, or the one `RAMPART_KEYWORD_PASS` names (`even`,
     /// `scalar`; for benchmarks of the other passes: all find the same).
-    pub fn new(keywords: &[String]) -> Result<KeywordFilter, String> {
+    pub fn new(keywords: &[String]) -> Result<KeywordFilter, RuleError> {
         let kind = match std::env::var("RAMPART_KEYWORD_PASS").as_deref() {
             Ok("even") => PassKind::EvenVector,
             Ok("scalar") => PassKind::EvenScalar,
@@ -257,13 +258,13 @@ impl KeywordFilter {
     }
 
     /// A filter using pass `kind`, or the next slower one this CPU has.
-    pub fn with_pass(keywords: &[String], kind: PassKind) -> Result<KeywordFilter, String> {
+    pub fn with_pass(keywords: &[String], kind: PassKind) -> Result<KeywordFilter, RuleError> {
         let keywords: Vec<Vec<u8>> = keywords
             .iter()
             .map(|k| k.as_bytes().to_ascii_lowercase())
             .collect();
         if keywords.len() > usize::from(u16::MAX) {
-            return Err(format!("too many secrets keywords ({})", keywords.len()));
+            return Err(RuleError::TooManyKeywords(keywords.len()));
         }
         let short: Vec<u32> = (0..keywords.len() as u32)
             .filter(|&i| matches!(keywords[i as usize].len(), 1 | 2))
@@ -276,7 +277,7 @@ impl KeywordFilter {
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .build(&pats)
-                .map_err(|e| format!("cannot build the short-keyword automaton: {e}"))?;
+                .map_err(RuleError::KeywordAutomaton)?;
             Some((ac, short))
         };
         let every = match kind {
@@ -318,7 +319,9 @@ impl KeywordFilter {
         match &self.pass {
             #[cfg(target_arch = "x86_64")]
             Pass::Every(e) => {
-                // SAFETY: `EveryPosition::new` checked the CPU's features.
+                // SAFETY: a `Pass::Every` exists only where `EveryPosition::new` returned one,
+                // which it does only when `Bloom::supported()` (the CPU has every feature
+                // `scan` is compiled for). `scan` checks its own bounds.
                 unsafe {
                     e.bloom.scan(hay, |at, four, three| {
                         e.verify(&self.keywords, hay, at, (four, three), &mut f)
@@ -370,6 +373,35 @@ mod tests {
             );
         }
         results.remove(0).1
+    }
+
+    #[test]
+    fn the_tests_run_every_pass_this_cpu_has() {
+        // `run` compares the passes `with_pass` gives, each falling back to the next slower one
+        // the CPU has: a pass this CPU lacks is named here, not silently replaced.
+        let keywords = words(&["password"]);
+        for (kind, what) in [
+            (PassKind::Every, "AVX-512 F, BW, VBMI and BITALG"),
+            (PassKind::EvenVector, "AVX2"),
+            (PassKind::EvenScalar, "nothing"),
+        ] {
+            let got = KeywordFilter::with_pass(&keywords, kind).unwrap().pass();
+            if crate::skip::can_run(
+                &format!("prefilter tests of the {kind:?} pass"),
+                what,
+                got == kind,
+                "the same tests on the slower passes",
+            ) {
+                assert_eq!(got, kind);
+            }
+        }
+        assert_eq!(
+            KeywordFilter::with_pass(&keywords, PassKind::EvenScalar)
+                .unwrap()
+                .pass(),
+            PassKind::EvenScalar,
+            "the scalar pass runs everywhere"
+        );
     }
 
     fn words(list: &[&str]) -> Vec<String> {

@@ -1,25 +1,31 @@
 //! Rule files: parsing, checking and compiling one TOML file per rule.
 
-use rampart_core::{Confidence, Example, RuleMeta, Severity};
+use rampart_core::rule::{RuleDefaults, RuleDoc, unknown_keys};
+use rampart_core::{Confidence, RuleMeta};
 use regex::bytes::Regex;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
+use crate::error::RuleError;
 use crate::validate::Validator;
 
-/// A rule file as written (see `rules/README.md`).
+/// What the secrets engine fills in where a rule file leaves a documentation field out.
+/// (`confidence` is required in secrets rules: lock and minified files run high-confidence
+/// rules only, so every rule says how precise it is; the default here is never used.)
+pub const DEFAULTS: RuleDefaults = RuleDefaults {
+    engine: "secrets",
+    confidence: Confidence::Medium,
+    cwe: &["CWE-798"],
+    owasp: &["A07:2021"],
+    family: Some("secret"),
+};
+
+/// A rule file as written (see `rules/README.md`): the shared documentation fields, the
+/// engine's matching fields, and whatever else the file has (refused by name).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RuleFile {
-    id: String,
-    title: String,
-    severity: Severity,
-    confidence: Confidence,
-    #[serde(default)]
-    cwe: Option<Vec<String>>,
-    #[serde(default)]
-    owasp: Option<Vec<String>>,
-    #[serde(default)]
-    tags: Vec<String>,
+    #[serde(flatten)]
+    doc: RuleDoc,
     #[serde(default)]
     keywords: Vec<String>,
     regex: String,
@@ -32,16 +38,28 @@ struct RuleFile {
     #[serde(default)]
     multiline: bool,
     #[serde(default)]
+    contextual: bool,
+    #[serde(default)]
     paths: Vec<String>,
     #[serde(default)]
     allow: Vec<String>,
-    why: String,
-    fix: String,
-    #[serde(default)]
-    references: Vec<String>,
-    #[serde(default)]
-    examples: Vec<Example>,
+    /// Keys no field reads: each is an error.
+    #[serde(flatten)]
+    extra: BTreeMap<String, toml::Value>,
 }
+
+/// The keys of `RuleFile` besides `RuleDoc`'s, for the unknown-key message.
+const ENGINE_FIELDS: &[&str] = &[
+    "keywords",
+    "regex",
+    "entropy",
+    "min_length",
+    "validate",
+    "multiline",
+    "contextual",
+    "paths",
+    "allow",
+];
 
 /// A compiled rule, ready to run.
 #[derive(Debug)]
@@ -64,6 +82,10 @@ pub struct Rule {
     pub validator: Option<Validator>,
     /// Runs on a window of lines around the keyword.
     pub multiline: bool,
+    /// Recognises a secret by its surroundings (a `password=` key, a URI, a Secret manifest)
+    /// rather than by its own format: loses to a format-specific rule on the same text, and
+    /// drops values that look like code references.
+    pub contextual: bool,
     /// Only files matching these globs.
     pub paths: Option<globset::GlobSet>,
     /// Secrets matching any of these patterns are ignored.
@@ -82,20 +104,36 @@ pub struct Rule {
 impl Rule {
     /// Parses and compiles one rule file; `name` is its path or file name, used in messages and
     /// checked against the id.
-    pub fn parse(name: &str, text: &str) -> Result<Rule, String> {
-        let f: RuleFile =
-            toml::from_str(text).map_err(|e| format!("secrets rule {name} is invalid:\n{e}"))?;
-        let bad = |m: String| format!("secrets rule {name}: {m}");
+    pub fn parse(name: &str, text: &str) -> Result<Rule, RuleError> {
+        let f: RuleFile = toml::from_str(text).map_err(|source| RuleError::Syntax {
+            file: name.to_string(),
+            source,
+        })?;
+        let bad = |m: String| RuleError::invalid(name, m);
+        if let Some(message) = unknown_keys(f.extra.keys(), ENGINE_FIELDS) {
+            // Flattening loses the parser's spans: point at the first unknown key's line.
+            let line = f.extra.keys().next().and_then(|k| key_line(text, k));
+            return Err(bad(match line {
+                Some(n) => format!("line {n}: {message}"),
+                None => message,
+            }));
+        }
+        if f.doc.confidence.is_none() {
+            return Err(bad(
+                "missing field `confidence` (high, medium or low: how sure a match is a real secret)"
+                    .into(),
+            ));
+        }
         let file_name = std::path::Path::new(name)
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or(name);
         if let Some(stem) = file_name.strip_suffix(".toml")
-            && stem != f.id
+            && stem != f.doc.id
         {
             return Err(bad(format!(
                 "the file name must be the id: rename it to {}.toml",
-                f.id
+                f.doc.id
             )));
         }
         // A syntax check only (compiling happens on first use, and eagerly for user rules in
@@ -117,7 +155,7 @@ impl Rule {
         let validator = f
             .validate
             .as_deref()
-            .map(|v| Validator::parse(v).map_err(bad))
+            .map(|v| Validator::parse(v).map_err(|e| bad(e.to_string())))
             .transpose()?;
         let paths = if f.paths.is_empty() {
             None
@@ -128,24 +166,7 @@ impl Rule {
             }
             Some(b.build().map_err(|e| bad(e.to_string()))?)
         };
-        let mut tags = f.tags;
-        if tags.is_empty() {
-            tags.push("secret".into());
-        }
-        let meta = RuleMeta {
-            id: format!("secrets/{}", f.id),
-            engine: "secrets".into(),
-            title: f.title,
-            severity: f.severity,
-            confidence: f.confidence,
-            cwe: f.cwe.unwrap_or_else(|| vec!["CWE-798".into()]),
-            owasp: f.owasp.unwrap_or_else(|| vec!["A07:2021".into()]),
-            tags,
-            why: f.why.trim().to_string(),
-            fix: f.fix.trim().to_string(),
-            references: f.references,
-            examples: f.examples,
-        };
+        let meta = f.doc.into_meta(&DEFAULTS);
         let problems = meta.problems();
         let rule = Rule {
             meta,
@@ -156,6 +177,7 @@ impl Rule {
             min_length: f.min_length.unwrap_or(0),
             validator,
             multiline: f.multiline,
+            contextual: f.contextual,
             paths,
             allow_patterns: f.allow,
             allow: std::sync::OnceLock::new(),
@@ -170,6 +192,16 @@ impl Rule {
         }
         Ok(rule)
     }
+}
+
+/// The 1-based line where top-level key `key` is assigned in `text`, if it is found.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 impl Rule {
@@ -215,12 +247,15 @@ impl Rule {
     }
 
     /// Compiles the pattern (once); errors name the rule.
-    pub fn try_compile(&self) -> Result<(&MatchRegex, usize), String> {
+    pub fn try_compile(&self) -> Result<(&MatchRegex, usize), RuleError> {
         if let Some((r, g)) = self.compiled.get() {
             return Ok((r, *g));
         }
-        let regex = match_regex(&self.pattern)
-            .map_err(|e| format!("secrets rule {}: regex does not compile: {e}", self.meta.id))?;
+        let regex = match_regex(&self.pattern).map_err(|problem| RuleError::Compile {
+            rule: self.meta.id.clone(),
+            what: "regex does not compile:".into(),
+            problem,
+        })?;
         let group = regex
             .group_info()
             .to_index(regex_automata::PatternID::ZERO, "secret")
@@ -230,14 +265,18 @@ impl Rule {
     }
 
     /// The compiled allow-list patterns; errors name the rule.
-    pub fn try_allow(&self) -> Result<&[Regex], String> {
+    pub fn try_allow(&self) -> Result<&[Regex], RuleError> {
         if let Some(v) = self.allow.get() {
             return Ok(v);
         }
         let v = self
             .compile_allow()
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|(a, e)| format!("secrets rule {}: allow regex `{a}`: {e}", self.meta.id))?;
+            .map_err(|(a, e)| RuleError::Compile {
+                rule: self.meta.id.clone(),
+                what: format!("allow regex `{a}`:"),
+                problem: e.to_string(),
+            })?;
         Ok(self.allow.get_or_init(|| v))
     }
 
@@ -300,7 +339,7 @@ fn ascii_regex(pattern: &str, size_limit: usize) -> Result<Regex, regex::Error> 
 include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
 
 /// Compiles the built-in rules (in parallel: parsing them is most of an engine's start-up).
-pub fn builtin() -> Result<Vec<Rule>, String> {
+pub fn builtin() -> Result<Vec<Rule>, RuleError> {
     use rayon::prelude::*;
     RULE_FILES
         .par_iter()
@@ -309,9 +348,12 @@ pub fn builtin() -> Result<Vec<Rule>, String> {
 }
 
 /// Loads user rules from a folder of `.toml` files.
-pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Rule>, String> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read secrets rules folder {}: {e}", dir.display()))?;
+pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Rule>, RuleError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| RuleError::Read {
+        what: "secrets rules folder ",
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -320,8 +362,11 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Rule>, String> {
     paths
         .iter()
         .map(|p| {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let text = std::fs::read_to_string(p).map_err(|source| RuleError::Read {
+                what: "",
+                path: p.clone(),
+                source,
+            })?;
             let mut r = Rule::parse(&p.display().to_string(), &text)?;
             r.try_compile()?;
             r.try_allow()?;

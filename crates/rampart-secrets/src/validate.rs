@@ -2,6 +2,11 @@
 
 use base64::Engine as _;
 
+/// A `validate` value that names no built-in check.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown validator `{0}`: use github-crc32, npm-crc32, jwt, pypi-macaroon or luhn")]
+pub struct UnknownValidator(pub String);
+
 /// A built-in check named by a rule's `validate` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Validator {
@@ -19,18 +24,14 @@ pub enum Validator {
 
 impl Validator {
     /// Parses a validator name.
-    pub fn parse(name: &str) -> Result<Validator, String> {
+    pub fn parse(name: &str) -> Result<Validator, UnknownValidator> {
         Ok(match name {
             "github-crc32" => Validator::GithubCrc32,
             "npm-crc32" => Validator::NpmCrc32,
             "jwt" => Validator::Jwt,
             "pypi-macaroon" => Validator::PypiMacaroon,
             "luhn" => Validator::Luhn,
-            _ => {
-                return Err(format!(
-                    "unknown validator `{name}`: use github-crc32, npm-crc32, jwt, pypi-macaroon or luhn"
-                ));
-            }
+            _ => return Err(UnknownValidator(name.to_string())),
         })
     }
 

@@ -174,15 +174,15 @@ fn huge_single_line_and_invalid_utf8_do_not_break() {
 #[test]
 fn invalid_rules_are_named() {
     let err = Rule::parse("bad.toml", "id = \"bad\"\ntitle = 1\n")
-        .err()
-        .unwrap();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("bad.toml"), "{err}");
     let err = Rule::parse(
         "x.toml",
         "id = \"x\"\ntitle='t'\nseverity='high'\nconfidence='high'\nkeywords=['a']\nregex='('\nwhy='w'\nfix='f'\n",
     )
-    .err()
-    .unwrap();
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("regex does not compile"), "{err}");
 }
 
@@ -203,4 +203,53 @@ fn binary_formats_are_not_read_whatever_the_case_of_their_extension() {
     ] {
         assert!(e.wants(path), "{path}");
     }
+}
+
+/// A format-specific rule (`gh`) and a rule that knows a token by its `token =` key only.
+fn overlapping_rules(contextual: bool) -> SecretsEngine {
+    let by_key = rule(
+        "by-key",
+        &format!(
+            "contextual = {contextual}\nkeywords = [\"token\"]\n\
+             regex = '''token\\s*=\\s*(?P<secret>[A-Za-z0-9_.]{{20,}})'''"
+        ),
+    );
+    SecretsEngine::with_rules(vec![github_rule(), by_key]).unwrap()
+}
+
+#[test]
+fn contextual_rules_lose_to_format_specific_ones() {
+    let t = token("Zq8LmT2vXn9KpB7wYcR4sD1fG6hJ3k");
+    let text = format!("token = {t}\n");
+    let ids = |e: &SecretsEngine| {
+        let mut v: Vec<String> = scan_text(e, "a.env", &text)
+            .findings
+            .iter()
+            .map(|f| f.rule_id.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&overlapping_rules(true)), ["secrets/gh"]);
+    assert_eq!(
+        ids(&overlapping_rules(false)),
+        ["secrets/by-key", "secrets/gh"],
+        "format-specific rules never drop each other"
+    );
+}
+
+#[test]
+fn contextual_rules_drop_code_references() {
+    let text = "token = settings.configuration.accessTokenValue\n";
+    assert!(
+        scan_text(&overlapping_rules(true), "a.py", text)
+            .findings
+            .is_empty()
+    );
+    assert_eq!(
+        scan_text(&overlapping_rules(false), "a.py", text)
+            .findings
+            .len(),
+        1
+    );
 }

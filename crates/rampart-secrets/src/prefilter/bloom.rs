@@ -115,7 +115,9 @@ impl Bloom {
     /// are tested in a zero-padded copy.
     ///
     /// # Safety
-    /// The CPU must have the features `supported` checks.
+    /// The CPU must have the features `supported` checks (AVX-512 F, BW, VBMI and BITALG):
+    /// the function is compiled for them. Memory accesses need nothing from the caller: every
+    /// load is bounds-checked against `hay` here (see `blocks`).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512bitalg")]
     pub unsafe fn scan(&self, hay: &[u8], mut candidate: impl FnMut(usize, bool, bool)) {
@@ -124,7 +126,9 @@ impl Bloom {
         let mut i = 0;
         while i + 67 <= hay.len() {
             let blocks = ((hay.len() - 67 - i) / 64 + 1).min(RUN);
-            // SAFETY: the caller's CPU check.
+            // SAFETY: the CPU has the features (this function's contract). The slice passed has
+            // `64 * blocks + 3` bytes (sliced with bounds checks: `i + 64 * blocks + 3 <=
+            // hay.len()` by the choice of `blocks`), as `blocks` requires for `blocks` masks.
             unsafe { self.blocks(&hay[i..i + 64 * blocks + 3], &mut masks[..blocks]) };
             report(&masks[..blocks], i, 64 * blocks, &mut candidate);
             i += 64 * blocks;
@@ -134,7 +138,9 @@ impl Bloom {
             let mut pad = [0u8; 64 + 67];
             pad[..rest].copy_from_slice(&hay[i..]);
             let blocks = rest.div_ceil(64);
-            // SAFETY: as above.
+            // SAFETY: the CPU has the features (this function's contract). `rest < 67`, so
+            // `blocks <= 2` and `64 * blocks + 3 <= 131 = pad.len()`: the slice has the length
+            // `blocks` requires.
             unsafe { self.blocks(&pad[..64 * blocks + 3], &mut masks[..blocks]) };
             // Only positions with three real bytes: the padding is not text.
             report(&masks[..blocks], i, rest - 2, &mut candidate);
@@ -144,12 +150,22 @@ impl Bloom {
     /// Tests the positions of `masks.len()` blocks of 64 bytes at the start of `hay` (which
     /// has three bytes more): one bit per position whose four-byte window passes, and one per
     /// position whose three-byte window does.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512 F, BW, VBMI and BITALG (`Bloom::supported`). The length of
+    /// `hay` is checked here (the function panics if it is shorter than `64 * masks.len() + 3`),
+    /// so memory safety needs nothing more from the caller.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512bitalg")]
     unsafe fn blocks(&self, hay: &[u8], masks: &mut [(u64, u64)]) {
         assert!(hay.len() >= 64 * masks.len() + 3);
-        // SAFETY (all loads below): text loads end at `64 * masks.len() + 3 <= hay.len()`, and
-        // every table load is of 64 bytes inside an array of the bloom.
+        // `ld` loads the 64 bytes at `p` (unaligned). It is only given pointers to 64 readable
+        // bytes: into `hay` at `64 * block + k` with `block < masks.len()` and `k <= 3` (the
+        // assert above keeps `64 * block + k + 64 <= hay.len()`), or to the start of a 64-byte
+        // row of the bloom's tables (`tab[h][p]`, and `b4[j]` / `b3[j]` at offsets 0, 64, 128,
+        // 192 of their 256 / 0, 64 of their 128 bytes).
+        // SAFETY: the pointer is valid for 64 bytes of reads (the callers below, as above), and
+        // the CPU has AVX-512 F (this function's contract).
         let ld = |p: *const u8| unsafe { _mm512_loadu_si512(p as *const _) };
         let fold = _mm512_set1_epi8(0x20);
         // Byte j of a qword starts at bit 8 (j % 8) of it, for `vpshufbitqmb`.
@@ -158,9 +174,13 @@ impl Bloom {
         let tab: [[__m512i; 4]; HASHES] =
             std::array::from_fn(|h| std::array::from_fn(|p| ld(self.tab[h][p].as_ptr())));
         for (block, mask) in masks.iter_mut().enumerate() {
+            // SAFETY: `64 * block + 3 < hay.len()` (the assert), so the offset pointer stays
+            // inside `hay`.
             let p = unsafe { hay.as_ptr().add(64 * block) };
-            let b: [__m512i; 4] =
-                std::array::from_fn(|k| _mm512_or_si512(ld(unsafe { p.add(k) }), fold));
+            let b: [__m512i; 4] = std::array::from_fn(|k| {
+                // SAFETY: `k <= 3`: `p + k` is inside `hay` and 64 bytes follow it (see `ld`).
+                _mm512_or_si512(ld(unsafe { p.add(k) }), fold)
+            });
             let partial: [__m512i; HASHES] = std::array::from_fn(|h| {
                 _mm512_xor_si512(
                     _mm512_xor_si512(
@@ -177,12 +197,11 @@ impl Bloom {
             for j in 0..TABLES4 {
                 let t = self.b4[j].as_ptr();
                 let (idx, next) = (full[j], full[j + 1]);
+                // SAFETY: `b4[j]` has 256 bytes: 64 bytes follow offset 64.
                 let lo = _mm512_permutex2var_epi8(ld(t), idx, ld(unsafe { t.add(64) }));
-                let hi = _mm512_permutex2var_epi8(
-                    ld(unsafe { t.add(128) }),
-                    idx,
-                    ld(unsafe { t.add(192) }),
-                );
+                // SAFETY: `b4[j]` has 256 bytes: 64 bytes follow offsets 128 and 192.
+                let (t128, t192) = unsafe { (t.add(128), t.add(192)) };
+                let hi = _mm512_permutex2var_epi8(ld(t128), idx, ld(t192));
                 let byte = _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), lo, hi);
                 let bit = _mm512_or_si512(_mm512_and_si512(next, seven), offsets);
                 four &= _mm512_bitshuffle_epi64_mask(byte, bit);
@@ -190,7 +209,9 @@ impl Bloom {
             let mut three = !0u64;
             for j in 0..TABLES3 {
                 let t = self.b3[j].as_ptr();
-                let byte = _mm512_permutex2var_epi8(ld(t), partial[j], ld(unsafe { t.add(64) }));
+                // SAFETY: `b3[j]` has 128 bytes: 64 bytes follow offset 64.
+                let t64 = unsafe { t.add(64) };
+                let byte = _mm512_permutex2var_epi8(ld(t), partial[j], ld(t64));
                 let bit = _mm512_or_si512(_mm512_and_si512(partial[j + 2], seven), offsets);
                 three &= _mm512_bitshuffle_epi64_mask(byte, bit);
             }
@@ -242,14 +263,19 @@ mod tests {
 
     #[test]
     fn the_vector_scan_reports_exactly_the_positions_that_pass() {
-        if !Bloom::supported() {
+        if !crate::skip::can_run(
+            "bloom::the_vector_scan_reports_exactly_the_positions_that_pass",
+            "AVX-512 F, BW, VBMI and BITALG",
+            Bloom::supported(),
+            "every_window_entered_passes_in_any_case and the prefilter tests of the even pass",
+        ) {
             return;
         }
         let bloom = Bloom::new(&[*b"toke", *b"akia", *b"ken_"], &[*b"pat", *b"0q~"]);
         for len in [0, 1, 2, 3, 4, 63, 66, 67, 68, 130, 131, 4096 + 67, 9000] {
             let hay = text(len, 0x1234_5678 + len as u64);
             let mut got = Vec::new();
-            // SAFETY: checked above.
+            // SAFETY: the CPU has the features (checked above).
             unsafe { bloom.scan(&hay, |at, _, _| got.push(at)) };
             let want: Vec<usize> = (0..len.saturating_sub(2))
                 .filter(|&at| {
@@ -279,10 +305,16 @@ mod tests {
                 assert!(bloom.passes(&[w[0], w[1], w[2], fourth]).1);
             }
         }
-        if Bloom::supported() {
+        // The scalar test above always runs; the vector scan where the CPU has it.
+        if crate::skip::can_run(
+            "bloom::every_window_entered_passes_in_any_case (vector scan)",
+            "AVX-512 F, BW, VBMI and BITALG",
+            Bloom::supported(),
+            "the scalar part of this test",
+        ) {
             let hay = b"x TOKEN akia ghp_ ----- PAT 0q~ tok";
             let mut got = Vec::new();
-            // SAFETY: checked above.
+            // SAFETY: the CPU has the features (checked above).
             unsafe { bloom.scan(hay, |at, _, _| got.push(at)) };
             for at in [2, 8, 13, 18, 24, 28] {
                 assert!(got.contains(&at), "{at}: {got:?}");

@@ -152,7 +152,9 @@ impl EvenPositions {
         let mut i = 0;
         #[cfg(target_arch = "x86_64")]
         if self.avx2 {
-            // SAFETY: AVX2 was detected at construction.
+            // SAFETY: `avx2` is true only where AVX2 was detected: `new` sets it from
+            // `is_x86_feature_detected!("avx2")`, and the crate only ever clears it afterwards
+            // (the field is not visible outside it). `scan_avx2` checks its own bounds.
             i = unsafe { self.scan_avx2(hay, |at| self.verify(keywords, hay, at, &mut f)) };
         }
         // Even positions only (see `new`): four per step from one u64 load.
@@ -198,6 +200,10 @@ impl EvenPositions {
     /// position whose bits are set. Returns the first position it did not test. (Collecting
     /// candidates into a buffer with a lane-order table, to verify them between chunks, ran
     /// 15% slower.)
+    ///
+    /// # Safety
+    /// The CPU must have AVX2: the function is compiled for it. Memory safety needs nothing from
+    /// the caller (loads stay inside `hay` and `self.table`, see the comment in the loop).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn scan_avx2(&self, hay: &[u8], mut candidate: impl FnMut(usize)) -> usize {
@@ -216,8 +222,11 @@ impl EvenPositions {
         let one = _mm256_set1_epi32(1);
         let mut i = 0;
         while i + 24 <= hay.len() {
-            // SAFETY: i + 24 <= len, so both 16-byte loads are in bounds; gather indices are
-            // < 2^(TABLE_BITS-5), inside the table of 2^(TABLE_BITS-6) u64 words.
+            // SAFETY: the CPU has AVX2 (this function's contract). `i + 24 <= hay.len()`, so
+            // both 16-byte loads (at `i` and `i + 8`) are inside `hay`. The gather's indices
+            // are `h >> 5` with `h < 2^TABLE_BITS` (a 32-bit product shifted right by
+            // `32 - TABLE_BITS`), so below 2^(TABLE_BITS-5): `i32` elements inside the table
+            // of 2^(TABLE_BITS-6) `u64` words (the same bytes).
             let mask = unsafe {
                 let lo = _mm_loadu_si128(hay.as_ptr().add(i) as *const __m128i);
                 let hi = _mm_loadu_si128(hay.as_ptr().add(i + 8) as *const __m128i);
