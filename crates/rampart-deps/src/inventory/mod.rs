@@ -7,14 +7,21 @@
 use crate::ecosystem::Ecosystem;
 use std::collections::{HashMap, VecDeque};
 
+pub use lines::LineFinder;
+
 mod cargo;
+mod composer;
 mod dotnet;
+mod gemfile;
 mod golang;
 mod jvm;
+mod lines;
 pub mod markers;
+mod mix;
 mod npm;
-mod other;
+mod pubspec;
 mod python;
+mod swift;
 pub mod yaml;
 
 /// A reference from one package to another, as the lockfile writes it.
@@ -388,12 +395,12 @@ pub fn parse(path: &str, content: &[u8], include: Option<Include<'_>>) -> Option
         Kind::GoMod => golang::go_mod(text),
         Kind::Pom => jvm::pom(text),
         Kind::GradleLock => jvm::gradle_lockfile(text),
-        Kind::GemfileLock => other::gemfile_lock(text),
-        Kind::ComposerLock => other::composer_lock(text),
+        Kind::GemfileLock => gemfile::gemfile_lock(text),
+        Kind::ComposerLock => composer::composer_lock(text),
         Kind::NugetLock => dotnet::packages_lock(text),
-        Kind::MixLock => other::mix_lock(text),
-        Kind::PubspecLock => other::pubspec_lock(text),
-        Kind::PackageResolved => other::package_resolved(text),
+        Kind::MixLock => mix::mix_lock(text),
+        Kind::PubspecLock => pubspec::pubspec_lock(text),
+        Kind::PackageResolved => swift::package_resolved(text),
     };
     lf.mark_transitive();
     Some(lf)
@@ -401,44 +408,6 @@ pub fn parse(path: &str, content: &[u8], include: Option<Include<'_>>) -> Option
 
 // ---------------------------------------------------------------------------------------------
 // Helpers shared by the parsers.
-
-/// Finds lines of needles in file order: each search starts where the previous one matched,
-/// so looking up every package of a large file stays linear.
-pub struct LineFinder<'a> {
-    text: &'a str,
-    pos: usize,
-    line: usize,
-}
-
-impl<'a> LineFinder<'a> {
-    pub fn new(text: &'a str) -> LineFinder<'a> {
-        LineFinder {
-            text,
-            pos: 0,
-            line: 1,
-        }
-    }
-
-    /// The 1-based line of the next occurrence of `needle` (0 when absent).
-    pub fn find(&mut self, needle: &str) -> usize {
-        if needle.is_empty() {
-            return 0;
-        }
-        if let Some(off) =
-            memchr::memmem::find(&self.text.as_bytes()[self.pos..], needle.as_bytes())
-        {
-            let end = self.pos + off;
-            self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.pos..end]).count();
-            self.pos = end + needle.len().min(1);
-            return self.line;
-        }
-        // Out of order: search from the start without moving the cursor.
-        match memchr::memmem::find(self.text.as_bytes(), needle.as_bytes()) {
-            Some(off) => line_of(self.text, off),
-            None => 0,
-        }
-    }
-}
 
 /// 1-based line of a byte offset.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
