@@ -23,10 +23,9 @@ use debian::debian_cmp;
 use maven::{MavenToken, maven_cmp, maven_tokens, maven_tokens_cmp};
 use nuget::{nuget_cmp, nuget_key, nuget_key_cmp};
 use packagist::{packagist_cmp, packagist_components, packagist_list_cmp};
-use pep440::{legacy_key, pypi_cmp};
+use pep440::{PyVersion, pypi_cmp};
 use rubygems::{rubygems_cmp, rubygems_segments, rubygems_segments_cmp};
 use std::cmp::Ordering;
-use std::str::FromStr;
 
 /// Compares two versions of `eco`.
 pub fn compare(eco: Ecosystem, a: &str, b: &str) -> Ordering {
@@ -94,10 +93,7 @@ impl Comparator {
                 ::semver::Version::parse(s.strip_prefix('v').unwrap_or(s)).ok(),
                 semver_like(s, 3),
             ))),
-            Some(Ecosystem::PyPI) => match pep440_rs::Version::from_str(s) {
-                Ok(v) => Repr::Pep440(v),
-                Err(_) => Repr::Legacy(legacy_key(s)),
-            },
+            Some(Ecosystem::PyPI) => Repr::PyPI(Box::new(PyVersion::parse(s))),
             Some(Ecosystem::NuGet) => Repr::NuGet(Box::new(nuget_key(s))),
             Some(Ecosystem::Pub) => Repr::Pub(Box::new(semver_like(s, 3))),
             Some(Ecosystem::Maven) => Repr::Maven(maven_tokens(s)),
@@ -119,8 +115,7 @@ pub struct Parsed(Repr);
 enum Repr {
     /// Strict semver when it parses, and the lenient reading used when either side is not.
     Semver(Box<(Option<::semver::Version>, SemverLike)>),
-    Pep440(pep440_rs::Version),
-    Legacy(Vec<String>),
+    PyPI(Box<PyVersion>),
     NuGet(Box<SemverLike>),
     Pub(Box<SemverLike>),
     Maven(Vec<MavenToken>),
@@ -134,8 +129,7 @@ impl Repr {
     fn rank(&self) -> u8 {
         match self {
             Repr::Semver(_) => 0,
-            Repr::Legacy(_) => 1,
-            Repr::Pep440(_) => 2,
+            Repr::PyPI(_) => 1,
             Repr::NuGet(_) => 3,
             Repr::Pub(_) => 4,
             Repr::Maven(_) => 5,
@@ -156,8 +150,7 @@ impl Parsed {
                 _ => components_cmp(&x.1.components, &y.1.components)
                     .then_with(|| prerelease_cmp(&x.1.rest, &y.1.rest)),
             },
-            (Repr::Pep440(x), Repr::Pep440(y)) => x.cmp(y),
-            (Repr::Legacy(x), Repr::Legacy(y)) => x.cmp(y),
+            (Repr::PyPI(x), Repr::PyPI(y)) => x.compare(y),
             (Repr::NuGet(x), Repr::NuGet(y)) => nuget_key_cmp(x, y),
             (Repr::Pub(x), Repr::Pub(y)) => pub_key_cmp(x, y),
             (Repr::Maven(x), Repr::Maven(y)) => maven_tokens_cmp(x, y),
@@ -165,8 +158,7 @@ impl Parsed {
             (Repr::Packagist(x), Repr::Packagist(y)) => packagist_list_cmp(x, y),
             (Repr::Debian(x), Repr::Debian(y)) => debian_cmp(x, y),
             (Repr::Alpine(x), Repr::Alpine(y)) => alpine_cmp(x, y),
-            // Parsed for different comparators (a caller's mistake): still a total order,
-            // with PyPI legacy versions before PEP 440 ones.
+            // Parsed for different comparators (a caller's mistake): still a total order.
             (x, y) => x.rank().cmp(&y.rank()),
         }
     }
