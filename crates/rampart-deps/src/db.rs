@@ -14,6 +14,56 @@ const MAGIC: &[u8; 8] = b"RAMPDB02";
 const TRAILER: &[u8; 4] = b"END!";
 /// The database file name inside the database folder.
 pub const FILE_NAME: &str = "osv.rdb";
+/// The age past which `db status` (and a scan, `[engines.deps] max_db_age_days`) warns.
+pub const DEFAULT_MAX_AGE_DAYS: u64 = 7;
+
+/// Why a database could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The folder holds no database.
+    #[error("no vulnerability database in {}: run `rampart db update`", .0.display())]
+    Missing(PathBuf),
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The database file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The file is not a database this version reads.
+    #[error("{}: {reason}", path.display())]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: DecodeError,
+    },
+    /// The database could not be written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Write {
+        /// `create`, `write` or `replace`.
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// What is wrong with bytes that should hold a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// Wrong magic: another file, or a format of another rampart version.
+    #[error("not a rampart vulnerability database (or an older format): run `rampart db update`")]
+    NotADatabase,
+    /// No trailer: the write was cut short.
+    #[error("the database file is truncated: run `rampart db update`")]
+    Truncated,
+    /// A field does not hold together.
+    #[error("corrupt database: {0}")]
+    Corrupt(&'static str),
+}
 
 /// How a range compares versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,12 +294,12 @@ impl Database {
     }
 
     /// Decodes a database written by [`Database::encode`].
-    pub fn decode(bytes: &[u8]) -> Result<Database, String> {
+    pub fn decode(bytes: &[u8]) -> Result<Database, DecodeError> {
         if bytes.len() < MAGIC.len() + TRAILER.len() || &bytes[..8] != MAGIC {
-            return Err("not a rampart vulnerability database (or an older format): run `rampart db update`".into());
+            return Err(DecodeError::NotADatabase);
         }
         if &bytes[bytes.len() - 4..] != TRAILER {
-            return Err("the database file is truncated: run `rampart db update`".into());
+            return Err(DecodeError::Truncated);
         }
         let mut r = R {
             b: &bytes[..bytes.len() - 4],
@@ -286,14 +336,15 @@ impl Database {
         let n = r.count()?;
         db.packages.reserve(n);
         for _ in 0..n {
-            let eco = Ecosystem::from_code(r.u8()?).ok_or("unknown ecosystem code in database")?;
+            let eco = Ecosystem::from_code(r.u8()?)
+                .ok_or(DecodeError::Corrupt("unknown ecosystem code"))?;
             let name = r.str()?;
             let m = r.count()?;
             let mut list = Vec::with_capacity(m);
             for _ in 0..m {
                 let advisory = r.u32()?;
                 if advisory as usize >= db.advisories.len() {
-                    return Err("corrupt database: advisory index out of range".into());
+                    return Err(DecodeError::Corrupt("advisory index out of range"));
                 }
                 let versions = r.strs()?;
                 let nr = r.count()?;
@@ -329,24 +380,32 @@ impl Database {
             db.packages.insert((eco, name), list);
         }
         if r.i != r.b.len() {
-            return Err("corrupt database: trailing data".into());
+            return Err(DecodeError::Corrupt("trailing data"));
         }
         Ok(db)
     }
 
     /// Reads the database of a folder (`<dir>/osv.rdb`).
-    pub fn load(dir: &Path) -> Result<Database, String> {
+    pub fn load(dir: &Path) -> Result<Database, DbError> {
         let path = dir.join(FILE_NAME);
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Database::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(DbError::Missing(dir.to_path_buf()));
+            }
+            Err(source) => return Err(DbError::Read { path, source }),
+        };
+        Database::decode(&bytes).map_err(|reason| DbError::Corrupt { path, reason })
     }
 
     /// Writes the database into `dir` atomically: a temporary file in the same folder, fsync,
     /// then rename over the previous one.
-    pub fn save(&self, dir: &Path) -> Result<PathBuf, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    pub fn save(&self, dir: &Path) -> Result<PathBuf, DbError> {
+        std::fs::create_dir_all(dir).map_err(|source| DbError::Write {
+            action: "create",
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let bytes = self.encode();
         let tmp = dir.join(format!(".{FILE_NAME}.tmp-{}", std::process::id()));
         let write = || -> std::io::Result<()> {
@@ -355,15 +414,23 @@ impl Database {
             f.sync_all()?;
             Ok(())
         };
-        if let Err(e) = write() {
+        if let Err(source) = write() {
             let _ = std::fs::remove_file(&tmp);
-            return Err(format!("cannot write {}: {e}", tmp.display()));
+            return Err(DbError::Write {
+                action: "write",
+                path: tmp,
+                source,
+            });
         }
         let path = dir.join(FILE_NAME);
-        std::fs::rename(&tmp, &path).map_err(|e| {
+        if let Err(source) = std::fs::rename(&tmp, &path) {
             let _ = std::fs::remove_file(&tmp);
-            format!("cannot replace {}: {e}", path.display())
-        })?;
+            return Err(DbError::Write {
+                action: "replace",
+                path,
+                source,
+            });
+        }
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
         }
@@ -384,6 +451,71 @@ pub fn default_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir);
     home.join(".cache").join("rampart").join("db")
+}
+
+/// The warning given when a database built at `built_at` (Unix seconds) is older than
+/// `max_age_days`, if it is.
+pub fn age_warning(built_at: u64, max_age_days: u64) -> Option<String> {
+    let age_days = now().saturating_sub(built_at) / 86_400;
+    (built_at > 0 && age_days > max_age_days).then(|| {
+        format!(
+            "the vulnerability database is {age_days} days old (limit {max_age_days}): run `rampart db update`"
+        )
+    })
+}
+
+/// What `rampart db status` shows about a database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    /// The database file.
+    pub path: PathBuf,
+    /// When it was built (Unix seconds).
+    pub built_at: u64,
+    /// Its age in seconds.
+    pub age_secs: u64,
+    /// Advisories stored.
+    pub advisories: usize,
+    /// Packages with advisories.
+    pub packages: usize,
+    /// Affected-package entries.
+    pub affected_entries: usize,
+    /// Withdrawn records skipped when it was built.
+    pub withdrawn_skipped: u32,
+    /// Advisories in the CISA KEV catalog.
+    pub known_exploited: usize,
+    /// File size.
+    pub bytes: u64,
+    /// Time the load took, in milliseconds.
+    pub load_ms: f64,
+    /// The age limit it was checked against.
+    pub max_age_days: u64,
+    /// The warning when it is older than `max_age_days`.
+    pub stale: Option<String>,
+    /// Where its parts came from.
+    pub sources: Vec<Source>,
+}
+
+/// Loads the database of `dir` and describes it.
+pub fn status(dir: &Path, max_age_days: u64) -> Result<Status, DbError> {
+    let t = std::time::Instant::now();
+    let d = Database::load(dir)?;
+    let load_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let path = dir.join(FILE_NAME);
+    Ok(Status {
+        bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+        path,
+        built_at: d.meta.built_at,
+        age_secs: now().saturating_sub(d.meta.built_at),
+        advisories: d.advisories.len(),
+        packages: d.packages.len(),
+        affected_entries: d.entry_count(),
+        withdrawn_skipped: d.meta.withdrawn,
+        known_exploited: d.advisories.iter().filter(|a| a.kev).count(),
+        load_ms,
+        max_age_days,
+        stale: age_warning(d.meta.built_at, max_age_days),
+        sources: d.meta.sources,
+    })
 }
 
 /// Seconds since the Unix epoch.
@@ -427,47 +559,47 @@ struct R<'a> {
 }
 
 impl R<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+    fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
         let end = self
             .i
             .checked_add(n)
             .filter(|&e| e <= self.b.len())
-            .ok_or("corrupt database: unexpected end")?;
+            .ok_or(DecodeError::Corrupt("unexpected end"))?;
         let s = &self.b[self.i..end];
         self.i = end;
         Ok(s)
     }
-    fn u8(&mut self) -> Result<u8, String> {
+    fn u8(&mut self) -> Result<u8, DecodeError> {
         Ok(self.take(1)?[0])
     }
-    fn u32(&mut self) -> Result<u32, String> {
+    fn u32(&mut self) -> Result<u32, DecodeError> {
         let s = self.take(4)?;
         Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
     }
     /// A count, bounded by the bytes left so a corrupt file cannot make us allocate wildly.
-    fn count(&mut self) -> Result<usize, String> {
+    fn count(&mut self) -> Result<usize, DecodeError> {
         let n = self.u32()? as usize;
         if n > self.b.len() - self.i {
-            return Err("corrupt database: count out of range".into());
+            return Err(DecodeError::Corrupt("count out of range"));
         }
         Ok(n)
     }
-    fn u64(&mut self) -> Result<u64, String> {
+    fn u64(&mut self) -> Result<u64, DecodeError> {
         let s = self.take(8)?;
         let mut a = [0u8; 8];
         a.copy_from_slice(s);
         Ok(u64::from_le_bytes(a))
     }
-    fn f32(&mut self) -> Result<f32, String> {
+    fn f32(&mut self) -> Result<f32, DecodeError> {
         let s = self.take(4)?;
         Ok(f32::from_le_bytes([s[0], s[1], s[2], s[3]]))
     }
-    fn str(&mut self) -> Result<String, String> {
+    fn str(&mut self) -> Result<String, DecodeError> {
         let n = self.u32()? as usize;
         let s = self.take(n)?;
-        String::from_utf8(s.to_vec()).map_err(|_| "corrupt database: invalid UTF-8".to_string())
+        String::from_utf8(s.to_vec()).map_err(|_| DecodeError::Corrupt("invalid UTF-8"))
     }
-    fn strs(&mut self) -> Result<Vec<String>, String> {
+    fn strs(&mut self) -> Result<Vec<String>, DecodeError> {
         let n = self.count()?;
         let mut v = Vec::with_capacity(n);
         for _ in 0..n {

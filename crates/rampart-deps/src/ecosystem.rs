@@ -136,8 +136,15 @@ impl fmt::Display for Ecosystem {
     }
 }
 
+/// An ecosystem name rampart does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown ecosystem `{0}` (expected one of crates.io, npm, PyPI, Go, Maven, RubyGems, Packagist, NuGet, Pub, Hex, SwiftURL, Debian, Alpine)"
+)]
+pub struct UnknownEcosystem(pub String);
+
 impl FromStr for Ecosystem {
-    type Err = String;
+    type Err = UnknownEcosystem;
 
     /// Parses an OSV ecosystem name (`crates.io`, `PyPI`, `Debian:12`, `Alpine:v3.20`) or a
     /// lower-case alias (`cargo`, `pypi`, `go`, `maven`, `gem`, `composer`…).
@@ -162,7 +169,7 @@ impl FromStr for Ecosystem {
             "swifturl" | "swift" => Ecosystem::SwiftUrl,
             "debian" | "deb" | "ubuntu" => Ecosystem::Debian,
             "alpine" | "apk" => Ecosystem::Alpine,
-            _ => return Err(format!("unknown ecosystem `{s}`")),
+            _ => return Err(UnknownEcosystem(s.to_string())),
         })
     }
 }

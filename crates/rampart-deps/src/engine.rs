@@ -6,6 +6,7 @@ use crate::inventory::markers::{self, MarkerEnv};
 use crate::inventory::{self, Lockfile, Package};
 use crate::matcher::{MatchCache, Vuln};
 use crate::vex::{self, Statement};
+use rampart_core::rule::{RuleDefaults, unknown_keys};
 use rampart_core::{
     Diagnostic, DiagnosticLevel, Emitter, Engine, EngineSession, Finding, Location, RuleMeta,
     ScanContext, Severity, SourceFile, Suppression,
@@ -14,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 /// Rule ids.
 pub const VULNERABLE: &str = "deps/vulnerable-dependency";
@@ -32,51 +33,52 @@ const RULE_FILES: [&str; 4] = [
     include_str!("../rules/unpinned-requirement.toml"),
 ];
 
+/// A rule file: the shared documentation fields, nothing else.
 #[derive(Deserialize)]
 struct RuleFile {
-    id: String,
-    title: String,
-    severity: Severity,
-    confidence: rampart_core::Confidence,
-    #[serde(default)]
-    cwe: Vec<String>,
-    #[serde(default)]
-    owasp: Vec<String>,
-    #[serde(default)]
-    tags: Vec<String>,
-    why: String,
-    fix: String,
-    #[serde(default)]
-    references: Vec<String>,
-    #[serde(default)]
-    examples: Vec<rampart_core::Example>,
+    #[serde(flatten)]
+    doc: rampart_core::rule::RuleDoc,
+    #[serde(flatten)]
+    extra: std::collections::BTreeMap<String, toml::Value>,
+}
+
+const DEFAULTS: RuleDefaults = RuleDefaults {
+    engine: "deps",
+    confidence: rampart_core::Confidence::High,
+    cwe: &[],
+    owasp: &["A06:2021"],
+    family: Some("sca"),
+};
+
+/// A built-in rule file that does not read (a bug the test suite catches).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("rule file {index}: {message}")]
+pub struct RuleError {
+    /// Position of the file in the built-in list.
+    pub index: usize,
+    /// What is wrong.
+    pub message: String,
 }
 
 /// Parses the built-in rule files (checked by the test suite).
-pub fn load_rules() -> Result<Vec<RuleMeta>, String> {
+pub fn load_rules() -> Result<Vec<RuleMeta>, RuleError> {
     RULE_FILES
         .iter()
-        .map(|text| {
-            let r: RuleFile = toml::from_str(text).map_err(|e| format!("rule file: {e}"))?;
-            Ok(RuleMeta {
-                id: format!("deps/{}", r.id),
-                engine: "deps".into(),
-                title: r.title,
-                severity: r.severity,
-                confidence: r.confidence,
-                cwe: r.cwe,
-                owasp: r.owasp,
-                tags: r.tags,
-                why: r.why.trim().to_string(),
-                fix: r.fix.trim().to_string(),
-                references: r.references,
-                examples: r.examples,
-            })
+        .enumerate()
+        .map(|(index, text)| {
+            let error = |message: String| RuleError { index, message };
+            let r: RuleFile = toml::from_str(text).map_err(|e| error(e.to_string()))?;
+            if let Some(m) = unknown_keys(r.extra.keys(), &[]) {
+                return Err(error(m));
+            }
+            Ok(r.doc.into_meta(&DEFAULTS))
         })
         .collect()
 }
 
-static RULES: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| load_rules().unwrap_or_default());
+/// The built-in rules: static data, parsed once, needing no database.
+static RULES: LazyLock<Vec<RuleMeta>> =
+    LazyLock::new(|| load_rules().expect("the built-in rule files are checked by the test suite"));
 
 #[derive(Clone)]
 enum DbChoice {
@@ -151,7 +153,7 @@ struct Options {
 }
 
 fn default_age() -> u64 {
-    crate::cli::DEFAULT_MAX_AGE_DAYS
+    db::DEFAULT_MAX_AGE_DAYS
 }
 fn yes() -> bool {
     true
@@ -179,25 +181,20 @@ impl Engine for DepsEngine {
         let opts: Options = toml::Value::Table(table)
             .try_into()
             .map_err(|e| format!("[engines.deps]: {e}"))?;
-        let mut notes = Vec::new();
-        let db = match (&self.db, &opts.db) {
-            (DbChoice::Loaded(db), _) => Some(db.clone()),
-            (_, Some(dir)) => load_db(&resolve(&ctx.root, dir), &mut notes),
-            (DbChoice::Dir(dir), None) => load_db(dir, &mut notes),
-            (DbChoice::Default, None) => load_db(&db::default_dir(), &mut notes),
+        // The database is loaded on first use (a lockfile to match, or `finish`), so a session
+        // started only to list rules never reads it.
+        let db_source = match (&self.db, &opts.db) {
+            (DbChoice::Loaded(db), _) => DbSource::Loaded(db.clone()),
+            (_, Some(dir)) => DbSource::Dir(resolve(&ctx.root, dir)),
+            (DbChoice::Dir(dir), None) => DbSource::Dir(dir.clone()),
+            (DbChoice::Default, None) => DbSource::Dir(db::default_dir()),
         };
-        if let Some(w) = db
-            .as_ref()
-            .and_then(|db| crate::cli::age_warning(db.meta.built_at, opts.max_db_age_days))
-        {
-            notes.push(Diagnostic::general(DiagnosticLevel::Warning, w));
-        }
         let mut statements = Vec::new();
         for v in &opts.vex {
             let path = resolve(&ctx.root, v);
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("VEX {}: {e}", path.display()))?;
-            statements.extend(vex::parse(&text, v)?);
+            statements.extend(vex::parse(&text, v).map_err(|e| e.to_string())?);
         }
         let sboms = opts
             .sbom
@@ -228,10 +225,12 @@ impl Engine for DepsEngine {
             root: ctx.root.clone(),
             claimed: Mutex::new(HashSet::new()),
             deferred: Mutex::new(Vec::new()),
-            db,
+            db_source,
+            max_db_age_days: opts.max_db_age_days,
+            db: OnceLock::new(),
             vex: statements,
             include_dev: opts.include_dev,
-            notes: Mutex::new(notes),
+            notes: Mutex::new(Vec::new()),
             cache: MatchCache::new(),
         }))
     }
@@ -246,6 +245,14 @@ fn resolve(root: &Path, p: &str) -> PathBuf {
     }
 }
 
+/// Where a session's database comes from.
+enum DbSource {
+    /// Already in memory.
+    Loaded(Arc<Database>),
+    /// The database of a folder.
+    Dir(PathBuf),
+}
+
 fn load_db(dir: &Path, notes: &mut Vec<Diagnostic>) -> Option<Arc<Database>> {
     if !dir.join(db::FILE_NAME).exists() {
         notes.push(Diagnostic::general(
@@ -257,7 +264,7 @@ fn load_db(dir: &Path, notes: &mut Vec<Diagnostic>) -> Option<Arc<Database>> {
     match Database::load(dir) {
         Ok(db) => Some(Arc::new(db)),
         Err(e) => {
-            notes.push(Diagnostic::general(DiagnosticLevel::Warning, e));
+            notes.push(Diagnostic::general(DiagnosticLevel::Warning, e.to_string()));
             None
         }
     }
@@ -279,7 +286,10 @@ struct Session<'a> {
     /// Findings located in files included by a requirements file, emitted in `finish` unless
     /// the scan of that file reported the same line.
     deferred: Mutex<Vec<Finding>>,
-    db: Option<Arc<Database>>,
+    db_source: DbSource,
+    max_db_age_days: u64,
+    /// The database, loaded on first use (`None`: there is none, a warning says so).
+    db: OnceLock<Option<Arc<Database>>>,
     vex: Vec<Statement>,
     include_dev: bool,
     notes: Mutex<Vec<Diagnostic>>,
@@ -308,17 +318,13 @@ impl EngineSession for Session<'_> {
         let Some(lf) = inventory::parse(&file.path, &file.content, Some(include_ref)) else {
             return;
         };
-        for e in &lf.errors {
-            let mut d = Diagnostic::error(&file.path, format!("{}: {}", lf.format, e.message));
-            if e.line > 0 {
-                d = d.at_line(e.line);
-            }
-            out.diagnostic(d);
-        }
+        parse_errors(&lf, file, out);
         report(self, &lf, file, out);
     }
 
     fn finish(self: Box<Self>, out: &mut Emitter) {
+        // A scan without lockfiles still says when the database is missing or stale.
+        self.database();
         let notes = std::mem::take(&mut *lock(&self.notes));
         for n in notes {
             out.diagnostic(n);
@@ -351,7 +357,11 @@ impl EngineSession for Session<'_> {
                 }
                 Err(e) => out.diagnostic(Diagnostic::error(
                     shown,
-                    format!("cannot read the SBOM {}: {e}", abs.display()),
+                    if *shown == abs.display().to_string() {
+                        format!("cannot read the SBOM: {e}")
+                    } else {
+                        format!("cannot read the SBOM ({}): {e}", abs.display())
+                    },
                 )),
             }
         }
@@ -363,16 +373,62 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Session<'_> {
+    /// The database, loaded on first call; problems (none, unreadable, stale) become warnings
+    /// reported in `finish`.
+    fn database(&self) -> Option<&Arc<Database>> {
+        self.db
+            .get_or_init(|| {
+                let mut notes = Vec::new();
+                let db = match &self.db_source {
+                    DbSource::Loaded(db) => Some(db.clone()),
+                    DbSource::Dir(dir) => load_db(dir, &mut notes),
+                };
+                if let Some(w) = db
+                    .as_ref()
+                    .and_then(|db| db::age_warning(db.meta.built_at, self.max_db_age_days))
+                {
+                    notes.push(Diagnostic::general(DiagnosticLevel::Warning, w));
+                }
+                lock(&self.notes).extend(notes);
+                db
+            })
+            .as_ref()
+    }
+
     /// Checks the packages of a CycloneDX or SPDX JSON SBOM; a file that is not one gives an
     /// error diagnostic naming it.
     fn scan_sbom(&self, file: &SourceFile, out: &mut Emitter) {
         match crate::sbom::read_sbom(&file.content) {
-            Ok(lf) => report(self, &lf, file, out),
-            Err(e) => out.diagnostic(Diagnostic::error(
-                &file.path,
-                format!("not a readable SBOM: {e}"),
-            )),
+            Ok(lf) => {
+                parse_errors(&lf, file, out);
+                report(self, &lf, file, out);
+            }
+            Err(e) => {
+                let d = Diagnostic::error(&file.path, format!("not a readable SBOM: {e}"));
+                out.diagnostic(match e.line() {
+                    Some(l) => d.at_line(l),
+                    None => d,
+                });
+            }
         }
+    }
+}
+
+/// The lockfile's problems as error diagnostics at their lines. The format is named when the
+/// file name does not already say it (`gems.locked` is read as `Gemfile.lock`).
+fn parse_errors(lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
+    let base = file.path.rsplit('/').next().unwrap_or(&file.path);
+    for e in &lf.errors {
+        let message = if lf.format.is_empty() || lf.format.starts_with(base) {
+            e.message.clone()
+        } else {
+            format!("{}: {}", lf.format, e.message)
+        };
+        let mut d = Diagnostic::error(&file.path, message);
+        if e.line > 0 {
+            d = d.at_line(e.line);
+        }
+        out.diagnostic(d);
     }
 }
 
@@ -387,6 +443,14 @@ fn finding_at(rule: &RuleMeta, file: &SourceFile, line: usize, message: String) 
     }
 }
 
+/// `s` cut to at most `max` characters, with `…` where it was cut.
+fn shorten(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &s[..at]).into(),
+        None => s.into(),
+    }
+}
+
 /// Whether a package would be installed in the target environment: its marker holds (an
 /// unreadable marker counts as holding, with a warning).
 fn installed(s: &Session, p: &Package, shown: &str, out: &mut Emitter) -> bool {
@@ -398,7 +462,8 @@ fn installed(s: &Session, p: &Package, shown: &str, out: &mut Emitter) -> bool {
                 Diagnostic::warning(
                     shown,
                     format!(
-                        "cannot evaluate the marker `{m}` of {} ({e}): treated as installed",
+                        "cannot evaluate the marker `{}` of {} ({e}): treated as installed",
+                        shorten(m, 80),
                         p.name
                     ),
                 )
@@ -410,7 +475,8 @@ fn installed(s: &Session, p: &Package, shown: &str, out: &mut Emitter) -> bool {
 }
 
 fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
-    let paths = lf.paths_from_direct();
+    let paths = lf.dependency_paths();
+    let mut shortened = false;
     let dir = file.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     // Where each entry is written: the lockfile, or a file it includes.
     let located: Vec<Option<String>> = lf
@@ -438,7 +504,7 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
         }
     }
     let checked = |i: usize| wanted[i] && lf.packages[i].unpinned.is_none();
-    let mut matched = match &s.db {
+    let mut matched = match s.database() {
         Some(db) => {
             let items: Vec<_> = (0..lf.packages.len())
                 .filter(|&i| checked(i))
@@ -491,10 +557,15 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
             let Some(rule) = s.engine.rule(rule_id) else {
                 continue;
             };
-            let path_names: Vec<String> = paths[i]
+            let (path, cut) = paths.path(i);
+            let mut path_names: Vec<String> = path
                 .iter()
                 .map(|&j| format!("{}@{}", lf.packages[j].name, lf.packages[j].version))
                 .collect();
+            if cut {
+                path_names.insert(inventory::MAX_PATH_LEN / 2, "…".to_string());
+                shortened = true;
+            }
             let mut f = new_finding(rule, message(p, v, fix.as_deref(), total));
             // Exploited in the wild: at least high, whatever the CVSS score says.
             f.severity = if v.kev {
@@ -528,6 +599,15 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
             }
             emit(f);
         }
+    }
+    if shortened {
+        out.diagnostic(Diagnostic::note(
+            &file.path,
+            format!(
+                "dependency paths longer than {} packages are shown shortened (…)",
+                inventory::MAX_PATH_LEN
+            ),
+        ));
     }
 }
 

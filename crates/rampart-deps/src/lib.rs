@@ -6,9 +6,13 @@
 //! - [`update`] builds the [`db::Database`] from OSV exports, CISA KEV and EPSS;
 //! - [`matcher`] applies OSV range semantics and merges aliases;
 //! - [`engine::DepsEngine`] is the `deps` engine of `rampart scan`;
-//! - [`cli`] holds `rampart db` and `rampart sbom`.
+//! - [`sbom`] writes and reads CycloneDX and SPDX documents.
+//!
+//! The `rampart db` and `rampart sbom` commands live in the CLI crate; this crate gives them data
+//! ([`db::status`], [`update::update`], [`sbom::collect`]).
 
-pub mod cli;
+#![forbid(unsafe_code)]
+
 pub mod db;
 pub mod ecosystem;
 pub mod engine;

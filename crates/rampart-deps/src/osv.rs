@@ -121,19 +121,36 @@ pub fn cvss_score(vector: &str) -> Option<f64> {
     vector.parse::<cvss::Cvss>().ok().map(|c| c.score())
 }
 
+/// Why an OSV record cannot go into the database.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// No `id`.
+    #[error("record without `id`")]
+    NoId,
+    /// No `modified` time (record id).
+    #[error("{0}: record without `modified`")]
+    NoModified(String),
+    /// A range type other than SEMVER, ECOSYSTEM and GIT (record id, type).
+    #[error("{0}: unknown range type `{1}`")]
+    RangeType(String, String),
+    /// An event setting no field or several (record id).
+    #[error("{0}: an event must set exactly one field")]
+    Event(String),
+}
+
 impl Record {
     /// Checks the fields a database needs.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), RecordError> {
         if self.id.trim().is_empty() {
-            return Err("record without `id`".into());
+            return Err(RecordError::NoId);
         }
         if self.modified.trim().is_empty() {
-            return Err(format!("{}: record without `modified`", self.id));
+            return Err(RecordError::NoModified(self.id.clone()));
         }
         for a in &self.affected {
             for r in &a.ranges {
                 if !matches!(r.kind.as_str(), "SEMVER" | "ECOSYSTEM" | "GIT") {
-                    return Err(format!("{}: unknown range type `{}`", self.id, r.kind));
+                    return Err(RecordError::RangeType(self.id.clone(), r.kind.clone()));
                 }
                 if r.events.iter().any(|e| {
                     [&e.introduced, &e.fixed, &e.last_affected, &e.limit]
@@ -142,7 +159,7 @@ impl Record {
                         .count()
                         != 1
                 }) {
-                    return Err(format!("{}: an event must set exactly one field", self.id));
+                    return Err(RecordError::Event(self.id.clone()));
                 }
             }
         }

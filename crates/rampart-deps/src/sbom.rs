@@ -66,75 +66,233 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Reads a CycloneDX or SPDX JSON SBOM into an inventory (components with a purl).
-pub fn read_sbom(bytes: &[u8]) -> Result<Lockfile, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "the SBOM is not valid UTF-8".to_string())?;
-    let v: Value = serde_json::from_str(text)
-        .map_err(|e| format!("invalid SBOM JSON at line {}: {e}", e.line()))?;
+/// An SBOM that cannot be read at all (problems with single components are
+/// [`Lockfile::errors`] of the inventory instead).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SbomError {
+    /// Bytes that are not UTF-8.
+    #[error("the SBOM is not valid UTF-8")]
+    NotUtf8,
+    /// A JSON syntax error at a line.
+    #[error("{message}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// What is wrong (without the position).
+        message: String,
+    },
+    /// JSON that is neither CycloneDX nor SPDX.
+    #[error("not a CycloneDX (`bomFormat`) or SPDX (`spdxVersion`) JSON SBOM")]
+    NotAnSbom,
+}
+
+impl SbomError {
+    /// The line the error is at, when known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            SbomError::Json { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+}
+
+/// Deepest nesting of CycloneDX components read; deeper ones are skipped with an error.
+pub const MAX_COMPONENT_DEPTH: usize = 32;
+
+/// The JSON type of a value, for messages.
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The string fields of an SBOM element: `Some` strings, and one problem per field of another
+/// type.
+fn strings<'v>(
+    v: &'v Value,
+    keys: &[&str],
+    at: &str,
+    problems: &mut Vec<String>,
+) -> Vec<Option<&'v str>> {
+    keys.iter()
+        .map(|k| match v.get(*k) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(other) => {
+                problems.push(format!(
+                    "{at}: `{k}` is {}, expected a string",
+                    type_name(other)
+                ));
+                None
+            }
+        })
+        .collect()
+}
+
+/// What [`read_sbom`] found: purl, where the element is, its problems.
+type Found = Vec<(Option<String>, String, Vec<String>)>;
+
+/// The `components` list of a CycloneDX element at nesting `depth`, or `None` (with a problem
+/// when it is not an array or too deep).
+fn enter_components<'v>(
+    node: &'v Value,
+    at: String,
+    depth: usize,
+    found: &mut Found,
+) -> Option<&'v [Value]> {
+    let list = node.get("components")?;
+    let Some(list) = list.as_array() else {
+        found.push((
+            None,
+            String::new(),
+            vec![format!(
+                "{at}components is {}, expected an array",
+                type_name(list)
+            )],
+        ));
+        return None;
+    };
+    if depth >= MAX_COMPONENT_DEPTH {
+        found.push((
+            None,
+            String::new(),
+            vec![format!(
+                "{at}components: nested deeper than {MAX_COMPONENT_DEPTH} levels: skipped"
+            )],
+        ));
+        return None;
+    }
+    Some(list.as_slice())
+}
+
+/// Reads a CycloneDX or SPDX JSON SBOM into an inventory (components with a purl). Components
+/// of the wrong shape (not an object, a `name` or `version` that is not a string…) are named in
+/// [`Lockfile::errors`] with their index; the others are read.
+pub fn read_sbom(bytes: &[u8]) -> Result<Lockfile, SbomError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| SbomError::NotUtf8)?;
+    let v: Value = serde_json::from_str(text).map_err(|e| SbomError::Json {
+        line: e.line(),
+        message: inventory::json_message(&e),
+    })?;
     let mut lf = Lockfile {
         format: String::new(),
         ..Lockfile::default()
     };
     let mut finder = inventory::LineFinder::new(text);
-    let mut add = |purl: &str, lf: &mut Lockfile| {
-        if let Some((eco, name, version)) = parse_purl(purl) {
-            let line = finder.find(purl);
-            lf.packages.push(Package::new(eco, name, version, line));
-        }
-    };
+    let mut found: Found = Vec::new();
     if v.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
         lf.format = format!(
             "CycloneDX {}",
             v.get("specVersion").and_then(Value::as_str).unwrap_or("?")
         );
-        fn walk(c: &Value, out: &mut Vec<String>) {
-            for comp in c
-                .get("components")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(p) = comp.get("purl").and_then(Value::as_str) {
-                    out.push(p.to_string());
-                }
-                walk(comp, out);
+        // Depth-first, in document order (a component, then the components inside it), without
+        // recursion.
+        let mut stack: Vec<(&[Value], usize, String)> = Vec::new();
+        if let Some(list) = enter_components(&v, String::new(), 0, &mut found) {
+            stack.push((list, 0, String::new()));
+        }
+        while let Some((list, i, at)) = stack.last_mut() {
+            let Some(comp) = list.get(*i) else {
+                stack.pop();
+                continue;
+            };
+            let here = format!("{at}components[{i}]");
+            *i += 1;
+            let mut problems = Vec::new();
+            if !comp.is_object() {
+                problems.push(format!(
+                    "{here} is {}, expected an object: skipped",
+                    type_name(comp)
+                ));
+                found.push((None, here, problems));
+                continue;
+            }
+            let f = strings(comp, &["purl", "name", "version"], &here, &mut problems);
+            found.push((f[0].map(str::to_string), here.clone(), problems));
+            let depth = stack.len();
+            if let Some(inner) = enter_components(comp, format!("{here}."), depth, &mut found) {
+                stack.push((inner, 0, format!("{here}.")));
             }
         }
-        let mut purls = Vec::new();
-        walk(&v, &mut purls);
-        for p in purls {
-            add(&p, &mut lf);
-        }
-        return Ok(lf);
-    }
-    if v.get("spdxVersion").is_some() {
+    } else if v.get("spdxVersion").is_some() {
         lf.format = v
             .get("spdxVersion")
             .and_then(Value::as_str)
             .unwrap_or("SPDX")
             .to_string();
-        for p in v
-            .get("packages")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            for r in p
-                .get("externalRefs")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if r.get("referenceType").and_then(Value::as_str) == Some("purl")
-                    && let Some(loc) = r.get("referenceLocator").and_then(Value::as_str)
-                {
-                    add(loc, &mut lf);
+        let packages = v.get("packages").unwrap_or(&Value::Null);
+        let list = match packages {
+            Value::Null => &[][..],
+            Value::Array(a) => a.as_slice(),
+            other => {
+                found.push((
+                    None,
+                    String::new(),
+                    vec![format!(
+                        "packages is {}, expected an array",
+                        type_name(other)
+                    )],
+                ));
+                &[][..]
+            }
+        };
+        for (i, p) in list.iter().enumerate() {
+            let here = format!("packages[{i}]");
+            let mut problems = Vec::new();
+            if !p.is_object() {
+                problems.push(format!(
+                    "{here} is {}, expected an object: skipped",
+                    type_name(p)
+                ));
+                found.push((None, here, problems));
+                continue;
+            }
+            strings(p, &["name", "versionInfo"], &here, &mut problems);
+            let mut purl = None;
+            let refs = p.get("externalRefs").and_then(Value::as_array);
+            for (j, r) in refs.into_iter().flatten().enumerate() {
+                let at = format!("{here}.externalRefs[{j}]");
+                let f = strings(
+                    r,
+                    &["referenceType", "referenceLocator"],
+                    &at,
+                    &mut problems,
+                );
+                if f[0] == Some("purl") && purl.is_none() {
+                    purl = f[1].map(str::to_string);
                 }
             }
+            found.push((purl, here, problems));
         }
-        return Ok(lf);
+    } else {
+        return Err(SbomError::NotAnSbom);
     }
-    Err("not a CycloneDX (`bomFormat`) or SPDX (`spdxVersion`) JSON SBOM".into())
+    for (purl, at, problems) in found {
+        let parsed = purl.as_deref().and_then(parse_purl);
+        let line = purl
+            .as_deref()
+            .map(|p| finder.find(&format!("\"{p}\"")))
+            .unwrap_or(0);
+        for p in problems {
+            let what = if parsed.is_some() && !at.is_empty() {
+                format!("{p}; checked by its purl")
+            } else if !at.is_empty() && !p.ends_with("skipped") {
+                format!("{p}: skipped")
+            } else {
+                p
+            };
+            lf.errors.push(inventory::ParseError::new(line, what));
+        }
+        if let Some((eco, name, version)) = parsed {
+            lf.packages.push(Package::new(eco, name, version, line));
+        }
+    }
+    Ok(lf)
 }
 
 /// The lockfiles found under a folder (or the single lockfile given), parsed, with their paths

@@ -41,10 +41,15 @@ pub struct Statement {
     pub source: String,
 }
 
+/// A VEX document that cannot be read; the message names the document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct VexError(pub String);
+
 /// Parses an OpenVEX or CycloneDX VEX document.
-pub fn parse(text: &str, source: &str) -> Result<Vec<Statement>, String> {
-    let v: Value = serde_json::from_str(text)
-        .map_err(|e| format!("{source}: invalid JSON at line {}: {e}", e.line()))?;
+pub fn parse(text: &str, source: &str) -> Result<Vec<Statement>, VexError> {
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| VexError(format!("{source}: invalid JSON: {e}")))?;
     if let Some(stmts) = v.get("statements").and_then(Value::as_array) {
         let mut out = Vec::new();
         for s in stmts {
@@ -59,9 +64,9 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Statement>, String> {
                 None => String::new(),
             };
             if vuln.is_empty() {
-                return Err(format!(
+                return Err(VexError(format!(
                     "{source}: an OpenVEX statement has no vulnerability"
-                ));
+                )));
             }
             let products = s
                 .get("products")
@@ -87,7 +92,11 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Statement>, String> {
                 "not_affected" => Status::NotAffected,
                 "fixed" => Status::Fixed,
                 "affected" | "under_investigation" => Status::Other,
-                other => return Err(format!("{source}: unknown OpenVEX status `{other}`")),
+                other => {
+                    return Err(VexError(format!(
+                        "{source}: unknown OpenVEX status `{other}`"
+                    )));
+                }
             };
             let justification = [
                 s.get("justification"),
@@ -132,7 +141,9 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Statement>, String> {
             .flatten()
         {
             let Some(id) = vuln.get("id").and_then(Value::as_str) else {
-                return Err(format!("{source}: a CycloneDX vulnerability has no id"));
+                return Err(VexError(format!(
+                    "{source}: a CycloneDX vulnerability has no id"
+                )));
             };
             let analysis = vuln.get("analysis");
             let state = analysis
@@ -172,9 +183,9 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Statement>, String> {
         }
         return Ok(out);
     }
-    Err(format!(
+    Err(VexError(format!(
         "{source}: neither an OpenVEX document (`statements`) nor a CycloneDX VEX (`bomFormat`)"
-    ))
+    )))
 }
 
 /// Strips qualifiers and subpath from a purl and decodes `%40`.

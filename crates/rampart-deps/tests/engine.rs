@@ -533,8 +533,8 @@ fn epss_csv_is_ingested_and_kev_raises_severity_and_priority() {
     assert_eq!(scores.len(), 2);
     assert!((scores["CVE-1999-0001"] - 0.001).abs() < 1e-6);
     let e = parse_epss(b"cve,epss,percentile\nCVE-1,high,0.2\n").unwrap_err();
-    assert!(e.contains("line 2"), "{e}");
-    assert!(parse_epss(b"CVE-1\n").unwrap_err().contains("line 1"));
+    assert!(e.0.contains("line 2"), "{e}");
+    assert!(parse_epss(b"CVE-1\n").unwrap_err().0.contains("line 1"));
 
     // Scores are joined through aliases (PYSEC-2021-66 is CVE-2020-28493).
     let mut db = db().clone();
@@ -570,25 +570,18 @@ fn epss_csv_is_ingested_and_kev_raises_severity_and_priority() {
 
 #[test]
 fn db_status_warns_when_the_database_is_too_old() {
-    use rampart_deps::cli::status_text_with_limit;
+    use rampart_deps::db::status;
     let tmp = tempfile::tempdir().unwrap();
     let mut d = db().clone();
     d.meta.built_at = rampart_deps::db::now() - 10 * 86_400 - 60;
     d.save(tmp.path()).unwrap();
-    let text = status_text_with_limit(tmp.path(), false, 7).unwrap();
-    assert!(
-        text.contains("warning: the vulnerability database is 10 days old (limit 7)"),
-        "{text}"
+    let st = status(tmp.path(), 7).unwrap();
+    assert_eq!(
+        st.stale.as_deref(),
+        Some("the vulnerability database is 10 days old (limit 7): run `rampart db update`")
     );
-    assert!(
-        !status_text_with_limit(tmp.path(), false, 30)
-            .unwrap()
-            .contains("warning")
-    );
-    let json: serde_json::Value =
-        serde_json::from_str(&status_text_with_limit(tmp.path(), true, 7).unwrap()).unwrap();
-    assert_eq!(json["stale"], true);
-    assert_eq!(json["age_days"], 10);
+    assert_eq!(st.age_secs / 86_400, 10);
+    assert!(status(tmp.path(), 30).unwrap().stale.is_none());
     // A scan gives the same warning, with the configured limit.
     let e = DepsEngine::with_database_dir(tmp.path());
     let mut config = rampart_core::config::Config::default();

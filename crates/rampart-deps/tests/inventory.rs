@@ -52,8 +52,10 @@ fn cargo_lock() {
         ]
     );
     assert_eq!(lf.packages[0].purl(), "pkg:cargo/libc@0.2.150");
-    let paths = lf.paths_from_direct();
-    let names: Vec<&str> = paths[0]
+    let paths = lf.dependency_paths();
+    let names: Vec<&str> = paths
+        .path(0)
+        .0
         .iter()
         .map(|&i| lf.packages[i].name.as_str())
         .collect();
@@ -74,8 +76,8 @@ fn package_lock_v3() {
     );
     assert_eq!(lf.packages[0].purl(), "pkg:npm/%40babel/core@7.24.0");
     assert_eq!(lf.packages[1].license.as_deref(), Some("MIT"));
-    let paths = lf.paths_from_direct();
-    assert_eq!(paths[3], vec![1, 3]);
+    let paths = lf.dependency_paths();
+    assert_eq!(paths.path(3), (vec![1, 3], false));
 }
 
 #[test]
@@ -410,10 +412,11 @@ fn malformed_lockfiles_report_the_line() {
             "lockfileVersion: '9.0'\npackages:\n  a@1.0.0:\n    resolution: {integrity: x}\n   bad: indent\n",
             5,
         ),
+        // An unclosed flow mapping: the YAML parser reports where the file ends.
         (
             "pnpm-lock.yaml",
             "lockfileVersion: '9.0'\npackages:\n  a@1.0.0:\n    resolution: {integrity: x\n",
-            4,
+            5,
         ),
         (
             "bun.lock",

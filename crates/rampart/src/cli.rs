@@ -40,10 +40,10 @@ pub enum Command {
     Db {
         /// What to do with the database.
         #[command(subcommand)]
-        cmd: rampart_deps::cli::DbCommand,
+        cmd: crate::db_cmd::DbCommand,
     },
     /// Write a software bill of materials (CycloneDX 1.6 or SPDX 2.3 JSON) for a folder.
-    Sbom(rampart_deps::cli::SbomArgs),
+    Sbom(crate::sbom_cmd::SbomArgs),
     /// Write a commented starter rampart.toml.
     Init {
         /// Folder to write it in.

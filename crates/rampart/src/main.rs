@@ -3,9 +3,11 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod db_cmd;
 mod engines;
 mod progress;
 mod rules_cmd;
+mod sbom_cmd;
 mod scan_cmd;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -42,8 +44,8 @@ fn main() -> ExitCode {
             scan_cmd::pair_outputs(&f, &o).and_then(|outputs| scan_cmd::run(args, outputs))
         }
         Command::Baseline { output, scan } => scan_cmd::baseline(scan, output),
-        Command::Db { cmd } => rampart_deps::cli::run_db(cmd.clone()),
-        Command::Sbom(args) => rampart_deps::cli::run_sbom(args.clone()),
+        Command::Db { cmd } => db_cmd::run(cmd.clone()),
+        Command::Sbom(args) => sbom_cmd::run(args.clone()),
         Command::Init { path, force } => rules_cmd::init(path, *force),
         Command::Rules {
             engine,

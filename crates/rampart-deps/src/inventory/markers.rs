@@ -118,10 +118,15 @@ fn tokens(s: &str) -> Result<Vec<Tok>, String> {
     Ok(out)
 }
 
+/// Deepest nesting of parentheses read in a marker (real markers use one or two levels); past
+/// it the marker is unreadable (treated as true, with a warning), never a stack overflow.
+pub const MAX_MARKER_DEPTH: usize = 32;
+
 struct Parser<'a> {
     toks: Vec<Tok>,
     i: usize,
     env: &'a MarkerEnv,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -152,7 +157,14 @@ impl Parser<'_> {
     fn atom(&mut self) -> Result<bool, String> {
         if self.toks.get(self.i) == Some(&Tok::LParen) {
             self.i += 1;
+            self.depth += 1;
+            if self.depth > MAX_MARKER_DEPTH {
+                return Err(format!(
+                    "parentheses nested deeper than {MAX_MARKER_DEPTH} levels"
+                ));
+            }
             let v = self.or()?;
+            self.depth -= 1;
             if self.toks.get(self.i) != Some(&Tok::RParen) {
                 return Err("missing `)`".into());
             }
@@ -220,16 +232,22 @@ fn compare(lhs: &str, op: &str, rhs: &str) -> bool {
     }
 }
 
+/// A marker that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MarkerError(pub String);
+
 /// Evaluates a marker expression; an error for one that cannot be read.
-pub fn evaluate(marker: &str, env: &MarkerEnv) -> Result<bool, String> {
+pub fn evaluate(marker: &str, env: &MarkerEnv) -> Result<bool, MarkerError> {
     let mut p = Parser {
-        toks: tokens(marker)?,
+        toks: tokens(marker).map_err(MarkerError)?,
         i: 0,
         env,
+        depth: 0,
     };
-    let v = p.or()?;
+    let v = p.or().map_err(MarkerError)?;
     if p.i != p.toks.len() {
-        return Err("unexpected text after the marker".into());
+        return Err(MarkerError("unexpected text after the marker".into()));
     }
     Ok(v)
 }
@@ -265,5 +283,15 @@ mod tests {
         assert_eq!(old.python_full_version, "3.11.0");
         assert!(evaluate(r#"python_version <"#, &env).is_err());
         assert!(evaluate(r#"foo == "bar""#, &env).is_err());
+        // Deep nesting is an error, not a stack overflow.
+        let deep = format!(
+            "{}os_name == \"posix\"{}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        let e = evaluate(&deep, &env).unwrap_err();
+        assert!(e.0.contains("nested deeper than 32"), "{e}");
+        let ok = format!("{}os_name == \"posix\"{}", "(".repeat(32), ")".repeat(32));
+        assert!(evaluate(&ok, &env).unwrap());
     }
 }

@@ -5,16 +5,24 @@
 //! [`ParseError`] naming the line, and whatever could be read before it is still returned.
 
 use crate::ecosystem::Ecosystem;
-use std::collections::{HashMap, VecDeque};
+
+pub use graph::{DependencyPaths, MAX_PATH_LEN};
+pub use lines::LineFinder;
 
 mod cargo;
+mod composer;
 mod dotnet;
+mod gemfile;
 mod golang;
+mod graph;
 mod jvm;
+mod lines;
 pub mod markers;
+mod mix;
 mod npm;
-mod other;
+mod pubspec;
 mod python;
+mod swift;
 pub mod yaml;
 
 /// A reference from one package to another, as the lockfile writes it.
@@ -180,81 +188,6 @@ impl Lockfile {
         parsed.map_err(|e| self.errors.push(e)).ok()
     }
 
-    /// Index of each package's dependencies in `packages` (references that name no package in
-    /// the file are dropped).
-    pub fn graph(&self) -> Vec<Vec<usize>> {
-        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, p) in self.packages.iter().enumerate() {
-            by_name.entry(p.name.as_str()).or_default().push(i);
-        }
-        self.packages
-            .iter()
-            .map(|p| {
-                let mut out: Vec<usize> = p
-                    .dependencies
-                    .iter()
-                    .filter_map(|d| {
-                        let cands = by_name.get(d.name.as_str())?;
-                        match &d.version {
-                            Some(v) => cands
-                                .iter()
-                                .copied()
-                                .find(|&i| &self.packages[i].version == v)
-                                .or_else(|| cands.first().copied()),
-                            None => cands.first().copied(),
-                        }
-                    })
-                    .collect();
-                out.sort_unstable();
-                out.dedup();
-                out
-            })
-            .collect()
-    }
-
-    /// For each package, the shortest chain of package indexes from a direct dependency to it
-    /// (the package itself last); empty when no direct dependency is known to lead to it.
-    pub fn paths_from_direct(&self) -> Vec<Vec<usize>> {
-        let graph = self.graph();
-        let n = self.packages.len();
-        let mut parent: Vec<Option<usize>> = vec![None; n];
-        let mut seen = vec![false; n];
-        let mut queue = VecDeque::new();
-        for (i, p) in self.packages.iter().enumerate() {
-            if p.direct == Some(true) {
-                seen[i] = true;
-                queue.push_back(i);
-            }
-        }
-        while let Some(i) = queue.pop_front() {
-            for &j in &graph[i] {
-                if !seen[j] {
-                    seen[j] = true;
-                    parent[j] = Some(i);
-                    queue.push_back(j);
-                }
-            }
-        }
-        (0..n)
-            .map(|i| {
-                if !seen[i] {
-                    return Vec::new();
-                }
-                let mut path = vec![i];
-                let mut cur = i;
-                while let Some(p) = parent[cur] {
-                    path.push(p);
-                    cur = p;
-                    if path.len() > n {
-                        break;
-                    }
-                }
-                path.reverse();
-                path
-            })
-            .collect()
-    }
-
     /// Marks packages reachable from a direct one as transitive where nothing was known.
     fn mark_transitive(&mut self) {
         if !self.packages.iter().any(|p| p.direct == Some(true)) {
@@ -359,19 +292,17 @@ fn kind(path: &str) -> Option<Kind> {
 /// pass `None` to skip includes.
 pub fn parse(path: &str, content: &[u8], include: Option<Include<'_>>) -> Option<Lockfile> {
     let k = kind(path)?;
-    let text = match std::str::from_utf8(content) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = content[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
-            let mut lf = Lockfile::new(format!("{k:?}"));
-            lf.error(line, "the file is not valid UTF-8");
-            return Some(lf);
-        }
-    };
+    let line_based = matches!(
+        k,
+        Kind::Requirements
+            | Kind::GoMod
+            | Kind::GradleLock
+            | Kind::GemfileLock
+            | Kind::MixLock
+            | Kind::YarnLock
+    );
+    let (text, bad_lines) = decode_lossy(content, line_based);
+    let text = &*text;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lf = match k {
         Kind::CargoLock => cargo::parse(text),
@@ -388,57 +319,71 @@ pub fn parse(path: &str, content: &[u8], include: Option<Include<'_>>) -> Option
         Kind::GoMod => golang::go_mod(text),
         Kind::Pom => jvm::pom(text),
         Kind::GradleLock => jvm::gradle_lockfile(text),
-        Kind::GemfileLock => other::gemfile_lock(text),
-        Kind::ComposerLock => other::composer_lock(text),
+        Kind::GemfileLock => gemfile::gemfile_lock(text),
+        Kind::ComposerLock => composer::composer_lock(text),
         Kind::NugetLock => dotnet::packages_lock(text),
-        Kind::MixLock => other::mix_lock(text),
-        Kind::PubspecLock => other::pubspec_lock(text),
-        Kind::PackageResolved => other::package_resolved(text),
+        Kind::MixLock => mix::mix_lock(text),
+        Kind::PubspecLock => pubspec::pubspec_lock(text),
+        Kind::PackageResolved => swift::package_resolved(text),
     };
     lf.mark_transitive();
+    let bad: Vec<ParseError> = bad_lines
+        .iter()
+        .take(MAX_UTF8_ERRORS)
+        .map(|&line| {
+            let what = if line_based {
+                "the line is not valid UTF-8: skipped, the other lines are read"
+            } else {
+                "the line is not valid UTF-8: its bad bytes are read as U+FFFD"
+            };
+            ParseError::new(line, what)
+        })
+        .chain((bad_lines.len() > MAX_UTF8_ERRORS).then(|| {
+            ParseError::new(
+                0,
+                format!(
+                    "{} more lines are not valid UTF-8",
+                    bad_lines.len() - MAX_UTF8_ERRORS
+                ),
+            )
+        }))
+        .collect();
+    lf.errors.splice(0..0, bad);
     Some(lf)
+}
+
+/// Lines not valid UTF-8 reported one by one per file; past it, one summary.
+const MAX_UTF8_ERRORS: usize = 20;
+
+/// The text of a lockfile and the 1-based lines that are not valid UTF-8. Those lines are
+/// emptied (`blank`: line-based formats, where the other lines stand alone) or read with U+FFFD
+/// in place of the bad bytes (structured formats, which must stay well-formed); line numbers are
+/// kept either way.
+fn decode_lossy(content: &[u8], blank: bool) -> (std::borrow::Cow<'_, str>, Vec<usize>) {
+    if let Ok(t) = std::str::from_utf8(content) {
+        return (t.into(), Vec::new());
+    }
+    let mut out = String::with_capacity(content.len());
+    let mut bad = Vec::new();
+    for (i, line) in content.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        match std::str::from_utf8(line) {
+            Ok(l) => out.push_str(l),
+            Err(_) => {
+                bad.push(i + 1);
+                if !blank {
+                    out.push_str(&String::from_utf8_lossy(line));
+                }
+            }
+        }
+    }
+    (out.into(), bad)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Helpers shared by the parsers.
-
-/// Finds lines of needles in file order: each search starts where the previous one matched,
-/// so looking up every package of a large file stays linear.
-pub struct LineFinder<'a> {
-    text: &'a str,
-    pos: usize,
-    line: usize,
-}
-
-impl<'a> LineFinder<'a> {
-    pub fn new(text: &'a str) -> LineFinder<'a> {
-        LineFinder {
-            text,
-            pos: 0,
-            line: 1,
-        }
-    }
-
-    /// The 1-based line of the next occurrence of `needle` (0 when absent).
-    pub fn find(&mut self, needle: &str) -> usize {
-        if needle.is_empty() {
-            return 0;
-        }
-        if let Some(off) =
-            memchr::memmem::find(&self.text.as_bytes()[self.pos..], needle.as_bytes())
-        {
-            let end = self.pos + off;
-            self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.pos..end]).count();
-            self.pos = end + needle.len().min(1);
-            return self.line;
-        }
-        // Out of order: search from the start without moving the cursor.
-        match memchr::memmem::find(self.text.as_bytes(), needle.as_bytes()) {
-            Some(off) => line_of(self.text, off),
-            None => 0,
-        }
-    }
-}
 
 /// 1-based line of a byte offset.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
@@ -448,7 +393,18 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 
 /// Reads JSON, turning a syntax error into a [`ParseError`] with its line.
 pub(crate) fn read_json(text: &str) -> Result<serde_json::Value, ParseError> {
-    serde_json::from_str(text).map_err(|e| ParseError::new(e.line(), format!("invalid JSON: {e}")))
+    serde_json::from_str(text).map_err(|e| ParseError::new(e.line(), json_message(&e)))
+}
+
+/// A JSON error without the position serde_json appends (the line is given apart):
+/// `invalid JSON: expected value (column 5)`.
+pub(crate) fn json_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match full.strip_suffix(&suffix) {
+        Some(bare) => format!("invalid JSON: {bare} (column {})", e.column()),
+        None => format!("invalid JSON: {full}"),
+    }
 }
 
 /// Reads TOML, turning a syntax error into a [`ParseError`] with its line.

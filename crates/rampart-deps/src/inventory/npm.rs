@@ -89,15 +89,16 @@ pub(super) fn package_lock(text: &str) -> Lockfile {
     lf
 }
 
+/// Deepest nesting of lockfile v1 `dependencies` read (npm nests one level per conflicting
+/// version; JSON itself stops at 128 levels).
+const MAX_V1_DEPTH: usize = 48;
+
 fn v1_deps(
     deps: &serde_json::Map<String, Value>,
     finder: &mut LineFinder,
     lf: &mut Lockfile,
     depth: usize,
 ) {
-    if depth > 64 {
-        return;
-    }
     for (name, entry) in deps {
         let line = finder.find(&format!("\"{name}\": {{"));
         let Some(version) = jstr(entry, "version") else {
@@ -122,6 +123,15 @@ fn v1_deps(
         }
         lf.packages.push(p);
         if let Some(nested) = entry.get("dependencies").and_then(Value::as_object) {
+            if depth + 1 >= MAX_V1_DEPTH {
+                lf.error(
+                    line,
+                    format!(
+                        "`{name}`: dependencies nested deeper than {MAX_V1_DEPTH} levels: the deeper ones are skipped"
+                    ),
+                );
+                continue;
+            }
             v1_deps(nested, finder, lf, depth + 1);
         }
     }

@@ -193,12 +193,56 @@ fn read_requirements(
     }
 }
 
-fn toml_packages<'a>(table: &'a toml::Table, key: &str) -> &'a [toml::Value] {
-    table
-        .get(key)
-        .and_then(|p| p.as_array())
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+/// The `[[key]]` array of tables; anything else under that key is an error.
+fn toml_packages<'a>(table: &'a toml::Table, key: &str, lf: &mut Lockfile) -> &'a [toml::Value] {
+    match table.get(key) {
+        None => &[],
+        Some(toml::Value::Array(a)) => a,
+        Some(other) => {
+            lf.error(
+                1,
+                format!(
+                    "`{key}` is {}, expected an array of tables (`[[{key}]]`)",
+                    toml_type(other)
+                ),
+            );
+            &[]
+        }
+    }
+}
+
+/// The TOML type of a value, for messages.
+fn toml_type(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a float",
+        toml::Value::Boolean(_) => "a boolean",
+        toml::Value::Datetime(_) => "a date",
+        toml::Value::Array(_) => "an array",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
+/// The `name` and `version` of a package entry, or what is wrong with them (an entry that is
+/// not a table, a field missing or of another type).
+fn name_version(p: &toml::Value) -> Result<(&str, &str), String> {
+    if !p.is_table() {
+        return Err(format!("the entry is {}, expected a table", toml_type(p)));
+    }
+    let field = |key: &str| match p.get(key) {
+        Some(toml::Value::String(s)) => Ok(s.as_str()),
+        Some(other) => Err(format!(
+            "`{key}` is {}, expected a string",
+            toml_type(other)
+        )),
+        None => Err(format!("no `{key}`")),
+    };
+    match (field("name"), field("version")) {
+        (Ok(n), Ok(v)) => Ok((n, v)),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        (Err(a), Err(b)) => Err(format!("{a}, {b}")),
+    }
 }
 
 /// poetry.lock.
@@ -208,11 +252,14 @@ pub(super) fn poetry_lock(text: &str) -> Lockfile {
         return lf;
     };
     let mut finder = LineFinder::new(text);
-    for p in toml_packages(&table, "package") {
+    for (i, p) in toml_packages(&table, "package", &mut lf).iter().enumerate() {
         let line = finder.find("[[package]]");
-        let (Some(name), Some(version)) = (tstr(p, "name"), tstr(p, "version")) else {
-            lf.error(line, "package without `name` or `version`");
-            continue;
+        let (name, version) = match name_version(p) {
+            Ok(nv) => nv,
+            Err(e) => {
+                lf.error(line, format!("package #{}: {e}: skipped", i + 1));
+                continue;
+            }
         };
         if p.get("source")
             .and_then(|s| tstr(s, "type"))
@@ -287,7 +334,7 @@ pub(super) fn uv_lock(text: &str) -> Lockfile {
     };
     let mut finder = LineFinder::new(text);
     let mut direct: HashMap<String, bool> = HashMap::new();
-    for p in toml_packages(&table, "package") {
+    for p in toml_packages(&table, "package", &mut lf) {
         let line = finder.find("[[package]]");
         let Some(name) = tstr(p, "name") else {
             lf.error(line, "package without `name`");
@@ -349,11 +396,14 @@ pub(super) fn pdm_lock(text: &str) -> Lockfile {
         return lf;
     };
     let mut finder = LineFinder::new(text);
-    for p in toml_packages(&table, "package") {
+    for (i, p) in toml_packages(&table, "package", &mut lf).iter().enumerate() {
         let line = finder.find("[[package]]");
-        let (Some(name), Some(version)) = (tstr(p, "name"), tstr(p, "version")) else {
-            lf.error(line, "package without `name` or `version`");
-            continue;
+        let (name, version) = match name_version(p) {
+            Ok(nv) => nv,
+            Err(e) => {
+                lf.error(line, format!("package #{}: {e}: skipped", i + 1));
+                continue;
+            }
         };
         let mut pkg = Package::new(PY, name, version, line);
         if let Some(groups) = p.get("groups").and_then(|g| g.as_array()) {
@@ -375,7 +425,7 @@ pub(super) fn pylock(text: &str) -> Lockfile {
         lf.error(1, "missing `lock-version`: not a PEP 751 lock file");
     }
     let mut finder = LineFinder::new(text);
-    for p in toml_packages(&table, "packages") {
+    for p in toml_packages(&table, "packages", &mut lf) {
         let line = finder.find("[[packages]]");
         let Some(name) = tstr(p, "name") else {
             lf.error(line, "package without `name`");
