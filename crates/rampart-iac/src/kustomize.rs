@@ -71,6 +71,7 @@ pub fn build(dir: &str, read: Reader<'_>) -> Option<Build> {
         total: 0,
         diagnostics: Vec::new(),
         kustomizations: BTreeSet::new(),
+        builds: 0,
     };
     let (path, _) = b.kustomization_file(dir)?;
     let mut stack = Vec::new();
@@ -100,7 +101,15 @@ struct Builder<'a> {
     total: usize,
     diagnostics: Vec<Diagnostic>,
     kustomizations: BTreeSet<String>,
+    /// Kustomizations built so far (a base included twice is built twice).
+    builds: usize,
 }
+
+/// How deep kustomizations may include one another (overlay → base → base…).
+pub const MAX_NESTING: usize = 64;
+/// How many kustomizations one top-level build may build (a base included by several of its
+/// members is built once per inclusion, which can grow exponentially).
+pub const MAX_BUILDS: usize = 10_000;
 
 /// Joins a relative reference to a directory, resolving `.` and `..`.
 pub fn join(dir: &str, rel: &str) -> String {
@@ -165,13 +174,15 @@ impl Builder<'_> {
     /// The YAML documents of a file, spans shifted into the virtual text.
     fn docs(&mut self, path: &str) -> Option<Vec<Node>> {
         let (text, base) = self.load(path)?;
-        let (mut docs, err) = crate::yaml::parse(&text);
-        if let Some(e) = err {
+        let parsed = crate::yaml::parse_full(&text);
+        if let Some(e) = &parsed.error {
             self.diagnostics.push(
                 Diagnostic::error(path, format!("YAML syntax error: {}", e.message))
                     .at_line(e.line),
             );
         }
+        self.diagnostics.extend(parsed.limit_diagnostics(path));
+        let mut docs = parsed.docs;
         docs.iter_mut().for_each(|d| shift(d, base));
         Some(docs)
     }
@@ -211,6 +222,31 @@ impl Builder<'_> {
                 &kpath,
                 format!("kustomization cycle: {chain}; the cyclic base is skipped"),
             ));
+            return Vec::new();
+        }
+        if stack.len() >= MAX_NESTING {
+            self.diagnostics.push(Diagnostic::error(
+                &kpath,
+                format!(
+                    "kustomizations include one another more than {MAX_NESTING} levels deep; \
+                     this base (reached through {}) is skipped",
+                    stack.first().map(String::as_str).unwrap_or(dir)
+                ),
+            ));
+            return Vec::new();
+        }
+        self.builds += 1;
+        if self.builds > MAX_BUILDS {
+            if self.builds == MAX_BUILDS + 1 {
+                self.diagnostics.push(Diagnostic::error(
+                    &kpath,
+                    format!(
+                        "the build of {} includes more than {MAX_BUILDS} kustomizations; the \
+                         rest (from this one on) are skipped",
+                        stack.first().map(String::as_str).unwrap_or(dir)
+                    ),
+                ));
+            }
             return Vec::new();
         }
         if k.as_map().is_none() {
@@ -1026,6 +1062,55 @@ mod tests {
 
     fn y(s: &str) -> Node {
         crate::yaml::parse(s).0.remove(0)
+    }
+
+    /// Builds `top` from in-memory kustomizations (`dir` → text).
+    fn build_from(files: &HashMap<String, String>, top: &str) -> Build {
+        let read = |p: &str| files.get(p).cloned();
+        build(top, &read).expect("top-level kustomization")
+    }
+
+    #[test]
+    fn long_chains_of_bases_stop_at_the_nesting_limit() {
+        // k0 → k1 → … → k5000: unbounded, the recursive build overflowed the stack.
+        let mut files = HashMap::new();
+        for i in 0..5000 {
+            files.insert(
+                format!("k{i}/kustomization.yaml"),
+                format!("resources:\n  - ../k{}\n", i + 1),
+            );
+        }
+        let b = build_from(&files, "k0");
+        let msgs: Vec<&str> = b.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(msgs[0].contains("more than 64 levels deep"), "{msgs:?}");
+        assert_eq!(
+            b.diagnostics[0].path.as_deref(),
+            Some(format!("k{MAX_NESTING}/kustomization.yaml").as_str())
+        );
+    }
+
+    #[test]
+    fn exponential_inclusion_stops_at_the_build_budget() {
+        // Each level includes both directories of the next: 2^40 builds unbounded.
+        let mut files = HashMap::new();
+        for i in 0..40 {
+            for d in ["a", "b"] {
+                files.insert(
+                    format!("{d}{i}/kustomization.yaml"),
+                    format!("resources:\n  - ../a{n}\n  - ../b{n}\n", n = i + 1),
+                );
+            }
+        }
+        files.insert("top/kustomization.yaml".into(), "resources:\n  - ../a0\n".into());
+        let b = build_from(&files, "top");
+        assert!(
+            b.diagnostics
+                .iter()
+                .any(|d| d.message.contains("more than 10000 kustomizations")),
+            "{:?}",
+            b.diagnostics
+        );
     }
 
     #[test]

@@ -388,8 +388,8 @@ impl EngineSession for Session {
                 document_policies(self.policies.as_ref(), &doc, file, out);
             }
             _ => {
-                let (docs, err, limited) = yaml::parse_with_limit(&text);
-                if let Some(e) = err {
+                let parsed = yaml::parse_full(&text);
+                if let Some(e) = &parsed.error {
                     let lang = if file.path.to_ascii_lowercase().ends_with(".json") {
                         "JSON"
                     } else {
@@ -403,18 +403,10 @@ impl EngineSession for Session {
                         .at_line(e.line),
                     );
                 }
-                if let Some(line) = limited {
-                    out.diagnostic(
-                        Diagnostic::warning(
-                            &file.path,
-                            format!(
-                                "YAML aliases expand to more than {} nodes; aliases from here on were not expanded and are treated as unknown",
-                                yaml::ALIAS_EXPANSION_LIMIT
-                            ),
-                        )
-                        .at_line(line),
-                    );
+                for d in parsed.limit_diagnostics(&file.path) {
+                    out.diagnostic(d);
                 }
+                let docs = parsed.docs;
                 // Kubernetes results wait for `finish`: a kustomization may include the file.
                 let mut own = Emitter::default();
                 let defer = format == Format::Kubernetes && work_tree;
