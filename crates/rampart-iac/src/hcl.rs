@@ -475,9 +475,102 @@ fn instances(count: Option<&Node>, for_each: Option<&Node>) -> Option<Vec<Instan
     }
 }
 
+/// A module evaluated: its blocks, the scope they were evaluated in, and the problems found.
+pub struct Evaluated {
+    /// Every block but `locals` and `variable`, once per instance.
+    pub blocks: Vec<TfBlock>,
+    /// Variables and locals.
+    pub scope: Scope,
+    /// Problems of the module's code (cycles in locals), naming file and line.
+    pub diagnostics: Vec<rampart_core::Diagnostic>,
+}
+
+/// Collects the `local.NAME` references of HCL expressions and templates.
+#[derive(Default)]
+struct LocalRefs(Vec<String>);
+
+impl hcl_edit::visit::Visit for LocalRefs {
+    fn visit_traversal(&mut self, t: &hcl_edit::expr::Traversal) {
+        if let Expression::Variable(v) = &t.expr
+            && v.as_str() == "local"
+            && let Some(TraversalOperator::GetAttr(n)) = t.operators.first().map(|o| o.value())
+        {
+            self.0.push(n.as_str().to_string());
+        }
+        hcl_edit::visit::visit_traversal(self, t);
+    }
+}
+
+/// The locals an expression refers to.
+fn local_refs(e: &RawExpr<'_>) -> Vec<String> {
+    use hcl_edit::visit::Visit;
+    let mut v = LocalRefs::default();
+    match e {
+        RawExpr::Hcl(x) => v.visit_expr(x),
+        RawExpr::Json(n) => n.walk(&mut |n| {
+            if let Some(s) = n.as_str()
+                && s.contains("${")
+                && let Ok(t) = hcl_edit::parser::parse_template(s)
+            {
+                v.visit_template(&t);
+            }
+        }),
+        RawExpr::Literal(_) => {}
+    }
+    v.0
+}
+
+/// The locals of a module that refer to each other in cycles (Terraform refuses them), with
+/// one diagnostic per cycle naming the file and line of its first local and every name in it.
+fn local_cycles(
+    sources: &[(usize, &TfFile, Vec<RawBlock<'_>>)],
+) -> (std::collections::HashSet<String>, Vec<rampart_core::Diagnostic>) {
+    let mut names: Vec<(String, &TfFile, usize)> = Vec::new();
+    let mut refs: Vec<Vec<String>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (_, f, blocks) in sources {
+        for b in blocks.iter().filter(|b| b.ident == "locals") {
+            for a in raw_attrs(&b.body) {
+                if index.contains_key(&a.key) {
+                    continue;
+                }
+                index.insert(a.key.clone(), names.len());
+                names.push((a.key.clone(), f, f.lines.line(a.key_span.start)));
+                refs.push(local_refs(&a.expr));
+            }
+        }
+    }
+    let edges: Vec<Vec<usize>> = refs
+        .iter()
+        .map(|r| r.iter().filter_map(|n| index.get(n).copied()).collect())
+        .collect();
+    let mut cyclic = std::collections::HashSet::new();
+    let mut diags = Vec::new();
+    for cycle in crate::graph::cycles(&edges) {
+        let listed: Vec<String> = cycle
+            .iter()
+            .map(|&i| format!("local.{}", names[i].0))
+            .collect();
+        let (_, f, line) = &names[cycle[0]];
+        diags.push(
+            rampart_core::Diagnostic::warning(
+                &f.path,
+                format!(
+                    "Terraform locals refer to each other in a cycle ({}); their values are \
+                     unknown (Terraform itself refuses this configuration)",
+                    listed.join(", ")
+                ),
+            )
+            .at_line(*line),
+        );
+        cyclic.extend(cycle.iter().map(|&i| names[i].0.clone()));
+    }
+    (cyclic, diags)
+}
+
 /// Evaluates every block of a module's files with the given variable values (which override
 /// defaults). `tfvars` are `.tfvars` files of the directory.
-pub fn evaluate_module(files: &[TfFile], inputs: &HashMap<String, Node>) -> (Vec<TfBlock>, Scope) {
+pub fn evaluate_module(files: &[TfFile], inputs: &HashMap<String, Node>) -> Evaluated {
     let mut scope = Scope::default();
     // Variable defaults, then tfvars, then inputs.
     let mut tfvars: Vec<&TfFile> = Vec::new();
@@ -550,12 +643,22 @@ pub fn evaluate_module(files: &[TfFile], inputs: &HashMap<String, Node>) -> (Vec
         .filter(|(_, f)| !is_tfvars_path(&f.path))
         .map(|(i, f)| (i, f, raw_blocks(f)))
         .collect();
-    // Locals, a few passes so that locals referring to locals resolve.
+    // Locals, a few passes so that locals referring to locals resolve; those in cycles are
+    // unknown.
+    let (cyclic, diagnostics) = local_cycles(&sources);
+    for name in &cyclic {
+        scope
+            .locals
+            .insert(name.clone(), unknown(&format!("local.{name}"), 0..0, 0));
+    }
     for _ in 0..4 {
         let mut changed = false;
         for (_, f, blocks) in &sources {
             for b in blocks.iter().filter(|b| b.ident == "locals") {
                 for a in raw_attrs(&b.body) {
+                    if cyclic.contains(&a.key) {
+                        continue;
+                    }
                     let v = eval_expr(&a.expr, f, &scope);
                     if scope.locals.get(&a.key).map(Node::to_json) != Some(v.to_json()) {
                         changed = true;
@@ -618,7 +721,11 @@ pub fn evaluate_module(files: &[TfFile], inputs: &HashMap<String, Node>) -> (Vec
             }
         }
     }
-    (blocks, scope)
+    Evaluated {
+        blocks,
+        scope,
+        diagnostics,
+    }
 }
 
 fn eval_raw_body(body: &RawBody<'_>, f: &TfFile, scope: &Scope, span: Range<usize>) -> Node {
@@ -1192,7 +1299,7 @@ mod tests {
             .iter()
             .map(|(p, t)| TfFile::parse(p, t).unwrap())
             .collect();
-        evaluate_module(&parsed, &HashMap::new()).0
+        evaluate_module(&parsed, &HashMap::new()).blocks
     }
 
     #[test]

@@ -113,21 +113,11 @@ pub const MAX_BUILDS: usize = 10_000;
 
 /// Joins a relative reference to a directory, resolving `.` and `..`.
 pub fn join(dir: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = if rel.starts_with('/') {
-        Vec::new()
+    if rel.starts_with('/') {
+        rampart_core::paths::normalise(rel)
     } else {
-        dir.split('/').filter(|p| !p.is_empty()).collect()
-    };
-    for p in rel.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
+        rampart_core::paths::join(dir, rel)
     }
-    parts.join("/")
 }
 
 fn is_remote(r: &str) -> bool {

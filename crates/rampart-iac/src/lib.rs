@@ -13,6 +13,7 @@ pub mod detect;
 pub mod dockerfile;
 pub mod docs;
 pub mod gotpl;
+pub mod graph;
 pub mod hcl;
 pub mod helm;
 pub mod kustomize;
@@ -918,19 +919,6 @@ fn tf_kind(b: &hcl::TfBlock) -> String {
     }
 }
 
-fn normalise_dir(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for p in path.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
 
 struct TfDir {
     files: Vec<hcl::TfFile>,
@@ -949,13 +937,6 @@ struct TfInput {
     root: std::path::PathBuf,
 }
 
-fn join_dir(dir: &str, rel: &str) -> String {
-    if dir.is_empty() {
-        normalise_dir(rel)
-    } else {
-        normalise_dir(&format!("{dir}/{rel}"))
-    }
-}
 
 /// Parses a `modules.json` manifest into module key → directory (relative to the scan root).
 fn read_manifest(dir: &str, text: &str) -> Result<HashMap<String, String>, String> {
@@ -975,7 +956,7 @@ fn read_manifest(dir: &str, text: &str) -> Result<HashMap<String, String>, Strin
     Ok(m.modules
         .into_iter()
         .filter(|e| !e.key.is_empty())
-        .map(|e| (e.key, join_dir(dir, &e.dir.replace('\\', "/"))))
+        .map(|e| (e.key, rampart_core::paths::join(dir, &e.dir.replace('\\', "/"))))
         .collect())
 }
 
@@ -997,7 +978,7 @@ fn read_tf_dir(root: &std::path::Path, dir: &str) -> Vec<(String, String)> {
             continue;
         }
         if let Ok(text) = std::fs::read_to_string(e.path()) {
-            out.push((join_dir(dir, &name), text));
+            out.push((rampart_core::paths::join(dir, &name), text));
         }
     }
     out
@@ -1073,7 +1054,7 @@ fn terraform(cat: &Catalogue, pol: Option<&PolicySet>, input: TfInput, out: &mut
         .cloned()
         .collect();
     for dir in candidates {
-        let mpath = join_dir(&dir, MODULES_JSON);
+        let mpath = rampart_core::paths::join(&dir, MODULES_JSON);
         let text = manifests
             .get(&dir)
             .cloned()
@@ -1102,50 +1083,73 @@ fn terraform(cat: &Catalogue, pol: Option<&PolicySet>, input: TfInput, out: &mut
         }
     }
     // Directories called as local modules are evaluated through their callers, with inputs;
-    // installed modules through the root that installed them.
-    let mut called: HashSet<String> = HashSet::new();
+    // installed modules through the root that installed them. A directory that calls itself
+    // (`source = "./"`) is still a root, and members of a cycle of local modules that no root
+    // reaches become roots too, so that no file goes unchecked.
+    let mut calls: HashMap<String, Vec<String>> = HashMap::new();
     for (dir, d) in &parsed {
         for f in &d.files {
             for (_, src) in f.module_sources() {
-                if src.starts_with("./") || src.starts_with("../") {
-                    called.insert(normalise_dir(&format!("{dir}/{src}")));
+                if is_local_source(&src) {
+                    calls
+                        .entry(dir.clone())
+                        .or_default()
+                        .push(rampart_core::paths::join(dir, &src));
                 }
             }
         }
     }
-    let mut roots: Vec<String> = parsed
+    let called: HashSet<&String> = calls
+        .iter()
+        .flat_map(|(from, to)| to.iter().filter(move |t| *t != from))
+        .collect();
+    let mut candidates: Vec<String> = parsed
         .keys()
-        .filter(|d| !called.contains(*d) && !installed.contains(*d) && !in_dot_terraform(d))
+        .filter(|d| !installed.contains(*d) && !in_dot_terraform(d))
         .cloned()
         .collect();
-    roots.sort();
+    candidates.sort();
+    let roots: Vec<String> = candidates
+        .iter()
+        .filter(|d| !called.contains(*d))
+        .cloned()
+        .collect();
     let ctx = TfCtx {
         cat,
         pol,
         parsed,
         inits,
     };
-    let results: Vec<Emitter> = roots
-        .par_iter()
-        .map(|dir| {
-            let mut e = Emitter::default();
-            let mut seen = HashSet::new();
-            let call = ModuleCall {
-                dir,
-                inputs: &HashMap::new(),
-                prefix: "",
-                init: ctx.inits.get(dir),
-                key: "",
-                depth: 0,
-            };
-            tf_module(&ctx, &call, &mut seen, &mut e);
-            e
-        })
-        .collect();
+    let run = |dir: &String| {
+        let mut e = Emitter::default();
+        let mut seen = HashSet::new();
+        let mut evaluated = HashSet::new();
+        let call = ModuleCall {
+            dir,
+            inputs: &HashMap::new(),
+            prefix: "",
+            init: ctx.inits.get(dir),
+            key: "",
+        };
+        let mut chain = vec![dir.clone()];
+        tf_module(&ctx, &call, &mut chain, &mut evaluated, &mut seen, &mut e);
+        (e, evaluated)
+    };
+    let mut results: Vec<(Emitter, HashSet<String>)> = roots.par_iter().map(run).collect();
+    // Directories no root evaluated (members of a cycle of local modules no root calls, and
+    // modules past the nesting limit) are evaluated as roots of their own, in path order.
+    let mut evaluated: HashSet<String> = results.iter().flat_map(|(_, d)| d.clone()).collect();
+    for dir in &candidates {
+        if !evaluated.contains(dir) {
+            let r = run(dir);
+            evaluated.extend(r.1.iter().cloned());
+            results.push(r);
+        }
+    }
     // A module called from two roots reports each finding once.
     let mut seen = HashSet::new();
     let mut seen_diag = HashSet::new();
-    for e in results {
+    for (e, _) in results {
         for f in e.findings {
             if seen.insert((f.rule_id.clone(), f.location.clone())) {
                 out.finding(f);
@@ -1169,22 +1173,39 @@ struct ModuleCall<'a> {
     init: Option<&'a HashMap<String, String>>,
     /// Module key in `modules.json` (`vpc`, `vpc.subnets`); empty for the root.
     key: &'a str,
-    depth: usize,
 }
 
+/// How deeply module calls may nest (root → child → grandchild…).
+pub const MAX_MODULE_NESTING: usize = 16;
+
+/// Whether a module `source` is a local directory.
+fn is_local_source(src: &str) -> bool {
+    src.starts_with("./") || src.starts_with("../") || src == "." || src == ".."
+}
+
+/// Evaluates one module call and, recursively, the module calls in it. `chain` holds the
+/// directories of the calls being evaluated (the root first), to detect cycles; `evaluated`
+/// collects every directory evaluated.
 fn tf_module(
     ctx: &TfCtx<'_>,
     call: &ModuleCall<'_>,
+    chain: &mut Vec<String>,
+    evaluated: &mut HashSet<String>,
     seen: &mut HashSet<(String, rampart_core::Location)>,
     out: &mut Emitter,
 ) {
     let (cat, pol, parsed) = (ctx.cat, ctx.pol, &ctx.parsed);
-    let (dir, inputs, prefix, depth) = (call.dir, call.inputs, call.prefix, call.depth);
+    let (dir, inputs, prefix) = (call.dir, call.inputs, call.prefix);
     let Some(d) = parsed.get(dir) else { return };
-    if depth > 8 {
-        return;
+    evaluated.insert(dir.to_string());
+    let hcl::Evaluated {
+        blocks,
+        diagnostics,
+        ..
+    } = hcl::evaluate_module(&d.files, inputs);
+    for diag in diagnostics {
+        out.diagnostic(diag);
     }
-    let (blocks, _) = hcl::evaluate_module(&d.files, inputs);
     let texts: Vec<&str> = d.files.iter().map(|f| f.text.as_str()).collect();
     check_tf_blocks(
         cat,
@@ -1230,8 +1251,8 @@ fn tf_module(
         } else {
             format!("{}.{}", call.key, b.kind)
         };
-        let target = if src.starts_with("./") || src.starts_with("../") {
-            Some(normalise_dir(&format!("{dir}/{src}")))
+        let target = if is_local_source(src) {
+            Some(rampart_core::paths::join(dir, src))
         } else {
             call.init
                 .and_then(|m| m.get(&key))
@@ -1254,6 +1275,37 @@ fn tf_module(
             }
             continue;
         };
+        let refused = if chain.contains(&target) {
+            let shown = |d: &String| if d.is_empty() { ".".to_string() } else { d.clone() };
+            let cycle: Vec<String> = chain
+                .iter()
+                .skip_while(|d| **d != target)
+                .chain(std::iter::once(&target))
+                .map(shown)
+                .collect();
+            Some(format!(
+                "module `{}` (source `{src}`) calls a module that is already being evaluated \
+                 (cycle of local modules: {}); the call is not followed, the files of `{}` are \
+                 checked once",
+                b.kind,
+                cycle.join(" → "),
+                shown(&target)
+            ))
+        } else if chain.len() >= MAX_MODULE_NESTING {
+            Some(format!(
+                "module `{}` (source `{src}`) nests more than {MAX_MODULE_NESTING} module calls \
+                 deep; it is not evaluated through this call",
+                b.kind
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = refused {
+            if let Some(file) = d.sources.get(b.file) {
+                out.diagnostic(Diagnostic::warning(&file.path, message).at_line(b.node.key_line));
+            }
+            continue;
+        }
         let meta = [
             "source",
             "version",
@@ -1277,8 +1329,9 @@ fn tf_module(
             prefix: &p,
             init: call.init,
             key: &key,
-            depth: depth + 1,
         };
-        tf_module(ctx, &child, seen, out);
+        chain.push(target.clone());
+        tf_module(ctx, &child, chain, evaluated, seen, out);
+        chain.pop();
     }
 }
