@@ -7,6 +7,7 @@
 //! [`caps`] (capabilities) a data file names. See `ARCHITECTURE-iac.md`.
 
 pub mod caps;
+pub mod cfn;
 pub mod check;
 pub mod cond;
 pub mod detect;
@@ -414,7 +415,10 @@ impl EngineSession for Session {
                 let sink = if defer { &mut own } else { &mut *out };
                 for doc in docs.iter().filter(|d| d.as_map().is_some()) {
                     if format == Format::CloudFormation {
-                        let d = docs::cfn_normalise(doc);
+                        for diag in cfn::condition_cycles(doc, &file.path) {
+                            sink.diagnostic(diag);
+                        }
+                        let d = cfn::normalise(doc);
                         run_checks(self.cat, format, &d, file, &text, sink);
                     } else {
                         run_checks(self.cat, format, doc, file, &text, sink);
