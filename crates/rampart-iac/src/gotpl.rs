@@ -362,7 +362,14 @@ struct PipeParser<'a> {
     toks: &'a [Tok],
     i: usize,
     at: usize,
+    /// Parentheses open around the pipeline being parsed.
+    depth: usize,
 }
+
+/// How deeply actions (`if`, `range`, `with`, `define`…) and parenthesised pipelines may nest
+/// in a template. Parsing and executing them recurse; past this the template is a syntax
+/// error, before the stack can run out.
+pub const MAX_NESTING: usize = 100;
 
 impl PipeParser<'_> {
     fn err(&self, m: &str) -> TplError {
@@ -410,7 +417,15 @@ impl PipeParser<'_> {
                     Tok::Pipe | Tok::RParen => break,
                     Tok::LParen => {
                         self.i += 1;
-                        let p = self.pipe()?;
+                        if self.depth >= MAX_NESTING {
+                            return Err(self.err(&format!(
+                                "parentheses nested more than {MAX_NESTING} levels deep"
+                            )));
+                        }
+                        self.depth += 1;
+                        let p = self.pipe();
+                        self.depth -= 1;
+                        let p = p?;
                         if self.toks.get(self.i) != Some(&Tok::RParen) {
                             return Err(self.err("unclosed `(`"));
                         }
@@ -456,7 +471,12 @@ impl PipeParser<'_> {
 }
 
 fn parse_pipe(toks: &[Tok], at: usize) -> Result<Pipe, TplError> {
-    let mut p = PipeParser { toks, i: 0, at };
+    let mut p = PipeParser {
+        toks,
+        i: 0,
+        at,
+        depth: 0,
+    };
     let pipe = p.pipe()?;
     if p.i != toks.len() {
         return Err(p.err("unexpected `)` or token after pipeline"));
@@ -579,10 +599,30 @@ struct TreeParser {
     raws: Vec<Raw>,
     i: usize,
     defines: Vec<(String, Vec<Item>)>,
+    /// Lists being parsed (one per open action).
+    depth: usize,
 }
 
 impl TreeParser {
+    /// The items up to the `end`, `else` or end of text that closes them.
     fn list(&mut self) -> Result<(Vec<Item>, Stop), TplError> {
+        if self.depth > MAX_NESTING {
+            let at = match self.raws.get(self.i.saturating_sub(1)) {
+                Some(Raw::Action(_, at)) => *at,
+                _ => 0,
+            };
+            return Err(TplError {
+                at,
+                message: format!("actions nested more than {MAX_NESTING} levels deep"),
+            });
+        }
+        self.depth += 1;
+        let r = self.list_items();
+        self.depth -= 1;
+        r
+    }
+
+    fn list_items(&mut self) -> Result<(Vec<Item>, Stop), TplError> {
         let mut items = Vec::new();
         while self.i < self.raws.len() {
             let i = self.i;
@@ -720,6 +760,7 @@ pub fn parse(src: &str) -> Result<Parsed, TplError> {
         raws,
         i: 0,
         defines: Vec::new(),
+        depth: 0,
     };
     let (body, stop) = p.list()?;
     match stop {
@@ -778,14 +819,36 @@ pub struct Set {
     defines: HashMap<String, (Rc<str>, Vec<Item>)>,
     /// Problems met while rendering (unknown functions, `required` values missing…).
     pub notes: std::cell::RefCell<Vec<String>>,
-    /// Execution steps so far (a budget against runaway templates).
-    steps: std::cell::Cell<usize>,
+    /// What the render in progress has spent of its budgets.
+    spent: std::cell::Cell<Spent>,
+}
+
+/// What one render has spent (see the `MAX_*` budgets).
+#[derive(Clone, Copy, Default)]
+struct Spent {
+    /// Execution steps.
+    steps: usize,
+    /// Bytes of text that functions (`toJson`, `include`, `printf`…) returned.
+    produced: usize,
+    /// Actions and template calls being executed, one inside the other.
+    nesting: usize,
+    /// When the render must stop.
+    deadline: Option<std::time::Instant>,
 }
 
 /// Execution steps one render may take.
-const MAX_STEPS: usize = 2_000_000;
-/// Largest rendered output, in bytes.
-const MAX_OUTPUT: usize = 16 << 20;
+pub const MAX_STEPS: usize = 2_000_000;
+/// Largest rendered output of one template, in bytes.
+pub const MAX_OUTPUT: usize = 8 << 20;
+/// How many bytes of text functions may return during one render (text assigned to
+/// variables or discarded counts too: `{{ $_ := toJson .Values }}` in a loop).
+pub const MAX_PRODUCED: usize = 64 << 20;
+/// How long one template may take to render.
+pub const MAX_RENDER_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+/// How deeply actions and template calls may be executed one inside the other.
+pub const MAX_EXEC_NESTING: usize = 256;
+/// How deeply values built by templates (`list`, `dict`, `append`…) may nest.
+pub const MAX_VALUE_DEPTH: usize = 256;
 /// Largest count a function may produce (`repeat`, `until`, `indent`…).
 const MAX_COUNT: f64 = 100_000.0;
 
@@ -819,7 +882,7 @@ impl Set {
         Set {
             defines,
             notes: Default::default(),
-            steps: Default::default(),
+            spent: Default::default(),
         }
     }
 
@@ -832,10 +895,72 @@ impl Set {
             root,
             depth: 0,
         };
-        self.steps.set(0);
+        self.spent.set(Spent {
+            deadline: Some(std::time::Instant::now() + MAX_RENDER_TIME),
+            ..Spent::default()
+        });
         let mut vars: Vars = vec![("$".into(), root.clone())];
         ex.items(&parsed.body, root, &mut vars, &mut out, None)?;
         Ok(out)
+    }
+
+    /// Counts one execution step; an error when a budget of the render is spent.
+    fn step(&self, out_len: usize) -> Result<(), String> {
+        let mut sp = self.spent.get();
+        sp.steps += 1;
+        self.spent.set(sp);
+        if sp.steps > MAX_STEPS {
+            return Err(format!("rendering takes more than {MAX_STEPS} steps"));
+        }
+        if out_len > MAX_OUTPUT {
+            return Err(format!(
+                "rendered output is larger than {} MiB",
+                MAX_OUTPUT >> 20
+            ));
+        }
+        if sp.steps % 64 == 0
+            && let Some(d) = sp.deadline
+            && std::time::Instant::now() > d
+        {
+            return Err(format!(
+                "rendering takes more than {} s",
+                MAX_RENDER_TIME.as_secs()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts the text a function returned.
+    fn produced(&self, v: &V) -> Result<(), String> {
+        if let V::Str(t) = v {
+            let mut sp = self.spent.get();
+            sp.produced += t.len();
+            self.spent.set(sp);
+            if sp.produced > MAX_PRODUCED || t.len() > MAX_OUTPUT {
+                return Err(format!(
+                    "functions return more than {} MiB of text",
+                    MAX_PRODUCED >> 20
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `f` one execution level deeper (an action's body or a template call).
+    fn nested<T>(&self, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+        let mut sp = self.spent.get();
+        if sp.nesting >= MAX_EXEC_NESTING {
+            return Err(format!(
+                "actions and template calls nest more than {MAX_EXEC_NESTING} levels deep"
+            ));
+        }
+        sp.nesting += 1;
+        self.spent.set(sp);
+        let r = f();
+        let mut sp = self.spent.get();
+        sp.nesting -= 1;
+        self.spent.set(sp);
+        r
     }
 
     fn note(&self, m: String) {
@@ -892,7 +1017,7 @@ impl<'a> Exec<'a> {
         site: Option<usize>,
     ) -> Result<Flow, String> {
         let n = vars.len();
-        let r = self.items(items, dot, vars, out, site);
+        let r = self.set.nested(|| self.items(items, dot, vars, out, site));
         vars.truncate(n);
         r
     }
@@ -905,11 +1030,7 @@ impl<'a> Exec<'a> {
         out: &mut Output,
         site: Option<usize>,
     ) -> Result<Flow, String> {
-        let steps = self.set.steps.get() + 1;
-        self.set.steps.set(steps);
-        if steps > MAX_STEPS || out.text.len() > MAX_OUTPUT {
-            return Err("template too expensive to render".into());
-        }
+        self.set.step(out.text.len())?;
         match it {
             Item::Text(a, b) => {
                 let t = &self.src[*a..*b];
@@ -978,7 +1099,7 @@ impl<'a> Exec<'a> {
                         }
                         _ => {}
                     }
-                    let f = self.items(body, &x, vars, out, site)?;
+                    let f = self.set.nested(|| self.items(body, &x, vars, out, site))?;
                     vars.truncate(n);
                     if let Flow::Break = f {
                         break;
@@ -995,7 +1116,8 @@ impl<'a> Exec<'a> {
                     return Ok(Flow::Normal);
                 };
                 let mut v2: Vars = vec![("$".into(), d.clone())];
-                ex.items(body, &d, &mut v2, out, Some(site.unwrap_or(*at)))?;
+                self.set
+                    .nested(|| ex.items(body, &d, &mut v2, out, Some(site.unwrap_or(*at))))?;
             }
             Item::Break => return Ok(Flow::Break),
             Item::Continue => return Ok(Flow::Continue),
@@ -1088,11 +1210,14 @@ impl<'a> Exec<'a> {
                 };
                 let mut out = Output::default();
                 let mut v2: Vars = vec![("$".into(), d.clone())];
-                ex.items(body, &d, &mut v2, &mut out, Some(0))?;
+                self.set
+                    .nested(|| ex.items(body, &d, &mut v2, &mut out, Some(0)))?;
                 if out.text.contains("{{unknown}}") || out.text.contains("!unknown helm") {
                     return Ok(V::Unknown);
                 }
-                Ok(V::Str(out.text))
+                let v = V::Str(out.text);
+                self.set.produced(&v)?;
+                Ok(v)
             }
             "tpl" => {
                 let (Some(V::Str(t)), Some(d)) = (a.first(), a.get(1)) else {
@@ -1109,7 +1234,7 @@ impl<'a> Exec<'a> {
                 let mut merged = Set {
                     defines: self.set.defines.clone(),
                     notes: Default::default(),
-                    steps: std::cell::Cell::new(self.set.steps.get()),
+                    spent: std::cell::Cell::new(self.set.spent.get()),
                 };
                 merged.defines.extend(local.defines);
                 let ex = Exec {
@@ -1120,15 +1245,18 @@ impl<'a> Exec<'a> {
                 };
                 let mut out = Output::default();
                 let mut v2: Vars = vec![("$".into(), d.clone())];
-                ex.items(&parsed.body, d, &mut v2, &mut out, Some(0))?;
-                self.set.steps.set(merged.steps.get());
+                let r = merged.nested(|| ex.items(&parsed.body, d, &mut v2, &mut out, Some(0)));
+                self.set.spent.set(merged.spent.get());
+                r?;
                 for n in merged.notes.into_inner() {
                     self.set.note(n);
                 }
                 if out.text.contains("{{unknown}}") || out.text.contains("!unknown helm") {
                     return Ok(V::Unknown);
                 }
-                Ok(V::Str(out.text))
+                let v = V::Str(out.text);
+                self.set.produced(&v)?;
+                Ok(v)
             }
             "required" => {
                 let v = a.get(1).cloned().unwrap_or(V::Nil);
@@ -1146,7 +1274,15 @@ impl<'a> Exec<'a> {
                 a.first().map(V::print).unwrap_or_default()
             )),
             _ => match builtin(f, &a) {
-                Some(v) => Ok(v),
+                Some(v) => {
+                    self.set.produced(&v)?;
+                    if BUILDERS.contains(&f) && depth_over(&v, MAX_VALUE_DEPTH) {
+                        return Err(format!(
+                            "{f}: values nest more than {MAX_VALUE_DEPTH} levels deep"
+                        ));
+                    }
+                    Ok(v)
+                }
                 None => {
                     if !KNOWN_UNKNOWN.contains(&f) {
                         self.set.note(format!(
@@ -1157,6 +1293,30 @@ impl<'a> Exec<'a> {
                 }
             },
         }
+    }
+}
+
+/// Functions that build a value around their arguments (one level deeper than them).
+const BUILDERS: &[&str] = &[
+    "list",
+    "tuple",
+    "dict",
+    "set",
+    "append",
+    "mustAppend",
+    "push",
+    "mustPush",
+    "prepend",
+    "mustPrepend",
+];
+
+/// Whether a value nests more than `limit` levels (lists and maps) deep.
+fn depth_over(v: &V, limit: usize) -> bool {
+    match v {
+        _ if limit == 0 => matches!(v, V::List(_) | V::Map(_)),
+        V::List(l) => l.iter().any(|x| depth_over(x, limit - 1)),
+        V::Map(m) => m.values().any(|x| depth_over(x, limit - 1)),
+        _ => false,
     }
 }
 

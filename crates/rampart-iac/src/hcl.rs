@@ -524,7 +524,10 @@ fn local_refs(e: &RawExpr<'_>) -> Vec<String> {
 /// one diagnostic per cycle naming the file and line of its first local and every name in it.
 fn local_cycles(
     sources: &[(usize, &TfFile, Vec<RawBlock<'_>>)],
-) -> (std::collections::HashSet<String>, Vec<rampart_core::Diagnostic>) {
+) -> (
+    std::collections::HashSet<String>,
+    Vec<rampart_core::Diagnostic>,
+) {
     let mut names: Vec<(String, &TfFile, usize)> = Vec::new();
     let mut refs: Vec<Vec<String>> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();

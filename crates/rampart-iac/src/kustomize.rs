@@ -1092,7 +1092,10 @@ mod tests {
                 );
             }
         }
-        files.insert("top/kustomization.yaml".into(), "resources:\n  - ../a0\n".into());
+        files.insert(
+            "top/kustomization.yaml".into(),
+            "resources:\n  - ../a0\n".into(),
+        );
         let b = build_from(&files, "top");
         assert!(
             b.diagnostics

@@ -923,7 +923,6 @@ fn tf_kind(b: &hcl::TfBlock) -> String {
     }
 }
 
-
 struct TfDir {
     files: Vec<hcl::TfFile>,
     sources: Vec<SourceFile>,
@@ -940,7 +939,6 @@ struct TfInput {
     manifests: BTreeMap<String, String>,
     root: std::path::PathBuf,
 }
-
 
 /// Parses a `modules.json` manifest into module key → directory (relative to the scan root).
 fn read_manifest(dir: &str, text: &str) -> Result<HashMap<String, String>, String> {
@@ -960,7 +958,12 @@ fn read_manifest(dir: &str, text: &str) -> Result<HashMap<String, String>, Strin
     Ok(m.modules
         .into_iter()
         .filter(|e| !e.key.is_empty())
-        .map(|e| (e.key, rampart_core::paths::join(dir, &e.dir.replace('\\', "/"))))
+        .map(|e| {
+            (
+                e.key,
+                rampart_core::paths::join(dir, &e.dir.replace('\\', "/")),
+            )
+        })
         .collect())
 }
 
@@ -1280,7 +1283,13 @@ fn tf_module(
             continue;
         };
         let refused = if chain.contains(&target) {
-            let shown = |d: &String| if d.is_empty() { ".".to_string() } else { d.clone() };
+            let shown = |d: &String| {
+                if d.is_empty() {
+                    ".".to_string()
+                } else {
+                    d.clone()
+                }
+            };
             let cycle: Vec<String> = chain
                 .iter()
                 .skip_while(|d| **d != target)

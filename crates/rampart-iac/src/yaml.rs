@@ -581,7 +581,11 @@ mod tests {
         let d = p.limit_diagnostics("w.yml");
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].line, Some(6));
-        assert!(d[0].message.contains("nested more than 256 levels"), "{}", d[0].message);
+        assert!(
+            d[0].message.contains("nested more than 256 levels"),
+            "{}",
+            d[0].message
+        );
         // Up to the limit, nothing is cut.
         let p = parse_full(&deep_block(MAX_DEPTH - 10));
         assert!(p.depth_limit_at.is_none());

@@ -334,7 +334,11 @@ fn a_module_calling_its_own_folder_is_still_checked() {
         assert_eq!(cycle.len(), 1, "source {src}: {:?}", out.diagnostics);
         assert_eq!(cycle[0].path.as_deref(), Some("infra/main.tf"));
         assert_eq!(cycle[0].line, Some(1));
-        assert!(cycle[0].message.contains("infra → infra"), "{}", cycle[0].message);
+        assert!(
+            cycle[0].message.contains("infra → infra"),
+            "{}",
+            cycle[0].message
+        );
     }
 }
 
@@ -346,7 +350,10 @@ fn a_cycle_of_local_modules_is_reported_and_its_files_checked() {
     let out = scan(&no_root(), &[("a/main.tf", &a), ("b/main.tf", &b)]);
     let acl = by_rule(&out, "tf-aws-s3-public-acl");
     let paths: Vec<&str> = acl.iter().map(|f| f.location.path.as_str()).collect();
-    assert!(paths.contains(&"a/main.tf") && paths.contains(&"b/main.tf"), "{acl:#?}");
+    assert!(
+        paths.contains(&"a/main.tf") && paths.contains(&"b/main.tf"),
+        "{acl:#?}"
+    );
     let cycle: Vec<_> = out
         .diagnostics
         .iter()
@@ -355,7 +362,11 @@ fn a_cycle_of_local_modules_is_reported_and_its_files_checked() {
     assert_eq!(cycle.len(), 1, "{:?}", out.diagnostics);
     assert_eq!(cycle[0].path.as_deref(), Some("b/main.tf"));
     assert_eq!(cycle[0].line, Some(5));
-    assert!(cycle[0].message.contains("a → b → a"), "{}", cycle[0].message);
+    assert!(
+        cycle[0].message.contains("a → b → a"),
+        "{}",
+        cycle[0].message
+    );
 }
 
 #[test]
@@ -364,10 +375,16 @@ fn deep_module_chains_stop_with_a_diagnostic() {
     for i in 0..40 {
         files.push((
             format!("m{i}/main.tf"),
-            format!("module \"next\" {{\n  source = \"../m{}\"\n}}\n{PUBLIC_BUCKET}", i + 1),
+            format!(
+                "module \"next\" {{\n  source = \"../m{}\"\n}}\n{PUBLIC_BUCKET}",
+                i + 1
+            ),
         ));
     }
-    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
     let out = scan(&no_root(), &refs);
     assert!(
         out.diagnostics
@@ -389,7 +406,10 @@ fn cycles_in_locals_are_reported_and_other_checks_still_run() {
          resource \"aws_s3_bucket\" \"b\" {{\n  bucket = local.a\n  acl    = local.d\n}}\n"
     );
     let json = r#"{"locals": {"p": "${local.q}", "q": "${upper(local.p)}"}}"#;
-    let out = scan(&no_root(), &[("infra/main.tf", &main), ("infra/more.tf.json", json)]);
+    let out = scan(
+        &no_root(),
+        &[("infra/main.tf", &main), ("infra/more.tf.json", json)],
+    );
     let acl = by_rule(&out, "tf-aws-s3-public-acl");
     assert_eq!(acl.len(), 1, "{:#?}", out.findings);
     let cycles: Vec<(Option<&str>, Option<usize>, &str)> = out
@@ -401,11 +421,19 @@ fn cycles_in_locals_are_reported_and_other_checks_still_run() {
     assert_eq!(cycles.len(), 3, "{cycles:#?}");
     assert_eq!(cycles[0].0, Some("infra/main.tf"));
     assert_eq!(cycles[0].1, Some(2));
-    assert!(cycles[0].2.contains("(local.a, local.b)"), "{}", cycles[0].2);
+    assert!(
+        cycles[0].2.contains("(local.a, local.b)"),
+        "{}",
+        cycles[0].2
+    );
     assert_eq!(cycles[1].1, Some(4));
     assert!(cycles[1].2.contains("(local.c)"), "{}", cycles[1].2);
     assert_eq!(cycles[2].0, Some("infra/more.tf.json"));
-    assert!(cycles[2].2.contains("(local.p, local.q)"), "{}", cycles[2].2);
+    assert!(
+        cycles[2].2.contains("(local.p, local.q)"),
+        "{}",
+        cycles[2].2
+    );
     // `local.a` stays unknown: the bucket name check cannot read "x" from it.
     let blocks = {
         let files = vec![rampart_iac::hcl::TfFile::parse("main.tf", &main).unwrap()];
