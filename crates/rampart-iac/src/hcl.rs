@@ -574,6 +574,36 @@ fn local_cycles(
 /// Evaluates every block of a module's files with the given variable values (which override
 /// defaults). `tfvars` are `.tfvars` files of the directory.
 pub fn evaluate_module(files: &[TfFile], inputs: &HashMap<String, Node>) -> Evaluated {
+    SPENT.set(Spent::default());
+    let mut ev = evaluate(files, inputs);
+    let sp = SPENT.take();
+    let first = files
+        .iter()
+        .find(|f| !is_tfvars_path(&f.path))
+        .or(files.first());
+    if let Some(f) = first {
+        let mut limit = |what: String| {
+            ev.diagnostics.push(rampart_core::Diagnostic::warning(
+                &f.path,
+                format!(
+                    "Terraform expressions of the module in this folder {what}; the values past \
+                     the limit are unknown (the module is still checked)"
+                ),
+            ));
+        };
+        if sp.too_big {
+            limit(format!("compute more than {MAX_EVAL_NODES} value nodes"));
+        }
+        if sp.too_deep {
+            limit(format!(
+                "build values nested more than {MAX_VALUE_DEPTH} levels deep"
+            ));
+        }
+    }
+    ev
+}
+
+fn evaluate(files: &[TfFile], inputs: &HashMap<String, Node>) -> Evaluated {
     let mut scope = Scope::default();
     // Variable defaults, then tfvars, then inputs.
     let mut tfvars: Vec<&TfFile> = Vec::new();
@@ -654,6 +684,7 @@ pub fn evaluate_module(files: &[TfFile], inputs: &HashMap<String, Node>) -> Eval
             .locals
             .insert(name.clone(), unknown(&format!("local.{name}"), 0..0, 0));
     }
+    let mut shrunk = false;
     for _ in 0..4 {
         let mut changed = false;
         for (_, f, blocks) in &sources {
@@ -667,6 +698,10 @@ pub fn evaluate_module(files: &[TfFile], inputs: &HashMap<String, Node>) -> Eval
                         changed = true;
                     }
                     scope.locals.insert(a.key.clone(), v);
+                    if SPENT.get().too_big && !shrunk {
+                        shrink(&mut scope);
+                        shrunk = true;
+                    }
                 }
             }
         }
@@ -910,28 +945,104 @@ fn dynamic_pairs(fe: &Node) -> Option<Vec<(Node, Node)>> {
     })
 }
 
+/// A value moved to where it is used: every node at `span` and `line`, without key spans.
 fn respan(mut n: Node, span: &Range<usize>, line: usize) -> Node {
+    respan_in_place(&mut n, span, line);
+    n
+}
+
+fn respan_in_place(n: &mut Node, span: &Range<usize>, line: usize) {
     n.span = span.clone();
     n.line = line;
     n.key_span = None;
     match &mut n.value {
-        Value::Seq(s) => {
-            for c in s.iter_mut() {
-                *c = respan(c.clone(), span, line);
-            }
-        }
-        Value::Map(m) => {
-            for (_, c) in m.iter_mut() {
-                *c = respan(c.clone(), span, line);
-            }
-        }
+        Value::Seq(s) => s.iter_mut().for_each(|c| respan_in_place(c, span, line)),
+        Value::Map(m) => m
+            .iter_mut()
+            .for_each(|(_, c)| respan_in_place(c, span, line)),
         _ => {}
+    }
+}
+
+/// How many value nodes the evaluation of one module may produce (every expression's value
+/// counts, so work is bounded too): `a1 = [local.a0, local.a0]`, `a2 = [local.a1, …]`… doubles
+/// at each step. Past it, values are unknown.
+pub const MAX_EVAL_NODES: usize = 1_000_000;
+/// How deeply a computed value may nest (`a1 = [local.a0]`, `a2 = [local.a1]`… grows one level
+/// per local). A deeper value is unknown, so walks over values stay within the stack.
+pub const MAX_VALUE_DEPTH: usize = 256;
+
+/// What the module evaluation running on this thread has spent.
+#[derive(Clone, Copy, Default)]
+struct Spent {
+    nodes: usize,
+    too_big: bool,
+    too_deep: bool,
+}
+
+thread_local! {
+    static SPENT: std::cell::Cell<Spent> = std::cell::Cell::new(Spent::default());
+}
+
+/// Counts the nodes of a value (stopping past `cap`), and whether it nests deeper than
+/// `depth` levels.
+fn measure(n: &Node, cap: usize, depth: usize) -> (usize, bool) {
+    let children: Box<dyn Iterator<Item = &Node>> = match &n.value {
+        Value::Seq(s) => Box::new(s.iter()),
+        Value::Map(m) => Box::new(m.iter().map(|(_, v)| v)),
+        _ => return (1, false),
+    };
+    if depth == 0 {
+        return (1, true);
+    }
+    let mut count = 1;
+    for c in children {
+        let (k, deep) = measure(c, cap.saturating_sub(count), depth - 1);
+        count += k;
+        if deep || count > cap {
+            return (count, deep);
+        }
+    }
+    (count, false)
+}
+
+/// Evaluates an expression. Values past the module's budgets ([`MAX_EVAL_NODES`],
+/// [`MAX_VALUE_DEPTH`]) are unknown.
+pub fn eval(e: &Expression, f: &TfFile, scope: &Scope) -> Node {
+    let mut sp = SPENT.get();
+    let n = eval_inner(e, f, scope);
+    if sp.too_big {
+        // Spent: only small values are still computed.
+        return match measure(&n, SMALL_VALUE, MAX_VALUE_DEPTH) {
+            (count, false) if count <= SMALL_VALUE => n,
+            _ => unknown("evaluation budget", n.span.clone(), n.line),
+        };
+    }
+    let (count, deep) = measure(&n, MAX_EVAL_NODES - sp.nodes, MAX_VALUE_DEPTH);
+    sp.nodes += count;
+    sp.too_big |= sp.nodes >= MAX_EVAL_NODES;
+    sp.too_deep |= deep;
+    SPENT.set(sp);
+    if deep || sp.too_big {
+        return unknown("evaluation budget", n.span.clone(), n.line);
     }
     n
 }
 
-/// Evaluates an expression.
-pub fn eval(e: &Expression, f: &TfFile, scope: &Scope) -> Node {
+/// The largest value still computed once a module has spent [`MAX_EVAL_NODES`].
+const SMALL_VALUE: usize = 1_000;
+
+/// Once the budget is spent, makes the large values of a scope unknown, so that reading them
+/// (which copies them) stays cheap.
+fn shrink(scope: &mut Scope) {
+    for v in scope.vars.values_mut().chain(scope.locals.values_mut()) {
+        if measure(v, SMALL_VALUE, MAX_VALUE_DEPTH).0 > SMALL_VALUE {
+            *v = unknown("evaluation budget", v.span.clone(), v.line);
+        }
+    }
+}
+
+fn eval_inner(e: &Expression, f: &TfFile, scope: &Scope) -> Node {
     let span = e.span().unwrap_or(0..0);
     let line = f.lines.line(span.start);
     let src = f.text.get(span.clone()).unwrap_or("").to_string();

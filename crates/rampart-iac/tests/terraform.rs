@@ -443,3 +443,28 @@ fn cycles_in_locals_are_reported_and_other_checks_still_run() {
     assert!(blocks.scope.locals["b"].is_unknown());
     assert_eq!(blocks.scope.locals["d"].as_str(), Some("public-read"));
 }
+
+#[test]
+fn values_that_grow_without_bound_become_unknown() {
+    // Each local doubles the one before (2^60 nodes), or nests one level deeper.
+    for (grow, expect) in [
+        ("[local.a{p}, local.a{p}]", "more than 1000000 value nodes"),
+        ("[local.a{p}]", "nested more than 256 levels deep"),
+    ] {
+        let mut main = String::from("locals {\n  a0 = \"x\"\n");
+        let n = if grow.contains(", ") { 60 } else { 3000 };
+        for i in 1..n {
+            main.push_str(&format!(
+                "  a{i} = {}\n",
+                grow.replace("{p}", &(i - 1).to_string())
+            ));
+        }
+        main.push_str(&format!("}}\n{PUBLIC_BUCKET}"));
+        let out = scan(&no_root(), &[("infra/main.tf", &main)]);
+        assert_eq!(by_rule(&out, "tf-aws-s3-public-acl").len(), 1, "{expect}");
+        let d: Vec<&str> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains(expect), "{d:?}");
+        assert_eq!(out.diagnostics[0].path.as_deref(), Some("infra/main.tf"));
+    }
+}
