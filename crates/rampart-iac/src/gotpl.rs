@@ -918,7 +918,7 @@ impl Set {
                 MAX_OUTPUT >> 20
             ));
         }
-        if sp.steps % 64 == 0
+        if sp.steps.is_multiple_of(64)
             && let Some(d) = sp.deadline
             && std::time::Instant::now() > d
         {

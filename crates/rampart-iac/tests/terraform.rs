@@ -401,14 +401,12 @@ fn deep_module_chains_stop_with_a_diagnostic() {
 #[test]
 fn cycles_in_locals_are_reported_and_other_checks_still_run() {
     // `coalesce` used to hide the cycle: the first pass found `b` unknown and settled on "x".
-    let main = format!(
-        "locals {{\n  a = coalesce(local.b, \"x\")\n  b = local.a\n  c = local.c\n  d = \"public-read\"\n}}\n\
-         resource \"aws_s3_bucket\" \"b\" {{\n  bucket = local.a\n  acl    = local.d\n}}\n"
-    );
+    let main = "locals {\n  a = coalesce(local.b, \"x\")\n  b = local.a\n  c = local.c\n  d = \"public-read\"\n}\n\
+         resource \"aws_s3_bucket\" \"b\" {\n  bucket = local.a\n  acl    = local.d\n}\n";
     let json = r#"{"locals": {"p": "${local.q}", "q": "${upper(local.p)}"}}"#;
     let out = scan(
         &no_root(),
-        &[("infra/main.tf", &main), ("infra/more.tf.json", json)],
+        &[("infra/main.tf", main), ("infra/more.tf.json", json)],
     );
     let acl = by_rule(&out, "tf-aws-s3-public-acl");
     assert_eq!(acl.len(), 1, "{:#?}", out.findings);
@@ -436,7 +434,7 @@ fn cycles_in_locals_are_reported_and_other_checks_still_run() {
     );
     // `local.a` stays unknown: the bucket name check cannot read "x" from it.
     let blocks = {
-        let files = vec![rampart_iac::hcl::TfFile::parse("main.tf", &main).unwrap()];
+        let files = vec![rampart_iac::hcl::TfFile::parse("main.tf", main).unwrap()];
         rampart_iac::hcl::evaluate_module(&files, &Default::default())
     };
     assert!(blocks.scope.locals["a"].is_unknown());
