@@ -6,9 +6,9 @@ use crate::catalogue::Catalogue;
 use crate::check::Check;
 use crate::cond::Tri;
 use crate::detect::Format;
-use crate::docs::{self, Subject};
 use crate::model::Node;
 use crate::path;
+use crate::subjects::{self, Subject};
 use rampart_core::{Emitter, Finding, SourceFile};
 use std::collections::HashSet;
 
@@ -19,7 +19,7 @@ pub(crate) fn check_hits<'c>(
     doc: &Node,
     text: &str,
 ) -> Vec<(&'c Check, RawHit)> {
-    let subjects = docs::subjects(format, doc);
+    let subjects = subjects::subjects(format, doc);
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for check in cat.checks.iter().filter(|c| c.formats.contains(&format)) {
@@ -42,7 +42,7 @@ pub(crate) fn run_checks(
     text: &str,
     out: &mut Emitter,
 ) {
-    let subjects = docs::subjects(format, doc);
+    let subjects = subjects::subjects(format, doc);
     let mut seen = HashSet::new();
     for check in cat.checks.iter().filter(|c| c.formats.contains(&format)) {
         for s in subjects.iter().filter(|s| check.applies_to(&s.kind)) {

@@ -4,13 +4,13 @@
 use crate::catalogue::Catalogue;
 use crate::check::Check;
 use crate::detect::Format;
-use crate::docs::Subject;
 use crate::evaluate::evaluate;
 use crate::model::{self, Node};
 use crate::policy::{Placement, PolicySet, apply_policies};
 #[cfg(feature = "rego")]
 use crate::rego;
 use crate::role::MODULES_JSON;
+use crate::subjects::Subject;
 use crate::{hcl, plan};
 use rampart_core::{Diagnostic, Emitter, SourceFile};
 use std::collections::{BTreeMap, HashMap, HashSet};
