@@ -28,7 +28,7 @@ pub(crate) fn catalogue() -> &'static Catalogue {
         collect(&CHECK_DIR, &mut files);
         files.sort_by_key(|f| f.path());
         use rayon::prelude::*;
-        let parsed: Vec<(String, Result<Check, String>)> = files
+        let parsed: Vec<(String, Result<Check, crate::check::CheckError>)> = files
             .par_iter()
             .filter_map(|f| {
                 let path = f.path().display().to_string();

@@ -56,6 +56,17 @@ pub const WORKLOAD_KINDS: &[&str] = &[
     "DeploymentConfig",
 ];
 
+/// Workloads whose pods run until stopped (not `Job` and `CronJob`): probes apply to them.
+pub const LONG_RUNNING_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "DeploymentConfig",
+];
+
 /// The pod spec of a Kubernetes object, when it has one.
 pub fn pod_spec(doc: &Node) -> Option<&Node> {
     match doc.get("kind")?.as_str()? {
