@@ -15,7 +15,9 @@ pub(crate) fn load_policies(paths: &[std::path::PathBuf]) -> Result<Option<Polic
     if paths.is_empty() {
         return Ok(None);
     }
-    rego::Policies::load(paths).map(Some)
+    rego::Policies::load(paths)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(not(feature = "rego"))]
