@@ -3,7 +3,9 @@
 use crate::model::Node;
 #[cfg(feature = "rego")]
 use crate::rego;
-use rampart_core::{Diagnostic, Emitter, Finding, SourceFile};
+#[cfg(feature = "rego")]
+use rampart_core::{Diagnostic, Finding};
+use rampart_core::{Emitter, SourceFile};
 
 #[cfg(feature = "rego")]
 pub(crate) type PolicySet = rego::Policies;
