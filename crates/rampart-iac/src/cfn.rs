@@ -134,6 +134,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn deep_templates_are_cut_by_the_yaml_depth_limit() {
+        // Intrinsics are read recursively: the YAML reader's depth limit bounds them.
+        let deep = "- ".repeat(50_000);
+        let text = format!(
+            "Conditions:\n  A:\n    {deep}x\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      Tags:\n        {deep}x\n"
+        );
+        let p = crate::yaml::parse_full(&text);
+        assert_eq!(p.depth_limit_at, Some(3));
+        let n = normalise(&p.docs[0]);
+        assert!(n.get_path(&["Resources", "B", "Type"]).is_some());
+        assert!(condition_cycles(&p.docs[0], "t.yaml").is_empty());
+    }
+
+    #[test]
     fn condition_cycles_are_found_in_both_forms() {
         let text = "Conditions:\n  A: !And [!Condition B, !Equals [x, x]]\n  B:\n    Fn::Not: [{Condition: A}]\n  C: !Condition C\n  D: !Condition A\nResources: {}\n";
         let (docs, _) = crate::yaml::parse(text);
