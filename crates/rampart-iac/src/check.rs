@@ -4,8 +4,10 @@
 use crate::cond::Cond;
 use crate::detect::Format;
 use crate::path::Path;
-use rampart_core::{Confidence, Example, RuleMeta, Severity};
+use rampart_core::rule::{RuleDefaults, RuleDoc, unknown_keys};
+use rampart_core::{Confidence, RuleMeta};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// A loaded check.
 #[derive(Debug)]
@@ -30,23 +32,63 @@ pub struct Check {
     pub message: Option<String>,
 }
 
+/// Why a check file does not load.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// Not valid TOML, or a field of the wrong type.
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    /// Keys the check format does not know.
+    #[error("{0}")]
+    UnknownKeys(String),
+    /// No tags, so no family.
+    #[error("`tags` must start with the family")]
+    NoFamily,
+    /// A family no format belongs to.
+    #[error("unknown family `{0}`")]
+    UnknownFamily(String),
+    /// A capability no module registers.
+    #[error("unknown capability `{0}`")]
+    UnknownCapability(String),
+    /// Both or neither of `fail` and `capability`.
+    #[error("a check needs exactly one of `fail` and `capability`")]
+    FailOrCapability,
+    /// An `@name` in `kinds` that names no kind set.
+    #[error("unknown kind set `{0}` in `kinds`; known sets: {sets}", sets = KIND_SETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "))]
+    UnknownKindSet(String),
+    /// A condition or path that does not parse.
+    #[error("{0}")]
+    Condition(String),
+}
+
+/// Named sets of subject kinds a check's `kinds` may use (`kinds = ["@workload"]`), so that
+/// checks share the engine's own lists instead of spelling out copies that drift apart.
+pub const KIND_SETS: &[(&str, &[&str])] = &[
+    ("@workload", crate::subjects::WORKLOAD_KINDS),
+    ("@long-running", crate::subjects::LONG_RUNNING_KINDS),
+];
+
+/// `kinds` with every `@set` replaced by its kinds.
+fn expand_kinds(kinds: Vec<String>) -> Result<Vec<String>, CheckError> {
+    let mut out = Vec::new();
+    for k in kinds {
+        if k.starts_with('@') {
+            let Some((_, set)) = KIND_SETS.iter().find(|(n, _)| *n == k) else {
+                return Err(CheckError::UnknownKindSet(k));
+            };
+            out.extend(set.iter().map(|s| s.to_string()));
+        } else {
+            out.push(k);
+        }
+    }
+    Ok(out)
+}
+
+/// A check file: the rule documentation every engine's rule files share, and the check.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct CheckFile {
-    id: String,
-    title: String,
-    severity: Severity,
-    #[serde(default = "default_confidence")]
-    confidence: Confidence,
-    #[serde(default)]
-    cwe: Vec<String>,
-    #[serde(default)]
-    owasp: Vec<String>,
-    tags: Vec<String>,
-    why: String,
-    fix: String,
-    #[serde(default)]
-    references: Vec<String>,
+    #[serde(flatten)]
+    doc: RuleDoc,
     #[serde(default)]
     kinds: Vec<String>,
     each: Option<String>,
@@ -57,51 +99,64 @@ struct CheckFile {
     #[serde(default)]
     params: toml::Table,
     message: Option<String>,
-    #[serde(default)]
-    examples: Vec<Example>,
+    /// Keys neither part knows (refused).
+    #[serde(flatten)]
+    extra: BTreeMap<String, toml::Value>,
 }
 
-fn default_confidence() -> Confidence {
-    Confidence::Medium
-}
+/// The check format's own keys, beside [`RuleDoc::FIELDS`].
+const CHECK_FIELDS: &[&str] = &[
+    "kinds",
+    "each",
+    "where",
+    "fail",
+    "capability",
+    "params",
+    "message",
+];
+
+/// What the IaC engine fills in where a check file leaves a documentation field out.
+const DEFAULTS: RuleDefaults = RuleDefaults {
+    engine: "iac",
+    confidence: Confidence::Medium,
+    cwe: &[],
+    owasp: &[],
+    family: None,
+};
 
 impl Check {
     /// Parses one check file.
-    pub fn parse(text: &str, known_capability: &dyn Fn(&str) -> bool) -> Result<Check, String> {
-        let f: CheckFile = toml::from_str(text).map_err(|e| e.to_string())?;
-        let family = f.tags.first().ok_or("`tags` must start with the family")?;
+    pub fn parse(text: &str, known_capability: &dyn Fn(&str) -> bool) -> Result<Check, CheckError> {
+        let f: CheckFile = toml::from_str(text)?;
+        if let Some(m) = unknown_keys(f.extra.keys(), CHECK_FIELDS) {
+            return Err(CheckError::UnknownKeys(m));
+        }
+        let family = f.doc.tags.first().ok_or(CheckError::NoFamily)?;
         let formats = Format::of_family(family);
         if formats.is_empty() {
-            return Err(format!("unknown family `{family}`"));
+            return Err(CheckError::UnknownFamily(family.clone()));
         }
-        let fail = f.fail.as_ref().map(Cond::parse).transpose()?;
+        let cond = |v: &toml::Value| Cond::parse(v).map_err(CheckError::Condition);
+        let fail = f.fail.as_ref().map(cond).transpose()?;
         if let Some(c) = &f.capability
             && !known_capability(c)
         {
-            return Err(format!("unknown capability `{c}`"));
+            return Err(CheckError::UnknownCapability(c.clone()));
         }
         if fail.is_none() == f.capability.is_none() {
-            return Err("a check needs exactly one of `fail` and `capability`".into());
+            return Err(CheckError::FailOrCapability);
         }
         Ok(Check {
-            meta: RuleMeta {
-                id: format!("iac/{}", f.id),
-                engine: "iac".into(),
-                title: f.title,
-                severity: f.severity,
-                confidence: f.confidence,
-                cwe: f.cwe,
-                owasp: f.owasp,
-                tags: f.tags,
-                why: f.why.trim().to_string(),
-                fix: f.fix.trim().to_string(),
-                references: f.references,
-                examples: f.examples,
-            },
+            meta: f.doc.into_meta(&DEFAULTS),
             formats,
-            kinds: f.kinds,
-            each: f.each.as_deref().map(Path::parse).transpose()?,
-            where_: f.where_.as_ref().map(Cond::parse).transpose()?,
+            kinds: expand_kinds(f.kinds)?,
+            each: f
+                .each
+                .as_deref()
+                .map(Path::parse)
+                .transpose()
+                .map_err(CheckError::Condition)?,
+            where_: f.where_.as_ref().map(cond).transpose()?,
             fail,
             capability: f.capability,
             params: f.params,

@@ -332,4 +332,20 @@ mod tests {
             let _ = parse(t);
         }
     }
+
+    #[test]
+    fn deep_exec_form_and_long_continuations_stay_flat() {
+        // The parser reads lines without recursion; the JSON exec form goes through serde_json,
+        // whose recursion limit refuses deep nesting (the instruction is then read as text).
+        let deep = format!(
+            "FROM x\nRUN {}\"a\"{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let root = parse(&deep);
+        assert_eq!(ins(&root).len(), 2);
+        let long = format!("FROM x\nRUN a {}b\n", "\\\n".repeat(100_000));
+        let root = parse(&long);
+        assert_eq!(ins(&root).len(), 2);
+    }
 }

@@ -189,6 +189,10 @@ pub fn render_chart(chart_dir: &str, files: &ChartFiles) -> (Vec<Rendered>, Vec<
     (r, diags)
 }
 
+/// How much rendered text one chart's templates may produce together (each template also
+/// has its own budgets, see [`gotpl::MAX_OUTPUT`]); templates after that are not rendered.
+pub const MAX_CHART_OUTPUT: usize = 64 << 20;
+
 /// Renders every template of a chart with the given values.
 pub fn render_chart_with(
     chart_dir: &str,
@@ -239,11 +243,23 @@ pub fn render_chart_with(
             .collect(),
     );
     let mut out = Vec::new();
+    let mut total = 0;
     for (i, p) in &parsed {
         let (path, text) = &files.templates[*i];
         let file = path.rsplit('/').next().unwrap_or(path);
         let lower = file.to_ascii_lowercase();
         if file.starts_with('_') || !(lower.ends_with(".yaml") || lower.ends_with(".yml")) {
+            continue;
+        }
+        if total > MAX_CHART_OUTPUT {
+            diags.push(Diagnostic::warning(
+                path,
+                format!(
+                    "Helm template not rendered, not scanned: the chart's templates already \
+                     rendered more than {} MiB",
+                    MAX_CHART_OUTPUT >> 20
+                ),
+            ));
             continue;
         }
         let rel = path
@@ -266,6 +282,7 @@ pub fn render_chart_with(
                         format!("Helm template partly unknown: {n}"),
                     ));
                 }
+                total += output.text.len();
                 out.push(Rendered {
                     path: path.clone(),
                     source: text.clone(),

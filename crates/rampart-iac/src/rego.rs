@@ -175,13 +175,47 @@ fn rego_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Why policies do not load or evaluate.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// A policy folder (or file) that cannot be listed.
+    #[error("cannot read policies in {path}: {source}")]
+    ReadDir {
+        /// The folder given.
+        path: String,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// A policy file that cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// A policy that is neither valid Rego v1 nor v0.
+    #[error("policy {name}: {message}")]
+    Parse {
+        /// The file.
+        name: String,
+        /// The Rego v1 parser's message.
+        message: String,
+    },
+    /// The interpreter failed (listing packages, reading the input or a result).
+    #[error("{0}")]
+    Engine(String),
+}
+
 impl Policies {
     /// Loads every policy under the given paths.
-    pub fn load(paths: &[PathBuf]) -> Result<Policies, String> {
+    pub fn load(paths: &[PathBuf]) -> Result<Policies, PolicyError> {
         let mut files = Vec::new();
         for p in paths {
-            rego_files(p, &mut files)
-                .map_err(|e| format!("cannot read policies in {}: {e}", p.display()))?;
+            rego_files(p, &mut files).map_err(|source| PolicyError::ReadDir {
+                path: p.display().to_string(),
+                source,
+            })?;
         }
         files.sort();
         Self::from_sources(
@@ -190,14 +224,17 @@ impl Policies {
                 .map(|f| {
                     std::fs::read_to_string(f)
                         .map(|t| (f.display().to_string(), t))
-                        .map_err(|e| format!("cannot read {}: {e}", f.display()))
+                        .map_err(|source| PolicyError::Read {
+                            path: f.display().to_string(),
+                            source,
+                        })
                 })
                 .collect::<Result<Vec<_>, _>>()?,
         )
     }
 
     /// Loads policies from (name, text) pairs.
-    pub fn from_sources(sources: &[(String, String)]) -> Result<Policies, String> {
+    pub fn from_sources(sources: &[(String, String)]) -> Result<Policies, PolicyError> {
         let mut engine = regorus::Engine::new();
         let mut declared = Vec::new();
         for (name, text) in sources {
@@ -206,11 +243,16 @@ impl Policies {
                 engine.set_rego_v0(true);
                 let r = engine.add_policy(name.clone(), text.clone());
                 engine.set_rego_v0(false);
-                r.map_err(|_| format!("policy {name}: {v1}"))?;
+                r.map_err(|_| PolicyError::Parse {
+                    name: name.clone(),
+                    message: v1.to_string(),
+                })?;
             }
         }
         let mut queries = Vec::new();
-        let packages = engine.get_packages().map_err(|e| e.to_string())?;
+        let packages = engine
+            .get_packages()
+            .map_err(|e| PolicyError::Engine(e.to_string()))?;
         for pkg in packages {
             let pkg = pkg.trim_start_matches("data.").to_string();
             for rule in ["deny", "violation", "warn"] {
@@ -241,13 +283,15 @@ impl Policies {
     }
 
     /// Evaluates every rule against one input document.
-    pub fn evaluate(&self, input: &serde_json::Value) -> Result<Vec<PolicyResult>, String> {
+    pub fn evaluate(&self, input: &serde_json::Value) -> Result<Vec<PolicyResult>, PolicyError> {
+        let engine_err = |e: &dyn std::fmt::Display| PolicyError::Engine(e.to_string());
         let mut engine = self
             .engine
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let value = regorus::Value::from_json_str(&input.to_string()).map_err(|e| e.to_string())?;
+        let value =
+            regorus::Value::from_json_str(&input.to_string()).map_err(|e| engine_err(&e))?;
         engine.set_input(value);
         let mut out = Vec::new();
         for (pkg, rule) in &self.queries {
@@ -256,9 +300,9 @@ impl Policies {
             };
             for r in results.result {
                 for e in r.expressions {
-                    let json = e.value.to_json_str().map_err(|e| e.to_string())?;
+                    let json = e.value.to_json_str().map_err(|e| engine_err(&e))?;
                     let v: serde_json::Value =
-                        serde_json::from_str(&json).map_err(|e| e.to_string())?;
+                        serde_json::from_str(&json).map_err(|e| engine_err(&e))?;
                     let items = match v {
                         serde_json::Value::Array(a) => a,
                         serde_json::Value::Null => Vec::new(),
@@ -356,6 +400,23 @@ pub fn locate(doc: &Node, path: &str) -> Option<std::ops::Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_inputs_are_an_error_not_a_crash() {
+        // The deepest document the YAML reader builds (256 levels): the interpreter's JSON
+        // reader refuses it (recursion limit 128) with an error, which the engine reports.
+        let text = format!("a:\n  {}x\n", "- ".repeat(crate::yaml::MAX_DEPTH + 50));
+        let (docs, _) = crate::yaml::parse(&text);
+        let p = Policies::from_sources(&[(
+            "p.rego".into(),
+            "package p\n\ndeny contains \"x\" if { input.a }\n".into(),
+        )])
+        .unwrap();
+        match p.evaluate(&docs[0].to_json()) {
+            Ok(r) => assert_eq!(r.len(), 1),
+            Err(e) => assert!(matches!(e, PolicyError::Engine(_)), "{e}"),
+        }
+    }
 
     #[test]
     fn v0_and_v1_policies() {

@@ -23,21 +23,75 @@ pub struct YamlError {
 /// previous one twice) cost linear time and memory.
 pub const ALIAS_EXPANSION_LIMIT: usize = 100_000;
 
+/// How deeply collections may nest in a document. A collection deeper than this becomes one
+/// unknown value (its content is not read), so that no recursive walk over the model (checks,
+/// paths, JSON conversion, Helm values, dropping the tree) can run out of stack, whatever the
+/// thread's stack size. Block-style YAML has no nesting limit of its own (flow style is
+/// limited by `saphyr-parser`).
+pub const MAX_DEPTH: usize = 256;
+
+/// Everything parsing a YAML stream gives.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The documents parsed (those before a syntax error, when there is one).
+    pub docs: Vec<Node>,
+    /// The first syntax error.
+    pub error: Option<YamlError>,
+    /// Line of the first alias left unexpanded (an unknown value) because expansion reached
+    /// [`ALIAS_EXPANSION_LIMIT`] nodes.
+    pub alias_limit_at: Option<usize>,
+    /// Line of the first collection left unread (an unknown value) because it nests deeper
+    /// than [`MAX_DEPTH`].
+    pub depth_limit_at: Option<usize>,
+}
+
+impl Parsed {
+    /// Warnings for the limits this parse hit, naming `path` and the line.
+    pub fn limit_diagnostics(&self, path: &str) -> Vec<rampart_core::Diagnostic> {
+        use rampart_core::Diagnostic;
+        let mut out = Vec::new();
+        if let Some(line) = self.alias_limit_at {
+            out.push(
+                Diagnostic::warning(
+                    path,
+                    format!(
+                        "YAML aliases expand to more than {ALIAS_EXPANSION_LIMIT} nodes; aliases \
+                         from here on were not expanded and are treated as unknown"
+                    ),
+                )
+                .at_line(line),
+            );
+        }
+        if let Some(line) = self.depth_limit_at {
+            out.push(
+                Diagnostic::warning(
+                    path,
+                    format!(
+                        "YAML nested more than {MAX_DEPTH} levels deep; the deeper part was not \
+                         read and is treated as unknown (the rest of the file is checked)"
+                    ),
+                )
+                .at_line(line),
+            );
+        }
+        out
+    }
+}
+
 /// Parses every document of a YAML stream. Documents parsed before a syntax error are returned
 /// along with the error.
 pub fn parse(text: &str) -> (Vec<Node>, Option<YamlError>) {
-    let (docs, err, _) = parse_with_limit(text);
-    (docs, err)
+    let p = parse_full(text);
+    (p.docs, p.error)
 }
 
-/// Like [`parse`], and also returns the line of the first alias left unexpanded (as an unknown
-/// value) because expansion reached [`ALIAS_EXPANSION_LIMIT`] nodes.
-pub fn parse_with_limit(text: &str) -> (Vec<Node>, Option<YamlError>, Option<usize>) {
+/// Like [`parse`], and also reports the limits the parse hit (see [`Parsed`]).
+pub fn parse_full(text: &str) -> Parsed {
     let mut repaired: Option<String> = None;
     for _ in 0..MAX_REPAIRS {
         let t = repaired.as_deref().unwrap_or(text);
         let r = parse_once(t);
-        match r.1.as_ref().and_then(|e| repair_flow_close(t, e.line)) {
+        match r.error.as_ref().and_then(|e| repair_flow_close(t, e.line)) {
             Some(fixed) => repaired = Some(fixed),
             None => return r,
         }
@@ -45,7 +99,7 @@ pub fn parse_with_limit(text: &str) -> (Vec<Node>, Option<YamlError>, Option<usi
     parse_once(repaired.as_deref().unwrap_or(text))
 }
 
-/// How many under-indented flow closers [`parse_with_limit`] repairs in one file.
+/// How many under-indented flow closers [`parse_full`] repairs in one file.
 const MAX_REPAIRS: usize = 16;
 
 /// A flow collection closed by a `]` or `}` alone on a line at its key's own indentation
@@ -79,7 +133,7 @@ fn repair_flow_close(text: &str, line: usize) -> Option<String> {
     Some(fixed)
 }
 
-fn parse_once(text: &str) -> (Vec<Node>, Option<YamlError>, Option<usize>) {
+fn parse_once(text: &str) -> Parsed {
     let mut b = Builder {
         text,
         chars: if text.is_ascii() {
@@ -95,18 +149,36 @@ fn parse_once(text: &str) -> (Vec<Node>, Option<YamlError>, Option<usize>) {
         anchors: HashMap::new(),
         expanded: 0,
         limited_at: None,
+        skip: 0,
+        skip_start: (0, 0),
+        deep_at: None,
     };
-    let mut parser = Parser::new_from_str(text);
-    let err = parser.load(&mut b, true).err().map(|e| YamlError {
-        line: e.marker().line().max(1),
-        message: e.info().to_string(),
-    });
+    // Events are pulled one by one: `Parser::load` recurses once per nesting level and
+    // overflows the stack on deeply nested block collections.
+    let mut err = None;
+    for ev in Parser::new_from_str(text) {
+        match ev {
+            Ok((ev, span)) => b.on_event(ev, span),
+            Err(e) => {
+                err = Some(YamlError {
+                    line: e.marker().line().max(1),
+                    message: e.info().to_string(),
+                });
+                break;
+            }
+        }
+    }
     if err.is_some() {
         // A half-built document is not reported.
         b.stack.clear();
         b.docs.pop();
     }
-    (b.docs, err, b.limited_at)
+    Parsed {
+        docs: b.docs,
+        error: err,
+        alias_limit_at: b.limited_at,
+        depth_limit_at: b.deep_at,
+    }
 }
 
 enum Frame {
@@ -131,18 +203,34 @@ struct Builder<'a> {
     lines: LineIndex,
     stack: Vec<Frame>,
     docs: Vec<Node>,
-    /// Anchored nodes with their node counts.
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes with their node counts and depths.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     /// Nodes created by alias expansion so far.
     expanded: usize,
     /// Line of the first alias not expanded for the limit.
     limited_at: Option<usize>,
+    /// Inside a collection deeper than [`MAX_DEPTH`]: how many collections are open in it
+    /// (0 when not skipping).
+    skip: usize,
+    /// Offset and anchor of the collection being skipped.
+    skip_start: (usize, usize),
+    /// Line of the first collection skipped for depth.
+    deep_at: Option<usize>,
 }
 
 fn node_count(n: &Node) -> usize {
     let mut c = 0;
     n.walk(&mut |_| c += 1);
     c
+}
+
+/// How many levels of collections a node holds (0 for a scalar).
+fn node_depth(n: &Node) -> usize {
+    match &n.value {
+        Value::Seq(s) => 1 + s.iter().map(node_depth).max().unwrap_or(0),
+        Value::Map(m) => 1 + m.iter().map(|(_, v)| node_depth(v)).max().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 fn tag_name(tag: &saphyr_parser::Tag) -> String {
@@ -207,7 +295,8 @@ impl Builder<'_> {
     fn push_node(&mut self, mut node: Node, anchor: usize) {
         if anchor > 0 {
             let count = node_count(&node);
-            self.anchors.insert(anchor, (node.clone(), count));
+            let depth = node_depth(&node);
+            self.anchors.insert(anchor, (node.clone(), count, depth));
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
@@ -257,8 +346,46 @@ fn apply_merges(entries: Vec<(String, Node)>) -> Vec<(String, Node)> {
     own
 }
 
+impl Builder<'_> {
+    /// An event inside a collection nested too deeply: only the nesting is followed; when the
+    /// collection closes, it becomes one unknown value. Anchors inside it are unknown.
+    fn skipped(&mut self, ev: Event<'_>, span: Span) {
+        let unknown = |b: &Self, at: Range<usize>| {
+            let line = b.lines.line(at.start);
+            Node::new(Value::Unknown("nesting depth limit".into()), at, line)
+        };
+        match ev {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                self.skip += 1;
+                if anchor > 0 {
+                    let n = unknown(self, self.range(span));
+                    self.anchors.insert(anchor, (n, 1, 0));
+                }
+            }
+            Event::Scalar(_, _, anchor, _) if anchor > 0 => {
+                let n = unknown(self, self.range(span));
+                self.anchors.insert(anchor, (n, 1, 0));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                self.skip -= 1;
+                if self.skip == 0 {
+                    let (start, anchor) = self.skip_start;
+                    let end = self.range(span).end.max(start);
+                    let n = unknown(self, start..end);
+                    self.push_node(n, anchor);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
     fn on_event(&mut self, ev: Event<'input>, span: Span) {
+        if self.skip > 0 {
+            self.skipped(ev, span);
+            return;
+        }
         match ev {
             Event::Scalar(v, style, anchor, tag) => {
                 let range = self.range(span);
@@ -275,6 +402,14 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                 node.block_scalar = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
                 node.tag = tag.filter(|t| !t.starts_with("!!"));
                 self.push_node(node, anchor);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _)
+                if self.stack.len() >= MAX_DEPTH =>
+            {
+                let start = self.range(span).start;
+                self.deep_at.get_or_insert(self.lines.line(start));
+                self.skip = 1;
+                self.skip_start = (start, anchor);
             }
             Event::SequenceStart(anchor, tag) => {
                 let start = self.range(span).start;
@@ -322,7 +457,15 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                 let range = self.range(span);
                 let line = self.lines.line(range.start);
                 let mut node = match self.anchors.get(&id) {
-                    Some((_, count)) if self.expanded + count > ALIAS_EXPANSION_LIMIT => {
+                    Some((_, _, depth)) if self.stack.len() + depth > MAX_DEPTH => {
+                        self.deep_at.get_or_insert(line);
+                        Node::new(
+                            Value::Unknown("nesting depth limit".into()),
+                            range.clone(),
+                            line,
+                        )
+                    }
+                    Some((_, count, _)) if self.expanded + count > ALIAS_EXPANSION_LIMIT => {
                         self.limited_at.get_or_insert(line);
                         Node::new(
                             Value::Unknown("alias expansion limit".into()),
@@ -330,7 +473,7 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_> {
                             line,
                         )
                     }
-                    Some((n, count)) => {
+                    Some((n, count, _)) => {
                         self.expanded += count;
                         n.clone()
                     }
@@ -372,7 +515,7 @@ mod tests {
     fn flow_closer_at_key_indentation_is_accepted() {
         let text = "jobs:\n  t:\n    matrix:\n      name: [\n        \"a\",\n        \"b\",\n      ]\n      include:\n        - x: 1\n";
         assert!(
-            parse_once(text).1.is_some(),
+            parse_once(text).error.is_some(),
             "saphyr-parser rejects it as it is"
         );
         let (docs, err) = parse(text);
@@ -397,18 +540,77 @@ mod tests {
         }
         text.push_str("big: *l39\n");
         let t = std::time::Instant::now();
-        let (docs, err, limited) = parse_with_limit(&text);
+        let p = parse_full(&text);
+        let (docs, err, limited) = (p.docs, p.error, p.alias_limit_at);
         assert!(err.is_none());
         assert!(limited.is_some());
         assert!(node_count(&docs[0]) < 4 * ALIAS_EXPANSION_LIMIT);
         assert!(t.elapsed().as_secs() < 5);
         // Ordinary aliases are still expanded.
-        let (docs, _, limited) = parse_with_limit("a: &a {k: v}\nb: *a\n");
+        let p = parse_full("a: &a {k: v}\nb: *a\n");
+        let (docs, limited) = (p.docs, p.alias_limit_at);
         assert!(limited.is_none());
         assert_eq!(
             docs[0].get_path(&["b", "k"]).and_then(Node::as_str),
             Some("v")
         );
+    }
+
+    /// `- - - … x`: block sequences nested `n` levels in a workflow's steps.
+    fn deep_block(n: usize) -> String {
+        format!(
+            "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      {}x\nafter: kept\n",
+            "- ".repeat(n)
+        )
+    }
+
+    #[test]
+    fn deep_block_nesting_is_cut_at_the_depth_limit() {
+        // Block style has no depth limit in saphyr-parser: unbounded, this overflowed the stack
+        // of every recursive walk (and of dropping the tree).
+        let p = parse_full(&deep_block(100_000));
+        assert!(p.error.is_none(), "{:?}", p.error);
+        assert_eq!(p.depth_limit_at, Some(6));
+        assert_eq!(p.docs.len(), 1);
+        assert!(node_depth(&p.docs[0]) <= MAX_DEPTH);
+        // The rest of the document is read.
+        assert_eq!(p.docs[0].get("after").and_then(Node::as_str), Some("kept"));
+        let mut unknown = 0;
+        p.docs[0].walk(&mut |n| unknown += usize::from(n.is_unknown()));
+        assert_eq!(unknown, 1);
+        let d = p.limit_diagnostics("w.yml");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].line, Some(6));
+        assert!(
+            d[0].message.contains("nested more than 256 levels"),
+            "{}",
+            d[0].message
+        );
+        // Up to the limit, nothing is cut.
+        let p = parse_full(&deep_block(MAX_DEPTH - 10));
+        assert!(p.depth_limit_at.is_none());
+        let mut unknown = 0;
+        p.docs[0].walk(&mut |n| unknown += usize::from(n.is_unknown()));
+        assert_eq!(unknown, 0);
+    }
+
+    #[test]
+    fn aliases_cannot_nest_past_the_depth_limit() {
+        // An anchor 200 deep, aliased 200 deep: 400 levels if expanded.
+        let nest = |n: usize, inner: &str| format!("{}{inner}", "- ".repeat(n));
+        let text = format!(
+            "a: &deep\n  {}\nb:\n  {}\n",
+            nest(200, "x"),
+            nest(200, "*deep")
+        );
+        let p = parse_full(&text);
+        assert!(p.error.is_none(), "{:?}", p.error);
+        assert_eq!(p.depth_limit_at, Some(4));
+        assert!(node_depth(&p.docs[0]) <= MAX_DEPTH);
+        // Anchors inside a skipped part are unknown, not null.
+        let text = format!("a:\n  {}\nb: *in\n", nest(300, "&in x"));
+        let p = parse_full(&text);
+        assert!(p.docs[0].get("b").is_some_and(Node::is_unknown));
     }
 
     #[test]

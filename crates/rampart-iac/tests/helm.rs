@@ -202,3 +202,122 @@ fn subcharts_get_parent_values_and_conditions() {
     assert!(img.message.contains("Pod/default/db"), "{}", img.message);
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
 }
+
+/// A chart with one hostile template beside an ordinary one that has a finding.
+fn chart_with(hostile: &str, values: &str) -> Emitter {
+    scan_mem(&[
+        ("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n"),
+        ("c/values.yaml", values),
+        ("c/templates/hostile.yaml", hostile),
+        (
+            "c/templates/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n    - name: a\n      image: nginx\n      securityContext:\n        privileged: true\n",
+        ),
+    ])
+}
+
+/// The diagnostics naming the hostile template, and whether the other template's finding
+/// (privileged container, line 10) is reported.
+fn outcome(out: &Emitter) -> (Vec<String>, bool) {
+    let diags = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.path.as_deref() == Some("c/templates/hostile.yaml"))
+        .map(|d| d.message.clone())
+        .collect();
+    let privileged = out.findings.iter().any(|f| {
+        f.rule_id == "iac/k8s-privileged-container"
+            && f.location.path == "c/templates/pod.yaml"
+            && f.location.start_line == 10
+    });
+    (diags, privileged)
+}
+
+#[test]
+fn rendering_has_an_output_budget() {
+    // 100 KB written 1000 times: 100 MB of output unbounded.
+    let values = format!("big: {}\n", "x".repeat(100_000));
+    let out = chart_with(
+        "{{ range until 1000 }}{{ $.Values.big }}\n{{ end }}",
+        &values,
+    );
+    let (diags, privileged) = outcome(&out);
+    assert!(privileged, "{:#?}", out.findings);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        diags[0].contains("rendered output is larger than 8 MiB"),
+        "{diags:?}"
+    );
+    // Text functions return counts too, even when it is never written.
+    let out = chart_with(
+        "{{ range until 1000 }}{{ $_ := toJson $.Values.big }}{{ end }}",
+        &values,
+    );
+    let (diags, privileged) = outcome(&out);
+    assert!(privileged);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(diags[0].contains("more than 64 MiB of text"), "{diags:?}");
+}
+
+#[test]
+fn deep_nesting_in_templates_is_an_error_not_a_crash() {
+    let n = 20_000;
+    // Nested `if`s, parentheses, and values built deeper and deeper.
+    let ifs = format!("{}x{}", "{{ if true }}".repeat(n), "{{ end }}".repeat(n));
+    let parens = format!("{{{{ {}1{} }}}}", "(".repeat(n), ")".repeat(n));
+    let lists = "{{ $x := list }}{{ range until 20000 }}{{ $x = list $x }}{{ end }}{{ toJson $x }}";
+    let define = "{{ define \"r\" }}{{ if true }}{{ include \"r\" . }}{{ end }}{{ end }}{{ include \"r\" . }}";
+    for (hostile, expect) in [
+        (ifs.as_str(), "nested more than 100 levels deep"),
+        (parens.as_str(), "nested more than 100 levels deep"),
+        (lists, "values nest more than 256 levels deep"),
+        (define, "recursion too deep"),
+    ] {
+        let out = chart_with(hostile, "a: 1\n");
+        let (diags, privileged) = outcome(&out);
+        assert!(privileged, "{expect}: {:#?}", out.findings);
+        assert_eq!(diags.len(), 1, "{expect}: {diags:?}");
+        assert!(diags[0].contains(expect), "{expect}: {diags:?}");
+    }
+}
+
+#[test]
+fn a_chart_has_an_output_budget() {
+    // Twelve templates of 7 MB each, each under its own budget: after ten, 70 MB.
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "c/Chart.yaml".into(),
+            "apiVersion: v2\nname: c\nversion: 0.1.0\n".into(),
+        ),
+        (
+            "c/values.yaml".into(),
+            format!("big: {}\n", "x".repeat(100_000)),
+        ),
+    ];
+    for i in 0..12 {
+        files.push((
+            format!("c/templates/t{i:02}.yaml"),
+            "# {{ range until 70 }}{{ $.Values.big }}{{ end }}\n".into(),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let out = scan_mem(&refs);
+    let skipped: Vec<&str> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("already rendered more than 64 MiB"))
+        .filter_map(|d| d.path.as_deref())
+        .collect();
+    assert_eq!(
+        skipped,
+        ["c/templates/t10.yaml", "c/templates/t11.yaml"],
+        "{:?}",
+        out.diagnostics
+            .iter()
+            .map(|d| &d.message)
+            .collect::<Vec<_>>()
+    );
+}

@@ -313,3 +313,156 @@ fn dynamic_ingress_blocks_are_checked() {
     // The open CIDR, inside the dynamic block's content.
     assert_eq!(ssh[0].location.start_line, 17, "{:?}", ssh[0].location);
 }
+
+const PUBLIC_BUCKET: &str =
+    "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n  acl    = \"public-read\"\n}\n";
+
+#[test]
+fn a_module_calling_its_own_folder_is_still_checked() {
+    // One line in a pull request (`source = "./"`) used to hide every finding of the folder.
+    for src in ["./", ".", "./../infra"] {
+        let main = format!("module \"self\" {{\n  source = \"{src}\"\n}}\n{PUBLIC_BUCKET}");
+        let out = scan(&no_root(), &[("infra/main.tf", &main)]);
+        let acl = by_rule(&out, "tf-aws-s3-public-acl");
+        assert_eq!(acl.len(), 1, "source {src}: {:#?}", out.findings);
+        assert_eq!(acl[0].location.start_line, 6);
+        let cycle: Vec<_> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("cycle of local modules"))
+            .collect();
+        assert_eq!(cycle.len(), 1, "source {src}: {:?}", out.diagnostics);
+        assert_eq!(cycle[0].path.as_deref(), Some("infra/main.tf"));
+        assert_eq!(cycle[0].line, Some(1));
+        assert!(
+            cycle[0].message.contains("infra → infra"),
+            "{}",
+            cycle[0].message
+        );
+    }
+}
+
+#[test]
+fn a_cycle_of_local_modules_is_reported_and_its_files_checked() {
+    // a → b → a, and nothing else calls either.
+    let a = format!("module \"b\" {{\n  source = \"../b\"\n}}\n{PUBLIC_BUCKET}");
+    let b = format!("{PUBLIC_BUCKET}module \"a\" {{\n  source = \"../a\"\n}}\n");
+    let out = scan(&no_root(), &[("a/main.tf", &a), ("b/main.tf", &b)]);
+    let acl = by_rule(&out, "tf-aws-s3-public-acl");
+    let paths: Vec<&str> = acl.iter().map(|f| f.location.path.as_str()).collect();
+    assert!(
+        paths.contains(&"a/main.tf") && paths.contains(&"b/main.tf"),
+        "{acl:#?}"
+    );
+    let cycle: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("cycle of local modules"))
+        .collect();
+    assert_eq!(cycle.len(), 1, "{:?}", out.diagnostics);
+    assert_eq!(cycle[0].path.as_deref(), Some("b/main.tf"));
+    assert_eq!(cycle[0].line, Some(5));
+    assert!(
+        cycle[0].message.contains("a → b → a"),
+        "{}",
+        cycle[0].message
+    );
+}
+
+#[test]
+fn deep_module_chains_stop_with_a_diagnostic() {
+    let mut files: Vec<(String, String)> = Vec::new();
+    for i in 0..40 {
+        files.push((
+            format!("m{i}/main.tf"),
+            format!(
+                "module \"next\" {{\n  source = \"../m{}\"\n}}\n{PUBLIC_BUCKET}",
+                i + 1
+            ),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let out = scan(&no_root(), &refs);
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.message.contains("nests more than 16 module calls deep")),
+        "{:?}",
+        out.diagnostics
+    );
+    // Every folder is still checked (those past the limit as roots of their own).
+    let acl = by_rule(&out, "tf-aws-s3-public-acl");
+    assert_eq!(acl.len(), 40, "{acl:#?}");
+}
+
+#[test]
+fn cycles_in_locals_are_reported_and_other_checks_still_run() {
+    // `coalesce` used to hide the cycle: the first pass found `b` unknown and settled on "x".
+    let main = "locals {\n  a = coalesce(local.b, \"x\")\n  b = local.a\n  c = local.c\n  d = \"public-read\"\n}\n\
+         resource \"aws_s3_bucket\" \"b\" {\n  bucket = local.a\n  acl    = local.d\n}\n";
+    let json = r#"{"locals": {"p": "${local.q}", "q": "${upper(local.p)}"}}"#;
+    let out = scan(
+        &no_root(),
+        &[("infra/main.tf", main), ("infra/more.tf.json", json)],
+    );
+    let acl = by_rule(&out, "tf-aws-s3-public-acl");
+    assert_eq!(acl.len(), 1, "{:#?}", out.findings);
+    let cycles: Vec<(Option<&str>, Option<usize>, &str)> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("cycle"))
+        .map(|d| (d.path.as_deref(), d.line, d.message.as_str()))
+        .collect();
+    assert_eq!(cycles.len(), 3, "{cycles:#?}");
+    assert_eq!(cycles[0].0, Some("infra/main.tf"));
+    assert_eq!(cycles[0].1, Some(2));
+    assert!(
+        cycles[0].2.contains("(local.a, local.b)"),
+        "{}",
+        cycles[0].2
+    );
+    assert_eq!(cycles[1].1, Some(4));
+    assert!(cycles[1].2.contains("(local.c)"), "{}", cycles[1].2);
+    assert_eq!(cycles[2].0, Some("infra/more.tf.json"));
+    assert!(
+        cycles[2].2.contains("(local.p, local.q)"),
+        "{}",
+        cycles[2].2
+    );
+    // `local.a` stays unknown: the bucket name check cannot read "x" from it.
+    let blocks = {
+        let files = vec![rampart_iac::hcl::TfFile::parse("main.tf", main).unwrap()];
+        rampart_iac::hcl::evaluate_module(&files, &Default::default())
+    };
+    assert!(blocks.scope.locals["a"].is_unknown());
+    assert!(blocks.scope.locals["b"].is_unknown());
+    assert_eq!(blocks.scope.locals["d"].as_str(), Some("public-read"));
+}
+
+#[test]
+fn values_that_grow_without_bound_become_unknown() {
+    // Each local doubles the one before (2^60 nodes), or nests one level deeper.
+    for (grow, expect) in [
+        ("[local.a{p}, local.a{p}]", "more than 1000000 value nodes"),
+        ("[local.a{p}]", "nested more than 256 levels deep"),
+    ] {
+        let mut main = String::from("locals {\n  a0 = \"x\"\n");
+        let n = if grow.contains(", ") { 60 } else { 3000 };
+        for i in 1..n {
+            main.push_str(&format!(
+                "  a{i} = {}\n",
+                grow.replace("{p}", &(i - 1).to_string())
+            ));
+        }
+        main.push_str(&format!("}}\n{PUBLIC_BUCKET}"));
+        let out = scan(&no_root(), &[("infra/main.tf", &main)]);
+        assert_eq!(by_rule(&out, "tf-aws-s3-public-acl").len(), 1, "{expect}");
+        let d: Vec<&str> = out.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains(expect), "{d:?}");
+        assert_eq!(out.diagnostics[0].path.as_deref(), Some("infra/main.tf"));
+    }
+}

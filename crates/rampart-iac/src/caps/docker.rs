@@ -59,19 +59,6 @@ fn final_user_root(ctx: &Ctx) -> Vec<CapHit> {
     }
 }
 
-/// An image reference split into (name, tag, digest).
-pub fn split_image(img: &str) -> (&str, Option<&str>, Option<&str>) {
-    let (rest, digest) = match img.split_once('@') {
-        Some((r, d)) => (r, Some(d)),
-        None => (img, None),
-    };
-    let slash = rest.rfind('/').map(|p| p + 1).unwrap_or(0);
-    match rest[slash..].rfind(':') {
-        Some(c) => (&rest[..slash + c], Some(&rest[slash + c + 1..]), digest),
-        None => (rest, None, digest),
-    }
-}
-
 /// `FROM` subjects: `params.mode` = `digest` (no `@sha256:`) or `latest` (no tag or `:latest`).
 fn from_unpinned(ctx: &Ctx) -> Vec<CapHit> {
     let node = ctx.subject.node;
@@ -97,7 +84,7 @@ fn from_unpinned(ctx: &Ctx) -> Vec<CapHit> {
             return vec![];
         }
     }
-    let (name, tag, digest) = split_image(img);
+    let (name, tag, digest) = crate::image::split_image(img);
     let mode = ctx
         .params
         .get("mode")
@@ -219,10 +206,13 @@ mod tests {
     #[test]
     fn images_and_packages() {
         assert_eq!(
-            split_image("reg:5000/a/b:1.2@sha256:x"),
+            crate::image::split_image("reg:5000/a/b:1.2@sha256:x"),
             ("reg:5000/a/b", Some("1.2"), Some("sha256:x"))
         );
-        assert_eq!(split_image("reg:5000/a/b"), ("reg:5000/a/b", None, None));
+        assert_eq!(
+            crate::image::split_image("reg:5000/a/b"),
+            ("reg:5000/a/b", None, None)
+        );
         assert_eq!(
             unpinned_installs("apt-get update && apt-get install -y curl git=1:2.39").len(),
             1

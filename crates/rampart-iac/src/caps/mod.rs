@@ -2,7 +2,7 @@
 //! (taint-like workflow analysis, download → verify → execute in scripts…). A check file names
 //! one with `capability = "name"`; it is called once per subject the check's `kinds` select.
 
-use crate::docs::Subject;
+use crate::subjects::Subject;
 use std::ops::Range;
 
 pub mod docker;

@@ -56,6 +56,17 @@ pub const WORKLOAD_KINDS: &[&str] = &[
     "DeploymentConfig",
 ];
 
+/// Workloads whose pods run until stopped (not `Job` and `CronJob`): probes apply to them.
+pub const LONG_RUNNING_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "DeploymentConfig",
+];
+
 /// The pod spec of a Kubernetes object, when it has one.
 pub fn pod_spec(doc: &Node) -> Option<&Node> {
     match doc.get("kind")?.as_str()? {
@@ -263,83 +274,6 @@ pub fn subjects<'a>(format: Format, doc: &'a Node) -> Vec<Subject<'a>> {
     out
 }
 
-/// CloudFormation intrinsic functions (`!Ref`, `Fn::GetAtt`…): a `Ref` to a parameter with a
-/// default takes the default, a `Fn::Sub` without variables is its string, and everything else
-/// is unknown. Short-form tags are read the same as the long form.
-pub fn cfn_normalise(doc: &Node) -> Node {
-    let params: Vec<(String, Node)> = doc
-        .get("Parameters")
-        .and_then(Node::as_map)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|(k, p)| p.get("Default").map(|d| (k.clone(), d.clone())))
-        .collect();
-    norm(doc, &params)
-}
-
-fn norm(n: &Node, params: &[(String, Node)]) -> Node {
-    let located = |mut v: Node| {
-        v.span = n.span.clone();
-        v.line = n.line;
-        v.key_span = n.key_span.clone();
-        v.key_line = n.key_line;
-        v.tag = None;
-        v
-    };
-    // The function name and argument, short or long form.
-    let func: Option<(String, &Node)> = match (&n.tag, &n.value) {
-        (Some(t), _) if t.starts_with('!') && t.len() > 1 => {
-            let name = &t[1..];
-            Some((
-                if name == "Ref" || name == "Condition" {
-                    name.to_string()
-                } else {
-                    format!("Fn::{name}")
-                },
-                n,
-            ))
-        }
-        (None, Value::Map(m))
-            if m.len() == 1 && (m[0].0 == "Ref" || m[0].0.starts_with("Fn::")) =>
-        {
-            Some((m[0].0.clone(), &m[0].1))
-        }
-        _ => None,
-    };
-    if let Some((f, arg)) = func {
-        let unknown = || located(Node::new(Value::Unknown(f.clone()), 0..0, 0));
-        return match f.as_str() {
-            "Ref" => match arg
-                .as_str()
-                .and_then(|p| params.iter().find(|(k, _)| k == p))
-            {
-                Some((_, d)) => located(d.clone()),
-                None => unknown(),
-            },
-            "Fn::Sub" => match arg.as_str() {
-                Some(s) if !s.contains("${") => located(Node::str(s, 0..0, 0)),
-                _ => unknown(),
-            },
-            _ => unknown(),
-        };
-    }
-    let mut out = n.clone();
-    match &mut out.value {
-        Value::Seq(s) => {
-            for c in s.iter_mut() {
-                *c = norm(c, params);
-            }
-        }
-        Value::Map(m) => {
-            for (_, c) in m.iter_mut() {
-                *c = norm(c, params);
-            }
-        }
-        _ => {}
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,7 +283,7 @@ mod tests {
         let text = "Parameters:\n  Acl:\n    Type: String\n    Default: PublicRead\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      AccessControl: !Ref Acl\n      BucketName: !Sub '${AWS::StackName}-b'\n      Other: {\"Fn::GetAtt\": [X, Arn]}\n      Plain: !Sub plain\n";
         let (docs, err) = crate::yaml::parse(text);
         assert!(err.is_none());
-        let d = cfn_normalise(&docs[0]);
+        let d = crate::cfn::normalise(&docs[0]);
         let p = d.get_path(&["Resources", "B", "Properties"]).unwrap();
         assert_eq!(p.get("AccessControl").unwrap().as_str(), Some("PublicRead"));
         assert_eq!(p.get("AccessControl").unwrap().key_line, 9);
