@@ -402,6 +402,16 @@ impl Session {
             ));
             return None;
         }
+        if let Some(sp) = module.too_deep {
+            out.diagnostic(too_deep_diagnostic(
+                file,
+                sp,
+                &format!(
+                    "syntax nested too deep (over {} levels, or the thread's stack nearly used up)",
+                    crate::lower::MAX_DEPTH
+                ),
+            ));
+        }
         if module.has_errors {
             out.diagnostic(Diagnostic::note(
                 &file.path,
@@ -440,6 +450,16 @@ impl Session {
             }
         }
         raw.append(&mut a.findings);
+        if let Some(sp) = a.too_deep {
+            out.diagnostic(too_deep_diagnostic(
+                file,
+                sp,
+                &format!(
+                    "data flow nested too deep (over {} levels with the calls followed, or the thread's stack nearly used up)",
+                    crate::taint::MAX_NESTING
+                ),
+            ));
+        }
         drop(a);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
         emit(&self.book, file, raw, &mut seen, out);
@@ -450,6 +470,18 @@ impl Session {
             spent: start.elapsed(),
         })
     }
+}
+
+/// A file whose nesting went past a depth bound at `sp`: that part is opaque, the rest is
+/// analysed.
+fn too_deep_diagnostic(file: &SourceFile, sp: crate::ir::Span, what: &str) -> Diagnostic {
+    let line = file.location(sp.range()).start_line;
+    Diagnostic::warning(
+        &file.path,
+        format!(
+            "sast: {what} at line {line}; the code nested deeper is analysed as opaque (findings inside it may be missed), the rest of the file is analysed"
+        ),
+    )
 }
 
 fn timeout_diagnostic(path: &str, timeout: Duration) -> Diagnostic {

@@ -14,6 +14,7 @@ pub mod lower;
 pub mod pattern;
 pub mod rules;
 pub mod search;
+pub mod stack;
 pub mod taint;
 pub mod walk;
 

@@ -50,6 +50,42 @@ thread_local! {
 /// Deepest nesting of summaries computed on demand (guards the stack on long call chains).
 pub const MAX_SUMMARY_DEPTH: u32 = 24;
 
+thread_local! {
+    /// Statements and expressions being evaluated on this thread, nested (in all the summaries
+    /// being computed): the recursion depth of the analysis.
+    static NESTING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Deepest nesting of statements and expressions evaluated on a thread, summaries included;
+/// deeper code is evaluated as an unknown value. The lowering's depth bound keeps one function
+/// well within it; this bounds the sum over a chain of summaries computed on demand.
+pub const MAX_NESTING: u32 = 600;
+
+/// Past this nesting, a call's summary is not computed (the call is treated as unknown), so
+/// that the callee has the rest of [`MAX_NESTING`] for itself.
+const SUMMARY_NESTING: u32 = MAX_NESTING / 2;
+
+/// One level of [`NESTING`], left when dropped (also when a panic unwinds).
+struct Level;
+
+impl Level {
+    /// Enters a level; `None` past [`MAX_NESTING`].
+    fn enter() -> Option<Level> {
+        let n = NESTING.get();
+        if n >= MAX_NESTING || crate::stack::low() {
+            return None;
+        }
+        NESTING.set(n + 1);
+        Some(Level)
+    }
+}
+
+impl Drop for Level {
+    fn drop(&mut self) {
+        NESTING.set(NESTING.get().saturating_sub(1));
+    }
+}
+
 /// Limits that stop the analysis of one file.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -73,6 +109,8 @@ pub struct Analyzer<'a> {
     pub timed_out: bool,
     /// Whether a call resolved into another project file.
     pub used_project: bool,
+    /// The first place evaluated as unknown because it was nested deeper than [`MAX_NESTING`].
+    pub too_deep: Option<Span>,
     steps: u32,
     /// Tainted values (from sources) stored in functions that have nested functions, by path:
     /// what closures see of their enclosing scopes.
@@ -131,6 +169,7 @@ impl<'a> Analyzer<'a> {
             findings: Vec::new(),
             timed_out: false,
             used_project: false,
+            too_deep: None,
             steps: 0,
             captured: HashMap::new(),
             fields: HashMap::new(),
@@ -213,7 +252,10 @@ impl<'a> Analyzer<'a> {
         }
         // Summaries are computed depth-first through calls (also into other files): a long
         // chain of calls is cut, the deepest call being treated as unknown.
-        if SUMMARY_DEPTH.get() >= MAX_SUMMARY_DEPTH {
+        if SUMMARY_DEPTH.get() >= MAX_SUMMARY_DEPTH
+            || NESTING.get() >= SUMMARY_NESTING
+            || crate::stack::low()
+        {
             return None;
         }
         /// Leaves one level of nesting when dropped (also when a panic unwinds).
@@ -365,6 +407,10 @@ impl<'a> Analyzer<'a> {
     }
 
     fn exec(&mut self, fr: &mut Frame<'a>, s: &'a Stmt) -> bool {
+        let Some(_level) = Level::enter() else {
+            self.too_deep.get_or_insert(s.span);
+            return true;
+        };
         fr.anc.push(NodeRef::Stmt(s));
         let r = self.exec_stmt(fr, s);
         fr.anc.pop();
@@ -797,6 +843,10 @@ impl<'a> Analyzer<'a> {
         if !self.tick() {
             return Value::default();
         }
+        let Some(_level) = Level::enter() else {
+            self.too_deep.get_or_insert(e.span);
+            return Value::default();
+        };
         match &e.kind {
             ExprKind::Lit(l) => Value::konst(l.clone()),
             ExprKind::Name(_) | ExprKind::Attr(..) | ExprKind::Subscript(..) => {

@@ -92,8 +92,12 @@ pub(crate) struct Lowerer<'a> {
     pub depth: usize,
 }
 
-/// Deepest nesting lowered; deeper syntax becomes `Unknown` (guards the stack on generated code).
-pub(crate) const MAX_DEPTH: usize = 200;
+/// Deepest nesting lowered, counting statements, expressions, function bodies and destructuring
+/// patterns together; deeper syntax becomes an opaque node (`Unknown`) and the first such place
+/// is recorded in [`Module::too_deep`]. It keeps the lowering, and every walk over the IR after
+/// it (matching, taint evaluation), within a thread's stack, whatever the input: the lowering
+/// recurses once per level.
+pub const MAX_DEPTH: usize = 200;
 
 impl<'a> Lowerer<'a> {
     fn new(lang: Lang, src: &'a [u8], pattern: bool) -> Lowerer<'a> {
@@ -116,6 +120,34 @@ impl<'a> Lowerer<'a> {
             _ => self.js_block(root),
         };
         self.module.functions[0].body = body;
+    }
+
+    /// Enters one level of nesting at `n`: `false` past [`MAX_DEPTH`] or when the stack is
+    /// nearly used up ([`crate::stack`]): the caller lowers `n` as an opaque node, and the first
+    /// such place is recorded. Each call is paired with
+    /// [`Lowerer::leave`].
+    pub(crate) fn enter(&mut self, n: Node) -> bool {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH || crate::stack::low() {
+            if !self.pattern && self.module.too_deep.is_none() {
+                self.module.too_deep = Some(span(n));
+            }
+            return false;
+        }
+        true
+    }
+
+    /// Leaves the level [`Lowerer::enter`] entered.
+    pub(crate) fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// An opaque statement standing for syntax nested too deep.
+    pub(crate) fn opaque_stmt(n: Node) -> Stmt {
+        Stmt {
+            kind: StmtKind::Expr(Expr::unknown(span(n))),
+            span: span(n),
+        }
     }
 
     pub fn text(&self, n: Node) -> &'a str {
