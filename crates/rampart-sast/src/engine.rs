@@ -389,7 +389,17 @@ impl Session {
             ));
             return None;
         };
-        let module = crate::lower::lower(lang, &tree, &file.content);
+        let Some(module) = crate::lower::lower_within(lang, &tree, &file.content, Some(deadline))
+        else {
+            out.diagnostic(Diagnostic::warning(
+                &file.path,
+                format!(
+                    "sast: not analysed, parsing and lowering did not finish within the {} ms time limit ([engines.sast] file_timeout_ms)",
+                    self.bounds.timeout.as_millis()
+                ),
+            ));
+            return None;
+        };
         drop(tree);
         let nodes = module.node_count();
         if nodes > self.bounds.max_nodes {
@@ -726,7 +736,12 @@ impl<'a> Project<'a> {
             }
         }
         let tree = crate::lang::parse(u.lang, &u.file.content, Some(self.deadline.get()))?;
-        let m = Arc::new(crate::lower::lower(u.lang, &tree, &u.file.content));
+        let m = Arc::new(crate::lower::lower_within(
+            u.lang,
+            &tree,
+            &u.file.content,
+            Some(self.deadline.get()),
+        )?);
         drop(tree);
         let mut lru = self.modules.borrow_mut();
         lru.push((i, m.clone()));

@@ -9,6 +9,7 @@ pub mod python;
 
 use crate::ir::*;
 use crate::lang::Lang;
+use std::time::Instant;
 use tree_sitter::Node;
 
 /// Prefix a metavariable `$X` is rewritten to before a pattern is parsed.
@@ -18,12 +19,27 @@ pub const ELLIPSIS: &str = "__ellipsis__";
 
 /// Lowers a parsed file.
 pub fn lower(lang: Lang, tree: &tree_sitter::Tree, src: &[u8]) -> Module {
+    lower_within(lang, tree, src, None).expect("no deadline")
+}
+
+/// Lowers a parsed file, giving up (`None`) once `deadline` has passed: a module is always
+/// lowered whole or not at all, so lowering the same file again gives the same module.
+pub fn lower_within(
+    lang: Lang,
+    tree: &tree_sitter::Tree,
+    src: &[u8],
+    deadline: Option<Instant>,
+) -> Option<Module> {
     let mut l = Lowerer::new(lang, src, false);
+    l.deadline = deadline;
     l.module.has_errors = tree.root_node().has_error();
     l.module.functions[0].span = span(tree.root_node());
     l.lower_root(tree.root_node());
+    if l.out_of_time {
+        return None;
+    }
     l.module.compute_consts();
-    l.module
+    Some(l.module)
 }
 
 /// Lowers a rule pattern (already rewritten with [`rewrite_pattern`]).
@@ -90,7 +106,17 @@ pub(crate) struct Lowerer<'a> {
     pub pending: Vec<Stmt>,
     pub tmp: usize,
     pub depth: usize,
+    /// When to give up ([`lower_within`]).
+    deadline: Option<Instant>,
+    /// Levels entered so far (the deadline is checked every [`DEADLINE_STEPS`]).
+    steps: usize,
+    /// Set once the deadline has passed: everything left is lowered as opaque, quickly, and
+    /// the module is dropped.
+    out_of_time: bool,
 }
+
+/// How many levels are entered between two looks at the clock.
+const DEADLINE_STEPS: usize = 1024;
 
 /// Deepest nesting lowered, counting statements, expressions, function bodies and destructuring
 /// patterns together; deeper syntax becomes an opaque node (`Unknown`) and the first such place
@@ -111,6 +137,9 @@ impl<'a> Lowerer<'a> {
             pending: Vec::new(),
             tmp: 0,
             depth: 0,
+            deadline: None,
+            steps: 0,
+            out_of_time: false,
         }
     }
 
@@ -128,6 +157,15 @@ impl<'a> Lowerer<'a> {
     /// [`Lowerer::leave`].
     pub(crate) fn enter(&mut self, n: Node) -> bool {
         self.depth += 1;
+        self.steps += 1;
+        if self.steps.is_multiple_of(DEADLINE_STEPS)
+            && self.deadline.is_some_and(|d| Instant::now() > d)
+        {
+            self.out_of_time = true;
+        }
+        if self.out_of_time {
+            return false;
+        }
         if self.depth > MAX_DEPTH || crate::stack::low() {
             if !self.pattern && self.module.too_deep.is_none() {
                 self.module.too_deep = Some(span(n));
