@@ -129,8 +129,3 @@ fn oversized_files_are_named_and_skipped() {
     let line = format!("var a={};", "[1,2,3,'x'],".repeat(10_000_000 / 12));
     check("bundle.js", line, Some("byte limit"));
 }
-
-#[test]
-fn the_binary_runs() {
-    rampart().arg("--version").assert().success();
-}
