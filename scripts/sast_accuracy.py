@@ -2,8 +2,9 @@
 """TPR, FPR and Youden index (TPR - FPR) per CWE (and per rule) on the labelled SAST fixtures.
 
 A line marked `expect: <rule>` is a positive: the rule must report a finding starting on that
-line. A line marked `ok: <rule>` is a negative: it must not. Several markers may share a line
-(`# expect: a, ok: b`). The whole fixture tree is scanned as one project, so flows through
+line. A line marked `ok: <rule>` is a negative: it must not. A line marked `fp: <rule>` is a
+known false positive: a negative that the rule reports today (counted as FP). Several markers
+may share a line (`# expect: a, ok: b`). The whole fixture tree is scanned as one project, so flows through
 helpers in other files count.
 
 Runs `rampart scan DIR --engines sast --format json --fail-on never`, reads "findings", and takes
@@ -46,7 +47,7 @@ for f in report.get("findings", []):
     rid = f["rule_id"].split("/", 1)[-1]
     fired[(f["location"]["path"], f["location"]["start_line"])].add(rid)
 
-marker = re.compile(r"\b(expect|ok):\s*([a-z0-9][a-z0-9-]*)")
+marker = re.compile(r"\b(expect|ok|fp):\s*([a-z0-9][a-z0-9-]*)")
 by_cwe = defaultdict(lambda: [0, 0, 0, 0])  # tp, fn, fp, tn
 by_rule = defaultdict(lambda: [0, 0, 0, 0])
 misses = []

@@ -1,6 +1,7 @@
 //! The rampart engine: per-file parsing, lowering and analysis in `scan_file`, and the
 //! project-wide pass (flows through functions of other files) in `finish`.
 
+use crate::error::RuleLoadError;
 use crate::ir::{FuncId, Import, Module};
 use crate::lang::{Family, Lang};
 use crate::rules::Rule;
@@ -64,37 +65,38 @@ pub fn load_user_rules(
     root: &Path,
     entries: &[String],
     base: &[Rule],
-) -> Result<Vec<Rule>, String> {
+) -> Result<Vec<Rule>, RuleLoadError> {
     let mut files = Vec::new();
     for e in entries {
         let p = root.join(e);
         if p.is_dir() {
-            collect_yaml(&p, &mut files).map_err(|err| {
-                format!("[engines.sast] rules: cannot read {}: {err}", p.display())
+            collect_yaml(&p, &mut files).map_err(|source| RuleLoadError::Read {
+                path: p.clone(),
+                source,
             })?;
         } else if p.is_file() {
             files.push(p);
         } else {
-            return Err(format!(
-                "[engines.sast] rules: {} does not exist",
-                p.display()
-            ));
+            return Err(RuleLoadError::Missing { path: p });
         }
     }
     let mut ids: HashSet<String> = base.iter().map(|r| r.meta.id.clone()).collect();
     let mut out = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(&f)
-            .map_err(|e| format!("[engines.sast] rules: cannot read {}: {e}", f.display()))?;
-        let rules = crate::rules::parse_rules(&text)
-            .map_err(|e| format!("invalid SAST rule file {}: {e}", f.display()))?;
+        let text = match std::fs::read_to_string(&f) {
+            Ok(t) => t,
+            Err(source) => return Err(RuleLoadError::Read { path: f, source }),
+        };
+        let rules = match crate::rules::parse_rules(&text) {
+            Ok(r) => r,
+            Err(source) => return Err(RuleLoadError::Invalid { path: f, source }),
+        };
         for r in rules {
             if !ids.insert(r.meta.id.clone()) {
-                return Err(format!(
-                    "invalid SAST rule file {}: rule id `{}` is already used",
-                    f.display(),
-                    r.meta.short_id()
-                ));
+                return Err(RuleLoadError::Duplicate {
+                    id: r.meta.short_id().to_string(),
+                    path: f,
+                });
             }
             out.push(r);
         }
@@ -230,7 +232,8 @@ impl Engine for SastEngine {
                     .as_deref()
                     .and_then(Path::parent)
                     .unwrap_or(&ctx.root);
-                let user = load_user_rules(base, &entries, &self.book.rules)?;
+                let user =
+                    load_user_rules(base, &entries, &self.book.rules).map_err(|e| e.to_string())?;
                 if user.is_empty() {
                     self.book.clone()
                 } else {
@@ -386,7 +389,17 @@ impl Session {
             ));
             return None;
         };
-        let module = crate::lower::lower(lang, &tree, &file.content);
+        let Some(module) = crate::lower::lower_within(lang, &tree, &file.content, Some(deadline))
+        else {
+            out.diagnostic(Diagnostic::warning(
+                &file.path,
+                format!(
+                    "sast: not analysed, parsing and lowering did not finish within the {} ms time limit ([engines.sast] file_timeout_ms)",
+                    self.bounds.timeout.as_millis()
+                ),
+            ));
+            return None;
+        };
         drop(tree);
         let nodes = module.node_count();
         if nodes > self.bounds.max_nodes {
@@ -399,6 +412,16 @@ impl Session {
             ));
             return None;
         }
+        if let Some(sp) = module.too_deep {
+            out.diagnostic(too_deep_diagnostic(
+                file,
+                sp,
+                &format!(
+                    "syntax nested too deep (over {} levels, or the thread's stack nearly used up)",
+                    crate::lower::MAX_DEPTH
+                ),
+            ));
+        }
         if module.has_errors {
             out.diagnostic(Diagnostic::note(
                 &file.path,
@@ -406,6 +429,8 @@ impl Session {
             ));
         }
         let ix = self.book.index(lang.family());
+        let (mut raw, search_timed_out) =
+            crate::search::run(&module, &file.content, ix, Some(deadline));
         let recorder = Recorder::default();
         let mut a = Analyzer::new(
             &module,
@@ -417,8 +442,8 @@ impl Session {
                 deadline: Some(deadline),
             },
         );
-        a.run_search();
-        let mut raw = std::mem::take(&mut a.findings);
+        // A file whose structural rules ran out of time is not analysed for taint.
+        a.timed_out = search_timed_out;
         a.run_taint();
         // The taint findings of a file that may call into other project files wait for
         // `finish`: if a call it made resolves to a project function there, the file is analysed
@@ -435,6 +460,16 @@ impl Session {
             }
         }
         raw.append(&mut a.findings);
+        if let Some(sp) = a.too_deep {
+            out.diagnostic(too_deep_diagnostic(
+                file,
+                sp,
+                &format!(
+                    "data flow nested too deep (over {} levels with the calls followed, or the thread's stack nearly used up)",
+                    crate::taint::MAX_NESTING
+                ),
+            ));
+        }
         drop(a);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
         emit(&self.book, file, raw, &mut seen, out);
@@ -445,6 +480,18 @@ impl Session {
             spent: start.elapsed(),
         })
     }
+}
+
+/// A file whose nesting went past a depth bound at `sp`: that part is opaque, the rest is
+/// analysed.
+fn too_deep_diagnostic(file: &SourceFile, sp: crate::ir::Span, what: &str) -> Diagnostic {
+    let line = file.location(sp.range()).start_line;
+    Diagnostic::warning(
+        &file.path,
+        format!(
+            "sast: {what} at line {line}; the code nested deeper is analysed as opaque (findings inside it may be missed), the rest of the file is analysed"
+        ),
+    )
 }
 
 fn timeout_diagnostic(path: &str, timeout: Duration) -> Diagnostic {
@@ -655,21 +702,6 @@ fn strip_ext(p: &str) -> &str {
     p
 }
 
-/// Normalises `a/./b/../c` to `a/c`.
-fn normalise_path(p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    parts.join("/")
-}
-
 impl<'a> Project<'a> {
     fn new(
         units: &'a [Unit],
@@ -704,7 +736,12 @@ impl<'a> Project<'a> {
             }
         }
         let tree = crate::lang::parse(u.lang, &u.file.content, Some(self.deadline.get()))?;
-        let m = Arc::new(crate::lower::lower(u.lang, &tree, &u.file.content));
+        let m = Arc::new(crate::lower::lower_within(
+            u.lang,
+            &tree,
+            &u.file.content,
+            Some(self.deadline.get()),
+        )?);
         drop(tree);
         let mut lru = self.modules.borrow_mut();
         lru.push((i, m.clone()));
@@ -772,7 +809,7 @@ impl<'a> Project<'a> {
     fn module_file(&self, from: &str, imp: &Import) -> Option<usize> {
         let dir = from.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         if imp.module.starts_with('.') {
-            let p = normalise_path(&format!("{dir}/{}", imp.module));
+            let p = rampart_core::paths::join(dir, &imp.module);
             return self.by_name.get(&format!("js:{}", strip_ext(&p))).copied();
         }
         if from.ends_with(".py") {

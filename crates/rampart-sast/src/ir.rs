@@ -353,6 +353,9 @@ pub struct Module {
     pub imports: Vec<Import>,
     /// Whether the syntax tree had errors (the rest was still lowered).
     pub has_errors: bool,
+    /// The first place nested deeper than the lowering goes (see `lower::MAX_DEPTH`): the
+    /// syntax below it was lowered as an opaque node, the rest of the file as usual.
+    pub too_deep: Option<Span>,
     /// Names bound exactly once in the whole file, to a literal, and never a parameter or loop
     /// variable: structural patterns see through them (`algo = 'md5'; createHash(algo)`).
     pub consts: std::collections::HashMap<String, Lit>,
@@ -375,6 +378,7 @@ impl Module {
             classes: Vec::new(),
             imports: Vec::new(),
             has_errors: false,
+            too_deep: None,
             consts: Default::default(),
         }
     }

@@ -1,12 +1,20 @@
 //! Static analysis for rampart: tree-sitter parsing, a small IR, and a taint engine driven by
 //! Semgrep-style YAML rules. See `ARCHITECTURE-sast.md`.
 
+#![forbid(unsafe_code)]
+
 pub mod engine;
+pub mod error;
+pub mod finding;
+pub mod formula;
+pub mod index;
 pub mod ir;
 pub mod lang;
 pub mod lower;
 pub mod pattern;
 pub mod rules;
+pub mod search;
+pub mod stack;
 pub mod taint;
 pub mod walk;
 

@@ -16,9 +16,11 @@
 //!     examples: [ { text: "…", expect: true } ]
 //! ```
 
+use crate::error::RuleParseError;
+use crate::formula::{Formula, TextRegex};
 use crate::lang::{Family, Lang};
-use crate::pattern::{Formula, Pattern, TextRegex};
-use rampart_core::{Confidence, Example, RuleMeta, Severity};
+use crate::pattern::Pattern;
+use rampart_core::{Confidence, Example, RuleDefaults, RuleDoc, RuleMeta, Severity};
 use saphyr::{LoadableYamlNode, YamlOwned};
 
 include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
@@ -103,7 +105,9 @@ fn list_of(y: &Y, key: &str) -> Vec<String> {
 fn formula(y: &Y, family: Family) -> Result<Formula, String> {
     if let Some(p) = get(y, "pattern") {
         let text = scalar(p).ok_or("`pattern` must be a string")?;
-        return Ok(Formula::Pattern(Box::new(Pattern::parse(&text, family)?)));
+        return Ok(Formula::Pattern(Box::new(
+            Pattern::parse(&text, family).map_err(|e| e.0)?,
+        )));
     }
     if let Some(r) = get(y, "pattern-regex") {
         return Ok(Formula::Regex(text_regex(r, "pattern-regex")?));
@@ -135,7 +139,9 @@ fn text_regex(y: &Y, key: &str) -> Result<TextRegex, String> {
 
 fn pattern_or_formula(y: &Y, family: Family) -> Result<Formula, String> {
     match y.as_str() {
-        Some(s) => Ok(Formula::Pattern(Box::new(Pattern::parse(s, family)?))),
+        Some(s) => Ok(Formula::Pattern(Box::new(
+            Pattern::parse(s, family).map_err(|e| e.0)?,
+        ))),
         None => formula(y, family),
     }
 }
@@ -215,10 +221,19 @@ fn confidence(s: &str) -> Confidence {
     }
 }
 
+/// What the engine fills in where a rule's `metadata` leaves a field out.
+const DEFAULTS: RuleDefaults = RuleDefaults {
+    engine: "sast",
+    confidence: Confidence::Medium,
+    cwe: &[],
+    owasp: &[],
+    family: Some("sast"),
+};
+
 /// Parses the rules of one YAML file.
-pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
-    let docs = YamlOwned::load_from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
-    let doc = docs.first().ok_or("empty file")?;
+pub fn parse_rules(text: &str) -> Result<Vec<Rule>, RuleParseError> {
+    let docs = YamlOwned::load_from_str(text).map_err(|e| RuleParseError::Yaml(e.to_string()))?;
+    let doc = docs.first().ok_or(RuleParseError::Empty)?;
     let items: Vec<&Y> = match get(doc, "rules").and_then(|r| r.as_vec()) {
         Some(v) => v.iter().collect(),
         None => vec![doc],
@@ -226,9 +241,12 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, String> {
     items.into_iter().map(parse_rule).collect()
 }
 
-fn parse_rule(y: &Y) -> Result<Rule, String> {
-    let id = str_of(y, "id").ok_or("rule without `id`")?;
-    let wrap = |e: String| format!("rule `{id}`: {e}");
+fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
+    let id = str_of(y, "id").ok_or(RuleParseError::NoId)?;
+    let wrap = |problem: String| RuleParseError::Rule {
+        id: id.clone(),
+        problem,
+    };
     let message = str_of(y, "message").unwrap_or_default().trim().to_string();
     let langs = list_of(y, "languages");
     let family = langs
@@ -276,20 +294,21 @@ fn parse_rule(y: &Y) -> Result<Rule, String> {
             });
         }
     }
-    let meta = RuleMeta {
-        id: format!("sast/{id}"),
-        engine: "sast".into(),
+    // The Semgrep-style file keeps its shape; its `metadata` maps onto the shared rule document.
+    let doc = RuleDoc {
+        id: id.clone(),
         title,
         severity: sev,
-        confidence: confidence(&str_of(md, "confidence").unwrap_or_default()),
-        cwe,
-        owasp,
+        confidence: Some(confidence(&str_of(md, "confidence").unwrap_or_default())),
+        cwe: Some(cwe),
+        owasp: Some(owasp),
         tags,
         why: str_of(md, "why").unwrap_or_else(|| message.clone()),
         fix: str_of(md, "fix").unwrap_or_default(),
         references: list_of(md, "references"),
         examples,
     };
+    let meta: RuleMeta = doc.into_meta(&DEFAULTS);
     let mode = if str_of(y, "mode").as_deref() == Some("taint") {
         let list = |key: &str| -> Result<Vec<Formula>, String> {
             match get(y, key).and_then(|v| v.as_vec()) {
@@ -328,7 +347,8 @@ fn parse_rule(y: &Y) -> Result<Rule, String> {
     })
 }
 
-/// Loads every built-in rule; problems are returned beside the rules that loaded.
+/// Loads every built-in rule; problems (naming the rule file) are returned beside the rules
+/// that loaded.
 pub fn builtin() -> (Vec<Rule>, Vec<String>) {
     let mut rules = Vec::new();
     let mut errors = Vec::new();

@@ -1,399 +1,23 @@
-//! The analysis on the IR: taint tracking with constant propagation and dead-branch pruning,
-//! key-sensitive access paths, function summaries (within a file, and across files through a
-//! [`Project`]), and the structural (search-mode) rules.
+//! The taint analysis on the IR: a per-function abstract interpretation with constant
+//! propagation and dead-branch pruning, key-sensitive access paths, and function summaries
+//! (within a file, and across files through a [`ProjectResolver`]). Values and traces are in
+//! [`value`], calls in `calls`; the structural rules are in [`crate::search`].
 
+mod calls;
+pub mod value;
+
+pub use crate::finding::RawFinding;
+use crate::index::Role;
+pub use crate::index::{Index, RuleSet};
 use crate::ir::*;
-use crate::pattern::{Ctx, Formula, Match, NodeRef};
-use crate::rules::{Mode, Rule};
+use crate::pattern::{Ctx, Match, NodeRef};
+use crate::rules::Rule;
 use rampart_core::{SourceFile, TraceStep};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
-
-/// A set of taint rules, by their index in [`Index::taint_rules`] (at most 256 per family).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct RuleSet([u64; 4]);
-
-impl RuleSet {
-    /// Every rule.
-    pub const ALL: RuleSet = RuleSet([u64::MAX; 4]);
-    fn one(i: usize) -> RuleSet {
-        let mut s = RuleSet::default();
-        if i < 256 {
-            s.0[i / 64] |= 1 << (i % 64);
-        }
-        s
-    }
-    fn or(self, o: RuleSet) -> RuleSet {
-        RuleSet(std::array::from_fn(|i| self.0[i] | o.0[i]))
-    }
-    fn and(self, o: RuleSet) -> RuleSet {
-        RuleSet(std::array::from_fn(|i| self.0[i] & o.0[i]))
-    }
-    fn minus(self, o: RuleSet) -> RuleSet {
-        RuleSet(std::array::from_fn(|i| self.0[i] & !o.0[i]))
-    }
-    fn is_empty(self) -> bool {
-        self.0.iter().all(|w| *w == 0)
-    }
-    fn iter(self) -> impl Iterator<Item = usize> {
-        (0..256).filter(move |i| self.0[i / 64] & (1 << (i % 64)) != 0)
-    }
-}
-
-/// What happens at a step of a trace. Messages quoting the code are rendered only when a
-/// finding is reported (most traces never are).
-#[derive(Debug, Clone)]
-pub enum Msg {
-    /// A fixed message.
-    Text(String),
-    /// "untrusted input `<code>`".
-    Untrusted,
-    /// "reaches `<code>`".
-    Reaches,
-}
-
-/// The file a trace step is in: [`OWN_FILE`] for the analysed file, else a project file index.
-pub const OWN_FILE: u32 = u32::MAX;
-
-/// One step of a trace, linked to the previous one. Locations are computed only when a finding
-/// is reported: line and column need a scan of the file.
-#[derive(Debug)]
-pub struct Trace {
-    /// The file ([`OWN_FILE`] or a project file index).
-    pub file: u32,
-    /// Where in it.
-    pub span: Span,
-    /// What happens there.
-    pub msg: Msg,
-    /// The step before.
-    pub prev: Option<Arc<Trace>>,
-    len: usize,
-}
-
-const MAX_TRACE: usize = 24;
-
-fn step(prev: Option<&Arc<Trace>>, (file, span): (u32, Span), msg: Msg) -> Arc<Trace> {
-    let len = prev.map_or(0, |p| p.len) + 1;
-    if len > MAX_TRACE
-        && let Some(p) = prev
-    {
-        return p.clone();
-    }
-    Arc::new(Trace {
-        file,
-        span,
-        msg,
-        prev: prev.cloned(),
-        len,
-    })
-}
-
-fn trace_nodes(t: &Arc<Trace>) -> Vec<&Trace> {
-    let mut out = Vec::new();
-    let mut cur = Some(t);
-    while let Some(n) = cur {
-        out.push(&**n);
-        cur = n.prev.as_ref();
-    }
-    out.reverse();
-    out
-}
-
-/// A trace recorded while analysing project file `from`, with its own-file steps named as such.
-fn rebase(t: &Arc<Trace>, from: u32) -> Arc<Trace> {
-    let mut out: Option<Arc<Trace>> = None;
-    for n in trace_nodes(t) {
-        let file = if n.file == OWN_FILE { from } else { n.file };
-        out = Some(step(out.as_ref(), (file, n.span), n.msg.clone()));
-    }
-    out.unwrap_or_else(|| t.clone())
-}
-
-/// `tail` (a trace recorded in `tail_file`) after `base`.
-fn append_trace(base: &Arc<Trace>, tail: &Arc<Trace>, tail_file: u32) -> Arc<Trace> {
-    let mut t = base.clone();
-    for n in trace_nodes(tail) {
-        let file = if n.file == OWN_FILE {
-            tail_file
-        } else {
-            n.file
-        };
-        t = step(Some(&t), (file, n.span), n.msg.clone());
-    }
-    t
-}
-
-fn snippet_of(file: &SourceFile, s: Span) -> String {
-    let r = (s.start as usize).min(file.content.len())..(s.end as usize).min(file.content.len());
-    let t = String::from_utf8_lossy(&file.content[r]);
-    let t = rampart_core::fingerprint::normalise(&t);
-    if t.chars().count() > 60 {
-        format!("{}…", t.chars().take(60).collect::<String>())
-    } else {
-        t
-    }
-}
-
-/// Where tainted data comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// A source of the rules.
-    Source,
-    /// The function's parameter with this index (while computing a summary).
-    Param(u16),
-}
-
-/// Tainted data, for a set of rules, with how it got here.
-#[derive(Debug, Clone)]
-pub struct Label {
-    /// Where it comes from.
-    pub origin: Origin,
-    /// The rules it is still dangerous for.
-    pub rules: RuleSet,
-    /// How it got here.
-    pub trace: Arc<Trace>,
-}
-
-/// The abstract value of an expression: its taint and, when known, its constant value.
-#[derive(Debug, Clone, Default)]
-pub struct Value {
-    /// Taint labels.
-    pub labels: Vec<Label>,
-    /// The constant, when it is one.
-    pub konst: Option<Lit>,
-}
-
-impl Value {
-    fn konst(l: Lit) -> Value {
-        Value {
-            labels: Vec::new(),
-            konst: Some(l),
-        }
-    }
-    fn add_labels(&mut self, labels: &[Label]) {
-        for l in labels {
-            match self.labels.iter_mut().find(|x| x.origin == l.origin) {
-                Some(x) => x.rules = x.rules.or(l.rules),
-                None => {
-                    if self.labels.len() < 8 {
-                        self.labels.push(l.clone());
-                    }
-                }
-            }
-        }
-    }
-    fn join(&mut self, o: &Value) {
-        self.add_labels(&o.labels);
-        if self.konst != o.konst {
-            self.konst = None;
-        }
-    }
-    fn tainted(&self) -> bool {
-        !self.labels.is_empty()
-    }
-    fn sanitize(&mut self, rules: RuleSet) {
-        for l in &mut self.labels {
-            l.rules = l.rules.minus(rules);
-        }
-        self.labels.retain(|l| !l.rules.is_empty());
-    }
-}
-
-fn truthy(l: &Lit) -> bool {
-    match l {
-        Lit::Bool(b) => *b,
-        Lit::Int(i) => *i != 0,
-        Lit::Float(f) => *f != 0.0,
-        Lit::Str(s) => !s.is_empty(),
-        Lit::Null => false,
-    }
-}
-
-fn num(l: &Lit) -> Option<f64> {
-    match l {
-        Lit::Int(i) => Some(*i as f64),
-        Lit::Float(f) => Some(*f),
-        Lit::Bool(b) => Some(*b as i64 as f64),
-        _ => None,
-    }
-}
-
-fn fold(op: BinOp, a: &Lit, b: &Lit) -> Option<Lit> {
-    use BinOp::*;
-    Some(match op {
-        And => {
-            if truthy(a) {
-                b.clone()
-            } else {
-                a.clone()
-            }
-        }
-        Or => {
-            if truthy(a) {
-                a.clone()
-            } else {
-                b.clone()
-            }
-        }
-        Eq => Lit::Bool(a == b || num(a).zip(num(b)).is_some_and(|(x, y)| x == y)),
-        Ne => Lit::Bool(!(a == b || num(a).zip(num(b)).is_some_and(|(x, y)| x == y))),
-        Add => match (a, b) {
-            (Lit::Str(x), Lit::Str(y)) => Lit::Str(format!("{x}{y}")),
-            (Lit::Int(x), Lit::Int(y)) => Lit::Int(x.checked_add(*y)?),
-            _ => Lit::Float(num(a)? + num(b)?),
-        },
-        Sub => match (a, b) {
-            (Lit::Int(x), Lit::Int(y)) => Lit::Int(x.checked_sub(*y)?),
-            _ => Lit::Float(num(a)? - num(b)?),
-        },
-        Mul => match (a, b) {
-            (Lit::Int(x), Lit::Int(y)) => Lit::Int(x.checked_mul(*y)?),
-            _ => Lit::Float(num(a)? * num(b)?),
-        },
-        Lt | Le | Gt | Ge => {
-            let (x, y) = match (a, b) {
-                (Lit::Str(x), Lit::Str(y)) => {
-                    let o = x.cmp(y);
-                    return Some(Lit::Bool(match op {
-                        Lt => o.is_lt(),
-                        Le => o.is_le(),
-                        Gt => o.is_gt(),
-                        _ => o.is_ge(),
-                    }));
-                }
-                _ => (num(a)?, num(b)?),
-            };
-            Lit::Bool(match op {
-                Lt => x < y,
-                Le => x <= y,
-                Gt => x > y,
-                _ => x >= y,
-            })
-        }
-        _ => return None,
-    })
-}
-
-/// What a rule pattern does in the taint analysis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Source,
-    Sink,
-    Sanitizer,
-}
-
-#[derive(Debug)]
-struct Entry {
-    formula: Formula,
-    role: Role,
-    rules: RuleSet,
-    /// For parameter sources (function patterns).
-    func: bool,
-}
-
-/// Rules of one family, indexed for fast lookup.
-#[derive(Debug, Default)]
-pub struct Index {
-    /// Global rule index of each taint rule (the bit positions of [`RuleSet`]).
-    pub taint_rules: Vec<usize>,
-    entries: Vec<Entry>,
-    by_key: HashMap<String, Vec<usize>>,
-    wildcard: Vec<usize>,
-    func_sources: Vec<usize>,
-    props: Vec<(Formula, String, String)>,
-    search: Vec<(usize, Formula)>,
-    search_by_key: HashMap<String, Vec<usize>>,
-    search_wild: Vec<usize>,
-    /// Search formulas matched against the file's text (`pattern-regex` only).
-    search_text: Vec<usize>,
-}
-
-impl Index {
-    /// Indexes the rules of `family` among `rules`.
-    pub fn new(rules: &[Rule], family: crate::lang::Family) -> Index {
-        let mut ix = Index::default();
-        let mut seen: HashMap<(String, u8), usize> = HashMap::new();
-        for (gi, r) in rules.iter().enumerate() {
-            if r.family != family {
-                continue;
-            }
-            match &r.mode {
-                Mode::Search(f) => {
-                    let si = ix.search.len();
-                    ix.search.push((gi, f.clone()));
-                    if f.is_text_only() {
-                        ix.search_text.push(si);
-                        continue;
-                    }
-                    match f.keys() {
-                        Some(keys) => {
-                            for k in keys {
-                                ix.search_by_key.entry(k).or_default().push(si);
-                            }
-                        }
-                        None => ix.search_wild.push(si),
-                    }
-                }
-                Mode::Taint(spec) => {
-                    let bit = ix.taint_rules.len();
-                    if bit >= 256 {
-                        continue;
-                    }
-                    ix.taint_rules.push(gi);
-                    let set = RuleSet::one(bit);
-                    for (role, list) in [
-                        (Role::Source, &spec.sources),
-                        (Role::Sink, &spec.sinks),
-                        (Role::Sanitizer, &spec.sanitizers),
-                    ] {
-                        // Alternatives are indexed one by one.
-                        let flat: Vec<&Formula> = list
-                            .iter()
-                            .flat_map(|f| match f {
-                                Formula::Either(v) => v.iter().collect::<Vec<_>>(),
-                                f => vec![f],
-                            })
-                            .collect();
-                        for f in flat {
-                            let sig = (format!("{f:?}"), role as u8);
-                            if let Some(&e) = seen.get(&sig) {
-                                ix.entries[e].rules = ix.entries[e].rules.or(set);
-                                continue;
-                            }
-                            let e = ix.entries.len();
-                            seen.insert(sig, e);
-                            let func = f.is_function_pattern();
-                            ix.entries.push(Entry {
-                                formula: f.clone(),
-                                role,
-                                rules: set,
-                                func,
-                            });
-                            if func {
-                                ix.func_sources.push(e);
-                                continue;
-                            }
-                            match f.keys() {
-                                Some(keys) => {
-                                    for k in keys {
-                                        ix.by_key.entry(k).or_default().push(e);
-                                    }
-                                }
-                                None => ix.wildcard.push(e),
-                            }
-                        }
-                    }
-                    for p in &spec.propagators {
-                        ix.props
-                            .push((p.formula.clone(), p.from.clone(), p.to.clone()));
-                    }
-                }
-            }
-        }
-        ix
-    }
-}
+pub use value::{Label, Msg, OWN_FILE, Origin, Trace, Value};
+use value::{fold, snippet_of, step, trace_nodes, truthy};
 
 /// A function's effect on taint, as seen by its callers.
 #[derive(Debug, Clone, Default)]
@@ -407,38 +31,6 @@ pub struct Summary {
 /// A resolved callee: a local function, or a summary of another project file (with the file's
 /// index), and whether the receiver is passed as `self`.
 type Resolved = (Option<FuncId>, Option<(Arc<Summary>, u32)>, bool);
-
-/// A finding before it becomes a [`rampart_core::Finding`].
-#[derive(Debug, Clone)]
-pub struct RawFinding {
-    /// Global rule index.
-    pub rule: usize,
-    /// Where (in the analysed file).
-    pub span: Span,
-    /// The data-flow trace, source first (empty for structural rules).
-    pub trace: Vec<TraceStep>,
-    /// The enclosing function.
-    pub function: String,
-    /// Metavariable bindings, for the message.
-    pub binds: Vec<(String, String)>,
-}
-
-impl RawFinding {
-    /// A finding of a structural rule (no trace) for pattern match `m`.
-    fn structural(rule: usize, span: Span, function: String, m: &Match) -> RawFinding {
-        RawFinding {
-            rule,
-            span,
-            trace: Vec::new(),
-            function,
-            binds: m
-                .binds
-                .iter()
-                .map(|b| (b.name.clone(), b.text.clone()))
-                .collect(),
-        }
-    }
-}
 
 /// A function of another file of the project.
 pub trait ProjectResolver {
@@ -457,6 +49,42 @@ thread_local! {
 
 /// Deepest nesting of summaries computed on demand (guards the stack on long call chains).
 pub const MAX_SUMMARY_DEPTH: u32 = 24;
+
+thread_local! {
+    /// Statements and expressions being evaluated on this thread, nested (in all the summaries
+    /// being computed): the recursion depth of the analysis.
+    static NESTING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Deepest nesting of statements and expressions evaluated on a thread, summaries included;
+/// deeper code is evaluated as an unknown value. The lowering's depth bound keeps one function
+/// well within it; this bounds the sum over a chain of summaries computed on demand.
+pub const MAX_NESTING: u32 = 600;
+
+/// Past this nesting, a call's summary is not computed (the call is treated as unknown), so
+/// that the callee has the rest of [`MAX_NESTING`] for itself.
+const SUMMARY_NESTING: u32 = MAX_NESTING / 2;
+
+/// One level of [`NESTING`], left when dropped (also when a panic unwinds).
+struct Level;
+
+impl Level {
+    /// Enters a level; `None` past [`MAX_NESTING`].
+    fn enter() -> Option<Level> {
+        let n = NESTING.get();
+        if n >= MAX_NESTING || crate::stack::low() {
+            return None;
+        }
+        NESTING.set(n + 1);
+        Some(Level)
+    }
+}
+
+impl Drop for Level {
+    fn drop(&mut self) {
+        NESTING.set(NESTING.get().saturating_sub(1));
+    }
+}
 
 /// Limits that stop the analysis of one file.
 #[derive(Debug, Clone, Copy)]
@@ -481,6 +109,8 @@ pub struct Analyzer<'a> {
     pub timed_out: bool,
     /// Whether a call resolved into another project file.
     pub used_project: bool,
+    /// The first place evaluated as unknown because it was nested deeper than [`MAX_NESTING`].
+    pub too_deep: Option<Span>,
     steps: u32,
     /// Tainted values (from sources) stored in functions that have nested functions, by path:
     /// what closures see of their enclosing scopes.
@@ -539,6 +169,7 @@ impl<'a> Analyzer<'a> {
             findings: Vec::new(),
             timed_out: false,
             used_project: false,
+            too_deep: None,
             steps: 0,
             captured: HashMap::new(),
             fields: HashMap::new(),
@@ -611,84 +242,6 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// Runs the structural (search-mode) rules.
-    pub fn run_search(&mut self) {
-        if self.ix.search.is_empty() {
-            return;
-        }
-        let ctx = self.ctx();
-        let module = self.module;
-        let ix = self.ix;
-        let mut out = Vec::new();
-        let mut fn_stack: Vec<String> = Vec::new();
-        let deadline = self.limits.deadline;
-        let mut visited = 0u32;
-        let mut timed_out = false;
-        crate::walk::walk_module(module, &mut |node, anc| {
-            if timed_out {
-                return;
-            }
-            visited = visited.wrapping_add(1);
-            if visited.is_multiple_of(256) && deadline.is_some_and(|d| Instant::now() > d) {
-                timed_out = true;
-                return;
-            }
-            let key = match node {
-                NodeRef::Expr(e) => ctx.key_of(e),
-                _ => None,
-            };
-            let cands = key
-                .as_ref()
-                .and_then(|k| ix.search_by_key.get(k))
-                .into_iter()
-                .flatten()
-                .chain(ix.search_wild.iter());
-            for &si in cands {
-                let (gi, f) = &ix.search[si];
-                if let Some(m) = f.eval(node, anc, &ctx) {
-                    fn_stack.clear();
-                    let function = anc
-                        .iter()
-                        .rev()
-                        .find_map(|a| match a {
-                            NodeRef::Func(f) => Some(f.name.clone()),
-                            _ => None,
-                        })
-                        .unwrap_or_default();
-                    out.push(RawFinding::structural(
-                        *gi,
-                        m.focus.unwrap_or(node.span()),
-                        function,
-                        &m,
-                    ));
-                }
-            }
-        });
-        for &si in &ix.search_text {
-            if timed_out {
-                break;
-            }
-            let (gi, f) = &ix.search[si];
-            for m in f.eval_text(ctx.src, 0..ctx.src.len()) {
-                let span = m.focus.unwrap_or_default();
-                // The innermost function around the match, for the fingerprint.
-                let function = module
-                    .functions
-                    .iter()
-                    .skip(1)
-                    .filter(|f| f.span.contains(span))
-                    .min_by_key(|f| f.span.end - f.span.start)
-                    .map(|f| f.name.clone())
-                    .unwrap_or_default();
-                out.push(RawFinding::structural(*gi, span, function, &m));
-            }
-        }
-        out.sort_by_key(|f| (f.rule, f.span));
-        out.dedup_by_key(|f| (f.rule, f.span));
-        self.findings.extend(out);
-        self.timed_out |= timed_out;
-    }
-
     /// The summary of a function of this module, computed on demand (its findings are recorded).
     pub fn summary(&mut self, f: FuncId) -> Option<Arc<Summary>> {
         if let Some(s) = &self.summaries[f] {
@@ -699,7 +252,10 @@ impl<'a> Analyzer<'a> {
         }
         // Summaries are computed depth-first through calls (also into other files): a long
         // chain of calls is cut, the deepest call being treated as unknown.
-        if SUMMARY_DEPTH.get() >= MAX_SUMMARY_DEPTH {
+        if SUMMARY_DEPTH.get() >= MAX_SUMMARY_DEPTH
+            || NESTING.get() >= SUMMARY_NESTING
+            || crate::stack::low()
+        {
             return None;
         }
         /// Leaves one level of nesting when dropped (also when a panic unwinds).
@@ -851,6 +407,10 @@ impl<'a> Analyzer<'a> {
     }
 
     fn exec(&mut self, fr: &mut Frame<'a>, s: &'a Stmt) -> bool {
+        let Some(_level) = Level::enter() else {
+            self.too_deep.get_or_insert(s.span);
+            return true;
+        };
         fr.anc.push(NodeRef::Stmt(s));
         let r = self.exec_stmt(fr, s);
         fr.anc.pop();
@@ -1283,6 +843,10 @@ impl<'a> Analyzer<'a> {
         if !self.tick() {
             return Value::default();
         }
+        let Some(_level) = Level::enter() else {
+            self.too_deep.get_or_insert(e.span);
+            return Value::default();
+        };
         match &e.kind {
             ExprKind::Lit(l) => Value::konst(l.clone()),
             ExprKind::Name(_) | ExprKind::Attr(..) | ExprKind::Subscript(..) => {
@@ -1382,246 +946,6 @@ impl<'a> Analyzer<'a> {
                 Value::default()
             }
         }
-    }
-
-    /// The class a function belongs to, or its nearest enclosing function's.
-    fn class_of(&self, mut f: FuncId) -> Option<ClassId> {
-        for _ in 0..32 {
-            let func = &self.module.functions[f];
-            if func.class.is_some() {
-                return func.class;
-            }
-            f = func.parent?;
-        }
-        None
-    }
-
-    /// Resolves a callee: a local function (with whether the receiver is passed as `self`), or
-    /// a function of another project file.
-    fn resolve(&mut self, fr: &Frame<'_>, callee: &Expr) -> Option<Resolved> {
-        let m = self.module;
-        match &callee.kind {
-            ExprKind::Name(n) => {
-                if let Some(id) = m.function_named(n, fr.func) {
-                    return Some((Some(id), None, false));
-                }
-                if let Some(ci) = m.classes.iter().position(|c| &c.name == n) {
-                    let init = m
-                        .method_named(ci, "__init__")
-                        .or_else(|| m.method_named(ci, "constructor"));
-                    return init.map(|id| (Some(id), None, m.lang == crate::lang::Lang::Python));
-                }
-                let imp = m.import_of(n)?;
-                let p = self.project?;
-                let (file, fid) = p.resolve(&self.file.path, imp, imp.name.as_deref())?;
-                self.used_project = true;
-                Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false))
-            }
-            ExprKind::Attr(b, meth) => {
-                if let ExprKind::Name(recv) = &b.kind {
-                    if recv == "self" || recv == "this" || recv == "cls" {
-                        let ci = self.class_of(fr.func)?;
-                        let id = m.method_named(ci, meth)?;
-                        return Some((Some(id), None, m.lang == crate::lang::Lang::Python));
-                    }
-                    if let Some(ci) = m.classes.iter().position(|c| &c.name == recv) {
-                        let id = m.method_named(ci, meth)?;
-                        return Some((Some(id), None, false));
-                    }
-                    if fr.env.contains_key(recv.as_str()) {
-                        return None;
-                    }
-                    if let Some(imp) = m.import_of(recv) {
-                        let p = self.project?;
-                        let member = match &imp.name {
-                            None => meth.as_str(),
-                            Some(_) => return None,
-                        };
-                        let (file, fid) = p.resolve(&self.file.path, imp, Some(member))?;
-                        self.used_project = true;
-                        return Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false));
-                    }
-                }
-                None
-            }
-            _ => None,
-        }
-    }
-
-    fn eval_call(&mut self, fr: &mut Frame<'_>, e: &Expr, c: &Call) -> Value {
-        let recv = match &c.callee.kind {
-            ExprKind::Attr(b, _) => Some(self.eval(fr, b)),
-            ExprKind::Func(_) => None,
-            _ => {
-                let _ = self.eval(fr, &c.callee);
-                None
-            }
-        };
-        let mut parts: Vec<(Span, Value)> = Vec::with_capacity(c.args.len() + c.kwargs.len());
-        for a in &c.args {
-            let v = self.eval(fr, a);
-            parts.push((a.span, v));
-        }
-        for k in &c.kwargs {
-            let v = self.eval(fr, &k.value);
-            parts.push((k.value.span, v));
-        }
-        let resolved = self.resolve(fr, &c.callee);
-        let mut v = match resolved {
-            Some((local, external, self_param)) => {
-                let summary = match local {
-                    Some(id) => {
-                        let params = self.module.functions[id].params.clone();
-                        self.summary(id).map(|s| (s, params, OWN_FILE))
-                    }
-                    None => external.map(|(s, f)| (s, Vec::new(), f)),
-                };
-                match summary {
-                    Some((s, params, from)) => {
-                        // Positional arguments, shifted past `self`; keyword ones by name.
-                        let mut args: Vec<Value> = Vec::new();
-                        if self_param {
-                            args.push(recv.clone().unwrap_or_default());
-                        }
-                        args.extend(parts[..c.args.len()].iter().map(|(_, v)| v.clone()));
-                        for (k, (_, v)) in c.kwargs.iter().zip(&parts[c.args.len()..]) {
-                            if let Some(i) = params.iter().position(|p| p.name == k.name) {
-                                if args.len() <= i {
-                                    args.resize(i + 1, Value::default());
-                                }
-                                args[i].join(v);
-                            }
-                        }
-                        let name = c.callee.dotted().unwrap_or_else(|| "function".into());
-                        self.apply_summary(fr, &s, &args, e.span, &name, from)
-                    }
-                    None => self.default_call(recv.as_ref(), &parts),
-                }
-            }
-            None => self.default_call(recv.as_ref(), &parts),
-        };
-        // Mutating methods taint their receiver: `lst.append(x)`.
-        if let ExprKind::Attr(b, meth) = &c.callee.kind
-            && MUTATORS.contains(&meth.as_str())
-        {
-            let mut arg_taint = Value::default();
-            for (_, pv) in &parts {
-                arg_taint.add_labels(&pv.labels);
-            }
-            if arg_taint.tainted()
-                && let Some(p) = self.path_of(fr, b)
-            {
-                let ent = fr.env.entry(p).or_default();
-                ent.add_labels(&arg_taint.labels);
-                ent.konst = None;
-            }
-        }
-        if !self.ix.props.is_empty() {
-            self.propagate(fr, e, &parts);
-        }
-        self.apply_patterns(fr, e, &mut v, &parts);
-        v
-    }
-
-    fn default_call(&self, recv: Option<&Value>, parts: &[(Span, Value)]) -> Value {
-        let mut v = Value::default();
-        if let Some(r) = recv {
-            v.add_labels(&r.labels);
-        }
-        for (_, p) in parts {
-            v.add_labels(&p.labels);
-        }
-        v
-    }
-
-    fn propagate(&mut self, fr: &mut Frame<'_>, e: &Expr, parts: &[(Span, Value)]) {
-        let ctx = self.ctx();
-        let mut updates = Vec::new();
-        for (f, from, to) in &self.ix.props {
-            if let Some(m) = f.eval(NodeRef::Expr(e), &fr.anc, &ctx) {
-                let (Some(fb), Some(_)) = (m.get(from), m.get(to)) else {
-                    continue;
-                };
-                if let Some((_, v)) = parts.iter().find(|(s, _)| *s == fb.span)
-                    && v.tainted()
-                {
-                    updates.push((to.clone(), m.clone(), v.clone()));
-                }
-            }
-        }
-        for (to, m, v) in updates {
-            let Some(tb) = m.get(&to) else { continue };
-            let text = tb.text.clone();
-            if text
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-            {
-                let ent = fr.env.entry(text).or_default();
-                ent.add_labels(&v.labels);
-                ent.konst = None;
-            }
-        }
-    }
-
-    fn apply_summary(
-        &mut self,
-        fr: &mut Frame<'_>,
-        s: &Summary,
-        args: &[Value],
-        span: Span,
-        name: &str,
-        from: u32,
-    ) -> Value {
-        let loc = self.at(span);
-        let mut out = Value::default();
-        for l in &s.ret {
-            match l.origin {
-                Origin::Source if from == OWN_FILE => out.add_labels(std::slice::from_ref(l)),
-                Origin::Source => out.add_labels(&[Label {
-                    origin: l.origin,
-                    rules: l.rules,
-                    trace: rebase(&l.trace, from),
-                }]),
-                Origin::Param(i) => {
-                    if let Some(a) = args.get(i as usize) {
-                        for al in &a.labels {
-                            let rules = al.rules.and(l.rules);
-                            if rules.is_empty() {
-                                continue;
-                            }
-                            out.add_labels(&[Label {
-                                origin: al.origin,
-                                rules,
-                                trace: step(
-                                    Some(&al.trace),
-                                    loc,
-                                    Msg::Text(format!("passes through `{name}`")),
-                                ),
-                            }]);
-                        }
-                    }
-                }
-            }
-        }
-        for (i, rules, t) in &s.param_sinks {
-            let Some(a) = args.get(*i as usize) else {
-                continue;
-            };
-            for al in &a.labels {
-                let hit = al.rules.and(*rules);
-                if hit.is_empty() {
-                    continue;
-                }
-                let into = step(
-                    Some(&al.trace),
-                    loc,
-                    Msg::Text(format!("passed to `{name}`")),
-                );
-                let full = append_trace(&into, t, from);
-                self.record_hit(fr, &al.origin, hit, full, span);
-            }
-        }
-        out
     }
 }
 

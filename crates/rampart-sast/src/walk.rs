@@ -16,7 +16,7 @@ fn walk_fn<'a>(
     anc: &mut Vec<NodeRef<'a>>,
     f: &mut dyn FnMut(NodeRef<'a>, &[NodeRef<'a>]),
 ) {
-    if anc.len() > 64 {
+    if anc.len() > 64 || crate::stack::low() {
         return;
     }
     let func = &m.functions[id];
@@ -81,7 +81,7 @@ fn walk_expr<'a>(
     anc: &mut Vec<NodeRef<'a>>,
     f: &mut dyn FnMut(NodeRef<'a>, &[NodeRef<'a>]),
 ) {
-    if anc.len() > 256 {
+    if anc.len() > 256 || crate::stack::low() {
         return;
     }
     f(NodeRef::Expr(e), anc);

@@ -201,7 +201,9 @@ fn invalid_regexes_are_errors_naming_the_rule() {
         ),
     ] {
         let rule = format!("id: broken\nmessage: m\nseverity: INFO\nlanguages: [python]\n{body}\n");
-        let err = rampart_sast::rules::parse_rules(&rule).unwrap_err();
+        let err = rampart_sast::rules::parse_rules(&rule)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("rule `broken`") && err.contains("bad regex"),
             "{key}: {err}"

@@ -1,7 +1,7 @@
 //! JavaScript and TypeScript lowering (tree-sitter-javascript, tree-sitter-typescript), JSX
 //! included. TypeScript-only syntax (types, `as`, `!`) is skipped down to the value.
 
-use super::{Lowerer, MAX_DEPTH, span, unescape};
+use super::{Lowerer, span, unescape};
 use crate::ir::*;
 use tree_sitter::Node;
 
@@ -38,6 +38,15 @@ impl<'a> Lowerer<'a> {
         if n.is_extra() {
             return;
         }
+        if self.enter(n) {
+            self.js_stmt_inner(n, out);
+        } else {
+            out.push(Self::opaque_stmt(n));
+        }
+        self.leave();
+    }
+
+    fn js_stmt_inner(&mut self, n: Node, out: &mut Vec<Stmt>) {
         let sp = span(n);
         match n.kind() {
             "expression_statement" => {
@@ -464,6 +473,19 @@ impl<'a> Lowerer<'a> {
 
     /// Assigns to a (possibly destructuring) target.
     fn js_destructure(&mut self, t: Node, value: Expr, sp: Span, out: &mut Vec<Stmt>) {
+        if self.enter(t) {
+            self.js_destructure_inner(t, value, sp, out);
+        } else {
+            // Too deep: the value is still evaluated, the target is not bound.
+            out.push(Stmt {
+                kind: StmtKind::Expr(value),
+                span: sp,
+            });
+        }
+        self.leave();
+    }
+
+    fn js_destructure_inner(&mut self, t: Node, value: Expr, sp: Span, out: &mut Vec<Stmt>) {
         match t.kind() {
             "object_pattern" if !self.pattern => {
                 let tmp = self.fresh();
@@ -723,13 +745,12 @@ impl<'a> Lowerer<'a> {
 
     /// Lowers a JavaScript/TypeScript expression.
     pub(crate) fn js_expr(&mut self, n: Node) -> Expr {
-        self.depth += 1;
-        let e = if self.depth > MAX_DEPTH {
-            Expr::unknown(span(n))
-        } else {
+        let e = if self.enter(n) {
             self.js_expr_inner(n)
+        } else {
+            Expr::unknown(span(n))
         };
-        self.depth -= 1;
+        self.leave();
         e
     }
 
@@ -1080,15 +1101,21 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-/// Skips TypeScript wrappers around a value.
-fn strip_ts(n: Node) -> Node {
-    match n.kind() {
+/// Skips TypeScript wrappers (and parentheses) around a value; a loop, however many there are.
+fn strip_ts(mut n: Node) -> Node {
+    while matches!(
+        n.kind(),
         "parenthesized_expression"
-        | "as_expression"
-        | "satisfies_expression"
-        | "non_null_expression" => n.named_child(0).map(strip_ts).unwrap_or(n),
-        _ => n,
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression"
+    ) {
+        match n.named_child(0) {
+            Some(c) => n = c,
+            None => break,
+        }
     }
+    n
 }
 
 /// The value of a string literal node.

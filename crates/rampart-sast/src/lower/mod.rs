@@ -9,6 +9,7 @@ pub mod python;
 
 use crate::ir::*;
 use crate::lang::Lang;
+use std::time::Instant;
 use tree_sitter::Node;
 
 /// Prefix a metavariable `$X` is rewritten to before a pattern is parsed.
@@ -18,12 +19,27 @@ pub const ELLIPSIS: &str = "__ellipsis__";
 
 /// Lowers a parsed file.
 pub fn lower(lang: Lang, tree: &tree_sitter::Tree, src: &[u8]) -> Module {
+    lower_within(lang, tree, src, None).expect("no deadline")
+}
+
+/// Lowers a parsed file, giving up (`None`) once `deadline` has passed: a module is always
+/// lowered whole or not at all, so lowering the same file again gives the same module.
+pub fn lower_within(
+    lang: Lang,
+    tree: &tree_sitter::Tree,
+    src: &[u8],
+    deadline: Option<Instant>,
+) -> Option<Module> {
     let mut l = Lowerer::new(lang, src, false);
+    l.deadline = deadline;
     l.module.has_errors = tree.root_node().has_error();
     l.module.functions[0].span = span(tree.root_node());
     l.lower_root(tree.root_node());
+    if l.out_of_time {
+        return None;
+    }
     l.module.compute_consts();
-    l.module
+    Some(l.module)
 }
 
 /// Lowers a rule pattern (already rewritten with [`rewrite_pattern`]).
@@ -90,10 +106,24 @@ pub(crate) struct Lowerer<'a> {
     pub pending: Vec<Stmt>,
     pub tmp: usize,
     pub depth: usize,
+    /// When to give up ([`lower_within`]).
+    deadline: Option<Instant>,
+    /// Levels entered so far (the deadline is checked every [`DEADLINE_STEPS`]).
+    steps: usize,
+    /// Set once the deadline has passed: everything left is lowered as opaque, quickly, and
+    /// the module is dropped.
+    out_of_time: bool,
 }
 
-/// Deepest nesting lowered; deeper syntax becomes `Unknown` (guards the stack on generated code).
-pub(crate) const MAX_DEPTH: usize = 200;
+/// How many levels are entered between two looks at the clock.
+const DEADLINE_STEPS: usize = 1024;
+
+/// Deepest nesting lowered, counting statements, expressions, function bodies and destructuring
+/// patterns together; deeper syntax becomes an opaque node (`Unknown`) and the first such place
+/// is recorded in [`Module::too_deep`]. It keeps the lowering, and every walk over the IR after
+/// it (matching, taint evaluation), within a thread's stack, whatever the input: the lowering
+/// recurses once per level.
+pub const MAX_DEPTH: usize = 200;
 
 impl<'a> Lowerer<'a> {
     fn new(lang: Lang, src: &'a [u8], pattern: bool) -> Lowerer<'a> {
@@ -107,6 +137,9 @@ impl<'a> Lowerer<'a> {
             pending: Vec::new(),
             tmp: 0,
             depth: 0,
+            deadline: None,
+            steps: 0,
+            out_of_time: false,
         }
     }
 
@@ -116,6 +149,43 @@ impl<'a> Lowerer<'a> {
             _ => self.js_block(root),
         };
         self.module.functions[0].body = body;
+    }
+
+    /// Enters one level of nesting at `n`: `false` past [`MAX_DEPTH`] or when the stack is
+    /// nearly used up ([`crate::stack`]): the caller lowers `n` as an opaque node, and the first
+    /// such place is recorded. Each call is paired with
+    /// [`Lowerer::leave`].
+    pub(crate) fn enter(&mut self, n: Node) -> bool {
+        self.depth += 1;
+        self.steps += 1;
+        if self.steps.is_multiple_of(DEADLINE_STEPS)
+            && self.deadline.is_some_and(|d| Instant::now() > d)
+        {
+            self.out_of_time = true;
+        }
+        if self.out_of_time {
+            return false;
+        }
+        if self.depth > MAX_DEPTH || crate::stack::low() {
+            if !self.pattern && self.module.too_deep.is_none() {
+                self.module.too_deep = Some(span(n));
+            }
+            return false;
+        }
+        true
+    }
+
+    /// Leaves the level [`Lowerer::enter`] entered.
+    pub(crate) fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    /// An opaque statement standing for syntax nested too deep.
+    pub(crate) fn opaque_stmt(n: Node) -> Stmt {
+        Stmt {
+            kind: StmtKind::Expr(Expr::unknown(span(n))),
+            span: span(n),
+        }
     }
 
     pub fn text(&self, n: Node) -> &'a str {

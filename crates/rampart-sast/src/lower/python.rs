@@ -1,6 +1,6 @@
 //! Python lowering (tree-sitter-python).
 
-use super::{Lowerer, MAX_DEPTH, span, unescape};
+use super::{Lowerer, span, unescape};
 use crate::ir::*;
 use tree_sitter::Node;
 
@@ -35,6 +35,15 @@ impl<'a> Lowerer<'a> {
         if n.is_extra() {
             return;
         }
+        if self.enter(n) {
+            self.py_stmt_inner(n, out);
+        } else {
+            out.push(Self::opaque_stmt(n));
+        }
+        self.leave();
+    }
+
+    fn py_stmt_inner(&mut self, n: Node, out: &mut Vec<Stmt>) {
         let sp = span(n);
         match n.kind() {
             "expression_statement" => {
@@ -427,6 +436,20 @@ impl<'a> Lowerer<'a> {
     }
 
     fn py_alts(&mut self, alts: &[Node]) -> Vec<Stmt> {
+        let Some((first, _)) = alts.split_first() else {
+            return Vec::new();
+        };
+        // Each `elif` nests one level deeper in the IR (the `else` of the one before).
+        let out = if self.enter(*first) {
+            self.py_alts_inner(alts)
+        } else {
+            vec![Self::opaque_stmt(*first)]
+        };
+        self.leave();
+        out
+    }
+
+    fn py_alts_inner(&mut self, alts: &[Node]) -> Vec<Stmt> {
         let Some((first, rest)) = alts.split_first() else {
             return Vec::new();
         };
@@ -566,13 +589,12 @@ impl<'a> Lowerer<'a> {
 
     /// Lowers a Python expression.
     pub(crate) fn py_expr(&mut self, n: Node) -> Expr {
-        self.depth += 1;
-        let e = if self.depth > MAX_DEPTH {
-            Expr::unknown(span(n))
-        } else {
+        let e = if self.enter(n) {
             self.py_expr_inner(n)
+        } else {
+            Expr::unknown(span(n))
         };
-        self.depth -= 1;
+        self.leave();
         e
     }
 

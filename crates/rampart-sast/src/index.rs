@@ -1,0 +1,157 @@
+//! The rules of one language family, indexed for lookup: search-mode formulas and taint
+//! sources, sinks and sanitizers, keyed by the last name of what they match.
+
+use crate::formula::Formula;
+use crate::rules::{Mode, Rule};
+use std::collections::HashMap;
+
+/// A set of taint rules, by their index in [`Index::taint_rules`] (at most 256 per family).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RuleSet([u64; 4]);
+
+impl RuleSet {
+    /// Every rule.
+    pub const ALL: RuleSet = RuleSet([u64::MAX; 4]);
+    pub(crate) fn one(i: usize) -> RuleSet {
+        let mut s = RuleSet::default();
+        if i < 256 {
+            s.0[i / 64] |= 1 << (i % 64);
+        }
+        s
+    }
+    pub(crate) fn or(self, o: RuleSet) -> RuleSet {
+        RuleSet(std::array::from_fn(|i| self.0[i] | o.0[i]))
+    }
+    pub(crate) fn and(self, o: RuleSet) -> RuleSet {
+        RuleSet(std::array::from_fn(|i| self.0[i] & o.0[i]))
+    }
+    pub(crate) fn minus(self, o: RuleSet) -> RuleSet {
+        RuleSet(std::array::from_fn(|i| self.0[i] & !o.0[i]))
+    }
+    pub(crate) fn is_empty(self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+    pub(crate) fn iter(self) -> impl Iterator<Item = usize> {
+        (0..256).filter(move |i| self.0[i / 64] & (1 << (i % 64)) != 0)
+    }
+}
+
+/// What a rule pattern does in the taint analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Source,
+    Sink,
+    Sanitizer,
+}
+
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) formula: Formula,
+    pub(crate) role: Role,
+    pub(crate) rules: RuleSet,
+    /// For parameter sources (function patterns).
+    pub(crate) func: bool,
+}
+
+/// Rules of one family, indexed for fast lookup.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// Global rule index of each taint rule (the bit positions of [`RuleSet`]).
+    pub taint_rules: Vec<usize>,
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) by_key: HashMap<String, Vec<usize>>,
+    pub(crate) wildcard: Vec<usize>,
+    pub(crate) func_sources: Vec<usize>,
+    pub(crate) props: Vec<(Formula, String, String)>,
+    pub(crate) search: Vec<(usize, Formula)>,
+    pub(crate) search_by_key: HashMap<String, Vec<usize>>,
+    pub(crate) search_wild: Vec<usize>,
+    /// Search formulas matched against the file's text (`pattern-regex` only).
+    pub(crate) search_text: Vec<usize>,
+}
+
+impl Index {
+    /// Indexes the rules of `family` among `rules`.
+    pub fn new(rules: &[Rule], family: crate::lang::Family) -> Index {
+        let mut ix = Index::default();
+        let mut seen: HashMap<(String, u8), usize> = HashMap::new();
+        for (gi, r) in rules.iter().enumerate() {
+            if r.family != family {
+                continue;
+            }
+            match &r.mode {
+                Mode::Search(f) => {
+                    let si = ix.search.len();
+                    ix.search.push((gi, f.clone()));
+                    if f.is_text_only() {
+                        ix.search_text.push(si);
+                        continue;
+                    }
+                    match f.keys() {
+                        Some(keys) => {
+                            for k in keys {
+                                ix.search_by_key.entry(k).or_default().push(si);
+                            }
+                        }
+                        None => ix.search_wild.push(si),
+                    }
+                }
+                Mode::Taint(spec) => {
+                    let bit = ix.taint_rules.len();
+                    if bit >= 256 {
+                        continue;
+                    }
+                    ix.taint_rules.push(gi);
+                    let set = RuleSet::one(bit);
+                    for (role, list) in [
+                        (Role::Source, &spec.sources),
+                        (Role::Sink, &spec.sinks),
+                        (Role::Sanitizer, &spec.sanitizers),
+                    ] {
+                        // Alternatives are indexed one by one.
+                        let flat: Vec<&Formula> = list
+                            .iter()
+                            .flat_map(|f| match f {
+                                Formula::Either(v) => v.iter().collect::<Vec<_>>(),
+                                f => vec![f],
+                            })
+                            .collect();
+                        for f in flat {
+                            let sig = (format!("{f:?}"), role as u8);
+                            if let Some(&e) = seen.get(&sig) {
+                                ix.entries[e].rules = ix.entries[e].rules.or(set);
+                                continue;
+                            }
+                            let e = ix.entries.len();
+                            seen.insert(sig, e);
+                            let func = f.is_function_pattern();
+                            ix.entries.push(Entry {
+                                formula: f.clone(),
+                                role,
+                                rules: set,
+                                func,
+                            });
+                            if func {
+                                ix.func_sources.push(e);
+                                continue;
+                            }
+                            match f.keys() {
+                                Some(keys) => {
+                                    for k in keys {
+                                        ix.by_key.entry(k).or_default().push(e);
+                                    }
+                                }
+                                None => ix.wildcard.push(e),
+                            }
+                        }
+                    }
+                    for p in &spec.propagators {
+                        ix.props
+                            .push((p.formula.clone(), p.from.clone(), p.to.clone()));
+                    }
+                }
+            }
+        }
+        ix
+    }
+}

@@ -1,0 +1,250 @@
+//! Calls in the taint analysis: resolving a callee (a function of the file, a method, a
+//! function of another project file), applying its summary, and the default flow through
+//! unknown calls (receiver and arguments into the result, mutating methods into the receiver).
+
+use super::value::{append_trace, rebase, step};
+use super::{Analyzer, Frame, Label, MUTATORS, Msg, OWN_FILE, Origin, Resolved, Summary, Value};
+use crate::ir::*;
+use crate::pattern::NodeRef;
+
+impl Analyzer<'_> {
+    /// The class a function belongs to, or its nearest enclosing function's.
+    pub(super) fn class_of(&self, mut f: FuncId) -> Option<ClassId> {
+        for _ in 0..32 {
+            let func = &self.module.functions[f];
+            if func.class.is_some() {
+                return func.class;
+            }
+            f = func.parent?;
+        }
+        None
+    }
+
+    /// Resolves a callee: a local function (with whether the receiver is passed as `self`), or
+    /// a function of another project file.
+    pub(super) fn resolve(&mut self, fr: &Frame<'_>, callee: &Expr) -> Option<Resolved> {
+        let m = self.module;
+        match &callee.kind {
+            ExprKind::Name(n) => {
+                if let Some(id) = m.function_named(n, fr.func) {
+                    return Some((Some(id), None, false));
+                }
+                if let Some(ci) = m.classes.iter().position(|c| &c.name == n) {
+                    let init = m
+                        .method_named(ci, "__init__")
+                        .or_else(|| m.method_named(ci, "constructor"));
+                    return init.map(|id| (Some(id), None, m.lang == crate::lang::Lang::Python));
+                }
+                let imp = m.import_of(n)?;
+                let p = self.project?;
+                let (file, fid) = p.resolve(&self.file.path, imp, imp.name.as_deref())?;
+                self.used_project = true;
+                Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false))
+            }
+            ExprKind::Attr(b, meth) => {
+                if let ExprKind::Name(recv) = &b.kind {
+                    if recv == "self" || recv == "this" || recv == "cls" {
+                        let ci = self.class_of(fr.func)?;
+                        let id = m.method_named(ci, meth)?;
+                        return Some((Some(id), None, m.lang == crate::lang::Lang::Python));
+                    }
+                    if let Some(ci) = m.classes.iter().position(|c| &c.name == recv) {
+                        let id = m.method_named(ci, meth)?;
+                        return Some((Some(id), None, false));
+                    }
+                    if fr.env.contains_key(recv.as_str()) {
+                        return None;
+                    }
+                    if let Some(imp) = m.import_of(recv) {
+                        let p = self.project?;
+                        let member = match &imp.name {
+                            None => meth.as_str(),
+                            Some(_) => return None,
+                        };
+                        let (file, fid) = p.resolve(&self.file.path, imp, Some(member))?;
+                        self.used_project = true;
+                        return Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false));
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn eval_call(&mut self, fr: &mut Frame<'_>, e: &Expr, c: &Call) -> Value {
+        let recv = match &c.callee.kind {
+            ExprKind::Attr(b, _) => Some(self.eval(fr, b)),
+            ExprKind::Func(_) => None,
+            _ => {
+                let _ = self.eval(fr, &c.callee);
+                None
+            }
+        };
+        let mut parts: Vec<(Span, Value)> = Vec::with_capacity(c.args.len() + c.kwargs.len());
+        for a in &c.args {
+            let v = self.eval(fr, a);
+            parts.push((a.span, v));
+        }
+        for k in &c.kwargs {
+            let v = self.eval(fr, &k.value);
+            parts.push((k.value.span, v));
+        }
+        let resolved = self.resolve(fr, &c.callee);
+        let mut v = match resolved {
+            Some((local, external, self_param)) => {
+                let summary = match local {
+                    Some(id) => {
+                        let params = self.module.functions[id].params.clone();
+                        self.summary(id).map(|s| (s, params, OWN_FILE))
+                    }
+                    None => external.map(|(s, f)| (s, Vec::new(), f)),
+                };
+                match summary {
+                    Some((s, params, from)) => {
+                        // Positional arguments, shifted past `self`; keyword ones by name.
+                        let mut args: Vec<Value> = Vec::new();
+                        if self_param {
+                            args.push(recv.clone().unwrap_or_default());
+                        }
+                        args.extend(parts[..c.args.len()].iter().map(|(_, v)| v.clone()));
+                        for (k, (_, v)) in c.kwargs.iter().zip(&parts[c.args.len()..]) {
+                            if let Some(i) = params.iter().position(|p| p.name == k.name) {
+                                if args.len() <= i {
+                                    args.resize(i + 1, Value::default());
+                                }
+                                args[i].join(v);
+                            }
+                        }
+                        let name = c.callee.dotted().unwrap_or_else(|| "function".into());
+                        self.apply_summary(fr, &s, &args, e.span, &name, from)
+                    }
+                    None => self.default_call(recv.as_ref(), &parts),
+                }
+            }
+            None => self.default_call(recv.as_ref(), &parts),
+        };
+        // Mutating methods taint their receiver: `lst.append(x)`.
+        if let ExprKind::Attr(b, meth) = &c.callee.kind
+            && MUTATORS.contains(&meth.as_str())
+        {
+            let mut arg_taint = Value::default();
+            for (_, pv) in &parts {
+                arg_taint.add_labels(&pv.labels);
+            }
+            if arg_taint.tainted()
+                && let Some(p) = self.path_of(fr, b)
+            {
+                let ent = fr.env.entry(p).or_default();
+                ent.add_labels(&arg_taint.labels);
+                ent.konst = None;
+            }
+        }
+        if !self.ix.props.is_empty() {
+            self.propagate(fr, e, &parts);
+        }
+        self.apply_patterns(fr, e, &mut v, &parts);
+        v
+    }
+
+    pub(super) fn default_call(&self, recv: Option<&Value>, parts: &[(Span, Value)]) -> Value {
+        let mut v = Value::default();
+        if let Some(r) = recv {
+            v.add_labels(&r.labels);
+        }
+        for (_, p) in parts {
+            v.add_labels(&p.labels);
+        }
+        v
+    }
+
+    pub(super) fn propagate(&mut self, fr: &mut Frame<'_>, e: &Expr, parts: &[(Span, Value)]) {
+        let ctx = self.ctx();
+        let mut updates = Vec::new();
+        for (f, from, to) in &self.ix.props {
+            if let Some(m) = f.eval(NodeRef::Expr(e), &fr.anc, &ctx) {
+                let (Some(fb), Some(_)) = (m.get(from), m.get(to)) else {
+                    continue;
+                };
+                if let Some((_, v)) = parts.iter().find(|(s, _)| *s == fb.span)
+                    && v.tainted()
+                {
+                    updates.push((to.clone(), m.clone(), v.clone()));
+                }
+            }
+        }
+        for (to, m, v) in updates {
+            let Some(tb) = m.get(&to) else { continue };
+            let text = tb.text.clone();
+            if text
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            {
+                let ent = fr.env.entry(text).or_default();
+                ent.add_labels(&v.labels);
+                ent.konst = None;
+            }
+        }
+    }
+
+    pub(super) fn apply_summary(
+        &mut self,
+        fr: &mut Frame<'_>,
+        s: &Summary,
+        args: &[Value],
+        span: Span,
+        name: &str,
+        from: u32,
+    ) -> Value {
+        let loc = self.at(span);
+        let mut out = Value::default();
+        for l in &s.ret {
+            match l.origin {
+                Origin::Source if from == OWN_FILE => out.add_labels(std::slice::from_ref(l)),
+                Origin::Source => out.add_labels(&[Label {
+                    origin: l.origin,
+                    rules: l.rules,
+                    trace: rebase(&l.trace, from),
+                }]),
+                Origin::Param(i) => {
+                    if let Some(a) = args.get(i as usize) {
+                        for al in &a.labels {
+                            let rules = al.rules.and(l.rules);
+                            if rules.is_empty() {
+                                continue;
+                            }
+                            out.add_labels(&[Label {
+                                origin: al.origin,
+                                rules,
+                                trace: step(
+                                    Some(&al.trace),
+                                    loc,
+                                    Msg::Text(format!("passes through `{name}`")),
+                                ),
+                            }]);
+                        }
+                    }
+                }
+            }
+        }
+        for (i, rules, t) in &s.param_sinks {
+            let Some(a) = args.get(*i as usize) else {
+                continue;
+            };
+            for al in &a.labels {
+                let hit = al.rules.and(*rules);
+                if hit.is_empty() {
+                    continue;
+                }
+                let into = step(
+                    Some(&al.trace),
+                    loc,
+                    Msg::Text(format!("passed to `{name}`")),
+                );
+                let full = append_trace(&into, t, from);
+                self.record_hit(fr, &al.origin, hit, full, span);
+            }
+        }
+        out
+    }
+}
