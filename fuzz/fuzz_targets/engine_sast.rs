@@ -1,0 +1,22 @@
+//! The whole SAST engine on one file (Python, JavaScript, TypeScript or TSX, chosen by the
+//! first byte): parsing, lowering, structural and taint rules, then `finish`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use rampart_sast::SastEngine;
+use std::sync::LazyLock;
+
+static ENGINE: LazyLock<SastEngine> = LazyLock::new(SastEngine::new);
+
+fuzz_target!(|data: &[u8]| {
+    let (path, body) = rampart_fuzz::pick(
+        data,
+        &[
+            "app/views.py",
+            "app/server.js",
+            "app/route.ts",
+            "app/Page.tsx",
+        ],
+    );
+    rampart_fuzz::scan_one(&*ENGINE, path, body);
+});

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Seeds fuzz/corpus/<target>/ from the repository's test fixtures, rule files and the small
+# hand-written inputs in fuzz/seeds/<target>/. The corpus is not committed (fuzz/.gitignore);
+# run this once, then `scripts/fuzz.sh` (libFuzzer adds what it finds to the same folders).
+#
+# Targets that pick a file name by the first byte (see each target's NAMES) get that byte
+# prepended; multi-file targets get their parts joined by a 0xFF byte.
+set -euo pipefail
+cd "$(dirname "$0")"
+repo=..
+out=corpus
+mkdir -p "$out"
+
+# put TARGET FILE [INDEX]: copies FILE, with byte INDEX before it when given.
+put() {
+  local target=$1 file=$2 index=${3:-}
+  [ -f "$file" ] || return 0
+  mkdir -p "$out/$target"
+  local name
+  name="$(echo "$file" | tr '/' '_' | sed 's/^[._]*//')"
+  if [ -n "$index" ]; then
+    { printf "\\x$(printf %02x "$index")"; cat "$file"; } >"$out/$target/$name"
+  else
+    cp "$file" "$out/$target/$name"
+  fi
+}
+
+# join TARGET NAME FILE...: the files' contents joined by 0xFF bytes.
+join() {
+  local target=$1 name=$2
+  shift 2
+  mkdir -p "$out/$target"
+  local first=1
+  for f in "$@"; do
+    [ $first = 1 ] || printf '\xff'
+    first=0
+    cat "$f"
+  done >"$out/$target/$name"
+}
+
+# index_of NAME LIST...: position of NAME in LIST (empty when absent).
+index_of() {
+  local want=$1 i=0
+  shift
+  for n in "$@"; do
+    if [ "$n" = "$want" ]; then
+      echo $i
+      return
+    fi
+    i=$((i + 1))
+  done
+}
+
+# Committed seeds.
+for dir in seeds/*/; do
+  t=$(basename "$dir")
+  for f in "$dir"*; do put "$t" "$f"; done
+done
+
+# deps: lockfiles (NAMES as in fuzz_targets/deps_lockfile.rs and engine_deps.rs).
+LOCK_NAMES=(Cargo.lock package-lock.json npm-shrinkwrap.json yarn.lock pnpm-lock.yaml bun.lock
+  requirements.txt requirements-dev.txt poetry.lock Pipfile.lock uv.lock pdm.lock pylock.toml
+  pylock.dev.toml go.mod pom.xml gradle.lockfile Gemfile.lock gems.locked composer.lock
+  packages.lock.json mix.lock pubspec.lock Package.resolved)
+ENGINE_DEPS_NAMES=(Cargo.lock package-lock.json yarn.lock pnpm-lock.yaml bun.lock requirements.txt
+  poetry.lock Pipfile.lock uv.lock pdm.lock pylock.toml go.mod pom.xml gradle.lockfile Gemfile.lock
+  composer.lock packages.lock.json mix.lock pubspec.lock Package.resolved bom.cdx.json
+  sbom.spdx.json)
+lockdir=$repo/crates/rampart-deps/tests/data/lockfiles
+for f in "$lockdir"/*; do
+  name=$(basename "$f")
+  case $name in
+    berry-yarn.lock) name=yarn.lock ;;
+    pnpm6-lock.yaml) name=pnpm-lock.yaml ;;
+    requirements-base.in) continue ;;
+  esac
+  i=$(index_of "$name" "${LOCK_NAMES[@]}")
+  [ -n "$i" ] && put deps_lockfile "$f" "$i"
+  [ "$name" = npm-shrinkwrap.json ] && name=package-lock.json
+  i=$(index_of "$name" "${ENGINE_DEPS_NAMES[@]}")
+  [ -n "$i" ] && put engine_deps "$f" "$i"
+done
+# requirements.txt with its `-r` include as the second part.
+if [ -f "$lockdir/requirements.txt" ] && [ -f "$lockdir/requirements-base.in" ]; then
+  i=$(index_of requirements.txt "${LOCK_NAMES[@]}")
+  { printf "\\x$(printf %02x "$i")"; cat "$lockdir/requirements.txt"; printf '\xff'
+    cat "$lockdir/requirements-base.in"; } >"$out/deps_lockfile/requirements-with-include"
+fi
+for f in seeds/deps_sbom/*; do
+  case $f in
+    *spdx*) put engine_deps "$f" "$(index_of sbom.spdx.json "${ENGINE_DEPS_NAMES[@]}")" ;;
+    *) put engine_deps "$f" "$(index_of bom.cdx.json "${ENGINE_DEPS_NAMES[@]}")" ;;
+  esac
+done
+
+# deps: OSV records (mode 0), an export zip of them (mode 1), KEV (mode 3).
+osvdir=$repo/crates/rampart-deps/tests/data/osv
+for f in "$osvdir"/*/*.json; do put deps_osv "$f" 0; done
+if command -v python3 >/dev/null; then
+  python3 - "$osvdir" "$out/deps_osv/all.zip" <<'PY'
+import pathlib, sys, zipfile
+src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+tmp = dst.with_suffix(".tmp")
+with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+    for f in sorted(src.glob("PyPI/*.json"))[:4]:
+        z.write(f, f.name)
+dst.write_bytes(b"\x01" + tmp.read_bytes())
+tmp.unlink()
+PY
+fi
+put deps_osv "$repo/crates/rampart-deps/tests/data/kev/known_exploited_vulnerabilities.json" 3
+
+# iac.
+iacfix=$repo/crates/rampart-iac/tests/fixtures
+while IFS= read -r f; do put iac_yaml "$f"; done < <(find "$iacfix" -name '*.yaml' -o -name '*.yml' -o -name '*.json')
+while IFS= read -r f; do
+  put iac_terraform "$f" 0
+  put engine_iac "$f" 0
+done < <(find "$iacfix" -name '*.tf')
+while IFS= read -r f; do put engine_iac "$f" 2; done < <(find "$iacfix" -name '*.tfvars')
+put engine_iac "$iacfix/plan/plan.json" 3
+put engine_iac "$iacfix/kustomize/base/deployment.yaml" 6
+put engine_iac "$iacfix/kustomize/overlays/prod/privileged.yaml" 6
+put engine_iac "$iacfix/gha/.github/workflows/triage.yml" 8
+put engine_iac seeds/iac_dockerfile/Dockerfile 13
+for chart in chart helm-create; do
+  for t in "$iacfix/$chart"/templates/*.yaml; do
+    join iac_helm "$chart-$(basename "$t")" "$t" "$iacfix/$chart/values.yaml" "$iacfix/$chart/Chart.yaml"
+  done
+done
+join iac_helm helm-create-deployment-helpers "$iacfix/helm-create/templates/deployment.yaml" \
+  "$iacfix/helm-create/values.yaml" "$iacfix/helm-create/Chart.yaml"
+while IFS= read -r f; do put iac_checks "$f"; done < <(find "$repo/crates/rampart-iac/checks" -name '*.toml')
+
+# sast.
+sastfix=$repo/crates/rampart-sast/tests/fixtures
+while IFS= read -r f; do
+  put sast_python "$f"
+  put engine_sast "$f" 0
+done < <(find "$sastfix" -name '*.py')
+while IFS= read -r f; do
+  put sast_javascript "$f"
+  put engine_sast "$f" 1
+done < <(find "$sastfix" -name '*.js' -o -name '*.jsx')
+while IFS= read -r f; do
+  put sast_typescript "$f" 0
+  put engine_sast "$f" 2
+done < <(find "$sastfix" -name '*.ts')
+while IFS= read -r f; do
+  put sast_typescript "$f" 1
+  put engine_sast "$f" 3
+done < <(find "$sastfix" -name '*.tsx')
+while IFS= read -r f; do put sast_rules "$f"; done < <(find "$repo/crates/rampart-sast/rules" -name '*.yaml' -o -name '*.yml')
+
+# secrets.
+for f in "$repo"/crates/rampart-secrets/rules/*.toml; do put secrets_rules "$f"; done
+while IFS= read -r f; do put engine_secrets "$f" 0; done < <(find "$repo/crates/rampart-secrets/tests/corpus" -type f -size -64k)
+
+# core.
+put core_config "$repo/rampart.toml"
+
+echo "seeded $(find "$out" -type f | wc -l) inputs in $(find "$out" -mindepth 1 -maxdepth 1 -type d | wc -l) targets under fuzz/$out"
