@@ -145,7 +145,7 @@ fn main() {
     let only = arg("--only");
     if only.as_deref() != Some("zip") {
         println!(
-            "| input              |      size | packages         | with a line     |     time   |"
+            "| input              |      size | packages         | with a line     |  wall time |   CPU time |"
         );
         time_parse("Pipfile.lock", &pipfile_lock(82_000));
         time_parse("package-lock.json", &package_lock(200_000));
