@@ -53,6 +53,7 @@ fn context(lines: &[(usize, &str)]) -> Vec<ContextLine> {
         .map(|&(line, text)| ContextLine {
             line,
             text: text.to_string(),
+            first_col: 1,
         })
         .collect()
 }
