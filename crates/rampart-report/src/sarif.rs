@@ -207,7 +207,6 @@ pub fn render(r: &Report) -> String {
                 "name": "rampart",
                 "version": r.version,
                 "semanticVersion": r.version,
-                "informationUri": "https://github.com/rampart-security/rampart",
                 "rules": rules,
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
