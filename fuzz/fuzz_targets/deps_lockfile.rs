@@ -43,5 +43,8 @@ fuzz_target!(|data: &[u8]| {
     for p in &lf.packages {
         let _ = p.purl();
     }
-    let _ = lf.paths_from_direct();
+    let paths = lf.dependency_paths();
+    for i in 0..lf.packages.len() {
+        let _ = paths.path(i);
+    }
 });

@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Input::Zip => {
-            let _ = update::read_zip(body, "all.zip");
+            let _ = update::read_zip(std::io::Cursor::new(body), "all.zip");
         }
         Input::Database => {
             let _ = Database::decode(body);

@@ -9,9 +9,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let (docs, _err, _limited) = yaml::parse_with_limit(text);
+    let parsed = yaml::parse_full(text);
+    let _ = parsed.limit_diagnostics("fuzz.yaml");
     let lines = LineIndex::new(text);
-    for doc in &docs {
+    for doc in &parsed.docs {
         doc.walk(&mut |n| {
             let _ = n.report_line();
             let _ = lines.line(n.report_span().start);
