@@ -47,6 +47,12 @@ pub fn parse_purl(purl: &str) -> Option<(Ecosystem, String, String)> {
     Some((eco, name, version))
 }
 
+/// The value of one hexadecimal digit.
+fn hex_value(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Percent-decodes a purl part (bytes, so a `%` before a multi-byte character is kept as text).
 fn decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -54,9 +60,9 @@ fn decode(s: &str) -> String {
     while i < b.len() {
         if b[i] == b'%'
             && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            && let (Some(hi), Some(lo)) = (hex_value(b[i + 1]), hex_value(b[i + 2]))
         {
-            out.push(v);
+            out.push(hi << 4 | lo);
             i += 3;
             continue;
         }
@@ -553,4 +559,18 @@ pub fn spdx(name: &str, lockfiles: &[(String, Lockfile)]) -> Value {
         "packages": packages,
         "relationships": rels
     })
+}
+
+#[cfg(test)]
+mod decode_tests {
+    use super::decode;
+
+    #[test]
+    fn percent_escapes_decode_and_stray_percents_stay() {
+        assert_eq!(decode("%40types%2Fnode"), "@types/node");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%+5x"), "%+5x");
+        // Found by the `deps_sbom` fuzz target: a `%` before a two-byte character.
+        assert_eq!(decode("%4\u{420}albel"), "%4\u{420}albel");
+    }
 }

@@ -284,8 +284,11 @@ fn pnpm_key(key: &str) -> Option<(String, String)> {
         Some(i) => &k[..i],
         None => k,
     };
-    let (name, version) = match k[1.min(k.len())..].rfind('@') {
-        Some(i) => (&k[..i + 1], &k[i + 2..]),
+    // The `@` of a scope (`@types/node@1.0.0`) is the key's first character: look after it
+    // (whatever its length in bytes, so a hostile first character cannot split a UTF-8 sequence).
+    let skip = k.chars().next().map_or(0, char::len_utf8);
+    let (name, version) = match k[skip..].rfind('@') {
+        Some(i) => (&k[..skip + i], &k[skip + i + 1..]),
         None => {
             // v5: the version is the last path segment, peers after `_`.
             let i = k.rfind('/')?;
@@ -502,4 +505,30 @@ pub(super) fn bun_lock(text: &str) -> Lockfile {
         lf.packages.push(p);
     }
     lf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pnpm_key;
+
+    #[test]
+    fn pnpm_keys_of_every_version_split() {
+        let split = |k: &str| pnpm_key(k).map(|(n, v)| format!("{n} {v}"));
+        assert_eq!(split("/lodash/4.17.20").as_deref(), Some("lodash 4.17.20"));
+        assert_eq!(split("/lodash@4.17.20").as_deref(), Some("lodash 4.17.20"));
+        assert_eq!(
+            split("@types/node@20.1.0(peer@2)").as_deref(),
+            Some("@types/node 20.1.0")
+        );
+    }
+
+    #[test]
+    fn a_multi_byte_first_character_does_not_panic() {
+        // Found by the `deps_lockfile` fuzz target: the key's first character is three bytes.
+        assert_eq!(
+            pnpm_key("\u{fffd}/lodash@4.17.20").map(|(n, v)| format!("{n} {v}")),
+            Some("\u{fffd}/lodash 4.17.20".to_string())
+        );
+        assert_eq!(pnpm_key("\u{fffd}"), None);
+    }
 }
