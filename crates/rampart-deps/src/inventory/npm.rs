@@ -139,8 +139,10 @@ fn v1_deps(
 
 /// Splits `name@range` (scoped names start with `@`).
 fn split_descriptor(d: &str) -> (&str, &str) {
-    match d[1.min(d.len())..].find('@') {
-        Some(i) => (&d[..i + 1], &d[i + 2..]),
+    // Look after the first character (a scope's `@`), whatever its length in bytes.
+    let skip = d.chars().next().map_or(0, char::len_utf8);
+    match d[skip..].find('@') {
+        Some(i) => (&d[..skip + i], &d[skip + i + 1..]),
         None => (d, ""),
     }
 }
@@ -509,7 +511,17 @@ pub(super) fn bun_lock(text: &str) -> Lockfile {
 
 #[cfg(test)]
 mod tests {
-    use super::pnpm_key;
+    use super::{pnpm_key, split_descriptor};
+
+    #[test]
+    fn descriptors_split_after_a_scope_and_a_multi_byte_first_character() {
+        assert_eq!(split_descriptor("lodash@^4.17.0"), ("lodash", "^4.17.0"));
+        assert_eq!(split_descriptor("@types/node@^20"), ("@types/node", "^20"));
+        assert_eq!(split_descriptor("lodash"), ("lodash", ""));
+        // Found by the `deps_lockfile` fuzz target: a three-byte first character.
+        assert_eq!(split_descriptor("\u{fffd}etada2a"), ("\u{fffd}etada2a", ""));
+        assert_eq!(split_descriptor("\u{fffd}a@1"), ("\u{fffd}a", "1"));
+    }
 
     #[test]
     fn pnpm_keys_of_every_version_split() {
