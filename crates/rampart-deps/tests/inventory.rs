@@ -514,3 +514,23 @@ fn unknown_files_are_not_lockfiles() {
     ));
     assert!(!rampart_deps::inventory::is_lockfile("README.md"));
 }
+
+#[test]
+fn requirements_includes_that_fan_out_stop_at_a_total() {
+    // Four includes per file, each through a folder that (like a symlink to `.`) serves the
+    // same file under a new path: without a total this reads 4^8 files. Found by fuzzing.
+    let text = "-r a/req.txt\n-r b/req.txt\n-r c/req.txt\n-r d/req.txt\nflask==2.0.0\n";
+    let include = |_: &str| Some(text.as_bytes().to_vec());
+    let lf = parse("requirements.txt", text.as_bytes(), Some(&include)).expect("known lockfile");
+    let limit = rampart_deps::inventory::MAX_INCLUDED_FILES;
+    assert!(
+        lf.errors.iter().any(|e| e
+            .message
+            .contains(&format!("more than {limit} files included"))),
+        "{:?}",
+        lf.errors
+    );
+    // The top file's own package is still there, and the count of entries stays bounded.
+    assert!(lf.packages.iter().any(|p| p.name == "flask" && p.line == 5));
+    assert!(lf.packages.len() <= limit + 1);
+}

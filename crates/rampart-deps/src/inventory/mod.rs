@@ -22,6 +22,7 @@ mod mix;
 mod npm;
 mod pubspec;
 mod python;
+pub use python::MAX_INCLUDED_FILES;
 mod swift;
 pub mod yaml;
 

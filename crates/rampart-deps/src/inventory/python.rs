@@ -42,6 +42,9 @@ pub(super) fn requirements(text: &str, include: Option<Include<'_>>) -> Lockfile
     lf
 }
 
+/// How many files `-r`/`-c` includes may read, in all, for one top-level requirements file.
+pub const MAX_INCLUDED_FILES: usize = 256;
+
 struct ReqState<'a> {
     include: Option<Include<'a>>,
     /// Pinned entries of `-c` files.
@@ -112,9 +115,25 @@ fn read_requirements(
                     continue;
                 }
                 let target = super::join_relative(dir, arg);
-                if !st.visited.insert(target.clone()) {
+                if st.visited.contains(&target) {
                     continue; // read already
                 }
+                if st.visited.len() >= MAX_INCLUDED_FILES {
+                    // Distinct paths can name one file many times (`-r d/req.txt` where `d`
+                    // links to `.`): without a total, fan-out × depth grows exponentially.
+                    if st.visited.len() == MAX_INCLUDED_FILES {
+                        error(
+                            lf,
+                            format!(
+                                "more than {MAX_INCLUDED_FILES} files included; `{arg}` and \
+                                 further includes were not read"
+                            ),
+                        );
+                        st.visited.insert(target);
+                    }
+                    continue;
+                }
+                st.visited.insert(target.clone());
                 match st.include.and_then(|f| f(&target)) {
                     Some(bytes) => {
                         let t = String::from_utf8_lossy(&bytes);
