@@ -1,7 +1,6 @@
 //! `rampart.toml`: paths, threshold, rule settings, suppressions and engine options.
 
 use crate::severity::Severity;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -82,26 +81,19 @@ fn invalid_message(path: &Path, problems: &[Problem]) -> String {
 }
 
 /// The `[scan]` table.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct ScanSection {
     /// Only paths matching one of these globs are scanned (all when empty).
-    #[serde(default)]
     pub include: Vec<String>,
     /// Paths matching these globs are not scanned.
-    #[serde(default)]
     pub exclude: Vec<String>,
     /// Largest file scanned, in bytes, or a string like `"20MB"`.
-    #[serde(default)]
     pub max_file_size: Option<ByteSize>,
     /// Largest lockfile or SBOM read (files an engine reads whole), in bytes or `"200MB"`.
-    #[serde(default)]
     pub max_lockfile_size: Option<ByteSize>,
     /// Threshold for exit code 1 (`never` disables it).
-    #[serde(default)]
     pub fail_on: Option<String>,
     /// Engines to run (all when absent).
-    #[serde(default)]
     pub engines: Option<Vec<String>>,
 }
 
@@ -140,13 +132,6 @@ impl ByteSize {
     }
 }
 
-impl<'de> Deserialize<'de> for ByteSize {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ByteSize, D::Error> {
-        let v = toml::Value::deserialize(d)?;
-        ByteSize::from_value(&v).map_err(serde::de::Error::custom)
-    }
-}
-
 /// Parses `"10MB"`-style sizes: B, KB/KiB, MB/MiB, GB/GiB (all powers of 1024), or bytes.
 pub fn parse_size_str(s: &str) -> Result<u64, ValueError> {
     let t = s.trim().to_ascii_uppercase();
@@ -171,54 +156,41 @@ pub fn parse_size_str(s: &str) -> Result<u64, ValueError> {
 }
 
 /// Settings of one rule, `[rules."engine/name"]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct RuleSettings {
     /// `false` turns the rule off.
-    #[serde(default)]
     pub enabled: Option<bool>,
     /// Overrides the rule's severity.
-    #[serde(default)]
     pub severity: Option<Severity>,
 }
 
 /// A suppression in the config file, `[[suppress]]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct SuppressEntry {
     /// Rule id (`secrets/aws-access-key-id`), or `*` for every rule.
     pub rule: String,
     /// Glob of paths it applies to (all when absent).
-    #[serde(default)]
     pub path: Option<String>,
     /// Only the finding with this fingerprint.
-    #[serde(default)]
     pub fingerprint: Option<String>,
     /// Why this is acceptable (required).
     pub reason: String,
     /// After this date (`YYYY-MM-DD`) the suppression stops working.
-    #[serde(default)]
     pub expires: Option<String>,
 }
 
 /// The whole configuration file.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     /// `[scan]`.
-    #[serde(default)]
     pub scan: ScanSection,
     /// `[rules."id"]`.
-    #[serde(default)]
     pub rules: BTreeMap<String, RuleSettings>,
     /// `[[suppress]]`.
-    #[serde(default)]
     pub suppress: Vec<SuppressEntry>,
     /// `[engines.NAME]`: options each engine reads for itself.
-    #[serde(default)]
     pub engines: BTreeMap<String, toml::Table>,
     /// Where the configuration was read from, if anywhere.
-    #[serde(skip)]
     pub source: Option<PathBuf>,
 }
 

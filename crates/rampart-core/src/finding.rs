@@ -176,12 +176,9 @@ impl Finding {
         span: Range<usize>,
         message: impl Into<String>,
     ) -> Finding {
-        let span = span.start.min(file.content.len())..span.end.min(file.content.len());
-        let bytes = &file.content[span.clone()];
-        let mut f = Finding::at(rule, file.location(span), message);
-        f.snippet = snippet_of(bytes);
-        f.fingerprint_key = key_of(&String::from_utf8_lossy(bytes));
-        f
+        let clamped = span.start.min(file.content.len())..span.end.min(file.content.len());
+        let key = key_of(&String::from_utf8_lossy(&file.content[clamped]));
+        Finding::keyed(rule, file, span, message, key)
     }
 
     /// [`Finding::new`] with the engine's own fingerprint key (`ecosystem:package:version…`):
@@ -394,7 +391,6 @@ fn mask_line(content: &[u8], range: Range<usize>, masks: &[(Range<usize>, String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::severity::{Confidence, Severity};
 
     #[test]
     fn masks_every_secret_on_a_line_and_across_lines() {
@@ -410,22 +406,7 @@ mod tests {
         assert_eq!(mask_line(content, 37..40, &masks), "end");
     }
 
-    fn rule() -> RuleMeta {
-        RuleMeta {
-            id: "t/r".into(),
-            engine: "t".into(),
-            title: "t".into(),
-            severity: Severity::High,
-            confidence: Confidence::High,
-            cwe: vec![],
-            owasp: vec![],
-            tags: vec![],
-            why: "w".into(),
-            fix: "f".into(),
-            references: vec![],
-            examples: vec![],
-        }
-    }
+    use crate::rule::test_rule as rule;
 
     fn file(content: impl Into<Vec<u8>>) -> SourceFile {
         SourceFile::new("a.js", content.into(), crate::source::Origin::WorkTree)

@@ -192,8 +192,15 @@ impl Repo {
     /// boundary is noted in [`History::shallow`].
     pub fn history(&self, since: Option<&str>) -> Result<History, GitError> {
         let repo = self.local();
+        // A shallow clone's boundary commits: their parents are not there.
+        let boundary: HashSet<ObjectId> = repo
+            .shallow_commits()
+            .ok()
+            .flatten()
+            .map(|c| c.iter().copied().collect())
+            .unwrap_or_default();
         let mut history = History {
-            shallow: repo.shallow_commits().ok().flatten().map_or(0, |c| c.len()),
+            shallow: boundary.len(),
             ..History::default()
         };
         let head = repo.head_id().ok().map(|id| id.detach());
@@ -224,7 +231,9 @@ impl Repo {
         let (walk_order, parents) = match walk_commits(&repo, &tips, &hidden) {
             Ok(found) => found,
             // A commit that cannot be read stops gix's walk: walk again, step by step, around it.
-            Err(_) => walk_commits_around_damage(&repo, &tips, &hidden, &mut history.problems),
+            Err(_) => {
+                walk_commits_around_damage(&repo, &tips, &hidden, &boundary, &mut history.problems)
+            }
         };
         let mut commits = Vec::with_capacity(walk_order.len());
         for id in topological(&walk_order, &parents) {
@@ -381,20 +390,15 @@ fn walk_commits(
 }
 
 /// The same walk, one commit at a time: a commit that cannot be read is named in `problems` and
-/// its ancestors are reached only through other paths. A shallow clone's boundary commits have
-/// parents that are not there: they are not followed.
+/// its ancestors are reached only through other paths. The parents of a shallow clone's
+/// `boundary` commits are not there: they are not followed.
 fn walk_commits_around_damage(
     repo: &gix::Repository,
     tips: &[ObjectId],
     hidden: &[ObjectId],
+    boundary: &HashSet<ObjectId>,
     problems: &mut Vec<String>,
 ) -> Walk {
-    let boundary: HashSet<ObjectId> = repo
-        .shallow_commits()
-        .ok()
-        .flatten()
-        .map(|c| c.iter().copied().collect())
-        .unwrap_or_default();
     let reach = |starts: &[ObjectId],
                  stop: &HashSet<ObjectId>,
                  problems: &mut Vec<String>|

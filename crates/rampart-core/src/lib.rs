@@ -15,7 +15,6 @@ pub mod engine;
 pub mod finding;
 pub mod fingerprint;
 pub mod git;
-pub mod guard;
 pub mod paths;
 pub mod rule;
 pub mod scan;

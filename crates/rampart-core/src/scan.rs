@@ -177,11 +177,18 @@ pub struct ScanResult {
     pub engines: Vec<String>,
 }
 
+impl Stats {
+    /// Whether nothing could be scanned because every wanted file was unreadable.
+    pub fn nothing_readable(&self) -> bool {
+        self.files_scanned == 0 && self.files_unreadable > 0
+    }
+}
+
 impl ScanResult {
     /// Whether nothing could be scanned because every wanted file was unreadable: such a scan
     /// proves nothing, and the CLI exits with 2.
     pub fn nothing_readable(&self) -> bool {
-        self.stats.files_scanned == 0 && self.stats.files_unreadable > 0
+        self.stats.nothing_readable()
     }
 }
 
@@ -299,8 +306,9 @@ impl Shared<'_> {
 
     /// The size limit of a wanted path: the lockfile limit when an engine wants it large.
     fn limit(&self, path: &str) -> Limit {
+        // `wants_large` first: it is false for most engines, which then skip `wants`.
         let large = self.sessions.iter().any(|(e, _)| {
-            (!self.history || e.scans_history()) && e.wants(path) && e.wants_large(path)
+            (!self.history || e.scans_history()) && e.wants_large(path) && e.wants(path)
         });
         Limit {
             normal: self.limits.0,
@@ -638,15 +646,18 @@ pub fn run(
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     diagnostics.dedup();
     for s in &skipped {
-        let level = match s.reason {
-            SkipReason::Unreadable { .. } | SkipReason::LockfileTooLarge { .. } => {
-                DiagnosticLevel::Warning
-            }
-            SkipReason::BrokenSymlink | SkipReason::SymlinkLoop => DiagnosticLevel::Warning,
-            _ => continue,
-        };
+        let worth_a_warning = matches!(
+            s.reason,
+            SkipReason::Unreadable { .. }
+                | SkipReason::LockfileTooLarge { .. }
+                | SkipReason::BrokenSymlink
+                | SkipReason::SymlinkLoop
+        );
+        if !worth_a_warning {
+            continue;
+        }
         diagnostics.push(Diagnostic {
-            level,
+            level: DiagnosticLevel::Warning,
             path: Some(s.path.clone()),
             line: None,
             message: format!("not scanned: {}", s.reason.describe()),
@@ -656,7 +667,8 @@ pub fn run(
         .iter()
         .filter(|s| matches!(s.reason, SkipReason::Unreadable { .. }))
         .count();
-    if files.load(Ordering::Relaxed) == 0 && stats.files_unreadable > 0 {
+    stats.files_scanned = files.into_inner();
+    if stats.nothing_readable() {
         diagnostics.push(Diagnostic::general(
             DiagnosticLevel::Error,
             format!(
@@ -668,7 +680,6 @@ pub fn run(
     for d in &mut diagnostics {
         d.tidy();
     }
-    stats.files_scanned = files.into_inner();
     stats.files_unclaimed = unclaimed.into_inner();
     stats.bytes_scanned = bytes.into_inner();
     stats.unchanged_filtered += unchanged.into_inner();

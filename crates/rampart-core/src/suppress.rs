@@ -185,26 +185,9 @@ pub fn apply_config(
 mod tests {
     use super::*;
     use crate::finding::Location;
-    use crate::rule::RuleMeta;
-    use crate::severity::{Confidence, Severity};
     use crate::source::Origin;
 
-    fn rule() -> RuleMeta {
-        RuleMeta {
-            id: "t/r".into(),
-            engine: "t".into(),
-            title: "t".into(),
-            severity: Severity::High,
-            confidence: Confidence::High,
-            cwe: vec![],
-            owasp: vec![],
-            tags: vec![],
-            why: "w".into(),
-            fix: "f".into(),
-            references: vec![],
-            examples: vec![],
-        }
-    }
+    use crate::rule::test_rule as rule;
 
     fn finding(line: usize) -> Finding {
         let mut f = Finding::at(&rule(), Location::line("a.py", line), "m");
