@@ -5,16 +5,6 @@ mod common;
 use common::*;
 use predicates::prelude::*;
 
-fn repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q"]);
-    dir
-}
-
-fn findings(v: &serde_json::Value) -> Vec<serde_json::Value> {
-    v["findings"].as_array().unwrap().clone()
-}
-
 #[test]
 fn history_reports_first_commit_author_and_whether_still_in_head() {
     let dir = repo();
@@ -270,12 +260,7 @@ fn history_reads_packfiles_with_deltas_and_shallow_clones() {
     assert_eq!(f[0]["provenance"]["in_head"], false);
 
     // A shallow clone: history stops at its boundary, without an error.
-    let clone = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", r.display());
-    git(
-        clone.path(),
-        &["clone", "-q", "--depth", "3", &url, "shallow"],
-    );
+    let (_clone, shallow) = shallow_clone(r, 3);
     let v = run_json(
         &[
             "scan",
@@ -285,7 +270,7 @@ fn history_reads_packfiles_with_deltas_and_shallow_clones() {
             "--fail-on",
             "never",
         ],
-        &clone.path().join("shallow"),
+        &shallow,
         0,
     );
     assert_eq!(v["stats"]["commits"], 3);

@@ -182,19 +182,6 @@ fn fingerprints_of_short_lines_did_not_change() {
     assert_eq!(got, expected);
 }
 
-fn repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q"]);
-    dir
-}
-
-fn commit(r: &Path, file: &str, content: &str) -> String {
-    write(r, file, content);
-    git(r, &["add", "."]);
-    git(r, &["commit", "-qm", file]);
-    git(r, &["rev-parse", "HEAD"]).trim().to_string()
-}
-
 fn object_file(r: &Path, id: &str) -> std::path::PathBuf {
     r.join(".git/objects").join(&id[..2]).join(&id[2..])
 }
@@ -251,17 +238,8 @@ fn shallow_clones_and_empty_repositories_are_mentioned() {
     let r = dir.path();
     commit(r, "a.txt", "one\n");
     commit(r, "planted.py", &format!("KEY = \"{}\"\n", aws_key()));
-    let clone = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", r.display());
-    git(
-        clone.path(),
-        &["clone", "-q", "--depth", "1", &url, "shallow"],
-    );
-    let v = run_json(
-        &["scan", "--history", "--format", "json"],
-        &clone.path().join("shallow"),
-        1,
-    );
+    let (_clone, shallow) = shallow_clone(r, 1);
+    let v = run_json(&["scan", "--history", "--format", "json"], &shallow, 1);
     assert!(has_planted(&v));
     assert!(
         has_diagnostic(&v, "warning", "shallow clone (1 boundary commit)"),

@@ -86,6 +86,40 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// An empty git repository in a new temporary folder.
+pub fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    dir
+}
+
+/// Writes `file`, commits everything with the file's name as message, returns the commit id.
+pub fn commit(r: &Path, file: &str, content: &str) -> String {
+    write(r, file, content);
+    git(r, &["add", "."]);
+    git(r, &["commit", "-qm", file]);
+    git(r, &["rev-parse", "HEAD"]).trim().to_string()
+}
+
+/// A `--depth DEPTH` clone of the repository at `r`, in `shallow/` of a new temporary folder
+/// (returned with the clone's path).
+pub fn shallow_clone(r: &Path, depth: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", r.display());
+    let depth = depth.to_string();
+    git(
+        clone.path(),
+        &["clone", "-q", "--depth", &depth, &url, "shallow"],
+    );
+    let path = clone.path().join("shallow");
+    (clone, path)
+}
+
+/// The findings of a JSON report.
+pub fn findings(v: &serde_json::Value) -> Vec<serde_json::Value> {
+    v["findings"].as_array().unwrap().clone()
+}
+
 /// Parses JSON from a command's stdout.
 pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out)
