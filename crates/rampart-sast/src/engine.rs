@@ -379,28 +379,19 @@ impl Session {
         }
         let start = Instant::now();
         let deadline = start + self.bounds.timeout;
-        let Some(tree) = crate::lang::parse(lang, &file.content, Some(deadline)) else {
-            out.diagnostic(Diagnostic::warning(
-                &file.path,
-                format!(
-                    "sast: not analysed, parsing did not finish within the {} ms time limit ([engines.sast] file_timeout_ms)",
-                    self.bounds.timeout.as_millis()
-                ),
-            ));
-            return None;
+        let module = match parse_and_lower(lang, &file.content, deadline) {
+            Ok(m) => m,
+            Err(stage) => {
+                out.diagnostic(Diagnostic::warning(
+                    &file.path,
+                    format!(
+                        "sast: not analysed, {stage} did not finish within the {} ms time limit ([engines.sast] file_timeout_ms)",
+                        self.bounds.timeout.as_millis()
+                    ),
+                ));
+                return None;
+            }
         };
-        let Some(module) = crate::lower::lower_within(lang, &tree, &file.content, Some(deadline))
-        else {
-            out.diagnostic(Diagnostic::warning(
-                &file.path,
-                format!(
-                    "sast: not analysed, parsing and lowering did not finish within the {} ms time limit ([engines.sast] file_timeout_ms)",
-                    self.bounds.timeout.as_millis()
-                ),
-            ));
-            return None;
-        };
-        drop(tree);
         let nodes = module.node_count();
         if nodes > self.bounds.max_nodes {
             out.diagnostic(Diagnostic::warning(
@@ -480,6 +471,13 @@ impl Session {
             spent: start.elapsed(),
         })
     }
+}
+
+/// Parses and lowers a file (the syntax tree is dropped once lowered), or names what did not
+/// finish by `deadline`: "parsing", or "parsing and lowering".
+fn parse_and_lower(lang: Lang, src: &[u8], deadline: Instant) -> Result<Module, &'static str> {
+    let tree = crate::lang::parse(lang, src, Some(deadline)).ok_or("parsing")?;
+    crate::lower::lower_within(lang, &tree, src, Some(deadline)).ok_or("parsing and lowering")
 }
 
 /// A file whose nesting went past a depth bound at `sp`: that part is opaque, the rest is
@@ -735,14 +733,7 @@ impl<'a> Project<'a> {
                 return Some(m);
             }
         }
-        let tree = crate::lang::parse(u.lang, &u.file.content, Some(self.deadline.get()))?;
-        let m = Arc::new(crate::lower::lower_within(
-            u.lang,
-            &tree,
-            &u.file.content,
-            Some(self.deadline.get()),
-        )?);
-        drop(tree);
+        let m = Arc::new(parse_and_lower(u.lang, &u.file.content, self.deadline.get()).ok()?);
         let mut lru = self.modules.borrow_mut();
         lru.push((i, m.clone()));
         let mut total: usize = lru.iter().map(|(j, _)| self.units[*j].nodes).sum();

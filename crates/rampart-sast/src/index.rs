@@ -87,14 +87,7 @@ impl Index {
                         ix.search_text.push(si);
                         continue;
                     }
-                    match f.keys() {
-                        Some(keys) => {
-                            for k in keys {
-                                ix.search_by_key.entry(k).or_default().push(si);
-                            }
-                        }
-                        None => ix.search_wild.push(si),
-                    }
+                    file_by_key(f, si, &mut ix.search_by_key, &mut ix.search_wild);
                 }
                 Mode::Taint(spec) => {
                     let bit = ix.taint_rules.len();
@@ -135,14 +128,7 @@ impl Index {
                                 ix.func_sources.push(e);
                                 continue;
                             }
-                            match f.keys() {
-                                Some(keys) => {
-                                    for k in keys {
-                                        ix.by_key.entry(k).or_default().push(e);
-                                    }
-                                }
-                                None => ix.wildcard.push(e),
-                            }
+                            file_by_key(f, e, &mut ix.by_key, &mut ix.wildcard);
                         }
                     }
                     for p in &spec.propagators {
@@ -153,5 +139,23 @@ impl Index {
             }
         }
         ix
+    }
+}
+
+/// Files entry `i` (of formula `f`) under each last name `f` can match, or among the entries
+/// tried on every node when it can match any.
+fn file_by_key(
+    f: &Formula,
+    i: usize,
+    by_key: &mut HashMap<String, Vec<usize>>,
+    wildcard: &mut Vec<usize>,
+) {
+    match f.keys() {
+        Some(keys) => {
+            for k in keys {
+                by_key.entry(k).or_default().push(i);
+            }
+        }
+        None => wildcard.push(i),
     }
 }

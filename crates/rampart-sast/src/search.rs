@@ -21,7 +21,6 @@ pub fn run(
     }
     let ctx = Ctx { module, src };
     let mut out = Vec::new();
-    let mut fn_stack: Vec<String> = Vec::new();
     let mut visited = 0u32;
     let mut timed_out = false;
     crate::walk::walk_module(module, &mut |node, anc| {
@@ -46,7 +45,6 @@ pub fn run(
         for &si in cands {
             let (gi, f) = &ix.search[si];
             if let Some(m) = f.eval(node, anc, &ctx) {
-                fn_stack.clear();
                 let function = anc
                     .iter()
                     .rev()

@@ -13,8 +13,10 @@ use crate::ir::*;
 use crate::pattern::{Ctx, Match, NodeRef};
 use crate::rules::Rule;
 use rampart_core::{SourceFile, TraceStep};
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::thread::LocalKey;
 use std::time::Instant;
 pub use value::{Label, Msg, OWN_FILE, Origin, Trace, Value};
 use value::{fold, snippet_of, step, trace_nodes, truthy};
@@ -44,17 +46,14 @@ pub trait ProjectResolver {
 
 thread_local! {
     /// Summaries being computed on this thread, nested (calls followed depth-first).
-    static SUMMARY_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    static SUMMARY_DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Statements and expressions being evaluated on this thread, nested (in all the summaries
+    /// being computed): the recursion depth of the analysis.
+    static NESTING: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Deepest nesting of summaries computed on demand (guards the stack on long call chains).
 pub const MAX_SUMMARY_DEPTH: u32 = 24;
-
-thread_local! {
-    /// Statements and expressions being evaluated on this thread, nested (in all the summaries
-    /// being computed): the recursion depth of the analysis.
-    static NESTING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-}
 
 /// Deepest nesting of statements and expressions evaluated on a thread, summaries included;
 /// deeper code is evaluated as an unknown value. The lowering's depth bound keeps one function
@@ -65,24 +64,26 @@ pub const MAX_NESTING: u32 = 600;
 /// that the callee has the rest of [`MAX_NESTING`] for itself.
 const SUMMARY_NESTING: u32 = MAX_NESTING / 2;
 
-/// One level of [`NESTING`], left when dropped (also when a panic unwinds).
-struct Level;
+/// One level of a thread's nesting counter ([`SUMMARY_DEPTH`], [`NESTING`]), left when dropped
+/// (also when a panic unwinds).
+struct Level(&'static LocalKey<Cell<u32>>);
 
 impl Level {
-    /// Enters a level; `None` past [`MAX_NESTING`].
-    fn enter() -> Option<Level> {
-        let n = NESTING.get();
-        if n >= MAX_NESTING || crate::stack::low() {
+    /// Enters a level of `counter`; `None` at `max` or when the stack is nearly used up
+    /// ([`crate::stack`]).
+    fn enter(counter: &'static LocalKey<Cell<u32>>, max: u32) -> Option<Level> {
+        let n = counter.get();
+        if n >= max || crate::stack::low() {
             return None;
         }
-        NESTING.set(n + 1);
-        Some(Level)
+        counter.set(n + 1);
+        Some(Level(counter))
     }
 }
 
 impl Drop for Level {
     fn drop(&mut self) {
-        NESTING.set(NESTING.get().saturating_sub(1));
+        self.0.set(self.0.get().saturating_sub(1));
     }
 }
 
@@ -252,21 +253,10 @@ impl<'a> Analyzer<'a> {
         }
         // Summaries are computed depth-first through calls (also into other files): a long
         // chain of calls is cut, the deepest call being treated as unknown.
-        if SUMMARY_DEPTH.get() >= MAX_SUMMARY_DEPTH
-            || NESTING.get() >= SUMMARY_NESTING
-            || crate::stack::low()
-        {
+        if NESTING.get() >= SUMMARY_NESTING {
             return None;
         }
-        /// Leaves one level of nesting when dropped (also when a panic unwinds).
-        struct Nested;
-        impl Drop for Nested {
-            fn drop(&mut self) {
-                SUMMARY_DEPTH.set(SUMMARY_DEPTH.get().saturating_sub(1));
-            }
-        }
-        SUMMARY_DEPTH.set(SUMMARY_DEPTH.get() + 1);
-        let nested = Nested;
+        let nested = Level::enter(&SUMMARY_DEPTH, MAX_SUMMARY_DEPTH)?;
         self.in_progress[f] = true;
         let s = Arc::new(self.analyze_function(f));
         self.in_progress[f] = false;
@@ -407,7 +397,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn exec(&mut self, fr: &mut Frame<'a>, s: &'a Stmt) -> bool {
-        let Some(_level) = Level::enter() else {
+        let Some(_level) = Level::enter(&NESTING, MAX_NESTING) else {
             self.too_deep.get_or_insert(s.span);
             return true;
         };
@@ -843,7 +833,7 @@ impl<'a> Analyzer<'a> {
         if !self.tick() {
             return Value::default();
         }
-        let Some(_level) = Level::enter() else {
+        let Some(_level) = Level::enter(&NESTING, MAX_NESTING) else {
             self.too_deep.get_or_insert(e.span);
             return Value::default();
         };

@@ -1,8 +1,10 @@
 //! Per-file bounds: a file over the IR size or time limit is named in a diagnostic, and the
 //! other files of the scan are still analysed.
 
+mod common;
+
 use rampart_core::config::Config;
-use rampart_core::{Emitter, Engine, ScanContext, SourceFile, source::Origin};
+use rampart_core::{Emitter, Engine, ScanContext};
 use rampart_sast::SastEngine;
 use std::path::Path;
 
@@ -24,24 +26,10 @@ fn pathological(functions: usize, depth: usize) -> String {
     s
 }
 
+/// Scans `files` with the configuration `toml`.
 fn scan(toml: &str, files: &[(&str, String)]) -> Emitter {
-    let root = Path::new("/nonexistent-root");
-    let ctx = ScanContext {
-        root: root.to_path_buf(),
-        config: Config::parse(toml, &root.join("rampart.toml")).unwrap(),
-        show_secrets: false,
-    };
-    let engine = SastEngine::new();
-    let session = engine.start(&ctx).unwrap();
-    let mut out = Emitter::default();
-    for (p, t) in files {
-        session.scan_file(
-            &SourceFile::new(*p, t.as_bytes().to_vec(), Origin::WorkTree),
-            &mut out,
-        );
-    }
-    session.finish(&mut out);
-    out
+    let config = Config::parse(toml, Path::new("/nonexistent-root/rampart.toml")).unwrap();
+    common::scan(config, files)
 }
 
 #[test]

@@ -3,9 +3,9 @@
 //! named in a diagnostic, findings outside it and in the other files are still reported, and
 //! nothing overflows the stack (which would abort the whole process).
 
-use rampart_core::{Emitter, Engine, ScanContext, SourceFile, source::Origin};
-use rampart_sast::SastEngine;
-use std::path::Path;
+mod common;
+
+use rampart_core::Emitter;
 
 /// The stack of a scan worker thread (`ignore`, rayon and `std::thread` default to 2 MiB).
 const WORKER_STACK: usize = 2 << 20;
@@ -17,25 +17,7 @@ const EXPRESS: &str = "const express = require('express');\nconst app = express(
 fn scan_on_worker_stack(files: Vec<(String, String)>) -> Emitter {
     std::thread::Builder::new()
         .stack_size(WORKER_STACK)
-        .spawn(move || {
-            let root = Path::new("/nonexistent-root");
-            let ctx = ScanContext {
-                root: root.to_path_buf(),
-                config: Default::default(),
-                show_secrets: false,
-            };
-            let engine = SastEngine::new();
-            let session = engine.start(&ctx).unwrap();
-            let mut out = Emitter::default();
-            for (p, t) in &files {
-                session.scan_file(
-                    &SourceFile::new(p.clone(), t.as_bytes().to_vec(), Origin::WorkTree),
-                    &mut out,
-                );
-            }
-            session.finish(&mut out);
-            out
-        })
+        .spawn(move || common::scan(Default::default(), &files))
         .unwrap()
         .join()
         .expect("the scan thread ends normally")
