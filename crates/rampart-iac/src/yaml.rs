@@ -218,18 +218,20 @@ struct Builder<'a> {
     deep_at: Option<usize>,
 }
 
-fn node_count(n: &Node) -> usize {
-    let mut c = 0;
-    n.walk(&mut |_| c += 1);
-    c
-}
-
-/// How many levels of collections a node holds (0 for a scalar).
-fn node_depth(n: &Node) -> usize {
+/// How many nodes a node holds (itself included), and how many levels of collections (0 for
+/// a scalar), in one walk.
+fn node_size(n: &Node) -> (usize, usize) {
+    fn collection<'a>(children: impl Iterator<Item = &'a Node>) -> (usize, usize) {
+        children
+            .map(node_size)
+            .fold((1, 1), |(count, depth), (k, d)| {
+                (count + k, depth.max(d + 1))
+            })
+    }
     match &n.value {
-        Value::Seq(s) => 1 + s.iter().map(node_depth).max().unwrap_or(0),
-        Value::Map(m) => 1 + m.iter().map(|(_, v)| node_depth(v)).max().unwrap_or(0),
-        _ => 0,
+        Value::Seq(s) => collection(s.iter()),
+        Value::Map(m) => collection(m.iter().map(|(_, v)| v)),
+        _ => (1, 0),
     }
 }
 
@@ -294,8 +296,7 @@ impl Builder<'_> {
 
     fn push_node(&mut self, mut node: Node, anchor: usize) {
         if anchor > 0 {
-            let count = node_count(&node);
-            let depth = node_depth(&node);
+            let (count, depth) = node_size(&node);
             self.anchors.insert(anchor, (node.clone(), count, depth));
         }
         match self.stack.last_mut() {
@@ -544,7 +545,7 @@ mod tests {
         let (docs, err, limited) = (p.docs, p.error, p.alias_limit_at);
         assert!(err.is_none());
         assert!(limited.is_some());
-        assert!(node_count(&docs[0]) < 4 * ALIAS_EXPANSION_LIMIT);
+        assert!(node_size(&docs[0]).0 < 4 * ALIAS_EXPANSION_LIMIT);
         assert!(t.elapsed().as_secs() < 5);
         // Ordinary aliases are still expanded.
         let p = parse_full("a: &a {k: v}\nb: *a\n");
@@ -572,7 +573,7 @@ mod tests {
         assert!(p.error.is_none(), "{:?}", p.error);
         assert_eq!(p.depth_limit_at, Some(6));
         assert_eq!(p.docs.len(), 1);
-        assert!(node_depth(&p.docs[0]) <= MAX_DEPTH);
+        assert!(node_size(&p.docs[0]).1 <= MAX_DEPTH);
         // The rest of the document is read.
         assert_eq!(p.docs[0].get("after").and_then(Node::as_str), Some("kept"));
         let mut unknown = 0;
@@ -606,7 +607,7 @@ mod tests {
         let p = parse_full(&text);
         assert!(p.error.is_none(), "{:?}", p.error);
         assert_eq!(p.depth_limit_at, Some(4));
-        assert!(node_depth(&p.docs[0]) <= MAX_DEPTH);
+        assert!(node_size(&p.docs[0]).1 <= MAX_DEPTH);
         // Anchors inside a skipped part are unknown, not null.
         let text = format!("a:\n  {}\nb: *in\n", nest(300, "&in x"));
         let p = parse_full(&text);

@@ -3,18 +3,11 @@
 use rampart_core::{Emitter, Finding};
 
 mod common;
-use common::{Wanted, no_root, scan_dir, scan_text};
+use common::{Wanted, by_rule, no_root, scan_dir, scan_text};
 
 /// Scans in-memory files, every one handed to the engine.
 fn scan_mem(files: &[(&str, &str)]) -> Emitter {
     scan_text(&no_root(), files, Wanted::All)
-}
-
-fn by_rule<'a>(out: &'a Emitter, id: &str) -> Vec<&'a Finding> {
-    out.findings
-        .iter()
-        .filter(|f| f.rule_id == format!("iac/{id}"))
-        .collect()
 }
 
 fn at(f: &Finding) -> (String, usize) {

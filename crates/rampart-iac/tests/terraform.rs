@@ -1,21 +1,14 @@
 //! Terraform end to end: JSON syntax, per-instance evaluation, remote modules.
 
-use rampart_core::{Emitter, Finding};
+use rampart_core::Emitter;
 
 mod common;
-use common::{Wanted, no_root, scan_text};
+use common::{Wanted, by_rule, diagnostics_with, no_root, scan_text};
 
 /// Scans in-memory files (scan root `root`, which the engine may read from disk), each one the
 /// engine wants.
 fn scan(root: &std::path::Path, files: &[(&str, &str)]) -> Emitter {
     scan_text(root, files, Wanted::Assert)
-}
-
-fn by_rule<'a>(out: &'a Emitter, id: &str) -> Vec<&'a Finding> {
-    out.findings
-        .iter()
-        .filter(|f| f.rule_id == format!("iac/{id}"))
-        .collect()
 }
 
 const JSON_MAIN: &str = r#"{
@@ -326,11 +319,7 @@ fn a_module_calling_its_own_folder_is_still_checked() {
         let acl = by_rule(&out, "tf-aws-s3-public-acl");
         assert_eq!(acl.len(), 1, "source {src}: {:#?}", out.findings);
         assert_eq!(acl[0].location.start_line, 6);
-        let cycle: Vec<_> = out
-            .diagnostics
-            .iter()
-            .filter(|d| d.message.contains("cycle of local modules"))
-            .collect();
+        let cycle = diagnostics_with(&out, "cycle of local modules");
         assert_eq!(cycle.len(), 1, "source {src}: {:?}", out.diagnostics);
         assert_eq!(cycle[0].path.as_deref(), Some("infra/main.tf"));
         assert_eq!(cycle[0].line, Some(1));
@@ -354,11 +343,7 @@ fn a_cycle_of_local_modules_is_reported_and_its_files_checked() {
         paths.contains(&"a/main.tf") && paths.contains(&"b/main.tf"),
         "{acl:#?}"
     );
-    let cycle: Vec<_> = out
-        .diagnostics
-        .iter()
-        .filter(|d| d.message.contains("cycle of local modules"))
-        .collect();
+    let cycle = diagnostics_with(&out, "cycle of local modules");
     assert_eq!(cycle.len(), 1, "{:?}", out.diagnostics);
     assert_eq!(cycle[0].path.as_deref(), Some("b/main.tf"));
     assert_eq!(cycle[0].line, Some(5));

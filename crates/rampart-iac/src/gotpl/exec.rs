@@ -82,12 +82,13 @@ pub(crate) enum Flow {
 
 pub(crate) type Vars = Vec<(String, V)>;
 
-pub(crate) const MAX_DEPTH: usize = 64;
+/// How deeply template calls (`template`, `include`, `tpl`) may nest.
+pub(crate) const MAX_CALL_DEPTH: usize = 64;
 
 pub(crate) struct Exec<'a> {
     pub(crate) set: &'a Set,
     pub(crate) src: &'a str,
-    pub(crate) root: &'a V,
+    /// Template calls this executor runs inside (see [`MAX_CALL_DEPTH`]).
     pub(crate) depth: usize,
 }
 
@@ -114,7 +115,6 @@ impl Set {
         let ex = Exec {
             set: self,
             src,
-            root,
             depth: 0,
         };
         self.spent.set(Spent {
@@ -194,18 +194,22 @@ impl Set {
 }
 
 impl<'a> Exec<'a> {
-    /// The executor and body for calling the named template one level deeper (`template` or
-    /// `include`, named in the error); `None`, with a note, when no such template is defined.
-    pub(crate) fn enter(
+    /// Executes the named template one level deeper (`template` or `include`, named in the
+    /// error) with `dot` as `.` and `$`, its output mapped to `site`; `false`, with a note,
+    /// when no such template is defined.
+    pub(crate) fn call_define(
         &self,
         name: &str,
         call: &str,
-    ) -> Result<Option<(Exec<'a>, &'a [Item])>, String> {
+        dot: &V,
+        out: &mut Output,
+        site: usize,
+    ) -> Result<bool, String> {
         let Some((src, body)) = self.set.defines.get(name) else {
             self.set.note(format!("template `{name}` is not defined"));
-            return Ok(None);
+            return Ok(false);
         };
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_CALL_DEPTH {
             return Err(format!("{call} `{name}`: recursion too deep"));
         }
         let ex = Exec {
@@ -213,7 +217,21 @@ impl<'a> Exec<'a> {
             src,
             ..*self
         };
-        Ok(Some((ex, body)))
+        let mut vars: Vars = vec![("$".into(), dot.clone())];
+        self.set
+            .nested(|| ex.items(body, dot, &mut vars, out, Some(site)))?;
+        Ok(true)
+    }
+
+    /// The text a nested render (`include`, `tpl`) returns: unknown when it printed an
+    /// unknown value, and counted as text a function returned.
+    fn text_value(&self, text: String) -> Result<V, String> {
+        if text.contains("{{unknown}}") || text.contains("!unknown helm") {
+            return Ok(V::Unknown);
+        }
+        let v = V::Str(text);
+        self.set.produced(&v)?;
+        Ok(v)
     }
 
     /// `site`: when executing a `template` body, the call's offset (output maps there).
@@ -337,13 +355,10 @@ impl<'a> Exec<'a> {
                     Some(p) => self.pipe(p, dot, vars)?,
                     None => V::Nil,
                 };
-                let Some((ex, body)) = self.enter(name, "template")? else {
-                    out.push(&unknown_text(&out.text), site.unwrap_or(*at), false);
-                    return Ok(Flow::Normal);
-                };
-                let mut v2: Vars = vec![("$".into(), d.clone())];
-                self.set
-                    .nested(|| ex.items(body, &d, &mut v2, out, Some(site.unwrap_or(*at))))?;
+                let site = site.unwrap_or(*at);
+                if !self.call_define(name, "template", &d, out, site)? {
+                    out.push(&unknown_text(&out.text), site, false);
+                }
             }
             Item::Break => return Ok(Flow::Break),
             Item::Continue => return Ok(Flow::Continue),
@@ -437,19 +452,11 @@ impl<'a> Exec<'a> {
             "include" => {
                 let name = a.first().map(V::print).unwrap_or_default();
                 let d = a.get(1).cloned().unwrap_or(V::Nil);
-                let Some((ex, body)) = self.enter(&name, "include")? else {
-                    return Ok(V::Unknown);
-                };
                 let mut out = Output::default();
-                let mut v2: Vars = vec![("$".into(), d.clone())];
-                self.set
-                    .nested(|| ex.items(body, &d, &mut v2, &mut out, Some(0)))?;
-                if out.text.contains("{{unknown}}") || out.text.contains("!unknown helm") {
+                if !self.call_define(&name, "include", &d, &mut out, 0)? {
                     return Ok(V::Unknown);
                 }
-                let v = V::Str(out.text);
-                self.set.produced(&v)?;
-                Ok(v)
+                self.text_value(out.text)
             }
             "tpl" => {
                 let (Some(V::Str(t)), Some(d)) = (a.first(), a.get(1)) else {
@@ -459,7 +466,7 @@ impl<'a> Exec<'a> {
                     Ok(p) => p,
                     Err(e) => return Err(format!("tpl: {}", e.message)),
                 };
-                if self.depth > MAX_DEPTH {
+                if self.depth > MAX_CALL_DEPTH {
                     return Err("tpl: recursion too deep".into());
                 }
                 let local = Set::new(vec![(t.as_str(), &mut parsed)]);
@@ -472,7 +479,6 @@ impl<'a> Exec<'a> {
                 let ex = Exec {
                     set: &merged,
                     src: t,
-                    root: self.root,
                     depth: self.depth + 1,
                 };
                 let mut out = Output::default();
@@ -483,12 +489,7 @@ impl<'a> Exec<'a> {
                 for n in merged.notes.into_inner() {
                     self.set.note(n);
                 }
-                if out.text.contains("{{unknown}}") || out.text.contains("!unknown helm") {
-                    return Ok(V::Unknown);
-                }
-                let v = V::Str(out.text);
-                self.set.produced(&v)?;
-                Ok(v)
+                self.text_value(out.text)
             }
             "required" => {
                 let v = a.get(1).cloned().unwrap_or(V::Nil);

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses some of these
 
 use rampart_core::source::Origin;
-use rampart_core::{Emitter, Engine, ScanContext, SourceFile};
+use rampart_core::{Diagnostic, Emitter, Engine, Finding, ScanContext, SourceFile};
 use rampart_iac::IacEngine;
 use std::path::{Path, PathBuf};
 
@@ -90,6 +90,22 @@ pub fn scan_dir(root: &Path) -> Emitter {
     let owned = files(root);
     let files: Vec<(&str, &[u8])> = owned.iter().map(|(p, t)| (p.as_str(), &t[..])).collect();
     scan_files(root, &files, Wanted::Filter)
+}
+
+/// The findings of check `id` (without the `iac/` prefix).
+pub fn by_rule<'a>(out: &'a Emitter, id: &str) -> Vec<&'a Finding> {
+    out.findings
+        .iter()
+        .filter(|f| f.rule_id == format!("iac/{id}"))
+        .collect()
+}
+
+/// The diagnostics whose message contains `needle`.
+pub fn diagnostics_with<'a>(out: &'a Emitter, needle: &str) -> Vec<&'a Diagnostic> {
+    out.diagnostics
+        .iter()
+        .filter(|d| d.message.contains(needle))
+        .collect()
 }
 
 /// Scans text files in memory with scan root `root`.
