@@ -23,9 +23,10 @@ pub(crate) fn respan_in_place(n: &mut Node, span: &Range<usize>, line: usize) {
     }
 }
 
-/// How many value nodes the evaluation of one module may produce (every expression's value
-/// counts, so work is bounded too): `a1 = [local.a0, local.a0]`, `a2 = [local.a1, …]`… doubles
-/// at each step. Past it, values are unknown.
+/// How many value nodes the evaluation of one module may produce, counted in the values of its
+/// attributes and locals (so work is bounded too): `a1 = [local.a0, local.a0]`,
+/// `a2 = [local.a1, …]`… doubles at each step. Past it, values are unknown; a sub-expression
+/// that finds the budget spent leaves it spent for the rest of the module.
 pub const MAX_EVAL_NODES: usize = 1_000_000;
 /// How deeply a computed value may nest (`a1 = [local.a0]`, `a2 = [local.a1]`… grows one level
 /// per local). A deeper value is unknown, so walks over values stay within the stack.
@@ -68,9 +69,19 @@ pub(crate) fn measure(n: &Node, cap: usize, depth: usize) -> (usize, bool) {
 /// Evaluates an expression. Values past the module's budgets ([`MAX_EVAL_NODES`],
 /// [`MAX_VALUE_DEPTH`]) are unknown.
 pub fn eval(e: &Expression, f: &TfFile, scope: &Scope) -> Node {
-    let mut sp = SPENT.get();
+    let before = SPENT.get();
     let n = eval_inner(e, f, scope);
+    // Nodes count once, in the value of the outermost expression that holds them; but a budget
+    // the sub-expressions found spent stays spent, even when their values (now unknown) leave
+    // this one small.
+    let inner = SPENT.get();
+    let mut sp = Spent {
+        too_big: before.too_big || inner.too_big,
+        too_deep: before.too_deep || inner.too_deep,
+        ..before
+    };
     if sp.too_big {
+        SPENT.set(sp);
         // Spent: only small values are still computed.
         return match measure(&n, SMALL_VALUE, MAX_VALUE_DEPTH) {
             (count, false) if count <= SMALL_VALUE => n,

@@ -192,3 +192,30 @@ fn json_dynamic_blocks_expand() {
     assert_eq!(ing[1].get("from_port").unwrap().value, Value::Int(80));
     assert_eq!(ing[1].get("from_port").unwrap().key_line, 5);
 }
+
+#[test]
+fn a_budget_spent_inside_an_expression_stays_spent() {
+    // `[var.big]`: reading `var.big` spends the whole budget (its value becomes unknown); the
+    // small array around it must not hide that.
+    let big = Node::new(
+        crate::model::Value::Seq(vec![
+            Node::new(crate::model::Value::Null, 0..0, 1);
+            MAX_EVAL_NODES
+        ]),
+        0..0,
+        1,
+    );
+    let inputs = HashMap::from([("big".to_string(), big)]);
+    let files = [TfFile::parse(
+        "main.tf",
+        "variable \"big\" {}\nlocals {\n  wrapped = [var.big]\n}\n",
+    )
+    .unwrap()];
+    let ev = evaluate_module(&files, &inputs);
+    assert!(ev.scope.locals["wrapped"].as_seq().unwrap()[0].is_unknown());
+    let d: Vec<&str> = ev.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        d.iter().any(|m| m.contains("value nodes")),
+        "the spent budget is reported: {d:?}"
+    );
+}
