@@ -51,21 +51,23 @@ index_of() {
   done
 }
 
+# names_of ARRAY TARGET: sets ARRAY to the file names of the target's `const NAMES` list, in
+# order (an input's first byte picks one of them by its position).
+names_of() {
+  mapfile -t "$1" < <(sed -n '/^const NAMES/,/^];/s/^ *"\(.*\)",$/\1/p' "fuzz_targets/$2.rs")
+  local -n names=$1
+  [ ${#names[@]} -gt 0 ] || { echo "seed.sh: no NAMES list in fuzz_targets/$2.rs" >&2; exit 1; }
+}
+
 # Committed seeds.
 for dir in seeds/*/; do
   t=$(basename "$dir")
   for f in "$dir"*; do put "$t" "$f"; done
 done
 
-# deps: lockfiles (NAMES as in fuzz_targets/deps_lockfile.rs and engine_deps.rs).
-LOCK_NAMES=(Cargo.lock package-lock.json npm-shrinkwrap.json yarn.lock pnpm-lock.yaml bun.lock
-  requirements.txt requirements-dev.txt poetry.lock Pipfile.lock uv.lock pdm.lock pylock.toml
-  pylock.dev.toml go.mod pom.xml gradle.lockfile Gemfile.lock gems.locked composer.lock
-  packages.lock.json mix.lock pubspec.lock Package.resolved)
-ENGINE_DEPS_NAMES=(Cargo.lock package-lock.json yarn.lock pnpm-lock.yaml bun.lock requirements.txt
-  poetry.lock Pipfile.lock uv.lock pdm.lock pylock.toml go.mod pom.xml gradle.lockfile Gemfile.lock
-  composer.lock packages.lock.json mix.lock pubspec.lock Package.resolved bom.cdx.json
-  sbom.spdx.json)
+# deps: lockfiles.
+names_of LOCK_NAMES deps_lockfile
+names_of ENGINE_DEPS_NAMES engine_deps
 lockdir=$repo/crates/rampart-deps/tests/data/lockfiles
 for f in "$lockdir"/*; do
   name=$(basename "$f")
@@ -112,17 +114,25 @@ put deps_osv "$repo/crates/rampart-deps/tests/data/kev/known_exploited_vulnerabi
 
 # iac.
 iacfix=$repo/crates/rampart-iac/tests/fixtures
+names_of ENGINE_IAC_NAMES engine_iac
+# put_iac NAME FILE: FILE as an engine_iac input read as NAME (one of its NAMES).
+put_iac() {
+  local i
+  i=$(index_of "$1" "${ENGINE_IAC_NAMES[@]}")
+  [ -n "$i" ] || { echo "seed.sh: $1 is not in fuzz_targets/engine_iac.rs NAMES" >&2; exit 1; }
+  put engine_iac "$2" "$i"
+}
 while IFS= read -r f; do put iac_yaml "$f"; done < <(find "$iacfix" -name '*.yaml' -o -name '*.yml' -o -name '*.json')
 while IFS= read -r f; do
   put iac_terraform "$f" 0
-  put engine_iac "$f" 0
+  put_iac main.tf "$f"
 done < <(find "$iacfix" -name '*.tf')
-while IFS= read -r f; do put engine_iac "$f" 2; done < <(find "$iacfix" -name '*.tfvars')
-put engine_iac "$iacfix/plan/plan.json" 3
-put engine_iac "$iacfix/kustomize/base/deployment.yaml" 6
-put engine_iac "$iacfix/kustomize/overlays/prod/privileged.yaml" 6
-put engine_iac "$iacfix/gha/.github/workflows/triage.yml" 8
-put engine_iac seeds/iac_dockerfile/Dockerfile 13
+while IFS= read -r f; do put_iac terraform.tfvars "$f"; done < <(find "$iacfix" -name '*.tfvars')
+put_iac plan.json "$iacfix/plan/plan.json"
+put_iac k8s/deployment.yaml "$iacfix/kustomize/base/deployment.yaml"
+put_iac k8s/deployment.yaml "$iacfix/kustomize/overlays/prod/privileged.yaml"
+put_iac .github/workflows/ci.yml "$iacfix/gha/.github/workflows/triage.yml"
+put_iac Dockerfile seeds/iac_dockerfile/Dockerfile
 for chart in chart helm-create; do
   for t in "$iacfix/$chart"/templates/*.yaml; do
     join iac_helm "$chart-$(basename "$t")" "$t" "$iacfix/$chart/values.yaml" "$iacfix/$chart/Chart.yaml"

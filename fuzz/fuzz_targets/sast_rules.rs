@@ -16,17 +16,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(rules) = rules::parse_rules(text) else {
         return;
     };
-    let examples: Vec<(String, Vec<u8>)> = rules
-        .iter()
-        .flat_map(|r| &r.meta.examples)
-        .take(4)
-        .map(|e| {
-            let path = e.path.clone().unwrap_or_else(|| "example.py".to_string());
-            (path, e.text.clone().into_bytes())
-        })
-        .collect();
+    let examples =
+        rampart_fuzz::example_files(rules.iter().flat_map(|r| &r.meta.examples), "example.py");
     let engine = SastEngine::with_rules(RuleBook::new(rules, Vec::new()));
-    let mut files: Vec<(&str, &[u8])> = vec![("app.py", PYTHON), ("app.js", JAVASCRIPT)];
-    files.extend(examples.iter().map(|(p, t)| (p.as_str(), t.as_slice())));
-    rampart_fuzz::scan_files(&engine, &files);
+    rampart_fuzz::scan_with_examples(
+        &engine,
+        &[("app.py", PYTHON), ("app.js", JAVASCRIPT)],
+        &examples,
+    );
 });

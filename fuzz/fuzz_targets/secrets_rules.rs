@@ -16,20 +16,9 @@ fuzz_target!(|data: &[u8]| {
     if rule.try_compile().is_err() || rule.try_allow().is_err() {
         return;
     }
-    let examples: Vec<(String, Vec<u8>)> = rule
-        .meta
-        .examples
-        .iter()
-        .take(4)
-        .map(|e| {
-            let path = e.path.clone().unwrap_or_else(|| "config.env".to_string());
-            (path, e.text.clone().into_bytes())
-        })
-        .collect();
+    let examples = rampart_fuzz::example_files(&rule.meta.examples, "config.env");
     let Ok(engine) = SecretsEngine::with_rules(vec![rule]) else {
         return;
     };
-    let mut files: Vec<(&str, &[u8])> = vec![("rules/fuzz-rule.toml", data)];
-    files.extend(examples.iter().map(|(p, t)| (p.as_str(), t.as_slice())));
-    rampart_fuzz::scan_files(&engine, &files);
+    rampart_fuzz::scan_with_examples(&engine, &[("rules/fuzz-rule.toml", data)], &examples);
 });

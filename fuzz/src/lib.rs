@@ -1,5 +1,6 @@
 //! Helpers shared by the fuzz targets: choosing a file name from the input, splitting one input
-//! into several files, and scanning files through an engine's public `Engine`/`EngineSession` API.
+//! into several files, and scanning files (and a rule file's examples) through an engine's public
+//! `Engine`/`EngineSession` API.
 //!
 //! Only the crates' public items are used, so that refactors inside an engine do not break the
 //! targets.
@@ -8,7 +9,7 @@
 
 use rampart_core::config::Config;
 use rampart_core::source::Origin;
-use rampart_core::{Emitter, Engine, ScanContext, SourceFile};
+use rampart_core::{Emitter, Engine, Example, ScanContext, SourceFile};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -97,4 +98,31 @@ fn check_emitted(out: &Emitter, files: &[(&str, &[u8])]) {
 /// Scans one file through one session of `engine`.
 pub fn scan_one(engine: &dyn Engine, path: &str, content: &[u8]) -> Emitter {
     scan_files(engine, &[(path, content)])
+}
+
+/// The first four of `examples` as files for [`scan_with_examples`]: the example's path (or
+/// `default_path`) and its text. Taken before the rules move into their engine.
+pub fn example_files<'a>(
+    examples: impl IntoIterator<Item = &'a Example>,
+    default_path: &str,
+) -> Vec<(String, Vec<u8>)> {
+    examples
+        .into_iter()
+        .take(4)
+        .map(|e| {
+            let path = e.path.clone().unwrap_or_else(|| default_path.to_string());
+            (path, e.text.clone().into_bytes())
+        })
+        .collect()
+}
+
+/// [`scan_files`] over `files`, then the `examples` ([`example_files`]).
+pub fn scan_with_examples(
+    engine: &dyn Engine,
+    files: &[(&str, &[u8])],
+    examples: &[(String, Vec<u8>)],
+) -> Emitter {
+    let mut all = files.to_vec();
+    all.extend(examples.iter().map(|(p, t)| (p.as_str(), t.as_slice())));
+    scan_files(engine, &all)
 }

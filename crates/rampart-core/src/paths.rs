@@ -3,8 +3,8 @@
 //!
 //! A scan path is text: a file name's UTF-8 stays as it is, except that a backslash is written
 //! `\\` and a byte that is not part of valid UTF-8 is written `\xNN` ([`escape_bytes`]). The
-//! escaping is reversible ([`unescape`]), so reports can give the exact bytes back (SARIF
-//! percent-encodes them). Control characters stay in the text (JSON escapes them); the text and
+//! escaping is reversible ([`unescape`]), so reports can give the exact bytes back (SARIF and
+//! Markdown links percent-encode them, [`percent_encode`]). Control characters stay in the text (JSON escapes them); the text and
 //! Markdown reports show them escaped ([`printable`]).
 
 use std::borrow::Cow;
@@ -83,6 +83,29 @@ pub fn unescape(path: &str) -> Vec<u8> {
     out
 }
 
+/// Percent-encodes `bytes` (a scan path's exact bytes, [`unescape`], or any text): a character
+/// that `keep` accepts stays as it is; every other character's UTF-8 bytes, and every byte that
+/// is not part of valid UTF-8, become `%XX`.
+pub fn percent_encode(bytes: &[u8], keep: impl Fn(char) -> bool) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if keep(c) {
+                out.push(c);
+            } else {
+                for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                    let _ = write!(out, "%{b:02X}");
+                }
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// A scan path as a relative file-system path (its exact bytes on Unix).
 pub fn to_path(path: &str) -> PathBuf {
     #[cfg(unix)]
@@ -155,6 +178,18 @@ mod tests {
         ] {
             assert_eq!(unescape(&escape_bytes(name)), name, "{name:?}");
         }
+    }
+
+    #[test]
+    fn percent_encodes_what_keep_refuses_and_bytes_that_are_not_utf8() {
+        let ascii = |c: char| c.is_ascii_alphanumeric() || c == '/';
+        assert_eq!(percent_encode(b"a/b c", ascii), "a/b%20c");
+        assert_eq!(percent_encode("caf\u{e9}".as_bytes(), ascii), "caf%C3%A9");
+        assert_eq!(
+            percent_encode("caf\u{e9}".as_bytes(), |_| true),
+            "caf\u{e9}"
+        );
+        assert_eq!(percent_encode(b"x\xff\xc3", |_| true), "x%FF%C3");
     }
 
     #[test]

@@ -29,15 +29,10 @@ fn shown_path(path: &str) -> String {
 
 /// A path for a link target: every byte outside the unreserved set and `/` percent-encoded.
 fn url_path(path: &str) -> String {
-    let mut out = String::new();
-    for b in rampart_core::paths::unescape(path) {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    use rampart_core::paths::{percent_encode, unescape};
+    percent_encode(&unescape(path), |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '/')
+    })
 }
 
 fn link(r: &Report, f: &Finding) -> String {

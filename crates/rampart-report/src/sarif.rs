@@ -19,27 +19,9 @@ pub fn level(s: Severity) -> &'static str {
 /// used ([`rampart_core::paths::unescape`]): a byte that is not UTF-8 becomes `%XX`, as do
 /// control characters and backslashes.
 fn uri(path: &str) -> String {
-    let bytes = rampart_core::paths::unescape(path);
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                ' ' | '%' | '#' | '?' | '[' | ']' | '\\' | '"' | '<' | '>' | '`' | '{' | '}'
-                | '|' | '^' => out.push_str(&format!("%{:02X}", c as u32)),
-                c if c.is_control() => {
-                    let mut buf = [0; 4];
-                    for b in c.encode_utf8(&mut buf).bytes() {
-                        out.push_str(&format!("%{b:02X}"));
-                    }
-                }
-                _ => out.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    use rampart_core::paths::{percent_encode, unescape};
+    const ESCAPED: &str = " %#?[]\\\"<>`{}|^";
+    percent_encode(&unescape(path), |c| !c.is_control() && !ESCAPED.contains(c))
 }
 
 fn physical(loc: &Location) -> Value {

@@ -73,12 +73,14 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
                 .take(before)
                 .map(|ch| if ch == '\t' { "    " } else { " " })
                 .collect();
+            // Characters of the shown text from the finding on: the carets stop there.
+            let room = c.text.chars().count().saturating_sub(before);
             let span = match (&f.mask, &f.secret) {
                 (Some(_), Some(s)) => s.redacted.chars().count(),
                 _ if f.location.end_line == f.location.start_line => {
                     f.location.end_col.saturating_sub(f.location.start_col)
                 }
-                _ => c.text.chars().count().saturating_sub(before),
+                _ => room,
             };
             let _ = writeln!(
                 out,
@@ -86,13 +88,7 @@ fn frame(out: &mut String, st: &Style, f: &Finding) {
                 " ".repeat(width),
                 st.dim("│"),
                 prefix,
-                st.paint(
-                    "1;31",
-                    &"^".repeat(
-                        span.min(c.text.chars().count().saturating_sub(before))
-                            .max(1)
-                    )
-                )
+                st.paint("1;31", &"^".repeat(span.min(room).max(1)))
             );
         }
     }

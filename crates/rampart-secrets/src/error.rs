@@ -24,22 +24,37 @@ pub enum RuleError {
         /// What is wrong and how to fix it.
         problem: String,
     },
-    /// A pattern passed the syntax check but cannot be compiled (past the size limit).
-    #[error("secrets rule {rule}: {what} {problem}")]
+    /// The pattern passed the syntax check but cannot be compiled (past the size limit).
+    #[error("secrets rule {rule}: regex does not compile: {problem}")]
     Compile {
         /// The rule's id (`secrets/…`).
         rule: String,
-        /// Which pattern: `regex does not compile:` or ``allow regex `…`:``.
-        what: String,
         /// The regex compiler's message.
         problem: String,
     },
-    /// A rule folder or file cannot be read.
-    #[error("cannot read {what}{}: {source}", path.display())]
-    Read {
-        /// `secrets rules folder ` or empty (a rule file).
-        what: &'static str,
-        /// The folder or file.
+    /// An allow-list pattern cannot be compiled.
+    #[error("secrets rule {rule}: allow regex `{pattern}`: {problem}")]
+    Allow {
+        /// The rule's id (`secrets/…`).
+        rule: String,
+        /// The allow pattern as written.
+        pattern: String,
+        /// The regex compiler's message.
+        problem: String,
+    },
+    /// A rule folder cannot be read.
+    #[error("cannot read secrets rules folder {}: {source}", path.display())]
+    ReadDir {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A rule file cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    ReadFile {
+        /// The file.
         path: PathBuf,
         /// The I/O error.
         #[source]

@@ -253,7 +253,6 @@ impl Rule {
         }
         let regex = match_regex(&self.pattern).map_err(|problem| RuleError::Compile {
             rule: self.meta.id.clone(),
-            what: "regex does not compile:".into(),
             problem,
         })?;
         let group = regex
@@ -272,9 +271,9 @@ impl Rule {
         let v = self
             .compile_allow()
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|(a, e)| RuleError::Compile {
+            .map_err(|(a, e)| RuleError::Allow {
                 rule: self.meta.id.clone(),
-                what: format!("allow regex `{a}`:"),
+                pattern: a.to_string(),
                 problem: e.to_string(),
             })?;
         Ok(self.allow.get_or_init(|| v))
@@ -349,8 +348,7 @@ pub fn builtin() -> Result<Vec<Rule>, RuleError> {
 
 /// Loads user rules from a folder of `.toml` files.
 pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Rule>, RuleError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| RuleError::Read {
-        what: "secrets rules folder ",
+    let entries = std::fs::read_dir(dir).map_err(|source| RuleError::ReadDir {
         path: dir.to_path_buf(),
         source,
     })?;
@@ -362,8 +360,7 @@ pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Rule>, RuleError> {
     paths
         .iter()
         .map(|p| {
-            let text = std::fs::read_to_string(p).map_err(|source| RuleError::Read {
-                what: "",
+            let text = std::fs::read_to_string(p).map_err(|source| RuleError::ReadFile {
                 path: p.clone(),
                 source,
             })?;

@@ -31,6 +31,23 @@ fn yaml_blocks(readme: &str) -> Vec<String> {
     blocks
 }
 
+/// The JSON report of `rampart scan --engines iac` in `dir` (exit 0 whatever it finds).
+fn iac_scan(dir: &std::path::Path) -> serde_json::Value {
+    run_json(
+        &[
+            "scan",
+            "--engines",
+            "iac",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        dir,
+        0,
+    )
+}
+
 fn readme() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -59,19 +76,7 @@ fn the_readme_workflow_examples_pin_every_action() {
         write(dir.path(), &format!(".github/workflows/readme-{i}.yml"), w);
     }
     write(dir.path(), ".pre-commit-config.yaml", pre_commit[0]);
-    let v = run_json(
-        &[
-            "scan",
-            "--engines",
-            "iac",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ],
-        dir.path(),
-        0,
-    );
+    let v = iac_scan(dir.path());
     let files = v["stats"]["engines"]["iac"]["files"].as_u64().unwrap();
     assert_eq!(
         files as usize,
@@ -112,19 +117,7 @@ fn a_tag_pinned_action_would_be_found() {
         "on: [push]\npermissions: {}\njobs:\n  scan:\n    runs-on: ubuntu-latest\n    steps:\n      \
          - uses: github/codeql-action/upload-sarif@v3\n        with:\n          sarif_file: r.sarif\n",
     );
-    let v = run_json(
-        &[
-            "scan",
-            "--engines",
-            "iac",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ],
-        dir.path(),
-        0,
-    );
+    let v = iac_scan(dir.path());
     let ids: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
