@@ -109,11 +109,5 @@ impl Report<'_> {
     }
 }
 
-/// "1 finding" / "3 findings".
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
+/// "1 finding" / "3 findings" (the core's [`rampart_core::diag::count`]).
+pub use rampart_core::diag::count as plural;
