@@ -125,16 +125,18 @@ pub(crate) fn lex(s: &str, at: usize) -> Result<Vec<Tok>, TplError> {
                     match ch {
                         b'"' => break,
                         b'\\' => {
-                            let e = *b.get(j + 1).ok_or_else(|| err("bad escape".into()))?;
+                            // The escaped character may be multi-byte: step over all of it.
+                            let e = s[j + 1..]
+                                .chars()
+                                .next()
+                                .ok_or_else(|| err("bad escape".into()))?;
                             v.push(match e {
-                                b'n' => '\n',
-                                b't' => '\t',
-                                b'r' => '\r',
-                                b'\\' => '\\',
-                                b'"' => '"',
-                                other => other as char,
+                                'n' => '\n',
+                                't' => '\t',
+                                'r' => '\r',
+                                other => other,
                             });
-                            j += 2;
+                            j += 1 + e.len_utf8();
                         }
                         _ => {
                             let ch = s[j..].chars().next().unwrap_or(' ');
@@ -197,7 +199,10 @@ pub(crate) fn lex(s: &str, at: usize) -> Result<Vec<Tok>, TplError> {
                 out.push(Tok::Ident(s[i..j].to_string()));
                 i = j;
             }
-            other => return Err(err(format!("unexpected `{}` in action", other as char))),
+            _ => {
+                let ch = s[i..].chars().next().unwrap_or('?');
+                return Err(err(format!("unexpected `{ch}` in action")));
+            }
         }
     }
     Ok(out)
@@ -340,4 +345,18 @@ pub(crate) fn parse_pipe(toks: &[Tok], at: usize) -> Result<Pipe, TplError> {
         return Err(p.err("unexpected `)` or token after pipeline"));
     }
     Ok(pipe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_escaped_multibyte_character_is_stepped_over_whole() {
+        // Found by the iac_helm fuzz target: `\µ` sliced the string inside `µ`.
+        let toks = lex("include \"a\\µb\\\\\\\"\" .", 0).unwrap();
+        assert_eq!(toks[1], Tok::Str("aµb\\\"".into()));
+        let e = lex("é", 7).unwrap_err();
+        assert_eq!((e.at, e.message.as_str()), (7, "unexpected `é` in action"));
+    }
 }
