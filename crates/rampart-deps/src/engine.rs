@@ -432,14 +432,21 @@ fn parse_errors(lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
     }
 }
 
-fn finding_at(rule: &RuleMeta, file: &SourceFile, line: usize, message: String) -> Finding {
+fn finding_at(
+    rule: &RuleMeta,
+    file: &SourceFile,
+    line: usize,
+    message: String,
+    key: String,
+) -> Finding {
     match file.line_range(line).filter(|_| line > 0) {
-        Some(range) => Finding::new(rule, file, range, message),
-        None => Finding::at(
-            rule,
-            Location::line(file.path.clone(), line.max(1)),
-            message,
-        ),
+        Some(range) => Finding::keyed(rule, file, range, message, key),
+        None => {
+            let location = Location::line(file.path.clone(), line.max(1));
+            let mut f = Finding::at(rule, location, message);
+            f.fingerprint_key = key;
+            f
+        }
     }
 }
 
@@ -519,9 +526,14 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
         if !wanted[i] {
             continue;
         }
-        let new_finding = |rule: &RuleMeta, message: String| match &located[i] {
-            Some(path) => Finding::at(rule, Location::line(path.clone(), p.line.max(1)), message),
-            None => finding_at(rule, file, p.line, message),
+        // The fingerprint key is the package (and advisory), never the lockfile line's text.
+        let new_finding = |rule: &RuleMeta, message: String, key: String| match &located[i] {
+            Some(path) => {
+                let mut f = Finding::at(rule, Location::line(path.clone(), p.line.max(1)), message);
+                f.fingerprint_key = key;
+                f
+            }
+            None => finding_at(rule, file, p.line, message, key),
         };
         let mut emit = |f: Finding| match &located[i] {
             Some(_) => lock(&s.deferred).push(f),
@@ -532,8 +544,8 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
                 let mut f = new_finding(
                     rule,
                     format!("`{req}` does not pin an exact version of {}", p.name),
+                    format!("{}:{}:unpinned", p.ecosystem, p.name),
                 );
-                f.fingerprint_key = format!("{}:{}:unpinned", p.ecosystem, p.name);
                 f.properties.insert("package".into(), json!(p.name));
                 f.properties.insert("requirement".into(), json!(req));
                 emit(f);
@@ -566,7 +578,8 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
                 path_names.insert(inventory::MAX_PATH_LEN / 2, "…".to_string());
                 shortened = true;
             }
-            let mut f = new_finding(rule, message(p, v, fix.as_deref(), total));
+            let key = format!("{}:{}:{}:{}", p.ecosystem, p.name, p.version, v.id);
+            let mut f = new_finding(rule, message(p, v, fix.as_deref(), total), key);
             // Exploited in the wild: at least high, whatever the CVSS score says.
             f.severity = if v.kev {
                 v.severity.max(Severity::High)
@@ -575,7 +588,6 @@ fn report(s: &Session, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
             };
             f.properties
                 .insert("priority".into(), json!(priority(v, f.severity)));
-            f.fingerprint_key = format!("{}:{}:{}:{}", p.ecosystem, p.name, p.version, v.id);
             properties(&mut f, p, v, fix.as_deref(), &path_names, &lf.format);
             if let Some(st) = vex::find(&s.vex, &v.ids, p) {
                 f.properties

@@ -128,17 +128,10 @@ pub fn purl(eco: Ecosystem, name: &str, version: &str) -> String {
     }
 }
 
-/// Percent-encodes a purl segment.
+/// Percent-encodes a purl segment (everything but ASCII letters, digits and `.-_~+`).
 fn pct(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b'+') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    let keep = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '~' | '+');
+    rampart_core::paths::percent_encode(s.as_bytes(), keep)
 }
 
 /// A problem reading a lockfile.
