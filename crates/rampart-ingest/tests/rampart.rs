@@ -1,0 +1,153 @@
+//! rampart's own outputs (tests/data/rampart.*, made by `rampart scan` and `rampart sbom`; see
+//! the README there): the JSON report, its SARIF twin, and both SBOM formats.
+
+use rampart_core::Severity;
+use rampart_ingest::{Format, Import, import};
+
+fn read(name: &str, format: Format) -> Import {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let i = import(&bytes, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(i.format, format);
+    assert!(i.warnings.is_empty(), "{name}: {:?}", i.warnings);
+    i
+}
+
+#[test]
+fn json_report() {
+    let i = read("rampart.json", Format::Rampart);
+    assert_eq!(i.findings.len(), 66);
+    assert_eq!(i.findings.iter().filter(|f| f.suppressed).count(), 18);
+    assert!(i.findings.iter().all(|f| f.tool == "rampart"));
+    let f = i
+        .findings
+        .iter()
+        .find(|f| f.rule == "sast/python-unsafe-deserialization")
+        .unwrap();
+    assert_eq!(f.path, "app/bottle.py");
+    assert_eq!(
+        (f.start_line, f.start_col, f.end_line, f.end_col),
+        (2627, 20, 2627, 55)
+    );
+    assert_eq!(f.fingerprint, "815ff805351e301cc64cee5943a958e7");
+    assert_eq!(
+        (f.severity, f.title.as_str()),
+        (Severity::High, "Unsafe deserialization")
+    );
+    assert_eq!(f.snippet, "pickle.loads(base64.b64decode(msg))");
+    assert_eq!(f.cwe, ["CWE-502"]);
+    assert_eq!(f.extra["engine"], "sast");
+    assert_eq!(f.extra["confidence"], "high");
+    // Inline suppression on template.py:730; the advisory data of deps findings; a taint trace.
+    let s = i
+        .findings
+        .iter()
+        .find(|f| f.path == "app/template.py" && f.suppressed)
+        .unwrap();
+    assert_eq!(s.extra["suppression"]["kind"], "inline");
+    let d = i
+        .findings
+        .iter()
+        .find(|f| f.rule == "deps/vulnerable-dependency")
+        .unwrap();
+    assert_eq!(d.extra["properties"]["ecosystem"], "PyPI");
+    assert!(
+        i.findings
+            .iter()
+            .any(|f| f.extra["trace"].as_array().is_some_and(|t| !t.is_empty()))
+    );
+}
+
+#[test]
+fn sarif_twin_reads_as_the_json_report() {
+    // One scan written as JSON and as SARIF: the same findings and fingerprints, except that
+    // rampart's SARIF carries no snippets.
+    let key = |i: &Import| {
+        let mut k: Vec<String> = i
+            .findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {}:{}-{}:{} {} {} {} {:?} {} {}",
+                    f.rule,
+                    f.path,
+                    f.start_line,
+                    f.start_col,
+                    f.end_line,
+                    f.end_col,
+                    f.fingerprint,
+                    f.severity,
+                    f.suppressed,
+                    f.cwe,
+                    f.title,
+                    f.message
+                )
+            })
+            .collect();
+        k.sort();
+        k
+    };
+    let (json, sarif) = (
+        read("rampart.json", Format::Rampart),
+        read("rampart.sarif", Format::Sarif),
+    );
+    assert!(sarif.findings.iter().all(|f| f.tool == "rampart"));
+    assert_eq!(key(&json), key(&sarif));
+}
+
+#[test]
+fn sboms_of_one_lockfile_agree() {
+    // tempfile 3.27.0's Cargo.lock: 48 packages, six of them in its Cargo.toml.
+    let (cdx, spdx) = (
+        read("rampart.cdx.json", Format::CycloneDx),
+        read("rampart.spdx.json", Format::Spdx),
+    );
+    let list = |i: &Import| {
+        let mut v: Vec<_> = i
+            .components
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    c.version.clone(),
+                    c.purl.clone(),
+                    c.ecosystem.clone(),
+                    c.direct,
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(cdx.components.len(), 48);
+    assert_eq!(
+        list(&cdx),
+        list(&spdx),
+        "the SPDX root (the project) is left out"
+    );
+    let mut direct: Vec<&str> = cdx
+        .components
+        .iter()
+        .filter(|c| c.direct == Some(true))
+        .map(|c| c.name.as_str())
+        .collect();
+    direct.sort();
+    assert_eq!(
+        direct,
+        [
+            "doc-comment",
+            "fastrand",
+            "getrandom",
+            "once_cell",
+            "rustix",
+            "windows-sys"
+        ]
+    );
+    assert!(
+        cdx.components
+            .iter()
+            .all(|c| c.ecosystem == "cargo" && c.direct.is_some())
+    );
+}
