@@ -1,0 +1,189 @@
+//! `/projects/{id}/findings`, `/findings/{id}` and `/projects/{id}/scans`: reading what scans
+//! found, and asking for a scan.
+
+use super::{
+    ApiError, ApiResult, AppState, Auth, Body, json_body, parse_id, query_map, visible_project,
+};
+use crate::auth::Scope;
+use crate::findings::{self, Filter, FindingDetail, FindingItem, Page, ScanItem};
+use crate::jobs::{self, NewJob, priority};
+use crate::results::ScanMeta;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use rampart_core::Severity;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/projects/{id}/findings", get(list))
+        .route("/projects/{id}/scans", get(scans).post(ask_scan))
+        .route("/findings/{id}", get(read))
+}
+
+/// A page size from `limit` (default 100).
+fn page_size(q: &std::collections::HashMap<String, String>) -> ApiResult<i64> {
+    match q.get("limit") {
+        None => Ok(100),
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=findings::MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid("limit", format!("must be 1 to {}", findings::MAX_PAGE))
+            }),
+    }
+}
+
+/// A cursor from `cursor` (the previous page's `next`).
+fn cursor(q: &std::collections::HashMap<String, String>) -> ApiResult<Option<i64>> {
+    q.get("cursor")
+        .map(|c| {
+            c.parse::<i64>().map_err(|_| {
+                ApiError::invalid("cursor", "use the `next` value of the previous page")
+            })
+        })
+        .transpose()
+}
+
+async fn list(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Page<FindingItem>>> {
+    let who = auth.require(Scope::Read)?;
+    let project = visible_project(&s, who, &id).await?;
+    let q = query_map(raw.as_deref())?;
+    const KNOWN: &[&str] = &[
+        "branch",
+        "tool",
+        "rule",
+        "severity",
+        "path",
+        "status",
+        "new_since_scan",
+        "cursor",
+        "limit",
+    ];
+    if let Some(k) = q.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(ApiError::invalid(
+            k,
+            format!("unknown filter `{k}`: use {}", KNOWN.join(", ")),
+        ));
+    }
+    let min_severity = q
+        .get("severity")
+        .map(|v| {
+            v.parse::<Severity>().ok().ok_or_else(|| {
+                ApiError::invalid(
+                    "severity",
+                    "use critical, high, medium, low or info (the least severity shown)",
+                )
+            })
+        })
+        .transpose()?;
+    if let Some(st) = q.get("status")
+        && !matches!(st.as_str(), "open" | "fixed" | "all")
+    {
+        return Err(ApiError::invalid("status", "use open, fixed or all"));
+    }
+    let new_since_scan = q
+        .get("new_since_scan")
+        .map(|v| parse_id(v, "new_since_scan"))
+        .transpose()?;
+    let filter = Filter {
+        branch: q.get("branch").cloned().unwrap_or(project.default_branch),
+        tool: q.get("tool").cloned(),
+        rule: q.get("rule").cloned(),
+        min_severity,
+        path_prefix: q.get("path").cloned(),
+        status: q.get("status").cloned(),
+        new_since_scan,
+        after: cursor(&q)?.unwrap_or(0),
+        limit: page_size(&q)?,
+    };
+    Ok(Json(findings::list(&s.store, project.id, &filter).await?))
+}
+
+async fn read(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FindingDetail>> {
+    let who = auth.require(Scope::Read)?;
+    let id = parse_id(&id, "finding")?;
+    findings::get(&s.store, who.tenant, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("finding"))
+}
+
+async fn scans(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Page<ScanItem>>> {
+    let who = auth.require(Scope::Read)?;
+    let project = visible_project(&s, who, &id).await?;
+    let q = query_map(raw.as_deref())?;
+    Ok(Json(
+        findings::scans(&s.store, project.id, cursor(&q)?, page_size(&q)?).await?,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AskScan {
+    #[serde(default)]
+    branch: Option<String>,
+    #[serde(default)]
+    commit: Option<String>,
+}
+
+async fn ask_scan(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let who = auth.require(Scope::Upload)?;
+    let project = visible_project(&s, who, &id).await?;
+    let ask: AskScan = if body.is_empty() {
+        AskScan::default()
+    } else {
+        json_body(&body)?
+    };
+    let Some(root) = project.local_path.clone() else {
+        return Err(ApiError::unprocessable(
+            "this project has no `local_path` to scan; the server does not clone remotes yet: upload results from CI instead",
+        ));
+    };
+    let branch = ask.branch.unwrap_or(project.default_branch.clone());
+    let meta = ScanMeta {
+        project: project.id,
+        commit: ask.commit.unwrap_or_else(|| "working-tree".into()),
+        branch: branch.clone(),
+        base_commit: None,
+        tool: Some("rampart".into()),
+        kind: "scan".into(),
+    };
+    let job = jobs::enqueue(
+        &s.store,
+        &NewJob {
+            kind: "scan".into(),
+            payload: json!({"tenant": who.tenant, "project": project.id, "root": root, "meta": meta}),
+            priority: priority::PUSH,
+            concurrency_key: Some(format!("scan:{}:{branch}", project.id)),
+            max_attempts: 3,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"job": job, "poll": format!("/api/v1/jobs/{job}")})),
+    ))
+}

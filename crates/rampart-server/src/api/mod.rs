@@ -1,0 +1,245 @@
+//! The HTTP API, versioned under `/api/v1` (axum). Every route but `/healthz` and the webhooks
+//! needs a token; every answer that is not a success is an [`ApiError`].
+//!
+//! Request parts are read by small helpers here rather than axum's own extractors, so that a bad
+//! path, query or body gets the same JSON error shape as everything else.
+
+mod error;
+mod findings;
+mod jobs;
+mod limit;
+mod projects;
+mod results;
+mod tokens;
+
+pub use error::{ApiError, ApiResult};
+
+use crate::auth::{self, Principal, Scope};
+use crate::projects::Project;
+use crate::store::Store;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Limits of the API.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest upload body (bytes).
+    pub upload_bytes: usize,
+    /// Uploads up to this size are stored before the answer (201); larger ones are stored by a
+    /// job (202 and a job to poll).
+    pub sync_upload_bytes: usize,
+    /// Largest body of other requests.
+    pub body_bytes: usize,
+    /// Requests per second per token, sustained.
+    pub rate_per_sec: f64,
+    /// Requests a token may make at once before the rate applies.
+    pub burst: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            upload_bytes: 256 << 20,
+            sync_upload_bytes: 8 << 20,
+            body_bytes: 1 << 20,
+            rate_per_sec: 50.0,
+            burst: 200.0,
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The limits.
+    pub limits: Arc<Limits>,
+    /// Request budgets per token.
+    pub rate: Arc<limit::RateLimiter>,
+}
+
+impl AppState {
+    /// State over `store` with `limits`.
+    pub fn new(store: Store, limits: Limits) -> AppState {
+        AppState {
+            rate: Arc::new(limit::RateLimiter::new(limits.rate_per_sec, limits.burst)),
+            limits: Arc::new(limits),
+            store,
+        }
+    }
+}
+
+/// The caller, authenticated by its bearer token and within its rate.
+pub struct Auth(pub Principal);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Auth> {
+        let secret = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthenticated)?;
+        let principal = auth::authenticate(&state.store, secret)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        if let Err(wait) = state.rate.take(principal.token) {
+            return Err(ApiError {
+                retry_after: Some((wait.as_secs_f64().ceil() as u64).max(1)),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!(
+                        "this token made more than {} requests per second; retry after the Retry-After header's seconds",
+                        state.limits.rate_per_sec
+                    ),
+                )
+            });
+        }
+        Ok(Auth(principal))
+    }
+}
+
+impl Auth {
+    /// The principal, when it may do what `scope` allows.
+    pub fn require(&self, scope: Scope) -> ApiResult<&Principal> {
+        if self.0.may(scope) {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::forbidden(scope.as_str()))
+        }
+    }
+}
+
+/// A path id.
+pub fn parse_id(raw: &str, what: &str) -> ApiResult<i64> {
+    raw.parse::<i64>().ok().filter(|&i| i > 0).ok_or_else(|| {
+        ApiError::invalid(
+            what,
+            format!("`{raw}` is not a {what} id (a positive integer)"),
+        )
+    })
+}
+
+/// The query string as name → value (the last value of a repeated name).
+pub fn query_map(raw: Option<&str>) -> ApiResult<HashMap<String, String>> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or(""))
+        .map(|pairs| pairs.into_iter().collect())
+        .map_err(|e| ApiError::invalid("query", format!("the query string is malformed: {e}")))
+}
+
+/// A JSON body as `T`, with errors naming the line, column and what was expected.
+pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let field = e
+            .to_string()
+            .split('`')
+            .nth(1)
+            .unwrap_or("body")
+            .to_string();
+        ApiError {
+            field: Some(field),
+            ..ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!("the JSON body is not valid: {e}"),
+            )
+        }
+    })
+}
+
+/// The project `raw` names, if the caller may see it.
+pub async fn visible_project(state: &AppState, who: &Principal, raw: &str) -> ApiResult<Project> {
+    let id = parse_id(raw, "project")?;
+    crate::projects::get(&state.store, who.tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("project"))
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    if state.store.healthy().await {
+        axum::Json(json!({"status": "ok", "database": state.store.backend().as_str()}))
+            .into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({"status": "unhealthy", "database": state.store.backend().as_str(), "message": "the database does not answer"})),
+        )
+            .into_response()
+    }
+}
+
+async fn no_route() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no_route",
+        "no such route: the API is under /api/v1 (see /api/v1/openapi.json)",
+    )
+}
+
+async fn wrong_method() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method (see /api/v1/openapi.json)",
+    )
+}
+
+/// Every route: what [`crate::server`] serves and the tests call.
+pub fn router(state: AppState) -> Router {
+    let body = state.limits.body_bytes;
+    let api = Router::new()
+        .merge(projects::routes())
+        .merge(findings::routes())
+        .merge(jobs::routes())
+        .merge(tokens::routes())
+        .layer(DefaultBodyLimit::max(body))
+        .merge(results::routes(state.limits.upload_bytes));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .with_state(state)
+}
+
+/// The request body, whole; a body over the route's limit or cut short is a JSON error.
+pub struct Body(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> ApiResult<Body> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => Ok(Body(b)),
+            Err(e) => {
+                let status = e.status();
+                let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "too_large"
+                } else {
+                    "invalid_body"
+                };
+                Err(ApiError::new(
+                    status,
+                    code,
+                    format!("the request body could not be read: {e}"),
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! `/tokens`: issue (the secret is shown once), list and revoke API tokens of the caller's tenant.
+
+use super::{ApiError, ApiResult, AppState, Auth, Body, json_body, parse_id};
+use crate::auth::{self, Scope, audit};
+use crate::clock::{DAY_MS, now_ms};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tokens", get(list).post(create))
+        .route("/tokens/{id}", delete(revoke))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewToken {
+    name: String,
+    scopes: Vec<String>,
+    #[serde(default)]
+    expires_in_days: Option<i64>,
+}
+
+async fn list(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    let who = auth.require(Scope::Admin)?;
+    Ok(Json(
+        json!({"items": auth::list_tokens(&s.store, who.tenant).await?}),
+    ))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    auth: Auth,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let who = auth.require(Scope::Admin)?;
+    let t: NewToken = json_body(&body)?;
+    if t.name.trim().is_empty() || t.name.len() > 200 {
+        return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
+    }
+    let mut scopes = Vec::new();
+    for s in &t.scopes {
+        scopes.push(Scope::parse(s).ok_or_else(|| {
+            ApiError::invalid(
+                "scopes",
+                format!("unknown scope `{s}`: use read, upload, triage or admin"),
+            )
+        })?);
+    }
+    if scopes.is_empty() {
+        return Err(ApiError::invalid(
+            "scopes",
+            "name at least one of read, upload, triage, admin",
+        ));
+    }
+    let expires_at = match t.expires_in_days {
+        Some(d) if !(1..=3650).contains(&d) => {
+            return Err(ApiError::invalid("expires_in_days", "must be 1 to 3650"));
+        }
+        Some(d) => Some(now_ms() + d * DAY_MS),
+        None => None,
+    };
+    let (id, secret) =
+        auth::create_token(&s.store, who.tenant, &t.name, &scopes, expires_at).await?;
+    audit(
+        &s.store,
+        who.tenant,
+        &who.actor(),
+        "token.create",
+        &format!("token:{id}"),
+        &json!({"name": t.name, "scopes": t.scopes}).to_string(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({"id": id, "name": t.name, "scopes": scopes, "expires_at": expires_at, "token": secret,
+                    "note": "the token is shown this once; store it now"}),
+        ),
+    ))
+}
+
+async fn revoke(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let who = auth.require(Scope::Admin)?;
+    let id = parse_id(&id, "token")?;
+    if !auth::revoke_token(&s.store, who.tenant, id).await? {
+        return Err(ApiError::not_found("token"));
+    }
+    audit(
+        &s.store,
+        who.tenant,
+        &who.actor(),
+        "token.revoke",
+        &format!("token:{id}"),
+        "{}",
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,464 @@
+//! Reading findings: a project's findings on a branch with filters and cursor pages, one
+//! finding with its per-branch states and history, and a project's scans.
+
+use crate::results::placeholders;
+use crate::store::{Store, StoreError};
+use rampart_core::Severity;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// The largest page.
+pub const MAX_PAGE: i64 = 500;
+
+/// Filters of a finding list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// The branch (the project's default branch when absent).
+    pub branch: String,
+    /// Only this tool.
+    pub tool: Option<String>,
+    /// Only this rule.
+    pub rule: Option<String>,
+    /// At least this severity.
+    pub min_severity: Option<Severity>,
+    /// Only findings whose latest place starts with this path.
+    pub path_prefix: Option<String>,
+    /// `open` (default), `fixed` or `all`.
+    pub status: Option<String>,
+    /// Only findings first seen on the branch by this scan or later.
+    pub new_since_scan: Option<i64>,
+    /// Findings with ids above this (the previous page's `next`).
+    pub after: i64,
+    /// Page size, 1 to [`MAX_PAGE`].
+    pub limit: i64,
+}
+
+/// Where a finding was in a scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Place {
+    /// File, relative to the repository root.
+    pub path: String,
+    /// 1-based line (0: unknown).
+    pub line: i64,
+    /// 1-based column (0: unknown).
+    pub col: i64,
+    /// End line.
+    pub end_line: i64,
+    /// End column.
+    pub end_col: i64,
+    /// The tool's message.
+    pub message: String,
+    /// The matched text.
+    pub snippet: String,
+    /// Suppressed in the code or the tool's configuration.
+    pub suppressed: bool,
+}
+
+/// A finding on a branch.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingItem {
+    /// Its id.
+    pub id: i64,
+    /// The tool that reported it.
+    pub tool: String,
+    /// The rule.
+    pub rule: String,
+    /// Its stable identity within (tool, rule).
+    pub fingerprint: String,
+    /// Severity, as last reported.
+    pub severity: String,
+    /// Title.
+    pub title: String,
+    /// CWE ids.
+    pub cwe: Vec<String>,
+    /// `open` or `fixed` on this branch.
+    pub status: String,
+    /// The scan that first saw it on the branch.
+    pub first_seen_scan: i64,
+    /// The latest scan that saw it.
+    pub last_seen_scan: i64,
+    /// The commit of the first scan that saw it.
+    pub introduced_commit: String,
+    /// The commit of the scan that found it gone.
+    pub fixed_commit: Option<String>,
+    /// Where it was in its latest scan (the first place, when several).
+    pub place: Option<Place>,
+    /// How many places in its latest scan.
+    pub places: usize,
+}
+
+/// A page of findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// The cursor of the next page, when there is one.
+    pub next: Option<String>,
+}
+
+/// A like-pattern matching strings that start with `prefix`.
+fn starts_with_pattern(prefix: &str) -> String {
+    let mut p = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+type ItemRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    Option<String>,
+);
+
+/// One page of the findings of `project` matching `filter`.
+pub async fn list(
+    store: &Store,
+    project: i64,
+    filter: &Filter,
+) -> Result<Page<FindingItem>, StoreError> {
+    let mut sql = String::from(
+        "SELECT f.id, f.tool, f.rule, f.fingerprint, f.severity, f.title, f.cwe, s.status, s.first_seen_scan, s.last_seen_scan, \
+         s.introduced_commit, s.fixed_commit FROM finding_state s JOIN finding f ON f.id = s.finding \
+         WHERE f.project = $1 AND s.branch = $2 AND f.id > $3",
+    );
+    let mut binds: Vec<Value> = vec![
+        project.into(),
+        filter.branch.clone().into(),
+        filter.after.into(),
+    ];
+    let mut push = |sql: &mut String, clause: &str, v: Value| {
+        binds.push(v);
+        sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
+    };
+    match filter.status.as_deref().unwrap_or("open") {
+        "all" => {}
+        st => push(&mut sql, " AND s.status = ?", st.into()),
+    }
+    if let Some(t) = &filter.tool {
+        push(&mut sql, " AND f.tool = ?", t.clone().into());
+    }
+    if let Some(r) = &filter.rule {
+        push(&mut sql, " AND f.rule = ?", r.clone().into());
+    }
+    if let Some(scan) = filter.new_since_scan {
+        push(&mut sql, " AND s.first_seen_scan >= ?", scan.into());
+    }
+    if let Some(p) = &filter.path_prefix {
+        push(
+            &mut sql,
+            " AND EXISTS (SELECT 1 FROM occurrence o WHERE o.finding = f.id AND o.scan = s.last_seen_scan AND o.path LIKE ? ESCAPE '\\')",
+            starts_with_pattern(p).into(),
+        );
+    }
+    if let Some(min) = filter.min_severity {
+        let names: Vec<&str> = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ]
+        .into_iter()
+        .filter(|s| *s >= min)
+        .map(Severity::as_str)
+        .collect();
+        let first = binds.len() + 1;
+        sql.push_str(&format!(
+            " AND f.severity IN ({})",
+            placeholders(first, names.len())
+        ));
+        binds.extend(names.into_iter().map(Value::from));
+    }
+    let limit = filter.limit.clamp(1, MAX_PAGE);
+    sql.push_str(&format!(" ORDER BY f.id LIMIT {}", limit + 1));
+    let mut q = sqlx::query_as::<_, ItemRow>(crate::store::built(sql));
+    for b in &binds {
+        q = match b {
+            Value::Number(n) => q.bind(n.as_i64().unwrap_or(0)),
+            other => q.bind(other.as_str().unwrap_or("").to_string()),
+        };
+    }
+    let mut rows = q.fetch_all(store.pool()).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let places = places_in(store, rows.iter().map(|r| (r.0, r.9))).await?;
+    let items: Vec<FindingItem> = rows
+        .into_iter()
+        .map(|r| {
+            let (place, count) = match places.get(&r.0) {
+                Some(list) => (list.first().cloned(), list.len()),
+                None => (None, 0),
+            };
+            FindingItem {
+                id: r.0,
+                tool: r.1,
+                rule: r.2,
+                fingerprint: r.3,
+                severity: r.4,
+                title: r.5,
+                cwe: serde_json::from_str(&r.6).unwrap_or_default(),
+                status: r.7,
+                first_seen_scan: r.8,
+                last_seen_scan: r.9,
+                introduced_commit: r.10,
+                fixed_commit: r.11,
+                place,
+                places: count,
+            }
+        })
+        .collect();
+    let next = more
+        .then(|| items.last().map(|i| i.id.to_string()))
+        .flatten();
+    Ok(Page { items, next })
+}
+
+type PlaceRow = (i64, String, i64, i64, i64, i64, String, String, i64);
+
+/// The places of each (finding, scan), in file order.
+async fn places_in(
+    store: &Store,
+    pairs: impl Iterator<Item = (i64, i64)>,
+) -> Result<HashMap<i64, Vec<Place>>, StoreError> {
+    let pairs: Vec<(i64, i64)> = pairs.collect();
+    let mut out: HashMap<i64, Vec<Place>> = HashMap::new();
+    if pairs.is_empty() {
+        return Ok(out);
+    }
+    let mut by_scan: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (f, s) in pairs {
+        by_scan.entry(s).or_default().push(f);
+    }
+    for (scan, ids) in by_scan {
+        let sql = format!(
+            "SELECT finding, path, start_line, start_col, end_line, end_col, message, snippet, suppressed FROM occurrence \
+             WHERE scan = $1 AND finding IN ({}) ORDER BY path, start_line, start_col",
+            placeholders(2, ids.len())
+        );
+        let mut q = sqlx::query_as::<_, PlaceRow>(crate::store::built(sql)).bind(scan);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(store.pool()).await? {
+            out.entry(r.0).or_default().push(Place {
+                path: r.1,
+                line: r.2,
+                col: r.3,
+                end_line: r.4,
+                end_col: r.5,
+                message: r.6,
+                snippet: r.7,
+                suppressed: r.8 != 0,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A finding's status on one branch.
+#[derive(Debug, Clone, Serialize)]
+pub struct BranchState {
+    /// The branch.
+    pub branch: String,
+    /// `open` or `fixed`.
+    pub status: String,
+    /// Commit that introduced it on the branch.
+    pub introduced_commit: String,
+    /// Commit that fixed it, when fixed.
+    pub fixed_commit: Option<String>,
+    /// Latest scan that saw it.
+    pub last_seen_scan: i64,
+}
+
+/// One lifecycle event.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// The branch.
+    pub branch: String,
+    /// The scan.
+    pub scan: i64,
+    /// Its commit.
+    pub commit: String,
+    /// `new`, `fixed` or `reopened`.
+    pub kind: String,
+    /// When (Unix ms).
+    pub at: i64,
+}
+
+/// One finding, everything known about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingDetail {
+    /// Its id.
+    pub id: i64,
+    /// Its project.
+    pub project: i64,
+    /// Tool.
+    pub tool: String,
+    /// Rule.
+    pub rule: String,
+    /// Identity within (tool, rule).
+    pub fingerprint: String,
+    /// Latest severity.
+    pub severity: String,
+    /// Title.
+    pub title: String,
+    /// CWE ids.
+    pub cwe: Vec<String>,
+    /// Status per branch.
+    pub branches: Vec<BranchState>,
+    /// The lifecycle, oldest first.
+    pub history: Vec<Event>,
+    /// Places in the latest scan that saw it.
+    pub places: Vec<Place>,
+}
+
+/// Finding `id` if its project is in `tenant`.
+pub async fn get(store: &Store, tenant: i64, id: i64) -> Result<Option<FindingDetail>, StoreError> {
+    type Row = (i64, i64, String, String, String, String, String, String);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT f.id, f.project, f.tool, f.rule, f.fingerprint, f.severity, f.title, f.cwe FROM finding f \
+         JOIN project p ON p.id = f.project WHERE f.id = $1 AND p.tenant = $2",
+    )
+    .bind(id)
+    .bind(tenant)
+    .fetch_optional(store.pool())
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let branches: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT branch, status, introduced_commit, fixed_commit, last_seen_scan FROM finding_state WHERE finding = $1 ORDER BY branch",
+    )
+    .bind(id)
+    .fetch_all(store.pool())
+    .await?;
+    let history: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
+        "SELECT e.branch, e.scan, s.commit_sha, e.kind, e.at FROM finding_event e JOIN scan s ON s.id = e.scan \
+         WHERE e.finding = $1 ORDER BY e.id",
+    )
+    .bind(id)
+    .fetch_all(store.pool())
+    .await?;
+    let latest = branches.iter().map(|b| b.4).max().unwrap_or(0);
+    let places = places_in(store, std::iter::once((id, latest)))
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    Ok(Some(FindingDetail {
+        id: r.0,
+        project: r.1,
+        tool: r.2,
+        rule: r.3,
+        fingerprint: r.4,
+        severity: r.5,
+        title: r.6,
+        cwe: serde_json::from_str(&r.7).unwrap_or_default(),
+        branches: branches
+            .into_iter()
+            .map(|b| BranchState {
+                branch: b.0,
+                status: b.1,
+                introduced_commit: b.2,
+                fixed_commit: b.3,
+                last_seen_scan: b.4,
+            })
+            .collect(),
+        history: history
+            .into_iter()
+            .map(|h| Event {
+                branch: h.0,
+                scan: h.1,
+                commit: h.2,
+                kind: h.3,
+                at: h.4,
+            })
+            .collect(),
+        places,
+    }))
+}
+
+/// A scan as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanItem {
+    /// Its id.
+    pub id: i64,
+    /// Commit.
+    pub commit: String,
+    /// Branch.
+    pub branch: String,
+    /// Merge base, for a pull request.
+    pub base_commit: Option<String>,
+    /// Tools covered.
+    pub tools: Vec<String>,
+    /// `upload` or `scan`.
+    pub kind: String,
+    /// Input format.
+    pub format: String,
+    /// When (Unix ms).
+    pub created_at: i64,
+    /// What it changed.
+    pub counts: Value,
+}
+
+/// The scans of `project`, newest first, one page.
+pub async fn scans(
+    store: &Store,
+    project: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Page<ScanItem>, StoreError> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    type Row = (
+        i64,
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+        i64,
+        String,
+    );
+    let mut rows: Vec<Row> = sqlx::query_as(crate::store::built(format!(
+        "SELECT id, commit_sha, branch, base_commit, tools, kind, format, created_at, counts FROM scan \
+         WHERE project = $1 AND id < $2 ORDER BY id DESC LIMIT {}",
+        limit + 1
+    )))
+    .bind(project)
+    .bind(before.unwrap_or(i64::MAX))
+    .fetch_all(store.pool())
+    .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let items: Vec<ScanItem> = rows
+        .into_iter()
+        .map(|r| ScanItem {
+            id: r.0,
+            commit: r.1,
+            branch: r.2,
+            base_commit: r.3,
+            tools: serde_json::from_str(&r.4).unwrap_or_default(),
+            kind: r.5,
+            format: r.6,
+            created_at: r.7,
+            counts: serde_json::from_str(&r.8).unwrap_or(Value::Null),
+        })
+        .collect();
+    let next = more
+        .then(|| items.last().map(|i| i.id.to_string()))
+        .flatten();
+    Ok(Page { items, next })
+}

@@ -1,0 +1,22 @@
+//! The rampart server: it keeps findings per project, branch and commit over time, accepts
+//! uploads from CI and other tools, runs scans as jobs on workers, and serves the HTTP API.
+//!
+//! The map (see ARCHITECTURE.md): [`store`] opens the database (SQLite by default, PostgreSQL
+//! for teams) and migrates it; [`auth`] issues and checks API tokens; [`projects`],
+//! [`results`] (uploads and the finding lifecycle), [`findings`] and [`jobs`] are the
+//! operations on it; [`worker`] runs jobs; [`api`] is the HTTP surface over all of them and
+//! [`server`] starts it. The scanning engines are not a dependency: the binary hands the worker
+//! a [`worker::Scanner`].
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod findings;
+pub mod jobs;
+pub mod projects;
+pub mod results;
+pub mod server;
+pub mod store;
+pub mod worker;
+
+pub use store::{Backend, Store, StoreError};

@@ -1,0 +1,251 @@
+//! Projects: what the server scans and keeps findings for, each in one tenant.
+
+use crate::clock::now_ms;
+use crate::store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// A project as the API shows it (never its webhook secret).
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    /// Its id.
+    pub id: i64,
+    /// Its name, unique in its tenant.
+    pub name: String,
+    /// The git remote the server clones, if any.
+    pub remote: Option<String>,
+    /// A folder on the server's machine to scan in place, if any.
+    pub local_path: Option<String>,
+    /// The branch scheduled scans and the inventory follow.
+    pub default_branch: String,
+    /// Free tags.
+    pub tags: Vec<String>,
+    /// Who answers for it (names or e-mail addresses).
+    pub owners: Vec<String>,
+    /// Whether webhooks are verified with a secret.
+    pub has_webhook_secret: bool,
+    /// When it was made (Unix ms).
+    pub created_at: i64,
+}
+
+/// The fields of a new project, or of a change to one (absent fields are left as they are).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFields {
+    /// Name.
+    pub name: Option<String>,
+    /// Git remote.
+    pub remote: Option<String>,
+    /// Local folder.
+    pub local_path: Option<String>,
+    /// Default branch (`main` when a new project names none).
+    pub default_branch: Option<String>,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+    /// Owners.
+    pub owners: Option<Vec<String>>,
+    /// The webhook secret (write only).
+    pub webhook_secret: Option<String>,
+}
+
+/// Why a project change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// A field is missing or wrong.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The tenant already has a project of that name.
+    #[error("a project named `{0}` exists already")]
+    Exists(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Row = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+);
+
+const COLUMNS: &str =
+    "id, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at";
+
+fn project_of(r: Row) -> Project {
+    let list = |s: &str| serde_json::from_str(s).unwrap_or_default();
+    Project {
+        id: r.0,
+        name: r.1,
+        remote: r.2,
+        local_path: r.3,
+        default_branch: r.4,
+        tags: list(&r.5),
+        owners: list(&r.6),
+        has_webhook_secret: r.7.is_some(),
+        created_at: r.8,
+    }
+}
+
+fn check(f: &ProjectFields) -> Result<(), ProjectError> {
+    let invalid = |field, message: &str| ProjectError::Invalid {
+        field,
+        message: message.to_string(),
+    };
+    if let Some(n) = &f.name
+        && (n.trim().is_empty() || n.len() > 200 || n.chars().any(char::is_control))
+    {
+        return Err(invalid(
+            "name",
+            "must be 1 to 200 characters, without control characters",
+        ));
+    }
+    if let Some(b) = &f.default_branch
+        && (b.is_empty() || b.len() > 255 || b.chars().any(|c| c.is_control() || c == ' '))
+    {
+        return Err(invalid("default_branch", "must be a git branch name"));
+    }
+    if let Some(r) = &f.remote
+        && !(r.starts_with("https://")
+            || r.starts_with("http://")
+            || r.starts_with("ssh://")
+            || r.starts_with("file://")
+            || r.starts_with("git@"))
+    {
+        return Err(invalid(
+            "remote",
+            "must be an https://, http://, ssh://, file:// or git@ URL",
+        ));
+    }
+    for (field, list) in [("tags", &f.tags), ("owners", &f.owners)] {
+        if list
+            .as_ref()
+            .is_some_and(|l| l.len() > 100 || l.iter().any(|t| t.is_empty() || t.len() > 200))
+        {
+            return Err(invalid(
+                field,
+                "at most 100 entries of 1 to 200 characters each",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// Creates a project in `tenant`.
+pub async fn create(
+    store: &Store,
+    tenant: i64,
+    f: &ProjectFields,
+) -> Result<Project, ProjectError> {
+    check(f)?;
+    let name = f.name.clone().ok_or(ProjectError::Invalid {
+        field: "name",
+        message: "is required".into(),
+    })?;
+    let json = |l: &Option<Vec<String>>| {
+        serde_json::to_string(l.as_deref().unwrap_or(&[])).unwrap_or_default()
+    };
+    let row: Result<Row, _> = sqlx::query_as(crate::store::built(format!(
+        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+    )))
+    .bind(tenant)
+    .bind(&name)
+    .bind(&f.remote)
+    .bind(&f.local_path)
+    .bind(f.default_branch.as_deref().unwrap_or("main"))
+    .bind(json(&f.tags))
+    .bind(json(&f.owners))
+    .bind(&f.webhook_secret)
+    .bind(now_ms())
+    .fetch_one(store.pool())
+    .await;
+    match row {
+        Ok(r) => Ok(project_of(r)),
+        Err(e) if unique_violation(&e) => Err(ProjectError::Exists(name)),
+        Err(e) => Err(StoreError::from(e).into()),
+    }
+}
+
+/// The project `id` if it is in `tenant`.
+pub async fn get(store: &Store, tenant: i64, id: i64) -> Result<Option<Project>, StoreError> {
+    let row: Option<Row> = sqlx::query_as(crate::store::built(format!(
+        "SELECT {COLUMNS} FROM project WHERE id = $1 AND tenant = $2"
+    )))
+    .bind(id)
+    .bind(tenant)
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(row.map(project_of))
+}
+
+/// The webhook secret of project `id` (any tenant: webhooks are not authenticated by token).
+pub async fn webhook_secret(store: &Store, id: i64) -> Result<Option<String>, StoreError> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT webhook_secret FROM project WHERE id = $1")
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?;
+    Ok(row.and_then(|r| r.0))
+}
+
+/// The projects of `tenant`, by name.
+pub async fn list(store: &Store, tenant: i64) -> Result<Vec<Project>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(crate::store::built(format!(
+        "SELECT {COLUMNS} FROM project WHERE tenant = $1 ORDER BY name"
+    )))
+    .bind(tenant)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows.into_iter().map(project_of).collect())
+}
+
+/// Changes the fields given; `None` when `tenant` has no project `id`.
+pub async fn update(
+    store: &Store,
+    tenant: i64,
+    id: i64,
+    f: &ProjectFields,
+) -> Result<Option<Project>, ProjectError> {
+    check(f)?;
+    let Some(old) = get(store, tenant, id).await? else {
+        return Ok(None);
+    };
+    let name = f.name.clone().unwrap_or(old.name);
+    let json = |new: &Option<Vec<String>>, old: Vec<String>| {
+        serde_json::to_string(new.as_ref().unwrap_or(&old)).unwrap_or_default()
+    };
+    let done = sqlx::query(
+        "UPDATE project SET name = $1, remote = $2, local_path = $3, default_branch = $4, tags = $5, owners = $6, \
+         webhook_secret = COALESCE($7, webhook_secret) WHERE id = $8 AND tenant = $9",
+    )
+    .bind(&name)
+    .bind(f.remote.clone().or(old.remote))
+    .bind(f.local_path.clone().or(old.local_path))
+    .bind(f.default_branch.clone().unwrap_or(old.default_branch))
+    .bind(json(&f.tags, old.tags))
+    .bind(json(&f.owners, old.owners))
+    .bind(&f.webhook_secret)
+    .bind(id)
+    .bind(tenant)
+    .execute(store.pool())
+    .await;
+    match done {
+        Ok(_) => Ok(get(store, tenant, id).await?),
+        Err(e) if unique_violation(&e) => Err(ProjectError::Exists(name)),
+        Err(e) => Err(StoreError::from(e).into()),
+    }
+}

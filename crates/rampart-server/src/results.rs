@@ -1,0 +1,383 @@
+//! Storing one set of results (an upload, or a scan a worker ran) as a scan of a project's
+//! branch, and the finding lifecycle it drives.
+//!
+//! A finding's identity is (project, tool, rule, fingerprint); its status is kept per branch.
+//! For each tool the scan covers, in one transaction: a finding present now and never seen on
+//! the branch is `new`; present and open is `unchanged`; open before and absent now is `fixed`
+//! (with the scan's commit as the fixing commit); fixed before and present again is `reopened`.
+//! Only transitions are events (`finding_event`); `unchanged` is the occurrence itself. Nothing
+//! is deleted.
+
+use crate::clock::now_ms;
+use crate::store::batch::{self, P};
+use crate::store::{Backend, Store, StoreError};
+use rampart_ingest::Import;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+
+/// What a set of results is a scan of.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScanMeta {
+    /// The project.
+    pub project: i64,
+    /// The commit scanned (a full or short hash, or any name the client uses).
+    pub commit: String,
+    /// The branch.
+    pub branch: String,
+    /// For a pull request: the merge base, whose findings are not "introduced".
+    #[serde(default)]
+    pub base_commit: Option<String>,
+    /// The tools the results cover, when the results do not say (a SARIF run with no results
+    /// still names its tool; an empty upload does not).
+    #[serde(default)]
+    pub tool: Option<String>,
+    /// `upload` or `scan`.
+    pub kind: String,
+}
+
+/// What storing a scan did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ScanCounts {
+    /// Findings in the results (after merging duplicates).
+    pub findings: usize,
+    /// Seen for the first time on this branch.
+    pub new: usize,
+    /// Open before, present now.
+    pub unchanged: usize,
+    /// Open before, absent now.
+    pub fixed: usize,
+    /// Fixed before, back now.
+    pub reopened: usize,
+    /// For a pull request: present now and absent from the merge base's latest scan.
+    pub introduced: usize,
+    /// Inventory entries stored.
+    pub components: usize,
+}
+
+/// A stored scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanSummary {
+    /// The scan's id.
+    pub scan: i64,
+    /// The tools it covered.
+    pub tools: Vec<String>,
+    /// What changed.
+    pub counts: ScanCounts,
+    /// Problems with the input that did not stop it.
+    pub warnings: Vec<String>,
+}
+
+/// The tools a scan covers: those the results name, or the one the uploader named.
+fn covered_tools(import: &Import, meta: &ScanMeta) -> Vec<String> {
+    if let Some(t) = &meta.tool {
+        return vec![t.trim().to_ascii_lowercase()];
+    }
+    let mut tools: Vec<String> = import.tools.clone();
+    for f in &import.findings {
+        if !tools.contains(&f.tool) {
+            tools.push(f.tool.clone());
+        }
+    }
+    tools.sort();
+    tools
+}
+
+/// A 64-bit key for PostgreSQL's advisory lock on one project's branch.
+fn branch_lock_key(project: i64, branch: &str) -> i64 {
+    let h = rampart_core::fingerprint::sha256_hex(format!("{project}\0{branch}").as_bytes());
+    i64::from_str_radix(&h[..15], 16).unwrap_or(project)
+}
+
+/// Stores `import` as a scan of `meta`, in one transaction.
+pub async fn store_scan(
+    store: &Store,
+    meta: &ScanMeta,
+    import: &Import,
+    job: Option<i64>,
+) -> Result<ScanSummary, StoreError> {
+    let mut tx = store.pool().begin().await?;
+    let summary = store_scan_in(store, &mut tx, meta, import, job).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+/// [`store_scan`] in a transaction the caller commits.
+pub async fn store_scan_in(
+    store: &Store,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    meta: &ScanMeta,
+    import: &Import,
+    job: Option<i64>,
+) -> Result<ScanSummary, StoreError> {
+    let now = now_ms();
+    let tools = covered_tools(import, meta);
+    if store.backend() == Backend::Postgres {
+        // One scan of a branch at a time: the lifecycle reads the branch's states and writes
+        // them back. (On SQLite the first write below takes the database's one write lock.)
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(branch_lock_key(meta.project, &meta.branch))
+            .execute(&mut **tx)
+            .await?;
+    }
+    let (scan,): (i64,) = sqlx::query_as(
+        "INSERT INTO scan (project, commit_sha, branch, base_commit, tools, kind, format, status, created_at, finished_at, job, counts, warnings) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'done', $8, $8, $9, '{}', $10) RETURNING id",
+    )
+    .bind(meta.project)
+    .bind(&meta.commit)
+    .bind(&meta.branch)
+    .bind(&meta.base_commit)
+    .bind(serde_json::to_string(&tools).unwrap_or_default())
+    .bind(&meta.kind)
+    .bind(import.format.as_str())
+    .bind(now)
+    .bind(job)
+    .bind(serde_json::to_string(&import.warnings).unwrap_or_default())
+    .fetch_one(&mut **tx)
+    .await?;
+
+    // Identities, once each (the same finding may be reported at several places).
+    let mut first: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let mut identities = Vec::new();
+    for (i, f) in import.findings.iter().enumerate() {
+        let key = (f.tool.as_str(), f.rule.as_str(), f.fingerprint.as_str());
+        if !first.contains_key(&key) {
+            first.insert(key, i);
+            identities.push(vec![
+                P::I(meta.project),
+                P::T(f.tool.clone()),
+                P::T(f.rule.clone()),
+                P::T(f.fingerprint.clone()),
+                P::T(f.severity.as_str().to_string()),
+                P::T(f.title.clone()),
+                P::T(serde_json::to_string(&f.cwe).unwrap_or_default()),
+                P::I(scan),
+                P::I(now),
+            ]);
+        }
+    }
+    let rows = batch::insert(
+        tx,
+        "INSERT INTO finding (project, tool, rule, fingerprint, severity, title, cwe, first_seen_scan, created_at)",
+        &identities,
+        "ON CONFLICT (project, tool, rule, fingerprint) DO UPDATE SET severity = excluded.severity, title = excluded.title, cwe = excluded.cwe \
+         RETURNING id, tool, rule, fingerprint",
+    )
+    .await?;
+    let mut id_of: HashMap<(String, String, String), i64> = HashMap::with_capacity(rows.len());
+    for r in rows {
+        id_of.insert((r.try_get(1)?, r.try_get(2)?, r.try_get(3)?), r.try_get(0)?);
+    }
+    let mut occurrences = Vec::with_capacity(import.findings.len());
+    let mut present: HashSet<i64> = HashSet::with_capacity(id_of.len());
+    for f in &import.findings {
+        let Some(&id) = id_of.get(&(f.tool.clone(), f.rule.clone(), f.fingerprint.clone())) else {
+            continue;
+        };
+        present.insert(id);
+        occurrences.push(vec![
+            P::I(id),
+            P::I(scan),
+            P::T(f.path.clone()),
+            P::I(f.start_line.into()),
+            P::I(f.start_col.into()),
+            P::I(f.end_line.into()),
+            P::I(f.end_col.into()),
+            P::T(f.severity.as_str().to_string()),
+            P::T(f.message.clone()),
+            P::T(f.snippet.clone()),
+            P::I(f.suppressed.into()),
+            P::T(if f.extra.is_null() {
+                String::new()
+            } else {
+                f.extra.to_string()
+            }),
+        ]);
+    }
+    batch::insert(
+        tx,
+        "INSERT INTO occurrence (finding, scan, path, start_line, start_col, end_line, end_col, severity, message, snippet, suppressed, extra)",
+        &occurrences,
+        "",
+    )
+    .await?;
+
+    // The branch's states for the covered tools, before this scan.
+    let prior = states(tx, meta, &tools).await?;
+    let mut counts = ScanCounts {
+        findings: present.len(),
+        ..ScanCounts::default()
+    };
+    let mut events = Vec::new();
+    let event = |id: i64, kind: &str| {
+        vec![
+            P::I(id),
+            P::T(meta.branch.clone()),
+            P::I(scan),
+            P::T(kind.to_string()),
+            P::I(now),
+        ]
+    };
+    for &id in &present {
+        match prior.get(&id).map(String::as_str) {
+            None => {
+                counts.new += 1;
+                events.push(event(id, "new"));
+            }
+            Some("open") => counts.unchanged += 1,
+            Some(_) => {
+                counts.reopened += 1;
+                events.push(event(id, "reopened"));
+            }
+        }
+    }
+    for (&id, status) in &prior {
+        if status == "open" && !present.contains(&id) {
+            counts.fixed += 1;
+            events.push(event(id, "fixed"));
+        }
+    }
+    sqlx::query(
+        "INSERT INTO finding_state (finding, branch, status, first_seen_scan, last_seen_scan, introduced_commit, updated_at) \
+         SELECT DISTINCT finding, $1, 'open', $2, $2, $3, $4 FROM occurrence WHERE scan = $2 \
+         ON CONFLICT (finding, branch) DO UPDATE SET status = 'open', last_seen_scan = excluded.last_seen_scan, \
+         fixed_commit = NULL, fixed_scan = NULL, updated_at = excluded.updated_at",
+    )
+    .bind(&meta.branch)
+    .bind(scan)
+    .bind(&meta.commit)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if !tools.is_empty() {
+        let sql = format!(
+            "UPDATE finding_state SET status = 'fixed', fixed_commit = $1, fixed_scan = $2, updated_at = $3 \
+             WHERE branch = $4 AND status = 'open' AND last_seen_scan <> $2 \
+             AND finding IN (SELECT id FROM finding WHERE project = $5 AND tool IN ({}))",
+            placeholders(6, tools.len())
+        );
+        let mut q = sqlx::query(crate::store::built(sql))
+            .bind(&meta.commit)
+            .bind(scan)
+            .bind(now)
+            .bind(&meta.branch)
+            .bind(meta.project);
+        for t in &tools {
+            q = q.bind(t);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    batch::insert(
+        tx,
+        "INSERT INTO finding_event (finding, branch, scan, kind, at)",
+        &events,
+        "",
+    )
+    .await?;
+
+    if let Some(base) = &meta.base_commit {
+        let base_ids = base_findings(tx, meta.project, base, &tools).await?;
+        counts.introduced = present.iter().filter(|id| !base_ids.contains(id)).count();
+    }
+
+    let components: Vec<Vec<P>> = import
+        .components
+        .iter()
+        .map(|c| {
+            vec![
+                P::I(scan),
+                P::OT(c.purl.clone()),
+                P::T(c.name.clone()),
+                P::T(c.version.clone()),
+                P::T(c.ecosystem.clone()),
+                P::OI(c.direct.map(i64::from)),
+            ]
+        })
+        .collect();
+    counts.components = components.len();
+    batch::insert(
+        tx,
+        "INSERT INTO component (scan, purl, name, version, ecosystem, direct)",
+        &components,
+        "",
+    )
+    .await?;
+    sqlx::query("UPDATE scan SET counts = $1 WHERE id = $2")
+        .bind(serde_json::to_string(&counts).unwrap_or_default())
+        .bind(scan)
+        .execute(&mut **tx)
+        .await?;
+    Ok(ScanSummary {
+        scan,
+        tools,
+        counts,
+        warnings: import.warnings.clone(),
+    })
+}
+
+/// `$from, $from+1, …` for `n` values.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Status of each finding of `tools` on the branch.
+async fn states(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    meta: &ScanMeta,
+    tools: &[String],
+) -> Result<HashMap<i64, String>, StoreError> {
+    if tools.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT s.finding, s.status FROM finding_state s JOIN finding f ON f.id = s.finding \
+         WHERE f.project = $1 AND s.branch = $2 AND f.tool IN ({})",
+        placeholders(3, tools.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64, String)>(crate::store::built(sql))
+        .bind(meta.project)
+        .bind(&meta.branch);
+    for t in tools {
+        q = q.bind(t);
+    }
+    Ok(q.fetch_all(&mut **tx).await?.into_iter().collect())
+}
+
+/// The findings of `tools` in the latest scan of commit `base` (any branch).
+async fn base_findings(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    project: i64,
+    base: &str,
+    tools: &[String],
+) -> Result<HashSet<i64>, StoreError> {
+    let latest: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM scan WHERE project = $1 AND commit_sha = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(project)
+    .bind(base)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((scan,)) = latest else {
+        return Ok(HashSet::new());
+    };
+    let sql = format!(
+        "SELECT DISTINCT o.finding FROM occurrence o JOIN finding f ON f.id = o.finding WHERE o.scan = $1 AND f.tool IN ({})",
+        placeholders(2, tools.len().max(1))
+    );
+    let mut q = sqlx::query_as::<_, (i64,)>(crate::store::built(sql)).bind(scan);
+    for t in tools {
+        q = q.bind(t);
+    }
+    if tools.is_empty() {
+        q = q.bind("");
+    }
+    Ok(q.fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .map(|r| r.0)
+        .collect())
+}

@@ -1,0 +1,174 @@
+//! Starting the server (`rampart server`) and stand-alone workers (`rampart worker`).
+
+use crate::api::{self, AppState, Limits};
+use crate::auth;
+use crate::store::{self, Backend, Store, StoreError};
+use crate::worker::{self, Scanner, WorkerConfig};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// `postgres://…` or `sqlite://…`; `None`: SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// Where the embedded database and clones live.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// In-process workers.
+    pub workers: usize,
+    /// API limits.
+    pub limits: Limits,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The data folder cannot be made.
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The address is taken or not ours.
+    #[error("cannot listen on {addr}: {source} (choose another with --listen)")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Opens the configured database (creating the data folder for SQLite).
+pub async fn open_store(
+    url: Option<&str>,
+    data_dir: &std::path::Path,
+) -> Result<Store, ServerError> {
+    let url = match url {
+        Some(u) => u.to_string(),
+        None => {
+            std::fs::create_dir_all(data_dir).map_err(|source| ServerError::DataDir {
+                path: data_dir.to_path_buf(),
+                source,
+            })?;
+            store::sqlite_url(data_dir)
+        }
+    };
+    Ok(Store::open(&url).await?)
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+async fn stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler can be installed");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// Starts `n` in-process workers; the returned sender stops them.
+pub fn spawn_workers(
+    store: &Store,
+    scanner: &Arc<dyn Scanner>,
+    n: usize,
+) -> (watch::Sender<bool>, Vec<tokio::task::JoinHandle<()>>) {
+    let (stop, rx) = watch::channel(false);
+    let handles = (0..n)
+        .map(|i| {
+            tokio::spawn(worker::run(
+                store.clone(),
+                scanner.clone(),
+                WorkerConfig::numbered(i),
+                rx.clone(),
+            ))
+        })
+        .collect();
+    (stop, handles)
+}
+
+/// Runs the server until Ctrl-C or SIGTERM. `say` prints what the operator must see: where it
+/// listens, and on first start the one-time admin token.
+pub async fn serve(
+    config: ServerConfig,
+    scanner: Arc<dyn Scanner>,
+    say: impl Fn(&str),
+) -> Result<(), ServerError> {
+    let store = open_store(config.database_url.as_deref(), &config.data_dir).await?;
+    if let Some(secret) = auth::bootstrap(&store).await? {
+        say(&format!(
+            "first start: admin token (shown once, store it now): {secret}"
+        ));
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServerError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().unwrap_or(config.listen);
+    let (stop, workers) = spawn_workers(&store, &scanner, config.workers);
+    say(&format!(
+        "rampart server listening on http://{addr} ({} database, {} worker{})",
+        store.backend().as_str(),
+        config.workers,
+        if config.workers == 1 { "" } else { "s" }
+    ));
+    let app = api::router(AppState::new(store.clone(), config.limits.clone()));
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(stop_signal())
+        .await;
+    let _ = stop.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    store.close().await;
+    served.map_err(ServerError::Serve)
+}
+
+/// Runs `n` workers against `database_url` until Ctrl-C or SIGTERM (`rampart worker`).
+pub async fn work(
+    database_url: &str,
+    scanner: Arc<dyn Scanner>,
+    n: usize,
+    say: impl Fn(&str),
+) -> Result<(), ServerError> {
+    let store = Store::open(database_url).await?;
+    if store.backend() == Backend::Sqlite {
+        say(
+            "note: workers in other processes share an SQLite file one writer at a time; use PostgreSQL to scale out",
+        );
+    }
+    let (stop, workers) = spawn_workers(&store, &scanner, n.max(1));
+    say(&format!(
+        "rampart worker: {} worker{} on {}",
+        n.max(1),
+        if n == 1 { "" } else { "s" },
+        store::redact_url(database_url)
+    ));
+    stop_signal().await;
+    let _ = stop.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! Versioned schema migrations, one SQL file per version and backend, applied in order at start,
+//! each in its own transaction; `schema_version` records what ran.
+
+use super::{Backend, Store, StoreError};
+use crate::clock::now_ms;
+
+/// One schema version.
+pub struct Migration {
+    /// Its number, from 1, without gaps.
+    pub version: i64,
+    /// The file name (for messages).
+    pub name: &'static str,
+    /// The SQL for SQLite.
+    pub sqlite: &'static str,
+    /// The SQL for PostgreSQL.
+    pub postgres: &'static str,
+}
+
+/// Every migration, oldest first. Adding one: write both files, append it here.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_init.sql",
+    sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
+    postgres: include_str!("../../migrations/postgres/0001_init.sql"),
+}];
+
+/// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
+/// migrate one after the other.
+const LOCK_KEY: i64 = 0x7261_6d70_6172_74;
+
+/// Applies the migrations the database has not run yet.
+pub(super) async fn run(store: &Store) -> Result<(), StoreError> {
+    let pool = store.pool();
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(pool)
+    .await?;
+    let known = MIGRATIONS.last().map_or(0, |m| m.version);
+    for m in MIGRATIONS {
+        let mut tx = pool.begin().await?;
+        if store.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(LOCK_KEY)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (found,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM schema_version WHERE version = $1")
+                .bind(m.version)
+                .fetch_one(&mut *tx)
+                .await?;
+        if found > 0 {
+            continue;
+        }
+        let sql = match store.backend() {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        let failed = |source| StoreError::Migrate {
+            version: m.version,
+            name: m.name,
+            source,
+        };
+        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(failed)?;
+        sqlx::query("INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(failed)?;
+        tx.commit().await.map_err(failed)?;
+    }
+    let (newest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM schema_version")
+        .fetch_one(pool)
+        .await?;
+    match newest {
+        Some(found) if found > known => Err(StoreError::TooNew { found, known }),
+        _ => Ok(()),
+    }
+}

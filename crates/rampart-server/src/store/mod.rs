@@ -1,0 +1,184 @@
+//! The database: one connection pool over SQLite (the embedded default) or PostgreSQL, and the
+//! schema migrations both run at start.
+//!
+//! Both backends run the same SQL text: `$1`-style parameters, `ON CONFLICT`, `RETURNING` and
+//! integer times work alike in both, so a query is written once. Where the dialects differ
+//! (column types in the schema, `FOR UPDATE SKIP LOCKED` when claiming a job) the code asks
+//! [`Store::backend`].
+
+pub mod batch;
+mod migrate;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::time::Duration;
+
+pub use migrate::{MIGRATIONS, Migration};
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file: no service needed.
+    Sqlite,
+    /// A PostgreSQL server: for teams and for workers on other machines.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    /// The name shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A database error, with what was being done.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL names no supported database.
+    #[error(
+        "unsupported database URL `{0}`: use sqlite://PATH (the default) or postgres://USER@HOST/DB"
+    )]
+    Url(String),
+    /// The database could not be reached or opened.
+    #[error("cannot open the database {url}: {source}")]
+    Open {
+        /// The URL, without its password.
+        url: String,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// A migration failed; nothing of it was applied.
+    #[error("database migration {version} ({name}) failed: {source}")]
+    Migrate {
+        /// The migration's number.
+        version: i64,
+        /// Its file name.
+        name: &'static str,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// The database holds a newer schema than this program knows.
+    #[error(
+        "the database has schema version {found}, newer than this rampart knows ({known}): upgrade rampart"
+    )]
+    TooNew {
+        /// Version in the database.
+        found: i64,
+        /// Newest version this program has.
+        known: i64,
+    },
+    /// A query failed.
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// An open database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// The URL of the embedded database in a data folder.
+pub fn sqlite_url(data_dir: &Path) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("rampart.db").display()
+    )
+}
+
+/// `url` with any password replaced by `***`, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &userinfo[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://PATH?mode=rwc` or `postgres://…`) and brings its
+    /// schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let backend = Backend::of_url(url).ok_or_else(|| StoreError::Url(url.to_string()))?;
+        install_default_drivers();
+        let open_err = |source| StoreError::Open {
+            url: redact_url(url),
+            source,
+        };
+        let mut options = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(10))
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            });
+        if backend == Backend::Sqlite {
+            // Readers do not wait for the writer; a writer waits for another (up to 10 s)
+            // instead of failing at once.
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(url).await.map_err(open_err)?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(open_err)?;
+        }
+        let store = Store { pool, backend };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers now.
+    pub async fn healthy(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// SQL built at run time, from constant text and `$N` placeholders only (never from input: values
+/// are always bound), which sqlx asks to be marked as audited.
+pub(crate) fn built(sql: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql)
+}
