@@ -37,6 +37,10 @@ pub struct Import {
     pub components: Vec<Component>,
     /// What was skipped or cut, one line per kind of problem with its first JSON pointer.
     pub warnings: Vec<String>,
+    /// The tools whose results these are, even those that found nothing (each SARIF run's
+    /// tool; `rampart` for a rampart report; none for inventories): a finding of one of these
+    /// tools that is absent here is gone.
+    pub tools: Vec<String>,
 }
 
 /// The formats [`import`] reads.
@@ -317,17 +321,25 @@ pub fn import(bytes: &[u8], hint: Option<Format>) -> Result<Import, ImportError>
         }
     };
     let mut warnings = limits::Warnings::default();
-    let (findings, components) = match format {
-        Format::Sarif => (sarif::convert(&doc, &mut warnings)?, Vec::new()),
-        Format::Rampart => (rampart_json::convert(&doc, &mut warnings)?, Vec::new()),
-        Format::CycloneDx => (Vec::new(), cyclonedx::convert(&doc, &mut warnings)?),
-        Format::Spdx => (Vec::new(), spdx::convert(&doc, &mut warnings)?),
+    let (findings, components, tools) = match format {
+        Format::Sarif => {
+            let (findings, tools) = sarif::convert(&doc, &mut warnings)?;
+            (findings, Vec::new(), tools)
+        }
+        Format::Rampart => (
+            rampart_json::convert(&doc, &mut warnings)?,
+            Vec::new(),
+            vec!["rampart".to_string()],
+        ),
+        Format::CycloneDx => (Vec::new(), cyclonedx::convert(&doc, &mut warnings)?, Vec::new()),
+        Format::Spdx => (Vec::new(), spdx::convert(&doc, &mut warnings)?, Vec::new()),
     };
     Ok(Import {
         format,
         findings,
         components,
         warnings: warnings.finish(),
+        tools,
     })
 }
 

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 pub(crate) fn convert<'d>(
     doc: &'d Document<'d>,
     w: &mut Warnings,
-) -> Result<Vec<Imported>, ImportError> {
+) -> Result<(Vec<Imported>, Vec<String>), ImportError> {
     let version = required(
         &doc.version,
         || "/version".into(),
@@ -48,11 +48,15 @@ pub(crate) fn convert<'d>(
         return Err(crate::rampart_json::too_many(total));
     }
     let mut out = Vec::with_capacity(total);
+    let mut tools = Vec::new();
     for (i, run) in runs.0.iter().enumerate() {
         let run = required(run, || format!("/runs/{i}"), "a run object")?;
-        convert_run(i, run, w, &mut out)?;
+        let tool = convert_run(i, run, w, &mut out)?;
+        if !tools.contains(&tool) {
+            tools.push(tool);
+        }
     }
-    Ok(out)
+    Ok((out, tools))
 }
 
 /// `Semgrep OSS` → `semgrep`, `CodeQL command-line toolchain` → `codeql`; others lower-cased.
@@ -66,13 +70,13 @@ fn tool_name(name: &str) -> String {
     t
 }
 
-/// The findings of run `i`, appended to `out`.
+/// The findings of run `i`, appended to `out`; returns the run's tool name.
 fn convert_run<'d>(
     i: usize,
     run: &'d Run<'d>,
     w: &mut Warnings,
     out: &mut Vec<Imported>,
-) -> Result<(), ImportError> {
+) -> Result<String, ImportError> {
     let at = |s: &str| format!("/runs/{i}{s}");
     let tool = required(&run.tool, || at("/tool"), "an object with `driver`")?;
     let driver = required(&tool.driver, || at("/tool/driver"), "an object with `name`")?;
@@ -162,7 +166,7 @@ fn convert_run<'d>(
     }
     fingerprint::assign(&mut pending, w, i);
     out.extend(pending.into_iter().map(|p| p.finding));
-    Ok(())
+    Ok(tool_name)
 }
 
 /// One result as a finding waiting for its fingerprint.
