@@ -10,7 +10,7 @@ pub mod batch;
 mod migrate;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 use std::path::Path;
 use std::time::Duration;
 
@@ -144,6 +144,10 @@ impl Store {
                 })
             });
         }
+        // One direct connection first: a refused or misnamed database fails at once, where the
+        // pool would retry until its acquire timeout.
+        let first = sqlx::AnyConnection::connect(url).await.map_err(open_err)?;
+        let _ = first.close().await;
         let pool = options.connect(url).await.map_err(open_err)?;
         if backend == Backend::Sqlite {
             sqlx::query("PRAGMA journal_mode = WAL")
