@@ -331,7 +331,11 @@ pub fn import(bytes: &[u8], hint: Option<Format>) -> Result<Import, ImportError>
             Vec::new(),
             vec!["rampart".to_string()],
         ),
-        Format::CycloneDx => (Vec::new(), cyclonedx::convert(&doc, &mut warnings)?, Vec::new()),
+        Format::CycloneDx => (
+            Vec::new(),
+            cyclonedx::convert(&doc, &mut warnings)?,
+            Vec::new(),
+        ),
         Format::Spdx => (Vec::new(), spdx::convert(&doc, &mut warnings)?, Vec::new()),
     };
     Ok(Import {

@@ -44,6 +44,10 @@ pub enum Command {
     },
     /// Write a software bill of materials (CycloneDX 1.6 or SPDX 2.3 JSON) for a folder.
     Sbom(crate::sbom_cmd::SbomArgs),
+    /// Run the server: the HTTP API that keeps findings over time, with in-process workers.
+    Server(crate::server_cmd::ServerArgs),
+    /// Run workers that take scans and uploads from the server's database.
+    Worker(crate::server_cmd::WorkerArgs),
     /// Write a commented starter rampart.toml.
     Init {
         /// Folder to write it in.

@@ -9,6 +9,7 @@ mod progress;
 mod rules_cmd;
 mod sbom_cmd;
 mod scan_cmd;
+mod server_cmd;
 
 use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command};
@@ -46,6 +47,8 @@ fn main() -> ExitCode {
         Command::Baseline { output, scan } => scan_cmd::baseline(scan, output),
         Command::Db { cmd } => db_cmd::run(cmd.clone()),
         Command::Sbom(args) => sbom_cmd::run(args.clone()),
+        Command::Server(args) => server_cmd::serve(args),
+        Command::Worker(args) => server_cmd::work(args),
         Command::Init { path, force } => rules_cmd::init(path, *force),
         Command::Rules {
             engine,

@@ -1,0 +1,106 @@
+//! `rampart server` and `rampart worker`: the server crate's entry points, with the engines of
+//! this binary as the workers' scanner.
+
+use crate::cli::{Cli, Command};
+use clap::{Args, Parser};
+use rampart_server::server::{self, ServerConfig};
+use rampart_server::worker::Scanner;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// `rampart server` options.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Database: postgres://USER@HOST/DB for teams; default: SQLite in the data folder.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Folder for the embedded database.
+    #[arg(long, default_value = "rampart-data")]
+    data: PathBuf,
+    /// Workers in this process (scans and large uploads).
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+}
+
+/// `rampart worker` options.
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    /// The server's database (postgres://USER@HOST/DB).
+    #[arg(long, value_name = "URL")]
+    database_url: String,
+    /// Workers in this process.
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+}
+
+/// Scans with every engine of this binary and the project's rampart.toml, as `rampart scan
+/// --format json` would.
+struct EngineScanner;
+
+impl Scanner for EngineScanner {
+    fn scan(&self, root: &Path) -> Result<Vec<u8>, String> {
+        let cli = Cli::try_parse_from([
+            "rampart".as_ref(),
+            "scan".as_ref(),
+            "--quiet".as_ref(),
+            root.as_os_str(),
+        ])
+        .map_err(|e| e.to_string())?;
+        let Command::Scan { args, .. } = cli.command else {
+            return Err("internal: not a scan".into());
+        };
+        let (result, _, fail_on) = crate::scan_cmd::scan(&args)?;
+        let report = rampart_report::Report {
+            result: &result,
+            root_display: root.display().to_string(),
+            root_abs: root.to_path_buf(),
+            version: env!("CARGO_PKG_VERSION"),
+            fail_on,
+            verbose: false,
+            color: false,
+            link_base: None,
+        };
+        Ok(report.render(rampart_report::Format::Json).into_bytes())
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// `rampart server`: serves until Ctrl-C or SIGTERM.
+pub fn serve(a: &ServerArgs) -> Result<i32, String> {
+    let config = ServerConfig {
+        database_url: a.database_url.clone(),
+        data_dir: a.data.clone(),
+        listen: a.listen,
+        workers: a.workers,
+        limits: Default::default(),
+    };
+    runtime()?
+        .block_on(server::serve(config, Arc::new(EngineScanner), |m| {
+            eprintln!("{m}")
+        }))
+        .map_err(|e| e.to_string())?;
+    Ok(0)
+}
+
+/// `rampart worker`: takes jobs until Ctrl-C or SIGTERM.
+pub fn work(a: &WorkerArgs) -> Result<i32, String> {
+    runtime()?
+        .block_on(server::work(
+            &a.database_url,
+            Arc::new(EngineScanner),
+            a.workers,
+            |m| eprintln!("{m}"),
+        ))
+        .map_err(|e| e.to_string())?;
+    Ok(0)
+}

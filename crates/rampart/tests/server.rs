@@ -1,0 +1,188 @@
+//! `rampart server` end to end, over loopback HTTP: the first start's token, a project, an
+//! upload of `rampart scan --format json`, a scan run by the in-process worker, and a restart
+//! that keeps everything.
+
+mod common;
+use common::{fixture, rampart};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server and what it printed.
+struct Server {
+    child: Child,
+    addr: String,
+    token: Option<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(data: &std::path::Path) -> Server {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("rampart"))
+        .args([
+            "server",
+            "--listen",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--data",
+        ])
+        .arg(data)
+        .env(
+            "RAMPART_DB",
+            std::env::temp_dir().join("rampart-tests-no-db"),
+        )
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut token = None;
+    loop {
+        let line = lines
+            .next()
+            .expect("the server printed where it listens")
+            .unwrap();
+        if let Some(t) = line.split("store it now): ").nth(1) {
+            token = Some(t.trim().to_string());
+        }
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            let addr = rest.split_whitespace().next().unwrap().to_string();
+            // Keep draining stderr so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            return Server { child, addr, token };
+        }
+    }
+}
+
+/// One HTTP/1.1 request; the status and the JSON body.
+fn http(addr: &str, method: &str, path: &str, token: &str, body: &[u8]) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    // The body may be chunked: take the JSON between the first `{` and the last `}`.
+    let json = match (body.find('{'), body.rfind('}')) {
+        (Some(a), Some(b)) => serde_json::from_str(&body[a..=b]).unwrap(),
+        _ => Value::Null,
+    };
+    (status, json)
+}
+
+#[test]
+fn the_server_keeps_findings_from_uploads_and_its_own_scans() {
+    let data = tempfile::tempdir().unwrap();
+    let code = fixture();
+    let report = rampart()
+        .args(["scan", "--format", "json", "--fail-on", "never"])
+        .arg(code.path())
+        .output()
+        .unwrap();
+    let uploaded: Value = serde_json::from_slice(&report.stdout).unwrap();
+    let active = uploaded["summary"]["active"].as_u64().unwrap();
+    assert!(active >= 2, "the fixture has findings: {uploaded}");
+
+    let server = start(data.path());
+    let admin = server
+        .token
+        .clone()
+        .expect("the first start prints an admin token");
+    let addr = server.addr.clone();
+    let (status, p) = http(
+        &addr,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({"name": "fixture", "local_path": code.path()})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(status, 201, "{p}");
+    let pid = p["id"].as_i64().unwrap();
+
+    let (status, up) = http(
+        &addr,
+        "POST",
+        &format!("/api/v1/projects/{pid}/results?commit=c1&branch=main"),
+        &admin,
+        &report.stdout,
+    );
+    assert_eq!(status, 201, "{up}");
+    let total = uploaded["summary"]["total"].as_u64().unwrap();
+    assert_eq!(up["counts"]["new"].as_u64(), Some(total), "{up}");
+
+    // The in-process worker scans the project's folder; the same findings are unchanged.
+    let (status, job) = http(
+        &addr,
+        "POST",
+        &format!("/api/v1/projects/{pid}/scans"),
+        &admin,
+        b"{\"commit\": \"c2\"}",
+    );
+    assert_eq!(status, 202, "{job}");
+    let poll = job["poll"].as_str().unwrap().to_string();
+    let started = Instant::now();
+    let done = loop {
+        let (_, j) = http(&addr, "GET", &poll, &admin, b"");
+        if j["state"] == "done" || j["state"] == "failed" {
+            break j;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the job did not finish: {j}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(
+        done["result"]["counts"]["unchanged"].as_u64(),
+        Some(total),
+        "{done}"
+    );
+    assert_eq!(done["result"]["counts"]["new"].as_u64(), Some(0), "{done}");
+
+    let (status, list) = http(
+        &addr,
+        "GET",
+        &format!("/api/v1/projects/{pid}/findings?status=all"),
+        &admin,
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        list["items"].as_array().unwrap().len() as u64,
+        total,
+        "{list}"
+    );
+    drop(server);
+
+    // A restart keeps the data and prints no new token.
+    let server = start(data.path());
+    assert!(server.token.is_none());
+    let (status, list) = http(
+        &server.addr,
+        "GET",
+        &format!("/api/v1/projects/{pid}/scans"),
+        &admin,
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(list["items"].as_array().unwrap().len(), 2, "{list}");
+}
