@@ -157,4 +157,17 @@ pub struct ScanArgs {
     /// Print time and files per engine on stderr.
     #[arg(long)]
     pub stats: bool,
+    /// Also send the results to a rampart server: the project's results URL,
+    /// e.g. https://rampart.example/api/v1/projects/7/results.
+    #[arg(long, value_name = "URL")]
+    pub upload: Option<String>,
+    /// API token for --upload (default: the RAMPART_TOKEN environment variable).
+    #[arg(long, value_name = "TOKEN", requires = "upload")]
+    pub token: Option<String>,
+    /// Commit the uploaded results are for (default: CI variables, then the repository's HEAD).
+    #[arg(long, value_name = "SHA", requires = "upload")]
+    pub commit: Option<String>,
+    /// Branch the uploaded results are for (default: CI variables, then the current branch).
+    #[arg(long, value_name = "NAME", requires = "upload")]
+    pub branch: Option<String>,
 }

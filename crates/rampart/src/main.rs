@@ -10,6 +10,7 @@ mod rules_cmd;
 mod sbom_cmd;
 mod scan_cmd;
 mod server_cmd;
+mod upload;
 
 use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command};

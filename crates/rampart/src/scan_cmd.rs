@@ -234,6 +234,23 @@ pub fn run(args: &ScanArgs, outputs: Outputs) -> Result<i32, String> {
     if args.stats {
         print_stats(&result);
     }
+    if args.upload.is_some() {
+        let report = Report {
+            result: &result,
+            root_display: args.path.display().to_string(),
+            root_abs: root_abs.clone(),
+            version,
+            fail_on,
+            verbose: false,
+            color: false,
+            link_base: None,
+        };
+        match crate::upload::send(args, &report.render(Format::Json)) {
+            Ok(summary) if !args.quiet => eprintln!("{summary}"),
+            Ok(_) => {}
+            Err(e) => write_errors.push(e),
+        }
+    }
     if !write_errors.is_empty() {
         return Err(write_errors.join("\n"));
     }

@@ -97,6 +97,7 @@ fn the_server_keeps_findings_from_uploads_and_its_own_scans() {
         .unwrap();
     let uploaded: Value = serde_json::from_slice(&report.stdout).unwrap();
     let active = uploaded["summary"]["active"].as_u64().unwrap();
+    let total = uploaded["summary"]["total"].as_u64().unwrap();
     assert!(active >= 2, "the fixture has findings: {uploaded}");
 
     let server = start(data.path());
@@ -125,8 +126,62 @@ fn the_server_keeps_findings_from_uploads_and_its_own_scans() {
         &report.stdout,
     );
     assert_eq!(status, 201, "{up}");
-    let total = uploaded["summary"]["total"].as_u64().unwrap();
     assert_eq!(up["counts"]["new"].as_u64(), Some(total), "{up}");
+
+    // `rampart scan --upload` sends the same report for another branch; a bad token is refused
+    // with the server's message, after the report was printed.
+    let results = format!("http://{addr}/api/v1/projects/{pid}/results");
+    let out = rampart()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--upload",
+            &results,
+            "--commit",
+            "c0",
+            "--branch",
+            "dev",
+        ])
+        .arg(code.path())
+        .env("RAMPART_TOKEN", &admin)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "uploaded to {results} (commit c0): {total} new, 0 unchanged"
+        )),
+        "{stderr}"
+    );
+    let out = rampart()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--upload",
+            &results,
+            "--commit",
+            "c0",
+            "--token",
+            "rpt_wrong",
+        ])
+        .arg(code.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the server answered 401: send a valid API token"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\"findings\""),
+        "the report is still printed"
+    );
 
     // The in-process worker scans the project's folder; the same findings are unchanged.
     let (status, job) = http(
@@ -184,5 +239,5 @@ fn the_server_keeps_findings_from_uploads_and_its_own_scans() {
         b"",
     );
     assert_eq!(status, 200);
-    assert_eq!(list["items"].as_array().unwrap().len(), 2, "{list}");
+    assert_eq!(list["items"].as_array().unwrap().len(), 3, "{list}");
 }
