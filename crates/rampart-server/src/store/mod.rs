@@ -170,9 +170,13 @@ impl Store {
         self.backend
     }
 
-    /// Whether the database answers now.
+    /// Whether the database answers within two seconds.
     pub async fn healthy(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+        let ping = sqlx::query("SELECT 1").execute(&self.pool);
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), ping).await,
+            Ok(Ok(_))
+        )
     }
 
     /// Closes every connection.
