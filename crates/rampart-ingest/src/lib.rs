@@ -13,6 +13,7 @@ mod cyclonedx;
 mod error;
 mod fingerprint;
 mod json;
+mod kept;
 pub mod limits;
 pub mod purl;
 mod rampart_json;
@@ -273,6 +274,7 @@ pub fn import(bytes: &[u8], hint: Option<Format>) -> Result<Import, ImportError>
     if bytes[start] == b'<' {
         return Err(xml_error(&bytes[start..]));
     }
+    kept::reset(limits::MAX_KEPT_VALUES);
     let top: Field<Obj<Document>> =
         serde_json::from_slice(bytes).map_err(|e| ImportError::from_json(&e))?;
     let doc = match top {
@@ -318,7 +320,10 @@ pub fn import(bytes: &[u8], hint: Option<Format>) -> Result<Import, ImportError>
     };
     let mut warnings = limits::Warnings::default();
     let (findings, components) = match format {
-        Format::Sarif => (sarif::convert(&doc, &mut warnings)?, Vec::new()),
+        Format::Sarif => (
+            sarif::convert(&doc, bytes.len(), &mut warnings)?,
+            Vec::new(),
+        ),
         Format::Rampart => (rampart_json::convert(&doc, &mut warnings)?, Vec::new()),
         Format::CycloneDx => (Vec::new(), cyclonedx::convert(&doc, &mut warnings)?),
         Format::Spdx => (Vec::new(), spdx::convert(&doc, &mut warnings)?),
