@@ -117,6 +117,16 @@ impl ImportError {
                 limit: format!("{} items", crate::json::MAX_ITEMS),
             };
         }
+        if reason == crate::kept::TOO_MANY_KEPT {
+            return ImportError::TooLarge {
+                what: format!(
+                    "more than {} JSON values in properties and other data kept as it is (the \
+                     last at line {line}, column {column})",
+                    crate::limits::MAX_KEPT_VALUES
+                ),
+                limit: format!("{} values", crate::limits::MAX_KEPT_VALUES),
+            };
+        }
         if e.is_data() {
             // The lenient structs accept every type, so this is a repeated key.
             return ImportError::Invalid {

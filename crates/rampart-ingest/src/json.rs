@@ -7,7 +7,6 @@
 //! iterative `IgnoredAny`. Strings without escapes are borrowed from the input.
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
@@ -354,46 +353,5 @@ impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
             }
         }
         d.deserialize_str(V(PhantomData))
-    }
-}
-
-/// A property bag kept as JSON (SARIF `properties`, rampart `properties`).
-impl Expected for Map<String, Value> {
-    const EXPECTED: &'static str = "an object";
-}
-
-impl<'de> Shape<'de> for Map<String, Value> {
-    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
-        Map::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
-    }
-}
-
-/// Any JSON value, kept as it is (rampart `trace`, `secret`…).
-impl Expected for Value {
-    const EXPECTED: &'static str = "a JSON value";
-}
-
-impl<'de> Shape<'de> for Value {
-    fn from_str(s: Cow<'de, str>) -> Option<Self> {
-        Some(Value::String(s.into_owned()))
-    }
-    fn from_u64(n: u64) -> Option<Self> {
-        Some(n.into())
-    }
-    fn from_i64(n: i64) -> Option<Self> {
-        Some(n.into())
-    }
-    fn from_f64(n: f64) -> Option<Self> {
-        Some(n.into())
-    }
-    fn from_bool(b: bool) -> Option<Self> {
-        Some(b.into())
-    }
-    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Option<Self>, A::Error> {
-        Map::deserialize(de::value::MapAccessDeserializer::new(map)).map(|m| Some(Value::Object(m)))
-    }
-    fn from_seq<A: SeqAccess<'de>>(seq: A) -> Result<Option<Self>, A::Error> {
-        Vec::<Value>::deserialize(de::value::SeqAccessDeserializer::new(seq))
-            .map(|v| Some(Value::Array(v)))
     }
 }

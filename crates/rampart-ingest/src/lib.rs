@@ -13,6 +13,7 @@ mod cyclonedx;
 mod error;
 mod fingerprint;
 mod json;
+mod kept;
 pub mod limits;
 pub mod purl;
 mod rampart_json;
@@ -277,6 +278,7 @@ pub fn import(bytes: &[u8], hint: Option<Format>) -> Result<Import, ImportError>
     if bytes[start] == b'<' {
         return Err(xml_error(&bytes[start..]));
     }
+    kept::reset(limits::MAX_KEPT_VALUES);
     let top: Field<Obj<Document>> =
         serde_json::from_slice(bytes).map_err(|e| ImportError::from_json(&e))?;
     let doc = match top {
@@ -323,7 +325,7 @@ pub fn import(bytes: &[u8], hint: Option<Format>) -> Result<Import, ImportError>
     let mut warnings = limits::Warnings::default();
     let (findings, components, tools) = match format {
         Format::Sarif => {
-            let (findings, tools) = sarif::convert(&doc, &mut warnings)?;
+            let (findings, tools) = sarif::convert(&doc, bytes.len(), &mut warnings)?;
             (findings, Vec::new(), tools)
         }
         Format::Rampart => (

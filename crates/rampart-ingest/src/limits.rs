@@ -16,8 +16,74 @@ pub const MESSAGE_MAX_CHARS: usize = 4_000;
 pub const PATH_MAX_BYTES: usize = 4_096;
 /// Longest title, rule id, tool name, component name or version kept, in characters.
 pub const TEXT_MAX_CHARS: usize = 1_000;
+/// Most CWE ids kept per finding.
+pub const MAX_CWE: usize = 16;
 /// Longest fingerprint kept as given, in bytes; a longer one is replaced by `sha256:` and its hash.
 pub const FINGERPRINT_MAX_BYTES: usize = 256;
+
+/// Most JSON values kept as they are (`properties`, rampart's `trace`…) in one upload, each
+/// array, object, string, number… counted once.
+pub const MAX_KEPT_VALUES: usize = 4_000_000;
+/// Memory the SARIF findings of one upload may take, in bytes, beyond [`output_budget`]'s
+/// share per input byte: titles, CWE ids and help links are copied from a rule into each of
+/// its findings, so a small log with many results of one rule could otherwise grow far beyond
+/// its size.
+pub const OUTPUT_BASE_BYTES: usize = 64 << 20;
+
+/// What the findings read from an upload of `input_len` bytes may take in memory:
+/// [`OUTPUT_BASE_BYTES`] plus four bytes per input byte (strings, the `Imported` structs, CWE
+/// ids; not the `properties` kept, which [`MAX_KEPT_VALUES`] bounds).
+pub fn output_budget(input_len: usize) -> usize {
+    OUTPUT_BASE_BYTES.saturating_add(input_len.saturating_mul(4))
+}
+
+/// The memory left for findings (see [`output_budget`]).
+pub(crate) struct Budget {
+    left: usize,
+    limit: usize,
+}
+
+impl Budget {
+    pub(crate) fn new(input_len: usize) -> Budget {
+        let limit = output_budget(input_len);
+        Budget { left: limit, limit }
+    }
+
+    /// Counts one finding (its fingerprint, set later, at its longest).
+    pub(crate) fn spend(&mut self, f: &crate::Imported) -> Result<(), crate::ImportError> {
+        let extra = match &f.extra {
+            serde_json::Value::Object(m) => {
+                64 + m
+                    .get("helpUri")
+                    .and_then(|u| u.as_str())
+                    .map_or(0, str::len)
+            }
+            _ => 0,
+        };
+        let cost = std::mem::size_of::<crate::Imported>()
+            + f.tool.len()
+            + f.rule.len()
+            + FINGERPRINT_MAX_BYTES
+            + f.title.len()
+            + f.message.len()
+            + f.path.len()
+            + f.snippet.len()
+            + f.cwe.iter().map(|c| 24 + c.len()).sum::<usize>()
+            + extra;
+        self.left =
+            self.left
+                .checked_sub(cost)
+                .ok_or_else(|| {
+                    crate::ImportError::TooLarge {
+            what: "the findings would take more memory than the upload's size allows (titles, \
+                   CWE ids and help links are copied from each rule into every one of its findings)"
+                .into(),
+            limit: format!("{} bytes for this upload (64 MiB + 4 per input byte)", self.limit),
+        }
+                })?;
+        Ok(())
+    }
+}
 
 /// Warnings of one import: one line per kind, with how many times it happened.
 #[derive(Default)]

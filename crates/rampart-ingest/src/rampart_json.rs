@@ -142,10 +142,8 @@ fn finding(
     w.wrong_type(&f.cwe, "cwe", || at("/cwe"));
     for (j, c) in f.cwe.get().map_or(&[][..], |l| &l.0).iter().enumerate() {
         w.wrong_type(c, "cwe item", || at(&format!("/cwe/{j}")));
-        if let Some(id) = c.str().and_then(crate::sarif::cwe_of)
-            && !cwe.contains(&id)
-        {
-            cwe.push(id);
+        if let Some(id) = c.str().and_then(crate::sarif::cwe_of) {
+            crate::sarif::push_cwe(id, &mut cwe);
         }
     }
     let mut extra = Map::new();

@@ -297,3 +297,57 @@ fn too_large() {
         "{e}"
     );
 }
+
+#[test]
+fn rule_data_copied_into_every_finding_is_bounded() {
+    // A 1000-character title, 16 CWE ids and a 4 KiB help link, copied into 100,000 findings of
+    // 40 bytes each: 600 MB from a 4 MB upload, unless bounded.
+    let tags: Vec<String> = (1..=16).map(|n| format!("CWE-{n}")).collect();
+    let rule = json!({"id": "r", "shortDescription": {"text": "t".repeat(1000)},
+        "helpUri": format!("https://x/{}", "h".repeat(5000)), "properties": {"tags": tags}});
+    let results: Vec<serde_json::Value> = (0..100_000)
+        .map(|_| json!({"ruleId": "r", "message": {"text": ""}}))
+        .collect();
+    let log = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t", "rules": [rule]}}, "results": results}]});
+    let bytes = serde_json::to_vec(&log).unwrap();
+    let e = err(&bytes);
+    assert!(
+        e.starts_with("the upload is too large: the findings would take more memory"),
+        "{e}"
+    );
+    assert!(
+        e.ends_with(&format!(
+            "the limit is {} bytes for this upload (64 MiB + 4 per input byte)",
+            limits::output_budget(bytes.len())
+        )),
+        "{e}"
+    );
+    // The same rule with a thousand results is fine.
+    let log = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t", "rules": [log["runs"][0]["tool"]["driver"]["rules"][0].clone()]}}, "results": &log["runs"][0]["results"].as_array().unwrap()[..1000]}]});
+    let i = import(&serde_json::to_vec(&log).unwrap(), None).unwrap();
+    assert_eq!(i.findings.len(), 1000);
+    assert_eq!(i.findings[0].cwe.len(), 16);
+    assert_eq!(
+        i.findings[0].extra["helpUri"].as_str().unwrap().len(),
+        limits::PATH_MAX_BYTES
+    );
+}
+
+#[test]
+fn json_kept_as_it_is_is_bounded() {
+    let values = "0,".repeat(limits::MAX_KEPT_VALUES);
+    let log = format!(
+        r#"{{"version": "2.1.0", "runs": [{{"tool": {{"driver": {{"name": "t"}}}}, "results": [{{"message": {{"text": "m"}}, "properties": {{"x": [{values}0]}}}}]}}]}}"#
+    );
+    let e = err(log.as_bytes());
+    assert!(
+        e.starts_with("the upload is too large: more than 4000000 JSON values in properties"),
+        "{e}"
+    );
+    // Every import starts with the whole allowance again.
+    let ok = sarif(json!([{"message": {"text": "m"}, "properties": {"x": [1, 2, 3]}}]));
+    assert_eq!(
+        import(&ok, None).unwrap().findings[0].extra["properties"]["x"],
+        json!([1, 2, 3])
+    );
+}

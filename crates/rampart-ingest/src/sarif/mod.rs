@@ -4,7 +4,7 @@ mod model;
 mod rules;
 
 pub(crate) use model::Run;
-pub(crate) use rules::cwe_of;
+pub(crate) use rules::{cwe_of, push_cwe};
 
 use crate::error::{ImportError, pointer_key, required};
 use crate::fingerprint::{self, Pending};
@@ -23,6 +23,7 @@ use std::collections::HashMap;
 /// The findings of every run of a SARIF log.
 pub(crate) fn convert<'d>(
     doc: &'d Document<'d>,
+    input_len: usize,
     w: &mut Warnings,
 ) -> Result<(Vec<Imported>, Vec<String>), ImportError> {
     let version = required(
@@ -49,15 +50,19 @@ pub(crate) fn convert<'d>(
     }
     let mut out = Vec::with_capacity(total);
     let mut tools = Vec::new();
+    let mut budget = limits::Budget::new(input_len);
     for (i, run) in runs.0.iter().enumerate() {
         let run = required(run, || format!("/runs/{i}"), "a run object")?;
-        let tool = convert_run(i, run, w, &mut out)?;
+        let tool = convert_run(i, run, w, &mut budget, &mut out)?;
         if !tools.contains(&tool) {
             tools.push(tool);
         }
     }
     Ok((out, tools))
 }
+
+/// Most `originalUriBaseIds` entries a run's absolute URIs are made relative to.
+const MAX_ROOTS: usize = 64;
 
 /// `Semgrep OSS` → `semgrep`, `CodeQL command-line toolchain` → `codeql`; others lower-cased.
 fn tool_name(name: &str) -> String {
@@ -75,6 +80,7 @@ fn convert_run<'d>(
     i: usize,
     run: &'d Run<'d>,
     w: &mut Warnings,
+    budget: &mut limits::Budget,
     out: &mut Vec<Imported>,
 ) -> Result<String, ImportError> {
     let at = |s: &str| format!("/runs/{i}{s}");
@@ -135,6 +141,7 @@ fn convert_run<'d>(
         .map_or(&[][..], |e| &e.0)
         .iter()
         .filter_map(|(_, v)| v.get()?.uri.str())
+        .take(MAX_ROOTS)
         .collect();
     let artifacts = run.artifacts.get().map_or(&[][..], |l| &l.0);
     let results = match &run.results {
@@ -162,7 +169,9 @@ fn convert_run<'d>(
             continue;
         }
         let rule = find_rule(r, &rules, &by_id, w, &at);
-        pending.push(result(r, rule, &tool_name, &roots, artifacts, w, &at)?);
+        let p = result(r, rule, &tool_name, &roots, artifacts, w, &at)?;
+        budget.spend(&p.finding)?;
+        pending.push(p);
     }
     fingerprint::assign(&mut pending, w, i);
     out.extend(pending.into_iter().map(|p| p.finding));
@@ -292,6 +301,9 @@ fn result<'d>(
         }
     }
     if let Some(u) = rule.and_then(|x| x.help_uri) {
+        let u = limits::cut_bytes(u, limits::PATH_MAX_BYTES, "helpUri", w, || {
+            format!("{}: the rule's", at("/ruleId"))
+        });
         extra.insert("helpUri".into(), u.into());
     }
     if let Some(s) = r.baseline_state.str() {
@@ -336,4 +348,18 @@ fn result<'d>(
 /// A JSON pointer to a fingerprint key of a result.
 pub(crate) fn fingerprint_pointer(at: &str, map: &str, key: &str) -> String {
     format!("{at}/{map}/{}", pointer_key(key))
+}
+
+#[cfg(test)]
+mod size {
+    /// Every result of a log is held typed until its run is converted: one with nothing in it
+    /// (`{}`, 3 bytes of input) must not cost much more than a few hundred bytes.
+    #[test]
+    fn a_parsed_result_stays_small() {
+        use super::model::SarifResult;
+        use crate::json::{Field, Obj};
+        let n = std::mem::size_of::<Field<Obj<SarifResult>>>();
+        assert!(n <= 400, "{n} bytes");
+        assert!(std::mem::size_of::<crate::Imported>() <= 256);
+    }
 }

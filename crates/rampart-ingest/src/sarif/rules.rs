@@ -1,8 +1,7 @@
 //! What a result takes from its rule: title, CWE ids, severity, message strings.
 
 use super::model::{Message, Rule, SarifResult, Text};
-use crate::json::{Entries, Obj};
-use crate::limits::Warnings;
+use crate::limits::{self, Warnings};
 use rampart_core::Severity;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -16,7 +15,8 @@ pub(crate) struct RuleInfo<'d> {
     pub(crate) score: Option<f64>,
     pub(crate) level: Option<&'d str>,
     pub(crate) help_uri: Option<&'d str>,
-    pub(crate) messages: Option<&'d Entries<'d, Obj<Text<'d>>>>,
+    /// `messageStrings` by id.
+    pub(crate) messages: HashMap<&'d str, &'d Text<'d>>,
 }
 
 /// The rule's title, CWE ids, `security-severity`, default level, help URI and message strings.
@@ -36,7 +36,7 @@ pub(crate) fn rule_info<'d>(
             score: None,
             level: None,
             help_uri: None,
-            messages: None,
+            messages: HashMap::new(),
         };
     };
     let title = r
@@ -68,6 +68,12 @@ pub(crate) fn rule_info<'d>(
             .copied()
             .filter(|s| valid_score(*s));
     }
+    let mut messages = HashMap::new();
+    for (k, t) in r.message_strings.get().map_or(&[][..], |e| &e.0) {
+        if let Some(t) = t.get() {
+            messages.entry(&**k).or_insert(&t.0);
+        }
+    }
     RuleInfo {
         id: r.id.str(),
         title,
@@ -75,7 +81,7 @@ pub(crate) fn rule_info<'d>(
         score,
         level: r.default_configuration.get().and_then(|c| c.level.str()),
         help_uri: r.help_uri.str(),
-        messages: r.message_strings.get(),
+        messages,
     }
 }
 
@@ -117,27 +123,60 @@ pub(crate) fn find_rule<'r, 'd>(
 }
 
 /// The text of a message: `text`, else `markdown`, else the rule's `messageStrings[id]`, with
-/// `{0}`, `{1}`… replaced by `arguments`.
+/// `{0}`, `{1}`… replaced by `arguments` in one pass, the result at most [`MAX_FORMATTED`]
+/// bytes (a short template repeating a long argument cannot blow up).
 pub(crate) fn message_text<'d>(
     m: &'d Message<'d>,
     rule: Option<&RuleInfo<'d>>,
 ) -> Option<Cow<'d, str>> {
     let text = m.text.str().or(m.markdown.str()).or_else(|| {
-        let id = m.id.str()?;
-        let (_, t) = rule?.messages?.0.iter().find(|(k, _)| k == id)?;
-        let t = t.get()?;
+        let t = rule?.messages.get(m.id.str()?)?;
         t.text.str().or(t.markdown.str())
     })?;
     let args = m.arguments.get().map_or(&[][..], |l| &l.0);
     if args.is_empty() || !text.contains('{') {
         return Some(Cow::Borrowed(text));
     }
-    let mut s = text.to_string();
-    for (n, a) in args.iter().enumerate() {
-        s = s.replace(&format!("{{{n}}}"), a.str().unwrap_or(""));
+    let mut out = String::with_capacity(text.len().min(MAX_FORMATTED));
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let arg = (digits > 0 && after[digits..].starts_with('}'))
+            .then(|| after[..digits].parse::<usize>().ok())
+            .flatten()
+            .and_then(|n| args.get(n));
+        match arg {
+            Some(a) => {
+                out.push_str(a.str().unwrap_or(""));
+                rest = &after[digits + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+        if out.len() > MAX_FORMATTED {
+            break;
+        }
     }
-    Some(Cow::Owned(s))
+    if out.len() <= MAX_FORMATTED {
+        out.push_str(rest);
+    }
+    if out.len() > MAX_FORMATTED {
+        let mut end = MAX_FORMATTED;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+    }
+    Some(Cow::Owned(out))
 }
+
+/// Longest message built from a template and its arguments, in bytes (it is cut to
+/// [`limits::MESSAGE_MAX_CHARS`] characters afterwards anyway).
+const MAX_FORMATTED: usize = 4 * limits::MESSAGE_MAX_CHARS;
 
 /// Whether a `security-severity` is a score from 0 to 10.
 pub(crate) fn valid_score(s: f64) -> bool {
@@ -178,19 +217,30 @@ pub(crate) fn from_level(
     }
 }
 
-/// Adds the CWE ids among `tags` (once each).
+/// Adds `id` unless it is there or [`limits::MAX_CWE`] ids are.
+pub(crate) fn push_cwe(id: String, cwe: &mut Vec<String>) {
+    if cwe.len() < limits::MAX_CWE && !cwe.contains(&id) {
+        cwe.push(id);
+    }
+}
+
+/// Adds the CWE ids among `tags`.
 pub(crate) fn add_tags<'t>(tags: impl Iterator<Item = &'t str>, cwe: &mut Vec<String>) {
     for t in tags {
-        if let Some(id) = cwe_of(t)
-            && !cwe.contains(&id)
-        {
-            cwe.push(id);
+        if cwe.len() == limits::MAX_CWE {
+            return;
+        }
+        if let Some(id) = cwe_of(t) {
+            push_cwe(id, cwe);
         }
     }
 }
 
 /// A `cwe` property: `"CWE-79"`, `"79"`, `79` or an array of those.
 pub(crate) fn add_cwe_value(v: &Value, cwe: &mut Vec<String>) {
+    if cwe.len() == limits::MAX_CWE {
+        return;
+    }
     let id = match v {
         Value::Array(a) => return a.iter().for_each(|v| add_cwe_value(v, cwe)),
         Value::String(s) if s.trim().bytes().all(|b| b.is_ascii_digit()) => {
@@ -200,10 +250,8 @@ pub(crate) fn add_cwe_value(v: &Value, cwe: &mut Vec<String>) {
         Value::Number(n) => n.as_u64().map(|n| format!("CWE-{n}")),
         _ => None,
     };
-    if let Some(id) = id
-        && !cwe.contains(&id)
-    {
-        cwe.push(id);
+    if let Some(id) = id {
+        push_cwe(id, cwe);
     }
 }
 
@@ -245,6 +293,26 @@ mod tests {
         let mut c = Vec::new();
         add_cwe_value(&serde_json::json!(["CWE-79", "89", 22, "CWE-79"]), &mut c);
         assert_eq!(c, ["CWE-79", "CWE-89", "CWE-22"]);
+        let many: Vec<String> = (0..100_000).map(|n| format!("CWE-{n}")).collect();
+        add_tags(many.iter().map(String::as_str), &mut c);
+        assert_eq!(c.len(), limits::MAX_CWE);
+    }
+
+    #[test]
+    fn formats_messages_in_one_bounded_pass() {
+        let m: Message = serde_json::from_str(
+            r#"{"text": "{0} to {1}, {0} again, {2} and {x} stay", "arguments": ["a", "b"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            message_text(&m, None).unwrap(),
+            "a to b, a again, {2} and {x} stay"
+        );
+        let long = "x".repeat(100_000);
+        let json = serde_json::json!({"text": "{0}".repeat(10_000), "arguments": [long]});
+        let json = json.to_string();
+        let m: Message = serde_json::from_str(&json).unwrap();
+        assert_eq!(message_text(&m, None).unwrap().len(), MAX_FORMATTED);
     }
 
     #[test]
