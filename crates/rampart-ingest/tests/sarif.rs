@@ -382,3 +382,17 @@ fn a_key_repeated_across_files_is_not_an_identity() {
     assert_eq!(i.findings[0].fingerprint, "f1");
     assert_eq!(i.findings[1].fingerprint, "f2");
 }
+
+#[test]
+fn an_import_names_every_tool_it_covers_even_one_that_found_nothing() {
+    let log = json!({"version": "2.1.0", "runs": [
+        {"tool": {"driver": {"name": "Bandit"}}, "results": []},
+        {"tool": {"driver": {"name": "Semgrep OSS"}}, "results": [
+            {"ruleId": "r", "message": {"text": "m"}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}, "region": {"startLine": 1}}}]}
+        ]},
+        {"tool": {"driver": {"name": "semgrep"}}, "results": []}
+    ]});
+    let i = import(log.to_string().as_bytes(), None).unwrap();
+    assert_eq!(i.tools, ["bandit", "semgrep"]);
+    assert_eq!(i.findings.len(), 1);
+}

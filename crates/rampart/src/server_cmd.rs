@@ -24,6 +24,9 @@ pub struct ServerArgs {
     /// Workers in this process (scans and large uploads).
     #[arg(long, default_value_t = 2)]
     workers: usize,
+    /// Requests per second each API token may make, sustained (bursts of four times as many).
+    #[arg(long, value_name = "N", default_value_t = 100.0)]
+    rate_limit: f64,
 }
 
 /// `rampart worker` options.
@@ -82,7 +85,11 @@ pub fn serve(a: &ServerArgs) -> Result<i32, String> {
         data_dir: a.data.clone(),
         listen: a.listen,
         workers: a.workers,
-        limits: Default::default(),
+        limits: rampart_server::api::Limits {
+            rate_per_sec: a.rate_limit,
+            burst: a.rate_limit * 4.0,
+            ..Default::default()
+        },
     };
     runtime()?
         .block_on(server::serve(config, Arc::new(EngineScanner), |m| {

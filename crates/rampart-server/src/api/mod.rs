@@ -50,8 +50,8 @@ impl Default for Limits {
             upload_bytes: 256 << 20,
             sync_upload_bytes: 8 << 20,
             body_bytes: 1 << 20,
-            rate_per_sec: 50.0,
-            burst: 200.0,
+            rate_per_sec: 100.0,
+            burst: 400.0,
         }
     }
 }

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Server benchmarks (issue #13), on this machine, both backends:
+#   1. ingest: a 50,000-result SARIF (bench/gen_sarif.py) uploaded, until its job is done:
+#      findings/s; then the same results again (every finding unchanged);
+#   2. API latency of the finding list (100 per page) under loopback load (wrk, 16 connections);
+#   3. jobs/s with 1, 2 and 4 `rampart worker` processes on PostgreSQL: 24 scans of a small
+#      folder, each on its own branch; checks that every job ran exactly once and none was lost.
+# Needs: a release build (cargo build --release -p rampart), python3, curl, wrk, psql and the
+# machine's PostgreSQL (PG_URL, default postgres://postgres@127.0.0.1:5432). Prints figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${RAMPART_BIN:-${CARGO_TARGET_DIR:-target}/release/rampart}
+pg=${PG_URL:-postgres://postgres@127.0.0.1:5432}
+n=${FINDINGS:-50000}
+jobs=${JOBS:-24}
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+[ -x "$bin" ] || { echo "build first: cargo build --release -p rampart (or set RAMPART_BIN)"; exit 1; }
+for t in python3 curl wrk psql; do command -v $t >/dev/null || { echo "needs $t"; exit 1; }; done
+python3 bench/gen_sarif.py "$n" a > "$tmp/big.sarif"
+echo "server bench: $n results, $(($(stat -c %s "$tmp/big.sarif") / 1048576)) MiB of SARIF; $(nproc) CPUs"
+
+fresh_pg() {  # a new, empty database named $1
+  psql -q "$pg/postgres" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
+  echo "$pg/$1"
+}
+
+start_server() {  # args → sets addr, token
+  "$bin" server --listen 127.0.0.1:0 --rate-limit 1000000 "$@" 2>"$tmp/server.log" &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    grep -q "listening on" "$tmp/server.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  addr=$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/server.log")
+  token=$(sed -n 's/.*store it now): //p' "$tmp/server.log")
+}
+
+api() {  # METHOD PATH [curl args…]
+  local m=$1 p=$2
+  shift 2
+  curl -sS -X "$m" -H "Authorization: Bearer $token" "$@" "http://$addr$p"
+}
+
+wait_job() {  # job id → waits until done or failed
+  while :; do
+    state=$(api GET "/api/v1/jobs/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+    [ "$state" = done ] || [ "$state" = failed ] && break
+    sleep 0.05
+  done
+  [ "$state" = done ] || { api GET "/api/v1/jobs/$1"; exit 1; }
+}
+
+ingest() {  # label → prints findings/s for the upload and a repeat
+  local pid t0 t1 job
+  pid=$(api POST /api/v1/projects -d '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  for round in first repeat; do
+    t0=$(date +%s.%N)
+    job=$(api POST "/api/v1/projects/$pid/results?commit=$round&branch=main" --data-binary @"$tmp/big.sarif" \
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["job"])')
+    wait_job "$job"
+    t1=$(date +%s.%N)
+    python3 -c "import sys; s=$t1-$t0; print(f'  ingest ($1, $round upload): {s:.2f} s, {$n/s:,.0f} findings/s')"
+  done
+  wrk --latency -t2 -c16 -d10s -H "Authorization: Bearer $token" \
+    "http://$addr/api/v1/projects/$pid/findings?limit=100" > "$tmp/wrk.txt"
+  python3 - "$tmp/wrk.txt" "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", text, re.M))
+rps = re.search(r"Requests/sec:\s+(\S+)", text).group(1)
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"  finding list ({sys.argv[2]}, 100 per page, wrk 16 connections, 10 s): p50 {lat['50']}, p99 {lat['99']}, {float(rps):,.0f} requests/s" + (f", {non2xx.group(1)} errors" if non2xx else ""))
+PY
+}
+
+echo "1-2. ingest and list latency"
+start_server --data "$tmp/sqlite" --workers 1
+ingest sqlite
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+url=$(fresh_pg rampart_bench)
+start_server --database-url "$url" --workers 1
+ingest postgres
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+
+echo "3. jobs/s on PostgreSQL ($jobs scans of crates/rampart-report, one branch each)"
+for w in 1 2 4; do
+  url=$(fresh_pg rampart_bench)
+  start_server --database-url "$url" --workers 0
+  pid=$(api POST /api/v1/projects -d "{\"name\":\"jobs\",\"local_path\":\"$PWD/crates/rampart-report\"}" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  ids=()
+  for i in $(seq 1 "$jobs"); do
+    ids+=("$(api POST "/api/v1/projects/$pid/scans" -d "{\"branch\":\"b$i\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["job"])')")
+  done
+  t0=$(date +%s.%N)
+  wpids=()
+  for k in $(seq 1 "$w"); do
+    "$bin" worker --database-url "$url" 2>/dev/null &
+    wpids+=($!); pids+=($!)
+  done
+  for j in "${ids[@]}"; do wait_job "$j"; done
+  t1=$(date +%s.%N)
+  for p in "${wpids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+  check=$(psql -At "$url" -c "SELECT count(*) FILTER (WHERE state='done'), sum(attempts), (SELECT count(*) FROM scan) FROM job")
+  python3 -c "import sys; s=$t1-$t0; print(f'  {$w} worker(s): {s:.2f} s, {$jobs/s:.2f} jobs/s (done, attempts, scans: $check; expected $jobs|$jobs|$jobs)')"
+  kill "${pids[0]}" 2>/dev/null || true
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  pids=()
+done
+psql -q "$pg/postgres" -c "DROP DATABASE IF EXISTS rampart_bench" >/dev/null
