@@ -95,6 +95,11 @@ for f in seeds/deps_sbom/*; do
   esac
 done
 
+# ingest: the importers' fixtures, sniffed (first byte 0).
+for f in "$repo"/crates/rampart-ingest/tests/data/*.json "$repo"/crates/rampart-ingest/tests/data/*.sarif; do
+  put ingest_import "$f" 0
+done
+
 # deps: OSV records (mode 0), an export zip of them (mode 1), KEV (mode 3).
 osvdir=$repo/crates/rampart-deps/tests/data/osv
 for f in "$osvdir"/*/*.json; do put deps_osv "$f" 0; done
