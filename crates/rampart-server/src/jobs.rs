@@ -26,7 +26,7 @@ pub mod priority {
     pub const SCHEDULE: i64 = 10;
 }
 
-/// How long a lease lasts without a heartbeat (ms). Workers beat every third of it.
+/// How long a lease lasts without a heartbeat by default (ms). Workers beat every third of it.
 pub const LEASE_MS: i64 = 30_000;
 
 /// The longest wait before a retry (ms).
@@ -122,8 +122,8 @@ pub async fn enqueue_in(tx: &mut Transaction<'_, Any>, job: &NewJob) -> Result<i
     Ok(id)
 }
 
-/// Claims the next runnable job for `worker`, if any.
-pub async fn claim(store: &Store, worker: &str) -> Result<Option<Job>, StoreError> {
+/// Claims the next runnable job for `worker` under a lease of `lease_ms`, if any.
+pub async fn claim(store: &Store, worker: &str, lease_ms: i64) -> Result<Option<Job>, StoreError> {
     let now = now_ms();
     let lock = match store.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -139,7 +139,7 @@ pub async fn claim(store: &Store, worker: &str) -> Result<Option<Job>, StoreErro
     );
     let row: Option<(i64, String, String, i64)> = sqlx::query_as(crate::store::built(sql))
         .bind(worker)
-        .bind(now + LEASE_MS)
+        .bind(now + lease_ms)
         .bind(now)
         .fetch_optional(store.pool())
         .await?;
@@ -151,14 +151,19 @@ pub async fn claim(store: &Store, worker: &str) -> Result<Option<Job>, StoreErro
     }))
 }
 
-/// Extends `worker`'s lease on job `id`; false when the lease was lost (another worker took
-/// the job over), and the worker should drop it.
-pub async fn heartbeat(store: &Store, id: i64, worker: &str) -> Result<bool, StoreError> {
+/// Extends `worker`'s lease on job `id` by `lease_ms`; false when the lease was lost (another
+/// worker took the job over), and the worker should drop it.
+pub async fn heartbeat(
+    store: &Store,
+    id: i64,
+    worker: &str,
+    lease_ms: i64,
+) -> Result<bool, StoreError> {
     let now = now_ms();
     let done = sqlx::query(
         "UPDATE job SET lease_until = $1, heartbeat_at = $2 WHERE id = $3 AND lease_owner = $4 AND state = 'running'",
     )
-    .bind(now + LEASE_MS)
+    .bind(now + lease_ms)
     .bind(now)
     .bind(id)
     .bind(worker)

@@ -7,6 +7,7 @@ use crate::worker::{self, Scanner, WorkerConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// How the server runs.
@@ -22,6 +23,8 @@ pub struct ServerConfig {
     pub workers: usize,
     /// API limits.
     pub limits: Limits,
+    /// The workers' job lease (see [`WorkerConfig::lease`]).
+    pub lease: Duration,
 }
 
 /// Why the server could not start.
@@ -85,11 +88,12 @@ async fn stop_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Starts `n` in-process workers; the returned sender stops them.
+/// Starts `n` in-process workers with job leases of `lease`; the returned sender stops them.
 pub fn spawn_workers(
     store: &Store,
     scanner: &Arc<dyn Scanner>,
     n: usize,
+    lease: Duration,
 ) -> (watch::Sender<bool>, Vec<tokio::task::JoinHandle<()>>) {
     let (stop, rx) = watch::channel(false);
     let handles = (0..n)
@@ -97,7 +101,10 @@ pub fn spawn_workers(
             tokio::spawn(worker::run(
                 store.clone(),
                 scanner.clone(),
-                WorkerConfig::numbered(i),
+                WorkerConfig {
+                    lease,
+                    ..WorkerConfig::numbered(i)
+                },
                 rx.clone(),
             ))
         })
@@ -125,7 +132,7 @@ pub async fn serve(
             source,
         })?;
     let addr = listener.local_addr().unwrap_or(config.listen);
-    let (stop, workers) = spawn_workers(&store, &scanner, config.workers);
+    let (stop, workers) = spawn_workers(&store, &scanner, config.workers, config.lease);
     say(&format!(
         "rampart server listening on http://{addr} ({} database, {} worker{})",
         store.backend().as_str(),
@@ -144,11 +151,13 @@ pub async fn serve(
     served.map_err(ServerError::Serve)
 }
 
-/// Runs `n` workers against `database_url` until Ctrl-C or SIGTERM (`rampart worker`).
+/// Runs `n` workers with job leases of `lease` against `database_url` until Ctrl-C or SIGTERM
+/// (`rampart worker`).
 pub async fn work(
     database_url: &str,
     scanner: Arc<dyn Scanner>,
     n: usize,
+    lease: Duration,
     say: impl Fn(&str),
 ) -> Result<(), ServerError> {
     let store = Store::open(database_url).await?;
@@ -157,7 +166,7 @@ pub async fn work(
             "note: workers in other processes share an SQLite file one writer at a time; use PostgreSQL to scale out",
         );
     }
-    let (stop, workers) = spawn_workers(&store, &scanner, n.max(1));
+    let (stop, workers) = spawn_workers(&store, &scanner, n.max(1), lease);
     say(&format!(
         "rampart worker: {} worker{} on {}",
         n.max(1),

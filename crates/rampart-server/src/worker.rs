@@ -29,6 +29,9 @@ pub struct WorkerConfig {
     pub id: String,
     /// How long to wait when the queue is empty.
     pub poll: Duration,
+    /// How long a claimed job stays this worker's without a heartbeat: after that, another
+    /// worker takes it over. Heartbeats come every third of it.
+    pub lease: Duration,
 }
 
 impl WorkerConfig {
@@ -40,6 +43,7 @@ impl WorkerConfig {
         WorkerConfig {
             id: format!("{host}:{}:{n}", std::process::id()),
             poll: Duration::from_millis(500),
+            lease: Duration::from_millis(jobs::LEASE_MS as u64),
         }
     }
 }
@@ -68,7 +72,7 @@ pub async fn run(
 ) {
     while !*stop.borrow() {
         let _ = jobs::reap(&store).await;
-        let job = match jobs::claim(&store, &config.id).await {
+        let job = match jobs::claim(&store, &config.id, lease_ms(&config)).await {
             Ok(Some(job)) => job,
             Ok(None) | Err(_) => {
                 tokio::select! {
@@ -78,20 +82,26 @@ pub async fn run(
                 continue;
             }
         };
-        run_one(&store, &scanner, &config.id, job).await;
+        run_one(&store, &scanner, &config, job).await;
     }
 }
 
+fn lease_ms(config: &WorkerConfig) -> i64 {
+    config.lease.as_millis().clamp(100, i64::MAX as u128) as i64
+}
+
 /// Runs one claimed job, beating its heart meanwhile, and records how it ended.
-pub async fn run_one(store: &Store, scanner: &Arc<dyn Scanner>, worker: &str, job: Job) {
+pub async fn run_one(store: &Store, scanner: &Arc<dyn Scanner>, config: &WorkerConfig, job: Job) {
+    let worker = config.id.as_str();
+    let lease = lease_ms(config);
     let beat = {
         let store = store.clone();
         let worker = worker.to_string();
         let id = job.id;
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_millis((jobs::LEASE_MS / 3) as u64)).await;
-                if !matches!(jobs::heartbeat(&store, id, &worker).await, Ok(true)) {
+                tokio::time::sleep(Duration::from_millis((lease / 3) as u64)).await;
+                if !matches!(jobs::heartbeat(&store, id, &worker, lease).await, Ok(true)) {
                     break;
                 }
             }

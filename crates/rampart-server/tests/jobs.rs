@@ -42,15 +42,34 @@ async fn higher_priority_first_and_one_job_per_key_at_a_time() {
         let s = &db.store;
         let low = jobs::enqueue(s, &job(None, 10)).await.unwrap();
         let keyed = jobs::enqueue(s, &job(Some("p1:main"), 30)).await.unwrap();
-        let first = jobs::claim(s, "w1").await.unwrap().unwrap();
+        let first = jobs::claim(s, "w1", jobs::LEASE_MS).await.unwrap().unwrap();
         assert_eq!(first.id, keyed);
         assert_eq!(first.attempt, 1);
         // A newer job of the same key waits while the first runs; the low one goes meanwhile.
         let newer = jobs::enqueue(s, &job(Some("p1:main"), 30)).await.unwrap();
-        assert_eq!(jobs::claim(s, "w2").await.unwrap().unwrap().id, low);
-        assert!(jobs::claim(s, "w2").await.unwrap().is_none());
+        assert_eq!(
+            jobs::claim(s, "w2", jobs::LEASE_MS)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            low
+        );
+        assert!(
+            jobs::claim(s, "w2", jobs::LEASE_MS)
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(finish(s, keyed, "w1").await);
-        assert_eq!(jobs::claim(s, "w2").await.unwrap().unwrap().id, newer);
+        assert_eq!(
+            jobs::claim(s, "w2", jobs::LEASE_MS)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            newer
+        );
         db.done().await;
     }
 }
@@ -63,7 +82,14 @@ async fn a_newer_job_supersedes_a_queued_one_of_its_key() {
         let old = jobs::enqueue(s, &job(Some("p1:main"), 20)).await.unwrap();
         let new = jobs::enqueue(s, &job(Some("p1:main"), 20)).await.unwrap();
         assert_eq!(state(s, old).await.0, "superseded");
-        assert_eq!(jobs::claim(s, "w").await.unwrap().unwrap().id, new);
+        assert_eq!(
+            jobs::claim(s, "w", jobs::LEASE_MS)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            new
+        );
         db.done().await;
     }
 }
@@ -74,17 +100,24 @@ async fn failures_retry_with_backoff_then_fail() {
         eprintln!("backend: {}", db.name);
         let s = &db.store;
         let id = jobs::enqueue(s, &job(None, 20)).await.unwrap();
-        jobs::claim(s, "w").await.unwrap().unwrap();
+        jobs::claim(s, "w", jobs::LEASE_MS).await.unwrap().unwrap();
         jobs::fail(s, id, "w", "boom", false).await.unwrap();
         assert_eq!(state(s, id).await, ("queued".into(), 1));
         // Backing off: not claimable yet.
-        assert!(jobs::claim(s, "w").await.unwrap().is_none());
+        assert!(jobs::claim(s, "w", jobs::LEASE_MS).await.unwrap().is_none());
         sqlx::query("UPDATE job SET run_after = 0 WHERE id = $1")
             .bind(id)
             .execute(s.pool())
             .await
             .unwrap();
-        assert_eq!(jobs::claim(s, "w").await.unwrap().unwrap().attempt, 2);
+        assert_eq!(
+            jobs::claim(s, "w", jobs::LEASE_MS)
+                .await
+                .unwrap()
+                .unwrap()
+                .attempt,
+            2
+        );
         jobs::fail(s, id, "w", "boom again", false).await.unwrap();
         assert_eq!(state(s, id).await, ("failed".into(), 2));
         assert_eq!(jobs::backoff_ms(1), 2000);
@@ -99,7 +132,10 @@ async fn an_expired_lease_goes_to_another_worker_and_the_first_cannot_finish() {
         eprintln!("backend: {}", db.name);
         let s = &db.store;
         let id = jobs::enqueue(s, &job(None, 20)).await.unwrap();
-        jobs::claim(s, "dead").await.unwrap().unwrap();
+        jobs::claim(s, "dead", jobs::LEASE_MS)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             jobs::reap(s).await.unwrap(),
             0,
@@ -111,14 +147,25 @@ async fn an_expired_lease_goes_to_another_worker_and_the_first_cannot_finish() {
             .await
             .unwrap();
         assert_eq!(jobs::reap(s).await.unwrap(), 1);
-        let again = jobs::claim(s, "alive").await.unwrap().unwrap();
+        let again = jobs::claim(s, "alive", jobs::LEASE_MS)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((again.id, again.attempt), (id, 2));
-        assert!(!jobs::heartbeat(s, id, "dead").await.unwrap());
+        assert!(
+            !jobs::heartbeat(s, id, "dead", jobs::LEASE_MS)
+                .await
+                .unwrap()
+        );
         assert!(
             !finish(s, id, "dead").await,
             "the worker that lost the lease cannot finish"
         );
-        assert!(jobs::heartbeat(s, id, "alive").await.unwrap());
+        assert!(
+            jobs::heartbeat(s, id, "alive", jobs::LEASE_MS)
+                .await
+                .unwrap()
+        );
         assert!(finish(s, id, "alive").await);
         assert_eq!(state(s, id).await.0, "done");
         db.done().await;
@@ -142,7 +189,7 @@ async fn many_workers_take_every_job_exactly_once() {
                 let mut mine = Vec::new();
                 let mut idle = 0;
                 while idle < 3 {
-                    match jobs::claim(&s, &name).await.unwrap() {
+                    match jobs::claim(&s, &name, jobs::LEASE_MS).await.unwrap() {
                         Some(j) => {
                             idle = 0;
                             assert!(finish(&s, j.id, &name).await);

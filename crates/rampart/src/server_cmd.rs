@@ -27,6 +27,9 @@ pub struct ServerArgs {
     /// Requests per second each API token may make, sustained (bursts of four times as many).
     #[arg(long, value_name = "N", default_value_t = 100.0)]
     rate_limit: f64,
+    /// Seconds a worker keeps a job without a heartbeat before another takes it over.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    lease: f64,
 }
 
 /// `rampart worker` options.
@@ -38,6 +41,9 @@ pub struct WorkerArgs {
     /// Workers in this process.
     #[arg(long, default_value_t = 1)]
     workers: usize,
+    /// Seconds a worker keeps a job without a heartbeat before another takes it over.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    lease: f64,
 }
 
 /// Scans with every engine of this binary and the project's rampart.toml, as `rampart scan
@@ -71,6 +77,14 @@ impl Scanner for EngineScanner {
     }
 }
 
+/// `--lease` as a duration: at least 0.3 s (heartbeats come every third of it).
+fn lease(seconds: f64) -> Result<std::time::Duration, String> {
+    if !(0.3..=3600.0).contains(&seconds) {
+        return Err(format!("--lease {seconds}: give 0.3 to 3600 seconds"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -90,6 +104,7 @@ pub fn serve(a: &ServerArgs) -> Result<i32, String> {
             burst: a.rate_limit * 4.0,
             ..Default::default()
         },
+        lease: lease(a.lease)?,
     };
     runtime()?
         .block_on(server::serve(config, Arc::new(EngineScanner), |m| {
@@ -106,6 +121,7 @@ pub fn work(a: &WorkerArgs) -> Result<i32, String> {
             &a.database_url,
             Arc::new(EngineScanner),
             a.workers,
+            lease(a.lease)?,
             |m| eprintln!("{m}"),
         ))
         .map_err(|e| e.to_string())?;

@@ -25,13 +25,17 @@ impl Drop for Server {
 }
 
 fn start(data: &std::path::Path) -> Server {
+    start_with(data, "1")
+}
+
+fn start_with(data: &std::path::Path, workers: &str) -> Server {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("rampart"))
         .args([
             "server",
             "--listen",
             "127.0.0.1:0",
             "--workers",
-            "1",
+            workers,
             "--data",
         ])
         .arg(data)
@@ -240,4 +244,108 @@ fn the_server_keeps_findings_from_uploads_and_its_own_scans() {
     );
     assert_eq!(status, 200);
     assert_eq!(list["items"].as_array().unwrap().len(), 3, "{list}");
+}
+
+/// Polls job `path` until `done(state)`; panics after `secs`.
+fn wait_for(addr: &str, token: &str, path: &str, secs: u64, done: impl Fn(&str) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let (_, j) = http(addr, "GET", path, token, b"");
+        if done(j["state"].as_str().unwrap_or("")) {
+            return j;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(secs),
+            "gave up waiting: {j}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn worker(db: &str) -> Child {
+    Command::new(assert_cmd::cargo::cargo_bin("rampart"))
+        .args(["worker", "--lease", "1", "--database-url", db])
+        .env(
+            "RAMPART_DB",
+            std::env::temp_dir().join("rampart-tests-no-db"),
+        )
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn a_job_whose_worker_is_killed_is_finished_once_by_another() {
+    // A folder big enough that its scan is still running when the first worker is killed.
+    let code = tempfile::tempdir().unwrap();
+    for i in 0..4000 {
+        common::write(
+            code.path(),
+            &format!("pkg{}/m{i}.py", i % 40),
+            "import os\n\ndef f(x):\n    return os.system(x)\n".repeat(20),
+        );
+    }
+    common::write(code.path(), "settings.py", format!("TOKEN = \"{}\"\n", common::token()));
+    let data = tempfile::tempdir().unwrap();
+    let server = start_with(data.path(), "0");
+    let admin = server.token.clone().unwrap();
+    let addr = server.addr.clone();
+    let (_, p) = http(
+        &addr,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({"name": "big", "local_path": code.path()})
+            .to_string()
+            .as_bytes(),
+    );
+    let (status, job) = http(
+        &addr,
+        "POST",
+        &format!("/api/v1/projects/{}/scans", p["id"]),
+        &admin,
+        b"",
+    );
+    assert_eq!(status, 202, "{job}");
+    let poll = job["poll"].as_str().unwrap().to_string();
+    let db = format!(
+        "sqlite://{}?mode=rwc",
+        data.path().join("rampart.db").display()
+    );
+
+    let mut first = worker(&db);
+    wait_for(&addr, &admin, &poll, 60, |s| s == "running");
+    first.kill().unwrap(); // SIGKILL: no goodbye, the lease just stops being renewed.
+    first.wait().unwrap();
+    let (_, j) = http(&addr, "GET", &poll, &admin, b"");
+    assert_eq!(
+        j["state"], "running",
+        "the job was still running when its worker died: {j}"
+    );
+
+    let mut second = worker(&db);
+    let done = wait_for(&addr, &admin, &poll, 300, |s| s == "done" || s == "failed");
+    let _ = second.kill();
+    let _ = second.wait();
+    assert_eq!(
+        (done["state"].as_str(), done["attempts"].as_i64()),
+        (Some("done"), Some(2)),
+        "{done}"
+    );
+    let (_, scans) = http(
+        &addr,
+        "GET",
+        &format!("/api/v1/projects/{}/scans", p["id"]),
+        &admin,
+        b"",
+    );
+    assert_eq!(
+        scans["items"].as_array().unwrap().len(),
+        1,
+        "stored once: {scans}"
+    );
+    assert!(
+        done["result"]["counts"]["new"].as_u64().unwrap() > 0,
+        "{done}"
+    );
 }
