@@ -36,6 +36,8 @@ fn start_with(data: &std::path::Path, workers: &str) -> Server {
             "127.0.0.1:0",
             "--workers",
             workers,
+            "--lease",
+            "1",
             "--data",
         ])
         .arg(data)
@@ -285,7 +287,11 @@ fn a_job_whose_worker_is_killed_is_finished_once_by_another() {
             "import os\n\ndef f(x):\n    return os.system(x)\n".repeat(20),
         );
     }
-    common::write(code.path(), "settings.py", format!("TOKEN = \"{}\"\n", common::token()));
+    common::write(
+        code.path(),
+        "settings.py",
+        format!("TOKEN = \"{}\"\n", common::token()),
+    );
     let data = tempfile::tempdir().unwrap();
     let server = start_with(data.path(), "0");
     let admin = server.token.clone().unwrap();
@@ -348,4 +354,86 @@ fn a_job_whose_worker_is_killed_is_finished_once_by_another() {
         done["result"]["counts"]["new"].as_u64().unwrap() > 0,
         "{done}"
     );
+}
+
+/// A SARIF log of `n` results from tool `t`.
+fn sarif(n: usize) -> Vec<u8> {
+    let results: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"ruleId": format!("rule-{}", i % 50), "level": "error",
+                   "message": {"text": format!("finding {i}")},
+                   "locations": [{"physicalLocation": {"artifactLocation": {"uri": format!("src/f{}.py", i % 500)},
+                                  "region": {"startLine": 1 + i % 300, "snippet": {"text": format!("call_{i}(user_input)")}}}}],
+                   "partialFingerprints": {"matchBasedId/v1": format!("id{i:08}")}})
+        })
+        .collect();
+    json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep"}}, "results": results}]})
+        .to_string()
+        .into_bytes()
+}
+
+#[test]
+fn a_server_killed_during_an_upload_stores_nothing_half_and_the_upload_can_be_retried() {
+    let data = tempfile::tempdir().unwrap();
+    let body = sarif(40_000);
+    assert!(body.len() > 8 << 20, "large enough to be stored by a job");
+    let server = start(data.path());
+    let admin = server.token.clone().unwrap();
+    let (_, p) = http(
+        &server.addr,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        br#"{"name": "p"}"#,
+    );
+    let results = format!("/api/v1/projects/{}/results?commit=c1", p["id"]);
+
+    // 1. Killed while the body arrives: nothing is stored.
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    write!(s, "POST {results} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {admin}\r\nContent-Length: {}\r\n\r\n", body.len()).unwrap();
+    s.write_all(&body[..body.len() / 2]).unwrap();
+    drop(server); // SIGKILL
+    drop(s);
+    let server = start(data.path());
+    let (_, scans) = http(
+        &server.addr,
+        "GET",
+        &format!("/api/v1/projects/{}/scans", p["id"]),
+        &admin,
+        b"",
+    );
+    assert_eq!(scans["items"].as_array().unwrap().len(), 0, "{scans}");
+
+    // 2. Killed right after the upload was accepted (its job maybe half done): after the
+    //    restart the job runs again and the upload is stored once, whole.
+    let (status, job) = http(&server.addr, "POST", &results, &admin, &body);
+    assert_eq!(status, 202, "{job}");
+    drop(server);
+    let server = start(data.path());
+    let poll = job["poll"].as_str().unwrap();
+    let done = wait_for(&server.addr, &admin, poll, 300, |s| {
+        s == "done" || s == "failed"
+    });
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(
+        done["result"]["counts"]["new"].as_u64(),
+        Some(40_000),
+        "{done}"
+    );
+    let (_, scans) = http(
+        &server.addr,
+        "GET",
+        &format!("/api/v1/projects/{}/scans", p["id"]),
+        &admin,
+        b"",
+    );
+    assert_eq!(scans["items"].as_array().unwrap().len(), 1, "{scans}");
+    let (_, list) = http(
+        &server.addr,
+        "GET",
+        &format!("/api/v1/projects/{}/findings?limit=1", p["id"]),
+        &admin,
+        b"",
+    );
+    assert!(list["next"].is_string(), "{list}");
 }
