@@ -17,12 +17,20 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first. Adding one: write both files, append it here.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init.sql",
-    sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init.sql",
+        sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_triage.sql",
+        sqlite: include_str!("../../migrations/sqlite/0002_triage.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_triage.sql"),
+    },
+];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
 /// migrate one after the other.
