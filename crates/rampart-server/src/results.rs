@@ -138,12 +138,11 @@ pub async fn store_scan_in(
     .await?;
 
     // Identities, once each (the same finding may be reported at several places).
-    let mut first: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let mut first: HashSet<(&str, &str, &str)> = HashSet::new();
     let mut identities = Vec::new();
-    for (i, f) in import.findings.iter().enumerate() {
+    for f in &import.findings {
         let key = (f.tool.as_str(), f.rule.as_str(), f.fingerprint.as_str());
-        if !first.contains_key(&key) {
-            first.insert(key, i);
+        if first.insert(key) {
             identities.push(vec![
                 P::I(meta.project),
                 P::T(f.tool.clone()),
