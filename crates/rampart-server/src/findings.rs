@@ -1,8 +1,11 @@
 //! Reading findings: a project's findings on a branch with filters and cursor pages, one
 //! finding with its per-branch states and history, and a project's scans.
 
+use crate::clock::now_ms;
 use crate::results::placeholders;
+use crate::sla::Sla;
 use crate::store::{Store, StoreError};
+use crate::triage::{self, Decision, FindingTriage, SETTLED};
 use rampart_core::Severity;
 use serde::Serialize;
 use serde_json::Value;
@@ -28,6 +31,12 @@ pub struct Filter {
     pub status: Option<String>,
     /// Only findings first seen on the branch by this scan or later.
     pub new_since_scan: Option<i64>,
+    /// `untriaged`, a triage state, or `any` (the default).
+    pub triage: Option<String>,
+    /// Only open findings past their due date (and not settled by triage).
+    pub overdue: bool,
+    /// The project's SLA, for due dates.
+    pub sla: Sla,
     /// Findings with ids above this (the previous page's `next`).
     pub after: i64,
     /// Page size, 1 to [`MAX_PAGE`].
@@ -86,6 +95,14 @@ pub struct FindingItem {
     pub place: Option<Place>,
     /// How many places in its latest scan.
     pub places: usize,
+    /// `untriaged` or the state of the decision in effect on the branch.
+    pub triage_state: String,
+    /// The decision in effect on the branch, if any.
+    pub triage: Option<Decision>,
+    /// When it is due by the project's SLA (first seen on the branch + the severity's days).
+    pub due_at: Option<i64>,
+    /// Open, past its due date, and not settled by triage.
+    pub overdue: bool,
 }
 
 /// A page of findings.
@@ -123,6 +140,8 @@ type ItemRow = (
     i64,
     String,
     Option<String>,
+    Option<i64>,
+    Option<i64>,
 );
 
 /// One page of the findings of `project` matching `filter`.
@@ -131,16 +150,38 @@ pub async fn list(
     project: i64,
     filter: &Filter,
 ) -> Result<Page<FindingItem>, StoreError> {
-    let mut sql = String::from(
+    let now = now_ms();
+    // Due dates: the severities with one, each a bound number of milliseconds.
+    let mut due = String::from("CASE f.severity");
+    let mut due_ms = Vec::new();
+    for (name, ms) in ["critical", "high", "medium", "low", "info"]
+        .into_iter()
+        .zip(filter.sla.ms())
+    {
+        if let Some(ms) = ms {
+            due_ms.push(ms);
+            due.push_str(&format!(" WHEN '{name}' THEN ${}", 4 + due_ms.len()));
+        }
+    }
+    due.push_str(" END");
+    if due_ms.is_empty() {
+        due = "CAST(NULL AS BIGINT)".into();
+    }
+    let mut sql = format!(
         "SELECT f.id, f.tool, f.rule, f.fingerprint, f.severity, f.title, f.cwe, s.status, s.first_seen_scan, s.last_seen_scan, \
-         s.introduced_commit, s.fixed_commit FROM finding_state s JOIN finding f ON f.id = s.finding \
+         s.introduced_commit, s.fixed_commit, {} AS tid, fs.created_at + {due} AS due_at \
+         FROM finding_state s JOIN finding f ON f.id = s.finding JOIN project p ON p.id = f.project \
+         JOIN scan fs ON fs.id = s.first_seen_scan \
          WHERE f.project = $1 AND s.branch = $2 AND f.id > $3",
+        triage::effective_sql("$4")
     );
     let mut binds: Vec<Value> = vec![
         project.into(),
         filter.branch.clone().into(),
         filter.after.into(),
+        now.into(),
     ];
+    binds.extend(due_ms.into_iter().map(Value::from));
     let mut push = |sql: &mut String, clause: &str, v: Value| {
         binds.push(v);
         sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
@@ -184,8 +225,31 @@ pub async fn list(
         ));
         binds.extend(names.into_iter().map(Value::from));
     }
+    let mut sql = format!(
+        "SELECT x.id, x.tool, x.rule, x.fingerprint, x.severity, x.title, x.cwe, x.status, x.first_seen_scan, \
+         x.last_seen_scan, x.introduced_commit, x.fixed_commit, x.tid, x.due_at FROM ({sql}) x \
+         LEFT JOIN triage tt ON tt.id = x.tid WHERE 1 = 1"
+    );
+    let settled = SETTLED
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match filter.triage.as_deref() {
+        None | Some("any") => {}
+        Some("untriaged") => sql.push_str(" AND x.tid IS NULL"),
+        Some(state) => {
+            binds.push(state.into());
+            sql.push_str(&format!(" AND tt.state = ${}", binds.len()));
+        }
+    }
+    if filter.overdue {
+        sql.push_str(&format!(
+            " AND x.status = 'open' AND x.due_at < $4 AND (tt.state IS NULL OR tt.state NOT IN ({settled}))"
+        ));
+    }
     let limit = filter.limit.clamp(1, MAX_PAGE);
-    sql.push_str(&format!(" ORDER BY f.id LIMIT {}", limit + 1));
+    sql.push_str(&format!(" ORDER BY x.id LIMIT {}", limit + 1));
     let mut q = sqlx::query_as::<_, ItemRow>(crate::store::built(sql));
     for b in &binds {
         q = match b {
@@ -197,6 +261,12 @@ pub async fn list(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let places = places_in(store, rows.iter().map(|r| (r.0, r.9))).await?;
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.12).collect();
+    let decisions: HashMap<i64, Decision> = triage::by_ids(store, &ids)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
     let items: Vec<FindingItem> = rows
         .into_iter()
         .map(|r| {
@@ -204,6 +274,10 @@ pub async fn list(
                 Some(list) => (list.first().cloned(), list.len()),
                 None => (None, 0),
             };
+            let decision = r.12.and_then(|id| decisions.get(&id));
+            let overdue = r.7 == "open"
+                && r.13.is_some_and(|d| d < now)
+                && !decision.is_some_and(|d| SETTLED.contains(&d.state.as_str()));
             FindingItem {
                 id: r.0,
                 tool: r.1,
@@ -219,6 +293,10 @@ pub async fn list(
                 fixed_commit: r.11,
                 place,
                 places: count,
+                triage_state: decision.map_or("untriaged".into(), |d| d.state.clone()),
+                overdue,
+                triage: decision.cloned(),
+                due_at: r.13,
             }
         })
         .collect();
@@ -325,13 +403,26 @@ pub struct FindingDetail {
     pub history: Vec<Event>,
     /// Places in the latest scan that saw it.
     pub places: Vec<Place>,
+    /// Triage: the decision in effect on each branch, and every decision about it.
+    pub triage: FindingTriage,
 }
 
 /// Finding `id` if its project is in `tenant`.
 pub async fn get(store: &Store, tenant: i64, id: i64) -> Result<Option<FindingDetail>, StoreError> {
-    type Row = (i64, i64, String, String, String, String, String, String);
+    type Row = (
+        i64,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    );
     let row: Option<Row> = sqlx::query_as(
-        "SELECT f.id, f.project, f.tool, f.rule, f.fingerprint, f.severity, f.title, f.cwe FROM finding f \
+        "SELECT f.id, f.project, f.tool, f.rule, f.fingerprint, f.severity, f.title, f.cwe, f.purl, f.advisory FROM finding f \
          JOIN project p ON p.id = f.project WHERE f.id = $1 AND p.tenant = $2",
     )
     .bind(id)
@@ -357,6 +448,16 @@ pub async fn get(store: &Store, tenant: i64, id: i64) -> Result<Option<FindingDe
         .await?
         .remove(&id)
         .unwrap_or_default();
+    let target = triage::Target {
+        project: r.1,
+        tool: &r.2,
+        rule: &r.3,
+        fingerprint: &r.4,
+        purl: r.8.as_deref(),
+        advisory: r.9.as_deref(),
+    };
+    let names: Vec<String> = branches.iter().map(|b| b.0.clone()).collect();
+    let triage = triage::for_finding(store, tenant, &target, &names).await?;
     Ok(Some(FindingDetail {
         id: r.0,
         project: r.1,
@@ -387,6 +488,7 @@ pub async fn get(store: &Store, tenant: i64, id: i64) -> Result<Option<FindingDe
             })
             .collect(),
         places,
+        triage,
     }))
 }
 

@@ -12,11 +12,14 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod findings;
+pub mod inventory;
 pub mod jobs;
 pub mod projects;
 pub mod results;
 pub mod server;
+pub mod sla;
 pub mod store;
+pub mod triage;
 pub mod worker;
 
 pub use store::{Backend, Store, StoreError};

@@ -1,6 +1,7 @@
 //! Projects: what the server scans and keeps findings for, each in one tenant.
 
 use crate::clock::now_ms;
+use crate::sla::Sla;
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,8 @@ pub struct Project {
     pub has_webhook_secret: bool,
     /// When it was made (Unix ms).
     pub created_at: i64,
+    /// Days a finding may stay open, per severity.
+    pub sla: Sla,
 }
 
 /// The fields of a new project, or of a change to one (absent fields are left as they are).
@@ -45,6 +48,8 @@ pub struct ProjectFields {
     pub owners: Option<Vec<String>>,
     /// The webhook secret (write only).
     pub webhook_secret: Option<String>,
+    /// Days per severity (absent severities keep the defaults).
+    pub sla: Option<Sla>,
 }
 
 /// Why a project change was refused.
@@ -76,10 +81,11 @@ type Row = (
     String,
     Option<String>,
     i64,
+    Option<String>,
 );
 
 const COLUMNS: &str =
-    "id, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at";
+    "id, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla";
 
 fn project_of(r: Row) -> Project {
     let list = |s: &str| serde_json::from_str(s).unwrap_or_default();
@@ -93,10 +99,26 @@ fn project_of(r: Row) -> Project {
         owners: list(&r.6),
         has_webhook_secret: r.7.is_some(),
         created_at: r.8,
+        sla: Sla::from_stored(r.9.as_deref()),
     }
 }
 
+/// The SLA to store: checked, as JSON.
+fn sla_text(f: &ProjectFields) -> Result<Option<String>, ProjectError> {
+    f.sla
+        .map(|s| {
+            s.normalized()
+                .map(|s| serde_json::to_string(&s).unwrap_or_default())
+                .map_err(|(_, message)| ProjectError::Invalid {
+                    field: "sla",
+                    message,
+                })
+        })
+        .transpose()
+}
+
 fn check(f: &ProjectFields) -> Result<(), ProjectError> {
+    sla_text(f)?;
     let invalid = |field, message: &str| ProjectError::Invalid {
         field,
         message: message.to_string(),
@@ -159,8 +181,8 @@ pub async fn create(
         serde_json::to_string(l.as_deref().unwrap_or(&[])).unwrap_or_default()
     };
     let row: Result<Row, _> = sqlx::query_as(crate::store::built(format!(
-        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
     )))
     .bind(tenant)
     .bind(&name)
@@ -171,6 +193,7 @@ pub async fn create(
     .bind(json(&f.owners))
     .bind(&f.webhook_secret)
     .bind(now_ms())
+    .bind(sla_text(f)?)
     .fetch_one(store.pool())
     .await;
     match row {
@@ -230,7 +253,7 @@ pub async fn update(
     };
     let done = sqlx::query(
         "UPDATE project SET name = $1, remote = $2, local_path = $3, default_branch = $4, tags = $5, owners = $6, \
-         webhook_secret = COALESCE($7, webhook_secret) WHERE id = $8 AND tenant = $9",
+         webhook_secret = COALESCE($7, webhook_secret), sla = COALESCE($10, sla) WHERE id = $8 AND tenant = $9",
     )
     .bind(&name)
     .bind(f.remote.clone().or(old.remote))
@@ -241,6 +264,7 @@ pub async fn update(
     .bind(&f.webhook_secret)
     .bind(id)
     .bind(tenant)
+    .bind(sla_text(f)?)
     .execute(store.pool())
     .await;
     match done {

@@ -138,12 +138,11 @@ pub async fn store_scan_in(
     .await?;
 
     // Identities, once each (the same finding may be reported at several places).
-    let mut first: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let mut first: HashSet<(&str, &str, &str)> = HashSet::new();
     let mut identities = Vec::new();
-    for (i, f) in import.findings.iter().enumerate() {
+    for f in &import.findings {
         let key = (f.tool.as_str(), f.rule.as_str(), f.fingerprint.as_str());
-        if !first.contains_key(&key) {
-            first.insert(key, i);
+        if first.insert(key) {
             identities.push(vec![
                 P::I(meta.project),
                 P::T(f.tool.clone()),
@@ -154,14 +153,17 @@ pub async fn store_scan_in(
                 P::T(serde_json::to_string(&f.cwe).unwrap_or_default()),
                 P::I(scan),
                 P::I(now),
+                P::OT(property(&f.extra, "purl")),
+                P::OT(property(&f.extra, "advisory_id")),
             ]);
         }
     }
     let rows = batch::insert(
         tx,
-        "INSERT INTO finding (project, tool, rule, fingerprint, severity, title, cwe, first_seen_scan, created_at)",
+        "INSERT INTO finding (project, tool, rule, fingerprint, severity, title, cwe, first_seen_scan, created_at, purl, advisory)",
         &identities,
-        "ON CONFLICT (project, tool, rule, fingerprint) DO UPDATE SET severity = excluded.severity, title = excluded.title, cwe = excluded.cwe \
+        "ON CONFLICT (project, tool, rule, fingerprint) DO UPDATE SET severity = excluded.severity, title = excluded.title, cwe = excluded.cwe, \
+         purl = excluded.purl, advisory = excluded.advisory \
          RETURNING id, tool, rule, fingerprint",
     )
     .await?;
@@ -314,6 +316,15 @@ pub async fn store_scan_in(
         counts,
         warnings: import.warnings.clone(),
     })
+}
+
+/// A text property of a finding (rampart's dependency findings carry `purl` and `advisory_id`),
+/// bounded to 1,000 bytes.
+fn property(extra: &serde_json::Value, key: &str) -> Option<String> {
+    extra["properties"][key]
+        .as_str()
+        .filter(|v| !v.is_empty() && v.len() <= 1000)
+        .map(String::from)
 }
 
 /// `$from, $from+1, …` for `n` values.

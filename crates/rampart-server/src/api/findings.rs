@@ -24,7 +24,7 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// A page size from `limit` (default 100).
-fn page_size(q: &std::collections::HashMap<String, String>) -> ApiResult<i64> {
+pub(super) fn page_size(q: &std::collections::HashMap<String, String>) -> ApiResult<i64> {
     match q.get("limit") {
         None => Ok(100),
         Some(l) => l
@@ -38,7 +38,7 @@ fn page_size(q: &std::collections::HashMap<String, String>) -> ApiResult<i64> {
 }
 
 /// A cursor from `cursor` (the previous page's `next`).
-fn cursor(q: &std::collections::HashMap<String, String>) -> ApiResult<Option<i64>> {
+pub(super) fn cursor(q: &std::collections::HashMap<String, String>) -> ApiResult<Option<i64>> {
     q.get("cursor")
         .map(|c| {
             c.parse::<i64>().map_err(|_| {
@@ -65,6 +65,8 @@ async fn list(
         "path",
         "status",
         "new_since_scan",
+        "triage",
+        "overdue",
         "cursor",
         "limit",
     ];
@@ -90,6 +92,22 @@ async fn list(
     {
         return Err(ApiError::invalid("status", "use open, fixed or all"));
     }
+    if let Some(t) = q.get("triage")
+        && !(t == "untriaged" || t == "any" || crate::triage::STATES.contains(&t.as_str()))
+    {
+        return Err(ApiError::invalid(
+            "triage",
+            format!(
+                "use untriaged, any or a state: {}",
+                crate::triage::STATES.join(", ")
+            ),
+        ));
+    }
+    let overdue = match q.get("overdue").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(ApiError::invalid("overdue", "use true or false")),
+    };
     let new_since_scan = q
         .get("new_since_scan")
         .map(|v| parse_id(v, "new_since_scan"))
@@ -102,6 +120,9 @@ async fn list(
         path_prefix: q.get("path").cloned(),
         status: q.get("status").cloned(),
         new_since_scan,
+        triage: q.get("triage").cloned(),
+        overdue,
+        sla: project.sla,
         after: cursor(&q)?.unwrap_or(0),
         limit: page_size(&q)?,
     };

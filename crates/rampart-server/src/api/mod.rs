@@ -4,6 +4,7 @@
 //! Request parts are read by small helpers here rather than axum's own extractors, so that a bad
 //! path, query or body gets the same JSON error shape as everything else.
 
+mod components;
 mod error;
 mod findings;
 mod jobs;
@@ -11,6 +12,7 @@ mod limit;
 mod projects;
 mod results;
 mod tokens;
+mod triage;
 
 pub use error::{ApiError, ApiResult};
 
@@ -208,6 +210,8 @@ pub fn router(state: AppState) -> Router {
         .merge(findings::routes())
         .merge(jobs::routes())
         .merge(tokens::routes())
+        .merge(triage::routes())
+        .merge(components::routes())
         .layer(DefaultBodyLimit::max(body))
         .merge(results::routes(state.limits.upload_bytes));
     Router::new()

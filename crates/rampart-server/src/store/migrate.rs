@@ -17,16 +17,24 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first. Adding one: write both files, append it here.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init.sql",
-    sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init.sql",
+        sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_triage.sql",
+        sqlite: include_str!("../../migrations/sqlite/0002_triage.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_triage.sql"),
+    },
+];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
 /// migrate one after the other.
-const LOCK_KEY: i64 = 0x7261_6d70_6172_74;
+const LOCK_KEY: i64 = 0x0072_616d_7061_7274;
 
 /// Applies the migrations the database has not run yet.
 pub(super) async fn run(store: &Store) -> Result<(), StoreError> {

@@ -2,6 +2,8 @@
 //! `RAMPART_TEST_DATABASE_URL` is set (each test in a fresh schema, dropped at the end).
 #![allow(dead_code)]
 
+pub mod http;
+
 use rampart_core::Severity;
 use rampart_ingest::{Component, Format, Import, Imported};
 use rampart_server::Store;
