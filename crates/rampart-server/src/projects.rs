@@ -23,6 +23,12 @@ pub struct Project {
     pub owners: Vec<String>,
     /// Whether webhooks are verified with a secret.
     pub has_webhook_secret: bool,
+    /// The forge's API base URL for statuses and comments (see [`crate::forge`]).
+    pub forge_api: Option<String>,
+    /// The repository on the forge (GitHub `owner/name`, GitLab project id or path).
+    pub forge_repo: Option<String>,
+    /// Whether a forge token is set (the token itself is never shown).
+    pub has_forge_token: bool,
     /// When it was made (Unix ms).
     pub created_at: i64,
 }
@@ -45,6 +51,12 @@ pub struct ProjectFields {
     pub owners: Option<Vec<String>>,
     /// The webhook secret (write only).
     pub webhook_secret: Option<String>,
+    /// Forge API base URL (`https://api.github.com`, `https://gitlab.example/api/v4`).
+    pub forge_api: Option<String>,
+    /// Forge API token (write only).
+    pub forge_token: Option<String>,
+    /// Repository on the forge.
+    pub forge_repo: Option<String>,
 }
 
 /// Why a project change was refused.
@@ -76,10 +88,13 @@ type Row = (
     String,
     Option<String>,
     i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
 );
 
-const COLUMNS: &str =
-    "id, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at";
+const COLUMNS: &str = "id, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, \
+     forge_api, forge_repo, forge_token";
 
 fn project_of(r: Row) -> Project {
     let list = |s: &str| serde_json::from_str(s).unwrap_or_default();
@@ -93,6 +108,9 @@ fn project_of(r: Row) -> Project {
         owners: list(&r.6),
         has_webhook_secret: r.7.is_some(),
         created_at: r.8,
+        forge_api: r.9,
+        forge_repo: r.10,
+        has_forge_token: r.11.is_some(),
     }
 }
 
@@ -126,6 +144,7 @@ fn check(f: &ProjectFields) -> Result<(), ProjectError> {
             "must be an https://, http://, ssh://, file:// or git@ URL",
         ));
     }
+    crate::forge::check_fields(f).map_err(|(field, m)| invalid(field, &m))?;
     for (field, list) in [("tags", &f.tags), ("owners", &f.owners)] {
         if list
             .as_ref()
@@ -159,8 +178,8 @@ pub async fn create(
         serde_json::to_string(l.as_deref().unwrap_or(&[])).unwrap_or_default()
     };
     let row: Result<Row, _> = sqlx::query_as(crate::store::built(format!(
-        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, forge_api, forge_token, forge_repo) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
     )))
     .bind(tenant)
     .bind(&name)
@@ -171,6 +190,9 @@ pub async fn create(
     .bind(json(&f.owners))
     .bind(&f.webhook_secret)
     .bind(now_ms())
+    .bind(&f.forge_api)
+    .bind(&f.forge_token)
+    .bind(&f.forge_repo)
     .fetch_one(store.pool())
     .await;
     match row {
@@ -230,7 +252,8 @@ pub async fn update(
     };
     let done = sqlx::query(
         "UPDATE project SET name = $1, remote = $2, local_path = $3, default_branch = $4, tags = $5, owners = $6, \
-         webhook_secret = COALESCE($7, webhook_secret) WHERE id = $8 AND tenant = $9",
+         webhook_secret = COALESCE($7, webhook_secret), forge_api = COALESCE($10, forge_api), \
+         forge_token = COALESCE($11, forge_token), forge_repo = COALESCE($12, forge_repo) WHERE id = $8 AND tenant = $9",
     )
     .bind(&name)
     .bind(f.remote.clone().or(old.remote))
@@ -241,6 +264,9 @@ pub async fn update(
     .bind(&f.webhook_secret)
     .bind(id)
     .bind(tenant)
+    .bind(&f.forge_api)
+    .bind(&f.forge_token)
+    .bind(&f.forge_repo)
     .execute(store.pool())
     .await;
     match done {

@@ -90,6 +90,7 @@ pub fn spawn_workers(
     store: &Store,
     scanner: &Arc<dyn Scanner>,
     n: usize,
+    data_dir: &std::path::Path,
 ) -> (watch::Sender<bool>, Vec<tokio::task::JoinHandle<()>>) {
     let (stop, rx) = watch::channel(false);
     let handles = (0..n)
@@ -97,7 +98,7 @@ pub fn spawn_workers(
             tokio::spawn(worker::run(
                 store.clone(),
                 scanner.clone(),
-                WorkerConfig::numbered(i),
+                WorkerConfig::numbered(i, data_dir),
                 rx.clone(),
             ))
         })
@@ -125,7 +126,7 @@ pub async fn serve(
             source,
         })?;
     let addr = listener.local_addr().unwrap_or(config.listen);
-    let (stop, workers) = spawn_workers(&store, &scanner, config.workers);
+    let (stop, workers) = spawn_workers(&store, &scanner, config.workers, &config.data_dir);
     say(&format!(
         "rampart server listening on http://{addr} ({} database, {} worker{})",
         store.backend().as_str(),
@@ -144,9 +145,28 @@ pub async fn serve(
     served.map_err(ServerError::Serve)
 }
 
-/// Runs `n` workers against `database_url` until Ctrl-C or SIGTERM (`rampart worker`).
+/// Runs `n` workers against `database_url` until Ctrl-C or SIGTERM (`rampart worker`), keeping
+/// mirrors of remotes in `./rampart-data` (see [`work_in`]).
 pub async fn work(
     database_url: &str,
+    scanner: Arc<dyn Scanner>,
+    n: usize,
+    say: impl Fn(&str),
+) -> Result<(), ServerError> {
+    work_in(
+        database_url,
+        &PathBuf::from("rampart-data"),
+        scanner,
+        n,
+        say,
+    )
+    .await
+}
+
+/// [`work`] with mirrors of remotes and checkouts in `data_dir`.
+pub async fn work_in(
+    database_url: &str,
+    data_dir: &std::path::Path,
     scanner: Arc<dyn Scanner>,
     n: usize,
     say: impl Fn(&str),
@@ -157,7 +177,7 @@ pub async fn work(
             "note: workers in other processes share an SQLite file one writer at a time; use PostgreSQL to scale out",
         );
     }
-    let (stop, workers) = spawn_workers(&store, &scanner, n.max(1));
+    let (stop, workers) = spawn_workers(&store, &scanner, n.max(1), data_dir);
     say(&format!(
         "rampart worker: {} worker{} on {}",
         n.max(1),

@@ -6,7 +6,7 @@ use crate::clock::now_ms;
 
 /// One schema version.
 pub struct Migration {
-    /// Its number, from 1, without gaps.
+    /// Its number, from 1, increasing (gaps allowed: each number is applied once).
     pub version: i64,
     /// The file name (for messages).
     pub name: &'static str,
@@ -17,12 +17,20 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first. Adding one: write both files, append it here.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init.sql",
-    sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init.sql",
+        sqlite: include_str!("../../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_forge.sql",
+        sqlite: include_str!("../../migrations/sqlite/0003_forge.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_forge.sql"),
+    },
+];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
 /// migrate one after the other.
