@@ -142,8 +142,8 @@ pub async fn store_scan_in(
     let mut identities = Vec::new();
     for (i, f) in import.findings.iter().enumerate() {
         let key = (f.tool.as_str(), f.rule.as_str(), f.fingerprint.as_str());
-        if !first.contains_key(&key) {
-            first.insert(key, i);
+        if let std::collections::hash_map::Entry::Vacant(e) = first.entry(key) {
+            e.insert(i);
             identities.push(vec![
                 P::I(meta.project),
                 P::T(f.tool.clone()),

@@ -34,7 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
 /// migrate one after the other.
-const LOCK_KEY: i64 = 0x7261_6d70_6172_74;
+const LOCK_KEY: i64 = 0x0072_616d_7061_7274;
 
 /// Applies the migrations the database has not run yet.
 pub(super) async fn run(store: &Store) -> Result<(), StoreError> {
