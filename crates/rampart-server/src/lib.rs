@@ -4,7 +4,8 @@
 //! The map (see ARCHITECTURE.md): [`store`] opens the database (SQLite by default, PostgreSQL
 //! for teams) and migrates it; [`auth`] issues and checks API tokens; [`projects`],
 //! [`results`] (uploads and the finding lifecycle), [`findings`] and [`jobs`] are the
-//! operations on it; [`worker`] runs jobs; [`api`] is the HTTP surface over all of them and
+//! operations on it; [`worker`] runs jobs (a commit's tree from [`git`], results back through [`forge`]); [`hooks`] reads
+//! forge webhooks; [`api`] is the HTTP surface over all of them and
 //! [`server`] starts it. The scanning engines are not a dependency: the binary hands the worker
 //! a [`worker::Scanner`].
 
@@ -12,6 +13,9 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod findings;
+pub mod forge;
+pub mod git;
+pub mod hooks;
 pub mod inventory;
 pub mod jobs;
 pub mod projects;

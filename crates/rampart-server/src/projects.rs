@@ -24,6 +24,12 @@ pub struct Project {
     pub owners: Vec<String>,
     /// Whether webhooks are verified with a secret.
     pub has_webhook_secret: bool,
+    /// The forge's API base URL for statuses and comments (see [`crate::forge`]).
+    pub forge_api: Option<String>,
+    /// The repository on the forge (GitHub `owner/name`, GitLab project id or path).
+    pub forge_repo: Option<String>,
+    /// Whether a forge token is set (the token itself is never shown).
+    pub has_forge_token: bool,
     /// When it was made (Unix ms).
     pub created_at: i64,
     /// Days a finding may stay open, per severity.
@@ -50,6 +56,12 @@ pub struct ProjectFields {
     pub webhook_secret: Option<String>,
     /// Days per severity (absent severities keep the defaults).
     pub sla: Option<Sla>,
+    /// Forge API base URL (`https://api.github.com`, `https://gitlab.example/api/v4`).
+    pub forge_api: Option<String>,
+    /// Forge API token (write only).
+    pub forge_token: Option<String>,
+    /// Repository on the forge.
+    pub forge_repo: Option<String>,
 }
 
 /// Why a project change was refused.
@@ -82,10 +94,13 @@ type Row = (
     Option<String>,
     i64,
     Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
 );
 
-const COLUMNS: &str =
-    "id, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla";
+const COLUMNS: &str = "id, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, \
+     sla, forge_api, forge_repo, forge_token";
 
 fn project_of(r: Row) -> Project {
     let list = |s: &str| serde_json::from_str(s).unwrap_or_default();
@@ -100,6 +115,9 @@ fn project_of(r: Row) -> Project {
         has_webhook_secret: r.7.is_some(),
         created_at: r.8,
         sla: Sla::from_stored(r.9.as_deref()),
+        forge_api: r.10,
+        forge_repo: r.11,
+        has_forge_token: r.12.is_some(),
     }
 }
 
@@ -148,6 +166,7 @@ fn check(f: &ProjectFields) -> Result<(), ProjectError> {
             "must be an https://, http://, ssh://, file:// or git@ URL",
         ));
     }
+    crate::forge::check_fields(f).map_err(|(field, m)| invalid(field, &m))?;
     for (field, list) in [("tags", &f.tags), ("owners", &f.owners)] {
         if list
             .as_ref()
@@ -181,8 +200,8 @@ pub async fn create(
         serde_json::to_string(l.as_deref().unwrap_or(&[])).unwrap_or_default()
     };
     let row: Result<Row, _> = sqlx::query_as(crate::store::built(format!(
-        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
+        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla, forge_api, forge_token, forge_repo) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
     )))
     .bind(tenant)
     .bind(&name)
@@ -194,6 +213,9 @@ pub async fn create(
     .bind(&f.webhook_secret)
     .bind(now_ms())
     .bind(sla_text(f)?)
+    .bind(&f.forge_api)
+    .bind(&f.forge_token)
+    .bind(&f.forge_repo)
     .fetch_one(store.pool())
     .await;
     match row {
@@ -253,7 +275,8 @@ pub async fn update(
     };
     let done = sqlx::query(
         "UPDATE project SET name = $1, remote = $2, local_path = $3, default_branch = $4, tags = $5, owners = $6, \
-         webhook_secret = COALESCE($7, webhook_secret), sla = COALESCE($10, sla) WHERE id = $8 AND tenant = $9",
+         webhook_secret = COALESCE($7, webhook_secret), sla = COALESCE($10, sla), forge_api = COALESCE($11, forge_api), \
+         forge_token = COALESCE($12, forge_token), forge_repo = COALESCE($13, forge_repo) WHERE id = $8 AND tenant = $9",
     )
     .bind(&name)
     .bind(f.remote.clone().or(old.remote))
@@ -265,6 +288,9 @@ pub async fn update(
     .bind(id)
     .bind(tenant)
     .bind(sla_text(f)?)
+    .bind(&f.forge_api)
+    .bind(&f.forge_token)
+    .bind(&f.forge_repo)
     .execute(store.pool())
     .await;
     match done {

@@ -94,6 +94,7 @@ pub fn spawn_workers(
     scanner: &Arc<dyn Scanner>,
     n: usize,
     lease: Duration,
+    data_dir: &std::path::Path,
 ) -> (watch::Sender<bool>, Vec<tokio::task::JoinHandle<()>>) {
     let (stop, rx) = watch::channel(false);
     let handles = (0..n)
@@ -103,7 +104,7 @@ pub fn spawn_workers(
                 scanner.clone(),
                 WorkerConfig {
                     lease,
-                    ..WorkerConfig::numbered(i)
+                    ..WorkerConfig::numbered(i, data_dir)
                 },
                 rx.clone(),
             ))
@@ -132,7 +133,13 @@ pub async fn serve(
             source,
         })?;
     let addr = listener.local_addr().unwrap_or(config.listen);
-    let (stop, workers) = spawn_workers(&store, &scanner, config.workers, config.lease);
+    let (stop, workers) = spawn_workers(
+        &store,
+        &scanner,
+        config.workers,
+        config.lease,
+        &config.data_dir,
+    );
     say(&format!(
         "rampart server listening on http://{addr} ({} database, {} worker{})",
         store.backend().as_str(),
@@ -152,9 +159,10 @@ pub async fn serve(
 }
 
 /// Runs `n` workers with job leases of `lease` against `database_url` until Ctrl-C or SIGTERM
-/// (`rampart worker`).
+/// (`rampart worker`), keeping mirrors of remotes and checkouts in `data_dir`.
 pub async fn work(
     database_url: &str,
+    data_dir: &std::path::Path,
     scanner: Arc<dyn Scanner>,
     n: usize,
     lease: Duration,
@@ -166,7 +174,7 @@ pub async fn work(
             "note: workers in other processes share an SQLite file one writer at a time; use PostgreSQL to scale out",
         );
     }
-    let (stop, workers) = spawn_workers(&store, &scanner, n.max(1), lease);
+    let (stop, workers) = spawn_workers(&store, &scanner, n.max(1), lease, data_dir);
     say(&format!(
         "rampart worker: {} worker{} on {}",
         n.max(1),

@@ -2,13 +2,21 @@
 //! (any number of processes, on any machines, against PostgreSQL); `rampart server` runs a pool
 //! of them in-process.
 //!
+//! Kinds: `ingest` (an upload stored by a job), `scan` (a folder as it is, `root`; or exactly one
+//! commit, `commit`, from the project's mirror or local repository: see [`crate::git`]) and
+//! `report` (a scan's result back to the forge: see [`crate::forge`]). A scan with `report`
+//! enqueues its `report` job in the transaction that stores it.
+//!
 //! A job's effects and its completion are written in one transaction ([`jobs::finish_in`]),
 //! so a job whose lease was taken over by another worker (this one was too slow or lost the
 //! database) never lands twice.
 
-use crate::jobs::{self, Job};
+use crate::forge::{self, ReportJob};
+use crate::git;
+use crate::jobs::{self, Job, NewJob, priority};
 use crate::results::{self, ScanMeta};
 use crate::store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,11 +40,14 @@ pub struct WorkerConfig {
     /// How long a claimed job stays this worker's without a heartbeat: after that, another
     /// worker takes it over. Heartbeats come every third of it.
     pub lease: Duration,
+    /// The server's data folder: mirrors of remotes (`repos/`) and checkouts being scanned
+    /// (`work/`).
+    pub data_dir: PathBuf,
 }
 
 impl WorkerConfig {
-    /// A worker named after this host and process, and `n`.
-    pub fn numbered(n: usize) -> WorkerConfig {
+    /// A worker named after this host and process, and `n`, keeping clones in `data_dir`.
+    pub fn numbered(n: usize, data_dir: &Path) -> WorkerConfig {
         let host = std::fs::read_to_string("/etc/hostname")
             .map(|h| h.trim().to_string())
             .unwrap_or_else(|_| "host".into());
@@ -44,6 +55,7 @@ impl WorkerConfig {
             id: format!("{host}:{}:{n}", std::process::id()),
             poll: Duration::from_millis(500),
             lease: Duration::from_millis(jobs::LEASE_MS as u64),
+            data_dir: data_dir.to_path_buf(),
         }
     }
 }
@@ -107,7 +119,7 @@ pub async fn run_one(store: &Store, scanner: &Arc<dyn Scanner>, config: &WorkerC
             }
         })
     };
-    let outcome = execute(store, scanner, worker, &job).await;
+    let outcome = execute(store, scanner, config, &job).await;
     beat.abort();
     let (error, permanent) = match outcome {
         Ok(()) => return,
@@ -123,13 +135,125 @@ fn field<'a>(job: &'a Job, name: &str) -> Result<&'a Value, JobError> {
         .ok_or_else(|| JobError::Permanent(format!("job {} has no `{name}`", job.id)))
 }
 
+/// Where a webhook-triggered scan reports (a scan job's `report`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportTo {
+    /// `github` or `gitlab`.
+    pub forge: String,
+    /// The repository as the forge names it.
+    pub repo: String,
+    /// The pull/merge request, if any.
+    pub pull_request: Option<i64>,
+    /// This server's base URL, for the status's link.
+    pub target: String,
+}
+
+/// A `scan` job of exactly `commit` on `branch`; given `base` (a commit or ref), the merge base
+/// with it is the scan's `base_commit`. Pull requests (a `report` naming one) go first.
+pub fn commit_scan_job(
+    tenant: i64,
+    project: i64,
+    branch: &str,
+    commit: &str,
+    base: Option<String>,
+    report: Option<ReportTo>,
+) -> NewJob {
+    let meta = ScanMeta {
+        project,
+        commit: commit.to_string(),
+        branch: branch.to_string(),
+        base_commit: None,
+        tool: Some("rampart".into()),
+        kind: "scan".into(),
+    };
+    let pr = report.as_ref().is_some_and(|r| r.pull_request.is_some());
+    NewJob {
+        kind: "scan".into(),
+        payload: json!({
+            "tenant": tenant, "project": project, "commit": commit, "base": base,
+            "report": report, "meta": meta,
+        }),
+        priority: if pr {
+            priority::PULL_REQUEST
+        } else {
+            priority::PUSH
+        },
+        concurrency_key: Some(format!("scan:{project}:{branch}")),
+        max_attempts: 3,
+    }
+}
+
+/// The project's remote and local folder.
+async fn source(store: &Store, project: i64) -> Result<git::Source, JobError> {
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT remote, local_path FROM project WHERE id = $1")
+            .bind(project)
+            .fetch_optional(store.pool())
+            .await
+            .map_err(StoreError::from)?;
+    let (remote, local_path) =
+        row.ok_or_else(|| JobError::Permanent(format!("project {project} is gone")))?;
+    Ok(git::Source {
+        project,
+        remote,
+        local_path,
+    })
+}
+
+/// Scans exactly `commit` (see [`crate::git::checkout`]); returns the report and the merge base.
+async fn scan_commit(
+    store: &Store,
+    scanner: &Arc<dyn Scanner>,
+    config: &WorkerConfig,
+    job: &Job,
+    commit: &str,
+) -> Result<(Vec<u8>, Option<String>), JobError> {
+    let project = field(job, "project")?
+        .as_i64()
+        .ok_or_else(|| JobError::Permanent("`project` is not an id".into()))?;
+    let src = source(store, project).await?;
+    let base = job
+        .payload
+        .get("base")
+        .and_then(Value::as_str)
+        .map(String::from);
+    let (scanner, data, commit) = (scanner.clone(), config.data_dir.clone(), commit.to_string());
+    tokio::task::spawn_blocking(move || {
+        let out = git::checkout(&data, &src, &commit, base.as_deref())
+            .map_err(|e| JobError::Permanent(format!("cannot check out {commit}: {e}")))?;
+        let bytes = scanner.scan(&out.root()).map_err(JobError::Transient)?;
+        Ok((bytes, out.merge_base.clone()))
+    })
+    .await
+    .map_err(|e| JobError::Transient(format!("the scan stopped: {e}")))?
+}
+
 async fn execute(
     store: &Store,
     scanner: &Arc<dyn Scanner>,
-    worker: &str,
+    config: &WorkerConfig,
     job: &Job,
 ) -> Result<(), JobError> {
-    let meta: ScanMeta = serde_json::from_value(field(job, "meta")?.clone())
+    let worker = config.id.as_str();
+    if job.kind == "report" {
+        let input: ReportJob = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobError::Permanent(format!("job {}: bad report: {e}", job.id)))?;
+        let result = forge::report(store, &input)
+            .await
+            .map_err(|(e, permanent)| {
+                if permanent {
+                    JobError::Permanent(e)
+                } else {
+                    JobError::Transient(e)
+                }
+            })?;
+        let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
+        if jobs::finish_in(&mut tx, job.id, worker, &result).await? {
+            tx.commit().await.map_err(StoreError::from)?;
+        }
+        return Ok(());
+    }
+    let mut meta: ScanMeta = serde_json::from_value(field(job, "meta")?.clone())
         .map_err(|e| JobError::Permanent(format!("job {}: bad scan description: {e}", job.id)))?;
     let bytes = match job.kind.as_str() {
         "ingest" => {
@@ -140,6 +264,16 @@ async fn execute(
                 .map_err(StoreError::from)?;
             row.ok_or_else(|| JobError::Permanent(format!("the upload of job {} is gone", job.id)))?
                 .0
+        }
+        "scan" if job.payload.get("commit").is_some_and(Value::is_string) => {
+            let commit = job.payload["commit"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let (bytes, merge_base) = scan_commit(store, scanner, config, job, &commit).await?;
+            meta.commit = commit;
+            meta.base_commit = merge_base.or(meta.base_commit);
+            bytes
         }
         "scan" => {
             let root: PathBuf = field(job, "root")?
@@ -163,11 +297,66 @@ async fn execute(
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;
-    let result =
-        json!({"scan": summary.scan, "counts": summary.counts, "warnings": summary.warnings});
+    let report = enqueue_report(store, &mut tx, job, &meta, summary.scan).await?;
+    let result = json!({"scan": summary.scan, "counts": summary.counts, "warnings": summary.warnings, "report": report});
     if jobs::finish_in(&mut tx, job.id, worker, &result).await? {
         tx.commit().await.map_err(StoreError::from)?;
     }
     // Otherwise the transaction rolls back as it drops: the job is another worker's now.
     Ok(())
+}
+
+/// For a scan a webhook asked for, the `report` job (its id), or why there is none.
+async fn enqueue_report(
+    store: &Store,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job: &Job,
+    meta: &ScanMeta,
+    scan: i64,
+) -> Result<Value, JobError> {
+    let Some(to) = job
+        .payload
+        .get("report")
+        .filter(|v| !v.is_null())
+        .and_then(|v| serde_json::from_value::<ReportTo>(v.clone()).ok())
+    else {
+        return Ok(Value::Null);
+    };
+    match forge::settings(store, meta.project).await? {
+        Some((_, Some(_), _)) => {}
+        _ => return Ok(json!("none: the project has no forge_token")),
+    }
+    let tenant = job
+        .payload
+        .get("tenant")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let input = ReportJob {
+        tenant,
+        project: meta.project,
+        scan,
+        commit: meta.commit.clone(),
+        branch: meta.branch.clone(),
+        base_commit: meta.base_commit.clone(),
+        forge: to.forge.clone(),
+        repo: to.repo,
+        pull_request: to.pull_request,
+        target: to.target,
+    };
+    let which = match to.pull_request {
+        Some(pr) => format!("pr{pr}"),
+        None => format!("branch:{}", meta.branch),
+    };
+    let id = jobs::enqueue_in(
+        tx,
+        &NewJob {
+            kind: "report".into(),
+            payload: serde_json::to_value(&input).unwrap_or_default(),
+            priority: priority::PUSH,
+            concurrency_key: Some(format!("report:{}:{}:{which}", meta.project, to.forge)),
+            max_attempts: 5,
+        },
+    )
+    .await?;
+    Ok(json!(id))
 }

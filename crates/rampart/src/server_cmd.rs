@@ -41,6 +41,9 @@ pub struct WorkerArgs {
     /// Workers in this process.
     #[arg(long, default_value_t = 1)]
     workers: usize,
+    /// Folder for mirrors of the projects' remotes and the checkouts being scanned.
+    #[arg(long, default_value = "rampart-data")]
+    data: PathBuf,
     /// Seconds a worker keeps a job without a heartbeat before another takes it over.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     lease: f64,
@@ -119,6 +122,7 @@ pub fn work(a: &WorkerArgs) -> Result<i32, String> {
     runtime()?
         .block_on(server::work(
             &a.database_url,
+            &a.data,
             Arc::new(EngineScanner),
             a.workers,
             lease(a.lease)?,

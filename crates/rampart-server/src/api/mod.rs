@@ -7,6 +7,7 @@
 mod components;
 mod error;
 mod findings;
+mod hooks;
 mod jobs;
 mod limit;
 mod projects;
@@ -40,6 +41,9 @@ pub struct Limits {
     pub sync_upload_bytes: usize,
     /// Largest body of other requests.
     pub body_bytes: usize,
+    /// Largest webhook delivery (GitHub caps its payloads at 25 MB; a push of many commits can
+    /// pass 1 MiB).
+    pub hook_bytes: usize,
     /// Requests per second per token, sustained.
     pub rate_per_sec: f64,
     /// Requests a token may make at once before the rate applies.
@@ -52,6 +56,7 @@ impl Default for Limits {
             upload_bytes: 256 << 20,
             sync_upload_bytes: 8 << 20,
             body_bytes: 1 << 20,
+            hook_bytes: 8 << 20,
             rate_per_sec: 100.0,
             burst: 400.0,
         }
@@ -213,7 +218,8 @@ pub fn router(state: AppState) -> Router {
         .merge(triage::routes())
         .merge(components::routes())
         .layer(DefaultBodyLimit::max(body))
-        .merge(results::routes(state.limits.upload_bytes));
+        .merge(results::routes(state.limits.upload_bytes))
+        .merge(hooks::routes().layer(DefaultBodyLimit::max(state.limits.hook_bytes)));
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)

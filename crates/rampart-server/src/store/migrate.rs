@@ -6,7 +6,7 @@ use crate::clock::now_ms;
 
 /// One schema version.
 pub struct Migration {
-    /// Its number, from 1, without gaps.
+    /// Its number, from 1, increasing (gaps allowed: each number is applied once).
     pub version: i64,
     /// The file name (for messages).
     pub name: &'static str,
@@ -29,6 +29,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_triage.sql",
         sqlite: include_str!("../../migrations/sqlite/0002_triage.sql"),
         postgres: include_str!("../../migrations/postgres/0002_triage.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_forge.sql",
+        sqlite: include_str!("../../migrations/sqlite/0003_forge.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_forge.sql"),
     },
 ];
 

@@ -1,0 +1,244 @@
+//! A commit's tree, for a worker to scan: from a bare mirror of the project's remote under the
+//! data folder (`<data>/repos/<project>.git`, cloned once, fetched when the commit is not there
+//! yet), or from the project's `local_path` when it is a git repository.
+//!
+//! This runs the `git` command rather than a library: gix's network client (HTTP and SSH
+//! transports) would add a TLS and HTTP stack to build, while `git` handles every transport,
+//! credential helper and SSH configuration the operator already has. The tree is written with
+//! `read-tree` + `checkout-index` into a fresh folder, through an index file of its own, so a
+//! `local_path` repository's index and working tree are never touched (and, unlike
+//! `git archive`, no `export-ignore` attribute can hide a file from the scan).
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+/// The longest one git command may run (a clone or fetch of a large repository).
+pub const GIT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Where a project's commits come from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The project's id (names its mirror).
+    pub project: i64,
+    /// The remote to mirror, if any.
+    pub remote: Option<String>,
+    /// A local repository, used when there is no remote.
+    pub local_path: Option<String>,
+}
+
+/// A commit's files in a temporary folder (removed when dropped).
+pub struct Checkout {
+    dir: tempfile::TempDir,
+    /// The merge base with the base asked for, when one was.
+    pub merge_base: Option<String>,
+}
+
+impl Checkout {
+    /// The folder holding the commit's files.
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("tree")
+    }
+}
+
+/// Whether `s` can name a commit: 4 to 64 hexadecimal digits (never an option or a ref).
+pub fn is_commit(s: &str) -> bool {
+    (4..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// One lock per project mirror, so that two workers of this process never clone or fetch it at
+/// once.
+static MIRROR_LOCKS: LazyLock<Mutex<HashMap<i64, Arc<Mutex<()>>>>> =
+    LazyLock::new(Default::default);
+
+/// Runs git with `args`, no prompts, within [`GIT_TIMEOUT`]; its standard output, or a message
+/// with its standard error.
+fn git(args: &[&str], env: &[(&str, &Path)]) -> Result<String, String> {
+    let mut cmd = Command::new("git");
+    cmd.args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_LFS_SKIP_SMUDGE", "1")
+        .env("GCM_INTERACTIVE", "never")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run git (is it installed and on PATH?): {e}"))?;
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        let s = String::from_utf8_lossy(&v);
+        s.chars().take(4000).collect::<String>()
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > GIT_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "`git {}` took longer than {} s and was stopped",
+                    args.first().unwrap_or(&""),
+                    GIT_TIMEOUT.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(format!("waiting for git failed: {e}")),
+        }
+    };
+    let stdout = out_reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    if status.success() {
+        Ok(stdout)
+    } else {
+        Err(stderr.trim().to_string())
+    }
+}
+
+fn has_commit(git_dir: &str, commit: &str) -> bool {
+    git(
+        &[
+            "--git-dir",
+            git_dir,
+            "cat-file",
+            "-e",
+            &format!("{commit}^{{commit}}"),
+        ],
+        &[],
+    )
+    .is_ok()
+}
+
+/// The git folder holding `commit`: the project's mirror (cloned or fetched as needed), or its
+/// local repository.
+fn repository(data_dir: &Path, src: &Source, commit: &str) -> Result<String, String> {
+    if let Some(remote) = &src.remote {
+        let mirror = data_dir.join("repos").join(format!("{}.git", src.project));
+        let mirror_s = mirror.to_string_lossy().to_string();
+        let lock = MIRROR_LOCKS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(src.project)
+            .or_default()
+            .clone();
+        let _held = lock.lock().unwrap_or_else(|p| p.into_inner());
+        if !mirror.join("HEAD").exists() {
+            std::fs::create_dir_all(data_dir.join("repos"))
+                .map_err(|e| format!("cannot create {}: {e}", data_dir.join("repos").display()))?;
+            let _ = std::fs::remove_dir_all(&mirror);
+            git(
+                &[
+                    "-c",
+                    "protocol.ext.allow=never",
+                    "clone",
+                    "--mirror",
+                    "--quiet",
+                    "--",
+                    remote,
+                    &mirror_s,
+                ],
+                &[],
+            )
+            .map_err(|e| {
+                let _ = std::fs::remove_dir_all(&mirror);
+                format!("cannot clone {remote}: {e}")
+            })?;
+        }
+        if !has_commit(&mirror_s, commit) {
+            git(
+                &[
+                    "-c",
+                    "protocol.ext.allow=never",
+                    "--git-dir",
+                    &mirror_s,
+                    "fetch",
+                    "--prune",
+                    "--quiet",
+                    "origin",
+                ],
+                &[],
+            )
+            .map_err(|e| format!("cannot fetch {remote}: {e}"))?;
+        }
+        if !has_commit(&mirror_s, commit) {
+            return Err(format!(
+                "commit {commit} is not in {remote} (not pushed, or force-pushed away)"
+            ));
+        }
+        return Ok(mirror_s);
+    }
+    let Some(local) = &src.local_path else {
+        return Err("the project has neither a remote nor a local_path to scan".into());
+    };
+    let dir = git(&["-C", local, "rev-parse", "--absolute-git-dir"], &[])
+        .map_err(|e| format!("local_path {local} is not a git repository: {e}"))?
+        .trim()
+        .to_string();
+    if !has_commit(&dir, commit) {
+        return Err(format!(
+            "commit {commit} is not in the repository at {local}"
+        ));
+    }
+    Ok(dir)
+}
+
+/// Writes `commit`'s files into a new folder under `<data_dir>/work` and, given `base` (a commit
+/// or a ref), finds the merge base of the two. A base git cannot resolve is kept as given when
+/// it is a commit hash (the merge base is then approximated by it), else dropped.
+pub fn checkout(
+    data_dir: &Path,
+    src: &Source,
+    commit: &str,
+    base: Option<&str>,
+) -> Result<Checkout, String> {
+    if !is_commit(commit) {
+        return Err(format!("`{commit}` is not a commit hash"));
+    }
+    let git_dir = repository(data_dir, src, commit)?;
+    let work = data_dir.join("work");
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    let dir = tempfile::Builder::new()
+        .prefix("scan-")
+        .tempdir_in(&work)
+        .map_err(|e| format!("cannot create a folder in {}: {e}", work.display()))?;
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).map_err(|e| format!("cannot create {}: {e}", tree.display()))?;
+    let index = dir.path().join("index");
+    let tree_s = tree.to_string_lossy().to_string();
+    let env = [("GIT_INDEX_FILE", index.as_path())];
+    let with_tree = ["--git-dir", &git_dir, "--work-tree", &tree_s];
+    git(&[&with_tree[..], &["read-tree", commit]].concat(), &env)
+        .map_err(|e| format!("cannot read commit {commit}: {e}"))?;
+    git(
+        &[&with_tree[..], &["checkout-index", "--all", "--force"]].concat(),
+        &env,
+    )
+    .map_err(|e| format!("cannot write commit {commit}'s files: {e}"))?;
+    let _ = std::fs::remove_file(&index);
+    let merge_base = base.and_then(|b| {
+        if b.starts_with('-') {
+            return None;
+        }
+        match git(&["--git-dir", &git_dir, "merge-base", commit, b], &[]) {
+            Ok(out) => Some(out.trim().to_string()),
+            Err(_) if is_commit(b) => Some(b.to_string()),
+            Err(_) => None,
+        }
+    });
+    Ok(Checkout { dir, merge_base })
+}
