@@ -140,7 +140,10 @@ fn repo() -> tempfile::TempDir {
 /// Runs every runnable job.
 async fn drain(store: &Store, config: &WorkerConfig) {
     let scanner: Arc<dyn Scanner> = Arc::new(GrepScanner);
-    while let Some(job) = jobs::claim(store, &config.id, jobs::LEASE_MS).await.unwrap() {
+    while let Some(job) = jobs::claim(store, &config.id, jobs::LEASE_MS)
+        .await
+        .unwrap()
+    {
         worker::run_one(store, &scanner, config, job).await;
     }
 }
@@ -467,6 +470,67 @@ async fn gitlab_merge_request_from_a_local_repository() {
             !data.path().join("repos").exists(),
             "a local repository is not mirrored"
         );
+        db.done().await;
+    }
+}
+
+#[tokio::test]
+async fn a_scan_asked_through_the_api_takes_exactly_the_named_commit() {
+    for db in databases().await {
+        eprintln!("backend: {}", db.name);
+        let data = tempfile::tempdir().unwrap();
+        let config = WorkerConfig::numbered(0, data.path());
+        let app = api::router(AppState::new(db.store.clone(), Limits::default()));
+        let src = repo();
+        let first = commit(src.path(), &[("a.txt", "BAD")]);
+        commit(src.path(), &[("a.txt", "fine"), ("b.txt", "MEH")]);
+        let p = new_project(
+            &db.store,
+            ProjectFields {
+                name: Some("api".into()),
+                local_path: Some(src.path().display().to_string()),
+                ..Default::default()
+            },
+        )
+        .await;
+        let (tenant,): (i64,) = sqlx::query_as("SELECT tenant FROM project WHERE id = $1")
+            .bind(p)
+            .fetch_one(db.store.pool())
+            .await
+            .unwrap();
+        let (_, token) = auth::create_token(&db.store, tenant, "ci", &[auth::Scope::Upload], None)
+            .await
+            .unwrap();
+        let ask = |body: Value| {
+            Request::post(format!("/api/v1/projects/{p}/scans"))
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::from(body.to_string()))
+                .unwrap()
+        };
+        let r = app
+            .clone()
+            .oneshot(ask(json!({"commit": first, "branch": "old"})))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let r = app
+            .clone()
+            .oneshot(ask(json!({"commit": "-x"})))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        drain(&db.store, &config).await;
+        // The first commit's tree: BAD in a.txt, no b.txt.
+        let rules: Vec<(String, String)> = sqlx::query_as(
+            "SELECT f.rule, o.path FROM occurrence o JOIN finding f ON f.id = o.finding JOIN scan s ON s.id = o.scan \
+             WHERE s.project = $1 AND s.commit_sha = $2",
+        )
+        .bind(p)
+        .bind(&first)
+        .fetch_all(db.store.pool())
+        .await
+        .unwrap();
+        assert_eq!(rules, [("BAD".to_string(), "a.txt".to_string())]);
         db.done().await;
     }
 }

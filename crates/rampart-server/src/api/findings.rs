@@ -178,15 +178,43 @@ async fn ask_scan(
     } else {
         json_body(&body)?
     };
+    let branch = ask.branch.unwrap_or(project.default_branch.clone());
+    if let Some(commit) = &ask.commit {
+        // Exactly that commit, from the project's remote (mirrored) or its local repository.
+        if project.remote.is_none() && project.local_path.is_none() {
+            return Err(ApiError::unprocessable(
+                "this project has neither a `remote` nor a `local_path` to take the commit from",
+            ));
+        }
+        if commit.is_empty()
+            || commit.len() > 255
+            || commit.starts_with('-')
+            || commit.chars().any(|c| c.is_control() || c == ' ')
+        {
+            return Err(ApiError::invalid(
+                "commit",
+                "must be a commit id or ref name",
+            ));
+        }
+        let job = jobs::enqueue(
+            &s.store,
+            &crate::worker::commit_scan_job(who.tenant, project.id, &branch, commit, None, None),
+        )
+        .await?;
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({"job": job, "poll": format!("/api/v1/jobs/{job}")})),
+        ));
+    }
     let Some(root) = project.local_path.clone() else {
-        return Err(ApiError::unprocessable(
-            "this project has no `local_path` to scan; the server does not clone remotes yet: upload results from CI instead",
+        return Err(ApiError::invalid(
+            "commit",
+            "this project has no `local_path` to scan as it is: name the `commit` to scan from its remote",
         ));
     };
-    let branch = ask.branch.unwrap_or(project.default_branch.clone());
     let meta = ScanMeta {
         project: project.id,
-        commit: ask.commit.unwrap_or_else(|| "working-tree".into()),
+        commit: "working-tree".into(),
         branch: branch.clone(),
         base_commit: None,
         tool: Some("rampart".into()),
