@@ -172,7 +172,7 @@ pub async fn list(
          s.introduced_commit, s.fixed_commit, {} AS tid, fs.created_at + {due} AS due_at \
          FROM finding_state s JOIN finding f ON f.id = s.finding JOIN project p ON p.id = f.project \
          JOIN scan fs ON fs.id = s.first_seen_scan \
-         WHERE f.project = $1 AND s.branch = $2 AND f.id > $3",
+         WHERE s.project = $1 AND s.branch = $2 AND s.finding > $3",
         triage::effective_sql("$4")
     );
     let mut binds: Vec<Value> = vec![
@@ -225,6 +225,13 @@ pub async fn list(
         ));
         binds.extend(names.into_iter().map(Value::from));
     }
+    let limit = filter.limit.clamp(1, MAX_PAGE);
+    let by_decision = !matches!(filter.triage.as_deref(), None | Some("any")) || filter.overdue;
+    if !by_decision {
+        // Nothing below filters on the decision or the due date: take the page here, so that
+        // the decision subquery runs for one page of findings, not for every finding.
+        sql.push_str(&format!(" ORDER BY s.finding LIMIT {}", limit + 1));
+    }
     let mut sql = format!(
         "SELECT x.id, x.tool, x.rule, x.fingerprint, x.severity, x.title, x.cwe, x.status, x.first_seen_scan, \
          x.last_seen_scan, x.introduced_commit, x.fixed_commit, x.tid, x.due_at FROM ({sql}) x \
@@ -248,7 +255,6 @@ pub async fn list(
             " AND x.status = 'open' AND x.due_at < $4 AND (tt.state IS NULL OR tt.state NOT IN ({settled}))"
         ));
     }
-    let limit = filter.limit.clamp(1, MAX_PAGE);
     sql.push_str(&format!(" ORDER BY x.id LIMIT {}", limit + 1));
     let mut q = sqlx::query_as::<_, ItemRow>(crate::store::built(sql));
     for b in &binds {

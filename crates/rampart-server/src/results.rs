@@ -160,6 +160,7 @@ pub async fn store_scan_in(
     }
     let rows = batch::insert(
         tx,
+        store.backend(),
         "INSERT INTO finding (project, tool, rule, fingerprint, severity, title, cwe, first_seen_scan, created_at, purl, advisory)",
         &identities,
         "ON CONFLICT (project, tool, rule, fingerprint) DO UPDATE SET severity = excluded.severity, title = excluded.title, cwe = excluded.cwe, \
@@ -199,6 +200,7 @@ pub async fn store_scan_in(
     }
     batch::insert(
         tx,
+        store.backend(),
         "INSERT INTO occurrence (finding, scan, path, start_line, start_col, end_line, end_col, severity, message, snippet, suppressed, extra)",
         &occurrences,
         "",
@@ -241,8 +243,8 @@ pub async fn store_scan_in(
         }
     }
     sqlx::query(
-        "INSERT INTO finding_state (finding, branch, status, first_seen_scan, last_seen_scan, introduced_commit, updated_at) \
-         SELECT DISTINCT finding, $1, 'open', $2, $2, $3, $4 FROM occurrence WHERE scan = $2 \
+        "INSERT INTO finding_state (finding, project, branch, status, first_seen_scan, last_seen_scan, introduced_commit, updated_at) \
+         SELECT DISTINCT finding, $5, $1, 'open', $2, $2, $3, $4 FROM occurrence WHERE scan = $2 \
          ON CONFLICT (finding, branch) DO UPDATE SET status = 'open', last_seen_scan = excluded.last_seen_scan, \
          fixed_commit = NULL, fixed_scan = NULL, updated_at = excluded.updated_at",
     )
@@ -250,6 +252,7 @@ pub async fn store_scan_in(
     .bind(scan)
     .bind(&meta.commit)
     .bind(now)
+    .bind(meta.project)
     .execute(&mut **tx)
     .await?;
     if !tools.is_empty() {
@@ -272,6 +275,7 @@ pub async fn store_scan_in(
     }
     batch::insert(
         tx,
+        store.backend(),
         "INSERT INTO finding_event (finding, branch, scan, kind, at)",
         &events,
         "",
@@ -300,6 +304,7 @@ pub async fn store_scan_in(
     counts.components = components.len();
     batch::insert(
         tx,
+        store.backend(),
         "INSERT INTO component (scan, purl, name, version, ecosystem, direct)",
         &components,
         "",

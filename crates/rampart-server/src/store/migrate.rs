@@ -36,6 +36,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0003_forge.sql"),
         postgres: include_str!("../../migrations/postgres/0003_forge.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_finding_pages.sql",
+        sqlite: include_str!("../../migrations/sqlite/0004_finding_pages.sql"),
+        postgres: include_str!("../../migrations/postgres/0004_finding_pages.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
