@@ -287,7 +287,51 @@ async fn one_tenant_never_sees_another_tenants_things() {
         let job = j["job"].as_i64().unwrap();
         let (_, tokens_a, _) = call(&app, "GET", "/api/v1/tokens", Some(&a), vec![]).await;
         let token_a = tokens_a["items"][0]["id"].as_i64().unwrap();
+        // A finding of tenant a, from an upload with an inventory too.
+        let sarif = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep"}}, "results": [
+            {"ruleId": "r", "message": {"text": "m"}, "partialFingerprints": {"matchBasedId/v1": "fp1"},
+             "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}, "region": {"startLine": 1}}}]}]}]});
+        let (status, up, _) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/projects/{pid}/results?commit=c0"),
+            Some(&a),
+            json_body(sarif),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{up}");
+        let cdx = json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+            {"type": "library", "name": "lodash", "version": "4.17.20", "purl": "pkg:npm/lodash@4.17.20"}]});
+        let (status, up, _) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/projects/{pid}/results?commit=c0&tool=sbom"),
+            Some(&a),
+            json_body(cdx),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{up}");
+        let (_, list, _) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/projects/{pid}/findings"),
+            Some(&a),
+            vec![],
+        )
+        .await;
+        let finding = list["items"][0]["id"].as_i64().unwrap();
         let routes: Vec<(&str, String, Vec<u8>)> = vec![
+            ("GET", format!("/api/v1/findings/{finding}"), vec![]),
+            (
+                "POST",
+                format!("/api/v1/findings/{finding}/triage"),
+                json_body(json!({"state": "false_positive", "reason": "mine"})),
+            ),
+            (
+                "GET",
+                format!("/api/v1/projects/{pid}/triage/export?format=openvex"),
+                vec![],
+            ),
             ("GET", format!("/api/v1/projects/{pid}"), vec![]),
             (
                 "PATCH",
@@ -315,6 +359,19 @@ async fn one_tenant_never_sees_another_tenants_things() {
         }
         let (_, v, _) = call(&app, "GET", "/api/v1/projects", Some(&b), vec![]).await;
         assert!(v["items"].as_array().unwrap().is_empty());
+        // The inventory search sees only the caller's tenant.
+        for (who, n) in [(&a, 1), (&b, 0)] {
+            let (status, v, _) = call(
+                &app,
+                "GET",
+                "/api/v1/components?name=lodash",
+                Some(who),
+                vec![],
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{v}");
+            assert_eq!(v["items"].as_array().unwrap().len(), n, "{v}");
+        }
         // ...and the owner still can.
         let (status, _, _) = call(
             &app,
