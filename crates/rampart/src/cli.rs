@@ -161,13 +161,18 @@ pub struct ScanArgs {
     /// e.g. https://rampart.example/api/v1/projects/7/results.
     #[arg(long, value_name = "URL")]
     pub upload: Option<String>,
-    /// API token for --upload (default: the RAMPART_TOKEN environment variable).
-    #[arg(long, value_name = "TOKEN", requires = "upload")]
+    /// Apply the triage decisions a rampart server holds for this project and branch (false
+    /// positives, not affected) as suppressions: the project's URL, e.g.
+    /// https://rampart.example/api/v1/projects/7.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// API token for --upload and --server (default: the RAMPART_TOKEN environment variable).
+    #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
     /// Commit the uploaded results are for (default: CI variables, then the repository's HEAD).
     #[arg(long, value_name = "SHA", requires = "upload")]
     pub commit: Option<String>,
-    /// Branch the uploaded results are for (default: CI variables, then the current branch).
-    #[arg(long, value_name = "NAME", requires = "upload")]
+    /// Branch the results are for (default: CI variables, then the current branch).
+    #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,
 }

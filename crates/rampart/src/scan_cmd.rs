@@ -81,6 +81,9 @@ pub fn scan(
     };
     let mut config =
         Config::load(&config_root, args.config.as_deref()).map_err(|e| e.to_string())?;
+    config
+        .suppress
+        .extend(crate::upload::server_suppressions(args)?);
     add_paths_option(&mut config, "deps", "sbom", "--sbom", &args.sbom)?;
     add_paths_option(&mut config, "iac", "policy", "--policy", &args.policy)?;
     let fail_on = match args.fail_on.as_deref().or(config.scan.fail_on.as_deref()) {

@@ -189,6 +189,72 @@ fn the_server_keeps_findings_from_uploads_and_its_own_scans() {
         "the report is still printed"
     );
 
+    // A decision made once on the server applies in CI: `--server` suppresses the finding.
+    let (_, list) = http(
+        &addr,
+        "GET",
+        &format!("/api/v1/projects/{pid}/findings"),
+        &admin,
+        b"",
+    );
+    let first = &list["items"][0];
+    let (status, d) = http(
+        &addr,
+        "POST",
+        &format!("/api/v1/findings/{}/triage", first["id"]),
+        &admin,
+        json!({"state": "false_positive", "reason": "a test key", "scope": "project"})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(status, 201, "{d}");
+    let project_url = format!("http://{addr}/api/v1/projects/{pid}");
+    let out = rampart()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--server",
+            &project_url,
+            "--branch",
+            "main",
+        ])
+        .arg(code.path())
+        .env("RAMPART_TOKEN", &admin)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["fingerprint"] == first["fingerprint"])
+        .expect("the triaged finding is still reported, as suppressed");
+    assert_eq!(
+        found["suppression"]["reason"], "false_positive: a test key [rampart triage #1]",
+        "{found}"
+    );
+    assert_eq!(report["summary"]["active"].as_u64(), Some(active - 1));
+    let out = rampart()
+        .args(["scan", "--server", &project_url, "--token", "rpt_wrong"])
+        .arg(code.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("answered 401"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // The in-process worker scans the project's folder; the same findings are unchanged.
     let (status, job) = http(
         &addr,
