@@ -51,6 +51,12 @@ fn start_with(data: &std::path::Path, workers: &str) -> Server {
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut token = None;
+    // From here the server is owned by `Server`, whose drop kills and waits for it.
+    let mut server = Server {
+        child,
+        addr: String::new(),
+        token: None,
+    };
     loop {
         let line = lines
             .next()
@@ -63,7 +69,9 @@ fn start_with(data: &std::path::Path, workers: &str) -> Server {
             let addr = rest.split_whitespace().next().unwrap().to_string();
             // Keep draining stderr so the server never blocks on a full pipe.
             std::thread::spawn(move || for _ in lines {});
-            return Server { child, addr, token };
+            server.addr = addr;
+            server.token = token;
+            return server;
         }
     }
 }
