@@ -10,6 +10,7 @@ mod findings;
 mod hooks;
 mod jobs;
 mod limit;
+pub mod openapi;
 mod projects;
 mod results;
 mod tokens;
@@ -191,6 +192,10 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+async fn openapi_json() -> axum::Json<serde_json::Value> {
+    axum::Json(openapi::document())
+}
+
 async fn no_route() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -211,6 +216,7 @@ async fn wrong_method() -> ApiError {
 pub fn router(state: AppState) -> Router {
     let body = state.limits.body_bytes;
     let api = Router::new()
+        .route("/openapi.json", get(openapi_json))
         .merge(projects::routes())
         .merge(findings::routes())
         .merge(jobs::routes())
