@@ -186,14 +186,10 @@ async fn ask_scan(
                 "this project has neither a `remote` nor a `local_path` to take the commit from",
             ));
         }
-        if commit.is_empty()
-            || commit.len() > 255
-            || commit.starts_with('-')
-            || commit.chars().any(|c| c.is_control() || c == ' ')
-        {
+        if !crate::git::is_commit(commit) {
             return Err(ApiError::invalid(
                 "commit",
-                "must be a commit id or ref name",
+                "must be a commit hash (4 to 64 hexadecimal digits)",
             ));
         }
         let job = jobs::enqueue(

@@ -137,7 +137,7 @@ pub const OPS: &[Op] = &[
         ..op(
             "post",
             "/api/v1/projects/{id}/scans",
-            "Ask for a scan: of a commit, or of the local folder as it is",
+            "Ask for a scan: of a commit (its hash), or of the local folder as it is",
             Some("upload"),
             202,
         )
