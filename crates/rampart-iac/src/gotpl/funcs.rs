@@ -33,12 +33,22 @@ pub(crate) fn num_v(x: f64, ints: bool) -> V {
     }
 }
 
-pub(crate) fn indent(n: usize, t: &str) -> String {
+/// `t` with every line indented by `n` spaces; `None` (the call fails) when `n` is not a count
+/// ([`count`]) or the result would be over the text a template may produce ([`MAX_PRODUCED`]),
+/// before anything is allocated.
+pub(crate) fn indent(n: &V, t: &str) -> Option<String> {
+    let n = count(n)?;
+    let lines = t.bytes().filter(|&b| b == b'\n').count() + 1;
+    if n.saturating_mul(lines).saturating_add(t.len()) > MAX_PRODUCED {
+        return None;
+    }
     let pad = " ".repeat(n);
-    t.split('\n')
-        .map(|l| format!("{pad}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    Some(
+        t.split('\n')
+            .map(|l| format!("{pad}{l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 /// sprig `b64dec`: standard or URL-safe alphabet, padding and white space optional.
@@ -220,11 +230,8 @@ pub(crate) fn builtin(f: &str, a: &[V]) -> Option<V> {
                 .unwrap_or(V::Map(BTreeMap::new()))
         }
         "lookup" => V::Map(BTreeMap::new()),
-        "indent" => V::Str(indent(arg(0).num()? as usize, &s(a.get(1)))),
-        "nindent" => V::Str(format!(
-            "\n{}",
-            indent(arg(0).num()? as usize, &s(a.get(1)))
-        )),
+        "indent" => V::Str(indent(&arg(0), &s(a.get(1)))?),
+        "nindent" => V::Str(format!("\n{}", indent(&arg(0), &s(a.get(1)))?)),
         "printf" => V::Str(printf(&s(a.first()), &a[1.min(a.len())..])),
         "print" => V::Str(a.iter().map(V::print).collect::<Vec<_>>().join("")),
         "println" => V::Str(format!(
@@ -618,5 +625,21 @@ pub(crate) fn merge_v(dst: V, src: &V, over: bool) -> V {
         }
         (V::Nil, s) => s.clone(),
         (d, _) => d,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indent_refuses_counts_that_are_not_counts_or_too_much_text() {
+        // Found by the iac_helm fuzz target: `nindent` with a huge or negative count overflowed
+        // the allocation (capacity overflow) instead of failing the call.
+        assert_eq!(indent(&V::Int(2), "a\nb").as_deref(), Some("  a\n  b"));
+        assert_eq!(indent(&V::Int(-1), "a"), None);
+        assert_eq!(indent(&V::Float(1e30), "a"), None);
+        // 100,000 spaces on each of 1,000 lines: 100 MB, over the 64 MiB a template may produce.
+        assert_eq!(indent(&V::Int(100_000), &"x\n".repeat(1_000)), None);
     }
 }
