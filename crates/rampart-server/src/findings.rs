@@ -105,6 +105,13 @@ pub struct FindingItem {
     pub overdue: bool,
 }
 
+/// Cuts `rows` (fetched with `LIMIT limit + 1`) to `limit`; whether there was another page.
+pub(crate) fn cut_page<T>(rows: &mut Vec<T>, limit: i64) -> bool {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    more
+}
+
 /// A page of findings.
 #[derive(Debug, Clone, Serialize)]
 pub struct Page<T> {
@@ -264,8 +271,7 @@ pub async fn list(
         };
     }
     let mut rows = q.fetch_all(store.pool()).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let more = cut_page(&mut rows, limit);
     let places = places_in(store, rows.iter().map(|r| (r.0, r.9))).await?;
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.12).collect();
     let decisions: HashMap<i64, Decision> = triage::by_ids(store, &ids)
@@ -549,8 +555,7 @@ pub async fn scans(
     .bind(before.unwrap_or(i64::MAX))
     .fetch_all(store.pool())
     .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let more = cut_page(&mut rows, limit);
     let items: Vec<ScanItem> = rows
         .into_iter()
         .map(|r| ScanItem {

@@ -128,8 +128,7 @@ pub async fn search(
             .bind(k.3.clone());
     }
     let mut rows = query.fetch_all(store.pool()).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let more = crate::findings::cut_page(&mut rows, limit);
     let next = more
         .then(|| {
             rows.last()

@@ -82,8 +82,13 @@ pub async fn run(
     config: WorkerConfig,
     mut stop: watch::Receiver<bool>,
 ) {
+    let mut reaped: Option<std::time::Instant> = None;
     while !*stop.borrow() {
-        let _ = jobs::reap(&store).await;
+        // Expired leases are looked for once per poll interval, not before every claim.
+        if reaped.is_none_or(|at| at.elapsed() >= config.poll) {
+            let _ = jobs::reap(&store).await;
+            reaped = Some(std::time::Instant::now());
+        }
         let job = match jobs::claim(&store, &config.id, lease_ms(&config)).await {
             Ok(Some(job)) => job,
             Ok(None) | Err(_) => {

@@ -16,7 +16,8 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-/// Every migration, oldest first. Adding one: write both files, append it here.
+/// Every migration, oldest first. Adding one: write its SQL once in `migrations/shared/` when both
+/// backends accept it, else one file per backend; append it here.
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -27,20 +28,20 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 2,
         name: "0002_triage.sql",
-        sqlite: include_str!("../../migrations/sqlite/0002_triage.sql"),
-        postgres: include_str!("../../migrations/postgres/0002_triage.sql"),
+        sqlite: include_str!("../../migrations/shared/0002_triage.sql"),
+        postgres: include_str!("../../migrations/shared/0002_triage.sql"),
     },
     Migration {
         version: 3,
         name: "0003_forge.sql",
-        sqlite: include_str!("../../migrations/sqlite/0003_forge.sql"),
-        postgres: include_str!("../../migrations/postgres/0003_forge.sql"),
+        sqlite: include_str!("../../migrations/shared/0003_forge.sql"),
+        postgres: include_str!("../../migrations/shared/0003_forge.sql"),
     },
     Migration {
         version: 4,
         name: "0004_finding_pages.sql",
-        sqlite: include_str!("../../migrations/sqlite/0004_finding_pages.sql"),
-        postgres: include_str!("../../migrations/postgres/0004_finding_pages.sql"),
+        sqlite: include_str!("../../migrations/shared/0004_finding_pages.sql"),
+        postgres: include_str!("../../migrations/shared/0004_finding_pages.sql"),
     },
 ];
 
