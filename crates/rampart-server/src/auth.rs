@@ -3,9 +3,11 @@
 
 use crate::clock::now_ms;
 use crate::store::{Store, StoreError};
+use crate::teams::{self, Role};
 use base64::Engine as _;
 use rampart_core::fingerprint::sha256_hex;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// What a token may do. `admin` may do everything; the others only what they name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +43,25 @@ impl Scope {
     }
 }
 
+/// Which projects of its tenant a token reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Every project of the tenant (its scopes say what it may do).
+    Tenant,
+    /// Only the projects where its teams have a role, with the best such role per project.
+    Teams(HashMap<i64, Role>),
+}
+
+impl Access {
+    /// The name stored in `token.access`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Access::Tenant => "tenant",
+            Access::Teams(_) => "teams",
+        }
+    }
+}
+
 /// Who is calling: the token that authenticated the request.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -50,14 +71,56 @@ pub struct Principal {
     pub name: String,
     /// The tenant whose projects the token may see.
     pub tenant: i64,
-    /// What it may do.
+    /// What it may do: a ceiling over whatever its roles grant.
     pub scopes: Vec<Scope>,
+    /// Which projects it reaches.
+    pub access: Access,
 }
 
 impl Principal {
-    /// Whether the token may do what `scope` allows.
+    /// Whether the token's scopes allow what `scope` names (its roles may still not).
     pub fn may(&self, scope: Scope) -> bool {
         self.scopes.contains(&Scope::Admin) || self.scopes.contains(&scope)
+    }
+
+    /// Whether project `project` (of the token's tenant) is visible to it.
+    pub fn sees(&self, project: i64) -> bool {
+        match &self.access {
+            Access::Tenant => true,
+            Access::Teams(roles) => roles.contains_key(&project),
+        }
+    }
+
+    /// The role the token acts with on `project`: a tenant-wide token acts as an admin (its
+    /// scopes still bound it); `None` when it does not see the project.
+    pub fn role_on(&self, project: i64) -> Option<Role> {
+        match &self.access {
+            Access::Tenant => Some(Role::Admin),
+            Access::Teams(roles) => roles.get(&project).copied(),
+        }
+    }
+
+    /// Whether the token may do what `scope` names on `project`: its scopes and its role agree.
+    pub fn may_on(&self, project: i64, scope: Scope) -> bool {
+        self.may(scope) && self.role_on(project).is_some_and(|r| r.allows(scope))
+    }
+
+    /// Whether the token administers the whole tenant (tokens, teams, new projects, the audit
+    /// log): tenant-wide and with the `admin` scope.
+    pub fn is_tenant_admin(&self) -> bool {
+        self.access == Access::Tenant && self.may(Scope::Admin)
+    }
+
+    /// The projects a team-bound token sees; `None` for a tenant-wide one (all of them).
+    pub fn visible_projects(&self) -> Option<Vec<i64>> {
+        match &self.access {
+            Access::Tenant => None,
+            Access::Teams(roles) => {
+                let mut ids: Vec<i64> = roles.keys().copied().collect();
+                ids.sort_unstable();
+                Some(ids)
+            }
+        }
     }
 
     /// The name the audit log records.
@@ -101,6 +164,10 @@ pub struct TokenInfo {
     pub revoked_at: Option<i64>,
     /// When it was last used.
     pub last_used_at: Option<i64>,
+    /// `tenant` (every project) or `teams` (the projects its teams have roles on).
+    pub access: String,
+    /// The teams it is a member of.
+    pub teams: Vec<i64>,
 }
 
 fn scopes_text(scopes: &[Scope]) -> String {
@@ -115,40 +182,84 @@ fn scopes_of(text: &str) -> Vec<Scope> {
     text.split(',').filter_map(Scope::parse).collect()
 }
 
-/// Creates a token for `tenant`; returns its id and its secret (shown once, never stored).
+/// A token to create.
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its scopes.
+    pub scopes: &'a [Scope],
+    /// When it stops working, if ever (Unix ms).
+    pub expires_at: Option<i64>,
+    /// `Some(teams)`: a team-bound token, member of these teams (of the same tenant; checked by
+    /// the caller); `None`: tenant-wide.
+    pub teams: Option<&'a [i64]>,
+}
+
+/// Creates a token for `tenant`, audited as `actor`; returns its id and its secret (shown once,
+/// never stored).
 pub async fn create_token(
     store: &Store,
     tenant: i64,
-    name: &str,
-    scopes: &[Scope],
-    expires_at: Option<i64>,
+    new: &NewToken<'_>,
+    actor: &str,
 ) -> Result<(i64, String), StoreError> {
     let secret = new_secret();
+    let now = now_ms();
+    let access = if new.teams.is_some() {
+        "teams"
+    } else {
+        "tenant"
+    };
+    let mut tx = store.pool().begin().await?;
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO token (tenant, name, hash, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO token (tenant, name, hash, scopes, created_at, expires_at, access) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(tenant)
-    .bind(name)
+    .bind(new.name)
     .bind(hash(&secret))
-    .bind(scopes_text(scopes))
-    .bind(now_ms())
-    .bind(expires_at)
-    .fetch_one(store.pool())
+    .bind(scopes_text(new.scopes))
+    .bind(now)
+    .bind(new.expires_at)
+    .bind(access)
+    .fetch_one(&mut *tx)
     .await?;
+    for team in new.teams.unwrap_or_default() {
+        sqlx::query(
+            "INSERT INTO team_member (team, token, added_at) VALUES ($1, $2, $3) ON CONFLICT (team, token) DO NOTHING",
+        )
+        .bind(team)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let scopes: Vec<&str> = new.scopes.iter().map(|s| s.as_str()).collect();
+    audit(
+        &mut *tx,
+        tenant,
+        actor,
+        "token.create",
+        &format!("token:{id}"),
+        &serde_json::json!({"name": new.name, "scopes": scopes, "access": access, "teams": new.teams, "expires_at": new.expires_at})
+            .to_string(),
+    )
+    .await?;
+    tx.commit().await?;
     Ok((id, secret))
 }
 
 /// The principal a secret authenticates: `None` when it is unknown, revoked or expired.
 pub async fn authenticate(store: &Store, secret: &str) -> Result<Option<Principal>, StoreError> {
     let now = now_ms();
-    let row: Option<(i64, String, i64, String)> = sqlx::query_as(
-        "SELECT id, name, tenant, scopes FROM token WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+    let row: Option<(i64, String, i64, String, String)> = sqlx::query_as(
+        "SELECT id, name, tenant, scopes, access FROM token WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
     )
     .bind(hash(secret))
     .bind(now)
     .fetch_optional(store.pool())
     .await?;
-    let Some((token, name, tenant, scopes)) = row else {
+    let Some((token, name, tenant, scopes, access)) = row else {
         return Ok(None);
     };
     // Last use, to the minute: one write per token per minute at most.
@@ -160,11 +271,17 @@ pub async fn authenticate(store: &Store, secret: &str) -> Result<Option<Principa
     .bind(now - 60_000)
     .execute(store.pool())
     .await?;
+    let access = if access == "tenant" {
+        Access::Tenant
+    } else {
+        Access::Teams(teams::roles_of_token(store, token).await?)
+    };
     Ok(Some(Principal {
         token,
         name,
         tenant,
         scopes: scopes_of(&scopes),
+        access,
     }))
 }
 
@@ -178,9 +295,16 @@ pub async fn list_tokens(store: &Store, tenant: i64) -> Result<Vec<TokenInfo>, S
         Option<i64>,
         Option<i64>,
         Option<i64>,
+        String,
     );
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, name, scopes, created_at, expires_at, revoked_at, last_used_at FROM token WHERE tenant = $1 ORDER BY id",
+        "SELECT id, name, scopes, created_at, expires_at, revoked_at, last_used_at, access FROM token WHERE tenant = $1 ORDER BY id",
+    )
+    .bind(tenant)
+    .fetch_all(store.pool())
+    .await?;
+    let members: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT m.token, m.team FROM team_member m JOIN token t ON t.id = m.token WHERE t.tenant = $1 ORDER BY m.team",
     )
     .bind(tenant)
     .fetch_all(store.pool())
@@ -188,30 +312,54 @@ pub async fn list_tokens(store: &Store, tenant: i64) -> Result<Vec<TokenInfo>, S
     Ok(rows
         .into_iter()
         .map(
-            |(id, name, scopes, created_at, expires_at, revoked_at, last_used_at)| TokenInfo {
-                id,
-                name,
-                scopes: scopes_of(&scopes),
-                created_at,
-                expires_at,
-                revoked_at,
-                last_used_at,
+            |(id, name, scopes, created_at, expires_at, revoked_at, last_used_at, access)| {
+                TokenInfo {
+                    id,
+                    name,
+                    scopes: scopes_of(&scopes),
+                    created_at,
+                    expires_at,
+                    revoked_at,
+                    last_used_at,
+                    access,
+                    teams: members.iter().filter(|m| m.0 == id).map(|m| m.1).collect(),
+                }
             },
         )
         .collect())
 }
 
-/// Revokes a token of `tenant`; false when the tenant has no such token.
-pub async fn revoke_token(store: &Store, tenant: i64, id: i64) -> Result<bool, StoreError> {
+/// Revokes a token of `tenant`, audited as `actor`; false when the tenant has no such live
+/// token.
+pub async fn revoke_token(
+    store: &Store,
+    tenant: i64,
+    id: i64,
+    actor: &str,
+) -> Result<bool, StoreError> {
+    let mut tx = store.pool().begin().await?;
     let done = sqlx::query(
         "UPDATE token SET revoked_at = $1 WHERE id = $2 AND tenant = $3 AND revoked_at IS NULL",
     )
     .bind(now_ms())
     .bind(id)
     .bind(tenant)
-    .execute(store.pool())
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    audit(
+        &mut *tx,
+        tenant,
+        actor,
+        "token.revoke",
+        &format!("token:{id}"),
+        "{}",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Creates a tenant; returns its id.
@@ -235,15 +383,20 @@ pub async fn bootstrap(store: &Store) -> Result<Option<String>, StoreError> {
         return Ok(None);
     }
     let tenant = create_tenant(store, "default").await?;
-    let (_, secret) =
-        create_token(store, tenant, "admin (first start)", &[Scope::Admin], None).await?;
-    audit(store, tenant, "server", "token.create", "token:admin", "{}").await?;
+    let new = NewToken {
+        name: "admin (first start)",
+        scopes: &[Scope::Admin],
+        expires_at: None,
+        teams: None,
+    };
+    let (_, secret) = create_token(store, tenant, &new, "server").await?;
     Ok(Some(secret))
 }
 
-/// Records a change in the audit log.
-pub async fn audit(
-    store: &Store,
+/// Records a change in the audit log, through `db`: the transaction that makes the change, so
+/// that the change and its record land together or not at all.
+pub async fn audit<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
     tenant: i64,
     actor: &str,
     action: &str,
@@ -259,7 +412,58 @@ pub async fn audit(
     .bind(action)
     .bind(object)
     .bind(detail)
-    .execute(store.pool())
+    .execute(db)
     .await?;
     Ok(())
+}
+
+/// One audit record.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    /// Its id (newer records have larger ids).
+    pub id: i64,
+    /// When (Unix ms).
+    pub at: i64,
+    /// Who: `token:ID:NAME`, or `server`.
+    pub actor: String,
+    /// What: `token.create`, `team.member.add`, `triage.decide`…
+    pub action: String,
+    /// On what: `token:ID`, `team:ID`, `project:ID`, `finding:ID`.
+    pub object: String,
+    /// The change's details (JSON).
+    pub detail: serde_json::Value,
+}
+
+/// A page of `tenant`'s audit log, newest first, before record `before` (the previous page's
+/// last id) when given.
+pub async fn audit_page(
+    store: &Store,
+    tenant: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<crate::findings::Page<AuditEntry>, StoreError> {
+    let mut rows: Vec<(i64, i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, at, actor, action, object, detail FROM audit WHERE tenant = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(tenant)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit + 1)
+    .fetch_all(store.pool())
+    .await?;
+    let more = crate::findings::cut_page(&mut rows, limit);
+    let next = more.then(|| rows.last().map(|r| r.0.to_string())).flatten();
+    Ok(crate::findings::Page {
+        items: rows
+            .into_iter()
+            .map(|(id, at, actor, action, object, detail)| AuditEntry {
+                id,
+                at,
+                actor,
+                action,
+                object,
+                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+            })
+            .collect(),
+        next,
+    })
 }

@@ -124,9 +124,17 @@ fn has_commit(git_dir: &str, commit: &str) -> bool {
     .is_ok()
 }
 
-/// The git folder holding `commit`: the project's mirror (cloned or fetched as needed), or its
-/// local repository.
-fn repository(data_dir: &Path, src: &Source, commit: &str) -> Result<String, String> {
+/// What a repository must hold.
+enum Need<'a> {
+    /// This commit (fetched only when it is missing).
+    Commit(&'a str),
+    /// The remote's current branches (always fetched).
+    Fresh,
+}
+
+/// The git folder holding what `need` names: the project's mirror (cloned or fetched as
+/// needed), or its local repository.
+fn repository(data_dir: &Path, src: &Source, need: Need<'_>) -> Result<String, String> {
     if let Some(remote) = &src.remote {
         let mirror = data_dir.join("repos").join(format!("{}.git", src.project));
         let mirror_s = mirror.to_string_lossy().to_string();
@@ -159,7 +167,11 @@ fn repository(data_dir: &Path, src: &Source, commit: &str) -> Result<String, Str
                 format!("cannot clone {remote}: {e}")
             })?;
         }
-        if !has_commit(&mirror_s, commit) {
+        let fetch = match need {
+            Need::Commit(c) => !has_commit(&mirror_s, c),
+            Need::Fresh => true,
+        };
+        if fetch {
             git(
                 &[
                     "-c",
@@ -175,7 +187,9 @@ fn repository(data_dir: &Path, src: &Source, commit: &str) -> Result<String, Str
             )
             .map_err(|e| format!("cannot fetch {remote}: {e}"))?;
         }
-        if !has_commit(&mirror_s, commit) {
+        if let Need::Commit(commit) = need
+            && !has_commit(&mirror_s, commit)
+        {
             return Err(format!(
                 "commit {commit} is not in {remote} (not pushed, or force-pushed away)"
             ));
@@ -189,12 +203,52 @@ fn repository(data_dir: &Path, src: &Source, commit: &str) -> Result<String, Str
         .map_err(|e| format!("local_path {local} is not a git repository: {e}"))?
         .trim()
         .to_string();
-    if !has_commit(&dir, commit) {
+    if let Need::Commit(commit) = need
+        && !has_commit(&dir, commit)
+    {
         return Err(format!(
             "commit {commit} is not in the repository at {local}"
         ));
     }
     Ok(dir)
+}
+
+/// What the head of a branch is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Head {
+    /// This commit (after fetching the remote).
+    Commit(String),
+    /// The project is a local folder that is not a git repository: scan it as it is.
+    Folder(PathBuf),
+}
+
+/// The commit at the head of `branch` now: the remote is fetched first; a local repository is
+/// read as it is.
+pub fn branch_head(data_dir: &Path, src: &Source, branch: &str) -> Result<Head, String> {
+    if branch.is_empty() || branch.starts_with('-') || branch.contains("..") {
+        return Err(format!("`{branch}` is not a branch name"));
+    }
+    if src.remote.is_none()
+        && let Some(local) = &src.local_path
+        && git(&["-C", local, "rev-parse", "--absolute-git-dir"], &[]).is_err()
+    {
+        return Ok(Head::Folder(PathBuf::from(local)));
+    }
+    let git_dir = repository(data_dir, src, Need::Fresh)?;
+    let out = git(
+        &[
+            "--git-dir",
+            &git_dir,
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &format!("refs/heads/{branch}^{{commit}}"),
+        ],
+        &[],
+    )
+    .map_err(|_| format!("the repository has no branch `{branch}`"))?;
+    Ok(Head::Commit(out.trim().to_string()))
 }
 
 /// Writes `commit`'s files into a new folder under `<data_dir>/work` and, given `base` (a commit
@@ -209,8 +263,8 @@ pub fn checkout(
     if !is_commit(commit) {
         return Err(format!("`{commit}` is not a commit hash"));
     }
-    let git_dir = repository(data_dir, src, commit)?;
-    let work = data_dir.join("work");
+    let git_dir = repository(data_dir, src, Need::Commit(commit))?;
+    let work = work_dir(data_dir);
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     let dir = tempfile::Builder::new()
         .prefix("scan-")
@@ -241,4 +295,37 @@ pub fn checkout(
         }
     });
     Ok(Checkout { dir, merge_base })
+}
+
+/// This process's folder for checkouts: `<data>/work/<pid>`, so that a process that died
+/// mid-scan leaves its checkouts where the next start finds and removes them.
+fn work_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("work").join(std::process::id().to_string())
+}
+
+/// Removes the checkout folders of processes that are gone (a worker killed mid-scan leaves its
+/// checkout behind); returns how many. Where the system cannot tell whether a process lives
+/// (no `/proc`), nothing is removed.
+pub fn clean_stale_work(data_dir: &Path) -> usize {
+    let proc_fs = Path::new("/proc/self");
+    if !proc_fs.exists() {
+        return 0;
+    }
+    let Ok(entries) = std::fs::read_dir(data_dir.join("work")) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists() {
+            continue;
+        }
+        if std::fs::remove_dir_all(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }

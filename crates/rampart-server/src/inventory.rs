@@ -73,10 +73,12 @@ type Row = (
     Option<i64>,
 );
 
-/// One page of the usages of `q` in `tenant`, after `cursor` (a [`decode`]d `next`).
+/// One page of the usages of `q` in `tenant` (only in `projects` when given), after `cursor` (a
+/// [`decode`]d `next`).
 pub async fn search(
     store: &Store,
     tenant: i64,
+    projects: Option<&[i64]>,
     q: &Query,
     after: Option<&Key>,
     limit: i64,
@@ -102,6 +104,17 @@ pub async fn search(
                 texts.push(e.clone());
             }
         }
+    }
+    if let Some(ids) = projects {
+        if ids.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
+        // Ids are integers: written into the statement, not bound.
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        sql.push_str(&format!(" AND p.id IN ({})", list.join(",")));
     }
     let n = texts.len() + 1;
     if after.is_some() {

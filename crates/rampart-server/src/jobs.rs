@@ -73,6 +73,8 @@ pub struct JobStatus {
     pub id: i64,
     /// What it does.
     pub kind: String,
+    /// The project it is for, when it is for one.
+    pub project: Option<i64>,
     /// `queued`, `running`, `done`, `failed` or `superseded`.
     pub state: String,
     /// Attempts so far.
@@ -278,6 +280,7 @@ pub async fn status(store: &Store, tenant: i64, id: i64) -> Result<Option<JobSta
     Ok(Some(JobStatus {
         id: r.0,
         kind: r.1,
+        project: payload.get("project").and_then(Value::as_i64),
         state: r.3,
         attempts: r.4,
         result: r.5.and_then(|s| serde_json::from_str(&s).ok()),

@@ -2,9 +2,9 @@
 //! uploads from CI and other tools, runs scans as jobs on workers, and serves the HTTP API.
 //!
 //! The map (see ARCHITECTURE.md): [`store`] opens the database (SQLite by default, PostgreSQL
-//! for teams) and migrates it; [`auth`] issues and checks API tokens; [`projects`],
+//! for teams) and migrates it; [`auth`] issues and checks API tokens, [`teams`] grants roles on projects; [`projects`],
 //! [`results`] (uploads and the finding lifecycle), [`findings`] and [`jobs`] are the
-//! operations on it; [`worker`] runs jobs (a commit's tree from [`git`], results back through [`forge`]); [`hooks`] reads
+//! operations on it; [`schedule`] queues nightly rescans; [`worker`] runs jobs (a commit's tree from [`git`], results back through [`forge`]); [`hooks`] reads
 //! forge webhooks; [`api`] is the HTTP surface over all of them and
 //! [`server`] starts it. The scanning engines are not a dependency: the binary hands the worker
 //! a [`worker::Scanner`].
@@ -20,9 +20,11 @@ pub mod inventory;
 pub mod jobs;
 pub mod projects;
 pub mod results;
+pub mod schedule;
 pub mod server;
 pub mod sla;
 pub mod store;
+pub mod teams;
 pub mod triage;
 pub mod worker;
 

@@ -1,7 +1,8 @@
 //! Projects: what the server scans and keeps findings for, each in one tenant.
 
 use crate::clock::now_ms;
-use crate::sla::Sla;
+use crate::schedule::Schedule;
+use crate::sla::{Sla, SlaPatch};
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,10 @@ pub struct Project {
     pub created_at: i64,
     /// Days a finding may stay open, per severity.
     pub sla: Sla,
+    /// When the default branch is rescanned: a cron expression (see [`crate::schedule`]).
+    pub schedule: Option<String>,
+    /// When it is next rescanned (Unix ms).
+    pub next_rescan_at: Option<i64>,
 }
 
 /// The fields of a new project, or of a change to one (absent fields are left as they are).
@@ -54,8 +59,11 @@ pub struct ProjectFields {
     pub owners: Option<Vec<String>>,
     /// The webhook secret (write only).
     pub webhook_secret: Option<String>,
-    /// Days per severity (absent severities keep the defaults).
-    pub sla: Option<Sla>,
+    /// Days per severity: the severities named change (a number of days, or `null`/`0` for no
+    /// due date); the others keep their values (the defaults, for a new project).
+    pub sla: Option<SlaPatch>,
+    /// Rescans of the default branch: a cron expression, `""` for none.
+    pub schedule: Option<String>,
     /// Forge API base URL (`https://api.github.com`, `https://gitlab.example/api/v4`).
     pub forge_api: Option<String>,
     /// Forge API token (write only).
@@ -97,10 +105,12 @@ type Row = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
+    Option<i64>,
 );
 
 const COLUMNS: &str = "id, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, \
-     sla, forge_api, forge_repo, forge_token";
+     sla, forge_api, forge_repo, forge_token, schedule, next_rescan_at";
 
 fn project_of(r: Row) -> Project {
     let list = |s: &str| serde_json::from_str(s).unwrap_or_default();
@@ -118,14 +128,17 @@ fn project_of(r: Row) -> Project {
         forge_api: r.10,
         forge_repo: r.11,
         has_forge_token: r.12.is_some(),
+        schedule: r.13,
+        next_rescan_at: r.14,
     }
 }
 
-/// The SLA to store: checked, as JSON.
-fn sla_text(f: &ProjectFields) -> Result<Option<String>, ProjectError> {
+/// The SLA to store when `f` changes `base`: checked, as JSON.
+fn sla_text(f: &ProjectFields, base: Sla) -> Result<Option<String>, ProjectError> {
     f.sla
-        .map(|s| {
-            s.normalized()
+        .as_ref()
+        .map(|patch| {
+            base.patched(patch)
                 .map(|s| serde_json::to_string(&s).unwrap_or_default())
                 .map_err(|(_, message)| ProjectError::Invalid {
                     field: "sla",
@@ -135,8 +148,30 @@ fn sla_text(f: &ProjectFields) -> Result<Option<String>, ProjectError> {
         .transpose()
 }
 
+/// The schedule to store and when it next falls due, when `f` sets one (`Some((None, None))`
+/// when it clears it).
+#[allow(clippy::type_complexity)]
+fn schedule_of(f: &ProjectFields) -> Result<Option<(Option<String>, Option<i64>)>, ProjectError> {
+    let Some(text) = &f.schedule else {
+        return Ok(None);
+    };
+    if text.trim().is_empty() {
+        return Ok(Some((None, None)));
+    }
+    let s = Schedule::parse(text).map_err(|message| ProjectError::Invalid {
+        field: "schedule",
+        message,
+    })?;
+    let next = s.next_after(now_ms()).ok_or(ProjectError::Invalid {
+        field: "schedule",
+        message: "this schedule never falls due (a date that does not exist?)".into(),
+    })?;
+    Ok(Some((Some(text.trim().to_string()), Some(next))))
+}
+
 fn check(f: &ProjectFields) -> Result<(), ProjectError> {
-    sla_text(f)?;
+    sla_text(f, Sla::default())?;
+    schedule_of(f)?;
     let invalid = |field, message: &str| ProjectError::Invalid {
         field,
         message: message.to_string(),
@@ -181,10 +216,6 @@ fn check(f: &ProjectFields) -> Result<(), ProjectError> {
     Ok(())
 }
 
-fn unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
 /// Creates a project in `tenant`.
 pub async fn create(
     store: &Store,
@@ -196,12 +227,13 @@ pub async fn create(
         field: "name",
         message: "is required".into(),
     })?;
+    let schedule = schedule_of(f)?.unwrap_or((None, None));
     let json = |l: &Option<Vec<String>>| {
         serde_json::to_string(l.as_deref().unwrap_or(&[])).unwrap_or_default()
     };
     let row: Result<Row, _> = sqlx::query_as(crate::store::built(format!(
-        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla, forge_api, forge_token, forge_repo) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {COLUMNS}"
+        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla, forge_api, forge_token, forge_repo, schedule, next_rescan_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING {COLUMNS}"
     )))
     .bind(tenant)
     .bind(&name)
@@ -212,15 +244,17 @@ pub async fn create(
     .bind(json(&f.owners))
     .bind(&f.webhook_secret)
     .bind(now_ms())
-    .bind(sla_text(f)?)
+    .bind(sla_text(f, Sla::default())?)
     .bind(&f.forge_api)
     .bind(&f.forge_token)
     .bind(&f.forge_repo)
+    .bind(schedule.0)
+    .bind(schedule.1)
     .fetch_one(store.pool())
     .await;
     match row {
         Ok(r) => Ok(project_of(r)),
-        Err(e) if unique_violation(&e) => Err(ProjectError::Exists(name)),
+        Err(e) if crate::store::is_unique_violation(&e) => Err(ProjectError::Exists(name)),
         Err(e) => Err(StoreError::from(e).into()),
     }
 }
@@ -270,13 +304,16 @@ pub async fn update(
         return Ok(None);
     };
     let name = f.name.clone().unwrap_or(old.name);
+    let sla = sla_text(f, old.sla)?;
+    let schedule = schedule_of(f)?.unwrap_or((old.schedule, old.next_rescan_at));
     let json = |new: &Option<Vec<String>>, old: Vec<String>| {
         serde_json::to_string(new.as_ref().unwrap_or(&old)).unwrap_or_default()
     };
     let done = sqlx::query(
         "UPDATE project SET name = $1, remote = $2, local_path = $3, default_branch = $4, tags = $5, owners = $6, \
          webhook_secret = COALESCE($7, webhook_secret), sla = COALESCE($10, sla), forge_api = COALESCE($11, forge_api), \
-         forge_token = COALESCE($12, forge_token), forge_repo = COALESCE($13, forge_repo) WHERE id = $8 AND tenant = $9",
+         forge_token = COALESCE($12, forge_token), forge_repo = COALESCE($13, forge_repo), schedule = $14, next_rescan_at = $15 \
+         WHERE id = $8 AND tenant = $9",
     )
     .bind(&name)
     .bind(f.remote.clone().or(old.remote))
@@ -287,15 +324,17 @@ pub async fn update(
     .bind(&f.webhook_secret)
     .bind(id)
     .bind(tenant)
-    .bind(sla_text(f)?)
+    .bind(sla)
     .bind(&f.forge_api)
     .bind(&f.forge_token)
     .bind(&f.forge_repo)
+    .bind(schedule.0)
+    .bind(schedule.1)
     .execute(store.pool())
     .await;
     match done {
         Ok(_) => Ok(get(store, tenant, id).await?),
-        Err(e) if unique_violation(&e) => Err(ProjectError::Exists(name)),
+        Err(e) if crate::store::is_unique_violation(&e) => Err(ProjectError::Exists(name)),
         Err(e) => Err(StoreError::from(e).into()),
     }
 }

@@ -25,6 +25,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// The workers' job lease (see [`WorkerConfig::lease`]).
     pub lease: Duration,
+    /// How often scheduled rescans are looked for.
+    pub schedule_every: Duration,
 }
 
 /// Why the server could not start.
@@ -133,6 +135,12 @@ pub async fn serve(
             source,
         })?;
     let addr = listener.local_addr().unwrap_or(config.listen);
+    let stale = crate::git::clean_stale_work(&config.data_dir);
+    if stale > 0 {
+        say(&format!(
+            "removed {stale} checkout folder(s) left by stopped workers"
+        ));
+    }
     let (stop, workers) = spawn_workers(
         &store,
         &scanner,
@@ -140,6 +148,7 @@ pub async fn serve(
         config.lease,
         &config.data_dir,
     );
+    let scheduler = tokio::spawn(crate::schedule::run(store.clone(), config.schedule_every));
     say(&format!(
         "rampart server listening on http://{addr} ({} database, {} worker{})",
         store.backend().as_str(),
@@ -150,6 +159,7 @@ pub async fn serve(
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(stop_signal())
         .await;
+    scheduler.abort();
     let _ = stop.send(true);
     for w in workers {
         let _ = w.await;
@@ -173,6 +183,12 @@ pub async fn work(
         say(
             "note: workers in other processes share an SQLite file one writer at a time; use PostgreSQL to scale out",
         );
+    }
+    let stale = crate::git::clean_stale_work(data_dir);
+    if stale > 0 {
+        say(&format!(
+            "removed {stale} checkout folder(s) left by stopped workers"
+        ));
     }
     let (stop, workers) = spawn_workers(&store, &scanner, n.max(1), lease, data_dir);
     say(&format!(

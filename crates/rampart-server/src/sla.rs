@@ -91,8 +91,41 @@ impl Sla {
         }
     }
 
+    /// This SLA with `patch` applied: a severity the patch names takes its value (`null` or `0`:
+    /// no due date), the others keep theirs. Errors name the field at fault.
+    pub fn patched(self, patch: &SlaPatch) -> Result<Sla, (&'static str, String)> {
+        let mut out = self;
+        let known = ["critical", "high", "medium", "low", "info"];
+        if let Some(k) = patch.0.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err((
+                "sla",
+                format!("unknown severity `{k}` in sla: use critical, high, medium, low, info"),
+            ));
+        }
+        for (name, slot) in out.fields_mut() {
+            match patch.0.get(name) {
+                None => {}
+                Some(serde_json::Value::Null) => *slot = None,
+                Some(v) => {
+                    *slot = Some(v.as_i64().ok_or_else(|| {
+                        (
+                            name,
+                            format!("sla.{name} must be a whole number of days or null"),
+                        )
+                    })?)
+                }
+            }
+        }
+        out.normalized()
+    }
+
     /// Milliseconds allowed for each severity, in the order critical, high, medium, low, info.
     pub fn ms(&self) -> [Option<i64>; 5] {
         [self.critical, self.high, self.medium, self.low, self.info].map(|d| d.map(|d| d * DAY_MS))
     }
 }
+
+/// A change to an SLA: the severities it names, each with a number of days or `null`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct SlaPatch(pub serde_json::Map<String, serde_json::Value>);

@@ -470,7 +470,8 @@ pub async fn finding_ref(
 }
 
 /// Records `new` (already [checked](NewDecision::check)) about finding `f` of `tenant` by
-/// `author`, superseding the current decision for the same target; one transaction.
+/// `author`, superseding the current decision for the same target, and its audit record; one
+/// transaction.
 pub async fn record(
     store: &Store,
     tenant: i64,
@@ -527,6 +528,17 @@ pub async fn record(
     .fetch_one(&mut *tx)
     .await?;
     let d = decision_of(&row)?;
+    crate::auth::audit(
+        &mut *tx,
+        tenant,
+        author,
+        "triage.decide",
+        &format!("finding:{}", f.id),
+        &serde_json::json!({"decision": d.id, "state": d.state, "scope": d.scope, "branch": d.branch,
+            "justification": d.justification, "response": d.response, "expires_at": d.expires_at})
+        .to_string(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(d)
 }

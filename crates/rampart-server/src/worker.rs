@@ -280,6 +280,34 @@ async fn execute(
             meta.base_commit = merge_base.or(meta.base_commit);
             bytes
         }
+        "scan" if job.payload.get("ref").is_some_and(Value::is_string) => {
+            // A scheduled rescan: the head of the branch when the job runs.
+            let branch = job.payload["ref"].as_str().unwrap_or_default().to_string();
+            let project = meta.project;
+            let src = source(store, project).await?;
+            let data = config.data_dir.clone();
+            let head = tokio::task::spawn_blocking(move || git::branch_head(&data, &src, &branch))
+                .await
+                .map_err(|e| JobError::Transient(format!("resolving the branch stopped: {e}")))?
+                .map_err(|e| {
+                    JobError::Permanent(format!("cannot rescan project {project}: {e}"))
+                })?;
+            match head {
+                git::Head::Commit(commit) => {
+                    let (bytes, _) = scan_commit(store, scanner, config, job, &commit).await?;
+                    meta.commit = commit;
+                    bytes
+                }
+                git::Head::Folder(root) => {
+                    meta.commit = "working-tree".into();
+                    let scanner = scanner.clone();
+                    tokio::task::spawn_blocking(move || scanner.scan(&root))
+                        .await
+                        .map_err(|e| JobError::Transient(format!("the scan stopped: {e}")))?
+                        .map_err(JobError::Transient)?
+                }
+            }
+        }
         "scan" => {
             let root: PathBuf = field(job, "root")?
                 .as_str()

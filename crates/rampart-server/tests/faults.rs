@@ -115,9 +115,13 @@ async fn the_server_reports_a_lost_database_and_recovers_without_a_restart() {
             rampart_server::auth::create_token(
                 &db.store,
                 t,
-                "a",
-                &[rampart_server::auth::Scope::Admin],
-                None,
+                &rampart_server::auth::NewToken {
+                    name: "a",
+                    scopes: &[rampart_server::auth::Scope::Admin],
+                    expires_at: None,
+                    teams: None,
+                },
+                "test",
             )
             .await
             .unwrap()

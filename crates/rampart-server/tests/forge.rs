@@ -365,10 +365,14 @@ async fn github_pull_request_scans_its_head_against_the_merge_base_and_updates_o
             "{error:?}"
         );
         assert!(
-            std::fs::read_dir(data.path().join("work"))
-                .unwrap()
-                .next()
-                .is_none(),
+            std::fs::read_dir(
+                data.path()
+                    .join("work")
+                    .join(std::process::id().to_string())
+            )
+            .unwrap()
+            .next()
+            .is_none(),
             "checkouts are removed"
         );
         db.done().await;
@@ -498,9 +502,19 @@ async fn a_scan_asked_through_the_api_takes_exactly_the_named_commit() {
             .fetch_one(db.store.pool())
             .await
             .unwrap();
-        let (_, token) = auth::create_token(&db.store, tenant, "ci", &[auth::Scope::Upload], None)
-            .await
-            .unwrap();
+        let (_, token) = auth::create_token(
+            &db.store,
+            tenant,
+            &rampart_server::auth::NewToken {
+                name: "ci",
+                scopes: &[auth::Scope::Upload],
+                expires_at: None,
+                teams: None,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
         let ask = |body: Value| {
             Request::post(format!("/api/v1/projects/{p}/scans"))
                 .header("authorization", format!("Bearer {token}"))

@@ -45,9 +45,19 @@ async fn call(
 /// A project with (or without) a webhook secret; its id.
 async fn project(store: &Store, secret: Option<&str>) -> i64 {
     let t = auth::create_tenant(store, "t").await.unwrap();
-    auth::create_token(store, t, "admin", &[Scope::Admin], None)
-        .await
-        .unwrap();
+    auth::create_token(
+        store,
+        t,
+        &rampart_server::auth::NewToken {
+            name: "admin",
+            scopes: &[Scope::Admin],
+            expires_at: None,
+            teams: None,
+        },
+        "test",
+    )
+    .await
+    .unwrap();
     let f = ProjectFields {
         name: Some("web".into()),
         webhook_secret: secret.map(String::from),
@@ -424,4 +434,48 @@ async fn gitlab_pushes_and_merge_requests() {
         assert_eq!(jobs[2].4["report"]["pull_request"], 3);
         db.done().await;
     }
+}
+
+#[tokio::test]
+async fn a_flood_of_deliveries_is_slowed_per_project_before_any_work() {
+    let db = common::sqlite().await;
+    let limits = Limits {
+        rate_per_sec: 0.5,
+        burst: 2.0,
+        ..Limits::default()
+    };
+    let app = api::router(AppState::new(db.store.clone(), limits));
+    let p = project(&db.store, Some(SECRET)).await;
+    for i in 0..2 {
+        let (status, v) = github(&app, p, "push", &format!("d{i}"), push("main", HEAD)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{v}");
+    }
+    // Over the rate: refused before the signature is even checked (an unsigned one too).
+    let (status, v) = github(&app, p, "push", "d2", push("main", NEXT)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    assert_eq!(code(&v), "rate_limited");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("webhook"),
+        "{v}"
+    );
+    let (status, _) = call(&app, &format!("/api/v1/hooks/github/{p}"), &[], vec![]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Nothing of the refused delivery was kept: it can be redelivered later.
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM webhook_delivery WHERE delivery_id = 'd2'")
+            .fetch_one(db.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(n, 0);
+    // Another project has its own budget.
+    let t2 = auth::create_tenant(&db.store, "t2").await.unwrap();
+    let f = ProjectFields {
+        name: Some("api".into()),
+        webhook_secret: Some(SECRET.into()),
+        ..Default::default()
+    };
+    let other = projects::create(&db.store, t2, &f).await.unwrap().id;
+    let (status, v) = github(&app, other, "push", "o1", push("main", HEAD)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{v}");
+    db.done().await;
 }

@@ -348,9 +348,19 @@ async fn hostile_triage_requests_are_refused_with_the_field() {
             .fetch_one(s.pool())
             .await
             .unwrap();
-        let (_, ro) = auth::create_token(s, tenant_a.0, "ro", &[Scope::Read], None)
-            .await
-            .unwrap();
+        let (_, ro) = auth::create_token(
+            s,
+            tenant_a.0,
+            &rampart_server::auth::NewToken {
+                name: "ro",
+                scopes: &[Scope::Read],
+                expires_at: None,
+                teams: None,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
         let (status, _) = post(&app, &uri, &ro, ok.clone()).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (status, v) = post(&app, "/api/v1/findings/zero/triage", &admin, ok.clone()).await;

@@ -30,6 +30,10 @@ pub struct ServerArgs {
     /// Seconds a worker keeps a job without a heartbeat before another takes it over.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     lease: f64,
+    /// Threads each scan uses (default: one per core; with several workers, 1 lets each
+    /// worker have a core of its own).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    scan_threads: usize,
 }
 
 /// `rampart worker` options.
@@ -47,18 +51,28 @@ pub struct WorkerArgs {
     /// Seconds a worker keeps a job without a heartbeat before another takes it over.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     lease: f64,
+    /// Threads each scan uses (default: one per core; with several workers, 1 lets each
+    /// worker have a core of its own).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    scan_threads: usize,
 }
 
 /// Scans with every engine of this binary and the project's rampart.toml, as `rampart scan
 /// --format json` would.
-struct EngineScanner;
+struct EngineScanner {
+    /// `--threads` of each scan (0: one per core).
+    threads: usize,
+}
 
 impl Scanner for EngineScanner {
     fn scan(&self, root: &Path) -> Result<Vec<u8>, String> {
+        let threads = self.threads.to_string();
         let cli = Cli::try_parse_from([
             "rampart".as_ref(),
             "scan".as_ref(),
             "--quiet".as_ref(),
+            "--threads".as_ref(),
+            std::ffi::OsStr::new(&threads),
             root.as_os_str(),
         ])
         .map_err(|e| e.to_string())?;
@@ -108,11 +122,16 @@ pub fn serve(a: &ServerArgs) -> Result<i32, String> {
             ..Default::default()
         },
         lease: lease(a.lease)?,
+        schedule_every: std::time::Duration::from_secs(30),
     };
     runtime()?
-        .block_on(server::serve(config, Arc::new(EngineScanner), |m| {
-            eprintln!("{m}")
-        }))
+        .block_on(server::serve(
+            config,
+            Arc::new(EngineScanner {
+                threads: a.scan_threads,
+            }),
+            |m| eprintln!("{m}"),
+        ))
         .map_err(|e| e.to_string())?;
     Ok(0)
 }
@@ -123,7 +142,9 @@ pub fn work(a: &WorkerArgs) -> Result<i32, String> {
         .block_on(server::work(
             &a.database_url,
             &a.data,
-            Arc::new(EngineScanner),
+            Arc::new(EngineScanner {
+                threads: a.scan_threads,
+            }),
             a.workers,
             lease(a.lease)?,
             |m| eprintln!("{m}"),

@@ -74,6 +74,14 @@ async fn search(
         })
         .transpose()?;
     Ok(Json(
-        inventory::search(&s.store, who.tenant, &query, after.as_ref(), page_size(&q)?).await?,
+        inventory::search(
+            &s.store,
+            who.tenant,
+            who.visible_projects().as_deref(),
+            &query,
+            after.as_ref(),
+            page_size(&q)?,
+        )
+        .await?,
     ))
 }

@@ -68,6 +68,26 @@ impl ApiError {
         )
     }
 
+    /// 403: the token's role on a project does not allow what it asked.
+    pub fn role_forbids(role: &str, scope: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "this token's role on the project (`{role}`) does not allow `{scope}`: ask a project admin for a stronger role"
+            ),
+        )
+    }
+
+    /// 403: only a tenant-wide admin token may do this.
+    pub fn tenant_admin_only() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this needs a tenant-wide token with the `admin` scope (a team-bound token acts only on its teams' projects)",
+        )
+    }
+
     /// 409: it exists already.
     pub fn conflict(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, "conflict", message)

@@ -2,7 +2,7 @@
 //! found, and asking for a scan.
 
 use super::{
-    ApiError, ApiResult, AppState, Auth, Body, json_body, parse_id, query_map, visible_project,
+    ApiError, ApiResult, AppState, Auth, Body, json_body, parse_id, project_for, query_map,
 };
 use crate::auth::Scope;
 use crate::findings::{self, Filter, FindingDetail, FindingItem, Page, ScanItem};
@@ -54,8 +54,7 @@ async fn list(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Page<FindingItem>>> {
-    let who = auth.require(Scope::Read)?;
-    let project = visible_project(&s, who, &id).await?;
+    let project = project_for(&s, &auth.0, &id, Scope::Read).await?;
     let q = query_map(raw.as_deref())?;
     const KNOWN: &[&str] = &[
         "branch",
@@ -136,10 +135,12 @@ async fn read(
 ) -> ApiResult<Json<FindingDetail>> {
     let who = auth.require(Scope::Read)?;
     let id = parse_id(&id, "finding")?;
-    findings::get(&s.store, who.tenant, id)
+    let detail = findings::get(&s.store, who.tenant, id)
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("finding"))
+        .filter(|d| who.sees(d.project))
+        .ok_or_else(|| ApiError::not_found("finding"))?;
+    super::authorize(who, detail.project, Scope::Read)?;
+    Ok(Json(detail))
 }
 
 async fn scans(
@@ -148,8 +149,7 @@ async fn scans(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Page<ScanItem>>> {
-    let who = auth.require(Scope::Read)?;
-    let project = visible_project(&s, who, &id).await?;
+    let project = project_for(&s, &auth.0, &id, Scope::Read).await?;
     let q = query_map(raw.as_deref())?;
     Ok(Json(
         findings::scans(&s.store, project.id, cursor(&q)?, page_size(&q)?).await?,
@@ -171,8 +171,8 @@ async fn ask_scan(
     Path(id): Path<String>,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let who = auth.require(Scope::Upload)?;
-    let project = visible_project(&s, who, &id).await?;
+    let who = &auth.0;
+    let project = project_for(&s, who, &id, Scope::Upload).await?;
     let ask: AskScan = if body.is_empty() {
         AskScan::default()
     } else {

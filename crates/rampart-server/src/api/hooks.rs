@@ -44,6 +44,8 @@ fn refused(e: HookError) -> ApiError {
 /// The project's tenant and webhook secret; 404 without the project, 403 without a secret.
 async fn project_secret(s: &AppState, raw: &str) -> ApiResult<(i64, i64, String)> {
     let id = parse_id(raw, "project")?;
+    // Before any work (the lookup, the HMAC): a flood of deliveries costs little.
+    super::within_rate(s, -id, "this project's webhook")?;
     let row: Option<(i64, Option<String>)> =
         sqlx::query_as("SELECT tenant, webhook_secret FROM project WHERE id = $1")
             .bind(id)

@@ -17,14 +17,20 @@ async fn read(
     Path(id): Path<String>,
 ) -> ApiResult<Json<JobStatus>> {
     // Uploaders poll their uploads: `upload` may read a job as well as `read`.
-    let who = if auth.0.may(Scope::Read) {
-        &auth.0
+    let who = &auth.0;
+    let scope = if who.may(Scope::Read) {
+        Scope::Read
     } else {
-        auth.require(Scope::Upload)?
+        auth.require(Scope::Upload)?;
+        Scope::Upload
     };
     let id = parse_id(&id, "job")?;
-    jobs::status(&s.store, who.tenant, id)
+    let job = jobs::status(&s.store, who.tenant, id)
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("job"))
+        .filter(|j| j.project.is_none_or(|p| who.sees(p)))
+        .ok_or_else(|| ApiError::not_found("job"))?;
+    if let Some(p) = job.project {
+        super::authorize(who, p, scope)?;
+    }
+    Ok(Json(job))
 }

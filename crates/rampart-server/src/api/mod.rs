@@ -13,6 +13,7 @@ mod limit;
 pub mod openapi;
 mod projects;
 mod results;
+mod teams;
 mod tokens;
 mod triage;
 
@@ -106,31 +107,60 @@ impl FromRequestParts<AppState> for Auth {
         let principal = auth::authenticate(&state.store, secret)
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
-        if let Err(wait) = state.rate.take(principal.token) {
-            return Err(ApiError {
-                retry_after: Some((wait.as_secs_f64().ceil() as u64).max(1)),
-                ..ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    format!(
-                        "this token made more than {} requests per second; retry after the Retry-After header's seconds",
-                        state.limits.rate_per_sec
-                    ),
-                )
-            });
-        }
+        within_rate(state, principal.token, "this token")?;
         Ok(Auth(principal))
     }
 }
 
+/// Takes one request from bucket `key` (a token's id; a project's webhooks use minus its id),
+/// or a `429` naming `who` and when to come back.
+pub fn within_rate(state: &AppState, key: i64, who: &str) -> ApiResult<()> {
+    state.rate.take(key).map_err(|wait| ApiError {
+        retry_after: Some((wait.as_secs_f64().ceil() as u64).max(1)),
+        ..ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "{who} made more than {} requests per second; retry after the Retry-After header's seconds",
+                state.limits.rate_per_sec
+            ),
+        )
+    })
+}
+
 impl Auth {
-    /// The principal, when it may do what `scope` allows.
+    /// The principal, when its scopes allow what `scope` names (a project route also checks
+    /// its role there, through [`project_for`]).
     pub fn require(&self, scope: Scope) -> ApiResult<&Principal> {
         if self.0.may(scope) {
             Ok(&self.0)
         } else {
             Err(ApiError::forbidden(scope.as_str()))
         }
+    }
+
+    /// The principal, when it administers the whole tenant.
+    pub fn require_tenant_admin(&self) -> ApiResult<&Principal> {
+        self.require(Scope::Admin)?;
+        if self.0.is_tenant_admin() {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::tenant_admin_only())
+        }
+    }
+}
+
+/// Whether `who` may do what `scope` names on project `project` of its tenant: `404` when it
+/// does not see the project (its existence is not told), `403` when its scopes or its role
+/// there fall short.
+pub fn authorize(who: &Principal, project: i64, scope: Scope) -> ApiResult<()> {
+    if !who.may(scope) {
+        return Err(ApiError::forbidden(scope.as_str()));
+    }
+    match who.role_on(project) {
+        None => Err(ApiError::not_found("project")),
+        Some(role) if role.allows(scope) => Ok(()),
+        Some(role) => Err(ApiError::role_forbids(role.as_str(), scope.as_str())),
     }
 }
 
@@ -171,12 +201,23 @@ pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     })
 }
 
-/// The project `raw` names, if the caller may see it.
-pub async fn visible_project(state: &AppState, who: &Principal, raw: &str) -> ApiResult<Project> {
+/// The project `raw` names, when the caller sees it and may do what `scope` names there (see
+/// [`authorize`]).
+pub async fn project_for(
+    state: &AppState,
+    who: &Principal,
+    raw: &str,
+    scope: Scope,
+) -> ApiResult<Project> {
+    if !who.may(scope) {
+        return Err(ApiError::forbidden(scope.as_str()));
+    }
     let id = parse_id(raw, "project")?;
-    crate::projects::get(&state.store, who.tenant, id)
+    let project = crate::projects::get(&state.store, who.tenant, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("project"))
+        .ok_or_else(|| ApiError::not_found("project"))?;
+    authorize(who, project.id, scope)?;
+    Ok(project)
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
@@ -221,6 +262,7 @@ pub fn router(state: AppState) -> Router {
         .merge(findings::routes())
         .merge(jobs::routes())
         .merge(tokens::routes())
+        .merge(teams::routes())
         .merge(triage::routes())
         .merge(components::routes())
         .layer(DefaultBodyLimit::max(body))

@@ -15,6 +15,9 @@ pub struct Op {
     pub summary: &'static str,
     /// The token scope it needs (`None`: no token, e.g. webhooks verified by their secret).
     pub scope: Option<&'static str>,
+    /// Only a tenant-wide token may call it (tokens, teams, the audit log, new projects); else a
+    /// team-bound token may too, on its teams' projects as its role there allows.
+    pub tenant_wide: bool,
     /// Query parameters: name, description.
     pub query: &'static [(&'static str, &'static str)],
     /// The request body's media type, when it takes one.
@@ -35,6 +38,7 @@ const fn op(
         path,
         summary,
         scope,
+        tenant_wide: false,
         query: &[],
         body: None,
         ok,
@@ -62,6 +66,7 @@ pub const OPS: &[Op] = &[
         200,
     ),
     Op {
+        tenant_wide: true,
         body: Some("application/json"),
         ..op(
             "post",
@@ -224,14 +229,18 @@ pub const OPS: &[Op] = &[
         Some("read"),
         200,
     ),
-    op(
-        "get",
-        "/api/v1/tokens",
-        "The tenant's API tokens (never their secrets)",
-        Some("admin"),
-        200,
-    ),
     Op {
+        tenant_wide: true,
+        ..op(
+            "get",
+            "/api/v1/tokens",
+            "The tenant's API tokens (never their secrets)",
+            Some("admin"),
+            200,
+        )
+    },
+    Op {
+        tenant_wide: true,
         body: Some("application/json"),
         ..op(
             "post",
@@ -241,13 +250,106 @@ pub const OPS: &[Op] = &[
             201,
         )
     },
+    Op {
+        tenant_wide: true,
+        ..op(
+            "delete",
+            "/api/v1/tokens/{id}",
+            "Revoke a token",
+            Some("admin"),
+            204,
+        )
+    },
+    Op {
+        tenant_wide: true,
+        ..op(
+            "get",
+            "/api/v1/teams",
+            "The tenant's teams, with members and roles",
+            Some("admin"),
+            200,
+        )
+    },
+    Op {
+        tenant_wide: true,
+        body: Some("application/json"),
+        ..op("post", "/api/v1/teams", "Create a team", Some("admin"), 201)
+    },
+    Op {
+        tenant_wide: true,
+        ..op(
+            "get",
+            "/api/v1/teams/{id}",
+            "One team, with members and roles",
+            Some("admin"),
+            200,
+        )
+    },
+    Op {
+        tenant_wide: true,
+        ..op(
+            "delete",
+            "/api/v1/teams/{id}",
+            "Delete a team, its memberships and roles",
+            Some("admin"),
+            204,
+        )
+    },
+    Op {
+        tenant_wide: true,
+        ..op(
+            "put",
+            "/api/v1/teams/{id}/members/{token}",
+            "Make a token a member of a team",
+            Some("admin"),
+            204,
+        )
+    },
+    Op {
+        tenant_wide: true,
+        ..op(
+            "delete",
+            "/api/v1/teams/{id}/members/{token}",
+            "Remove a token from a team",
+            Some("admin"),
+            204,
+        )
+    },
+    op(
+        "get",
+        "/api/v1/projects/{id}/roles",
+        "The teams' roles on a project",
+        Some("admin"),
+        200,
+    ),
+    Op {
+        body: Some("application/json"),
+        ..op(
+            "put",
+            "/api/v1/projects/{id}/roles/{team}",
+            "Grant a team a role on a project: viewer, developer, security or admin",
+            Some("admin"),
+            204,
+        )
+    },
     op(
         "delete",
-        "/api/v1/tokens/{id}",
-        "Revoke a token",
+        "/api/v1/projects/{id}/roles/{team}",
+        "Take a team's role on a project away",
         Some("admin"),
         204,
     ),
+    Op {
+        tenant_wide: true,
+        query: &[PAGE, LIMIT],
+        ..op(
+            "get",
+            "/api/v1/audit",
+            "The tenant's audit log, newest first: triage, tokens, teams, roles, projects",
+            Some("admin"),
+            200,
+        )
+    },
     Op {
         body: Some("application/json"),
         ..op(
@@ -315,11 +417,17 @@ pub fn document() -> Value {
         match o.scope {
             Some(scope) => {
                 operation["security"] = json!([{"token": []}]);
-                operation["description"] = json!(format!(
-                    "Needs a token with the `{scope}` scope (or `admin`)."
-                ));
+                operation["description"] = json!(if o.tenant_wide {
+                    format!("Needs a tenant-wide token with the `{scope}` scope.")
+                } else {
+                    format!(
+                        "Needs a token with the `{scope}` scope (or `admin`); a team-bound token also needs a role on the project that allows `{scope}` (viewer: read; developer: + upload; security: + triage; admin: all)."
+                    )
+                });
                 operation["responses"]["401"] = error_response("no valid token");
-                operation["responses"]["403"] = error_response("the token lacks the scope");
+                operation["responses"]["403"] = error_response(
+                    "the token lacks the scope, or its role on the project does not allow it",
+                );
             }
             None => operation["security"] = json!([]),
         }

@@ -1,6 +1,6 @@
 //! `/projects`: create, list, read and change projects.
 
-use super::{ApiError, ApiResult, AppState, Auth, Body, json_body, visible_project};
+use super::{ApiError, ApiResult, AppState, Auth, Body, json_body, project_for};
 use crate::auth::{Scope, audit};
 use crate::projects::{self, Project, ProjectError, ProjectFields};
 use axum::extract::{Path, State};
@@ -27,9 +27,9 @@ impl From<ProjectError> for ApiError {
 
 async fn list(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     let who = auth.require(Scope::Read)?;
-    Ok(Json(
-        json!({"items": projects::list(&s.store, who.tenant).await?}),
-    ))
+    let mut items = projects::list(&s.store, who.tenant).await?;
+    items.retain(|p| who.sees(p.id));
+    Ok(Json(json!({ "items": items })))
 }
 
 async fn create(
@@ -37,11 +37,11 @@ async fn create(
     auth: Auth,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Project>)> {
-    let who = auth.require(Scope::Admin)?;
+    let who = auth.require_tenant_admin()?;
     let fields: ProjectFields = json_body(&body)?;
     let p = projects::create(&s.store, who.tenant, &fields).await?;
     audit(
-        &s.store,
+        s.store.pool(),
         who.tenant,
         &who.actor(),
         "project.create",
@@ -57,8 +57,7 @@ async fn read(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Project>> {
-    let who = auth.require(Scope::Read)?;
-    Ok(Json(visible_project(&s, who, &id).await?))
+    Ok(Json(project_for(&s, &auth.0, &id, Scope::Read).await?))
 }
 
 async fn change(
@@ -67,14 +66,14 @@ async fn change(
     Path(id): Path<String>,
     Body(body): Body,
 ) -> ApiResult<Json<Project>> {
-    let who = auth.require(Scope::Admin)?;
-    let p = visible_project(&s, who, &id).await?;
+    let who = &auth.0;
+    let p = project_for(&s, who, &id, Scope::Admin).await?;
     let fields: ProjectFields = json_body(&body)?;
     let changed = projects::update(&s.store, who.tenant, p.id, &fields)
         .await?
         .ok_or_else(|| ApiError::not_found("project"))?;
     audit(
-        &s.store,
+        s.store.pool(),
         who.tenant,
         &who.actor(),
         "project.update",

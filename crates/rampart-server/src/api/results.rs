@@ -3,7 +3,7 @@
 //! large ones are checked, stored as a job and answered at once (`202` and the job to poll).
 //! Either way an upload lands whole or not at all.
 
-use super::{ApiError, ApiResult, AppState, Auth, Body, query_map, visible_project};
+use super::{ApiError, ApiResult, AppState, Auth, Body, project_for, query_map};
 use crate::auth::Scope;
 use crate::jobs::{self, NewJob, priority};
 use crate::results::{self, ScanMeta};
@@ -44,8 +44,8 @@ async fn upload(
     RawQuery(raw): RawQuery,
     body: Result<Body, ApiError>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let who = auth.require(Scope::Upload)?.clone();
-    let project = visible_project(&s, &who, &id).await?;
+    let who = auth.0;
+    let project = project_for(&s, &who, &id, Scope::Upload).await?;
     let q = query_map(raw.as_deref())?;
     const KNOWN: &[&str] = &["commit", "branch", "base_commit", "tool", "format"];
     if let Some(k) = q.keys().find(|k| !KNOWN.contains(&k.as_str())) {

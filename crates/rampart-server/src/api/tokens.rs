@@ -1,7 +1,8 @@
 //! `/tokens`: issue (the secret is shown once), list and revoke API tokens of the caller's tenant.
+//! Only a tenant-wide admin token manages tokens.
 
 use super::{ApiError, ApiResult, AppState, Auth, Body, json_body, parse_id};
-use crate::auth::{self, Scope, audit};
+use crate::auth::{self, Scope};
 use crate::clock::{DAY_MS, now_ms};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -23,10 +24,13 @@ struct NewToken {
     scopes: Vec<String>,
     #[serde(default)]
     expires_in_days: Option<i64>,
+    /// Present: a team-bound token, member of these teams.
+    #[serde(default)]
+    teams: Option<Vec<i64>>,
 }
 
 async fn list(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
-    let who = auth.require(Scope::Admin)?;
+    let who = auth.require_tenant_admin()?;
     Ok(Json(
         json!({"items": auth::list_tokens(&s.store, who.tenant).await?}),
     ))
@@ -37,7 +41,7 @@ async fn create(
     auth: Auth,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let who = auth.require(Scope::Admin)?;
+    let who = auth.require_tenant_admin()?;
     let t: NewToken = json_body(&body)?;
     if t.name.trim().is_empty() || t.name.len() > 200 {
         return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
@@ -64,23 +68,38 @@ async fn create(
         Some(d) => Some(now_ms() + d * DAY_MS),
         None => None,
     };
-    let (id, secret) =
-        auth::create_token(&s.store, who.tenant, &t.name, &scopes, expires_at).await?;
-    audit(
-        &s.store,
-        who.tenant,
-        &who.actor(),
-        "token.create",
-        &format!("token:{id}"),
-        &json!({"name": t.name, "scopes": t.scopes}).to_string(),
-    )
-    .await?;
+    if let Some(teams) = &t.teams {
+        if teams.len() > 100 {
+            return Err(ApiError::invalid("teams", "at most 100 teams"));
+        }
+        for &team in teams {
+            if crate::teams::get(&s.store, who.tenant, team)
+                .await?
+                .is_none()
+            {
+                return Err(ApiError::invalid(
+                    "teams",
+                    format!(
+                        "there is no team {team} in this tenant (GET /api/v1/teams lists them)"
+                    ),
+                ));
+            }
+        }
+    }
+    let new = auth::NewToken {
+        name: &t.name,
+        scopes: &scopes,
+        expires_at,
+        teams: t.teams.as_deref(),
+    };
+    let (id, secret) = auth::create_token(&s.store, who.tenant, &new, &who.actor()).await?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({"id": id, "name": t.name, "scopes": scopes, "expires_at": expires_at, "token": secret,
-                    "note": "the token is shown this once; store it now"}),
-        ),
+        Json(json!({
+            "id": id, "name": t.name, "scopes": scopes, "expires_at": expires_at,
+            "access": if t.teams.is_some() { "teams" } else { "tenant" }, "teams": t.teams.unwrap_or_default(),
+            "token": secret, "note": "the token is shown this once; store it now"
+        })),
     ))
 }
 
@@ -89,19 +108,10 @@ async fn revoke(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let who = auth.require(Scope::Admin)?;
+    let who = auth.require_tenant_admin()?;
     let id = parse_id(&id, "token")?;
-    if !auth::revoke_token(&s.store, who.tenant, id).await? {
+    if !auth::revoke_token(&s.store, who.tenant, id, &who.actor()).await? {
         return Err(ApiError::not_found("token"));
     }
-    audit(
-        &s.store,
-        who.tenant,
-        &who.actor(),
-        "token.revoke",
-        &format!("token:{id}"),
-        "{}",
-    )
-    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

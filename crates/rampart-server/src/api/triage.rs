@@ -2,9 +2,9 @@
 //! `GET /projects/{id}/triage/export?format=openvex|rampart-toml[&branch=…]`.
 
 use super::{
-    ApiError, ApiResult, AppState, Auth, Body, json_body, parse_id, query_map, visible_project,
+    ApiError, ApiResult, AppState, Auth, Body, json_body, parse_id, project_for, query_map,
 };
-use crate::auth::{Scope, audit};
+use crate::auth::{Access, Scope};
 use crate::clock::now_ms;
 use crate::triage::{self, Decision, NewDecision, export};
 use axum::extract::{Path, RawQuery, State};
@@ -12,7 +12,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -36,21 +35,19 @@ async fn decide(
     let id = parse_id(&id, "finding")?;
     let finding = triage::finding_ref(&s.store, who.tenant, id)
         .await?
+        .filter(|f| who.sees(f.project))
         .ok_or_else(|| ApiError::not_found("finding"))?;
+    super::authorize(who, finding.project, Scope::Triage)?;
     let new: NewDecision = json_body(&body)?;
     new.check(now_ms())?;
+    if new.scope() == "tenant" && who.access != Access::Tenant {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "a decision for every project of the tenant needs a tenant-wide token: this token acts only on its teams' projects",
+        ));
+    }
     let d = triage::record(&s.store, who.tenant, &finding, &who.actor(), &new).await?;
-    audit(
-        &s.store,
-        who.tenant,
-        &who.actor(),
-        "triage.decide",
-        &format!("finding:{}", finding.id),
-        &json!({"decision": d.id, "state": d.state, "scope": d.scope, "branch": d.branch,
-            "justification": d.justification, "response": d.response, "expires_at": d.expires_at})
-        .to_string(),
-    )
-    .await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
 
@@ -60,8 +57,8 @@ async fn export_decisions(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let who = auth.require(Scope::Read)?;
-    let project = visible_project(&s, who, &id).await?;
+    let who = &auth.0;
+    let project = project_for(&s, who, &id, Scope::Read).await?;
     let q = query_map(raw.as_deref())?;
     if let Some(k) = q
         .keys()

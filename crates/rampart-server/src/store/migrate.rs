@@ -43,6 +43,18 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/shared/0004_finding_pages.sql"),
         postgres: include_str!("../../migrations/shared/0004_finding_pages.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_teams.sql",
+        sqlite: include_str!("../../migrations/sqlite/0005_teams.sql"),
+        postgres: include_str!("../../migrations/postgres/0005_teams.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "0006_schedule.sql",
+        sqlite: include_str!("../../migrations/shared/0006_schedule.sql"),
+        postgres: include_str!("../../migrations/shared/0006_schedule.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once

@@ -190,3 +190,8 @@ impl Store {
 pub(crate) fn built(sql: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(sql)
 }
+
+/// Whether `e` is a unique-constraint violation (a duplicate name, say).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
