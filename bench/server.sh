@@ -5,6 +5,8 @@
 #   2. API latency of the finding list (100 per page) under loopback load (wrk, 16 connections);
 #   3. jobs/s with 1, 2 and 4 `rampart worker` processes on PostgreSQL: 24 scans of a small
 #      folder, each on its own branch; checks that every job ran exactly once and none was lost.
+#      Twice: each scan with one thread per core (the default), and with --scan-threads 1.
+# PARTS=3 runs only part 3 (any of 1, 2, 3).
 # Needs: a release build (cargo build --release -p rampart), python3, curl, wrk, psql and the
 # machine's PostgreSQL (PG_URL, default postgres://postgres@127.0.0.1:5432). Prints figures.
 set -euo pipefail
@@ -13,6 +15,7 @@ bin=${RAMPART_BIN:-${CARGO_TARGET_DIR:-target}/release/rampart}
 pg=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 n=${FINDINGS:-50000}
 jobs=${JOBS:-24}
+parts=${PARTS:-123}
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -77,6 +80,7 @@ print(f"  finding list ({sys.argv[2]}, 100 per page, wrk 16 connections, 10 s): 
 PY
 }
 
+if [[ $parts == *1* || $parts == *2* ]]; then
 echo "1-2. ingest and list latency"
 start_server --data "$tmp/sqlite" --workers 1
 ingest sqlite
@@ -85,8 +89,12 @@ url=$(fresh_pg rampart_bench)
 start_server --database-url "$url" --workers 1
 ingest postgres
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+fi
 
+[[ $parts == *3* ]] || exit 0
 echo "3. jobs/s on PostgreSQL ($jobs scans of crates/rampart-report, one branch each)"
+for st in 0 1; do
+echo "  --scan-threads $st ($([ "$st" = 0 ] && echo 'one thread per core' || echo 'one thread per scan'))"
 for w in 1 2 4; do
   url=$(fresh_pg rampart_bench)
   start_server --database-url "$url" --workers 0
@@ -99,7 +107,7 @@ for w in 1 2 4; do
   t0=$(date +%s.%N)
   wpids=()
   for k in $(seq 1 "$w"); do
-    "$bin" worker --database-url "$url" 2>/dev/null &
+    "$bin" worker --database-url "$url" --scan-threads "$st" --data "$tmp/w$k" 2>/dev/null &
     wpids+=($!); pids+=($!)
   done
   for j in "${ids[@]}"; do wait_job "$j"; done
@@ -110,5 +118,6 @@ for w in 1 2 4; do
   kill "${pids[0]}" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   pids=()
+done
 done
 psql -q "$pg/postgres" -c "DROP DATABASE IF EXISTS rampart_bench" >/dev/null

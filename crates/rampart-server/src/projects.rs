@@ -164,7 +164,7 @@ fn schedule_of(f: &ProjectFields) -> Result<Option<(Option<String>, Option<i64>)
     })?;
     let next = s.next_after(now_ms()).ok_or(ProjectError::Invalid {
         field: "schedule",
-        message: "this schedule never falls due (a date that does not exist?)".into(),
+        message: "this schedule never falls due".into(),
     })?;
     Ok(Some((Some(text.trim().to_string()), Some(next))))
 }

@@ -39,6 +39,20 @@ impl Schedule {
                 let (zone, expr) = rest.split_once(char::is_whitespace).ok_or_else(|| {
                     "CRON_TZ=Area/City must be followed by a cron expression".to_string()
                 })?;
+                // An IANA name only: never a path the zone database would open.
+                let name_ok = !zone.is_empty()
+                    && zone.len() <= 64
+                    && !zone.starts_with('/')
+                    && !zone.contains("..")
+                    && zone
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
+                if !name_ok {
+                    return Err(format!(
+                        "unknown time zone `{}` (use an IANA name such as Europe/Berlin)",
+                        zone.chars().take(64).collect::<String>()
+                    ));
+                }
                 let tz = TimeZone::get(zone).map_err(|_| {
                     format!("unknown time zone `{zone}` (use an IANA name such as Europe/Berlin)")
                 })?;
@@ -48,12 +62,19 @@ impl Schedule {
         };
         if expr.split_whitespace().count() > 5 {
             return Err(
-                "use five fields (minute hour day-of-month month day-of-week): rescans are not timed to the second"
+                "use five fields (minute hour day-of-month month day-of-week), one expression: rescans are not timed to the second"
                     .into(),
             );
         }
         let cron = Cron::from_str(expr).map_err(|e| format!("not a cron expression: {e}"))?;
-        Ok(Schedule { cron, tz })
+        let schedule = Schedule { cron, tz };
+        if schedule.next_after(now_ms()).is_none() {
+            return Err(
+                "this schedule never falls due (a date that does not exist, such as 31 February?)"
+                    .into(),
+            );
+        }
+        Ok(schedule)
     }
 
     /// The first time the schedule falls due strictly after `after_ms` (Unix ms); `None` when

@@ -54,10 +54,19 @@ fn cron_expressions_are_checked_and_fall_due_when_they_say() {
     for (bad, says) in [
         ("", "cron expression"),
         ("61 * * * *", "not a cron expression"),
-        ("0 0 2 * * *", "not timed to the second"),
+        ("0 0 2 * * *", "five fields"),
         ("every night", "not a cron expression"),
         ("CRON_TZ=Mars/Olympus 0 2 * * *", "unknown time zone"),
         ("CRON_TZ=Europe/Berlin", "must be followed"),
+        (
+            "CRON_TZ=../../../../etc/passwd 0 2 * * *",
+            "unknown time zone",
+        ),
+        ("CRON_TZ=/etc/localtime 0 2 * * *", "unknown time zone"),
+        ("CRON_TZ=Europe/Berlin\u{0} 0 2 * * *", "unknown time zone"),
+        ("0 2 * * *\n0 3 * * *", "five fields"),
+        ("0 2 ** * *", "not a cron expression"),
+        ("0 2 31 2 *", "never"),
     ] {
         let e = Schedule::parse(bad).unwrap_err();
         assert!(e.contains(says), "{bad:?}: {e}");
