@@ -376,6 +376,10 @@ fn check_envelope(
 }
 
 fn check_policy(verdict: &mut Verdict, policy: &Policy, now: Timestamp) {
+    if verdict.attestations.is_empty() && !verdict.reasons.is_empty() {
+        // Nothing verified: the envelopes' own reasons say why; the policy has nothing to read.
+        return;
+    }
     let types: Vec<String> = verdict
         .attestations
         .iter()
