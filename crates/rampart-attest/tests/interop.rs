@@ -108,12 +108,13 @@ fn envelopes_securesystemslib_signs_verify_in_rampart() {
         assert_eq!(public.kind(), kind);
         assert_eq!(public.keyid(), keyid.trim(), "same keyid on both sides");
         let envelope = std::fs::read(d.join("envelope.json")).unwrap();
-        let verdict = rampart_attest::verify(&envelope, &subject, &policy, &[public.clone()]);
+        let verdict =
+            rampart_attest::verify(&envelope, &subject, &policy, std::slice::from_ref(&public));
         assert!(verdict.passed(), "{kind}: {:?}", verdict.reasons);
         assert_eq!(verdict.attestations[0].keyids, [public.keyid()]);
         // Another subject is refused.
         let other = Sha256Digest::of_bytes(b"other");
-        let v = rampart_attest::verify(&envelope, &other, &policy, &[public.clone()]);
+        let v = rampart_attest::verify(&envelope, &other, &policy, std::slice::from_ref(&public));
         assert!(!v.passed());
         assert_eq!(v.reasons[0].code(), "subject");
         // Python's private keys (PKCS#8 v1; encrypted with cryptography's best available

@@ -78,14 +78,17 @@ fn signs_and_verifies_with_both_key_types() {
         let e = Envelope::sign(TYPE, b"{\"a\":1}", &[k]).unwrap();
         assert_eq!(e.signatures[0].keyid, k.public_key().keyid());
         let back = Envelope::parse(e.to_json().as_bytes()).unwrap();
-        let v = back.verify(&[k.public_key().clone()]).unwrap();
+        let v = back.verify(std::slice::from_ref(k.public_key())).unwrap();
         assert_eq!(v.payload, b"{\"a\":1}");
         assert_eq!(v.keyids, [k.public_key().keyid()]);
     }
     // Two signers; either key alone verifies it.
     let e = Envelope::sign(TYPE, b"x", &[&ed, &ec]).unwrap();
     assert_eq!(
-        e.verify(&[ec.public_key().clone()]).unwrap().keyids.len(),
+        e.verify(std::slice::from_ref(ec.public_key()))
+            .unwrap()
+            .keyids
+            .len(),
         1
     );
     let both = [ed.public_key().clone(), ec.public_key().clone()];
@@ -93,7 +96,7 @@ fn signs_and_verifies_with_both_key_types() {
 }
 
 fn err_of(e: &Envelope, key: &SigningKey) -> String {
-    e.verify(&[key.public_key().clone()])
+    e.verify(std::slice::from_ref(key.public_key()))
         .unwrap_err()
         .to_string()
 }
@@ -184,7 +187,7 @@ fn reads_url_safe_unpadded_base64() {
     e.payload = url(&e.payload);
     e.signatures[0].sig = url(&e.signatures[0].sig);
     assert!(e.payload.contains('-') || e.payload.contains('_'));
-    let v = e.verify(&[ec.public_key().clone()]).unwrap();
+    let v = e.verify(std::slice::from_ref(ec.public_key())).unwrap();
     assert_eq!(v.payload, payload);
 }
 
@@ -226,7 +229,7 @@ fn huge_envelopes_are_refused_before_parsing() {
     let e = Envelope::sign(TYPE, &big, &[&ed]).unwrap();
     let back = Envelope::parse(e.to_json().as_bytes()).unwrap();
     assert_eq!(
-        back.verify(&[ed.public_key().clone()])
+        back.verify(std::slice::from_ref(ed.public_key()))
             .unwrap()
             .payload
             .len(),

@@ -9,7 +9,7 @@
 use crate::error::KeyError;
 use pkcs8::der::{Decode as _, Encode as _};
 use pkcs8::pkcs5::EncryptionScheme;
-use pkcs8::pkcs5::pbes2::{Kdf, Parameters};
+use pkcs8::pkcs5::pbes2::{Kdf, Parameters, ScryptParams};
 use ring::rand::SecureRandom as _;
 use zeroize::Zeroizing;
 
@@ -85,37 +85,38 @@ pub fn decrypt(der: &[u8], passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyE
 /// Refuses key-derivation settings past the bounds of this module.
 fn check_cost(params: &Parameters) -> Result<(), KeyError> {
     match &params.kdf {
-        Kdf::Pbkdf2(p) => {
-            if p.iteration_count == 0 || p.iteration_count > MAX_ITERATIONS {
-                return Err(KeyError::TooCostly(format!(
-                    "PBKDF2 with {} iterations (rampart reads 1 to {MAX_ITERATIONS})",
-                    p.iteration_count
-                )));
-            }
+        Kdf::Pbkdf2(p) if p.iteration_count == 0 || p.iteration_count > MAX_ITERATIONS => {
+            Err(KeyError::TooCostly(format!(
+                "PBKDF2 with {} iterations (rampart reads 1 to {MAX_ITERATIONS})",
+                p.iteration_count
+            )))
         }
-        Kdf::Scrypt(s) => {
-            let n = s.cost_parameter;
-            let r = u64::from(s.block_size);
-            if n < 2 || !n.is_power_of_two() || n > MAX_SCRYPT_N {
-                return Err(KeyError::TooCostly(format!(
-                    "scrypt with N = {n} (rampart reads powers of two from 2 to {MAX_SCRYPT_N})"
-                )));
-            }
-            if r == 0 || 128 * n * r > MAX_SCRYPT_BYTES {
-                return Err(KeyError::TooCostly(format!(
-                    "scrypt with N = {n}, r = {r}: {} MiB of memory (rampart allows {} MiB)",
-                    128 * n * r / (1024 * 1024),
-                    MAX_SCRYPT_BYTES / (1024 * 1024)
-                )));
-            }
-            if s.parallelization == 0 || s.parallelization > MAX_SCRYPT_P {
-                return Err(KeyError::TooCostly(format!(
-                    "scrypt with p = {} (rampart reads 1 to {MAX_SCRYPT_P})",
-                    s.parallelization
-                )));
-            }
-        }
-        _ => {}
+        Kdf::Scrypt(s) => check_scrypt(s),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses scrypt settings past the bounds of this module.
+fn check_scrypt(s: &ScryptParams) -> Result<(), KeyError> {
+    let n = s.cost_parameter;
+    let r = u64::from(s.block_size);
+    if n < 2 || !n.is_power_of_two() || n > MAX_SCRYPT_N {
+        return Err(KeyError::TooCostly(format!(
+            "scrypt with N = {n} (rampart reads powers of two from 2 to {MAX_SCRYPT_N})"
+        )));
+    }
+    if r == 0 || 128 * n * r > MAX_SCRYPT_BYTES {
+        return Err(KeyError::TooCostly(format!(
+            "scrypt with N = {n}, r = {r}: {} MiB of memory (rampart allows {} MiB)",
+            128 * n * r / (1024 * 1024),
+            MAX_SCRYPT_BYTES / (1024 * 1024)
+        )));
+    }
+    if s.parallelization == 0 || s.parallelization > MAX_SCRYPT_P {
+        return Err(KeyError::TooCostly(format!(
+            "scrypt with p = {} (rampart reads 1 to {MAX_SCRYPT_P})",
+            s.parallelization
+        )));
     }
     Ok(())
 }

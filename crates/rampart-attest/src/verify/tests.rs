@@ -97,7 +97,7 @@ fn check(bytes: &[u8], policy: &Policy, key: &SigningKey) -> Verdict {
         bytes,
         &subject(),
         policy,
-        &[key.public_key().clone()],
+        std::slice::from_ref(key.public_key()),
         at(1),
     )
 }
@@ -178,7 +178,7 @@ fn future_scans_and_missing_times_are_refused_when_age_matters() {
         &bytes,
         &subject(),
         &policy,
-        &[key.public_key().clone()],
+        std::slice::from_ref(key.public_key()),
         at(-1),
     );
     assert!(messages(&v).contains("in the future"), "{}", messages(&v));
@@ -187,7 +187,7 @@ fn future_scans_and_missing_times_are_refused_when_age_matters() {
         &bytes,
         &subject(),
         &policy,
-        &[key.public_key().clone()],
+        std::slice::from_ref(key.public_key()),
         finished() - jiff::SignedDuration::from_secs(60),
     );
     assert!(v.passed(), "{}", messages(&v));
@@ -215,7 +215,7 @@ fn wrong_subject_key_and_payload_type_are_refused() {
         &bytes,
         &other,
         &Policy::default(),
-        &[key.public_key().clone()],
+        std::slice::from_ref(key.public_key()),
         at(1),
     );
     let m = messages(&v);
