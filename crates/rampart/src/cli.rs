@@ -48,6 +48,12 @@ pub enum Command {
     Server(crate::server_cmd::ServerArgs),
     /// Run workers that take scans and uploads from the server's database.
     Worker(crate::server_cmd::WorkerArgs),
+    /// Make a key pair for signing attestations (Ed25519, or ECDSA P-256).
+    Keygen(crate::attest_cmd::KeygenArgs),
+    /// Scan (or take a JSON report) and write signed in-toto attestations for an artifact.
+    Attest(Box<crate::attest_cmd::AttestArgs>),
+    /// Check an artifact's attestation: signature, subject, age and policy (exit 0 or 1).
+    Verify(crate::attest_cmd::VerifyArgs),
     /// Write a commented starter rampart.toml.
     Init {
         /// Folder to write it in.

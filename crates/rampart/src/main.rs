@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod attest_cmd;
 mod cli;
 mod db_cmd;
 mod engines;
@@ -50,6 +51,9 @@ fn main() -> ExitCode {
         Command::Sbom(args) => sbom_cmd::run(args.clone()),
         Command::Server(args) => server_cmd::serve(args),
         Command::Worker(args) => server_cmd::work(args),
+        Command::Keygen(args) => attest_cmd::keygen(args),
+        Command::Attest(args) => attest_cmd::attest(args),
+        Command::Verify(args) => attest_cmd::verify(args),
         Command::Init { path, force } => rules_cmd::init(path, *force),
         Command::Rules {
             engine,
