@@ -16,6 +16,7 @@ pg=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 n=${FINDINGS:-50000}
 jobs=${JOBS:-24}
 parts=${PARTS:-123}
+job_dir=${JOB_DIR:-crates/rampart-report}
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -92,13 +93,13 @@ kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 fi
 
 [[ $parts == *3* ]] || exit 0
-echo "3. jobs/s on PostgreSQL ($jobs scans of crates/rampart-report, one branch each)"
+echo "3. jobs/s on PostgreSQL ($jobs scans of $job_dir, one branch each)"
 for st in 0 1; do
 echo "  --scan-threads $st ($([ "$st" = 0 ] && echo 'one thread per core' || echo 'one thread per scan'))"
 for w in 1 2 4; do
   url=$(fresh_pg rampart_bench)
   start_server --database-url "$url" --workers 0
-  pid=$(api POST /api/v1/projects -d "{\"name\":\"jobs\",\"local_path\":\"$PWD/crates/rampart-report\"}" \
+  pid=$(api POST /api/v1/projects -d "{\"name\":\"jobs\",\"local_path\":\"$PWD/$job_dir\"}" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   ids=()
   for i in $(seq 1 "$jobs"); do

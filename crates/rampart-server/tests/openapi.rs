@@ -18,7 +18,11 @@ fn registered() -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
-        for part in text.split(".route(\"").skip(1) {
+        // `.route("PATH", …)`, or over several lines as rustfmt writes a long one.
+        for part in text.split(".route(").skip(1) {
+            let Some(part) = part.trim_start().strip_prefix('"') else {
+                continue;
+            };
             let (path, rest) = part.split_once('"').unwrap();
             // The handlers: up to the end of this `.route(…)` call.
             let mut depth = 1;
