@@ -125,7 +125,33 @@ pub async fn enqueue_in(tx: &mut Transaction<'_, Any>, job: &NewJob) -> Result<i
 }
 
 /// Claims the next runnable job for `worker` under a lease of `lease_ms`, if any.
+///
+/// On PostgreSQL a claim can come back empty while jobs wait: the row the `SKIP LOCKED`
+/// subquery picked was claimed by another worker that committed meanwhile, the re-check of the
+/// newer row fails, and `LIMIT 1` does not look further. So an empty claim is retried while a
+/// runnable job is still there (a few times), instead of leaving the worker idle for a poll
+/// interval.
 pub async fn claim(store: &Store, worker: &str, lease_ms: i64) -> Result<Option<Job>, StoreError> {
+    for _ in 0..8 {
+        if let Some(job) = claim_once(store, worker, lease_ms).await? {
+            return Ok(Some(job));
+        }
+        let (waiting,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM job j WHERE j.state = 'queued' AND j.run_after <= $1 \
+             AND (j.concurrency_key IS NULL OR NOT EXISTS \
+                 (SELECT 1 FROM job r WHERE r.concurrency_key = j.concurrency_key AND r.state = 'running')) LIMIT 1) x",
+        )
+        .bind(now_ms())
+        .fetch_one(store.pool())
+        .await?;
+        if waiting == 0 {
+            return Ok(None);
+        }
+    }
+    Ok(None)
+}
+
+async fn claim_once(store: &Store, worker: &str, lease_ms: i64) -> Result<Option<Job>, StoreError> {
     let now = now_ms();
     let lock = match store.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
