@@ -124,6 +124,10 @@ pub async fn enqueue_in(tx: &mut Transaction<'_, Any>, job: &NewJob) -> Result<i
     Ok(id)
 }
 
+/// A job `j` that may start now (`$1`): queued, due, and no job of its concurrency key running.
+const RUNNABLE: &str = "j.state = 'queued' AND j.run_after <= $1 AND (j.concurrency_key IS NULL OR NOT EXISTS \
+     (SELECT 1 FROM job r WHERE r.concurrency_key = j.concurrency_key AND r.state = 'running'))";
+
 /// Claims the next runnable job for `worker` under a lease of `lease_ms`, if any.
 ///
 /// On PostgreSQL a claim can come back empty while jobs wait: the row the `SKIP LOCKED`
@@ -136,11 +140,9 @@ pub async fn claim(store: &Store, worker: &str, lease_ms: i64) -> Result<Option<
         if let Some(job) = claim_once(store, worker, lease_ms).await? {
             return Ok(Some(job));
         }
-        let (waiting,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM job j WHERE j.state = 'queued' AND j.run_after <= $1 \
-             AND (j.concurrency_key IS NULL OR NOT EXISTS \
-                 (SELECT 1 FROM job r WHERE r.concurrency_key = j.concurrency_key AND r.state = 'running')) LIMIT 1) x",
-        )
+        let (waiting,): (i64,) = sqlx::query_as(crate::store::built(format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM job j WHERE {RUNNABLE} LIMIT 1) x"
+        )))
         .bind(now_ms())
         .fetch_one(store.pool())
         .await?;
@@ -159,11 +161,10 @@ async fn claim_once(store: &Store, worker: &str, lease_ms: i64) -> Result<Option
     };
     let sql = format!(
         "UPDATE job SET state = 'running', lease_owner = $1, lease_until = $2, heartbeat_at = $3, attempts = attempts + 1 \
-         WHERE id = (SELECT j.id FROM job j WHERE j.state = 'queued' AND j.run_after <= $3 \
-             AND (j.concurrency_key IS NULL OR NOT EXISTS \
-                 (SELECT 1 FROM job r WHERE r.concurrency_key = j.concurrency_key AND r.state = 'running')) \
+         WHERE id = (SELECT j.id FROM job j WHERE {} \
              ORDER BY j.priority DESC, j.id LIMIT 1 {lock}) \
-         AND state = 'queued' RETURNING id, kind, payload, attempts"
+         AND state = 'queued' RETURNING id, kind, payload, attempts",
+        RUNNABLE.replace("$1", "$3")
     );
     let row: Option<(i64, String, String, i64)> = sqlx::query_as(crate::store::built(sql))
         .bind(worker)

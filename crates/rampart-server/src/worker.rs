@@ -233,6 +233,15 @@ async fn scan_commit(
     .map_err(|e| JobError::Transient(format!("the scan stopped: {e}")))?
 }
 
+/// Scans the folder `root` as it is, off the async threads.
+async fn scan_folder(scanner: &Arc<dyn Scanner>, root: PathBuf) -> Result<Vec<u8>, JobError> {
+    let scanner = scanner.clone();
+    tokio::task::spawn_blocking(move || scanner.scan(&root))
+        .await
+        .map_err(|e| JobError::Transient(format!("the scan stopped: {e}")))?
+        .map_err(JobError::Transient)
+}
+
 async fn execute(
     store: &Store,
     scanner: &Arc<dyn Scanner>,
@@ -300,11 +309,7 @@ async fn execute(
                 }
                 git::Head::Folder(root) => {
                     meta.commit = "working-tree".into();
-                    let scanner = scanner.clone();
-                    tokio::task::spawn_blocking(move || scanner.scan(&root))
-                        .await
-                        .map_err(|e| JobError::Transient(format!("the scan stopped: {e}")))?
-                        .map_err(JobError::Transient)?
+                    scan_folder(scanner, root).await?
                 }
             }
         }
@@ -313,11 +318,7 @@ async fn execute(
                 .as_str()
                 .map(PathBuf::from)
                 .ok_or_else(|| JobError::Permanent("`root` is not a path".into()))?;
-            let scanner = scanner.clone();
-            tokio::task::spawn_blocking(move || scanner.scan(&root))
-                .await
-                .map_err(|e| JobError::Transient(format!("the scan stopped: {e}")))?
-                .map_err(JobError::Transient)?
+            scan_folder(scanner, root).await?
         }
         other => return Err(JobError::Permanent(format!("unknown job kind `{other}`"))),
     };

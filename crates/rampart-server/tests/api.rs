@@ -51,19 +51,7 @@ fn json_body(v: Value) -> Vec<u8> {
 /// A tenant with an admin token.
 async fn tenant(store: &Store, name: &str) -> (i64, String) {
     let t = auth::create_tenant(store, name).await.unwrap();
-    let (_, secret) = auth::create_token(
-        store,
-        t,
-        &rampart_server::auth::NewToken {
-            name: "admin",
-            scopes: &[Scope::Admin],
-            expires_at: None,
-            teams: None,
-        },
-        "test",
-    )
-    .await
-    .unwrap();
+    let (_, secret) = common::token(store, t, "admin", &[Scope::Admin]).await;
     (t, secret)
 }
 

@@ -112,20 +112,9 @@ async fn the_server_reports_a_lost_database_and_recovers_without_a_restart() {
             .unwrap();
         (
             t,
-            rampart_server::auth::create_token(
-                &db.store,
-                t,
-                &rampart_server::auth::NewToken {
-                    name: "a",
-                    scopes: &[rampart_server::auth::Scope::Admin],
-                    expires_at: None,
-                    teams: None,
-                },
-                "test",
-            )
-            .await
-            .unwrap()
-            .1,
+            common::token(&db.store, t, "a", &[rampart_server::auth::Scope::Admin])
+                .await
+                .1,
         )
     };
     let req = Request::get("/api/v1/projects")

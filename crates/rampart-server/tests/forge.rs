@@ -6,6 +6,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::databases;
+use common::repo::{GrepScanner, commit, git, repo};
 use rampart_server::Store;
 use rampart_server::api::{self, AppState, Limits};
 use rampart_server::auth;
@@ -14,44 +15,10 @@ use rampart_server::jobs;
 use rampart_server::projects::{self, ProjectFields};
 use rampart_server::worker::{self, Scanner, WorkerConfig};
 use serde_json::{Value, json};
-use std::path::Path;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
 const SECRET: &str = "hook-secret";
-
-/// Reports each file holding `BAD` (high) or `MEH` (medium), as SARIF.
-struct GrepScanner;
-
-fn walk(dir: &Path, root: &Path, out: &mut Vec<Value>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            walk(&p, root, out);
-            continue;
-        }
-        let text = std::fs::read_to_string(&p).unwrap_or_default();
-        let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
-        for (word, level) in [("BAD", "error"), ("MEH", "warning")] {
-            if text.contains(word) {
-                out.push(json!({"ruleId": word, "level": level, "message": {"text": word},
-                    "partialFingerprints": {"k": format!("{word}:{rel}")},
-                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": rel}, "region": {"startLine": 1}}}]}));
-            }
-        }
-    }
-}
-
-impl Scanner for GrepScanner {
-    fn scan(&self, root: &Path) -> Result<Vec<u8>, String> {
-        let mut results = Vec::new();
-        walk(root, root, &mut results);
-        Ok(json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "rampart"}}, "results": results}]})
-            .to_string()
-            .into_bytes())
-    }
-}
 
 /// A request the fake forge received.
 #[derive(Debug, Clone)]
@@ -97,44 +64,6 @@ async fn fake_forge() -> (String, Arc<Mutex<Vec<Seen>>>) {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}"), seen)
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-/// Writes `files` and commits them; returns the commit.
-fn commit(dir: &Path, files: &[(&str, &str)]) -> String {
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "c"]);
-    git(dir, &["rev-parse", "HEAD"])
-}
-
-fn repo() -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    git(d.path(), &["init", "-q", "-b", "main"]);
-    d
 }
 
 /// Runs every runnable job.
@@ -502,19 +431,7 @@ async fn a_scan_asked_through_the_api_takes_exactly_the_named_commit() {
             .fetch_one(db.store.pool())
             .await
             .unwrap();
-        let (_, token) = auth::create_token(
-            &db.store,
-            tenant,
-            &rampart_server::auth::NewToken {
-                name: "ci",
-                scopes: &[auth::Scope::Upload],
-                expires_at: None,
-                teams: None,
-            },
-            "test",
-        )
-        .await
-        .unwrap();
+        let (_, token) = common::token(&db.store, tenant, "ci", &[auth::Scope::Upload]).await;
         let ask = |body: Value| {
             Request::post(format!("/api/v1/projects/{p}/scans"))
                 .header("authorization", format!("Bearer {token}"))

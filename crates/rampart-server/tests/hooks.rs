@@ -45,19 +45,7 @@ async fn call(
 /// A project with (or without) a webhook secret; its id.
 async fn project(store: &Store, secret: Option<&str>) -> i64 {
     let t = auth::create_tenant(store, "t").await.unwrap();
-    auth::create_token(
-        store,
-        t,
-        &rampart_server::auth::NewToken {
-            name: "admin",
-            scopes: &[Scope::Admin],
-            expires_at: None,
-            teams: None,
-        },
-        "test",
-    )
-    .await
-    .unwrap();
+    common::token(store, t, "admin", &[Scope::Admin]).await;
     let f = ProjectFields {
         name: Some("web".into()),
         webhook_secret: secret.map(String::from),

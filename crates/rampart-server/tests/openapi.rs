@@ -81,19 +81,7 @@ async fn every_documented_operation_answers_and_other_methods_are_refused() {
     let db = common::sqlite().await;
     let app = api::router(AppState::new(db.store.clone(), Limits::default()));
     let tenant = auth::create_tenant(&db.store, "t").await.unwrap();
-    let (_, token) = auth::create_token(
-        &db.store,
-        tenant,
-        &rampart_server::auth::NewToken {
-            name: "a",
-            scopes: &[Scope::Admin],
-            expires_at: None,
-            teams: None,
-        },
-        "test",
-    )
-    .await
-    .unwrap();
+    let (_, token) = common::token(&db.store, tenant, "a", &[Scope::Admin]).await;
     let call = |method: &str, path: &str| {
         let uri = path
             .replace("{id}", "999999")

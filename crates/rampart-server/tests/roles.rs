@@ -9,7 +9,7 @@ use common::databases;
 use common::http::{call, get, new_project, post};
 use rampart_server::Store;
 use rampart_server::api::{self, AppState, Limits, openapi};
-use rampart_server::auth::{self, NewToken, Scope};
+use rampart_server::auth::{self, Scope};
 use rampart_server::teams::Role;
 use serde_json::{Value, json};
 
@@ -68,15 +68,7 @@ fn sarif(fp: &str) -> Value {
 async fn world(store: &Store, tenant_name: &str) -> World {
     let app = api::router(AppState::new(store.clone(), Limits::default()));
     let tenant = auth::create_tenant(store, tenant_name).await.unwrap();
-    let new = NewToken {
-        name: "admin",
-        scopes: &[Scope::Admin],
-        expires_at: None,
-        teams: None,
-    };
-    let (_, admin) = auth::create_token(store, tenant, &new, "test")
-        .await
-        .unwrap();
+    let (_, admin) = common::token(store, tenant, "admin", &[Scope::Admin]).await;
     let project = new_project(&app, &admin, json!({"name": "p", "local_path": "/tmp"})).await;
     let (status, v) = post(
         &app,

@@ -6,6 +6,7 @@ mod common;
 use axum::http::StatusCode;
 use common::databases;
 use common::http::{call, new_project, tenant};
+use common::repo::{GrepScanner, commit, git};
 use rampart_server::api::{self, AppState, Limits};
 use rampart_server::jobs::{self, priority};
 use rampart_server::projects::{self, ProjectFields};
@@ -13,7 +14,6 @@ use rampart_server::schedule::{self, Schedule};
 use rampart_server::worker::{self, Scanner, WorkerConfig};
 use rampart_server::{Store, auth};
 use serde_json::{Value, json};
-use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
@@ -228,60 +228,6 @@ async fn futures_join(store: &Store, now: i64) -> Vec<Vec<i64>> {
     out
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn commit(dir: &Path, name: &str, text: &str) -> String {
-    std::fs::write(dir.join(name), text).unwrap();
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "c"]);
-    git(dir, &["rev-parse", "HEAD"])
-}
-
-/// Reports each file holding `BAD`, as SARIF.
-struct GrepScanner;
-
-impl Scanner for GrepScanner {
-    fn scan(&self, root: &Path) -> Result<Vec<u8>, String> {
-        let mut results = Vec::new();
-        for e in std::fs::read_dir(root).unwrap() {
-            let p = e.unwrap().path();
-            let name = p.file_name().unwrap().to_string_lossy().to_string();
-            if p.is_file()
-                && std::fs::read_to_string(&p)
-                    .unwrap_or_default()
-                    .contains("BAD")
-            {
-                results.push(json!({"ruleId": "BAD", "level": "error", "message": {"text": "bad"},
-                    "partialFingerprints": {"k": name},
-                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": name}, "region": {"startLine": 1}}}]}));
-            }
-        }
-        Ok(json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "rampart"}}, "results": results}]})
-            .to_string()
-            .into_bytes())
-    }
-}
-
 async fn run_all(store: &Store, config: &WorkerConfig) -> Vec<(String, Option<String>)> {
     let scanner: Arc<dyn Scanner> = Arc::new(GrepScanner);
     let mut out = Vec::new();
@@ -322,7 +268,7 @@ async fn a_rescan_takes_the_branch_head_as_it_is_when_it_runs() {
         // A remote (file://) whose main moves after the mirror was made.
         let upstream = tempfile::tempdir().unwrap();
         git(upstream.path(), &["init", "-q", "-b", "main"]);
-        let c1 = commit(upstream.path(), "a.txt", "BAD");
+        let c1 = commit(upstream.path(), &[("a.txt", "BAD")]);
         let remote = ProjectFields {
             name: Some("remote".into()),
             remote: Some(format!("file://{}", upstream.path().display())),
@@ -340,7 +286,7 @@ async fn a_rescan_takes_the_branch_head_as_it_is_when_it_runs() {
         let (sha, branch, counts) = last_scan(&db.store, pr).await;
         assert_eq!((sha.as_str(), branch.as_str()), (c1.as_str(), "main"));
         assert!(counts.contains("\"new\":1"), "{counts}");
-        let c2 = commit(upstream.path(), "a.txt", "fine now");
+        let c2 = commit(upstream.path(), &[("a.txt", "fine now")]);
         jobs::enqueue(&db.store, &schedule::rescan_job(t, pr, "main"))
             .await
             .unwrap();
@@ -354,7 +300,7 @@ async fn a_rescan_takes_the_branch_head_as_it_is_when_it_runs() {
         // A local repository, read as it is; a local folder that is no repository, scanned as is.
         let local = tempfile::tempdir().unwrap();
         git(local.path(), &["init", "-q", "-b", "dev"]);
-        let c3 = commit(local.path(), "b.txt", "BAD");
+        let c3 = commit(local.path(), &[("b.txt", "BAD")]);
         let lp = ProjectFields {
             name: Some("local".into()),
             local_path: Some(local.path().display().to_string()),

@@ -6,7 +6,7 @@ use common::http::{call, finding_id, get, new_project, pairs, post, scan, states
 use common::{databases, finding};
 use rampart_ingest::Imported;
 use rampart_server::api::{self, AppState, Limits};
-use rampart_server::auth::{self, Scope};
+use rampart_server::auth::Scope;
 use rampart_server::clock::{DAY_MS, now_ms};
 use serde_json::{Value, json};
 
@@ -348,19 +348,7 @@ async fn hostile_triage_requests_are_refused_with_the_field() {
             .fetch_one(s.pool())
             .await
             .unwrap();
-        let (_, ro) = auth::create_token(
-            s,
-            tenant_a.0,
-            &rampart_server::auth::NewToken {
-                name: "ro",
-                scopes: &[Scope::Read],
-                expires_at: None,
-                teams: None,
-            },
-            "test",
-        )
-        .await
-        .unwrap();
+        let (_, ro) = common::token(s, tenant_a.0, "ro", &[Scope::Read]).await;
         let (status, _) = post(&app, &uri, &ro, ok.clone()).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (status, v) = post(&app, "/api/v1/findings/zero/triage", &admin, ok.clone()).await;

@@ -72,11 +72,9 @@ async fn create(
         if teams.len() > 100 {
             return Err(ApiError::invalid("teams", "at most 100 teams"));
         }
+        let known = crate::teams::list(&s.store, who.tenant).await?;
         for &team in teams {
-            if crate::teams::get(&s.store, who.tenant, team)
-                .await?
-                .is_none()
-            {
+            if !known.iter().any(|t| t.id == team) {
                 return Err(ApiError::invalid(
                     "teams",
                     format!(

@@ -47,20 +47,7 @@ pub async fn get(app: &axum::Router, uri: &str, token: &str) -> Value {
 
 pub async fn tenant(store: &Store, name: &str) -> String {
     let t = auth::create_tenant(store, name).await.unwrap();
-    auth::create_token(
-        store,
-        t,
-        &rampart_server::auth::NewToken {
-            name: "admin",
-            scopes: &[Scope::Admin],
-            expires_at: None,
-            teams: None,
-        },
-        "test",
-    )
-    .await
-    .unwrap()
-    .1
+    super::token(store, t, "admin", &[Scope::Admin]).await.1
 }
 
 pub async fn new_project(app: &axum::Router, token: &str, body: Value) -> i64 {

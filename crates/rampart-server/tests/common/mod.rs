@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod repo;
 
 use rampart_core::Severity;
 use rampart_ingest::{Component, Format, Import, Imported};
@@ -140,4 +141,22 @@ pub fn import(tools: &[&str], findings: Vec<Imported>) -> Import {
         warnings: Vec::new(),
         tools: tools.iter().map(|t| t.to_string()).collect(),
     }
+}
+
+/// A tenant-wide token of `tenant` with `scopes`: its id and secret.
+pub async fn token(
+    store: &Store,
+    tenant: i64,
+    name: &str,
+    scopes: &[rampart_server::auth::Scope],
+) -> (i64, String) {
+    let new = rampart_server::auth::NewToken {
+        name,
+        scopes,
+        expires_at: None,
+        teams: None,
+    };
+    rampart_server::auth::create_token(store, tenant, &new, "test")
+        .await
+        .unwrap()
 }
