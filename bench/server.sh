@@ -50,8 +50,10 @@ api() {  # METHOD PATH [curl args…]
 }
 
 wait_job() {  # job id → waits until done or failed
+  # curl and sed only: a python process per poll would take a good share of a CPU that the
+  # ingest being measured needs.
   while :; do
-    state=$(api GET "/api/v1/jobs/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+    state=$(api GET "/api/v1/jobs/$1" | sed -n 's/.*"state":"\([a-z_]*\)".*/\1/p')
     [ "$state" = done ] || [ "$state" = failed ] && break
     sleep 0.05
   done

@@ -94,10 +94,11 @@ pub async fn enqueue(store: &Store, job: &NewJob) -> Result<i64, StoreError> {
     let mut tx = store.pool().begin().await?;
     let id = enqueue_in(&mut tx, job).await?;
     tx.commit().await?;
+    store.job_queued();
     Ok(id)
 }
 
-/// [`enqueue`] inside a transaction the caller commits.
+/// [`enqueue`] inside a transaction the caller commits (and then calls [`Store::job_queued`]).
 pub async fn enqueue_in(tx: &mut Transaction<'_, Any>, job: &NewJob) -> Result<i64, StoreError> {
     let now = now_ms();
     if let Some(key) = &job.concurrency_key {

@@ -13,8 +13,9 @@ use crate::store::batch::{self, P};
 use crate::store::{Backend, Store, StoreError};
 use rampart_ingest::Import;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use std::collections::{HashMap, HashSet};
+
+mod identity;
 
 /// What a set of results is a scan of.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,45 +138,20 @@ pub async fn store_scan_in(
     .fetch_one(&mut **tx)
     .await?;
 
-    // Identities, once each (the same finding may be reported at several places).
-    let mut first: HashSet<(&str, &str, &str)> = HashSet::new();
-    let mut identities = Vec::new();
-    for f in &import.findings {
-        let key = (f.tool.as_str(), f.rule.as_str(), f.fingerprint.as_str());
-        if first.insert(key) {
-            identities.push(vec![
-                P::I(meta.project),
-                P::T(f.tool.clone()),
-                P::T(f.rule.clone()),
-                P::T(f.fingerprint.clone()),
-                P::T(f.severity.as_str().to_string()),
-                P::T(f.title.clone()),
-                P::T(serde_json::to_string(&f.cwe).unwrap_or_default()),
-                P::I(scan),
-                P::I(now),
-                P::OT(property(&f.extra, "purl")),
-                P::OT(property(&f.extra, "advisory_id")),
-            ]);
-        }
-    }
-    let rows = batch::insert(
+    let id_of = identity::resolve(
         tx,
         store.backend(),
-        "INSERT INTO finding (project, tool, rule, fingerprint, severity, title, cwe, first_seen_scan, created_at, purl, advisory)",
-        &identities,
-        "ON CONFLICT (project, tool, rule, fingerprint) DO UPDATE SET severity = excluded.severity, title = excluded.title, cwe = excluded.cwe, \
-         purl = excluded.purl, advisory = excluded.advisory \
-         RETURNING id, tool, rule, fingerprint",
+        meta.project,
+        scan,
+        now,
+        &import.findings,
     )
     .await?;
-    let mut id_of: HashMap<(String, String, String), i64> = HashMap::with_capacity(rows.len());
-    for r in rows {
-        id_of.insert((r.try_get(1)?, r.try_get(2)?, r.try_get(3)?), r.try_get(0)?);
-    }
     let mut occurrences = Vec::with_capacity(import.findings.len());
     let mut present: HashSet<i64> = HashSet::with_capacity(id_of.len());
     for f in &import.findings {
-        let Some(&id) = id_of.get(&(f.tool.clone(), f.rule.clone(), f.fingerprint.clone())) else {
+        let Some(&id) = id_of.get(&(f.tool.as_str(), f.rule.as_str(), f.fingerprint.as_str()))
+        else {
             continue;
         };
         present.insert(id);
@@ -225,10 +201,7 @@ pub async fn store_scan_in(
     };
     for &id in &present {
         match prior.get(&id).map(String::as_str) {
-            None => {
-                counts.new += 1;
-                events.push(event(id, "new"));
-            }
+            None => counts.new += 1,
             Some("open") => counts.unchanged += 1,
             Some(_) => {
                 counts.reopened += 1;
@@ -242,16 +215,37 @@ pub async fn store_scan_in(
             events.push(event(id, "fixed"));
         }
     }
+    // Derived in the database from the scan's occurrences, in this order: the `new` events
+    // (findings without a state on the branch), the states of findings seen before (open again,
+    // seen in this scan), then the states of the new ones, from their events. Every state row
+    // is written once.
     sqlx::query(
-        "INSERT INTO finding_state (finding, project, branch, status, first_seen_scan, last_seen_scan, introduced_commit, updated_at) \
-         SELECT DISTINCT finding, $5, $1, 'open', $2, $2, $3, $4 FROM occurrence WHERE scan = $2 \
-         ON CONFLICT (finding, branch) DO UPDATE SET status = 'open', last_seen_scan = excluded.last_seen_scan, \
-         fixed_commit = NULL, fixed_scan = NULL, updated_at = excluded.updated_at",
+        "INSERT INTO finding_event (finding, branch, scan, kind, at) \
+         SELECT DISTINCT o.finding, $1, $2, 'new', $3 FROM occurrence o WHERE o.scan = $2 \
+         AND NOT EXISTS (SELECT 1 FROM finding_state s WHERE s.finding = o.finding AND s.branch = $1)",
     )
     .bind(&meta.branch)
     .bind(scan)
-    .bind(&meta.commit)
     .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE finding_state SET status = 'open', last_seen_scan = $2, fixed_commit = NULL, fixed_scan = NULL, updated_at = $3 \
+         WHERE branch = $1 AND finding IN (SELECT o.finding FROM occurrence o WHERE o.scan = $2)",
+    )
+    .bind(&meta.branch)
+    .bind(scan)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO finding_state (finding, project, branch, status, first_seen_scan, last_seen_scan, introduced_commit, updated_at) \
+         SELECT e.finding, $4, e.branch, 'open', e.scan, e.scan, $3, e.at FROM finding_event e \
+         WHERE e.scan = $1 AND e.kind = 'new' AND e.branch = $2",
+    )
+    .bind(scan)
+    .bind(&meta.branch)
+    .bind(&meta.commit)
     .bind(meta.project)
     .execute(&mut **tx)
     .await?;
@@ -321,15 +315,6 @@ pub async fn store_scan_in(
         counts,
         warnings: import.warnings.clone(),
     })
-}
-
-/// A text property of a finding (rampart's dependency findings carry `purl` and `advisory_id`),
-/// bounded to 1,000 bytes.
-fn property(extra: &serde_json::Value, key: &str) -> Option<String> {
-    extra["properties"][key]
-        .as_str()
-        .filter(|v| !v.is_empty() && v.len() <= 1000)
-        .map(String::from)
 }
 
 /// `$from, $from+1, …` for `n` values.

@@ -138,6 +138,7 @@ pub async fn tick(store: &Store, now: i64) -> Result<Vec<i64>, StoreError> {
         }
         queued.push(jobs::enqueue_in(&mut tx, &rescan_job(tenant, project, &branch)).await?);
         tx.commit().await?;
+        store.job_queued();
     }
     Ok(queued)
 }

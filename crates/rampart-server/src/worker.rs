@@ -94,6 +94,7 @@ pub async fn run(
             Ok(None) | Err(_) => {
                 tokio::select! {
                     _ = tokio::time::sleep(config.poll) => {}
+                    _ = store.wait_for_job() => {}
                     _ = stop.changed() => {}
                 }
                 continue;

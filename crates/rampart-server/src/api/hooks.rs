@@ -168,6 +168,7 @@ async fn handle(
     }
     let id = jobs::enqueue_in(&mut tx, &job).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    s.store.job_queued();
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({

@@ -129,6 +129,7 @@ async fn upload(
         .await
         .map_err(crate::store::StoreError::from)?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
+    s.store.job_queued();
     Ok((
         StatusCode::ACCEPTED,
         Json(

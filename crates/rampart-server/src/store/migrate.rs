@@ -55,6 +55,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/shared/0006_schedule.sql"),
         postgres: include_str!("../../migrations/shared/0006_schedule.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_ingest.sql",
+        sqlite: include_str!("../../migrations/sqlite/0007_ingest.sql"),
+        postgres: include_str!("../../migrations/postgres/0007_ingest.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once

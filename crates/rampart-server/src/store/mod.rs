@@ -12,7 +12,9 @@ mod migrate;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Connection, Executor};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 pub use migrate::{MIGRATIONS, Migration};
 
@@ -92,6 +94,9 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Wakes this process's idle workers when it has queued a job (workers of other processes
+    /// find it at their next poll).
+    queued: Arc<Notify>,
 }
 
 /// The URL of the embedded database in a data folder.
@@ -155,7 +160,11 @@ impl Store {
                 .await
                 .map_err(open_err)?;
         }
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            queued: Arc::new(Notify::new()),
+        };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -168,6 +177,17 @@ impl Store {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Tells one idle worker of this process that a job was queued (call after the commit).
+    pub fn job_queued(&self) {
+        self.queued.notify_one();
+    }
+
+    /// Waits until [`Store::job_queued`] is called (or returns at once if it was called while
+    /// no worker waited).
+    pub async fn wait_for_job(&self) {
+        self.queued.notified().await;
     }
 
     /// Whether the database answers within two seconds.
