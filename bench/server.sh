@@ -49,27 +49,14 @@ api() {  # METHOD PATH [curl args…]
   curl -sS -X "$m" -H "Authorization: Bearer $token" "$@" "http://$addr$p"
 }
 
-wait_job() {  # job id → waits until done or failed
-  # curl and sed only: a python process per poll would take a good share of a CPU that the
-  # ingest being measured needs.
-  while :; do
-    state=$(api GET "/api/v1/jobs/$1" | sed -n 's/.*"state":"\([a-z_]*\)".*/\1/p')
-    [ "$state" = done ] || [ "$state" = failed ] && break
-    sleep 0.05
-  done
-  [ "$state" = done ] || { api GET "/api/v1/jobs/$1"; exit 1; }
-}
 
 ingest() {  # label → prints findings/s for the upload and a repeat
   local pid t0 t1 job
   pid=$(api POST /api/v1/projects -d '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   for round in first repeat; do
-    t0=$(date +%s.%N)
-    job=$(api POST "/api/v1/projects/$pid/results?commit=$round&branch=main" --data-binary @"$tmp/big.sarif" \
-      | python3 -c 'import json,sys; print(json.load(sys.stdin)["job"])')
-    wait_job "$job"
-    t1=$(date +%s.%N)
-    python3 -c "import sys; s=$t1-$t0; print(f'  ingest ($1, $round upload): {s:.2f} s, {$n/s:,.0f} findings/s')"
+    read -r accepted done state < <(python3 bench/ingest_client.py "$addr" "$token" "$pid" "$tmp/big.sarif" "$round")
+    [ "$state" = done ] || { echo "  ingest ($1, $round upload): job $state"; exit 1; }
+    python3 -c "print(f'  ingest ($1, $round upload): {$done:.2f} s, {$n/$done:,.0f} findings/s (answered after {$accepted:.2f} s)')"
   done
   wrk --latency -t2 -c16 -d10s -H "Authorization: Bearer $token" \
     "http://$addr/api/v1/projects/$pid/findings?limit=100" > "$tmp/wrk.txt"

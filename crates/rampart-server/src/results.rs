@@ -249,24 +249,26 @@ pub async fn store_scan_in(
     .bind(meta.project)
     .execute(&mut **tx)
     .await?;
-    if !tools.is_empty() {
-        let sql = format!(
-            "UPDATE finding_state SET status = 'fixed', fixed_commit = $1, fixed_scan = $2, updated_at = $3 \
-             WHERE branch = $4 AND status = 'open' AND last_seen_scan <> $2 \
-             AND finding IN (SELECT id FROM finding WHERE project = $5 AND tool IN ({}))",
-            placeholders(6, tools.len())
-        );
-        let mut q = sqlx::query(crate::store::built(sql))
-            .bind(&meta.commit)
-            .bind(scan)
-            .bind(now)
-            .bind(&meta.branch)
-            .bind(meta.project);
-        for t in &tools {
-            q = q.bind(t);
-        }
-        q.execute(&mut **tx).await?;
-    }
+    // Fixed: open before and absent now, known from the states read above.
+    let fixed: Vec<Vec<P>> = prior
+        .iter()
+        .filter(|(id, status)| status.as_str() == "open" && !present.contains(id))
+        .map(|(&id, _)| vec![P::I(id)])
+        .collect();
+    // The scan's id is an integer, written into the text; the branch and commit come from the
+    // scan row.
+    batch::insert(
+        tx,
+        store.backend(),
+        "WITH v (id) AS (",
+        &fixed,
+        &format!(
+            ") UPDATE finding_state SET status = 'fixed', fixed_commit = (SELECT commit_sha FROM scan WHERE id = {scan}), \
+             fixed_scan = {scan}, updated_at = {now} \
+             WHERE branch = (SELECT branch FROM scan WHERE id = {scan}) AND finding IN (SELECT id FROM v)"
+        ),
+    )
+    .await?;
     batch::insert(
         tx,
         store.backend(),

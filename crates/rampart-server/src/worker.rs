@@ -270,61 +270,82 @@ async fn execute(
     }
     let mut meta: ScanMeta = serde_json::from_value(field(job, "meta")?.clone())
         .map_err(|e| JobError::Permanent(format!("job {}: bad scan description: {e}", job.id)))?;
-    let bytes = match job.kind.as_str() {
-        "ingest" => {
-            let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT body FROM upload WHERE job = $1")
-                .bind(job.id)
-                .fetch_optional(store.pool())
-                .await
-                .map_err(StoreError::from)?;
-            row.ok_or_else(|| JobError::Permanent(format!("the upload of job {} is gone", job.id)))?
-                .0
-        }
-        "scan" if job.payload.get("commit").is_some_and(Value::is_string) => {
-            let commit = job.payload["commit"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let (bytes, merge_base) = scan_commit(store, scanner, config, job, &commit).await?;
-            meta.commit = commit;
-            meta.base_commit = merge_base.or(meta.base_commit);
-            bytes
-        }
-        "scan" if job.payload.get("ref").is_some_and(Value::is_string) => {
-            // A scheduled rescan: the head of the branch when the job runs.
-            let branch = job.payload["ref"].as_str().unwrap_or_default().to_string();
-            let project = meta.project;
-            let src = source(store, project).await?;
-            let data = config.data_dir.clone();
-            let head = tokio::task::spawn_blocking(move || git::branch_head(&data, &src, &branch))
-                .await
-                .map_err(|e| JobError::Transient(format!("resolving the branch stopped: {e}")))?
-                .map_err(|e| {
-                    JobError::Permanent(format!("cannot rescan project {project}: {e}"))
-                })?;
-            match head {
-                git::Head::Commit(commit) => {
-                    let (bytes, _) = scan_commit(store, scanner, config, job, &commit).await?;
+    // An upload this process's API parsed is handed over; anything else is parsed here.
+    let handed = if job.kind == "ingest" {
+        store.take_handed(job.id)
+    } else {
+        None
+    };
+    let import = match handed {
+        Some(import) => import,
+        None => {
+            let bytes = match job.kind.as_str() {
+                "ingest" => {
+                    let row: Option<(Vec<u8>,)> =
+                        sqlx::query_as("SELECT body FROM upload WHERE job = $1")
+                            .bind(job.id)
+                            .fetch_optional(store.pool())
+                            .await
+                            .map_err(StoreError::from)?;
+                    row.ok_or_else(|| {
+                        JobError::Permanent(format!("the upload of job {} is gone", job.id))
+                    })?
+                    .0
+                }
+                "scan" if job.payload.get("commit").is_some_and(Value::is_string) => {
+                    let commit = job.payload["commit"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    let (bytes, merge_base) =
+                        scan_commit(store, scanner, config, job, &commit).await?;
                     meta.commit = commit;
+                    meta.base_commit = merge_base.or(meta.base_commit);
                     bytes
                 }
-                git::Head::Folder(root) => {
-                    meta.commit = "working-tree".into();
+                "scan" if job.payload.get("ref").is_some_and(Value::is_string) => {
+                    // A scheduled rescan: the head of the branch when the job runs.
+                    let branch = job.payload["ref"].as_str().unwrap_or_default().to_string();
+                    let project = meta.project;
+                    let src = source(store, project).await?;
+                    let data = config.data_dir.clone();
+                    let head =
+                        tokio::task::spawn_blocking(move || git::branch_head(&data, &src, &branch))
+                            .await
+                            .map_err(|e| {
+                                JobError::Transient(format!("resolving the branch stopped: {e}"))
+                            })?
+                            .map_err(|e| {
+                                JobError::Permanent(format!("cannot rescan project {project}: {e}"))
+                            })?;
+                    match head {
+                        git::Head::Commit(commit) => {
+                            let (bytes, _) =
+                                scan_commit(store, scanner, config, job, &commit).await?;
+                            meta.commit = commit;
+                            bytes
+                        }
+                        git::Head::Folder(root) => {
+                            meta.commit = "working-tree".into();
+                            scan_folder(scanner, root).await?
+                        }
+                    }
+                }
+                "scan" => {
+                    let root: PathBuf = field(job, "root")?
+                        .as_str()
+                        .map(PathBuf::from)
+                        .ok_or_else(|| JobError::Permanent("`root` is not a path".into()))?;
                     scan_folder(scanner, root).await?
                 }
-            }
+                other => return Err(JobError::Permanent(format!("unknown job kind `{other}`"))),
+            };
+            let parsed = tokio::task::spawn_blocking(move || rampart_ingest::import(&bytes, None))
+                .await
+                .map_err(|e| JobError::Transient(format!("parsing stopped: {e}")))?;
+            Arc::new(parsed.map_err(|e| JobError::Permanent(e.to_string()))?)
         }
-        "scan" => {
-            let root: PathBuf = field(job, "root")?
-                .as_str()
-                .map(PathBuf::from)
-                .ok_or_else(|| JobError::Permanent("`root` is not a path".into()))?;
-            scan_folder(scanner, root).await?
-        }
-        other => return Err(JobError::Permanent(format!("unknown job kind `{other}`"))),
     };
-    let import =
-        rampart_ingest::import(&bytes, None).map_err(|e| JobError::Permanent(e.to_string()))?;
     let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
     let summary = results::store_scan_in(store, &mut tx, &meta, &import, Some(job.id)).await?;
     sqlx::query("DELETE FROM upload WHERE job = $1")

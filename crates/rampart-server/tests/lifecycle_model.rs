@@ -244,3 +244,71 @@ async fn the_stored_lifecycle_matches_the_model() {
         db.done().await;
     }
 }
+
+/// Two scans of one project's branches insert the same new identity at once (PostgreSQL: the
+/// second waits on the first's uncommitted row, then conflicts): the second falls back from its
+/// plain insert to skipping conflicts, and both end up with the one identity.
+#[tokio::test]
+async fn a_new_identity_inserted_by_a_concurrent_scan_is_shared() {
+    let Some(db) = common::postgres().await else {
+        eprintln!("RAMPART_TEST_DATABASE_URL is not set: SQLite has one writer, no race to test");
+        return;
+    };
+    let s = db.store.clone();
+    let p = new_project(&s).await;
+    // Another scan's transaction holds the new identity `shared`, not committed yet.
+    let mut other = s.pool().begin().await.unwrap();
+    let (other_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO finding (project, tool, rule, fingerprint, severity, title, cwe, first_seen_scan, created_at) \
+         VALUES ($1, 'semgrep', 'r', 'shared', 'high', 't', '[]', 0, 0) RETURNING id",
+    )
+    .bind(p)
+    .fetch_one(&mut *other)
+    .await
+    .unwrap();
+    let scan = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            let meta = ScanMeta {
+                project: p,
+                commit: "c1".into(),
+                branch: "dev".into(),
+                base_commit: None,
+                tool: None,
+                kind: "upload".into(),
+            };
+            let findings = vec![
+                finding("semgrep", "r", "shared", "a.py", 1),
+                finding("semgrep", "r", "own", "b.py", 2),
+            ];
+            store_scan(&s, &meta, &import(&["semgrep"], findings), None).await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    other.commit().await.unwrap();
+    let counts = scan.await.unwrap().unwrap().counts;
+    assert_eq!((counts.new, counts.findings), (2, 2));
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, fingerprint FROM finding WHERE project = $1 ORDER BY fingerprint",
+    )
+    .bind(p)
+    .fetch_all(s.pool())
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1], (other_id, "shared".to_string()));
+    // The plain insert ran and was rolled back (its id for `shared` is spent), then the
+    // insert that skips conflicts gave `own` its id: not the first id after the other's.
+    assert!(
+        rows[0].0 >= other_id + 2,
+        "the fallback path did not run: {rows:?}"
+    );
+    let (states,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM finding_state WHERE finding = $1 AND branch = 'dev'")
+            .bind(other_id)
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+    assert_eq!(states, 1);
+    db.done().await;
+}

@@ -129,11 +129,11 @@ async fn upload(
         .await
         .map_err(crate::store::StoreError::from)?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
+    let findings = import.findings.len();
+    s.store.hand_off(job, std::sync::Arc::new(import));
     s.store.job_queued();
     Ok((
         StatusCode::ACCEPTED,
-        Json(
-            json!({"job": job, "poll": format!("/api/v1/jobs/{job}"), "findings": import.findings.len()}),
-        ),
+        Json(json!({"job": job, "poll": format!("/api/v1/jobs/{job}"), "findings": findings})),
     ))
 }

@@ -7,12 +7,13 @@
 //! [`Store::backend`].
 
 pub mod batch;
+mod handoff;
 mod migrate;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Connection, Executor};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -97,6 +98,8 @@ pub struct Store {
     /// Wakes this process's idle workers when it has queued a job (workers of other processes
     /// find it at their next poll).
     queued: Arc<Notify>,
+    /// Uploads parsed by this process's API for the ingest jobs it queued.
+    handoff: Arc<Mutex<handoff::Handoff>>,
 }
 
 /// The URL of the embedded database in a data folder.
@@ -164,6 +167,7 @@ impl Store {
             pool,
             backend,
             queued: Arc::new(Notify::new()),
+            handoff: Arc::default(),
         };
         migrate::run(&store).await?;
         Ok(store)
@@ -188,6 +192,18 @@ impl Store {
     /// no worker waited).
     pub async fn wait_for_job(&self) {
         self.queued.notified().await;
+    }
+
+    /// Hands `import`, parsed from the upload of ingest job `job`, to this process's workers.
+    pub fn hand_off(&self, job: i64, import: Arc<rampart_ingest::Import>) {
+        if let Ok(mut h) = self.handoff.lock() {
+            h.put(job, import);
+        }
+    }
+
+    /// The import the API parsed for ingest job `job`, if this process did and still has it.
+    pub fn take_handed(&self, job: i64) -> Option<Arc<rampart_ingest::Import>> {
+        self.handoff.lock().ok()?.take(job)
     }
 
     /// Whether the database answers within two seconds.
