@@ -357,6 +357,7 @@ async fn execute(
     let result = json!({"scan": summary.scan, "counts": summary.counts, "warnings": summary.warnings, "report": report});
     if jobs::finish_in(&mut tx, job.id, worker, &result).await? {
         tx.commit().await.map_err(StoreError::from)?;
+        results::after_commit(store, &summary);
     }
     // Otherwise the transaction rolls back as it drops: the job is another worker's now.
     Ok(())
