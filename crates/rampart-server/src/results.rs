@@ -104,22 +104,27 @@ pub async fn store_scan(
     Ok(summary)
 }
 
-/// New findings in one scan from which PostgreSQL's planner statistics are refreshed at once.
+/// Findings in one scan from which PostgreSQL's planner statistics are refreshed at once.
 const LARGE_SCAN: usize = 5_000;
 
-/// After a scan is committed: when it brought many new findings, refreshes PostgreSQL's
-/// statistics of the finding tables in the background. Until autovacuum's next look (a
-/// minute or more), the planner took a branch of 50,000 findings for an empty one, and the
-/// finding list answered at 120 requests/s (p99 243 ms) instead of 730 (p99 47 ms).
+/// After a scan is committed: when it was large, refreshes PostgreSQL's statistics of the
+/// tables it grew, in the background. Until autovacuum's next look (a minute or more), the
+/// planner took a new scan's 50,000 places for none (the statistics knew only older scans),
+/// and the finding list answered 120–150 requests/s (p99 170–240 ms) instead of 670–790
+/// (p99 under 50 ms).
 pub fn after_commit(store: &Store, summary: &ScanSummary) {
-    if store.backend() != Backend::Postgres || summary.counts.new < LARGE_SCAN {
+    if store.backend() != Backend::Postgres || summary.counts.findings < LARGE_SCAN {
         return;
     }
+    let tables = if summary.counts.new >= LARGE_SCAN {
+        "occurrence, finding_state, finding, finding_event"
+    } else {
+        "occurrence, finding_state"
+    };
     let store = store.clone();
     tokio::spawn(async move {
-        let _ = sqlx::raw_sql("ANALYZE finding, finding_state, occurrence, finding_event")
-            .execute(store.pool())
-            .await;
+        let sql = crate::store::built(format!("ANALYZE {tables}"));
+        let _ = sqlx::raw_sql(sql).execute(store.pool()).await;
     });
 }
 
