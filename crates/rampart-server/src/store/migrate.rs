@@ -55,6 +55,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/shared/0006_schedule.sql"),
         postgres: include_str!("../../migrations/shared/0006_schedule.sql"),
     },
+    // 0007 is reserved for another change.
+    Migration {
+        version: 8,
+        name: "0008_attestations.sql",
+        sqlite: include_str!("../../migrations/sqlite/0008_attestations.sql"),
+        postgres: include_str!("../../migrations/postgres/0008_attestations.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
