@@ -1,6 +1,6 @@
 //! The Kubernetes validating admission webhook (`POST /k8s/admission`): a pod, or a workload
-//! whose pod template runs images, is admitted only when each image is pinned by digest and one
-//! of the stored attestations about that digest verifies with the trusted keys and passes the
+//! whose pod template runs images, is admitted only when each image is pinned by digest and the
+//! newest stored attestation about that digest that verifies with a trusted key passes the
 //! policy ([`rampart_attest::verify`]). [`review`] reads the request (pure, fuzzed); [`decide`]
 //! looks the attestations up and answers.
 //!
@@ -101,32 +101,23 @@ pub async fn decide(
                 let (keys, policy) = (config.keys.clone(), config.policy.clone());
                 let n = stored.len();
                 // Signature checks are CPU work: off the async threads.
-                let verdict = tokio::task::spawn_blocking(move || {
-                    let mut newest: Option<Verdict> = None;
-                    for (_, text) in &stored {
-                        let v = rampart_attest::verify(text.as_bytes(), &digest, &policy, &keys);
-                        if v.passed() {
-                            return None;
-                        }
-                        newest.get_or_insert(v);
-                    }
-                    newest
-                })
-                .await
-                .unwrap_or_else(|e| {
-                    Some(Verdict {
-                        reasons: vec![rampart_attest::Reason::Unreadable(format!(
-                            "verification stopped: {e}"
-                        ))],
-                        attestations: Vec::new(),
-                    })
-                });
-                if let Some(v) = verdict {
+                let verdict = tokio::task::spawn_blocking(move || judge(&stored, &digest, &policy, &keys))
+                    .await
+                    .unwrap_or_else(|e| {
+                        Some((0, Verdict {
+                            reasons: vec![rampart_attest::Reason::Unreadable(format!(
+                                "verification stopped: {e}"
+                            ))],
+                            attestations: Vec::new(),
+                        }))
+                    });
+                if let Some((trusted_at, v)) = verdict {
                     let mut m = format!("{shown}: {}", describe(&v));
                     if n > 1 {
-                        m.push_str(&format!(
-                            " (the newest of {n} stored attestations; none passes)"
-                        ));
+                        m.push_str(&match trusted_at {
+                            0 => format!(" (the newest of {n} stored attestations; none is signed by a trusted key)"),
+                            i => format!(" (the newest signed by a trusted key, {i} of {n} stored, newest first)"),
+                        });
                     }
                     failures.push(m);
                 }
@@ -140,6 +131,31 @@ pub async fn decide(
         &failures.join("; "),
         &warnings,
     ))
+}
+
+/// Judges the stored uploads about `digest` (newest first): the newest upload with an envelope
+/// that verifies with a trusted key decides, so a newer scan of the same image that fails the
+/// policy refuses it, while an upload no trusted key signed (anyone with the `upload` scope may
+/// store one) changes nothing. `None` when the deciding upload passes; else its 1-based place
+/// (0 when no upload is signed by a trusted key: then the newest's reasons) and verdict.
+fn judge(
+    stored: &[(i64, String)],
+    digest: &rampart_attest::Sha256Digest,
+    policy: &Policy,
+    keys: &[PublicKey],
+) -> Option<(usize, Verdict)> {
+    let mut newest: Option<Verdict> = None;
+    for (i, (_, text)) in stored.iter().enumerate() {
+        let v = rampart_attest::verify(text.as_bytes(), digest, policy, keys);
+        if v.passed() {
+            return None;
+        }
+        if !v.attestations.is_empty() {
+            return Some((i + 1, v));
+        }
+        newest.get_or_insert(v);
+    }
+    newest.map(|v| (0, v))
 }
 
 /// Why a verdict refuses, in one line: signature failures first, as the webhook's message says

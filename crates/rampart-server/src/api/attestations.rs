@@ -55,9 +55,9 @@ async fn upload(
     let project = project_for(&s, &who, raw_project, Scope::Upload).await?;
     let Body(body) = body.map_err(|e| ApiError {
         message: format!(
-            "{} (attestations may be up to {} MiB)",
+            "{} (attestations may be up to {} KiB)",
             e.message,
-            s.limits.attestation_bytes >> 20
+            s.limits.attestation_bytes >> 10
         ),
         ..e
     })?;
