@@ -21,13 +21,10 @@ struct World {
     project: i64,
     finding: i64,
     job: i64,
-    /// A signed attestation (of [`world_digest`]), as uploaded.
+    /// A signed attestation of `digest`, as uploaded.
     attestation: String,
-}
-
-/// The subject of the world's attestation.
-fn world_digest() -> String {
-    rampart_attest::Sha256Digest::of_bytes(b"world image").to_string()
+    /// Its subject (each tenant's world its own).
+    digest: String,
 }
 
 async fn team(w: &World, name: &str) -> i64 {
@@ -101,7 +98,8 @@ async fn world(store: &Store, tenant_name: &str) -> World {
     )
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{j}");
-    let attestation = common::attest::passing(&common::attest::key(), &world_digest());
+    let digest = rampart_attest::Sha256Digest::of_bytes(tenant_name.as_bytes()).to_string();
+    let attestation = common::attest::passing(&common::attest::key(), &digest);
     let (status, v) = call(
         &app,
         "POST",
@@ -118,6 +116,7 @@ async fn world(store: &Store, tenant_name: &str) -> World {
         finding,
         job: j["job"].as_i64().unwrap(),
         attestation,
+        digest,
     }
 }
 
@@ -165,7 +164,7 @@ async fn request_for(w: &World, op: &openapi::Op, n: usize) -> Option<(String, V
             w.attestation.clone().into_bytes(),
         ),
         ("get", "/api/v1/attestations/{digest}") => {
-            (format!("/api/v1/attestations/{}", world_digest()), vec![])
+            (format!("/api/v1/attestations/{}", w.digest), vec![])
         }
         ("get", "/api/v1/jobs/{id}") => (format!("/api/v1/jobs/{}", w.job), vec![]),
         ("get", "/api/v1/tokens") => ("/api/v1/tokens".into(), vec![]),

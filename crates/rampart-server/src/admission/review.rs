@@ -376,7 +376,8 @@ mod tests {
             assert!(e.contains(want), "{body}: {e}");
         }
         for (object, want) in [
-            (json!({}), "no spec.template"),
+            (json!({}), "no spec object"),
+            (json!({"spec": {}}), "no spec.template object"),
             (
                 json!({"spec": {"template": {"spec": {"containers": {}}}}}),
                 "not a list",
