@@ -186,7 +186,7 @@ impl Envelope {
     }
 
     /// The decoded payload and signatures (with their keyids).
-    fn decode(&self) -> Result<(Vec<u8>, Vec<(&str, Vec<u8>)>), EnvelopeError> {
+    fn decode(&self) -> Result<(Vec<u8>, Vec<KeyedSignature<'_>>), EnvelopeError> {
         let payload = self.payload_bytes()?;
         if self.signatures.is_empty() {
             return Err(EnvelopeError::NoSignatures);
@@ -257,6 +257,9 @@ impl Envelope {
         })
     }
 }
+
+/// A decoded signature and the keyid it names (maybe empty).
+type KeyedSignature<'a> = (&'a str, Vec<u8>);
 
 fn from_json_error(e: &serde_json::Error) -> EnvelopeError {
     if e.is_eof() {
