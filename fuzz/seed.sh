@@ -95,6 +95,11 @@ for f in seeds/deps_sbom/*; do
   esac
 done
 
+# server: the admission webhook's AdmissionReview fixtures.
+for f in "$repo"/crates/rampart-server/tests/data/admission/*.json; do
+  put server_admission "$f"
+done
+
 # ingest: the importers' fixtures, sniffed (first byte 0).
 for f in "$repo"/crates/rampart-ingest/tests/data/*.json "$repo"/crates/rampart-ingest/tests/data/*.sarif; do
   put ingest_import "$f" 0

@@ -129,7 +129,7 @@ dict_of() {
     iac_dockerfile) echo dockerfile ;;
     sast_python) echo python ;;
     sast_javascript | sast_typescript) echo javascript ;;
-    deps_sbom | deps_osv | deps_vex | core_baseline | attest_verify) echo json ;;
+    deps_sbom | deps_osv | deps_vex | core_baseline | attest_verify | server_admission) echo json ;;
     secrets_rules | iac_checks | core_config) echo toml ;;
     sast_rules) echo yaml ;;
     *) echo "" ;;

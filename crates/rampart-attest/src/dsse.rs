@@ -177,13 +177,16 @@ impl Envelope {
         })
     }
 
-    /// Checks that at least one signature is a trusted key's signature of the envelope's
-    /// payload and type, and returns them. Every signature must be base64, as DSSE says
-    /// ("reject if decoding fails"); signatures by keys that are not trusted are skipped.
-    pub fn verify(&self, trusted: &[PublicKey]) -> Result<Verified, EnvelopeError> {
-        if trusted.is_empty() {
-            return Err(EnvelopeError::NoTrustedKeys);
-        }
+    /// Checks the envelope's form, as [`Envelope::verify`] does before it tries any key: the
+    /// payload and every signature are base64, and there are 1 to [`MAX_SIGNATURES`]
+    /// signatures. Returns the decoded payload. Says nothing of who signed: for storing an
+    /// envelope that is verified later, when it is used.
+    pub fn check_form(&self) -> Result<Vec<u8>, EnvelopeError> {
+        self.decode().map(|(payload, _)| payload)
+    }
+
+    /// The decoded payload and signatures (with their keyids).
+    fn decode(&self) -> Result<(Vec<u8>, Vec<KeyedSignature<'_>>), EnvelopeError> {
         let payload = self.payload_bytes()?;
         if self.signatures.is_empty() {
             return Err(EnvelopeError::NoSignatures);
@@ -199,6 +202,17 @@ impl Envelope {
             })?;
             decoded.push((s.keyid.as_str(), sig));
         }
+        Ok((payload, decoded))
+    }
+
+    /// Checks that at least one signature is a trusted key's signature of the envelope's
+    /// payload and type, and returns them. Every signature must be base64, as DSSE says
+    /// ("reject if decoding fails"); signatures by keys that are not trusted are skipped.
+    pub fn verify(&self, trusted: &[PublicKey]) -> Result<Verified, EnvelopeError> {
+        if trusted.is_empty() {
+            return Err(EnvelopeError::NoTrustedKeys);
+        }
+        let (payload, decoded) = self.decode()?;
         let message = pae(&self.payload_type, &payload);
         let mut keyids: Vec<String> = Vec::new();
         let mut tried = false;
@@ -243,6 +257,9 @@ impl Envelope {
         })
     }
 }
+
+/// A decoded signature and the keyid it names (maybe empty).
+type KeyedSignature<'a> = (&'a str, Vec<u8>);
 
 fn from_json_error(e: &serde_json::Error) -> EnvelopeError {
     if e.is_eof() {

@@ -264,7 +264,7 @@ pub fn verify_at(
     now: Timestamp,
 ) -> Verdict {
     let mut verdict = Verdict::default();
-    let envelopes = match split(attestation) {
+    let envelopes = match envelopes(attestation) {
         Ok(e) => e,
         Err(m) => {
             verdict.reasons.push(Reason::Unreadable(m));
@@ -282,9 +282,11 @@ pub fn verify_at(
     verdict
 }
 
-/// The envelopes of an attestation file: one JSON value or several (JSON lines), each an
-/// envelope or a Sigstore bundle's `dsseEnvelope`.
-fn split(bytes: &[u8]) -> Result<Vec<Result<Envelope, EnvelopeError>>, String> {
+/// The envelopes of an attestation file as [`verify`] reads them: one JSON value or several
+/// (JSON lines), each an envelope or a Sigstore bundle's `dsseEnvelope`; each parsed, or why it
+/// is not an envelope. `Err` when the file as a whole is not envelopes (empty, not JSON, an
+/// array, over [`MAX_ATTESTATION_BYTES`] or [`MAX_ENVELOPES`]).
+pub fn envelopes(bytes: &[u8]) -> Result<Vec<Result<Envelope, EnvelopeError>>, String> {
     if bytes.len() > MAX_ATTESTATION_BYTES {
         return Err(format!(
             "the attestation is {} bytes, over the {MAX_ATTESTATION_BYTES}-byte limit",

@@ -373,6 +373,15 @@ pub async fn create_tenant(store: &Store, name: &str) -> Result<i64, StoreError>
     Ok(id)
 }
 
+/// The id of the tenant named `name`.
+pub async fn tenant_by_name(store: &Store, name: &str) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM tenant WHERE name = $1")
+        .bind(name)
+        .fetch_optional(store.pool())
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
 /// On first start (no tenant yet): creates the `default` tenant and an admin token, and returns
 /// the token's secret to show once. Later starts return `None`.
 pub async fn bootstrap(store: &Store) -> Result<Option<String>, StoreError> {

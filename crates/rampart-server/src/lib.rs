@@ -5,11 +5,14 @@
 //! for teams) and migrates it; [`auth`] issues and checks API tokens, [`teams`] grants roles on projects; [`projects`],
 //! [`results`] (uploads and the finding lifecycle), [`findings`] and [`jobs`] are the
 //! operations on it; [`schedule`] queues nightly rescans; [`worker`] runs jobs (a commit's tree from [`git`], results back through [`forge`]); [`hooks`] reads
-//! forge webhooks; [`api`] is the HTTP surface over all of them and
+//! forge webhooks; [`attestations`] keeps signed scan attestations and [`admission`] judges
+//! Kubernetes admission requests by them; [`api`] is the HTTP surface over all of them and
 //! [`server`] starts it. The scanning engines are not a dependency: the binary hands the worker
 //! a [`worker::Scanner`].
 
+pub mod admission;
 pub mod api;
+pub mod attestations;
 pub mod auth;
 pub mod clock;
 pub mod findings;

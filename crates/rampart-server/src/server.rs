@@ -27,6 +27,21 @@ pub struct ServerConfig {
     pub lease: Duration,
     /// How often scheduled rescans are looked for.
     pub schedule_every: Duration,
+    /// The admission webhook (`POST /k8s/admission`); `None`: off.
+    pub admission: Option<AdmissionSettings>,
+}
+
+/// The admission webhook as configured, before its tenant is looked up.
+#[derive(Debug, Clone)]
+pub struct AdmissionSettings {
+    /// The trusted public keys (at least one).
+    pub keys: Vec<rampart_attest::PublicKey>,
+    /// The policy attestations must pass.
+    pub policy: rampart_attest::Policy,
+    /// What to do with images pinned by tag only.
+    pub tag_only: crate::admission::TagOnly,
+    /// The name of the tenant whose attestations are consulted.
+    pub tenant: String,
 }
 
 /// Why the server could not start.
@@ -51,6 +66,9 @@ pub enum ServerError {
         /// Why.
         source: std::io::Error,
     },
+    /// The admission webhook's tenant does not exist.
+    #[error("--admission-tenant {0}: no such tenant (the first start makes `default`)")]
+    AdmissionTenant(String),
     /// Serving failed.
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
@@ -128,6 +146,27 @@ pub async fn serve(
             "first start: admin token (shown once, store it now): {secret}"
         ));
     }
+    let mut state = AppState::new(store.clone(), config.limits.clone());
+    if let Some(a) = &config.admission {
+        let tenant = auth::tenant_by_name(&store, &a.tenant)
+            .await?
+            .ok_or_else(|| ServerError::AdmissionTenant(a.tenant.clone()))?;
+        say(&format!(
+            "admission webhook on at /k8s/admission: {} trusted key(s), tenant {}, tag-only images {}",
+            a.keys.len(),
+            a.tenant,
+            match a.tag_only {
+                crate::admission::TagOnly::Deny => "refused",
+                crate::admission::TagOnly::Warn => "admitted with a warning",
+            }
+        ));
+        state = state.with_admission(crate::admission::AdmissionConfig {
+            keys: a.keys.clone(),
+            policy: a.policy.clone(),
+            tag_only: a.tag_only,
+            tenant,
+        });
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Listen {
@@ -155,7 +194,7 @@ pub async fn serve(
         config.workers,
         if config.workers == 1 { "" } else { "s" }
     ));
-    let app = api::router(AppState::new(store.clone(), config.limits.clone()));
+    let app = api::router(state);
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(stop_signal())
         .await;

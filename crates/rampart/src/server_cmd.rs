@@ -34,6 +34,59 @@ pub struct ServerArgs {
     /// worker have a core of its own).
     #[arg(long, value_name = "N", default_value_t = 0)]
     scan_threads: usize,
+    /// Turn the Kubernetes admission webhook (POST /k8s/admission) on, trusting attestations
+    /// signed by this public key (repeatable). Without one the webhook answers 404.
+    #[arg(long, value_name = "PUB.pem")]
+    admission_key: Vec<PathBuf>,
+    /// The policy admitted images' attestations must pass (as `rampart verify --policy`;
+    /// default: rampart's scan predicate, whose scan passed).
+    #[arg(long, value_name = "FILE")]
+    admission_policy: Option<PathBuf>,
+    /// Images pinned by tag only (no @sha256:): deny, or warn (admit with a warning).
+    #[arg(long, value_name = "deny|warn", default_value = "deny")]
+    admission_tag_only: String,
+    /// The tenant whose attestations the webhook consults.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    admission_tenant: String,
+}
+
+/// The admission webhook's settings from the flags; `None` without a key.
+fn admission(a: &ServerArgs) -> Result<Option<server::AdmissionSettings>, String> {
+    let tag_only =
+        rampart_server::admission::TagOnly::parse(&a.admission_tag_only).ok_or_else(|| {
+            format!(
+                "--admission-tag-only {}: give deny or warn",
+                a.admission_tag_only
+            )
+        })?;
+    if a.admission_key.is_empty() {
+        if a.admission_policy.is_some() {
+            return Err(
+                "--admission-policy needs --admission-key PUB.pem (the webhook is on only with a trusted key)"
+                    .into(),
+            );
+        }
+        return Ok(None);
+    }
+    let keys = a
+        .admission_key
+        .iter()
+        .map(|p| {
+            rampart_attest::keys::read_public_key(p).map_err(|e| format!("--admission-key: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let policy = match &a.admission_policy {
+        Some(p) => {
+            rampart_attest::Policy::load(p).map_err(|e| format!("--admission-policy: {e}"))?
+        }
+        None => rampart_attest::Policy::default(),
+    };
+    Ok(Some(server::AdmissionSettings {
+        keys,
+        policy,
+        tag_only,
+        tenant: a.admission_tenant.clone(),
+    }))
 }
 
 /// `rampart worker` options.
@@ -123,6 +176,7 @@ pub fn serve(a: &ServerArgs) -> Result<i32, String> {
         },
         lease: lease(a.lease)?,
         schedule_every: std::time::Duration::from_secs(30),
+        admission: admission(a)?,
     };
     runtime()?
         .block_on(server::serve(

@@ -29,6 +29,11 @@ fn start(data: &std::path::Path) -> Server {
 }
 
 fn start_with(data: &std::path::Path, workers: &str) -> Server {
+    start_args(data, workers, &[])
+}
+
+/// A server started with `extra` arguments after the usual ones.
+fn start_args(data: &std::path::Path, workers: &str, extra: &[&std::ffi::OsStr]) -> Server {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("rampart"))
         .args([
             "server",
@@ -41,6 +46,7 @@ fn start_with(data: &std::path::Path, workers: &str) -> Server {
             "--data",
         ])
         .arg(data)
+        .args(extra)
         .env(
             "RAMPART_DB",
             std::env::temp_dir().join("rampart-tests-no-db"),
@@ -510,4 +516,138 @@ fn a_server_killed_during_an_upload_stores_nothing_half_and_the_upload_can_be_re
         b"",
     );
     assert!(list["next"].is_string(), "{list}");
+}
+
+/// An AdmissionReview v1 of a Pod running `images`.
+fn pod_review(uid: &str, images: &[&str]) -> Vec<u8> {
+    let containers: Vec<Value> = images
+        .iter()
+        .enumerate()
+        .map(|(i, image)| json!({"name": format!("c{i}"), "image": image}))
+        .collect();
+    json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": uid, "kind": {"group": "", "version": "v1", "kind": "Pod"},
+        "resource": {"group": "", "version": "v1", "resource": "pods"}, "operation": "CREATE",
+        "namespace": "shop", "object": {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "api", "namespace": "shop"}, "spec": {"containers": containers}}}})
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn the_admission_webhook_admits_what_rampart_attest_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("ci.key");
+    let out = rampart()
+        .args(["keygen", "--output-key"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let code = fixture();
+    let report = dir.path().join("rampart.json");
+    let out = rampart()
+        .args(["scan", "--format", "json", "--fail-on", "never", "--output"])
+        .arg(&report)
+        .arg(code.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let attestation = dir.path().join("api.intoto.jsonl");
+    let out = rampart()
+        .args(["attest", "--key"])
+        .arg(&key)
+        .args([
+            "--subject",
+            &digest,
+            "--subject-name",
+            "ghcr.io/acme/api",
+            "--results",
+        ])
+        .arg(&report)
+        .arg("--output")
+        .arg(&attestation)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+
+    // A tenant that does not exist stops the start, saying so.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let pub_key = dir.path().join("ci.key.pub");
+    let out = rampart()
+        .args(["server", "--listen", "127.0.0.1:0", "--data"])
+        .arg(elsewhere.path())
+        .arg("--admission-key")
+        .arg(&pub_key)
+        .args(["--admission-tenant", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--admission-tenant nope: no such tenant"),
+        "{out:?}"
+    );
+
+    let data = tempfile::tempdir().unwrap();
+    let server = start_args(
+        data.path(),
+        "0",
+        &["--admission-key".as_ref(), pub_key.as_os_str()],
+    );
+    let admin = server.token.clone().unwrap();
+    let addr = server.addr.clone();
+    let (status, p) = http(
+        &addr,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({"name": "api", "local_path": code.path()})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(status, 201, "{p}");
+    let (status, up) = http(
+        &addr,
+        "POST",
+        &format!("/api/v1/attestations?project={}", p["id"]),
+        &admin,
+        &std::fs::read(&attestation).unwrap(),
+    );
+    assert_eq!(status, 201, "{up}");
+    assert_eq!(up["envelopes"].as_array().map(Vec::len), Some(2), "{up}");
+
+    let pinned = format!("ghcr.io/acme/api@{digest}");
+    let (status, v) = http(
+        &addr,
+        "POST",
+        "/k8s/admission",
+        "",
+        &pod_review("u-1", &[&pinned]),
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["response"]["uid"], "u-1");
+    assert_eq!(v["response"]["allowed"], true, "{v}");
+    let other = format!("ghcr.io/acme/web@sha256:{}", "cd".repeat(32));
+    let (status, v) = http(
+        &addr,
+        "POST",
+        "/k8s/admission",
+        "",
+        &pod_review("u-2", &[&pinned, &other, "nginx:1.27"]),
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["response"]["allowed"], false, "{v}");
+    let m = v["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        m.contains(&format!(
+            "image {other} (containers[1] \"c1\") has no attestation"
+        )),
+        "{m}"
+    );
+    assert!(
+        m.contains("image nginx:1.27 (containers[2] \"c2\") is not pinned by digest"),
+        "{m}"
+    );
+    assert!(!m.contains(&pinned), "{m}");
 }

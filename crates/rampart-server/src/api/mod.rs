@@ -1,9 +1,12 @@
-//! The HTTP API, versioned under `/api/v1` (axum). Every route but `/healthz` and the webhooks
+//! The HTTP API, versioned under `/api/v1` (axum), and the Kubernetes admission webhook at
+//! `/k8s/admission`. Every route but `/healthz`, the forge webhooks and the admission webhook
 //! needs a token; every answer that is not a success is an [`ApiError`].
 //!
 //! Request parts are read by small helpers here rather than axum's own extractors, so that a bad
 //! path, query or body gets the same JSON error shape as everything else.
 
+mod admission;
+mod attestations;
 mod components;
 mod error;
 mod findings;
@@ -46,6 +49,12 @@ pub struct Limits {
     /// Largest webhook delivery (GitHub caps its payloads at 25 MB; a push of many commits can
     /// pass 1 MiB).
     pub hook_bytes: usize,
+    /// Largest attestation upload (`rampart attest` writes a few hundred KiB; its vulnerability
+    /// predicate lists every dependency finding).
+    pub attestation_bytes: usize,
+    /// Largest AdmissionReview (an object and, on updates, its old version: Kubernetes keeps
+    /// objects under 1.5 MiB).
+    pub admission_bytes: usize,
     /// Requests per second per token, sustained.
     pub rate_per_sec: f64,
     /// Requests a token may make at once before the rate applies.
@@ -59,6 +68,8 @@ impl Default for Limits {
             sync_upload_bytes: 8 << 20,
             body_bytes: 1 << 20,
             hook_bytes: 8 << 20,
+            attestation_bytes: 16 << 20,
+            admission_bytes: 8 << 20,
             rate_per_sec: 100.0,
             burst: 400.0,
         }
@@ -74,6 +85,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Request budgets per token.
     pub rate: Arc<limit::RateLimiter>,
+    /// The admission webhook's configuration; `None`: the webhook is off.
+    pub admission: Option<Arc<crate::admission::AdmissionConfig>>,
 }
 
 impl AppState {
@@ -83,6 +96,15 @@ impl AppState {
             rate: Arc::new(limit::RateLimiter::new(limits.rate_per_sec, limits.burst)),
             limits: Arc::new(limits),
             store,
+            admission: None,
+        }
+    }
+
+    /// This state with the admission webhook on, judging as `config` says.
+    pub fn with_admission(self, config: crate::admission::AdmissionConfig) -> AppState {
+        AppState {
+            admission: Some(Arc::new(config)),
+            ..self
         }
     }
 }
@@ -267,10 +289,12 @@ pub fn router(state: AppState) -> Router {
         .merge(components::routes())
         .layer(DefaultBodyLimit::max(body))
         .merge(results::routes(state.limits.upload_bytes))
+        .merge(attestations::routes(state.limits.attestation_bytes))
         .merge(hooks::routes().layer(DefaultBodyLimit::max(state.limits.hook_bytes)));
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
+        .merge(admission::routes(state.limits.admission_bytes))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .with_state(state)

@@ -222,6 +222,34 @@ pub const OPS: &[Op] = &[
             200,
         )
     },
+    Op {
+        query: &[(
+            "project",
+            "the project the attestation belongs to (required)",
+        )],
+        body: Some("application/json"),
+        ..op(
+            "post",
+            "/api/v1/attestations",
+            "Store signed attestations (DSSE envelopes, one or JSON lines); signatures are checked when they are used",
+            Some("upload"),
+            201,
+        )
+    },
+    Op {
+        query: &[
+            ("project", "only this project's"),
+            ("cursor", "the `next` value of the previous page"),
+            ("limit", "page size, 1 to 100 (default 20)"),
+        ],
+        ..op(
+            "get",
+            "/api/v1/attestations/{digest}",
+            "The attestations about a SHA-256 digest (sha256:HEX or HEX), newest first, with their envelopes",
+            Some("read"),
+            200,
+        )
+    },
     op(
         "get",
         "/api/v1/jobs/{id}",
@@ -368,6 +396,16 @@ pub const OPS: &[Op] = &[
             "GitLab webhook (X-Gitlab-Token)",
             None,
             202,
+        )
+    },
+    Op {
+        body: Some("application/json"),
+        ..op(
+            "post",
+            "/k8s/admission",
+            "Kubernetes validating admission webhook (AdmissionReview v1; no token; 404 when the server has no --admission-key)",
+            None,
+            200,
         )
     },
 ];

@@ -61,6 +61,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0007_ingest.sql"),
         postgres: include_str!("../../migrations/postgres/0007_ingest.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_attestations.sql",
+        sqlite: include_str!("../../migrations/sqlite/0008_attestations.sql"),
+        postgres: include_str!("../../migrations/postgres/0008_attestations.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once

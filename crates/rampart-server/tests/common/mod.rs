@@ -2,6 +2,7 @@
 //! `RAMPART_TEST_DATABASE_URL` is set (each test in a fresh schema, dropped at the end).
 #![allow(dead_code)]
 
+pub mod attest;
 pub mod http;
 pub mod repo;
 
