@@ -34,6 +34,13 @@ pub struct ServerArgs {
     /// worker have a core of its own).
     #[arg(long, value_name = "N", default_value_t = 0)]
     scan_threads: usize,
+    /// Mark the dashboard's session cookie Secure even without a proxy's X-Forwarded-Proto
+    /// header (behind a TLS proxy that does not send one).
+    #[arg(long)]
+    secure_cookies: bool,
+    /// Hours a dashboard session lasts (less if its token expires or is revoked first).
+    #[arg(long, value_name = "HOURS", default_value_t = 12)]
+    session_hours: u64,
 }
 
 /// `rampart worker` options.
@@ -123,6 +130,13 @@ pub fn serve(a: &ServerArgs) -> Result<i32, String> {
         },
         lease: lease(a.lease)?,
         schedule_every: std::time::Duration::from_secs(30),
+        // The dashboard (`/ui/`), on the API's port with the API's tokens.
+        extra_routes: Some(rampart_dashboard::extra_routes(
+            rampart_dashboard::DashboardConfig {
+                secure_cookies: a.secure_cookies,
+                session_ttl: std::time::Duration::from_secs(a.session_hours.clamp(1, 24 * 90) * 3600),
+            },
+        )),
     };
     runtime()?
         .block_on(server::serve(

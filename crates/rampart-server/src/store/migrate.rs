@@ -61,6 +61,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0007_ingest.sql"),
         postgres: include_str!("../../migrations/postgres/0007_ingest.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_session.sql",
+        sqlite: include_str!("../../migrations/shared/0009_session.sql"),
+        postgres: include_str!("../../migrations/shared/0009_session.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
