@@ -118,6 +118,9 @@ async fn pages_show_the_data_and_hide_other_tenants() {
         let a = b.get(&app, "/ui/").await;
         assert_eq!(a.status, StatusCode::OK);
         assert!(a.body.contains("<polyline points="), "sparkline");
+        // Totals: web has 2 critical, 2 high, 1 low, 1 info open on main; api 1 high.
+        assert!(a.body.contains("<span class=\"n\">2</span> <span class=\"l\">critical</span>"), "{}", a.body);
+        assert!(a.body.contains("<span class=\"n\">3</span> <span class=\"l\">high</span>"));
         assert!(a.headers["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
         assert_eq!(a.headers["cache-control"], "no-store");
 
@@ -125,10 +128,11 @@ async fn pages_show_the_data_and_hide_other_tenants() {
         let web = seeded.web;
         let a = b.get(&app, &format!("/ui/projects/{web}")).await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-        for text in ["AWS access key in a file", "GitHub token in a script", "config/prod.env:3", "class=\"line line-critical\"", "lodash", "pkg%3Anpm%2Flodash%404.17.20"] {
+        for text in ["AWS access key in a file", "GitHub token in a script", "config/prod.env:3", "class=\"line line-critical\"", "lodash", "components?purl=pkg%3Anpm/lodash%404.17.20"] {
             assert!(a.body.contains(text), "project page lacks {text}");
         }
         assert!(!a.body.contains("MD5 used for passwords"), "a fixed finding is not open");
+        assert!(a.body.contains("<span class=\"n\">2</span> <span class=\"l\">critical</span>"), "project counts");
         let a = b.get(&app, &format!("/ui/projects/{web}?severity=critical")).await;
         assert!(a.body.contains("AWS access key") && !a.body.contains("SQL built from request input"));
         let a = b.get(&app, &format!("/ui/projects/{web}?status=fixed")).await;

@@ -27,7 +27,7 @@ pub struct Answer {
     pub status: StatusCode,
     /// Headers.
     pub headers: HeaderMap,
-    /// Body.
+    /// Body (with `&#x2f;` read back as `/`).
     pub body: String,
 }
 
@@ -81,7 +81,8 @@ impl Browser {
         let a = Answer {
             status,
             headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            // minijinja escapes `/` as `&#x2f;`: the same text to a browser, plain here.
+            body: String::from_utf8_lossy(&bytes).replace("&#x2f;", "/"),
         };
         for c in a.set_cookies() {
             let (pair, attrs) = c.split_once(';').unwrap_or((&c, ""));
