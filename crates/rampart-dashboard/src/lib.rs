@@ -13,6 +13,9 @@
 //! template in `templates/<page>.html` (registered in [`render`]) extending `base.html`, a route
 //! in [`router`], and a test in `tests/pages.rs` (status, auth redirect, tenant isolation).
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 pub mod assets;
 pub mod chart;
 pub mod pages;

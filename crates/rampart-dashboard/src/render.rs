@@ -15,10 +15,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("macros.html", include_str!("../templates/macros.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("error.html", include_str!("../templates/error.html")),
-    ("portfolio.html", include_str!("../templates/portfolio.html")),
+    (
+        "portfolio.html",
+        include_str!("../templates/portfolio.html"),
+    ),
     ("project.html", include_str!("../templates/project.html")),
     ("finding.html", include_str!("../templates/finding.html")),
-    ("component.html", include_str!("../templates/component.html")),
+    (
+        "component.html",
+        include_str!("../templates/component.html"),
+    ),
     ("settings.html", include_str!("../templates/settings.html")),
 ];
 
@@ -65,9 +71,7 @@ fn environment() -> Environment<'static> {
     }
     env.add_filter("time", |ms: i64| time(ms));
     env.add_filter("day", |ms: i64| day(ms));
-    env.add_filter("age", |ms: i64| {
-        age_at(ms, rampart_server::clock::now_ms())
-    });
+    env.add_filter("age", |ms: i64| age_at(ms, rampart_server::clock::now_ms()));
     env.add_filter("short", |s: String| s.chars().take(10).collect::<String>());
     env
 }

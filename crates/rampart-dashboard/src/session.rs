@@ -51,7 +51,14 @@ fn over_https(headers: &HeaderMap) -> bool {
 }
 
 /// A `Set-Cookie` value: `name=value` for `max_age` seconds (0: delete it) on `path`.
-fn set_cookie(ui: &Ui, headers: &HeaderMap, name: &str, value: &str, max_age: i64, path: &str) -> HeaderValue {
+fn set_cookie(
+    ui: &Ui,
+    headers: &HeaderMap,
+    name: &str,
+    value: &str,
+    max_age: i64,
+    path: &str,
+) -> HeaderValue {
     let secure = if ui.config.secure_cookies || over_https(headers) {
         "; Secure"
     } else {
@@ -66,7 +73,11 @@ fn set_cookie(ui: &Ui, headers: &HeaderMap, name: &str, value: &str, max_age: i6
 /// Form fields of an `application/x-www-form-urlencoded` body (the last of a repeated name).
 pub fn form(body: Result<Bytes, BytesRejection>) -> Result<HashMap<String, String>, PageError> {
     let body = body.map_err(|e| {
-        PageError::new(e.status(), "Form not read", format!("The form could not be read: {e}"))
+        PageError::new(
+            e.status(),
+            "Form not read",
+            format!("The form could not be read: {e}"),
+        )
     })?;
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
         .map(|pairs| pairs.into_iter().collect())
@@ -79,7 +90,9 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), PageError> {
         return Ok(());
     };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = origin.split_once("://").map(|(_, h)| h.trim_end_matches('/'));
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, h)| h.trim_end_matches('/'));
     if origin_host.is_some() && origin_host == host {
         Ok(())
     } else {
@@ -199,7 +212,13 @@ impl FromRequestParts<Ui> for Viewer {
     }
 }
 
-fn login_form(ui: &Ui, headers: &HeaderMap, next: &str, error: Option<&str>, status: StatusCode) -> Response {
+fn login_form(
+    ui: &Ui,
+    headers: &HeaderMap,
+    next: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let nonce = rampart_server::auth::new_secret();
     let mut r = page_with(
         status,
@@ -214,15 +233,30 @@ fn login_form(ui: &Ui, headers: &HeaderMap, next: &str, error: Option<&str>, sta
 }
 
 /// `GET /ui/login`: the login form.
-pub async fn login_page(State(ui): State<Ui>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
-    let q: HashMap<String, String> = serde_urlencoded::from_str::<Vec<(String, String)>>(raw.as_deref().unwrap_or(""))
-        .map(|v| v.into_iter().collect())
-        .unwrap_or_default();
-    login_form(&ui, &headers, &safe_next(q.get("next").map(String::as_str)), None, StatusCode::OK)
+pub async fn login_page(
+    State(ui): State<Ui>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let q: HashMap<String, String> =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(raw.as_deref().unwrap_or(""))
+            .map(|v| v.into_iter().collect())
+            .unwrap_or_default();
+    login_form(
+        &ui,
+        &headers,
+        &safe_next(q.get("next").map(String::as_str)),
+        None,
+        StatusCode::OK,
+    )
 }
 
 /// `POST /ui/login`: checks the token, opens a session, sets its cookie and goes to `next`.
-pub async fn login(State(ui): State<Ui>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> PageResult {
+pub async fn login(
+    State(ui): State<Ui>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> PageResult {
     same_origin(&headers)?;
     let f = form(body)?;
     let next = safe_next(f.get("next").map(String::as_str));
@@ -258,8 +292,21 @@ pub async fn login(State(ui): State<Ui>, headers: HeaderMap, body: Result<Bytes,
     let max_age = (session.expires_at - rampart_server::clock::now_ms()) / 1000;
     let mut r = Redirect::to(&next).into_response();
     let h = r.headers_mut();
-    h.append(header::SET_COOKIE, set_cookie(&ui, &headers, SESSION_COOKIE, &session.id, max_age.max(1), "/"));
-    h.append(header::SET_COOKIE, set_cookie(&ui, &headers, LOGIN_COOKIE, "", 0, "/ui/login"));
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(
+            &ui,
+            &headers,
+            SESSION_COOKIE,
+            &session.id,
+            max_age.max(1),
+            "/",
+        ),
+    );
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(&ui, &headers, LOGIN_COOKIE, "", 0, "/ui/login"),
+    );
     Ok(r)
 }
 
@@ -274,8 +321,10 @@ pub async fn logout(
     viewer.check_csrf(&form(body)?)?;
     sessions::end(&ui.app.store, &viewer.session).await?;
     let mut r = Redirect::to("/ui/login").into_response();
-    r.headers_mut()
-        .append(header::SET_COOKIE, set_cookie(&ui, &headers, SESSION_COOKIE, "", 0, "/"));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&ui, &headers, SESSION_COOKIE, "", 0, "/"),
+    );
     Ok(r)
 }
 
@@ -293,8 +342,18 @@ mod tests {
 
     #[test]
     fn next_stays_on_the_dashboard() {
-        assert_eq!(safe_next(Some("/ui/projects/3?branch=main")), "/ui/projects/3?branch=main");
-        for bad in ["https://evil.example/", "//evil.example/ui/", "/ui//evil", "/api/v1/tokens", "/ui/\\evil", ""] {
+        assert_eq!(
+            safe_next(Some("/ui/projects/3?branch=main")),
+            "/ui/projects/3?branch=main"
+        );
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/ui/",
+            "/ui//evil",
+            "/api/v1/tokens",
+            "/ui/\\evil",
+            "",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/ui/", "{bad}");
         }
         assert_eq!(safe_next(None), "/ui/");
@@ -303,7 +362,10 @@ mod tests {
     #[test]
     fn cookies_are_read_from_every_header() {
         let mut h = HeaderMap::new();
-        h.append(header::COOKIE, HeaderValue::from_static("a=1; rampart_session=rps_x"));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; rampart_session=rps_x"),
+        );
         h.append(header::COOKIE, HeaderValue::from_static("b=2"));
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("rps_x"));
         assert_eq!(cookie(&h, "b"), Some("2"));
@@ -317,7 +379,10 @@ mod tests {
         h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
         assert!(over_https(&h));
         let mut h = HeaderMap::new();
-        h.insert(header::FORWARDED, HeaderValue::from_static("for=1.2.3.4;proto=https"));
+        h.insert(
+            header::FORWARDED,
+            HeaderValue::from_static("for=1.2.3.4;proto=https"),
+        );
         assert!(over_https(&h));
     }
 
@@ -326,9 +391,15 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
         assert!(same_origin(&h).is_ok());
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:8080"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
         assert!(same_origin(&h).is_ok());
-        h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
         assert!(same_origin(&h).is_err());
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert!(same_origin(&h).is_err());

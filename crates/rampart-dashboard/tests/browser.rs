@@ -17,13 +17,24 @@ use std::time::Duration;
 /// What is missing to run the browser test, if anything.
 fn missing(dir: &Path, chromium: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    if Command::new("node").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
+    if Command::new("node")
+        .arg("--version")
+        .output()
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
         out.push("node (apt-get install -y nodejs npm)".into());
     }
     if !chromium.exists() {
-        out.push(format!("chromium at {} (apt-get install -y chromium, or set RAMPART_CHROMIUM)", chromium.display()));
+        out.push(format!(
+            "chromium at {} (apt-get install -y chromium, or set RAMPART_CHROMIUM)",
+            chromium.display()
+        ));
     }
-    if !dir.join("node_modules/playwright-core/package.json").exists() {
+    if !dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
         out.push(format!("playwright-core (cd {} && npm ci)", dir.display()));
     }
     out
@@ -32,9 +43,14 @@ fn missing(dir: &Path, chromium: &Path) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_works_in_a_browser() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    let chromium = PathBuf::from(std::env::var("RAMPART_CHROMIUM").unwrap_or("/usr/bin/chromium".into()));
+    let chromium =
+        PathBuf::from(std::env::var("RAMPART_CHROMIUM").unwrap_or("/usr/bin/chromium".into()));
     let lacking = missing(&dir, &chromium);
-    assert!(lacking.is_empty(), "the browser test needs: {} (.ci/run installs them)", lacking.join("; "));
+    assert!(
+        lacking.is_empty(),
+        "the browser test needs: {} (.ci/run installs them)",
+        lacking.join("; ")
+    );
 
     let db = common::sqlite().await;
     let seeded = support::seed(&db.store).await;
@@ -64,14 +80,38 @@ async fn the_dashboard_works_in_a_browser() {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("a JSON report line");
-    let triaged = report["triaged"].as_i64().expect("the triaged finding's id");
-    let names: Vec<&str> = report["screenshots"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
-    for name in ["login", "settings", "portfolio", "project", "finding", "finding-triaged", "component", "portfolio-phone"] {
+    let report: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("a JSON report line");
+    let triaged = report["triaged"]
+        .as_i64()
+        .expect("the triaged finding's id");
+    let names: Vec<&str> = report["screenshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    for name in [
+        "login",
+        "settings",
+        "portfolio",
+        "project",
+        "finding",
+        "finding-triaged",
+        "component",
+        "portfolio-phone",
+    ] {
         let path = shots.join(format!("{name}.png"));
-        assert!(names.contains(&path.to_str().unwrap()), "no {name} screenshot in {names:?}");
+        assert!(
+            names.contains(&path.to_str().unwrap()),
+            "no {name} screenshot in {names:?}"
+        );
         let bytes = std::fs::read(&path).unwrap();
-        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 5_000, "{} is not a real screenshot", path.display());
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 5_000,
+            "{} is not a real screenshot",
+            path.display()
+        );
     }
 
     // Through the API: the decision the browser made is there, by the admin token, project-wide.
@@ -81,9 +121,19 @@ async fn the_dashboard_works_in_a_browser() {
     assert_eq!(history.len(), 1, "{v}");
     assert_eq!(history[0]["state"], "false_positive");
     assert_eq!(history[0]["scope"], "project");
-    assert_eq!(history[0]["reason"], "Test fixture, not a real secret (browser test)");
+    assert_eq!(
+        history[0]["reason"],
+        "Test fixture, not a real secret (browser test)"
+    );
     assert!(history[0]["author"].as_str().unwrap().ends_with(":admin"));
-    assert!(v["triage"]["effective"].as_array().unwrap().iter().all(|e| e["state"] == "false_positive"), "{v}");
+    assert!(
+        v["triage"]["effective"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["state"] == "false_positive"),
+        "{v}"
+    );
     eprintln!("screenshots: {}", shots.display());
     server.abort();
     db.done().await;

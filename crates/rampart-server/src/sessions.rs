@@ -64,13 +64,15 @@ pub async fn create(
         .bind(now)
         .execute(store.pool())
         .await?;
-    sqlx::query("INSERT INTO session (id_hash, token, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(id_hash(&id))
-        .bind(who.token)
-        .bind(now)
-        .bind(expires_at)
-        .execute(store.pool())
-        .await?;
+    sqlx::query(
+        "INSERT INTO session (id_hash, token, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id_hash(&id))
+    .bind(who.token)
+    .bind(now)
+    .bind(expires_at)
+    .execute(store.pool())
+    .await?;
     Ok(Some((NewSession { id, expires_at }, who)))
 }
 

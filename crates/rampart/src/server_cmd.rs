@@ -134,7 +134,9 @@ pub fn serve(a: &ServerArgs) -> Result<i32, String> {
         extra_routes: Some(rampart_dashboard::extra_routes(
             rampart_dashboard::DashboardConfig {
                 secure_cookies: a.secure_cookies,
-                session_ttl: std::time::Duration::from_secs(a.session_hours.clamp(1, 24 * 90) * 3600),
+                session_ttl: std::time::Duration::from_secs(
+                    a.session_hours.clamp(1, 24 * 90) * 3600,
+                ),
             },
         )),
     };

@@ -19,11 +19,15 @@ pub async fn page(State(ui): State<Ui>, viewer: Viewer, RawQuery(raw): RawQuery)
     let q = query(raw.as_deref())?;
     let ok = |v: &String| v.len() <= 1000 && !v.chars().any(char::is_control);
     if q.values().any(|v| !ok(v)) {
-        return Err(PageError::bad_request("Values must be at most 1000 characters."));
+        return Err(PageError::bad_request(
+            "Values must be at most 1000 characters.",
+        ));
     }
     let asked = match (q.get("purl"), q.get("name")) {
         (Some(p), _) if !p.starts_with("pkg:") => {
-            return Err(PageError::bad_request("A purl starts with pkg: (pkg:npm/lodash@4.17.20)."));
+            return Err(PageError::bad_request(
+                "A purl starts with pkg: (pkg:npm/lodash@4.17.20).",
+            ));
         }
         (Some(p), _) => Some(Query::Purl(p.clone())),
         (None, Some(n)) => Some(Query::Name {
@@ -35,9 +39,16 @@ pub async fn page(State(ui): State<Ui>, viewer: Viewer, RawQuery(raw): RawQuery)
     let usages = match &asked {
         Some(query) => {
             let visible = who.visible_projects();
-            inventory::search(&ui.app.store, who.tenant, visible.as_deref(), query, None, LIMIT)
-                .await?
-                .items
+            inventory::search(
+                &ui.app.store,
+                who.tenant,
+                visible.as_deref(),
+                query,
+                None,
+                LIMIT,
+            )
+            .await?
+            .items
         }
         None => Vec::new(),
     };

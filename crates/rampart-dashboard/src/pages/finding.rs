@@ -96,7 +96,12 @@ async fn render(
 }
 
 /// The finding page.
-pub async fn page(State(ui): State<Ui>, viewer: Viewer, Path(id): Path<String>, RawQuery(raw): RawQuery) -> PageResult {
+pub async fn page(
+    State(ui): State<Ui>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
     let d = finding_for(&ui, &viewer, &id).await?;
     let saved = super::query(raw.as_deref())?.contains_key("saved");
     render(&ui, &viewer, d, saved, None, None).await
@@ -104,7 +109,11 @@ pub async fn page(State(ui): State<Ui>, viewer: Viewer, Path(id): Path<String>, 
 
 /// The decision a triage form asks for.
 fn decision_of(f: &HashMap<String, String>) -> Result<NewDecision, triage::Invalid> {
-    let opt = |k: &str| f.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let opt = |k: &str| {
+        f.get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let expires_at = match opt("expires_days") {
         None => None,
         Some(d) => match d.parse::<i64>() {

@@ -23,26 +23,44 @@ const INVENTORY: i64 = 500;
 
 /// The filters the page takes, in the order of its form.
 const FILTERS: &[&str] = &[
-    "branch", "tool", "rule", "severity", "path", "status", "triage", "new_since", "overdue",
+    "branch",
+    "tool",
+    "rule",
+    "severity",
+    "path",
+    "status",
+    "triage",
+    "new_since",
+    "overdue",
 ];
 
 /// The finding filter the query asks for, checked as the API checks it.
-fn filter_of(q: &HashMap<String, String>, branch: String, sla: rampart_server::sla::Sla) -> Result<Filter, PageError> {
+fn filter_of(
+    q: &HashMap<String, String>,
+    branch: String,
+    sla: rampart_server::sla::Sla,
+) -> Result<Filter, PageError> {
     let bad = |m: &str| PageError::bad_request(m.to_string());
     let text = |k: &str| -> Result<Option<String>, PageError> {
         match q.get(k) {
-            Some(v) if v.len() > 1000 || v.chars().any(char::is_control) => {
-                Err(bad(&format!("The `{k}` filter must be at most 1000 characters.")))
-            }
+            Some(v) if v.len() > 1000 || v.chars().any(char::is_control) => Err(bad(&format!(
+                "The `{k}` filter must be at most 1000 characters."
+            ))),
             v => Ok(v.map(|v| v.trim().to_string())),
         }
     };
     let min_severity = q
         .get("severity")
-        .map(|v| v.parse::<Severity>().map_err(|_| bad("Severity: use critical, high, medium, low or info.")))
+        .map(|v| {
+            v.parse::<Severity>()
+                .map_err(|_| bad("Severity: use critical, high, medium, low or info."))
+        })
         .transpose()?;
     let status = q.get("status").cloned();
-    if status.as_deref().is_some_and(|s| !matches!(s, "open" | "fixed" | "all")) {
+    if status
+        .as_deref()
+        .is_some_and(|s| !matches!(s, "open" | "fixed" | "all"))
+    {
         return Err(bad("Status: use open, fixed or all."));
     }
     let triage = q.get("triage").cloned();
@@ -54,7 +72,12 @@ fn filter_of(q: &HashMap<String, String>, branch: String, sla: rampart_server::s
     }
     let number = |k: &str| -> Result<Option<i64>, PageError> {
         q.get(k)
-            .map(|v| v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| bad(&format!("`{k}` must be a positive number."))))
+            .map(|v| {
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| bad(&format!("`{k}` must be a positive number.")))
+            })
             .transpose()
     };
     Ok(Filter {
@@ -86,20 +109,36 @@ fn link(q: &HashMap<String, String>, cursor: Option<&str>) -> String {
 }
 
 /// The project page.
-pub async fn page(State(ui): State<Ui>, viewer: Viewer, Path(id): Path<String>, RawQuery(raw): RawQuery) -> PageResult {
+pub async fn page(
+    State(ui): State<Ui>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
     let who = &viewer.who;
     super::id(&id, "project")?;
     let project = project_for(&ui.app, who, &id, Scope::Read).await?;
     let q = query(raw.as_deref())?;
     let store = &ui.app.store;
     let branches = overview::branches(store, &project).await?;
-    let branch = q.get("branch").cloned().unwrap_or(project.default_branch.clone());
+    let branch = q
+        .get("branch")
+        .cloned()
+        .unwrap_or(project.default_branch.clone());
     let filter = filter_of(&q, branch.clone(), project.sla)?;
     let list = findings::list(store, project.id, &filter).await?;
     let counts = overview::open_counts(store, project.id, &branch).await?;
     let overdue = overview::overdue_count(store, project.id, &branch, &project.sla).await?;
-    let trend = overview::trend(store, project.id, &branch, TREND_DAYS, rampart_server::clock::now_ms()).await?;
-    let (inventory_scan, inventory) = overview::inventory(store, project.id, &branch, INVENTORY).await?;
+    let trend = overview::trend(
+        store,
+        project.id,
+        &branch,
+        TREND_DAYS,
+        rampart_server::clock::now_ms(),
+    )
+    .await?;
+    let (inventory_scan, inventory) =
+        overview::inventory(store, project.id, &branch, INVENTORY).await?;
     let scans: Vec<_> = findings::scans(store, project.id, None, 50)
         .await?
         .items

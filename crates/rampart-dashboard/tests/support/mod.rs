@@ -18,7 +18,10 @@ use tower::ServiceExt;
 /// The API and the dashboard over `store`, as the server serves them.
 pub fn app(store: &Store) -> axum::Router {
     let extra = rampart_dashboard::extra_routes(rampart_dashboard::DashboardConfig::default());
-    rampart_server::server::app(AppState::new(store.clone(), Limits::default()), Some(&extra))
+    rampart_server::server::app(
+        AppState::new(store.clone(), Limits::default()),
+        Some(&extra),
+    )
 }
 
 /// An answer: status, headers, body text.
@@ -61,10 +64,23 @@ pub struct Browser {
 
 impl Browser {
     /// Sends a request.
-    pub async fn send(&mut self, app: &axum::Router, method: &str, uri: &str, body: Option<String>) -> Answer {
-        let mut req = Request::builder().method(method).uri(uri).header(header::HOST, "127.0.0.1:8080");
+    pub async fn send(
+        &mut self,
+        app: &axum::Router,
+        method: &str,
+        uri: &str,
+        body: Option<String>,
+    ) -> Answer {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, "127.0.0.1:8080");
         if !self.cookies.is_empty() {
-            let c: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             req = req.header(header::COOKIE, c.join("; "));
         }
         for (k, v) in &self.extra {
@@ -77,7 +93,9 @@ impl Browser {
         let resp = app.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
         let a = Answer {
             status,
             headers,
@@ -108,7 +126,10 @@ impl Browser {
 
     /// The value of cookie `name`.
     pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.cookies
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Logs in with `token` through the form; returns the answer to the form's POST.
@@ -116,7 +137,12 @@ impl Browser {
         let form = self.get(app, "/ui/login?next=/ui/").await;
         assert_eq!(form.status, StatusCode::OK, "{}", form.body);
         let nonce = hidden(&form.body, "nonce");
-        self.post(app, "/ui/login", &[("token", token), ("nonce", &nonce), ("next", "/ui/")]).await
+        self.post(
+            app,
+            "/ui/login",
+            &[("token", token), ("nonce", &nonce), ("next", "/ui/")],
+        )
+        .await
     }
 }
 
@@ -161,21 +187,57 @@ fn sev(mut f: Imported, s: Severity, title: &str) -> Imported {
 /// Web's findings at a scan: (fingerprint, severity, title, path, line).
 fn web_findings(all: bool) -> Vec<Imported> {
     let mut v = vec![
-        sev(finding("secrets", "aws-access-key", "K1", "config/prod.env", 3), Severity::Critical, "AWS access key in a file"),
-        sev(finding("sast", "py-sql-injection", "S1", "app/db.py", 41), Severity::High, "SQL built from request input"),
-        sev(finding("sast", "py-weak-hash", "S2", "app/auth.py", 12), Severity::Medium, "MD5 used for passwords"),
-        sev(finding("iac", "docker-root-user", "D1", "Dockerfile", 1), Severity::Low, "Container runs as root"),
-        sev(finding("deps", "GHSA-jf85-cpcp-j695", "P1", "package-lock.json", 88), Severity::High, "Prototype pollution in lodash"),
+        sev(
+            finding("secrets", "aws-access-key", "K1", "config/prod.env", 3),
+            Severity::Critical,
+            "AWS access key in a file",
+        ),
+        sev(
+            finding("sast", "py-sql-injection", "S1", "app/db.py", 41),
+            Severity::High,
+            "SQL built from request input",
+        ),
+        sev(
+            finding("sast", "py-weak-hash", "S2", "app/auth.py", 12),
+            Severity::Medium,
+            "MD5 used for passwords",
+        ),
+        sev(
+            finding("iac", "docker-root-user", "D1", "Dockerfile", 1),
+            Severity::Low,
+            "Container runs as root",
+        ),
+        sev(
+            finding("deps", "GHSA-jf85-cpcp-j695", "P1", "package-lock.json", 88),
+            Severity::High,
+            "Prototype pollution in lodash",
+        ),
     ];
     if all {
-        v.push(sev(finding("sast", "py-debug-true", "S3", "app/settings.py", 7), Severity::Info, "Debug mode on"));
-        v.push(sev(finding("secrets", "github-pat", "K2", "scripts/deploy.sh", 19), Severity::Critical, "GitHub token in a script"));
+        v.push(sev(
+            finding("sast", "py-debug-true", "S3", "app/settings.py", 7),
+            Severity::Info,
+            "Debug mode on",
+        ));
+        v.push(sev(
+            finding("secrets", "github-pat", "K2", "scripts/deploy.sh", 19),
+            Severity::Critical,
+            "GitHub token in a script",
+        ));
     }
     v
 }
 
 /// Stores a scan of `findings` (and `components`) on `branch`, dated `days_ago`.
-pub async fn scan_at(store: &Store, project: i64, commit: &str, branch: &str, findings: Vec<Imported>, components: Vec<Component>, days_ago: i64) -> i64 {
+pub async fn scan_at(
+    store: &Store,
+    project: i64,
+    commit: &str,
+    branch: &str,
+    findings: Vec<Imported>,
+    components: Vec<Component>,
+    days_ago: i64,
+) -> i64 {
     let meta = ScanMeta {
         project,
         commit: commit.into(),
@@ -188,8 +250,18 @@ pub async fn scan_at(store: &Store, project: i64, commit: &str, branch: &str, fi
     imp.components = components;
     let scan = store_scan(store, &meta, &imp, None).await.unwrap().scan;
     let at = now_ms() - days_ago * DAY_MS;
-    sqlx::query("UPDATE scan SET created_at = $1 WHERE id = $2").bind(at).bind(scan).execute(store.pool()).await.unwrap();
-    sqlx::query("UPDATE finding_event SET at = $1 WHERE scan = $2").bind(at).bind(scan).execute(store.pool()).await.unwrap();
+    sqlx::query("UPDATE scan SET created_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(scan)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE finding_event SET at = $1 WHERE scan = $2")
+        .bind(at)
+        .bind(scan)
+        .execute(store.pool())
+        .await
+        .unwrap();
     scan
 }
 
@@ -207,29 +279,68 @@ fn npm(name: &str, version: &str) -> Component {
 /// main (findings come and go) and one on `feature/login`; api has one scan.
 pub async fn seed(store: &Store) -> Seeded {
     let tenant = auth::create_tenant(store, "acme").await.unwrap();
-    let admin = common::token(store, tenant, "admin", &[Scope::Admin]).await.1;
+    let admin = common::token(store, tenant, "admin", &[Scope::Admin])
+        .await
+        .1;
     let mk = |name: &str| rampart_server::projects::ProjectFields {
         name: Some(name.into()),
         ..Default::default()
     };
-    let web = rampart_server::projects::create(store, tenant, &mk("web")).await.unwrap().id;
-    let api = rampart_server::projects::create(store, tenant, &mk("api")).await.unwrap().id;
+    let web = rampart_server::projects::create(store, tenant, &mk("web"))
+        .await
+        .unwrap()
+        .id;
+    let api = rampart_server::projects::create(store, tenant, &mk("api"))
+        .await
+        .unwrap()
+        .id;
     let comps = || vec![npm("lodash", "4.17.20"), npm("express", "4.18.2")];
     let mut first = web_findings(false);
     first.truncate(3);
     scan_at(store, web, "a1b2c3d4e5f6a7b8", "main", first, comps(), 20).await;
-    scan_at(store, web, "b2c3d4e5f6a7b8c9", "main", web_findings(true), comps(), 12).await;
+    scan_at(
+        store,
+        web,
+        "b2c3d4e5f6a7b8c9",
+        "main",
+        web_findings(true),
+        comps(),
+        12,
+    )
+    .await;
     let mut later = web_findings(true);
     later.retain(|f| f.fingerprint != "S2");
-    scan_at(store, web, "c3d4e5f6a7b8c9d0", "main", later.clone(), comps(), 5).await;
+    scan_at(
+        store,
+        web,
+        "c3d4e5f6a7b8c9d0",
+        "main",
+        later.clone(),
+        comps(),
+        5,
+    )
+    .await;
     scan_at(store, web, "d4e5f6a7b8c9d0e1", "main", later, comps(), 1).await;
-    scan_at(store, web, "e5f6a7b8c9d0e1f2", "feature/login", web_findings(false), comps(), 0).await;
+    scan_at(
+        store,
+        web,
+        "e5f6a7b8c9d0e1f2",
+        "feature/login",
+        web_findings(false),
+        comps(),
+        0,
+    )
+    .await;
     scan_at(
         store,
         api,
         "f6a7b8c9d0e1f2a3",
         "main",
-        vec![sev(finding("sast", "go-ssrf", "G1", "cmd/fetch.go", 30), Severity::High, "Request to a URL from input")],
+        vec![sev(
+            finding("sast", "go-ssrf", "G1", "cmd/fetch.go", 30),
+            Severity::High,
+            "Request to a URL from input",
+        )],
         vec![npm("lodash", "4.17.21")],
         2,
     )
@@ -241,7 +352,13 @@ pub async fn seed(store: &Store) -> Seeded {
     .fetch_all(store.pool())
     .await
     .unwrap();
-    Seeded { tenant, admin, web, api, findings: rows }
+    Seeded {
+        tenant,
+        admin,
+        web,
+        api,
+        findings: rows,
+    }
 }
 
 impl Seeded {
