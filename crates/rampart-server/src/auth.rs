@@ -259,9 +259,18 @@ pub async fn authenticate(store: &Store, secret: &str) -> Result<Option<Principa
     .bind(now)
     .fetch_optional(store.pool())
     .await?;
-    let Some((token, name, tenant, scopes, access)) = row else {
+    let Some(row) = row else {
         return Ok(None);
     };
+    principal_of(store, row, now).await.map(Some)
+}
+
+/// The principal of a live token's row (id, name, tenant, scopes, access), noting its use.
+pub(crate) async fn principal_of(
+    store: &Store,
+    (token, name, tenant, scopes, access): (i64, String, i64, String, String),
+    now: i64,
+) -> Result<Principal, StoreError> {
     // Last use, to the minute: one write per token per minute at most.
     sqlx::query(
         "UPDATE token SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
@@ -276,13 +285,13 @@ pub async fn authenticate(store: &Store, secret: &str) -> Result<Option<Principa
     } else {
         Access::Teams(teams::roles_of_token(store, token).await?)
     };
-    Ok(Some(Principal {
+    Ok(Principal {
         token,
         name,
         tenant,
         scopes: scopes_of(&scopes),
         access,
-    }))
+    })
 }
 
 /// The tokens of a tenant.
@@ -349,6 +358,11 @@ pub async fn revoke_token(
     if done.rows_affected() != 1 {
         return Ok(false);
     }
+    // Its dashboard sessions end with it.
+    sqlx::query("DELETE FROM session WHERE token = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     audit(
         &mut *tx,
         tenant,

@@ -7,7 +7,9 @@
 //! operations on it; [`schedule`] queues nightly rescans; [`worker`] runs jobs (a commit's tree from [`git`], results back through [`forge`]); [`hooks`] reads
 //! forge webhooks; [`attestations`] keeps signed scan attestations and [`admission`] judges
 //! Kubernetes admission requests by them; [`api`] is the HTTP surface over all of them and
-//! [`server`] starts it. The scanning engines are not a dependency: the binary hands the worker
+//! [`server`] starts it (taking extra routes, such as the dashboard's); [`sessions`] and
+//! [`overview`] serve the dashboard (browser sessions; portfolio counts and trends). The scanning
+//! engines are not a dependency: the binary hands the worker
 //! a [`worker::Scanner`].
 
 pub mod admission;
@@ -21,10 +23,12 @@ pub mod git;
 pub mod hooks;
 pub mod inventory;
 pub mod jobs;
+pub mod overview;
 pub mod projects;
 pub mod results;
 pub mod schedule;
 pub mod server;
+pub mod sessions;
 pub mod sla;
 pub mod store;
 pub mod teams;

@@ -10,6 +10,28 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// Routes served beside the API on the same port, such as the dashboard's: made from the API's
+/// state when the server starts. Their paths must not overlap the API's (`/healthz`,
+/// `/api/v1/…`) and they must not set a fallback (the API's answers unknown paths). This is how
+/// the binary adds the dashboard without this crate depending on it.
+#[derive(Clone)]
+pub struct ExtraRoutes(pub Arc<dyn Fn(AppState) -> axum::Router + Send + Sync>);
+
+impl std::fmt::Debug for ExtraRoutes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExtraRoutes(..)")
+    }
+}
+
+/// Every route the server answers: the API over `state`, and `extra`'s routes beside it.
+pub fn app(state: AppState, extra: Option<&ExtraRoutes>) -> axum::Router {
+    let api = api::router(state.clone());
+    match extra {
+        Some(extra) => api.merge((extra.0)(state)),
+        None => api,
+    }
+}
+
 /// How the server runs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -27,6 +49,8 @@ pub struct ServerConfig {
     pub lease: Duration,
     /// How often scheduled rescans are looked for.
     pub schedule_every: Duration,
+    /// Routes served beside the API (the dashboard), if any.
+    pub extra_routes: Option<ExtraRoutes>,
     /// The admission webhook (`POST /k8s/admission`); `None`: off.
     pub admission: Option<AdmissionSettings>,
 }
@@ -194,7 +218,7 @@ pub async fn serve(
         config.workers,
         if config.workers == 1 { "" } else { "s" }
     ));
-    let app = api::router(state);
+    let app = app(state, config.extra_routes.as_ref());
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(stop_signal())
         .await;

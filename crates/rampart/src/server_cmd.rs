@@ -48,6 +48,13 @@ pub struct ServerArgs {
     /// The tenant whose attestations the webhook consults.
     #[arg(long, value_name = "NAME", default_value = "default")]
     admission_tenant: String,
+    /// Mark the dashboard's session cookie Secure even without a proxy's X-Forwarded-Proto
+    /// header (behind a TLS proxy that does not send one).
+    #[arg(long)]
+    secure_cookies: bool,
+    /// Hours a dashboard session lasts (less if its token expires or is revoked first).
+    #[arg(long, value_name = "HOURS", default_value_t = 12)]
+    session_hours: u64,
 }
 
 /// The admission webhook's settings from the flags; `None` without a key.
@@ -177,6 +184,15 @@ pub fn serve(a: &ServerArgs) -> Result<i32, String> {
         lease: lease(a.lease)?,
         schedule_every: std::time::Duration::from_secs(30),
         admission: admission(a)?,
+        // The dashboard (`/ui/`), on the API's port with the API's tokens.
+        extra_routes: Some(rampart_dashboard::extra_routes(
+            rampart_dashboard::DashboardConfig {
+                secure_cookies: a.secure_cookies,
+                session_ttl: std::time::Duration::from_secs(
+                    a.session_hours.clamp(1, 24 * 90) * 3600,
+                ),
+            },
+        )),
     };
     runtime()?
         .block_on(server::serve(

@@ -67,6 +67,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0008_attestations.sql"),
         postgres: include_str!("../../migrations/postgres/0008_attestations.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_session.sql",
+        sqlite: include_str!("../../migrations/shared/0009_session.sql"),
+        postgres: include_str!("../../migrations/shared/0009_session.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
