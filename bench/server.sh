@@ -3,8 +3,8 @@
 #   1. ingest: a 50,000-result SARIF (bench/gen_sarif.py) uploaded, until its job is done:
 #      findings/s; then the same results again (every finding unchanged);
 #   2. API latency of the finding list (100 per page) under loopback load (wrk, 16 connections);
-#   3. jobs/s with 1, 2 and 4 `rampart worker` processes on PostgreSQL: 24 scans of a small
-#      folder, each in its own project; checks that every job ran exactly once and none was lost.
+#   3. jobs/s with 1, 2 and 4 `rampart worker` processes on PostgreSQL: 16 scans of crates/
+#      (~0.5 CPU-s each), each in its own project; checks that every job ran exactly once and none was lost.
 #      Twice: each scan with one thread per core (the default), and with --scan-threads 1.
 # PARTS=3 runs only part 3 (any of 1, 2, 3).
 # Needs: a release build (cargo build --release -p rampart), python3, curl, wrk, psql and the
@@ -14,9 +14,9 @@ cd "$(dirname "$0")/.."
 bin=${RAMPART_BIN:-${CARGO_TARGET_DIR:-target}/release/rampart}
 pg=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 n=${FINDINGS:-50000}
-jobs=${JOBS:-24}
+jobs=${JOBS:-16}
 parts=${PARTS:-123}
-job_dir=${JOB_DIR:-crates/rampart-report}
+job_dir=${JOB_DIR:-crates}
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
