@@ -7,7 +7,7 @@ mod support;
 
 use axum::http::StatusCode;
 use common::databases;
-use rampart_server::auth::{self, NewToken, Scope};
+use rampart_server::auth::{self, Scope};
 use rampart_server::teams::{self, Role};
 use support::{Browser, app, hidden, logged_in, seed};
 
@@ -350,28 +350,7 @@ async fn pages_show_the_data_and_hide_other_tenants() {
         assert!(!o.get(&app, "/ui/settings").await.body.contains(">web</a>"));
 
         // A team-bound viewer sees only its team's project.
-        let team = teams::create(s, seeded.tenant, "payments", "test")
-            .await
-            .unwrap();
-        teams::set_role(
-            s,
-            seeded.tenant,
-            seeded.api,
-            team,
-            Some(Role::Viewer),
-            "test",
-        )
-        .await
-        .unwrap();
-        let new = NewToken {
-            name: "viewer",
-            scopes: &[Scope::Read, Scope::Triage],
-            expires_at: None,
-            teams: Some(&[team]),
-        };
-        let (_, viewer) = auth::create_token(s, seeded.tenant, &new, "test")
-            .await
-            .unwrap();
+        let (_, viewer) = support::team_viewer(s, seeded.tenant, seeded.api, "payments").await;
         let mut v = logged_in(&app, &viewer).await;
         let a = v.get(&app, "/ui/").await;
         assert!(a.body.contains(">api</a>") && !a.body.contains(">web</a>"));
@@ -466,28 +445,8 @@ async fn triage_form_needs_csrf_scope_and_role() {
 
         // Read-only token; team-bound viewer on web (role too weak); another tenant: refused.
         let (_, reader) = common::token(s, seeded.tenant, "reader", &[Scope::Read]).await;
-        let team = teams::create(s, seeded.tenant, "web-viewers", "test")
-            .await
-            .unwrap();
-        teams::set_role(
-            s,
-            seeded.tenant,
-            seeded.web,
-            team,
-            Some(Role::Viewer),
-            "test",
-        )
-        .await
-        .unwrap();
-        let new = NewToken {
-            name: "viewer",
-            scopes: &[Scope::Read, Scope::Triage],
-            expires_at: None,
-            teams: Some(&[team]),
-        };
-        let (_, viewer) = auth::create_token(s, seeded.tenant, &new, "test")
-            .await
-            .unwrap();
+        let (team, viewer) =
+            support::team_viewer(s, seeded.tenant, seeded.web, "web-viewers").await;
         let other = common::http::tenant(s, "globex").await;
         for (token, status) in [
             (&reader, StatusCode::FORBIDDEN),

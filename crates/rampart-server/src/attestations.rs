@@ -308,14 +308,12 @@ pub async fn by_subject(
     );
     if let Some(ids) = projects {
         if ids.is_empty() {
-            return Ok(Page {
-                items: Vec::new(),
-                next: None,
-            });
+            return Ok(Page::empty());
         }
-        // Ids are integers: written into the statement, not bound.
-        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-        sql.push_str(&format!(" AND a.project IN ({})", list.join(",")));
+        sql.push_str(&format!(
+            " AND a.project IN ({})",
+            crate::store::id_list(ids)
+        ));
     }
     sql.push_str(" ORDER BY a.id DESC LIMIT $4");
     let mut rows: Vec<Row> = sqlx::query_as(crate::store::built(sql))

@@ -121,6 +121,16 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page with nothing on it and nothing after it.
+    pub fn empty() -> Page<T> {
+        Page {
+            items: Vec::new(),
+            next: None,
+        }
+    }
+}
+
 /// A like-pattern matching strings that start with `prefix`.
 fn starts_with_pattern(prefix: &str) -> String {
     let mut p = String::with_capacity(prefix.len() + 1);

@@ -107,14 +107,9 @@ pub async fn search(
     }
     if let Some(ids) = projects {
         if ids.is_empty() {
-            return Ok(Page {
-                items: Vec::new(),
-                next: None,
-            });
+            return Ok(Page::empty());
         }
-        // Ids are integers: written into the statement, not bound.
-        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-        sql.push_str(&format!(" AND p.id IN ({})", list.join(",")));
+        sql.push_str(&format!(" AND p.id IN ({})", crate::store::id_list(ids)));
     }
     let n = texts.len() + 1;
     if after.is_some() {

@@ -234,10 +234,13 @@ pub async fn store_scan_in(
             }
         }
     }
+    // Fixed: open before and absent now.
+    let mut fixed: Vec<Vec<P>> = Vec::new();
     for (&id, status) in &prior {
         if status == "open" && !present.contains(&id) {
             counts.fixed += 1;
             events.push(event(id, "fixed"));
+            fixed.push(vec![P::I(id)]);
         }
     }
     // Derived in the database from the scan's occurrences, in this order: the `new` events
@@ -274,12 +277,6 @@ pub async fn store_scan_in(
     .bind(meta.project)
     .execute(&mut **tx)
     .await?;
-    // Fixed: open before and absent now, known from the states read above.
-    let fixed: Vec<Vec<P>> = prior
-        .iter()
-        .filter(|(id, status)| status.as_str() == "open" && !present.contains(id))
-        .map(|(&id, _)| vec![P::I(id)])
-        .collect();
     // The scan's id is an integer, written into the text; the branch and commit come from the
     // scan row.
     batch::insert(

@@ -2,10 +2,10 @@
 //! tool; duplicates; pull-request "introduced".
 
 mod common;
-use common::{databases, finding, import};
+use common::{databases, finding, import, upload_meta as meta};
 use rampart_server::findings::{self, Filter};
 use rampart_server::projects::{self, ProjectFields};
-use rampart_server::results::{ScanCounts, ScanMeta, store_scan};
+use rampart_server::results::{ScanCounts, store_scan};
 use rampart_server::{Store, auth};
 
 async fn project(store: &Store) -> (i64, i64) {
@@ -21,17 +21,6 @@ async fn project(store: &Store) -> (i64, i64) {
     .await
     .unwrap();
     (tenant, p.id)
-}
-
-fn meta(project: i64, commit: &str, branch: &str) -> ScanMeta {
-    ScanMeta {
-        project,
-        commit: commit.into(),
-        branch: branch.into(),
-        base_commit: None,
-        tool: None,
-        kind: "upload".into(),
-    }
 }
 
 fn counts(

@@ -5,10 +5,10 @@
 //! and no row may point at a missing one (PostgreSQL keeps no foreign keys on these tables).
 
 mod common;
-use common::{databases, finding, import};
+use common::{databases, finding, import, upload_meta};
 use rampart_core::Severity;
 use rampart_server::projects::{self, ProjectFields};
-use rampart_server::results::{ScanMeta, store_scan};
+use rampart_server::results::store_scan;
 use rampart_server::{Store, auth};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -140,14 +140,7 @@ async fn the_stored_lifecycle_matches_the_model() {
                 }
             }
             let want = model.scan(branch, &tools, &present);
-            let meta = ScanMeta {
-                project: p,
-                commit: format!("c{round}"),
-                branch: branch.into(),
-                base_commit: None,
-                tool: None,
-                kind: "upload".into(),
-            };
+            let meta = upload_meta(p, &format!("c{round}"), branch);
             let got = store_scan(s, &meta, &import(&tools, findings), None)
                 .await
                 .unwrap()
@@ -269,14 +262,7 @@ async fn a_new_identity_inserted_by_a_concurrent_scan_is_shared() {
     let scan = {
         let s = s.clone();
         tokio::spawn(async move {
-            let meta = ScanMeta {
-                project: p,
-                commit: "c1".into(),
-                branch: "dev".into(),
-                base_commit: None,
-                tool: None,
-                kind: "upload".into(),
-            };
+            let meta = upload_meta(p, "c1", "dev");
             let findings = vec![
                 finding("semgrep", "r", "shared", "a.py", 1),
                 finding("semgrep", "r", "own", "b.py", 2),

@@ -10,9 +10,10 @@ use rampart_core::Severity;
 use rampart_ingest::{Component, Imported};
 use rampart_server::Store;
 use rampart_server::api::{AppState, Limits};
-use rampart_server::auth::{self, Scope};
+use rampart_server::auth::{self, NewToken, Scope};
 use rampart_server::clock::{DAY_MS, now_ms};
-use rampart_server::results::{ScanMeta, store_scan};
+use rampart_server::results::store_scan;
+use rampart_server::teams::{self, Role};
 use tower::ServiceExt;
 
 /// The API and the dashboard over `store`, as the server serves them.
@@ -238,14 +239,7 @@ pub async fn scan_at(
     components: Vec<Component>,
     days_ago: i64,
 ) -> i64 {
-    let meta = ScanMeta {
-        project,
-        commit: commit.into(),
-        branch: branch.into(),
-        base_commit: None,
-        tool: None,
-        kind: "upload".into(),
-    };
+    let meta = common::upload_meta(project, commit, branch);
     let mut imp = import(&["secrets", "sast", "iac", "deps"], findings);
     imp.components = components;
     let scan = store_scan(store, &meta, &imp, None).await.unwrap().scan;
@@ -366,4 +360,23 @@ impl Seeded {
     pub fn finding(&self, fp: &str) -> i64 {
         self.findings.iter().find(|f| f.0 == fp).unwrap().1
     }
+}
+
+/// A new team `team`, a viewer on `project`, and a token with read and triage scopes bound to
+/// it: (team id, token).
+pub async fn team_viewer(store: &Store, tenant: i64, project: i64, team: &str) -> (i64, String) {
+    let team = teams::create(store, tenant, team, "test").await.unwrap();
+    teams::set_role(store, tenant, project, team, Some(Role::Viewer), "test")
+        .await
+        .unwrap();
+    let new = NewToken {
+        name: "viewer",
+        scopes: &[Scope::Read, Scope::Triage],
+        expires_at: None,
+        teams: Some(&[team]),
+    };
+    let (_, token) = auth::create_token(store, tenant, &new, "test")
+        .await
+        .unwrap();
+    (team, token)
 }

@@ -227,6 +227,12 @@ pub(crate) fn built(sql: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(sql)
 }
 
+/// `1,2,3` for a SQL `IN (…)` list of ids: integers, written into the statement rather than
+/// bound (a list of any length stays under the backends' limits on bound values).
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
 /// Whether `e` is a unique-constraint violation (a duplicate name, say).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())

@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode};
 use rampart_ingest::Imported;
 use rampart_server::Store;
 use rampart_server::auth::{self, Scope};
-use rampart_server::results::{ScanMeta, store_scan};
+use rampart_server::results::store_scan;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -64,14 +64,7 @@ pub async fn scan(
     tools: &[&str],
     f: Vec<Imported>,
 ) -> i64 {
-    let meta = ScanMeta {
-        project,
-        commit: commit.into(),
-        branch: branch.into(),
-        base_commit: None,
-        tool: None,
-        kind: "upload".into(),
-    };
+    let meta = super::upload_meta(project, commit, branch);
     store_scan(store, &meta, &import(tools, f), None)
         .await
         .unwrap()

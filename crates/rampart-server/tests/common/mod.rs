@@ -9,6 +9,7 @@ pub mod repo;
 use rampart_core::Severity;
 use rampart_ingest::{Component, Format, Import, Imported};
 use rampart_server::Store;
+use rampart_server::results::ScanMeta;
 use sqlx::Connection;
 
 /// One test database.
@@ -160,4 +161,16 @@ pub async fn token(
     rampart_server::auth::create_token(store, tenant, &new, "test")
         .await
         .unwrap()
+}
+
+/// An upload of results for `commit` on `branch` of `project`.
+pub fn upload_meta(project: i64, commit: &str, branch: &str) -> ScanMeta {
+    ScanMeta {
+        project,
+        commit: commit.into(),
+        branch: branch.into(),
+        base_commit: None,
+        tool: None,
+        kind: "upload".into(),
+    }
 }
