@@ -199,7 +199,7 @@ pub async fn store_scan_in(
             }),
         ]);
     }
-    batch::insert(
+    batch::values(
         tx,
         store.backend(),
         "INSERT INTO occurrence (finding, scan, path, start_line, start_col, end_line, end_col, severity, message, snippet, suppressed, extra)",
@@ -279,7 +279,7 @@ pub async fn store_scan_in(
     .await?;
     // The scan's id is an integer, written into the text; the branch and commit come from the
     // scan row.
-    batch::insert(
+    batch::values(
         tx,
         store.backend(),
         "WITH v (id) AS (",
@@ -291,7 +291,7 @@ pub async fn store_scan_in(
         ),
     )
     .await?;
-    batch::insert(
+    batch::values(
         tx,
         store.backend(),
         "INSERT INTO finding_event (finding, branch, scan, kind, at)",
@@ -320,7 +320,7 @@ pub async fn store_scan_in(
         })
         .collect();
     counts.components = components.len();
-    batch::insert(
+    batch::values(
         tx,
         store.backend(),
         "INSERT INTO component (scan, purl, name, version, ecosystem, direct)",

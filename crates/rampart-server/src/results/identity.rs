@@ -153,7 +153,7 @@ pub(super) async fn resolve<'a>(
             }
         }
     }
-    batch::insert(
+    batch::values(
         tx,
         backend,
         "WITH v (id, severity, title, cwe, purl, advisory) AS (",
@@ -182,7 +182,7 @@ async fn insert(
 ) -> Result<Vec<AnyRow>, StoreError> {
     if fresh {
         let mut savepoint = sqlx::Acquire::begin(&mut **tx).await?;
-        match batch::insert(&mut savepoint, backend, INSERT, rows, RETURNING).await {
+        match batch::values(&mut savepoint, backend, INSERT, rows, RETURNING).await {
             Ok(inserted) => {
                 savepoint.commit().await?;
                 return Ok(inserted);
@@ -194,7 +194,7 @@ async fn insert(
         }
     }
     let tail = format!("ON CONFLICT (project, tool, rule, fingerprint) DO NOTHING {RETURNING}");
-    batch::insert(tx, backend, INSERT, rows, &tail).await
+    batch::values(tx, backend, INSERT, rows, &tail).await
 }
 
 /// Whether `project` has any identity of `tools`.
@@ -271,7 +271,7 @@ async fn lookup(
     let tail = format!(
         ") SELECT {COLUMNS} FROM v JOIN finding f ON f.project = {project} AND f.tool = v.tool AND f.rule = v.rule AND f.fingerprint = v.fingerprint"
     );
-    batch::insert(
+    batch::values(
         tx,
         backend,
         "WITH v (tool, rule, fingerprint) AS (",

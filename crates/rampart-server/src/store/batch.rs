@@ -29,8 +29,10 @@ pub enum P {
 pub const MAX_BOUND: usize = 6000;
 
 /// `head VALUES (…), …  tail` for `rows`, run in batches; returns the rows the statements
-/// return (`tail` may hold `ON CONFLICT …` and `RETURNING …`, without parameters).
-pub async fn insert(
+/// return. An insert (`tail` may hold `ON CONFLICT …` and `RETURNING …`, without parameters), or
+/// a statement over the rows as a table (`WITH v (…) AS (` … `) SELECT|UPDATE …`). Nothing is
+/// run for no rows.
+pub async fn values(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     head: &str,
