@@ -23,6 +23,7 @@ pub mod git;
 pub mod hooks;
 pub mod inventory;
 pub mod jobs;
+pub mod outbox;
 pub mod overview;
 pub mod projects;
 pub mod results;

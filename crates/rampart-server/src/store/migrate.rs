@@ -73,6 +73,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/shared/0009_session.sql"),
         postgres: include_str!("../../migrations/shared/0009_session.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_outbox.sql",
+        sqlite: include_str!("../../migrations/sqlite/0010_outbox.sql"),
+        postgres: include_str!("../../migrations/postgres/0010_outbox.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
