@@ -60,6 +60,13 @@ ingest() {  # label → prints findings/s for the upload and a repeat
   done
   wrk --latency -t2 -c16 -d10s -H "Authorization: Bearer $token" \
     "http://$addr/api/v1/projects/$pid/findings?limit=100" > "$tmp/wrk.txt"
+  wrk_figures "$1, first page"
+  LIST_PATH="/api/v1/projects/$pid/findings" wrk --latency -t2 -c16 -d10s -s bench/list_pages.lua \
+    -H "Authorization: Bearer $token" "http://$addr" > "$tmp/wrk.txt"
+  wrk_figures "$1, 500 pages and filters"
+}
+
+wrk_figures() {  # label: prints the figures of $tmp/wrk.txt
   python3 - "$tmp/wrk.txt" "$1" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()

@@ -252,8 +252,8 @@ pub async fn create_token(
 /// The principal a secret authenticates: `None` when it is unknown, revoked or expired.
 pub async fn authenticate(store: &Store, secret: &str) -> Result<Option<Principal>, StoreError> {
     let now = now_ms();
-    let row: Option<(i64, String, i64, String, String)> = sqlx::query_as(
-        "SELECT id, name, tenant, scopes, access FROM token WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+    let row: Option<TokenRow> = sqlx::query_as(
+        "SELECT id, name, tenant, scopes, access, last_used_at FROM token WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
     )
     .bind(hash(secret))
     .bind(now)
@@ -265,21 +265,28 @@ pub async fn authenticate(store: &Store, secret: &str) -> Result<Option<Principa
     principal_of(store, row, now).await.map(Some)
 }
 
-/// The principal of a live token's row (id, name, tenant, scopes, access), noting its use.
+/// A live token's row: id, name, tenant, scopes, access, last use.
+pub(crate) type TokenRow = (i64, String, i64, String, String, Option<i64>);
+
+/// The principal of a live token's row, noting its use.
 pub(crate) async fn principal_of(
     store: &Store,
-    (token, name, tenant, scopes, access): (i64, String, i64, String, String),
+    (token, name, tenant, scopes, access, last_used): TokenRow,
     now: i64,
 ) -> Result<Principal, StoreError> {
-    // Last use, to the minute: one write per token per minute at most.
-    sqlx::query(
-        "UPDATE token SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
-    )
-    .bind(now)
-    .bind(token)
-    .bind(now - 60_000)
-    .execute(store.pool())
-    .await?;
+    // Last use, to the minute: one write per token per minute at most, and none at all on the
+    // requests in between (a write on every request would queue readers behind SQLite's one
+    // writer). The condition repeats in the statement so that concurrent requests write once.
+    if last_used.is_none_or(|t| t < now - 60_000) {
+        sqlx::query(
+            "UPDATE token SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(now)
+        .bind(token)
+        .bind(now - 60_000)
+        .execute(store.pool())
+        .await?;
+    }
     let access = if access == "tenant" {
         Access::Tenant
     } else {

@@ -4,10 +4,10 @@
 use crate::clock::now_ms;
 use crate::results::placeholders;
 use crate::sla::Sla;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, json_rows};
 use crate::triage::{self, Decision, FindingTriage, SETTLED};
 use rampart_core::Severity;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -144,22 +144,48 @@ fn starts_with_pattern(prefix: &str) -> String {
     p
 }
 
-type ItemRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-);
+/// A row of the list query.
+#[derive(Deserialize)]
+struct ItemRow {
+    id: i64,
+    tool: String,
+    rule: String,
+    fingerprint: String,
+    severity: String,
+    title: String,
+    cwe: String,
+    status: String,
+    first_seen_scan: i64,
+    last_seen_scan: i64,
+    introduced_commit: String,
+    fixed_commit: Option<String>,
+    /// The decision in effect.
+    tid: Option<i64>,
+    due_at: Option<i64>,
+}
+
+/// The columns of [`ItemRow`], as the list query names them.
+const ITEM_COLUMNS: &[&str] = &[
+    "id",
+    "tool",
+    "rule",
+    "fingerprint",
+    "severity",
+    "title",
+    "cwe",
+    "status",
+    "first_seen_scan",
+    "last_seen_scan",
+    "introduced_commit",
+    "fixed_commit",
+    "tid",
+    "due_at",
+];
+
+/// `(name, j.name)` for each column: a JSON object with the columns of a subquery `j`.
+fn fields_of<'a>(columns: &[&'a str]) -> Vec<(&'a str, String)> {
+    columns.iter().map(|c| (*c, format!("j.{c}"))).collect()
+}
 
 /// One page of the findings of `project` matching `filter`.
 pub async fn list(
@@ -184,13 +210,13 @@ pub async fn list(
     if due_ms.is_empty() {
         due = "CAST(NULL AS BIGINT)".into();
     }
+    let tid = triage::effective_sql("$4");
     let mut sql = format!(
         "SELECT f.id, f.tool, f.rule, f.fingerprint, f.severity, f.title, f.cwe, s.status, s.first_seen_scan, s.last_seen_scan, \
-         s.introduced_commit, s.fixed_commit, {} AS tid, fs.created_at + {due} AS due_at \
+         s.introduced_commit, s.fixed_commit, {tid} AS tid, fs.created_at + {due} AS due_at \
          FROM finding_state s JOIN finding f ON f.id = s.finding JOIN project p ON p.id = f.project \
          JOIN scan fs ON fs.id = s.first_seen_scan \
-         WHERE s.project = $1 AND s.branch = $2 AND s.finding > $3",
-        triage::effective_sql("$4")
+         WHERE s.project = $1 AND s.branch = $2 AND s.finding > $3"
     );
     let mut binds: Vec<Value> = vec![
         project.into(),
@@ -243,47 +269,48 @@ pub async fn list(
         binds.extend(names.into_iter().map(Value::from));
     }
     let limit = filter.limit.clamp(1, MAX_PAGE);
-    let by_decision = !matches!(filter.triage.as_deref(), None | Some("any")) || filter.overdue;
-    if !by_decision {
-        // Nothing below filters on the decision or the due date: take the page here, so that
-        // the decision subquery runs for one page of findings, not for every finding.
-        sql.push_str(&format!(" ORDER BY s.finding LIMIT {}", limit + 1));
-    }
-    let mut sql = format!(
-        "SELECT x.id, x.tool, x.rule, x.fingerprint, x.severity, x.title, x.cwe, x.status, x.first_seen_scan, \
-         x.last_seen_scan, x.introduced_commit, x.fixed_commit, x.tid, x.due_at FROM ({sql}) x \
-         LEFT JOIN triage tt ON tt.id = x.tid WHERE 1 = 1"
-    );
-    let settled = SETTLED
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    // The decision and due-date filters are conditions on each finding, like the others, so
+    // that the page is taken in the index's order and the scan stops at its end, in forms the
+    // planners can estimate. (As filters on the query's output, or as `(subquery) IS NULL`,
+    // PostgreSQL guessed that few findings pass and read the whole branch first: 90–160 ms for
+    // `triage=untriaged` on 50,000 findings, 0.5 ms now.)
+    let state_of = format!("(SELECT tt.state FROM triage tt WHERE tt.id = {tid})");
     match filter.triage.as_deref() {
         None | Some("any") => {}
-        Some("untriaged") => sql.push_str(" AND x.tid IS NULL"),
+        Some("untriaged") => sql.push_str(&format!(
+            " AND NOT EXISTS (SELECT 1 FROM triage t WHERE {})",
+            triage::matching_sql("$4")
+        )),
         Some(state) => {
             binds.push(state.into());
-            sql.push_str(&format!(" AND tt.state = ${}", binds.len()));
+            sql.push_str(&format!(" AND {state_of} = ${}", binds.len()));
         }
     }
     if filter.overdue {
+        let settled = SETTLED
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
         sql.push_str(&format!(
-            " AND x.status = 'open' AND x.due_at < $4 AND (tt.state IS NULL OR tt.state NOT IN ({settled}))"
+            " AND s.status = 'open' AND fs.created_at + {due} < $4 AND COALESCE({state_of}, 'untriaged') NOT IN ({settled})"
         ));
     }
-    sql.push_str(&format!(" ORDER BY x.id LIMIT {}", limit + 1));
-    let mut q = sqlx::query_as::<_, ItemRow>(crate::store::built(sql));
+    sql.push_str(&format!(" ORDER BY s.finding LIMIT {}", limit + 1));
+    let fields = fields_of(ITEM_COLUMNS);
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, e)| (*k, e.as_str())).collect();
+    let sql = json_rows::sql(store.backend(), &fields, &sql, "j.id");
+    let mut q = sqlx::query_as::<_, (Option<String>,)>(crate::store::built(sql));
     for b in &binds {
         q = match b {
             Value::Number(n) => q.bind(n.as_i64().unwrap_or(0)),
             other => q.bind(other.as_str().unwrap_or("").to_string()),
         };
     }
-    let mut rows = q.fetch_all(store.pool()).await?;
+    let mut rows: Vec<ItemRow> = json_rows::parse(q.fetch_one(store.pool()).await?.0)?;
     let more = cut_page(&mut rows, limit);
-    let places = places_in(store, rows.iter().map(|r| (r.0, r.9))).await?;
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.12).collect();
+    let places = places_in(store, rows.iter().map(|r| (r.id, r.last_seen_scan))).await?;
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.tid).collect();
     let decisions: HashMap<i64, Decision> = triage::by_ids(store, &ids)
         .await?
         .into_iter()
@@ -292,33 +319,33 @@ pub async fn list(
     let items: Vec<FindingItem> = rows
         .into_iter()
         .map(|r| {
-            let (place, count) = match places.get(&r.0) {
+            let (place, count) = match places.get(&r.id) {
                 Some(list) => (list.first().cloned(), list.len()),
                 None => (None, 0),
             };
-            let decision = r.12.and_then(|id| decisions.get(&id));
-            let overdue = r.7 == "open"
-                && r.13.is_some_and(|d| d < now)
+            let decision = r.tid.and_then(|id| decisions.get(&id));
+            let overdue = r.status == "open"
+                && r.due_at.is_some_and(|d| d < now)
                 && !decision.is_some_and(|d| SETTLED.contains(&d.state.as_str()));
             FindingItem {
-                id: r.0,
-                tool: r.1,
-                rule: r.2,
-                fingerprint: r.3,
-                severity: r.4,
-                title: r.5,
-                cwe: serde_json::from_str(&r.6).unwrap_or_default(),
-                status: r.7,
-                first_seen_scan: r.8,
-                last_seen_scan: r.9,
-                introduced_commit: r.10,
-                fixed_commit: r.11,
+                id: r.id,
+                tool: r.tool,
+                rule: r.rule,
+                fingerprint: r.fingerprint,
+                severity: r.severity,
+                title: r.title,
+                cwe: serde_json::from_str(&r.cwe).unwrap_or_default(),
+                status: r.status,
+                first_seen_scan: r.first_seen_scan,
+                last_seen_scan: r.last_seen_scan,
+                introduced_commit: r.introduced_commit,
+                fixed_commit: r.fixed_commit,
                 place,
                 places: count,
                 triage_state: decision.map_or("untriaged".into(), |d| d.state.clone()),
                 overdue,
                 triage: decision.cloned(),
-                due_at: r.13,
+                due_at: r.due_at,
             }
         })
         .collect();
@@ -328,7 +355,32 @@ pub async fn list(
     Ok(Page { items, next })
 }
 
-type PlaceRow = (i64, String, i64, i64, i64, i64, String, String, i64);
+/// A row of the places query.
+#[derive(Deserialize)]
+struct PlaceRow {
+    finding: i64,
+    path: String,
+    start_line: i64,
+    start_col: i64,
+    end_line: i64,
+    end_col: i64,
+    message: String,
+    snippet: String,
+    suppressed: i64,
+}
+
+/// The columns of [`PlaceRow`].
+const PLACE_COLUMNS: &[&str] = &[
+    "finding",
+    "path",
+    "start_line",
+    "start_col",
+    "end_line",
+    "end_col",
+    "message",
+    "snippet",
+    "suppressed",
+];
 
 /// The places of each (finding, scan), in file order.
 async fn places_in(
@@ -345,25 +397,34 @@ async fn places_in(
         by_scan.entry(s).or_default().push(f);
     }
     for (scan, ids) in by_scan {
-        let sql = format!(
-            "SELECT finding, path, start_line, start_col, end_line, end_col, message, snippet, suppressed FROM occurrence \
-             WHERE scan = $1 AND finding IN ({}) ORDER BY path, start_line, start_col",
+        let inner = format!(
+            "SELECT {} FROM occurrence WHERE scan = $1 AND finding IN ({})",
+            PLACE_COLUMNS.join(", "),
             placeholders(2, ids.len())
         );
-        let mut q = sqlx::query_as::<_, PlaceRow>(crate::store::built(sql)).bind(scan);
+        let fields = fields_of(PLACE_COLUMNS);
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, e)| (*k, e.as_str())).collect();
+        let sql = json_rows::sql(
+            store.backend(),
+            &fields,
+            &inner,
+            "j.path, j.start_line, j.start_col",
+        );
+        let mut q = sqlx::query_as::<_, (Option<String>,)>(crate::store::built(sql)).bind(scan);
         for id in &ids {
             q = q.bind(*id);
         }
-        for r in q.fetch_all(store.pool()).await? {
-            out.entry(r.0).or_default().push(Place {
-                path: r.1,
-                line: r.2,
-                col: r.3,
-                end_line: r.4,
-                end_col: r.5,
-                message: r.6,
-                snippet: r.7,
-                suppressed: r.8 != 0,
+        let (text,) = q.fetch_one(store.pool()).await?;
+        for r in json_rows::parse::<PlaceRow>(text)? {
+            out.entry(r.finding).or_default().push(Place {
+                path: r.path,
+                line: r.start_line,
+                col: r.start_col,
+                end_line: r.end_line,
+                end_col: r.end_col,
+                message: r.message,
+                snippet: r.snippet,
+                suppressed: r.suppressed != 0,
             });
         }
     }

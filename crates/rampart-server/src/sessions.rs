@@ -83,8 +83,8 @@ pub async fn authenticate(store: &Store, id: &str) -> Result<Option<Principal>, 
         return Ok(None);
     }
     let now = now_ms();
-    let row: Option<(i64, String, i64, String, String)> = sqlx::query_as(
-        "SELECT t.id, t.name, t.tenant, t.scopes, t.access FROM session s JOIN token t ON t.id = s.token \
+    let row: Option<auth::TokenRow> = sqlx::query_as(
+        "SELECT t.id, t.name, t.tenant, t.scopes, t.access, t.last_used_at FROM session s JOIN token t ON t.id = s.token \
          WHERE s.id_hash = $1 AND s.expires_at > $2 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
     )
     .bind(id_hash(id))

@@ -327,15 +327,25 @@ pub fn effective<'d>(
 /// as [`effective`].
 pub(crate) fn effective_sql(now: &str) -> String {
     format!(
-        "(SELECT t.id FROM triage t WHERE t.tenant = p.tenant AND t.tool = f.tool AND t.rule = f.rule \
+        "(SELECT t.id FROM triage t WHERE {} \
+         ORDER BY CASE t.scope WHEN 'branch' THEN 0 WHEN 'project' THEN 1 ELSE 2 END, t.id DESC LIMIT 1)",
+        matching_sql(now)
+    )
+}
+
+/// The condition on `triage t` that a live decision concerns the finding `f` (with `p` its
+/// project, `s` its state on a branch) at `now`: the candidates [`effective_sql`] ranks.
+/// `NOT EXISTS (SELECT 1 FROM triage t WHERE …)` is "untriaged" in a form planners estimate.
+pub(crate) fn matching_sql(now: &str) -> String {
+    format!(
+        "t.tenant = p.tenant AND t.tool = f.tool AND t.rule = f.rule \
          AND t.superseded_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > {now}) \
          AND ((t.scope = 'branch' AND t.project = f.project AND t.branch = s.branch AND t.fingerprint = f.fingerprint) \
          OR (t.scope = 'project' AND t.project = f.project AND t.fingerprint = f.fingerprint) \
          OR (t.scope = 'tenant' AND (t.fingerprint = f.fingerprint OR (t.fingerprint IS NULL \
          AND (t.advisory IS NOT NULL OR t.purl IS NOT NULL) \
          AND (t.advisory IS NULL OR t.advisory = f.advisory OR t.advisory = f.rule) \
-         AND (t.purl IS NULL OR t.purl = f.purl))))) \
-         ORDER BY CASE t.scope WHEN 'branch' THEN 0 WHEN 'project' THEN 1 ELSE 2 END, t.id DESC LIMIT 1)"
+         AND (t.purl IS NULL OR t.purl = f.purl)))))"
     )
 }
 

@@ -420,3 +420,42 @@ async fn a_token_over_its_rate_is_told_when_to_come_back() {
     assert_eq!(retry.as_deref(), Some("2"));
     db.done().await;
 }
+
+#[tokio::test]
+async fn a_tokens_last_use_is_written_at_most_once_a_minute() {
+    for db in databases().await {
+        let store = &db.store;
+        let (t, secret) = tenant(store, "acme").await;
+        let last_used = || async {
+            let (at,): (Option<i64>,) =
+                sqlx::query_as("SELECT last_used_at FROM token WHERE tenant = $1")
+                    .bind(t)
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+            at
+        };
+        assert_eq!(last_used().await, None, "{}", db.name);
+        auth::authenticate(store, &secret).await.unwrap().unwrap();
+        let first = last_used().await.expect("the first use is written");
+        // Within the minute: not written again.
+        sqlx::query("UPDATE token SET last_used_at = $1 WHERE tenant = $2")
+            .bind(first - 30_000)
+            .bind(t)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        auth::authenticate(store, &secret).await.unwrap().unwrap();
+        assert_eq!(last_used().await, Some(first - 30_000), "{}", db.name);
+        // A minute later: written.
+        sqlx::query("UPDATE token SET last_used_at = $1 WHERE tenant = $2")
+            .bind(first - 61_000)
+            .bind(t)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        auth::authenticate(store, &secret).await.unwrap().unwrap();
+        assert!(last_used().await.unwrap() >= first, "{}", db.name);
+        db.done().await;
+    }
+}
