@@ -287,6 +287,7 @@ async fn pages_show_the_data_and_hide_other_tenants() {
         );
         let a = b.get(&app, "/ui/settings").await;
         assert!(a.body.contains("id=\"tokens-title\"") && a.body.contains("admin"));
+        assert!(a.body.contains("id=\"rules-title\"") && a.body.contains("No notification rules"));
 
         // Static files: htmx as vendored, cached for good.
         let a = b.get(&app, "/ui/static/htmx-2.0.11.min.js").await;
