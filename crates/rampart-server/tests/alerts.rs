@@ -68,7 +68,7 @@ async fn receiver(answer: Answer) -> (String, Arc<Mutex<Vec<Seen>>>) {
 }
 
 fn ok() -> Answer {
-    Arc::new(|_, _| (200, json!({"ok": true})))
+    Arc::new(|_: &Seen, _: usize| (200, json!({"ok": true})))
 }
 
 struct World {
@@ -182,7 +182,7 @@ async fn a_webhook_is_signed_filtered_by_severity_and_retried_until_it_answers()
         let w = world(&db.store).await;
         // 500 twice, then 200.
         let (url, seen) =
-            receiver(Arc::new(|_, n| if n < 2 { (500, json!({})) } else { (200, json!({})) }))
+            receiver(Arc::new(|_: &Seen, n: usize| if n < 2 { (500, json!({})) } else { (200, json!({})) }))
                 .await;
         rule(
             &w,
@@ -357,7 +357,7 @@ async fn slack_gets_blocks_for_a_failed_scan() {
 
 /// A fake tracker: issues get number 7 (GitHub), iid 7 (GitLab) or key SEC-7 (Jira).
 fn tracker() -> Answer {
-    Arc::new(|s: &Seen, _| match (s.method.as_str(), s.path.as_str()) {
+    Arc::new(|s: &Seen, _: usize| match (s.method.as_str(), s.path.as_str()) {
         ("POST", p) if p.ends_with("/issues") => (
             201,
             json!({"number": 7, "iid": 7, "html_url": "https://github.example/o/r/issues/7", "web_url": "https://gitlab.example/g/p/-/issues/7"}),

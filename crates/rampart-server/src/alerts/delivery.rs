@@ -104,7 +104,7 @@ pub async fn route(store: &Store, now: i64) -> Result<u64, StoreError> {
 
 async fn route_one(store: &Store, e: &Event, now: i64) -> Result<u64, StoreError> {
     // The tenant: the project's, else the payload's; read before the transaction.
-    let (tenant, tags) = match e.project {
+    let (tenant, tags): (Option<i64>, Vec<String>) = match e.project {
         Some(p) => {
             let row: Option<(i64, String)> =
                 sqlx::query_as("SELECT tenant, tags FROM project WHERE id = $1")
@@ -261,10 +261,9 @@ pub async fn claim(
         // On PostgreSQL the row picked may have been taken meanwhile: look again while any
         // delivery is due (see `jobs::claim`).
         let (waiting,): (i64,) = sqlx::query_as(crate::store::built(format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM notification_delivery WHERE {due} LIMIT 1) x"
+            "SELECT COUNT(*) FROM (SELECT 1 FROM notification_delivery WHERE {} LIMIT 1) x",
+            due.replace("$3", "$1")
         )))
-        .bind(now)
-        .bind(now)
         .bind(now)
         .fetch_one(store.pool())
         .await?;

@@ -233,7 +233,7 @@ pub(crate) fn send_json(
                 r = r.header(*k, v);
             }
             r.content_type("application/json")
-                .send(body.unwrap_or(b"{}"))
+                .send(body.unwrap_or(&b"{}"[..]))
         }
     }
     .map_err(|e| PublishError::transient(format!("{what}: {e}")))?;
