@@ -55,10 +55,7 @@ async fn receiver(answer: Answer) -> (String, Arc<Mutex<Vec<Seen>>>) {
             let mut log = log.lock().unwrap();
             let (status, v) = answer(&s, log.len());
             log.push(s);
-            (
-                StatusCode::from_u16(status).unwrap(),
-                axum::Json(v),
-            )
+            (StatusCode::from_u16(status).unwrap(), axum::Json(v))
         }
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -128,18 +125,46 @@ async fn rules_are_validated_tenant_bound_audited_and_hide_secrets() {
     for db in databases().await {
         let w = world(&db.store).await;
         let bad = [
-            (json!({"name": "x", "events": [], "publisher": "slack", "config": {"url": "http://h/"}}), "events"),
-            (json!({"name": "x", "events": ["nope"], "publisher": "slack", "config": {"url": "http://h/"}}), "events"),
-            (json!({"name": "x", "events": ["new_finding"], "publisher": "fax", "config": {}}), "publisher"),
-            (json!({"name": "x", "events": ["new_finding"], "min_severity": "severe", "publisher": "slack", "config": {"url": "http://h/"}}), "min_severity"),
-            (json!({"name": "x", "events": ["new_finding"], "publisher": "webhook", "config": {"url": "http://h/", "secret": "short"}}), "config.secret"),
-            (json!({"name": "x", "events": ["new_finding"], "publisher": "slack", "config": {"url": "ftp://h/"}}), "config.url"),
-            (json!({"name": "x", "events": ["new_finding"], "publisher": "github", "config": {"project": "just-a-name", "token": "t"}}), "config.project"),
-            (json!({"name": "x", "events": ["new_finding"], "publisher": "email", "config": {"host": "h", "from": "not an address", "to": ["a@b.c"]}}), "config.from"),
-            (json!({"name": "x", "events": ["new_finding"], "publisher": "github", "digest": true, "config": {"project": "o/r", "token": "t"}}), "digest"),
+            (
+                json!({"name": "x", "events": [], "publisher": "slack", "config": {"url": "http://h/"}}),
+                "events",
+            ),
+            (
+                json!({"name": "x", "events": ["nope"], "publisher": "slack", "config": {"url": "http://h/"}}),
+                "events",
+            ),
+            (
+                json!({"name": "x", "events": ["new_finding"], "publisher": "fax", "config": {}}),
+                "publisher",
+            ),
+            (
+                json!({"name": "x", "events": ["new_finding"], "min_severity": "severe", "publisher": "slack", "config": {"url": "http://h/"}}),
+                "min_severity",
+            ),
+            (
+                json!({"name": "x", "events": ["new_finding"], "publisher": "webhook", "config": {"url": "http://h/", "secret": "short"}}),
+                "config.secret",
+            ),
+            (
+                json!({"name": "x", "events": ["new_finding"], "publisher": "slack", "config": {"url": "ftp://h/"}}),
+                "config.url",
+            ),
+            (
+                json!({"name": "x", "events": ["new_finding"], "publisher": "github", "config": {"project": "just-a-name", "token": "t"}}),
+                "config.project",
+            ),
+            (
+                json!({"name": "x", "events": ["new_finding"], "publisher": "email", "config": {"host": "h", "from": "not an address", "to": ["a@b.c"]}}),
+                "config.from",
+            ),
+            (
+                json!({"name": "x", "events": ["new_finding"], "publisher": "github", "digest": true, "config": {"project": "o/r", "token": "t"}}),
+                "digest",
+            ),
         ];
         for (body, field) in bad {
-            let (status, v) = post(&w.app, "/api/v1/notification-rules", &w.admin, body.clone()).await;
+            let (status, v) =
+                post(&w.app, "/api/v1/notification-rules", &w.admin, body.clone()).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {v}");
             assert_eq!(v["error"]["code"], "invalid_field", "{v}");
             assert_eq!(v["error"]["field"], field, "{body}: {v}");
@@ -181,9 +206,14 @@ async fn a_webhook_is_signed_filtered_by_severity_and_retried_until_it_answers()
     for db in databases().await {
         let w = world(&db.store).await;
         // 500 twice, then 200.
-        let (url, seen) =
-            receiver(Arc::new(|_: &Seen, n: usize| if n < 2 { (500, json!({})) } else { (200, json!({})) }))
-                .await;
+        let (url, seen) = receiver(Arc::new(|_: &Seen, n: usize| {
+            if n < 2 {
+                (500, json!({}))
+            } else {
+                (200, json!({}))
+            }
+        }))
+        .await;
         rule(
             &w,
             json!({"name": "hook", "events": ["new_finding"], "min_severity": "high",
@@ -220,12 +250,19 @@ async fn a_webhook_is_signed_filtered_by_severity_and_retried_until_it_answers()
         // Not due again before its backoff.
         let r = alerts::tick(&w.store, "w1", t0 + 1000).await.unwrap();
         assert!(r.delivered.is_empty(), "{r:?}");
-        let r = alerts::tick(&w.store, "w1", t0 + delivery::backoff_ms(1)).await.unwrap();
-        assert!(matches!(r.delivered[..], [delivery::Delivered::Failed(_, _, true)]), "{r:?}");
+        let r = alerts::tick(&w.store, "w1", t0 + delivery::backoff_ms(1))
+            .await
+            .unwrap();
+        assert!(
+            matches!(r.delivered[..], [delivery::Delivered::Failed(_, _, true)]),
+            "{r:?}"
+        );
         let (state, _, err) = delivery_row(&w.store, id).await;
         assert_eq!(state, "pending");
         assert!(err.unwrap().contains("500"));
-        let r = alerts::tick(&w.store, "w1", t0 + 10 * 60_000).await.unwrap();
+        let r = alerts::tick(&w.store, "w1", t0 + 10 * 60_000)
+            .await
+            .unwrap();
         assert_eq!(r.delivered, vec![delivery::Delivered::Sent(id)]);
         assert_eq!(delivery_row(&w.store, id).await, ("sent".into(), 3, None));
         let r = alerts::tick(&w.store, "w1", t0 + DAY_MS).await.unwrap();
@@ -260,15 +297,36 @@ async fn a_webhook_is_signed_filtered_by_severity_and_retried_until_it_answers()
             .map(|f| f["severity"].as_str().unwrap())
             .collect();
         assert_eq!(sevs, ["critical", "high"]);
-        assert!(e["findings"][0]["url"]
-            .as_str()
-            .unwrap()
-            .starts_with("https://rampart.example/ui/findings/"));
+        assert!(
+            e["findings"][0]["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://rampart.example/ui/findings/")
+        );
         assert_eq!(e["findings"][0]["location"], "src/app.py:3");
         assert_eq!(e["title"], "2 new findings in shop (main)");
         // A scan with nothing new writes no event; one with only low findings nothing for the rule.
-        scan(&w, "c2", vec![finding("a", Severity::Critical), finding("b", Severity::High), finding("c", Severity::Low)]).await;
-        scan(&w, "c3", vec![finding("a", Severity::Critical), finding("b", Severity::High), finding("c", Severity::Low), finding("d", Severity::Low)]).await;
+        scan(
+            &w,
+            "c2",
+            vec![
+                finding("a", Severity::Critical),
+                finding("b", Severity::High),
+                finding("c", Severity::Low),
+            ],
+        )
+        .await;
+        scan(
+            &w,
+            "c3",
+            vec![
+                finding("a", Severity::Critical),
+                finding("b", Severity::High),
+                finding("c", Severity::Low),
+                finding("d", Severity::Low),
+            ],
+        )
+        .await;
         let r = alerts::tick(&w.store, "w1", t0 + DAY_MS).await.unwrap();
         assert_eq!(r.routed, 0);
         assert_eq!(requests(&seen).len(), 3);
@@ -297,10 +355,12 @@ async fn a_delivery_whose_worker_died_is_sent_by_another_claim() {
             .unwrap();
         assert_eq!(c.attempt, 1);
         // Under its lease nobody else takes it.
-        assert!(delivery::claim(&w.store, "w2", t0 + 1, alerts::LEASE_MS)
-            .await
-            .unwrap()
-            .is_none());
+        assert!(
+            delivery::claim(&w.store, "w2", t0 + 1, alerts::LEASE_MS)
+                .await
+                .unwrap()
+                .is_none()
+        );
         // After the lease, another worker sends it.
         let later = t0 + alerts::LEASE_MS + 1;
         let d = delivery::deliver_one(&w.store, "w2", later, alerts::LEASE_MS)
@@ -310,9 +370,18 @@ async fn a_delivery_whose_worker_died_is_sent_by_another_claim() {
         assert_eq!(delivery_row(&w.store, c.id).await, ("sent".into(), 2, None));
         assert_eq!(requests(&seen).len(), 1);
         // The dead worker's late record does nothing.
-        assert!(!delivery::sent(&w.store, &c, "w1", None, &alerts::publishers::Outcome::Sent, later)
+        assert!(
+            !delivery::sent(
+                &w.store,
+                &c,
+                "w1",
+                None,
+                &alerts::publishers::Outcome::Sent,
+                later
+            )
             .await
-            .unwrap());
+            .unwrap()
+        );
         db.done().await;
     }
 }
@@ -328,14 +397,20 @@ async fn slack_gets_blocks_for_a_failed_scan() {
                    "publisher": "slack", "config": {"url": format!("{url}/services/T/B/X")}}),
         )
         .await;
-        let tenant_id = rampart_server::auth::tenant_by_name(&w.store, "acme").await.unwrap().unwrap();
+        let tenant_id = rampart_server::auth::tenant_by_name(&w.store, "acme")
+            .await
+            .unwrap()
+            .unwrap();
         let job = rampart_server::jobs::enqueue(
             &w.store,
             &rampart_server::schedule::rescan_job(tenant_id, w.project, "main"),
         )
         .await
         .unwrap();
-        let claimed = rampart_server::jobs::claim(&w.store, "jw", 60_000).await.unwrap().unwrap();
+        let claimed = rampart_server::jobs::claim(&w.store, "jw", 60_000)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(claimed.id, job);
         rampart_server::jobs::fail(&w.store, job, "jw", "cannot check out main", true)
             .await
@@ -346,10 +421,22 @@ async fn slack_gets_blocks_for_a_failed_scan() {
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].path, "/services/T/B/X");
         let b = &got[0].body;
-        assert!(b["text"].as_str().unwrap().starts_with("Scan failed in shop (main)"), "{b}");
+        assert!(
+            b["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Scan failed in shop (main)"),
+            "{b}"
+        );
         assert_eq!(b["blocks"][0]["type"], "header");
         assert_eq!(b["blocks"][1]["type"], "section");
-        assert!(b["blocks"][1]["text"]["text"].as_str().unwrap().contains("/ui/projects/"), "{b}");
+        assert!(
+            b["blocks"][1]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("/ui/projects/"),
+            "{b}"
+        );
         assert!(got[0].headers.contains_key("idempotency-key"));
         db.done().await;
     }
@@ -357,19 +444,23 @@ async fn slack_gets_blocks_for_a_failed_scan() {
 
 /// A fake tracker: issues get number 7 (GitHub), iid 7 (GitLab) or key SEC-7 (Jira).
 fn tracker() -> Answer {
-    Arc::new(|s: &Seen, _: usize| match (s.method.as_str(), s.path.as_str()) {
-        ("POST", p) if p.ends_with("/issues") => (
-            201,
-            json!({"number": 7, "iid": 7, "html_url": "https://github.example/o/r/issues/7", "web_url": "https://gitlab.example/g/p/-/issues/7"}),
-        ),
-        ("POST", "/rest/api/2/issue") => (201, json!({"key": "SEC-7", "id": "10007", "self": "x"})),
-        ("GET", p) if p.ends_with("/transitions") => (
-            200,
-            json!({"transitions": [{"id": "11", "name": "In Progress"}, {"id": "31", "name": "Done"}]}),
-        ),
-        ("POST", p) if p.ends_with("/transitions") => (204, Value::Null),
-        _ => (200, json!({"id": 1})),
-    })
+    Arc::new(
+        |s: &Seen, _: usize| match (s.method.as_str(), s.path.as_str()) {
+            ("POST", p) if p.ends_with("/issues") => (
+                201,
+                json!({"number": 7, "iid": 7, "html_url": "https://github.example/o/r/issues/7", "web_url": "https://gitlab.example/g/p/-/issues/7"}),
+            ),
+            ("POST", "/rest/api/2/issue") => {
+                (201, json!({"key": "SEC-7", "id": "10007", "self": "x"}))
+            }
+            ("GET", p) if p.ends_with("/transitions") => (
+                200,
+                json!({"transitions": [{"id": "11", "name": "In Progress"}, {"id": "31", "name": "Done"}]}),
+            ),
+            ("POST", p) if p.ends_with("/transitions") => (204, Value::Null),
+            _ => (200, json!({"id": 1})),
+        },
+    )
 }
 
 /// Opens, updates, closes and reopens the ticket of one finding through `publisher`; returns
@@ -387,15 +478,30 @@ async fn ticket_story(db: &common::TestDb, publisher: &str, config: Value) -> Ve
     .await;
     let t0 = now_ms();
     // A new high finding (and a low one, below the rule): one ticket.
-    scan(&w, "c1", vec![finding("a", Severity::High), finding("z", Severity::Low)]).await;
+    scan(
+        &w,
+        "c1",
+        vec![finding("a", Severity::High), finding("z", Severity::Low)],
+    )
+    .await;
     alerts::tick(&w.store, "w", t0).await.unwrap();
     // Fixed: closed.
     scan(&w, "c2", vec![finding("z", Severity::Low)]).await;
     alerts::tick(&w.store, "w", t0).await.unwrap();
     // Back: reopened with a comment, not a second ticket.
-    scan(&w, "c3", vec![finding("a", Severity::High), finding("z", Severity::Low)]).await;
+    scan(
+        &w,
+        "c3",
+        vec![finding("a", Severity::High), finding("z", Severity::Low)],
+    )
+    .await;
     let r = alerts::tick(&w.store, "w", t0).await.unwrap();
-    assert!(r.delivered.iter().all(|d| matches!(d, delivery::Delivered::Sent(_))), "{r:?}");
+    assert!(
+        r.delivered
+            .iter()
+            .all(|d| matches!(d, delivery::Delivered::Sent(_))),
+        "{r:?}"
+    );
     let (state, subject): (String, String) =
         sqlx::query_as("SELECT state, subject FROM notification_ticket")
             .fetch_one(w.store.pool())
@@ -406,7 +512,9 @@ async fn ticket_story(db: &common::TestDb, publisher: &str, config: Value) -> Ve
     let got = requests(&seen);
     let opened: Vec<&Seen> = got
         .iter()
-        .filter(|s| s.method == "POST" && (s.path.ends_with("/issues") || s.path == "/rest/api/2/issue"))
+        .filter(|s| {
+            s.method == "POST" && (s.path.ends_with("/issues") || s.path == "/rest/api/2/issue")
+        })
         .collect();
     assert_eq!(opened.len(), 1, "one ticket: {got:?}");
     let text = opened[0].body.to_string();
@@ -416,13 +524,20 @@ async fn ticket_story(db: &common::TestDb, publisher: &str, config: Value) -> Ve
 }
 
 fn calls(got: &[Seen]) -> Vec<(String, String)> {
-    got.iter().map(|s| (s.method.clone(), s.path.clone())).collect()
+    got.iter()
+        .map(|s| (s.method.clone(), s.path.clone()))
+        .collect()
 }
 
 #[tokio::test]
 async fn github_issues_are_opened_closed_and_reopened_once_per_finding() {
     for db in databases().await {
-        let got = ticket_story(&db, "github", json!({"project": "o/r", "token": "ghp_x", "labels": ["security"]})).await;
+        let got = ticket_story(
+            &db,
+            "github",
+            json!({"project": "o/r", "token": "ghp_x", "labels": ["security"]}),
+        )
+        .await;
         let p = "/repos/o/r/issues";
         assert_eq!(
             calls(&got),
@@ -446,7 +561,12 @@ async fn github_issues_are_opened_closed_and_reopened_once_per_finding() {
 #[tokio::test]
 async fn gitlab_issues_are_opened_and_closed() {
     for db in databases().await {
-        let got = ticket_story(&db, "gitlab", json!({"project": "group/app", "token": "glpat"})).await;
+        let got = ticket_story(
+            &db,
+            "gitlab",
+            json!({"project": "group/app", "token": "glpat"}),
+        )
+        .await;
         let p = "/projects/group%2Fapp/issues";
         assert_eq!(
             calls(&got),
@@ -506,15 +626,32 @@ async fn a_ticket_per_project_is_commented_not_duplicated() {
                    "config": {"api": url, "project": "o/r", "token": "x", "ticket_per": "project"}}),
         )
         .await;
-        scan(&w, "c1", vec![finding("a", Severity::High), finding("b", Severity::High)]).await;
+        scan(
+            &w,
+            "c1",
+            vec![finding("a", Severity::High), finding("b", Severity::High)],
+        )
+        .await;
         alerts::tick(&w.store, "w", now_ms()).await.unwrap();
-        scan(&w, "c2", vec![finding("a", Severity::High), finding("b", Severity::High), finding("c", Severity::High)]).await;
+        scan(
+            &w,
+            "c2",
+            vec![
+                finding("a", Severity::High),
+                finding("b", Severity::High),
+                finding("c", Severity::High),
+            ],
+        )
+        .await;
         alerts::tick(&w.store, "w", now_ms()).await.unwrap();
         let got = calls(&requests(&seen));
         assert_eq!(
             got,
-            [("POST", "/repos/o/r/issues"), ("POST", "/repos/o/r/issues/7/comments")]
-                .map(|(m, p)| (m.to_string(), p.to_string()))
+            [
+                ("POST", "/repos/o/r/issues"),
+                ("POST", "/repos/o/r/issues/7/comments")
+            ]
+            .map(|(m, p)| (m.to_string(), p.to_string()))
         );
         db.done().await;
     }
@@ -530,7 +667,9 @@ async fn smtp_server() -> (u16, Arc<Mutex<Vec<String>>>) {
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
         loop {
-            let Ok((sock, _)) = listener.accept().await else { return };
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
             let log = log.clone();
             tokio::spawn(async move {
                 let (r, mut wr) = sock.into_split();
@@ -589,12 +728,18 @@ async fn email_goes_over_smtp() {
         .await;
         scan(&w, "c1", vec![finding("a", Severity::Critical)]).await;
         let r = alerts::tick(&w.store, "w", now_ms()).await.unwrap();
-        assert!(matches!(r.delivered[..], [delivery::Delivered::Sent(_)]), "{r:?}");
+        assert!(
+            matches!(r.delivered[..], [delivery::Delivered::Sent(_)]),
+            "{r:?}"
+        );
         let got = got.lock().unwrap().clone();
         assert_eq!(got.len(), 1);
         let m = &got[0];
         assert!(m.contains("MAIL FROM:<rampart@example.com>"), "{m}");
-        assert!(m.contains("RCPT TO:<sec@example.com>") && m.contains("RCPT TO:<ops@example.com>"), "{m}");
+        assert!(
+            m.contains("RCPT TO:<sec@example.com>") && m.contains("RCPT TO:<ops@example.com>"),
+            "{m}"
+        );
         assert!(m.contains("Subject: 1 new finding in shop (main)"), "{m}");
         assert!(m.contains("/ui/findings/"), "{m}");
         assert!(m.contains("Message-ID: <rampart-delivery-"), "{m}");
@@ -619,18 +764,30 @@ async fn a_digest_rule_sends_one_message_a_day() {
         let r = alerts::tick(&w.store, "w", t0).await.unwrap();
         assert_eq!(r.routed, 3, "{r:?}");
         assert!(r.delivered.is_empty());
-        let r = alerts::tick(&w.store, "w", t0 + DAY_MS + 60_000).await.unwrap();
+        let r = alerts::tick(&w.store, "w", t0 + DAY_MS + 60_000)
+            .await
+            .unwrap();
         assert_eq!(r.digests, 1);
-        assert!(matches!(r.delivered[..], [delivery::Delivered::Sent(_)]), "{r:?}");
+        assert!(
+            matches!(r.delivered[..], [delivery::Delivered::Sent(_)]),
+            "{r:?}"
+        );
         let got = requests(&seen);
         assert_eq!(got.len(), 1);
         let b = &got[0].body;
         assert_eq!(b["digest"], true);
-        let kinds: Vec<&str> = b["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        let kinds: Vec<&str> = b["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
         assert_eq!(kinds, ["new_finding", "new_finding", "fixed_finding"]);
         assert_eq!(got[0].headers["x-rampart-event"], "digest");
         // Nothing new: no digest the next day.
-        let r = alerts::tick(&w.store, "w", t0 + 2 * DAY_MS + 120_000).await.unwrap();
+        let r = alerts::tick(&w.store, "w", t0 + 2 * DAY_MS + 120_000)
+            .await
+            .unwrap();
         assert_eq!(r.digests, 0);
         assert_eq!(requests(&seen).len(), 1);
         db.done().await;
@@ -648,20 +805,54 @@ async fn overdue_findings_are_announced_once() {
                    "publisher": "webhook", "config": {"url": url, "secret": SECRET}}),
         )
         .await;
-        scan(&w, "c1", vec![finding("a", Severity::Critical), finding("b", Severity::Medium)]).await;
+        scan(
+            &w,
+            "c1",
+            vec![
+                finding("a", Severity::Critical),
+                finding("b", Severity::Medium),
+            ],
+        )
+        .await;
         let t0 = now_ms();
         // Critical: 7 days by default; medium: 90.
-        assert_eq!(alerts::events::sla_sweep(&w.store, t0 + 6 * DAY_MS).await.unwrap(), 0);
-        assert_eq!(alerts::events::sla_sweep(&w.store, t0 + 8 * DAY_MS).await.unwrap(), 1);
-        assert_eq!(alerts::events::sla_sweep(&w.store, t0 + 9 * DAY_MS).await.unwrap(), 0);
-        assert_eq!(alerts::events::sla_sweep(&w.store, t0 + 91 * DAY_MS).await.unwrap(), 1);
+        assert_eq!(
+            alerts::events::sla_sweep(&w.store, t0 + 6 * DAY_MS)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            alerts::events::sla_sweep(&w.store, t0 + 8 * DAY_MS)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            alerts::events::sla_sweep(&w.store, t0 + 9 * DAY_MS)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            alerts::events::sla_sweep(&w.store, t0 + 91 * DAY_MS)
+                .await
+                .unwrap(),
+            1
+        );
         alerts::tick(&w.store, "w", t0 + 91 * DAY_MS).await.unwrap();
         let got = requests(&seen);
         assert_eq!(got.len(), 1, "the medium one is below the rule");
         let e = &got[0].body["events"][0];
         assert_eq!(e["kind"], "sla_overdue");
         assert_eq!(e["severity"], "critical");
-        assert!(e["title"].as_str().unwrap().starts_with("Overdue critical finding in shop"), "{e}");
+        assert!(
+            e["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Overdue critical finding in shop"),
+            "{e}"
+        );
         db.done().await;
     }
 }

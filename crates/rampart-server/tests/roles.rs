@@ -217,8 +217,10 @@ async fn request_for(w: &World, op: &openapi::Op, n: usize) -> Option<(String, V
         ("get", "/api/v1/notification-rules") => ("/api/v1/notification-rules".into(), vec![]),
         ("post", "/api/v1/notification-rules") => (
             "/api/v1/notification-rules".into(),
-            body(json!({"name": format!("rule-{n}"), "events": ["new_finding"], "publisher": "slack",
-                "config": {"url": "http://127.0.0.1:9/hook"}})),
+            body(
+                json!({"name": format!("rule-{n}"), "events": ["new_finding"], "publisher": "slack",
+                "config": {"url": "http://127.0.0.1:9/hook"}}),
+            ),
         ),
         ("delete", "/api/v1/notification-rules/{id}") => {
             let (status, v) = post(

@@ -183,7 +183,10 @@ async fn route_one(store: &Store, e: &Event, now: i64) -> Result<u64, StoreError
             continue;
         }
         let finding = if rule.publisher.is_tracker() && rule.ticket_per_finding() {
-            e.payload.get("finding").and_then(Value::as_i64).unwrap_or(0)
+            e.payload
+                .get("finding")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
         } else {
             0
         };
@@ -229,7 +232,8 @@ pub async fn claim(
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    let due = "(state = 'pending' AND next_attempt_at <= $3) OR (state = 'running' AND lease_until < $3)";
+    let due =
+        "(state = 'pending' AND next_attempt_at <= $3) OR (state = 'running' AND lease_until < $3)";
     let sql = format!(
         "UPDATE notification_delivery SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
          WHERE id = (SELECT d.id FROM notification_delivery d WHERE ({}) \
@@ -354,6 +358,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A finding as read for a message: id, tool, rule, title, severity, `path:line`.
+type FindingRow = (i64, String, String, String, String, Option<String>);
+
 /// An event as a message tells it to `rule` (about `finding` alone when not 0).
 async fn event_notice(
     store: &Store,
@@ -363,11 +370,13 @@ async fn event_notice(
 ) -> Result<EventNotice, StoreError> {
     let base = link_base(rule);
     let project = match e.project {
-        Some(id) => sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM project WHERE id = $1")
-            .bind(id)
-            .fetch_optional(store.pool())
-            .await?
-            .map(|(id, name)| ProjectRef { id, name }),
+        Some(id) => {
+            sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM project WHERE id = $1")
+                .bind(id)
+                .fetch_optional(store.pool())
+                .await?
+                .map(|(id, name)| ProjectRef { id, name })
+        }
         None => None,
     };
     let scan = e.payload.get("scan").and_then(Value::as_i64).unwrap_or(0);
@@ -379,52 +388,50 @@ async fn event_notice(
     let rank = "CASE f.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
     let columns = "f.id, f.tool, f.rule, f.title, f.severity, \
          (SELECT o.path || ':' || CAST(o.start_line AS TEXT) FROM occurrence o WHERE o.finding = f.id AND o.scan = $1 LIMIT 1)";
-    let (rows, total): (Vec<(i64, String, String, String, String, Option<String>)>, usize) =
-        match (lifecycle_kind(&e.kind), finding) {
-            (_, id) if id != 0 => {
+    let (rows, total): (Vec<FindingRow>, usize) = match (lifecycle_kind(&e.kind), finding) {
+        (_, id) if id != 0 => {
+            let sql = format!("SELECT {columns} FROM finding f WHERE f.id = $2");
+            let rows = sqlx::query_as(crate::store::built(sql))
+                .bind(scan)
+                .bind(id)
+                .fetch_all(store.pool())
+                .await?;
+            let n = rows.len();
+            (rows, n)
+        }
+        (Some(lk), _) => {
+            let from = format!(
+                "FROM finding_event fe JOIN finding f ON f.id = fe.finding \
+                     WHERE fe.scan = $1 AND fe.kind = '{lk}' AND f.severity IN ({severities})"
+            );
+            let sql =
+                format!("SELECT {columns} {from} ORDER BY {rank} DESC, f.id LIMIT {MAX_LISTED}");
+            let rows = sqlx::query_as(crate::store::built(sql))
+                .bind(scan)
+                .fetch_all(store.pool())
+                .await?;
+            let (n,): (i64,) = sqlx::query_as(crate::store::built(format!(
+                "SELECT COUNT(DISTINCT fe.finding) {from}"
+            )))
+            .bind(scan)
+            .fetch_one(store.pool())
+            .await?;
+            (rows, n as usize)
+        }
+        (None, _) => match e.payload.get("finding").and_then(Value::as_i64) {
+            Some(id) => {
                 let sql = format!("SELECT {columns} FROM finding f WHERE f.id = $2");
                 let rows = sqlx::query_as(crate::store::built(sql))
-                    .bind(scan)
+                    .bind(0i64)
                     .bind(id)
                     .fetch_all(store.pool())
                     .await?;
                 let n = rows.len();
                 (rows, n)
             }
-            (Some(lk), _) => {
-                let from = format!(
-                    "FROM finding_event fe JOIN finding f ON f.id = fe.finding \
-                     WHERE fe.scan = $1 AND fe.kind = '{lk}' AND f.severity IN ({severities})"
-                );
-                let sql = format!(
-                    "SELECT {columns} {from} ORDER BY {rank} DESC, f.id LIMIT {MAX_LISTED}"
-                );
-                let rows = sqlx::query_as(crate::store::built(sql))
-                    .bind(scan)
-                    .fetch_all(store.pool())
-                    .await?;
-                let (n,): (i64,) = sqlx::query_as(crate::store::built(format!(
-                    "SELECT COUNT(DISTINCT fe.finding) {from}"
-                )))
-                .bind(scan)
-                .fetch_one(store.pool())
-                .await?;
-                (rows, n as usize)
-            }
-            (None, _) => match e.payload.get("finding").and_then(Value::as_i64) {
-                Some(id) => {
-                    let sql = format!("SELECT {columns} FROM finding f WHERE f.id = $2");
-                    let rows = sqlx::query_as(crate::store::built(sql))
-                        .bind(0i64)
-                        .bind(id)
-                        .fetch_all(store.pool())
-                        .await?;
-                    let n = rows.len();
-                    (rows, n)
-                }
-                None => (Vec::new(), 0),
-            },
-        };
+            None => (Vec::new(), 0),
+        },
+    };
     let findings: Vec<FindingRef> = rows
         .into_iter()
         .map(|r| FindingRef {
@@ -437,22 +444,31 @@ async fn event_notice(
             location: r.5,
         })
         .collect();
-    let pname = project.as_ref().map_or("a project".to_string(), |p| p.name.clone());
+    let pname = project
+        .as_ref()
+        .map_or("a project".to_string(), |p| p.name.clone());
     let branch = e
         .payload
         .get("branch")
         .and_then(Value::as_str)
         .map(|b| format!(" ({b})"))
         .unwrap_or_default();
-    let one = findings.first().filter(|_| finding != 0 || e.kind == "sla_overdue");
+    let one = findings
+        .first()
+        .filter(|_| finding != 0 || e.kind == "sla_overdue");
     let title = match (e.kind.as_str(), one) {
         ("new_finding", Some(f)) => format!("New {} finding in {pname}: {}", f.severity, f.title),
         ("reopened_finding", Some(f)) => {
             format!("Reopened {} finding in {pname}: {}", f.severity, f.title)
         }
         ("fixed_finding", Some(f)) => format!("Fixed in {pname}: {}", f.title),
-        ("sla_overdue", Some(f)) => format!("Overdue {} finding in {pname}: {}", f.severity, f.title),
-        ("new_finding", _) => format!("{} in {pname}{branch}", plural(total, "new finding", "new findings")),
+        ("sla_overdue", Some(f)) => {
+            format!("Overdue {} finding in {pname}: {}", f.severity, f.title)
+        }
+        ("new_finding", _) => format!(
+            "{} in {pname}{branch}",
+            plural(total, "new finding", "new findings")
+        ),
         ("reopened_finding", _) => format!(
             "{} in {pname}{branch}",
             plural(total, "reopened finding", "reopened findings")
@@ -510,12 +526,7 @@ async fn event_by_id(store: &Store, id: i64) -> Result<Option<Event>, StoreError
 }
 
 /// What `c` sends to `rule`, and the ticket subject it concerns.
-async fn notice(
-    store: &Store,
-    c: &Claimed,
-    rule: &Rule,
-    now: i64,
-) -> Result<Notice, StoreError> {
+async fn notice(store: &Store, c: &Claimed, rule: &Rule, now: i64) -> Result<Notice, StoreError> {
     let mut events = Vec::new();
     let mut subject = None;
     match c.event {
@@ -594,14 +605,22 @@ pub async fn deliver_one(
             .bind(worker)
             .execute(store.pool())
             .await?;
-        return Ok(Some(Delivered::Failed(c.id, "the rule was deleted".into(), false)));
+        return Ok(Some(Delivered::Failed(
+            c.id,
+            "the rule was deleted".into(),
+            false,
+        )));
     };
     let notice = notice(store, &c, &rule, now).await?;
     let subject = notice.subject.as_ref().map(|(s, _)| s.clone());
     let outcome = match publishers::for_rule(&rule) {
         Ok(p) => tokio::task::spawn_blocking(move || p.publish(&notice))
             .await
-            .unwrap_or_else(|e| Err(PublishError::transient(format!("the publisher stopped: {e}")))),
+            .unwrap_or_else(|e| {
+                Err(PublishError::transient(format!(
+                    "the publisher stopped: {e}"
+                )))
+            }),
         Err(e) => Err(e),
     };
     match outcome {
@@ -699,8 +718,22 @@ pub struct DeliveryItem {
 }
 
 /// The newest deliveries of `tenant`'s rules that failed or are being retried after a failure.
-pub async fn failures(store: &Store, tenant: i64, limit: i64) -> Result<Vec<DeliveryItem>, StoreError> {
-    type Row = (i64, i64, String, Option<String>, String, i64, Option<String>, i64, i64);
+pub async fn failures(
+    store: &Store,
+    tenant: i64,
+    limit: i64,
+) -> Result<Vec<DeliveryItem>, StoreError> {
+    type Row = (
+        i64,
+        i64,
+        String,
+        Option<String>,
+        String,
+        i64,
+        Option<String>,
+        i64,
+        i64,
+    );
     let rows: Vec<Row> = sqlx::query_as(crate::store::built(format!(
         "SELECT d.id, d.rule_id, r.name, e.kind, d.state, d.attempts, d.last_error, d.next_attempt_at, d.created_at \
          FROM notification_delivery d JOIN notification_rule r ON r.id = d.rule_id \

@@ -267,14 +267,20 @@ fn typed<T: serde::de::DeserializeOwned>(config: &Value) -> Result<T, Invalid> {
         } else {
             format!("config.{field}")
         };
-        invalid(&field, format!("the publisher's config is not valid: {text}"))
+        invalid(
+            &field,
+            format!("the publisher's config is not valid: {text}"),
+        )
     })
 }
 
 /// Checks `rule`; the error names the field.
 pub fn validate(rule: &NewRule) -> Result<PublisherKind, Invalid> {
     if rule.name.trim().is_empty() || rule.name.chars().count() > MAX_NAME {
-        return Err(invalid("name", format!("must be 1 to {MAX_NAME} characters")));
+        return Err(invalid(
+            "name",
+            format!("must be 1 to {MAX_NAME} characters"),
+        ));
     }
     if rule.events.is_empty() || rule.events.len() > EventKind::ALL.len() {
         return Err(invalid("events", "name at least one event kind"));

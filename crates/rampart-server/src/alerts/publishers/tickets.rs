@@ -87,7 +87,10 @@ fn plan(notice: &Notice) -> Action {
         None => {
             let title = match (per_finding, e.findings.first(), &e.project) {
                 (true, Some(f), Some(p)) => {
-                    format!("[rampart] {} {}: {} in {}", f.severity, f.rule, f.title, p.name)
+                    format!(
+                        "[rampart] {} {}: {} in {}",
+                        f.severity, f.rule, f.title, p.name
+                    )
                 }
                 (_, _, Some(p)) => format!("[rampart] {} ({})", p.name, notice.rule.1),
                 _ => format!("[rampart] {}", e.title),
@@ -181,7 +184,10 @@ impl Tracker {
                     &format!("/repos/{}/issues", self.config.project),
                     Some(json!({"title": title, "body": body, "labels": labels})),
                 )?;
-                (v["number"].to_string(), v["html_url"].as_str().map(String::from))
+                (
+                    v["number"].to_string(),
+                    v["html_url"].as_str().map(String::from),
+                )
             }
             PublisherKind::Gitlab => {
                 let v = self.call(
@@ -189,7 +195,10 @@ impl Tracker {
                     &format!("/projects/{}/issues", segment(&self.config.project)),
                     Some(json!({"title": title, "description": body, "labels": labels.join(",")})),
                 )?;
-                (v["iid"].to_string(), v["web_url"].as_str().map(String::from))
+                (
+                    v["iid"].to_string(),
+                    v["web_url"].as_str().map(String::from),
+                )
             }
             _ => {
                 let v = self.call(
@@ -223,13 +232,21 @@ impl Tracker {
     fn comment(&self, id: &str, body: &str) -> Result<(), PublishError> {
         let path = self.issue_path(id);
         match self.kind {
-            PublisherKind::Github => {
-                self.call("POST", &format!("{path}/comments"), Some(json!({"body": body})))?
-            }
-            PublisherKind::Gitlab => {
-                self.call("POST", &format!("{path}/notes"), Some(json!({"body": body})))?
-            }
-            _ => self.call("POST", &format!("{path}/comment"), Some(json!({"body": body})))?,
+            PublisherKind::Github => self.call(
+                "POST",
+                &format!("{path}/comments"),
+                Some(json!({"body": body})),
+            )?,
+            PublisherKind::Gitlab => self.call(
+                "POST",
+                &format!("{path}/notes"),
+                Some(json!({"body": body})),
+            )?,
+            _ => self.call(
+                "POST",
+                &format!("{path}/comment"),
+                Some(json!({"body": body})),
+            )?,
         };
         Ok(())
     }
