@@ -52,6 +52,8 @@ CREATE TABLE notification_delivery (
 );
 CREATE INDEX notification_delivery_due ON notification_delivery (state, next_attempt_at);
 CREATE INDEX notification_delivery_rule ON notification_delivery (rule_id, state);
+-- A ticket delivery waits for the earlier unfinished ones of its rule and finding.
+CREATE INDEX notification_delivery_subject ON notification_delivery (rule_id, finding_id, id);
 
 CREATE TABLE notification_ticket (
     rule_id BIGINT NOT NULL,
