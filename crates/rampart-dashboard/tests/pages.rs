@@ -287,6 +287,31 @@ async fn pages_show_the_data_and_hide_other_tenants() {
         );
         let a = b.get(&app, "/ui/settings").await;
         assert!(a.body.contains("id=\"tokens-title\"") && a.body.contains("admin"));
+        assert!(a.body.contains("id=\"rules-title\"") && a.body.contains("No notification rules"));
+        // A rule whose receiver does not answer: listed, its failure shown with the error.
+        let rule = rampart_server::alerts::rules::NewRule {
+            name: "siem".into(),
+            events: vec!["new_finding".into()],
+            project_tags: vec![],
+            min_severity: None,
+            publisher: "webhook".into(),
+            config: serde_json::json!({"url": "http://127.0.0.1:9/hook", "secret": "sixteen-chars-at-least"}),
+            digest: false,
+        };
+        let kind = rampart_server::alerts::rules::validate(&rule).unwrap();
+        rampart_server::alerts::rules::create(s, seeded.tenant, &rule, kind, "test")
+            .await
+            .unwrap();
+        let now = rampart_server::clock::now_ms();
+        rampart_server::alerts::tick(s, "w", now).await.unwrap();
+        let a = b.get(&app, "/ui/settings").await;
+        assert!(
+            a.body.contains(">siem</th>") && a.body.contains("retrying"),
+            "{}",
+            a.body
+        );
+        assert!(a.body.contains("127.0.0.1:9"), "the last error: {}", a.body);
+        assert!(!a.body.contains("sixteen-chars-at-least"));
 
         // Static files: htmx as vendored, cached for good.
         let a = b.get(&app, "/ui/static/htmx-2.0.11.min.js").await;

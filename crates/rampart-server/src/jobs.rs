@@ -234,14 +234,15 @@ pub async fn fail(
     permanent: bool,
 ) -> Result<(), StoreError> {
     let now = now_ms();
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT attempts, max_attempts FROM job WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+    let mut tx = store.pool().begin().await?;
+    let row: Option<(i64, i64, String, String)> = sqlx::query_as(
+        "SELECT attempts, max_attempts, kind, payload FROM job WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
     )
     .bind(id)
     .bind(worker)
-    .fetch_optional(store.pool())
+    .fetch_optional(&mut *tx)
     .await?;
-    let Some((attempts, max)) = row else {
+    let Some((attempts, max, kind, payload)) = row else {
         return Ok(());
     };
     let (state, finished) = if permanent || attempts >= max {
@@ -249,7 +250,7 @@ pub async fn fail(
     } else {
         ("queued", None)
     };
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE job SET state = $1, error = $2, run_after = $3, finished_at = $4, lease_owner = NULL, lease_until = NULL \
          WHERE id = $5 AND lease_owner = $6 AND state = 'running'",
     )
@@ -259,8 +260,13 @@ pub async fn fail(
     .bind(finished)
     .bind(id)
     .bind(worker)
-    .execute(store.pool())
+    .execute(&mut *tx)
     .await?;
+    if state == "failed" && done.rows_affected() == 1 {
+        // Failed for good: the alert is written with the final state.
+        crate::alerts::events::scan_failed(&mut tx, id, &kind, &payload, error, attempts).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -268,17 +274,32 @@ pub async fn fail(
 /// out: its worker died or lost the database. Returns how many.
 pub async fn reap(store: &Store) -> Result<u64, StoreError> {
     let now = now_ms();
-    let done = sqlx::query(
+    let mut tx = store.pool().begin().await?;
+    let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
         "UPDATE job SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, \
          error = 'the worker stopped answering (lease expired)', \
          finished_at = CASE WHEN attempts >= max_attempts THEN $1 ELSE NULL END, \
          run_after = $1, lease_owner = NULL, lease_until = NULL \
-         WHERE state = 'running' AND lease_until < $1",
+         WHERE state = 'running' AND lease_until < $1 RETURNING id, kind, payload, state, attempts",
     )
     .bind(now)
-    .execute(store.pool())
+    .fetch_all(&mut *tx)
     .await?;
-    Ok(done.rows_affected())
+    for (id, kind, payload, state, attempts) in &rows {
+        if state == "failed" {
+            crate::alerts::events::scan_failed(
+                &mut tx,
+                *id,
+                kind,
+                payload,
+                "the worker stopped answering (lease expired)",
+                *attempts,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(rows.len() as u64)
 }
 
 /// The job `id`, if it belongs to `tenant` (its payload names the tenant).

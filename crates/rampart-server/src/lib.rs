@@ -8,11 +8,13 @@
 //! forge webhooks; [`attestations`] keeps signed scan attestations and [`admission`] judges
 //! Kubernetes admission requests by them; [`api`] is the HTTP surface over all of them and
 //! [`server`] starts it (taking extra routes, such as the dashboard's); [`sessions`] and
-//! [`overview`] serve the dashboard (browser sessions; portfolio counts and trends). The scanning
+//! [`overview`] serve the dashboard (browser sessions; portfolio counts and trends); [`outbox`]
+//! and [`alerts`] tell people and trackers what happened (rules, deliveries, publishers). The scanning
 //! engines are not a dependency: the binary hands the worker
 //! a [`worker::Scanner`].
 
 pub mod admission;
+pub mod alerts;
 pub mod api;
 pub mod attestations;
 pub mod auth;

@@ -13,6 +13,8 @@ pub enum EventKind {
     NewFinding,
     /// A finding that was fixed and is back.
     ReopenedFinding,
+    /// A finding that was open and is gone (closes its tickets).
+    FixedFinding,
     /// A finding past its SLA due date.
     SlaOverdue,
     /// A scan job that failed for good.
@@ -29,11 +31,28 @@ impl EventKind {
         match self {
             EventKind::NewFinding => "new_finding",
             EventKind::ReopenedFinding => "reopened_finding",
+            EventKind::FixedFinding => "fixed_finding",
             EventKind::SlaOverdue => "sla_overdue",
             EventKind::ScanFailed => "scan_failed",
             EventKind::PolicyFailed => "policy_failed",
             EventKind::DeploymentAdvisory => "deployment_advisory",
         }
+    }
+
+    /// Every kind, in the order shown.
+    pub const ALL: [EventKind; 7] = [
+        EventKind::NewFinding,
+        EventKind::ReopenedFinding,
+        EventKind::FixedFinding,
+        EventKind::SlaOverdue,
+        EventKind::ScanFailed,
+        EventKind::PolicyFailed,
+        EventKind::DeploymentAdvisory,
+    ];
+
+    /// The kind stored as `name`.
+    pub fn parse(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 }
 

@@ -11,6 +11,7 @@
 use crate::clock::now_ms;
 use crate::store::batch::{self, P};
 use crate::store::{Backend, Store, StoreError};
+use rampart_core::Severity;
 use rampart_ingest::Import;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -173,13 +174,15 @@ pub async fn store_scan_in(
     )
     .await?;
     let mut occurrences = Vec::with_capacity(import.findings.len());
-    let mut present: HashSet<i64> = HashSet::with_capacity(id_of.len());
+    // Each finding present, with its highest severity here (for the alerts' counts).
+    let mut present: HashMap<i64, Severity> = HashMap::with_capacity(id_of.len());
     for f in &import.findings {
         let Some(&id) = id_of.get(&(f.tool.as_str(), f.rule.as_str(), f.fingerprint.as_str()))
         else {
             continue;
         };
-        present.insert(id);
+        let sev = present.entry(id).or_insert(f.severity);
+        *sev = (*sev).max(f.severity);
         occurrences.push(vec![
             P::I(id),
             P::I(scan),
@@ -224,12 +227,17 @@ pub async fn store_scan_in(
             P::I(now),
         ]
     };
-    for &id in &present {
+    let mut alerts = crate::alerts::events::ScanAlerts::default();
+    for (&id, &sev) in &present {
         match prior.get(&id).map(String::as_str) {
-            None => counts.new += 1,
+            None => {
+                counts.new += 1;
+                alerts.new.add(sev);
+            }
             Some("open") => counts.unchanged += 1,
             Some(_) => {
                 counts.reopened += 1;
+                alerts.reopened.add(sev);
                 events.push(event(id, "reopened"));
             }
         }
@@ -237,7 +245,7 @@ pub async fn store_scan_in(
     // Fixed: open before and absent now.
     let mut fixed: Vec<Vec<P>> = Vec::new();
     for (&id, status) in &prior {
-        if status == "open" && !present.contains(&id) {
+        if status == "open" && !present.contains_key(&id) {
             counts.fixed += 1;
             events.push(event(id, "fixed"));
             fixed.push(vec![P::I(id)]);
@@ -302,7 +310,7 @@ pub async fn store_scan_in(
 
     if let Some(base) = &meta.base_commit {
         let base_ids = base_findings(tx, meta.project, base, &tools).await?;
-        counts.introduced = present.iter().filter(|id| !base_ids.contains(id)).count();
+        counts.introduced = present.keys().filter(|id| !base_ids.contains(id)).count();
     }
 
     let components: Vec<Vec<P>> = import
@@ -328,6 +336,10 @@ pub async fn store_scan_in(
         "",
     )
     .await?;
+    // One outbox event per kind of change, not per finding: delivery reads the scan's
+    // `finding_event` rows (see `crate::alerts`).
+    alerts.fixed = counts.fixed;
+    alerts.write(tx, meta, scan).await?;
     sqlx::query("UPDATE scan SET counts = $1 WHERE id = $2")
         .bind(serde_json::to_string(&counts).unwrap_or_default())
         .bind(scan)

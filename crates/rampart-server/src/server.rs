@@ -141,7 +141,7 @@ pub fn spawn_workers(
     data_dir: &std::path::Path,
 ) -> (watch::Sender<bool>, Vec<tokio::task::JoinHandle<()>>) {
     let (stop, rx) = watch::channel(false);
-    let handles = (0..n)
+    let mut handles: Vec<tokio::task::JoinHandle<()>> = (0..n)
         .map(|i| {
             tokio::spawn(worker::run(
                 store.clone(),
@@ -154,6 +154,12 @@ pub fn spawn_workers(
             ))
         })
         .collect();
+    // One alerts loop per process: routes the outbox and sends deliveries.
+    handles.push(tokio::spawn(crate::alerts::run(
+        store.clone(),
+        format!("{}:alerts", WorkerConfig::numbered(n, data_dir).id),
+        rx,
+    )));
     (stop, handles)
 }
 

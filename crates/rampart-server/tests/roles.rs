@@ -214,6 +214,26 @@ async fn request_for(w: &World, op: &openapi::Op, n: usize) -> Option<(String, V
             )
         }
         ("get", "/api/v1/audit") => ("/api/v1/audit".into(), vec![]),
+        ("get", "/api/v1/notification-rules") => ("/api/v1/notification-rules".into(), vec![]),
+        ("post", "/api/v1/notification-rules") => (
+            "/api/v1/notification-rules".into(),
+            body(
+                json!({"name": format!("rule-{n}"), "events": ["new_finding"], "publisher": "slack",
+                "config": {"url": "http://127.0.0.1:9/hook"}}),
+            ),
+        ),
+        ("delete", "/api/v1/notification-rules/{id}") => {
+            let (status, v) = post(
+                &w.app,
+                "/api/v1/notification-rules",
+                &w.admin,
+                json!({"name": format!("doomed-{n}"), "events": ["scan_failed"], "publisher": "slack",
+                    "config": {"url": "http://127.0.0.1:9/hook"}}),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{v}");
+            (format!("/api/v1/notification-rules/{}", v["id"]), vec![])
+        }
         (m, path) => panic!("no access case for {m} {path}: add one to tests/roles.rs"),
     })
 }

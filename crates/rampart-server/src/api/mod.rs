@@ -6,6 +6,7 @@
 //! path, query or body gets the same JSON error shape as everything else.
 
 mod admission;
+mod alerts;
 mod attestations;
 mod components;
 mod error;
@@ -287,6 +288,7 @@ pub fn router(state: AppState) -> Router {
         .merge(teams::routes())
         .merge(triage::routes())
         .merge(components::routes())
+        .merge(alerts::routes())
         .layer(DefaultBodyLimit::max(body))
         .merge(results::routes(state.limits.upload_bytes))
         .merge(attestations::routes(state.limits.attestation_bytes))

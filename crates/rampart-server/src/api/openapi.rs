@@ -292,6 +292,37 @@ pub const OPS: &[Op] = &[
         tenant_wide: true,
         ..op(
             "get",
+            "/api/v1/notification-rules",
+            "The tenant's notification rules (secrets not shown) and recent failed deliveries",
+            Some("admin"),
+            200,
+        )
+    },
+    Op {
+        tenant_wide: true,
+        body: Some("application/json"),
+        ..op(
+            "post",
+            "/api/v1/notification-rules",
+            "Create a notification rule: events, project tags, minimum severity, publisher (webhook, slack, github, gitlab, jira, email) and its config, daily digest",
+            Some("admin"),
+            201,
+        )
+    },
+    Op {
+        tenant_wide: true,
+        ..op(
+            "delete",
+            "/api/v1/notification-rules/{id}",
+            "Delete a notification rule (its unsent deliveries are cancelled)",
+            Some("admin"),
+            204,
+        )
+    },
+    Op {
+        tenant_wide: true,
+        ..op(
+            "get",
             "/api/v1/teams",
             "The tenant's teams, with members and roles",
             Some("admin"),

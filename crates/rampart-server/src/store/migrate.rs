@@ -79,6 +79,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0010_outbox.sql"),
         postgres: include_str!("../../migrations/postgres/0010_outbox.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_alerts.sql",
+        sqlite: include_str!("../../migrations/sqlite/0012_alerts.sql"),
+        postgres: include_str!("../../migrations/postgres/0012_alerts.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
