@@ -216,8 +216,11 @@ pub async fn list(
          s.introduced_commit, s.fixed_commit, {tid} AS tid, fs.created_at + {due} AS due_at \
          FROM finding_state s JOIN finding f ON f.id = s.finding JOIN project p ON p.id = f.project \
          JOIN scan fs ON fs.id = s.first_seen_scan \
-         WHERE s.project = $1 AND s.branch = $2 AND s.finding > $3"
+         WHERE s.project = $1 AND s.branch = $2 AND s.finding > $3 AND f.id > $3"
     );
+    // (`f.id > $3` says again what `f.id = s.finding` implies: PostgreSQL does not carry a range
+    // across a join, and its generic plan merge-joined `finding` from its first row: 4 ms to
+    // reach the middle of 50,000 findings, 250 pages/s under load instead of 1,000.)
     let mut binds: Vec<Value> = vec![
         project.into(),
         filter.branch.clone().into(),
