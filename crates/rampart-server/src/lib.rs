@@ -8,7 +8,9 @@
 //! forge webhooks; [`attestations`] keeps signed scan attestations and [`admission`] judges
 //! Kubernetes admission requests by them; [`api`] is the HTTP surface over all of them and
 //! [`server`] starts it (taking extra routes, such as the dashboard's); [`sessions`] and
-//! [`overview`] serve the dashboard (browser sessions; portfolio counts and trends). The scanning
+//! [`overview`] serve the dashboard (browser sessions; portfolio counts and trends);
+//! [`deployments`] records what runs where, [`monitor`] keeps the vulnerability database and
+//! matches deployments again after each update, [`drift`] finds what runs unscanned. The scanning
 //! engines are not a dependency: the binary hands the worker
 //! a [`worker::Scanner`].
 
@@ -17,12 +19,15 @@ pub mod api;
 pub mod attestations;
 pub mod auth;
 pub mod clock;
+pub mod deployments;
+pub mod drift;
 pub mod findings;
 pub mod forge;
 pub mod git;
 pub mod hooks;
 pub mod inventory;
 pub mod jobs;
+pub mod monitor;
 pub mod outbox;
 pub mod overview;
 pub mod projects;

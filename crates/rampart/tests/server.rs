@@ -43,6 +43,9 @@ fn start_args(data: &std::path::Path, workers: &str, extra: &[&std::ffi::OsStr])
             workers,
             "--lease",
             "1",
+            // No vulnerability-database download at start (monitoring on demand only).
+            "--db-update-interval",
+            "0",
             "--data",
         ])
         .arg(data)

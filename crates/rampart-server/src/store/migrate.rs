@@ -79,6 +79,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0010_outbox.sql"),
         postgres: include_str!("../../migrations/postgres/0010_outbox.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_deployments.sql",
+        sqlite: include_str!("../../migrations/sqlite/0011_deployments.sql"),
+        postgres: include_str!("../../migrations/postgres/0011_deployments.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
