@@ -225,11 +225,9 @@ async fn open(url: Option<&str>, dir: &Path, n: usize) -> Store {
             .await
             .unwrap();
             let sep = if base.contains('?') { '&' } else { '?' };
-            Store::open(&format!(
-                "{base}{sep}options=-c%20search_path%3D{schema}"
-            ))
-            .await
-            .unwrap()
+            Store::open(&format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+                .await
+                .unwrap()
         }
     }
 }
@@ -237,7 +235,10 @@ async fn open(url: Option<&str>, dir: &Path, n: usize) -> Store {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let data = PathBuf::from(args.first().expect("usage: monitor_bench DATA_DIR [URL] [N…]"));
+    let data = PathBuf::from(
+        args.first()
+            .expect("usage: monitor_bench DATA_DIR [URL] [N…]"),
+    );
     let url = args
         .get(1)
         .filter(|a| a.contains("://"))

@@ -124,10 +124,7 @@ pub fn read_sbom(bytes: &[u8]) -> Result<Sbom, String> {
         ..Sbom::default()
     };
     for c in import.components {
-        let parsed = c
-            .purl
-            .as_deref()
-            .and_then(rampart_deps::sbom::parse_purl);
+        let parsed = c.purl.as_deref().and_then(rampart_deps::sbom::parse_purl);
         let Some((ecosystem, name, purl_version)) = parsed else {
             out.skipped += 1;
             continue;
@@ -380,7 +377,16 @@ pub async fn record(
         ),
         None => Vec::new(),
     };
-    hits.extend(crate::drift::check(store, new.tenant, project, &new.artifact, new.commit.as_deref()).await?);
+    hits.extend(
+        crate::drift::check(
+            store,
+            new.tenant,
+            project,
+            &new.artifact,
+            new.commit.as_deref(),
+        )
+        .await?,
+    );
     let mut tries = 0;
     let id = loop {
         tries += 1;
@@ -510,7 +516,11 @@ async fn with_findings(store: &Store, rows: Vec<Row>) -> Result<Vec<Deployment>,
         .into_iter()
         .map(|r| {
             let mut f = findings.remove(&r.0).unwrap_or_default();
-            f.sort_by(|a, b| rank(&a.severity).cmp(&rank(&b.severity)).then(a.id.cmp(&b.id)));
+            f.sort_by(|a, b| {
+                rank(&a.severity)
+                    .cmp(&rank(&b.severity))
+                    .then(a.id.cmp(&b.id))
+            });
             Deployment {
                 id: r.0,
                 project: r.1,

@@ -179,11 +179,7 @@ pub fn changes(old: Option<&Database>, new: &Database) -> Changes {
         let mut packages: Vec<(Ecosystem, String)> = new
             .packages
             .iter()
-            .filter(|(_, entries)| {
-                entries
-                    .iter()
-                    .any(|a| out.advisories.contains(&a.advisory))
-            })
+            .filter(|(_, entries)| entries.iter().any(|a| out.advisories.contains(&a.advisory)))
             .map(|(k, _)| k.clone())
             .collect();
         packages.sort();
@@ -224,8 +220,8 @@ pub async fn rematch(
                  WHERE c.ecosystem = $1 AND c.name IN ({}) AND d.superseded_at IS NULL",
                 marks.join(",")
             );
-            let mut q = sqlx::query_as::<_, ComponentRow>(crate::store::built(sql))
-                .bind(eco.osv_name());
+            let mut q =
+                sqlx::query_as::<_, ComponentRow>(crate::store::built(sql)).bind(eco.osv_name());
             for n in chunk {
                 q = q.bind(*n);
             }
@@ -244,18 +240,20 @@ pub async fn rematch(
         let Ok(eco) = r.7.parse::<Ecosystem>() else {
             continue;
         };
-        let vulns = matched.entry((eco, r.1.as_str(), r.2.as_str())).or_insert_with(|| {
-            let (mut v, _) = match_package(db, eco, &r.1, &r.2);
-            v.retain(|v| {
-                v.advisories
-                    .iter()
-                    .any(|a| changes.advisories.contains(a))
+        let vulns = matched
+            .entry((eco, r.1.as_str(), r.2.as_str()))
+            .or_insert_with(|| {
+                let (mut v, _) = match_package(db, eco, &r.1, &r.2);
+                v.retain(|v| v.advisories.iter().any(|a| changes.advisories.contains(a)));
+                v
             });
-            v
-        });
         for v in vulns.iter() {
             if seen.insert((r.0, v.id.clone())) {
-                hits.push((r.0, r.4, advisory_hit(v, (&eco, r.1.as_str(), r.2.as_str()), &r.6, &r.5, &r.3)));
+                hits.push((
+                    r.0,
+                    r.4,
+                    advisory_hit(v, (&eco, r.1.as_str(), r.2.as_str()), &r.6, &r.5, &r.3),
+                ));
             }
         }
     }
@@ -344,7 +342,10 @@ impl Monitor {
 
     /// The database in use, if there is one yet.
     pub fn current(&self) -> Option<Arc<Database>> {
-        self.db.read().map(|g| g.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.db
+            .read()
+            .map(|g| g.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
     }
 
     fn replace(&self, db: Arc<Database>) {
@@ -404,9 +405,16 @@ impl Monitor {
             match self.update(&store).await {
                 Ok(s) => say(&format!(
                     "vulnerability database updated: {} advisories ({} new, {} changed); {} deployment(s) matched again, {} new finding(s)",
-                    s.advisories, s.new_advisories, s.changed_advisories, s.rematch.deployments, s.rematch.findings
+                    s.advisories,
+                    s.new_advisories,
+                    s.changed_advisories,
+                    s.rematch.deployments,
+                    s.rematch.findings
                 )),
-                Err(e) => say(&format!("{e} (the previous database stays; next try in {}s)", every.as_secs())),
+                Err(e) => say(&format!(
+                    "{e} (the previous database stays; next try in {}s)",
+                    every.as_secs()
+                )),
             }
             tokio::time::sleep(every).await;
         }

@@ -210,7 +210,9 @@ pub async fn serve(
                 Some(db) => format!("{} advisories", db.advisories.len()),
                 None => "none yet".to_string(),
             },
-            m.from.as_deref().unwrap_or(rampart_deps::update::DEFAULT_SOURCE),
+            m.from
+                .as_deref()
+                .unwrap_or(rampart_deps::update::DEFAULT_SOURCE),
             match m.every {
                 Some(e) => format!("every {}s", e.as_secs()),
                 None => "on demand only".to_string(),
@@ -240,9 +242,8 @@ pub async fn serve(
         &config.data_dir,
     );
     let scheduler = tokio::spawn(crate::schedule::run(store.clone(), config.schedule_every));
-    let updates = monitor.map(|m| {
-        tokio::spawn(m.run(store.clone(), |line| eprintln!("rampart server: {line}")))
-    });
+    let updates = monitor
+        .map(|m| tokio::spawn(m.run(store.clone(), |line| eprintln!("rampart server: {line}"))));
     say(&format!(
         "rampart server listening on http://{addr} ({} database, {} worker{})",
         store.backend().as_str(),

@@ -45,11 +45,15 @@ async fn world(store: &Store, limits: Limits) -> World {
         })
         .unwrap(),
     );
-    let app =
-        api::router(AppState::new(store.clone(), limits).with_monitor(monitor.clone()));
+    let app = api::router(AppState::new(store.clone(), limits).with_monitor(monitor.clone()));
     let tenant = auth::create_tenant(store, "acme").await.unwrap();
     let (_, admin) = common::token(store, tenant, "admin", &[Scope::Admin]).await;
-    let project = new_project(&app, &admin, json!({"name": "payments-api", "local_path": "/tmp"})).await;
+    let project = new_project(
+        &app,
+        &admin,
+        json!({"name": "payments-api", "local_path": "/tmp"}),
+    )
+    .await;
     World {
         app,
         admin,
@@ -94,8 +98,20 @@ async fn database_updates_match_current_deployments_against_new_advisories_only(
     for db in databases().await {
         let store = &db.store;
         let w = world(store, Limits::default()).await;
-        let a = osv("GHSA-aaaa-aaaa-aaaa", &[], "2024-01-01T00:00:00Z", "left-pad", "1.3.0");
-        let c = osv("GHSA-cccc-cccc-cccc", &[], "2024-01-01T00:00:00Z", "unrelated-pkg", "2.0.0");
+        let a = osv(
+            "GHSA-aaaa-aaaa-aaaa",
+            &[],
+            "2024-01-01T00:00:00Z",
+            "left-pad",
+            "1.3.0",
+        );
+        let c = osv(
+            "GHSA-cccc-cccc-cccc",
+            &[],
+            "2024-01-01T00:00:00Z",
+            "unrelated-pkg",
+            "2.0.0",
+        );
         mirror(w.mirror.path(), &[a.clone(), c.clone()], &[]);
         let first = update(&w).await;
         assert_eq!(first["new_advisories"], 2, "{first}");
@@ -106,7 +122,11 @@ async fn database_updates_match_current_deployments_against_new_advisories_only(
             &w,
             "production",
             &digest(1),
-            cdx(&[("left-pad", "1.0.0"), ("lodash", "4.17.20"), ("express", "4.0.0")]),
+            cdx(&[
+                ("left-pad", "1.0.0"),
+                ("lodash", "4.17.20"),
+                ("express", "4.0.0"),
+            ]),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{} {prod}", db.name);
@@ -124,23 +144,44 @@ async fn database_updates_match_current_deployments_against_new_advisories_only(
         assert_eq!(status, StatusCode::CREATED, "{old}");
         let (status, new) = record(&w, "staging", &digest(3), cdx(&[("lodash", "4.17.21")])).await;
         assert_eq!(status, StatusCode::CREATED, "{new}");
-        let old = get(&w.app, &format!("/api/v1/deployments/{}", old["id"]), &w.admin).await;
+        let old = get(
+            &w.app,
+            &format!("/api/v1/deployments/{}", old["id"]),
+            &w.admin,
+        )
+        .await;
         assert!(old["superseded_at"].is_i64(), "{old}");
         assert!(events(store).await.is_empty());
 
         // A new advisory for lodash (in KEV): exactly one finding and one event, on production.
-        let b = osv("GHSA-bbbb-bbbb-bbbb", &["CVE-2024-1234"], "2024-02-01T00:00:00Z", "lodash", "4.17.21");
-        mirror(w.mirror.path(), &[a.clone(), b.clone(), c.clone()], &["CVE-2024-1234"]);
+        let b = osv(
+            "GHSA-bbbb-bbbb-bbbb",
+            &["CVE-2024-1234"],
+            "2024-02-01T00:00:00Z",
+            "lodash",
+            "4.17.21",
+        );
+        mirror(
+            w.mirror.path(),
+            &[a.clone(), b.clone(), c.clone()],
+            &["CVE-2024-1234"],
+        );
         let s = update(&w).await;
         assert_eq!(s["new_advisories"], 1, "{s}");
         assert_eq!(s["changed_advisories"], 0, "{s}");
         assert_eq!(s["rematch"]["packages"], 1, "{s}");
-        assert_eq!(s["rematch"]["deployments"], 2, "current deployments with lodash: {s}");
+        assert_eq!(
+            s["rematch"]["deployments"], 2,
+            "current deployments with lodash: {s}"
+        );
         assert_eq!(s["rematch"]["findings"], 1, "{s}");
         assert_eq!(s["rematch"]["events"], 1, "{s}");
         let ev = events(store).await;
         assert_eq!(ev.len(), 1);
-        assert_eq!(ev[0].0, format!("deploy:{}:GHSA-bbbb-bbbb-bbbb", prod["id"]));
+        assert_eq!(
+            ev[0].0,
+            format!("deploy:{}:GHSA-bbbb-bbbb-bbbb", prod["id"])
+        );
         assert_eq!(ev[0].1, "medium");
         let payload: Value = serde_json::from_str(&ev[0].2).unwrap();
         let message = payload["message"].as_str().unwrap();
@@ -160,8 +201,18 @@ async fn database_updates_match_current_deployments_against_new_advisories_only(
         assert_eq!(events(store).await.len(), 1);
 
         // An unrelated advisory changes: its package is in no deployment, so nothing is read.
-        let c2 = osv("GHSA-cccc-cccc-cccc", &[], "2024-03-01T00:00:00Z", "unrelated-pkg", "2.1.0");
-        mirror(w.mirror.path(), &[a.clone(), b.clone(), c2], &["CVE-2024-1234"]);
+        let c2 = osv(
+            "GHSA-cccc-cccc-cccc",
+            &[],
+            "2024-03-01T00:00:00Z",
+            "unrelated-pkg",
+            "2.1.0",
+        );
+        mirror(
+            w.mirror.path(),
+            &[a.clone(), b.clone(), c2],
+            &["CVE-2024-1234"],
+        );
         let s = update(&w).await;
         assert_eq!(s["changed_advisories"], 1, "{s}");
         assert_eq!(s["rematch"]["packages"], 1, "{s}");
@@ -170,7 +221,13 @@ async fn database_updates_match_current_deployments_against_new_advisories_only(
         assert_eq!(events(store).await.len(), 1);
 
         // A changed advisory already matched: its finding is not written twice.
-        let a2 = osv("GHSA-aaaa-aaaa-aaaa", &[], "2024-04-01T00:00:00Z", "left-pad", "1.4.0");
+        let a2 = osv(
+            "GHSA-aaaa-aaaa-aaaa",
+            &[],
+            "2024-04-01T00:00:00Z",
+            "left-pad",
+            "1.4.0",
+        );
         mirror(w.mirror.path(), &[a2, b, c], &["CVE-2024-1234"]);
         let s = update(&w).await;
         assert_eq!(s["rematch"]["deployments"], 1, "{s}");
@@ -251,7 +308,12 @@ async fn drift_is_a_finding_on_the_deployment() {
         // No attestation at all.
         let (_, v) = record(&w, "us", &digest(6), cdx(&[("a", "1.0.0")])).await;
         assert_eq!(drift(&v), ["unattested"], "{v}");
-        assert!(v["findings"][0]["message"].as_str().unwrap().contains("no attestation"));
+        assert!(
+            v["findings"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("no attestation")
+        );
         // The deployment says another commit than its attestation.
         let (status, v) = call(
             &w.app,
@@ -292,29 +354,151 @@ async fn hostile_input_is_refused_with_a_code_and_the_server_keeps_serving() {
         let truncated = ok_sbom[..ok_sbom.len() / 2].to_vec();
         let huge = format!(
             "{{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.6\", \"components\": [{}]}}",
-            vec![r#"{"type":"library","name":"x","version":"1","purl":"pkg:npm/x@1"}"#; 2000].join(",")
+            vec![r#"{"type":"library","name":"x","version":"1","purl":"pkg:npm/x@1"}"#; 2000]
+                .join(",")
         );
         let sarif = json!({"version": "2.1.0", "runs": []}).to_string();
         let cases: Vec<(String, Vec<u8>, StatusCode, &str, &str)> = vec![
-            (url(&good), b"{not json".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_sbom", "SBOM"),
-            (url(&good), truncated, StatusCode::UNPROCESSABLE_ENTITY, "invalid_sbom", "SBOM"),
-            (url(&good), deep.into_bytes(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_sbom", ""),
-            (url(&good), b"".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_sbom", "empty"),
-            (url(&good), b"<bom/>".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_sbom", ""),
-            (url(&good), b"[1,2]".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_sbom", ""),
-            (url(&good), sarif.into_bytes(), StatusCode::UNPROCESSABLE_ENTITY, "invalid_sbom", "not an SBOM"),
-            (url(&good), huge.into_bytes(), StatusCode::PAYLOAD_TOO_LARGE, "too_large", "64 KiB"),
-            (url("environment=production"), ok_sbom.clone(), StatusCode::BAD_REQUEST, "invalid_field", "artifact"),
-            (url(&format!("artifact={}", digest(1))), ok_sbom.clone(), StatusCode::BAD_REQUEST, "invalid_field", "environment"),
-            (url("environment=production&artifact=sha256:abc"), ok_sbom.clone(), StatusCode::BAD_REQUEST, "invalid_field", "64 hexadecimal"),
-            (url(&format!("environment=production&artifact={}", hex_of(1))), ok_sbom.clone(), StatusCode::BAD_REQUEST, "invalid_field", "sha256:"),
-            (url(&format!("environment=production&artifact=sha256:{}", "zz".repeat(32))), ok_sbom.clone(), StatusCode::BAD_REQUEST, "invalid_field", "hexadecimal"),
-            (url(&format!("environment=prod%20x&artifact={}", digest(1))), ok_sbom.clone(), StatusCode::BAD_REQUEST, "invalid_field", "environment name"),
-            (url(&format!("environment={}&artifact={}", "e".repeat(65), digest(1))), ok_sbom.clone(), StatusCode::BAD_REQUEST, "invalid_field", "environment name"),
-            (url(&format!("{good}&commit=HEAD")), ok_sbom.clone(), StatusCode::BAD_REQUEST, "invalid_field", "commit"),
-            (url(&format!("{good}&env=x")), ok_sbom.clone(), StatusCode::BAD_REQUEST, "invalid_field", "unknown parameter"),
-            (format!("/api/v1/projects/9999/deployments?{good}"), ok_sbom.clone(), StatusCode::NOT_FOUND, "not_found", "project"),
-            (format!("/api/v1/projects/x/deployments?{good}"), ok_sbom.clone(), StatusCode::BAD_REQUEST, "invalid_field", "project id"),
+            (
+                url(&good),
+                b"{not json".to_vec(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_sbom",
+                "SBOM",
+            ),
+            (
+                url(&good),
+                truncated,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_sbom",
+                "SBOM",
+            ),
+            (
+                url(&good),
+                deep.into_bytes(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_sbom",
+                "",
+            ),
+            (
+                url(&good),
+                b"".to_vec(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_sbom",
+                "empty",
+            ),
+            (
+                url(&good),
+                b"<bom/>".to_vec(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_sbom",
+                "",
+            ),
+            (
+                url(&good),
+                b"[1,2]".to_vec(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_sbom",
+                "",
+            ),
+            (
+                url(&good),
+                sarif.into_bytes(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_sbom",
+                "not an SBOM",
+            ),
+            (
+                url(&good),
+                huge.into_bytes(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "64 KiB",
+            ),
+            (
+                url("environment=production"),
+                ok_sbom.clone(),
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "artifact",
+            ),
+            (
+                url(&format!("artifact={}", digest(1))),
+                ok_sbom.clone(),
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "environment",
+            ),
+            (
+                url("environment=production&artifact=sha256:abc"),
+                ok_sbom.clone(),
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "64 hexadecimal",
+            ),
+            (
+                url(&format!("environment=production&artifact={}", hex_of(1))),
+                ok_sbom.clone(),
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "sha256:",
+            ),
+            (
+                url(&format!(
+                    "environment=production&artifact=sha256:{}",
+                    "zz".repeat(32)
+                )),
+                ok_sbom.clone(),
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "hexadecimal",
+            ),
+            (
+                url(&format!("environment=prod%20x&artifact={}", digest(1))),
+                ok_sbom.clone(),
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "environment name",
+            ),
+            (
+                url(&format!(
+                    "environment={}&artifact={}",
+                    "e".repeat(65),
+                    digest(1)
+                )),
+                ok_sbom.clone(),
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "environment name",
+            ),
+            (
+                url(&format!("{good}&commit=HEAD")),
+                ok_sbom.clone(),
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "commit",
+            ),
+            (
+                url(&format!("{good}&env=x")),
+                ok_sbom.clone(),
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "unknown parameter",
+            ),
+            (
+                format!("/api/v1/projects/9999/deployments?{good}"),
+                ok_sbom.clone(),
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "project",
+            ),
+            (
+                format!("/api/v1/projects/x/deployments?{good}"),
+                ok_sbom.clone(),
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                "project id",
+            ),
         ];
         for (uri, body, status, code, says) in cases {
             let (got, v) = call(&w.app, "POST", &uri, &w.admin, body).await;
@@ -326,22 +510,44 @@ async fn hostile_input_is_refused_with_a_code_and_the_server_keeps_serving() {
             );
         }
         // Nothing was recorded; a good request still is.
-        let list = get(&w.app, &format!("/api/v1/projects/{p}/deployments"), &w.admin).await;
+        let list = get(
+            &w.app,
+            &format!("/api/v1/projects/{p}/deployments"),
+            &w.admin,
+        )
+        .await;
         assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
         let (status, d) = record(&w, "production", &digest(1), ok_sbom.clone()).await;
         assert_eq!(status, StatusCode::CREATED, "{d}");
         // Another tenant sees neither the project nor the deployment; a read token cannot record.
         let other = common::http::tenant(store, "other").await;
         let (status, v) = call(&w.app, "POST", &url(&good), &other, ok_sbom.clone()).await;
-        assert_eq!((status, v["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
-        let (status, v) = call(&w.app, "GET", &format!("/api/v1/deployments/{}", d["id"]), &other, vec![]).await;
-        assert_eq!((status, v["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{v}");
+        assert_eq!(
+            (status, v["error"]["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found"))
+        );
+        let (status, v) = call(
+            &w.app,
+            "GET",
+            &format!("/api/v1/deployments/{}", d["id"]),
+            &other,
+            vec![],
+        )
+        .await;
+        assert_eq!(
+            (status, v["error"]["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found")),
+            "{v}"
+        );
         let (status, _) = call(&w.app, "GET", "/api/v1/deployments/0", &w.admin, vec![]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let tenant = auth::tenant_by_name(store, "acme").await.unwrap().unwrap();
         let (_, reader) = common::token(store, tenant, "reader", &[Scope::Read]).await;
         let (status, v) = call(&w.app, "POST", &url(&good), &reader, ok_sbom.clone()).await;
-        assert_eq!((status, v["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+        assert_eq!(
+            (status, v["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden"))
+        );
         let (status, v) = post(&w.app, "/api/v1/admin/vuln-db/update", &reader, json!({})).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
         // A database update from a folder holding nothing: refused, named, the old one kept.
@@ -363,7 +569,10 @@ async fn without_monitoring_deployments_are_recorded_and_the_update_route_says_s
     let (status, v) = call(
         &app,
         "POST",
-        &format!("/api/v1/projects/{p}/deployments?environment=prod&artifact={}", digest(9)),
+        &format!(
+            "/api/v1/projects/{p}/deployments?environment=prod&artifact={}",
+            digest(9)
+        ),
         &admin,
         cdx(&[("lodash", "4.17.20")]),
     )

@@ -78,7 +78,13 @@ async fn world(store: &Store, tenant_name: &str) -> World {
     let vuln = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     common::osv::mirror(
         vuln.0.path(),
-        &[common::osv::record("GHSA-1", &[], "2024-01-01T00:00:00Z", "lodash", "4.17.21")],
+        &[common::osv::record(
+            "GHSA-1",
+            &[],
+            "2024-01-01T00:00:00Z",
+            "lodash",
+            "4.17.21",
+        )],
         &[],
     );
     let monitor = rampart_server::monitor::Monitor::open(rampart_server::monitor::MonitorConfig {

@@ -5,7 +5,9 @@
 //! updates the server's vulnerability database now and matches the deployments again (a
 //! tenant-wide admin).
 
-use super::{ApiError, ApiResult, AppState, Auth, Body, authorize, parse_id, project_for, query_map};
+use super::{
+    ApiError, ApiResult, AppState, Auth, Body, authorize, parse_id, project_for, query_map,
+};
 use crate::auth::Scope;
 use crate::deployments::{self, Deployment, NewDeployment};
 use crate::monitor::UpdateSummary;
@@ -79,7 +81,9 @@ async fn record(
                 "name the artifact that runs: ?artifact=sha256:<64 hex digits>",
             )
         })
-        .and_then(|a| deployments::parse_artifact(a).map_err(|m| ApiError::invalid("artifact", m)))?;
+        .and_then(|a| {
+            deployments::parse_artifact(a).map_err(|m| ApiError::invalid("artifact", m))
+        })?;
     let commit = q
         .get("commit")
         .map(|c| deployments::parse_commit(c).map_err(|m| ApiError::invalid("commit", m)))

@@ -252,8 +252,14 @@ pub const OPS: &[Op] = &[
     },
     Op {
         query: &[
-            ("environment", "the environment it runs in (required): production, staging…"),
-            ("artifact", "the artifact's digest, sha256: and 64 hex digits (required)"),
+            (
+                "environment",
+                "the environment it runs in (required): production, staging…",
+            ),
+            (
+                "artifact",
+                "the artifact's digest, sha256: and 64 hex digits (required)",
+            ),
             ("commit", "the commit it was built from"),
         ],
         body: Some("application/json"),
