@@ -481,13 +481,16 @@ type Row = (
     Option<i64>,
 );
 
+/// deployment, id, kind, key, severity, message, detail, found_at.
+type FindingRow = (i64, i64, String, String, String, String, String, i64);
+
 const COLUMNS: &str = "id, project, environment, artifact, commit_sha, components, recorded_at, recorded_by, superseded_at";
 
 async fn with_findings(store: &Store, rows: Vec<Row>) -> Result<Vec<Deployment>, StoreError> {
     let mut findings: BTreeMap<i64, Vec<DeploymentFinding>> = BTreeMap::new();
     if !rows.is_empty() {
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        let found: Vec<(i64, i64, String, String, String, String, String, i64)> =
+        let found: Vec<FindingRow> =
             sqlx::query_as(crate::store::built(format!(
                 "SELECT deployment, id, kind, key, severity, message, detail, found_at FROM deployment_finding \
                  WHERE deployment IN ({}) ORDER BY deployment, id",
