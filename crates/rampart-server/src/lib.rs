@@ -9,9 +9,11 @@
 //! Kubernetes admission requests by them; [`api`] is the HTTP surface over all of them and
 //! [`server`] starts it (taking extra routes, such as the dashboard's); [`sessions`] and
 //! [`overview`] serve the dashboard (browser sessions; portfolio counts and trends); [`outbox`]
-//! and [`alerts`] tell people and trackers what happened (rules, deliveries, publishers). The scanning
-//! engines are not a dependency: the binary hands the worker
-//! a [`worker::Scanner`].
+//! and [`alerts`] tell people and trackers what happened (rules, deliveries, publishers);
+//! [`deployments`] records what runs where, [`monitor`] keeps the vulnerability database and
+//! matches deployments again after each update, [`drift`] finds what runs unscanned. The scanning
+//! engines are not a dependency (only `rampart-deps`' database and matcher, for monitoring): the
+//! binary hands the worker a [`worker::Scanner`].
 
 pub mod admission;
 pub mod alerts;
@@ -19,12 +21,15 @@ pub mod api;
 pub mod attestations;
 pub mod auth;
 pub mod clock;
+pub mod deployments;
+pub mod drift;
 pub mod findings;
 pub mod forge;
 pub mod git;
 pub mod hooks;
 pub mod inventory;
 pub mod jobs;
+pub mod monitor;
 pub mod outbox;
 pub mod overview;
 pub mod projects;

@@ -53,6 +53,9 @@ pub struct ServerConfig {
     pub extra_routes: Option<ExtraRoutes>,
     /// The admission webhook (`POST /k8s/admission`); `None`: off.
     pub admission: Option<AdmissionSettings>,
+    /// Deployment monitoring: the vulnerability database, where updates come from and how
+    /// often; `None`: deployments are recorded without advisory findings.
+    pub monitor: Option<crate::monitor::MonitorConfig>,
 }
 
 /// The admission webhook as configured, before its tenant is looked up.
@@ -90,6 +93,9 @@ pub enum ServerError {
         /// Why.
         source: std::io::Error,
     },
+    /// The vulnerability database in `--vuln-db` cannot be read.
+    #[error("--vuln-db: {0}")]
+    Monitor(String),
     /// The admission webhook's tenant does not exist.
     #[error("--admission-tenant {0}: no such tenant (the first start makes `default`)")]
     AdmissionTenant(String),
@@ -197,6 +203,30 @@ pub async fn serve(
             tenant,
         });
     }
+    let mut monitor = None;
+    if let Some(m) = &config.monitor {
+        let opened = Arc::new(
+            crate::monitor::Monitor::open(m.clone())
+                .map_err(|e| ServerError::Monitor(e.to_string()))?,
+        );
+        say(&format!(
+            "deployment monitoring: vulnerability database in {} ({}), updated from {} {}",
+            m.dir.display(),
+            match opened.current() {
+                Some(db) => format!("{} advisories", db.advisories.len()),
+                None => "none yet".to_string(),
+            },
+            m.from
+                .as_deref()
+                .unwrap_or(rampart_deps::update::DEFAULT_SOURCE),
+            match m.every {
+                Some(e) => format!("every {}s", e.as_secs()),
+                None => "on demand only".to_string(),
+            }
+        ));
+        state = state.with_monitor(opened.clone());
+        monitor = Some(opened);
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Listen {
@@ -218,6 +248,8 @@ pub async fn serve(
         &config.data_dir,
     );
     let scheduler = tokio::spawn(crate::schedule::run(store.clone(), config.schedule_every));
+    let updates = monitor
+        .map(|m| tokio::spawn(m.run(store.clone(), |line| eprintln!("rampart server: {line}"))));
     say(&format!(
         "rampart server listening on http://{addr} ({} database, {} worker{})",
         store.backend().as_str(),
@@ -229,6 +261,9 @@ pub async fn serve(
         .with_graceful_shutdown(stop_signal())
         .await;
     scheduler.abort();
+    if let Some(u) = updates {
+        u.abort();
+    }
     let _ = stop.send(true);
     for w in workers {
         let _ = w.await;

@@ -25,6 +25,10 @@ struct World {
     attestation: String,
     /// Its subject (each tenant's world its own).
     digest: String,
+    /// A deployment of P.
+    deployment: i64,
+    /// The vulnerability database's mirror and folder.
+    _vuln: (tempfile::TempDir, tempfile::TempDir),
 }
 
 async fn team(w: &World, name: &str) -> i64 {
@@ -71,7 +75,27 @@ fn sarif(fp: &str) -> Value {
 }
 
 async fn world(store: &Store, tenant_name: &str) -> World {
-    let app = api::router(AppState::new(store.clone(), Limits::default()));
+    let vuln = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    common::osv::mirror(
+        vuln.0.path(),
+        &[common::osv::record(
+            "GHSA-1",
+            &[],
+            "2024-01-01T00:00:00Z",
+            "lodash",
+            "4.17.21",
+        )],
+        &[],
+    );
+    let monitor = rampart_server::monitor::Monitor::open(rampart_server::monitor::MonitorConfig {
+        dir: vuln.1.path().to_path_buf(),
+        from: Some(vuln.0.path().display().to_string()),
+        every: None,
+    })
+    .unwrap();
+    let app = api::router(
+        AppState::new(store.clone(), Limits::default()).with_monitor(std::sync::Arc::new(monitor)),
+    );
     let tenant = auth::create_tenant(store, tenant_name).await.unwrap();
     let (_, admin) = common::token(store, tenant, "admin", &[Scope::Admin]).await;
     let project = new_project(&app, &admin, json!({"name": "p", "local_path": "/tmp"})).await;
@@ -109,6 +133,15 @@ async fn world(store: &Store, tenant_name: &str) -> World {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (status, d) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/projects/{project}/deployments?environment=production&artifact={digest}"),
+        &admin,
+        common::osv::cdx(&[("lodash", "4.17.20")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
     World {
         app,
         admin,
@@ -117,6 +150,8 @@ async fn world(store: &Store, tenant_name: &str) -> World {
         job: j["job"].as_i64().unwrap(),
         attestation,
         digest,
+        deployment: d["id"].as_i64().unwrap(),
+        _vuln: vuln,
     }
 }
 
@@ -167,6 +202,20 @@ async fn request_for(w: &World, op: &openapi::Op, n: usize) -> Option<(String, V
             (format!("/api/v1/attestations/{}", w.digest), vec![])
         }
         ("get", "/api/v1/jobs/{id}") => (format!("/api/v1/jobs/{}", w.job), vec![]),
+        ("post", "/api/v1/projects/{id}/deployments") => (
+            format!(
+                "/api/v1/projects/{p}/deployments?environment=e{n}&artifact={}",
+                w.digest
+            ),
+            common::osv::cdx(&[("lodash", "4.17.20")]),
+        ),
+        ("get", "/api/v1/projects/{id}/deployments") => {
+            (format!("/api/v1/projects/{p}/deployments"), vec![])
+        }
+        ("get", "/api/v1/deployments/{id}") => {
+            (format!("/api/v1/deployments/{}", w.deployment), vec![])
+        }
+        ("post", "/api/v1/admin/vuln-db/update") => ("/api/v1/admin/vuln-db/update".into(), vec![]),
         ("get", "/api/v1/tokens") => ("/api/v1/tokens".into(), vec![]),
         ("post", "/api/v1/tokens") => (
             "/api/v1/tokens".into(),
@@ -261,6 +310,7 @@ fn expected(op: &openapi::Op, role: Option<Role>) -> StatusCode {
         "/findings/{id}",
         "/jobs/{id}",
         "/attestations",
+        "/deployments/{id}",
     ]
     .iter()
     .any(|p| op.path.contains(p));

@@ -48,6 +48,12 @@ pub enum Command {
     Server(crate::server_cmd::ServerArgs),
     /// Run workers that take scans and uploads from the server's database.
     Worker(crate::server_cmd::WorkerArgs),
+    /// Tell a rampart server what runs where, so it watches deployments for new advisories.
+    Deploy {
+        /// What to do.
+        #[command(subcommand)]
+        cmd: crate::deploy_cmd::DeployCommand,
+    },
     /// Make a key pair for signing attestations (Ed25519, or ECDSA P-256).
     Keygen(crate::attest_cmd::KeygenArgs),
     /// Scan (or take a JSON report) and write signed in-toto attestations for an artifact.

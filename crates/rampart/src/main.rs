@@ -5,6 +5,7 @@
 mod attest_cmd;
 mod cli;
 mod db_cmd;
+mod deploy_cmd;
 mod engines;
 mod progress;
 mod rules_cmd;
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => sbom_cmd::run(args.clone()),
         Command::Server(args) => server_cmd::serve(args),
         Command::Worker(args) => server_cmd::work(args),
+        Command::Deploy { cmd } => deploy_cmd::run(cmd),
         Command::Keygen(args) => attest_cmd::keygen(args),
         Command::Attest(args) => attest_cmd::attest(args),
         Command::Verify(args) => attest_cmd::verify(args),

@@ -55,6 +55,46 @@ pub struct ServerArgs {
     /// Hours a dashboard session lasts (less if its token expires or is revoked first).
     #[arg(long, value_name = "HOURS", default_value_t = 12)]
     session_hours: u64,
+    /// The vulnerability database deployments are matched against (default: vuln-db in the
+    /// data folder).
+    #[arg(long, value_name = "DIR")]
+    vuln_db: Option<PathBuf>,
+    /// Where database updates come from (as `rampart db update --from`): a mirror URL or a
+    /// folder of <Ecosystem>/all.zip; default: the public OSV bucket.
+    #[arg(long, value_name = "URL|DIR")]
+    db_update_from: Option<String>,
+    /// How often the database is updated and deployments matched again: 1h, 30m, 3600s…;
+    /// 0: only on demand (POST /api/v1/admin/vuln-db/update).
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    db_update_interval: String,
+}
+
+/// A duration: a number and s, m, h or d (seconds without a unit); `None` for 0.
+fn interval(raw: &str) -> Result<Option<std::time::Duration>, String> {
+    let t = raw.trim();
+    let (n, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    let n: u64 = n.parse().ok().filter(|_| secs > 0).ok_or_else(|| {
+        format!("--db-update-interval {raw}: give a number and s, m, h or d (1h, 30m), or 0 for on demand only")
+    })?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if n * secs < 60 {
+        return Err(format!(
+            "--db-update-interval {raw}: at least one minute (a full update reads every advisory)"
+        ));
+    }
+    Ok(Some(std::time::Duration::from_secs(n * secs)))
 }
 
 /// The admission webhook's settings from the flags; `None` without a key.
@@ -184,6 +224,11 @@ pub fn serve(a: &ServerArgs) -> Result<i32, String> {
         lease: lease(a.lease)?,
         schedule_every: std::time::Duration::from_secs(30),
         admission: admission(a)?,
+        monitor: Some(rampart_server::monitor::MonitorConfig {
+            dir: a.vuln_db.clone().unwrap_or_else(|| a.data.join("vuln-db")),
+            from: a.db_update_from.clone(),
+            every: interval(&a.db_update_interval)?,
+        }),
         // The dashboard (`/ui/`), on the API's port with the API's tokens.
         extra_routes: Some(rampart_dashboard::extra_routes(
             rampart_dashboard::DashboardConfig {

@@ -43,6 +43,9 @@ fn start_args(data: &std::path::Path, workers: &str, extra: &[&std::ffi::OsStr])
             workers,
             "--lease",
             "1",
+            // No vulnerability-database download at start (monitoring on demand only).
+            "--db-update-interval",
+            "0",
             "--data",
         ])
         .arg(data)
@@ -650,4 +653,86 @@ fn the_admission_webhook_admits_what_rampart_attest_signed() {
         "{m}"
     );
     assert!(!m.contains(&pinned), "{m}");
+}
+
+#[test]
+fn deploy_record_tells_the_server_what_runs_where_and_names_what_is_wrong() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path());
+    let admin = server.token.clone().expect("an admin token");
+    let addr = server.addr.clone();
+    let (status, p) = http(
+        &addr,
+        "POST",
+        "/api/v1/projects",
+        &admin,
+        json!({"name": "payments-api", "local_path": data.path()})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(status, 201, "{p}");
+    let pid = p["id"].as_i64().unwrap().to_string();
+    let sbom = data.path().join("bom.json");
+    std::fs::write(
+        &sbom,
+        json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+            {"type": "library", "name": "lodash", "version": "4.17.20", "purl": "pkg:npm/lodash@4.17.20"}]})
+        .to_string(),
+    )
+    .unwrap();
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let url = format!("http://{addr}");
+    let deploy = |artifact: &str, sbom: &std::path::Path| {
+        rampart()
+            .args([
+                "deploy",
+                "record",
+                "--server",
+                &url,
+                "--project",
+                &pid,
+                "--env",
+                "production",
+            ])
+            .args(["--artifact", artifact, "--sbom"])
+            .arg(sbom)
+            .env("RAMPART_TOKEN", &admin)
+            .output()
+            .unwrap()
+    };
+    let out = deploy(&digest, &sbom);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("recorded deployment"), "{stdout}");
+    assert!(stdout.contains("1 package(s)"), "{stdout}");
+    assert!(
+        stdout.contains("has no attestation"),
+        "drift is shown: {stdout}"
+    );
+    // A bad digest is refused before anything is sent; a bad SBOM by the server, named.
+    let out = deploy("sha256:abc", &sbom);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--artifact"));
+    std::fs::write(&sbom, b"{\"bomFormat\": \"CycloneDX\", \"compo").unwrap();
+    let out = deploy(&digest, &sbom);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("422") && stderr.contains("bom.json"),
+        "{stderr}"
+    );
+    let (status, list) = http(
+        &addr,
+        "GET",
+        &format!("/api/v1/projects/{pid}/deployments"),
+        &admin,
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
 }

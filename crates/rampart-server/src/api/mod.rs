@@ -9,6 +9,7 @@ mod admission;
 mod alerts;
 mod attestations;
 mod components;
+mod deployments;
 mod error;
 mod findings;
 mod hooks;
@@ -88,6 +89,9 @@ pub struct AppState {
     pub rate: Arc<limit::RateLimiter>,
     /// The admission webhook's configuration; `None`: the webhook is off.
     pub admission: Option<Arc<crate::admission::AdmissionConfig>>,
+    /// The vulnerability database deployments are matched against; `None`: no monitoring
+    /// (deployments are recorded without advisory findings).
+    pub monitor: Option<Arc<crate::monitor::Monitor>>,
 }
 
 impl AppState {
@@ -98,6 +102,15 @@ impl AppState {
             limits: Arc::new(limits),
             store,
             admission: None,
+            monitor: None,
+        }
+    }
+
+    /// This state with deployment monitoring over `monitor`.
+    pub fn with_monitor(self, monitor: Arc<crate::monitor::Monitor>) -> AppState {
+        AppState {
+            monitor: Some(monitor),
+            ..self
         }
     }
 
@@ -292,6 +305,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body))
         .merge(results::routes(state.limits.upload_bytes))
         .merge(attestations::routes(state.limits.attestation_bytes))
+        .merge(deployments::routes(state.limits.upload_bytes, body))
         .merge(hooks::routes().layer(DefaultBodyLimit::max(state.limits.hook_bytes)));
     Router::new()
         .route("/healthz", get(healthz))

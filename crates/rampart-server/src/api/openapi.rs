@@ -250,6 +250,51 @@ pub const OPS: &[Op] = &[
             200,
         )
     },
+    Op {
+        query: &[
+            (
+                "environment",
+                "the environment it runs in (required): production, staging…",
+            ),
+            (
+                "artifact",
+                "the artifact's digest, sha256: and 64 hex digits (required)",
+            ),
+            ("commit", "the commit it was built from"),
+        ],
+        body: Some("application/json"),
+        ..op(
+            "post",
+            "/api/v1/projects/{id}/deployments",
+            "Record a deployment: the body is the artifact's SBOM (CycloneDX or SPDX JSON); supersedes the previous one in the environment",
+            Some("upload"),
+            201,
+        )
+    },
+    op(
+        "get",
+        "/api/v1/projects/{id}/deployments",
+        "The project's current deployments, one per environment, with their findings (advisories and drift)",
+        Some("read"),
+        200,
+    ),
+    op(
+        "get",
+        "/api/v1/deployments/{id}",
+        "One deployment, current or superseded, with its findings",
+        Some("read"),
+        200,
+    ),
+    Op {
+        tenant_wide: true,
+        ..op(
+            "post",
+            "/api/v1/admin/vuln-db/update",
+            "Update the server's vulnerability database now and match the current deployments against its new and changed advisories",
+            Some("admin"),
+            200,
+        )
+    },
     op(
         "get",
         "/api/v1/jobs/{id}",

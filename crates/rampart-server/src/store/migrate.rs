@@ -80,6 +80,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../../migrations/postgres/0010_outbox.sql"),
     },
     Migration {
+        version: 11,
+        name: "0011_deployments.sql",
+        sqlite: include_str!("../../migrations/sqlite/0011_deployments.sql"),
+        postgres: include_str!("../../migrations/postgres/0011_deployments.sql"),
+    },
+    Migration {
         version: 12,
         name: "0012_alerts.sql",
         sqlite: include_str!("../../migrations/sqlite/0012_alerts.sql"),

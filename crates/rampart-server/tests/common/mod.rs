@@ -4,6 +4,7 @@
 
 pub mod attest;
 pub mod http;
+pub mod osv;
 pub mod repo;
 
 use rampart_core::Severity;
