@@ -20,7 +20,7 @@ python3 bench/gen_sarif.py "$n" a > "$tmp/big.sarif"
 echo "dashboard bench: a project with $n findings; $(nproc) CPUs"
 
 start_server() {  # args → sets addr, token
-  "$bin" server --listen 127.0.0.1:0 --rate-limit 1000000 "$@" 2>"$tmp/server.log" &
+  "$bin" server --listen 127.0.0.1:0 --rate-limit 1000000 --db-update-interval 0 "$@" 2>"$tmp/server.log" &
   pids+=($!)
   for _ in $(seq 1 100); do
     grep -q "listening on" "$tmp/server.log" 2>/dev/null && break
