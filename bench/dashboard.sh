@@ -19,16 +19,7 @@ for t in python3 curl psql; do command -v $t >/dev/null || { echo "needs $t"; ex
 python3 bench/gen_sarif.py "$n" a > "$tmp/big.sarif"
 echo "dashboard bench: a project with $n findings; $(nproc) CPUs"
 
-start_server() {  # args → sets addr, token
-  "$bin" server --listen 127.0.0.1:0 --rate-limit 1000000 --db-update-interval 0 "$@" 2>"$tmp/server.log" &
-  pids+=($!)
-  for _ in $(seq 1 100); do
-    grep -q "listening on" "$tmp/server.log" 2>/dev/null && break
-    sleep 0.1
-  done
-  addr=$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/server.log")
-  token=$(sed -n 's/.*store it now): //p' "$tmp/server.log")
-}
+source bench/start_server.sh
 
 pages() {  # label
   local pid

@@ -32,16 +32,7 @@ fresh_pg() {  # a new, empty database named $1
   echo "$pg/$1"
 }
 
-start_server() {  # args → sets addr, token
-  "$bin" server --listen 127.0.0.1:0 --rate-limit 1000000 --db-update-interval 0 "$@" 2>"$tmp/server.log" &
-  pids+=($!)
-  for _ in $(seq 1 100); do
-    grep -q "listening on" "$tmp/server.log" 2>/dev/null && break
-    sleep 0.1
-  done
-  addr=$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/server.log")
-  token=$(sed -n 's/.*store it now): //p' "$tmp/server.log")
-}
+source bench/start_server.sh
 
 api() {  # METHOD PATH [curl args…]
   local m=$1 p=$2

@@ -182,11 +182,6 @@ const ITEM_COLUMNS: &[&str] = &[
     "due_at",
 ];
 
-/// `(name, j.name)` for each column: a JSON object with the columns of a subquery `j`.
-fn fields_of<'a>(columns: &[&'a str]) -> Vec<(&'a str, String)> {
-    columns.iter().map(|c| (*c, format!("j.{c}"))).collect()
-}
-
 /// One page of the findings of `project` matching `filter`.
 pub async fn list(
     store: &Store,
@@ -300,9 +295,7 @@ pub async fn list(
         ));
     }
     sql.push_str(&format!(" ORDER BY s.finding LIMIT {}", limit + 1));
-    let fields = fields_of(ITEM_COLUMNS);
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, e)| (*k, e.as_str())).collect();
-    let sql = json_rows::sql(store.backend(), &fields, &sql, "j.id");
+    let sql = json_rows::sql(store.backend(), ITEM_COLUMNS, &sql, "j.id");
     let mut q = sqlx::query_as::<_, (Option<String>,)>(crate::store::built(sql));
     for b in &binds {
         q = match b {
@@ -405,11 +398,9 @@ async fn places_in(
             PLACE_COLUMNS.join(", "),
             placeholders(2, ids.len())
         );
-        let fields = fields_of(PLACE_COLUMNS);
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, e)| (*k, e.as_str())).collect();
         let sql = json_rows::sql(
             store.backend(),
-            &fields,
+            PLACE_COLUMNS,
             &inner,
             "j.path, j.start_line, j.start_col",
         );

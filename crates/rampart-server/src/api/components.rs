@@ -32,12 +32,7 @@ async fn search(
     let who = auth.require(Scope::Read)?;
     let q = query_map(raw.as_deref())?;
     const KNOWN: &[&str] = &["purl", "name", "ecosystem", "cursor", "limit"];
-    if let Some(k) = q.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(ApiError::invalid(
-            k,
-            format!("unknown parameter `{k}`: use {}", KNOWN.join(", ")),
-        ));
-    }
+    super::only_known(&q, KNOWN, "parameter")?;
     let query = match (value(&q, "purl")?, value(&q, "name")?) {
         (Some(p), None) => {
             if q.contains_key("ecosystem") {

@@ -56,12 +56,7 @@ async fn record(
     let project = project_for(&s, &who, &id, Scope::Upload).await?;
     let q = query_map(raw.as_deref())?;
     const KNOWN: &[&str] = &["environment", "artifact", "commit"];
-    if let Some(k) = q.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(ApiError::invalid(
-            k,
-            format!("unknown parameter `{k}`: use {}", KNOWN.join(", ")),
-        ));
-    }
+    super::only_known(&q, KNOWN, "parameter")?;
     let environment = q
         .get("environment")
         .ok_or_else(|| {

@@ -69,12 +69,7 @@ async fn list(
         "cursor",
         "limit",
     ];
-    if let Some(k) = q.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(ApiError::invalid(
-            k,
-            format!("unknown filter `{k}`: use {}", KNOWN.join(", ")),
-        ));
-    }
+    super::only_known(&q, KNOWN, "filter")?;
     let min_severity = q
         .get("severity")
         .map(|v| {

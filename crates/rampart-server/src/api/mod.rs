@@ -217,6 +217,17 @@ pub fn query_map(raw: Option<&str>) -> ApiResult<HashMap<String, String>> {
         .map_err(|e| ApiError::invalid("query", format!("the query string is malformed: {e}")))
 }
 
+/// Refuses a query parameter not in `known`, naming it (`noun`: "parameter" or "filter").
+pub(super) fn only_known(q: &HashMap<String, String>, known: &[&str], noun: &str) -> ApiResult<()> {
+    match q.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(ApiError::invalid(
+            k,
+            format!("unknown {noun} `{k}`: use {}", known.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A JSON body as `T`, with errors naming the line, column and what was expected.
 pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(bytes).map_err(|e| {

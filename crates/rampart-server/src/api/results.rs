@@ -48,12 +48,7 @@ async fn upload(
     let project = project_for(&s, &who, &id, Scope::Upload).await?;
     let q = query_map(raw.as_deref())?;
     const KNOWN: &[&str] = &["commit", "branch", "base_commit", "tool", "format"];
-    if let Some(k) = q.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(ApiError::invalid(
-            k,
-            format!("unknown parameter `{k}`: use {}", KNOWN.join(", ")),
-        ));
-    }
+    super::only_known(&q, KNOWN, "parameter")?;
     let commit = name_field(&q, "commit")?.ok_or_else(|| {
         ApiError::invalid("commit", "name the commit the results are for: ?commit=SHA")
     })?;

@@ -10,19 +10,17 @@ use super::{Backend, StoreError};
 use serde::de::DeserializeOwned;
 
 /// `SELECT <array of objects> FROM (inner) j`: one row, one text column holding a JSON array with
-/// an object per row of `inner`, in `order`, whose keys and values are `fields` (key, SQL
-/// expression over `j`'s columns). On PostgreSQL the object is the row of `inner` as it is, so
-/// `inner`'s columns must be named as `fields`' keys.
-pub(crate) fn sql(backend: Backend, fields: &[(&str, &str)], inner: &str, order: &str) -> String {
+/// an object per row of `inner`, in `order`, keyed by `columns` (the names of `inner`'s columns).
+pub(crate) fn sql(backend: Backend, columns: &[&str], inner: &str, order: &str) -> String {
     let array = match backend {
         // The row itself: its column names are the keys (`json_build_object` looks up how to
         // write each argument on every call, which took PostgreSQL more time than the query).
         // `json_agg` gives `json`, which the `Any` driver reads once cast to text.
         Backend::Postgres => format!("CAST(json_agg(j ORDER BY {order}) AS TEXT)"),
         Backend::Sqlite => {
-            let pairs = fields
+            let pairs = columns
                 .iter()
-                .map(|(k, e)| format!("'{k}', {e}"))
+                .map(|c| format!("'{c}', j.{c}"))
                 .collect::<Vec<_>>()
                 .join(", ");
             format!("json_group_array(json_object({pairs}) ORDER BY {order})")
