@@ -18,6 +18,7 @@
 
 pub mod assets;
 pub mod chart;
+pub mod markdown;
 pub mod pages;
 pub mod render;
 pub mod session;
@@ -92,6 +93,7 @@ async fn security_headers(mut r: Response) -> Response {
 /// under `/ui/`. It sets no fallback, so it merges with the API's router (see
 /// [`rampart_server::server::app`]); an unknown `/ui/…` path is a 404 page.
 pub fn router(state: AppState, config: DashboardConfig) -> Router {
+    use pages::settings_forms as forms;
     let ui = Ui {
         app: state,
         config: Arc::new(config),
@@ -107,6 +109,15 @@ pub fn router(state: AppState, config: DashboardConfig) -> Router {
         .route("/ui/findings/{id}/triage", post(pages::finding::triage))
         .route("/ui/components", get(pages::component::page))
         .route("/ui/settings", get(pages::settings::page))
+        .route("/ui/settings/tokens", post(forms::create_token))
+        .route("/ui/settings/tokens/{id}/revoke", post(forms::revoke_token))
+        .route("/ui/settings/teams", post(forms::create_team))
+        .route("/ui/settings/teams/{id}/delete", post(forms::delete_team))
+        .route("/ui/settings/teams/{id}/members", post(forms::team_member))
+        .route("/ui/settings/teams/{id}/roles", post(forms::team_role))
+        .route("/ui/settings/rules", post(forms::create_rule))
+        .route("/ui/settings/rules/{id}/delete", post(forms::delete_rule))
+        .route("/ui/settings/projects/{id}", post(forms::change_project))
         .route("/ui/static/{file}", get(assets::serve))
         .route("/ui/{*rest}", get(pages::not_found).post(pages::not_found))
         .layer(DefaultBodyLimit::max(FORM_BYTES))

@@ -73,6 +73,9 @@ fn environment() -> Environment<'static> {
     env.add_filter("day", |ms: i64| day(ms));
     env.add_filter("age", |ms: i64| age_at(ms, rampart_server::clock::now_ms()));
     env.add_filter("short", |s: String| s.chars().take(10).collect::<String>());
+    env.add_filter("markdown", |s: String| {
+        Value::from_safe_string(crate::markdown::to_html(&s))
+    });
     env
 }
 

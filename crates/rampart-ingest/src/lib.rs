@@ -17,6 +17,7 @@ mod kept;
 pub mod limits;
 pub mod purl;
 mod rampart_json;
+mod rule_docs;
 mod sarif;
 mod spdx;
 mod uri;
@@ -42,6 +43,42 @@ pub struct Import {
     /// tool; `rampart` for a rampart report; none for inventories): a finding of one of these
     /// tools that is absent here is gone.
     pub tools: Vec<String>,
+    /// What the tools say about the rules of these findings (one entry per tool and rule that
+    /// has a finding here and some text).
+    pub rules: Vec<RuleDoc>,
+    /// The report's own policy verdict, when it carries one (a rampart report's `summary`).
+    pub verdict: Option<Verdict>,
+}
+
+/// What a tool says about one of its rules, shown beside the rule's findings: a rampart
+/// report's `rules` entry, or a SARIF rule's `fullDescription` and `help`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleDoc {
+    /// The tool, as in [`Imported::tool`].
+    pub tool: String,
+    /// The rule id, as in [`Imported::rule`].
+    pub rule: String,
+    /// Title or short description (may be empty).
+    pub title: String,
+    /// Why it is dangerous (rampart's `why`; SARIF `fullDescription`), or empty.
+    pub why: String,
+    /// How to fix it (rampart's `fix`; SARIF `help`, text else Markdown source), or empty.
+    pub fix: String,
+    /// CWE ids of the rule (`CWE-79` form).
+    pub cwe: Vec<String>,
+    /// Links to read more (rampart's `references`; SARIF `helpUri`), `http(s)` only.
+    pub references: Vec<String>,
+}
+
+/// The verdict of the policy gate a scan ran under (rampart's `summary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// Whether the scan passed its gate.
+    pub passed: bool,
+    /// Active findings at or above the threshold.
+    pub failing: u64,
+    /// The threshold (`high`…), or `never`.
+    pub fail_on: String,
 }
 
 /// The formats [`import`] reads.
@@ -185,6 +222,10 @@ struct Document<'a> {
     tool: Field<Obj<ToolName<'a>>>,
     #[serde(borrow)]
     findings: Field<List<Obj<rampart_json::Finding<'a>>>>,
+    #[serde(borrow)]
+    rules: Field<List<Obj<rule_docs::RampartRule<'a>>>>,
+    #[serde(borrow)]
+    summary: Field<Obj<rule_docs::Summary<'a>>>,
 }
 
 /// rampart's `tool` object.
@@ -323,16 +364,20 @@ pub fn import(bytes: &[u8], hint: Option<Format>) -> Result<Import, ImportError>
         }
     };
     let mut warnings = limits::Warnings::default();
+    let mut rules = Vec::new();
+    let mut verdict = None;
     let (findings, components, tools) = match format {
         Format::Sarif => {
-            let (findings, tools) = sarif::convert(&doc, bytes.len(), &mut warnings)?;
+            let (findings, tools, docs) = sarif::convert(&doc, bytes.len(), &mut warnings)?;
+            rules = docs;
             (findings, Vec::new(), tools)
         }
-        Format::Rampart => (
-            rampart_json::convert(&doc, &mut warnings)?,
-            Vec::new(),
-            vec!["rampart".to_string()],
-        ),
+        Format::Rampart => {
+            let findings = rampart_json::convert(&doc, &mut warnings)?;
+            rules = rule_docs::from_rampart(&doc.rules, &findings, &mut warnings);
+            verdict = rule_docs::verdict(&doc.summary);
+            (findings, Vec::new(), vec!["rampart".to_string()])
+        }
         Format::CycloneDx => (
             Vec::new(),
             cyclonedx::convert(&doc, &mut warnings)?,
@@ -346,6 +391,8 @@ pub fn import(bytes: &[u8], hint: Option<Format>) -> Result<Import, ImportError>
         components,
         warnings: warnings.finish(),
         tools,
+        rules,
+        verdict,
     })
 }
 

@@ -151,3 +151,51 @@ fn sboms_of_one_lockfile_agree() {
             .all(|c| c.ecosystem == "cargo" && c.direct.is_some())
     );
 }
+
+/// A report's verdict comes from its `summary`; a report from before `rules` has no rule docs.
+#[test]
+fn json_report_verdict_and_no_rules_before_they_were_written() {
+    let i = read("rampart.json", Format::Rampart);
+    let v = i.verdict.as_ref().expect("summary.passed");
+    assert!(v.passed);
+    assert_eq!((v.failing, v.fail_on.as_str()), (0, "never"));
+    assert!(i.rules.is_empty());
+}
+
+/// The `rules` of a report become rule docs, for rules with a finding only, with http(s)
+/// references only; a failed gate is a verdict that did not pass.
+#[test]
+fn json_report_rules_become_rule_docs() {
+    let report = serde_json::json!({
+        "schema_version": "1.0", "tool": {"name": "rampart", "version": "0.1.0"},
+        "summary": {"passed": false, "failing": 2, "fail_on": "high"},
+        "findings": [{"rule_id": "sast/python-command-injection", "severity": "high", "message": "m",
+                      "location": {"path": "a.py", "start_line": 1}, "fingerprint": "f1"}],
+        "rules": [
+            {"id": "sast/python-command-injection", "title": "Command injection", "severity": "high",
+             "cwe": ["CWE-78"], "owasp": ["A03:2021"], "why": "A shell runs what the user typed.",
+             "fix": "Pass a list of arguments.", "references": ["https://cwe.mitre.org/data/definitions/78.html", "file:///etc/passwd"]},
+            {"id": "sast/unused", "title": "Unused", "why": "w", "fix": "f"},
+            "not an object"
+        ]
+    });
+    let i = import(report.to_string().as_bytes(), None).unwrap();
+    let v = i.verdict.unwrap();
+    assert!(!v.passed);
+    assert_eq!((v.failing, v.fail_on.as_str()), (2, "high"));
+    assert_eq!(i.rules.len(), 1);
+    let d = &i.rules[0];
+    assert_eq!(d.rule, "sast/python-command-injection");
+    assert_eq!(d.why, "A shell runs what the user typed.");
+    assert_eq!(d.fix, "Pass a list of arguments.");
+    assert_eq!(d.cwe, vec!["CWE-78".to_string()]);
+    assert_eq!(
+        d.references,
+        vec!["https://cwe.mitre.org/data/definitions/78.html".to_string()]
+    );
+    assert!(
+        i.warnings.iter().any(|w| w.contains("/rules/2")),
+        "{:?}",
+        i.warnings
+    );
+}

@@ -396,3 +396,74 @@ fn an_import_names_every_tool_it_covers_even_one_that_found_nothing() {
     assert_eq!(i.tools, ["bandit", "semgrep"]);
     assert_eq!(i.findings.len(), 1);
 }
+
+/// The rules of the findings come with what their tool says about them: rampart's SARIF with
+/// its why and its fix (not the why again), semgrep's with its description only (its help
+/// repeats it), and rules without a finding are left out.
+#[test]
+fn rule_docs_come_from_full_description_and_help() {
+    let i = read("rampart.sarif");
+    let used: HashSet<&str> = i.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(i.rules.len(), used.len(), "one doc per rule with a finding");
+    let d = i
+        .rules
+        .iter()
+        .find(|d| d.rule == "sast/python-trust-boundary-violation")
+        .expect("documented");
+    assert_eq!(d.tool, "rampart");
+    assert!(
+        d.why.starts_with("Data in the session is trusted"),
+        "{}",
+        d.why
+    );
+    assert!(
+        !d.fix.is_empty() && !d.fix.starts_with("Why:") && !d.fix.contains(&d.why),
+        "{}",
+        d.fix
+    );
+    assert!(i.verdict.is_none(), "SARIF carries no verdict");
+
+    let s = read("semgrep.sarif");
+    let d = s
+        .rules
+        .iter()
+        .find(|d| d.rule == "rules.python-eval-used")
+        .expect("documented");
+    assert_eq!(d.why, "eval/exec of a non-constant string");
+    assert_eq!(d.cwe, vec!["CWE-95".to_string()]);
+    assert_eq!(d.fix, "", "semgrep's help only repeats the description");
+    let semgrep_used: HashSet<&str> = s.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert!(
+        s.rules
+            .iter()
+            .all(|d| semgrep_used.contains(d.rule.as_str()))
+    );
+    assert!(
+        s.rules
+            .iter()
+            .all(|d| d.rule != "rules.python-code-injection"),
+        "no finding: no doc"
+    );
+}
+
+/// Help in Markdown only is kept as its source; a `helpUri` that is not http(s) is dropped.
+#[test]
+fn rule_docs_keep_markdown_and_only_web_links() {
+    let log = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "CodeQL", "rules": [
+        {"id": "py/command-line-injection", "shortDescription": {"text": "Command injection"},
+         "fullDescription": {"text": "Building a command from user input lets an attacker run commands."},
+         "help": {"markdown": "# Command injection\n\nUse `subprocess.run([...])`."},
+         "helpUri": "javascript:alert(1)"},
+        {"id": "py/unused", "fullDescription": {"text": "never found"}}]}},
+        "results": [{"ruleId": "py/command-line-injection", "message": {"text": "x"},
+          "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}, "region": {"startLine": 3}}}]}]}]});
+    let i = import(log.to_string().as_bytes(), None).unwrap();
+    assert_eq!(i.rules.len(), 1);
+    let d = &i.rules[0];
+    assert_eq!(
+        (d.tool.as_str(), d.rule.as_str(), d.title.as_str()),
+        ("codeql", "py/command-line-injection", "Command injection")
+    );
+    assert!(d.fix.starts_with("# Command injection"), "{}", d.fix);
+    assert!(d.references.is_empty(), "{:?}", d.references);
+}

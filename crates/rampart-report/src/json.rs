@@ -14,6 +14,33 @@ pub fn render(r: &Report) -> String {
     s
 }
 
+/// The rules that have a finding in the report, in id order: what each one guards against and
+/// how to fix it, so a reader of the report (the server's finding page) need not know the rules.
+fn rules(r: &Report) -> Vec<Value> {
+    let by_id = r.rules_by_id();
+    let used: std::collections::BTreeSet<&str> = r
+        .result
+        .findings
+        .iter()
+        .map(|f| f.rule_id.as_str())
+        .collect();
+    used.into_iter()
+        .filter_map(|id| by_id.get(id))
+        .map(|rule| {
+            json!({
+                "id": rule.id,
+                "title": rule.title,
+                "severity": rule.severity.as_str(),
+                "cwe": rule.cwe,
+                "owasp": rule.owasp,
+                "why": rule.why,
+                "fix": rule.fix,
+                "references": rule.references,
+            })
+        })
+        .collect()
+}
+
 /// The report as a JSON value.
 pub fn value(r: &Report) -> Value {
     let res = r.result;
@@ -47,6 +74,7 @@ pub fn value(r: &Report) -> Value {
             "passed": r.failing() == 0,
         },
         "findings": res.findings,
+        "rules": rules(r),
         "diagnostics": res.diagnostics,
         "skipped": res.skipped,
         "stats": {

@@ -57,6 +57,8 @@ async fn main() {
         components: vec![],
         warnings: vec![],
         tools: vec!["semgrep".into()],
+        rules: vec![],
+        verdict: None,
     };
     for round in ["new", "unchanged"] {
         let meta = ScanMeta {

@@ -172,7 +172,8 @@ async fn last_scans(store: &Store, tenant: i64) -> Result<HashMap<i64, LastScan>
 }
 
 /// The projects of `tenant` (only `visible` ones when given), by name, each with its open
-/// counts, overdue count, last scan and a `days`-day trend of its default branch.
+/// counts, overdue count, last scan and a `days`-day trend (at most
+/// [`crate::summary::TREND_DAYS`]) of its default branch, from [`crate::summary`].
 pub async fn portfolio(
     store: &Store,
     tenant: i64,
@@ -185,18 +186,14 @@ pub async fn portfolio(
         if visible.is_some_and(|v| !v.contains(&p.id)) {
             continue;
         }
-        let open = open_counts(store, p.id, &p.default_branch).await?;
-        let overdue = overdue_count(store, p.id, &p.default_branch, &p.sla).await?;
-        let trend = trend(store, p.id, &p.default_branch, days, now_ms())
-            .await?
-            .into_iter()
-            .map(|t| t.open.total())
-            .collect();
+        let s = crate::summary::branch(store, &p, &p.default_branch).await?;
+        let skip = s.trend.len().saturating_sub(days);
+        let trend = s.trend[skip..].iter().map(|t| t.open.total()).collect();
         out.push(ProjectSummary {
             last_scan: scans.remove(&p.id),
             project: p,
-            open,
-            overdue,
+            open: s.open,
+            overdue: s.overdue,
             trend,
         });
     }

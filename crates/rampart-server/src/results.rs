@@ -340,6 +340,18 @@ pub async fn store_scan_in(
     // `finding_event` rows (see `crate::alerts`).
     alerts.fixed = counts.fixed;
     alerts.write(tx, meta, scan).await?;
+    crate::rule_docs::store_in(tx, store.backend(), meta.project, &import.rules, now).await?;
+    if let Some(v) = &import.verdict {
+        sqlx::query("UPDATE scan SET policy_passed = $1, policy = $2 WHERE id = $3")
+            .bind(i64::from(v.passed))
+            .bind(serde_json::json!({"failing": v.failing, "fail_on": v.fail_on}).to_string())
+            .bind(scan)
+            .execute(&mut **tx)
+            .await?;
+        if !v.passed {
+            crate::alerts::events::policy_failed(tx, meta, scan, v).await?;
+        }
+    }
     sqlx::query("UPDATE scan SET counts = $1 WHERE id = $2")
         .bind(serde_json::to_string(&counts).unwrap_or_default())
         .bind(scan)

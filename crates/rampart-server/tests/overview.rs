@@ -291,3 +291,128 @@ async fn sessions_act_as_their_token_until_it_ends() {
         db.done().await;
     }
 }
+
+/// A branch's summary is served from memory until a scan, a triage decision or the SLA changes
+/// what it counts: a change the key does not see (written here behind the server's back) is
+/// not in it; a new scan, a decision and a new SLA each are.
+#[tokio::test]
+async fn branch_summaries_are_reused_until_what_they_count_changes() {
+    for db in databases().await {
+        eprintln!("backend: {}", db.name);
+        let s = &db.store;
+        let tenant = auth::create_tenant(s, "a").await.unwrap();
+        let web = projects::create(
+            s,
+            tenant,
+            &ProjectFields {
+                name: Some("web".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let first = scan(
+            s,
+            web.id,
+            "c1",
+            "main",
+            &["t"],
+            vec![with(Severity::Critical, "A"), with(Severity::High, "B")],
+        )
+        .await;
+        backdate(s, first, 40).await;
+        let one = rampart_server::summary::branch(s, &web, "main")
+            .await
+            .unwrap();
+        assert_eq!((one.open.critical, one.open.high, one.overdue), (1, 1, 2));
+        assert_eq!(one.trend.len(), rampart_server::summary::TREND_DAYS);
+        assert_eq!(one.trend.last().unwrap().open.total(), 2);
+
+        // Behind the server's back: not seen, the summary is the one kept.
+        sqlx::query("UPDATE finding SET severity = 'low' WHERE fingerprint = 'B'")
+            .execute(s.pool())
+            .await
+            .unwrap();
+        let again = rampart_server::summary::branch(s, &web, "main")
+            .await
+            .unwrap();
+        assert_eq!(again.computed_at, one.computed_at);
+        assert_eq!(again.open.high, 1);
+
+        // A scan: recomputed.
+        scan(
+            s,
+            web.id,
+            "c2",
+            "main",
+            &["t"],
+            vec![
+                with(Severity::Critical, "A"),
+                with(Severity::Low, "B"),
+                with(Severity::Medium, "C"),
+            ],
+        )
+        .await;
+        let two = rampart_server::summary::branch(s, &web, "main")
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                two.open.critical,
+                two.open.high,
+                two.open.medium,
+                two.open.low
+            ),
+            (1, 0, 1, 1)
+        );
+        // A (critical, 40 days) is overdue; B, low now, is due after 180 days; C is new.
+        assert_eq!(two.overdue, 1);
+
+        // A decision: recomputed (A settled is not overdue).
+        let (a_id,): (i64,) = sqlx::query_as("SELECT id FROM finding WHERE fingerprint = 'A'")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        let a = triage::finding_ref(s, tenant, a_id).await.unwrap().unwrap();
+        let fp = triage::NewDecision {
+            state: "false_positive".into(),
+            justification: None,
+            response: None,
+            reason: "test".into(),
+            expires_at: None,
+            scope: Some("project".into()),
+            branch: None,
+            advisory: None,
+            purl: None,
+        };
+        triage::record(s, tenant, &a, "test", &fp).await.unwrap();
+        let three = rampart_server::summary::branch(s, &web, "main")
+            .await
+            .unwrap();
+        assert_eq!(three.overdue, 0);
+
+        // A new SLA (low findings due after a day): recomputed, B is overdue.
+        let patch: rampart_server::sla::SlaPatch =
+            serde_json::from_value(serde_json::json!({"low": 1})).unwrap();
+        let changed = projects::update(
+            s,
+            tenant,
+            web.id,
+            &ProjectFields {
+                sla: Some(patch),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            rampart_server::summary::branch(s, &changed, "main")
+                .await
+                .unwrap()
+                .overdue,
+            1
+        );
+        db.done().await;
+    }
+}

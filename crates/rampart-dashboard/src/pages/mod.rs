@@ -6,6 +6,7 @@ pub mod finding;
 pub mod portfolio;
 pub mod project;
 pub mod settings;
+pub mod settings_forms;
 
 use crate::render::PageError;
 use axum::response::{IntoResponse, Response};

@@ -32,6 +32,7 @@ const FILTERS: &[&str] = &[
     "triage",
     "new_since",
     "overdue",
+    "sort",
 ];
 
 /// The finding filter the query asks for, checked as the API checks it.
@@ -80,7 +81,13 @@ fn filter_of(
             })
             .transpose()
     };
+    let sort = match q.get("sort").map(String::as_str) {
+        None | Some("") => findings::Sort::Id,
+        Some(v) => findings::Sort::parse(v)
+            .ok_or_else(|| bad("Sort: use id, severity, newest or rule."))?,
+    };
     Ok(Filter {
+        sort,
         branch,
         tool: text("tool")?,
         rule: text("rule")?,
@@ -127,16 +134,9 @@ pub async fn page(
         .unwrap_or(project.default_branch.clone());
     let filter = filter_of(&q, branch.clone(), project.sla)?;
     let list = findings::list(store, project.id, &filter).await?;
-    let counts = overview::open_counts(store, project.id, &branch).await?;
-    let overdue = overview::overdue_count(store, project.id, &branch, &project.sla).await?;
-    let trend = overview::trend(
-        store,
-        project.id,
-        &branch,
-        TREND_DAYS,
-        rampart_server::clock::now_ms(),
-    )
-    .await?;
+    let summary = rampart_server::summary::branch(store, &project, &branch).await?;
+    let (counts, overdue) = (summary.open, summary.overdue);
+    let trend = &summary.trend[summary.trend.len().saturating_sub(TREND_DAYS)..];
     let (inventory_scan, inventory) =
         overview::inventory(store, project.id, &branch, INVENTORY).await?;
     let scans: Vec<_> = findings::scans(store, project.id, None, 50)
@@ -157,6 +157,18 @@ pub async fn page(
             })
         })
         .collect();
+    // The list in each order, from its first page, keeping the filters.
+    let sort_links: serde_json::Map<String, serde_json::Value> = findings::Sort::ALL
+        .iter()
+        .map(|(name, _)| {
+            let mut with = q.clone();
+            with.insert("sort".into(), name.to_string());
+            (
+                name.to_string(),
+                json!(format!("/ui/projects/{}?{}", project.id, link(&with, None))),
+            )
+        })
+        .collect();
     let filters: serde_json::Map<String, serde_json::Value> = FILTERS
         .iter()
         .filter_map(|k| q.get(*k).map(|v| (k.to_string(), json!(v))))
@@ -173,12 +185,14 @@ pub async fn page(
             "filters": filters,
             "filtered": FILTERS.iter().any(|k| *k != "branch" && q.contains_key(*k)),
             "items": items,
+            "sort": filter.sort.as_str(),
+            "sort_links": sort_links,
             "next": list.next.as_deref().map(|c| format!("/ui/projects/{}?{}", project.id, link(&q, Some(c)))),
             "first": q.contains_key("cursor").then(|| format!("/ui/projects/{}?{}", project.id, link(&q, None))),
             "counts": counts,
             "total": counts.total(),
             "overdue": overdue,
-            "chart": crate::chart::trend(&trend, 640, 200),
+            "chart": crate::chart::trend(trend, 640, 200),
             "inventory": inventory,
             "inventory_scan": inventory_scan,
             "inventory_cut": inventory.len() as i64 >= INVENTORY,

@@ -242,6 +242,15 @@ pub async fn scan_at(
     let meta = common::upload_meta(project, commit, branch);
     let mut imp = import(&["secrets", "sast", "iac", "deps"], findings);
     imp.components = components;
+    imp.rules = vec![rampart_ingest::RuleDoc {
+        tool: "sast".into(),
+        rule: "py-sql-injection".into(),
+        title: "SQL built from request input".into(),
+        why: "Concatenating request input into SQL lets a caller run their own queries.".into(),
+        fix: "Use **bound parameters**: `cursor.execute(sql, (value,))`.\n\n<script>alert(1)</script>".into(),
+        cwe: vec!["CWE-89".into()],
+        references: vec!["https://cwe.mitre.org/data/definitions/89.html".into()],
+    }];
     let scan = store_scan(store, &meta, &imp, None).await.unwrap().scan;
     let at = now_ms() - days_ago * DAY_MS;
     sqlx::query("UPDATE scan SET created_at = $1 WHERE id = $2")

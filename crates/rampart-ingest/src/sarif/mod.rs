@@ -20,12 +20,15 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+/// A SARIF log's findings, the tools of its runs, and the docs of the rules that have findings.
+pub(crate) type Converted = (Vec<Imported>, Vec<String>, Vec<crate::RuleDoc>);
+
 /// The findings of every run of a SARIF log.
 pub(crate) fn convert<'d>(
     doc: &'d Document<'d>,
     input_len: usize,
     w: &mut Warnings,
-) -> Result<(Vec<Imported>, Vec<String>), ImportError> {
+) -> Result<Converted, ImportError> {
     let version = required(
         &doc.version,
         || "/version".into(),
@@ -51,14 +54,18 @@ pub(crate) fn convert<'d>(
     let mut out = Vec::with_capacity(total);
     let mut tools = Vec::new();
     let mut budget = limits::Budget::new(input_len);
+    let mut docs = Vec::new();
     for (i, run) in runs.0.iter().enumerate() {
         let run = required(run, || format!("/runs/{i}"), "a run object")?;
-        let tool = convert_run(i, run, w, &mut budget, &mut out)?;
+        let tool = convert_run(i, run, w, &mut budget, &mut out, &mut docs)?;
         if !tools.contains(&tool) {
             tools.push(tool);
         }
     }
-    Ok((out, tools))
+    // Two runs of one tool may both document a rule: the first says it.
+    let mut seen = std::collections::HashSet::new();
+    docs.retain(|d| seen.insert((d.tool.clone(), d.rule.clone())));
+    Ok((out, tools, docs))
 }
 
 /// Most `originalUriBaseIds` entries a run's absolute URIs are made relative to.
@@ -75,13 +82,15 @@ fn tool_name(name: &str) -> String {
     t
 }
 
-/// The findings of run `i`, appended to `out`; returns the run's tool name.
+/// The findings of run `i`, appended to `out`, and the docs of their rules, appended to `docs`
+/// (once per tool and rule); returns the run's tool name.
 fn convert_run<'d>(
     i: usize,
     run: &'d Run<'d>,
     w: &mut Warnings,
     budget: &mut limits::Budget,
     out: &mut Vec<Imported>,
+    docs: &mut Vec<crate::RuleDoc>,
 ) -> Result<String, ImportError> {
     let at = |s: &str| format!("/runs/{i}{s}");
     let tool = required(&run.tool, || at("/tool"), "an object with `driver`")?;
@@ -149,6 +158,7 @@ fn convert_run<'d>(
         f => &required(f, || at("/results"), "an array of results")?.0,
     };
     let mut pending = Vec::with_capacity(results.len());
+    let mut documented = std::collections::HashSet::new();
     for (j, r) in results.iter().enumerate() {
         let at = |s: &str| format!("/runs/{i}/results/{j}{s}");
         let r = required(r, || at(""), "a result object")?;
@@ -169,6 +179,9 @@ fn convert_run<'d>(
             continue;
         }
         let rule = find_rule(r, &rules, &by_id, w, &at);
+        if let Some(info) = rule.filter(|info| info.id.is_some_and(|id| documented.insert(id))) {
+            docs.extend(rules::doc_of(&tool_name, info, w, &|| at("/ruleId")));
+        }
         let p = result(r, rule, &tool_name, &roots, artifacts, w, &at)?;
         budget.spend(&p.finding)?;
         pending.push(p);

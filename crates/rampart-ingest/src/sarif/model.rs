@@ -49,6 +49,10 @@ pub(crate) struct Rule<'a> {
     #[serde(borrow)]
     pub(crate) short_description: Field<Obj<Text<'a>>>,
     #[serde(borrow)]
+    pub(crate) full_description: Field<Obj<Text<'a>>>,
+    #[serde(borrow)]
+    pub(crate) help: Field<Obj<Text<'a>>>,
+    #[serde(borrow)]
     pub(crate) default_configuration: Field<Obj<Config<'a>>>,
     #[serde(borrow)]
     pub(crate) properties: Field<Obj<RuleProperties<'a>>>,

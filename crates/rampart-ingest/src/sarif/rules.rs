@@ -15,6 +15,10 @@ pub(crate) struct RuleInfo<'d> {
     pub(crate) score: Option<f64>,
     pub(crate) level: Option<&'d str>,
     pub(crate) help_uri: Option<&'d str>,
+    /// `fullDescription`: why it matters.
+    pub(crate) why: Option<&'d str>,
+    /// `help`: how to fix it.
+    pub(crate) fix: Option<&'d str>,
     /// `messageStrings` by id.
     pub(crate) messages: HashMap<&'d str, &'d Text<'d>>,
 }
@@ -36,6 +40,8 @@ pub(crate) fn rule_info<'d>(
             score: None,
             level: None,
             help_uri: None,
+            why: None,
+            fix: None,
             messages: HashMap::new(),
         };
     };
@@ -81,8 +87,58 @@ pub(crate) fn rule_info<'d>(
         score,
         level: r.default_configuration.get().and_then(|c| c.level.str()),
         help_uri: r.help_uri.str(),
+        why: text_of(&r.full_description),
+        fix: text_of(&r.help),
         messages,
     }
+}
+
+/// A SARIF `multiformatMessageString`'s text, else its Markdown source, when not blank.
+fn text_of<'d>(t: &'d crate::json::Field<crate::json::Obj<Text<'d>>>) -> Option<&'d str> {
+    let t = t.get()?;
+    t.text
+        .str()
+        .or(t.markdown.str())
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// What a tool says about `rule` (tool `tool`): its `fullDescription` as why, its `help` as how
+/// to fix (without the why that rampart's own SARIF repeats at the start of its help text).
+pub(crate) fn doc_of(
+    tool: &str,
+    rule: &RuleInfo,
+    w: &mut Warnings,
+    at: &dyn Fn() -> String,
+) -> Option<crate::RuleDoc> {
+    let id = rule.id?;
+    if rule.why.is_none() && rule.fix.is_none() {
+        return None;
+    }
+    let why = rule.why.unwrap_or("");
+    let mut fix = rule.fix.unwrap_or("");
+    if let Some(rest) = fix
+        .strip_prefix("Why: ")
+        .and_then(|r| r.strip_prefix(why))
+        .and_then(|r| r.strip_prefix("\nFix: "))
+    {
+        fix = rest;
+    }
+    // Semgrep repeats its message as help: nothing more on how to fix it.
+    if fix.trim() == why.trim() {
+        fix = "";
+    }
+    Some(crate::RuleDoc {
+        tool: tool.to_string(),
+        rule: limits::cut_chars(id, limits::TEXT_MAX_CHARS, "rule id", w, at),
+        title: rule
+            .title
+            .map(|t| limits::cut_chars(t, limits::TEXT_MAX_CHARS, "rule title", w, at))
+            .unwrap_or_default(),
+        why: crate::rule_docs::text(why, "rule text", w, at),
+        fix: crate::rule_docs::text(fix, "rule text", w, at),
+        cwe: rule.cwe.clone(),
+        references: crate::rule_docs::links(rule.help_uri.into_iter()),
+    })
 }
 
 /// The rule of a result: by `ruleIndex` / `rule.index` in the component `rule.toolComponent`

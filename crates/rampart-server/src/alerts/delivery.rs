@@ -488,7 +488,21 @@ async fn event_notice(
                 .take(200)
                 .collect::<String>()
         ),
-        ("policy_failed", _) => format!("Policy gate failed in {pname}{branch}"),
+        ("policy_failed", _) => format!(
+            "Policy gate failed in {pname}{branch}: {} at or above {}",
+            plural(
+                e.payload
+                    .get("failing")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0) as usize,
+                "finding",
+                "findings"
+            ),
+            e.payload
+                .get("fail_on")
+                .and_then(Value::as_str)
+                .unwrap_or("the threshold")
+        ),
         ("deployment_advisory", _) => e
             .payload
             .get("title")

@@ -214,3 +214,26 @@ pub async fn scan_failed(
     outbox::enqueue(&mut **tx, &event).await?;
     Ok(())
 }
+
+/// The `policy_failed` event of a scan whose report says it failed its policy gate (key
+/// `scan:{id}:policy`), written in the scan's transaction. It has no severity: every rule that
+/// takes `policy_failed` events is told, whatever its minimum severity.
+pub async fn policy_failed(
+    tx: &mut Transaction<'_, Any>,
+    meta: &ScanMeta,
+    scan: i64,
+    verdict: &rampart_ingest::Verdict,
+) -> Result<(), StoreError> {
+    let event = NewEvent {
+        kind: EventKind::PolicyFailed,
+        project: Some(meta.project),
+        severity: None,
+        dedup_key: format!("scan:{scan}:policy"),
+        payload: json!({
+            "scan": scan, "project": meta.project, "branch": meta.branch, "commit": meta.commit,
+            "failing": verdict.failing, "fail_on": verdict.fail_on,
+        }),
+    };
+    outbox::enqueue(&mut **tx, &event).await?;
+    Ok(())
+}

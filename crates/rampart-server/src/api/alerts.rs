@@ -26,7 +26,8 @@ async fn list(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"items": items, "recent_failures": failures})))
 }
 
-async fn create(
+/// `POST /notification-rules`: makes a notification rule (tenant admins only).
+pub async fn create(
     State(s): State<AppState>,
     auth: Auth,
     Body(body): Body,
@@ -44,7 +45,8 @@ async fn create(
     Ok((StatusCode::CREATED, Json(stored.shown())))
 }
 
-async fn remove(
+/// `DELETE /notification-rules/{id}`: deletes a notification rule.
+pub async fn remove(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,

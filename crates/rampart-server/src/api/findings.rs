@@ -66,10 +66,16 @@ async fn list(
         "new_since_scan",
         "triage",
         "overdue",
+        "sort",
         "cursor",
         "limit",
     ];
     super::only_known(&q, KNOWN, "filter")?;
+    let sort = match q.get("sort") {
+        None => findings::Sort::Id,
+        Some(v) => findings::Sort::parse(v)
+            .ok_or_else(|| ApiError::invalid("sort", "use id, severity, newest or rule"))?,
+    };
     let min_severity = q
         .get("severity")
         .map(|v| {
@@ -117,6 +123,7 @@ async fn list(
         triage: q.get("triage").cloned(),
         overdue,
         sla: project.sla,
+        sort,
         after: cursor(&q)?.unwrap_or(0),
         limit: page_size(&q)?,
     };

@@ -22,6 +22,19 @@ mod teams;
 mod tokens;
 mod triage;
 
+/// The API's write handlers that the dashboard's settings forms call as plain functions, as the
+/// signed-in user (`Auth(viewer's principal)`), so that a change made on a page passes the same
+/// checks, gives the same messages and leaves the same audit record as one made over HTTP.
+pub mod actions {
+    pub use super::alerts::{create as create_rule, remove as delete_rule};
+    pub use super::projects::change as change_project;
+    pub use super::teams::{
+        add_member, create as create_team, grant as grant_role, remove as delete_team,
+        remove_member, revoke as revoke_role,
+    };
+    pub use super::tokens::{create as create_token, revoke as revoke_token};
+}
+
 pub use error::{ApiError, ApiResult};
 
 use crate::auth::{self, Principal, Scope};

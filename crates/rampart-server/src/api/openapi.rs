@@ -116,6 +116,10 @@ pub const OPS: &[Op] = &[
                 "untriaged, in_triage, exploitable, false_positive, not_affected, resolved or any",
             ),
             ("overdue", "true: only open findings past their due date"),
+            (
+                "sort",
+                "id (default: the order first stored), severity (most severe first), newest (latest first seen first) or rule",
+            ),
             PAGE,
             LIMIT,
         ],

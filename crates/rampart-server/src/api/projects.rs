@@ -60,7 +60,8 @@ async fn read(
     Ok(Json(project_for(&s, &auth.0, &id, Scope::Read).await?))
 }
 
-async fn change(
+/// `PATCH /projects/{id}`: changes a project's fields (project admins), recorded in the audit log.
+pub async fn change(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,

@@ -60,7 +60,8 @@ struct NewTeam {
     name: String,
 }
 
-async fn create(
+/// `POST /teams`: makes a team (tenant admins only).
+pub async fn create(
     State(s): State<AppState>,
     auth: Auth,
     Body(body): Body,
@@ -94,7 +95,8 @@ async fn read(
         .ok_or_else(|| ApiError::not_found("team"))
 }
 
-async fn remove(
+/// `DELETE /teams/{id}`: deletes a team and its roles (tenant admins only).
+pub async fn remove(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
@@ -122,7 +124,8 @@ async fn member(
     change_result(done, "token")
 }
 
-async fn add_member(
+/// `PUT /teams/{id}/members/{token}`: makes a token a member of a team.
+pub async fn add_member(
     State(s): State<AppState>,
     auth: Auth,
     Path((team, token)): Path<(String, String)>,
@@ -130,7 +133,8 @@ async fn add_member(
     member(&s, &auth, &team, &token, true).await
 }
 
-async fn remove_member(
+/// `DELETE /teams/{id}/members/{token}`: takes a token out of a team.
+pub async fn remove_member(
     State(s): State<AppState>,
     auth: Auth,
     Path((team, token)): Path<(String, String)>,
@@ -154,7 +158,8 @@ struct Grant {
     role: String,
 }
 
-async fn grant(
+/// `PUT /projects/{id}/roles/{team}`: gives a team a role on a project (project admins).
+pub async fn grant(
     State(s): State<AppState>,
     auth: Auth,
     Path((id, team)): Path<(String, String)>,
@@ -178,7 +183,8 @@ async fn grant(
     change_result(done, "project")
 }
 
-async fn revoke(
+/// `DELETE /projects/{id}/roles/{team}`: takes a team's role on a project away.
+pub async fn revoke(
     State(s): State<AppState>,
     auth: Auth,
     Path((id, team)): Path<(String, String)>,

@@ -36,7 +36,8 @@ async fn list(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
     ))
 }
 
-async fn create(
+/// `POST /tokens`: issues a token (tenant admins only); the answer holds its secret, shown once.
+pub async fn create(
     State(s): State<AppState>,
     auth: Auth,
     Body(body): Body,
@@ -101,7 +102,8 @@ async fn create(
     ))
 }
 
-async fn revoke(
+/// `DELETE /tokens/{id}`: revokes a token of the tenant (tenant admins only).
+pub async fn revoke(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,

@@ -91,6 +91,8 @@ mod tests {
             components: vec![],
             warnings: vec![],
             tools: vec![],
+            rules: vec![],
+            verdict: None,
         })
     }
 

@@ -91,6 +91,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0012_alerts.sql"),
         postgres: include_str!("../../migrations/postgres/0012_alerts.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_rule_docs.sql",
+        sqlite: include_str!("../../migrations/shared/0013_rule_docs.sql"),
+        postgres: include_str!("../../migrations/shared/0013_rule_docs.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once

@@ -104,6 +104,8 @@ pub struct Store {
     queued: Arc<Notify>,
     /// Uploads parsed by this process's API for the ingest jobs it queued.
     handoff: Arc<Mutex<handoff::Handoff>>,
+    /// Branch summaries this process computed for the dashboard ([`crate::summary`]).
+    summaries: Arc<Mutex<crate::summary::SummaryCache>>,
 }
 
 /// The URL of the embedded database in a data folder.
@@ -190,9 +192,18 @@ impl Store {
             backend,
             queued: Arc::new(Notify::new()),
             handoff: Arc::default(),
+            summaries: Arc::default(),
         };
         migrate::run(&store).await?;
         Ok(store)
+    }
+
+    /// Runs `f` on this store's summary cache (`None` if a panic poisoned it).
+    pub(crate) fn with_summaries<T>(
+        &self,
+        f: impl FnOnce(&mut crate::summary::SummaryCache) -> T,
+    ) -> Option<T> {
+        self.summaries.lock().ok().map(|mut c| f(&mut c))
     }
 
     /// The connection pool.

@@ -143,6 +143,8 @@ pub fn import(tools: &[&str], findings: Vec<Imported>) -> Import {
         components: Vec::<Component>::new(),
         warnings: Vec::new(),
         tools: tools.iter().map(|t| t.to_string()).collect(),
+        rules: Vec::new(),
+        verdict: None,
     }
 }
 
