@@ -918,3 +918,96 @@ async fn settings_forms_manage_tokens_teams_rules_and_projects() {
         db.done().await;
     }
 }
+
+/// The component page lists, for each version in use, the advisories the server's
+/// vulnerability database holds against it (aliases, KEV, the fixing version), most severe
+/// first; without a database it says how to get one.
+#[tokio::test]
+async fn component_page_lists_the_advisories_against_each_version() {
+    use rampart_server::monitor::{Monitor, MonitorConfig};
+    for db in databases().await {
+        eprintln!("backend: {}", db.name);
+        let s = &db.store;
+        let seeded = seed(s).await;
+        let mut b = logged_in(&app(s), &seeded.admin).await;
+        let a = b.get(&app(s), "/ui/components?name=lodash").await;
+        assert!(
+            a.body.contains("has no vulnerability database"),
+            "{}",
+            a.body
+        );
+
+        let mirror = tempfile::tempdir().unwrap();
+        let vuln_db = tempfile::tempdir().unwrap();
+        common::osv::mirror(
+            mirror.path(),
+            &[
+                common::osv::record(
+                    "GHSA-p6mc-m468-83gw",
+                    &["CVE-2020-8203"],
+                    "2024-01-01T00:00:00Z",
+                    "lodash",
+                    "4.17.21",
+                ),
+                common::osv::record(
+                    "GHSA-29mw-wpgm-hmr9",
+                    &[],
+                    "2024-01-01T00:00:00Z",
+                    "lodash",
+                    "4.17.22",
+                ),
+            ],
+            &["CVE-2020-8203"],
+        );
+        let monitor = std::sync::Arc::new(
+            Monitor::open(MonitorConfig {
+                dir: vuln_db.path().to_path_buf(),
+                from: Some(mirror.path().display().to_string()),
+                every: None,
+            })
+            .unwrap(),
+        );
+        monitor.update(s).await.unwrap();
+        let extra = rampart_dashboard::extra_routes(rampart_dashboard::DashboardConfig::default());
+        let with_db = rampart_server::server::app(
+            rampart_server::api::AppState::new(s.clone(), rampart_server::api::Limits::default())
+                .with_monitor(monitor),
+            Some(&extra),
+        );
+        let a = b
+            .get(&with_db, "/ui/components?name=lodash&ecosystem=npm")
+            .await;
+        assert_eq!(a.status, StatusCode::OK);
+        let body = &a.body;
+        let old = body
+            .find("<h3><code>pkg:npm/lodash@4.17.20</code></h3>")
+            .expect(body);
+        let new = body
+            .find("<h3><code>pkg:npm/lodash@4.17.21</code></h3>")
+            .expect(body);
+        let (before, after) = if old < new {
+            (&body[old..new], &body[new..])
+        } else {
+            (&body[old..], &body[new..old])
+        };
+        // 4.17.20: both advisories, the known-exploited one with its CVE alias; 4.17.22 fixes both.
+        assert!(
+            before.contains("GHSA-p6mc-m468-83gw") && before.contains("(CVE-2020-8203)"),
+            "{before}"
+        );
+        assert!(
+            before.contains("GHSA-29mw-wpgm-hmr9") && before.contains("known exploited"),
+            "{before}"
+        );
+        assert!(
+            before.contains("<strong>4.17.22</strong> fixes them all"),
+            "{before}"
+        );
+        // 4.17.21: only the second.
+        assert!(
+            after.contains("GHSA-29mw-wpgm-hmr9") && !after.contains("GHSA-p6mc-m468-83gw"),
+            "{after}"
+        );
+        db.done().await;
+    }
+}

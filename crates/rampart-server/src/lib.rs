@@ -32,6 +32,7 @@ pub mod jobs;
 pub mod monitor;
 pub mod outbox;
 pub mod overview;
+pub mod package_advisories;
 pub mod projects;
 pub mod results;
 pub mod rule_docs;

@@ -1,5 +1,6 @@
-//! `GET /ui/components?purl=…` or `?name=…[&ecosystem=…]`: a package, and the projects and
-//! branches of the user's tenant (those it sees) whose current inventory holds it.
+//! `GET /ui/components?purl=…` or `?name=…[&ecosystem=…]`: a package, the projects and
+//! branches of the user's tenant (those it sees) whose current inventory holds it, and the
+//! advisories the server's vulnerability database holds against each version in use.
 
 use super::query;
 use crate::Ui;
@@ -12,6 +13,8 @@ use serde_json::json;
 
 /// Usages shown.
 const LIMIT: i64 = 200;
+/// Package versions whose advisories are looked up.
+const VERSIONS: usize = 20;
 
 /// The component page (a search form when nothing is asked).
 pub async fn page(State(ui): State<Ui>, viewer: Viewer, RawQuery(raw): RawQuery) -> PageResult {
@@ -55,6 +58,20 @@ pub async fn page(State(ui): State<Ui>, viewer: Viewer, RawQuery(raw): RawQuery)
     let mut versions: Vec<&str> = usages.iter().map(|u| u.version.as_str()).collect();
     versions.sort_unstable();
     versions.dedup();
+    // The package URLs (with versions) asked about or in use, each matched once.
+    let mut purls: Vec<&str> = q.get("purl").map(String::as_str).into_iter().collect();
+    purls.extend(usages.iter().filter_map(|u| u.purl.as_deref()));
+    purls.sort_unstable();
+    purls.dedup();
+    let db = ui.app.monitor.as_ref().and_then(|m| m.current());
+    let advisories: Vec<_> = match &db {
+        Some(db) => purls
+            .iter()
+            .take(VERSIONS)
+            .filter_map(|p| rampart_server::package_advisories::of_purl(db, p))
+            .collect(),
+        None => Vec::new(),
+    };
     Ok(viewer_page(
         &viewer,
         "component.html",
@@ -68,6 +85,9 @@ pub async fn page(State(ui): State<Ui>, viewer: Viewer, RawQuery(raw): RawQuery)
             "versions": versions,
             "usages": usages,
             "cut": usages.len() as i64 >= LIMIT,
+            "has_db": db.is_some(),
+            "advisories": advisories,
+            "advisories_cut": purls.len() > VERSIONS,
         }),
     ))
 }
