@@ -396,3 +396,78 @@ fn an_import_names_every_tool_it_covers_even_one_that_found_nothing() {
     assert_eq!(i.tools, ["bandit", "semgrep"]);
     assert_eq!(i.findings.len(), 1);
 }
+
+/// A semgrep/CodeQL-style result with a code flow across two files.
+fn with_flow(steps: usize) -> Value {
+    let step = |k: usize| {
+        let (uri, func) = if k % 2 == 0 {
+            (
+                "file:///home/runner/work/app/app/web/views.py",
+                "views.handler",
+            )
+        } else {
+            ("lib/db.py", "Store.find")
+        };
+        json!({"location": {
+            "physicalLocation": {"artifactLocation": {"uri": uri},
+                                 "region": {"startLine": 10 + k, "startColumn": 3, "endColumn": 9}},
+            "message": {"text": format!("step {k}")},
+            "logicalLocations": [{"fullyQualifiedName": func, "kind": "function"}]}})
+    };
+    let mut locations: Vec<Value> = (0..steps).map(step).collect();
+    // A step without a file (a summary node) is left out.
+    locations.insert(1, json!({"location": {"message": {"text": "no file"}}}));
+    json!({
+      "version": "2.1.0",
+      "runs": [{
+        "tool": {"driver": {"name": "Semgrep OSS", "rules": [{"id": "taint"}]}},
+        "originalUriBaseIds": {"SRC": {"uri": "file:///home/runner/work/app/app/"}},
+        "results": [{
+          "ruleId": "taint",
+          "message": {"text": "tainted"},
+          "locations": [{"physicalLocation": {"artifactLocation": {"uri": "lib/db.py"},
+                                              "region": {"startLine": 40}}}],
+          "codeFlows": [
+            {"threadFlows": [{"locations": locations}]},
+            {"threadFlows": [{"locations": []}]}
+          ]
+        }]
+      }]
+    })
+}
+
+#[test]
+fn code_flows_become_traces() {
+    let i = import(&serde_json::to_vec(&with_flow(3)).unwrap(), None).unwrap();
+    let f = &i.findings[0];
+    assert_eq!(f.extra["codeFlows"], 2);
+    assert_eq!(
+        f.extra["trace"],
+        json!([
+            {"location": {"path": "web/views.py", "start_line": 10, "start_col": 3, "end_line": 10, "end_col": 9},
+             "message": "step 0", "function": "views.handler"},
+            {"location": {"path": "lib/db.py", "start_line": 11, "start_col": 3, "end_line": 11, "end_col": 9},
+             "message": "step 1", "function": "Store.find"},
+            {"location": {"path": "web/views.py", "start_line": 12, "start_col": 3, "end_line": 12, "end_col": 9},
+             "message": "step 2", "function": "views.handler"}
+        ])
+    );
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+
+    // A long flow is cut to 200 steps, with one warning.
+    let i = import(&serde_json::to_vec(&with_flow(500)).unwrap(), None).unwrap();
+    let trace = i.findings[0].extra["trace"].as_array().unwrap();
+    assert_eq!(
+        trace.len(),
+        199,
+        "200 steps read, the one without a file left out"
+    );
+    assert_eq!(trace[198]["message"], "step 198");
+    assert!(
+        i.warnings.iter().any(|w| w
+            .contains("/runs/0/results/0/codeFlows/0/threadFlows/0/locations")
+            && w.contains("501 steps")),
+        "{:?}",
+        i.warnings
+    );
+}
