@@ -322,16 +322,29 @@ pub fn layout(nodes: &[Input], edges: &[(usize, usize)]) -> Graph {
         }
         drawn.push((a, b));
         let back = t.y <= s.y;
-        let d = if back {
+        // A node of the source's lane between the two rows would be crossed going down.
+        let blocked = placed.iter().any(|n| n.x == s.x && n.y > s.y && n.y < t.y);
+        let (x1, y1) = (s.x + NODE_W / 2.0, s.y + NODE_H);
+        let d = if back || blocked {
+            // Around the right side, into the target's right side.
             let (x1, y1) = (s.x + NODE_W, s.y + NODE_H / 2.0);
             let (x2, y2) = (t.x + NODE_W + 4.0, t.y + NODE_H / 2.0);
             let bulge = x1.max(x2) + RIGHT_ROOM - 8.0;
             path(&[(x1, y1), (bulge, y1), (bulge, y2), (x2, y2)])
+        } else if t.x == s.x {
+            // Straight down the lane.
+            let y2 = t.y - 2.0;
+            path(&[(x1, y1), (x1, y1), (x1, y2), (x1, y2)])
         } else {
-            let (x1, y1) = (s.x + NODE_W / 2.0, s.y + NODE_H);
-            let (x2, y2) = (t.x + NODE_W / 2.0, t.y - 2.0);
-            let mid = (y1 + y2) / 2.0;
-            path(&[(x1, y1), (x1, mid), (x2, mid), (x2, y2)])
+            // Down the source's lane, then across into the target's side at its middle: the
+            // target is the only node of its row, and no label is crossed.
+            let y2 = t.y + NODE_H / 2.0;
+            let x2 = if t.x > s.x {
+                t.x - 4.0
+            } else {
+                t.x + NODE_W + 4.0
+            };
+            path(&[(x1, y1), (x1, y2), (x1, y2), (x2, y2)])
         };
         out_edges.push(Edge { d, back });
     }
@@ -514,6 +527,65 @@ mod tests {
             g.summary
                 .starts_with("Data flow of 30 steps through 5 files")
         );
+    }
+
+    /// Points along an edge's cubic Bézier.
+    fn samples(d: &str) -> Vec<(f64, f64)> {
+        let n: Vec<f64> = d
+            .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().unwrap())
+            .collect();
+        assert_eq!(n.len(), 8, "{d}");
+        (0..=40)
+            .map(|i| {
+                let t = i as f64 / 40.0;
+                let u = 1.0 - t;
+                let b = |a: f64, b: f64, c: f64, d: f64| {
+                    u * u * u * a + 3.0 * u * u * t * b + 3.0 * u * t * t * c + t * t * t * d
+                };
+                (b(n[0], n[2], n[4], n[6]), b(n[1], n[3], n[5], n[7]))
+            })
+            .collect()
+    }
+
+    /// Whether an edge of `g` passes through a node other than its two ends.
+    fn crossings(g: &Graph, edges: &[(usize, usize)]) -> Vec<String> {
+        let mut out = Vec::new();
+        for (e, &(a, b)) in g.edges.iter().zip(edges) {
+            for (i, n) in g.nodes.iter().enumerate() {
+                if i == a || i == b {
+                    continue;
+                }
+                if samples(&e.d).iter().any(|&(x, y)| {
+                    x > n.x + 1.0
+                        && x < n.x + NODE_W - 1.0
+                        && y > n.y + 1.0
+                        && y < n.y + NODE_H - 1.0
+                }) {
+                    out.push(format!("edge {a}→{b} crosses node {i}"));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn edges_go_around_nodes() {
+        let nodes = long_trace();
+        let edges = chain(nodes.len());
+        let g = layout(&nodes, &edges);
+        assert_eq!(crossings(&g, &edges), Vec::<String>::new());
+        // A merged graph: an edge skipping a node of its own lane goes around it.
+        let nodes = vec![
+            input("a.py", Some("f"), 0, Kind::Source),
+            input("a.py", Some("f"), 1, Kind::Step),
+            input("a.py", Some("f"), 2, Kind::Sink),
+            input("b.py", None, 3, Kind::Source),
+        ];
+        let edges = [(0, 1), (1, 2), (0, 2), (3, 2)];
+        let g = layout(&nodes, &edges);
+        assert_eq!(crossings(&g, &edges), Vec::<String>::new());
     }
 
     #[test]
