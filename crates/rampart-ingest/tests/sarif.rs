@@ -400,7 +400,7 @@ fn an_import_names_every_tool_it_covers_even_one_that_found_nothing() {
 /// A semgrep/CodeQL-style result with a code flow across two files.
 fn with_flow(steps: usize) -> Value {
     let step = |k: usize| {
-        let (uri, func) = if k % 2 == 0 {
+        let (uri, func) = if k.is_multiple_of(2) {
             (
                 "file:///home/runner/work/app/app/web/views.py",
                 "views.handler",

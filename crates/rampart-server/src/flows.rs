@@ -297,6 +297,9 @@ pub fn source_of(project: &Project) -> git::Source {
     }
 }
 
+/// A file's lines as read for frames (an empty error: read each place on its own).
+type FileRead = Result<Vec<(u32, String)>, String>;
+
 /// Code frames for `places` (each `(path, first line, last line, the report's frame)`) at
 /// `commit`: `around` lines each side of each place, read from the repository (each file
 /// once), else the report's frame, else none. Blocking: it runs git (call it from
@@ -321,7 +324,7 @@ pub fn frames(
         e.0 = e.0.min(lo);
         e.1 = e.1.max(hi);
     }
-    let mut read: HashMap<&str, Result<Vec<(u32, String)>, String>> = HashMap::new();
+    let mut read: HashMap<&str, FileRead> = HashMap::new();
     let mut paths: Vec<&str> = wanted.keys().copied().collect();
     paths.sort_unstable();
     for (k, path) in paths.into_iter().enumerate() {
