@@ -215,8 +215,8 @@ pub struct TracedFinding {
 }
 
 /// The open findings of `project` on `branch` whose latest scan gave them a trace of at least
-/// two steps, by id, at most `limit` (1 to [`MAX_PROJECT_FINDINGS`]); and whether there were
-/// more.
+/// two steps, by id, at most `limit` (1 to [`MAX_PROJECT_FINDINGS`]); and whether there may be
+/// more (rows past those read).
 pub async fn open_traced(
     store: &Store,
     project: i64,
@@ -224,8 +224,8 @@ pub async fn open_traced(
     limit: i64,
 ) -> Result<(Vec<TracedFinding>, bool), StoreError> {
     let limit = limit.clamp(1, MAX_PROJECT_FINDINGS);
-    // A finding may have several places: read one row more than asked per finding is not
-    // known beforehand, so rows are read up to twice the limit and cut by finding.
+    // A finding may have several places (one row each): rows are read up to twice the limit
+    // and cut by finding.
     let rows: Vec<(i64, String, String, String, String, String)> =
         sqlx::query_as(crate::store::built(format!(
             "SELECT f.id, f.tool, f.rule, f.severity, f.title, o.extra \
@@ -240,7 +240,8 @@ pub async fn open_traced(
         .fetch_all(store.pool())
         .await?;
     let mut out: Vec<TracedFinding> = Vec::new();
-    let mut more = false;
+    // All rows read: there may be more findings past them.
+    let mut more = rows.len() as i64 > 2 * limit;
     for (id, tool, rule, severity, title, extra) in rows {
         if out.last().is_some_and(|f| f.id == id) {
             continue;

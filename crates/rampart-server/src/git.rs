@@ -367,7 +367,14 @@ pub fn file_lines(
         (Some(_), _, None) => return Err("the server keeps no copies of repositories".into()),
         (None, Some(local), _) => {
             let out = run_git(
-                &["-C", local, "rev-parse", "--absolute-git-dir"],
+                &[
+                    "-c",
+                    "core.fsmonitor=false",
+                    "-C",
+                    local,
+                    "rev-parse",
+                    "--absolute-git-dir",
+                ],
                 &[],
                 FRAME_TIMEOUT,
                 64 << 10,
@@ -379,7 +386,15 @@ pub fn file_lines(
     };
     let spec = format!("{commit}:{path}");
     let blob = run_git(
-        &["--git-dir", &git_dir, "cat-file", "blob", &spec],
+        &[
+            "-c",
+            "core.fsmonitor=false",
+            "--git-dir",
+            &git_dir,
+            "cat-file",
+            "blob",
+            &spec,
+        ],
         &[],
         FRAME_TIMEOUT,
         FRAME_MAX_FILE_BYTES + 1,
