@@ -317,8 +317,19 @@ impl<'de, T: Shape<'de>> Shape<'de> for Head<T> {
     }
 }
 
-/// An array of which the first `N` items are kept, with the array's length (SARIF thread-flow
-/// locations: a trace of at most `N` steps).
+thread_local! {
+    /// Items every [`Capped`] array of this import may still keep together.
+    static CAPPED_LEFT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Starts an import: its [`Capped`] arrays keep at most `n` items together.
+pub(crate) fn reset_capped(n: usize) {
+    CAPPED_LEFT.with(|l| l.set(n));
+}
+
+/// An array of which the first `N` items are kept (fewer once the import's budget set by
+/// [`reset_capped`] is spent), with the array's length (SARIF thread-flow locations: a trace of
+/// at most `N` steps).
 #[derive(Debug)]
 pub(crate) struct Capped<T, const N: usize> {
     /// The first `N` items (or all of them).
@@ -334,18 +345,19 @@ impl<T, const N: usize> Expected for Capped<T, N> {
 impl<'de, T: Shape<'de>, const N: usize> Shape<'de> for Capped<T, N> {
     fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Option<Self>, A::Error> {
         let mut items = Vec::new();
-        while items.len() < N {
+        let left = CAPPED_LEFT.with(|l| l.get());
+        while items.len() < N.min(left) {
             match seq.next_element::<Field<T>>()? {
                 Some(item) => items.push(item),
-                None => {
-                    let len = items.len();
-                    return Ok(Some(Capped { items, len }));
-                }
+                None => break,
             }
         }
+        CAPPED_LEFT.with(|l| l.set(left - items.len()));
         let mut len = items.len();
-        while seq.next_element::<IgnoredAny>()?.is_some() {
-            len += 1;
+        if items.len() == N.min(left) {
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                len += 1;
+            }
         }
         Ok(Some(Capped { items, len }))
     }

@@ -21,6 +21,10 @@ pub const MAX_CWE: usize = 16;
 /// Most steps of a SARIF code flow kept as a finding's trace (the first thread flow of the first
 /// code flow); later steps are dropped with a warning.
 pub const MAX_TRACE_STEPS: usize = 200;
+/// Most SARIF code-flow steps read in one upload, over all its results: a step's parsed form
+/// takes far more memory than its shortest JSON, so this bounds what the traces of a small
+/// upload can take; steps past it are dropped with a warning.
+pub const MAX_TRACE_STEPS_PER_UPLOAD: usize = 200_000;
 /// Longest trace-step message or function name kept, in characters.
 pub const TRACE_TEXT_MAX_CHARS: usize = 1_000;
 /// Most code-frame (`context`) lines of a rampart finding kept.

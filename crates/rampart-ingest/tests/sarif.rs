@@ -471,3 +471,35 @@ fn code_flows_become_traces() {
         i.warnings
     );
 }
+
+#[test]
+fn an_upload_keeps_at_most_200_000_trace_steps() {
+    let step = json!({"location": {"physicalLocation": {"artifactLocation": {"uri": "a.py"}}}});
+    let steps: Vec<Value> = vec![step; 200];
+    let result = json!({"ruleId": "r", "message": {"text": "m"},
+                        "codeFlows": [{"threadFlows": [{"locations": steps}]}]});
+    let results: Vec<Value> = (0..1_001)
+        .map(|i| {
+            let mut r = result.clone();
+            r["partialFingerprints"] = json!({"k": i.to_string()});
+            r
+        })
+        .collect();
+    let log = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t"}}, "results": results}]});
+    let i = import(&serde_json::to_vec(&log).unwrap(), None).unwrap();
+    let kept: usize = i
+        .findings
+        .iter()
+        .map(|f| f.extra["trace"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(kept, 200_000);
+    assert!(i.findings[999].extra["trace"].is_array());
+    assert!(i.findings[1000].extra["trace"].is_null());
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains("more than 200000 steps")),
+        "{:?}",
+        i.warnings
+    );
+}

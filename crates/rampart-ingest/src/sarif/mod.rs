@@ -378,7 +378,7 @@ fn trace_of(
     let base = "/codeFlows/0/threadFlows/0/locations";
     w.wrong_type(locations, "threadFlow locations", || at(base));
     let locations = locations.get()?;
-    if locations.len > locations.items.len() {
+    if locations.items.len() == limits::MAX_TRACE_STEPS && locations.len > locations.items.len() {
         w.add("trace steps", || {
             format!(
                 "{}: a code flow of {} steps; the first {} are kept as the trace (every longer \
@@ -386,6 +386,15 @@ fn trace_of(
                 at(base),
                 locations.len,
                 limits::MAX_TRACE_STEPS
+            )
+        });
+    } else if locations.len > locations.items.len() {
+        w.add("trace budget", || {
+            format!(
+                "{}: the upload's code flows hold more than {} steps; later steps are not kept \
+                 (from here on, traces are cut or left out)",
+                at(base),
+                limits::MAX_TRACE_STEPS_PER_UPLOAD
             )
         });
     }

@@ -136,7 +136,7 @@ pub(crate) struct ThreadFlow<'a> {
 #[serde(default)]
 pub(crate) struct ThreadFlowLocation<'a> {
     #[serde(borrow)]
-    pub(crate) location: Field<Obj<FlowLocation<'a>>>,
+    pub(crate) location: Field<Obj<Box<FlowLocation<'a>>>>,
 }
 
 /// A step's location: where, what happens there, and in which function.
