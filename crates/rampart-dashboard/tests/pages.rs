@@ -645,6 +645,58 @@ async fn data_flow_pages_draw_traces_with_code_at_the_commit() {
         );
         assert!(!a.body.contains("style="), "no inline styles");
 
+        // Without the code at the commit (an upload, no repository): the report's frame where
+        // it has one (the finding's own place), else only the place, each saying so.
+        let a = b
+            .get(&app, &format!("/ui/findings/{}/flow", fl.uploaded))
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        let step = |n: usize| {
+            let at = a.body.find(&format!("<li id=\"step-{n}\"")).unwrap();
+            a.body[at..at + a.body[at..].find("</li>").unwrap()].to_string()
+        };
+        assert!(step(1).contains("No code available"), "{}", step(1));
+        assert!(
+            step(2).contains("Code frame from the uploaded report"),
+            "{}",
+            step(2)
+        );
+        assert!(step(2).contains("os.system(cmd)  # from the report"));
+
+        // A long trace from another tool's SARIF (30 steps through 5 files, semgrep-style):
+        // one node per step, one box per file.
+        let locations: Vec<serde_json::Value> = (0..30)
+            .map(|k| {
+                let func = ["f", "C.m"][k % 2];
+                serde_json::json!({"location": {
+                    "physicalLocation": {"artifactLocation": {"uri": format!("pkg/m{}.py", k * 7 / 3 % 5)},
+                                         "region": {"startLine": 10 + k}},
+                    "message": {"text": format!("step {k} of a long flow through many files")},
+                    "logicalLocations": [{"fullyQualifiedName": func}]}})
+            })
+            .collect();
+        let log = serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Semgrep OSS"}},
+            "results": [{"ruleId": "taint", "message": {"text": "long"},
+                         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "pkg/m0.py"}, "region": {"startLine": 39}}}],
+                         "codeFlows": [{"threadFlows": [{"locations": locations}]}]}]}]});
+        let imported = rampart_ingest::import(&serde_json::to_vec(&log).unwrap(), None).unwrap();
+        let meta = common::upload_meta(fl.uploads, "abcdef0123456789", "main");
+        rampart_server::results::store_scan(s, &meta, &imported, None)
+            .await
+            .unwrap();
+        let (long,): (i64,) =
+            sqlx::query_as("SELECT id FROM finding WHERE project = $1 AND tool = 'semgrep'")
+                .bind(fl.uploads)
+                .fetch_one(s.pool())
+                .await
+                .unwrap();
+        let a = b.get(&app, &format!("/ui/findings/{long}/flow")).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        assert_eq!(a.body.matches("<a class=\"node node-").count(), 30);
+        assert_eq!(a.body.matches("<g class=\"file-box\">").count(), 5);
+        assert_eq!(a.body.matches("<g class=\"func-box\">").count(), 10);
+        assert!(a.body.contains("<title>C.m() in pkg/m1.py</title>"));
+
         // The project page links to its flows; the flows page draws the two findings sharing
         // a sink as one graph, the shared sink as one node.
         let a = b.get(&app, &format!("/ui/projects/{}", fl.shop)).await;
