@@ -42,6 +42,11 @@ pub struct TraceStep {
     pub location: Location,
     /// What happens there ("user input enters here", "passed to `run`").
     pub message: String,
+    /// The function or method the step is in, qualified by its class and enclosing functions
+    /// and joined with `.` (`UserService.find`, `handler.<lambda>`; never the module's name);
+    /// `None` at a module's top level or when the engine does not know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
 }
 
 /// Characters of a long line shown on each side of a match (code frames and snippets are

@@ -18,6 +18,8 @@
 
 pub mod assets;
 pub mod chart;
+pub mod flow_graph;
+pub mod flow_merge;
 pub mod markdown;
 pub mod pages;
 pub mod render;
@@ -105,8 +107,10 @@ pub fn router(state: AppState, config: DashboardConfig) -> Router {
         .route("/ui/login", get(session::login_page).post(session::login))
         .route("/ui/logout", post(session::logout))
         .route("/ui/projects/{id}", get(pages::project::page))
+        .route("/ui/projects/{id}/flows", get(pages::flows::page))
         .route("/ui/findings/{id}", get(pages::finding::page))
         .route("/ui/findings/{id}/triage", post(pages::finding::triage))
+        .route("/ui/findings/{id}/flow", get(pages::flow::page))
         .route("/ui/components", get(pages::component::page))
         .route("/ui/settings", get(pages::settings::page))
         .route("/ui/settings/tokens", post(forms::create_token))

@@ -21,6 +21,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("project.html", include_str!("../templates/project.html")),
     ("finding.html", include_str!("../templates/finding.html")),
+    ("flow.html", include_str!("../templates/flow.html")),
+    ("flows.html", include_str!("../templates/flows.html")),
     (
         "component.html",
         include_str!("../templates/component.html"),

@@ -1,7 +1,8 @@
 //! The dashboard in a real browser: starts the server (API + dashboard) on 127.0.0.1:0 over a
 //! seeded SQLite database, runs `tests/browser/dashboard.mjs` (playwright-core driving Debian's
-//! chromium), which logs in, opens every page, filters, triages a finding and takes
-//! screenshots; then checks through the API that the triage landed.
+//! chromium), which logs in, opens every page, filters, triages a finding, opens a data flow
+//! and clicks its graph, and takes screenshots; then checks through the API that the triage
+//! landed.
 //!
 //! Needs node, chromium (`apt-get install -y chromium`) and `npm ci` in `tests/browser/`. When
 //! one is missing this test fails, saying what to install: it never skips.
@@ -54,6 +55,7 @@ async fn the_dashboard_works_in_a_browser() {
 
     let db = common::sqlite().await;
     let seeded = support::seed(&db.store).await;
+    let flows = support::seed_flows(&db.store, seeded.tenant).await;
     let app = support::app(&db.store);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -66,6 +68,8 @@ async fn the_dashboard_works_in_a_browser() {
         .arg(format!("http://{addr}"))
         .arg(&seeded.admin)
         .arg(&shots)
+        .arg(flows.sqli.to_string())
+        .arg(flows.shop.to_string())
         .env("RAMPART_CHROMIUM", &chromium)
         .kill_on_drop(true)
         .output();
@@ -100,6 +104,10 @@ async fn the_dashboard_works_in_a_browser() {
         "finding-triaged",
         "component",
         "portfolio-phone",
+        "flow",
+        "flow-step",
+        "flows",
+        "flow-phone",
     ] {
         let path = shots.join(format!("{name}.png"));
         assert!(

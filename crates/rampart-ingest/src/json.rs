@@ -292,7 +292,78 @@ impl<'de, T: Shape<'de>> Shape<'de> for First<T> {
     }
 }
 
-/// The length of an array whose items are not read (SARIF `codeFlows`).
+/// An array of which the first item is kept, with the array's length (SARIF `codeFlows`: the
+/// first flow becomes the trace, the count is kept).
+#[derive(Debug)]
+pub(crate) struct Head<T> {
+    /// The first item.
+    pub first: Option<Field<T>>,
+    /// How many items the array has.
+    pub len: usize,
+}
+
+impl<T> Expected for Head<T> {
+    const EXPECTED: &'static str = "an array";
+}
+
+impl<'de, T: Shape<'de>> Shape<'de> for Head<T> {
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Option<Self>, A::Error> {
+        let first = seq.next_element::<Field<T>>()?;
+        let mut len = usize::from(first.is_some());
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            len += 1;
+        }
+        Ok(Some(Head { first, len }))
+    }
+}
+
+thread_local! {
+    /// Items every [`Capped`] array of this import may still keep together.
+    static CAPPED_LEFT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Starts an import: its [`Capped`] arrays keep at most `n` items together.
+pub(crate) fn reset_capped(n: usize) {
+    CAPPED_LEFT.with(|l| l.set(n));
+}
+
+/// An array of which the first `N` items are kept (fewer once the import's budget set by
+/// [`reset_capped`] is spent), with the array's length (SARIF thread-flow locations: a trace of
+/// at most `N` steps).
+#[derive(Debug)]
+pub(crate) struct Capped<T, const N: usize> {
+    /// The first `N` items (or all of them).
+    pub items: Vec<Field<T>>,
+    /// How many items the array has.
+    pub len: usize,
+}
+
+impl<T, const N: usize> Expected for Capped<T, N> {
+    const EXPECTED: &'static str = "an array";
+}
+
+impl<'de, T: Shape<'de>, const N: usize> Shape<'de> for Capped<T, N> {
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Option<Self>, A::Error> {
+        let mut items = Vec::new();
+        let left = CAPPED_LEFT.with(|l| l.get());
+        while items.len() < N.min(left) {
+            match seq.next_element::<Field<T>>()? {
+                Some(item) => items.push(item),
+                None => break,
+            }
+        }
+        CAPPED_LEFT.with(|l| l.set(left - items.len()));
+        let mut len = items.len();
+        if items.len() == N.min(left) {
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                len += 1;
+            }
+        }
+        Ok(Some(Capped { items, len }))
+    }
+}
+
+/// The length of an array whose items are not read (SARIF `relatedLocations`).
 #[derive(Debug)]
 pub(crate) struct Count(pub usize);
 

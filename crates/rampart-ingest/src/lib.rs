@@ -320,6 +320,7 @@ pub fn import(bytes: &[u8], hint: Option<Format>) -> Result<Import, ImportError>
         return Err(xml_error(&bytes[start..]));
     }
     kept::reset(limits::MAX_KEPT_VALUES);
+    json::reset_capped(limits::MAX_TRACE_STEPS_PER_UPLOAD);
     let top: Field<Obj<Document>> =
         serde_json::from_slice(bytes).map_err(|e| ImportError::from_json(&e))?;
     let doc = match top {

@@ -18,6 +18,19 @@ pub const PATH_MAX_BYTES: usize = 4_096;
 pub const TEXT_MAX_CHARS: usize = 1_000;
 /// Most CWE ids kept per finding.
 pub const MAX_CWE: usize = 16;
+/// Most steps of a SARIF code flow kept as a finding's trace (the first thread flow of the first
+/// code flow); later steps are dropped with a warning.
+pub const MAX_TRACE_STEPS: usize = 200;
+/// Most SARIF code-flow steps read in one upload, over all its results: a step's parsed form
+/// takes far more memory than its shortest JSON, so this bounds what the traces of a small
+/// upload can take; steps past it are dropped with a warning.
+pub const MAX_TRACE_STEPS_PER_UPLOAD: usize = 200_000;
+/// Longest trace-step message or function name kept, in characters.
+pub const TRACE_TEXT_MAX_CHARS: usize = 1_000;
+/// Most code-frame (`context`) lines of a rampart finding kept.
+pub const MAX_CONTEXT_LINES: usize = 41;
+/// Longest code-frame line kept, in characters.
+pub const CONTEXT_LINE_MAX_CHARS: usize = 1_000;
 /// Longest fingerprint kept as given, in bytes; a longer one is replaced by `sha256:` and its hash.
 pub const FINGERPRINT_MAX_BYTES: usize = 256;
 
@@ -57,6 +70,7 @@ impl Budget {
                     .get("helpUri")
                     .and_then(|u| u.as_str())
                     .map_or(0, str::len)
+                    + trace_cost(m.get("trace"))
             }
             _ => 0,
         };
@@ -83,6 +97,21 @@ impl Budget {
                 })?;
         Ok(())
     }
+}
+
+/// What a SARIF trace (built by the importer, so not counted by [`MAX_KEPT_VALUES`]) takes:
+/// a path may come from an artifact index, so a short step can stand for a long path.
+fn trace_cost(trace: Option<&serde_json::Value>) -> usize {
+    let Some(serde_json::Value::Array(steps)) = trace else {
+        return 0;
+    };
+    steps
+        .iter()
+        .map(|s| {
+            let len = |v: &serde_json::Value| v.as_str().map_or(0, str::len);
+            256 + len(&s["location"]["path"]) + len(&s["message"]) + len(&s["function"])
+        })
+        .sum()
 }
 
 /// Warnings of one import: one line per kind, with how many times it happened.

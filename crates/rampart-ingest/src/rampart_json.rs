@@ -37,6 +37,7 @@ pub(crate) struct Finding<'a> {
     #[serde(borrow)]
     tags: Field<List<Cow<'a, str>>>,
     trace: Field<Value>,
+    context: Field<Value>,
     secret: Field<Value>,
     provenance: Field<Value>,
     properties: Field<Map<String, Value>>,
@@ -82,6 +83,48 @@ pub(crate) fn convert(doc: &Document, w: &mut Warnings) -> Result<Vec<Imported>,
         out.push(finding(f, &at, w)?);
     }
     Ok(out)
+}
+
+/// A finding's code frame (`context`: `[{line, text, first_col?}]`), as kept: at most
+/// [`limits::MAX_CONTEXT_LINES`] lines, each text cut to [`limits::CONTEXT_LINE_MAX_CHARS`];
+/// entries without a line number or text are dropped. `None` when nothing is left.
+fn context(v: &Value, at: &dyn Fn(&str) -> String, w: &mut Warnings) -> Option<Value> {
+    let lines = v.as_array()?;
+    if lines.len() > limits::MAX_CONTEXT_LINES {
+        w.add("context lines", || {
+            format!(
+                "{}: a code frame of {} lines; the first {} are kept",
+                at("/context"),
+                lines.len(),
+                limits::MAX_CONTEXT_LINES
+            )
+        });
+    }
+    let mut out = Vec::new();
+    for (k, l) in lines.iter().take(limits::MAX_CONTEXT_LINES).enumerate() {
+        let (Some(line), Some(text)) = (l["line"].as_u64(), l["text"].as_str()) else {
+            w.add("context line", || {
+                format!(
+                    "{}: a code-frame line without `line` and `text`; ignored",
+                    at(&format!("/context/{k}"))
+                )
+            });
+            continue;
+        };
+        let text = limits::cut_chars(
+            text,
+            limits::CONTEXT_LINE_MAX_CHARS,
+            "context text",
+            w,
+            || at(&format!("/context/{k}/text")),
+        );
+        let mut o = serde_json::json!({"line": line, "text": text});
+        if let Some(c) = l["first_col"].as_u64().filter(|&c| c > 1) {
+            o["first_col"] = c.into();
+        }
+        out.push(o);
+    }
+    (!out.is_empty()).then_some(Value::Array(out))
 }
 
 pub(crate) fn too_many(n: usize) -> ImportError {
@@ -164,6 +207,8 @@ fn finding(
         }),
     );
     keep("trace", f.trace.get().cloned());
+    w.wrong_type(&f.context, "context", || at("/context"));
+    keep("context", f.context.get().and_then(|c| context(c, at, w)));
     keep("secret", f.secret.get().cloned());
     keep("provenance", f.provenance.get().cloned());
     keep(

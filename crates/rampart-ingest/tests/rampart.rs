@@ -95,6 +95,58 @@ fn sarif_twin_reads_as_the_json_report() {
     );
     assert!(sarif.findings.iter().all(|f| f.tool == "rampart"));
     assert_eq!(key(&json), key(&sarif));
+    // Data-flow traces read the same from both (SARIF's code flow becomes the trace).
+    let traces = |i: &Import| {
+        let mut t: Vec<String> = i
+            .findings
+            .iter()
+            .filter(|f| !f.extra["trace"].is_null())
+            .map(|f| format!("{} {}", f.fingerprint, f.extra["trace"]))
+            .collect();
+        t.sort();
+        t
+    };
+    assert!(!traces(&json).is_empty());
+    assert_eq!(traces(&json), traces(&sarif));
+}
+
+#[test]
+fn code_frames_are_kept_bounded() {
+    let i = read("rampart.json", Format::Rampart);
+    let f = i
+        .findings
+        .iter()
+        .find(|f| f.extra["context"].is_array())
+        .expect("a finding with its code frame");
+    let frame = f.extra["context"].as_array().unwrap();
+    assert!(
+        frame
+            .iter()
+            .any(|l| l["line"].as_u64() == Some(f.start_line.into())),
+        "{frame:?}"
+    );
+    // A long frame is cut to 41 lines, long lines to 1,000 characters, with warnings.
+    let lines: Vec<serde_json::Value> = (1..=60)
+        .map(|n| serde_json::json!({"line": n, "text": "x".repeat(2000)}))
+        .collect();
+    let doc = serde_json::json!({
+        "schema_version": "1.0",
+        "tool": {"name": "rampart"},
+        "findings": [{"rule_id": "sast/x", "severity": "high", "message": "m",
+                      "location": {"path": "a.py", "start_line": 30}, "fingerprint": "f",
+                      "context": lines}]
+    });
+    let i = rampart_ingest::import(&serde_json::to_vec(&doc).unwrap(), None).unwrap();
+    let frame = i.findings[0].extra["context"].as_array().unwrap();
+    assert_eq!(frame.len(), 41);
+    assert_eq!(frame[0]["text"].as_str().unwrap().chars().count(), 1000);
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains("code frame of 60 lines")),
+        "{:?}",
+        i.warnings
+    );
 }
 
 #[test]

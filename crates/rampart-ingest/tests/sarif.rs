@@ -467,3 +467,110 @@ fn rule_docs_keep_markdown_and_only_web_links() {
     assert!(d.fix.starts_with("# Command injection"), "{}", d.fix);
     assert!(d.references.is_empty(), "{:?}", d.references);
 }
+
+/// A semgrep/CodeQL-style result with a code flow across two files.
+fn with_flow(steps: usize) -> Value {
+    let step = |k: usize| {
+        let (uri, func) = if k.is_multiple_of(2) {
+            (
+                "file:///home/runner/work/app/app/web/views.py",
+                "views.handler",
+            )
+        } else {
+            ("lib/db.py", "Store.find")
+        };
+        json!({"location": {
+            "physicalLocation": {"artifactLocation": {"uri": uri},
+                                 "region": {"startLine": 10 + k, "startColumn": 3, "endColumn": 9}},
+            "message": {"text": format!("step {k}")},
+            "logicalLocations": [{"fullyQualifiedName": func, "kind": "function"}]}})
+    };
+    let mut locations: Vec<Value> = (0..steps).map(step).collect();
+    // A step without a file (a summary node) is left out.
+    locations.insert(1, json!({"location": {"message": {"text": "no file"}}}));
+    json!({
+      "version": "2.1.0",
+      "runs": [{
+        "tool": {"driver": {"name": "Semgrep OSS", "rules": [{"id": "taint"}]}},
+        "originalUriBaseIds": {"SRC": {"uri": "file:///home/runner/work/app/app/"}},
+        "results": [{
+          "ruleId": "taint",
+          "message": {"text": "tainted"},
+          "locations": [{"physicalLocation": {"artifactLocation": {"uri": "lib/db.py"},
+                                              "region": {"startLine": 40}}}],
+          "codeFlows": [
+            {"threadFlows": [{"locations": locations}]},
+            {"threadFlows": [{"locations": []}]}
+          ]
+        }]
+      }]
+    })
+}
+
+#[test]
+fn code_flows_become_traces() {
+    let i = import(&serde_json::to_vec(&with_flow(3)).unwrap(), None).unwrap();
+    let f = &i.findings[0];
+    assert_eq!(f.extra["codeFlows"], 2);
+    assert_eq!(
+        f.extra["trace"],
+        json!([
+            {"location": {"path": "web/views.py", "start_line": 10, "start_col": 3, "end_line": 10, "end_col": 9},
+             "message": "step 0", "function": "views.handler"},
+            {"location": {"path": "lib/db.py", "start_line": 11, "start_col": 3, "end_line": 11, "end_col": 9},
+             "message": "step 1", "function": "Store.find"},
+            {"location": {"path": "web/views.py", "start_line": 12, "start_col": 3, "end_line": 12, "end_col": 9},
+             "message": "step 2", "function": "views.handler"}
+        ])
+    );
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+
+    // A long flow is cut to 200 steps, with one warning.
+    let i = import(&serde_json::to_vec(&with_flow(500)).unwrap(), None).unwrap();
+    let trace = i.findings[0].extra["trace"].as_array().unwrap();
+    assert_eq!(
+        trace.len(),
+        199,
+        "200 steps read, the one without a file left out"
+    );
+    assert_eq!(trace[198]["message"], "step 198");
+    assert!(
+        i.warnings.iter().any(|w| w
+            .contains("/runs/0/results/0/codeFlows/0/threadFlows/0/locations")
+            && w.contains("501 steps")),
+        "{:?}",
+        i.warnings
+    );
+}
+
+#[test]
+fn an_upload_keeps_at_most_200_000_trace_steps() {
+    let step = json!({"location": {"physicalLocation": {"artifactLocation": {"uri": "a.py"}}}});
+    let steps: Vec<Value> = vec![step; 200];
+    let result = json!({"ruleId": "r", "message": {"text": "m"},
+                        "codeFlows": [{"threadFlows": [{"locations": steps}]}]});
+    let results: Vec<Value> = (0..1_001)
+        .map(|i| {
+            let mut r = result.clone();
+            r["partialFingerprints"] = json!({"k": i.to_string()});
+            r
+        })
+        .collect();
+    let log = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "t"}}, "results": results}]});
+    let i = import(&serde_json::to_vec(&log).unwrap(), None).unwrap();
+    let kept: usize = i
+        .findings
+        .iter()
+        .map(|f| f.extra["trace"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(kept, 200_000);
+    assert!(i.findings[999].extra["trace"].is_array());
+    assert!(i.findings[1000].extra["trace"].is_null());
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains("more than 200000 steps")),
+        "{:?}",
+        i.warnings
+    );
+}

@@ -117,6 +117,10 @@ fn result_json(f: &Finding, rule_index: usize) -> Value {
             .map(|s| {
                 let mut loc = physical(&s.location);
                 loc["message"] = json!({"text": s.message});
+                if let Some(f) = &s.function {
+                    loc["logicalLocations"] =
+                        json!([{"fullyQualifiedName": f, "kind": "function"}]);
+                }
                 json!({"location": loc})
             })
             .collect();

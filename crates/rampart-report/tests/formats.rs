@@ -130,14 +130,17 @@ fn result() -> ScanResult {
         TraceStep {
             location: loc("web/views.py", 7, 12, 33),
             message: "user input enters here (`request.args`)".into(),
+            function: Some("ping".into()),
         },
         TraceStep {
             location: loc("web/views.py", 8, 5, 8),
             message: "flows into `cmd`".into(),
+            function: Some("ping".into()),
         },
         TraceStep {
             location: loc("web/views.py", 9, 5, 19),
             message: "reaches the sink `os.system`".into(),
+            function: None,
         },
     ];
 
@@ -297,5 +300,19 @@ fn sarif_validates_against_the_schema() {
     assert_eq!(results.len(), 5);
     let with = |key: &str| results.iter().filter(|r| r.get(key).is_some()).count();
     assert_eq!(with("codeFlows"), 1, "the taint trace");
+    let flow = results
+        .iter()
+        .find(|r| r.get("codeFlows").is_some())
+        .unwrap();
+    let steps = &flow["codeFlows"][0]["threadFlows"][0]["locations"];
+    assert_eq!(
+        steps[0]["location"]["logicalLocations"],
+        serde_json::json!([{"fullyQualifiedName": "ping", "kind": "function"}]),
+        "a step's function"
+    );
+    assert!(
+        steps[2]["location"].get("logicalLocations").is_none(),
+        "a top-level step has no function"
+    );
     assert_eq!(with("suppressions"), 1, "the suppressed finding");
 }

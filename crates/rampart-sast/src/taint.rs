@@ -4,6 +4,7 @@
 //! [`value`], calls in `calls`; the structural rules are in [`crate::search`].
 
 mod calls;
+mod scopes;
 pub mod value;
 
 pub use crate::finding::RawFinding;
@@ -18,8 +19,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::thread::LocalKey;
 use std::time::Instant;
+use value::{At, fold, snippet_of, step, trace_nodes, truthy};
 pub use value::{Label, Msg, OWN_FILE, Origin, Trace, Value};
-use value::{fold, snippet_of, step, trace_nodes, truthy};
 
 /// A function's effect on taint, as seen by its callers.
 #[derive(Debug, Clone, Default)]
@@ -121,6 +122,8 @@ pub struct Analyzer<'a> {
     fields: HashMap<ClassId, HashMap<String, Value>>,
     fields_done: Vec<bool>,
     has_children: Vec<bool>,
+    /// The module's functions by place, for the function around a trace step.
+    scopes: scopes::Scopes,
 }
 
 struct Frame<'a> {
@@ -175,6 +178,7 @@ impl<'a> Analyzer<'a> {
             captured: HashMap::new(),
             fields: HashMap::new(),
             fields_done: vec![false; module.classes.len()],
+            scopes: scopes::Scopes::new(module),
             has_children: {
                 let mut v = vec![false; n];
                 for f in &module.functions {
@@ -196,9 +200,9 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// Where `s` is, for a trace step.
-    fn at(&self, s: Span) -> (u32, Span) {
-        (OWN_FILE, s)
+    /// Where `s` is, for a trace step: this file, and the function around it.
+    fn at(&self, s: Span) -> At {
+        (OWN_FILE, s, self.scopes.function_at(self.module, s))
     }
 
     /// The file a trace step is in.
@@ -225,6 +229,7 @@ impl<'a> Analyzer<'a> {
             out.push(TraceStep {
                 location: f.location(n.span.range()),
                 message,
+                function: n.func.as_deref().map(str::to_string),
             });
         }
         out
@@ -426,7 +431,7 @@ impl<'a> Analyzer<'a> {
                         for l in &mut v.labels {
                             l.trace = step(
                                 Some(&l.trace),
-                                loc,
+                                loc.clone(),
                                 Msg::Text(format!("returned from `{name}`")),
                             );
                         }
@@ -616,7 +621,11 @@ impl<'a> Analyzer<'a> {
         {
             let loc = self.at(target.span);
             for l in &mut v.labels {
-                l.trace = step(Some(&l.trace), loc, Msg::Text(format!("assigned to `{n}`")));
+                l.trace = step(
+                    Some(&l.trace),
+                    loc.clone(),
+                    Msg::Text(format!("assigned to `{n}`")),
+                );
             }
         }
         let prefix = format!("{p}.");
@@ -722,7 +731,7 @@ impl<'a> Analyzer<'a> {
             if hit.is_empty() {
                 continue;
             }
-            let t = step(Some(&l.trace), loc, msg.clone());
+            let t = step(Some(&l.trace), loc.clone(), msg.clone());
             self.record_hit(fr, &l.origin, hit, t, span);
         }
     }

@@ -200,3 +200,49 @@ fn pattern_inside_and_not_inside_work_in_taint_rules() {
     s.finish(&mut out);
     assert_eq!(lines(&out, "sast/admin-shell"), vec![("a.py".into(), 7)]);
 }
+
+/// The function of each step of `f`'s trace, in order.
+fn functions(f: &rampart_core::Finding) -> Vec<Option<&str>> {
+    f.trace.iter().map(|t| t.function.as_deref()).collect()
+}
+
+#[test]
+fn trace_steps_name_their_function() {
+    // Python: a method is qualified by its class, a nested function by its enclosing one, and
+    // a helper of another file by its own name.
+    let helper = "import os\ndef run(cmd):\n    os.system(cmd)\n";
+    let app = "from flask import request\nfrom .helpers import run\nclass UserService:\n    def find(self):\n        def inner():\n            run(request.args['q'])\n        inner()\n";
+    let out = scan(&[("pkg/helpers.py", helper), ("pkg/app.py", app)]);
+    let f = out.findings.iter().find(|f| f.rule_id == CMD).unwrap();
+    let fs = functions(f);
+    assert_eq!(
+        fs.first(),
+        Some(&Some("UserService.find.inner")),
+        "{:?}",
+        f.trace
+    );
+    assert_eq!(fs.last(), Some(&Some("run")), "{:?}", f.trace);
+    assert!(
+        f.trace.iter().all(|t| t.function.is_some()),
+        "{:?}",
+        f.trace
+    );
+
+    // Module top level: no function.
+    let top = "import os\nfrom flask import request\nos.system(request.args['q'])\n";
+    let out = scan(&[("top.py", top)]);
+    let f = out.findings.iter().find(|f| f.rule_id == CMD).unwrap();
+    assert!(functions(f).iter().all(Option::is_none), "{:?}", f.trace);
+
+    // JavaScript: an arrow function passed as an argument, and a named function.
+    let js = "const { exec } = require('child_process');\nfunction run(c) { exec(c); }\napp.get('/', (req, res) => { run(req.query.c); });\n";
+    let out = scan(&[("src/app.js", js)]);
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "sast/js-command-injection")
+        .unwrap();
+    let fs = functions(f);
+    assert!(fs.first().is_some_and(|n| n.is_some()), "{:?}", f.trace);
+    assert_eq!(fs.last(), Some(&Some("run")), "{:?}", f.trace);
+}

@@ -59,6 +59,19 @@ static MIRROR_LOCKS: LazyLock<Mutex<HashMap<i64, Arc<Mutex<()>>>>> =
 /// Runs git with `args`, no prompts, within [`GIT_TIMEOUT`]; its standard output, or a message
 /// with its standard error.
 fn git(args: &[&str], env: &[(&str, &Path)]) -> Result<String, String> {
+    let out = run_git(args, env, GIT_TIMEOUT, usize::MAX)?;
+    String::from_utf8(out).map_err(|_| "git wrote output that is not UTF-8".to_string())
+}
+
+/// Runs git with `args`, no prompts, within `timeout`, keeping at most `max_out` bytes of its
+/// standard output (the rest is read and dropped); that output, or a message with its
+/// standard error.
+fn run_git(
+    args: &[&str],
+    env: &[(&str, &Path)],
+    timeout: Duration,
+    max_out: usize,
+) -> Result<Vec<u8>, String> {
     let mut cmd = Command::new("git");
     cmd.args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
@@ -76,9 +89,10 @@ fn git(args: &[&str], env: &[(&str, &Path)]) -> Result<String, String> {
     let mut out = child.stdout.take().expect("piped");
     let mut err = child.stderr.take().expect("piped");
     let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
+        let mut kept = Vec::new();
+        let _ = (&mut out).take(max_out as u64).read_to_end(&mut kept);
+        let _ = std::io::copy(&mut out, &mut std::io::sink());
+        kept
     });
     let err_reader = std::thread::spawn(move || {
         let mut v = Vec::new();
@@ -90,16 +104,16 @@ fn git(args: &[&str], env: &[(&str, &Path)]) -> Result<String, String> {
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() > GIT_TIMEOUT => {
+            Ok(None) if start.elapsed() > timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
                     "`git {}` took longer than {} s and was stopped",
                     args.first().unwrap_or(&""),
-                    GIT_TIMEOUT.as_secs()
+                    timeout.as_secs()
                 ));
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => return Err(format!("waiting for git failed: {e}")),
         }
     };
@@ -297,6 +311,135 @@ pub fn checkout(
         }
     });
     Ok(Checkout { dir, merge_base })
+}
+
+/// The longest one read of a file for a code frame may take.
+pub const FRAME_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest file read for a code frame, in bytes.
+pub const FRAME_MAX_FILE_BYTES: usize = 8 << 20;
+/// The most lines one code frame holds.
+pub const FRAME_MAX_LINES: u32 = 200;
+/// The longest line of a code frame, in characters (longer ones end with `…`).
+pub const FRAME_LINE_MAX_CHARS: usize = 500;
+
+/// Whether `path` may name a file of a commit: relative, not empty, without `..`, not starting
+/// with `-`, without NUL or a newline.
+fn is_repo_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('-')
+        && !path.starts_with('/')
+        && !path.contains("..")
+        && !path.contains(['\0', '\n'])
+}
+
+/// Lines `lines` (1-based, at most [`FRAME_MAX_LINES`] of them) of file `path` at `commit`,
+/// each with its number, read from the project's mirror of its remote (only when it exists:
+/// nothing is cloned or fetched here) or from its `local_path` repository; `data_dir` `None`
+/// reads local repositories only. Nothing from the repository is run (the blob is read with
+/// `git cat-file blob`, no filters, within [`FRAME_TIMEOUT`]); a file over
+/// [`FRAME_MAX_FILE_BYTES`] or holding a NUL byte is refused, long lines are cut. An error says
+/// why the code is not available (no repository, commit or file; a refused path).
+pub fn file_lines(
+    data_dir: Option<&Path>,
+    src: &Source,
+    commit: &str,
+    path: &str,
+    lines: std::ops::RangeInclusive<u32>,
+) -> Result<Vec<(u32, String)>, String> {
+    if !is_commit(commit) {
+        return Err(format!("`{commit}` is not a commit hash"));
+    }
+    if !is_repo_path(path) {
+        return Err(format!("`{path}` is not a path in the repository"));
+    }
+    let (first, last) = (
+        (*lines.start()).max(1),
+        (*lines.end()).min(lines.start().saturating_add(FRAME_MAX_LINES - 1)),
+    );
+    let git_dir = match (&src.remote, &src.local_path, data_dir) {
+        (Some(_), _, Some(data)) => {
+            let mirror = data.join("repos").join(format!("{}.git", src.project));
+            if !mirror.join("HEAD").exists() {
+                return Err("the server has no copy of the project's repository yet".into());
+            }
+            mirror.to_string_lossy().to_string()
+        }
+        (Some(_), _, None) => return Err("the server keeps no copies of repositories".into()),
+        (None, Some(local), _) => {
+            let out = run_git(
+                &[
+                    "-c",
+                    "core.fsmonitor=false",
+                    "-C",
+                    local,
+                    "rev-parse",
+                    "--absolute-git-dir",
+                ],
+                &[],
+                FRAME_TIMEOUT,
+                64 << 10,
+            )
+            .map_err(|e| format!("local_path {local} is not a git repository: {e}"))?;
+            String::from_utf8_lossy(&out).trim().to_string()
+        }
+        (None, None, _) => return Err("the project has no repository".into()),
+    };
+    let spec = format!("{commit}:{path}");
+    let blob = run_git(
+        &[
+            "-c",
+            "core.fsmonitor=false",
+            "--git-dir",
+            &git_dir,
+            "cat-file",
+            "blob",
+            &spec,
+        ],
+        &[],
+        FRAME_TIMEOUT,
+        FRAME_MAX_FILE_BYTES + 1,
+    )
+    .map_err(|e| {
+        if e.is_empty() {
+            format!("{path} is not in commit {commit}")
+        } else {
+            format!("{path} at commit {commit}: {e}")
+        }
+    })?;
+    if blob.len() > FRAME_MAX_FILE_BYTES {
+        return Err(format!(
+            "{path} is larger than {} MiB",
+            FRAME_MAX_FILE_BYTES >> 20
+        ));
+    }
+    if blob.contains(&0) {
+        return Err(format!("{path} is a binary file"));
+    }
+    let mut out = Vec::new();
+    for (n, line) in blob.split(|&b| b == b'\n').enumerate() {
+        let n = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        if n > last {
+            break;
+        }
+        if n < first {
+            continue;
+        }
+        let text = String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line));
+        let text = match text.char_indices().nth(FRAME_LINE_MAX_CHARS) {
+            Some((end, _)) => format!("{}…", &text[..end]),
+            None => text.into_owned(),
+        };
+        out.push((n, text));
+    }
+    // A file ending with a newline has no line after it.
+    if blob.ends_with(b"\n") && out.last().is_some_and(|(n, t)| t.is_empty() && *n > 1) {
+        let lines_in_file = blob.iter().filter(|&&b| b == b'\n').count();
+        out.retain(|(n, _)| (*n as usize) <= lines_in_file);
+    }
+    if out.is_empty() {
+        return Err(format!("{path} at commit {commit} has no line {first}"));
+    }
+    Ok(out)
 }
 
 /// This process's folder for checkouts: `<data>/work/<pid>`, so that a process that died

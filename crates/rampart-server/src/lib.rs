@@ -4,7 +4,7 @@
 //! The map (see ARCHITECTURE.md): [`store`] opens the database (SQLite by default, PostgreSQL
 //! for teams) and migrates it; [`auth`] issues and checks API tokens, [`teams`] grants roles on projects; [`projects`],
 //! [`results`] (uploads and the finding lifecycle), [`findings`] and [`jobs`] are the
-//! operations on it; [`schedule`] queues nightly rescans; [`worker`] runs jobs (a commit's tree from [`git`], results back through [`forge`]); [`hooks`] reads
+//! operations on it, and [`flows`] reads findings' data-flow traces and code frames; [`schedule`] queues nightly rescans; [`worker`] runs jobs (a commit's tree from [`git`], results back through [`forge`]); [`hooks`] reads
 //! forge webhooks; [`attestations`] keeps signed scan attestations and [`admission`] judges
 //! Kubernetes admission requests by them; [`api`] is the HTTP surface over all of them and
 //! [`server`] starts it (taking extra routes, such as the dashboard's); [`sessions`] and
@@ -24,6 +24,7 @@ pub mod clock;
 pub mod deployments;
 pub mod drift;
 pub mod findings;
+pub mod flows;
 pub mod forge;
 pub mod git;
 pub mod hooks;

@@ -182,7 +182,8 @@ pub async fn serve(
             "first start: admin token (shown once, store it now): {secret}"
         ));
     }
-    let mut state = AppState::new(store.clone(), config.limits.clone());
+    let mut state =
+        AppState::new(store.clone(), config.limits.clone()).with_data_dir(config.data_dir.clone());
     if let Some(a) = &config.admission {
         let tenant = auth::tenant_by_name(&store, &a.tenant)
             .await?

@@ -1,5 +1,6 @@
-//! `GET /ui/findings/{id}`: one finding (where, what the tool said, its status per branch, its
-//! history with triage decisions) and the triage form; `POST /ui/findings/{id}/triage` records a
+//! `GET /ui/findings/{id}`: one finding (where, with its code frame at the commit of the scan
+//! that last saw it, what the tool said, its status per branch, its history with triage
+//! decisions, a link to its data flow when it has one) and the triage form; `POST /ui/findings/{id}/triage` records a
 //! decision as `POST /api/v1/findings/{id}/triage` does, then goes back to the page.
 
 use crate::Ui;
@@ -20,7 +21,11 @@ use std::collections::HashMap;
 
 /// The finding `raw` names, when the viewer may read it (another tenant's or an unseen
 /// project's finding is a 404 page).
-async fn finding_for(ui: &Ui, viewer: &Viewer, raw: &str) -> Result<FindingDetail, PageError> {
+pub(crate) async fn finding_for(
+    ui: &Ui,
+    viewer: &Viewer,
+    raw: &str,
+) -> Result<FindingDetail, PageError> {
     let who = viewer.require(Scope::Read)?;
     let id = super::id(raw, "finding")?;
     let detail = findings::get(&ui.app.store, who.tenant, id)
@@ -53,6 +58,51 @@ fn history(d: &FindingDetail) -> Vec<Value> {
     out.into_iter().map(|(_, v)| v).collect()
 }
 
+/// Code frames shown per finding page (one per place, the first ones).
+const FRAMED_PLACES: usize = 5;
+/// Lines shown each side of a finding.
+const AROUND: u32 = 3;
+
+/// The code frame of each place (the first [`FRAMED_PLACES`]), and the number of steps of the
+/// first trace of two steps or more (0: no data flow to show).
+async fn frames_of(
+    ui: &Ui,
+    tenant: i64,
+    project: &rampart_server::projects::Project,
+    d: &FindingDetail,
+) -> Result<(Vec<Value>, usize), PageError> {
+    let Some(fl) = rampart_server::flows::of_finding(&ui.app.store, tenant, d.id).await? else {
+        return Ok((Vec::new(), 0));
+    };
+    let steps = fl
+        .places
+        .iter()
+        .map(|p| p.trace.len())
+        .find(|&n| n >= 2)
+        .unwrap_or(0);
+    let wanted: Vec<super::code::Wanted> = d
+        .places
+        .iter()
+        .take(FRAMED_PLACES)
+        .map(|p| {
+            let line = u32::try_from(p.line).unwrap_or(0);
+            let end = u32::try_from(p.end_line).unwrap_or(0).max(line);
+            // The report's frame of the same place (both lists are in file order).
+            let report = fl
+                .places
+                .iter()
+                .find(|f| f.path == p.path && f.line == line)
+                .map(|f| f.context.clone())
+                .unwrap_or_default();
+            (p.path.clone(), line, end, report)
+        })
+        .collect();
+    Ok((
+        super::code::frames(ui, project, &fl.commit, wanted, AROUND).await,
+        steps,
+    ))
+}
+
 /// The page, with the triage form holding `posted` values and `error` when a decision was
 /// refused.
 async fn render(
@@ -67,6 +117,7 @@ async fn render(
         .await?
         .ok_or_else(|| PageError::not_found("finding"))?;
     let may_triage = viewer.who.may_on(d.project, Scope::Triage);
+    let (frames, flow_steps) = frames_of(ui, viewer.who.tenant, &project, &d).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -80,6 +131,8 @@ async fn render(
             "nav": "portfolio",
             "project": {"id": project.id, "name": project.name, "default_branch": project.default_branch},
             "history": history(&d),
+            "frames": frames,
+            "flow_steps": flow_steps,
             "f": d,
             "may_triage": may_triage,
             "tenant_scope": viewer.who.access == Access::Tenant,

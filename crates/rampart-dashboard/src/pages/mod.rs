@@ -1,8 +1,11 @@
 //! The pages: one module each, every handler taking a [`crate::session::Viewer`] (no session: the
 //! login page) and checking scopes, roles and tenant as the API's route for the same data does.
 
+pub mod code;
 pub mod component;
 pub mod finding;
+pub mod flow;
+pub mod flows;
 pub mod portfolio;
 pub mod project;
 pub mod settings;

@@ -1,15 +1,17 @@
 // The dashboard in a real browser: Debian's chromium (/usr/bin/chromium, or $RAMPART_CHROMIUM)
-// driven by playwright-core. Usage: node dashboard.mjs BASE_URL TOKEN OUT_DIR
+// driven by playwright-core. Usage: node dashboard.mjs BASE_URL TOKEN OUT_DIR FLOW_FINDING FLOW_PROJECT
 // Logs in with the token, opens every page, filters with htmx, triages a finding through the
-// form, checks keyboard access and the phone layout, and writes screenshots to OUT_DIR. Prints
+// form, opens a data flow (FLOW_FINDING, a taint finding of FLOW_PROJECT whose repository the
+// server reads) and clicks its graph, checks keyboard access and the phone layout, and writes
+// screenshots to OUT_DIR. Prints
 // one JSON line at the end: {"triaged": FINDING_ID, "screenshots": [...]}. Any failure exits 1.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [base, token, out] = process.argv.slice(2);
-if (!base || !token || !out) {
-  console.error('usage: node dashboard.mjs BASE_URL TOKEN OUT_DIR');
+const [base, token, out, flowFinding, flowProject] = process.argv.slice(2);
+if (!base || !token || !out || !flowFinding || !flowProject) {
+  console.error('usage: node dashboard.mjs BASE_URL TOKEN OUT_DIR FLOW_FINDING FLOW_PROJECT');
   process.exit(2);
 }
 mkdirSync(out, { recursive: true });
@@ -117,6 +119,40 @@ try {
   check((await page.locator('main table tbody tr').count()) >= 1, 'component used somewhere');
   await shot(page, 'component');
 
+  // A taint finding: its code at the commit, the finding's line marked, and its data flow.
+  await page.goto(`${base}/ui/findings/${flowFinding}`);
+  check((await page.locator('pre.code .cl.hit').count()) >= 1, 'code frame with the finding marked');
+  check((await page.locator('.frame figcaption').first().innerText()).startsWith('Code at commit'), 'frame says its source');
+  await Promise.all([page.waitForURL(`**/ui/findings/${flowFinding}/flow`), page.click('.flow-link a')]);
+  const nodes = page.locator('svg.flow a.node');
+  check((await nodes.count()) === 6, `one node per step (${await nodes.count()})`);
+  check((await page.locator('svg.flow g.file-box').count()) === 3, 'one box per file');
+  await shot(page, 'flow');
+  // Clicking a node shows its step's code (no script: the node is a link to the step).
+  await nodes.nth(3).click();
+  await page.waitForFunction(() => location.hash === '#step-4');
+  const stepInView = await page.evaluate(() => {
+    const r = document.getElementById('step-4').getBoundingClientRect();
+    return r.top >= -1 && r.top < window.innerHeight;
+  });
+  check(stepInView, 'step 4 scrolled into view');
+  check((await page.locator('#step-4 pre.code').innerText()).includes('key = who.lower()'), 'step 4 code shown');
+  check(await page.locator('#step-4 .cl.hit').isVisible(), 'step 4 line marked and visible');
+  await page.screenshot({ path: join(out, 'flow-step.png') });
+  shots.push(join(out, 'flow-step.png'));
+  // Keyboard: the nodes are focusable links; Enter follows one.
+  await page.goto(`${base}/ui/findings/${flowFinding}/flow`);
+  await nodes.first().focus();
+  check(await page.evaluate(() => document.activeElement?.classList.contains('node')), 'a node takes focus');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => location.hash === '#step-1');
+  // The project's flows: findings sharing a sink drawn as one graph.
+  await page.goto(`${base}/ui/projects/${flowProject}/flows`);
+  check((await page.locator('section.flow-group').count()) === 1, 'one group');
+  check((await page.locator('section.flow-group svg.flow a.node').count()) === 8, 'merged nodes');
+  check((await page.locator('section.flow-group .flow-findings li').count()) === 2, 'both findings listed');
+  await shot(page, 'flows');
+
   // Another tenant's project: the 404 page.
   const resp = await page.goto(`${base}/ui/projects/999999`);
   check(resp.status() === 404, `404 for an unknown project, got ${resp.status()}`);
@@ -131,6 +167,11 @@ try {
   const overflow = await p2.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, `no sideways scrolling of the page on a phone (${overflow}px)`);
   await shot(p2, 'portfolio-phone');
+  // The flow page on a phone: the graph scrolls sideways in its frame, the page does not.
+  await p2.goto(`${base}/ui/findings/${flowFinding}/flow`);
+  const flowOverflow = await p2.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(flowOverflow <= 1, `no sideways scrolling of the flow page on a phone (${flowOverflow}px)`);
+  await shot(p2, 'flow-phone');
   await phone.close();
 
   // Logout ends the session: the next page asks to log in again.

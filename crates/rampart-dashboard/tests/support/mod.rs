@@ -389,3 +389,233 @@ pub async fn team_viewer(store: &Store, tenant: i64, project: i64, team: &str) -
         .unwrap();
     (team, token)
 }
+
+/// What [`seed_flows`] made.
+pub struct Flows {
+    /// Project `shop`, scanned from a local git repository (`repo`).
+    pub shop: i64,
+    /// Project `uploads`, with no repository: results uploaded from CI.
+    pub uploads: i64,
+    /// The repository of `shop`.
+    pub repo: tempfile::TempDir,
+    /// Its commit.
+    pub commit: String,
+    /// shop's SQL injection: 6 steps through 3 files, ending in `lib/db.py`.
+    pub sqli: i64,
+    /// shop's second injection into the same sink from another source.
+    pub sqli2: i64,
+    /// shop's finding without a trace.
+    pub plain: i64,
+    /// uploads' traced finding (its code frame comes from the report).
+    pub uploaded: i64,
+}
+
+/// The files of `shop`'s repository.
+pub const SHOP_FILES: &[(&str, &str)] = &[
+    (
+        "web/views.py",
+        "from flask import request\nfrom lib.service import lookup\n\n\ndef handler():\n    name = request.args['name']\n    query_name = name.strip()\n    return lookup(query_name)\n",
+    ),
+    (
+        "web/api.py",
+        "from flask import request\nfrom lib.db import Store\n\n\ndef search():\n    term = request.form['q']\n    return Store().find(term)\n",
+    ),
+    (
+        "lib/service.py",
+        "from lib.db import Store\n\n\ndef lookup(who):\n    key = who.lower()\n    return Store().find(key)\n",
+    ),
+    (
+        "lib/db.py",
+        "import sqlite3\n\n\nclass Store:\n    def find(self, value):\n        sql = \"SELECT * FROM users WHERE name = '\" + value + \"'\"\n        return sqlite3.connect('app.db').execute(sql)\n",
+    ),
+];
+
+fn step(
+    path: &str,
+    line: u32,
+    col: u32,
+    message: &str,
+    function: Option<&str>,
+) -> serde_json::Value {
+    let mut s = serde_json::json!({
+        "location": {"path": path, "start_line": line, "start_col": col, "end_line": line, "end_col": col + 5},
+        "message": message,
+    });
+    if let Some(f) = function {
+        s["function"] = f.into();
+    }
+    s
+}
+
+fn traced(fp: &str, path: &str, line: u32, title: &str, trace: Vec<serde_json::Value>) -> Imported {
+    let mut f = sev(
+        finding("rampart", "sast/python-sql-injection", fp, path, line),
+        Severity::High,
+        title,
+    );
+    f.extra = serde_json::json!({"trace": trace, "engine": "sast"});
+    f
+}
+
+/// A git repository with [`SHOP_FILES`], project `shop` reading it (`local_path`) with a scan
+/// of its commit holding two taint findings sharing a sink and one without a trace, and project
+/// `uploads` (no repository) with a traced finding whose report carried its code frame.
+pub async fn seed_flows(store: &Store, tenant: i64) -> Flows {
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    for (path, text) in SHOP_FILES {
+        let p = repo.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "shop"]);
+    let commit = git(&["rev-parse", "HEAD"]);
+    let mk = |name: &str, local: Option<String>| rampart_server::projects::ProjectFields {
+        name: Some(name.into()),
+        local_path: local,
+        ..Default::default()
+    };
+    let shop = rampart_server::projects::create(
+        store,
+        tenant,
+        &mk("shop", Some(repo.path().to_string_lossy().to_string())),
+    )
+    .await
+    .unwrap()
+    .id;
+    let uploads = rampart_server::projects::create(store, tenant, &mk("uploads", None))
+        .await
+        .unwrap()
+        .id;
+    let sqli = traced(
+        "F1",
+        "lib/db.py",
+        7,
+        "SQL built from request input",
+        vec![
+            step(
+                "web/views.py",
+                6,
+                12,
+                "untrusted input `request.args['name']`",
+                Some("handler"),
+            ),
+            step(
+                "web/views.py",
+                7,
+                5,
+                "assigned to `query_name`",
+                Some("handler"),
+            ),
+            step("web/views.py", 8, 12, "passed to `lookup`", Some("handler")),
+            step("lib/service.py", 5, 5, "assigned to `key`", Some("lookup")),
+            step("lib/db.py", 6, 9, "assigned to `sql`", Some("Store.find")),
+            step(
+                "lib/db.py",
+                7,
+                16,
+                "reaches `sqlite3.connect('app.db').execute(sql)`",
+                Some("Store.find"),
+            ),
+        ],
+    );
+    let sqli2 = traced(
+        "F2",
+        "lib/db.py",
+        7,
+        "SQL built from form input",
+        vec![
+            step(
+                "web/api.py",
+                6,
+                12,
+                "untrusted input `request.form['q']`",
+                Some("search"),
+            ),
+            step(
+                "web/api.py",
+                7,
+                12,
+                "passed to `Store.find`",
+                Some("search"),
+            ),
+            step(
+                "lib/db.py",
+                7,
+                16,
+                "reaches `sqlite3.connect('app.db').execute(sql)`",
+                Some("Store.find"),
+            ),
+        ],
+    );
+    let plain = sev(
+        finding("rampart", "sast/python-debug", "F3", "web/api.py", 1),
+        Severity::Low,
+        "Debug import",
+    );
+    let meta = common::upload_meta(shop, &commit, "main");
+    store_scan(
+        store,
+        &meta,
+        &import(&["rampart"], vec![sqli, sqli2, plain]),
+        None,
+    )
+    .await
+    .unwrap();
+    let mut up = traced(
+        "U1",
+        "app/run.py",
+        3,
+        "Command built from input",
+        vec![
+            step("app/run.py", 2, 7, "untrusted input `argv[1]`", None),
+            step("app/run.py", 3, 1, "reaches `os.system(cmd)`", None),
+        ],
+    );
+    up.extra["context"] = serde_json::json!([
+        {"line": 2, "text": "cmd = sys.argv[1]"},
+        {"line": 3, "text": "os.system(cmd)  # from the report"}
+    ]);
+    let meta = common::upload_meta(uploads, "0123456789abcdef0123456789abcdef01234567", "main");
+    store_scan(store, &meta, &import(&["rampart"], vec![up]), None)
+        .await
+        .unwrap();
+    let id = |project: i64, fp: &'static str| async move {
+        let (id,): (i64,) =
+            sqlx::query_as("SELECT id FROM finding WHERE project = $1 AND fingerprint = $2")
+                .bind(project)
+                .bind(fp)
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        id
+    };
+    Flows {
+        shop,
+        uploads,
+        commit,
+        sqli: id(shop, "F1").await,
+        sqli2: id(shop, "F2").await,
+        plain: id(shop, "F3").await,
+        uploaded: id(uploads, "U1").await,
+        repo,
+    }
+}

@@ -235,12 +235,7 @@ fn result<'d>(
     let phys = loc
         .and_then(|l| l.get())
         .and_then(|l| l.physical_location.get());
-    let art = phys.and_then(|p| p.artifact_location.get());
-    let uri = art.and_then(|a| a.uri.str()).or_else(|| {
-        let k = usize::try_from(*art?.index.get()?).ok()?;
-        artifacts.get(k)?.get()?.location.get()?.uri.str()
-    });
-    let path = uri.map_or(String::new(), |u| crate::uri::to_path(u, roots));
+    let path = path_of(phys, roots, artifacts);
     let path = limits::cut_bytes(&path, limits::PATH_MAX_BYTES, "path", w, || {
         at("/locations/0/physicalLocation/artifactLocation/uri")
     });
@@ -305,13 +300,17 @@ fn result<'d>(
     if let Some(p) = props.filter(|p| !p.is_empty()) {
         extra.insert("properties".into(), Value::Object(p.clone()));
     }
+    w.wrong_type(&r.code_flows, "codeFlows", || at("/codeFlows"));
     for (key, count) in [
-        ("codeFlows", &r.code_flows),
-        ("relatedLocations", &r.related_locations),
+        ("codeFlows", r.code_flows.get().map(|c| c.len)),
+        ("relatedLocations", r.related_locations.get().map(|c| c.0)),
     ] {
-        if let Some(n) = count.get().map(|c| c.0).filter(|&n| n > 0) {
+        if let Some(n) = count.filter(|&n| n > 0) {
             extra.insert(key.into(), n.into());
         }
+    }
+    if let Some(trace) = trace_of(r, roots, artifacts, w, at) {
+        extra.insert("trace".into(), trace);
     }
     if let Some(u) = rule.and_then(|x| x.help_uri) {
         let u = limits::cut_bytes(u, limits::PATH_MAX_BYTES, "helpUri", w, || {
@@ -356,6 +355,124 @@ fn result<'d>(
         w,
         at,
     ))
+}
+
+/// The path of a physical location: its artifact's URI (or the URI of the run's artifact it
+/// points to by index), as rampart path text; empty when there is none.
+fn path_of(
+    phys: Option<&Obj<model::Physical<'_>>>,
+    roots: &[&str],
+    artifacts: &[Field<Obj<Artifact<'_>>>],
+) -> String {
+    let art = phys.and_then(|p| p.artifact_location.get());
+    let uri = art.and_then(|a| a.uri.str()).or_else(|| {
+        let k = usize::try_from(*art?.index.get()?).ok()?;
+        artifacts.get(k)?.get()?.location.get()?.uri.str()
+    });
+    uri.map_or(String::new(), |u| crate::uri::to_path(u, roots))
+}
+
+/// The first thread flow of the first code flow of `r` as a rampart trace: `[{location: {path,
+/// start_line, start_col, end_line, end_col}, message, function?}]`, source first, at most
+/// [`limits::MAX_TRACE_STEPS`] steps; `None` without one. A step without a place in a file is
+/// left out.
+fn trace_of(
+    r: &SarifResult<'_>,
+    roots: &[&str],
+    artifacts: &[Field<Obj<Artifact<'_>>>],
+    w: &mut Warnings,
+    at: &dyn Fn(&str) -> String,
+) -> Option<Value> {
+    let flow = r.code_flows.get()?.first.as_ref()?;
+    w.wrong_type(flow, "codeFlow", || at("/codeFlows/0"));
+    let thread = flow.get()?.thread_flows.get()?.0.as_ref()?;
+    w.wrong_type(thread, "threadFlow", || at("/codeFlows/0/threadFlows/0"));
+    let locations = &thread.get()?.locations;
+    let base = "/codeFlows/0/threadFlows/0/locations";
+    w.wrong_type(locations, "threadFlow locations", || at(base));
+    let locations = locations.get()?;
+    if locations.items.len() == limits::MAX_TRACE_STEPS && locations.len > locations.items.len() {
+        w.add("trace steps", || {
+            format!(
+                "{}: a code flow of {} steps; the first {} are kept as the trace (every longer \
+                 flow is cut to that length)",
+                at(base),
+                locations.len,
+                limits::MAX_TRACE_STEPS
+            )
+        });
+    } else if locations.len > locations.items.len() {
+        w.add("trace budget", || {
+            format!(
+                "{}: the upload's code flows hold more than {} steps; later steps are not kept \
+                 (from here on, traces are cut or left out)",
+                at(base),
+                limits::MAX_TRACE_STEPS_PER_UPLOAD
+            )
+        });
+    }
+    let mut steps = Vec::with_capacity(locations.items.len());
+    for (k, l) in locations.items.iter().enumerate() {
+        let Some(loc) = l.get().and_then(|l| l.location.get()) else {
+            continue;
+        };
+        let phys = loc.physical_location.get();
+        let path = path_of(phys, roots, artifacts);
+        if path.is_empty() {
+            continue;
+        }
+        let path = limits::cut_bytes(&path, limits::PATH_MAX_BYTES, "path", w, || {
+            at(&format!(
+                "{base}/{k}/location/physicalLocation/artifactLocation/uri"
+            ))
+        });
+        let region = phys.and_then(|p| p.region.get());
+        let num = |f: Option<&Field<u64>>| {
+            f.and_then(|f| f.get())
+                .and_then(|&n| u32::try_from(n).ok())
+                .unwrap_or(0)
+        };
+        let start_line = num(region.map(|r| &r.start_line));
+        let end_line = num(region.map(|r| &r.end_line));
+        let message = loc.message.get().and_then(|m| m.text.str()).unwrap_or("");
+        let message = limits::cut_chars(
+            message,
+            limits::TRACE_TEXT_MAX_CHARS,
+            "trace message",
+            w,
+            || at(&format!("{base}/{k}/location/message/text")),
+        );
+        let mut step = serde_json::json!({
+            "location": {
+                "path": path,
+                "start_line": start_line,
+                "start_col": num(region.map(|r| &r.start_column)),
+                "end_line": if end_line == 0 { start_line } else { end_line },
+                "end_col": num(region.map(|r| &r.end_column)),
+            },
+            "message": message,
+        });
+        let logical = loc
+            .logical_locations
+            .get()
+            .and_then(|f| f.0.as_ref())
+            .and_then(|l| l.get());
+        if let Some(name) = logical
+            .and_then(|l| l.fully_qualified_name.str().or(l.name.str()))
+            .filter(|n| !n.trim().is_empty())
+        {
+            step["function"] = limits::cut_chars(
+                name,
+                limits::TRACE_TEXT_MAX_CHARS,
+                "function name",
+                w,
+                || at(&format!("{base}/{k}/location/logicalLocations/0")),
+            )
+            .into();
+        }
+        steps.push(step);
+    }
+    (!steps.is_empty()).then_some(Value::Array(steps))
 }
 
 /// A JSON pointer to a fingerprint key of a result.

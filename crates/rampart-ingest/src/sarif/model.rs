@@ -1,6 +1,7 @@
 //! The parts of a SARIF 2.1.0 log that are read, as lenient serde structs.
 
-use crate::json::{Count, Entries, Field, First, List, Obj};
+use crate::json::{Capped, Count, Entries, Field, First, Head, List, Obj};
+use crate::limits::MAX_TRACE_STEPS;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -111,10 +112,57 @@ pub(crate) struct SarifResult<'a> {
     #[serde(borrow)]
     pub(crate) suppressions: Field<List<Obj<Suppression<'a>>>>,
     pub(crate) properties: Field<Map<String, Value>>,
-    pub(crate) code_flows: Field<Count>,
+    #[serde(borrow)]
+    pub(crate) code_flows: Field<Head<Obj<Box<CodeFlow<'a>>>>>,
     pub(crate) related_locations: Field<Count>,
     #[serde(borrow)]
     pub(crate) baseline_state: Str<'a>,
+}
+
+/// A code flow: only its first thread flow is read.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct CodeFlow<'a> {
+    #[serde(borrow)]
+    pub(crate) thread_flows: Field<First<Obj<ThreadFlow<'a>>>>,
+}
+
+/// A thread flow: its steps, at most [`MAX_TRACE_STEPS`] of them read.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct ThreadFlow<'a> {
+    #[serde(borrow)]
+    pub(crate) locations: Field<Capped<Obj<ThreadFlowLocation<'a>>, MAX_TRACE_STEPS>>,
+}
+
+/// One step of a thread flow.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct ThreadFlowLocation<'a> {
+    #[serde(borrow)]
+    pub(crate) location: Field<Obj<Box<FlowLocation<'a>>>>,
+}
+
+/// A step's location: where, what happens there, and in which function.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct FlowLocation<'a> {
+    #[serde(borrow)]
+    pub(crate) physical_location: Field<Obj<Physical<'a>>>,
+    #[serde(borrow)]
+    pub(crate) message: Field<Obj<Message<'a>>>,
+    #[serde(borrow)]
+    pub(crate) logical_locations: Field<First<Obj<Logical<'a>>>>,
+}
+
+/// A logical location (a function, a method…).
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Logical<'a> {
+    #[serde(borrow)]
+    pub(crate) fully_qualified_name: Str<'a>,
+    #[serde(borrow)]
+    pub(crate) name: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]

@@ -218,7 +218,7 @@ impl Analyzer<'_> {
                                 rules,
                                 trace: step(
                                     Some(&al.trace),
-                                    loc,
+                                    loc.clone(),
                                     Msg::Text(format!("passes through `{name}`")),
                                 ),
                             }]);
@@ -238,7 +238,7 @@ impl Analyzer<'_> {
                 }
                 let into = step(
                     Some(&al.trace),
-                    loc,
+                    loc.clone(),
                     Msg::Text(format!("passed to `{name}`")),
                 );
                 let full = append_trace(&into, t, from);

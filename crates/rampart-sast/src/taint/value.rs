@@ -31,6 +31,8 @@ pub struct Trace {
     pub span: Span,
     /// What happens there.
     pub msg: Msg,
+    /// The qualified name of the function it is in (`None` at a module's top level).
+    pub func: Option<Arc<str>>,
     /// The step before.
     pub prev: Option<Arc<Trace>>,
     len: usize,
@@ -38,7 +40,11 @@ pub struct Trace {
 
 pub(crate) const MAX_TRACE: usize = 24;
 
-pub(crate) fn step(prev: Option<&Arc<Trace>>, (file, span): (u32, Span), msg: Msg) -> Arc<Trace> {
+/// Where a step happens: the file ([`OWN_FILE`] or a project file index), the span, and the
+/// qualified name of the enclosing function.
+pub(crate) type At = (u32, Span, Option<Arc<str>>);
+
+pub(crate) fn step(prev: Option<&Arc<Trace>>, (file, span, func): At, msg: Msg) -> Arc<Trace> {
     let len = prev.map_or(0, |p| p.len) + 1;
     if len > MAX_TRACE
         && let Some(p) = prev
@@ -49,6 +55,7 @@ pub(crate) fn step(prev: Option<&Arc<Trace>>, (file, span): (u32, Span), msg: Ms
         file,
         span,
         msg,
+        func,
         prev: prev.cloned(),
         len,
     })
@@ -70,7 +77,11 @@ pub(crate) fn rebase(t: &Arc<Trace>, from: u32) -> Arc<Trace> {
     let mut out: Option<Arc<Trace>> = None;
     for n in trace_nodes(t) {
         let file = if n.file == OWN_FILE { from } else { n.file };
-        out = Some(step(out.as_ref(), (file, n.span), n.msg.clone()));
+        out = Some(step(
+            out.as_ref(),
+            (file, n.span, n.func.clone()),
+            n.msg.clone(),
+        ));
     }
     out.unwrap_or_else(|| t.clone())
 }
@@ -84,7 +95,7 @@ pub(crate) fn append_trace(base: &Arc<Trace>, tail: &Arc<Trace>, tail_file: u32)
         } else {
             n.file
         };
-        t = step(Some(&t), (file, n.span), n.msg.clone());
+        t = step(Some(&t), (file, n.span, n.func.clone()), n.msg.clone());
     }
     t
 }

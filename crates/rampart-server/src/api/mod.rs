@@ -105,6 +105,9 @@ pub struct AppState {
     /// The vulnerability database deployments are matched against; `None`: no monitoring
     /// (deployments are recorded without advisory findings).
     pub monitor: Option<Arc<crate::monitor::Monitor>>,
+    /// The server's data folder (its mirrors of project remotes, read for code frames);
+    /// `None`: only projects' `local_path` repositories are read.
+    pub data_dir: Option<Arc<std::path::PathBuf>>,
 }
 
 impl AppState {
@@ -116,6 +119,15 @@ impl AppState {
             store,
             admission: None,
             monitor: None,
+            data_dir: None,
+        }
+    }
+
+    /// This state reading mirrors of project remotes from `data_dir` (see [`crate::git`]).
+    pub fn with_data_dir(self, data_dir: std::path::PathBuf) -> AppState {
+        AppState {
+            data_dir: Some(Arc::new(data_dir)),
+            ..self
         }
     }
 
