@@ -1,0 +1,1017 @@
+//! The server: initialisation, the main loop, and what each message does.
+//!
+//! One thread owns all state and handles messages in the order they arrive; scans run on
+//! background threads and come back as [`Done`] through a channel the loop also listens to,
+//! beside a timer for the debounce. A scan's result is applied only to the documents whose
+//! version is still the one it read, so a slow scan never overwrites a newer one.
+
+use crate::actions::{self, OPEN_DOCS, SCAN_WORKSPACE};
+use crate::diagnostics;
+use crate::documents::{Document, Documents};
+use crate::engines;
+use crate::hover;
+use crate::position::{self, Encoding};
+use crate::protocol::{self, flag, path_to_uri, str_at, uri_to_path};
+use crate::scanner::{self, Done, Job, Scope, SharedEngines};
+use crate::settings::Settings;
+use crate::store::Store;
+use crossbeam_channel::{Receiver, Sender, select};
+use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use rampart_core::baseline::Baseline;
+use rampart_core::config::Config;
+use rampart_core::{DiagnosticLevel, Finding};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// LSP error codes used here.
+const METHOD_NOT_FOUND: i32 = -32601;
+const INVALID_PARAMS: i32 = -32602;
+const INVALID_REQUEST: i32 = -32600;
+const REQUEST_CANCELLED: i32 = -32800;
+
+/// Runs the server over standard input and output until the client says `exit`.
+pub fn serve_stdio() -> Result<(), String> {
+    let (conn, io) = Connection::stdio();
+    serve(conn)?;
+    io.join().map_err(|e| format!("lsp: {e}"))
+}
+
+/// Runs the server over a connection (stdio, or `Connection::memory()` in tests) until the
+/// client says `exit` or the connection closes.
+pub fn serve(conn: Connection) -> Result<(), String> {
+    let (id, params) = conn
+        .initialize_start()
+        .map_err(|e| format!("lsp: initialize: {e}"))?;
+    let caps = params.get("capabilities").cloned().unwrap_or(Value::Null);
+    let enc = Encoding::negotiate(&caps);
+    let root = root_of(&params);
+    let (settings, problems) =
+        Settings::from_json(params.get("initializationOptions").unwrap_or(&Value::Null));
+    let pull = caps.pointer("/textDocument/diagnostic").is_some();
+    let mut capabilities = json!({
+        "positionEncoding": enc.name(),
+        "textDocumentSync": {"openClose": true, "change": 2, "save": {"includeText": false}},
+        "hoverProvider": true,
+        "codeActionProvider": {"codeActionKinds": ["quickfix"]},
+        "executeCommandProvider": {"commands": [SCAN_WORKSPACE, OPEN_DOCS]},
+    });
+    if pull {
+        capabilities["diagnosticProvider"] = json!({
+            "identifier": "rampart",
+            "interFileDependencies": true,
+            "workspaceDiagnostics": true,
+        });
+    }
+    let result = json!({
+        "capabilities": capabilities,
+        "serverInfo": {"name": "rampart", "version": env!("CARGO_PKG_VERSION")},
+    });
+    conn.initialize_finish(id, result)
+        .map_err(|e| format!("lsp: initialize: {e}"))?;
+
+    let (done_tx, done_rx) = crossbeam_channel::unbounded();
+    let mut server = Server {
+        conn,
+        caps,
+        enc,
+        root,
+        settings,
+        config: Config::default(),
+        baseline: None,
+        selected: engines::NAMES.to_vec(),
+        docs: Documents::default(),
+        store: Store::default(),
+        engines: SharedEngines::default(),
+        done_tx,
+        done_rx,
+        next_id: 0,
+        due: HashMap::new(),
+        project_pass_due: None,
+        doc_jobs: HashMap::new(),
+        workspace_job: None,
+        waiting: Vec::new(),
+        published: HashSet::new(),
+        shown: HashSet::new(),
+        pull,
+        shutdown: false,
+        generation: 0,
+    };
+    for p in problems {
+        server.show(2, p);
+    }
+    server.load_config();
+    server.register_watchers();
+    if server.settings.workspace_scan != Some(false) {
+        server.start_workspace(server.selected.clone(), true);
+    }
+    server.run();
+    Ok(())
+}
+
+/// The workspace root: `rootUri`, else the first workspace folder, else `rootPath`, else the
+/// current folder; canonical.
+fn root_of(params: &Value) -> PathBuf {
+    let from_uri = |u: Option<&str>| u.and_then(uri_to_path);
+    let root = from_uri(str_at(params, "/rootUri"))
+        .or_else(|| from_uri(str_at(params, "/workspaceFolders/0/uri")))
+        .or_else(|| str_at(params, "/rootPath").map(PathBuf::from))
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."));
+    root.canonicalize().unwrap_or(root)
+}
+
+/// What the loop should do after a message.
+#[derive(PartialEq)]
+enum Flow {
+    Continue,
+    Exit,
+}
+
+/// The workspace scan in progress.
+struct WorkspaceJob {
+    id: u64,
+    cancel: Arc<AtomicBool>,
+    /// The `$/progress` token, when the client shows progress.
+    token: Option<String>,
+    /// Whether it runs every selected engine (else it is the SAST project pass after a save).
+    full: bool,
+}
+
+/// The server's state, owned by the main loop.
+struct Server {
+    conn: Connection,
+    caps: Value,
+    enc: Encoding,
+    root: PathBuf,
+    settings: Settings,
+    config: Config,
+    baseline: Option<Baseline>,
+    selected: Vec<&'static str>,
+    docs: Documents,
+    store: Store,
+    engines: SharedEngines,
+    done_tx: Sender<Done>,
+    done_rx: Receiver<Done>,
+    next_id: u64,
+    /// Documents to scan, by URI, and when (the debounce).
+    due: HashMap<String, Instant>,
+    /// When to run the cross-file SAST pass (after a save).
+    project_pass_due: Option<Instant>,
+    /// The scan in progress of each document path, by job number.
+    doc_jobs: HashMap<String, (u64, Arc<AtomicBool>)>,
+    workspace_job: Option<WorkspaceJob>,
+    /// `workspace/diagnostic` requests answered when the workspace scan ends.
+    waiting: Vec<RequestId>,
+    /// Paths whose published diagnostics are not empty (push mode).
+    published: HashSet<String>,
+    /// Messages already shown (each is shown once).
+    shown: HashSet<String>,
+    pull: bool,
+    shutdown: bool,
+    /// Bumped whenever results change (the `resultId` of pull answers).
+    generation: u64,
+}
+
+impl Server {
+    fn run(&mut self) {
+        loop {
+            let next = self
+                .due
+                .values()
+                .copied()
+                .chain(self.project_pass_due)
+                .min();
+            let timer = match next {
+                Some(t) => crossbeam_channel::at(t),
+                None => crossbeam_channel::never(),
+            };
+            let receiver = self.conn.receiver.clone();
+            let done_rx = self.done_rx.clone();
+            select! {
+                recv(receiver) -> msg => {
+                    let Ok(msg) = msg else { break };
+                    if self.handle(msg) == Flow::Exit {
+                        break;
+                    }
+                }
+                recv(done_rx) -> done => {
+                    if let Ok(done) = done {
+                        self.apply(done);
+                    }
+                }
+                recv(timer) -> _ => self.fire_due(),
+            }
+        }
+        for (_, cancel) in self.doc_jobs.values() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        if let Some(w) = &self.workspace_job {
+            w.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    // ---- sending -------------------------------------------------------------------------
+
+    fn send(&self, msg: impl Into<Message>) {
+        // The connection closes only when the client is gone; nothing is left to tell then.
+        let _ = self.conn.sender.send(msg.into());
+    }
+
+    fn notify(&self, method: &str, params: Value) {
+        self.send(Notification::new(method.to_string(), params));
+    }
+
+    fn request(&mut self, method: &str, params: Value) {
+        self.next_id += 1;
+        let id = RequestId::from(format!("rampart-{}", self.next_id));
+        self.send(Request::new(id, method.to_string(), params));
+    }
+
+    fn reply(&self, id: RequestId, result: Value) {
+        self.send(Response::new_ok(id, result));
+    }
+
+    fn reply_err(&self, id: RequestId, code: i32, message: impl Into<String>) {
+        self.send(Response::new_err(id, code, message.into()));
+    }
+
+    /// `window/showMessage` (1 error, 2 warning, 3 info), each distinct message once.
+    fn show(&mut self, kind: u8, message: impl Into<String>) {
+        let message = message.into();
+        if self.shown.insert(message.clone()) {
+            self.notify(
+                "window/showMessage",
+                json!({"type": kind, "message": format!("rampart: {message}")}),
+            );
+        }
+    }
+
+    // ---- messages ------------------------------------------------------------------------
+
+    fn handle(&mut self, msg: Message) -> Flow {
+        match msg {
+            Message::Request(req) => {
+                self.on_request(req);
+                Flow::Continue
+            }
+            Message::Notification(n) => self.on_notification(n),
+            // Answers to our requests (progress tokens, registrations, refreshes): nothing to do.
+            Message::Response(_) => Flow::Continue,
+        }
+    }
+
+    fn on_request(&mut self, req: Request) {
+        let Request { id, method, params } = req;
+        if self.shutdown {
+            return self.reply_err(id, INVALID_REQUEST, "the server is shutting down");
+        }
+        match method.as_str() {
+            "shutdown" => {
+                self.shutdown = true;
+                self.reply(id, Value::Null);
+            }
+            "textDocument/hover" => {
+                let r = self.hover(&params);
+                self.reply(id, r);
+            }
+            "textDocument/codeAction" => {
+                let r = self.code_actions(&params);
+                self.reply(id, r);
+            }
+            "textDocument/diagnostic" => {
+                let uri = str_at(&params, "/textDocument/uri").unwrap_or_default();
+                let items = self
+                    .path_of_uri(uri)
+                    .map(|p| self.diagnostics_for(&p))
+                    .unwrap_or_default();
+                let r = json!({"kind": "full", "resultId": self.generation.to_string(), "items": items});
+                self.reply(id, r);
+            }
+            "workspace/diagnostic" => {
+                if self.workspace_job.as_ref().is_some_and(|w| w.full) {
+                    // Answered with the workspace scan's findings when it ends.
+                    self.waiting.push(id);
+                } else {
+                    let r = self.workspace_report();
+                    self.reply(id, r);
+                }
+            }
+            "workspace/executeCommand" => self.execute(id, &params),
+            _ => self.reply_err(id, METHOD_NOT_FOUND, format!("unknown method {method}")),
+        }
+    }
+
+    fn on_notification(&mut self, n: Notification) -> Flow {
+        let p = &n.params;
+        match n.method.as_str() {
+            "exit" => return Flow::Exit,
+            "textDocument/didOpen" => {
+                let uri = str_at(p, "/textDocument/uri")
+                    .unwrap_or_default()
+                    .to_string();
+                let doc = Document {
+                    path: self.path_of_uri(&uri),
+                    text: str_at(p, "/textDocument/text")
+                        .unwrap_or_default()
+                        .to_string(),
+                    version: p
+                        .pointer("/textDocument/version")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0),
+                    uri: uri.clone(),
+                };
+                self.docs.open(doc);
+                self.due.insert(uri, Instant::now());
+            }
+            "textDocument/didChange" => {
+                let uri = str_at(p, "/textDocument/uri")
+                    .unwrap_or_default()
+                    .to_string();
+                let enc = self.enc;
+                if let Some(doc) = self.docs.get_mut(&uri) {
+                    let changes = p
+                        .get("contentChanges")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
+                    doc.apply_changes(&changes, enc);
+                    if let Some(v) = p.pointer("/textDocument/version").and_then(Value::as_i64) {
+                        doc.version = v;
+                    }
+                    self.due
+                        .insert(uri, Instant::now() + self.settings.debounce());
+                }
+            }
+            "textDocument/didSave" => {
+                let uri = str_at(p, "/textDocument/uri")
+                    .unwrap_or_default()
+                    .to_string();
+                if let Some(doc) = self.docs.get(&uri) {
+                    let sast = doc
+                        .path
+                        .as_deref()
+                        .is_some_and(|p| rampart_sast::lang::Lang::from_path(p).is_some());
+                    self.due.insert(uri, Instant::now());
+                    if sast && self.selected.contains(&"sast") {
+                        self.project_pass_due = Some(Instant::now() + self.settings.debounce());
+                    }
+                }
+            }
+            "textDocument/didClose" => {
+                let uri = str_at(p, "/textDocument/uri").unwrap_or_default();
+                self.due.remove(uri);
+                if let Some(doc) = self.docs.close(uri)
+                    && let Some(path) = doc.path
+                {
+                    // Back to the file on disk (or nothing, if it was never saved).
+                    if let Some((_, cancel)) = self.doc_jobs.remove(&path) {
+                        cancel.store(true, Ordering::Relaxed);
+                    }
+                    let on_disk = self.root.join(&path).is_file();
+                    if on_disk {
+                        self.start_files(vec![path]);
+                    } else if self.store.forget(&path) {
+                        self.publish([path].into_iter().collect());
+                    }
+                }
+            }
+            "workspace/didChangeWatchedFiles" => self.on_watched(p),
+            "workspace/didChangeConfiguration" => {
+                let settings = p.get("settings").unwrap_or(&Value::Null);
+                if !settings.is_null() && settings.as_object().is_none_or(|o| !o.is_empty()) {
+                    let (s, problems) = Settings::from_json(settings);
+                    for m in problems {
+                        self.show(2, m);
+                    }
+                    if s != self.settings {
+                        self.settings = s;
+                        self.load_config();
+                        self.start_workspace(self.selected.clone(), true);
+                    }
+                }
+            }
+            "window/workDoneProgress/cancel" => {
+                let token = p.get("token").map(token_text);
+                if let Some(w) = &self.workspace_job
+                    && w.token.is_some()
+                    && w.token == token
+                {
+                    w.cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            "$/cancelRequest" => {
+                let id = p.get("id").cloned().unwrap_or(Value::Null);
+                let pos = self
+                    .waiting
+                    .iter()
+                    .position(|w| serde_json::to_value(w).ok().as_ref() == Some(&id));
+                if let Some(i) = pos {
+                    let req = self.waiting.remove(i);
+                    self.reply_err(req, REQUEST_CANCELLED, "cancelled");
+                }
+            }
+            _ => {}
+        }
+        Flow::Continue
+    }
+
+    // ---- configuration -------------------------------------------------------------------
+
+    /// Loads rampart.toml (the configured file, else the root's), the baseline and the engine
+    /// selection; problems are shown and the previous values kept.
+    fn load_config(&mut self) {
+        let file = self.settings.config.as_ref().map(|c| self.root.join(c));
+        match Config::load(&self.root, file.as_deref()) {
+            Ok(c) => self.config = c,
+            Err(e) => self.show(1, format!("configuration not loaded: {e}")),
+        }
+        self.baseline = None;
+        if let Some(b) = &self.settings.baseline {
+            match Baseline::read(&self.root.join(b)) {
+                Ok(b) => self.baseline = Some(b),
+                Err(e) => self.show(1, format!("baseline not loaded: {e}")),
+            }
+        }
+        let names = self
+            .settings
+            .engines
+            .clone()
+            .or_else(|| self.config.scan.engines.clone());
+        self.selected = match names {
+            None => engines::NAMES.to_vec(),
+            Some(n) => match engines::select(&n) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.show(1, e);
+                    engines::NAMES.to_vec()
+                }
+            },
+        };
+    }
+
+    /// Folders of user rules and policies that rampart.toml names (absolute).
+    fn rule_dirs(&self) -> Vec<PathBuf> {
+        let base = self
+            .config
+            .source
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(&self.root)
+            .to_path_buf();
+        let mut out = Vec::new();
+        for (engine, key) in [("secrets", "rules"), ("sast", "rules"), ("iac", "policy")] {
+            let Some(v) = self.config.engines.get(engine).and_then(|t| t.get(key)) else {
+                continue;
+            };
+            let entries: Vec<&str> = match v {
+                toml::Value::String(s) => vec![s.as_str()],
+                toml::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
+                _ => Vec::new(),
+            };
+            for e in entries {
+                out.push(self.root.join(e));
+                out.push(base.join(e));
+            }
+        }
+        out
+    }
+
+    /// Asks the client to watch rampart.toml, the ignore files, the rule folders and the
+    /// workspace's files, when it lets servers register watchers.
+    fn register_watchers(&mut self) {
+        if !flag(
+            &self.caps,
+            "/workspace/didChangeWatchedFiles/dynamicRegistration",
+        ) {
+            return;
+        }
+        let mut watchers = vec![json!({"globPattern": "**/*"})];
+        for d in self.rule_dirs() {
+            if !d.starts_with(&self.root) {
+                watchers.push(json!({"globPattern": format!("{}/**", d.display())}));
+            }
+        }
+        self.request(
+            "client/registerCapability",
+            json!({"registrations": [{
+                "id": "rampart-watched-files",
+                "method": "workspace/didChangeWatchedFiles",
+                "registerOptions": {"watchers": watchers},
+            }]}),
+        );
+    }
+
+    fn on_watched(&mut self, p: &Value) {
+        let changes = p.get("changes").and_then(Value::as_array);
+        let mut reload = false;
+        let mut rescan = Vec::new();
+        let rule_dirs = self.rule_dirs();
+        for c in changes.into_iter().flatten() {
+            let Some(abs) = c.get("uri").and_then(Value::as_str).and_then(uri_to_path) else {
+                continue;
+            };
+            let name = abs.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let is_config = self.config.source.as_deref() == Some(abs.as_path())
+                || name == "rampart.toml"
+                || name == ".gitignore"
+                || name == rampart_core::discover::IGNORE_FILE;
+            if is_config || rule_dirs.iter().any(|d| abs.starts_with(d)) {
+                reload = true;
+                continue;
+            }
+            let Some(path) = protocol::relative(&self.root, &abs) else {
+                continue;
+            };
+            if self.docs.by_path(&path).is_some() {
+                continue; // the editor's text counts, not the disk's
+            }
+            if c.get("type").and_then(Value::as_u64) == Some(3) {
+                if self.store.forget(&path) {
+                    self.publish([path].into_iter().collect());
+                }
+            } else {
+                rescan.push(path);
+            }
+        }
+        if reload {
+            self.load_config();
+            self.start_workspace(self.selected.clone(), true);
+        } else if !rescan.is_empty() {
+            self.start_files(rescan);
+        }
+    }
+
+    // ---- scans ---------------------------------------------------------------------------
+
+    fn path_of_uri(&self, uri: &str) -> Option<String> {
+        uri_to_path(uri).and_then(|p| protocol::relative(&self.root, &p))
+    }
+
+    fn job(&mut self, scope: Scope, engines: Vec<&'static str>) -> (Job, Arc<AtomicBool>) {
+        self.next_id += 1;
+        let mut overlay = BTreeMap::new();
+        let mut versions = HashMap::new();
+        for d in self.docs.iter() {
+            if let Some(p) = &d.path {
+                overlay.insert(p.clone(), d.text.clone().into_bytes());
+                versions.insert(p.clone(), d.version);
+            }
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        let all_engines = engines == self.selected;
+        let job = Job {
+            id: self.next_id,
+            scope,
+            engines,
+            all_engines,
+            root: self.root.clone(),
+            config: self.config.clone(),
+            baseline: self.baseline.clone(),
+            overlay: Arc::new(overlay),
+            versions,
+            cancel: cancel.clone(),
+        };
+        (job, cancel)
+    }
+
+    /// Runs a job on a thread of its own; `token` is its `$/progress` token.
+    fn spawn(&self, job: Job, token: Option<String>) {
+        let tx = self.done_tx.clone();
+        let engines = self.engines.clone();
+        let sender = self.conn.sender.clone();
+        let (id, scope, names, all, versions) = (
+            job.id,
+            job.scope.clone(),
+            job.engines.clone(),
+            job.all_engines,
+            job.versions.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name(format!("rampart-scan-{id}"))
+            .spawn(move || {
+                let report = |files: u64| {
+                    if let Some(t) = &token {
+                        let value = json!({"kind": "report", "message": format!("{files} files")});
+                        let params = json!({"token": t, "value": value});
+                        let _ = sender.send(Notification::new("$/progress".into(), params).into());
+                    }
+                };
+                let run = std::panic::AssertUnwindSafe(|| scanner::run(job, &engines, &report));
+                let done =
+                    std::panic::catch_unwind(run).unwrap_or_else(|_| Done {
+                        id,
+                        scope,
+                        engines: names,
+                        all_engines: all,
+                        versions,
+                        cancelled: false,
+                        result: Err(
+                            "internal error: the scan stopped (a bug; please report it)".into()
+                        ),
+                        elapsed: Default::default(),
+                    });
+                let _ = tx.send(done);
+            });
+        if let Err(e) = spawned {
+            self.notify(
+                "window/logMessage",
+                json!({"type": 1, "message": format!("rampart: cannot start a scan thread: {e}")}),
+            );
+        }
+    }
+
+    /// Scans some files (documents, or files changed on disk) with every selected engine.
+    fn start_files(&mut self, paths: Vec<String>) {
+        let (job, cancel) = self.job(Scope::Files(paths.clone()), self.selected.clone());
+        for p in &paths {
+            if let Some((_, old)) = self.doc_jobs.insert(p.clone(), (job.id, cancel.clone())) {
+                old.store(true, Ordering::Relaxed);
+            }
+        }
+        self.spawn(job, None);
+    }
+
+    /// Scans the whole workspace with `engines` (replacing a workspace scan in progress);
+    /// `full` when they are every selected engine, which shows progress.
+    fn start_workspace(&mut self, engines: Vec<&'static str>, full: bool) {
+        if let Some(w) = self.workspace_job.take() {
+            w.cancel.store(true, Ordering::Relaxed);
+            self.end_progress(&w, "replaced by a new scan");
+        }
+        let (job, cancel) = self.job(Scope::Workspace, engines);
+        let token = (full && flag(&self.caps, "/window/workDoneProgress"))
+            .then(|| format!("rampart/scan/{}", job.id));
+        if let Some(t) = &token {
+            self.request("window/workDoneProgress/create", json!({"token": t}));
+            self.notify(
+                "$/progress",
+                json!({"token": t, "value": {
+                    "kind": "begin", "title": "rampart: scanning the workspace", "cancellable": true,
+                }}),
+            );
+        }
+        self.workspace_job = Some(WorkspaceJob {
+            id: job.id,
+            cancel,
+            token: token.clone(),
+            full,
+        });
+        self.spawn(job, token);
+    }
+
+    fn end_progress(&self, w: &WorkspaceJob, message: &str) {
+        if let Some(t) = &w.token {
+            self.notify(
+                "$/progress",
+                json!({"token": t, "value": {"kind": "end", "message": message}}),
+            );
+        }
+    }
+
+    /// Starts the scans whose debounce is over.
+    fn fire_due(&mut self) {
+        let now = Instant::now();
+        let ready: Vec<String> = self
+            .due
+            .iter()
+            .filter(|(_, t)| **t <= now)
+            .map(|(u, _)| u.clone())
+            .collect();
+        let mut paths = Vec::new();
+        for uri in ready {
+            self.due.remove(&uri);
+            if let Some(p) = self.docs.get(&uri).and_then(|d| d.path.clone()) {
+                paths.push(p);
+            }
+        }
+        // One job per document: each is applied as soon as it is done.
+        for p in paths {
+            self.start_files(vec![p]);
+        }
+        if self.project_pass_due.is_some_and(|t| t <= now) {
+            self.project_pass_due = None;
+            let full_running = self.workspace_job.as_ref().is_some_and(|w| w.full);
+            if !full_running {
+                // The cross-file taint pass: SAST over the workspace with the documents' text.
+                self.start_workspace(vec!["sast"], false);
+            }
+        }
+    }
+
+    /// Applies a finished scan.
+    fn apply(&mut self, d: Done) {
+        let workspace = matches!(d.scope, Scope::Workspace);
+        if workspace {
+            match &self.workspace_job {
+                Some(w) if w.id == d.id => {
+                    let w = self.workspace_job.take().expect("checked");
+                    let message = match &d.result {
+                        _ if d.cancelled => "cancelled".to_string(),
+                        Ok(r) => format!(
+                            "{} files in {:.1} s",
+                            r.stats.files_scanned,
+                            d.elapsed.as_secs_f64()
+                        ),
+                        Err(_) => "failed".to_string(),
+                    };
+                    self.end_progress(&w, &message);
+                }
+                _ => return, // replaced meanwhile
+            }
+        } else if let Scope::Files(paths) = &d.scope {
+            for p in paths {
+                if self.doc_jobs.get(p).is_some_and(|(id, _)| *id == d.id) {
+                    self.doc_jobs.remove(p);
+                }
+            }
+        }
+        if d.cancelled {
+            self.answer_waiting();
+            return;
+        }
+        let result = match d.result {
+            Ok(r) => r,
+            Err(e) => {
+                self.show(1, format!("scan failed: {e}"));
+                self.answer_waiting();
+                return;
+            }
+        };
+        let mut file_diags = Vec::new();
+        for diag in result.diagnostics {
+            match &diag.path {
+                Some(_) => file_diags.push(diag),
+                None if diag.level > DiagnosticLevel::Note => {
+                    // Once per server, not per file or per scan (a missing vulnerability
+                    // database, for example).
+                    let kind = if diag.level == DiagnosticLevel::Error {
+                        2
+                    } else {
+                        3
+                    };
+                    self.show(kind, diag.message);
+                }
+                None => {}
+            }
+        }
+        let scope = match &d.scope {
+            Scope::Workspace => None,
+            Scope::Files(f) => {
+                // An open document over the size limit (or binary) says why it has no findings.
+                for s in result.skipped.iter().filter(|s| f.contains(&s.path)) {
+                    file_diags.push(rampart_core::Diagnostic {
+                        level: DiagnosticLevel::Warning,
+                        path: Some(s.path.clone()),
+                        line: None,
+                        message: format!("not scanned: {}", s.reason.describe()),
+                    });
+                }
+                Some(f.as_slice())
+            }
+        };
+        let docs = &self.docs;
+        let versions = &d.versions;
+        // A document edited since the scan read it keeps its results (its own scan follows).
+        let covered = |path: &str| match docs.by_path(path) {
+            Some(doc) => versions.get(path) == Some(&doc.version),
+            None => true,
+        };
+        self.store.learn_rules(&result.rules, &result.findings);
+        let changed = self.store.replace(
+            &d.engines,
+            d.all_engines,
+            &covered,
+            scope,
+            result.findings,
+            file_diags,
+        );
+        // Documents scanned without findings still get an answer (an empty list).
+        let mut changed = changed;
+        if let Some(s) = scope {
+            changed.extend(s.iter().filter(|p| covered(p)).cloned());
+        }
+        self.publish(changed);
+        if workspace {
+            self.answer_waiting();
+        }
+    }
+
+    // ---- results -------------------------------------------------------------------------
+
+    /// The text findings of `path` were made from: the open document, else the file on disk.
+    fn text_of(&self, path: &str) -> Option<String> {
+        match self.docs.by_path(path) {
+            Some(d) => Some(d.text.clone()),
+            None => std::fs::read(self.root.join(path))
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+        }
+    }
+
+    fn uri_of(&self, path: &str) -> String {
+        match self.docs.by_path(path) {
+            Some(d) => d.uri.clone(),
+            None => path_to_uri(&self.root.join(path)),
+        }
+    }
+
+    /// The findings of a file that are shown: not suppressed, at or above the threshold.
+    fn shown_findings(&self, path: &str) -> Vec<&Finding> {
+        let threshold = self.settings.threshold();
+        self.store
+            .get(path)
+            .map(|r| {
+                r.all()
+                    .filter(|f| f.suppression.is_none() && f.severity >= threshold)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The LSP diagnostics of a file.
+    fn diagnostics_for(&self, path: &str) -> Vec<Value> {
+        let Some(results) = self.store.get(path) else {
+            return Vec::new();
+        };
+        let text = self.text_of(path).unwrap_or_default();
+        let text_of = |p: &str| self.text_of(p);
+        let mut out: Vec<Value> = self
+            .shown_findings(path)
+            .into_iter()
+            .map(|f| {
+                let rule = self.store.rule(&f.rule_id);
+                diagnostics::of_finding(f, &text, self.enc, &self.root, rule, &text_of)
+            })
+            .collect();
+        out.extend(
+            results
+                .diagnostics
+                .iter()
+                .filter_map(|d| diagnostics::of_diagnostic(d, &text, self.enc)),
+        );
+        out
+    }
+
+    /// Tells the client that the results of `paths` changed: `publishDiagnostics` (push), or
+    /// `workspace/diagnostic/refresh` when the client pulls.
+    fn publish(&mut self, paths: HashSet<String>) {
+        if paths.is_empty() {
+            return;
+        }
+        self.generation += 1;
+        if self.pull {
+            if flag(&self.caps, "/workspace/diagnostics/refreshSupport") {
+                self.request("workspace/diagnostic/refresh", Value::Null);
+            }
+            return;
+        }
+        let mut paths: Vec<_> = paths.into_iter().collect();
+        paths.sort();
+        for path in paths {
+            let items = self.diagnostics_for(&path);
+            if items.is_empty()
+                && !self.published.contains(&path)
+                && self.docs.by_path(&path).is_none()
+            {
+                continue; // nothing was shown, nothing to clear
+            }
+            if items.is_empty() {
+                self.published.remove(&path);
+            } else {
+                self.published.insert(path.clone());
+            }
+            let mut params = json!({"uri": self.uri_of(&path), "diagnostics": items});
+            if let Some(d) = self.docs.by_path(&path) {
+                params["version"] = json!(d.version);
+            }
+            self.notify("textDocument/publishDiagnostics", params);
+        }
+    }
+
+    /// The `workspace/diagnostic` answer: every file with something to show.
+    fn workspace_report(&self) -> Value {
+        let mut paths: Vec<&String> = self.store.paths().collect();
+        paths.sort();
+        let items: Vec<Value> = paths
+            .into_iter()
+            .filter_map(|p| {
+                let items = self.diagnostics_for(p);
+                if items.is_empty() {
+                    return None;
+                }
+                let version = self.docs.by_path(p).map(|d| json!(d.version));
+                Some(json!({
+                    "kind": "full", "uri": self.uri_of(p),
+                    "version": version.unwrap_or(Value::Null), "items": items,
+                }))
+            })
+            .collect();
+        json!({ "items": items })
+    }
+
+    fn answer_waiting(&mut self) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        let report = self.workspace_report();
+        for id in std::mem::take(&mut self.waiting) {
+            self.reply(id, report.clone());
+        }
+    }
+
+    /// The shown findings of an open document with their LSP diagnostics.
+    fn findings_at<'a>(&'a self, doc: &Document) -> Vec<(&'a Finding, Value)> {
+        let Some(path) = &doc.path else {
+            return Vec::new();
+        };
+        let text_of = |p: &str| self.text_of(p);
+        self.shown_findings(path)
+            .into_iter()
+            .map(|f| {
+                let rule = self.store.rule(&f.rule_id);
+                let d = diagnostics::of_finding(f, &doc.text, self.enc, &self.root, rule, &text_of);
+                (f, d)
+            })
+            .collect()
+    }
+
+    fn hover(&self, p: &Value) -> Value {
+        let uri = str_at(p, "/textDocument/uri").unwrap_or_default();
+        let Some(doc) = self.docs.get(uri) else {
+            return Value::Null;
+        };
+        let pos = p.get("position").cloned().unwrap_or(Value::Null);
+        let hits: Vec<_> = self
+            .findings_at(doc)
+            .into_iter()
+            .filter(|(_, d)| position::contains(&d["range"], &pos))
+            .collect();
+        let Some((_, first)) = hits.first() else {
+            return Value::Null;
+        };
+        let range = first["range"].clone();
+        let text: Vec<String> = hits
+            .iter()
+            .map(|(f, _)| hover::markdown(f, self.store.rule(&f.rule_id), &doc.text))
+            .collect();
+        json!({
+            "contents": {"kind": "markdown", "value": text.join("\n---\n\n")},
+            "range": range,
+        })
+    }
+
+    fn code_actions(&self, p: &Value) -> Value {
+        let uri = str_at(p, "/textDocument/uri").unwrap_or_default();
+        let Some(doc) = self.docs.get(uri) else {
+            return json!([]);
+        };
+        let range = p.get("range").cloned().unwrap_or(Value::Null);
+        let actions: Vec<Value> = self
+            .findings_at(doc)
+            .into_iter()
+            .filter(|(_, d)| position::overlaps(&d["range"], &range))
+            .flat_map(|(f, d)| {
+                let rule = self.store.rule(&f.rule_id);
+                actions::for_finding(f, rule, uri, &doc.text, self.enc, &d)
+            })
+            .collect();
+        Value::Array(actions)
+    }
+
+    fn execute(&mut self, id: RequestId, p: &Value) {
+        match str_at(p, "/command") {
+            Some(SCAN_WORKSPACE) => {
+                self.start_workspace(self.selected.clone(), true);
+                self.reply(id, Value::Null);
+            }
+            Some(OPEN_DOCS) => {
+                let Some(url) = str_at(p, "/arguments/0").map(str::to_string) else {
+                    return self.reply_err(id, INVALID_PARAMS, "rampart.openRuleDocs needs a URL");
+                };
+                if flag(&self.caps, "/window/showDocument/support") {
+                    self.request("window/showDocument", json!({"uri": url, "external": true}));
+                } else {
+                    self.show(3, format!("rule documentation: {url}"));
+                }
+                self.reply(id, Value::Null);
+            }
+            other => self.reply_err(
+                id,
+                INVALID_PARAMS,
+                format!("unknown command {}", other.unwrap_or("(none)")),
+            ),
+        }
+    }
+}
+
+/// A progress token as text (tokens are strings or numbers).
+fn token_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,320 @@
+//! The server driven as an editor drives it, over an in-memory connection: diagnostics from
+//! the editor's text, edits, hover, code actions, pull diagnostics, configuration reloads.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const INJECTION: &str = "sast/python-command-injection";
+const AWS: &str = "secrets/aws-access-key-id";
+
+#[test]
+fn diagnostics_hover_edit_and_suppression_of_an_open_document() {
+    let (_dir, root) = workspace();
+    // On disk the file is harmless: what counts is the editor's text.
+    std::fs::write(root.join("app.py"), "print('hello')\n").unwrap();
+    let mut c = Client::memory(&root, push_caps(), json!({"debounceMs": 20}));
+    assert_eq!(c.init["capabilities"]["positionEncoding"], "utf-16");
+    assert!(c.init["capabilities"].get("diagnosticProvider").is_none());
+    c.workspace_scan_done();
+    // The client was asked to watch files.
+    assert!(
+        c.server_requests
+            .iter()
+            .any(|r| r.method == "client/registerCapability")
+    );
+
+    let app = uri(&root.join("app.py"));
+    c.open(&app, "python", APP_PY);
+    let diags = c.diagnostics(&app, |d| {
+        with_code(d, AWS).is_some() && with_code(d, INJECTION).is_some()
+    });
+
+    // The secret: exact UTF-16 range, critical → Error, redacted, with a documentation link.
+    let line3 = APP_PY.lines().nth(3).unwrap();
+    let start = utf16(&line3[..line3.find(KEY).unwrap()]);
+    let aws = with_code(&diags, AWS).unwrap();
+    assert_eq!(
+        aws["range"]["start"],
+        json!({"line": 3, "character": start})
+    );
+    assert_eq!(
+        aws["range"]["end"],
+        json!({"line": 3, "character": start + KEY.len() as u64})
+    );
+    assert_eq!(aws["severity"], 1);
+    assert_eq!(aws["source"], "rampart");
+    assert!(
+        aws["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let all = serde_json::to_string(&diags).unwrap();
+    assert!(!all.contains(KEY), "the secret leaked: {all}");
+
+    // The injection: on the os.system line, an error, with its data flow.
+    let inj = with_code(&diags, INJECTION).unwrap();
+    assert_eq!(inj["range"]["start"]["line"], 6);
+    assert_eq!(inj["severity"], 1);
+    assert!(
+        !inj["relatedInformation"].as_array().unwrap().is_empty(),
+        "{inj}"
+    );
+
+    // Hover over the injection: title, why, fix, CWE, data flow.
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": app}, "position": inj["range"]["start"]}),
+    );
+    let md = hover["contents"]["value"].as_str().unwrap();
+    assert_eq!(hover["contents"]["kind"], "markdown");
+    for part in [
+        INJECTION,
+        "**Why:**",
+        "**Fix:**",
+        "CWE-78",
+        "**Data flow:**",
+    ] {
+        assert!(md.contains(part), "hover lacks {part}: {md}");
+    }
+    // Hover over the key does not show it either.
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": app}, "position": aws["range"]["start"]}),
+    );
+    let md = hover["contents"]["value"].as_str().unwrap();
+    assert!(md.contains(AWS) && !md.contains(KEY), "{md}");
+    // Nowhere near a finding: nothing.
+    let none = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": app}, "position": {"line": 1, "character": 0}}),
+    );
+    assert_eq!(none, Value::Null);
+
+    // One character typed before the key: the diagnostic follows it.
+    c.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": app, "version": 2},
+            "contentChanges": [{"range": {"start": {"line": 3, "character": 8}, "end": {"line": 3, "character": 8}}, "text": "!"}],
+        }),
+    );
+    let diags = c.diagnostics(&app, |d| {
+        with_code(d, AWS).is_some_and(|a| a["range"]["start"]["character"] == start + 1)
+    });
+    assert!(with_code(&diags, INJECTION).is_some());
+
+    // Code actions on the key: a suppression and the rule's documentation.
+    let aws = with_code(&diags, AWS).unwrap().clone();
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": app}, "range": aws["range"], "context": {"diagnostics": [aws]}}),
+    );
+    let actions = actions.as_array().unwrap();
+    let suppress = actions
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("Suppress"))
+        .expect("a suppression action");
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["command"]["command"] == "rampart.openRuleDocs")
+    );
+    let edit = &suppress["edit"]["changes"][&app][0];
+    assert!(
+        edit["newText"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("# rampart:ignore {AWS} "))
+    );
+    // Apply it as the editor would: the key's finding goes, the injection stays (a line lower).
+    c.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": app, "version": 3},
+            "contentChanges": [{"range": edit["range"], "text": edit["newText"]}],
+        }),
+    );
+    let diags = c.diagnostics(&app, |d| {
+        with_code(d, AWS).is_none() && with_code(d, INJECTION).is_some()
+    });
+    assert_eq!(
+        with_code(&diags, INJECTION).unwrap()["range"]["start"]["line"],
+        7
+    );
+
+    // The open-docs command answers (no showDocument support: a message with the URL).
+    let r = c.request(
+        "workspace/executeCommand",
+        json!({"command": "rampart.openRuleDocs", "arguments": ["https://cwe.mitre.org/data/definitions/78.html"]}),
+    );
+    assert_eq!(r, Value::Null);
+    c.wait_for("the documentation message", |n| {
+        n.method == "window/showMessage"
+            && n.params["message"]
+                .as_str()
+                .unwrap()
+                .contains("cwe.mitre.org")
+    });
+    c.shutdown();
+}
+
+#[test]
+fn a_malformed_file_gets_one_diagnostic_and_the_server_goes_on() {
+    let (_dir, root) = workspace();
+    let mut c = Client::memory(&root, push_caps(), json!({"debounceMs": 0}));
+    c.workspace_scan_done();
+    let lock = uri(&root.join("package-lock.json"));
+    c.open(
+        &lock,
+        "json",
+        "{\"lockfileVersion\": 3, \"packages\": {\n  \"node_modules/a\": [oops\n",
+    );
+    let diags = c.diagnostics(&lock, |d| !d.is_empty());
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0]["source"], "rampart");
+    let flow = uri(&root.join(".github/workflows/ci.yml"));
+    c.open(&flow, "yaml", "on: push\njobs:\n  a: [\n    {{{ ]]] :\n");
+    let diags = c.diagnostics(&flow, |d| !d.is_empty());
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    // Still answering.
+    let r = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": lock}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(r.is_null() || r.is_object());
+    c.shutdown();
+}
+
+#[test]
+fn pull_diagnostics_workspace_report_and_utf8_positions() {
+    let (_dir, root) = workspace();
+    std::fs::write(root.join("settings.py"), format!("KEY = \"{KEY}\"\n")).unwrap();
+    let caps = json!({
+        "textDocument": {"diagnostic": {"dynamicRegistration": false}},
+        "workspace": {"diagnostics": {"refreshSupport": true}},
+        "general": {"positionEncodings": ["utf-8", "utf-16"]},
+    });
+    let mut c = Client::memory(&root, caps, json!({"debounceMs": 0}));
+    let caps = &c.init["capabilities"];
+    assert_eq!(caps["positionEncoding"], "utf-8");
+    assert_eq!(caps["diagnosticProvider"]["workspaceDiagnostics"], true);
+    // Answered once the workspace scan is over: the file on disk, never opened.
+    let report = c.request("workspace/diagnostic", json!({"previousResultIds": []}));
+    let items = report["items"].as_array().unwrap();
+    let settings = uri(&root.join("settings.py"));
+    let file = items
+        .iter()
+        .find(|i| i["uri"] == settings)
+        .expect("settings.py reported");
+    assert!(with_code(file["items"].as_array().unwrap(), AWS).is_some());
+
+    // An open document: the server asks for a refresh, the client pulls.
+    let app = uri(&root.join("app.py"));
+    c.open(&app, "python", APP_PY);
+    c.backlog.clear();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let diags = loop {
+        let r = c.request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": app}}),
+        );
+        assert_eq!(r["kind"], "full");
+        let items = r["items"].as_array().unwrap().clone();
+        if with_code(&items, AWS).is_some() && with_code(&items, INJECTION).is_some() {
+            break items;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no pulled diagnostics"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(
+        c.server_requests
+            .iter()
+            .any(|r| r.method == "workspace/diagnostic/refresh")
+    );
+    // UTF-8: columns count bytes.
+    let line3 = APP_PY.lines().nth(3).unwrap();
+    let start = line3.find(KEY).unwrap() as u64;
+    assert_eq!(
+        with_code(&diags, AWS).unwrap()["range"]["start"],
+        json!({"line": 3, "character": start})
+    );
+    // A pulling client gets no pushed diagnostics.
+    assert!(
+        !c.backlog
+            .iter()
+            .any(|n| n.method == "textDocument/publishDiagnostics")
+    );
+    c.shutdown();
+}
+
+#[test]
+fn a_changed_rampart_toml_is_reloaded_and_applied() {
+    let (_dir, root) = workspace();
+    let mut c = Client::memory(&root, push_caps(), json!({"debounceMs": 0}));
+    c.workspace_scan_done();
+    let app = uri(&root.join("app.py"));
+    c.open(&app, "python", APP_PY);
+    c.diagnostics(&app, |d| with_code(d, AWS).is_some());
+    std::fs::write(
+        root.join("rampart.toml"),
+        format!("[rules.\"{AWS}\"]\nenabled = false\n"),
+    )
+    .unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&root.join("rampart.toml")), "type": 1}]}),
+    );
+    c.workspace_scan_done();
+    let diags = c.diagnostics(&app, |d| with_code(d, AWS).is_none());
+    assert!(with_code(&diags, INJECTION).is_some());
+
+    // The threshold setting hides what is below it.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"rampart": {"minSeverity": "critical", "debounceMs": 0}}}),
+    );
+    c.workspace_scan_done();
+    c.diagnostics(&app, |d| with_code(d, INJECTION).is_none());
+    c.shutdown();
+}
+
+#[test]
+fn the_workspace_scan_can_be_cancelled_and_run_again_by_command() {
+    let (_dir, root) = workspace();
+    for i in 0..200 {
+        std::fs::write(
+            root.join(format!("m{i}.py")),
+            "import os\nos.system('ls')\n",
+        )
+        .unwrap();
+    }
+    std::fs::write(root.join("keys.py"), format!("K = \"{KEY}\"\n")).unwrap();
+    let mut c = Client::memory(&root, push_caps(), json!({}));
+    let begin = c.wait_for("the scan's begin", |n| {
+        n.method == "$/progress" && n.params["value"]["kind"] == "begin"
+    });
+    assert_eq!(begin.params["value"]["cancellable"], true);
+    c.notify(
+        "window/workDoneProgress/cancel",
+        json!({"token": begin.params["token"]}),
+    );
+    let end = c.workspace_scan_done();
+    assert_eq!(end.params["token"], begin.params["token"]);
+    // Whether it stopped in time or not, a new scan by command finds the key.
+    c.backlog.clear();
+    let r = c.request(
+        "workspace/executeCommand",
+        json!({"command": "rampart.scanWorkspace"}),
+    );
+    assert_eq!(r, Value::Null);
+    let end = c.workspace_scan_done();
+    assert_ne!(end.params["value"]["message"], "cancelled");
+    c.diagnostics(&uri(&root.join("keys.py")), |d| with_code(d, AWS).is_some());
+    c.shutdown();
+}
