@@ -781,8 +781,12 @@ impl Server {
             None => true,
         };
         self.store.learn_rules(&result.rules, &result.findings);
+        let mut buckets = d.engines.clone();
+        if workspace && buckets.contains(&"sast") {
+            buckets.push(crate::store::CROSS_FILE);
+        }
         let changed = self.store.replace(
-            &d.engines,
+            &buckets,
             d.all_engines,
             &covered,
             scope,

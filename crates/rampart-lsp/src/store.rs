@@ -5,6 +5,19 @@
 use rampart_core::{Diagnostic, Finding, RuleMeta};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+/// The bucket of SAST findings whose data flow crosses files: only workspace scans (the
+/// project pass) find them, so a document's own scan leaves them in place until the next one.
+pub const CROSS_FILE: &str = "sast+project";
+
+/// The bucket a finding is kept in: its engine, or [`CROSS_FILE`].
+pub fn bucket(f: &Finding) -> &str {
+    if f.engine == "sast" && f.trace.iter().any(|s| s.location.path != f.location.path) {
+        CROSS_FILE
+    } else {
+        &f.engine
+    }
+}
+
 /// One file's results.
 #[derive(Debug, Default, Clone)]
 pub struct FileResults {
@@ -63,7 +76,7 @@ impl Store {
         }
     }
 
-    /// Replaces the results of `engines` (and, when `with_diagnostics`, the diagnostics) for the
+    /// Replaces the results of `engines` (buckets: engine names and [`CROSS_FILE`]; and, when `with_diagnostics`, the diagnostics) for the
     /// files `covered` says, by what the scan found. `covered(path)` is false for files whose
     /// results must stay (a document edited since the scan began). Returns the files whose
     /// results changed.
@@ -99,7 +112,11 @@ impl Store {
             }
             changed.insert(path.clone());
             let entry = self.files.entry(path).or_default();
-            entry.findings.entry(f.engine.clone()).or_default().push(f);
+            entry
+                .findings
+                .entry(bucket(&f).to_string())
+                .or_default()
+                .push(f);
         }
         if with_diagnostics {
             for d in diagnostics {

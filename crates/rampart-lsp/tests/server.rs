@@ -318,3 +318,75 @@ fn the_workspace_scan_can_be_cancelled_and_run_again_by_command() {
     c.diagnostics(&uri(&root.join("keys.py")), |d| with_code(d, AWS).is_some());
     c.shutdown();
 }
+
+#[test]
+fn cross_file_taint_comes_with_the_project_pass_on_save_and_stays_while_typing() {
+    let (_dir, root) = workspace();
+    std::fs::write(
+        root.join("util.py"),
+        "import os\n\ndef run(cmd):\n    os.system(cmd)\n",
+    )
+    .unwrap();
+    // On disk the caller is harmless; the editor's text calls `run` with request data.
+    std::fs::write(root.join("app.py"), "print('hi')\n").unwrap();
+    let mut c = Client::memory(&root, push_caps(), json!({"debounceMs": 0}));
+    c.workspace_scan_done();
+    let app = uri(&root.join("app.py"));
+    let text = "from flask import request\nfrom util import run\n\ndef handler():\n    run(request.args['d'])\n";
+    c.open(&app, "python", text);
+    // The document's own scan cannot follow the call into util.py.
+    let diags = c.diagnostics(&app, |_| true);
+    assert!(with_code(&diags, INJECTION).is_none(), "{diags:#?}");
+    // Saved: the SAST project pass over the workspace, with the editor's text, follows it.
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": app}}),
+    );
+    let diags = c.diagnostics(&app, |d| with_code(d, INJECTION).is_some());
+    let inj = with_code(&diags, INJECTION).unwrap();
+    assert_eq!(inj["range"]["start"]["line"], 4);
+    let related = inj["relatedInformation"].as_array().unwrap();
+    let util = uri(&root.join("util.py"));
+    assert!(
+        related.iter().any(|r| r["location"]["uri"] == util),
+        "{related:#?}"
+    );
+    // A change (a comment at the end) rescans the document alone: the cross-file finding stays.
+    c.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": app, "version": 2},
+            "contentChanges": [{"range": {"start": {"line": 5, "character": 0}, "end": {"line": 5, "character": 0}}, "text": "#"}],
+        }),
+    );
+    c.diagnostics(&app, |d| with_code(d, INJECTION).is_some());
+    c.shutdown();
+}
+
+#[test]
+fn a_missing_vulnerability_database_is_said_once() {
+    let (_dir, root) = workspace();
+    std::fs::write(
+        root.join("rampart.toml"),
+        "[engines.deps]\ndb = \"no-such-db\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("requirements.txt"), "flask==0.12\n").unwrap();
+    let mut c = Client::memory(&root, push_caps(), json!({"debounceMs": 0}));
+    c.workspace_scan_done();
+    let req = uri(&root.join("requirements.txt"));
+    c.open(&req, "pip-requirements", "flask==0.12\nrequests==2.0.0\n");
+    c.diagnostics(&req, |_| true);
+    let other = uri(&root.join("dev/requirements.txt"));
+    c.open(&other, "pip-requirements", "jinja2==2.0\n");
+    c.diagnostics(&other, |_| true);
+    let said: Vec<_> = c
+        .backlog
+        .iter()
+        .filter(|n| n.method == "window/showMessage")
+        .filter(|n| n.params["message"].as_str().unwrap().contains("db update"))
+        .collect();
+    assert_eq!(said.len(), 1, "{said:#?}");
+    assert_eq!(said[0].params["type"], 3, "an info message");
+    c.shutdown();
+}
