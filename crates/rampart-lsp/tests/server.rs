@@ -296,6 +296,12 @@ fn the_workspace_scan_can_be_cancelled_and_run_again_by_command() {
     }
     std::fs::write(root.join("keys.py"), format!("K = \"{KEY}\"\n")).unwrap();
     let mut c = Client::memory(&root, push_caps(), json!({}));
+    // A `workspace/diagnostic` waits for the scan; `$/cancelRequest` ends the wait.
+    let id = c.send_request("workspace/diagnostic", json!({"previousResultIds": []}));
+    c.notify("$/cancelRequest", json!({"id": 2}));
+    assert_eq!(id, lsp_server::RequestId::from(2));
+    let r = c.response(id);
+    assert_eq!(r.error.map(|e| e.code), Some(-32800), "{:?}", r.result);
     let begin = c.wait_for("the scan's begin", |n| {
         n.method == "$/progress" && n.params["value"]["kind"] == "begin"
     });
