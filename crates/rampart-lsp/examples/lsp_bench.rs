@@ -104,7 +104,7 @@ fn main() {
         )
         .into(),
     );
-    let mut wait_version = |v: i64, recv: &mut dyn FnMut() -> Message| loop {
+    let wait_version = |v: i64, recv: &mut dyn FnMut() -> Message| loop {
         if let Message::Notification(n) = recv()
             && n.method == "textDocument/publishDiagnostics"
             && n.params["uri"] == doc_uri.as_str()
