@@ -99,10 +99,9 @@ fn overlay_content_replaces_the_disk_and_new_documents_are_scanned() {
     overlay.insert("a.txt".to_string(), b"ok\nBAD\n".to_vec());
     overlay.insert("new.txt".to_string(), b"BAD\n".to_vec());
     // The project pass's finding is read back against the overlay: its inline suppression.
-    overlay.insert(
-        "late.txt".to_string(),
-        b"# rampart:ignore t/bad known\ny\n".to_vec(),
-    );
+    // (The marker is spelled out of MARKER so that rampart's self-scan does not read it here.)
+    let comment = format!("# {} t/bad known\ny\n", rampart_core::suppress::MARKER);
+    overlay.insert("late.txt".to_string(), comment.into_bytes());
     let opts = ScanOptions {
         overlay: Arc::new(overlay),
         ..ScanOptions::new(root)

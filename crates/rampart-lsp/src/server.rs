@@ -283,17 +283,31 @@ impl Server {
                 self.reply(id, r);
             }
             "textDocument/diagnostic" => {
+                let result_id = self.generation.to_string();
+                if str_at(&params, "/previousResultId") == Some(result_id.as_str()) {
+                    return self.reply(id, json!({"kind": "unchanged", "resultId": result_id}));
+                }
                 let uri = str_at(&params, "/textDocument/uri").unwrap_or_default();
                 let items = self
                     .path_of_uri(uri)
                     .map(|p| self.diagnostics_for(&p))
                     .unwrap_or_default();
-                let r = json!({"kind": "full", "resultId": self.generation.to_string(), "items": items});
+                let r = json!({"kind": "full", "resultId": result_id, "items": items});
                 self.reply(id, r);
             }
             "workspace/diagnostic" => {
-                if self.workspace_job.as_ref().is_some_and(|w| w.full) {
-                    // Answered with the workspace scan's findings when it ends.
+                let current = self.generation.to_string();
+                let previous = params
+                    .get("previousResultIds")
+                    .and_then(Value::as_array)
+                    .filter(|p| !p.is_empty());
+                let unchanged = previous.is_some_and(|p| {
+                    p.iter()
+                        .all(|r| r.get("value").and_then(Value::as_str) == Some(&current))
+                });
+                if self.workspace_job.as_ref().is_some_and(|w| w.full) || unchanged {
+                    // Answered when the workspace scan ends, or (a client that already has the
+                    // latest results) when results change: a long poll, not a busy loop.
                     self.waiting.push(id);
                 } else {
                     let r = self.workspace_report();
@@ -868,6 +882,9 @@ impl Server {
         }
         self.generation += 1;
         if self.pull {
+            if self.workspace_job.as_ref().is_none_or(|w| !w.full) {
+                self.answer_waiting();
+            }
             if flag(&self.caps, "/workspace/diagnostics/refreshSupport") {
                 self.request("workspace/diagnostic/refresh", Value::Null);
             }
@@ -909,7 +926,7 @@ impl Server {
                 }
                 let version = self.docs.by_path(p).map(|d| json!(d.version));
                 Some(json!({
-                    "kind": "full", "uri": self.uri_of(p),
+                    "kind": "full", "uri": self.uri_of(p), "resultId": self.generation.to_string(),
                     "version": version.unwrap_or(Value::Null), "items": items,
                 }))
             })

@@ -211,9 +211,29 @@ fn pull_diagnostics_workspace_report_and_utf8_positions() {
         .expect("settings.py reported");
     assert!(with_code(file["items"].as_array().unwrap(), AWS).is_some());
 
-    // An open document: the server asks for a refresh, the client pulls.
+    // Asked again with the latest result ids: held until something changes (a long poll).
+    let previous: Vec<Value> = items
+        .iter()
+        .map(|i| json!({"uri": i["uri"], "value": i["resultId"]}))
+        .collect();
+    let held = c.send_request(
+        "workspace/diagnostic",
+        json!({"previousResultIds": previous}),
+    );
+    // An open document: the held request is answered, the server asks for a refresh, the
+    // client pulls.
     let app = uri(&root.join("app.py"));
     c.open(&app, "python", APP_PY);
+    let r = c.response(held).result.unwrap();
+    let doc = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["uri"] == app);
+    assert!(
+        with_code(doc.unwrap()["items"].as_array().unwrap(), AWS).is_some(),
+        "{r:#}"
+    );
     c.backlog.clear();
     let deadline = std::time::Instant::now() + TIMEOUT;
     let diags = loop {
