@@ -416,3 +416,79 @@ fn a_missing_vulnerability_database_is_said_once() {
     assert_eq!(said[0].params["type"], 3, "an info message");
     c.shutdown();
 }
+
+#[test]
+fn a_vulnerable_requirement_is_flagged_and_bumped_to_its_smallest_fix() {
+    let (_dir, root) = workspace();
+    // A vulnerability database built through the real update path from one OSV record.
+    let mirror = root.join(".mirror/PyPI");
+    std::fs::create_dir_all(&mirror).unwrap();
+    std::fs::write(
+        mirror.join("GHSA-test-0001.json"),
+        json!({
+            "id": "GHSA-test-0001", "modified": "2024-01-01T00:00:00Z",
+            "summary": "Test flaw in flask",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "flask"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.2.5"}, {"introduced": "2.3.0"}, {"fixed": "2.3.2"}]}]}],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    rampart_deps::update::update(&rampart_deps::update::UpdateOptions {
+        from: Some(root.join(".mirror").display().to_string()),
+        dir: root.join(".db"),
+        no_kev: true,
+        ..Default::default()
+    })
+    .unwrap();
+    std::fs::write(
+        root.join("rampart.toml"),
+        "[scan]\nexclude = [\".mirror/**\"]\n[engines.deps]\ndb = \".db\"\n",
+    )
+    .unwrap();
+    let mut c = Client::memory(&root, push_caps(), json!({"debounceMs": 0}));
+    c.workspace_scan_done();
+    let req = uri(&root.join("requirements.txt"));
+    let text = "requests==2.31.0\nflask==2.2.1  # web\n";
+    c.open(&req, "pip-requirements", text);
+    let diags = c.diagnostics(&req, |d| {
+        d.iter()
+            .any(|x| x["message"].as_str().unwrap().contains("flask"))
+    });
+    let flask = diags
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("flask"))
+        .unwrap()
+        .clone();
+    assert_eq!(flask["range"]["start"]["line"], 1);
+    assert!(
+        flask["code"].as_str().unwrap().starts_with("deps/"),
+        "{flask}"
+    );
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": req}, "range": flask["range"], "context": {"diagnostics": [flask]}}),
+    );
+    let bump = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("Upgrade flask"))
+        .expect("a bump action");
+    assert_eq!(bump["isPreferred"], true);
+    let edit = &bump["edit"]["changes"][&req][0];
+    assert_eq!(edit["newText"], "2.2.5");
+    assert_eq!(edit["range"]["start"], json!({"line": 1, "character": 7}));
+    assert_eq!(edit["range"]["end"], json!({"line": 1, "character": 12}));
+    // Applied: the finding goes.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": req, "version": 2},
+               "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}),
+    );
+    c.diagnostics(&req, |d| {
+        !d.iter()
+            .any(|x| x["message"].as_str().unwrap().contains("flask"))
+    });
+    c.shutdown();
+}
