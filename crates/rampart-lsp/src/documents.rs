@@ -107,4 +107,44 @@ mod tests {
         d.apply_changes(&[json!({"text": "new"})], Encoding::Utf16);
         assert_eq!(d.text, "new");
     }
+
+    #[test]
+    fn any_edit_at_any_position_keeps_a_valid_text_and_never_panics() {
+        // A fixed xorshift sequence: positions inside surrogate pairs and multi-byte
+        // characters, past line ends, past the end, reversed ranges, malformed fields.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let pieces = ["a", "é", "😀", "\r\n", "\n", "", "xyz", "\t"];
+        for enc in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
+            let mut d = Document {
+                uri: "file:///a".into(),
+                path: None,
+                text: "é😀x\r\nline two\n\n😀😀".into(),
+                version: 0,
+            };
+            for _ in 0..2_000 {
+                let pos = |l: u64, c: u64| json!({"line": l, "character": c});
+                let start = pos(next(6), next(12));
+                let end = if next(4) == 0 {
+                    json!("bad")
+                } else {
+                    pos(next(6), next(12))
+                };
+                let text = pieces[next(pieces.len() as u64) as usize];
+                d.apply_changes(
+                    &[json!({"range": {"start": start, "end": end}, "text": text})],
+                    enc,
+                );
+                let l = next(6) as usize + 1;
+                let r =
+                    position::range(&d.text, (l, next(12) as usize), (l, next(12) as usize), enc);
+                assert!(r["start"]["line"].is_u64());
+            }
+        }
+    }
 }

@@ -5,24 +5,25 @@
 //! beside a timer for the debounce. A scan's result is applied only to the documents whose
 //! version is still the one it read, so a slow scan never overwrites a newer one.
 
-use crate::actions::{self, OPEN_DOCS, SCAN_WORKSPACE};
-use crate::diagnostics;
+use crate::actions::{OPEN_DOCS, SCAN_WORKSPACE};
 use crate::documents::{Document, Documents};
 use crate::engines;
-use crate::hover;
-use crate::position::{self, Encoding};
-use crate::protocol::{self, flag, path_to_uri, str_at, uri_to_path};
+use crate::position::Encoding;
+use crate::protocol::{self, flag, str_at, uri_to_path};
 use crate::scanner::{self, Done, Job, Scope, SharedEngines};
 use crate::settings::Settings;
 use crate::store::Store;
+
+mod config;
+mod results;
 use crossbeam_channel::{Receiver, Sender, select};
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use rampart_core::DiagnosticLevel;
 use rampart_core::baseline::Baseline;
 use rampart_core::config::Config;
-use rampart_core::{DiagnosticLevel, Finding};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -433,132 +434,6 @@ impl Server {
         Flow::Continue
     }
 
-    // ---- configuration -------------------------------------------------------------------
-
-    /// Loads rampart.toml (the configured file, else the root's), the baseline and the engine
-    /// selection; problems are shown and the previous values kept.
-    fn load_config(&mut self) {
-        let file = self.settings.config.as_ref().map(|c| self.root.join(c));
-        match Config::load(&self.root, file.as_deref()) {
-            Ok(c) => self.config = c,
-            Err(e) => self.show(1, format!("configuration not loaded: {e}")),
-        }
-        self.baseline = None;
-        if let Some(b) = &self.settings.baseline {
-            match Baseline::read(&self.root.join(b)) {
-                Ok(b) => self.baseline = Some(b),
-                Err(e) => self.show(1, format!("baseline not loaded: {e}")),
-            }
-        }
-        let names = self
-            .settings
-            .engines
-            .clone()
-            .or_else(|| self.config.scan.engines.clone());
-        self.selected = match names {
-            None => engines::NAMES.to_vec(),
-            Some(n) => match engines::select(&n) {
-                Ok(s) => s,
-                Err(e) => {
-                    self.show(1, e);
-                    engines::NAMES.to_vec()
-                }
-            },
-        };
-    }
-
-    /// Folders of user rules and policies that rampart.toml names (absolute).
-    fn rule_dirs(&self) -> Vec<PathBuf> {
-        let base = self
-            .config
-            .source
-            .as_deref()
-            .and_then(Path::parent)
-            .unwrap_or(&self.root)
-            .to_path_buf();
-        let mut out = Vec::new();
-        for (engine, key) in [("secrets", "rules"), ("sast", "rules"), ("iac", "policy")] {
-            let Some(v) = self.config.engines.get(engine).and_then(|t| t.get(key)) else {
-                continue;
-            };
-            let entries: Vec<&str> = match v {
-                toml::Value::String(s) => vec![s.as_str()],
-                toml::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
-                _ => Vec::new(),
-            };
-            for e in entries {
-                out.push(self.root.join(e));
-                out.push(base.join(e));
-            }
-        }
-        out
-    }
-
-    /// Asks the client to watch rampart.toml, the ignore files, the rule folders and the
-    /// workspace's files, when it lets servers register watchers.
-    fn register_watchers(&mut self) {
-        if !flag(
-            &self.caps,
-            "/workspace/didChangeWatchedFiles/dynamicRegistration",
-        ) {
-            return;
-        }
-        let mut watchers = vec![json!({"globPattern": "**/*"})];
-        for d in self.rule_dirs() {
-            if !d.starts_with(&self.root) {
-                watchers.push(json!({"globPattern": format!("{}/**", d.display())}));
-            }
-        }
-        self.request(
-            "client/registerCapability",
-            json!({"registrations": [{
-                "id": "rampart-watched-files",
-                "method": "workspace/didChangeWatchedFiles",
-                "registerOptions": {"watchers": watchers},
-            }]}),
-        );
-    }
-
-    fn on_watched(&mut self, p: &Value) {
-        let changes = p.get("changes").and_then(Value::as_array);
-        let mut reload = false;
-        let mut rescan = Vec::new();
-        let rule_dirs = self.rule_dirs();
-        for c in changes.into_iter().flatten() {
-            let Some(abs) = c.get("uri").and_then(Value::as_str).and_then(uri_to_path) else {
-                continue;
-            };
-            let name = abs.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let is_config = self.config.source.as_deref() == Some(abs.as_path())
-                || name == "rampart.toml"
-                || name == ".gitignore"
-                || name == rampart_core::discover::IGNORE_FILE;
-            if is_config || rule_dirs.iter().any(|d| abs.starts_with(d)) {
-                reload = true;
-                continue;
-            }
-            let Some(path) = protocol::relative(&self.root, &abs) else {
-                continue;
-            };
-            if self.docs.by_path(&path).is_some() {
-                continue; // the editor's text counts, not the disk's
-            }
-            if c.get("type").and_then(Value::as_u64) == Some(3) {
-                if self.store.forget(&path) {
-                    self.publish([path].into_iter().collect());
-                }
-            } else {
-                rescan.push(path);
-            }
-        }
-        if reload {
-            self.load_config();
-            self.start_workspace(self.selected.clone(), true);
-        } else if !rescan.is_empty() {
-            self.start_files(rescan);
-        }
-    }
-
     // ---- scans ---------------------------------------------------------------------------
 
     fn path_of_uri(&self, uri: &str) -> Option<String> {
@@ -816,191 +691,6 @@ impl Server {
         if workspace {
             self.answer_waiting();
         }
-    }
-
-    // ---- results -------------------------------------------------------------------------
-
-    /// The text findings of `path` were made from: the open document, else the file on disk.
-    fn text_of(&self, path: &str) -> Option<String> {
-        match self.docs.by_path(path) {
-            Some(d) => Some(d.text.clone()),
-            None => std::fs::read(self.root.join(path))
-                .ok()
-                .map(|b| String::from_utf8_lossy(&b).into_owned()),
-        }
-    }
-
-    fn uri_of(&self, path: &str) -> String {
-        match self.docs.by_path(path) {
-            Some(d) => d.uri.clone(),
-            None => path_to_uri(&self.root.join(path)),
-        }
-    }
-
-    /// The findings of a file that are shown: not suppressed, at or above the threshold.
-    fn shown_findings(&self, path: &str) -> Vec<&Finding> {
-        let threshold = self.settings.threshold();
-        self.store
-            .get(path)
-            .map(|r| {
-                r.all()
-                    .filter(|f| f.suppression.is_none() && f.severity >= threshold)
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// The LSP diagnostics of a file.
-    fn diagnostics_for(&self, path: &str) -> Vec<Value> {
-        let Some(results) = self.store.get(path) else {
-            return Vec::new();
-        };
-        let text = self.text_of(path).unwrap_or_default();
-        let text_of = |p: &str| self.text_of(p);
-        let mut out: Vec<Value> = self
-            .shown_findings(path)
-            .into_iter()
-            .map(|f| {
-                let rule = self.store.rule(&f.rule_id);
-                diagnostics::of_finding(f, &text, self.enc, &self.root, rule, &text_of)
-            })
-            .collect();
-        out.extend(
-            results
-                .diagnostics
-                .iter()
-                .filter_map(|d| diagnostics::of_diagnostic(d, &text, self.enc)),
-        );
-        out
-    }
-
-    /// Tells the client that the results of `paths` changed: `publishDiagnostics` (push), or
-    /// `workspace/diagnostic/refresh` when the client pulls.
-    fn publish(&mut self, paths: HashSet<String>) {
-        if paths.is_empty() {
-            return;
-        }
-        self.generation += 1;
-        if self.pull {
-            if self.workspace_job.as_ref().is_none_or(|w| !w.full) {
-                self.answer_waiting();
-            }
-            if flag(&self.caps, "/workspace/diagnostics/refreshSupport") {
-                self.request("workspace/diagnostic/refresh", Value::Null);
-            }
-            return;
-        }
-        let mut paths: Vec<_> = paths.into_iter().collect();
-        paths.sort();
-        for path in paths {
-            let items = self.diagnostics_for(&path);
-            if items.is_empty()
-                && !self.published.contains(&path)
-                && self.docs.by_path(&path).is_none()
-            {
-                continue; // nothing was shown, nothing to clear
-            }
-            if items.is_empty() {
-                self.published.remove(&path);
-            } else {
-                self.published.insert(path.clone());
-            }
-            let mut params = json!({"uri": self.uri_of(&path), "diagnostics": items});
-            if let Some(d) = self.docs.by_path(&path) {
-                params["version"] = json!(d.version);
-            }
-            self.notify("textDocument/publishDiagnostics", params);
-        }
-    }
-
-    /// The `workspace/diagnostic` answer: every file with something to show.
-    fn workspace_report(&self) -> Value {
-        let mut paths: Vec<&String> = self.store.paths().collect();
-        paths.sort();
-        let items: Vec<Value> = paths
-            .into_iter()
-            .filter_map(|p| {
-                let items = self.diagnostics_for(p);
-                if items.is_empty() {
-                    return None;
-                }
-                let version = self.docs.by_path(p).map(|d| json!(d.version));
-                Some(json!({
-                    "kind": "full", "uri": self.uri_of(p), "resultId": self.generation.to_string(),
-                    "version": version.unwrap_or(Value::Null), "items": items,
-                }))
-            })
-            .collect();
-        json!({ "items": items })
-    }
-
-    fn answer_waiting(&mut self) {
-        if self.waiting.is_empty() {
-            return;
-        }
-        let report = self.workspace_report();
-        for id in std::mem::take(&mut self.waiting) {
-            self.reply(id, report.clone());
-        }
-    }
-
-    /// The shown findings of an open document with their LSP diagnostics.
-    fn findings_at<'a>(&'a self, doc: &Document) -> Vec<(&'a Finding, Value)> {
-        let Some(path) = &doc.path else {
-            return Vec::new();
-        };
-        let text_of = |p: &str| self.text_of(p);
-        self.shown_findings(path)
-            .into_iter()
-            .map(|f| {
-                let rule = self.store.rule(&f.rule_id);
-                let d = diagnostics::of_finding(f, &doc.text, self.enc, &self.root, rule, &text_of);
-                (f, d)
-            })
-            .collect()
-    }
-
-    fn hover(&self, p: &Value) -> Value {
-        let uri = str_at(p, "/textDocument/uri").unwrap_or_default();
-        let Some(doc) = self.docs.get(uri) else {
-            return Value::Null;
-        };
-        let pos = p.get("position").cloned().unwrap_or(Value::Null);
-        let hits: Vec<_> = self
-            .findings_at(doc)
-            .into_iter()
-            .filter(|(_, d)| position::contains(&d["range"], &pos))
-            .collect();
-        let Some((_, first)) = hits.first() else {
-            return Value::Null;
-        };
-        let range = first["range"].clone();
-        let text: Vec<String> = hits
-            .iter()
-            .map(|(f, _)| hover::markdown(f, self.store.rule(&f.rule_id), &doc.text))
-            .collect();
-        json!({
-            "contents": {"kind": "markdown", "value": text.join("\n---\n\n")},
-            "range": range,
-        })
-    }
-
-    fn code_actions(&self, p: &Value) -> Value {
-        let uri = str_at(p, "/textDocument/uri").unwrap_or_default();
-        let Some(doc) = self.docs.get(uri) else {
-            return json!([]);
-        };
-        let range = p.get("range").cloned().unwrap_or(Value::Null);
-        let actions: Vec<Value> = self
-            .findings_at(doc)
-            .into_iter()
-            .filter(|(_, d)| position::overlaps(&d["range"], &range))
-            .flat_map(|(f, d)| {
-                let rule = self.store.rule(&f.rule_id);
-                actions::for_finding(f, rule, uri, &doc.text, self.enc, &d)
-            })
-            .collect();
-        Value::Array(actions)
     }
 
     fn execute(&mut self, id: RequestId, p: &Value) {
