@@ -49,7 +49,7 @@ pub fn serve(conn: Connection) -> Result<(), String> {
         .map_err(|e| format!("lsp: initialize: {e}"))?;
     let caps = params.get("capabilities").cloned().unwrap_or(Value::Null);
     let enc = Encoding::negotiate(&caps);
-    let root = root_of(&params);
+    let (root, named_root) = root_of(&params);
     let (settings, problems) =
         Settings::from_json(params.get("initializationOptions").unwrap_or(&Value::Null));
     let pull = caps.pointer("/textDocument/diagnostic").is_some();
@@ -106,7 +106,10 @@ pub fn serve(conn: Connection) -> Result<(), String> {
     }
     server.load_config();
     server.register_watchers();
-    if server.settings.workspace_scan != Some(false) {
+    // Without a workspace folder (a single file opened), the current folder is the root, which
+    // may be a home folder: no workspace scan unless asked for.
+    let scan = server.settings.workspace_scan.unwrap_or(named_root);
+    if scan {
         server.start_workspace(server.selected.clone(), true);
     }
     server.run();
@@ -114,15 +117,17 @@ pub fn serve(conn: Connection) -> Result<(), String> {
 }
 
 /// The workspace root: `rootUri`, else the first workspace folder, else `rootPath`, else the
-/// current folder; canonical.
-fn root_of(params: &Value) -> PathBuf {
+/// current folder; canonical. The flag says whether the client named one.
+fn root_of(params: &Value) -> (PathBuf, bool) {
     let from_uri = |u: Option<&str>| u.and_then(uri_to_path);
-    let root = from_uri(str_at(params, "/rootUri"))
+    let given = from_uri(str_at(params, "/rootUri"))
         .or_else(|| from_uri(str_at(params, "/workspaceFolders/0/uri")))
-        .or_else(|| str_at(params, "/rootPath").map(PathBuf::from))
+        .or_else(|| str_at(params, "/rootPath").map(PathBuf::from));
+    let named = given.is_some();
+    let root = given
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_else(|| PathBuf::from("."));
-    root.canonicalize().unwrap_or(root)
+    (root.canonicalize().unwrap_or(root), named)
 }
 
 /// What the loop should do after a message.
