@@ -492,3 +492,29 @@ fn a_vulnerable_requirement_is_flagged_and_bumped_to_its_smallest_fix() {
     });
     c.shutdown();
 }
+
+#[test]
+fn ignore_files_and_size_limits_apply_to_open_documents() {
+    let (_dir, root) = workspace();
+    std::fs::write(root.join(".gitignore"), "vendor/\n").unwrap();
+    std::fs::write(root.join("rampart.toml"), "[scan]\nmax_file_size = 200\n").unwrap();
+    std::fs::create_dir_all(root.join("vendor")).unwrap();
+    std::fs::write(root.join("vendor/keys.py"), "x = 1\n").unwrap();
+    let mut c = Client::memory(&root, push_caps(), json!({"debounceMs": 0}));
+    c.workspace_scan_done();
+    // Ignored by .gitignore: scanned as `rampart scan` would, that is not at all.
+    let vendored = uri(&root.join("vendor/keys.py"));
+    c.open(&vendored, "python", &format!("K = \"{KEY}\"\n"));
+    let diags = c.diagnostics(&vendored, |_| true);
+    assert!(diags.is_empty(), "{diags:#?}");
+    // Over max_file_size: one warning saying so, no findings.
+    let big = uri(&root.join("big.py"));
+    std::fs::write(root.join("big.py"), "").unwrap();
+    let text = format!("K = \"{KEY}\"\n{}", "# padding\n".repeat(40));
+    c.open(&big, "python", &text);
+    let diags = c.diagnostics(&big, |d| !d.is_empty());
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0]["severity"], 2);
+    assert!(diags[0]["message"].as_str().unwrap().contains("size limit"));
+    c.shutdown();
+}
