@@ -705,8 +705,17 @@ impl Server {
                 self.reply(id, Value::Null);
             }
             Some(OPEN_DOCS) => {
-                let Some(url) = str_at(p, "/arguments/0").map(str::to_string) else {
-                    return self.reply_err(id, INVALID_PARAMS, "rampart.openRuleDocs needs a URL");
+                // Only web pages: a rule file in the workspace must not make the editor open a
+                // `command:` or `file:` URI.
+                let Some(url) = str_at(p, "/arguments/0")
+                    .filter(|u| u.starts_with("https://"))
+                    .map(str::to_string)
+                else {
+                    return self.reply_err(
+                        id,
+                        INVALID_PARAMS,
+                        "rampart.openRuleDocs needs an https:// URL",
+                    );
                 };
                 if flag(&self.caps, "/window/showDocument/support") {
                     self.request("window/showDocument", json!({"uri": url, "external": true}));

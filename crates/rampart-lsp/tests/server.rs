@@ -151,6 +151,12 @@ fn diagnostics_hover_edit_and_suppression_of_an_open_document() {
         json!({"command": "rampart.openRuleDocs", "arguments": ["https://cwe.mitre.org/data/definitions/78.html"]}),
     );
     assert_eq!(r, Value::Null);
+    // Anything but a web page is refused.
+    let id = c.send_request(
+        "workspace/executeCommand",
+        json!({"command": "rampart.openRuleDocs", "arguments": ["command:workbench.action.terminal.new"]}),
+    );
+    assert_eq!(c.response(id).error.map(|e| e.code), Some(-32602));
     c.wait_for("the documentation message", |n| {
         n.method == "window/showMessage"
             && n.params["message"]
