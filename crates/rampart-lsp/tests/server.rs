@@ -524,3 +524,29 @@ fn ignore_files_and_size_limits_apply_to_open_documents() {
     assert!(diags[0]["message"].as_str().unwrap().contains("size limit"));
     c.shutdown();
 }
+
+#[test]
+fn a_baseline_hides_the_findings_it_records() {
+    let (_dir, root) = workspace();
+    let mut c = Client::memory(&root, push_caps(), json!({"debounceMs": 0}));
+    c.workspace_scan_done();
+    let app = uri(&root.join("app.py"));
+    c.open(&app, "python", APP_PY);
+    let diags = c.diagnostics(&app, |d| {
+        with_code(d, AWS).is_some() && with_code(d, INJECTION).is_some()
+    });
+    // Record the key's finding (its fingerprint travels in the diagnostic's data).
+    let aws = with_code(&diags, AWS).unwrap();
+    let baseline = json!({"version": 1, "findings": [{
+        "fingerprint": aws["data"]["fingerprint"], "rule_id": AWS, "path": "app.py",
+    }]});
+    std::fs::write(root.join("baseline.json"), baseline.to_string()).unwrap();
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"baseline": "baseline.json", "debounceMs": 0}}),
+    );
+    c.workspace_scan_done();
+    let diags = c.diagnostics(&app, |d| with_code(d, AWS).is_none());
+    assert!(with_code(&diags, INJECTION).is_some());
+    c.shutdown();
+}
