@@ -657,6 +657,13 @@ impl Server {
             Scope::Files(f) => {
                 // An open document over the size limit (or binary) says why it has no findings.
                 for s in result.skipped.iter().filter(|s| f.contains(&s.path)) {
+                    let said = file_diags.iter().any(|d| {
+                        d.path.as_deref() == Some(s.path.as_str())
+                            && d.message.starts_with("not scanned")
+                    });
+                    if said {
+                        continue; // the driver warned already (unreadable, lockfile too large)
+                    }
                     file_diags.push(rampart_core::Diagnostic {
                         level: DiagnosticLevel::Warning,
                         path: Some(s.path.clone()),
