@@ -550,3 +550,49 @@ fn a_baseline_hides_the_findings_it_records() {
     assert!(with_code(&diags, INJECTION).is_some());
     c.shutdown();
 }
+
+#[test]
+fn malformed_messages_get_answers_not_a_crash() {
+    let (_dir, root) = workspace();
+    let mut c = Client::memory(&root, push_caps(), json!({"debounceMs": 0}));
+    c.workspace_scan_done();
+    let garbage = [
+        Value::Null,
+        json!({}),
+        json!([1, 2]),
+        json!({"textDocument": 5, "position": "x", "range": [], "command": 7}),
+        json!({"textDocument": {"uri": "not a uri"}, "position": {"line": -1, "character": 1e9}}),
+        json!({"textDocument": {"uri": "untitled:Untitled-1", "text": 3, "version": "v"}}),
+    ];
+    for params in &garbage {
+        for method in [
+            "textDocument/didOpen",
+            "textDocument/didChange",
+            "textDocument/didSave",
+            "textDocument/didClose",
+            "workspace/didChangeWatchedFiles",
+            "workspace/didChangeConfiguration",
+            "window/workDoneProgress/cancel",
+            "$/cancelRequest",
+            "rampart/unknownNotification",
+        ] {
+            c.notify(method, params.clone());
+        }
+        for method in [
+            "textDocument/hover",
+            "textDocument/codeAction",
+            "textDocument/diagnostic",
+            "workspace/executeCommand",
+            "rampart/unknownRequest",
+        ] {
+            // An answer (a result or an error), never silence.
+            let id = c.send_request(method, params.clone());
+            let _ = c.response(id);
+        }
+    }
+    // Still working.
+    let app = uri(&root.join("app.py"));
+    c.open(&app, "python", APP_PY);
+    c.diagnostics(&app, |d| with_code(d, AWS).is_some());
+    c.shutdown();
+}
