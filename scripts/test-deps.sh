@@ -34,3 +34,8 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 (cd crates/rampart-dashboard/tests/browser && npm ci --no-audit --no-fund --silent)
 
+# The language server's editor test (crates/rampart/tests/lsp.rs) runs Debian's Neovim headless
+# with its built-in LSP client; it fails, never skips, without it.
+if ! command -v nvim >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq neovim
+fi

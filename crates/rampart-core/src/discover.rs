@@ -5,6 +5,7 @@
 use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Name of rampart's own ignore file (gitignore syntax).
@@ -19,6 +20,10 @@ pub struct WalkOptions {
     pub exclude: Vec<String>,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// Visit only these paths (relative to the root, `/`-separated), still subject to the ignore
+    /// files and globs: the walk enters only their folders, so a language server can check one
+    /// file without walking the tree.
+    pub only: Option<std::sync::Arc<HashSet<String>>>,
 }
 
 /// A regular file found by the walk.
@@ -287,6 +292,21 @@ pub fn walk(
     let overrides = overrides
         .build()
         .map_err(|e| GlobError::new("exclude", &opts.exclude.join(", "), e))?;
+    // With `only`, the folders that lead to the wanted paths (every other entry is left out
+    // before it is listed).
+    let only = opts.only.clone().map(|files| {
+        let mut dirs = HashSet::new();
+        for f in files.iter() {
+            let mut d = f.as_str();
+            while let Some((parent, _)) = d.rsplit_once('/') {
+                if !dirs.insert(parent.to_string()) {
+                    break;
+                }
+                d = parent;
+            }
+        }
+        (files, dirs, root.to_path_buf())
+    });
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(false)
@@ -295,7 +315,23 @@ pub fn walk(
         .add_custom_ignore_filename(IGNORE_FILE)
         .overrides(overrides)
         .threads(opts.threads)
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(move |e| {
+            if e.file_name() == ".git" {
+                return false;
+            }
+            let Some((files, dirs, root)) = &only else {
+                return true;
+            };
+            if e.depth() == 0 {
+                return true;
+            }
+            let rel = relative(root, e.path());
+            if e.file_type().is_some_and(|t| t.is_dir()) {
+                dirs.contains(&rel)
+            } else {
+                files.contains(&rel)
+            }
+        });
     builder.build_parallel().run(|| {
         Box::new(move |entry| {
             let entry = match entry {
@@ -396,7 +432,32 @@ mod tests {
             include: vec![],
             exclude: vec![],
             threads: 2,
+            only: None,
         }
+    }
+
+    #[test]
+    fn only_visits_the_named_paths_and_still_respects_ignore_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        std::fs::create_dir_all(r.join("src/deep")).unwrap();
+        std::fs::create_dir_all(r.join("build")).unwrap();
+        std::fs::write(r.join(".gitignore"), "build/\n").unwrap();
+        for f in ["src/deep/a.py", "src/b.py", "build/c.py", "top.py"] {
+            std::fs::write(r.join(f), "x").unwrap();
+        }
+        let only = ["src/deep/a.py", "build/c.py", "missing.py"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (files, _) = run(
+            r,
+            WalkOptions {
+                only: Some(std::sync::Arc::new(only)),
+                ..opts()
+            },
+        );
+        assert_eq!(files, vec!["src/deep/a.py"]);
     }
 
     #[test]

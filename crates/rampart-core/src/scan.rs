@@ -30,8 +30,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Lines of code shown above and below a finding.
@@ -106,6 +106,14 @@ pub struct ScanOptions {
     /// Engines built into the program but not selected for this scan (`--engines`): suppressions
     /// naming their rules (`ENGINE/...`) are not reported as naming unknown rules.
     pub unselected_engines: Vec<String>,
+    /// Work tree mode: content held in memory (an editor's unsaved documents) by path relative
+    /// to the root, scanned instead of the file on disk. The size limits still apply; an
+    /// overlay path not on disk (a new, unsaved document) is scanned if the globs accept it
+    /// (`.gitignore` rules are not consulted for it).
+    pub overlay: Arc<BTreeMap<String, Vec<u8>>>,
+    /// Work tree mode: scan only these paths (relative to the root), still subject to the
+    /// ignore files, globs and size limits.
+    pub only: Option<Vec<String>>,
 }
 
 impl ScanOptions {
@@ -122,6 +130,8 @@ impl ScanOptions {
             baseline: None,
             threads: 0,
             unselected_engines: Vec::new(),
+            overlay: Arc::default(),
+            only: None,
         }
     }
 }
@@ -198,6 +208,11 @@ pub trait Progress: Sync {
     fn file_done(&self, bytes: u64);
     /// The number of items is now known (history and staged modes).
     fn set_total(&self, _total: u64) {}
+    /// Whether the scan should stop: files not yet read are then left out and engines' project
+    /// passes are not run (a language server cancelling a scan whose result it no longer wants).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// No progress reporting.
@@ -295,6 +310,19 @@ impl Shared<'_> {
             Vec::new()
         } else {
             findings
+        }
+    }
+
+    /// Scans content held in memory (the overlay) as the file at `path`.
+    fn process_overlay(&self, path: &str, content: &[u8]) {
+        let Some(large) = self.admit(path, || path.to_string(), content.len() as u64) else {
+            return;
+        };
+        if looks_binary(content) {
+            self.skip(path.to_string(), SkipReason::Binary);
+        } else {
+            let file = SourceFile::new(path, content.to_vec(), Origin::WorkTree);
+            self.process(&file, true, large);
         }
     }
 
@@ -439,15 +467,26 @@ pub fn run(
         Mode::WorkTree => {
             let walk_opts = WalkOptions {
                 include: opts.config.scan.include.clone(),
-                exclude,
+                exclude: exclude.clone(),
                 threads: opts.threads,
+                only: opts
+                    .only
+                    .as_ref()
+                    .map(|o| Arc::new(o.iter().cloned().collect())),
             };
             discover::walk(
                 &root,
                 &walk_opts,
                 &|found| {
+                    if progress.cancelled() {
+                        return;
+                    }
                     if !shared.wanted(&found.rel) {
                         shared.unclaimed.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    if let Some(content) = opts.overlay.get(&found.rel) {
+                        shared.process_overlay(&found.rel, content);
                         return;
                     }
                     let mut buf = READ_BUFFER.take();
@@ -477,6 +516,20 @@ pub fn run(
                 },
                 &|s| shared.skipped.lock().unwrap().push(s),
             )?;
+            // New documents only in memory: not on disk, so not walked.
+            if !opts.overlay.is_empty() {
+                let filter = PathFilter::new(&opts.config.scan.include, &exclude)?;
+                for (path, content) in opts.overlay.iter() {
+                    if opts.only.as_ref().is_none_or(|o| o.contains(path))
+                        && !root.join(crate::paths::to_path(path)).exists()
+                        && filter.accepts(path)
+                        && shared.wanted(path)
+                        && !progress.cancelled()
+                    {
+                        shared.process_overlay(path, content);
+                    }
+                }
+            }
         }
         Mode::Staged => {
             let repo = repo.as_ref().expect("opened above");
@@ -597,14 +650,18 @@ pub fn run(
     let mut engine_names = Vec::new();
     let mut read_back = ReadBack {
         root: &root,
+        overlay: &opts.overlay,
         changed: changed.as_ref(),
         known_rules: &known_rules,
         pending: Vec::new(),
     };
+    let cancelled = progress.cancelled();
     for ((engine, session), (n, busy)) in sessions.into_iter().zip(engine_stats) {
         let t = Instant::now();
         let mut out = Emitter::default();
-        session.finish(&mut out);
+        if !cancelled {
+            session.finish(&mut out);
+        }
         let busy = Duration::from_nanos(busy.into_inner()) + t.elapsed();
         engine_names.push(engine.name().to_string());
         stats.engines.insert(
@@ -732,6 +789,8 @@ fn history_diagnostics(
 /// suppressions and, with `--since`, its changed lines.
 struct ReadBack<'a> {
     root: &'a std::path::Path,
+    /// Content held in memory, read instead of the file on disk.
+    overlay: &'a BTreeMap<String, Vec<u8>>,
     changed: Option<&'a ChangedLines>,
     known_rules: &'a KnownRules,
     pending: Vec<Finding>,
@@ -756,8 +815,13 @@ impl ReadBack<'_> {
         for mut f in self.pending {
             f.clip();
             let entry = files.entry(f.location.path.clone()).or_insert_with(|| {
-                let path = crate::paths::to_path(&f.location.path);
-                let content = std::fs::read(self.root.join(path)).ok()?;
+                let content = match self.overlay.get(&f.location.path) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let path = crate::paths::to_path(&f.location.path);
+                        std::fs::read(self.root.join(path)).ok()?
+                    }
+                };
                 let file = SourceFile::new(f.location.path.clone(), content, Origin::WorkTree);
                 // Problems in the comments themselves were reported when the file was scanned.
                 let mut ignored = Vec::new();

@@ -60,6 +60,13 @@ pub enum Command {
     Attest(Box<crate::attest_cmd::AttestArgs>),
     /// Check an artifact's attestation: signature, subject, age and policy (exit 0 or 1).
     Verify(crate::attest_cmd::VerifyArgs),
+    /// Run the language server on standard input and output (for editors: VS Code, Neovim,
+    /// Helix, Zed…; see docs/lsp.md).
+    Lsp {
+        /// Accepted for editors that pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Write a commented starter rampart.toml.
     Init {
         /// Folder to write it in.

@@ -56,6 +56,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => attest_cmd::keygen(args),
         Command::Attest(args) => attest_cmd::attest(args),
         Command::Verify(args) => attest_cmd::verify(args),
+        Command::Lsp { .. } => rampart_lsp::serve_stdio().map(|()| 0),
         Command::Init { path, force } => rules_cmd::init(path, *force),
         Command::Rules {
             engine,

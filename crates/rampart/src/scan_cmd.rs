@@ -132,6 +132,8 @@ pub fn scan(
             .filter(|n| !engines.iter().any(|e| e.name() == *n))
             .map(str::to_string)
             .collect(),
+        overlay: Default::default(),
+        only: None,
     };
     let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
     let refs: Vec<&dyn Engine> = engines.iter().map(|e| e.as_ref()).collect();
