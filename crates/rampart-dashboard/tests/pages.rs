@@ -1008,6 +1008,29 @@ async fn component_page_lists_the_advisories_against_each_version() {
             after.contains("GHSA-29mw-wpgm-hmr9") && !after.contains("GHSA-p6mc-m468-83gw"),
             "{after}"
         );
+
+        // The project's inventory: its licences, and lodash (vulnerable) before express (by name
+        // first otherwise), with its advisories and the version that fixes them.
+        let a = b
+            .get(&with_db, &format!("/ui/projects/{}", seeded.web))
+            .await;
+        let inv = &a.body[a.body.find("id=\"inv-title\"").unwrap()..];
+        assert!(inv.contains("vulnerable ones first"), "{inv}");
+        let lodash = inv.find(">lodash</a>").unwrap();
+        let express = inv.find(">express</a>").unwrap();
+        assert!(lodash < express, "{inv}");
+        assert!(
+            inv.contains("(fixed in 4.17.22)") && inv.contains("<td>MIT</td>"),
+            "{inv}"
+        );
+        let plain = b
+            .get(&app(s), &format!("/ui/projects/{}", seeded.web))
+            .await;
+        assert!(
+            plain
+                .body
+                .contains("no vulnerability database to match them against")
+        );
         db.done().await;
     }
 }

@@ -35,6 +35,55 @@ pub(crate) struct Comp<'a> {
     purl: Str<'a>,
     #[serde(borrow)]
     components: Field<List<Obj<Comp<'a>>>>,
+    #[serde(borrow)]
+    licenses: Field<List<Obj<LicenseChoice<'a>>>>,
+}
+
+/// An entry of a component's `licenses`: a licence, or an SPDX expression.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LicenseChoice<'a> {
+    #[serde(borrow)]
+    license: Field<Obj<License<'a>>>,
+    #[serde(borrow)]
+    expression: Str<'a>,
+}
+
+/// A licence: its SPDX id, else its name.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct License<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    name: Str<'a>,
+}
+
+/// The licences a list of texts names, without blanks and repeats, each cut to
+/// [`limits::TEXT_MAX_CHARS`], at most [`limits::MAX_LICENSES`].
+pub(crate) fn licenses<'x>(
+    names: impl Iterator<Item = &'x str>,
+    w: &mut Warnings,
+    at: &dyn Fn() -> String,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in names.map(str::trim).filter(|n| !n.is_empty()) {
+        if out.len() == limits::MAX_LICENSES {
+            w.add("licenses", || {
+                format!(
+                    "{}: more than {} licences; the rest are left out",
+                    at(),
+                    limits::MAX_LICENSES
+                )
+            });
+            break;
+        }
+        let n = limits::cut_chars(n, limits::TEXT_MAX_CHARS, "licence", w, at);
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
 }
 
 /// An entry of `dependencies`: `ref` depends on each of `dependsOn`.
@@ -117,7 +166,16 @@ fn component(
     w.wrong_type(&c.version, "version", || format!("{at}/version"));
     w.wrong_type(&c.bom_ref, "bom-ref", || format!("{at}/bom-ref"));
     let version = c.version.str().map(str::to_string);
+    w.wrong_type(&c.licenses, "licenses", || format!("{at}/licenses"));
+    let choices = c.licenses.get().map_or(&[][..], |l| &l.0);
+    let names = choices.iter().filter_map(|l| l.get()).filter_map(|l| {
+        l.expression
+            .str()
+            .or_else(|| l.license.get().and_then(|x| x.id.str().or(x.name.str())))
+    });
+    let licenses = licenses(names, w, &|| format!("{at}/licenses"));
     Ok(Component {
+        licenses,
         name: limits::cut_chars(name, limits::TEXT_MAX_CHARS, "name", w, || {
             format!("{at}/name")
         }),

@@ -182,6 +182,10 @@ pub struct Component {
     pub ecosystem: String,
     /// Whether the project depends on it directly; `None` when the document has no dependency graph.
     pub direct: Option<bool>,
+    /// Its licences as the document gives them (SPDX ids, expressions or names; CycloneDX
+    /// `licenses`, SPDX `licenseConcluded` else `licenseDeclared`), at most
+    /// [`limits::MAX_LICENSES`]; empty when it names none.
+    pub licenses: Vec<String>,
 }
 
 /// The top level of every accepted format, read in one pass; each format uses its own fields.

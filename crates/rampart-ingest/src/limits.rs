@@ -18,6 +18,8 @@ pub const PATH_MAX_BYTES: usize = 4_096;
 pub const TEXT_MAX_CHARS: usize = 1_000;
 /// Most CWE ids kept per finding.
 pub const MAX_CWE: usize = 16;
+/// Most licences kept per component.
+pub const MAX_LICENSES: usize = 8;
 /// Most steps of a SARIF code flow kept as a finding's trace (the first thread flow of the first
 /// code flow); later steps are dropped with a warning.
 pub const MAX_TRACE_STEPS: usize = 200;

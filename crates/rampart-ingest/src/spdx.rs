@@ -23,6 +23,17 @@ pub(crate) struct Package<'a> {
     version: Str<'a>,
     #[serde(borrow, rename = "externalRefs")]
     refs: Field<List<Obj<ExternalRef<'a>>>>,
+    #[serde(borrow, rename = "licenseConcluded")]
+    concluded: Str<'a>,
+    #[serde(borrow, rename = "licenseDeclared")]
+    declared: Str<'a>,
+}
+
+/// An SPDX licence field that names a licence (not `NOASSERTION` or `NONE`).
+fn named<'x>(f: &'x Str<'_>) -> Option<&'x str> {
+    f.str()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != "NOASSERTION" && *l != "NONE")
 }
 
 #[derive(Deserialize, Default)]
@@ -173,7 +184,11 @@ pub(crate) fn convert(doc: &Document, w: &mut Warnings) -> Result<Vec<Component>
         let (purl, parts) = read_purl(&purl, w, || at("/externalRefs"));
         w.wrong_type(&p.version, "versionInfo", || at("/versionInfo"));
         let version = p.version.str().map(str::to_string);
+        let license = named(&p.concluded).or(named(&p.declared));
+        let licenses =
+            crate::cyclonedx::licenses(license.into_iter(), w, &|| at("/licenseConcluded"));
         out.push(Component {
+            licenses,
             name: limits::cut_chars(name, limits::TEXT_MAX_CHARS, "name", w, || at("/name")),
             version: version_of(version, parts.as_ref(), w, || at("/versionInfo")),
             ecosystem: parts.map(|p| p.ty).unwrap_or_default(),

@@ -203,3 +203,35 @@ fn spdx_dependency_of_and_no_relationships() {
         "/relationships/0/relationshipType: missing; expected a relationship type, a string"
     );
 }
+
+/// Licences: CycloneDX ids, names and expressions; SPDX's concluded licence, else the declared
+/// one, never `NOASSERTION` or `NONE`; repeats and blanks dropped.
+#[test]
+fn licences_are_read_from_both_formats() {
+    let i = read("cyclonedx-py.cdx.json", Format::CycloneDx);
+    assert_eq!(get(&i, "MarkupSafe").licenses, ["BSD-3-Clause"]);
+    assert_eq!(
+        get(&i, "Flask").licenses,
+        ["License :: OSI Approved :: BSD License"]
+    );
+    let s = read("sbom4python.spdx.json", Format::Spdx);
+    assert!(
+        s.components.iter().all(|c| c.licenses.is_empty()),
+        "NOASSERTION is no licence"
+    );
+
+    let cdx = json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+        {"name": "a", "version": "1", "purl": "pkg:npm/a@1", "licenses": [
+            {"expression": "MIT OR Apache-2.0"}, {"license": {"id": "MIT"}}, {"license": {"id": "MIT"}},
+            {"license": {"name": " "}}, "not an object"]}]});
+    let i = import(cdx.to_string().as_bytes(), None).unwrap();
+    assert_eq!(i.components[0].licenses, ["MIT OR Apache-2.0", "MIT"]);
+    let spdx = json!({"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "packages": [
+        {"SPDXID": "SPDXRef-a", "name": "a", "versionInfo": "1", "licenseConcluded": "NOASSERTION", "licenseDeclared": "ISC",
+         "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:npm/a@1"}]},
+        {"SPDXID": "SPDXRef-b", "name": "b", "versionInfo": "2", "licenseConcluded": "Apache-2.0", "licenseDeclared": "MIT",
+         "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:npm/b@2"}]}]});
+    let i = import(spdx.to_string().as_bytes(), None).unwrap();
+    assert_eq!(get(&i, "a").licenses, ["ISC"]);
+    assert_eq!(get(&i, "b").licenses, ["Apache-2.0"]);
+}

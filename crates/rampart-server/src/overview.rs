@@ -284,6 +284,8 @@ pub struct Component {
     pub purl: Option<String>,
     /// Whether the project depends on it directly (unknown without a dependency graph).
     pub direct: Option<bool>,
+    /// Its licences as the inventory names them.
+    pub licenses: Vec<String>,
 }
 
 /// The inventory of `project`'s `branch`: the components of its latest scan that has any, by
@@ -305,8 +307,9 @@ pub async fn inventory(
     let Some(scan) = scan.0 else {
         return Ok((None, Vec::new()));
     };
-    let rows: Vec<(String, String, String, String, Option<i64>)> = sqlx::query_as(crate::store::built(format!(
-        "SELECT name, version, ecosystem, COALESCE(purl, ''), MAX(direct) FROM component WHERE scan = $1 \
+    type Row = (String, String, String, String, Option<i64>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(crate::store::built(format!(
+        "SELECT name, version, ecosystem, COALESCE(purl, ''), MAX(direct), MAX(licenses) FROM component WHERE scan = $1 \
          GROUP BY name, version, ecosystem, COALESCE(purl, '') ORDER BY name, version LIMIT {}",
         limit.clamp(1, 10_000)
     )))
@@ -322,6 +325,10 @@ pub async fn inventory(
                 ecosystem: r.2,
                 purl: (!r.3.is_empty()).then_some(r.3),
                 direct: r.4.map(|d| d != 0),
+                licenses: r
+                    .5
+                    .and_then(|l| serde_json::from_str(&l).ok())
+                    .unwrap_or_default(),
             })
             .collect(),
     ))

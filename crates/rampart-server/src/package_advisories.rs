@@ -2,7 +2,7 @@
 //! page's "advisories against it"): the same matching as `rampart scan` and deployment
 //! monitoring (rampart-deps' `match_package`), aliases merged.
 
-use rampart_deps::db::Database;
+pub use rampart_deps::db::Database;
 use rampart_deps::matcher::match_package;
 use serde::Serialize;
 

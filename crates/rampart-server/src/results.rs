@@ -324,6 +324,11 @@ pub async fn store_scan_in(
                 P::T(c.version.clone()),
                 P::T(c.ecosystem.clone()),
                 P::OI(c.direct.map(i64::from)),
+                P::OT((!c.licenses.is_empty()).then(|| {
+                    serde_json::to_string(&c.licenses)
+                        .unwrap_or_default()
+                        .replace('\0', "")
+                })),
             ]
         })
         .collect();
@@ -331,7 +336,7 @@ pub async fn store_scan_in(
     batch::values(
         tx,
         store.backend(),
-        "INSERT INTO component (scan, purl, name, version, ecosystem, direct)",
+        "INSERT INTO component (scan, purl, name, version, ecosystem, direct, licenses)",
         &components,
         "",
     )

@@ -17,6 +17,7 @@ fn npm(name: &str, version: &str, direct: Option<bool>) -> Component {
         version: version.into(),
         ecosystem: "npm".into(),
         direct,
+        licenses: vec!["MIT".into()],
     }
 }
 

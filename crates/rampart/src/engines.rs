@@ -1,4 +1,5 @@
-//! The engines compiled into this binary. Adding an engine: depend on its crate and list it here.
+//! The engines compiled into this binary. Adding an engine: depend on its crate and list it here
+//! and in `rampart-lsp`'s `engines` (a test below fails while the two lists differ).
 
 use rampart_core::Engine;
 
@@ -57,5 +58,11 @@ mod tests {
         for ((name, _), engine) in REGISTRY.iter().zip(all()) {
             assert_eq!(*name, engine.name());
         }
+    }
+
+    /// The language server runs the engines `rampart scan` runs, in the same order.
+    #[test]
+    fn the_language_server_has_the_same_engines() {
+        assert_eq!(names(), rampart_lsp::engines::NAMES);
     }
 }

@@ -103,6 +103,43 @@ fn filter_of(
     })
 }
 
+/// The inventory as the page shows it: each component with the advisories the server's
+/// vulnerability database holds against it (when the server has one), vulnerable ones first
+/// (most severe, then most advisories), then by name and version.
+fn with_advisories(
+    inventory: Vec<overview::Component>,
+    db: Option<&rampart_server::package_advisories::Database>,
+) -> Vec<serde_json::Value> {
+    let mut rows: Vec<(usize, usize, serde_json::Value)> = inventory
+        .into_iter()
+        .map(|c| {
+            let found = db
+                .zip(c.purl.as_deref())
+                .and_then(|(db, purl)| rampart_server::package_advisories::of_purl(db, purl));
+            let (rank, count, worst, fixed_by) = match &found {
+                Some(p) if !p.advisories.is_empty() => {
+                    let worst = p.advisories[0].severity.clone();
+                    let rank = 5 - overview::SEVERITIES
+                        .iter()
+                        .position(|s| *s == worst)
+                        .unwrap_or(4);
+                    (rank, p.advisories.len(), Some(worst), p.fixed_by.clone())
+                }
+                _ => (0, 0, None, None),
+            };
+            let v = json!({
+                "name": c.name, "version": c.version, "ecosystem": c.ecosystem, "purl": c.purl,
+                "direct": c.direct, "licenses": c.licenses, "advisories": count,
+                "worst": worst, "fixed_by": fixed_by,
+            });
+            (rank, count, v)
+        })
+        .collect();
+    // Stable: components equally at risk keep the inventory's order (name, version).
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    rows.into_iter().map(|r| r.2).collect()
+}
+
 /// The query string of `q`'s filters, with `cursor` when given.
 fn link(q: &HashMap<String, String>, cursor: Option<&str>) -> String {
     let mut pairs: Vec<(&str, &str)> = FILTERS
@@ -139,6 +176,9 @@ pub async fn page(
     let trend = &summary.trend[summary.trend.len().saturating_sub(TREND_DAYS)..];
     let (inventory_scan, inventory) =
         overview::inventory(store, project.id, &branch, INVENTORY).await?;
+    let vuln_db = ui.app.monitor.as_ref().and_then(|m| m.current());
+    let inventory_cut = inventory.len() as i64 >= INVENTORY;
+    let inventory = with_advisories(inventory, vuln_db.as_deref());
     let scans: Vec<_> = findings::scans(store, project.id, None, 50)
         .await?
         .items
@@ -195,7 +235,8 @@ pub async fn page(
             "chart": crate::chart::trend(trend, 640, 200),
             "inventory": inventory,
             "inventory_scan": inventory_scan,
-            "inventory_cut": inventory.len() as i64 >= INVENTORY,
+            "inventory_cut": inventory_cut,
+            "inventory_matched": vuln_db.is_some(),
             "scans": scans,
             "triage_states": triage::STATES,
             "severities": overview::SEVERITIES,

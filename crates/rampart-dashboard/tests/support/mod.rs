@@ -275,6 +275,7 @@ fn npm(name: &str, version: &str) -> Component {
         version: version.into(),
         ecosystem: "npm".into(),
         direct: Some(true),
+        licenses: vec!["MIT".into()],
     }
 }
 

@@ -97,6 +97,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/shared/0013_rule_docs.sql"),
         postgres: include_str!("../../migrations/shared/0013_rule_docs.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_component_licenses.sql",
+        sqlite: include_str!("../../migrations/shared/0014_component_licenses.sql"),
+        postgres: include_str!("../../migrations/shared/0014_component_licenses.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
