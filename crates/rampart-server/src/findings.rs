@@ -25,7 +25,8 @@ pub struct Filter {
     pub rule: Option<String>,
     /// At least this severity.
     pub min_severity: Option<Severity>,
-    /// Only findings whose latest place starts with this path.
+    /// Only findings whose first place (the least path) in the latest scan that saw them starts
+    /// with this path.
     pub path_prefix: Option<String>,
     /// `open` (default), `fixed` or `all`.
     pub status: Option<String>,
@@ -339,7 +340,8 @@ pub async fn list(
     if let Some(p) = &filter.path_prefix {
         push(
             &mut sql,
-            " AND EXISTS (SELECT 1 FROM occurrence o WHERE o.finding = f.id AND o.scan = s.last_seen_scan AND o.path LIKE ? ESCAPE '\\')",
+            // The state keeps its first place's path in the scan that last saw it (0015).
+            " AND s.path LIKE ? ESCAPE '\\'",
             starts_with_pattern(p).into(),
         );
     }

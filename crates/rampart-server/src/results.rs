@@ -266,7 +266,8 @@ pub async fn store_scan_in(
     .execute(&mut **tx)
     .await?;
     sqlx::query(
-        "UPDATE finding_state SET status = 'open', last_seen_scan = $2, fixed_commit = NULL, fixed_scan = NULL, updated_at = $3 \
+        "UPDATE finding_state SET status = 'open', last_seen_scan = $2, fixed_commit = NULL, fixed_scan = NULL, updated_at = $3, \
+         path = (SELECT MIN(o.path) FROM occurrence o WHERE o.finding = finding_state.finding AND o.scan = $2) \
          WHERE branch = $1 AND finding IN (SELECT o.finding FROM occurrence o WHERE o.scan = $2)",
     )
     .bind(&meta.branch)
@@ -275,8 +276,9 @@ pub async fn store_scan_in(
     .execute(&mut **tx)
     .await?;
     sqlx::query(
-        "INSERT INTO finding_state (finding, project, branch, status, first_seen_scan, last_seen_scan, introduced_commit, updated_at) \
-         SELECT e.finding, $4, e.branch, 'open', e.scan, e.scan, $3, e.at FROM finding_event e \
+        "INSERT INTO finding_state (finding, project, branch, status, first_seen_scan, last_seen_scan, introduced_commit, updated_at, path) \
+         SELECT e.finding, $4, e.branch, 'open', e.scan, e.scan, $3, e.at, \
+         (SELECT MIN(o.path) FROM occurrence o WHERE o.finding = e.finding AND o.scan = e.scan) FROM finding_event e \
          WHERE e.scan = $1 AND e.kind = 'new' AND e.branch = $2",
     )
     .bind(scan)

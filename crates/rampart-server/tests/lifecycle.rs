@@ -469,3 +469,58 @@ async fn lists_sort_by_severity_newest_and_rule_across_pages() {
         db.done().await;
     }
 }
+
+/// The path filter follows a finding that moved: it matches the place of the latest scan that
+/// saw it on the branch, not where it was first seen.
+#[tokio::test]
+async fn the_path_filter_follows_a_finding_that_moved() {
+    for db in databases().await {
+        eprintln!("backend: {}", db.name);
+        let s = &db.store;
+        let (_, p) = project(s).await;
+        let at = |path: &str| {
+            vec![
+                finding("t", "r", "M", path, 3),
+                finding("t", "r", "S", "lib/stay.py", 1),
+            ]
+        };
+        store_scan(
+            s,
+            &meta(p, "c1", "main"),
+            &import(&["t"], at("vendor/old.py")),
+            None,
+        )
+        .await
+        .unwrap();
+        store_scan(
+            s,
+            &meta(p, "c2", "main"),
+            &import(&["t"], at("src/new.py")),
+            None,
+        )
+        .await
+        .unwrap();
+        let under = |prefix: &'static str| async move {
+            findings::list(
+                s,
+                p,
+                &Filter {
+                    branch: "main".into(),
+                    path_prefix: Some(prefix.into()),
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|i| i.fingerprint)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(under("src/").await, ["M"]);
+        assert!(under("vendor/").await.is_empty());
+        assert_eq!(under("lib/").await, ["S"]);
+        db.done().await;
+    }
+}

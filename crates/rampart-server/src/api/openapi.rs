@@ -105,7 +105,10 @@ pub const OPS: &[Op] = &[
                 "severity",
                 "at least this severity: critical, high, medium, low, info",
             ),
-            ("path", "only findings whose place starts with this path"),
+            (
+                "path",
+                "only findings whose first place (the least path) in the latest scan that saw them starts with this path",
+            ),
             ("status", "open (default), fixed or all"),
             (
                 "new_since_scan",

@@ -103,6 +103,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/shared/0014_component_licenses.sql"),
         postgres: include_str!("../../migrations/shared/0014_component_licenses.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_state_path.sql",
+        sqlite: include_str!("../../migrations/shared/0015_state_path.sql"),
+        postgres: include_str!("../../migrations/shared/0015_state_path.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once
