@@ -193,6 +193,10 @@ async fn pages_show_the_data_and_hide_other_tenants() {
                 .contains("script-src 'self'")
         );
         assert_eq!(a.headers["cache-control"], "no-store");
+        assert!(
+            a.body.contains("no verdict"),
+            "SARIF uploads carry no policy verdict"
+        );
 
         // Project: findings, chart, inventory, filters, pages.
         let web = seeded.web;

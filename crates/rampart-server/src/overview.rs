@@ -78,6 +78,50 @@ pub struct ProjectSummary {
     pub last_scan: Option<LastScan>,
     /// Open findings on its default branch at the end of each of the last days, oldest first.
     pub trend: Vec<i64>,
+    /// The policy verdict of the latest scan of its default branch that carried one.
+    pub policy: Option<PolicyVerdict>,
+}
+
+/// The verdict of the policy gate a scan's report carried.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PolicyVerdict {
+    /// The scan.
+    pub scan: i64,
+    /// Whether it passed.
+    pub passed: bool,
+    /// Findings at or above the threshold.
+    pub failing: i64,
+    /// The threshold (`high`…, or `never`).
+    pub fail_on: String,
+}
+
+/// The latest verdict on each project's default branch, for the projects of `tenant`.
+async fn verdicts(store: &Store, tenant: i64) -> Result<HashMap<i64, PolicyVerdict>, StoreError> {
+    let rows: Vec<(i64, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT s.project, s.id, s.policy_passed, s.policy FROM scan s JOIN project p ON p.id = s.project \
+         WHERE p.tenant = $1 AND s.id = (SELECT MAX(s2.id) FROM scan s2 WHERE s2.project = p.id \
+         AND s2.branch = p.default_branch AND s2.policy_passed IS NOT NULL)",
+    )
+    .bind(tenant)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(project, scan, passed, policy)| {
+            let v: serde_json::Value = policy
+                .and_then(|p| serde_json::from_str(&p).ok())
+                .unwrap_or_default();
+            (
+                project,
+                PolicyVerdict {
+                    scan,
+                    passed: passed != 0,
+                    failing: v["failing"].as_i64().unwrap_or(0),
+                    fail_on: v["fail_on"].as_str().unwrap_or("never").to_string(),
+                },
+            )
+        })
+        .collect())
 }
 
 /// Open findings of `project` on `branch`, by severity.
@@ -181,6 +225,7 @@ pub async fn portfolio(
     days: usize,
 ) -> Result<Vec<ProjectSummary>, StoreError> {
     let mut scans = last_scans(store, tenant).await?;
+    let mut policies = verdicts(store, tenant).await?;
     let mut out = Vec::new();
     for p in projects::list(store, tenant).await? {
         if visible.is_some_and(|v| !v.contains(&p.id)) {
@@ -191,6 +236,7 @@ pub async fn portfolio(
         let trend = s.trend[skip..].iter().map(|t| t.open.total()).collect();
         out.push(ProjectSummary {
             last_scan: scans.remove(&p.id),
+            policy: policies.remove(&p.id),
             project: p,
             open: s.open,
             overdue: s.overdue,

@@ -134,6 +134,37 @@ async fn a_report_that_failed_its_gate_raises_one_policy_failed_event() {
                 .await
                 .unwrap();
         assert_eq!(verdicts, vec![(passed, Some(1)), (failed, Some(0))]);
+        // The portfolio shows the latest verdict of the default branch: failing, then passing
+        // again; a SARIF upload after it (no verdict) does not hide it.
+        let tenant_id = rampart_server::auth::tenant_by_name(s, "acme")
+            .await
+            .unwrap()
+            .unwrap();
+        let policy = || async {
+            rampart_server::overview::portfolio(s, tenant_id, None, 30)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|r| r.project.id == p)
+                .unwrap()
+                .policy
+        };
+        let v = policy().await.expect("a verdict");
+        assert_eq!(
+            (v.scan, v.passed, v.failing, v.fail_on.as_str()),
+            (failed, false, 1, "high")
+        );
+        let sarif = common::import(
+            &["semgrep"],
+            vec![common::finding("semgrep", "r", "x", "a.py", 1)],
+        );
+        store_scan(s, &common::upload_meta(p, "c3", "main"), &sarif, None)
+            .await
+            .unwrap();
+        assert_eq!(policy().await.unwrap().scan, failed);
+        let again = upload(s, p, "c4", &report("w", true)).await;
+        let v = policy().await.unwrap();
+        assert_eq!((v.scan, v.passed), (again, true));
         db.done().await;
     }
 }

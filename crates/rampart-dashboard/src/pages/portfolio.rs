@@ -1,5 +1,6 @@
 //! `GET /ui/`: every project the user sees, with open findings by severity on its default
-//! branch, overdue findings, a 30-day sparkline and its last scan.
+//! branch, overdue findings, a 30-day sparkline, its last scan and whether the latest scan of its
+//! default branch failed its policy gate.
 
 use crate::Ui;
 use crate::render::PageResult;
@@ -28,6 +29,7 @@ pub async fn page(State(ui): State<Ui>, viewer: Viewer) -> PageResult {
                 "total": r.open.total(),
                 "overdue": r.overdue,
                 "last_scan": r.last_scan,
+                "policy": r.policy,
                 "spark": crate::chart::sparkline(&r.trend, 96, 24),
                 "trend_from": r.trend.first().copied().unwrap_or(0),
             })
@@ -48,6 +50,7 @@ pub async fn page(State(ui): State<Ui>, viewer: Viewer) -> PageResult {
             "projects": projects,
             "totals": totals,
             "overdue": rows.iter().map(|r| r.overdue).sum::<i64>(),
+            "failing_policy": rows.iter().filter(|r| r.policy.as_ref().is_some_and(|p| !p.passed)).count(),
             "days": DAYS,
         }),
     ))
