@@ -820,6 +820,36 @@ async fn settings_forms_manage_tokens_teams_rules_and_projects() {
                 .unwrap()
                 .is_empty()
         );
+        // A GitHub rule, one ticket per rule and project, with labels: only the tracker's fields.
+        let a = b
+            .post(
+                &app,
+                "/ui/settings/rules",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "tickets"),
+                    ("event.new_finding", "on"),
+                    ("publisher", "github"),
+                    ("tracker.project", "acme/web"),
+                    ("tracker.token", "a-token-for-the-fake-forge"),
+                    ("tracker.ticket_per", "project"),
+                    ("tracker.labels", "security, rampart"),
+                    ("webhook.url", "http://ignored.example/"),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+        let rules = rampart_server::alerts::rules::list(s, seeded.tenant)
+            .await
+            .unwrap();
+        let shown = rules[0].shown();
+        assert_eq!(shown["config"]["ticket_per"], "project", "{shown}");
+        assert_eq!(
+            shown["config"]["labels"],
+            serde_json::json!(["security", "rampart"])
+        );
+        assert_eq!(shown["config"]["token"], "(set)");
+        assert!(!rules[0].ticket_per_finding());
 
         // A project's SLA (empty: no due date), schedule and a generated webhook secret.
         let web = seeded.web.to_string();
