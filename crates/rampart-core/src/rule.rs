@@ -109,20 +109,7 @@ impl RuleMeta {
 /// A minimal complete rule (`t/r`, high severity and confidence), for the core's unit tests.
 #[cfg(test)]
 pub(crate) fn test_rule() -> RuleMeta {
-    RuleMeta {
-        id: "t/r".into(),
-        engine: "t".into(),
-        title: "t".into(),
-        severity: Severity::High,
-        confidence: Confidence::High,
-        cwe: vec![],
-        owasp: vec![],
-        tags: vec![],
-        why: "w".into(),
-        fix: "f".into(),
-        references: vec![],
-        examples: vec![],
-    }
+    crate::testing::rule("t/r", "t")
 }
 
 /// The documentation fields of a rule file, the same in every engine's rule format. An engine's

@@ -1,4 +1,5 @@
-//! Test helpers every engine uses: run each rule's examples through the real engine.
+//! Test helpers every engine uses: run each rule's examples through the real engine, and a
+//! rule's metadata for tests that need one.
 
 use crate::config::Config;
 use crate::engine::{Emitter, Engine, ScanContext};
@@ -54,4 +55,23 @@ pub fn check_rule_examples(
         }
     }
     problems
+}
+
+/// A high-severity, high-confidence rule `id` (`engine/name`) titled `title`, with placeholder
+/// why and fix texts, for tests that need a rule's metadata.
+pub fn rule(id: &str, title: &str) -> crate::rule::RuleMeta {
+    crate::rule::RuleMeta {
+        id: id.into(),
+        engine: id.split('/').next().unwrap_or(id).into(),
+        title: title.into(),
+        severity: crate::Severity::High,
+        confidence: crate::Confidence::High,
+        cwe: vec![],
+        owasp: vec![],
+        tags: vec![],
+        why: "w".into(),
+        fix: "f".into(),
+        references: vec![],
+        examples: vec![],
+    }
 }

@@ -3,28 +3,14 @@
 
 use rampart_core::scan::{self, Progress, ScanOptions};
 use rampart_core::{
-    Confidence, Emitter, Engine, EngineSession, Finding, Location, RuleMeta, ScanContext, Severity,
-    SourceFile,
+    Emitter, Engine, EngineSession, Finding, Location, RuleMeta, ScanContext, SourceFile,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 fn rule() -> RuleMeta {
-    RuleMeta {
-        id: "t/bad".into(),
-        engine: "t".into(),
-        title: "bad".into(),
-        severity: Severity::High,
-        confidence: Confidence::High,
-        cwe: vec![],
-        owasp: vec![],
-        tags: vec![],
-        why: "w".into(),
-        fix: "f".into(),
-        references: vec![],
-        examples: vec![],
-    }
+    rampart_core::testing::rule("t/bad", "bad")
 }
 
 /// Reports every `BAD` of `.txt` files; its project pass reports line 2 of `late.txt`.

@@ -16,8 +16,19 @@ fn safe_url(url: &str) -> bool {
 }
 
 /// `text` (Markdown) as HTML safe to put in a page.
-pub fn to_html(text: &str) -> String {
+pub fn to_html<'a>(text: &'a str) -> String {
     let parser = Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    // A link or an image (shown as a link) to `dest_url`, pointing nowhere unless it is safe.
+    let link = |link_type, dest_url: CowStr<'a>, title, id| Tag::Link {
+        link_type,
+        dest_url: if safe_url(&dest_url) {
+            dest_url
+        } else {
+            CowStr::Borrowed("#")
+        },
+        title,
+        id,
+    };
     let events = parser.map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
         Event::Start(Tag::Link {
@@ -25,31 +36,13 @@ pub fn to_html(text: &str) -> String {
             dest_url,
             title,
             id,
-        }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: if safe_url(&dest_url) {
-                dest_url
-            } else {
-                CowStr::Borrowed("#")
-            },
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image {
+        })
+        | Event::Start(Tag::Image {
             link_type,
             dest_url,
             title,
             id,
-        }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: if safe_url(&dest_url) {
-                dest_url
-            } else {
-                CowStr::Borrowed("#")
-            },
-            title,
-            id,
-        }),
+        }) => Event::Start(link(link_type, dest_url, title, id)),
         Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
         other => other,
     });

@@ -158,20 +158,7 @@ mod tests {
     use rampart_core::suppress;
 
     fn rule(id: &str) -> RuleMeta {
-        RuleMeta {
-            id: id.into(),
-            engine: id.split('/').next().unwrap().into(),
-            title: "t".into(),
-            severity: rampart_core::Severity::High,
-            confidence: rampart_core::Confidence::High,
-            cwe: vec![],
-            owasp: vec![],
-            tags: vec![],
-            why: "w".into(),
-            fix: "f".into(),
-            references: vec![],
-            examples: vec![],
-        }
+        rampart_core::testing::rule(id, "t")
     }
 
     /// Applies one insertion edit at a line start.

@@ -125,20 +125,9 @@ mod tests {
     use rampart_core::source::{Origin, SourceFile};
 
     fn rule() -> RuleMeta {
-        RuleMeta {
-            id: "secrets/demo".into(),
-            engine: "secrets".into(),
-            title: "Demo".into(),
-            severity: Severity::High,
-            confidence: rampart_core::Confidence::High,
-            cwe: vec!["CWE-798".into()],
-            owasp: vec![],
-            tags: vec![],
-            why: "w".into(),
-            fix: "f".into(),
-            references: vec![],
-            examples: vec![],
-        }
+        let mut r = rampart_core::testing::rule("secrets/demo", "Demo");
+        r.cwe = vec!["CWE-798".into()];
+        r
     }
 
     #[test]

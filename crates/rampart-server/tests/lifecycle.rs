@@ -291,27 +291,7 @@ async fn pages_follow_the_cursor_and_filters_apply() {
         store_scan(s, &meta(p, "c", "main"), &import(&["t"], many), None)
             .await
             .unwrap();
-        let mut seen = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = findings::list(
-                s,
-                p,
-                &Filter {
-                    branch: "main".into(),
-                    after,
-                    limit: 10,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-            seen.extend(page.items.iter().map(|i| i.fingerprint.clone()));
-            match page.next {
-                Some(n) => after = n.parse().unwrap(),
-                None => break,
-            }
-        }
+        let seen = sorted(s, p, findings::Sort::Id, 10).await;
         assert_eq!(seen.len(), 25);
         let crit = findings::list(
             s,
@@ -370,8 +350,8 @@ async fn pages_follow_the_cursor_and_filters_apply() {
     }
 }
 
-/// Every page of a list in `sort` order, 4 at a time, as fingerprints.
-async fn sorted(s: &Store, p: i64, sort: findings::Sort) -> Vec<String> {
+/// Every page of a list in `sort` order, `limit` at a time, as fingerprints.
+async fn sorted(s: &Store, p: i64, sort: findings::Sort, limit: i64) -> Vec<String> {
     let mut seen = Vec::new();
     let mut after = 0;
     loop {
@@ -382,7 +362,7 @@ async fn sorted(s: &Store, p: i64, sort: findings::Sort) -> Vec<String> {
                 branch: "main".into(),
                 sort,
                 after,
-                limit: 4,
+                limit,
                 ..Default::default()
             },
         )
@@ -441,7 +421,7 @@ async fn lists_sort_by_severity_newest_and_rule_across_pages() {
         .await
         .unwrap();
 
-        let by_id = sorted(s, p, findings::Sort::Id).await;
+        let by_id = sorted(s, p, findings::Sort::Id, 4).await;
         assert_eq!(by_id.len(), 16);
         let rank = |fp: &str| {
             let f = both.iter().find(|f| f.fingerprint == fp).unwrap();
@@ -449,7 +429,7 @@ async fn lists_sort_by_severity_newest_and_rule_across_pages() {
         };
         let mut want = by_id.clone();
         want.sort_by_key(|fp| rank(fp)); // stable: ties stay in id order
-        assert_eq!(sorted(s, p, findings::Sort::Severity).await, want);
+        assert_eq!(sorted(s, p, findings::Sort::Severity, 4).await, want);
 
         let rule = |fp: &str| {
             both.iter()
@@ -460,12 +440,12 @@ async fn lists_sort_by_severity_newest_and_rule_across_pages() {
         };
         let mut want = by_id.clone();
         want.sort_by_key(|fp| rule(fp));
-        assert_eq!(sorted(s, p, findings::Sort::Rule).await, want);
+        assert_eq!(sorted(s, p, findings::Sort::Rule, 4).await, want);
 
         // Newest first: the second scan's five, then the first scan's, each latest id first.
         let mut want: Vec<String> = by_id[11..].iter().rev().cloned().collect();
         want.extend(by_id[..11].iter().rev().cloned());
-        assert_eq!(sorted(s, p, findings::Sort::Newest).await, want);
+        assert_eq!(sorted(s, p, findings::Sort::Newest, 4).await, want);
         db.done().await;
     }
 }

@@ -16,6 +16,21 @@ fn with(sev: Severity, fp: &str) -> rampart_ingest::Imported {
     f
 }
 
+/// A project-wide false-positive decision.
+fn false_positive() -> triage::NewDecision {
+    triage::NewDecision {
+        state: "false_positive".into(),
+        justification: None,
+        response: None,
+        reason: "test".into(),
+        expires_at: None,
+        scope: Some("project".into()),
+        branch: None,
+        advisory: None,
+        purl: None,
+    }
+}
+
 async fn backdate(store: &rampart_server::Store, scan: i64, days: i64) {
     let at = now_ms() - days * DAY_MS;
     for sql in [
@@ -116,17 +131,7 @@ async fn counts_overdue_trend_and_portfolio() {
             .await
             .unwrap();
         let a = triage::finding_ref(s, tenant, a_id).await.unwrap().unwrap();
-        let fp = triage::NewDecision {
-            state: "false_positive".into(),
-            justification: None,
-            response: None,
-            reason: "test".into(),
-            expires_at: None,
-            scope: Some("project".into()),
-            branch: None,
-            advisory: None,
-            purl: None,
-        };
+        let fp = false_positive();
         assert_eq!(a.fingerprint, "A");
         triage::record(s, tenant, &a, "test", &fp).await.unwrap();
         assert_eq!(
@@ -374,17 +379,7 @@ async fn branch_summaries_are_reused_until_what_they_count_changes() {
             .await
             .unwrap();
         let a = triage::finding_ref(s, tenant, a_id).await.unwrap().unwrap();
-        let fp = triage::NewDecision {
-            state: "false_positive".into(),
-            justification: None,
-            response: None,
-            reason: "test".into(),
-            expires_at: None,
-            scope: Some("project".into()),
-            branch: None,
-            advisory: None,
-            purl: None,
-        };
+        let fp = false_positive();
         triage::record(s, tenant, &a, "test", &fp).await.unwrap();
         let three = rampart_server::summary::branch(s, &web, "main")
             .await

@@ -19,7 +19,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
-use rampart_server::api::{ApiError, Auth, Body, actions};
+use rampart_server::api::{ApiError, AppState, Auth, Body, actions};
 use rampart_server::outbox::EventKind;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -98,6 +98,32 @@ fn path_id(raw: &str, what: &str) -> Result<String, PageError> {
     super::id(raw, what).map(|id| id.to_string())
 }
 
+/// The API's state and the viewer as the API handlers take them.
+fn caller(ui: &Ui, viewer: &Viewer) -> (State<AppState>, Auth) {
+    (State(ui.app.clone()), Auth(viewer.who.clone()))
+}
+
+/// A form that deletes the object its path names (`what`, for the not-found message) with the
+/// API handler `action`, then goes back to `section`.
+async fn removal<T, F>(
+    ui: &Ui,
+    viewer: &Viewer,
+    (headers, b): (HeaderMap, Result<Bytes, BytesRejection>),
+    raw_id: &str,
+    what: &str,
+    section: &'static str,
+    action: impl FnOnce(State<AppState>, Auth, Path<String>) -> F,
+) -> PageResult
+where
+    F: std::future::Future<Output = Result<T, ApiError>>,
+{
+    fields(viewer, &headers, b)?;
+    let id = path_id(raw_id, what)?;
+    let (app, who) = caller(ui, viewer);
+    let r = action(app, who, Path(id)).await;
+    outcome(ui, viewer, section, r).await
+}
+
 /// The JSON body of an API request.
 fn body(v: Value) -> Body {
     Body(Bytes::from(v.to_string()))
@@ -135,8 +161,8 @@ pub async fn create_token(
         }
         req["teams"] = json!(ids);
     }
-    let made =
-        actions::create_token(State(ui.app.clone()), Auth(viewer.who.clone()), body(req)).await;
+    let (app, who) = caller(&ui, &viewer);
+    let made = actions::create_token(app, who, body(req)).await;
     match made {
         Ok((_, Json(v))) => {
             let secret = v.get("token").and_then(Value::as_str).unwrap_or_default();
@@ -163,10 +189,16 @@ pub async fn revoke_token(
     headers: HeaderMap,
     b: Result<Bytes, BytesRejection>,
 ) -> PageResult {
-    fields(&viewer, &headers, b)?;
-    let id = path_id(&id, "token")?;
-    let r = actions::revoke_token(State(ui.app.clone()), Auth(viewer.who.clone()), Path(id)).await;
-    outcome(&ui, &viewer, "tokens", r).await
+    removal(
+        &ui,
+        &viewer,
+        (headers, b),
+        &id,
+        "token",
+        "tokens",
+        actions::revoke_token,
+    )
+    .await
 }
 
 /// `POST /ui/settings/teams`: makes a team.
@@ -178,7 +210,8 @@ pub async fn create_team(
 ) -> PageResult {
     let f = fields(&viewer, &headers, b)?;
     let req = json!({"name": opt(&f, "name").unwrap_or_default()});
-    let r = actions::create_team(State(ui.app.clone()), Auth(viewer.who.clone()), body(req)).await;
+    let (app, who) = caller(&ui, &viewer);
+    let r = actions::create_team(app, who, body(req)).await;
     outcome(&ui, &viewer, "teams", r).await
 }
 
@@ -190,10 +223,16 @@ pub async fn delete_team(
     headers: HeaderMap,
     b: Result<Bytes, BytesRejection>,
 ) -> PageResult {
-    fields(&viewer, &headers, b)?;
-    let id = path_id(&id, "team")?;
-    let r = actions::delete_team(State(ui.app.clone()), Auth(viewer.who.clone()), Path(id)).await;
-    outcome(&ui, &viewer, "teams", r).await
+    removal(
+        &ui,
+        &viewer,
+        (headers, b),
+        &id,
+        "team",
+        "teams",
+        actions::delete_team,
+    )
+    .await
 }
 
 /// `POST /ui/settings/teams/{id}/members`: adds (`action=add`, the default) or removes
@@ -208,7 +247,7 @@ pub async fn team_member(
     let f = fields(&viewer, &headers, b)?;
     let team = path_id(&id, "team")?;
     let token = opt(&f, "token").unwrap_or_default();
-    let (app, who) = (State(ui.app.clone()), Auth(viewer.who.clone()));
+    let (app, who) = caller(&ui, &viewer);
     let r = if f.get("action").map(String::as_str) == Some("remove") {
         actions::remove_member(app, who, Path((team, token))).await
     } else {
@@ -229,7 +268,7 @@ pub async fn team_role(
     let f = fields(&viewer, &headers, b)?;
     let team = path_id(&id, "team")?;
     let project = opt(&f, "project").unwrap_or_default();
-    let (app, who) = (State(ui.app.clone()), Auth(viewer.who.clone()));
+    let (app, who) = caller(&ui, &viewer);
     let r = match opt(&f, "role").as_deref() {
         Some("none") => actions::revoke_role(app, who, Path((project, team))).await,
         role => {
@@ -328,7 +367,8 @@ pub async fn create_rule(
     if let Some(min) = opt(&f, "min_severity") {
         req["min_severity"] = json!(min);
     }
-    let r = actions::create_rule(State(ui.app.clone()), Auth(viewer.who.clone()), body(req)).await;
+    let (app, who) = caller(&ui, &viewer);
+    let r = actions::create_rule(app, who, body(req)).await;
     outcome(&ui, &viewer, "rules", r).await
 }
 
@@ -340,10 +380,16 @@ pub async fn delete_rule(
     headers: HeaderMap,
     b: Result<Bytes, BytesRejection>,
 ) -> PageResult {
-    fields(&viewer, &headers, b)?;
-    let id = path_id(&id, "notification rule")?;
-    let r = actions::delete_rule(State(ui.app.clone()), Auth(viewer.who.clone()), Path(id)).await;
-    outcome(&ui, &viewer, "rules", r).await
+    removal(
+        &ui,
+        &viewer,
+        (headers, b),
+        &id,
+        "notification rule",
+        "rules",
+        actions::delete_rule,
+    )
+    .await
 }
 
 /// `POST /ui/settings/projects/{id}`: a project's SLA (days per severity; empty: no due date),
@@ -398,13 +444,8 @@ pub async fn change_project(
     if let Some(s) = &secret {
         req["webhook_secret"] = json!(s);
     }
-    let r = actions::change_project(
-        State(ui.app.clone()),
-        Auth(viewer.who.clone()),
-        Path(id),
-        body(req),
-    )
-    .await;
+    let (app, who) = caller(&ui, &viewer);
+    let r = actions::change_project(app, who, Path(id), body(req)).await;
     match (r, generated) {
         (Ok(Json(p)), true) => {
             let notice = Notice {
