@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes images/screenshot.png: the extension packaged and installed into code-server (VS Code in
-# the browser, from npm), demo/ opened, demo/app.py shown with rampart's diagnostics, the hover on
-# the SQL injection and the Problems panel, captured by Chromium driven with playwright-core.
+# the browser, from npm), demo/ opened, demo/app.py shown with rampart's diagnostics and the hover
+# on the SQL injection, captured by Chromium driven with playwright-core.
 # Not run by any test.
 #
 #   editors/vscode/scripts/screenshot.sh [OUTPUT.png]
@@ -71,11 +71,16 @@ code_server="$tools/node_modules/.bin/code-server"
 "$code_server" --config "$scratch/config.yaml" --extensions-dir "$scratch/extensions" \
   --user-data-dir "$scratch/data" --install-extension "$tools/rampart.vsix"
 
-# A quiet workbench: no welcome page, trust prompt, recommendations or chat; rampart from $rampart.
+# A quiet workbench: no welcome page, trust prompt, recommendations, chat or git prompt; rampart
+# from $rampart, without the deps engine (demo/ has no manifest, and without a local vulnerability
+# database the server would say so in a notification).
 mkdir -p "$scratch/data/User"
 cat > "$scratch/data/User/settings.json" <<EOF
 {
   "rampart.path": "$rampart",
+  "rampart.engines": ["secrets", "sast", "iac"],
+  "editor.hover.above": false,
+  "git.openRepositoryInParentFolders": "never",
   "workbench.startupEditor": "none",
   "workbench.tips.enabled": false,
   "workbench.enableExperiments": false,
@@ -98,7 +103,7 @@ port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()
   "$here/demo" > "$scratch/code-server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 60); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" && break
+  curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break
   sleep 1
 done
 
