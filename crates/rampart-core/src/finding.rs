@@ -164,6 +164,9 @@ pub struct Finding {
     /// Set when the finding is suppressed; it is then reported but does not fail the scan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,
+    /// The change that resolves it, when the engine knows a safe, local one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<crate::fix::Fix>,
     /// Normalised content the fingerprint is computed from (set by the engine).
     #[serde(skip)]
     pub fingerprint_key: String,
@@ -223,6 +226,7 @@ impl Finding {
             provenance: None,
             properties: BTreeMap::new(),
             suppression: None,
+            fix: None,
             fingerprint_key: String::new(),
             mask: None,
         }

@@ -38,10 +38,17 @@ pub fn check_rule_examples(
         for p in rule.problems() {
             problems.push(format!("{}: {p}", rule.id));
         }
+        let mut fixes = 0usize;
         for (i, ex) in rule.examples.iter().enumerate() {
             let path = ex.path.clone().unwrap_or_else(|| default_path(&rule.id));
             let out = scan_text(engine, &path, &ex.text);
             let fired = out.findings.iter().any(|f| f.rule_id == rule.id);
+            if fired && ex.expect {
+                match check_fix(engine, &rule.id, &path, &ex.text, &out) {
+                    Ok(fixed) => fixes += usize::from(fixed),
+                    Err(p) => problems.push(format!("{}: example #{}: {p}", rule.id, i + 1)),
+                }
+            }
             if fired != ex.expect {
                 let what = if ex.expect { "does not fire" } else { "fires" };
                 problems.push(format!(
@@ -53,8 +60,65 @@ pub fn check_rule_examples(
                 ));
             }
         }
+        if rule.tags.iter().any(|t| t == AUTOFIX_TAG) && fixes == 0 {
+            problems.push(format!(
+                "{}: tagged `{AUTOFIX_TAG}` but no positive example gets a fix",
+                rule.id
+            ));
+        }
     }
     problems
+}
+
+/// The tag of rules that carry an autofix: [`check_rule_examples`] then requires a positive
+/// example whose finding gets one.
+pub const AUTOFIX_TAG: &str = "autofix";
+
+/// When the findings of rule `id` on an example carry fixes: applies them and scans again.
+/// The fixed text must no longer trigger the rule and must not add diagnostics (a fix that
+/// breaks the syntax shows as a parse diagnostic). Returns whether there was a fix to check.
+fn check_fix(
+    engine: &dyn Engine,
+    id: &str,
+    path: &str,
+    text: &str,
+    out: &Emitter,
+) -> Result<bool, String> {
+    let edits: Vec<&crate::fix::Edit> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == id)
+        .filter_map(|f| f.fix.as_ref())
+        .flat_map(|fix| fix.edits.iter())
+        .collect();
+    if edits.is_empty() {
+        return Ok(false);
+    }
+    if let Some(e) = edits.iter().find(|e| e.path != path) {
+        return Err(format!("its fix edits {} instead of {path}", e.path));
+    }
+    let fixed = crate::fix::apply(text.as_bytes(), &edits).map_err(|e| e.to_string())?;
+    let fixed = String::from_utf8(fixed).map_err(|_| "its fix is not UTF-8".to_string())?;
+    let again = scan_text(engine, path, &fixed);
+    if again.findings.iter().any(|f| f.rule_id == id) {
+        return Err(format!(
+            "the rule still fires after its fix:\n    {}",
+            fixed.replace('\n', "\n    ")
+        ));
+    }
+    if again.diagnostics.len() > out.diagnostics.len() {
+        return Err(format!(
+            "its fix breaks the file ({}):\n    {}",
+            again
+                .diagnostics
+                .iter()
+                .map(|d| d.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            fixed.replace('\n', "\n    ")
+        ));
+    }
+    Ok(true)
 }
 
 /// A high-severity, high-confidence rule `id` (`engine/name`) titled `title`, with placeholder

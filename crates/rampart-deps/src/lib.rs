@@ -16,6 +16,7 @@
 pub mod db;
 pub mod ecosystem;
 pub mod engine;
+pub mod fix;
 pub mod inventory;
 pub mod matcher;
 pub mod osv;

@@ -9,7 +9,7 @@ use crate::detect::Format;
 use crate::model::Node;
 use crate::path;
 use crate::subjects::{self, Subject};
-use rampart_core::{Emitter, Finding, SourceFile};
+use rampart_core::{Edit, Emitter, Finding, Fix, SourceFile};
 use std::collections::HashSet;
 
 /// Every check's hits on one document, spans in `text`, once per (rule, span).
@@ -74,6 +74,14 @@ pub(crate) fn evaluate(
         .map(|h| {
             let mut f = Finding::new(&check.meta, file, h.span, h.message);
             f.fingerprint_key = h.key;
+            f.fix = h.fix.map(|fx| Fix {
+                description: fx.description,
+                edits: fx
+                    .edits
+                    .into_iter()
+                    .map(|(r, new)| Edit::replace(&file.path, &file.content, r, new))
+                    .collect(),
+            });
             f
         })
         .collect()
@@ -88,6 +96,8 @@ pub(crate) struct RawHit {
     pub(crate) message: String,
     /// The finding's fingerprint key.
     pub(crate) key: String,
+    /// A capability's autofix, in spans of the text checked.
+    pub(crate) fix: Option<caps::CapFix>,
 }
 
 /// Runs one check on one subject, returning spans of `text`.
@@ -107,6 +117,7 @@ pub(crate) fn evaluate_hits(check: &Check, s: &Subject<'_>, text: &str) -> Vec<R
                 span: h.span,
                 message: h.message,
                 key: format!("{}|{}", s.address, h.key),
+                fix: h.fix,
             });
         }
         return found;
@@ -149,6 +160,7 @@ pub(crate) fn evaluate_hits(check: &Check, s: &Subject<'_>, text: &str) -> Vec<R
                 span,
                 message,
                 key: format!("{}{item_key}|{p}", s.address),
+                fix: None,
             });
         }
     }

@@ -6,7 +6,7 @@
 use crate::diagnostics::docs_url;
 use crate::position::{self, Encoding};
 use rampart_core::suppress::MARKER;
-use rampart_core::{Finding, RuleMeta};
+use rampart_core::{Finding, Fix, RuleMeta};
 use serde_json::{Value, json};
 
 /// Command that opens a rule's documentation (argument: the URL).
@@ -104,6 +104,49 @@ pub fn bump_edit(f: &Finding, text: &str, enc: Encoding) -> Option<(Value, Strin
         }),
         fix.to_string(),
     ))
+}
+
+/// The LSP `WorkspaceEdit` of `fix`: `file(path)` gives each edited file's URI and the text the
+/// edit offsets refer to. `None` when a file is unknown or no longer holds what the fix expects
+/// (the document changed since the scan).
+pub fn workspace_edit(
+    fix: &Fix,
+    enc: Encoding,
+    file: &dyn Fn(&str) -> Option<(String, String)>,
+) -> Option<Value> {
+    let mut changes = serde_json::Map::new();
+    for e in &fix.edits {
+        let (uri, text) = file(&e.path)?;
+        if text.as_bytes().get(e.start..e.end) != Some(e.expected.as_bytes()) {
+            return None;
+        }
+        let edit = json!({
+            "range": {
+                "start": position::at_offset(&text, e.start, enc),
+                "end": position::at_offset(&text, e.end, enc),
+            },
+            "newText": e.replacement,
+        });
+        match changes.get_mut(&uri) {
+            Some(Value::Array(list)) => list.push(edit),
+            _ => {
+                changes.insert(uri, json!([edit]));
+            }
+        }
+    }
+    Some(json!({ "changes": changes }))
+}
+
+/// A preferred quick fix applying `fix` (a rule autofix or a manifest upgrade) for the finding
+/// of `diagnostic`.
+pub fn fix_action(fix: &Fix, edit: Value, diagnostic: &Value) -> Value {
+    json!({
+        "title": format!("Fix: {}", fix.description),
+        "kind": "quickfix",
+        "isPreferred": true,
+        "diagnostics": [diagnostic],
+        "edit": edit,
+    })
 }
 
 /// The code actions for one finding of the document `uri` with content `text`; `diagnostic`

@@ -133,6 +133,20 @@ pub fn range(text: &str, start: (usize, usize), end: (usize, usize), enc: Encodi
     })
 }
 
+/// The LSP position of byte `offset` of `text` (clamped to the text, and back to a character
+/// boundary).
+pub fn at_offset(text: &str, offset: usize, enc: Encoding) -> Value {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line_no = before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = text[line_start..offset].chars().count() + 1;
+    json!({"line": line_no, "character": column(&text[line_start..], col, enc)})
+}
+
 /// Whether the LSP position `pos` lies within `range` (ends included, as editors hover).
 pub fn contains(range: &Value, pos: &Value) -> bool {
     let p = |v: &Value| {

@@ -500,6 +500,114 @@ fn a_vulnerable_requirement_is_flagged_and_bumped_to_its_smallest_fix() {
 }
 
 #[test]
+fn rule_autofixes_and_manifest_upgrades_are_quick_fixes() {
+    let (_dir, root) = workspace();
+    let mirror = root.join(".mirror/npm");
+    std::fs::create_dir_all(&mirror).unwrap();
+    std::fs::write(
+        mirror.join("GHSA-test-0002.json"),
+        json!({
+            "id": "GHSA-test-0002", "modified": "2024-01-01T00:00:00Z",
+            "summary": "Prototype pollution in lodash",
+            "affected": [{"package": {"ecosystem": "npm", "name": "lodash"},
+                "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.21"}]}]}],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    rampart_deps::update::update(&rampart_deps::update::UpdateOptions {
+        from: Some(root.join(".mirror").display().to_string()),
+        dir: root.join(".db"),
+        no_kev: true,
+        ..Default::default()
+    })
+    .unwrap();
+    std::fs::write(
+        root.join("rampart.toml"),
+        "[scan]\nexclude = [\".mirror/**\"]\n[engines.deps]\ndb = \".db\"\n",
+    )
+    .unwrap();
+    let manifest =
+        "{\n  \"name\": \"app\",\n  \"dependencies\": {\n    \"lodash\": \"^4.17.15\"\n  }\n}\n";
+    std::fs::write(root.join("package.json"), manifest).unwrap();
+    let lock = json!({"name": "app", "lockfileVersion": 3, "packages": {
+        "": {"dependencies": {"lodash": "^4.17.15"}},
+        "node_modules/lodash": {"version": "4.17.15"}}})
+    .to_string();
+    std::fs::write(root.join("package-lock.json"), &lock).unwrap();
+    let mut c = Client::memory(&root, push_caps(), json!({"debounceMs": 0}));
+    c.workspace_scan_done();
+
+    // A vulnerable lodash in the lockfile: the quick fix edits package.json, keeping its format.
+    let lock_uri = uri(&root.join("package-lock.json"));
+    c.open(&lock_uri, "json", &lock);
+    let diags = c.diagnostics(&lock_uri, |d| {
+        d.iter()
+            .any(|x| x["message"].as_str().unwrap().contains("lodash"))
+    });
+    let lodash = diags
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("lodash"))
+        .unwrap()
+        .clone();
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": lock_uri}, "range": lodash["range"], "context": {"diagnostics": [lodash]}}),
+    );
+    let bump = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Fix: upgrade lodash")
+        })
+        .unwrap_or_else(|| panic!("an upgrade action: {actions:#}"));
+    let pj = uri(&root.join("package.json"));
+    let edit = &bump["edit"]["changes"][&pj][0];
+    assert_eq!(edit["newText"], "^4.17.21");
+    assert_eq!(edit["range"]["start"], json!({"line": 3, "character": 15}));
+    assert_eq!(edit["range"]["end"], json!({"line": 3, "character": 23}));
+
+    // A rule autofix on the editor's text.
+    let app = uri(&root.join("load.py"));
+    c.open(
+        &app,
+        "python",
+        "import yaml\n\ncfg = yaml.load(text, Loader=yaml.Loader)\n",
+    );
+    let diags = c.diagnostics(&app, |d| {
+        with_code(d, "sast/python-unsafe-deserialization").is_some()
+    });
+    let d = with_code(&diags, "sast/python-unsafe-deserialization").unwrap();
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": app}, "range": d["range"], "context": {"diagnostics": [d]}}),
+    );
+    let fix = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("Fix: "))
+        .unwrap_or_else(|| panic!("an autofix action: {actions:#}"));
+    assert_eq!(fix["isPreferred"], true);
+    let edit = fix["edit"]["changes"][&app][0].clone();
+    assert_eq!(edit["newText"], "yaml.safe_load(text)");
+    assert_eq!(edit["range"]["start"], json!({"line": 2, "character": 6}));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": app, "version": 2},
+               "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}),
+    );
+    c.diagnostics(&app, |d| {
+        with_code(d, "sast/python-unsafe-deserialization").is_none()
+    });
+    c.shutdown();
+}
+
+#[test]
 fn ignore_files_and_size_limits_apply_to_open_documents() {
     let (_dir, root) = workspace();
     std::fs::write(root.join(".gitignore"), "vendor/\n").unwrap();

@@ -133,6 +133,9 @@ fn result_json(f: &Finding, rule_index: usize) -> Value {
             "justification": s.reason,
         }]);
     }
+    if let Some(fix) = &f.fix {
+        v["fixes"] = json!([fix_json(fix)]);
+    }
     if let Some(p) = &f.provenance {
         v["properties"]["provenance"] = json!(p);
     }
@@ -143,6 +146,27 @@ fn result_json(f: &Finding, rule_index: usize) -> Value {
         v["properties"][k] = val.clone();
     }
     v
+}
+
+/// A rule autofix as a SARIF `fix`: one artifact change per file, byte-offset replacements.
+fn fix_json(fix: &rampart_core::Fix) -> Value {
+    let mut by_file: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for e in &fix.edits {
+        by_file.entry(e.path.as_str()).or_default().push(json!({
+            "deletedRegion": {"byteOffset": e.start, "byteLength": e.end - e.start},
+            "insertedContent": {"text": e.replacement},
+        }));
+    }
+    json!({
+        "description": {"text": fix.description},
+        "artifactChanges": by_file
+            .into_iter()
+            .map(|(uri, replacements)| json!({
+                "artifactLocation": {"uri": self::uri(uri), "uriBaseId": "%SRCROOT%"},
+                "replacements": replacements,
+            }))
+            .collect::<Vec<_>>(),
+    })
 }
 
 /// Renders the SARIF log.

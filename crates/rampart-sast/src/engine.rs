@@ -7,7 +7,8 @@ use crate::lang::{Family, Lang};
 use crate::rules::Rule;
 use crate::taint::{Analyzer, Index, Limits, ProjectResolver, RawFinding, Summary};
 use rampart_core::{
-    Diagnostic, Emitter, Engine, EngineSession, Finding, RuleMeta, ScanContext, SourceFile,
+    Diagnostic, Edit, Emitter, Engine, EngineSession, Finding, Fix, RuleMeta, ScanContext,
+    SourceFile,
 };
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -357,8 +358,31 @@ fn emit(
         }
         let mut f = Finding::new(&rule.meta, file, r.span.range(), message);
         f.fingerprint_key = format!("{}|{}|{}", rule.meta.id, r.function, f.fingerprint_key);
+        f.fix = fix_of(rule, file, &r);
         f.trace = r.trace;
         out.finding(f);
+    }
+}
+
+/// The rule's autofix for raw finding `r`, as an edit of `file`.
+fn fix_of(rule: &Rule, file: &SourceFile, r: &RawFinding) -> Option<Fix> {
+    let autofix = rule.autofix.as_ref()?;
+    let range = r.span.range();
+    let matched = std::str::from_utf8(file.content.get(range.clone())?).ok()?;
+    let replacement = autofix.replacement(matched, &r.binds)?;
+    (replacement != matched).then(|| Fix {
+        description: format!("rewrite `{}` as `{replacement}`", clip(matched)),
+        edits: vec![Edit::replace(&file.path, &file.content, range, replacement)],
+    })
+}
+
+/// The first line of `s`, at most 60 characters.
+fn clip(s: &str) -> String {
+    let line = s.lines().next().unwrap_or("");
+    match line.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None if line.len() < s.len() => format!("{line}…"),
+        None => line.to_string(),
     }
 }
 

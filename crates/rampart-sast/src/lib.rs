@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod autofix;
 pub mod engine;
 pub mod error;
 pub mod finding;

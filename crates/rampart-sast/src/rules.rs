@@ -16,6 +16,7 @@
 //!     examples: [ { text: "…", expect: true } ]
 //! ```
 
+use crate::autofix::{Autofix, RegexFix};
 use crate::error::RuleParseError;
 use crate::formula::{Formula, TextRegex};
 use crate::lang::{Family, Lang};
@@ -69,6 +70,8 @@ pub struct Rule {
     pub message: String,
     /// What it looks for.
     pub mode: Mode,
+    /// How it rewrites what it matched (`fix:` / `fix-regex:`), when it can.
+    pub autofix: Option<Autofix>,
 }
 
 type Y = YamlOwned;
@@ -284,6 +287,10 @@ fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
     });
     let mut tags = vec!["sast".to_string()];
     tags.extend(list_of(md, "tags"));
+    let autofix = autofix(y).map_err(wrap)?;
+    if autofix.is_some() {
+        tags.push(rampart_core::testing::AUTOFIX_TAG.to_string());
+    }
     let mut examples = Vec::new();
     if let Some(ex) = get(y, "examples").and_then(|e| e.as_vec()) {
         for e in ex {
@@ -344,7 +351,46 @@ fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
         family,
         message,
         mode,
+        autofix,
     })
+}
+
+/// The rule's `fix:` template or `fix-regex:` (Semgrep's keys), if any.
+fn autofix(y: &Y) -> Result<Option<Autofix>, String> {
+    match (get(y, "fix"), get(y, "fix-regex")) {
+        (Some(_), Some(_)) => Err("give either `fix` or `fix-regex`, not both".into()),
+        (Some(t), None) => {
+            let t = scalar(t).ok_or("`fix` must be a string")?;
+            Ok(Some(Autofix::Template(t)))
+        }
+        (None, Some(r)) => {
+            let entries: Vec<&Y> = match r.as_vec() {
+                Some(list) => list.iter().collect(),
+                None => vec![r],
+            };
+            let mut out = Vec::new();
+            for e in entries {
+                let re = str_of(e, "regex").ok_or("`fix-regex` needs `regex`")?;
+                let replacement =
+                    str_of(e, "replacement").ok_or("`fix-regex` needs `replacement`")?;
+                let count = match get(e, "count") {
+                    Some(c) => Some(
+                        c.as_integer()
+                            .and_then(|n| usize::try_from(n).ok())
+                            .filter(|n| *n > 0)
+                            .ok_or("`fix-regex` `count` must be a positive number")?,
+                    ),
+                    None => None,
+                };
+                out.push(RegexFix::new(&re, &replacement, count)?);
+            }
+            if out.is_empty() {
+                return Err("`fix-regex` is an empty list".into());
+            }
+            Ok(Some(Autofix::Regex(out)))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// Loads every built-in rule; problems (naming the rule file) are returned beside the rules

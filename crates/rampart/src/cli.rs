@@ -36,6 +36,9 @@ pub enum Command {
         #[command(flatten)]
         scan: ScanArgs,
     },
+    /// Show (or --write) the changes that resolve findings: rule autofixes, dependency
+    /// upgrades in manifests, actions and images pinned to SHAs and digests.
+    Fix(Box<crate::fix_cmd::FixArgs>),
     /// The offline vulnerability database: update, status, compare versions.
     Db {
         /// What to do with the database.

@@ -7,6 +7,7 @@ mod cli;
 mod db_cmd;
 mod deploy_cmd;
 mod engines;
+mod fix_cmd;
 mod progress;
 mod rules_cmd;
 mod sbom_cmd;
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
             scan_cmd::pair_outputs(&f, &o).and_then(|outputs| scan_cmd::run(args, outputs))
         }
         Command::Baseline { output, scan } => scan_cmd::baseline(scan, output),
+        Command::Fix(args) => fix_cmd::run(args),
         Command::Db { cmd } => db_cmd::run(cmd.clone()),
         Command::Sbom(args) => sbom_cmd::run(args.clone()),
         Command::Server(args) => server_cmd::serve(args),

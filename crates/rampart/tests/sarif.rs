@@ -18,7 +18,25 @@ fn validates_against_the_schema() {
             github_token("Cd8LmT2vXn9KpB7wYcR4sD1fG6hJ3k")
         ),
     );
+    // A finding with an autofix: SARIF `fixes` must validate too.
+    write(
+        dir.path(),
+        "app/load.py",
+        "import yaml\ncfg = yaml.load(text)\n",
+    );
     let sarif = sarif_of(dir.path());
+    let fixed = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "sast/python-unsafe-deserialization")
+        .expect("the yaml.load finding");
+    let change = &fixed["fixes"][0]["artifactChanges"][0];
+    assert_eq!(change["artifactLocation"]["uri"], "app/load.py");
+    let r = &change["replacements"][0];
+    assert_eq!(r["deletedRegion"]["byteOffset"], 18);
+    assert_eq!(r["deletedRegion"]["byteLength"], 15);
+    assert_eq!(r["insertedContent"]["text"], "yaml.safe_load(text)");
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("data/sarif-2.1.0.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();

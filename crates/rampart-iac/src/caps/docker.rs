@@ -43,6 +43,7 @@ fn final_user_root(ctx: &Ctx) -> Vec<CapHit> {
                 .unwrap_or(stage[0].span.clone()),
             message: "the final stage sets no USER, so the container runs as root".into(),
             key: "no-user".into(),
+            fix: None,
         }],
         Some(u) => {
             let user = args(u).split(':').next().unwrap_or("").trim();
@@ -51,6 +52,7 @@ fn final_user_root(ctx: &Ctx) -> Vec<CapHit> {
                     span: u.span.clone(),
                     message: format!("the final stage runs as `{}`", args(u)),
                     key: "user-root".into(),
+                    fix: None,
                 }]
             } else {
                 vec![]
@@ -106,6 +108,7 @@ fn from_unpinned(ctx: &Ctx) -> Vec<CapHit> {
         span: img_node.span.clone(),
         message,
         key: img.to_string(),
+        fix: None,
     }]
 }
 
@@ -196,6 +199,7 @@ fn unpinned_packages(ctx: &Ctx) -> Vec<CapHit> {
             .map(|(m, p)| format!("{m}:{p}"))
             .collect::<Vec<_>>()
             .join(","),
+        fix: None,
     }]
 }
 

@@ -88,6 +88,7 @@ fn unpinned_uses(ctx: &Ctx) -> Vec<CapHit> {
         span: n.report_span(),
         message,
         key: u.to_string(),
+        fix: None,
     }]
 }
 
@@ -141,7 +142,19 @@ fn code_nodes(step: &Node) -> Vec<&Node> {
 fn template_injection(ctx: &Ctx) -> Vec<CapHit> {
     let indirect = ctx.params.get("level").and_then(|l| l.as_str()) == Some("indirect");
     let mut hits = Vec::new();
-    for n in code_nodes(ctx.subject.node) {
+    let step = ctx.subject.node;
+    // One fix for the whole step (direct and indirect expressions alike), so that the findings
+    // of both checks carry the same edits.
+    let fix = super::gha_fix::template_injection(
+        ctx.text,
+        step,
+        expr_re(),
+        &|inner| direct_re().is_match(inner) || indirect_re().is_match(inner),
+        &effective_shell(ctx),
+    );
+    let run = step.get("run");
+    for n in code_nodes(step) {
+        let in_run = run.is_some_and(|r| std::ptr::eq(r, n));
         let Some(code) = n.as_str() else { continue };
         for m in expr_re().captures_iter(code) {
             let inner = &m[1];
@@ -167,10 +180,40 @@ fn template_injection(ctx: &Ctx) -> Vec<CapHit> {
                     "`{found}` is expanded into a script before it runs: a crafted value injects shell or JavaScript code; pass it through `env:` instead"
                 ),
                 key: whole.to_string(),
+                fix: fix.clone().filter(|_| in_run),
             });
         }
     }
     hits
+}
+
+/// The shell a step's `run:` runs in: its `shell:`, else the job's and then the workflow's
+/// `defaults.run.shell`, else PowerShell on Windows runners and bash elsewhere.
+fn effective_shell(ctx: &Ctx) -> String {
+    let step = ctx.subject.node;
+    if let Some(s) = step.get("shell").and_then(Node::as_str) {
+        return s.to_string();
+    }
+    let wf = ctx.subject.macro_nodes("workflow").into_iter().next();
+    let job = wf.and_then(|w| match &w.get("jobs")?.value {
+        Value::Map(jobs) => jobs.iter().map(|(_, j)| j).find(|j| {
+            matches!(&j.get("steps").map(|s| &s.value), Some(Value::Seq(steps)) if steps.iter().any(|s| s.span == step.span))
+        }),
+        _ => None,
+    });
+    let default = |n: Option<&Node>| {
+        n.and_then(|n| n.get_path(&["defaults", "run", "shell"]))
+            .and_then(Node::as_str)
+            .map(str::to_string)
+    };
+    if let Some(s) = default(job).or_else(|| default(wf)) {
+        return s;
+    }
+    let windows = job
+        .and_then(|j| j.get("runs-on"))
+        .and_then(Node::scalar_text)
+        .is_some_and(|r| r.to_ascii_lowercase().contains("windows"));
+    if windows { "pwsh" } else { "bash" }.to_string()
 }
 
 /// The workflow's triggers.
@@ -221,6 +264,7 @@ fn dangerous_checkout(ctx: &Ctx) -> Vec<CapHit> {
                             "`{trigger}` runs with the base repository's secrets and a write token, and this step checks out the untrusted head `{v}`"
                         ),
                         key: format!("{key}={v}"),
+                        fix: None,
                     });
         }
     }
@@ -260,6 +304,7 @@ fn github_env(ctx: &Ctx) -> Vec<CapHit> {
             span: locate(ctx.text, run, line.trim()),
             message: format!("{why} to `${}`: it can set variables like LD_PRELOAD or prepend to PATH for every later step", &m[1]),
             key: line.trim().to_string(),
+            fix: None,
         });
     }
     hits
@@ -288,6 +333,7 @@ fn stale_refs(ctx: &Ctx) -> Vec<CapHit> {
             "`{name}` is pinned to a commit with no comment naming the release it is: updates and reviews cannot tell whether it is current"
         ),
         key: u.to_string(),
+        fix: None,
     }]
 }
 
@@ -323,6 +369,7 @@ fn undocumented_permissions(ctx: &Ctx) -> Vec<CapHit> {
             span: v.report_span(),
             message: format!("`{scope}: write` has no comment saying why the job needs it"),
             key: format!("{scope}: write"),
+            fix: None,
         });
     }
     hits
@@ -432,6 +479,7 @@ fn typosquat_uses(ctx: &Ctx) -> Vec<CapHit> {
             "`{owner_repo}` is one character away from the popular `{popular}`: a typo here runs whatever that lookalike repository holds"
         ),
         key: owner_repo,
+        fix: None,
     }]
 }
 

@@ -7,6 +7,7 @@ use std::ops::Range;
 
 pub mod docker;
 pub mod gha;
+mod gha_fix;
 pub mod shell;
 
 /// What a capability sees.
@@ -28,6 +29,17 @@ pub struct CapHit {
     pub message: String,
     /// A stable key for the fingerprint (not line based).
     pub key: String,
+    /// The change that resolves it, when the capability knows a safe, local one.
+    pub fix: Option<CapFix>,
+}
+
+/// A capability's autofix: replacements of byte ranges of the text checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapFix {
+    /// What the change does, in one line.
+    pub description: String,
+    /// The replacements.
+    pub edits: Vec<(Range<usize>, String)>,
 }
 
 /// A capability.

@@ -390,6 +390,7 @@ fn script_issues(ctx: &Ctx, piped: bool) -> Vec<CapHit> {
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" "),
+                fix: None,
             });
         }
     }
@@ -460,6 +461,7 @@ fn regex_in_strings(ctx: &Ctx) -> Vec<CapHit> {
                 span: locate(ctx.text, &n, m.as_str()),
                 message: format!("{message}: `{}`", shorten(m.as_str())),
                 key: m.as_str().to_string(),
+                fix: None,
             });
         }
     }

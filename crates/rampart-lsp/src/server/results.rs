@@ -8,7 +8,7 @@ use crate::documents::Document;
 use crate::hover;
 use crate::position;
 use crate::protocol::{flag, path_to_uri, str_at};
-use rampart_core::Finding;
+use rampart_core::{Finding, Fix};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
@@ -190,9 +190,32 @@ impl Server {
             .filter(|(_, d)| position::overlaps(&d["range"], &range))
             .flat_map(|(f, d)| {
                 let rule = self.store.rule(&f.rule_id);
-                actions::for_finding(f, rule, uri, &doc.text, self.enc, &d)
+                let mut list = self.fix_actions(f, &d);
+                list.extend(actions::for_finding(f, rule, uri, &doc.text, self.enc, &d));
+                list
             })
             .collect();
         Value::Array(actions)
+    }
+
+    /// Quick fixes that change code: the rule's autofix, and for a vulnerable dependency
+    /// declared in a manifest beside its lockfile (`package.json`, `pyproject.toml`,
+    /// `Cargo.toml`…) the upgrade `rampart fix` would make. Pinned requirements files are
+    /// handled on their own text by [`actions::for_finding`].
+    fn fix_actions(&self, f: &Finding, diagnostic: &Value) -> Vec<Value> {
+        let file = |path: &str| Some((self.uri_of(path), self.text_of(path)?));
+        let mut fixes: Vec<Fix> = f.fix.iter().cloned().collect();
+        let requirements = [".txt", ".in"].iter().any(|x| f.location.path.ends_with(x));
+        if f.engine == "deps" && !requirements {
+            let plan = rampart_deps::fix::plan(&self.root, std::slice::from_ref(f));
+            fixes.extend(plan.changes.into_iter().map(|c| c.fix));
+        }
+        fixes
+            .iter()
+            .filter_map(|fx| {
+                let edit = actions::workspace_edit(fx, self.enc, &file)?;
+                Some(actions::fix_action(fx, edit, diagnostic))
+            })
+            .collect()
     }
 }
