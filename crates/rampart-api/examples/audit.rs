@@ -46,7 +46,12 @@ fn main() {
         println!("{line}");
     }
     for d in &out.diagnostics {
-        eprintln!("{}:{:?}: {}", d.path.as_deref().unwrap_or(""), d.line, d.message);
+        eprintln!(
+            "{}:{:?}: {}",
+            d.path.as_deref().unwrap_or(""),
+            d.line,
+            d.message
+        );
     }
     eprintln!("audit-ms {:.1}", elapsed.as_secs_f64() * 1000.0);
 }

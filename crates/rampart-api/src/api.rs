@@ -244,7 +244,12 @@ impl<'a> Api<'a> {
     pub fn response_headers(&self, resp: At<'a>) -> Vec<String> {
         resp.node
             .get("headers")
-            .map(|h| h.entries().iter().map(|(k, _)| k.to_ascii_lowercase()).collect())
+            .map(|h| {
+                h.entries()
+                    .iter()
+                    .map(|(k, _)| k.to_ascii_lowercase())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -329,7 +334,10 @@ impl<'a> Api<'a> {
         seen: &mut HashSet<(usize, *const Node)>,
         f: &mut dyn FnMut(At<'a>, Use),
     ) {
-        if depth > MAX_SCHEMA_DEPTH || !s.node.is_map() || !seen.insert((s.doc, s.node as *const Node)) {
+        if depth > MAX_SCHEMA_DEPTH
+            || !s.node.is_map()
+            || !seen.insert((s.doc, s.node as *const Node))
+        {
             return;
         }
         f(s, use_);

@@ -18,7 +18,9 @@ pub mod rules;
 pub mod spec;
 pub mod tree;
 
-use rampart_core::{Diagnostic, Emitter, Engine, EngineSession, Finding, RuleMeta, ScanContext, SourceFile};
+use rampart_core::{
+    Diagnostic, Emitter, Engine, EngineSession, Finding, RuleMeta, ScanContext, SourceFile,
+};
 use rules::{Catalogue, catalogue};
 use std::path::PathBuf;
 

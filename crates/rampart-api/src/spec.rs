@@ -137,7 +137,11 @@ impl Docs {
                     continue;
                 }
                 let Some(p) = resolve_path(&from, file) else {
-                    docs.warn(&from, line, format!("`$ref` to `{file}` leaves the scan root and was not followed"));
+                    docs.warn(
+                        &from,
+                        line,
+                        format!("`$ref` to `{file}` leaves the scan root and was not followed"),
+                    );
                     continue;
                 };
                 if docs.docs.iter().any(|d| d.path == p) {
@@ -169,7 +173,11 @@ impl Docs {
                             .error
                             .map(|e| format!("line {}: {}", e.line, e.message))
                             .unwrap_or_else(|| "empty document".into());
-                        docs.warn(&from, line, format!("`$ref` to `{file}`: the file does not parse ({why})"));
+                        docs.warn(
+                            &from,
+                            line,
+                            format!("`$ref` to `{file}`: the file does not parse ({why})"),
+                        );
                     }
                 }
             }
@@ -229,8 +237,12 @@ impl Docs {
                     .position(|d| d.path == path)
                     .ok_or_else(|| format!("`$ref: {target}`: `{file}` was not loaded"))?
             };
-            let node = pointer_get(&self.docs[doc].root, pointer)
-                .ok_or_else(|| format!("`$ref: {target}` points at nothing (`{pointer}` is not in `{}`)", self.docs[doc].path))?;
+            let node = pointer_get(&self.docs[doc].root, pointer).ok_or_else(|| {
+                format!(
+                    "`$ref: {target}` points at nothing (`{pointer}` is not in `{}`)",
+                    self.docs[doc].path
+                )
+            })?;
             let via = match (cur.via, cur.doc, doc) {
                 (Some(v), _, _) => Some(v),
                 (None, 0, d) if d != 0 => Some(cur.node),
@@ -256,7 +268,11 @@ impl Docs {
             return (at.node.report_span(), None);
         }
         let d = &self.docs[at.doc];
-        let other = format!("{} line {}", d.path, d.lines.line(at.node.report_span().start));
+        let other = format!(
+            "{} line {}",
+            d.path,
+            d.lines.line(at.node.report_span().start)
+        );
         match at.via {
             Some(v) => (v.report_span(), Some(other)),
             None => (0..0, Some(other)),
@@ -394,16 +410,33 @@ mod tests {
         assert_eq!(other.as_deref(), Some("common/s.yaml line 1"));
         let msgs: Vec<String> = d.problems.iter().map(|p| p.message.clone()).collect();
         assert!(msgs.iter().any(|m| m.contains("cycle")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("missing.yaml") && m.contains("could not be read")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("points at nothing")), "{msgs:?}");
-        assert!(d.problems.iter().all(|p| p.path.as_deref() == Some("api.yaml") && p.line.is_some()));
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("missing.yaml") && m.contains("could not be read")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("points at nothing")),
+            "{msgs:?}"
+        );
+        assert!(
+            d.problems
+                .iter()
+                .all(|p| p.path.as_deref() == Some("api.yaml") && p.line.is_some())
+        );
     }
 
     #[test]
     fn paths_stay_in_the_root() {
-        assert_eq!(resolve_path("a/b.yaml", "../c.yaml").as_deref(), Some("c.yaml"));
+        assert_eq!(
+            resolve_path("a/b.yaml", "../c.yaml").as_deref(),
+            Some("c.yaml")
+        );
         assert_eq!(resolve_path("b.yaml", "../c.yaml"), None);
         assert_eq!(resolve_path("b.yaml", "/etc/passwd"), None);
-        assert_eq!(pointer_get(&tree::parse("a: {b/c: 1}").root.unwrap(), "/a/b~1c").map(|n| n.span.len()), Some(1));
+        assert_eq!(
+            pointer_get(&tree::parse("a: {b/c: 1}").root.unwrap(), "/a/b~1c").map(|n| n.span.len()),
+            Some(1)
+        );
     }
 }

@@ -61,7 +61,10 @@ impl Node {
 
     /// A mapping entry's value.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entries().iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entries()
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 
     /// The entries of a mapping (empty for anything else).
@@ -194,7 +197,11 @@ pub fn parse(text: &str) -> Parsed {
                     skip -= 1;
                     if skip == 0 {
                         let end = range(span).end.max(skip_start);
-                        push(&mut stack, &mut root, Node::new(Value::Unknown, skip_start..end));
+                        push(
+                            &mut stack,
+                            &mut root,
+                            Node::new(Value::Unknown, skip_start..end),
+                        );
                     }
                 }
                 _ => {}
@@ -232,9 +239,10 @@ pub fn parse(text: &str) -> Parsed {
                     Some(Frame::Seq(start, items, anchor)) => {
                         (Node::new(Value::Seq(items), start..end.max(start)), anchor)
                     }
-                    Some(Frame::Map(start, entries, _, anchor)) => {
-                        (Node::new(Value::Map(entries), start..end.max(start)), anchor)
-                    }
+                    Some(Frame::Map(start, entries, _, anchor)) => (
+                        Node::new(Value::Map(entries), start..end.max(start)),
+                        anchor,
+                    ),
                     None => continue,
                 }
             }
@@ -303,7 +311,9 @@ fn size(n: &Node) -> (usize, usize) {
         Value::Map(m) => Box::new(m.iter().map(|(_, v)| v)),
         _ => return (1, 0),
     };
-    children.map(size).fold((1, 1), |(c, d), (k, e)| (c + k, d.max(e + 1)))
+    children
+        .map(size)
+        .fold((1, 1), |(c, d), (k, e)| (c + k, d.max(e + 1)))
 }
 
 /// A plain scalar with the YAML 1.2 core schema.
@@ -361,7 +371,13 @@ mod tests {
         let y = "openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n";
         let p = parse(y);
         let root = p.root.unwrap();
-        let get = root.get("paths").unwrap().get("/a").unwrap().get("get").unwrap();
+        let get = root
+            .get("paths")
+            .unwrap()
+            .get("/a")
+            .unwrap()
+            .get("get")
+            .unwrap();
         assert_eq!(&y[get.report_span()], "get");
         let j = "{\"openapi\": \"3.1.0\", \"n\": 3, \"s\": \"3\"}";
         let root = parse(j).root.unwrap();

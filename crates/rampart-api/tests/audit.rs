@@ -2,8 +2,8 @@
 //! on the fixed twin (whose schemas live in a second file, reached through `$ref`s).
 
 use rampart_api::ApiEngine;
-use rampart_core::source::Origin;
 use rampart_core::config::Config;
+use rampart_core::source::Origin;
 use rampart_core::{Emitter, Engine, ScanContext, SourceFile};
 use std::path::PathBuf;
 
@@ -75,9 +75,15 @@ fn the_vulnerable_spec_shows_each_planted_flaw_at_its_line() {
     }
     assert!(missing.is_empty(), "missing:\n{}", missing.join("\n"));
     // Findings name the operation, and the login is not asked for security.
-    assert!(out.findings.iter().all(|f| !f.message.is_empty() && f.location.path == "vuln.yaml"));
     assert!(
-        !out.findings.iter().any(|f| f.rule_id == "api/write-without-security" && f.location.start_line == 11),
+        out.findings
+            .iter()
+            .all(|f| !f.message.is_empty() && f.location.path == "vuln.yaml")
+    );
+    assert!(
+        !out.findings
+            .iter()
+            .any(|f| f.rule_id == "api/write-without-security" && f.location.start_line == 11),
         "a login operation needs no security"
     );
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
@@ -89,7 +95,12 @@ fn the_fixed_twin_is_clean() {
     let found: Vec<String> = out
         .findings
         .iter()
-        .map(|f| format!("{} {}:{} {}", f.rule_id, f.location.path, f.location.start_line, f.message))
+        .map(|f| {
+            format!(
+                "{} {}:{} {}",
+                f.rule_id, f.location.path, f.location.start_line, f.message
+            )
+        })
         .collect();
     assert!(found.is_empty(), "{}", found.join("\n"));
     assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
@@ -113,7 +124,11 @@ fn findings_in_referenced_files_point_at_the_ref_and_name_the_file() {
     };
     let engine = ApiEngine::new();
     let session = engine.start(&ctx).unwrap();
-    let file = SourceFile::new("api/openapi.yaml", spec.as_bytes().to_vec(), Origin::WorkTree);
+    let file = SourceFile::new(
+        "api/openapi.yaml",
+        spec.as_bytes().to_vec(),
+        Origin::WorkTree,
+    );
     let mut out = Emitter::default();
     session.scan_file(&file, &mut out);
     let f = out
@@ -122,7 +137,11 @@ fn findings_in_referenced_files_point_at_the_ref_and_name_the_file() {
         .find(|f| f.rule_id == "api/mass-assignment")
         .expect("mass assignment through the $ref");
     assert_eq!(f.location.start_line, 9);
-    assert!(f.message.contains("api/schemas/user.yaml line 5"), "{}", f.message);
+    assert!(
+        f.message.contains("api/schemas/user.yaml line 5"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -132,10 +151,25 @@ fn broken_refs_and_cycles_are_diagnostics_naming_the_file() {
     let msgs: Vec<String> = out
         .diagnostics
         .iter()
-        .map(|d| format!("{}:{:?} {}", d.path.as_deref().unwrap_or(""), d.line, d.message))
+        .map(|d| {
+            format!(
+                "{}:{:?} {}",
+                d.path.as_deref().unwrap_or(""),
+                d.line,
+                d.message
+            )
+        })
         .collect();
-    assert!(msgs.iter().any(|m| m.starts_with("specs/api.yaml:Some(6)") && m.contains("cycle")), "{msgs:?}");
-    assert!(msgs.iter().any(|m| m.starts_with("specs/api.yaml:Some(8)") && m.contains("gone.yaml")), "{msgs:?}");
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("specs/api.yaml:Some(6)") && m.contains("cycle")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("specs/api.yaml:Some(8)") && m.contains("gone.yaml")),
+        "{msgs:?}"
+    );
 }
 
 #[test]
@@ -149,6 +183,10 @@ fn json_specs_and_swagger_are_found_by_content() {
         .expect("plain HTTP scheme");
     assert_eq!((f.location.start_line, f.location.start_col), (1, 99));
     // Not a spec: no findings, no diagnostics.
-    let out = rampart_core::testing::scan_text(&ApiEngine::new(), "package.json", r#"{"name": "swagger-ui", "openapi": 3}"#);
+    let out = rampart_core::testing::scan_text(
+        &ApiEngine::new(),
+        "package.json",
+        r#"{"name": "swagger-ui", "openapi": 3}"#,
+    );
     assert!(out.findings.is_empty() && out.diagnostics.is_empty());
 }

@@ -69,18 +69,34 @@ fn the_probe_finds_every_planted_flaw() {
         .filter(|(r, n)| !has(r, n))
         .map(|(r, n)| format!("{r} ({n})"))
         .collect();
-    assert!(missing.is_empty(), "missing: {missing:?}\nfound:\n{}", all.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "missing: {missing:?}\nfound:\n{}",
+        all.join("\n")
+    );
     // Findings point at the operation in the spec and carry redacted evidence.
-    let bola = out.findings.iter().find(|f| f.rule_id == "api/probe-bola").unwrap();
+    let bola = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "api/probe-bola")
+        .unwrap();
     assert_eq!(bola.location.path, "vuln.yaml");
     assert_eq!(bola.location.start_line, 54);
     let req = bola.properties["request"].as_str().unwrap();
     assert!(req.starts_with("GET http://127.0.0.1:"), "{req}");
     assert!(!req.contains(BOB) && req.contains("toke…"), "{req}");
-    assert!(bola.properties["response"].as_str().unwrap().starts_with("200"));
+    assert!(
+        bola.properties["response"]
+            .as_str()
+            .unwrap()
+            .starts_with("200")
+    );
     for f in &out.findings {
         let text = serde_json::to_string(f).unwrap();
-        assert!(!text.contains(ALICE) && !text.contains(BOB), "token in {text}");
+        assert!(
+            !text.contains(ALICE) && !text.contains(BOB),
+            "token in {text}"
+        );
     }
     assert!(out.requests <= 400);
 }
@@ -90,7 +106,9 @@ fn the_fixed_twin_shows_nothing() {
     let out = probe("fixed.yaml", false, true);
     assert!(out.findings.is_empty(), "{}", found(&out).join("\n"));
     assert!(
-        out.diagnostics.iter().all(|d| !d.message.contains("request failed")),
+        out.diagnostics
+            .iter()
+            .all(|d| !d.message.contains("request failed")),
         "{:?}",
         out.diagnostics
     );
@@ -104,8 +122,16 @@ fn without_allow_writes_no_unsafe_method_is_sent_and_the_budget_holds() {
         let req = f.properties["request"].as_str().unwrap();
         assert!(req.starts_with("GET "), "{req}");
     }
-    assert!(!out.findings.iter().any(|f| f.rule_id == "api/probe-mass-assignment"));
-    assert!(out.diagnostics.iter().any(|d| d.message.contains("--allow-writes")));
+    assert!(
+        !out.findings
+            .iter()
+            .any(|f| f.rule_id == "api/probe-mass-assignment")
+    );
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.message.contains("--allow-writes"))
+    );
     let base = vulnapi::start(true);
     let text = std::fs::read_to_string(fixtures().join("vuln.yaml")).unwrap();
     let opts = Options {
@@ -148,6 +174,13 @@ fn redirects_are_not_followed() {
     };
     let out = probe::run("s.yaml", spec, &|_| Err("no".into()), &opts).unwrap();
     assert!(out.requests >= 1);
-    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), out.requests);
-    assert!(out.findings.iter().any(|f| f.rule_id == "api/probe-undocumented-status" && f.message.contains("302")));
+    assert_eq!(
+        served.load(std::sync::atomic::Ordering::SeqCst),
+        out.requests
+    );
+    assert!(
+        out.findings
+            .iter()
+            .any(|f| f.rule_id == "api/probe-undocumented-status" && f.message.contains("302"))
+    );
 }

@@ -16,7 +16,9 @@ fn rules_load_and_examples_hold() {
 fn every_rule_has_an_owasp_api_category_and_a_cwe() {
     for r in ApiEngine::new().rules() {
         assert!(
-            r.owasp.iter().any(|o| o.starts_with("API") && o.ends_with(":2023")),
+            r.owasp
+                .iter()
+                .any(|o| o.starts_with("API") && o.ends_with(":2023")),
             "{}: {:?}",
             r.id,
             r.owasp
@@ -34,8 +36,10 @@ fn rule_files_refuse_unknown_keys_checks_and_params() {
     assert!(e.contains("unknown check `nope`"), "{e}");
     let e = Rule::parse(&format!("{base}check = 'servers-missing'\nbogus = 1\n")).unwrap_err();
     assert!(e.contains("`bogus`"), "{e}");
-    let e = Rule::parse(&format!("{base}check = 'parameter-name'\n[params]\nname = 'a'\n"))
-        .unwrap_err();
+    let e = Rule::parse(&format!(
+        "{base}check = 'parameter-name'\n[params]\nname = 'a'\n"
+    ))
+    .unwrap_err();
     assert!(e.contains("no parameter `name`"), "{e}");
     let e = Rule::parse(&format!(
         "{base}check = 'parameter-name'\n[params]\nname_pattern = '('\n"

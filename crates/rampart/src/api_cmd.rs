@@ -70,11 +70,7 @@ fn probe(a: &ProbeArgs) -> Result<i32, String> {
     }
     let text = std::fs::read_to_string(&a.spec)
         .map_err(|e| format!("cannot read the spec {}: {e}", a.spec.display()))?;
-    let dir = a
-        .spec
-        .parent()
-        .map(|p| p.to_path_buf())
-        .unwrap_or_default();
+    let dir = a.spec.parent().map(|p| p.to_path_buf()).unwrap_or_default();
     let name = a
         .spec
         .file_name()
@@ -98,8 +94,7 @@ fn probe(a: &ProbeArgs) -> Result<i32, String> {
         allow_writes: a.allow_writes,
     };
     let started = Instant::now();
-    let outcome =
-        rampart_api::probe::run(&name, &text, &read, &opts).map_err(|e| e.to_string())?;
+    let outcome = rampart_api::probe::run(&name, &text, &read, &opts).map_err(|e| e.to_string())?;
     let mut findings = outcome.findings;
     rampart_core::fingerprint::assign(&mut findings);
     findings.sort_by(|x, y| y.severity.cmp(&x.severity));
@@ -113,7 +108,10 @@ fn probe(a: &ProbeArgs) -> Result<i32, String> {
     result.stats.elapsed = started.elapsed();
     let fail_on = match a.fail_on.as_str() {
         "never" => None,
-        s => Some(s.parse::<Severity>().map_err(|_| format!("unknown severity `{s}`"))?),
+        s => Some(
+            s.parse::<Severity>()
+                .map_err(|_| format!("unknown severity `{s}`"))?,
+        ),
     };
     let report = Report {
         result: &result,
@@ -127,8 +125,9 @@ fn probe(a: &ProbeArgs) -> Result<i32, String> {
     };
     let rendered = report.render(format);
     match &a.output {
-        Some(p) => std::fs::write(p, rendered)
-            .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+        Some(p) => {
+            std::fs::write(p, rendered).map_err(|e| format!("cannot write {}: {e}", p.display()))?
+        }
         None => print!("{rendered}"),
     }
     for d in &result.diagnostics {

@@ -11,7 +11,9 @@ use std::collections::HashSet;
 pub(crate) fn method_matches(p: &Params, op: &Op<'_>) -> bool {
     let methods = p.list("methods");
     (methods.is_empty() || methods.iter().any(|m| m.eq_ignore_ascii_case(op.method)))
-        && !p.re("except_path_pattern").is_some_and(|re| re.is_match(op.path))
+        && !p
+            .re("except_path_pattern")
+            .is_some_and(|re| re.is_match(op.path))
 }
 
 /// `methods`, `except_path_pattern`: which operations; `when`: `none` (no security requirement in force) or
@@ -30,7 +32,10 @@ pub fn operation_security<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>)
         };
         if fires {
             let msg = if anonymous {
-                format!("{} accepts anonymous callers (`security` lists `{{}}`)", op.label())
+                format!(
+                    "{} accepts anonymous callers (`security` lists `{{}}`)",
+                    op.label()
+                )
             } else {
                 format!("{} has no security requirement", op.label())
             };
@@ -39,14 +44,15 @@ pub fn operation_security<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>)
     }
 }
 
-/// Whether `code` is covered by one of `codes` (`4XX` covers `404`; `default` covers all).
+/// Whether one of the `wanted` codes is documented: the code itself, or a declared range
+/// (`4XX`) that holds it.
 fn covered(declared: &[&str], wanted: &[String]) -> bool {
     wanted.iter().any(|w| {
         declared.iter().any(|d| {
             d.eq_ignore_ascii_case(w)
-                || (w.len() == 3
-                    && w.ends_with("XX")
-                    && d.len() == 3
+                || (d.len() == 3
+                    && d.to_ascii_uppercase().ends_with("XX")
+                    && w.len() == 3
                     && d.as_bytes()[0] == w.as_bytes()[0])
         })
     })
@@ -68,7 +74,11 @@ pub fn response_missing<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
                 Hit::new(
                     at,
                     format!("{}:{}", op.label(), codes.join("|")),
-                    format!("{} documents no {} response", op.label(), codes.join(" or ")),
+                    format!(
+                        "{} documents no {} response",
+                        op.label(),
+                        codes.join(" or ")
+                    ),
                 )
                 .var("op", op.label()),
             );
@@ -78,7 +88,11 @@ pub fn response_missing<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
 
 /// `codes_pattern`: responses whose status code matches must declare one of `headers`.
 pub fn response_header_missing<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
-    let headers: Vec<String> = p.list("headers").iter().map(|h| h.to_ascii_lowercase()).collect();
+    let headers: Vec<String> = p
+        .list("headers")
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
     let mut seen = HashSet::new();
     for op in api.ops() {
         for (code, r) in api.responses(&op) {
@@ -167,7 +181,10 @@ pub fn parameter_name<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
                 continue;
             }
             if !want_types.is_empty() {
-                let schema = param.get("schema").and_then(|s| api.resolve(s)).unwrap_or(param);
+                let schema = param
+                    .get("schema")
+                    .and_then(|s| api.resolve(s))
+                    .unwrap_or(param);
                 let t = types(schema.node);
                 if !t.iter().any(|t| want_types.iter().any(|w| w == t)) {
                     continue;

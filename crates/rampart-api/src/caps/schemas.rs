@@ -116,7 +116,11 @@ pub fn property_names<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
         }
         let mut schemas: Vec<(&str, At<'a>)> = Vec::new();
         if uses.iter().any(|u| u == "request") {
-            schemas.extend(api.request_schemas(&op).into_iter().map(|s| ("request body", s)));
+            schemas.extend(
+                api.request_schemas(&op)
+                    .into_iter()
+                    .map(|s| ("request body", s)),
+            );
         }
         if uses.iter().any(|u| u == "response") {
             for (code, r) in api.responses(&op) {
@@ -131,7 +135,11 @@ pub fn property_names<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
                 if !re.is_match(name) {
                     continue;
                 }
-                let skip = if what == "request body" { "readOnly" } else { "writeOnly" };
+                let skip = if what == "request body" {
+                    "readOnly"
+                } else {
+                    "writeOnly"
+                };
                 if prop.node.get(skip).and_then(Node::as_bool) == Some(true) {
                     continue;
                 }
@@ -164,8 +172,12 @@ pub fn example_secrets<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
     for (n, key) in hits {
         let at = root.child(n);
         out.push(
-            Hit::new(at, format!("example:{key}:{}", short_hash(n)), format!("example value of `{key}` looks like a real secret"))
-                .var("name", key),
+            Hit::new(
+                at,
+                format!("example:{key}:{}", short_hash(n)),
+                format!("example value of `{key}` looks like a real secret"),
+            )
+            .var("name", key),
         );
     }
 }
@@ -190,13 +202,22 @@ fn walk_examples<'n>(
         Value::Map(m) => {
             for (k, v) in m {
                 let ex = in_example
-                    || matches!(k.as_str(), "example" | "examples" | "default" | "x-example" | "x-examples");
+                    || matches!(
+                        k.as_str(),
+                        "example" | "examples" | "default" | "x-example" | "x-examples"
+                    );
                 // Inside `properties`, a property's own `example` belongs to its name.
-                let carried = if !in_example && matches!(k.as_str(), "example" | "default") { key } else { Some(k.as_str()) };
+                let carried = if !in_example && matches!(k.as_str(), "example" | "default") {
+                    key
+                } else {
+                    Some(k.as_str())
+                };
                 walk_examples(v, carried, ex, p, out, depth + 1);
             }
         }
-        Value::Seq(s) => s.iter().for_each(|v| walk_examples(v, key, in_example, p, out, depth + 1)),
+        Value::Seq(s) => s
+            .iter()
+            .for_each(|v| walk_examples(v, key, in_example, p, out, depth + 1)),
         Value::Str(s) if in_example => {
             let name = key.unwrap_or("");
             let token = p.re("value_pattern").is_some_and(|re| re.is_match(s));

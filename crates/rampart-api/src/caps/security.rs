@@ -16,7 +16,8 @@ fn field(n: &Node, key: &str) -> String {
 /// Security schemes matching every given filter: `type` (`http`, `apiKey`, `oauth2`; Swagger's
 /// `basic` counts as `http` + `basic`), `scheme` (HTTP scheme, case-insensitive) and `in`.
 pub fn security_scheme<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
-    let lower = |k: &str| -> Vec<String> { p.list(k).iter().map(|s| s.to_ascii_lowercase()).collect() };
+    let lower =
+        |k: &str| -> Vec<String> { p.list(k).iter().map(|s| s.to_ascii_lowercase()).collect() };
     let (types, schemes, places) = (lower("type"), lower("scheme"), lower("in"));
     for (name, s) in api.schemes() {
         let mut ty = field(s.node, "type");
@@ -34,8 +35,12 @@ pub fn security_scheme<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
                 (sc, _) => format!("{ty} {sc}"),
             };
             out.push(
-                Hit::new(s, format!("scheme:{name}"), format!("security scheme `{name}` is {what}"))
-                    .var("name", name),
+                Hit::new(
+                    s,
+                    format!("scheme:{name}"),
+                    format!("security scheme `{name}` is {what}"),
+                )
+                .var("name", name),
             );
         }
     }
@@ -54,8 +59,12 @@ pub fn oauth_flows<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
         if let Some(flow) = s.node.get("flow").and_then(Node::as_str) {
             if banned.iter().any(|b| b == flow) {
                 out.push(
-                    Hit::new(s, format!("{name}:{flow}"), format!("OAuth 2 scheme `{name}` uses the {flow} flow"))
-                        .var("name", name),
+                    Hit::new(
+                        s,
+                        format!("{name}:{flow}"),
+                        format!("OAuth 2 scheme `{name}` uses the {flow} flow"),
+                    )
+                    .var("name", name),
                 );
             }
             continue;
@@ -67,8 +76,12 @@ pub fn oauth_flows<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
             let at = flows.child(f);
             if banned.iter().any(|b| b == fname) {
                 out.push(
-                    Hit::new(at, format!("{name}:{fname}"), format!("OAuth 2 scheme `{name}` offers the {fname} flow"))
-                        .var("name", name),
+                    Hit::new(
+                        at,
+                        format!("{name}:{fname}"),
+                        format!("OAuth 2 scheme `{name}` offers the {fname} flow"),
+                    )
+                    .var("name", name),
                 );
             }
             if let Some(key) = require
@@ -77,8 +90,12 @@ pub fn oauth_flows<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
                 && fname != "clientCredentials"
             {
                 out.push(
-                    Hit::new(at, format!("{name}:{fname}:{key}"), format!("the {fname} flow of `{name}` has no `{key}`"))
-                        .var("name", name),
+                    Hit::new(
+                        at,
+                        format!("{name}:{fname}:{key}"),
+                        format!("the {fname} flow of `{name}` has no `{key}`"),
+                    )
+                    .var("name", name),
                 );
             }
         }
@@ -90,17 +107,28 @@ pub fn oauth_flows<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
 pub fn jwt_practice<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
     for (name, s) in api.schemes() {
         // As Spectral's rule: bearer JWTs, and OAuth 2 (whose access tokens are mostly JWTs).
-        let jwt = field(s.node, "bearerFormat").contains("jwt") || field(s.node, "type") == "oauth2";
+        let jwt =
+            field(s.node, "bearerFormat").contains("jwt") || field(s.node, "type") == "oauth2";
         if !jwt {
             continue;
         }
-        let desc = s.node.get("description").and_then(Node::as_str).unwrap_or("");
-        if p.re("description_pattern").is_some_and(|re| re.is_match(desc)) {
+        let desc = s
+            .node
+            .get("description")
+            .and_then(Node::as_str)
+            .unwrap_or("");
+        if p.re("description_pattern")
+            .is_some_and(|re| re.is_match(desc))
+        {
             continue;
         }
         out.push(
-            Hit::new(s, format!("jwt:{name}"), format!("JWT scheme `{name}` does not say it follows RFC 8725"))
-                .var("name", name),
+            Hit::new(
+                s,
+                format!("jwt:{name}"),
+                format!("JWT scheme `{name}` does not say it follows RFC 8725"),
+            )
+            .var("name", name),
         );
     }
 }
@@ -113,7 +141,10 @@ pub fn server_url<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
     for s in api.servers() {
         if re.is_match(&s.url) && !p.re("except_pattern").is_some_and(|x| x.is_match(&s.url)) {
             let shown = redact_userinfo(&s.url);
-            out.push(Hit::new(s.at, format!("server:{shown}"), format!("server `{shown}`")).var("url", shown));
+            out.push(
+                Hit::new(s.at, format!("server:{shown}"), format!("server `{shown}`"))
+                    .var("url", shown),
+            );
         }
     }
 }
@@ -137,7 +168,13 @@ fn redact_userinfo(url: &str) -> String {
 pub fn servers_missing<'a>(api: &Api<'a>, _p: &Params, out: &mut Vec<Hit<'a>>) {
     if api.servers().is_empty() {
         let root = api.root();
-        let at = root.get(if api.version == Version::Swagger2 { "swagger" } else { "openapi" }).unwrap_or(root);
+        let at = root
+            .get(if api.version == Version::Swagger2 {
+                "swagger"
+            } else {
+                "openapi"
+            })
+            .unwrap_or(root);
         out.push(Hit::new(at, "servers", "the spec lists no server"));
     }
 }
@@ -160,8 +197,12 @@ pub fn server_field<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
         if !ok {
             let shown = redact_userinfo(&s.url);
             out.push(
-                Hit::new(s.at, format!("server:{shown}:{key}"), format!("server `{shown}` does not say `{key}`"))
-                    .var("url", shown),
+                Hit::new(
+                    s.at,
+                    format!("server:{shown}:{key}"),
+                    format!("server `{shown}` does not say `{key}`"),
+                )
+                .var("url", shown),
             );
         }
     }

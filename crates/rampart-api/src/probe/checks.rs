@@ -43,7 +43,8 @@ pub fn verbose_error(body: &str) -> Option<String> {
         ))
         .expect("verbose-error pattern")
     });
-    re.find(body).map(|m| m.as_str().trim().chars().take(80).collect())
+    re.find(body)
+        .map(|m| m.as_str().trim().chars().take(80).collect())
 }
 
 /// Field names that hold credentials or secrets.
@@ -97,7 +98,11 @@ fn compare<'a>(api: &Api<'a>, schema: At<'a>, v: &Value, path: &str, d: &mut Dif
     let Some(s) = api.resolve(schema) else {
         return;
     };
-    if depth > 6 || s.node.get("allOf").is_some() || s.node.get("oneOf").is_some() || s.node.get("anyOf").is_some() {
+    if depth > 6
+        || s.node.get("allOf").is_some()
+        || s.node.get("oneOf").is_some()
+        || s.node.get("anyOf").is_some()
+    {
         return;
     }
     let t = types(s.node);
@@ -116,7 +121,10 @@ fn compare<'a>(api: &Api<'a>, schema: At<'a>, v: &Value, path: &str, d: &mut Dif
         || (kind == "integer" && t.contains(&"number"))
         || (kind == "null" && s.node.get("nullable").and_then(|n| n.as_bool()) == Some(true));
     if !type_ok {
-        d.mismatches.push(format!("{here} is {kind}, the spec says {}", t.join(" or ")));
+        d.mismatches.push(format!(
+            "{here} is {kind}, the spec says {}",
+            t.join(" or ")
+        ));
         return;
     }
     match v {
@@ -125,13 +133,21 @@ fn compare<'a>(api: &Api<'a>, schema: At<'a>, v: &Value, path: &str, d: &mut Dif
             if let Some(req) = s.node.get("required") {
                 for r in req.items().iter().filter_map(|r| r.as_str()) {
                     if !m.contains_key(r) {
-                        d.mismatches.push(format!("{here} lacks the required field `{r}`"));
+                        d.mismatches
+                            .push(format!("{here} lacks the required field `{r}`"));
                     }
                 }
             }
-            let open = s.node.get("additionalProperties").is_some_and(|a| a.as_bool() != Some(false));
+            let open = s
+                .node
+                .get("additionalProperties")
+                .is_some_and(|a| a.as_bool() != Some(false));
             for (k, val) in m {
-                let sub = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let sub = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match props.and_then(|p| p.get(k)) {
                     Some(ps) => compare(api, ps, val, &sub, d, depth + 1),
                     None if props.is_some() && !open => d.undocumented.push(sub),
@@ -141,7 +157,14 @@ fn compare<'a>(api: &Api<'a>, schema: At<'a>, v: &Value, path: &str, d: &mut Dif
         }
         Value::Array(items) => {
             if let (Some(first), Some(is)) = (items.first(), s.get("items")) {
-                compare(api, is, first, &format!("{here}[0]").replace("the body[0]", "[0]"), d, depth + 1);
+                compare(
+                    api,
+                    is,
+                    first,
+                    &format!("{here}[0]").replace("the body[0]", "[0]"),
+                    d,
+                    depth + 1,
+                );
             }
         }
         _ => {}
@@ -156,7 +179,11 @@ pub fn keys(v: &Value, out: &mut Vec<String>, path: &str, depth: usize) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 out.push(p.clone());
                 keys(x, out, &p, depth + 1);
             }
@@ -205,9 +232,15 @@ mod tests {
     fn signatures() {
         assert!(sql_error("near \"'\": syntax error").is_some());
         assert!(sql_error("{\"error\":\"not found\"}").is_none());
-        assert!(verbose_error("Traceback (most recent call last):\n  File \"app.py\", line 3").is_some());
+        assert!(
+            verbose_error("Traceback (most recent call last):\n  File \"app.py\", line 3")
+                .is_some()
+        );
         assert!(verbose_error("{\"error\":\"bad request\"}").is_none());
         assert!(is_sensitive("passwordHash") && is_sensitive("api_key") && !is_sensitive("name"));
-        assert_eq!(object_id(&serde_json::json!([{"id": 7}])).as_deref(), Some("7"));
+        assert_eq!(
+            object_id(&serde_json::json!([{"id": 7}])).as_deref(),
+            Some("7")
+        );
     }
 }

@@ -249,7 +249,9 @@ mod tests {
     #[test]
     fn redaction_hides_tokens_and_jwts() {
         let c = Client::new("http://127.0.0.1:9", 1, 0.0, vec!["secret-token-a".into()]);
-        let r = c.redact("Authorization: Bearer secret-token-a and eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.");
+        let r = c.redact(
+            "Authorization: Bearer secret-token-a and eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.",
+        );
         assert!(!r.contains("secret-token-a"), "{r}");
         assert!(!r.contains("eyJzdWIiOiIxIn0"), "{r}");
         assert!(r.contains("secr…"), "{r}");

@@ -10,9 +10,9 @@
 //! `allow_writes`.
 
 pub mod checks;
-pub mod values;
 pub mod http;
 mod run;
+pub mod values;
 
 use rampart_core::rule::{RuleDefaults, RuleDoc};
 use rampart_core::{Confidence, Diagnostic, Finding, RuleMeta};
@@ -99,7 +99,11 @@ pub fn rules() -> &'static [RuleMeta] {
         };
         let parsed: ProbeRules =
             toml::from_str(include_str!("rules.toml")).expect("probe/rules.toml is valid");
-        parsed.rule.into_iter().map(|d| d.into_meta(&defaults)).collect()
+        parsed
+            .rule
+            .into_iter()
+            .map(|d| d.into_meta(&defaults))
+            .collect()
     })
 }
 
@@ -126,7 +130,9 @@ pub fn check_base_url(url: &str) -> Result<(), ProbeError> {
         return Err(bad("has no host"));
     }
     if host.contains('@') {
-        return Err(bad("must not hold a user name or password; pass credentials with --auth-a"));
+        return Err(bad(
+            "must not hold a user name or password; pass credentials with --auth-a",
+        ));
     }
     if url.contains(['?', '#']) {
         return Err(bad("must not hold a query or fragment"));

@@ -47,7 +47,10 @@ impl<'a, 'o> Prober<'a, 'o> {
             .into_iter()
             .flatten()
             .flat_map(|t| {
-                let v = t.split_once(": ").map_or(t.as_str(), |(_, v)| v).to_string();
+                let v = t
+                    .split_once(": ")
+                    .map_or(t.as_str(), |(_, v)| v)
+                    .to_string();
                 [v, t.clone()]
             })
             .collect();
@@ -74,7 +77,10 @@ impl<'a, 'o> Prober<'a, 'o> {
             self.read(op);
         }
         if self.opts.allow_writes {
-            for op in collections.iter().filter(|o| o.method == "post" && !login_like(o)) {
+            for op in collections
+                .iter()
+                .filter(|o| o.method == "post" && !login_like(o))
+            {
                 self.create(op);
             }
         }
@@ -153,16 +159,28 @@ impl<'a, 'o> Prober<'a, 'o> {
                 if field(s, "in") == "query" {
                     (Vec::new(), vec![(name, token)])
                 } else if field(s, "in") == "cookie" {
-                    (vec![("Cookie".into(), format!("{name}={token}"))], Vec::new())
+                    (
+                        vec![("Cookie".into(), format!("{name}={token}"))],
+                        Vec::new(),
+                    )
                 } else {
                     (vec![(name, token)], Vec::new())
                 }
             }
-            Some(s) if field(s, "scheme").eq_ignore_ascii_case("basic") || field(s, "type") == "basic" => {
+            Some(s)
+                if field(s, "scheme").eq_ignore_ascii_case("basic")
+                    || field(s, "type") == "basic" =>
+            {
                 let b = base64::engine::general_purpose::STANDARD.encode(token);
-                (vec![("Authorization".into(), format!("Basic {b}"))], Vec::new())
+                (
+                    vec![("Authorization".into(), format!("Basic {b}"))],
+                    Vec::new(),
+                )
             }
-            _ => (vec![("Authorization".into(), format!("Bearer {token}"))], Vec::new()),
+            _ => (
+                vec![("Authorization".into(), format!("Bearer {token}"))],
+                Vec::new(),
+            ),
         }
     }
 
@@ -218,7 +236,10 @@ impl<'a, 'o> Prober<'a, 'o> {
             })
         });
         let method = op.method.to_ascii_uppercase();
-        match self.client.send(&method, &path, &headers, body_text.as_deref()) {
+        match self
+            .client
+            .send(&method, &path, &headers, body_text.as_deref())
+        {
             Ok(x) => {
                 self.observe(op, &x);
                 Some(x)
@@ -228,9 +249,10 @@ impl<'a, 'o> Prober<'a, 'o> {
                 None
             }
             Err(Stop::Failed(e)) => {
-                self.out
-                    .diagnostics
-                    .push(Diagnostic::warning(self.file.path.clone(), format!("request failed: {e}")));
+                self.out.diagnostics.push(Diagnostic::warning(
+                    self.file.path.clone(),
+                    format!("request failed: {e}"),
+                ));
                 None
             }
         }
@@ -239,9 +261,19 @@ impl<'a, 'o> Prober<'a, 'o> {
     /// Checks every answer has in common: verbose errors, headers, banners.
     fn observe(&mut self, op: &Op<'a>, x: &Exchange) {
         if let Some(sig) = checks::verbose_error(&x.body) {
-            self.report(op, "probe-verbose-error", "", x, format!("{} {} answered {} with internal detail (`{sig}`)", x.method, op.path, x.status));
+            self.report(
+                op,
+                "probe-verbose-error",
+                "",
+                x,
+                format!(
+                    "{} {} answered {} with internal detail (`{sig}`)",
+                    x.method, op.path, x.status
+                ),
+            );
         }
-        if x.header("x-content-type-options").is_none_or(|v| !v.eq_ignore_ascii_case("nosniff"))
+        if x.header("x-content-type-options")
+            .is_none_or(|v| !v.eq_ignore_ascii_case("nosniff"))
             && self.no_nosniff.is_none()
         {
             self.no_nosniff = Some(x.clone());
@@ -298,12 +330,14 @@ impl<'a, 'o> Prober<'a, 'o> {
             self.ids.insert(op.path.to_string(), id);
         }
         // Read back: the creation's answer, then the object itself where the spec has it.
-        let mut seen = created.into_iter().map(|v| (v, x.clone())).collect::<Vec<_>>();
-        let item = self
-            .api
-            .ops()
+        let mut seen = created
             .into_iter()
-            .find(|o| o.method == "get" && collection_of(o.path) == op.path && o.path != op.path);
+            .map(|v| (v, x.clone()))
+            .collect::<Vec<_>>();
+        let item =
+            self.api.ops().into_iter().find(|o| {
+                o.method == "get" && collection_of(o.path) == op.path && o.path != op.path
+            });
         if let Some(item) = item
             && let Some(back) = self.send(&item, Who::A, None, None)
             && let Some(v) = back.json()
@@ -313,7 +347,17 @@ impl<'a, 'o> Prober<'a, 'o> {
         for (v, ex) in seen {
             for (k, val) in SERVER_OWNED {
                 if v.get(*k) == Some(&val()) {
-                    self.report(op, "probe-mass-assignment", k, &ex, format!("{} accepted `{k}: {}` and it was read back", op.label(), val()));
+                    self.report(
+                        op,
+                        "probe-mass-assignment",
+                        k,
+                        &ex,
+                        format!(
+                            "{} accepted `{k}: {}` and it was read back",
+                            op.label(),
+                            val()
+                        ),
+                    );
                 }
             }
         }
@@ -330,7 +374,18 @@ impl<'a, 'o> Prober<'a, 'o> {
             return;
         };
         if b.ok() && b.body == a.body {
-            self.report(op, "probe-bola", "", &b, format!("user B read user A's object with {} {} (answered {})", b.method, strip_base(&b.url, &self.opts.base_url), b.status));
+            self.report(
+                op,
+                "probe-bola",
+                "",
+                &b,
+                format!(
+                    "user B read user A's object with {} {} (answered {})",
+                    b.method,
+                    strip_base(&b.url, &self.opts.base_url),
+                    b.status
+                ),
+            );
         }
     }
 
@@ -340,14 +395,28 @@ impl<'a, 'o> Prober<'a, 'o> {
         }
         for (who, id, what) in [
             (Who::Nobody, "probe-no-auth-required", "without credentials"),
-            (Who::Malformed, "probe-malformed-token-accepted", "with a malformed token"),
-            (Who::AlgNone, "probe-alg-none-accepted", "with an unsigned `alg: none` JWT"),
+            (
+                Who::Malformed,
+                "probe-malformed-token-accepted",
+                "with a malformed token",
+            ),
+            (
+                Who::AlgNone,
+                "probe-alg-none-accepted",
+                "with an unsigned `alg: none` JWT",
+            ),
         ] {
             let Some(x) = self.send(op, who, None, None) else {
                 return;
             };
             if x.ok() {
-                self.report(op, id, "", &x, format!("{} answered {} {what}", op.label(), x.status));
+                self.report(
+                    op,
+                    id,
+                    "",
+                    &x,
+                    format!("{} answered {} {what}", op.label(), x.status),
+                );
                 // Without credentials already open: forged tokens prove nothing more.
                 if who == Who::Nobody {
                     return;
@@ -359,7 +428,8 @@ impl<'a, 'o> Prober<'a, 'o> {
     fn inject(&mut self, op: &Op<'a>) {
         let target = self.api.params(op).into_iter().find_map(|p| {
             let place = p.node.get("in").and_then(Node::as_str)?;
-            (place == "query" || place == "path").then(|| p.node.get("name").and_then(Node::as_str))?
+            (place == "query" || place == "path")
+                .then(|| p.node.get("name").and_then(Node::as_str))?
         });
         let Some(name) = target else {
             return;
@@ -370,11 +440,29 @@ impl<'a, 'o> Prober<'a, 'o> {
         };
         self.conformance(op, &x);
         if let Some(sig) = checks::sql_error(&x.body) {
-            self.report(op, "probe-sql-error", name, &x, format!("a quote in `{name}` of {} produced a database error (`{sig}`)", op.label()));
+            self.report(
+                op,
+                "probe-sql-error",
+                name,
+                &x,
+                format!(
+                    "a quote in `{name}` of {} produced a database error (`{sig}`)",
+                    op.label()
+                ),
+            );
         }
         let html = x.header("content-type").is_some_and(|c| c.contains("html"));
         if html && x.body.contains("<rampart-probe>") {
-            self.report(op, "probe-reflected-input", name, &x, format!("markup sent in `{name}` of {} came back unescaped in HTML", op.label()));
+            self.report(
+                op,
+                "probe-reflected-input",
+                name,
+                &x,
+                format!(
+                    "markup sent in `{name}` of {} came back unescaped in HTML",
+                    op.label()
+                ),
+            );
         }
     }
 
@@ -396,7 +484,13 @@ impl<'a, 'o> Prober<'a, 'o> {
             last = Some(x);
         }
         if let Some(x) = last {
-            self.report(op, "probe-no-rate-limit", "", &x, format!("{n} failed attempts in a row on {} got no 429", op.label()));
+            self.report(
+                op,
+                "probe-no-rate-limit",
+                "",
+                &x,
+                format!("{n} failed attempts in a row on {} got no 429", op.label()),
+            );
         }
     }
 
@@ -404,7 +498,17 @@ impl<'a, 'o> Prober<'a, 'o> {
     fn conformance(&mut self, op: &Op<'a>, x: &Exchange) {
         let Some(resp) = checks::documented(self.api, op, x.status) else {
             let st = x.status.to_string();
-            self.report(op, "probe-undocumented-status", &st, x, format!("{} answered {}, which the spec does not document", op.label(), x.status));
+            self.report(
+                op,
+                "probe-undocumented-status",
+                &st,
+                x,
+                format!(
+                    "{} answered {}, which the spec does not document",
+                    op.label(),
+                    x.status
+                ),
+            );
             return;
         };
         let Some(body) = x.json() else {
@@ -415,7 +519,13 @@ impl<'a, 'o> Prober<'a, 'o> {
         for k in ks {
             let last = k.rsplit('.').next().unwrap_or(&k);
             if checks::is_sensitive(last) {
-                self.report(op, "probe-sensitive-data-exposed", &k, x, format!("the answer of {} holds `{k}`", op.label()));
+                self.report(
+                    op,
+                    "probe-sensitive-data-exposed",
+                    &k,
+                    x,
+                    format!("the answer of {} holds `{k}`", op.label()),
+                );
             }
         }
         if let Some(schema) = self.api.response_schemas(resp).first().copied() {
@@ -423,24 +533,54 @@ impl<'a, 'o> Prober<'a, 'o> {
             for u in d.undocumented {
                 let last = u.rsplit('.').next().unwrap_or(&u).to_string();
                 if !checks::is_sensitive(&last) {
-                    self.report(op, "probe-undocumented-field", &u, x, format!("the answer of {} holds `{u}`, which the spec does not document", op.label()));
+                    self.report(
+                        op,
+                        "probe-undocumented-field",
+                        &u,
+                        x,
+                        format!(
+                            "the answer of {} holds `{u}`, which the spec does not document",
+                            op.label()
+                        ),
+                    );
                 }
             }
             if let Some(m) = d.mismatches.first() {
                 let m = m.clone();
-                self.report(op, "probe-schema-mismatch", "", x, format!("{}: {m}", op.label()));
+                self.report(
+                    op,
+                    "probe-schema-mismatch",
+                    "",
+                    x,
+                    format!("{}: {m}", op.label()),
+                );
             }
         }
     }
 
     fn api_wide(&mut self) {
         let root = self.api.root();
-        let at = root.get("openapi").or_else(|| root.get("swagger")).unwrap_or(root);
+        let at = root
+            .get("openapi")
+            .or_else(|| root.get("swagger"))
+            .unwrap_or(root);
         if let Some(x) = self.no_nosniff.take() {
-            self.report_at(at, "probe-missing-security-headers", "nosniff", &x, "answers lack `X-Content-Type-Options: nosniff`".into());
+            self.report_at(
+                at,
+                "probe-missing-security-headers",
+                "nosniff",
+                &x,
+                "answers lack `X-Content-Type-Options: nosniff`".into(),
+            );
         }
         if let Some((x, b)) = self.banner.take() {
-            self.report_at(at, "probe-server-banner", "banner", &x, format!("answers carry `{b}`"));
+            self.report_at(
+                at,
+                "probe-server-banner",
+                "banner",
+                &x,
+                format!("answers carry `{b}`"),
+            );
         }
     }
 
@@ -463,7 +603,8 @@ impl<'a, 'o> Prober<'a, 'o> {
         let (req, resp) = self.client.evidence(x);
         f.properties.insert("request".into(), Value::from(req));
         f.properties.insert("response".into(), Value::from(resp));
-        f.properties.insert("owasp_api".into(), Value::from(r.owasp.clone()));
+        f.properties
+            .insert("owasp_api".into(), Value::from(r.owasp.clone()));
         self.out.findings.push(f);
     }
 }
@@ -478,9 +619,11 @@ fn collection_of(path: &str) -> &str {
 
 fn login_like(op: &Op<'_>) -> bool {
     let p = op.path.to_ascii_lowercase();
-    ["login", "signin", "sign-in", "token", "auth", "session", "password", "otp"]
-        .iter()
-        .any(|w| p.contains(w))
+    [
+        "login", "signin", "sign-in", "token", "auth", "session", "password", "otp",
+    ]
+    .iter()
+    .any(|w| p.contains(w))
 }
 
 fn strip_base<'u>(url: &'u str, base: &str) -> &'u str {
@@ -493,8 +636,16 @@ fn alg_none(a: Option<&str>) -> String {
     let b64 = |s: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
     let claims = a
         .and_then(|t| t.split('.').nth(1))
-        .and_then(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
         .filter(|c| serde_json::from_slice::<Value>(c).is_ok())
         .unwrap_or_else(|| br#"{"sub":"1","role":"admin","exp":4102444800}"#.to_vec());
-    format!("{}.{}.", b64(br#"{"alg":"none","typ":"JWT"}"#), b64(&claims))
+    format!(
+        "{}.{}.",
+        b64(br#"{"alg":"none","typ":"JWT"}"#),
+        b64(&claims)
+    )
 }

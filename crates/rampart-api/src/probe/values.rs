@@ -53,7 +53,10 @@ fn gen_value<'a>(api: &Api<'a>, s: At<'a>, depth: usize) -> Value {
     let format = s.node.get("format").and_then(Node::as_str).unwrap_or("");
     match ty {
         "integer" | "number" => {
-            let min = s.node.get("minimum").and_then(|n| n.scalar_text()?.parse::<f64>().ok());
+            let min = s
+                .node
+                .get("minimum")
+                .and_then(|n| n.scalar_text()?.parse::<f64>().ok());
             let v = min.map(|m| m.max(1.0)).unwrap_or(1.0);
             if ty == "integer" {
                 json!(v as i64)
@@ -98,7 +101,12 @@ fn gen_value<'a>(api: &Api<'a>, s: At<'a>, depth: usize) -> Value {
 /// A parameter's value as text for a path or query.
 pub fn param_text<'a>(api: &Api<'a>, param: At<'a>) -> String {
     let schema = param.get("schema").unwrap_or(param);
-    match param.node.get("example").map(Node::to_json).unwrap_or_else(|| value(api, schema)) {
+    match param
+        .node
+        .get("example")
+        .map(Node::to_json)
+        .unwrap_or_else(|| value(api, schema))
+    {
         Value::String(s) => s,
         Value::Null => "1".into(),
         other => other.to_string(),

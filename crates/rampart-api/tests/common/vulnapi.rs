@@ -69,7 +69,8 @@ pub fn start(vulnerable: bool) -> String {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind 127.0.0.1:0");
-            tx.send(listener.local_addr().expect("address")).expect("send");
+            tx.send(listener.local_addr().expect("address"))
+                .expect("send");
             let app = Router::new().fallback(handle).with_state(api);
             axum::serve(listener, app).await.expect("serve");
         });
@@ -126,7 +127,9 @@ fn user(api: &Api, req: &Request) -> Option<&'static str> {
     let head = parts.next().and_then(b64json);
     let claims = parts.next().and_then(b64json);
     match (head, claims) {
-        (Some(h), Some(c)) if h["alg"] == "none" => Some(if c["sub"] == "2" { "bob" } else { "alice" }),
+        (Some(h), Some(c)) if h["alg"] == "none" => {
+            Some(if c["sub"] == "2" { "bob" } else { "alice" })
+        }
         _ if !token.is_empty() => Some("guest"),
         _ => None,
     }
@@ -134,7 +137,9 @@ fn user(api: &Api, req: &Request) -> Option<&'static str> {
 
 fn b64json(s: &str) -> Option<Value> {
     use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -152,7 +157,10 @@ fn decode(s: &str) -> String {
     while i < b.len() {
         if b[i] == b'%'
             && i + 2 < b.len()
-            && let (Some(h), Some(l)) = ((b[i + 1] as char).to_digit(16), (b[i + 2] as char).to_digit(16))
+            && let (Some(h), Some(l)) = (
+                (b[i + 1] as char).to_digit(16),
+                (b[i + 2] as char).to_digit(16),
+            )
         {
             out.push((h * 16 + l) as u8);
             i += 3;
@@ -171,7 +179,9 @@ fn item_json(it: &Item) -> Value {
 }
 
 fn id_value(id: &str) -> Value {
-    id.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::from(id))
+    id.parse::<i64>()
+        .map(Value::from)
+        .unwrap_or_else(|_| Value::from(id))
 }
 
 async fn handle(State(api): State<Arc<Api>>, req: Request) -> Response {
@@ -213,12 +223,23 @@ async fn handle(State(api): State<Arc<Api>>, req: Request) -> Response {
     }
 }
 
-fn route(api: &Api, method: &str, path: &str, who: &'static str, body: Value, q: Option<String>) -> Response {
+fn route(
+    api: &Api,
+    method: &str,
+    path: &str,
+    who: &'static str,
+    body: Value,
+    q: Option<String>,
+) -> Response {
     let v = api.vulnerable;
     let mut items = api.items.lock().unwrap();
     match (method, path) {
         ("GET", "/items") => {
-            let mine: Vec<Value> = items.iter().filter(|i| i.owner == who).map(item_json).collect();
+            let mine: Vec<Value> = items
+                .iter()
+                .filter(|i| i.owner == who)
+                .map(item_json)
+                .collect();
             json_reply(api, 200, Value::Array(mine))
         }
         ("POST", "/items") => {
@@ -233,12 +254,20 @@ fn route(api: &Api, method: &str, path: &str, who: &'static str, body: Value, q:
                 let name = sent.get("name").cloned().unwrap_or(json!("unnamed"));
                 Map::from_iter([("name".to_string(), name)])
             };
-            items.push(Item { id, owner: who, fields });
+            items.push(Item {
+                id,
+                owner: who,
+                fields,
+            });
             json_reply(api, 201, item_json(items.last().expect("pushed")))
         }
         ("GET", "/users/me") => {
             if v {
-                json_reply(api, 200, json!({"id": 1, "name": who, "passwordHash": "$2b$12$abcdefghijklmnopqrstuv", "internalNote": "vip"}))
+                json_reply(
+                    api,
+                    200,
+                    json!({"id": 1, "name": who, "passwordHash": "$2b$12$abcdefghijklmnopqrstuv", "internalNote": "vip"}),
+                )
             } else {
                 json_reply(api, 200, json!({"id": uuid(100), "name": who}))
             }
@@ -253,7 +282,13 @@ fn route(api: &Api, method: &str, path: &str, who: &'static str, body: Value, q:
             }
             let hits: Vec<Value> = items
                 .iter()
-                .filter(|i| i.owner == who && i.fields.get("name").and_then(Value::as_str).is_some_and(|n| n.contains(&q)))
+                .filter(|i| {
+                    i.owner == who
+                        && i.fields
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .is_some_and(|n| n.contains(&q))
+                })
                 .map(item_json)
                 .collect();
             json_reply(api, 200, Value::Array(hits))
