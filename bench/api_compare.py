@@ -49,8 +49,10 @@ for name, size, r_ms, s_ms in times:
                  len(s_codes), both, r_ms, s_ms))
 
 print("# API definition audit: rampart vs Spectral's OWASP ruleset\n")
+import os
+profile = os.environ.get("PROFILE", "release")
 print("Measured by `bench/api.sh` (rampart's `api` engine through `crates/rampart-api/examples/audit.rs`,")
-print("release build; `@stoplight/spectral-cli` 6 with `@stoplight/spectral-owasp-ruleset` 2, from the npm")
+print(f"`{profile}` profile" + (" — dependencies optimised, rampart's crates not: a release build is faster" if profile == "dev" else "") + "; `@stoplight/spectral-cli` 6 with `@stoplight/spectral-owasp-ruleset` 2, from the npm")
 print(f"registry) on this session's machine ({platform.machine()}, {platform.system()}, 2 shared cores).")
 print("Specs: the deliberately vulnerable API of the tests and its fixed twin, example specs shipped in")
 print("`@readme/oas-examples` (OpenAPI 3.0, 3.1, Swagger 2.0) and GitHub's REST API spec from `@octokit/openapi`.\n")

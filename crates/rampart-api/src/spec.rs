@@ -103,6 +103,8 @@ pub struct Docs {
     pub docs: Vec<Doc>,
     /// Problems met while loading and resolving (naming file and line).
     pub problems: Vec<Diagnostic>,
+    /// The JSON pointer of every mapping, by document and node address (built on first use).
+    pointers: std::sync::OnceLock<std::collections::HashMap<(usize, usize), String>>,
 }
 
 /// Reads a referenced file (a path relative to the scan root); `Err` says why not.
@@ -119,6 +121,7 @@ impl Docs {
                 lines: Lines::new(text),
             }],
             problems: Vec::new(),
+            pointers: std::sync::OnceLock::new(),
         };
         let mut depth = vec![0usize];
         let mut i = 0;
@@ -256,6 +259,21 @@ impl Docs {
         ))
     }
 
+    /// The JSON pointer of a mapping node of document `doc` (`/components/schemas/User`), for
+    /// fingerprints; empty for other nodes.
+    pub fn pointer(&self, doc: usize, node: &Node) -> String {
+        let map = self.pointers.get_or_init(|| {
+            let mut m = std::collections::HashMap::new();
+            for (i, d) in self.docs.iter().enumerate() {
+                index_pointers(i, &d.root, &mut String::new(), &mut m);
+            }
+            m
+        });
+        map.get(&(doc, node as *const Node as usize))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// [`Docs::deref`], or `None` (problems were reported when loading).
     pub fn resolve<'a>(&'a self, at: At<'a>) -> Option<At<'a>> {
         self.deref(at).ok()
@@ -277,6 +295,34 @@ impl Docs {
             Some(v) => (v.report_span(), Some(other)),
             None => (0..0, Some(other)),
         }
+    }
+}
+
+fn index_pointers(
+    doc: usize,
+    n: &Node,
+    path: &mut String,
+    out: &mut std::collections::HashMap<(usize, usize), String>,
+) {
+    let len = path.len();
+    match &n.value {
+        Value::Map(m) => {
+            out.insert((doc, n as *const Node as usize), path.clone());
+            for (k, v) in m {
+                path.push('/');
+                path.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                index_pointers(doc, v, path, out);
+                path.truncate(len);
+            }
+        }
+        Value::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                path.push_str(&format!("/{i}"));
+                index_pointers(doc, v, path, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -61,43 +61,10 @@ pub fn schema_keywords<'a>(api: &Api<'a>, p: &Params, out: &mut Vec<Hit<'a>>) {
     });
 }
 
-/// A fingerprint key for a schema: its JSON-ish position in the document by keys, not lines.
+/// A fingerprint key for a schema: its file and JSON pointer, not its line.
 fn schema_key(api: &Api<'_>, s: At<'_>, ty: &str) -> String {
     let doc = &api.docs.docs[s.doc];
-    let mut path = Vec::new();
-    find_path(&doc.root, s.node, &mut path, 0);
-    format!("{}#/{}:{ty}", doc.path, path.join("/"))
-}
-
-fn find_path<'n>(cur: &'n Node, target: &Node, path: &mut Vec<&'n str>, depth: usize) -> bool {
-    if std::ptr::eq(cur, target) {
-        return true;
-    }
-    if depth > 128 || !(cur.span.start <= target.span.start && target.span.end <= cur.span.end) {
-        return false;
-    }
-    match &cur.value {
-        Value::Map(m) => {
-            for (k, v) in m {
-                path.push(k);
-                if find_path(v, target, path, depth + 1) {
-                    return true;
-                }
-                path.pop();
-            }
-        }
-        Value::Seq(items) => {
-            for v in items {
-                path.push("-");
-                if find_path(v, target, path, depth + 1) {
-                    return true;
-                }
-                path.pop();
-            }
-        }
-        _ => {}
-    }
-    false
+    format!("{}#{}:{ty}", doc.path, api.docs.pointer(s.doc, s.node))
 }
 
 /// Properties whose name matches `name_pattern` in the request bodies (`uses = ["request"]`,

@@ -57,8 +57,11 @@ pub fn is_sensitive(name: &str) -> bool {
     .is_match(name)
 }
 
+/// Makes the value a probe sends for a server-owned field.
+pub type MakeValue = fn() -> Value;
+
 /// Names of server-owned fields a probe tries to set, and the value it sends.
-pub const SERVER_OWNED: &[(&str, fn() -> Value)] = &[
+pub const SERVER_OWNED: &[(&str, MakeValue)] = &[
     ("role", || Value::from("admin")),
     ("isAdmin", || Value::from(true)),
     ("is_admin", || Value::from(true)),

@@ -13,6 +13,9 @@ use rampart_core::{Diagnostic, Finding, RuleMeta, SourceFile};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
+/// Header or query name-value pairs.
+type Pairs = Vec<(String, String)>;
+
 /// Requests of one rate-limit burst.
 const BURST: usize = 20;
 
@@ -137,7 +140,7 @@ impl<'a, 'o> Prober<'a, 'o> {
     }
 
     /// Headers and query pairs carrying `who`'s credential for `op`, by its security scheme.
-    fn credentials(&self, op: &Op<'a>, who: Who) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    fn credentials(&self, op: &Op<'a>, who: Who) -> (Pairs, Pairs) {
         let Some(token) = self.token(who) else {
             return (Vec::new(), Vec::new());
         };
