@@ -74,3 +74,19 @@ if spectral_only:
     print("\n## Spectral rules without a rampart equivalent (specs where each fired)\n")
     for c, n in sorted(spectral_only.items()):
         print(f"- `{c}`: {n}")
+
+print("""
+## Reading the figures
+
+- "Spectral rules rampart also fired" counts, per spec, the Spectral rules that fired where the
+  mapped rampart rule fired too. Where rampart fires on more specs than Spectral (`define-cors-origin`,
+  `url-parameter`, `inventory-environment`, `numeric-id-parameter`), its patterns are wider (every
+  response without `Access-Control-Allow-Origin`; `callback`, `webhook`, `next_url`…; servers whose
+  description names no environment; Swagger 2.0 path ids). Where it fires on fewer
+  (`define-error-responses-401`), it asks only operations that require credentials for a 401, and
+  `write-restricted` leaves login-like operations alone (the fixed twin's one Spectral finding is
+  its `POST /login`).
+- Spectral 6 stops with a JSONPath error on GitHub's REST API spec (`failed`), so only rampart's
+  findings and time are given for it.
+- rampart's time is the engine's audit of the file (parse, `$ref`s, every rule); Spectral's is the
+  wall time of one `spectral lint` process, node start-up included.""")
