@@ -102,7 +102,7 @@ impl<'a, 'o> Prober<'a, 'o> {
             self.inject(op);
         }
         // 6. Rate limiting.
-        for op in ops.iter().filter(|o| login_like(o)) {
+        for op in ops.iter().filter(|o| login_like(o) && o.method != "delete") {
             if op.is_write() && !self.opts.allow_writes {
                 self.note(format!(
                     "{} looks like a login; its rate limit is tested only with --allow-writes",
