@@ -122,6 +122,17 @@ PY
 fi
 put deps_osv "$repo/crates/rampart-deps/tests/data/kev/known_exploited_vulnerabilities.json" 3
 
+# api: the vulnerable API's specs and every rule example's spec, read as openapi.yaml.
+for f in "$repo"/crates/rampart-api/tests/fixtures/vulnapi/*.yaml; do put api_spec "$f" 0; done
+python3 - "$repo/crates/rampart-api/rules" "$out/api_spec" <<'PY'
+import pathlib, sys, tomllib
+src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+dst.mkdir(parents=True, exist_ok=True)
+for f in sorted(src.glob("*.toml")):
+    for i, ex in enumerate(tomllib.loads(f.read_text()).get("examples", [])):
+        (dst / f"rule_{f.stem}_{i}").write_bytes(b"\x00" + ex["text"].encode())
+PY
+
 # iac.
 iacfix=$repo/crates/rampart-iac/tests/fixtures
 names_of ENGINE_IAC_NAMES engine_iac

@@ -63,6 +63,12 @@ pub enum Command {
     Attest(Box<crate::attest_cmd::AttestArgs>),
     /// Check an artifact's attestation: signature, subject, age and policy (exit 0 or 1).
     Verify(crate::attest_cmd::VerifyArgs),
+    /// Probe a running API from its OpenAPI / Swagger spec (see docs/api.md).
+    Api {
+        /// What to do.
+        #[command(subcommand)]
+        cmd: crate::api_cmd::ApiCommand,
+    },
     /// Run the language server on standard input and output (for editors: VS Code, Neovim,
     /// Helix, Zed…; see docs/lsp.md).
     Lsp {
@@ -137,7 +143,7 @@ pub struct ScanArgs {
     /// Skip files larger than this (bytes, or 512KB, 20MB…).
     #[arg(long, value_name = "SIZE")]
     pub max_file_size: Option<String>,
-    /// Run only these engines (comma-separated: secrets,deps,sast,iac).
+    /// Run only these engines (comma-separated: secrets,deps,sast,iac,api).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub engines: Option<Vec<String>>,
     /// Report only findings not recorded in this baseline.

@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod api_cmd;
 mod attest_cmd;
 mod cli;
 mod db_cmd;
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => attest_cmd::keygen(args),
         Command::Attest(args) => attest_cmd::attest(args),
         Command::Verify(args) => attest_cmd::verify(args),
+        Command::Api { cmd } => api_cmd::run(cmd),
         Command::Lsp { .. } => rampart_lsp::serve_stdio().map(|()| 0),
         Command::Init { path, force } => rules_cmd::init(path, *force),
         Command::Rules {
