@@ -66,9 +66,18 @@ fn bad_licence_ids_stop_the_scan_with_every_position() {
         Ok(_) => panic!("starts with bad licence ids"),
         Err(e) => e,
     };
-    assert!(err.starts_with("rampart.toml is not a valid rampart configuration (2 problems):"), "{err}");
-    assert!(err.contains("rampart.toml:2:17: [policy.licenses] allow `Not-A-Licence`"), "{err}");
-    assert!(err.contains("rampart.toml:3:25: [policy.licenses] deny `AGPL-9000`"), "{err}");
+    assert!(
+        err.starts_with("rampart.toml is not a valid rampart configuration (2 problems):"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rampart.toml:2:17: [policy.licenses] allow `Not-A-Licence`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rampart.toml:3:25: [policy.licenses] deny `AGPL-9000`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -79,7 +88,11 @@ fn no_policy_checks_only_typosquatting() {
   "node_modules/forked": {"version": "1.0.0", "resolved": "git+https://github.com/o/forked.git#abc"},
   "node_modules/event-stream": {"version": "3.3.6", "license": "WTFPL"}
 }}"#;
-    let found = scan(&std::env::temp_dir(), Config::default(), &[("package-lock.json", lock)]);
+    let found = scan(
+        &std::env::temp_dir(),
+        Config::default(),
+        &[("package-lock.json", lock)],
+    );
     assert_eq!(rules_of(&found), ["policy/typosquat"]);
     assert_eq!(found[0].properties["imitates"], "lodash");
     let off = config("[policy]\ntyposquatting = false\n");
@@ -152,7 +165,9 @@ fn licences_from_installed_metadata_vendored_crates_and_sboms() {
         "rs/vendor/odd/Cargo.toml",
         "[package]\nname = \"odd\"\nversion = \"0.1.0\"\nlicense = \"MIT/Apache-2.0\"\n",
     );
-    let c = config("[policy]\ntyposquatting = false\n[policy.licenses]\ndeny = [\"GPL-3.0-only\", \"AGPL-3.0-only\"]\nunknown = \"review\"\n");
+    let c = config(
+        "[policy]\ntyposquatting = false\n[policy.licenses]\ndeny = [\"GPL-3.0-only\", \"AGPL-3.0-only\"]\nunknown = \"review\"\n",
+    );
     let lock = r#"{"lockfileVersion": 3, "packages": {
   "node_modules/gpl-thing": {"version": "1.0.0"},
   "node_modules/fine": {"version": "2.0.0"}
@@ -187,7 +202,11 @@ fn licences_from_installed_metadata_vendored_crates_and_sboms() {
     assert_eq!(
         got,
         [
-            ("policy/license-denied", "gpl-thing", "web/node_modules/gpl-thing/package.json"),
+            (
+                "policy/license-denied",
+                "gpl-thing",
+                "web/node_modules/gpl-thing/package.json"
+            ),
             (
                 "policy/license-denied",
                 "some-lib",
@@ -221,11 +240,18 @@ fn each_source_kind_is_flagged_unless_allowed() {
         ),
         ("go.mod", "module m\nreplace example.com/i => ../i\n"),
     ];
-    let strict = config("[policy]\ntyposquatting = false\n[policy.sources]\nrequire_hashes = true\n");
+    let strict =
+        config("[policy]\ntyposquatting = false\n[policy.sources]\nrequire_hashes = true\n");
     let found = scan(&std::env::temp_dir(), strict, files);
     let got: Vec<(&str, &str, usize)> = found
         .iter()
-        .map(|f| (f.location.path.as_str(), f.rule_id.as_str(), f.location.start_line))
+        .map(|f| {
+            (
+                f.location.path.as_str(),
+                f.rule_id.as_str(),
+                f.location.start_line,
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -243,8 +269,16 @@ fn each_source_kind_is_flagged_unless_allowed() {
     );
     // Credentials in a URL are never shown.
     let b = &found[0];
-    assert!(!b.message.contains("secret") && !b.properties["source"].to_string().contains("secret"), "{b:#?}");
-    assert!(b.message.contains("https://npm.mirror.example/b/-/b-1.0.0.tgz"), "{}", b.message);
+    assert!(
+        !b.message.contains("secret") && !b.properties["source"].to_string().contains("secret"),
+        "{b:#?}"
+    );
+    assert!(
+        b.message
+            .contains("https://npm.mirror.example/b/-/b-1.0.0.tgz"),
+        "{}",
+        b.message
+    );
     let relaxed = config(
         r#"
 [policy]
@@ -261,7 +295,10 @@ path = true
 #[test]
 fn typosquats_in_each_listed_ecosystem() {
     let files: &[(&str, &str)] = &[
-        ("requirements.txt", "djagno==5.0\nnumpy==2.0.0\nnurnpy==1.0\n"),
+        (
+            "requirements.txt",
+            "djagno==5.0\nnumpy==2.0.0\nnurnpy==1.0\n",
+        ),
         (
             "Cargo.lock",
             "version = 4\n[[package]]\nname = \"tokio\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n[[package]]\nname = \"toklo\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
@@ -277,5 +314,12 @@ fn typosquats_in_each_listed_ecosystem() {
             )
         })
         .collect();
-    assert_eq!(got, [("djagno", "django"), ("nurnpy", "numpy"), ("toklo", "tokio")]);
+    assert_eq!(
+        got,
+        [
+            ("djagno", "django"),
+            ("nurnpy", "numpy"),
+            ("toklo", "tokio")
+        ]
+    );
 }

@@ -86,7 +86,15 @@ fn database() -> tempfile::TempDir {
 fn scan(db: &Path, dir: &Path, fail_on: &str) -> (i32, Vec<serde_json::Value>) {
     let out = rampart()
         .env("RAMPART_DB", db)
-        .args(["scan", "--engines", "deps,policy", "--format", "json", "--fail-on", fail_on])
+        .args([
+            "scan",
+            "--engines",
+            "deps,policy",
+            "--format",
+            "json",
+            "--fail-on",
+            fail_on,
+        ])
         .arg(dir)
         .output()
         .unwrap();
@@ -107,16 +115,32 @@ fn every_kind_of_policy_violation_is_a_finding() {
         })
     };
     for (rule, path, package) in [
-        ("policy/denied-package", "web/package-lock.json", "event-stream"),
+        (
+            "policy/denied-package",
+            "web/package-lock.json",
+            "event-stream",
+        ),
         ("policy/typosquat", "web/package-lock.json", "lodahs"),
-        ("policy/source-not-allowed", "web/package-lock.json", "mirrored"),
+        (
+            "policy/source-not-allowed",
+            "web/package-lock.json",
+            "mirrored",
+        ),
         ("policy/git-dependency", "web/package-lock.json", "forked"),
-        ("policy/path-dependency", "web/package-lock.json", "local-lib"),
+        (
+            "policy/path-dependency",
+            "web/package-lock.json",
+            "local-lib",
+        ),
         ("policy/license-denied", "web/package-lock.json", "copyleft"),
         ("policy/license-unknown", "web/package-lock.json", "mystery"),
         ("policy/missing-hash", "api/requirements.txt", "flask"),
         ("policy/package-not-allowed", "Gemfile.lock", "sinatra"),
-        ("deps/malicious-package", "web/package-lock.json", "evil-pkg"),
+        (
+            "deps/malicious-package",
+            "web/package-lock.json",
+            "evil-pkg",
+        ),
     ] {
         assert!(has(rule, path, package), "{rule} {package}: {findings:#?}");
     }
@@ -133,7 +157,15 @@ fn every_kind_of_policy_violation_is_a_finding() {
     // The same findings reach SARIF with their rules described.
     rampart()
         .env("RAMPART_DB", db.path())
-        .args(["scan", "--engines", "policy", "--format", "sarif", "--fail-on", "never"])
+        .args([
+            "scan",
+            "--engines",
+            "policy",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "never",
+        ])
         .arg(dir.path())
         .assert()
         .code(0)
@@ -182,8 +214,12 @@ fn a_bad_policy_stops_the_scan_naming_every_value() {
         .arg(dir.path())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("rampart.toml:2:8: [[policy.deny]] #1"))
-        .stderr(predicate::str::contains("rampart.toml:5:11: [policy.licenses] unknown"));
+        .stderr(predicate::str::contains(
+            "rampart.toml:2:8: [[policy.deny]] #1",
+        ))
+        .stderr(predicate::str::contains(
+            "rampart.toml:5:11: [policy.licenses] unknown",
+        ));
     write(
         dir.path(),
         "rampart.toml",
@@ -194,5 +230,7 @@ fn a_bad_policy_stops_the_scan_naming_every_value() {
         .arg(dir.path())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("rampart.toml:2:17: [policy.licenses] allow `Bogus-1.0` is not an SPDX licence id"));
+        .stderr(predicate::str::contains(
+            "rampart.toml:2:17: [policy.licenses] allow `Bogus-1.0` is not an SPDX licence id",
+        ));
 }

@@ -134,7 +134,9 @@ impl PurlPattern {
             .filter(|p| p.eq_ignore_ascii_case("pkg:"))
             .map(|_| &t[4..])
             .ok_or_else(|| bad("no `pkg:`"))?;
-        let (ty, rest) = rest.split_once('/').ok_or_else(|| bad("no `/` after the type"))?;
+        let (ty, rest) = rest
+            .split_once('/')
+            .ok_or_else(|| bad("no `/` after the type"))?;
         let ty = ty.to_ascii_lowercase();
         if !PURL_TYPES.contains(&ty.as_str()) {
             return Err(format!(
@@ -147,7 +149,9 @@ impl PurlPattern {
         }
         // The version separator is an `@` that does not start a path segment (`@scope/name`).
         let b = rest.as_bytes();
-        let at = (1..b.len()).rev().find(|&i| b[i] == b'@' && b[i - 1] != b'/');
+        let at = (1..b.len())
+            .rev()
+            .find(|&i| b[i] == b'@' && b[i - 1] != b'/');
         let (name, constraint) = match at {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
@@ -354,7 +358,13 @@ impl RawPolicy {
                     for t in list {
                         match t.as_str() {
                             Some(t) if PURL_TYPES.contains(&t) => only_allowed.push(t.to_string()),
-                            _ => bad(p, format!("`{t}` is not a purl type rampart reads ({})", PURL_TYPES.join(", "))),
+                            _ => bad(
+                                p,
+                                format!(
+                                    "`{t}` is not a purl type rampart reads ({})",
+                                    PURL_TYPES.join(", ")
+                                ),
+                            ),
                         }
                     }
                 }
@@ -443,7 +453,10 @@ mod tests {
     #[test]
     fn patterns() {
         let p = PurlPattern::parse("pkg:npm/event-stream").unwrap();
-        assert_eq!((p.purl_type.as_str(), p.name.as_str()), ("npm", "event-stream"));
+        assert_eq!(
+            (p.purl_type.as_str(), p.name.as_str()),
+            ("npm", "event-stream")
+        );
         assert!(p.versions.is_empty());
         let p = PurlPattern::parse("pkg:pypi/*@<2.0").unwrap();
         assert_eq!(p.name, "*");
@@ -456,9 +469,17 @@ mod tests {
         let p = PurlPattern::parse("pkg:npm/%40acme/*").unwrap();
         assert_eq!(p.name, "@acme/*");
         let p = PurlPattern::parse("PKG:Maven/org.x/y@1.2.3").unwrap();
-        assert_eq!((p.purl_type.as_str(), p.name.as_str()), ("maven", "org.x/y"));
+        assert_eq!(
+            (p.purl_type.as_str(), p.name.as_str()),
+            ("maven", "org.x/y")
+        );
         assert_eq!(p.versions[0].op, VersionOp::Eq);
-        assert!(PurlPattern::parse("pkg:npm/x@*").unwrap().versions.is_empty());
+        assert!(
+            PurlPattern::parse("pkg:npm/x@*")
+                .unwrap()
+                .versions
+                .is_empty()
+        );
         for bad in [
             "npm/x",
             "pkg:npm",
@@ -504,7 +525,10 @@ unknown = "deny"
         assert_eq!(p.only_allowed, ["gem"]);
         let s = p.sources.as_ref().unwrap();
         assert!(s.git && !s.path && s.require_hashes);
-        assert_eq!(s.allow.as_ref().unwrap()[0].value, "https://registry.npmjs.org/");
+        assert_eq!(
+            s.allow.as_ref().unwrap()[0].value,
+            "https://registry.npmjs.org/"
+        );
         let l = p.licenses.as_ref().unwrap();
         assert_eq!(l.allow[1].value, "Apache-2.0");
         assert_eq!(l.allow[1].at, Some((16, 17)));
@@ -534,16 +558,28 @@ unknown = "maybe"
         let at: Vec<_> = problems.iter().map(|p| p.at.unwrap()).collect();
         assert_eq!(at, [(3, 8), (4, 10), (6, 8), (9, 10), (11, 11)], "{err}");
         let text = err.to_string();
-        for needle in ["pkg:TYPE/NAME", "empty reason", "`rpm`", "not a URL", "allow, review or deny"] {
+        for needle in [
+            "pkg:TYPE/NAME",
+            "empty reason",
+            "`rpm`",
+            "not a URL",
+            "allow, review or deny",
+        ] {
             assert!(text.contains(needle), "{needle}: {text}");
         }
         let err = Config::parse("[policy]\nonly_allowed = true\n", Path::new("r.toml"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("r.toml:2:16: [policy] only_allowed needs [[policy.allow]]"), "{err}");
-        let err = Config::parse("[policy]\nonly_allowed = [\"npm\", \"rpm\"]\n", Path::new("r.toml"))
-            .unwrap_err()
-            .to_string();
+        assert!(
+            err.contains("r.toml:2:16: [policy] only_allowed needs [[policy.allow]]"),
+            "{err}"
+        );
+        let err = Config::parse(
+            "[policy]\nonly_allowed = [\"npm\", \"rpm\"]\n",
+            Path::new("r.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("`\"rpm\"` is not a purl type"), "{err}");
         let err = Config::parse("[policy]\ndenny = []\n", Path::new("r.toml"))
             .unwrap_err()

@@ -4,8 +4,8 @@
 
 use crate::ecosystem::Ecosystem;
 use crate::inventory::Package;
-use rampart_core::config::policy::{LicensePolicy, LicenseVerdict};
 use rampart_core::config::Problem;
+use rampart_core::config::policy::{LicensePolicy, LicenseVerdict};
 use spdx::{Expression, LicenseReq, Licensee, ParseMode};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -177,7 +177,9 @@ fn site_index(dir: &Path) -> HashMap<String, PathBuf> {
             };
             for e in entries.flatten().take(MAX_SITE_ENTRIES) {
                 let file_name = e.file_name();
-                let Some(stem) = file_name.to_str().and_then(|n| n.strip_suffix(".dist-info"))
+                let Some(stem) = file_name
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".dist-info"))
                 else {
                     continue;
                 };
@@ -217,7 +219,12 @@ pub fn npm_license(text: &str, version: &str) -> Option<String> {
     if let Some(l) = v.get("license").and_then(of) {
         return Some(l);
     }
-    let list: Vec<String> = v.get("licenses")?.as_array()?.iter().filter_map(of).collect();
+    let list: Vec<String> = v
+        .get("licenses")?
+        .as_array()?
+        .iter()
+        .filter_map(of)
+        .collect();
     (!list.is_empty()).then(|| list.join(" OR "))
 }
 
@@ -329,53 +336,116 @@ mod tests {
             c.evaluate(Some("MIT AND GPL-3.0-only")),
             Outcome::Denied(vec!["GPL-3.0-only".into()])
         );
-        assert_eq!(c.evaluate(Some("(MIT OR Apache-2.0) AND BSD-3-Clause")), Outcome::Denied(vec!["BSD-3-Clause".into()]));
-        assert_eq!(c.evaluate(Some("Apache-2.0 WITH LLVM-exception")), Outcome::Accepted);
-        assert_eq!(c.evaluate(Some("MIT/Apache-2.0")), Outcome::Accepted, "crates.io's old `/`");
+        assert_eq!(
+            c.evaluate(Some("(MIT OR Apache-2.0) AND BSD-3-Clause")),
+            Outcome::Denied(vec!["BSD-3-Clause".into()])
+        );
+        assert_eq!(
+            c.evaluate(Some("Apache-2.0 WITH LLVM-exception")),
+            Outcome::Accepted
+        );
+        assert_eq!(
+            c.evaluate(Some("MIT/Apache-2.0")),
+            Outcome::Accepted,
+            "crates.io's old `/`"
+        );
         assert!(matches!(c.evaluate(None), Outcome::Unknown(_)));
-        assert!(matches!(c.evaluate(Some("UNLICENSED")), Outcome::Unknown(_)));
-        assert!(matches!(c.evaluate(Some("SEE LICENSE IN LICENSE.md")), Outcome::Unknown(_)));
-        assert!(matches!(c.evaluate(Some("My Own Licence v1")), Outcome::Unknown(_)));
+        assert!(matches!(
+            c.evaluate(Some("UNLICENSED")),
+            Outcome::Unknown(_)
+        ));
+        assert!(matches!(
+            c.evaluate(Some("SEE LICENSE IN LICENSE.md")),
+            Outcome::Unknown(_)
+        ));
+        assert!(matches!(
+            c.evaluate(Some("My Own Licence v1")),
+            Outcome::Unknown(_)
+        ));
         let d = check(&[], &["GPL-3.0-only", "AGPL-3.0-only"]);
         assert_eq!(d.evaluate(Some("BSD-2-Clause")), Outcome::Accepted);
         assert_eq!(d.evaluate(Some("MIT OR GPL-3.0-only")), Outcome::Accepted);
-        assert_eq!(d.evaluate(Some("GPL-3.0-only")), Outcome::Denied(vec!["GPL-3.0-only".into()]));
+        assert_eq!(
+            d.evaluate(Some("GPL-3.0-only")),
+            Outcome::Denied(vec!["GPL-3.0-only".into()])
+        );
         // Ids are compared as SPDX ids: `GPL-2.0+` is GPL-2.0-or-later, another id than
         // GPL-3.0-only; each GNU variant meant is listed.
         assert_eq!(d.evaluate(Some("GPL-2.0+")), Outcome::Accepted);
         let g = check(&[], &["GPL-2.0-or-later"]);
         assert!(matches!(g.evaluate(Some("GPL-2.0+")), Outcome::Denied(_)));
-        assert!(matches!(g.evaluate(Some("GPL-2.0-or-later")), Outcome::Denied(_)));
+        assert!(matches!(
+            g.evaluate(Some("GPL-2.0-or-later")),
+            Outcome::Denied(_)
+        ));
         assert_eq!(g.evaluate(Some("GPL-2.0-only")), Outcome::Accepted);
     }
 
     #[test]
     fn bad_ids_are_named_with_their_position() {
         let e = LicenseCheck::new(&LicensePolicy {
-            allow: vec![Positioned { value: "MIT".into(), at: Some((3, 10)) }, Positioned { value: "Nonsense-9".into(), at: Some((3, 17)) }],
+            allow: vec![
+                Positioned {
+                    value: "MIT".into(),
+                    at: Some((3, 10)),
+                },
+                Positioned {
+                    value: "Nonsense-9".into(),
+                    at: Some((3, 17)),
+                },
+            ],
             deny: vec![],
             unknown: LicenseVerdict::Deny,
         })
         .unwrap_err();
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].at, Some((3, 17)));
-        assert!(e[0].message.contains("`Nonsense-9` is not an SPDX licence id"), "{}", e[0].message);
+        assert!(
+            e[0].message
+                .contains("`Nonsense-9` is not an SPDX licence id"),
+            "{}",
+            e[0].message
+        );
     }
 
     #[test]
     fn local_metadata() {
-        assert_eq!(npm_license(r#"{"version":"1.0.0","license":"ISC"}"#, "1.0.0").as_deref(), Some("ISC"));
-        assert_eq!(npm_license(r#"{"version":"1.0.0","license":"ISC"}"#, "2.0.0"), None);
-        assert_eq!(npm_license(r#"{"license":{"type":"MIT"}}"#, "1").as_deref(), Some("MIT"));
-        assert_eq!(npm_license(r#"{"licenses":[{"type":"MIT"},{"type":"Apache-2.0"}]}"#, "1").as_deref(), Some("MIT OR Apache-2.0"));
-        let meta = "Metadata-Version: 2.4\nName: x\nLicense-Expression: BSD-3-Clause\n\nLicense: GPL\n";
+        assert_eq!(
+            npm_license(r#"{"version":"1.0.0","license":"ISC"}"#, "1.0.0").as_deref(),
+            Some("ISC")
+        );
+        assert_eq!(
+            npm_license(r#"{"version":"1.0.0","license":"ISC"}"#, "2.0.0"),
+            None
+        );
+        assert_eq!(
+            npm_license(r#"{"license":{"type":"MIT"}}"#, "1").as_deref(),
+            Some("MIT")
+        );
+        assert_eq!(
+            npm_license(
+                r#"{"licenses":[{"type":"MIT"},{"type":"Apache-2.0"}]}"#,
+                "1"
+            )
+            .as_deref(),
+            Some("MIT OR Apache-2.0")
+        );
+        let meta =
+            "Metadata-Version: 2.4\nName: x\nLicense-Expression: BSD-3-Clause\n\nLicense: GPL\n";
         assert_eq!(python_license(meta).as_deref(), Some("BSD-3-Clause"));
         let meta = "Name: x\nLicense: Copyright (c) someone, all rights\nClassifier: License :: OSI Approved :: MIT License\n";
         assert_eq!(python_license(meta).as_deref(), Some("MIT"));
-        assert_eq!(python_license("Name: x\nLicense: Apache-2.0\n").as_deref(), Some("Apache-2.0"));
+        assert_eq!(
+            python_license("Name: x\nLicense: Apache-2.0\n").as_deref(),
+            Some("Apache-2.0")
+        );
         assert_eq!(python_license("Name: x\n"), None);
-        let cargo = "[package]\nname = \"x\"\nversion = \"1.0.0\"\nlicense = \"MIT OR Apache-2.0\"\n";
-        assert_eq!(cargo_license(cargo, "1.0.0").as_deref(), Some("MIT OR Apache-2.0"));
+        let cargo =
+            "[package]\nname = \"x\"\nversion = \"1.0.0\"\nlicense = \"MIT OR Apache-2.0\"\n";
+        assert_eq!(
+            cargo_license(cargo, "1.0.0").as_deref(),
+            Some("MIT OR Apache-2.0")
+        );
         assert_eq!(cargo_license(cargo, "2.0.0"), None);
     }
 }

@@ -17,8 +17,7 @@ use rampart_core::config::policy::{LicenseVerdict, PolicySection, SourcePolicy};
 use rampart_core::config::{ConfigError, FILE_NAME, Problem};
 use rampart_core::rule::{RuleDefaults, unknown_keys};
 use rampart_core::{
-    Emitter, Engine, EngineSession, Finding, Location, RuleMeta, ScanContext,
-    Severity, SourceFile,
+    Emitter, Engine, EngineSession, Finding, Location, RuleMeta, ScanContext, Severity, SourceFile,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -406,7 +405,10 @@ impl Session {
                         "{what} is downloaded from `{}`, which is not an allowed source ([policy.sources] allow)",
                         host_and_path(url)
                     ),
-                    format!("{key}:source:{}", host_and_path(&sources::normalise_url(url))),
+                    format!(
+                        "{key}:source:{}",
+                        host_and_path(&sources::normalise_url(url))
+                    ),
                 ),
                 Kind::Git(url) if !policy.git => (
                     GIT,
@@ -425,9 +427,7 @@ impl Session {
                 ),
                 Kind::NoHash if policy.require_hashes => (
                     MISSING_HASH,
-                    format!(
-                        "{what} has no --hash, which [policy.sources] require_hashes asks for"
-                    ),
+                    format!("{what} has no --hash, which [policy.sources] require_hashes asks for"),
                     format!("{key}:hash"),
                 ),
                 _ => continue,
@@ -440,7 +440,8 @@ impl Session {
             }
             match &o.kind {
                 Kind::Registry(u) | Kind::Git(u) | Kind::Path(u) => {
-                    f.properties.insert("source".into(), json!(host_and_path(u)));
+                    f.properties
+                        .insert("source".into(), json!(host_and_path(u)));
                 }
                 Kind::NoHash => {}
             }
@@ -456,7 +457,10 @@ fn host_and_path(url: &str) -> String {
         Some((scheme, rest)) => {
             // `user:token@host/path`: the credentials end at the last `@` before the path.
             let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-            let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+            let host = authority
+                .rsplit_once('@')
+                .map(|(_, h)| h)
+                .unwrap_or(authority);
             if path.is_empty() && !rest.contains('/') {
                 format!("{scheme}://{host}")
             } else {
@@ -489,7 +493,11 @@ fn finding_at(
     match file.line_range(line).filter(|_| line > 0) {
         Some(range) => Finding::keyed(rule, file, range, message, key),
         None => {
-            let mut f = Finding::at(rule, Location::line(file.path.clone(), line.max(1)), message);
+            let mut f = Finding::at(
+                rule,
+                Location::line(file.path.clone(), line.max(1)),
+                message,
+            );
             f.fingerprint_key = key;
             f
         }

@@ -97,11 +97,7 @@ impl Compiled {
         }
         !p.version.is_empty()
             && self.pattern.versions.iter().all(|b| {
-                b.op.holds(crate::version::compare(
-                    p.ecosystem,
-                    &p.version,
-                    &b.version,
-                ))
+                b.op.holds(crate::version::compare(p.ecosystem, &p.version, &b.version))
             })
     }
 }
@@ -158,15 +154,31 @@ mod tests {
         assert!(!old.matches(&p(Ecosystem::PyPI, "foo", "10.0")));
         assert!(!old.matches(&p(Ecosystem::PyPI, "foo", "")), "unpinned");
         assert!(pat("pkg:pypi/foo-bar").matches(&p(Ecosystem::PyPI, "Foo.Bar", "")));
-        assert!(pat("pkg:npm/@babel/*@>=7.0,<7.24.1").matches(&p(Ecosystem::Npm, "@babel/core", "7.24.0")));
-        assert!(!pat("pkg:npm/@babel/*@>=7.0,<7.24.1").matches(&p(Ecosystem::Npm, "@babel/core", "7.24.1")));
+        assert!(pat("pkg:npm/@babel/*@>=7.0,<7.24.1").matches(&p(
+            Ecosystem::Npm,
+            "@babel/core",
+            "7.24.0"
+        )));
+        assert!(!pat("pkg:npm/@babel/*@>=7.0,<7.24.1").matches(&p(
+            Ecosystem::Npm,
+            "@babel/core",
+            "7.24.1"
+        )));
         let log4j = pat("pkg:maven/org.apache.logging.log4j/log4j-core@>=2.0-beta9,<2.17.1");
         let m = |v| p(Ecosystem::Maven, "org.apache.logging.log4j:log4j-core", v);
         assert!(log4j.matches(&m("2.14.1")));
         assert!(!log4j.matches(&m("2.17.1")));
         assert!(pat("pkg:cargo/time@<0.2.23").matches(&p(Ecosystem::CratesIo, "time", "0.1.45")));
-        assert!(pat("pkg:golang/github.com/gin-gonic/*").matches(&p(Ecosystem::Go, "github.com/gin-gonic/gin", "v1.9.0")));
-        assert!(pat("pkg:composer/Monolog/monolog").matches(&p(Ecosystem::Packagist, "monolog/monolog", "1.0")));
+        assert!(pat("pkg:golang/github.com/gin-gonic/*").matches(&p(
+            Ecosystem::Go,
+            "github.com/gin-gonic/gin",
+            "v1.9.0"
+        )));
+        assert!(pat("pkg:composer/Monolog/monolog").matches(&p(
+            Ecosystem::Packagist,
+            "monolog/monolog",
+            "1.0"
+        )));
         assert!(pat("pkg:npm/x@!=1.0.0").matches(&p(Ecosystem::Npm, "x", "1.0.1")));
     }
 
@@ -175,6 +187,9 @@ mod tests {
         for t in rampart_core::config::policy::PURL_TYPES {
             assert!(ecosystem_of(t).is_some(), "{t}");
         }
-        assert_eq!(rampart_core::config::policy::PURL_TYPES.len(), Ecosystem::ALL.len());
+        assert_eq!(
+            rampart_core::config::policy::PURL_TYPES.len(),
+            Ecosystem::ALL.len()
+        );
     }
 }

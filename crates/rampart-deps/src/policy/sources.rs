@@ -171,7 +171,12 @@ fn cargo_lock(text: &str) -> Vec<Origin> {
     };
     let mut lines = LineFinder::new(text);
     let mut out = Vec::new();
-    for p in doc.get("package").and_then(|p| p.as_array()).into_iter().flatten() {
+    for p in doc
+        .get("package")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+    {
         let (Some(name), Some(source)) = (
             p.get("name").and_then(|v| v.as_str()),
             p.get("source").and_then(|v| v.as_str()),
@@ -199,7 +204,12 @@ fn poetry_lock(text: &str) -> Vec<Origin> {
     };
     let mut lines = LineFinder::new(text);
     let mut out = Vec::new();
-    for p in doc.get("package").and_then(|p| p.as_array()).into_iter().flatten() {
+    for p in doc
+        .get("package")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+    {
         let (Some(name), Some(src)) = (
             p.get("name").and_then(|v| v.as_str()),
             p.get("source").and_then(|v| v.as_table()),
@@ -207,7 +217,11 @@ fn poetry_lock(text: &str) -> Vec<Origin> {
             continue;
         };
         let version = p.get("version").and_then(|v| v.as_str()).unwrap_or("");
-        let url = src.get("url").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let url = src
+            .get("url")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
         let kind = match src.get("type").and_then(|v| v.as_str()) {
             Some("git") => Kind::Git(url),
             Some("directory" | "file") => Kind::Path(url),
@@ -227,7 +241,12 @@ fn uv_lock(text: &str) -> Vec<Origin> {
     };
     let mut lines = LineFinder::new(text);
     let mut out = Vec::new();
-    for p in doc.get("package").and_then(|p| p.as_array()).into_iter().flatten() {
+    for p in doc
+        .get("package")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+    {
         let (Some(name), Some(src)) = (
             p.get("name").and_then(|v| v.as_str()),
             p.get("source").and_then(|v| v.as_table()),
@@ -242,7 +261,10 @@ fn uv_lock(text: &str) -> Vec<Origin> {
             Kind::Git(u)
         } else if let Some(u) = s("url") {
             Kind::Registry(u)
-        } else if let Some(u) = s("path").or_else(|| s("directory")).or_else(|| s("editable")) {
+        } else if let Some(u) = s("path")
+            .or_else(|| s("directory"))
+            .or_else(|| s("editable"))
+        {
             if u == "." {
                 continue;
             }
@@ -267,7 +289,13 @@ fn pipfile_lock(text: &str) -> Vec<Origin> {
     for s in sources.into_iter().flatten() {
         if let Some(url) = s.get("url").and_then(Value::as_str) {
             let line = lines.find(&format!("\"{url}\""));
-            out.push(origin(Ecosystem::PyPI, "", "", line, Kind::Registry(url.into())));
+            out.push(origin(
+                Ecosystem::PyPI,
+                "",
+                "",
+                line,
+                Kind::Registry(url.into()),
+            ));
         }
     }
     for section in ["default", "develop"] {
@@ -285,7 +313,13 @@ fn pipfile_lock(text: &str) -> Vec<Origin> {
             };
             let version = s("version").unwrap_or_default();
             let line = lines.find(&format!("\"{name}\""));
-            out.push(origin(Ecosystem::PyPI, name, version.trim_start_matches("=="), line, kind));
+            out.push(origin(
+                Ecosystem::PyPI,
+                name,
+                version.trim_start_matches("=="),
+                line,
+                kind,
+            ));
         }
     }
     out
@@ -319,7 +353,13 @@ fn go_mod(text: &str) -> Vec<Origin> {
         let target = right.split_whitespace().next().unwrap_or("");
         if target.starts_with("./") || target.starts_with("../") || target.starts_with('/') {
             let name = left.split_whitespace().next().unwrap_or("");
-            out.push(origin(Ecosystem::Go, name, "", i + 1, Kind::Path(target.into())));
+            out.push(origin(
+                Ecosystem::Go,
+                name,
+                "",
+                i + 1,
+                Kind::Path(target.into()),
+            ));
         }
     }
     out
@@ -365,9 +405,15 @@ fn requirements(text: &str) -> Vec<Origin> {
             }
             None
         };
-        let index = ["--index-url", "-i", "--extra-index-url", "--find-links", "-f"]
-            .iter()
-            .find_map(|w| option(w));
+        let index = [
+            "--index-url",
+            "-i",
+            "--extra-index-url",
+            "--find-links",
+            "-f",
+        ]
+        .iter()
+        .find_map(|w| option(w));
         if let Some(url) = index {
             out.push(origin(eco, "", "", start, classify(&url)));
             continue;
@@ -378,7 +424,9 @@ fn requirements(text: &str) -> Vec<Origin> {
         {
             continue;
         }
-        let editable = t.strip_prefix("-e").or_else(|| t.strip_prefix("--editable"));
+        let editable = t
+            .strip_prefix("-e")
+            .or_else(|| t.strip_prefix("--editable"));
         let spec = editable.unwrap_or(t).trim().trim_start_matches('=').trim();
         let spec = spec.split_whitespace().next().unwrap_or("");
         // `name @ URL` (PEP 508): the URL is what counts.
@@ -393,7 +441,9 @@ fn requirements(text: &str) -> Vec<Origin> {
                 .to_string()
         };
         let lower = url.to_ascii_lowercase();
-        let vcs = ["git+", "hg+", "svn+", "bzr+"].iter().any(|p| lower.starts_with(p));
+        let vcs = ["git+", "hg+", "svn+", "bzr+"]
+            .iter()
+            .any(|p| lower.starts_with(p));
         let local = editable.is_some()
             || lower.starts_with("file:")
             || url.starts_with("./")
@@ -407,14 +457,23 @@ fn requirements(text: &str) -> Vec<Origin> {
             };
             out.push(origin(eco, &name, "", start, Kind::Git(url.into())));
         } else if local {
-            let name = t.split_once(" @ ").map(|(n, _)| name_of(n.trim())).unwrap_or_default();
+            let name = t
+                .split_once(" @ ")
+                .map(|(n, _)| name_of(n.trim()))
+                .unwrap_or_default();
             out.push(origin(eco, &name, "", start, Kind::Path(url.into())));
         } else if lower.contains("://") {
-            let name = t.split_once(" @ ").map(|(n, _)| name_of(n.trim())).unwrap_or_default();
+            let name = t
+                .split_once(" @ ")
+                .map(|(n, _)| name_of(n.trim()))
+                .unwrap_or_default();
             out.push(origin(eco, &name, "", start, Kind::Registry(url.into())));
         } else if !t.contains("--hash") {
             let name = name_of(spec);
-            let version = spec.split_once("==").map(|(_, v)| v.split([';', ' ']).next().unwrap_or("")).unwrap_or("");
+            let version = spec
+                .split_once("==")
+                .map(|(_, v)| v.split([';', ' ']).next().unwrap_or(""))
+                .unwrap_or("");
             if !name.is_empty() {
                 out.push(origin(eco, &name, version.trim(), start, Kind::NoHash));
             }
@@ -436,7 +495,11 @@ pub fn normalise_url(url: &str) -> String {
     // Credentials (`user:token@host`) are not part of where a package comes from.
     let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
     let path = path.trim_end_matches('/');
-    let mut out = format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase());
+    let mut out = format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    );
     if !path.is_empty() {
         out.push('/');
         out.push_str(path);
@@ -480,7 +543,10 @@ mod tests {
     use super::*;
 
     fn kinds(path: &str, text: &str) -> Vec<(String, usize, Kind)> {
-        read(path, text).into_iter().map(|o| (o.name, o.line, o.kind)).collect()
+        read(path, text)
+            .into_iter()
+            .map(|o| (o.name, o.line, o.kind))
+            .collect()
     }
 
     #[test]
@@ -509,14 +575,27 @@ mod tests {
     fn yarn_and_cargo() {
         let yarn = "# yarn lockfile v1\n\n\"@scope/x@^1.0.0\", \"@scope/x@^1.1.0\":\n  version \"1.1.0\"\n  resolved \"https://registry.yarnpkg.com/@scope/x/-/x-1.1.0.tgz#abc\"\n\ny@git+https://github.com/o/y.git:\n  version \"0.1.0\"\n  resolved \"git+https://github.com/o/y.git#deadbeef\"\n";
         let k = kinds("yarn.lock", yarn);
-        assert_eq!(k[0], ("@scope/x".into(), 5, Kind::Registry("https://registry.yarnpkg.com/@scope/x/-/x-1.1.0.tgz#abc".into())));
+        assert_eq!(
+            k[0],
+            (
+                "@scope/x".into(),
+                5,
+                Kind::Registry("https://registry.yarnpkg.com/@scope/x/-/x-1.1.0.tgz#abc".into())
+            )
+        );
         assert_eq!(k[1].0, "y");
         assert!(matches!(k[1].2, Kind::Git(_)));
         let cargo = "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"patched\"\nversion = \"0.1.0\"\nsource = \"git+https://github.com/o/patched?branch=main#0123abc\"\n";
         let k = kinds("Cargo.lock", cargo);
         assert_eq!(k.len(), 2);
         assert_eq!(k[0].1, 8);
-        assert!(allowed("registry+https://github.com/rust-lang/crates.io-index", &PUBLIC_REGISTRIES.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+        assert!(allowed(
+            "registry+https://github.com/rust-lang/crates.io-index",
+            &PUBLIC_REGISTRIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        ));
         assert!(matches!(k[1].2, Kind::Git(_)));
     }
 
@@ -524,7 +603,14 @@ mod tests {
     fn python_formats() {
         let req = "--index-url https://pypi.corp.example/simple\nrequests==2.32.3 \\\n    --hash=sha256:abc\nflask==3.0.0\n-e git+https://github.com/o/lib.git#egg=lib\n./vendored/pkg\nmylib @ git+https://github.com/o/mylib@v1\n-r other.txt\n# comment\n";
         let k = kinds("requirements.txt", req);
-        assert_eq!(k[0], (String::new(), 1, Kind::Registry("https://pypi.corp.example/simple".into())));
+        assert_eq!(
+            k[0],
+            (
+                String::new(),
+                1,
+                Kind::Registry("https://pypi.corp.example/simple".into())
+            )
+        );
         assert_eq!(k[1], ("flask".into(), 4, Kind::NoHash));
         assert_eq!(k[2].0, "lib");
         assert!(matches!(k[2].2, Kind::Git(_)));
@@ -535,7 +621,10 @@ mod tests {
         let poetry = "[[package]]\nname = \"a\"\nversion = \"1.0\"\n\n[package.source]\ntype = \"git\"\nurl = \"https://github.com/o/a.git\"\n\n[[package]]\nname = \"b\"\nversion = \"1.0\"\n\n[package.source]\ntype = \"legacy\"\nurl = \"https://mirror.example/simple\"\n";
         let k = kinds("poetry.lock", poetry);
         assert!(matches!(k[0].2, Kind::Git(_)));
-        assert_eq!((k[1].1, k[1].2.clone()), (10, Kind::Registry("https://mirror.example/simple".into())));
+        assert_eq!(
+            (k[1].1, k[1].2.clone()),
+            (10, Kind::Registry("https://mirror.example/simple".into()))
+        );
         let uv = "version = 1\n[[package]]\nname = \"app\"\nversion = \"0.1\"\nsource = { editable = \".\" }\n[[package]]\nname = \"c\"\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n[[package]]\nname = \"d\"\nversion = \"1.0\"\nsource = { path = \"../d\" }\n";
         let k = kinds("uv.lock", uv);
         assert_eq!(k.len(), 2);
@@ -551,21 +640,36 @@ mod tests {
     fn go_replace_to_a_folder() {
         let gomod = "module x\n\nreplace github.com/a/b => ../b\nreplace (\n\tgithub.com/c/d v1.0.0 => github.com/e/d v1.0.1\n\tgithub.com/f/g => ./g // local\n)\n";
         let k = kinds("go.mod", gomod);
-        assert_eq!(k, vec![
-            ("github.com/a/b".into(), 3, Kind::Path("../b".into())),
-            ("github.com/f/g".into(), 6, Kind::Path("./g".into())),
-        ]);
+        assert_eq!(
+            k,
+            vec![
+                ("github.com/a/b".into(), 3, Kind::Path("../b".into())),
+                ("github.com/f/g".into(), 6, Kind::Path("./g".into())),
+            ]
+        );
     }
 
     #[test]
     fn url_prefixes() {
-        let allow = vec!["https://Registry.npmjs.org/".to_string(), "https://mirror.example/npm".to_string()];
+        let allow = vec![
+            "https://Registry.npmjs.org/".to_string(),
+            "https://mirror.example/npm".to_string(),
+        ];
         assert!(allowed("https://registry.npmjs.org/x/-/x-1.tgz", &allow));
         assert!(allowed("https://mirror.example/npm/x.tgz", &allow));
         assert!(!allowed("https://mirror.example/npmevil/x.tgz", &allow));
-        assert!(!allowed("http://registry.npmjs.org/x", &allow), "plain http is another source");
-        assert!(!allowed("https://registry.npmjs.org.evil.example/x", &allow));
-        assert!(allowed("sparse+https://index.crates.io/", &["https://index.crates.io".to_string()]));
+        assert!(
+            !allowed("http://registry.npmjs.org/x", &allow),
+            "plain http is another source"
+        );
+        assert!(!allowed(
+            "https://registry.npmjs.org.evil.example/x",
+            &allow
+        ));
+        assert!(allowed(
+            "sparse+https://index.crates.io/",
+            &["https://index.crates.io".to_string()]
+        ));
         assert!(allowed("https://u:tok@mirror.example/npm/x.tgz", &allow));
     }
 }

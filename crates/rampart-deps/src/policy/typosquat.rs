@@ -36,7 +36,10 @@ static POPULAR: LazyLock<HashMap<Ecosystem, Popular>> = LazyLock::new(|| {
             for name in names(text) {
                 let n = key(*eco, name);
                 if n.chars().count() >= MIN_POPULAR_LEN {
-                    p.by_len.entry(n.chars().count()).or_default().push(n.clone());
+                    p.by_len
+                        .entry(n.chars().count())
+                        .or_default()
+                        .push(n.clone());
                     p.confusable.insert(confusable(&n), n.clone());
                 }
                 p.all.insert(n);
@@ -145,9 +148,16 @@ mod tests {
         assert_eq!(imitates(Ecosystem::Npm, "lodahs"), Some("lodash"));
         assert_eq!(imitates(Ecosystem::Npm, "lodash"), None, "popular itself");
         assert_eq!(imitates(Ecosystem::PyPI, "reqeusts"), Some("requests"));
-        assert_eq!(imitates(Ecosystem::PyPI, "Requests"), None, "normalised, then popular");
+        assert_eq!(
+            imitates(Ecosystem::PyPI, "Requests"),
+            None,
+            "normalised, then popular"
+        );
         assert_eq!(imitates(Ecosystem::PyPI, "request"), Some("requests"));
-        assert_eq!(imitates(Ecosystem::CratesIo, "serde_jsno"), Some("serde_json"));
+        assert_eq!(
+            imitates(Ecosystem::CratesIo, "serde_jsno"),
+            Some("serde_json")
+        );
         assert_eq!(imitates(Ecosystem::CratesIo, "rustls"), None);
         // Confusions beyond one edit: `rn` for `m`, separators.
         assert_eq!(imitates(Ecosystem::PyPI, "nurnpy"), Some("numpy"));
@@ -161,7 +171,10 @@ mod tests {
         for (eco, text) in LISTS {
             let list: Vec<&str> = names(text).collect();
             assert!(list.len() >= 400, "{eco}: {}", list.len());
-            assert!(text.starts_with("# "), "{eco}: the first line names the source");
+            assert!(
+                text.starts_with("# "),
+                "{eco}: the first line names the source"
+            );
             for n in &list {
                 assert!(!n.contains(char::is_whitespace), "{eco}: `{n}`");
             }
