@@ -68,6 +68,7 @@ done
 # deps: lockfiles.
 names_of LOCK_NAMES deps_lockfile
 names_of ENGINE_DEPS_NAMES engine_deps
+names_of POLICY_NAMES policy_sources
 lockdir=$repo/crates/rampart-deps/tests/data/lockfiles
 for f in "$lockdir"/*; do
   name=$(basename "$f")
@@ -78,6 +79,8 @@ for f in "$lockdir"/*; do
   esac
   i=$(index_of "$name" "${LOCK_NAMES[@]}")
   [ -n "$i" ] && put deps_lockfile "$f" "$i"
+  i=$(index_of "$name" "${POLICY_NAMES[@]}")
+  [ -n "$i" ] && put policy_sources "$f" "$i"
   [ "$name" = npm-shrinkwrap.json ] && name=package-lock.json
   i=$(index_of "$name" "${ENGINE_DEPS_NAMES[@]}")
   [ -n "$i" ] && put engine_deps "$f" "$i"

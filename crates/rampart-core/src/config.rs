@@ -4,7 +4,10 @@ use crate::severity::Severity;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub mod policy;
 mod raw;
+
+pub use policy::PolicySection;
 
 /// The configuration file's name at the scan root.
 pub const FILE_NAME: &str = "rampart.toml";
@@ -190,6 +193,8 @@ pub struct Config {
     pub suppress: Vec<SuppressEntry>,
     /// `[engines.NAME]`: options each engine reads for itself.
     pub engines: BTreeMap<String, toml::Table>,
+    /// `[policy]`: which components may be used (applied by the `policy` engine).
+    pub policy: PolicySection,
     /// Where the configuration was read from, if anywhere.
     pub source: Option<PathBuf>,
 }
@@ -286,7 +291,7 @@ max_lockfile_size = "100MB"
 # Exit code 1 when a finding is at or above this severity: critical, high, medium, low, info, never.
 fail_on = "high"
 # Engines to run; all of them when absent.
-# engines = ["secrets", "deps", "sast", "iac"]
+# engines = ["secrets", "deps", "policy", "sast", "iac"]
 
 # Per-rule settings: turn a rule off or change its severity.
 # [rules."secrets/generic-high-entropy-secret"]
@@ -300,6 +305,14 @@ fail_on = "high"
 # path = "tests/fixtures/**"
 # reason = "fixture keys, revoked"
 # expires = "2027-06-30"
+
+# Component policy (the `policy` engine; docs/policy.md): denied packages, sources, licences.
+# [[policy.deny]]
+# purl = "pkg:npm/event-stream"
+# reason = "compromised release, 2018"
+# [policy.licenses]
+# deny = ["AGPL-3.0-only"]
+# unknown = "review"
 
 # In code, a comment suppresses one finding on its own line or the line below:
 #   password = load()  # rampart:ignore secrets/config-password-assignment reason why it is fine

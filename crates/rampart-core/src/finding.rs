@@ -121,6 +121,11 @@ pub struct Suppression {
     pub expires: Option<String>,
 }
 
+/// The rule tag of known-malicious packages (`deps/malicious-package`): such findings are
+/// critical whatever `[rules]` says and fail the scan at every `--fail-on` threshold, `never`
+/// included (see [`Finding::fails`]).
+pub const MALWARE_TAG: &str = "malware";
+
 /// One problem found by one rule at one place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -232,9 +237,18 @@ impl Finding {
         }
     }
 
-    /// Whether this finding counts against the `--fail-on` threshold.
+    /// Whether this finding counts against the `--fail-on` threshold. A finding of a rule
+    /// tagged [`MALWARE_TAG`] (a known-malicious package) fails whatever the threshold, even
+    /// `never`: only an explicit suppression (inline, `[[suppress]]`, VEX, triage) or a baseline
+    /// takes it out of the gate, never a severity setting alone.
     pub fn fails(&self, threshold: Option<Severity>) -> bool {
-        self.suppression.is_none() && threshold.is_some_and(|t| self.severity >= t)
+        self.suppression.is_none()
+            && (self.is_malware() || threshold.is_some_and(|t| self.severity >= t))
+    }
+
+    /// Whether the finding's rule is tagged [`MALWARE_TAG`]: it stays critical and always fails.
+    pub fn is_malware(&self) -> bool {
+        self.tags.iter().any(|t| t == MALWARE_TAG)
     }
 
     /// This finding's mask with its replacement text, if it hides a secret.

@@ -875,9 +875,14 @@ impl KnownRules {
 }
 
 /// Drops findings of disabled rules and applies severity overrides from the configuration.
+/// A known-malicious package stays critical whatever the override says (`MALWARE_TAG`).
 fn apply_rule_settings(config: &Config, findings: &mut Vec<Finding>) {
     findings.retain(|f| config.rule_enabled(&f.rule_id));
     for f in findings.iter_mut() {
+        if f.is_malware() {
+            f.severity = crate::severity::Severity::Critical;
+            continue;
+        }
         if let Some(s) = config.severity_override(&f.rule_id) {
             f.severity = s;
         }

@@ -6,6 +6,8 @@
 //! - [`update`] builds the [`db::Database`] from OSV exports, CISA KEV and EPSS;
 //! - [`matcher`] applies OSV range semantics and merges aliases;
 //! - [`engine::DepsEngine`] is the `deps` engine of `rampart scan`;
+//! - [`policy::PolicyEngine`] is the `policy` engine: `[policy]` (denied packages, sources,
+//!   licences, typosquatting);
 //! - [`sbom`] writes and reads CycloneDX and SPDX documents.
 //!
 //! The `rampart db` and `rampart sbom` commands live in the CLI crate; this crate gives them data
@@ -20,6 +22,7 @@ pub mod fix;
 pub mod inventory;
 pub mod matcher;
 pub mod osv;
+pub mod policy;
 pub mod sbom;
 pub mod update;
 pub mod version;
@@ -27,3 +30,4 @@ pub mod vex;
 
 pub use ecosystem::Ecosystem;
 pub use engine::DepsEngine;
+pub use policy::PolicyEngine;

@@ -143,6 +143,37 @@ fn strings<'v>(
 /// What [`read_sbom`] found: purl, where the element is, its problems.
 type Found = Vec<(Option<String>, String, Vec<String>)>;
 
+/// A CycloneDX component's licences as one SPDX expression: an `expression` as written, else
+/// the `license` ids (or names) joined with AND (every listed licence applies).
+fn cyclonedx_license(comp: &Value) -> Option<String> {
+    let list = comp.get("licenses")?.as_array()?;
+    if let Some(e) = list
+        .iter()
+        .find_map(|l| l.get("expression").and_then(Value::as_str))
+    {
+        return Some(e.to_string());
+    }
+    let ids: Vec<&str> = list
+        .iter()
+        .filter_map(|l| {
+            let lic = l.get("license")?;
+            lic.get("id")
+                .or_else(|| lic.get("name"))
+                .and_then(Value::as_str)
+        })
+        .collect();
+    match ids.as_slice() {
+        [] => None,
+        [one] => Some(one.to_string()),
+        many => Some(
+            many.iter()
+                .map(|l| format!("({l})"))
+                .collect::<Vec<_>>()
+                .join(" AND "),
+        ),
+    }
+}
+
 /// The `components` list of a CycloneDX element at nesting `depth`, or `None` (with a problem
 /// when it is not an array or too deep).
 fn enter_components<'v>(
@@ -191,6 +222,8 @@ pub fn read_sbom(bytes: &[u8]) -> Result<Lockfile, SbomError> {
     };
     let mut finder = inventory::LineFinder::new(text);
     let mut found: Found = Vec::new();
+    // Licence expressions by the component's place (`components[3]`), for the policy engine.
+    let mut licenses: std::collections::HashMap<String, String> = Default::default();
     if v.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
         lf.format = format!(
             "CycloneDX {}",
@@ -219,6 +252,9 @@ pub fn read_sbom(bytes: &[u8]) -> Result<Lockfile, SbomError> {
                 continue;
             }
             let f = strings(comp, &["purl", "name", "version"], &here, &mut problems);
+            if let Some(l) = cyclonedx_license(comp) {
+                licenses.insert(here.clone(), l);
+            }
             found.push((f[0].map(str::to_string), here.clone(), problems));
             let depth = stack.len();
             if let Some(inner) = enter_components(comp, format!("{here}."), depth, &mut found) {
@@ -273,6 +309,13 @@ pub fn read_sbom(bytes: &[u8]) -> Result<Lockfile, SbomError> {
                     purl = f[1].map(str::to_string);
                 }
             }
+            let declared = ["licenseConcluded", "licenseDeclared"]
+                .iter()
+                .filter_map(|k| p.get(*k).and_then(Value::as_str))
+                .find(|l| !matches!(l.trim(), "" | "NOASSERTION" | "NONE"));
+            if let Some(l) = declared {
+                licenses.insert(here.clone(), l.to_string());
+            }
             found.push((purl, here, problems));
         }
     } else {
@@ -295,7 +338,9 @@ pub fn read_sbom(bytes: &[u8]) -> Result<Lockfile, SbomError> {
             lf.errors.push(inventory::ParseError::new(line, what));
         }
         if let Some((eco, name, version)) = parsed {
-            lf.packages.push(Package::new(eco, name, version, line));
+            let mut package = Package::new(eco, name, version, line);
+            package.license = licenses.remove(&at);
+            lf.packages.push(package);
         }
     }
     Ok(lf)

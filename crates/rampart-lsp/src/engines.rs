@@ -4,13 +4,14 @@
 use rampart_core::Engine;
 
 /// Every engine's name, in the order they run.
-pub const NAMES: [&str; 5] = ["secrets", "deps", "sast", "iac", "api"];
+pub const NAMES: [&str; 6] = ["secrets", "deps", "policy", "sast", "iac", "api"];
 
 /// Builds every engine (parses the built-in rules of each).
 pub fn all() -> Vec<Box<dyn Engine>> {
     vec![
         Box::new(rampart_secrets::SecretsEngine::new()),
         Box::new(rampart_deps::DepsEngine::new()),
+        Box::new(rampart_deps::PolicyEngine::new()),
         Box::new(rampart_sast::SastEngine::new()),
         Box::new(rampart_iac::IacEngine::new()),
         Box::new(rampart_api::ApiEngine::new()),

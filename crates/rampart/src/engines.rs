@@ -14,6 +14,7 @@ const REGISTRY: &[(&str, Make)] = &[
         || Box::new(rampart_secrets::SecretsEngine::new()),
     ),
     ("deps", || Box::new(rampart_deps::DepsEngine::new())),
+    ("policy", || Box::new(rampart_deps::PolicyEngine::new())),
     ("sast", || Box::new(rampart_sast::SastEngine::new())),
     ("iac", || Box::new(rampart_iac::IacEngine::new())),
     ("api", || Box::new(rampart_api::ApiEngine::new())),

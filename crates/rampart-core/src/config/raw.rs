@@ -20,6 +20,8 @@ pub(super) struct RawConfig {
     suppress: Vec<RawSuppress>,
     #[serde(default)]
     engines: BTreeMap<String, toml::Table>,
+    #[serde(default)]
+    policy: super::policy::RawPolicy,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,24 +64,32 @@ struct RawSuppress {
 }
 
 /// Collects problems with their positions in `text`.
-struct Problems<'a> {
+pub(super) struct Problems<'a> {
     text: &'a str,
     list: Vec<(usize, Problem)>,
 }
 
 impl Problems<'_> {
-    fn add<T>(&mut self, at: &Spanned<T>, message: String) {
+    /// A problem with the value `at`.
+    pub(super) fn add<T>(&mut self, at: &Spanned<T>, message: String) {
+        let offset = at.span().start.min(self.text.len());
+        let position = self.position(at);
+        self.list.push((
+            offset,
+            Problem {
+                at: Some(position),
+                message,
+            },
+        ));
+    }
+
+    /// The 1-based line and column of a value.
+    pub(super) fn position<T>(&self, at: &Spanned<T>) -> (usize, usize) {
         let offset = at.span().start.min(self.text.len());
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
         let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-        self.list.push((
-            offset,
-            Problem {
-                at: Some((line, col)),
-                message,
-            },
-        ));
+        (line, col)
     }
 }
 
@@ -91,6 +101,7 @@ impl RawConfig {
             list: Vec::new(),
         };
         let scan = self.scan.check(&mut p);
+        let policy = self.policy.check(&mut p);
         let mut rules = BTreeMap::new();
         for (id, r) in self.rules {
             let severity = r.severity.and_then(|s| match s.get_ref().parse::<Severity>() {
@@ -150,6 +161,7 @@ impl RawConfig {
             rules,
             suppress,
             engines: self.engines,
+            policy,
             source: None,
         })
     }
