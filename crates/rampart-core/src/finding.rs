@@ -122,8 +122,8 @@ pub struct Suppression {
 }
 
 /// The rule tag of known-malicious packages (`deps/malicious-package`): such findings are
-/// critical whatever `[rules]` says and fail the scan at every `--fail-on` threshold, `never`
-/// included (see [`Finding::fails`]).
+/// critical whatever `[rules]` says and fail the scan at every `--fail-on` threshold (see
+/// [`Finding::fails`]); only `never`, which turns the gate off, lets them pass.
 pub const MALWARE_TAG: &str = "malware";
 
 /// One problem found by one rule at one place.
@@ -237,13 +237,14 @@ impl Finding {
         }
     }
 
-    /// Whether this finding counts against the `--fail-on` threshold. A finding of a rule
-    /// tagged [`MALWARE_TAG`] (a known-malicious package) fails whatever the threshold, even
-    /// `never`: only an explicit suppression (inline, `[[suppress]]`, VEX, triage) or a baseline
-    /// takes it out of the gate, never a severity setting alone.
+    /// Whether this finding counts against the `--fail-on` threshold (`None`: `never`, the gate
+    /// turned off, as report-only pipelines use it). A finding of a rule tagged [`MALWARE_TAG`]
+    /// (a known-malicious package) fails at every threshold, whatever its severity was set to:
+    /// only an explicit suppression (inline, `[[suppress]]`, VEX, triage) or a baseline takes it
+    /// out of the gate, never a severity setting alone.
     pub fn fails(&self, threshold: Option<Severity>) -> bool {
         self.suppression.is_none()
-            && (self.is_malware() || threshold.is_some_and(|t| self.severity >= t))
+            && threshold.is_some_and(|t| self.is_malware() || self.severity >= t)
     }
 
     /// Whether the finding's rule is tagged [`MALWARE_TAG`]: it stays critical and always fails.

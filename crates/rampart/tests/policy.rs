@@ -179,9 +179,9 @@ fn every_kind_of_policy_violation_is_a_finding() {
 #[test]
 fn a_malicious_package_fails_at_every_threshold() {
     let db = database();
-    // Even with its rule's severity turned down and the gate set to `never`.
+    // Even with its rule's severity turned down.
     let dir = project("\n[rules.\"deps/malicious-package\"]\nseverity = \"low\"\n");
-    for fail_on in ["never", "critical", "high", "low"] {
+    for fail_on in ["critical", "high", "low", "info"] {
         let (code, findings) = scan(db.path(), dir.path(), fail_on);
         assert_eq!(code, 1, "--fail-on {fail_on}");
         let mal = findings
@@ -190,17 +190,21 @@ fn a_malicious_package_fails_at_every_threshold() {
             .unwrap();
         assert_eq!(mal["severity"], "critical", "{mal:#?}");
     }
-    // Without the malicious package, `never` passes: the policy findings follow the threshold.
+    // `never` turns the gate off (report-only pipelines): the finding is still reported, critical.
+    let (code, findings) = scan(db.path(), dir.path(), "never");
+    assert_eq!(code, 0);
+    assert!(findings.iter().any(|f| f["rule_id"] == "deps/malicious-package" && f["severity"] == "critical"));
+    // Without the malicious package, `critical` passes: the policy findings follow the threshold.
     let clean = project("");
     let lock = LOCK.replace("evil-pkg", "good-pkg");
     write(clean.path(), "web/package-lock.json", lock);
-    let (code, _) = scan(db.path(), clean.path(), "never");
+    let (code, _) = scan(db.path(), clean.path(), "critical");
     assert_eq!(code, 0);
     // An explicit suppression, with its reason, takes the malicious package out of the gate.
     let accepted = project(
         "\n[[suppress]]\nrule = \"deps/malicious-package\"\nreason = \"sandboxed reproduction of the incident\"\n",
     );
-    let (code, findings) = scan(db.path(), accepted.path(), "never");
+    let (code, findings) = scan(db.path(), accepted.path(), "critical");
     assert_eq!(code, 0, "{findings:#?}");
 }
 
