@@ -6,7 +6,8 @@
 #
 #   bench/secrets-precision.sh                 # assemble (cached), scan, report
 #   bench/secrets-precision.sh sample 400      # also list findings without a label, to label
-#   RAMPART=path/to/rampart bench/secrets-precision.sh
+#   RAMPART=path/to/rampart bench/secrets-precision.sh   # the CLI instead of examples/scan_json
+#   SCAN_JSON=path/to/scan_json bench/secrets-precision.sh  # a scan_json already built
 #
 # Labels (bench/secrets-labels.tsv): path-in-corpus, line, rule, TP|FP, one-line reason.
 # A labelled finding the scan no longer reports counts as removed (a removed TP is lost recall).
@@ -55,11 +56,15 @@ assemble() {
 }
 
 assemble
-rampart=${RAMPART:-}
-if [ -z "$rampart" ]; then
-  (cd "$here" && cargo build --release -q -p rampart)
-  rampart=${CARGO_TARGET_DIR:-$here/target}/release/rampart
-fi
 out=$BENCH_DIR/findings.json
-"$rampart" scan "$corpus" --engines secrets --format json --output "$out" --fail-on never -q || true
+if [ -n "${RAMPART:-}" ]; then
+  "$RAMPART" scan "$corpus" --engines secrets --format json --output "$out" --fail-on never -q || true
+elif [ -n "${SCAN_JSON:-}" ]; then
+  "$SCAN_JSON" "$corpus" > "$out"
+else
+  # The secrets engine alone (examples/scan_json.rs): the same findings as
+  # `rampart scan --engines secrets`, without building the whole CLI.
+  (cd "$here" && cargo build --release -q -p rampart-secrets --example scan_json)
+  "${CARGO_TARGET_DIR:-$here/target}/release/examples/scan_json" "$corpus" > "$out"
+fi
 python3 "$here/bench/secrets_precision.py" "$corpus" "$out" "$here/bench/secrets-labels.tsv" "$@"

@@ -136,9 +136,8 @@ pub fn render(r: &Report) -> String {
     let mut by_file: Vec<(&str, Vec<&Finding>)> = Vec::new();
     // Suppressed findings and test/example credentials (tag `example-credential`, below
     // `--fail-on`) are counted in the summary; their details only with --verbose.
-    let folded = |f: &Finding| {
-        f.suppression.is_none() && is_example_credential(f) && !f.fails(r.fail_on)
-    };
+    let folded =
+        |f: &Finding| f.suppression.is_none() && is_example_credential(f) && !f.fails(r.fail_on);
     for f in r
         .result
         .findings

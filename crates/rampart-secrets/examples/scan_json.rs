@@ -12,7 +12,11 @@ fn main() {
         .nth(1)
         .expect("usage: scan_json DIR > findings.json");
     let engine = SecretsEngine::new();
-    let result = match scan::run(&[&engine], &ScanOptions::new(std::path::Path::new(&dir)), &NoProgress) {
+    let result = match scan::run(
+        &[&engine],
+        &ScanOptions::new(std::path::Path::new(&dir)),
+        &NoProgress,
+    ) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("scan_json: {e}");

@@ -263,7 +263,12 @@ impl SecretsEngine {
         if filter::is_placeholder(&text) || rule.allow().iter().any(|a| a.is_match(secret)) {
             return false;
         }
-        if rule.contextual && (filter::is_code_reference(&text) || filter::is_prose(hay, span)) {
+        // Natural language only matters where a key name is all the rule knows: a tool's
+        // credential file (`paths`) means what it says.
+        if rule.contextual
+            && (filter::is_code_reference(&text)
+                || (rule.paths.is_none() && filter::is_prose(hay, span)))
+        {
             return false;
         }
         rule.validator.is_none_or(|v| v.check(&text))
@@ -582,7 +587,11 @@ impl EngineSession for Session<'_> {
             if let Some(enc) = hit.encoding {
                 f.properties.insert("encoding".into(), enc.into());
             }
-            if let Some(why) = example {
+            let why = example.or_else(|| {
+                (hit.encoding.is_none() && filter::in_doc_comment(&file.content, hit.span.start))
+                    .then_some("a documentation comment")
+            });
+            if let Some(why) = why {
                 lower_as_example(&mut f, rule, why);
             }
             out.finding(f);
@@ -600,12 +609,14 @@ fn lower_as_example(f: &mut Finding, rule: &Rule, why: &str) {
     f.tags.push("example-credential".into());
     f.properties.insert("context".into(), why.into());
     if rule.validator.is_some() {
-        f.message.push_str(&format!(" (in {why}; its checksum is valid)"));
+        f.message
+            .push_str(&format!(" (in {why}; its checksum is valid)"));
         return;
     }
     if f.severity > rampart_core::Severity::Low {
         f.severity = rampart_core::Severity::Low;
     }
-    f.message
-        .push_str(&format!(" (in {why}: likely a test or example value, so low severity)"));
+    f.message.push_str(&format!(
+        " (in {why}: likely a test or example value, so low severity)"
+    ));
 }

@@ -33,8 +33,6 @@ const PLACEHOLDERS: &[&str] = &[
     "yourtoken",
     "placeholder",
     "redacted",
-    "${",
-    "{{",
     "%(",
     "****",
     "0123456789",
@@ -52,9 +50,7 @@ const PLACEHOLDERS: &[&str] = &[
 
 /// Short words that mark a placeholder only as a word of their own (`sk_test_fake`,
 /// `TODO-set-me`, `dummyToken`), not inside a random run of letters (`q8TodoZr` is random).
-const PLACEHOLDER_WORDS: &[&str] = &[
-    "dummy", "insert", "todo", "fixme", "fake", "sample", "your",
-];
+const PLACEHOLDER_WORDS: &[&str] = &["dummy", "insert", "todo", "fixme", "fake", "sample", "your"];
 
 /// Whether a candidate secret looks like a placeholder or test value.
 pub fn is_placeholder(secret: &str) -> bool {
@@ -62,10 +58,13 @@ pub fn is_placeholder(secret: &str) -> bool {
     if PLACEHOLDERS.iter().any(|p| lower.contains(p)) || has_placeholder_word(secret) {
         return true;
     }
-    if has_angle_slot(secret) {
+    if has_angle_slot(secret) || has_template_slot(secret) {
         return true;
     }
-    if lower.starts_with('$') || lower.starts_with("process.env") || lower.starts_with("os.environ")
+    // `$VAR`, `${VAR}`, `$(cmd)`: a variable; `$2b$…`, `$argon2id$…`: a crypt-style hash.
+    if (lower.starts_with('$') && !is_crypt_prefix(lower.as_bytes()))
+        || lower.starts_with("process.env")
+        || lower.starts_with("os.environ")
     {
         return true;
     }
@@ -84,9 +83,17 @@ pub fn is_placeholder(secret: &str) -> bool {
     bytes.len() >= 6 && distinct <= 2
 }
 
-/// Whether one of `PLACEHOLDER_WORDS` is a word of `s`: a run of letters that is the word, or
-/// starts with it before a capital (`dummyToken`), or ends with it after a lower-case letter
-/// and its own capital (`myFake`).
+/// Whether `s` starts like a crypt-style hash: `$`, up to ten letters or digits, `$`.
+fn is_crypt_prefix(s: &[u8]) -> bool {
+    let id = s[1..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
+    (1..=10).contains(&id) && s.get(1 + id) == Some(&b'$')
+}
+
+/// Whether one of `PLACEHOLDER_WORDS` is a word of `s`: a run of letters, or a camel-case part
+/// of one (`dummyToken`, `myFakeKey`), that is the word.
 fn has_placeholder_word(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
@@ -95,33 +102,39 @@ fn has_placeholder_word(s: &str) -> bool {
             i += 1;
             continue;
         }
+        // One camel-case part: letters up to a lower-to-upper change or a non-letter.
         let start = i;
-        while i < b.len() && b[i].is_ascii_alphabetic() {
+        i += 1;
+        while i < b.len()
+            && b[i].is_ascii_alphabetic()
+            && !(b[i - 1].is_ascii_lowercase() && b[i].is_ascii_uppercase())
+        {
             i += 1;
         }
-        let run = &b[start..i];
-        for w in PLACEHOLDER_WORDS {
-            let w = w.as_bytes();
-            if run.len() < w.len() {
-                continue;
-            }
-            if run.eq_ignore_ascii_case(w) {
-                return true;
-            }
-            let head = run[..w.len()].eq_ignore_ascii_case(w)
-                && run[w.len()].is_ascii_uppercase()
-                && run[1..w.len()].iter().all(|c| c.is_ascii_lowercase());
-            let tail_at = run.len() - w.len();
-            let tail = run[tail_at..].eq_ignore_ascii_case(w)
-                && run[tail_at].is_ascii_uppercase()
-                && run[tail_at + 1..].iter().all(|c| c.is_ascii_lowercase())
-                && run[tail_at - 1].is_ascii_lowercase();
-            if head || tail {
-                return true;
-            }
+        let part = &b[start..i];
+        if PLACEHOLDER_WORDS
+            .iter()
+            .any(|w| part.eq_ignore_ascii_case(w.as_bytes()))
+        {
+            return true;
         }
     }
     false
+}
+
+/// Whether `s` holds `${name` or `{{ name` (a shell or template variable, perhaps cut short by
+/// the rule's regex); `${.` or `{{]` inside a random salt is not one.
+fn has_template_slot(s: &str) -> bool {
+    let b = s.as_bytes();
+    let slot = |rest: &[u8]| {
+        let rest = rest.trim_ascii_start();
+        rest.first()
+            .is_none_or(|c| c.is_ascii_alphabetic() || b"_.$-".contains(c))
+            && !rest.starts_with(b"..")
+    };
+    b.windows(2)
+        .enumerate()
+        .any(|(i, w)| (w == b"${" || w == b"{{") && slot(&b[i + 2..]))
 }
 
 /// Whether `s` holds a `<slot>`: `<`, a letter, then letters, digits, spaces, `_`, `-` or `.`
@@ -235,6 +248,11 @@ const EXAMPLE_DIRS: &[(&str, &str)] = &[
     ("doc", "a documentation folder"),
     ("docs", "a documentation folder"),
     ("documentation", "a documentation folder"),
+    ("locale", "a translation catalogue"),
+    ("locales", "a translation catalogue"),
+    ("i18n", "a translation catalogue"),
+    ("l10n", "a translation catalogue"),
+    ("translations", "a translation catalogue"),
 ];
 
 /// Why a file's credentials are likely test, fixture, example or documentation values, if they
@@ -269,16 +287,34 @@ pub fn example_context(path: &str) -> Option<&'static str> {
     {
         return Some("a test file");
     }
-    let marked = |m: &str| {
-        lower.split(['.', '-', '_']).any(|part| part == m)
-    };
-    if ["example", "examples", "sample", "dist", "template", "tmpl", "tpl", "demo"]
+    if [".md", ".markdown", ".rst", ".adoc"]
         .iter()
-        .any(|m| marked(m))
+        .any(|e| lower.ends_with(e))
+    {
+        return Some("a documentation file");
+    }
+    if lower.ends_with(".po") || lower.ends_with(".pot") {
+        return Some("a translation catalogue");
+    }
+    let marked = |m: &str| lower.split(['.', '-', '_']).any(|part| part == m);
+    if [
+        "example", "examples", "sample", "dist", "template", "tmpl", "tpl", "demo",
+    ]
+    .iter()
+    .any(|m| marked(m))
     {
         return Some("an example or template file");
     }
     None
+}
+
+/// Whether the line holding `at` is a documentation comment or doctest (`///`, `//!`, `>>>`,
+/// `* @example`): a credential there is an example for readers.
+pub fn in_doc_comment(hay: &[u8], at: usize) -> bool {
+    let start = memchr::memrchr(b'\n', &hay[..at]).map_or(0, |p| p + 1);
+    let line = &hay[start..at];
+    let t = line.trim_ascii_start();
+    t.starts_with(b"///") || t.starts_with(b"//!") || t.starts_with(b">>> ")
 }
 
 /// Whether a path looks like a test fixture or example (see `example_context`).
@@ -286,16 +322,29 @@ pub fn is_test_path(path: &str) -> bool {
     example_context(path).is_some()
 }
 
-/// Whether a contextual rule's value at `span` of `hay` is natural language, not a password:
-/// a word continued by another word after a space (`"CURRENT_PASSWORD": "Enter your current
+/// Whether a contextual rule's value at `span` of `hay` is natural language or an identifier,
+/// not a password: text in another script (`Has\u0142o`), words (`is_wordy`), a word continued
+/// by another word after a space (`"CURRENT_PASSWORD": "Enter your current
 /// password."` matches as `Enter`), or a value made of several dictionary-like words
 /// (`Current password`). Random passwords mix cases, digits and symbols inside one token.
 pub fn is_prose(hay: &[u8], span: std::ops::Range<usize>) -> bool {
     let secret = &hay[span.clone()];
+    // Text in another script, raw or as JSON `\uXXXX` escapes: a translation, not a password.
+    if !secret.is_ascii()
+        || secret
+            .windows(6)
+            .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(u8::is_ascii_hexdigit))
+    {
+        return true;
+    }
+    if is_wordy(trim_punct(secret)) {
+        return true;
+    }
     let wordlike = |w: &[u8]| {
         let w = trim_punct(w);
         w.len() >= 2
-            && w.iter().all(|c| c.is_ascii_alphabetic() || *c == b'\'' || *c == b'-')
+            && w.iter()
+                .all(|c| c.is_ascii_alphabetic() || *c == b'\'' || *c == b'-')
             && w.iter().any(|c| b"aeiouyAEIOUY".contains(c))
             && w[1..].iter().all(|c| !c.is_ascii_uppercase())
     };
@@ -316,6 +365,60 @@ pub fn is_prose(hay: &[u8], span: std::ops::Range<usize>) -> bool {
             .split(|c| *c == b' ')
             .next()
             .is_some_and(|w| !trim_punct(w).is_empty() && wordlike(w))
+}
+
+/// Whether a value is made of words rather than random characters: a capitalised word
+/// (`Adgangskode`), or two or more words in an identifier or compound (`ICredentialObject`,
+/// `confluenceCloudOAuth2Api`, `API-Passwort`, `Get-AnsibleParam`): letters nearly
+/// throughout, in pieces (split at case changes, digits and punctuation) that average three
+/// letters and a half or more, nearly all pronounceable. Random secrets break into short pieces
+/// (`q8Zr4LmT2vXn9KpB`), passwords people write mix digits and symbols into theirs.
+fn is_wordy(v: &[u8]) -> bool {
+    if v.len() < 4 || v.len() > 64 {
+        return false;
+    }
+    let mut pieces: Vec<&[u8]> = Vec::new();
+    let mut start = 0;
+    let mut others = 0;
+    for i in 0..=v.len() {
+        let split = i == v.len()
+            || !v[i].is_ascii_alphabetic()
+            || (i > start
+                && ((v[i - 1].is_ascii_lowercase() && v[i].is_ascii_uppercase())
+                    || (v[i - 1].is_ascii_uppercase()
+                        && v[i].is_ascii_uppercase()
+                        && v.get(i + 1).is_some_and(u8::is_ascii_lowercase))));
+        if split {
+            if i > start {
+                pieces.push(&v[start..i]);
+            }
+            if i < v.len() && !v[i].is_ascii_alphabetic() {
+                others += usize::from(!b"-_.".contains(&v[i]));
+                start = i + 1;
+            } else {
+                start = i;
+            }
+        }
+    }
+    let letters: usize = pieces.iter().map(|p| p.len()).sum();
+    if pieces.is_empty() || others * 100 > v.len() * 15 {
+        return false;
+    }
+    let vowel = |p: &&[u8]| p.iter().any(|c| b"aeiouyAEIOUY".contains(c));
+    // Abbreviations (`fts5`, `MQTT`) are words too, but not most of a value.
+    let unpronounceable: usize = pieces
+        .iter()
+        .filter(|p| p.len() >= 2 && !vowel(p))
+        .map(|p| p.len())
+        .sum();
+    if unpronounceable * 4 > letters {
+        return false;
+    }
+    if pieces.len() == 1 {
+        let p = pieces[0];
+        return p[0].is_ascii_uppercase() && p[1..].iter().all(u8::is_ascii_lowercase) && vowel(&p);
+    }
+    letters * 2 >= 7 * pieces.len()
 }
 
 /// `w` without the punctuation that ends or opens a word in a sentence.
@@ -447,18 +550,50 @@ mod tests {
             let s = hay.find(secret).unwrap();
             is_prose(hay.as_bytes(), s..s + secret.len())
         };
-        assert!(at(r#""CURRENT_PASSWORD": "Enter your current password.","#, "Enter"));
-        assert!(at(r#"password_help = "Confirmation required""#, "Confirmation"));
+        assert!(at(
+            r#""CURRENT_PASSWORD": "Enter your current password.","#,
+            "Enter"
+        ));
+        assert!(at(
+            r#"password_help = "Confirmation required""#,
+            "Confirmation"
+        ));
         assert!(at("'password': 'Mot de passe oublié'", "Mot de passe"));
         assert!(!at(r#"password = "Tr0ub4dor&3""#, "Tr0ub4dor&3"));
-        assert!(!at("password: Correcthorse", "Correcthorse"));
+        assert!(!at("password: correcthorse", "correcthorse"));
+        assert!(at("password: Adgangskode", "Adgangskode"));
+        assert!(at(
+            "credentials: ICredentialDataDecryptedObject,",
+            "ICredentialDataDecryptedObject"
+        ));
+        assert!(at(
+            "'x': 'confluenceCloudOAuth2Api'",
+            "confluenceCloudOAuth2Api"
+        ));
+        assert!(at(
+            r#""password": "API-Passwort (leer lassen)""#,
+            "API-Passwort"
+        ));
+        assert!(at(r#""password": "\u015eifre""#, r"\u015eifre"));
+        assert!(!at(
+            "token: 4byOdcHPvnUGJ5DL2cwLZccI5HUKKxkVJ",
+            "4byOdcHPvnUGJ5DL2cwLZccI5HUKKxkVJ"
+        ));
+        assert!(!at(r#""PASSWORD": "superS3cret""#, "superS3cret"));
+        assert!(!at("password: B0bP4ssw0rd", "B0bP4ssw0rd"));
         assert!(!at("requirepass Xq3mZ8vL2pR9 # main", "Xq3mZ8vL2pR9"));
     }
 
     #[test]
     fn example_contexts_are_named() {
-        assert_eq!(example_context("src/tests/fixtures/a.env"), Some("a test folder"));
-        assert_eq!(example_context("pkg/docs/setup.md"), Some("a documentation folder"));
+        assert_eq!(
+            example_context("src/tests/fixtures/a.env"),
+            Some("a test folder")
+        );
+        assert_eq!(
+            example_context("pkg/docs/setup.md"),
+            Some("a documentation folder")
+        );
         assert_eq!(example_context("app/test_settings.py"), Some("a test file"));
         assert_eq!(example_context("web/login.spec.ts"), Some("a test file"));
         assert_eq!(example_context("db/store_test.go"), Some("a test file"));
@@ -473,6 +608,19 @@ mod tests {
         assert_eq!(example_context("src/testing_utils/x.rs"), None);
         assert_eq!(example_context("src/contest.py"), None);
         assert_eq!(example_context("config/.env.production"), None);
+        assert_eq!(
+            example_context("src/options/doc.md"),
+            Some("a documentation file")
+        );
+        assert_eq!(
+            example_context("app/locale/ca/LC_MESSAGES/django.po"),
+            Some("a translation catalogue")
+        );
+        assert!(in_doc_comment(
+            b"fn a() {}\n    /// let u = \"ftp://a:b@h\";",
+            20
+        ));
+        assert!(!in_doc_comment(b"let u = \"ftp://a:b@h\"; /// x", 12));
     }
 
     #[test]
