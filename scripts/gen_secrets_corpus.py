@@ -1133,7 +1133,7 @@ def real_world_files():
     f = F("services/signer/src/keys.js")
     body = pem_lines(KEYS["RSA PRIVATE KEY"][0], 900)
     f.l("// signing key for the legacy partner API")
-    f.s("const KEY = \"-----BEGIN RSA PRIVATE KEY-----\\n\" +\n" + "".join(f"  \"{l}\\n\" +\n" for l in body) + "  \"-----END RSA PRIVATE KEY-----\";", "private-key", None)
+    f.s("const KEY = \"-----BEGIN RSA PRIVATE KEY-----\\n\" +\n" + "".join(f"  \"{l}\\n\" +\n" for l in body) + "  \"-----END RSA PRIVATE KEY-----\";", "private-key", None, at=1)
     f = F("services/signer/config.json")
     body = pem_lines(KEYS["PRIVATE KEY"][0], 1218)
     f.s('{"private_key": "-----BEGIN PRIVATE KEY-----\\r\\n' + "\\r\\n".join(body) + '\\r\\n-----END PRIVATE KEY-----\\r\\n"}', "private-key", None)
@@ -1191,6 +1191,7 @@ def real_world_files():
     f.s(f"(1, 'ops@corp.net', '$2y$10${rs(ALNUM + './', 53)}'),", "password-hash", "password-hash")
     f.s(f"(2, 'ceo@corp.net', 'pbkdf2_sha256$600000${an(22)}${b64s(43)}=');", "password-hash", "password-hash")
     f = F("web/seed/users.json")
+    # rampart:ignore secrets/config-password-assignment template of a generated hash fixture, no value
     f.s(f'[{{"model": "auth.user", "pk": 1, "fields": {{"username": "admin", "password": "argon2$argon2id$v=19$m=102400,t=2,p=8${b64s(22)}${b64s(43)}"}}}}]', "password-hash", "password-hash")
 
 def main():

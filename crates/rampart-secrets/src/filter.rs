@@ -405,13 +405,14 @@ fn is_wordy(v: &[u8]) -> bool {
         return false;
     }
     let vowel = |p: &&[u8]| p.iter().any(|c| b"aeiouyAEIOUY".contains(c));
-    // Abbreviations (`fts5`, `MQTT`) are words too, but not most of a value.
+    // Abbreviations (`fts5`, `MQTT`, `API`) are words too, but not most of a value: random
+    // capitals (`TQULDoWJO11AQEBSBOex`) break into such pieces.
     let unpronounceable: usize = pieces
         .iter()
-        .filter(|p| p.len() >= 2 && !vowel(p))
+        .filter(|p| p.len() >= 2 && (!vowel(p) || p.iter().all(u8::is_ascii_uppercase)))
         .map(|p| p.len())
         .sum();
-    if unpronounceable * 4 > letters {
+    if unpronounceable * 3 > letters {
         return false;
     }
     if pieces.len() == 1 {
@@ -559,6 +560,7 @@ mod tests {
             "Confirmation"
         ));
         assert!(at("'password': 'Mot de passe oublié'", "Mot de passe"));
+        // rampart:ignore secrets/config-password-assignment synthetic password for the prose filter test
         assert!(!at(r#"password = "Tr0ub4dor&3""#, "Tr0ub4dor&3"));
         assert!(!at("password: correcthorse", "correcthorse"));
         assert!(at("password: Adgangskode", "Adgangskode"));
@@ -576,11 +578,16 @@ mod tests {
         ));
         assert!(at(r#""password": "\u015eifre""#, r"\u015eifre"));
         assert!(!at(
-            "token: 4byOdcHPvnUGJ5DL2cwLZccI5HUKKxkVJ",
-            "4byOdcHPvnUGJ5DL2cwLZccI5HUKKxkVJ"
+            // rampart:ignore secrets/generic-high-entropy-secret synthetic token for the prose filter test
+            "token: 7hQzKp2RwX9mVb4NcT6yLd1FsJ8gA3eU5",
+            "7hQzKp2RwX9mVb4NcT6yLd1FsJ8gA3eU5"
         ));
+        // rampart:ignore secrets/config-password-assignment synthetic password for the prose filter test
         assert!(!at(r#""PASSWORD": "superS3cret""#, "superS3cret"));
+        // rampart:ignore secrets/config-password-assignment synthetic password for the prose filter test
         assert!(!at("password: B0bP4ssw0rd", "B0bP4ssw0rd"));
+        // rampart:ignore secrets/config-password-assignment synthetic password for the prose filter test
+        assert!(!at("PASS: TQULDoWJO11AQEBSBOex", "TQULDoWJO11AQEBSBOex"));
         assert!(!at("requirepass Xq3mZ8vL2pR9 # main", "Xq3mZ8vL2pR9"));
     }
 
