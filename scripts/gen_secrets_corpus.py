@@ -17,15 +17,14 @@ B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 ALNUM = string.ascii_letters + string.digits
 HEXD = "0123456789abcdef"
 B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-BAD = ("example", "xxxx", "changeme", "change_me", "change-me", "your", "placeholder", "dummy", "redacted", "test", "fake", "sample",
-       "todo", "fixme", "insert", "replace", "notreal", "not_a_real", "not-a-real", "6789", "abcdefghij", "****")
+# Values are drawn at random from each format's alphabet and kept whatever they contain: the
+# generator knows nothing of the engine's placeholder lists, so a real secret that happens to
+# contain `todo`, `<` or `Fake` is planted like any other, and a filter that drops it shows as a
+# miss in the F1 test.
 
 # ---------------------------------------------------------------- random values
 def rs(alpha, n):
-    while True:
-        v = "".join(R.choice(alpha) for _ in range(n))
-        if not any(b in v.lower() for b in BAD):
-            return v
+    return "".join(R.choice(alpha) for _ in range(n))
 def hx(n): return rs(HEXD, n)
 def an(n): return rs(ALNUM, n)
 def lan(n): return rs(string.ascii_lowercase + string.digits, n)
@@ -66,10 +65,7 @@ def jwt(payload=None, alg="HS256"):
     return f"{h}.{p}.{b64u(43)}"
 def pypi(test=False):
     head = b"\x02\x01\x0dtest.pypi.org\x02" if test else b"\x02\x01\x08pypi.org\x02"
-    while True:
-        v = "pypi-" + b64url_nopad(head + rbytes(120))
-        if not any(b in v.lower() for b in BAD):
-            return v
+    return "pypi-" + b64url_nopad(head + rbytes(120))
 def b58enc(b):
     n = int.from_bytes(b, "big"); out = ""
     while n:
@@ -552,7 +548,7 @@ def shell_files():
     f.d("          " + hx(80))
     f = F("nginx/.htpasswd")
     f.s(f"admin:$apr1${rs(B58, 8)}${rs(ALNUM + './', 22)}", "config-password", "htpasswd-hash")
-    f.s(f"ops:$2y$10${rs(ALNUM + './', 53)}", "config-password", "htpasswd-hash")
+    f.s(f"ops:$2y$10${rs(ALNUM + './', 53)}", "password-hash", "password-hash")
     f = F("odbc/odbc.ini")
     f.l("[warehouse]\nDriver=/opt/microsoft/msodbcsql18/lib64/libmsodbcsql-18.so")
     f.s(f"ConnectionString=Server=tcp:sql01.corp.local,1433;Database=dw;Uid=etl;Pwd={pw(14)};", "config-password", "connection-string-pwd")
@@ -849,7 +845,7 @@ def decoy_files():
     f.l("import hashlib\n")
     f.d(f'EMPTY_SHA256 = "{hashlib.sha256(b"").hexdigest()}"')
     f.d(f'KNOWN_GOOD_DIGEST = "{hx(64)}"')
-    f.d('password_hash = "$2b$12$' + rs(ALNUM + "./", 53) + '"')
+    f.s('password_hash = "$2b$12$' + rs(ALNUM + "./", 53) + '"', "password-hash", "password-hash")
     f.d('def token_for(user): return hmac.new(key, user.encode(), "sha256").hexdigest()')
     f.d('secret_name = "projects/prod/secrets/db-password/versions/latest"')
     f.d('token_url = "https://oauth2.googleapis.com/token"')
@@ -1058,11 +1054,151 @@ def encoded_files():
     f.s(f"export const ALERT_FORWARD = 'https://relay.corp.net/forward?to={hook.replace(':', '%3A').replace('/', '%2F')}';", "chat", None)
     f.d("export const LOGIN_REDIRECT = 'https://app.corp.net/login?next=%2Fdashboard%3Ftab%3Dbilling';")
 
+def human_pw():
+    """A password as people and password managers write them: words, digits and symbols, `<`,
+    `%`, `#`, `@` and `&` included (never first, where a shell or template would read them)."""
+    kind = R.randrange(4)
+    if kind == 0:
+        return f"{word().capitalize()}{R.randrange(1990, 2030)}{R.choice('!#@&%?')}"
+    if kind == 1:
+        return f"{word().capitalize()}-{word()}-{R.randrange(10, 99)}{R.choice('!#@')}"
+    if kind == 2:
+        return an(3) + "".join(R.choice(ALNUM + "#@&%<>?!*") for _ in range(13))
+    return f"{word()}{R.choice('#@&')}{word().capitalize()}{R.randrange(100, 999)}"
+
+
+def random_with(word_, n, alpha=ALNUM):
+    """A random value of `n` characters with `word_` inside a run of letters: real random tokens
+    contain such substrings as often as chance says, and must still be found."""
+    v = rs(alpha, n)
+    i = R.randrange(2, n - len(word_) - 2)
+    return v[:i - 1] + R.choice(string.ascii_lowercase) + word_ + R.choice(string.ascii_lowercase) + v[i + len(word_) + 1:]
+
+
+def real_world_files():
+    """Secrets in the shapes real repositories hold them: human passwords, tokens that contain
+    placeholder-like words by chance, command lines, constructor arguments, split PEM keys,
+    service keys named by their file, the credential files of well-known tools, password hashes."""
+    # Human-made passwords and random tokens with chance substrings.
+    f = F("services/legacy-crm/config/database.yml")
+    f.l("production:\n  adapter: mysql2\n  host: db01.corp.local\n  username: crm")
+    f.s(f"  password: \"{human_pw()}\"", "config-password", "config-password-assignment")
+    f.s(f"  replica_password: '{human_pw()}'", "config-password", "config-password-assignment")
+    f = F("services/legacy-crm/.env")
+    f.l("APP_ENV=production")
+    f.s(f"SMTP_PASSWORD={human_pw()}", "config-password", None)
+    f.s(f"GITLAB_TOKEN=glpat-{random_with('todo', 20, ALNUM + '-_')}", "vcs", "gitlab-personal-access-token")
+    f.s(f"INTERNAL_API_TOKEN={random_with('Fake', 40)}", "generic", None)
+    f.s(f"PARTNER_CLIENT_SECRET={random_with('sample', 44)}", "generic", None)
+    f.s(f"SESSION_SECRET={an(3)}<{an(10)}%{an(12)}", "generic", None)
+    f.s(f"MAIL_PASS={human_pw()}", "config-password", "env-file-secret")
+    f.s(f"JWT_SIGNING_KEY={b64u(43)}", "config-password", "env-file-secret")
+    f.d("TOKEN_TTL=3600")
+    f.d("SESSION_COOKIE_SECURE=true")
+    # Command lines in scripts, Makefiles, Dockerfiles and CI steps.
+    f = F("Makefile")
+    f.l("REGISTRY := registry.corp.net\n\npush:")
+    f.s(f"\tdocker login -u deploy -p {pw(16)} $(REGISTRY)", "config-password", "command-line-password-flag")
+    f.l("\tdocker push $(REGISTRY)/app:latest\n\nmigrate:")
+    f.s(f"\tPGPASSWORD={pw(16)} psql -h db.internal -U app -f migrations.sql", "config-password", "pgpassword-env")
+    f.d("\tdocker login -u deploy -p \"$$REGISTRY_PASSWORD\" $(REGISTRY)")
+    f = F("docker/builder/Dockerfile")
+    f.l("FROM debian:12\nRUN apt-get update && apt-get install -y git curl")
+    f.s(f"RUN git clone https://ci-bot:{an(40)}@git.corp.net/platform/tools.git /opt/tools", "vcs", None)
+    f.s(f"RUN /opt/tools/register --url https://ci.corp.net --password={pw(16)}", "config-password", "command-line-password-flag")
+    f.s(f"RUN curl -fsSL -u deployer:{pw(14)} https://nexus.corp.net/repository/raw/agent.tgz | tar xz", "config-password", "curl-basic-auth")
+    f = F(".github/workflows/nightly.yml")
+    f.l("name: nightly\non:\n  schedule: [{cron: '0 3 * * *'}]\njobs:\n  dump:\n    runs-on: ubuntu-latest\n    steps:")
+    f.s(f"      - run: mysqldump -h db.corp.net -u backup -p{pw(14)} shop > shop.sql", "config-password", "mysql-cli-password")
+    f.s(f"      - run: sshpass -p '{pw(14)}' scp shop.sql backup@10.0.9.4:/srv/dumps/", "config-password", "sshpass-password")
+    f.s(f"      - run: helm registry login ghcr.io --username bot --password {pw(18)}", "config-password", "command-line-password-flag")
+    # Constructors and connection strings.
+    f = F("legacy/php/includes/db.php")
+    f.l("<?php")
+    f.s(f"$db = new mysqli('db01.corp.local', 'shop', '{pw(14)}', 'shop');", "config-password", "db-client-positional-password")
+    f.s(f"$pdo = new PDO('pgsql:host=pg01;dbname=crm', 'crm', '{human_pw()}');", "config-password", "db-client-positional-password")
+    f.s(f"$link = mysqli_connect(\"localhost\", \"wp\", \"{pw(16)}\", \"wp\");", "config-password", "db-client-positional-password")
+    f.d("$db = new mysqli($host, $user, $pass, $name);")
+    f = F("jobs/report/export.py")
+    f.l("import pymysql, psycopg2\n")
+    f.s(f"conn = pymysql.connect(\"10.0.0.5\", \"report\", \"{pw(15)}\", \"sales\")", "config-password", "db-client-positional-password")
+    f.s(f"pg = psycopg2.connect(\"host=pg01 dbname=dw user=etl password={pw(16)}\")", "config-password", None)
+    f.s(f"client = MongoClient(\"mongodb://reporter:{an(20)}@mongo01.corp.local:27017/?authSource=admin\")", "database", "mongodb-uri-password")
+    f = F("java/billing/src/main/java/com/corp/billing/Repo.java")
+    f.l("package com.corp.billing;\n\nclass Repo {")
+    f.s(f"    Connection c = DriverManager.getConnection(\"jdbc:postgresql://pg01:5432/billing\", \"billing\", \"{pw(16)}\");", "config-password", "db-client-positional-password")
+    f.s(f"    String url = \"jdbc:sqlserver://sql01;databaseName=ar;user=ar;password={pw(14)};encrypt=true\";", "database", None)
+    f.l("}")
+    # PEM keys escaped or concatenated in string literals.
+    f = F("services/signer/src/keys.js")
+    body = pem_lines(KEYS["RSA PRIVATE KEY"][0], 900)
+    f.l("// signing key for the legacy partner API")
+    f.s("const KEY = \"-----BEGIN RSA PRIVATE KEY-----\\n\" +\n" + "".join(f"  \"{l}\\n\" +\n" for l in body) + "  \"-----END RSA PRIVATE KEY-----\";", "private-key", None, at=1)
+    f = F("services/signer/config.json")
+    body = pem_lines(KEYS["PRIVATE KEY"][0], 1218)
+    f.s('{"private_key": "-----BEGIN PRIVATE KEY-----\\r\\n' + "\\r\\n".join(body) + '\\r\\n-----END PRIVATE KEY-----\\r\\n"}', "private-key", None)
+    # Service keys identified by their file or neighbouring keys.
+    f = F("ops/datadog-agent/datadog.yaml")
+    f.s(f"api_key: {hx(32)}", "monitoring", "datadog-agent-config-api-key")
+    f.l("site: datadoghq.eu\nlogs_enabled: true")
+    f = F("helm/monitoring/values.yaml")
+    f.l("datadog:")
+    f.s(f"  api_key: {hx(32)}", "monitoring", "datadog-api-key-near-site")
+    f.l("  site: datadoghq.com\n  logs:\n    enabled: true")
+    # Credential files of well-known tools.
+    F("home/ops/.my.cnf").l("[client]\nuser=backup").s(f"password={human_pw()}", "config-password", "mysql-option-file-password")
+    F("home/ci/.config/git/credentials").s(f"https://ci:{an(40)}@git.corp.net", "package-registry", None)
+    auth = b64enc(f"deploy:{pw(16)}".encode())
+    F("home/ops/.dockercfg").s(f'{{"https://index.docker.io/v1/": {{"auth": "{auth}", "email": "ops@corp.net"}}}}', "package-registry", "dockercfg-auth")
+    f = F("web/theme/sftp-config.json")
+    f.l('{\n  "type": "sftp",\n  "host": "web01.corp.net",\n  "user": "deploy",')
+    f.s(f'  "password": "{human_pw()}",', "config-password", "editor-remote-sync-password")
+    f.l('  "remote_path": "/var/www/"\n}')
+    f = F("web/theme/.vscode/sftp.json")
+    f.s(f'{{"name": "prod", "host": "10.0.0.8", "username": "www", "password": "{pw(12)}"}}', "config-password", "editor-remote-sync-password")
+    f = F("backup/FileZilla/sitemanager.xml")
+    f.l('<?xml version="1.0" encoding="UTF-8"?>\n<FileZilla3>\n<Servers>\n<Server>\n<Host>ftp.corp.net</Host>\n<User>web</User>')
+    f.s(f'<Pass encoding="base64">{b64enc(human_pw().encode())}</Pass>', "config-password", "filezilla-password")
+    f.l("</Server>\n</Servers>\n</FileZilla3>")
+    F("rails/config/master.key").s(hx(32), "config-password", "rails-master-key")
+    f = F("rails-legacy/config/secrets.yml")
+    f.l("production:")
+    f.s(f"  stripe_webhook_key: {an(32)}", "config-password", "rails-secrets-yml")
+    f = F("wordpress-staging/wp-config.php")
+    f.l("<?php")
+    salt = lambda: "".join(R.choice(ALNUM + "!@#$%^&*()-_[]{}<>~+=,.;:/?|") for _ in range(64))
+    for k in ["AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_SALT"]:
+        f.s(f"define( '{k}', '{salt()}' );", "config-password", "wordpress-auth-key-salt")
+    f = F("legacy/php/config/config.inc.php")
+    f.l("<?php\nreturn [\n  'db' => [\n    'host' => 'db01',\n    'user' => 'shop',")
+    f.s(f"    'pass' => '{pw(14)}',", "config-password", "php-config-array-password")
+    f.l("  ],\n];")
+    f = F("home/ops/.irssi/config")
+    f.l("servers = (\n  { address = \"irc.libera.chat\"; chatnet = \"libera\"; port = \"6697\"; use_tls = \"yes\"; }\n);\nchatnets = {\n  libera = {\n    type = \"IRC\";")
+    f.s(f"    autosendcmd = \"/msg nickserv identify {pw(14)}; wait 2000\";", "config-password", "irc-nickserv-password")
+    f.l("  };\n};")
+    f = F("home/ops/.config/hexchat/servlist.conf")
+    f.l("v=2.16.2\n\nN=Libera.Chat\nI=opsbot")
+    f.s(f"B={pw(14)}", "config-password", "hexchat-server-password")
+    f.l("S=irc.libera.chat/+6697")
+    # Password hashes: their own rule, never a password assignment.
+    f = F("backup/etc/shadow")
+    f.l("root:*:19700:0:99999:7:::")
+    f.s(f"deploy:$6${rs(ALNUM + './', 16)}${rs(ALNUM + './', 86)}:19800:0:99999:7:::", "password-hash", "password-hash")
+    f.s(f"ops:$y$j9T${rs(ALNUM + './', 22)}${rs(ALNUM + './', 43)}:19801:0:99999:7:::", "password-hash", "password-hash")
+    f = F("db/dumps/users.sql")
+    f.l("INSERT INTO `users` (`id`, `email`, `password`) VALUES")
+    f.s(f"(1, 'ops@corp.net', '$2y$10${rs(ALNUM + './', 53)}'),", "password-hash", "password-hash")
+    f.s(f"(2, 'ceo@corp.net', 'pbkdf2_sha256$600000${an(22)}${b64s(43)}=');", "password-hash", "password-hash")
+    f = F("web/seed/users.json")
+    # rampart:ignore secrets/config-password-assignment template of a generated hash fixture, no value
+    f.s(f'[{{"model": "auth.user", "pk": 1, "fields": {{"username": "admin", "password": "argon2$argon2id$v=19$m=102400,t=2,p=8${b64s(22)}${b64s(43)}"}}}}]', "password-hash", "password-hash")
+
 def main():
     check = "--check" in sys.argv
     env_files(14); compose_files(6); k8s_files(8); terraform_files(6); python_files(16); js_files(10); go_files(6); java_files(6)
     ruby_php_files(); shell_files(); ci_files(); registry_files(); key_files(); json_files(); markdown_files(); decoy_files()
-    near_miss_files(); extra_positive_files(); encoded_files()
+    near_miss_files(); extra_positive_files(); encoded_files(); real_world_files()
     out = {p: "\n".join(f.lines) + "\n" for p, f in FILES.items()}
     labels = sorted(LABELS, key=lambda x: (x["path"], x["line"]))
     for lab in labels:  # sanity: label points at a non-empty line

@@ -122,6 +122,11 @@ pub fn wrap(text: &str, width: usize, indent: usize) -> String {
     out
 }
 
+/// Whether a finding is a credential the engine judged a test or example value.
+fn is_example_credential(f: &Finding) -> bool {
+    f.tags.iter().any(|t| t == "example-credential")
+}
+
 /// Renders the text report.
 pub fn render(r: &Report) -> String {
     let st = Style { on: r.color };
@@ -129,12 +134,15 @@ pub fn render(r: &Report) -> String {
     let mut out = String::new();
     let mut explained = HashSet::new();
     let mut by_file: Vec<(&str, Vec<&Finding>)> = Vec::new();
-    // Suppressed findings are counted in the summary; their details only with --verbose.
+    // Suppressed findings and test/example credentials (tag `example-credential`, below
+    // `--fail-on`) are counted in the summary; their details only with --verbose.
+    let folded =
+        |f: &Finding| f.suppression.is_none() && is_example_credential(f) && !f.fails(r.fail_on);
     for f in r
         .result
         .findings
         .iter()
-        .filter(|f| r.verbose || f.suppression.is_none())
+        .filter(|f| r.verbose || (f.suppression.is_none() && !folded(f)))
     {
         match by_file.iter_mut().find(|(p, _)| *p == f.location.path) {
             Some((_, v)) => v.push(f),
@@ -255,6 +263,17 @@ pub fn render(r: &Report) -> String {
             plural(files_with, "file")
         )
     };
+    let examples = res.findings.iter().filter(|f| folded(f)).count();
+    if examples > 0 {
+        let _ = write!(
+            summary,
+            ", {} in tests or examples",
+            plural(examples, "likely test credential")
+        );
+        if !r.verbose {
+            summary.push_str(" (--verbose shows them)");
+        }
+    }
     let suppressed = res.findings.len() - active;
     if suppressed > 0 {
         let _ = write!(summary, ", {suppressed} suppressed");

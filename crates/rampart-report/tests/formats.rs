@@ -316,3 +316,42 @@ fn sarif_validates_against_the_schema() {
     );
     assert_eq!(with("suppressions"), 1, "the suppressed finding");
 }
+
+#[test]
+fn text_folds_test_credentials_below_the_threshold_unless_verbose() {
+    let mut result = result();
+    let mut example = result.findings[0].clone();
+    example.location = loc("tests/fixtures/settings.py", 4, 17, 57);
+    example.severity = Severity::Low;
+    example.tags.push("example-credential".into());
+    example
+        .message
+        .push_str(" (in a test folder: likely a test or example value, so low severity)");
+    result.findings.push(example);
+    let render = |verbose: bool| {
+        Report {
+            result: &result,
+            root_display: ".".into(),
+            root_abs: PathBuf::from("/home/dev/project"),
+            version: "0.0.0-snapshot",
+            fail_on: Some(Severity::High),
+            verbose,
+            color: false,
+            link_base: None,
+        }
+        .render(Format::Text)
+    };
+    let quiet = render(false);
+    assert!(!quiet.contains("tests/fixtures/settings.py"), "{quiet}");
+    assert!(
+        quiet.contains("1 likely test credential in tests or examples (--verbose shows them)"),
+        "{quiet}"
+    );
+    assert!(quiet.contains("app/settings.py"), "{quiet}");
+    let verbose = render(true);
+    assert!(verbose.contains("tests/fixtures/settings.py"), "{verbose}");
+    assert!(
+        verbose.contains("likely a test or example value"),
+        "{verbose}"
+    );
+}

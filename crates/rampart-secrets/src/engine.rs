@@ -213,7 +213,7 @@ impl SecretsEngine {
                 continue;
             };
             let span = window.start + m.start..window.start + m.end;
-            if self.accept(rule, &hay[span.clone()]) {
+            if self.accept(rule, hay, span.clone()) {
                 state.out.push((r, span));
             }
         }
@@ -234,7 +234,7 @@ impl SecretsEngine {
         let Some(m) = caps.get_group(group).or_else(|| caps.get_group(0)) else {
             return;
         };
-        if self.accept(rule, &hay[m.range()]) {
+        if self.accept(rule, hay, m.range()) {
             state.out.push((r, m.range()));
         }
     }
@@ -246,8 +246,10 @@ impl SecretsEngine {
             .is_none_or(|g| g.is_match(path))
     }
 
-    /// The filters every candidate passes: length, entropy, placeholders, allow list, validator.
-    fn accept(&self, rule: &Rule, secret: &[u8]) -> bool {
+    /// The filters every candidate (`span` of `hay`) passes: length, entropy, placeholders,
+    /// allow list, validator; for contextual rules, code references and natural language.
+    fn accept(&self, rule: &Rule, hay: &[u8], span: Range<usize>) -> bool {
+        let secret = &hay[span.clone()];
         if secret.len() < rule.min_length.max(1) {
             return false;
         }
@@ -261,7 +263,12 @@ impl SecretsEngine {
         if filter::is_placeholder(&text) || rule.allow().iter().any(|a| a.is_match(secret)) {
             return false;
         }
-        if rule.contextual && filter::is_code_reference(&text) {
+        // Natural language only matters where a key name is all the rule knows: a tool's
+        // credential file (`paths`) means what it says.
+        if rule.contextual
+            && (filter::is_code_reference(&text)
+                || (rule.paths.is_none() && filter::is_prose(hay, span)))
+        {
             return false;
         }
         rule.validator.is_none_or(|v| v.check(&text))
@@ -548,7 +555,7 @@ impl EngineSession for Session<'_> {
     }
 
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
-        let test_path = filter::is_test_path(&file.path);
+        let example = filter::example_context(&file.path);
         for hit in self.hits(file) {
             let rule = &self.engine.rules[hit.rule];
             let redacted = if self.show_secrets {
@@ -580,11 +587,36 @@ impl EngineSession for Session<'_> {
             if let Some(enc) = hit.encoding {
                 f.properties.insert("encoding".into(), enc.into());
             }
-            if test_path {
-                f.confidence = f.confidence.lowered();
-                f.tags.push("test-path".into());
+            let why = example.or_else(|| {
+                (hit.encoding.is_none() && filter::in_doc_comment(&file.content, hit.span.start))
+                    .then_some("a documentation comment")
+            });
+            if let Some(why) = why {
+                lower_as_example(&mut f, rule, why);
             }
             out.finding(f);
         }
     }
+}
+
+/// Keeps a credential found in a test, fixture, example or documentation file (`why` names
+/// which) at lower confidence and at most low severity, saying so in its message, so that
+/// neither `--fail-on` nor the default report is drowned by test values. A secret whose
+/// format has a checksum (`validate`) keeps its severity: it is a real token wherever it is.
+fn lower_as_example(f: &mut Finding, rule: &Rule, why: &str) {
+    f.confidence = f.confidence.lowered();
+    f.tags.push("test-path".into());
+    f.tags.push("example-credential".into());
+    f.properties.insert("context".into(), why.into());
+    if rule.validator.is_some() {
+        f.message
+            .push_str(&format!(" (in {why}; its checksum is valid)"));
+        return;
+    }
+    if f.severity > rampart_core::Severity::Low {
+        f.severity = rampart_core::Severity::Low;
+    }
+    f.message.push_str(&format!(
+        " (in {why}: likely a test or example value, so low severity)"
+    ));
 }

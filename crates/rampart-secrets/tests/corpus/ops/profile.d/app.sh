@@ -1,5 +1,5 @@
 # sourced by login shells on app hosts
-export MYSQL_PASSWORD="Wy_xb78tV.Cz!Grf"
-export REDIS_PASSWORD='UzOrOsbJK5HHylDACrPnX5fD'
-export OPENAI_API_KEY="sk-proj-sG1I4uq8pxVaOOX2xDXgrIlRsFYYwUqni3so9dvMcLPPulRz1IFogz9tSrDIeRowT3BlbkFJ50fgFooB0r8vTqfZ0F7yqJ20qQX12WPBWLE3KWTv9gIPFbOijBfDpd5oBpJYiLGr"
+export MYSQL_PASSWORD="kFo40wHxaQiwjbFa"
+export REDIS_PASSWORD='B3l1Z7VQzQob6sG4J5nz9dwy'
+export OPENAI_API_KEY="sk-proj-J3B1x-rUFVNOe_8BW3-plWyxb78tVCz-GrfYILcXx705IAl6sG1I4uq8pxVaOOX2T3BlbkFJxDXgrIlRsFYYwUqni3so9dvMcLPPulRz1IFogz9tSrDIeRow50fgFooB0r8vTqfZ"
 export PATH="$HOME/.local/bin:$PATH"

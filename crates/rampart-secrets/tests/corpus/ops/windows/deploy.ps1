@@ -1,5 +1,5 @@
 $ErrorActionPreference = 'Stop'
-$env:SQL_PASSWORD = 'xaQiwjbFa2wZDdK-'
+$env:SQL_PASSWORD = 'unLbx5VkUEKw0*fy'
 Invoke-Sqlcmd -ServerInstance sql01 -Query 'SELECT 1'
-$headers = @{ Authorization = 'Bearer 4J5nz9dwyLrBnA8lWFIRTi1VUxpxtucF8EnMyWBKFhUf' }
+$headers = @{ Authorization = 'Bearer GlAmI36cu5pOlhda6MtZBxXipU7LoKbfKopoUA3VbMbX' }
 Invoke-RestMethod -Uri https://api.corp.net/v1/deploy -Headers $headers

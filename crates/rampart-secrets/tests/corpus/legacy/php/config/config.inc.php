@@ -1,0 +1,8 @@
+<?php
+return [
+  'db' => [
+    'host' => 'db01',
+    'user' => 'shop',
+    'pass' => 'Kj.AjBhpbzmUa2',
+  ],
+];
