@@ -1,10 +1,10 @@
-//! The engines the language server runs: the same four as `rampart scan`, built once per
+//! The engines the language server runs: the same five as `rampart scan`, built once per
 //! server (their built-in rules are parsed once) and shared by every scan.
 
 use rampart_core::Engine;
 
 /// Every engine's name, in the order they run.
-pub const NAMES: [&str; 4] = ["secrets", "deps", "sast", "iac"];
+pub const NAMES: [&str; 5] = ["secrets", "deps", "sast", "iac", "threat"];
 
 /// Builds every engine (parses the built-in rules of each).
 pub fn all() -> Vec<Box<dyn Engine>> {
@@ -13,6 +13,7 @@ pub fn all() -> Vec<Box<dyn Engine>> {
         Box::new(rampart_deps::DepsEngine::new()),
         Box::new(rampart_sast::SastEngine::new()),
         Box::new(rampart_iac::IacEngine::new()),
+        Box::new(rampart_threat::ThreatEngine::new()),
     ]
 }
 

@@ -16,6 +16,7 @@ const REGISTRY: &[(&str, Make)] = &[
     ("deps", || Box::new(rampart_deps::DepsEngine::new())),
     ("sast", || Box::new(rampart_sast::SastEngine::new())),
     ("iac", || Box::new(rampart_iac::IacEngine::new())),
+    ("threat", || Box::new(rampart_threat::ThreatEngine::new())),
 ];
 
 /// The names of every engine built into this binary.

@@ -12,6 +12,7 @@ mod rules_cmd;
 mod sbom_cmd;
 mod scan_cmd;
 mod server_cmd;
+mod threat_cmd;
 mod upload;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
         Command::Attest(args) => attest_cmd::attest(args),
         Command::Verify(args) => attest_cmd::verify(args),
         Command::Lsp { .. } => rampart_lsp::serve_stdio().map(|()| 0),
+        Command::Threat(args) => threat_cmd::run(args),
         Command::Init { path, force } => rules_cmd::init(path, *force),
         Command::Rules {
             engine,
