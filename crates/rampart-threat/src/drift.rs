@@ -427,13 +427,13 @@ fn slug(s: &str) -> String {
 pub fn maps_to(a: &Asset, item: &Item) -> bool {
     let m = &a.maps;
     let listed = match item.source {
-        Source::Compose => m.compose.iter().any(|c| *c == item.name),
+        Source::Compose => m.compose.contains(&item.name),
         // By name: `Deployment/web` also stands for the Service `web` in front of it.
         Source::Kubernetes => m
             .kubernetes
             .iter()
             .any(|k| k.rsplit('/').next() == Some(item.short.as_str())),
-        Source::Terraform => m.terraform.iter().any(|t| *t == item.name),
+        Source::Terraform => m.terraform.contains(&item.name),
     };
     let image = !m.images.is_empty()
         && item

@@ -454,10 +454,10 @@ pub fn eval(e: &Expr, s: &dyn Scope) -> bool {
                 Op::In | Op::NotIn => {
                     let hit = match (&l, &r) {
                         (_, Val::List(items)) => {
-                            text(&l).is_some_and(|t| items.iter().any(|i| *i == t))
+                            text(&l).is_some_and(|t| items.contains(&t))
                         }
                         (Val::List(items), _) => {
-                            text(&r).is_some_and(|t| items.iter().any(|i| *i == t))
+                            text(&r).is_some_and(|t| items.contains(&t))
                         }
                         (Val::Str(a), Val::Str(b)) => b.contains(a.as_str()),
                         _ => false,

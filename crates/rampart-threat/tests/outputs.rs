@@ -211,6 +211,6 @@ fn findings_in_assets_get_asset_and_risk_and_rank_by_it() {
         "internal assets allow up to high"
     );
     let none = fs.iter().find(|f| f.location.path == "README.md").unwrap();
-    assert!(none.properties.get("asset").is_none());
+    assert!(!none.properties.contains_key("asset"));
     assert_eq!(none.properties["risk"], "elevated");
 }
