@@ -145,13 +145,24 @@ pub fn discover(path: &str, text: &str, _out: &mut Emitter) -> Vec<Item> {
     if text.len() > MAX_BYTES {
         return Vec::new();
     }
+    // Cheap word checks first: most YAML files (workflows, configs) describe no system.
     if path.ends_with(".tf") {
-        return terraform(path, text);
+        return if text.contains("resource") {
+            terraform(path, text)
+        } else {
+            Vec::new()
+        };
+    }
+    let compose_file = is_compose(path);
+    if (compose_file && !text.contains("services"))
+        || (!compose_file && !(text.contains("apiVersion") && text.contains("kind")))
+    {
+        return Vec::new();
     }
     let Ok(docs) = yaml::parse_all(text, MAX_DOCS) else {
         return Vec::new();
     };
-    if is_compose(path) {
+    if compose_file {
         return docs.first().map(|d| compose(path, d)).unwrap_or_default();
     }
     docs.iter().filter_map(|d| kubernetes(path, d)).collect()

@@ -453,12 +453,8 @@ pub fn eval(e: &Expr, s: &dyn Scope) -> bool {
             match op {
                 Op::In | Op::NotIn => {
                     let hit = match (&l, &r) {
-                        (_, Val::List(items)) => {
-                            text(&l).is_some_and(|t| items.contains(&t))
-                        }
-                        (Val::List(items), _) => {
-                            text(&r).is_some_and(|t| items.contains(&t))
-                        }
+                        (_, Val::List(items)) => text(&l).is_some_and(|t| items.contains(&t)),
+                        (Val::List(items), _) => text(&r).is_some_and(|t| items.contains(&t)),
                         (Val::Str(a), Val::Str(b)) => b.contains(a.as_str()),
                         _ => false,
                     };
