@@ -191,7 +191,7 @@ fn list(args: &ModelArgs, format: ListFormat) -> Result<i32, String> {
                 if m.title.is_empty() {
                     "the model"
                 } else {
-                    &m.title
+                    m.title.as_str()
                 },
                 m.assets.len(),
                 m.links.len(),
