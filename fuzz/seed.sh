@@ -192,5 +192,8 @@ while IFS= read -r f; do put engine_secrets "$f" 0; done < <(find "$repo/crates/
 
 # core.
 put core_config "$repo/rampart.toml"
+for f in "$repo"/crates/rampart-threat/tests/data/threagile/*.yaml "$repo"/examples/threat-model/threatmodel.yaml "$repo"/examples/threat-model/docker-compose.yml "$repo"/examples/threat-model/k8s/*.yaml; do
+  put threat_model "$f"
+done
 
 echo "seeded $(find "$out" -type f | wc -l) inputs in $(find "$out" -mindepth 1 -maxdepth 1 -type d | wc -l) targets under fuzz/$out"

@@ -123,7 +123,7 @@ fi
 # dict_of TARGET: the dictionary (fuzz/dict/NAME.dict) that suits the target's input, if any.
 dict_of() {
   case $1 in
-    iac_yaml | iac_kustomize | engine_iac) echo yaml ;;
+    iac_yaml | iac_kustomize | engine_iac | threat_model) echo yaml ;;
     iac_terraform) echo hcl ;;
     iac_helm) echo gotpl ;;
     iac_dockerfile) echo dockerfile ;;

@@ -182,6 +182,39 @@ pub struct SuppressEntry {
     pub expires: Option<String>,
 }
 
+/// Risk levels of threat-model findings, lowest first (Threagile's scale).
+pub const RISK_LEVELS: &[&str] = &["low", "medium", "elevated", "high", "critical"];
+
+/// The `[threat]` table: the threat model and the risk appetite.
+#[derive(Debug, Clone, Default)]
+pub struct ThreatSection {
+    /// The model file, relative to the scan root (`threatmodel.yaml` or `threagile.yaml` at the
+    /// root when absent).
+    pub model: Option<String>,
+    /// Risk level at or above which a finding fails `rampart scan` when a model exists (one of
+    /// [`RISK_LEVELS`], or `never`); replaces `[scan] fail_on` then. Default `high`.
+    pub fail_on: Option<String>,
+    /// The same for findings in assets not reachable from the internet (default: `fail_on`).
+    pub internal_fail_on: Option<String>,
+}
+
+/// Parses a risk threshold: a risk level's index in [`RISK_LEVELS`], or `None` for `never`.
+pub fn parse_risk(s: &str) -> Result<Option<usize>, ValueError> {
+    if s == "never" {
+        return Ok(None);
+    }
+    RISK_LEVELS
+        .iter()
+        .position(|r| *r == s)
+        .map(Some)
+        .ok_or_else(|| {
+            ValueError(format!(
+                "risk `{s}` must be one of {}, or never",
+                RISK_LEVELS.join(", ")
+            ))
+        })
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -195,6 +228,9 @@ pub struct Config {
     pub engines: BTreeMap<String, toml::Table>,
     /// `[policy]`: which components may be used (applied by the `policy` engine).
     pub policy: PolicySection,
+
+    /// `[threat]`: the threat model and risk appetite.
+    pub threat: ThreatSection,
     /// Where the configuration was read from, if anywhere.
     pub source: Option<PathBuf>,
 }
@@ -291,7 +327,7 @@ max_lockfile_size = "100MB"
 # Exit code 1 when a finding is at or above this severity: critical, high, medium, low, info, never.
 fail_on = "high"
 # Engines to run; all of them when absent.
-# engines = ["secrets", "deps", "policy", "sast", "iac"]
+# engines = ["secrets", "deps", "policy", "sast", "iac", "api", "threat"]
 
 # Per-rule settings: turn a rule off or change its severity.
 # [rules."secrets/generic-high-entropy-secret"]
@@ -313,6 +349,13 @@ fail_on = "high"
 # [policy.licenses]
 # deny = ["AGPL-3.0-only"]
 # unknown = "review"
+
+# A threat model (threatmodel.yaml, or Threagile's threagile.yaml) ranks findings by risk; when
+# one exists, the risk appetite below decides what fails the scan instead of fail_on.
+# [threat]
+# model = "threatmodel.yaml"
+# fail_on = "high"            # low, medium, elevated, high, critical or never
+# internal_fail_on = "critical"  # for findings in assets not reachable from the internet
 
 # In code, a comment suppresses one finding on its own line or the line below:
 #   password = load()  # rampart:ignore secrets/config-password-assignment reason why it is fine
@@ -371,6 +414,32 @@ history_depth = 10
         .unwrap_err()
         .to_string();
         assert!(err.contains("YYYY-MM-DD"), "{err}");
+    }
+
+    #[test]
+    fn threat_section_is_checked_with_positions() {
+        let c = Config::parse(
+            "[threat]\nmodel = \"m.yaml\"\nfail_on = \"elevated\"\n",
+            Path::new("r.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.threat.model.as_deref(), Some("m.yaml"));
+        assert_eq!(parse_risk("elevated").unwrap(), Some(2));
+        let err = Config::parse(
+            "[threat]\nfail_on = \"severe\"\ninternal_fail_on = \"x\"\n",
+            Path::new("r.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("r.toml:2:11: [threat] fail_on: risk `severe`"),
+            "{err}"
+        );
+        assert!(err.contains("r.toml:3:20:"), "{err}");
+        let err = Config::parse("[threat]\nmodle = 1\n", Path::new("r.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("modle"), "{err}");
     }
 
     #[test]

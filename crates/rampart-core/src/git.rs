@@ -559,6 +559,11 @@ impl ChangedLines {
         out
     }
 
+    /// The content of scan path `path` at the merge base, `None` when it did not exist there.
+    pub fn base_content(&self, path: &str) -> Option<Vec<u8>> {
+        self.old_content(path)
+    }
+
     fn old_content(&self, path: &str) -> Option<Vec<u8>> {
         let repo = self.repo.to_thread_local();
         let tree = repo.find_tree(self.tree).ok()?;

@@ -1,10 +1,10 @@
-//! The engines the language server runs: the same five as `rampart scan`, built once per
+//! The engines the language server runs: the same as `rampart scan`, built once per
 //! server (their built-in rules are parsed once) and shared by every scan.
 
 use rampart_core::Engine;
 
 /// Every engine's name, in the order they run.
-pub const NAMES: [&str; 6] = ["secrets", "deps", "policy", "sast", "iac", "api"];
+pub const NAMES: [&str; 7] = ["secrets", "deps", "policy", "sast", "iac", "api", "threat"];
 
 /// Builds every engine (parses the built-in rules of each).
 pub fn all() -> Vec<Box<dyn Engine>> {
@@ -15,6 +15,7 @@ pub fn all() -> Vec<Box<dyn Engine>> {
         Box::new(rampart_sast::SastEngine::new()),
         Box::new(rampart_iac::IacEngine::new()),
         Box::new(rampart_api::ApiEngine::new()),
+        Box::new(rampart_threat::ThreatEngine::new()),
     ]
 }
 

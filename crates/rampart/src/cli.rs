@@ -76,6 +76,8 @@ pub enum Command {
         #[arg(long)]
         stdio: bool,
     },
+    /// The threat model's threats; `diagram` draws it, `diff BASE` compares it with a git ref.
+    Threat(crate::threat_cmd::ThreatArgs),
     /// Write a commented starter rampart.toml.
     Init {
         /// Folder to write it in.

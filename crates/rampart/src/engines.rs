@@ -18,6 +18,7 @@ const REGISTRY: &[(&str, Make)] = &[
     ("sast", || Box::new(rampart_sast::SastEngine::new())),
     ("iac", || Box::new(rampart_iac::IacEngine::new())),
     ("api", || Box::new(rampart_api::ApiEngine::new())),
+    ("threat", || Box::new(rampart_threat::ThreatEngine::new())),
 ];
 
 /// The names of every engine built into this binary.

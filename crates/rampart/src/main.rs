@@ -14,6 +14,7 @@ mod rules_cmd;
 mod sbom_cmd;
 mod scan_cmd;
 mod server_cmd;
+mod threat_cmd;
 mod upload;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => attest_cmd::verify(args),
         Command::Api { cmd } => api_cmd::run(cmd),
         Command::Lsp { .. } => rampart_lsp::serve_stdio().map(|()| 0),
+        Command::Threat(args) => threat_cmd::run(args),
         Command::Init { path, force } => rules_cmd::init(path, *force),
         Command::Rules {
             engine,

@@ -191,7 +191,16 @@ fn link_base(args: &ScanArgs) -> Option<String> {
 
 /// `rampart scan`: writes every requested report and returns the exit code.
 pub fn run(args: &ScanArgs, outputs: Outputs) -> Result<i32, String> {
-    let (result, _config, fail_on) = scan(args)?;
+    let (mut result, config, fail_on) = scan(args)?;
+    let model_root = if args.path.is_file() {
+        args.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    } else {
+        args.path.clone()
+    };
+    let appetite = crate::threat_cmd::rank(&mut result, &config, &model_root)?;
     let root_abs = args
         .path
         .canonicalize()
@@ -263,7 +272,11 @@ pub fn run(args: &ScanArgs, outputs: Outputs) -> Result<i32, String> {
         // The reports say so too; a scan that read nothing proves nothing.
         return Ok(2);
     }
-    let failing = result.findings.iter().any(|f| f.fails(fail_on));
+    // With a threat model, the risk appetite decides (unless --fail-on is given).
+    let failing = match appetite.filter(|_| args.fail_on.is_none()) {
+        Some(a) => result.findings.iter().any(|f| a.fails(f)),
+        None => result.findings.iter().any(|f| f.fails(fail_on)),
+    };
     Ok(if failing { 1 } else { 0 })
 }
 

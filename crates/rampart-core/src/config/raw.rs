@@ -1,7 +1,10 @@
 //! The configuration file as written, with the position of every value that is checked, and
 //! the check that turns it into a [`Config`] reporting every invalid value at once.
 
-use super::{ByteSize, Config, Problem, RuleSettings, ScanSection, SuppressEntry, parse_threshold};
+use super::{
+    ByteSize, Config, Problem, RuleSettings, ScanSection, SuppressEntry, ThreatSection, parse_risk,
+    parse_threshold,
+};
 use crate::date::Date;
 use crate::severity::Severity;
 use serde::Deserialize;
@@ -22,6 +25,18 @@ pub(super) struct RawConfig {
     engines: BTreeMap<String, toml::Table>,
     #[serde(default)]
     policy: super::policy::RawPolicy,
+    threat: RawThreat,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawThreat {
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    fail_on: Option<Spanned<String>>,
+    #[serde(default)]
+    internal_fail_on: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,6 +117,21 @@ impl RawConfig {
         };
         let scan = self.scan.check(&mut p);
         let policy = self.policy.check(&mut p);
+        for (key, v) in [
+            ("fail_on", &self.threat.fail_on),
+            ("internal_fail_on", &self.threat.internal_fail_on),
+        ] {
+            if let Some(v) = v
+                && let Err(m) = parse_risk(v.get_ref())
+            {
+                p.add(v, format!("[threat] {key}: {m}"));
+            }
+        }
+        let threat = ThreatSection {
+            model: self.threat.model,
+            fail_on: self.threat.fail_on.map(Spanned::into_inner),
+            internal_fail_on: self.threat.internal_fail_on.map(Spanned::into_inner),
+        };
         let mut rules = BTreeMap::new();
         for (id, r) in self.rules {
             let severity = r.severity.and_then(|s| match s.get_ref().parse::<Severity>() {
@@ -162,6 +192,7 @@ impl RawConfig {
             suppress,
             engines: self.engines,
             policy,
+            threat,
             source: None,
         })
     }
