@@ -193,7 +193,11 @@ fn a_malicious_package_fails_at_every_threshold() {
     // `never` turns the gate off (report-only pipelines): the finding is still reported, critical.
     let (code, findings) = scan(db.path(), dir.path(), "never");
     assert_eq!(code, 0);
-    assert!(findings.iter().any(|f| f["rule_id"] == "deps/malicious-package" && f["severity"] == "critical"));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["rule_id"] == "deps/malicious-package" && f["severity"] == "critical")
+    );
     // Without the malicious package, `critical` passes: the policy findings follow the threshold.
     let clean = project("");
     let lock = LOCK.replace("evil-pkg", "good-pkg");

@@ -186,11 +186,34 @@ reason = "typo"
         .code(1)
         .stderr(predicate::str::contains("expired on 2020-01-01"));
 
-    // Disabling a rule removes its findings.
+    // Disabling a rule removes its findings. The Stripe key sits in a `.env` file, so with its
+    // own rule off the generic `.env` rule reports it instead; off too, nothing is left.
     write(
         dir.path(),
         "rampart.toml",
         "[rules.\"secrets/stripe-live-secret-key\"]\nenabled = false\n[rules.\"secrets/github-pat-classic\"]\nenabled = false\n",
+    );
+    let f = run_json(
+        &["scan", "--format", "json", "--fail-on", "never"],
+        dir.path(),
+        0,
+    )["findings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        f.iter()
+            .all(|f| f["rule_id"] != "secrets/stripe-live-secret-key"
+                && f["rule_id"] != "secrets/github-pat-classic")
+    );
+    assert!(
+        f.iter().any(|f| f["rule_id"] == "secrets/env-file-secret"),
+        "{f:#?}"
+    );
+    write(
+        dir.path(),
+        "rampart.toml",
+        "[rules.\"secrets/stripe-live-secret-key\"]\nenabled = false\n[rules.\"secrets/github-pat-classic\"]\nenabled = false\n[rules.\"secrets/env-file-secret\"]\nenabled = false\n",
     );
     rampart().arg("scan").arg(dir.path()).assert().code(0);
 }

@@ -25,6 +25,7 @@ pub(super) struct RawConfig {
     engines: BTreeMap<String, toml::Table>,
     #[serde(default)]
     policy: super::policy::RawPolicy,
+    #[serde(default)]
     threat: RawThreat,
 }
 
