@@ -154,9 +154,12 @@ pub fn discover(path: &str, text: &str, _out: &mut Emitter) -> Vec<Item> {
         };
     }
     let compose_file = is_compose(path);
-    if (compose_file && !text.contains("services"))
-        || (!compose_file && !(text.contains("apiVersion") && text.contains("kind")))
-    {
+    let worth_parsing = if compose_file {
+        text.contains("services")
+    } else {
+        text.contains("apiVersion") && text.contains("kind")
+    };
+    if !worth_parsing {
         return Vec::new();
     }
     let Ok(docs) = yaml::parse_all(text, MAX_DOCS) else {

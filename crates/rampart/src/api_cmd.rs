@@ -97,7 +97,7 @@ fn probe(a: &ProbeArgs) -> Result<i32, String> {
     let outcome = rampart_api::probe::run(&name, &text, &read, &opts).map_err(|e| e.to_string())?;
     let mut findings = outcome.findings;
     rampart_core::fingerprint::assign(&mut findings);
-    findings.sort_by(|x, y| y.severity.cmp(&x.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let mut result = ScanResult {
         findings,
         diagnostics: outcome.diagnostics,

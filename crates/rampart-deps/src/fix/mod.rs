@@ -81,7 +81,7 @@ pub fn plan(root: &Path, findings: &[Finding]) -> Plan {
         let (Some(name), Some(version)) = (prop(f, "package"), prop(f, "version")) else {
             continue;
         };
-        if f.properties.get("advisory_id").is_none() {
+        if !f.properties.contains_key("advisory_id") {
             continue;
         }
         let v = groups
@@ -266,10 +266,12 @@ fn plan_one(v: &Vulnerable, files: &mut Files, out: &mut Plan) {
                 )),
             }
         }
-        if edits.is_empty() && v.direct == Some(false) && kind == Manifest::PackageJson {
-            if let Some(e) = overrides::add(&m, text, v.lockfile, v.name, fix) {
-                edits.push(e);
-            }
+        if edits.is_empty()
+            && v.direct == Some(false)
+            && kind == Manifest::PackageJson
+            && let Some(e) = overrides::add(&m, text, v.lockfile, v.name, fix)
+        {
+            edits.push(e);
         }
         if !edits.is_empty() {
             changed = true;
