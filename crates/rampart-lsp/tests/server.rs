@@ -423,23 +423,13 @@ fn a_missing_vulnerability_database_is_said_once() {
     c.shutdown();
 }
 
-#[test]
-fn a_vulnerable_requirement_is_flagged_and_bumped_to_its_smallest_fix() {
-    let (_dir, root) = workspace();
-    // A vulnerability database built through the real update path from one OSV record.
-    let mirror = root.join(".mirror/PyPI");
+/// A vulnerability database at `.db`, built through the real update path from `record` (one
+/// OSV record of `ecosystem`), and a rampart.toml that uses it.
+fn database_with(root: &std::path::Path, ecosystem: &str, record: Value) {
+    let mirror = root.join(".mirror").join(ecosystem);
     std::fs::create_dir_all(&mirror).unwrap();
-    std::fs::write(
-        mirror.join("GHSA-test-0001.json"),
-        json!({
-            "id": "GHSA-test-0001", "modified": "2024-01-01T00:00:00Z",
-            "summary": "Test flaw in flask",
-            "affected": [{"package": {"ecosystem": "PyPI", "name": "flask"},
-                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.2.5"}, {"introduced": "2.3.0"}, {"fixed": "2.3.2"}]}]}],
-        })
-        .to_string(),
-    )
-    .unwrap();
+    let id = record["id"].as_str().unwrap().to_string();
+    std::fs::write(mirror.join(format!("{id}.json")), record.to_string()).unwrap();
     rampart_deps::update::update(&rampart_deps::update::UpdateOptions {
         from: Some(root.join(".mirror").display().to_string()),
         dir: root.join(".db"),
@@ -452,6 +442,22 @@ fn a_vulnerable_requirement_is_flagged_and_bumped_to_its_smallest_fix() {
         "[scan]\nexclude = [\".mirror/**\"]\n[engines.deps]\ndb = \".db\"\n",
     )
     .unwrap();
+}
+
+#[test]
+fn a_vulnerable_requirement_is_flagged_and_bumped_to_its_smallest_fix() {
+    let (_dir, root) = workspace();
+    // A vulnerability database built through the real update path from one OSV record.
+    database_with(
+        &root,
+        "PyPI",
+        json!({
+            "id": "GHSA-test-0001", "modified": "2024-01-01T00:00:00Z",
+            "summary": "Test flaw in flask",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "flask"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.2.5"}, {"introduced": "2.3.0"}, {"fixed": "2.3.2"}]}]}],
+        }),
+    );
     let mut c = Client::memory(&root, push_caps(), json!({"debounceMs": 0}));
     c.workspace_scan_done();
     let req = uri(&root.join("requirements.txt"));
@@ -502,31 +508,16 @@ fn a_vulnerable_requirement_is_flagged_and_bumped_to_its_smallest_fix() {
 #[test]
 fn rule_autofixes_and_manifest_upgrades_are_quick_fixes() {
     let (_dir, root) = workspace();
-    let mirror = root.join(".mirror/npm");
-    std::fs::create_dir_all(&mirror).unwrap();
-    std::fs::write(
-        mirror.join("GHSA-test-0002.json"),
+    database_with(
+        &root,
+        "npm",
         json!({
             "id": "GHSA-test-0002", "modified": "2024-01-01T00:00:00Z",
             "summary": "Prototype pollution in lodash",
             "affected": [{"package": {"ecosystem": "npm", "name": "lodash"},
                 "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "4.17.21"}]}]}],
-        })
-        .to_string(),
-    )
-    .unwrap();
-    rampart_deps::update::update(&rampart_deps::update::UpdateOptions {
-        from: Some(root.join(".mirror").display().to_string()),
-        dir: root.join(".db"),
-        no_kev: true,
-        ..Default::default()
-    })
-    .unwrap();
-    std::fs::write(
-        root.join("rampart.toml"),
-        "[scan]\nexclude = [\".mirror/**\"]\n[engines.deps]\ndb = \".db\"\n",
-    )
-    .unwrap();
+        }),
+    );
     let manifest =
         "{\n  \"name\": \"app\",\n  \"dependencies\": {\n    \"lodash\": \"^4.17.15\"\n  }\n}\n";
     std::fs::write(root.join("package.json"), manifest).unwrap();

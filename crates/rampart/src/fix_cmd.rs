@@ -103,8 +103,7 @@ pub fn run(args: &FixArgs) -> Result<i32, String> {
         }
     }
     // Dependency upgrades.
-    let owned: Vec<Finding> = findings.iter().map(|f| (*f).clone()).collect();
-    let plan = rampart_deps::fix::plan(&root, &owned);
+    let plan = rampart_deps::fix::plan(&root, findings.iter().copied());
     for c in plan.changes {
         let resolves = c
             .resolves

@@ -72,10 +72,10 @@ fn ecosystem(name: &str) -> Option<Ecosystem> {
 
 /// Plans the fixes for the `deps` findings among `findings` of a scan of `root` (paths in
 /// findings are relative to it). Reads the manifests beside each lockfile; writes nothing.
-pub fn plan(root: &Path, findings: &[Finding]) -> Plan {
-    let mut groups: BTreeMap<(&str, &str, &str), Vulnerable> = BTreeMap::new();
+pub fn plan<'f>(root: &Path, findings: impl IntoIterator<Item = &'f Finding>) -> Plan {
+    let mut groups: BTreeMap<(&str, &str, &str), Vulnerable<'f>> = BTreeMap::new();
     for f in findings
-        .iter()
+        .into_iter()
         .filter(|f| f.engine == "deps" && f.suppression.is_none())
     {
         let (Some(name), Some(version)) = (prop(f, "package"), prop(f, "version")) else {

@@ -197,6 +197,21 @@ fn cargo_lock(text: &str) -> Vec<Origin> {
     out
 }
 
+/// The `[[package]]` entries of a TOML lockfile that have a `source` table: (name, version,
+/// source), as poetry.lock and uv.lock write them.
+fn sourced_packages(doc: &toml::Table) -> impl Iterator<Item = (&str, &str, &toml::Table)> {
+    doc.get("package")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let name = p.get("name").and_then(|v| v.as_str())?;
+            let src = p.get("source").and_then(|v| v.as_table())?;
+            let version = p.get("version").and_then(|v| v.as_str()).unwrap_or("");
+            Some((name, version, src))
+        })
+}
+
 /// poetry.lock `[package.source]`: `type = "git" | "directory" | "file" | "url" | "legacy"`.
 fn poetry_lock(text: &str) -> Vec<Origin> {
     let Ok(doc) = toml::from_str::<toml::Table>(text) else {
@@ -204,19 +219,7 @@ fn poetry_lock(text: &str) -> Vec<Origin> {
     };
     let mut lines = LineFinder::new(text);
     let mut out = Vec::new();
-    for p in doc
-        .get("package")
-        .and_then(|p| p.as_array())
-        .into_iter()
-        .flatten()
-    {
-        let (Some(name), Some(src)) = (
-            p.get("name").and_then(|v| v.as_str()),
-            p.get("source").and_then(|v| v.as_table()),
-        ) else {
-            continue;
-        };
-        let version = p.get("version").and_then(|v| v.as_str()).unwrap_or("");
+    for (name, version, src) in sourced_packages(&doc) {
         let url = src
             .get("url")
             .and_then(|v| v.as_str())
@@ -241,19 +244,7 @@ fn uv_lock(text: &str) -> Vec<Origin> {
     };
     let mut lines = LineFinder::new(text);
     let mut out = Vec::new();
-    for p in doc
-        .get("package")
-        .and_then(|p| p.as_array())
-        .into_iter()
-        .flatten()
-    {
-        let (Some(name), Some(src)) = (
-            p.get("name").and_then(|v| v.as_str()),
-            p.get("source").and_then(|v| v.as_table()),
-        ) else {
-            continue;
-        };
-        let version = p.get("version").and_then(|v| v.as_str()).unwrap_or("");
+    for (name, version, src) in sourced_packages(&doc) {
         let s = |k: &str| src.get(k).and_then(|v| v.as_str()).map(str::to_string);
         let kind = if let Some(u) = s("registry") {
             Kind::Registry(u)
