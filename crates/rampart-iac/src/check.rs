@@ -30,6 +30,10 @@ pub struct Check {
     pub params: toml::Table,
     /// A message template (`{value}`, `{address}`, `{path}`).
     pub message: Option<String>,
+    /// Where a finding of `fail` is reported: the node this path reaches from the subject (or
+    /// item; empty path: the subject itself) instead of the first condition's hit. The
+    /// fingerprint still follows the hit.
+    pub at: Option<Path>,
 }
 
 /// Why a check file does not load.
@@ -99,6 +103,7 @@ struct CheckFile {
     #[serde(default)]
     params: toml::Table,
     message: Option<String>,
+    at: Option<String>,
     /// Keys neither part knows (refused).
     #[serde(flatten)]
     extra: BTreeMap<String, toml::Value>,
@@ -113,6 +118,7 @@ const CHECK_FIELDS: &[&str] = &[
     "capability",
     "params",
     "message",
+    "at",
 ];
 
 /// What the IaC engine fills in where a check file leaves a documentation field out.
@@ -161,6 +167,12 @@ impl Check {
             capability: f.capability,
             params: f.params,
             message: f.message,
+            at: f
+                .at
+                .as_deref()
+                .map(Path::parse)
+                .transpose()
+                .map_err(CheckError::Condition)?,
         })
     }
 

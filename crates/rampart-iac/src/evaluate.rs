@@ -148,10 +148,15 @@ pub(crate) fn evaluate_hits(check: &Check, s: &Subject<'_>, text: &str) -> Vec<R
             continue;
         }
         if let Tri::True(hit) = fail.eval(item, &macros) {
-            let (span, p, value) = match hit {
+            let (mut span, p, value) = match hit {
                 Some(h) => (h.span, h.path, h.value),
                 None => (item.report_span(), String::new(), None),
             };
+            if let Some(at) = &check.at
+                && let Some(n) = path::resolve(item, at, &macros).nodes.first()
+            {
+                span = n.report_span();
+            }
             let message = match &check.message {
                 Some(t) => fill(t, &s.address, &p, value.as_deref()),
                 None => format!("{} ({}{item_key})", check.meta.title, s.address),

@@ -1,7 +1,7 @@
 //! GitHub Actions capabilities: pinning of `uses:`, template injection, dangerous checkouts in
 //! privileged triggers, `$GITHUB_ENV` poisoning, and pinned refs without a version comment.
 
-use super::shell::locate;
+use super::shell::{locate, locate_nth};
 use super::{CapFn, CapHit, Ctx};
 use crate::model::{Node, Value};
 use regex::Regex;
@@ -120,7 +120,13 @@ fn direct_re() -> &'static Regex {
 fn indirect_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"\b(inputs|github\.event\.inputs|env|matrix)\.[A-Za-z_][\w-]*|\b(steps|needs)\.[\w-]+\.outputs\.[\w-]+|\bgithub\.event\.client_payload\b").expect("indirect regex")
+        Regex::new(concat!(
+            r"\b(inputs|github\.event\.inputs|env|matrix)\.[A-Za-z_][\w-]*",
+            r"|\b(steps|needs)\.[\w-]+\.outputs\.[\w-]+|\bgithub\.event\.client_payload\b",
+            // Whole contexts of outputs and results, and a pushed branch or tag name.
+            r"|(?i:tojson)\(\s*(needs|steps|inputs|matrix)\s*\)|\bgithub\.ref_name\b",
+        ))
+        .expect("indirect regex")
     })
 }
 
@@ -156,7 +162,14 @@ fn template_injection(ctx: &Ctx) -> Vec<CapHit> {
     for n in code_nodes(step) {
         let in_run = run.is_some_and(|r| std::ptr::eq(r, n));
         let Some(code) = n.as_str() else { continue };
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for m in expr_re().captures_iter(code) {
+            let whole = m.get(0).map(|x| x.as_str()).unwrap_or("");
+            let nth = {
+                let c = seen.entry(whole).or_default();
+                *c += 1;
+                *c - 1
+            };
             let inner = &m[1];
             let direct = direct_re().find(inner);
             let found = if indirect {
@@ -173,9 +186,8 @@ fn template_injection(ctx: &Ctx) -> Vec<CapHit> {
                     None => continue,
                 }
             };
-            let whole = m.get(0).map(|x| x.as_str()).unwrap_or("");
             hits.push(CapHit {
-                span: locate(ctx.text, n, whole),
+                span: locate_nth(ctx.text, n, whole, nth),
                 message: format!(
                     "`{found}` is expanded into a script before it runs: a crafted value injects shell or JavaScript code; pass it through `env:` instead"
                 ),

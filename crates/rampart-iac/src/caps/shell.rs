@@ -288,6 +288,20 @@ pub fn analyze(script: &str) -> Vec<ScriptIssue> {
 }
 
 /// Finds where a piece of text sits inside a node's source span.
+/// Like [`locate`], for the `nth` (0-based) occurrence of `needle` in the node: repeated
+/// expressions in one script are each reported on their own line.
+pub fn locate_nth(text: &str, node: &Node, needle: &str, nth: usize) -> Range<usize> {
+    let span = node.span.clone();
+    if nth > 0
+        && !needle.is_empty()
+        && let Some(hay) = text.get(span.clone())
+        && let Some((p, _)) = hay.match_indices(needle).nth(nth)
+    {
+        return span.start + p..span.start + p + needle.len();
+    }
+    locate(text, node, needle)
+}
+
 pub fn locate(text: &str, node: &Node, needle: &str) -> Range<usize> {
     let span = node.span.clone();
     if let Some(hay) = text.get(span.clone()) {
