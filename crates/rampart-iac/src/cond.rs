@@ -115,6 +115,9 @@ pub enum Op {
     Cmp(CmpOp, f64),
     /// Empty string, sequence or mapping (`true`), or not (`false`).
     Empty(bool),
+    /// A port specification that includes the port: `*`, the port itself, or a range `A-B`
+    /// around it (a sequence: any of its items).
+    CoversPort(u32),
 }
 
 /// A numeric comparison.
@@ -264,6 +267,12 @@ impl Cond {
             Op::Cmp(CmpOp::Lte, num("lte")?)
         } else if t.contains_key("empty") {
             Op::Empty(boolean("empty")?)
+        } else if t.contains_key("covers_port") {
+            let p = num("covers_port")?;
+            if !(0.0..=65535.0).contains(&p) || p.fract() != 0.0 {
+                return Err("`covers_port` takes a port number (0-65535)".to_string());
+            }
+            Op::CoversPort(p as u32)
         } else {
             return Err(format!("leaf `{}` has no operator", path.text));
         };
@@ -286,6 +295,7 @@ impl Cond {
                 "lt",
                 "lte",
                 "empty",
+                "covers_port",
             ]
             .contains(&k.as_str())
             {
@@ -477,6 +487,21 @@ fn combine(
     }
 }
 
+/// Whether a port specification (`*`, `22`, `1000-2000`) includes `port`.
+fn covers_port(spec: &str, port: u32) -> bool {
+    let spec = spec.trim();
+    if spec == "*" {
+        return true;
+    }
+    match spec.split_once('-') {
+        Some((a, b)) => match (a.trim().parse::<u32>(), b.trim().parse::<u32>()) {
+            (Ok(a), Ok(b)) => a <= port && port <= b,
+            _ => false,
+        },
+        None => spec.parse::<u32>() == Ok(port),
+    }
+}
+
 fn toml_text(v: &toml::Value) -> Option<String> {
     match v {
         toml::Value::String(s) => Some(s.clone()),
@@ -544,6 +569,18 @@ fn test(op: &Op, n: &Node) -> Option<bool> {
                 (Some(a), CmpOp::Lte) => a <= *x,
             }
         }
+        Op::CoversPort(p) => match &n.value {
+            Value::Seq(items) => {
+                let hit = items
+                    .iter()
+                    .any(|i| i.scalar_text().is_some_and(|t| covers_port(&t, *p)));
+                if !hit && items.iter().any(Node::is_unknown) {
+                    return None;
+                }
+                hit
+            }
+            _ => n.scalar_text().is_some_and(|t| covers_port(&t, *p)),
+        },
         Op::Empty(w) => {
             let e = match &n.value {
                 Value::Str(s) => s.is_empty(),
@@ -564,6 +601,21 @@ mod tests {
         let v: toml::Value =
             toml::from_str::<toml::Table>(&format!("c = {s}")).unwrap()["c"].clone();
         Cond::parse(&v).unwrap()
+    }
+
+    #[test]
+    fn port_ranges() {
+        assert!(covers_port("*", 22));
+        assert!(covers_port("22", 22));
+        assert!(covers_port("20-30", 22));
+        assert!(covers_port(" 22 - 22 ", 22));
+        assert!(!covers_port("8000-9000", 22));
+        assert!(!covers_port("2222", 22));
+        assert!(!covers_port("x-y", 22));
+        let v: toml::Value =
+            toml::from_str::<toml::Table>("c = { path = \"p\", covers_port = 70000 }").unwrap()["c"]
+                .clone();
+        assert!(Cond::parse(&v).unwrap_err().contains("port number"));
     }
 
     #[test]
