@@ -4,6 +4,7 @@
 //! sub-expressions it could lower, so data still flows through it, and `ERROR` nodes are lowered
 //! like any other node, so a file with syntax errors is analysed as far as possible.
 
+pub(crate) mod build;
 pub mod javascript;
 pub mod python;
 
@@ -106,6 +107,9 @@ pub(crate) struct Lowerer<'a> {
     pub pending: Vec<Stmt>,
     pub tmp: usize,
     pub depth: usize,
+    /// Names bound locally in the function being lowered (parameters, declarations), for
+    /// telling a member from a local of the same name.
+    pub locals: std::collections::HashSet<String>,
     /// When to give up ([`lower_within`]).
     deadline: Option<Instant>,
     /// Levels entered so far (the deadline is checked every [`DEADLINE_STEPS`]).
@@ -137,6 +141,7 @@ impl<'a> Lowerer<'a> {
             pending: Vec::new(),
             tmp: 0,
             depth: 0,
+            locals: Default::default(),
             deadline: None,
             steps: 0,
             out_of_time: false,
