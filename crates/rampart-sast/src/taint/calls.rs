@@ -29,6 +29,13 @@ impl Analyzer<'_> {
                 if let Some(id) = m.function_named(n, fr.func) {
                     return Some((Some(id), None, false));
                 }
+                // Java: a bare call inside a class is a method of the class (or its bases).
+                if m.lang == crate::lang::Lang::Java
+                    && let Some(ci) = self.class_of(fr.func)
+                    && let Some(id) = m.method_named(ci, n)
+                {
+                    return Some((Some(id), None, false));
+                }
                 if let Some(ci) = m.classes.iter().position(|c| &c.name == n) {
                     let init = m
                         .method_named(ci, "__init__")
