@@ -21,6 +21,9 @@ use super::{Lowerer, span, unescape};
 use crate::ir::*;
 use tree_sitter::Node;
 
+/// Most arms (and labels per arm) a `switch` is lowered to an `if` chain for.
+const MAX_SWITCH_CHAIN: usize = 16;
+
 fn is_block(k: &str) -> bool {
     matches!(k, "block" | "constructor_body")
 }
@@ -411,6 +414,11 @@ impl<'a> Lowerer<'a> {
         let mut arms: Vec<(Option<Expr>, Vec<Stmt>, bool, Span)> = Vec::new();
         let mut c = body.walk();
         let groups: Vec<Node> = body.named_children(&mut c).collect();
+        // The `if` chain nests one level per arm: it counts towards the depth bound while the
+        // arms are lowered; a longer switch is lowered as independent branches.
+        let chain = groups.len() <= MAX_SWITCH_CHAIN;
+        let levels = groups.len().min(MAX_SWITCH_CHAIN);
+        self.depth += levels;
         for g in groups {
             let mut labels: Vec<Node> = Vec::new();
             let mut stmts = Vec::new();
@@ -457,6 +465,11 @@ impl<'a> Lowerer<'a> {
             arms.push((cond, stmts, falls, span(g)));
         }
         self.yield_to = saved_yield;
+        self.depth -= levels;
+        if !chain {
+            out.extend(arms.into_iter().map(|(_, stmts, _, asp)| maybe(stmts, asp)));
+            return out;
+        }
         // Fall-through: an arm runs its own statements and those of the arms it falls into.
         for i in (0..arms.len()).rev() {
             if arms[i].2 && i + 1 < arms.len() {
@@ -488,6 +501,7 @@ impl<'a> Lowerer<'a> {
     /// `None` for `default`; unknown for patterns and guards.
     pub(super) fn java_case_cond(&mut self, labels: &[Node], subj: &Expr) -> Option<Expr> {
         let mut cond: Option<Expr> = None;
+        let mut count = 0;
         for l in labels {
             let mut c = l.walk();
             let vals: Vec<Node> = l.named_children(&mut c).collect();
@@ -495,6 +509,11 @@ impl<'a> Lowerer<'a> {
                 return None; // `default`
             }
             for v in vals {
+                if count == MAX_SWITCH_CHAIN {
+                    // Too many labels to spell out: a condition that is not folded.
+                    return Some(Expr::unknown(span(*l)));
+                }
+                count += 1;
                 let one = match v.kind() {
                     "pattern" | "guard" => Expr::unknown(span(v)),
                     _ => {

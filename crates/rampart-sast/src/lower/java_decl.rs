@@ -6,6 +6,9 @@ use super::{Lowerer, span};
 use crate::ir::*;
 use tree_sitter::Node;
 
+/// Longest type name lowered part by part (longer ones keep their last part).
+const MAX_TYPE_TEXT: usize = 512;
+
 /// Parameter annotations whose parameter is bound from the HTTP request (Spring MVC, JAX-RS).
 const REQUEST_ANNOTATIONS: &[&str] = &[
     "RequestParam",
@@ -133,6 +136,16 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn java_member(&mut self, m: Node, class_annotations: &[Expr], out: &mut Vec<Stmt>) {
+        // Members nest (classes in classes): one level each, like statements.
+        if self.enter(m) {
+            self.java_member_inner(m, class_annotations, out);
+        } else {
+            out.push(Self::opaque_stmt(m));
+        }
+        self.leave();
+    }
+
+    fn java_member_inner(&mut self, m: Node, class_annotations: &[Expr], out: &mut Vec<Stmt>) {
         match m.kind() {
             "method_declaration"
             | "constructor_declaration"
@@ -201,6 +214,11 @@ impl<'a> Lowerer<'a> {
                 if let Some(class) = self.package_class(n) {
                     return self.name(&class, sp);
                 }
+                if self.text(n).len() > MAX_TYPE_TEXT {
+                    // No real type name is this long: its last part, without recursion.
+                    let last = self.text(n).rsplit('.').next().unwrap_or("").trim();
+                    return self.name(last, sp);
+                }
                 let mut c = n.walk();
                 let parts: Vec<Node> = n
                     .named_children(&mut c)
@@ -234,6 +252,9 @@ impl<'a> Lowerer<'a> {
     /// A package-qualified class name (`java.nio.file.Paths`) as the class's simple name, as
     /// an import would bind it; `None` for anything else (a field chain, a local's field).
     pub(super) fn package_class(&self, n: Node) -> Option<String> {
+        if self.text(n).len() > MAX_TYPE_TEXT {
+            return None;
+        }
         let text: String = self
             .text(n)
             .chars()
