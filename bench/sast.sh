@@ -12,13 +12,41 @@
 # Environment: BENCH_DIR (work folder, default /tmp/rampart-sast-bench), JOBS (default 2),
 # RAMPART (a prebuilt binary; otherwise it is built), NPM_PACKAGES (override the list),
 # REUSE_SEMGREP=1 (keep the last Semgrep measurement).
+#
+# CORPUS=java measures Java instead: the JDK's own sources (Debian's openjdk-17-source,
+# /usr/lib/jvm/openjdk-17/lib/src.zip, or JAVA_SRC_ZIP) with the Java rules. JAVA_MODULES
+# (space-separated module folders of the zip, e.g. "java.sql java.net.http") restricts the tree;
+# the default is all of it (15,143 files, 228 MiB: Semgrep takes hours there).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="${BENCH_DIR:-/tmp/rampart-sast-bench}"
 jobs="${JOBS:-2}"
-mkdir -p "$work/corpus/py" "$work/corpus/js" "$work/rules"
+kind="${CORPUS:-pyjs}"
 command -v semgrep >/dev/null || pip install --quiet semgrep
 [ -x /usr/bin/time ] || { echo "GNU time is needed: apt-get install time" >&2; exit 1; }
+if [ "$kind" = java ]; then
+  src_zip="${JAVA_SRC_ZIP:-/usr/lib/jvm/openjdk-17/lib/src.zip}"
+  [ -f "$src_zip" ] || { echo "needs $src_zip: apt-get install -y openjdk-17-source" >&2; exit 1; }
+  all="$work/corpus-java"
+  [ -d "$all/java.base" ] || { mkdir -p "$all"; unzip -q -o "$src_zip" -d "$all"; }
+  if [ -n "${JAVA_MODULES:-}" ]; then
+    corpus="$work/corpus-java-subset"
+    rm -rf "$corpus" && mkdir -p "$corpus"
+    for m in $JAVA_MODULES; do cp -r "$all/$m" "$corpus/"; done
+  else
+    corpus="$all"
+  fi
+  : > "$corpus/.semgrepignore"
+  rules="$work/rules-java"
+  rm -rf "$rules" && mkdir -p "$rules"
+  langs="java"
+  tag="java"
+else
+corpus="$work/corpus"
+rules="$work/rules"
+langs="python javascript"
+tag="pyjs"
+mkdir -p "$work/corpus/py" "$work/corpus/js" "$work/rules"
 
 packages="${NPM_PACKAGES:-express koa lodash axios moment body-parser ejs mongoose sequelize next react
 react-dom vue jquery underscore async request commander chalk debug yargs webpack typescript eslint
@@ -41,11 +69,12 @@ for p in $packages; do
 done
 find "$work/corpus" -name '*.min.js' -delete
 : > "$work/corpus/.semgrepignore"
+fi
 
-python3 - "$here/crates/rampart-sast/rules" "$work/rules" <<'PY'
+python3 - "$here/crates/rampart-sast/rules" "$rules" $langs <<'PY'
 import os, re, sys
-src, dst = sys.argv[1:]
-for lang in os.listdir(src):
+src, dst, *langs = sys.argv[1:]
+for lang in langs:
     for f in os.listdir(os.path.join(src, lang)):
         text = open(os.path.join(src, lang, f)).read()
         text = re.sub(r"\n    examples:\n(.|\n)*", "\n", text)
@@ -72,31 +101,31 @@ measure() { # name, json output file, command...
   echo "$wall $mem $user $sys" >"$work/$name.m"
 }
 
-cd "$work/corpus"
-measure rampart "$work/rampart.json" "$rampart" scan . --engines sast --format json \
+cd "$corpus"
+measure "rampart-$tag" "$work/rampart-$tag.json" "$rampart" scan . --engines sast --format json \
   --fail-on never --max-file-size 2MB
 export SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off
 # REUSE_SEMGREP=1 keeps the previous Semgrep measurement (it takes long; rampart is re-measured).
-[ "${REUSE_SEMGREP:-0}" = 1 ] && [ -s "$work/semgrep.m" ] && [ -s "$work/semgrep.json" ] ||
-measure semgrep "$work/semgrep.json" semgrep scan --disable-version-check --config "$work/rules" --json --metrics=off \
+[ "${REUSE_SEMGREP:-0}" = 1 ] && [ -s "$work/semgrep-$tag.m" ] && [ -s "$work/semgrep-$tag.json" ] ||
+measure "semgrep-$tag" "$work/semgrep-$tag.json" semgrep scan --disable-version-check --config "$rules" --json --metrics=off \
   --jobs "$jobs" --timeout 30 --max-target-bytes 2000000 --no-git-ignore .
 
-python3 - "$work" <<'PY'
+python3 - "$work" "$tag" "$corpus" <<'PY'
 import json, os, sys
-work = sys.argv[1]
+work, tag, corpus = sys.argv[1:]
 def load(name):
     wall, mem, user, sys_ = open(f"{work}/{name}.m").read().split()
     return float(wall), int(mem) / 1024, float(user) + float(sys_)
-r = json.load(open(f"{work}/rampart.json"))
-s = json.load(open(f"{work}/semgrep.json"))
+r = json.load(open(f"{work}/rampart-{tag}.json"))
+s = json.load(open(f"{work}/semgrep-{tag}.json"))
 rf = r["stats"]["files_scanned"]
 sf = len(s.get("paths", {}).get("scanned", []))
-(rw, rm, rc), (sw, sm, sc) = load("rampart"), load("semgrep")
-mb = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(f"{work}/corpus") for f in fs) / 2**20
-print(f"corpus: {work}/corpus, {mb:.0f} MiB (rampart analysed {rf} files, semgrep {sf})")
-print(f"{'tool':<10}{'files':>8}{'wall s':>10}{'files/s':>10}{'CPU s':>10}{'peak MiB':>10}{'findings':>10}")
-print(f"{'rampart':<10}{rf:>8}{rw:>10.2f}{rf / rw:>10.1f}{rc:>10.2f}{rm:>10.0f}{len(r['findings']):>10}")
-print(f"{'semgrep':<10}{sf:>8}{sw:>10.2f}{sf / sw:>10.1f}{sc:>10.2f}{sm:>10.0f}{len(s['results']):>10}")
+(rw, rm, rc), (sw, sm, sc) = load(f"rampart-{tag}"), load(f"semgrep-{tag}")
+mb = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(corpus) for f in fs) / 2**20
+print(f"corpus: {corpus}, {mb:.1f} MiB (rampart analysed {rf} files, semgrep {sf})")
+print(f"{'tool':<10}{'files':>8}{'wall s':>10}{'files/s':>10}{'MB/s':>8}{'CPU s':>10}{'peak MiB':>10}{'findings':>10}")
+print(f"{'rampart':<10}{rf:>8}{rw:>10.2f}{rf / rw:>10.1f}{mb / rw:>8.2f}{rc:>10.2f}{rm:>10.0f}{len(r['findings']):>10}")
+print(f"{'semgrep':<10}{sf:>8}{sw:>10.2f}{sf / sw:>10.1f}{mb / sw:>8.2f}{sc:>10.2f}{sm:>10.0f}{len(s['results']):>10}")
 print(f"ratio semgrep/rampart: wall {sw / rw:.1f}x, files/s {(rf / rw) / (sf / sw):.1f}x, CPU {sc / rc:.1f}x")
 print(f"load average during the run (2 cores): {open('/proc/loadavg').read().split()[0]}")
 PY

@@ -184,6 +184,10 @@ while IFS= read -r f; do
   put sast_typescript "$f" 1
   put engine_sast "$f" 3
 done < <(find "$sastfix" -name '*.tsx')
+while IFS= read -r f; do
+  put sast_java "$f"
+  put engine_sast "$f" 4
+done < <(find "$sastfix" -name '*.java')
 while IFS= read -r f; do put sast_rules "$f"; done < <(find "$repo/crates/rampart-sast/rules" -name '*.yaml' -o -name '*.yml')
 
 # secrets.

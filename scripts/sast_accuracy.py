@@ -10,9 +10,11 @@ helpers in other files count.
 Runs `rampart scan DIR --engines sast --format json --fail-on never`, reads "findings", and takes
 each rule's CWEs from `rampart rules --engine sast --json`.
 
-Usage: scripts/sast_accuracy.py [FIXTURES_DIR] [--rampart PATH] [--rules] [--misses]
+Usage: scripts/sast_accuracy.py [FIXTURES_DIR] [--rampart PATH] [--rules] [--misses] [--lang L]
   --rules   also print the table per rule
   --misses  list every false negative and false positive
+  --lang    count only the fixtures of one language (python, javascript, java); without it the
+            table per CWE is printed for every language, then for all together
 Exit status: 0 when every CWE has Youden >= 0.9 (and at least one case), 1 otherwise.
 """
 import argparse
@@ -30,6 +32,7 @@ ap.add_argument("root", nargs="?",
 ap.add_argument("--rampart", default=os.environ.get("RAMPART", "rampart"))
 ap.add_argument("--rules", action="store_true", help="also print figures per rule")
 ap.add_argument("--misses", action="store_true", help="list false negatives and positives")
+ap.add_argument("--lang", choices=["python", "javascript", "java"], help="only this language's fixtures")
 opts = ap.parse_args()
 root = os.path.abspath(opts.root)
 
@@ -47,6 +50,10 @@ for f in report.get("findings", []):
     rid = f["rule_id"].split("/", 1)[-1]
     fired[(f["location"]["path"], f["location"]["start_line"])].add(rid)
 
+LANG_OF_EXT = {".py": "python", ".pyw": "python", ".js": "javascript", ".jsx": "javascript",
+               ".mjs": "javascript", ".cjs": "javascript", ".ts": "javascript", ".tsx": "javascript",
+               ".java": "java"}
+by_lang_cwe = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))  # lang -> cwe -> counts
 marker = re.compile(r"\b(expect|ok|fp):\s*([a-z0-9][a-z0-9-]*)")
 by_cwe = defaultdict(lambda: [0, 0, 0, 0])  # tp, fn, fp, tn
 by_rule = defaultdict(lambda: [0, 0, 0, 0])
@@ -57,6 +64,9 @@ for dirpath, dirs, files in os.walk(root):
     for name in sorted(files):
         path = os.path.join(dirpath, name)
         rel = os.path.relpath(path, root).replace(os.sep, "/")
+        lang = LANG_OF_EXT.get(os.path.splitext(name)[1], "other")
+        if opts.lang and lang != opts.lang:
+            continue
         with open(path, encoding="utf-8", errors="replace") as fh:
             for i, line in enumerate(fh, 1):
                 for kind, rule in marker.findall(line):
@@ -70,6 +80,7 @@ for dirpath, dirs, files in os.walk(root):
                     by_rule[rule][slot] += 1
                     for cwe in cwe_of[rule]:
                         by_cwe[cwe][slot] += 1
+                        by_lang_cwe[lang][cwe][slot] += 1
 
 def table(title, stats):
     print(f"{title:<34}{'TP':>5}{'FN':>5}{'FP':>5}{'TN':>5}{'TPR':>7}{'FPR':>7}{'Youden':>8}")
@@ -89,9 +100,15 @@ def table(title, stats):
 if opts.rules:
     table("rule", by_rule)
     print()
+if not opts.lang and len(by_lang_cwe) > 1:
+    for lang in sorted(by_lang_cwe):
+        table(f"CWE ({lang})", by_lang_cwe[lang])
+        print()
 worst = table("CWE", by_cwe)
-untested = sorted(r for r in cwe_of if r not in by_rule)
-missing_cwes = sorted({c for r in cwe_of for c in cwe_of[r]} - set(by_cwe))
+prefix = {"python": "python-", "javascript": "js-", "java": "java-"}.get(opts.lang, "")
+in_scope = [r for r in cwe_of if r.startswith(prefix)]
+untested = sorted(r for r in in_scope if r not in by_rule)
+missing_cwes = sorted({c for r in in_scope for c in cwe_of[r]} - set(by_cwe))
 if untested:
     print("rules without fixtures: " + ", ".join(untested))
 if missing_cwes:

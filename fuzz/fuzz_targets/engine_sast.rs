@@ -1,4 +1,4 @@
-//! The whole SAST engine on one file (Python, JavaScript, TypeScript or TSX, chosen by the
+//! The whole SAST engine on one file (Python, JavaScript, TypeScript, TSX or Java, chosen by the
 //! first byte): parsing, lowering, structural and taint rules, then `finish`.
 #![no_main]
 
@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
             "app/server.js",
             "app/route.ts",
             "app/Page.tsx",
+            "app/Main.java",
         ],
     );
     rampart_fuzz::scan_one(&*ENGINE, path, body);

@@ -14,6 +14,8 @@ pub enum Lang {
     TypeScript,
     /// TypeScript with JSX.
     Tsx,
+    /// Java.
+    Java,
 }
 
 impl Lang {
@@ -25,6 +27,7 @@ impl Lang {
             "js" | "jsx" | "mjs" | "cjs" => Lang::JavaScript,
             "ts" | "mts" | "cts" => Lang::TypeScript,
             "tsx" => Lang::Tsx,
+            "java" => Lang::Java,
             _ => return None,
         })
     }
@@ -36,14 +39,16 @@ impl Lang {
             "javascript" | "js" => vec![Lang::JavaScript, Lang::TypeScript, Lang::Tsx],
             "typescript" | "ts" => vec![Lang::TypeScript, Lang::Tsx, Lang::JavaScript],
             "tsx" | "jsx" => vec![Lang::Tsx, Lang::JavaScript],
+            "java" => vec![Lang::Java],
             _ => Vec::new(),
         }
     }
 
-    /// The family of rules that apply: Python, or JavaScript for JS and TS alike.
+    /// The family of rules that apply: Python, Java, or JavaScript for JS and TS alike.
     pub fn family(self) -> Family {
         match self {
             Lang::Python => Family::Python,
+            Lang::Java => Family::Java,
             _ => Family::JavaScript,
         }
     }
@@ -55,6 +60,7 @@ impl Lang {
             Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
             Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
             Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+            Lang::Java => tree_sitter_java::LANGUAGE.into(),
         }
     }
 }
@@ -66,6 +72,8 @@ pub enum Family {
     Python,
     /// JavaScript and TypeScript.
     JavaScript,
+    /// Java.
+    Java,
 }
 
 /// Parses `source`, giving up at `deadline`. Returns `None` when the parser gave up.
@@ -115,6 +123,7 @@ mod tests {
             (Lang::JavaScript, "const a = <div>{x}</div>;"),
             (Lang::TypeScript, "let a: number = 1;"),
             (Lang::Tsx, "const a = <b>{x as any}</b>;"),
+            (Lang::Java, "class A { int f(int x) { return x; } }"),
         ] {
             let t = parse(lang, src.as_bytes(), None).unwrap();
             assert!(!t.root_node().has_error(), "{lang:?}");

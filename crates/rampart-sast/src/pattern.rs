@@ -154,8 +154,13 @@ impl Pattern {
         let lang = match family {
             Family::Python => Lang::Python,
             Family::JavaScript => Lang::JavaScript,
+            Family::Java => Lang::Java,
         };
-        let rewritten = lower::rewrite_pattern(text.trim());
+        let mut rewritten = lower::rewrite_pattern(text.trim());
+        if lang == Lang::Java && !rewritten.ends_with(';') && !rewritten.ends_with('}') {
+            // A Java expression is a statement only with its semicolon.
+            rewritten.push(';');
+        }
         let mut src = rewritten.clone();
         let mut tree = crate::lang::parse(lang, src.as_bytes(), None)
             .ok_or_else(|| PatternError(format!("cannot parse pattern `{text}`")))?;
@@ -385,8 +390,11 @@ impl Matcher<'_, '_> {
             _ => {}
         }
         // Dotted names without metavariables: compare as written or as resolved.
-        if matches!(p.kind, ExprKind::Name(_) | ExprKind::Attr(..)) && !has_metavar(p) {
-            let Some(pd) = p.dotted() else { return false };
+        // (A chain on a call, `a.b().c`, is compared part by part below.)
+        if matches!(p.kind, ExprKind::Name(_) | ExprKind::Attr(..))
+            && !has_metavar(p)
+            && let Some(pd) = p.dotted()
+        {
             return t.dotted().as_deref() == Some(pd.as_str())
                 || self.ctx.canonical(t).as_deref() == Some(pd.as_str());
         }

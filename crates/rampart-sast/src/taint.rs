@@ -761,10 +761,11 @@ impl<'a> Analyzer<'a> {
             match entry.role {
                 Role::Sink => {
                     let mut sinks = sink_values(&m, parts, v);
-                    // A focus inside an argument (`{filter: $F}`): evaluate just that part.
+                    // A focus inside an argument (`{filter: $F}`), or on the receiver of a
+                    // method call (`$F.newDocumentBuilder()`): evaluate just that part.
                     if let Some(f) = m.focus
                         && sinks.is_empty()
-                        && parts.iter().any(|(s, _)| s.contains(f))
+                        && (parts.iter().any(|(s, _)| s.contains(f)) || is_receiver(e, f))
                         && let Some(sub) = find_expr(e, f)
                     {
                         sinks.push(self.eval(fr, sub));
@@ -773,7 +774,20 @@ impl<'a> Analyzer<'a> {
                         self.sink_hit(fr, &sv, entry.rules, e.span);
                     }
                 }
-                Role::Sanitizer => v.sanitize(entry.rules),
+                Role::Sanitizer => match m.focus.filter(|f| *f != e.span) {
+                    // Focused on a variable (`$C.setSecure(true)` with focus `$C`): that
+                    // variable is clean from here on (a sanitizer by side effect).
+                    Some(f) => {
+                        if let Some(sub) = find_expr(e, f)
+                            && matches!(sub.kind, ExprKind::Name(_) | ExprKind::Attr(..))
+                            && let Some(p) = self.path_of(fr, sub)
+                            && let Some(ent) = fr.env.get_mut(&p)
+                        {
+                            ent.sanitize(entry.rules);
+                        }
+                    }
+                    None => v.sanitize(entry.rules),
+                },
                 Role::Source => sources.push(entry.rules),
             }
         }
@@ -951,6 +965,11 @@ impl<'a> Analyzer<'a> {
 /// The first segment of an access path (`x` of `x.f.g`).
 fn root_of(p: &str) -> &str {
     p.split('.').next().unwrap_or(p)
+}
+
+/// Whether `s` is the span of the receiver of method call `e`.
+fn is_receiver(e: &Expr, s: Span) -> bool {
+    matches!(&e.kind, ExprKind::Call(c) if matches!(&c.callee.kind, ExprKind::Attr(b, _) if b.span == s))
 }
 
 /// The sub-expression of `e` with exactly span `s`.

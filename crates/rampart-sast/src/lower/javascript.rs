@@ -1,6 +1,7 @@
 //! JavaScript and TypeScript lowering (tree-sitter-javascript, tree-sitter-typescript), JSX
 //! included. TypeScript-only syntax (types, `as`, `!`) is skipped down to the value.
 
+use super::build::{attr, binop, binop_of, expr_stmt, lit, loop_stmt, maybe, stmt, str_lit, var};
 use super::{Lowerer, span, unescape};
 use crate::ir::*;
 use tree_sitter::Node;
@@ -8,42 +9,15 @@ use tree_sitter::Node;
 impl<'a> Lowerer<'a> {
     /// Lowers the statements under a `program` or `statement_block` node.
     pub(crate) fn js_block(&mut self, n: Node) -> Vec<Stmt> {
-        let mut out = Vec::new();
-        let mut c = n.walk();
-        let kids: Vec<Node> = n.named_children(&mut c).collect();
-        for ch in kids {
-            self.js_stmt(ch, &mut out);
-        }
-        out
+        self.block_with(n, Self::js_stmt)
     }
 
     fn js_body(&mut self, n: Option<Node>) -> Vec<Stmt> {
-        match n {
-            Some(b) if b.kind() == "statement_block" => self.js_block(b),
-            Some(b) => {
-                let mut out = Vec::new();
-                self.js_stmt(b, &mut out);
-                out
-            }
-            None => Vec::new(),
-        }
-    }
-
-    fn js_push(&mut self, kind: StmtKind, sp: Span, out: &mut Vec<Stmt>) {
-        out.append(&mut self.pending);
-        out.push(Stmt { kind, span: sp });
+        self.body_with(n, |k| k == "statement_block", Self::js_stmt)
     }
 
     fn js_stmt(&mut self, n: Node, out: &mut Vec<Stmt>) {
-        if n.is_extra() {
-            return;
-        }
-        if self.enter(n) {
-            self.js_stmt_inner(n, out);
-        } else {
-            out.push(Self::opaque_stmt(n));
-        }
-        self.leave();
+        self.guarded_stmt(n, out, Self::js_stmt_inner)
     }
 
     fn js_stmt_inner(&mut self, n: Node, out: &mut Vec<Stmt>) {
@@ -61,12 +35,12 @@ impl<'a> Lowerer<'a> {
                             self.js_assignment(k, out);
                         } else {
                             let x = self.js_expr(k);
-                            self.js_push(StmtKind::Expr(x), span(k), out);
+                            self.emit(StmtKind::Expr(x), span(k), out);
                         }
                     }
                 } else {
                     let x = self.js_expr(e);
-                    self.js_push(StmtKind::Expr(x), sp, out);
+                    self.emit(StmtKind::Expr(x), sp, out);
                 }
             }
             "lexical_declaration" | "variable_declaration" => {
@@ -86,17 +60,17 @@ impl<'a> Lowerer<'a> {
                         continue;
                     }
                     let value = self.js_named_value(name, v);
-                    out.append(&mut self.pending);
+                    self.flush(out);
                     self.js_destructure(name, value, span(d), out);
                 }
             }
             "return_statement" => {
                 let e = n.named_child(0).map(|e| self.js_expr(e));
-                self.js_push(StmtKind::Return(e), sp, out);
+                self.emit(StmtKind::Return(e), sp, out);
             }
             "if_statement" => {
                 let cond = self.js_child(n, "condition");
-                out.append(&mut self.pending);
+                self.flush(out);
                 let then = self.js_body(n.child_by_field_name("consequence"));
                 let els = match n.child_by_field_name("alternative") {
                     Some(a) => {
@@ -105,10 +79,7 @@ impl<'a> Lowerer<'a> {
                     }
                     None => Vec::new(),
                 };
-                out.push(Stmt {
-                    kind: StmtKind::If { cond, then, els },
-                    span: sp,
-                });
+                out.push(stmt(StmtKind::If { cond, then, els }, sp));
             }
             "for_in_statement" => {
                 let left = n.child_by_field_name("left");
@@ -116,12 +87,12 @@ impl<'a> Lowerer<'a> {
                 let is_in = n
                     .child_by_field_name("operator")
                     .is_some_and(|o| self.text(o) == "in");
-                out.append(&mut self.pending);
+                self.flush(out);
                 let mut body = Vec::new();
                 let target = match left {
                     Some(l) => {
                         let tmp = self.fresh();
-                        let tmp_e = Expr::new(ExprKind::Name(tmp), span(l));
+                        let tmp_e = var(tmp, span(l));
                         // `for (k in obj)` iterates keys: not the values' data.
                         let val = if is_in {
                             Expr::unknown(span(l))
@@ -134,10 +105,7 @@ impl<'a> Lowerer<'a> {
                     None => None,
                 };
                 body.extend(self.js_body(n.child_by_field_name("body")));
-                out.push(Stmt {
-                    kind: StmtKind::Loop { target, iter, body },
-                    span: sp,
-                });
+                out.push(loop_stmt(target, iter, body, sp));
             }
             "for_statement" => {
                 if let Some(init) = n.child_by_field_name("initializer") {
@@ -151,50 +119,25 @@ impl<'a> Lowerer<'a> {
                     Some(c) => self.js_expr(c),
                     None => Expr::unknown(sp),
                 };
-                out.append(&mut self.pending);
+                self.flush(out);
                 let mut body = self.js_body(n.child_by_field_name("body"));
                 if let Some(inc) = n.child_by_field_name("increment") {
                     let e = self.js_expr(inc);
-                    body.append(&mut self.pending);
-                    body.push(Stmt {
-                        kind: StmtKind::Expr(e),
-                        span: span(inc),
-                    });
+                    self.emit(StmtKind::Expr(e), span(inc), &mut body);
                 }
-                out.push(Stmt {
-                    kind: StmtKind::Loop {
-                        target: None,
-                        iter,
-                        body,
-                    },
-                    span: sp,
-                });
+                out.push(loop_stmt(None, iter, body, sp));
             }
             "while_statement" | "do_statement" => {
                 let iter = self.js_child(n, "condition");
-                out.append(&mut self.pending);
+                self.flush(out);
                 let body = self.js_body(n.child_by_field_name("body"));
-                out.push(Stmt {
-                    kind: StmtKind::Loop {
-                        target: None,
-                        iter,
-                        body,
-                    },
-                    span: sp,
-                });
+                out.push(loop_stmt(None, iter, body, sp));
             }
             "try_statement" => {
                 out.extend(self.js_body(n.child_by_field_name("body")));
                 if let Some(h) = n.child_by_field_name("handler") {
                     let then = self.js_body(h.child_by_field_name("body"));
-                    out.push(Stmt {
-                        kind: StmtKind::If {
-                            cond: Expr::unknown(span(h)),
-                            then,
-                            els: Vec::new(),
-                        },
-                        span: span(h),
-                    });
+                    out.push(maybe(then, span(h)));
                 }
                 if let Some(f) = n.child_by_field_name("finalizer") {
                     out.extend(self.js_body(f.child_by_field_name("body")));
@@ -202,7 +145,7 @@ impl<'a> Lowerer<'a> {
             }
             "switch_statement" => {
                 let v = self.js_child(n, "value");
-                self.js_push(StmtKind::Expr(v), sp, out);
+                self.emit(StmtKind::Expr(v), sp, out);
                 if let Some(body) = n.child_by_field_name("body") {
                     let mut c = body.walk();
                     let cases: Vec<Node> = body.named_children(&mut c).collect();
@@ -214,14 +157,7 @@ impl<'a> Lowerer<'a> {
                         for s in stmts {
                             self.js_stmt(s, &mut then);
                         }
-                        out.push(Stmt {
-                            kind: StmtKind::If {
-                                cond: Expr::unknown(span(case)),
-                                then,
-                                els: Vec::new(),
-                            },
-                            span: span(case),
-                        });
+                        out.push(maybe(then, span(case)));
                     }
                 }
             }
@@ -233,25 +169,19 @@ impl<'a> Lowerer<'a> {
             }
             "function_declaration" | "generator_function_declaration" | "function_signature" => {
                 let id = self.js_function(n, None);
-                out.push(Stmt {
-                    kind: StmtKind::Func(id),
-                    span: sp,
-                });
+                out.push(stmt(StmtKind::Func(id), sp));
             }
             "class_declaration" | "abstract_class_declaration" => {
                 let id = self.js_class(n);
-                out.push(Stmt {
-                    kind: StmtKind::Class(id),
-                    span: sp,
-                });
+                out.push(stmt(StmtKind::Class(id), sp));
             }
             "export_statement" => {
                 if let Some(d) = n.child_by_field_name("declaration") {
                     self.js_stmt(d, out);
                 } else if let Some(v) = n.child_by_field_name("value") {
                     let e = self.js_expr(v);
-                    let target = Expr::new(ExprKind::Name("$default".into()), span(v));
-                    out.append(&mut self.pending);
+                    let target = var("$default", span(v));
+                    self.flush(out);
                     self.assign_to(target, e, sp, out);
                 } else {
                     // `export { a } from './m'` re-exports are not tracked.
@@ -268,20 +198,14 @@ impl<'a> Lowerer<'a> {
             | "enum_declaration"
             | "ambient_declaration"
             | "hash_bang_line" => {}
-            "ERROR" => {
-                let mut c = n.walk();
-                let kids: Vec<Node> = n.named_children(&mut c).collect();
-                for ch in kids {
-                    self.js_stmt(ch, out);
-                }
-            }
+            "ERROR" => self.error_stmts(n, out, Self::js_stmt),
             _ => {
                 let e = if n.kind().ends_with("statement") {
                     self.unknown_of(n, &mut |l, c| l.js_expr(c))
                 } else {
                     self.js_expr(n)
                 };
-                self.js_push(StmtKind::Expr(e), sp, out);
+                self.emit(StmtKind::Expr(e), sp, out);
             }
         }
     }
@@ -447,7 +371,7 @@ impl<'a> Lowerer<'a> {
         } else {
             self.js_named_value(l, r)
         };
-        out.append(&mut self.pending);
+        self.flush(out);
         self.js_destructure(l, value, span(n), out);
     }
 
@@ -477,10 +401,7 @@ impl<'a> Lowerer<'a> {
             self.js_destructure_inner(t, value, sp, out);
         } else {
             // Too deep: the value is still evaluated, the target is not bound.
-            out.push(Stmt {
-                kind: StmtKind::Expr(value),
-                span: sp,
-            });
+            out.push(expr_stmt(value, sp));
         }
         self.leave();
     }
@@ -488,20 +409,15 @@ impl<'a> Lowerer<'a> {
     fn js_destructure_inner(&mut self, t: Node, value: Expr, sp: Span, out: &mut Vec<Stmt>) {
         match t.kind() {
             "object_pattern" if !self.pattern => {
-                let tmp = self.fresh();
-                let tmp_e = Expr::new(ExprKind::Name(tmp), value.span);
-                self.assign_to(tmp_e.clone(), value, sp, out);
+                let tmp_e = self.bind_fresh(value, sp, out);
                 let mut c = t.walk();
                 let kids: Vec<Node> = t.named_children(&mut c).collect();
                 for k in kids {
                     match k.kind() {
                         "shorthand_property_identifier_pattern" => {
                             let name = self.text(k).to_string();
-                            let v = Expr::new(
-                                ExprKind::Attr(Box::new(tmp_e.clone()), name.clone()),
-                                span(k),
-                            );
-                            let target = Expr::new(ExprKind::Name(name), span(k));
+                            let v = attr(tmp_e.clone(), name.clone(), span(k));
+                            let target = var(name, span(k));
                             self.assign_to(target, v, sp, out);
                         }
                         "pair_pattern" => {
@@ -512,9 +428,7 @@ impl<'a> Lowerer<'a> {
                             };
                             let kname = js_key_name(self, key);
                             let v = match kname {
-                                Some(f) => {
-                                    Expr::new(ExprKind::Attr(Box::new(tmp_e.clone()), f), span(k))
-                                }
+                                Some(f) => attr(tmp_e.clone(), f, span(k)),
                                 None => Expr::new(
                                     ExprKind::Subscript(
                                         Box::new(tmp_e.clone()),
@@ -534,17 +448,8 @@ impl<'a> Lowerer<'a> {
                             };
                             let name = self.text(left).to_string();
                             let d = self.js_expr(right);
-                            let v = Expr::new(
-                                ExprKind::BinOp(
-                                    BinOp::Or,
-                                    Box::new(Expr::new(
-                                        ExprKind::Attr(Box::new(tmp_e.clone()), name.clone()),
-                                        span(k),
-                                    )),
-                                    Box::new(d),
-                                ),
-                                span(k),
-                            );
+                            let v =
+                                binop(BinOp::Or, attr(tmp_e.clone(), name, span(k)), d, span(k));
                             self.js_destructure(left, v, sp, out);
                         }
                         "rest_pattern" => {
@@ -557,29 +462,17 @@ impl<'a> Lowerer<'a> {
                 }
             }
             "array_pattern" if !self.pattern => {
-                let tmp = self.fresh();
-                let tmp_e = Expr::new(ExprKind::Name(tmp), value.span);
-                self.assign_to(tmp_e.clone(), value, sp, out);
                 let mut c = t.walk();
-                let kids: Vec<Node> = t.named_children(&mut c).collect();
-                for (i, k) in kids.into_iter().enumerate() {
-                    let v = Expr::new(
-                        ExprKind::Subscript(
-                            Box::new(tmp_e.clone()),
-                            Box::new(Expr::new(ExprKind::Lit(Lit::Int(i as i64)), span(k))),
-                        ),
-                        span(k),
-                    );
-                    self.js_destructure(k, v, sp, out);
-                }
+                let kids: Vec<(Node, Span)> =
+                    t.named_children(&mut c).map(|k| (k, span(k))).collect();
+                self.destructure_seq(kids, value, sp, out, |l, k, v, out| {
+                    l.js_destructure(k, v, sp, out)
+                });
             }
             "assignment_pattern" => {
                 if let Some(left) = t.child_by_field_name("left") {
                     let d = self.js_child(t, "right");
-                    let v = Expr::new(
-                        ExprKind::BinOp(BinOp::Or, Box::new(value), Box::new(d)),
-                        span(t),
-                    );
+                    let v = binop(BinOp::Or, value, d, span(t));
                     self.js_destructure(left, v, sp, out);
                 }
             }
@@ -590,7 +483,7 @@ impl<'a> Lowerer<'a> {
             }
             _ => {
                 let target = self.js_expr(t);
-                out.append(&mut self.pending);
+                self.flush(out);
                 self.assign_to(target, value, sp, out);
             }
         }
@@ -620,13 +513,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        self.module.classes.push(Class {
-            name,
-            bases,
-            methods: Vec::new(),
-            span: span(n),
-        });
-        let id = self.module.classes.len() - 1;
+        let id = self.new_class(name, bases, span(n));
         if let Some(body) = n.child_by_field_name("body") {
             let mut c = body.walk();
             let members: Vec<Node> = body.named_children(&mut c).collect();
@@ -647,14 +534,7 @@ impl<'a> Lowerer<'a> {
             .map(|x| self.field_name(self.text(x)))
             .or(bound)
             .unwrap_or_else(|| "<anonymous>".into());
-        let id = self.new_function(name, span(n));
-        self.module.functions[id].class = self.cur_class;
-        if let Some(c) = self.cur_class {
-            self.module.classes[c].methods.push(id);
-        }
-        let saved_fn = std::mem::replace(&mut self.cur_fn, id);
-        let saved_class = self.cur_class.take();
-        let saved_pending = std::mem::take(&mut self.pending);
+        let scope = self.begin_function(name, span(n));
         let mut params = Vec::new();
         let mut prologue = Vec::new();
         let param_nodes: Vec<Node> = if let Some(p) = n.child_by_field_name("parameter") {
@@ -696,7 +576,7 @@ impl<'a> Lowerer<'a> {
                 }
                 "object_pattern" | "array_pattern" => {
                     let pname = format!("$p{}", params.len());
-                    let v = Expr::new(ExprKind::Name(pname.clone()), sp);
+                    let v = var(pname.clone(), sp);
                     self.js_destructure(pat, v, sp, &mut prologue);
                     params.push(Param {
                         name: pname,
@@ -717,41 +597,21 @@ impl<'a> Lowerer<'a> {
             Some(b) if b.kind() == "statement_block" => self.js_block(b),
             Some(b) => {
                 let e = self.js_expr(b);
-                let mut out = std::mem::take(&mut self.pending);
-                out.push(Stmt {
-                    kind: StmtKind::Return(Some(e)),
-                    span: span(b),
-                });
-                out
+                self.return_body(e, span(b))
             }
             None => Vec::new(),
         };
         prologue.extend(body);
-        let f = &mut self.module.functions[id];
-        f.params = params;
-        f.body = prologue;
-        self.cur_fn = saved_fn;
-        self.cur_class = saved_class;
-        self.pending = saved_pending;
-        id
+        self.end_function(scope, params, prologue)
     }
 
     fn js_child(&mut self, n: Node, field: &str) -> Expr {
-        match n.child_by_field_name(field) {
-            Some(c) => self.js_expr(c),
-            None => Expr::unknown(span(n)),
-        }
+        self.child_with(n, field, Self::js_expr)
     }
 
     /// Lowers a JavaScript/TypeScript expression.
     pub(crate) fn js_expr(&mut self, n: Node) -> Expr {
-        let e = if self.enter(n) {
-            self.js_expr_inner(n)
-        } else {
-            Expr::unknown(span(n))
-        };
-        self.leave();
-        e
+        self.guarded_expr(n, Self::js_expr_inner)
     }
 
     fn js_args(&mut self, al: Option<Node>) -> (Vec<Expr>, Vec<Kwarg>) {
@@ -783,27 +643,24 @@ impl<'a> Lowerer<'a> {
             | "private_property_identifier"
             | "this"
             | "super" => self.name(self.text(n), sp),
-            "undefined" | "null" => Expr::new(ExprKind::Lit(Lit::Null), sp),
-            "true" => Expr::new(ExprKind::Lit(Lit::Bool(true)), sp),
-            "false" => Expr::new(ExprKind::Lit(Lit::Bool(false)), sp),
+            "undefined" | "null" => lit(Lit::Null, sp),
+            "true" => lit(Lit::Bool(true), sp),
+            "false" => lit(Lit::Bool(false), sp),
             "number" => {
                 let t = self.text(n).replace('_', "");
                 if let Ok(i) = t.parse::<i64>() {
-                    Expr::new(ExprKind::Lit(Lit::Int(i)), sp)
+                    lit(Lit::Int(i), sp)
                 } else if let Ok(f) = t.parse::<f64>() {
-                    Expr::new(ExprKind::Lit(Lit::Float(f)), sp)
+                    lit(Lit::Float(f), sp)
                 } else {
                     Expr::unknown(sp)
                 }
             }
             "string" => {
-                let mut s = js_string_value(self, n);
-                if self.pattern && s == super::ELLIPSIS {
-                    s = "...".into();
-                }
-                Expr::new(ExprKind::Lit(Lit::Str(s)), sp)
+                let s = js_string_value(self, n);
+                str_lit(self.string_value(s), sp)
             }
-            "regex" => Expr::new(ExprKind::Lit(Lit::Str(self.text(n).to_string())), sp),
+            "regex" => str_lit(self.text(n), sp),
             "template_string" => {
                 let mut parts = Vec::new();
                 let mut c = n.walk();
@@ -811,16 +668,13 @@ impl<'a> Lowerer<'a> {
                 let mut any_sub = false;
                 for k in kids {
                     match k.kind() {
-                        "string_fragment" | "escape_sequence" => parts.push(Expr::new(
-                            ExprKind::Lit(Lit::Str(unescape(self.text(k)))),
-                            span(k),
-                        )),
+                        "string_fragment" | "escape_sequence" => {
+                            parts.push(str_lit(unescape(self.text(k)), span(k)))
+                        }
                         "template_substitution" => {
                             any_sub = true;
-                            match k.named_child(0) {
-                                Some(x) => parts.push(self.js_expr(x)),
-                                None => parts.push(Expr::unknown(span(k))),
-                            }
+                            let x = self.first_child_with(k, Self::js_expr);
+                            parts.push(x);
                         }
                         _ => {}
                     }
@@ -837,7 +691,7 @@ impl<'a> Lowerer<'a> {
                     .child_by_field_name("property")
                     .map(|p| self.field_name(self.text(p)))
                     .unwrap_or_default();
-                Expr::new(ExprKind::Attr(b(obj), prop), sp)
+                attr(obj, prop, sp)
             }
             "subscript_expression" => {
                 let obj = self.js_child(n, "object");
@@ -846,59 +700,36 @@ impl<'a> Lowerer<'a> {
             }
             "call_expression" => {
                 let callee = self.js_child(n, "function");
-                let (mut args, kwargs) = self.js_args(n.child_by_field_name("arguments"));
-                if self.pattern && args.len() == 1 && callee.dotted().as_deref() == Some("__deep__")
-                {
-                    return Expr::new(ExprKind::Deep(Box::new(args.remove(0))), sp);
-                }
+                let (args, kwargs) = self.js_args(n.child_by_field_name("arguments"));
                 // In patterns, `require('a-b')` names the module `a-b`.
                 if self.pattern
                     && args.len() == 1
                     && callee.dotted().as_deref() == Some("require")
                     && let ExprKind::Lit(Lit::Str(m)) = &args[0].kind
                 {
-                    return Expr::new(ExprKind::Name(m.clone()), sp);
+                    return var(m.clone(), sp);
                 }
-                Expr::new(
-                    ExprKind::Call(Box::new(Call {
-                        callee,
-                        args,
-                        kwargs,
-                        is_new: false,
-                    })),
-                    sp,
-                )
+                self.call_or_deep(callee, args, kwargs, false, sp)
             }
             "new_expression" => {
                 let callee = self.js_child(n, "constructor");
                 let (args, kwargs) = self.js_args(n.child_by_field_name("arguments"));
-                Expr::new(
-                    ExprKind::Call(Box::new(Call {
-                        callee,
-                        args,
-                        kwargs,
-                        is_new: true,
-                    })),
-                    sp,
-                )
+                super::build::call(callee, args, kwargs, true, sp)
             }
             "binary_expression" => {
                 let l = self.js_child(n, "left");
                 let r = self.js_child(n, "right");
                 let op = n
                     .child_by_field_name("operator")
-                    .map(|o| js_binop(self.text(o)))
+                    .map(|o| binop_of(self.text(o)))
                     .unwrap_or(BinOp::Other);
-                Expr::new(ExprKind::BinOp(op, b(l), b(r)), sp)
+                binop(op, l, r, sp)
             }
             "unary_expression" => {
                 let a = self.js_child(n, "argument");
                 match n.child_by_field_name("operator").map(|o| self.text(o)) {
                     Some("!") => Expr::new(ExprKind::Not(b(a)), sp),
-                    Some("-") => match a.kind {
-                        ExprKind::Lit(Lit::Int(v)) => Expr::new(ExprKind::Lit(Lit::Int(-v)), sp),
-                        _ => Expr::new(ExprKind::Unknown(vec![a]), sp),
-                    },
+                    Some("-") => super::build::negate(a, sp, false),
                     // typeof/void/delete yield no attacker data
                     Some("typeof") | Some("void") | Some("delete") => Expr::unknown(sp),
                     _ => Expr::new(ExprKind::Unknown(vec![a]), sp),
@@ -938,16 +769,10 @@ impl<'a> Lowerer<'a> {
                 let r = self.js_child(n, "right");
                 let op = n
                     .child_by_field_name("operator")
-                    .map(|o| js_binop(self.text(o).trim_end_matches('=')))
+                    .map(|o| binop_of(self.text(o).trim_end_matches('=')))
                     .unwrap_or(BinOp::Other);
-                let value = Expr::new(ExprKind::BinOp(op, b(target.clone()), b(r)), sp);
-                self.pending.push(Stmt {
-                    kind: StmtKind::Assign {
-                        target: target.clone(),
-                        value,
-                    },
-                    span: sp,
-                });
+                self.pending
+                    .push(Self::augmented(target.clone(), op, r, sp));
                 target
             }
             "object" => {
@@ -966,7 +791,7 @@ impl<'a> Lowerer<'a> {
                                     if s.starts_with('$') && self.pattern {
                                         Expr::new(ExprKind::MetaVar(s), span(key))
                                     } else {
-                                        Expr::new(ExprKind::Lit(Lit::Str(s)), span(key))
+                                        str_lit(s, span(key))
                                     }
                                 }
                                 None => self.js_expr(key),
@@ -983,7 +808,7 @@ impl<'a> Lowerer<'a> {
                             if matches!(v.kind, ExprKind::Ellipsis) {
                                 items.push((Expr::new(ExprKind::Ellipsis, span(k)), v));
                             } else {
-                                items.push((Expr::new(ExprKind::Lit(Lit::Str(name)), span(k)), v));
+                                items.push((str_lit(name, span(k)), v));
                             }
                         }
                         "spread_element" => {
@@ -994,7 +819,7 @@ impl<'a> Lowerer<'a> {
                             let id = self.js_function(k, None);
                             let name = self.module.functions[id].name.clone();
                             items.push((
-                                Expr::new(ExprKind::Lit(Lit::Str(name)), span(k)),
+                                str_lit(name, span(k)),
                                 Expr::new(ExprKind::Func(id), span(k)),
                             ));
                         }
@@ -1003,12 +828,7 @@ impl<'a> Lowerer<'a> {
                 }
                 Expr::new(ExprKind::Dict(items), sp)
             }
-            "array" | "sequence_expression" => {
-                let mut c = n.walk();
-                let kids: Vec<Node> = n.named_children(&mut c).filter(|k| !k.is_extra()).collect();
-                let items = kids.into_iter().map(|k| self.js_expr(k)).collect();
-                Expr::new(ExprKind::List(items), sp)
-            }
+            "array" | "sequence_expression" => self.list_with(n, Self::js_expr),
             "arrow_function" | "function_expression" | "function" | "generator_function" => {
                 let id = self.js_function(n, None);
                 Expr::new(ExprKind::Func(id), sp)
@@ -1018,13 +838,8 @@ impl<'a> Lowerer<'a> {
                 Expr::new(ExprKind::Unknown(Vec::new()), self.module.classes[id].span)
             }
             "jsx_element" | "jsx_self_closing_element" => self.jsx(n),
-            "jsx_expression" => match n.named_child(0) {
-                Some(x) => self.js_expr(x),
-                None => Expr::unknown(sp),
-            },
-            "jsx_text" | "html_character_reference" => {
-                Expr::new(ExprKind::Lit(Lit::Str(self.text(n).to_string())), sp)
-            }
+            "jsx_expression" => self.first_child_with(n, Self::js_expr),
+            "jsx_text" | "html_character_reference" => str_lit(self.text(n), sp),
             "update_expression" => self.js_child(n, "argument"),
             _ => self.unknown_of(n, &mut |l, c| l.js_expr(c)),
         }
@@ -1043,13 +858,7 @@ impl<'a> Lowerer<'a> {
             .and_then(|o| o.child_by_field_name("name"))
             .map(|t| self.field_name(self.text(t)))
             .unwrap_or_default();
-        let callee = Expr::new(
-            ExprKind::Attr(
-                Box::new(Expr::new(ExprKind::Name("JSX".into()), sp)),
-                tag.clone(),
-            ),
-            sp,
-        );
+        let callee = attr(var("JSX", sp), tag.clone(), sp);
         let mut kwargs = Vec::new();
         let mut args = Vec::new();
         if let Some(o) = open {
@@ -1061,7 +870,7 @@ impl<'a> Lowerer<'a> {
                         let Some(k) = a.named_child(0) else { continue };
                         let value = match a.named_child(1) {
                             Some(v) => self.js_expr(v),
-                            None => Expr::new(ExprKind::Lit(Lit::Bool(true)), span(a)),
+                            None => lit(Lit::Bool(true), span(a)),
                         };
                         kwargs.push(Kwarg {
                             name: self.field_name(self.text(k)),
@@ -1089,15 +898,7 @@ impl<'a> Lowerer<'a> {
                 args.push(self.js_expr(k));
             }
         }
-        Expr::new(
-            ExprKind::Call(Box::new(Call {
-                callee,
-                args,
-                kwargs,
-                is_new: false,
-            })),
-            sp,
-        )
+        super::build::call(callee, args, kwargs, false, sp)
     }
 }
 
@@ -1141,24 +942,5 @@ fn js_key_name(l: &Lowerer, key: Node) -> Option<String> {
             .filter(|k| k.kind() == "string")
             .map(|k| js_string_value(l, k)),
         _ => None,
-    }
-}
-
-fn js_binop(op: &str) -> BinOp {
-    match op {
-        "+" => BinOp::Add,
-        "-" => BinOp::Sub,
-        "*" => BinOp::Mul,
-        "/" => BinOp::Div,
-        "%" => BinOp::Mod,
-        "==" | "===" => BinOp::Eq,
-        "!=" | "!==" => BinOp::Ne,
-        "<" => BinOp::Lt,
-        "<=" => BinOp::Le,
-        ">" => BinOp::Gt,
-        ">=" => BinOp::Ge,
-        "&&" => BinOp::And,
-        "||" | "??" => BinOp::Or,
-        _ => BinOp::Other,
     }
 }

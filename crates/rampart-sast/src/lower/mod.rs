@@ -4,6 +4,10 @@
 //! sub-expressions it could lower, so data still flows through it, and `ERROR` nodes are lowered
 //! like any other node, so a file with syntax errors is analysed as far as possible.
 
+pub(crate) mod build;
+pub mod java;
+mod java_decl;
+mod java_expr;
 pub mod javascript;
 pub mod python;
 
@@ -106,6 +110,15 @@ pub(crate) struct Lowerer<'a> {
     pub pending: Vec<Stmt>,
     pub tmp: usize,
     pub depth: usize,
+    /// Names bound locally in the function being lowered (parameters, declarations), for
+    /// telling a member from a local of the same name.
+    pub locals: std::collections::HashSet<String>,
+    /// Where a value-producing block's result goes (a `yield` in a Java switch expression),
+    /// if the lowering is inside one.
+    pub yield_to: Option<Expr>,
+    /// Names that stand for members of the enclosing classes when not bound locally (Java:
+    /// `x` may mean `this.x`), innermost class last.
+    pub members: Vec<std::collections::HashSet<String>>,
     /// When to give up ([`lower_within`]).
     deadline: Option<Instant>,
     /// Levels entered so far (the deadline is checked every [`DEADLINE_STEPS`]).
@@ -137,6 +150,9 @@ impl<'a> Lowerer<'a> {
             pending: Vec::new(),
             tmp: 0,
             depth: 0,
+            locals: Default::default(),
+            yield_to: None,
+            members: Vec::new(),
             deadline: None,
             steps: 0,
             out_of_time: false,
@@ -146,7 +162,8 @@ impl<'a> Lowerer<'a> {
     fn lower_root(&mut self, root: Node) {
         let body = match self.lang {
             Lang::Python => self.py_block(root),
-            _ => self.js_block(root),
+            Lang::Java => self.java_block(root),
+            Lang::JavaScript | Lang::TypeScript | Lang::Tsx => self.js_block(root),
         };
         self.module.functions[0].body = body;
     }

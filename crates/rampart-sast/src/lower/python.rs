@@ -1,5 +1,6 @@
 //! Python lowering (tree-sitter-python).
 
+use super::build::{assign, binop, binop_of, expr_stmt, lit, loop_stmt, maybe, stmt, str_lit};
 use super::{Lowerer, span, unescape};
 use crate::ir::*;
 use tree_sitter::Node;
@@ -7,40 +8,15 @@ use tree_sitter::Node;
 impl<'a> Lowerer<'a> {
     /// Lowers the statements under a `module` or `block` node.
     pub(crate) fn py_block(&mut self, n: Node) -> Vec<Stmt> {
-        let mut out = Vec::new();
-        let mut c = n.walk();
-        for ch in n.named_children(&mut c) {
-            self.py_stmt(ch, &mut out);
-        }
-        out
+        self.block_with(n, Self::py_stmt)
     }
 
     fn py_body(&mut self, n: Option<Node>) -> Vec<Stmt> {
-        match n {
-            Some(b) if b.kind() == "block" || b.kind() == "module" => self.py_block(b),
-            Some(b) => {
-                let mut out = Vec::new();
-                self.py_stmt(b, &mut out);
-                out
-            }
-            None => Vec::new(),
-        }
-    }
-
-    fn flush(&mut self, out: &mut Vec<Stmt>) {
-        out.append(&mut self.pending);
+        self.body_with(n, |k| k == "block" || k == "module", Self::py_stmt)
     }
 
     fn py_stmt(&mut self, n: Node, out: &mut Vec<Stmt>) {
-        if n.is_extra() {
-            return;
-        }
-        if self.enter(n) {
-            self.py_stmt_inner(n, out);
-        } else {
-            out.push(Self::opaque_stmt(n));
-        }
-        self.leave();
+        self.guarded_stmt(n, out, Self::py_stmt_inner)
     }
 
     fn py_stmt_inner(&mut self, n: Node, out: &mut Vec<Stmt>) {
@@ -63,40 +39,25 @@ impl<'a> Lowerer<'a> {
                             let rhs = self.py_expr(r);
                             let op = ch
                                 .child_by_field_name("operator")
-                                .map(|o| py_binop(self.text(o).trim_end_matches('=')))
+                                .map(|o| binop_of(self.text(o).trim_end_matches('=')))
                                 .unwrap_or(BinOp::Other);
-                            let value = Expr::new(
-                                ExprKind::BinOp(op, Box::new(target.clone()), Box::new(rhs)),
-                                span(ch),
-                            );
                             self.flush(out);
-                            out.push(Stmt {
-                                kind: StmtKind::Assign { target, value },
-                                span: span(ch),
-                            });
+                            out.push(Self::augmented(target, op, rhs, span(ch)));
                         }
                         _ => {
                             let e = self.py_expr(ch);
-                            self.flush(out);
-                            out.push(Stmt {
-                                kind: StmtKind::Expr(e),
-                                span: sp,
-                            });
+                            self.emit(StmtKind::Expr(e), sp, out);
                         }
                     }
                 }
             }
             "return_statement" => {
                 let e = n.named_child(0).map(|e| self.py_expr(e));
-                self.flush(out);
-                out.push(Stmt {
-                    kind: StmtKind::Return(e),
-                    span: sp,
-                });
+                self.emit(StmtKind::Return(e), sp, out);
             }
             "if_statement" => {
                 let s = self.py_if(n, 0);
-                out.append(&mut self.pending);
+                self.flush(out);
                 out.push(s);
             }
             "for_statement" => {
@@ -110,10 +71,7 @@ impl<'a> Lowerer<'a> {
                 if let Some(alt) = n.child_by_field_name("alternative") {
                     body.extend(self.py_body(alt.child_by_field_name("body")));
                 }
-                out.push(Stmt {
-                    kind: StmtKind::Loop { target, iter, body },
-                    span: sp,
-                });
+                out.push(loop_stmt(target, iter, body, sp));
             }
             "while_statement" => {
                 let iter = n
@@ -122,14 +80,7 @@ impl<'a> Lowerer<'a> {
                     .unwrap_or_else(|| Expr::unknown(sp));
                 self.flush(out);
                 let body = self.py_body(n.child_by_field_name("body"));
-                out.push(Stmt {
-                    kind: StmtKind::Loop {
-                        target: None,
-                        iter,
-                        body,
-                    },
-                    span: sp,
-                });
+                out.push(loop_stmt(None, iter, body, sp));
             }
             "try_statement" => {
                 out.extend(self.py_body(n.child_by_field_name("body")));
@@ -146,14 +97,7 @@ impl<'a> Lowerer<'a> {
                                     body.extend(self.py_block(p));
                                 }
                             }
-                            out.push(Stmt {
-                                kind: StmtKind::If {
-                                    cond: Expr::unknown(span(ch)),
-                                    then: body,
-                                    els: Vec::new(),
-                                },
-                                span: span(ch),
-                            });
+                            out.push(maybe(body, span(ch)));
                         }
                         "else_clause" | "finally_clause" => {
                             let mut c2 = ch.walk();
@@ -192,18 +136,11 @@ impl<'a> Lowerer<'a> {
                                     let target = self.py_expr(a);
                                     self.py_destructure(target, value, span(item), out);
                                 } else {
-                                    out.push(Stmt {
-                                        kind: StmtKind::Expr(value),
-                                        span: span(item),
-                                    });
+                                    out.push(expr_stmt(value, span(item)));
                                 }
                             } else {
                                 let e = self.py_expr(v);
-                                self.flush(out);
-                                out.push(Stmt {
-                                    kind: StmtKind::Expr(e),
-                                    span: span(item),
-                                });
+                                self.emit(StmtKind::Expr(e), span(item), out);
                             }
                         }
                     }
@@ -212,10 +149,7 @@ impl<'a> Lowerer<'a> {
             }
             "function_definition" => {
                 let id = self.py_function(n, Vec::new());
-                out.push(Stmt {
-                    kind: StmtKind::Func(id),
-                    span: sp,
-                });
+                out.push(stmt(StmtKind::Func(id), sp));
             }
             "decorated_definition" => {
                 let mut decorators = Vec::new();
@@ -234,10 +168,7 @@ impl<'a> Lowerer<'a> {
                         "function_definition" => {
                             let id = self.py_function(def, decorators);
                             self.module.functions[id].span = sp;
-                            out.push(Stmt {
-                                kind: StmtKind::Func(id),
-                                span: sp,
-                            });
+                            out.push(stmt(StmtKind::Func(id), sp));
                         }
                         _ => self.py_stmt(def, out),
                     }
@@ -257,13 +188,7 @@ impl<'a> Lowerer<'a> {
                     None => Vec::new(),
                 };
                 self.pending.clear();
-                self.module.classes.push(Class {
-                    name,
-                    bases,
-                    methods: Vec::new(),
-                    span: sp,
-                });
-                let id = self.module.classes.len() - 1;
+                let id = self.new_class(name, bases, sp);
                 let saved = self.cur_class.replace(id);
                 let body = self.py_body(n.child_by_field_name("body"));
                 self.cur_class = saved;
@@ -273,10 +198,7 @@ impl<'a> Lowerer<'a> {
                         out.push(s);
                     }
                 }
-                out.push(Stmt {
-                    kind: StmtKind::Class(id),
-                    span: sp,
-                });
+                out.push(stmt(StmtKind::Class(id), sp));
             }
             "import_statement" => {
                 let mut c = n.walk();
@@ -362,24 +284,13 @@ impl<'a> Lowerer<'a> {
                     .child_by_field_name("subject")
                     .map(|s| self.py_expr(s))
                     .unwrap_or_else(|| Expr::unknown(sp));
-                self.flush(out);
-                out.push(Stmt {
-                    kind: StmtKind::Expr(subject),
-                    span: sp,
-                });
+                self.emit(StmtKind::Expr(subject), sp, out);
                 if let Some(body) = n.child_by_field_name("body") {
                     let mut c = body.walk();
                     let cases: Vec<Node> = body.named_children(&mut c).collect();
                     for case in cases {
                         let then = self.py_body(case.child_by_field_name("consequence"));
-                        out.push(Stmt {
-                            kind: StmtKind::If {
-                                cond: Expr::unknown(span(case)),
-                                then,
-                                els: Vec::new(),
-                            },
-                            span: span(case),
-                        });
+                        out.push(maybe(then, span(case)));
                     }
                 }
             }
@@ -387,35 +298,16 @@ impl<'a> Lowerer<'a> {
                 // raise, assert, del, print, exec, ERROR…: keep the expressions for their effects.
                 let e = if n.kind().ends_with("statement") || n.kind() == "ERROR" {
                     if n.kind() == "ERROR" {
-                        // Statements may hide inside an error node: lower them as statements.
-                        let mut c = n.walk();
-                        let kids: Vec<Node> = n.named_children(&mut c).collect();
-                        for ch in kids {
-                            self.py_stmt(ch, out);
-                        }
+                        self.error_stmts(n, out, Self::py_stmt);
                         return;
                     }
                     self.unknown_of(n, &mut |l, c| l.py_expr(c))
                 } else {
                     self.py_expr(n)
                 };
-                self.flush(out);
-                out.push(Stmt {
-                    kind: StmtKind::Expr(e),
-                    span: sp,
-                });
+                self.emit(StmtKind::Expr(e), sp, out);
             }
         }
-    }
-
-    pub(crate) fn push_import(&mut self, imp: Import, sp: Span, out: &mut Vec<Stmt>) {
-        if self.cur_fn == 0 {
-            self.module.imports.push(imp.clone());
-        }
-        out.push(Stmt {
-            kind: StmtKind::Import(imp),
-            span: sp,
-        });
     }
 
     fn py_if(&mut self, n: Node, alt_index: usize) -> Stmt {
@@ -429,10 +321,7 @@ impl<'a> Lowerer<'a> {
         let mut c = n.walk();
         let alts: Vec<Node> = n.children_by_field_name("alternative", &mut c).collect();
         let els = self.py_alts(&alts[alt_index.min(alts.len())..]);
-        Stmt {
-            kind: StmtKind::If { cond, then, els },
-            span: sp,
-        }
+        stmt(StmtKind::If { cond, then, els }, sp)
     }
 
     fn py_alts(&mut self, alts: &[Node]) -> Vec<Stmt> {
@@ -462,10 +351,7 @@ impl<'a> Lowerer<'a> {
                 let mut out = std::mem::take(&mut self.pending);
                 let then = self.py_body(first.child_by_field_name("consequence"));
                 let els = self.py_alts(rest);
-                out.push(Stmt {
-                    kind: StmtKind::If { cond, then, els },
-                    span: span(*first),
-                });
+                out.push(stmt(StmtKind::If { cond, then, els }, span(*first)));
                 out
             }
             _ => self.py_body(first.child_by_field_name("body")),
@@ -497,25 +383,16 @@ impl<'a> Lowerer<'a> {
     fn py_destructure(&mut self, target: Expr, value: Expr, sp: Span, out: &mut Vec<Stmt>) {
         match target.kind {
             ExprKind::List(items) if !self.pattern => {
-                let tmp = self.fresh();
-                let tmp_e = Expr::new(ExprKind::Name(tmp), value.span);
-                out.push(Stmt {
-                    kind: StmtKind::Assign {
-                        target: tmp_e.clone(),
-                        value,
-                    },
-                    span: sp,
+                let items = items
+                    .into_iter()
+                    .map(|t| {
+                        let s = t.span;
+                        (t, s)
+                    })
+                    .collect();
+                self.destructure_seq(items, value, sp, out, |l, t, v, out| {
+                    l.py_destructure(t, v, sp, out)
                 });
-                for (i, t) in items.into_iter().enumerate() {
-                    let v = Expr::new(
-                        ExprKind::Subscript(
-                            Box::new(tmp_e.clone()),
-                            Box::new(Expr::new(ExprKind::Lit(Lit::Int(i as i64)), t.span)),
-                        ),
-                        t.span,
-                    );
-                    self.py_destructure(t, v, sp, out);
-                }
             }
             _ => self.assign_to(target, value, sp, out),
         }
@@ -527,15 +404,8 @@ impl<'a> Lowerer<'a> {
             .map(|x| self.text(x).to_string())
             .unwrap_or_else(|| "<lambda>".into());
         let name = self.field_name(&name);
-        let id = self.new_function(name, span(n));
-        self.module.functions[id].decorators = decorators;
-        self.module.functions[id].class = self.cur_class;
-        if let Some(c) = self.cur_class {
-            self.module.classes[c].methods.push(id);
-        }
-        let saved_fn = std::mem::replace(&mut self.cur_fn, id);
-        let saved_class = self.cur_class.take();
-        let saved_pending = std::mem::take(&mut self.pending);
+        let scope = self.begin_function(name, span(n));
+        self.module.functions[scope.id()].decorators = decorators;
         let mut params = Vec::new();
         if let Some(ps) = n.child_by_field_name("parameters") {
             let mut c = ps.walk();
@@ -569,33 +439,16 @@ impl<'a> Lowerer<'a> {
         let body = match n.child_by_field_name("body") {
             Some(b) if n.kind() == "lambda" => {
                 let e = self.py_expr(b);
-                let mut out = std::mem::take(&mut self.pending);
-                out.push(Stmt {
-                    kind: StmtKind::Return(Some(e)),
-                    span: span(b),
-                });
-                out
+                self.return_body(e, span(b))
             }
             other => self.py_body(other),
         };
-        let f = &mut self.module.functions[id];
-        f.params = params;
-        f.body = body;
-        self.cur_fn = saved_fn;
-        self.cur_class = saved_class;
-        self.pending = saved_pending;
-        id
+        self.end_function(scope, params, body)
     }
 
     /// Lowers a Python expression.
     pub(crate) fn py_expr(&mut self, n: Node) -> Expr {
-        let e = if self.enter(n) {
-            self.py_expr_inner(n)
-        } else {
-            Expr::unknown(span(n))
-        };
-        self.leave();
-        e
+        self.guarded_expr(n, Self::py_expr_inner)
     }
 
     fn py_expr_inner(&mut self, n: Node) -> Expr {
@@ -613,7 +466,7 @@ impl<'a> Lowerer<'a> {
                     .child_by_field_name("attribute")
                     .map(|a| self.field_name(self.text(a)))
                     .unwrap_or_default();
-                Expr::new(ExprKind::Attr(b(obj), attr), sp)
+                super::build::attr(obj, attr, sp)
             }
             "subscript" => {
                 let obj = n
@@ -672,19 +525,7 @@ impl<'a> Lowerer<'a> {
                         }
                     }
                 }
-                if self.pattern && args.len() == 1 && callee.dotted().as_deref() == Some("__deep__")
-                {
-                    return Expr::new(ExprKind::Deep(Box::new(args.remove(0))), sp);
-                }
-                Expr::new(
-                    ExprKind::Call(Box::new(Call {
-                        callee,
-                        args,
-                        kwargs,
-                        is_new: false,
-                    })),
-                    sp,
-                )
+                self.call_or_deep(callee, args, kwargs, false, sp)
             }
             "string" => self.py_string(n),
             "concatenated_string" => {
@@ -701,25 +542,25 @@ impl<'a> Lowerer<'a> {
                     t.parse().ok()
                 };
                 match v {
-                    Some(v) => Expr::new(ExprKind::Lit(Lit::Int(v)), sp),
+                    Some(v) => lit(Lit::Int(v), sp),
                     None => Expr::unknown(sp),
                 }
             }
             "float" => match self.text(n).replace('_', "").parse() {
-                Ok(v) => Expr::new(ExprKind::Lit(Lit::Float(v)), sp),
+                Ok(v) => lit(Lit::Float(v), sp),
                 Err(_) => Expr::unknown(sp),
             },
-            "true" => Expr::new(ExprKind::Lit(Lit::Bool(true)), sp),
-            "false" => Expr::new(ExprKind::Lit(Lit::Bool(false)), sp),
-            "none" => Expr::new(ExprKind::Lit(Lit::Null), sp),
+            "true" => lit(Lit::Bool(true), sp),
+            "false" => lit(Lit::Bool(false), sp),
+            "none" => lit(Lit::Null, sp),
             "binary_operator" => {
                 let l = self.py_child(n, "left");
                 let r = self.py_child(n, "right");
                 let op = n
                     .child_by_field_name("operator")
-                    .map(|o| py_binop(self.text(o)))
+                    .map(|o| binop_of(self.text(o)))
                     .unwrap_or(BinOp::Other);
-                Expr::new(ExprKind::BinOp(op, b(l), b(r)), sp)
+                binop(op, l, r, sp)
             }
             "boolean_operator" => {
                 let l = self.py_child(n, "left");
@@ -728,7 +569,7 @@ impl<'a> Lowerer<'a> {
                     Some("and") => BinOp::And,
                     _ => BinOp::Or,
                 };
-                Expr::new(ExprKind::BinOp(op, b(l), b(r)), sp)
+                binop(op, l, r, sp)
             }
             "not_operator" => {
                 let a = self.py_child(n, "argument");
@@ -745,8 +586,7 @@ impl<'a> Lowerer<'a> {
                 if operands.len() == 2 && ops.len() == 1 {
                     let l = self.py_expr(operands[0]);
                     let r = self.py_expr(operands[1]);
-                    let op = py_binop(&ops[0]);
-                    Expr::new(ExprKind::BinOp(op, b(l), b(r)), sp)
+                    binop(binop_of(&ops[0]), l, r, sp)
                 } else {
                     let parts = operands.into_iter().map(|o| self.py_expr(o)).collect();
                     Expr::new(ExprKind::Unknown(parts), sp)
@@ -754,14 +594,8 @@ impl<'a> Lowerer<'a> {
             }
             "unary_operator" => {
                 let a = self.py_child(n, "argument");
-                let op = n.child_by_field_name("operator").map(|o| self.text(o));
-                match (op, &a.kind) {
-                    (Some("-"), ExprKind::Lit(Lit::Int(v))) => {
-                        Expr::new(ExprKind::Lit(Lit::Int(-v)), sp)
-                    }
-                    (Some("-"), ExprKind::Lit(Lit::Float(v))) => {
-                        Expr::new(ExprKind::Lit(Lit::Float(-v)), sp)
-                    }
+                match n.child_by_field_name("operator").map(|o| self.text(o)) {
+                    Some("-") => super::build::negate(a, sp, true),
                     _ => Expr::new(ExprKind::Unknown(vec![a]), sp),
                 }
             }
@@ -777,23 +611,14 @@ impl<'a> Lowerer<'a> {
                     self.unknown_of(n, &mut |l, c| l.py_expr(c))
                 }
             }
-            "parenthesized_expression" => match n.named_child(0) {
-                Some(x) => self.py_expr(x),
-                None => Expr::unknown(sp),
-            },
+            "parenthesized_expression"
+            | "list_splat"
+            | "dictionary_splat"
+            | "list_splat_pattern"
+            | "await"
+            | "as_pattern" => self.first_child_with(n, Self::py_expr),
             "list" | "tuple" | "set" | "expression_list" | "pattern_list" | "tuple_pattern"
-            | "list_pattern" => {
-                let mut c = n.walk();
-                let kids: Vec<Node> = n.named_children(&mut c).filter(|k| !k.is_extra()).collect();
-                let items = kids.into_iter().map(|k| self.py_expr(k)).collect();
-                Expr::new(ExprKind::List(items), sp)
-            }
-            "list_splat" | "dictionary_splat" | "list_splat_pattern" | "await" => {
-                match n.named_child(0) {
-                    Some(x) => self.py_expr(x),
-                    None => Expr::unknown(sp),
-                }
-            }
+            | "list_pattern" => self.list_with(n, Self::py_expr),
             "dictionary" => {
                 let mut c = n.walk();
                 let kids: Vec<Node> = n.named_children(&mut c).collect();
@@ -846,29 +671,16 @@ impl<'a> Lowerer<'a> {
             "named_expression" => {
                 let target = self.py_child(n, "name");
                 let value = self.py_child(n, "value");
-                self.pending.push(Stmt {
-                    kind: StmtKind::Assign {
-                        target: target.clone(),
-                        value,
-                    },
-                    span: sp,
-                });
+                self.pending.push(assign(target.clone(), value, sp));
                 target
             }
             "keyword_argument" => self.py_child(n, "value"),
-            "as_pattern" => match n.named_child(0) {
-                Some(x) => self.py_expr(x),
-                None => Expr::unknown(sp),
-            },
             _ => self.unknown_of(n, &mut |l, c| l.py_expr(c)),
         }
     }
 
     fn py_child(&mut self, n: Node, field: &str) -> Expr {
-        match n.child_by_field_name(field) {
-            Some(c) => self.py_expr(c),
-            None => Expr::unknown(span(n)),
-        }
+        self.child_with(n, field, Self::py_expr)
     }
 
     fn py_string(&mut self, n: Node) -> Expr {
@@ -884,10 +696,7 @@ impl<'a> Lowerer<'a> {
                 "interpolation" => {
                     has_interp = true;
                     if !text.is_empty() {
-                        parts.push(Expr::new(
-                            ExprKind::Lit(Lit::Str(unescape(&std::mem::take(&mut text)))),
-                            span(k),
-                        ));
+                        parts.push(str_lit(unescape(&std::mem::take(&mut text)), span(k)));
                     }
                     let e = self.py_child(k, "expression");
                     parts.push(e);
@@ -896,31 +705,12 @@ impl<'a> Lowerer<'a> {
             }
         }
         if !has_interp {
-            if self.pattern && text == super::ELLIPSIS {
-                text = "...".into();
-            }
-            return Expr::new(ExprKind::Lit(Lit::Str(unescape(&text))), sp);
+            let text = self.string_value(text);
+            return str_lit(unescape(&text), sp);
         }
         if !text.is_empty() {
-            parts.push(Expr::new(ExprKind::Lit(Lit::Str(unescape(&text))), sp));
+            parts.push(str_lit(unescape(&text), sp));
         }
         Expr::new(ExprKind::StrBuild(parts), sp)
-    }
-}
-
-fn py_binop(op: &str) -> BinOp {
-    match op {
-        "+" => BinOp::Add,
-        "-" => BinOp::Sub,
-        "*" => BinOp::Mul,
-        "/" | "//" => BinOp::Div,
-        "%" => BinOp::Mod,
-        "==" | "is" => BinOp::Eq,
-        "!=" | "is not" => BinOp::Ne,
-        "<" => BinOp::Lt,
-        "<=" => BinOp::Le,
-        ">" => BinOp::Gt,
-        ">=" => BinOp::Ge,
-        _ => BinOp::Other,
     }
 }

@@ -20,6 +20,27 @@ impl Analyzer<'_> {
         None
     }
 
+    /// The method `name` of the class of `f`, or of the classes enclosing it (innermost first).
+    fn enclosing_method(&self, mut f: FuncId, name: &str) -> Option<FuncId> {
+        let m = self.module;
+        for _ in 0..16 {
+            let ci = self.class_of(f)?;
+            if let Some(id) = m.method_named(ci, name) {
+                return Some(id);
+            }
+            // Out of the class: the function the method of `ci` around `f` is nested in.
+            let mut g = f;
+            for _ in 0..32 {
+                if m.functions[g].class == Some(ci) {
+                    break;
+                }
+                g = m.functions[g].parent?;
+            }
+            f = m.functions[g].parent?;
+        }
+        None
+    }
+
     /// Resolves a callee: a local function (with whether the receiver is passed as `self`), or
     /// a function of another project file.
     pub(super) fn resolve(&mut self, fr: &Frame<'_>, callee: &Expr) -> Option<Resolved> {
@@ -27,6 +48,13 @@ impl Analyzer<'_> {
         match &callee.kind {
             ExprKind::Name(n) => {
                 if let Some(id) = m.function_named(n, fr.func) {
+                    return Some((Some(id), None, false));
+                }
+                // Java: a bare call inside a class is a method of the class (or its bases),
+                // or of an enclosing class (from an inner or anonymous class).
+                if m.lang == crate::lang::Lang::Java
+                    && let Some(id) = self.enclosing_method(fr.func, n)
+                {
                     return Some((Some(id), None, false));
                 }
                 if let Some(ci) = m.classes.iter().position(|c| &c.name == n) {
@@ -124,10 +152,18 @@ impl Analyzer<'_> {
             }
             None => self.default_call(recv.as_ref(), &parts),
         };
-        // Mutating methods taint their receiver: `lst.append(x)`.
+        // Mutating methods taint their receiver: `lst.append(x)`, and through a chain of
+        // them the first receiver (`sb.append(a).append(x)` returns `sb`).
         if let ExprKind::Attr(b, meth) = &c.callee.kind
             && MUTATORS.contains(&meth.as_str())
         {
+            let mut b = b;
+            while let ExprKind::Call(inner) = &b.kind
+                && let ExprKind::Attr(b2, m2) = &inner.callee.kind
+                && MUTATORS.contains(&m2.as_str())
+            {
+                b = b2;
+            }
             let mut arg_taint = Value::default();
             for (_, pv) in &parts {
                 arg_taint.add_labels(&pv.labels);
