@@ -17,6 +17,9 @@ pub struct ChartFiles {
     pub chart_yaml: Option<String>,
     /// Templates and helpers (`templates/**/*.yaml`, `*.tpl`): path and text.
     pub templates: Vec<(String, String)>,
+    /// The chart's other files, as `.Files` sees them (chart-relative path and content);
+    /// `None` when they could not be read (`.Files` is then unknown).
+    pub files: Option<Vec<(String, Vec<u8>)>>,
 }
 
 /// One rendered template.
@@ -241,7 +244,8 @@ pub fn render_chart_with(
             .iter_mut()
             .map(|(i, p)| (files.templates[*i].1.as_str(), p))
             .collect(),
-    );
+    )
+    .with_files(files.files.clone());
     let mut out = Vec::new();
     let mut total = 0;
     for (i, p) in &parsed {
