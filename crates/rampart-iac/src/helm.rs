@@ -147,23 +147,36 @@ pub fn dependency(
     };
     let key = dep.get_str("alias").unwrap_or_else(|| dir_name.to_string());
     // `condition: a.enabled,b.enabled`: the first path that exists decides.
-    let enabled = dep
-        .get_str("condition")
-        .map(|c| {
-            c.split(',')
-                .map(str::trim)
-                .find_map(|path| {
-                    let v = path
-                        .split('.')
-                        .fold(parent_values.clone(), |v, k| v.get_key(k));
-                    match v {
-                        V::Bool(b) => Some(b),
-                        _ => None,
-                    }
-                })
-                .unwrap_or(true)
+    let condition = dep.get_str("condition").and_then(|c| {
+        c.split(',').map(str::trim).find_map(|path| {
+            let v = path
+                .split('.')
+                .fold(parent_values.clone(), |v, k| v.get_key(k));
+            match v {
+                V::Bool(b) => Some(b),
+                _ => None,
+            }
         })
-        .unwrap_or(true);
+    });
+    // Without a condition that decides, `tags`: enabled when any of its tags is true in the
+    // parent's `tags:` values, disabled when all that are set are false.
+    let tags = || {
+        let V::List(tags) = dep.get_key("tags") else {
+            return None;
+        };
+        let set: Vec<bool> = tags
+            .iter()
+            .filter_map(|t| match t {
+                V::Str(t) => match parent_values.get_key("tags").get_key(t) {
+                    V::Bool(b) => Some(b),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        (!set.is_empty()).then(|| set.contains(&true))
+    };
+    let enabled = condition.or_else(tags).unwrap_or(true);
     (key, enabled)
 }
 
@@ -485,6 +498,24 @@ mod tests {
             ("main".to_string(), true)
         );
         assert_eq!(dependency(None, &V::Nil, "x"), ("x".to_string(), true));
+        let tagged = "dependencies:\n  - name: db\n    tags: [back, data]\n  - name: c\n    condition: c.on\n    tags: [back]\n";
+        let off = y("tags: {back: false, data: false}\n");
+        assert_eq!(dependency(Some(tagged), &off, "db").1, false);
+        assert_eq!(
+            dependency(Some(tagged), &y("tags: {back: false, data: true}\n"), "db").1,
+            true
+        );
+        assert_eq!(dependency(Some(tagged), &y("a: 1\n"), "db").1, true);
+        // A condition that decides wins over tags.
+        assert_eq!(
+            dependency(
+                Some(tagged),
+                &y("tags: {back: false}\nc: {on: true}\n"),
+                "c"
+            )
+            .1,
+            true
+        );
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub fn read_tgz(data: &[u8]) -> Archive {
         ));
         return a;
     }
-    read_tar(&raw, &mut a);
+    read_tar_into(&raw, &mut a);
     a
 }
 
@@ -96,7 +96,19 @@ fn pax_path(data: &[u8]) -> Option<String> {
     None
 }
 
-fn read_tar(raw: &[u8], a: &mut Archive) {
+/// Reads an uncompressed tar archive (bounded like [`read_tgz`], less the gunzip).
+pub fn read_tar(raw: &[u8]) -> Archive {
+    let mut a = Archive::default();
+    if raw.len() as u64 > MAX_UNPACKED {
+        a.problems
+            .push(format!("larger than {} MiB, not read", MAX_UNPACKED >> 20));
+        return a;
+    }
+    read_tar_into(raw, &mut a);
+    a
+}
+
+fn read_tar_into(raw: &[u8], a: &mut Archive) {
     let mut off = 0usize;
     let mut long_name: Option<String> = None;
     let mut entries = 0usize;
@@ -324,8 +336,7 @@ pub(crate) mod tests {
         let mut t = tar.clone();
         for i in 0..t.len() {
             t[i] ^= 0xff;
-            let mut a = Archive::default();
-            read_tar(&t, &mut a);
+            let _ = read_tar(&t);
             t[i] ^= 0xff;
         }
     }

@@ -6,7 +6,7 @@
 //! `patches` (strategic merge or JSON 6902, with or without `target`), `namespace`,
 //! `namePrefix` / `nameSuffix`, `commonLabels`, `labels`, `commonAnnotations`, and `images`
 //! (`newName`, `newTag`, `digest`), the generators (`configMapGenerator`, `secretGenerator`,
-//! see [`generate`]) and `replacements` (see [`replace`]). Remote resources (URLs) are
+//! see `generate.rs`) and `replacements` (see `replace.rs`). Remote resources (URLs) are
 //! skipped with a note.
 //!
 //! **Provenance.** Every file a build reads is laid out in one virtual text (file after file);
@@ -123,7 +123,7 @@ pub(crate) struct Builder<'a> {
     pub(crate) kustomizations: BTreeSet<String>,
     /// Kustomizations built so far (a base included twice is built twice).
     pub(crate) builds: usize,
-    /// Bytes of generator inputs read so far (see [`generate::MAX_GENERATOR_INPUT`]).
+    /// Bytes of generator inputs read so far (see `MAX_GENERATOR_INPUT`).
     pub(crate) generated: usize,
 }
 
