@@ -216,7 +216,7 @@ fn admit(name: &str, a: &mut Archive) -> Option<String> {
     if name.starts_with('/') || name.contains('\\') {
         return refuse(a, "absolute or Windows path");
     }
-    if parts.iter().any(|p| *p == "..") {
+    if parts.contains(&"..") {
         return refuse(a, "path leaves the chart folder (`..`)");
     }
     if parts.len() > MAX_PATH_DEPTH {

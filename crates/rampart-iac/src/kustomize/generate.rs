@@ -30,8 +30,8 @@ impl Builder<'_> {
                 }
                 continue;
             };
-            for g in items.to_vec() {
-                self.generate(dir, kpath, &g, kind, key, global, acc);
+            for g in items {
+                self.generate(dir, kpath, g, kind, key, global, acc);
             }
         }
     }
