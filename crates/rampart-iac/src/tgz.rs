@@ -293,7 +293,8 @@ pub(crate) mod tests {
         let long = format!("c/{}/x.yaml", "d".repeat(150));
         let mut tar = entry("././@LongLink", long.as_bytes(), b'L');
         tar.extend(entry("ignored", b"a: 1\n", b'0'));
-        let pax = format!("{} path=c/p.yaml\n", "path=c/p.yaml\n".len() + 4);
+        // "17 path=c/p.yaml\n": the length counts itself, the space and the newline.
+        let pax = format!("{} path=c/p.yaml\n", "path=c/p.yaml\n".len() + 3);
         tar.extend(entry("PaxHeaders/x", pax.as_bytes(), b'x'));
         tar.extend(entry("short", b"b: 2\n", b'0'));
         tar.extend([0u8; 1024]);
