@@ -294,3 +294,28 @@ fn malformed_generators_and_replacements_are_diagnostics() {
     ];
     assert_eq!(msgs, want);
 }
+
+#[test]
+fn replacements_create_wildcards_and_dotted_keys() {
+    let files = [
+        (
+            "k/kustomization.yaml",
+            "resources: [r.yaml]\nreplacements:\n  - path: reps.yaml\n",
+        ),
+        (
+            "k/reps.yaml",
+            "- source: {kind: ConfigMap, name: src, fieldPath: data.ns}\n  targets:\n    - select: {kind: Deployment}\n      fieldPaths:\n        - spec.template.spec.containers.*.env.[name=NS].value\n        - metadata.annotations.[example.com/ns]\n        - spec.template.metadata.labels.ns\n      options: {create: true}\n    - select: {kind: Deployment}\n      reject: [{name: web}]\n      fieldPaths: [metadata.labels.never]\n      options: {create: true}\n",
+        ),
+        (
+            "k/r.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: src}\ndata: {ns: team-a}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, annotations: {example.com/ns: x}}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: a, env: [{name: NS, value: old}]}\n        - {name: b, env: [{name: NS, value: old}, {name: O, value: keep}]}\n",
+        ),
+    ];
+    let read = |p: &str| files.iter().find(|f| f.0 == p).map(|f| f.1.to_string());
+    let b = rampart_iac::kustomize::build("k", &read).unwrap();
+    assert!(b.diagnostics.is_empty(), "{:?}", b.diagnostics);
+    assert_eq!(
+        b.docs[1].to_json().to_string(),
+        r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"annotations":{"example.com/ns":"team-a"},"name":"web"},"spec":{"template":{"metadata":{"labels":{"ns":"team-a"}},"spec":{"containers":[{"env":[{"name":"NS","value":"team-a"}],"name":"a"},{"env":[{"name":"NS","value":"team-a"},{"name":"O","value":"keep"}],"name":"b"}]}}}}"#
+    );
+}
