@@ -12,9 +12,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// findings point at the template lines the values came from.
 pub(crate) fn helm_charts(
     cat: &Catalogue,
-    charts: BTreeMap<String, helm::ChartFiles>,
+    mut charts: BTreeMap<String, helm::ChartFiles>,
+    root: &std::path::Path,
     out: &mut Emitter,
 ) {
+    let mut diags = Vec::new();
+    crate::chartfiles::load(root, &mut charts, &mut diags);
+    for d in diags {
+        out.diagnostic(d);
+    }
     // Parents first: a subchart (`P/charts/NAME`) renders with its parent's values for it, or
     // not at all when the parent's dependency condition disables it.
     let mut order: Vec<&String> = charts.keys().collect();
@@ -24,14 +30,18 @@ pub(crate) fn helm_charts(
         let chart = &charts[dir];
         let mut diags = Vec::new();
         let own = helm::own_values(chart, &mut diags);
+        // A chart at the scan root has its subcharts at `charts/NAME`.
         let parent = dir
             .rsplit_once("/charts/")
+            .or_else(|| dir.strip_prefix("charts/").map(|n| ("", n)))
             .filter(|(_, name)| !name.contains('/'))
             .and_then(|(p, name)| effective.get(p).map(|v| (p, name, v.clone())));
         let values = match parent {
             None => Some(own),
             Some((_, _, None)) => None,
             Some((p, name, Some(pv))) => {
+                // A packaged subchart (`charts/redis-1.0.0.tgz!redis`) is named by its folder.
+                let name = name.rsplit_once('!').map(|(_, n)| n).unwrap_or(name);
                 let (key, enabled) = helm::dependency(charts[p].chart_yaml.as_deref(), &pv, name);
                 enabled.then(|| helm::subchart_values(own, &pv, &key))
             }

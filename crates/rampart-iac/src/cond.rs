@@ -612,9 +612,11 @@ mod tests {
         assert!(!covers_port("8000-9000", 22));
         assert!(!covers_port("2222", 22));
         assert!(!covers_port("x-y", 22));
-        let v: toml::Value =
-            toml::from_str::<toml::Table>("c = { path = \"p\", covers_port = 70000 }").unwrap()["c"]
-                .clone();
+        let v: toml::Value = toml::from_str::<toml::Table>(
+            "c = { path = \"p\", covers_port = 70000 }",
+        )
+        .unwrap()["c"]
+            .clone();
         assert!(Cond::parse(&v).unwrap_err().contains("port number"));
     }
 

@@ -17,6 +17,9 @@ pub struct ChartFiles {
     pub chart_yaml: Option<String>,
     /// Templates and helpers (`templates/**/*.yaml`, `*.tpl`): path and text.
     pub templates: Vec<(String, String)>,
+    /// The chart's other files, as `.Files` sees them (chart-relative path and content);
+    /// `None` when they could not be read (`.Files` is then unknown).
+    pub files: Option<Vec<(String, Vec<u8>)>>,
 }
 
 /// One rendered template.
@@ -144,23 +147,36 @@ pub fn dependency(
     };
     let key = dep.get_str("alias").unwrap_or_else(|| dir_name.to_string());
     // `condition: a.enabled,b.enabled`: the first path that exists decides.
-    let enabled = dep
-        .get_str("condition")
-        .map(|c| {
-            c.split(',')
-                .map(str::trim)
-                .find_map(|path| {
-                    let v = path
-                        .split('.')
-                        .fold(parent_values.clone(), |v, k| v.get_key(k));
-                    match v {
-                        V::Bool(b) => Some(b),
-                        _ => None,
-                    }
-                })
-                .unwrap_or(true)
+    let condition = dep.get_str("condition").and_then(|c| {
+        c.split(',').map(str::trim).find_map(|path| {
+            let v = path
+                .split('.')
+                .fold(parent_values.clone(), |v, k| v.get_key(k));
+            match v {
+                V::Bool(b) => Some(b),
+                _ => None,
+            }
         })
-        .unwrap_or(true);
+    });
+    // Without a condition that decides, `tags`: enabled when any of its tags is true in the
+    // parent's `tags:` values, disabled when all that are set are false.
+    let tags = || {
+        let V::List(tags) = dep.get_key("tags") else {
+            return None;
+        };
+        let set: Vec<bool> = tags
+            .iter()
+            .filter_map(|t| match t {
+                V::Str(t) => match parent_values.get_key("tags").get_key(t) {
+                    V::Bool(b) => Some(b),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        (!set.is_empty()).then(|| set.contains(&true))
+    };
+    let enabled = condition.or_else(tags).unwrap_or(true);
     (key, enabled)
 }
 
@@ -241,7 +257,8 @@ pub fn render_chart_with(
             .iter_mut()
             .map(|(i, p)| (files.templates[*i].1.as_str(), p))
             .collect(),
-    );
+    )
+    .with_files(files.files.clone());
     let mut out = Vec::new();
     let mut total = 0;
     for (i, p) in &parsed {
@@ -329,6 +346,7 @@ mod tests {
                 ("c/templates/_helpers.tpl".into(), helpers.into()),
                 ("c/templates/t.yaml".into(), tpl.into()),
             ],
+            files: None,
         };
         let (mut r, d) = render_chart("c", &files);
         assert!(d.is_empty(), "{d:?}");
@@ -481,6 +499,15 @@ mod tests {
             ("main".to_string(), true)
         );
         assert_eq!(dependency(None, &V::Nil, "x"), ("x".to_string(), true));
+        let tagged = "dependencies:\n  - name: db\n    tags: [back, data]\n  - name: c\n    condition: c.on\n    tags: [back]\n";
+        let off = y("tags: {back: false, data: false}\n");
+        assert!(!dependency(Some(tagged), &off, "db").1);
+        let on = y("tags: {back: false, data: true}\n");
+        assert!(dependency(Some(tagged), &on, "db").1);
+        assert!(dependency(Some(tagged), &y("a: 1\n"), "db").1);
+        // A condition that decides wins over tags.
+        let cond = y("tags: {back: false}\nc: {on: true}\n");
+        assert!(dependency(Some(tagged), &cond, "c").1);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 pub mod caps;
 mod catalogue;
 pub mod cfn;
+mod chartfiles;
 mod charts;
 pub mod check;
 pub mod cond;
@@ -34,6 +35,7 @@ mod role;
 mod session;
 pub mod subjects;
 mod terraform;
+pub mod tgz;
 pub mod yaml;
 
 pub use catalogue::Catalogue;

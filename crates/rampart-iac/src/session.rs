@@ -203,7 +203,7 @@ impl EngineSession for Session {
         };
         terraform(self.cat, self.policies.as_ref(), input, out);
         let charts = self.helm.into_inner().unwrap_or_else(|e| e.into_inner());
-        helm_charts(self.cat, charts, out);
+        helm_charts(self.cat, charts, &self.root, out);
         let k = self
             .kustomize
             .into_inner()

@@ -321,3 +321,133 @@ fn a_chart_has_an_output_budget() {
             .collect::<Vec<_>>()
     );
 }
+
+/// A chart with packaged subcharts (`charts/*.tgz`, as `helm dependency build` leaves them)
+/// and templates reading `.Files`.
+#[test]
+fn packaged_subcharts_and_files() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/helm-packaged");
+    let out = scan(&root);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let at = |id: &str| {
+        let mut v: Vec<(String, usize)> = common::by_rule(&out, id)
+            .iter()
+            .map(|f| (f.location.path.clone(), f.location.start_line))
+            .collect();
+        v.sort();
+        v
+    };
+    // The parent's `redis.master.privileged: true` reaches the packaged subchart; the
+    // finding names the archive and the entry. `off` is disabled by its condition.
+    assert_eq!(
+        at("k8s-privileged-container"),
+        [(
+            "charts/redis-17.0.0.tgz!redis/templates/master.yaml".to_string(),
+            12
+        )]
+    );
+    // `global.registry` of the parent reaches the subchart's helper (which `required`s it:
+    // no diagnostic above).
+    let img: Vec<_> = common::by_rule(&out, "k8s-image-not-pinned-by-digest")
+        .into_iter()
+        .filter(|f| f.location.path.contains(".tgz!"))
+        .map(|f| f.location.start_line)
+        .collect();
+    assert_eq!(img, [10], "{:?}", out.findings);
+    // `.Files.Glob … .AsConfig` puts the key file into a ConfigMap (`*.bak` is helmignored).
+    assert_eq!(
+        at("k8s-configmap-private-key"),
+        [("templates/configmap.yaml".to_string(), 6)]
+    );
+}
+
+/// The rendered text of one template of a chart whose `.Files` are given.
+fn render_with_files(tpl: &str, files: &[(&str, &str)]) -> String {
+    let chart = ChartFiles {
+        templates: vec![("c/templates/t.yaml".into(), tpl.into())],
+        files: Some(
+            files
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    let (r, d) = render_chart("c", &chart);
+    assert!(d.is_empty(), "{d:?}");
+    r[0].output.text.clone()
+}
+
+#[test]
+fn files_functions() {
+    let files = [
+        ("conf/a.conf", "x=1\ny=2"),
+        ("conf/b.conf", "z"),
+        ("conf/sub/c.conf", "deep"),
+        ("k.pem", "KEY"),
+    ];
+    assert_eq!(
+        render_with_files(
+            "get: {{ .Files.Get \"conf/b.conf\" }}\nbytes: {{ .Files.GetBytes \"k.pem\" | b64enc }}\nmissing: [{{ .Files.Get \"nope\" }}]\nlines: {{ .Files.Lines \"conf/a.conf\" | toJson }}\nvar: {{ $.Files.Get \"k.pem\" }}\npiped: {{ \"k.pem\" | .Files.Get }}\n",
+            &files
+        ),
+        "get: z\nbytes: S0VZ\nmissing: []\nlines: [\"x=1\",\"y=2\"]\nvar: KEY\npiped: KEY\n"
+    );
+    assert_eq!(
+        render_with_files(
+            "{{- range $p, $_ := .Files.Glob \"conf/*.conf\" }}\n- {{ $p }}\n{{- end }}\nall: {{ len (.Files.Glob \"**.conf\") }}\nalt: {{ len (.Files.Glob \"{k.pem,conf/b.conf}\") }}\ncfg:\n  {{- (.Files.Glob \"conf/*\").AsConfig | nindent 2 }}\nsec:\n  {{- (.Files.Glob \"*.pem\").AsSecrets | nindent 2 }}\n",
+            &files
+        ),
+        "\n- conf/a.conf\n- conf/b.conf\nall: 3\nalt: 2\ncfg:\n  a.conf: \"x=1\\ny=2\"\n  b.conf: z\nsec:\n  k.pem: S0VZ\n"
+    );
+    // Without the chart's files (not on disk), `.Files` is unknown, not empty.
+    let chart = ChartFiles {
+        templates: vec![(
+            "c/templates/t.yaml".into(),
+            "a: {{ .Files.Get \"x\" }}\n".into(),
+        )],
+        ..Default::default()
+    };
+    let (r, _) = render_chart("c", &chart);
+    assert_eq!(r[0].output.text, "a: !unknown helm\n");
+}
+
+/// Hostile and broken archives: each a diagnostic naming the archive, the rest of the
+/// chart still scanned, nothing outside the chart folder read.
+#[test]
+fn hostile_chart_archives() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken/helm-hostile");
+    let out = scan(&root);
+    let diag = |archive: &str| -> Vec<String> {
+        out.diagnostics
+            .iter()
+            .filter(|d| d.path.as_deref() == Some(&format!("charts/{archive}")[..]))
+            .map(|d| d.message.clone())
+            .collect()
+    };
+    let esc = diag("escape-1.0.0.tgz");
+    assert_eq!(esc.len(), 1, "{:?}", out.diagnostics);
+    assert!(
+        esc[0].contains("refused") && esc[0].contains("`..`"),
+        "{esc:?}"
+    );
+    let bomb = diag("bomb-1.0.0.tgz");
+    assert!(
+        bomb.iter().any(|m| m.contains("more than 32 MiB")),
+        "{bomb:?}"
+    );
+    let cut = diag("cut-1.0.0.tgz");
+    assert!(!cut.is_empty(), "{:?}", out.diagnostics);
+    let junk = diag("junk-1.0.0.tgz");
+    assert!(junk.iter().any(|m| m.contains("gzip")), "{junk:?}");
+    // The escaping archive's other entries are still scanned.
+    let f = common::by_rule(&out, "k8s-privileged-container");
+    assert!(
+        f.iter()
+            .any(|f| f.location.path == "charts/escape-1.0.0.tgz!escape/templates/pod.yaml"),
+        "{:?}",
+        out.findings
+    );
+}

@@ -201,3 +201,121 @@ fn odd_kustomizations_never_panic() {
         ]);
     }
 }
+
+/// Generated ConfigMaps and Secrets reach the checks, with findings where the values were
+/// written; `replacements` copy values (and their positions) into other objects.
+#[test]
+fn generators_and_replacements() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kustomize-gen");
+    let out = scan_dir(&root);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let mut keys: Vec<_> = by_rule(&out, "k8s-configmap-private-key")
+        .iter()
+        .map(|f| at(f))
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            ("kustomization.yaml".to_string(), 8),
+            ("tls.key".to_string(), 1)
+        ]
+    );
+    let mut latest: Vec<_> = by_rule(&out, "k8s-image-latest")
+        .iter()
+        .map(|f| at(f))
+        .collect();
+    latest.sort();
+    assert_eq!(
+        latest,
+        [("app.env".to_string(), 2), ("app.env".to_string(), 3)],
+        "{:#?}",
+        out.findings
+    );
+}
+
+#[test]
+fn generated_objects_merge_and_options() {
+    let files = [
+        (
+            "k/kustomization.yaml",
+            "resources: [cm.yaml]\nconfigMapGenerator:\n  - name: base\n    behavior: merge\n    literals: [B=2]\n  - name: r\n    behavior: replace\n    literals: [C=3]\nsecretGenerator:\n  - name: s\n    literals: [\"password=hunter2\"]\n    type: kubernetes.io/basic-auth\n    options:\n      labels: {team: a}\n      immutable: true\n",
+        ),
+        (
+            "k/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base}\ndata: {A: \"1\"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: r}\ndata: {Z: \"9\"}\n",
+        ),
+    ];
+    let read = |p: &str| files.iter().find(|f| f.0 == p).map(|f| f.1.to_string());
+    let b = rampart_iac::kustomize::build("k", &read).unwrap();
+    assert!(b.diagnostics.is_empty(), "{:?}", b.diagnostics);
+    let json: Vec<String> = b.docs.iter().map(|d| d.to_json().to_string()).collect();
+    assert_eq!(
+        json,
+        [
+            r#"{"apiVersion":"v1","data":{"A":"1","B":"2"},"kind":"ConfigMap","metadata":{"name":"base"}}"#,
+            r#"{"apiVersion":"v1","data":{"C":"3"},"kind":"ConfigMap","metadata":{"name":"r"}}"#,
+            r#"{"apiVersion":"v1","data":{"password":"aHVudGVyMg=="},"immutable":true,"kind":"Secret","metadata":{"labels":{"team":"a"},"name":"s"},"type":"kubernetes.io/basic-auth"}"#,
+        ]
+    );
+}
+
+#[test]
+fn malformed_generators_and_replacements_are_diagnostics() {
+    let out = scan_mem(&[(
+        "m/kustomization.yaml",
+        "configMapGenerator:\n  - literals: [A=1]\n  - name: x\n    literals: [novalue]\n    files: [missing.txt]\n  - name: y\n    behavior: merge\n  - name: z\n    behavior: upsert\n  - just a string\nsecretGenerator: {name: s}\nreplacements:\n  - source: {kind: Nope}\n    targets: []\n  - targets: []\n  - path: gone.yaml\n",
+    )]);
+    let mut msgs: Vec<String> = out
+        .diagnostics
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{} {}",
+                d.path.as_deref().unwrap_or(""),
+                d.line.unwrap_or(0),
+                d.message
+            )
+        })
+        .collect();
+    msgs.sort();
+    let want = [
+        "m/kustomization.yaml:10 a `configMapGenerator` entry must be a mapping",
+        "m/kustomization.yaml:11 `secretGenerator` must be a list",
+        "m/kustomization.yaml:13 replacement source matches no object",
+        "m/kustomization.yaml:15 a replacement needs a `source` mapping",
+        "m/kustomization.yaml:16 replacement file `gone.yaml` not found",
+        "m/kustomization.yaml:2 a `configMapGenerator` entry needs a `name`",
+        "m/kustomization.yaml:4 `configMapGenerator` literal `novalue` is not `KEY=VALUE`",
+        "m/kustomization.yaml:5 `configMapGenerator` file `missing.txt` not found",
+        "m/kustomization.yaml:6 `configMapGenerator` `y` has behavior `merge` but no ConfigMap of that name comes from the resources",
+        "m/kustomization.yaml:8 `configMapGenerator` behavior `upsert` is not create, merge or replace",
+    ];
+    assert_eq!(msgs, want);
+}
+
+#[test]
+fn replacements_create_wildcards_and_dotted_keys() {
+    let files = [
+        (
+            "k/kustomization.yaml",
+            "resources: [r.yaml]\nreplacements:\n  - path: reps.yaml\n",
+        ),
+        (
+            "k/reps.yaml",
+            "- source: {kind: ConfigMap, name: src, fieldPath: data.ns}\n  targets:\n    - select: {kind: Deployment}\n      fieldPaths:\n        - spec.template.spec.containers.*.env.[name=NS].value\n        - metadata.annotations.[example.com/ns]\n        - spec.template.metadata.labels.ns\n      options: {create: true}\n    - select: {kind: Deployment}\n      reject: [{name: web}]\n      fieldPaths: [metadata.labels.never]\n      options: {create: true}\n",
+        ),
+        (
+            "k/r.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: src}\ndata: {ns: team-a}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, annotations: {example.com/ns: x}}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: a, env: [{name: NS, value: old}]}\n        - {name: b, env: [{name: NS, value: old}, {name: O, value: keep}]}\n",
+        ),
+    ];
+    let read = |p: &str| files.iter().find(|f| f.0 == p).map(|f| f.1.to_string());
+    let b = rampart_iac::kustomize::build("k", &read).unwrap();
+    assert!(b.diagnostics.is_empty(), "{:?}", b.diagnostics);
+    assert_eq!(
+        b.docs[1].to_json().to_string(),
+        r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"annotations":{"example.com/ns":"team-a"},"name":"web"},"spec":{"template":{"metadata":{"labels":{"ns":"team-a"}},"spec":{"containers":[{"env":[{"name":"NS","value":"team-a"}],"name":"a"},{"env":[{"name":"NS","value":"team-a"},{"name":"O","value":"keep"}],"name":"b"}]}}}}"#
+    );
+}

@@ -43,6 +43,8 @@ pub struct Set {
     pub notes: std::cell::RefCell<Vec<String>>,
     /// What the render in progress has spent of its budgets.
     pub(crate) spent: std::cell::Cell<Spent>,
+    /// The chart's files for `.Files` (`None`: unknown).
+    pub(crate) files: Option<Rc<BTreeMap<String, Vec<u8>>>>,
 }
 
 /// What one render has spent (see the `MAX_*` budgets).
@@ -106,7 +108,14 @@ impl Set {
             defines,
             notes: Default::default(),
             spent: Default::default(),
+            files: None,
         }
+    }
+
+    /// Gives `.Files` the chart's files (chart-relative path and content).
+    pub fn with_files(mut self, files: Option<Vec<(String, Vec<u8>)>>) -> Set {
+        self.files = files.map(|f| Rc::new(f.into_iter().collect()));
+        self
     }
 
     /// Renders a parsed file whose text is `src`, with `root` as `.` and `$`.
@@ -436,7 +445,16 @@ impl<'a> Exec<'a> {
                     vals.push(self.arg(a, dot, vars)?);
                 }
                 vals.extend(prev);
-                Ok(method(f, &vals))
+                self.method(f, &vals)
+            }
+            Arg::Var(_, f) if !f.is_empty() && (args.len() > 1 || prev.is_some()) => {
+                // `$.Files.Get "x"`.
+                let mut vals = Vec::new();
+                for a in &args[1..] {
+                    vals.push(self.arg(a, dot, vars)?);
+                }
+                vals.extend(prev);
+                self.method(f, &vals)
             }
             a => {
                 if args.len() > 1 {
@@ -474,6 +492,7 @@ impl<'a> Exec<'a> {
                     defines: self.set.defines.clone(),
                     notes: Default::default(),
                     spent: std::cell::Cell::new(self.set.spent.get()),
+                    files: self.set.files.clone(),
                 };
                 merged.defines.extend(local.defines);
                 let ex = Exec {
@@ -598,7 +617,12 @@ pub(crate) fn unknown_text(before: &str) -> String {
 }
 
 pub(crate) fn fields(v: &V, f: &[String]) -> V {
-    f.iter().fold(v.clone(), |v, k| v.get(k))
+    f.iter().fold(v.clone(), |v, k| match (&v, k.as_str()) {
+        (V::Map(m), "AsConfig" | "AsSecrets") if !m.contains_key(k) => {
+            as_config(m, k == "AsSecrets")
+        }
+        _ => v.get(k),
+    })
 }
 
 pub(crate) fn and_or(and: bool, vals: Vec<V>) -> V {
@@ -640,7 +664,6 @@ pub(crate) fn method(f: &[String], a: &[V]) -> V {
             let base = v.split('/').take(2).collect::<Vec<_>>().join("/");
             V::Bool(API_VERSIONS.contains(&v.as_str()) || API_VERSIONS.contains(&base.as_str()))
         }
-        Some("Get") if f.iter().any(|x| x == "Files") => V::Unknown,
         _ => V::Unknown,
     }
 }

@@ -13,6 +13,7 @@
 //! neither branch. Output carries a source map back to the template (see [`Output`]).
 
 mod exec;
+mod files;
 mod funcs;
 mod parse;
 mod syntax;
@@ -23,6 +24,7 @@ pub use exec::{
     MAX_EXEC_NESTING, MAX_OUTPUT, MAX_PRODUCED, MAX_RENDER_TIME, MAX_STEPS, MAX_VALUE_DEPTH,
     Output, Set, root,
 };
+pub use files::glob_match;
 pub use parse::{Parsed, parse};
 pub use syntax::{MAX_NESTING, TplError};
 pub use to_yaml::to_yaml;
@@ -33,4 +35,4 @@ use std::collections::{BTreeMap, HashMap};
 #[allow(unused_imports)]
 use std::rc::Rc;
 #[allow(unused_imports)]
-use {exec::*, funcs::*, parse::*, syntax::*, to_yaml::*, value::*};
+use {exec::*, files::*, funcs::*, parse::*, syntax::*, to_yaml::*, value::*};

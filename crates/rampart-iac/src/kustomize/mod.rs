@@ -5,8 +5,9 @@
 //! `components` (their resources and patches), `patchesStrategicMerge`, `patchesJson6902`,
 //! `patches` (strategic merge or JSON 6902, with or without `target`), `namespace`,
 //! `namePrefix` / `nameSuffix`, `commonLabels`, `labels`, `commonAnnotations`, and `images`
-//! (`newName`, `newTag`, `digest`). Remote resources (URLs) are skipped with a note;
-//! generators (`configMapGenerator`, `secretGenerator`) and `replacements` are not applied.
+//! (`newName`, `newTag`, `digest`), the generators (`configMapGenerator`, `secretGenerator`,
+//! see `generate.rs`) and `replacements` (see `replace.rs`). Remote resources (URLs) are
+//! skipped with a note.
 //!
 //! **Provenance.** Every file a build reads is laid out in one virtual text (file after file);
 //! node spans are shifted into it, so a node of a base keeps pointing into the base and a value
@@ -14,8 +15,10 @@
 //! rewrite, a namespace) point at the kustomization entry that produced them.
 //! [`Build::locate`] maps a span of the virtual text back to its file.
 
+mod generate;
 mod json6902;
 mod merge;
+mod replace;
 #[cfg(test)]
 mod tests;
 mod transform;
@@ -24,7 +27,7 @@ pub use json6902::json6902;
 pub use merge::strategic_merge;
 
 #[allow(unused_imports)]
-use {json6902::*, merge::*, transform::*};
+use {generate::*, json6902::*, merge::*, replace::*, transform::*};
 
 #[allow(unused_imports)]
 use crate::model::{LineIndex, Node, Value};
@@ -88,6 +91,7 @@ pub fn build(dir: &str, read: Reader<'_>) -> Option<Build> {
         diagnostics: Vec::new(),
         kustomizations: BTreeSet::new(),
         builds: 0,
+        generated: 0,
     };
     let (path, _) = b.kustomization_file(dir)?;
     let mut stack = Vec::new();
@@ -119,6 +123,8 @@ pub(crate) struct Builder<'a> {
     pub(crate) kustomizations: BTreeSet<String>,
     /// Kustomizations built so far (a base included twice is built twice).
     pub(crate) builds: usize,
+    /// Bytes of generator inputs read so far (see `MAX_GENERATOR_INPUT`).
+    pub(crate) generated: usize,
 }
 
 /// How deep kustomizations may include one another (overlay → base → base…).
@@ -307,11 +313,13 @@ impl Builder<'_> {
                 self.error(&kpath, c, format!("kustomize component `{rel}` not found"));
             }
         }
+        self.generators(dir, &kpath, &k, &mut acc);
         let patches = self.patches(dir, &kpath, &k);
         for p in patches {
             self.apply_patch(&mut acc, &p, &kpath);
         }
         transform(&mut acc, &k);
+        self.replacements(dir, &kpath, &k, &mut acc);
         stack.pop();
         acc
     }
