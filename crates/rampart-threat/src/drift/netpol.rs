@@ -304,7 +304,7 @@ pub fn compare(model: &Model, items: &[&Item], policies: &[&NetworkPolicy]) -> V
                 let Some((line, how)) = open_peer(r) else {
                     continue;
                 };
-                for a in selected.iter().filter(|a| !a.internet) {
+                for &a in selected.iter().filter(|a| !a.internet) {
                     let msg = format!(
                         "{} admits everyone to the pods of asset `{}` ({how}, line {line}), but the threat model ({}:{}) says `{}` is internal (internet: false): restrict the rule's `from` or model the exposure",
                         p.at(),
@@ -415,7 +415,7 @@ pub fn compare(model: &Model, items: &[&Item], policies: &[&NetworkPolicy]) -> V
                 })
             });
             if !admits {
-                blocked_by = Some((governing[0], if inbound { "ingress" } else { "egress" }));
+                blocked_by = Some((*governing[0], if inbound { "ingress" } else { "egress" }));
             }
         }
         let Some((p, way)) = blocked_by else {

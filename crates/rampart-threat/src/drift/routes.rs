@@ -163,7 +163,7 @@ impl<'m> Index<'m> {
 
     fn owner(&self, items: &[&Item], r: &HttpRoute, rel: &str) -> Option<Owner<'m>> {
         if let Some((a, _)) = self.globs.iter().find(|(_, g)| g.is_match(&r.file)) {
-            return Some(Owner::Asset(a));
+            return Some(Owner::Asset(*a));
         }
         let dirs: Vec<&str> = rel.split('/').collect();
         let dirs = &dirs[..dirs.len().saturating_sub(1)];
@@ -210,7 +210,7 @@ pub fn compare(model: &Model, items: &[&Item], routes: &[&HttpRoute], dir: &str)
     let index = Index::new(model);
     let mut by_asset: BTreeMap<&str, (&Asset, Vec<&HttpRoute>)> = BTreeMap::new();
     let mut unmodelled: BTreeMap<String, Vec<&HttpRoute>> = BTreeMap::new();
-    for r in routes {
+    for &r in routes {
         let rel = if dir.is_empty() {
             r.file.as_str()
         } else {
@@ -227,7 +227,7 @@ pub fn compare(model: &Model, items: &[&Item], routes: &[&HttpRoute], dir: &str)
     }
     // Assets the repository exposes, with the item that does it.
     let mut exposed_by: BTreeMap<&str, &Item> = BTreeMap::new();
-    for i in items {
+    for &i in items {
         for a in exposed_assets(model, i) {
             exposed_by.entry(&a.id).or_insert(i);
         }
@@ -241,6 +241,7 @@ pub fn compare(model: &Model, items: &[&Item], routes: &[&HttpRoute], dir: &str)
         });
     };
     for (a, rs) in by_asset.values() {
+        let a: &Asset = a;
         let first = rs[0];
         let web_in = model.links.iter().any(|l| {
             l.target == a.id && traits(PROTOCOLS, &l.protocol).contains(&"web")
