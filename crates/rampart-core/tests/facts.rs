@@ -86,7 +86,10 @@ fn routes_seen(reads: bool) -> Vec<(String, usize, String)> {
     std::fs::write(root.join("b.py"), "x\nROUTE /b\n").unwrap();
     std::fs::write(root.join("a.py"), "ROUTE /a\nROUTE /admin\n").unwrap();
     std::fs::write(root.join("late.py"), "x\n").unwrap();
-    let reader = Reader(vec![rampart_core::testing::rule("read/route", "route")], reads);
+    let reader = Reader(
+        vec![rampart_core::testing::rule("read/route", "route")],
+        reads,
+    );
     // The reader comes first: the driver still finishes it after the publisher.
     let r = scan::run(
         &[&reader, &Publisher],

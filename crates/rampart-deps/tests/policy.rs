@@ -414,8 +414,16 @@ path = true
 fn source_readers_survive_odd_input() {
     let strict = config("[policy.sources]\nrequire_hashes = true\n");
     let odd = [
-        "", "\u{0}", "{", "[[", "<repositories><url>", "GOPROXY=\"", "packages:\n  x@:\n    resolution: {",
-        "\"packages\": {\n \"a\": [\"@\"", "GEM\n  remote:\n    (", "repositories {\n url '",
+        "",
+        "\u{0}",
+        "{",
+        "[[",
+        "<repositories><url>",
+        "GOPROXY=\"",
+        "packages:\n  x@:\n    resolution: {",
+        "\"packages\": {\n \"a\": [\"@\"",
+        "GEM\n  remote:\n    (",
+        "repositories {\n url '",
     ];
     for name in [
         "pnpm-lock.yaml",

@@ -55,7 +55,9 @@ fn patterns() -> &'static Patterns {
 }
 
 fn unquote(s: &str) -> String {
-    s.get(1..s.len().saturating_sub(1)).unwrap_or("").to_string()
+    s.get(1..s.len().saturating_sub(1))
+        .unwrap_or("")
+        .to_string()
 }
 
 fn is_python(path: &str) -> bool {
@@ -285,12 +287,21 @@ mod tests {
         assert!(find("a.go", "flask\n@app.route('/x')\n").is_empty());
         let long = format!("import flask\n@app.route('/{}')\n", "x".repeat(MAX_LINE));
         assert!(find("a.py", &long).is_empty());
-        let many = format!("import flask\n{}", "@app.get('/x')\n".repeat(MAX_ROUTES + 5));
+        let many = format!(
+            "import flask\n{}",
+            "@app.get('/x')\n".repeat(MAX_ROUTES + 5)
+        );
         assert_eq!(find("a.py", &many).len(), MAX_ROUTES);
         let big = format!("import flask\n@app.get('/x')\n{}", " ".repeat(MAX_BYTES));
         assert!(find("a.py", &big).is_empty());
         // Odd input does not panic.
-        for s in ["@app.route(\"", "app.get('/", "path('", "@\u{e9}.get('/\u{e9}')", "'"] {
+        for s in [
+            "@app.route(\"",
+            "app.get('/",
+            "path('",
+            "@\u{e9}.get('/\u{e9}')",
+            "'",
+        ] {
             find("flask.py", &format!("flask\n{s}"));
             find("urls.py", s);
             find("x.js", &format!("'express'\n{s}"));

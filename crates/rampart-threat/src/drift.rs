@@ -203,10 +203,7 @@ pub fn discover_all(path: &str, text: &str, _out: &mut Emitter) -> Discovered {
     }
     Discovered {
         items: docs.iter().filter_map(|d| kubernetes(path, d)).collect(),
-        policies: docs
-            .iter()
-            .filter_map(|d| netpol::read(path, d))
-            .collect(),
+        policies: docs.iter().filter_map(|d| netpol::read(path, d)).collect(),
     }
 }
 
@@ -306,15 +303,17 @@ fn kubernetes(path: &str, doc: &Node) -> Option<Item> {
         .and_then(|m| m.get("namespace"))
         .and_then(Node::text);
     let spec = doc.get("spec");
-    let labels = string_pairs(spec.and_then(|s| match kind.as_str() {
-        "Pod" => doc.get("metadata")?.get("labels"),
-        "CronJob" => s
-            .get("jobTemplate")?
-            .get("spec")?
-            .get("template")?
-            .get("metadata")?
-            .get("labels"),
-        _ => s.get("template")?.get("metadata")?.get("labels"),
+    let labels = string_pairs(spec.and_then(|s| {
+        match kind.as_str() {
+            "Pod" => doc.get("metadata")?.get("labels"),
+            "CronJob" => s
+                .get("jobTemplate")?
+                .get("spec")?
+                .get("template")?
+                .get("metadata")?
+                .get("labels"),
+            _ => s.get("template")?.get("metadata")?.get("labels"),
+        }
     }));
     let pod = spec.and_then(|s| match kind.as_str() {
         "Pod" => Some(s),

@@ -104,10 +104,7 @@ fn published_routes_reach_drift_through_the_driver() {
                 "web/app.py",
                 "from flask import Flask\napp = Flask(__name__)\n@app.get(\"/\")\ndef i(): ...\n@app.get(\"/admin/users\")\ndef a(): ...\n",
             ),
-            (
-                "billing/app.py",
-                "@app.get(\"/charge\")\ndef c(): ...\n",
-            ),
+            ("billing/app.py", "@app.get(\"/charge\")\ndef c(): ...\n"),
             ("tests/test_web.py", "@app.get(\"/admin\")\n"),
         ],
     );
@@ -125,15 +122,24 @@ fn published_routes_reach_drift_through_the_driver() {
             .any(|(r, p, l, _)| r == &format!("threat/{rule}") && p == path && *l == line)
     };
     assert!(has("drift-exposed-admin-route", "web/app.py", 5), "{d:#?}");
-    assert!(has("drift-unmodelled-service", "billing/app.py", 1), "{d:#?}");
+    assert!(
+        has("drift-unmodelled-service", "billing/app.py", 1),
+        "{d:#?}"
+    );
     assert!(
         d.iter()
             .any(|(_, _, _, id)| id == "drift-unmodelled-service@billing"),
         "{d:#?}"
     );
     // Test code serves nothing; the compose port is reported as before.
-    assert!(!d.iter().any(|(_, p, _, _)| p.starts_with("tests/")), "{d:#?}");
-    assert!(has("drift-internet-exposure", "docker-compose.yml", 2), "{d:#?}");
+    assert!(
+        !d.iter().any(|(_, p, _, _)| p.starts_with("tests/")),
+        "{d:#?}"
+    );
+    assert!(
+        has("drift-internet-exposure", "docker-compose.yml", 2),
+        "{d:#?}"
+    );
     let admin = r
         .findings
         .iter()
@@ -141,7 +147,9 @@ fn published_routes_reach_drift_through_the_driver() {
         .unwrap();
     assert!(
         admin.message.contains("GET /admin/users")
-            && admin.message.contains("web (docker-compose.yml:2) exposes it"),
+            && admin
+                .message
+                .contains("web (docker-compose.yml:2) exposes it"),
         "{}",
         admin.message
     );

@@ -73,7 +73,9 @@ fn threagile_example_model_threats() {
     // The strictly confidential database's unencrypted JDBC link rates high impact.
     let jdbc = t
         .iter()
-        .find(|t| t.id == "unencrypted-communication@erp-system>database-traffic@erp-system@sql-database")
+        .find(|t| {
+            t.id == "unencrypted-communication@erp-system>database-traffic@erp-system@sql-database"
+        })
         .unwrap();
     assert_eq!(rampart_threat::rules::IMPACT[jdbc.impact], "high");
     // The model's risk tracking: `unencrypted-asset@*` matches per asset.
@@ -120,7 +122,10 @@ fn threagile_example_model_risk_tracking_applies_unchanged() {
         .find(|i| i.starts_with("ldap-injection@"))
         .unwrap();
     assert_eq!(ldap.split('@').nth(2), Some("ldap-auth-server"), "{ldap}");
-    for i in ids.iter().filter(|i| i.starts_with("missing-authentication@")) {
+    for i in ids
+        .iter()
+        .filter(|i| i.starts_with("missing-authentication@"))
+    {
         let parts: Vec<&str> = i.split('@').collect();
         assert_eq!(parts.len(), 4, "{i}");
         assert!(parts[1].starts_with(&format!("{}>", parts[2])), "{i}");

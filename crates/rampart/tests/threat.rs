@@ -122,7 +122,10 @@ fn diff_since_a_ref_is_a_pull_request_comment() {
         "{md}"
     );
     assert!(md.contains("**2 added**"), "{md}");
-    assert!(md.contains("`unencrypted-communication@web>db@web@db`"), "{md}");
+    assert!(
+        md.contains("`unencrypted-communication@web>db@web@db`"),
+        "{md}"
+    );
     assert!(md.contains("`missing-file-validation@web`"), "{md}");
     let out = rampart()
         .args(["threat", "diff", "no-such-ref"])
@@ -200,7 +203,11 @@ fn the_worked_example_reports_route_drift_with_the_sast_engine() {
         .expect("the export job's HTTP status endpoint");
     assert_eq!(status["location"]["path"], "services/worker/status.py");
     // Without the SAST engine nobody publishes routes: no route drift.
-    let v = run_json(&args.map(|a| if a == "sast,threat" { "threat" } else { a }), &example, 0);
+    let v = run_json(
+        &args.map(|a| if a == "sast,threat" { "threat" } else { a }),
+        &example,
+        0,
+    );
     assert!(
         !findings(&v)
             .iter()
@@ -252,7 +259,8 @@ fn the_worked_example_reports_its_drift_case() {
     assert_eq!(open["location"]["path"], "k8s/network-policies.yaml");
     // Default deny with the allows the model's links need: no link is blocked.
     assert!(
-        !fs.iter().any(|f| f["rule_id"] == "threat/drift-blocked-link"),
+        !fs.iter()
+            .any(|f| f["rule_id"] == "threat/drift-blocked-link"),
         "{fs:#?}"
     );
     // The tracked decisions are suppressions with their reason.

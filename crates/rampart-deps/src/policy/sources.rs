@@ -84,13 +84,7 @@ pub(crate) fn classify(url: &str) -> Kind {
     }
 }
 
-pub(crate) fn origin(
-    eco: Ecosystem,
-    name: &str,
-    version: &str,
-    line: usize,
-    kind: Kind,
-) -> Origin {
+pub(crate) fn origin(eco: Ecosystem, name: &str, version: &str, line: usize, kind: Kind) -> Origin {
     Origin {
         ecosystem: eco,
         name: name.to_string(),

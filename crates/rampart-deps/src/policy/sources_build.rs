@@ -38,7 +38,10 @@ fn go_env_file(path: &str) -> bool {
     name.starts_with("Dockerfile")
         || name.starts_with("Containerfile")
         || name.ends_with(".dockerfile")
-        || matches!(name, "Makefile" | "makefile" | "GNUmakefile" | ".env" | ".envrc")
+        || matches!(
+            name,
+            "Makefile" | "makefile" | "GNUmakefile" | ".env" | ".envrc"
+        )
         || name.ends_with(".mk")
         || name.ends_with(".env")
         || name == ".gitlab-ci.yml"
@@ -365,13 +368,7 @@ fn go_env(text: &str) -> Vec<Origin> {
                         n,
                         Kind::Git("direct (each module's own repository)".into()),
                     )),
-                    url => out.push(origin(
-                        eco,
-                        "Go modules (GOPROXY)",
-                        "",
-                        n,
-                        classify(url),
-                    )),
+                    url => out.push(origin(eco, "Go modules (GOPROXY)", "", n, classify(url))),
                 }
             }
         }
@@ -420,7 +417,9 @@ mod tests {
     use super::*;
 
     fn brief(o: &[Origin]) -> Vec<(&str, usize, &Kind)> {
-        o.iter().map(|o| (o.name.as_str(), o.line, &o.kind)).collect()
+        o.iter()
+            .map(|o| (o.name.as_str(), o.line, &o.kind))
+            .collect()
     }
 
     #[test]
@@ -429,9 +428,17 @@ mod tests {
         assert_eq!(
             brief(&gemfile_lock(text)),
             [
-                ("fork", 5, &Kind::Git("https://github.com/o/fork.git".into())),
+                (
+                    "fork",
+                    5,
+                    &Kind::Git("https://github.com/o/fork.git".into())
+                ),
                 ("engine", 11, &Kind::Path("../engine".into())),
-                ("rack", 16, &Kind::Registry("https://gems.corp.example/".into())),
+                (
+                    "rack",
+                    16,
+                    &Kind::Registry("https://gems.corp.example/".into())
+                ),
             ]
         );
     }
@@ -447,9 +454,21 @@ mod tests {
         assert_eq!(
             brief(&composer_lock(text)),
             [
-                ("a/public", 2, &Kind::Registry("https://repo.packagist.org".into())),
-                ("b/private", 3, &Kind::Registry("https://repo.corp.example".into())),
-                ("c/vcs", 4, &Kind::Git("https://github.com/c/vcs.git".into())),
+                (
+                    "a/public",
+                    2,
+                    &Kind::Registry("https://repo.packagist.org".into())
+                ),
+                (
+                    "b/private",
+                    3,
+                    &Kind::Registry("https://repo.corp.example".into())
+                ),
+                (
+                    "c/vcs",
+                    4,
+                    &Kind::Git("https://github.com/c/vcs.git".into())
+                ),
                 ("d/local", 5, &Kind::Path("../d".into())),
             ]
         );
@@ -476,7 +495,11 @@ mod tests {
             [
                 ("", 3, &Kind::Registry(MAVEN_CENTRAL.into())),
                 ("", 4, &Kind::Path("~/.m2/repository".into())),
-                ("", 5, &Kind::Registry("https://maven.corp.example/m2".into())),
+                (
+                    "",
+                    5,
+                    &Kind::Registry("https://maven.corp.example/m2".into())
+                ),
                 ("", 7, &Kind::Registry("https://other.example/m2".into())),
                 ("", 9, &Kind::Path("libs".into())),
             ]

@@ -246,7 +246,9 @@ mod tests {
     use super::*;
 
     fn brief(o: &[Origin]) -> Vec<(&str, usize, &Kind)> {
-        o.iter().map(|o| (o.name.as_str(), o.line, &o.kind)).collect()
+        o.iter()
+            .map(|o| (o.name.as_str(), o.line, &o.kind))
+            .collect()
     }
 
     #[test]
@@ -260,9 +262,7 @@ mod tests {
                 (
                     "private",
                     20,
-                    &Kind::Registry(
-                        "https://npm.corp.example/private/-/private-2.0.0.tgz".into()
-                    )
+                    &Kind::Registry("https://npm.corp.example/private/-/private-2.0.0.tgz".into())
                 ),
                 (
                     "forked",
@@ -281,7 +281,11 @@ mod tests {
         let v6 = "lockfileVersion: '6.0'\npackages:\n  /x@1.0.0:\n    resolution:\n      tarball: https://npm.corp.example/x.tgz\n";
         assert_eq!(
             brief(&pnpm_lock(v6)),
-            [("x", 5, &Kind::Registry("https://npm.corp.example/x.tgz".into()))]
+            [(
+                "x",
+                5,
+                &Kind::Registry("https://npm.corp.example/x.tgz".into())
+            )]
         );
     }
 
@@ -306,7 +310,9 @@ mod tests {
             Some(("@s/p".into(), Kind::Path("./.yarn/patches/p.patch".into())))
         );
         assert_eq!(
-            r("\"typescript@patch:typescript@npm%3A5.4.5#optional!builtin<compat/typescript>::version=5.4.5\""),
+            r(
+                "\"typescript@patch:typescript@npm%3A5.4.5#optional!builtin<compat/typescript>::version=5.4.5\""
+            ),
             None
         );
         assert_eq!(
@@ -324,7 +330,11 @@ mod tests {
         assert_eq!(
             brief(&bun_lock(text)),
             [
-                ("priv", 5, &Kind::Registry("https://npm.corp.example/".into())),
+                (
+                    "priv",
+                    5,
+                    &Kind::Registry("https://npm.corp.example/".into())
+                ),
                 ("fork", 6, &Kind::Git("github:o/fork#abc".into())),
                 ("lib", 7, &Kind::Path("file:../lib".into())),
             ]

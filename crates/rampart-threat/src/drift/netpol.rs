@@ -316,7 +316,10 @@ pub fn compare(model: &Model, items: &[&Item], policies: &[&NetworkPolicy]) -> V
                     let t = threat(
                         "drift-network-policy-open",
                         "NetworkPolicy opens an asset the threat model calls internal",
-                        format!("drift-network-policy-open@{}@NetworkPolicy/{}", a.id, p.name),
+                        format!(
+                            "drift-network-policy-open@{}@NetworkPolicy/{}",
+                            a.id, p.name
+                        ),
                         Some(a),
                         msg,
                     );
@@ -388,14 +391,21 @@ pub fn compare(model: &Model, items: &[&Item], policies: &[&NetworkPolicy]) -> V
         let (sources, targets) = (of(&l.source), of(&l.target));
         let mut blocked_by: Option<(&NetworkPolicy, &str)> = None;
         // Ingress of the target's pods, then egress of the source's pods.
-        for (governed, peers_of, inbound) in [(&targets, &sources, true), (&sources, &targets, false)]
+        for (governed, peers_of, inbound) in
+            [(&targets, &sources, true), (&sources, &targets, false)]
         {
             if governed.is_empty() || blocked_by.is_some() {
                 continue;
             }
             let governing: Vec<&&NetworkPolicy> = policies
                 .iter()
-                .filter(|p| if inbound { p.ingress_policy } else { p.egress_policy })
+                .filter(|p| {
+                    if inbound {
+                        p.ingress_policy
+                    } else {
+                        p.egress_policy
+                    }
+                })
                 .filter(|p| governed.iter().any(|w| p.selects(w) == Match::Yes))
                 .collect();
             if governing.is_empty() {
@@ -409,7 +419,9 @@ pub fn compare(model: &Model, items: &[&Item], policies: &[&NetworkPolicy]) -> V
                     } else {
                         r.peers.is_empty()
                             || r.peers.iter().any(|peer| {
-                                peers_of.iter().any(|w| p.peer_matches(peer, w) != Match::No)
+                                peers_of
+                                    .iter()
+                                    .any(|w| p.peer_matches(peer, w) != Match::No)
                             })
                     }
                 })

@@ -174,9 +174,9 @@ impl<'m> Index<'m> {
         let service = items
             .iter()
             .filter(|i| {
-                i.build.as_deref().is_some_and(|b| {
-                    b.is_empty() || r.file.starts_with(&format!("{b}/"))
-                })
+                i.build
+                    .as_deref()
+                    .is_some_and(|b| b.is_empty() || r.file.starts_with(&format!("{b}/")))
             })
             .max_by_key(|i| i.build.as_deref().map(str::len));
         if let Some(s) = service {
@@ -185,9 +185,11 @@ impl<'m> Index<'m> {
                 None => Owner::Unmodelled(format!("compose service `{}`", s.name)),
             });
         }
-        if let Some(a) = self.model.assets.iter().find(|a| {
-            a.maps.is_empty() && dirs.iter().any(|d| *d == a.id || *d == slug(&a.title))
-        }) {
+        if let Some(a) =
+            self.model.assets.iter().find(|a| {
+                a.maps.is_empty() && dirs.iter().any(|d| *d == a.id || *d == slug(&a.title))
+            })
+        {
             return Some(Owner::Asset(a));
         }
         // Code the model's path globs leave out, by its first folder under the model that is
@@ -243,9 +245,10 @@ pub fn compare(model: &Model, items: &[&Item], routes: &[&HttpRoute], dir: &str)
     for (a, rs) in by_asset.values() {
         let a: &Asset = a;
         let first = rs[0];
-        let web_in = model.links.iter().any(|l| {
-            l.target == a.id && traits(PROTOCOLS, &l.protocol).contains(&"web")
-        });
+        let web_in = model
+            .links
+            .iter()
+            .any(|l| l.target == a.id && traits(PROTOCOLS, &l.protocol).contains(&"web"));
         let no_http = a.kind == "datastore" || NO_HTTP.contains(&a.technology.as_str());
         if no_http && !web_in {
             let msg = format!(
@@ -271,7 +274,10 @@ pub fn compare(model: &Model, items: &[&Item], routes: &[&HttpRoute], dir: &str)
             push(t, first, (1, 1, 1));
         }
         let exposure = if a.internet {
-            Some(format!("the threat model ({}:{}) marks it internet-facing", model.path, a.line))
+            Some(format!(
+                "the threat model ({}:{}) marks it internet-facing",
+                model.path, a.line
+            ))
         } else {
             exposed_by.get(a.id.as_str()).map(|i| {
                 format!(
@@ -344,7 +350,13 @@ mod tests {
         ] {
             assert!(is_admin_path(p), "{p}");
         }
-        for p in ["/", "/administrative-law", "/users/:id", "/adminstration", "/debugger-docs"] {
+        for p in [
+            "/",
+            "/administrative-law",
+            "/users/:id",
+            "/adminstration",
+            "/debugger-docs",
+        ] {
             assert!(!is_admin_path(p), "{p}");
         }
     }
