@@ -210,7 +210,7 @@ fn gradle(text: &str) -> Vec<Origin> {
         if raw.len() > MAX_LINE {
             continue;
         }
-        let line = raw.split("//").next().unwrap_or("");
+        let line = strip_line_comment(raw);
         if depth == 0 {
             if let Some(at) = line.find("repositories")
                 && line[at..].contains('{')
@@ -234,6 +234,15 @@ fn gradle(text: &str) -> Vec<Origin> {
         }
     }
     out
+}
+
+/// A line without its `//` comment (a `//` after `:` is part of a URL).
+fn strip_line_comment(line: &str) -> &str {
+    let cut = line
+        .match_indices("//")
+        .find(|(at, _)| !line[..*at].ends_with(':'))
+        .map(|(at, _)| at);
+    &line[..cut.unwrap_or(line.len())]
 }
 
 fn gradle_line(line: &str, n: usize, eco: Ecosystem, out: &mut Vec<Origin>) {
@@ -334,10 +343,16 @@ fn setting<'a>(line: &'a str, name: &str) -> Option<&'a str> {
         .iter()
         .find_map(|op| rest.strip_prefix(op))
         .or_else(|| line.trim_start().starts_with("ENV ").then_some(rest))?;
+    // `NAME=value` (shell, Dockerfile `ENV`) ends at white space; make's and YAML's
+    // assignments run to the end of the line.
+    let to_end = !line[at + name.len()..].trim_start().starts_with('=')
+        && !line.trim_start().starts_with("ENV ");
     let rest = rest.trim_start();
     let value = if let Some(q) = rest.strip_prefix(['"', '\'']) {
         let close = rest.chars().next()?;
         q.split(close).next().unwrap_or("")
+    } else if to_end {
+        rest.split(" #").next().unwrap_or(rest).trim_end()
     } else {
         rest.split_whitespace().next().unwrap_or("")
     };
