@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn berry_protocols() {
-        let r = |v: &str| berry_resolution(v).map(|(n, k)| (n, k));
+        let r = berry_resolution;
         assert_eq!(r("\"lodash@npm:4.17.20\""), None);
         assert_eq!(r("app@workspace:."), None);
         assert_eq!(

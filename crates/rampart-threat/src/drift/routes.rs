@@ -163,7 +163,7 @@ impl<'m> Index<'m> {
 
     fn owner(&self, items: &[&Item], r: &HttpRoute, rel: &str) -> Option<Owner<'m>> {
         if let Some((a, _)) = self.globs.iter().find(|(_, g)| g.is_match(&r.file)) {
-            return Some(Owner::Asset(*a));
+            return Some(Owner::Asset(a));
         }
         let dirs: Vec<&str> = rel.split('/').collect();
         let dirs = &dirs[..dirs.len().saturating_sub(1)];
