@@ -20,4 +20,8 @@ fuzz_target!(|data: &[u8]| {
         ],
     );
     rampart_fuzz::scan_one(&*ENGINE, path, body);
+    // The route reader on its own, also as a Django urls.py.
+    let text = String::from_utf8_lossy(body);
+    let _ = rampart_sast::routes::find(path, &text);
+    let _ = rampart_sast::routes::find("app/urls.py", &text);
 });

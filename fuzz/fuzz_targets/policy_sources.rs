@@ -18,6 +18,16 @@ const NAMES: &[&str] = &[
     "Pipfile.lock",
     "go.mod",
     "requirements.txt",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "Gemfile.lock",
+    "composer.lock",
+    "pom.xml",
+    "build.gradle.kts",
+    "NuGet.config",
+    "Dockerfile",
+    "Makefile",
+    ".github/workflows/ci.yml",
 ];
 
 fuzz_target!(|data: &[u8]| {

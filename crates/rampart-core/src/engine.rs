@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::facts::{Fact, Facts};
 use crate::finding::Finding;
 use crate::rule::RuleMeta;
 use crate::source::SourceFile;
@@ -32,6 +33,8 @@ pub struct Emitter {
     pub findings: Vec<Finding>,
     /// Problems with inputs (malformed files, limits hit…).
     pub diagnostics: Vec<Diagnostic>,
+    /// Project knowledge for other engines (see [`crate::facts`]).
+    pub facts: Vec<Fact>,
 }
 
 impl Emitter {
@@ -43,6 +46,11 @@ impl Emitter {
     /// Reports a diagnostic.
     pub fn diagnostic(&mut self, d: Diagnostic) {
         self.diagnostics.push(d);
+    }
+
+    /// Publishes a fact for engines that [read facts](Engine::reads_facts).
+    pub fn fact(&mut self, f: Fact) {
+        self.facts.push(f);
     }
 }
 
@@ -71,6 +79,15 @@ pub trait Engine: Send + Sync {
         false
     }
 
+    /// Whether the engine's `finish` reads the facts other engines publish
+    /// ([`EngineSession::finish_with_facts`]). The driver finishes such engines after all
+    /// others, in the order they were given, so each sees every fact published while files were
+    /// scanned and by the `finish` of every engine that does not read facts (and of readers
+    /// finished before it).
+    fn reads_facts(&self) -> bool {
+        false
+    }
+
     /// Starts one scan. Errors stop the scan (invalid engine options, a missing database…).
     fn start(&self, ctx: &ScanContext) -> Result<Box<dyn EngineSession + '_>, String>;
 }
@@ -88,4 +105,11 @@ pub trait EngineSession: Send + Sync {
 
     /// Called once after every file was scanned: project-wide analysis goes here.
     fn finish(self: Box<Self>, _out: &mut Emitter) {}
+
+    /// What the driver calls instead of [`finish`](EngineSession::finish): `facts` holds what
+    /// engines published so far (empty unless the engine [reads facts](Engine::reads_facts)).
+    /// The default ignores them and calls `finish`.
+    fn finish_with_facts(self: Box<Self>, _facts: &Facts, out: &mut Emitter) {
+        self.finish(out)
+    }
 }

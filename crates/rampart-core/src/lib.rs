@@ -12,6 +12,7 @@ pub mod date;
 pub mod diag;
 pub mod discover;
 pub mod engine;
+pub mod facts;
 pub mod finding;
 pub mod fingerprint;
 pub mod fix;
@@ -26,6 +27,7 @@ pub mod testing;
 
 pub use diag::{Diagnostic, DiagnosticLevel};
 pub use engine::{Emitter, Engine, EngineSession, ScanContext};
+pub use facts::{Fact, Facts, HttpRoute};
 pub use finding::{Finding, Location, Provenance, SecretMatch, Suppression, TraceStep};
 pub use fix::{Edit, Fix};
 pub use rule::{Example, RuleDefaults, RuleDoc, RuleMeta};

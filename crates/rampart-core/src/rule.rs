@@ -13,6 +13,10 @@ pub struct Example {
     /// The file name the example is scanned as; engines pick a sensible default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Facts other engines would have published in a real scan (an HTTP route of the code),
+    /// handed to the engine's `finish` with the example (see [`crate::facts`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<crate::facts::Fact>,
 }
 
 /// Everything a user needs to know about one rule.

@@ -2,8 +2,9 @@
 //!
 //! Flow: load sessions → walk (or read the index, or list history blobs) → read each wanted file
 //! once → every wanting engine scans it → per-file post-processing (rule settings, code frame,
-//! inline suppressions, `--since` lines) → engines' `finish` → fingerprints → config
-//! suppressions → baseline → sorted result.
+//! inline suppressions, `--since` lines) → engines' `finish` (engines that read facts last,
+//! given every fact published before) → fingerprints → config suppressions → baseline → sorted
+//! result.
 
 use crate::baseline::Baseline;
 use crate::config::Config;
@@ -11,6 +12,7 @@ use crate::date::Date;
 use crate::diag::{Diagnostic, DiagnosticLevel};
 use crate::discover::{self, GlobError, SkipReason, Skipped, WalkOptions};
 use crate::engine::{Emitter, Engine, EngineSession, ScanContext};
+use crate::facts::{Fact, Facts, MAX_FACTS};
 use crate::finding::{Finding, Provenance};
 use crate::git::{ChangedLines, GitError, Repo};
 use crate::rule::RuleMeta;
@@ -232,6 +234,10 @@ struct Shared<'a> {
     /// file): post-processed against their own file after the scan.
     elsewhere: Mutex<Vec<Finding>>,
     diagnostics: Mutex<Vec<Diagnostic>>,
+    /// Facts engines published while scanning files (at most [`MAX_FACTS`]).
+    facts: Mutex<Vec<Fact>>,
+    /// Facts dropped past [`MAX_FACTS`].
+    facts_dropped: AtomicUsize,
     skipped: Mutex<Vec<Skipped>>,
     files: AtomicUsize,
     unclaimed: AtomicUsize,
@@ -273,6 +279,9 @@ impl Shared<'_> {
             .fetch_add(file.content.len() as u64, Ordering::Relaxed);
         self.progress.file_done(file.content.len() as u64);
 
+        if !out.facts.is_empty() {
+            self.keep_facts(out.facts);
+        }
         let mut diags = out.diagnostics;
         let inline = suppress::parse_inline(file, &|r| self.known_rules.contains(r), &mut diags);
         let mut findings = out.findings;
@@ -311,6 +320,17 @@ impl Shared<'_> {
         } else {
             findings
         }
+    }
+
+    /// Keeps published facts up to [`MAX_FACTS`], counting the rest.
+    fn keep_facts(&self, facts: Vec<Fact>) {
+        let mut kept = self.facts.lock().unwrap();
+        let room = MAX_FACTS.saturating_sub(kept.len());
+        if facts.len() > room {
+            self.facts_dropped
+                .fetch_add(facts.len() - room, Ordering::Relaxed);
+        }
+        kept.extend(facts.into_iter().take(room));
     }
 
     /// Scans content held in memory (the overlay) as the file at `path`.
@@ -446,6 +466,8 @@ pub fn run(
         findings: Mutex::new(Vec::new()),
         elsewhere: Mutex::new(Vec::new()),
         diagnostics: Mutex::new(Vec::new()),
+        facts: Mutex::new(Vec::new()),
+        facts_dropped: AtomicUsize::new(0),
         skipped: Mutex::new(Vec::new()),
         files: AtomicUsize::new(0),
         unclaimed: AtomicUsize::new(0),
@@ -637,6 +659,8 @@ pub fn run(
         findings,
         elsewhere,
         diagnostics,
+        facts,
+        facts_dropped,
         skipped,
         files,
         unclaimed,
@@ -647,7 +671,9 @@ pub fn run(
     } = shared;
     let mut findings = findings.into_inner().unwrap();
     let mut diagnostics = diagnostics.into_inner().unwrap();
-    let mut engine_names = Vec::new();
+    let engine_names: Vec<String> = sessions.iter().map(|(e, _)| e.name().to_string()).collect();
+    let mut facts = Facts::new(facts.into_inner().unwrap());
+    let mut facts_dropped = facts_dropped.into_inner();
     let mut read_back = ReadBack {
         root: &root,
         overlay: &opts.overlay,
@@ -656,14 +682,26 @@ pub fn run(
         pending: Vec::new(),
     };
     let cancelled = progress.cancelled();
-    for ((engine, session), (n, busy)) in sessions.into_iter().zip(engine_stats) {
+    // Engines that read facts finish last (a stable partition keeps the given order within
+    // each group), so they see the facts every other engine's `finish` published.
+    let (readers, publishers): (Vec<_>, Vec<_>) = sessions
+        .into_iter()
+        .zip(engine_stats)
+        .partition(|((e, _), _)| e.reads_facts());
+    for ((engine, session), (n, busy)) in publishers.into_iter().chain(readers) {
         let t = Instant::now();
         let mut out = Emitter::default();
         if !cancelled {
-            session.finish(&mut out);
+            if engine.reads_facts() {
+                session.finish_with_facts(&facts, &mut out);
+            } else {
+                session.finish_with_facts(&Facts::default(), &mut out);
+            }
         }
         let busy = Duration::from_nanos(busy.into_inner()) + t.elapsed();
-        engine_names.push(engine.name().to_string());
+        let room = MAX_FACTS.saturating_sub(facts.len());
+        facts_dropped += out.facts.len().saturating_sub(room);
+        facts.extend(out.facts.into_iter().take(room));
         stats.engines.insert(
             engine.name().to_string(),
             EngineStats {
@@ -677,6 +715,16 @@ pub fn run(
         read_back.add(project);
     }
     read_back.add(elsewhere.into_inner().unwrap());
+    if facts_dropped > 0 {
+        diagnostics.push(Diagnostic {
+            level: DiagnosticLevel::Warning,
+            path: None,
+            line: None,
+            message: format!(
+                "{facts_dropped} facts published by engines (HTTP routes…) were dropped past the limit of {MAX_FACTS}; drift may be incomplete"
+            ),
+        });
+    }
     stats.unchanged_filtered += read_back.finish(&mut findings);
 
     findings.sort_by(|a, b| (&a.location, &a.rule_id).cmp(&(&b.location, &b.rule_id)));

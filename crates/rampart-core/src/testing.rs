@@ -7,6 +7,18 @@ use crate::source::{Origin, SourceFile};
 
 /// Scans one in-memory file with an engine and returns what it reported.
 pub fn scan_text(engine: &dyn Engine, path: &str, text: &str) -> Emitter {
+    scan_text_with_facts(engine, path, text, &[])
+}
+
+/// Scans one in-memory file with an engine as the driver would after other engines published
+/// `facts`: its `finish` gets them with the facts its own scan published (when the engine
+/// [reads facts](Engine::reads_facts)). The facts stay in the returned emitter.
+pub fn scan_text_with_facts(
+    engine: &dyn Engine,
+    path: &str,
+    text: &str,
+    facts: &[crate::facts::Fact],
+) -> Emitter {
     let ctx = ScanContext {
         root: std::env::temp_dir(),
         config: Config::default(),
@@ -18,7 +30,11 @@ pub fn scan_text(engine: &dyn Engine, path: &str, text: &str) -> Emitter {
     let file = SourceFile::new(path, text.as_bytes().to_vec(), Origin::WorkTree);
     let mut out = Emitter::default();
     session.scan_file(&file, &mut out);
-    session.finish(&mut out);
+    let mut all = crate::facts::Facts::default();
+    if engine.reads_facts() {
+        all = crate::facts::Facts::new(out.facts.iter().chain(facts).cloned().collect());
+    }
+    session.finish_with_facts(&all, &mut out);
     out
 }
 
@@ -41,10 +57,10 @@ pub fn check_rule_examples(
         let mut fixes = 0usize;
         for (i, ex) in rule.examples.iter().enumerate() {
             let path = ex.path.clone().unwrap_or_else(|| default_path(&rule.id));
-            let out = scan_text(engine, &path, &ex.text);
+            let out = scan_text_with_facts(engine, &path, &ex.text, &ex.facts);
             let fired = out.findings.iter().any(|f| f.rule_id == rule.id);
             if fired && ex.expect {
-                match check_fix(engine, &rule.id, &path, &ex.text, &out) {
+                match check_fix(engine, &rule.id, (&path, &ex.text, &ex.facts), &out) {
                     Ok(fixed) => fixes += usize::from(fixed),
                     Err(p) => problems.push(format!("{}: example #{}: {p}", rule.id, i + 1)),
                 }
@@ -80,8 +96,7 @@ pub const AUTOFIX_TAG: &str = "autofix";
 fn check_fix(
     engine: &dyn Engine,
     id: &str,
-    path: &str,
-    text: &str,
+    (path, text, facts): (&str, &str, &[crate::facts::Fact]),
     out: &Emitter,
 ) -> Result<bool, String> {
     let edits: Vec<&crate::fix::Edit> = out
@@ -99,7 +114,7 @@ fn check_fix(
     }
     let fixed = crate::fix::apply(text.as_bytes(), &edits).map_err(|e| e.to_string())?;
     let fixed = String::from_utf8(fixed).map_err(|_| "its fix is not UTF-8".to_string())?;
-    let again = scan_text(engine, path, &fixed);
+    let again = scan_text_with_facts(engine, path, &fixed, facts);
     if again.findings.iter().any(|f| f.rule_id == id) {
         return Err(format!(
             "the rule still fires after its fix:\n    {}",

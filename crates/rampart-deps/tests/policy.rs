@@ -48,7 +48,7 @@ fn rule_examples_hold_under_the_test_policy() {
     let e = PolicyEngine::with_policy(test_policy().policy);
     let problems = check_rule_examples(&e, &|_| "package-lock.json".to_string());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(e.rules().len(), 9);
+    assert_eq!(e.rules().len(), 10);
     assert!(e.rules().iter().all(|r| r.id.starts_with("policy/")));
 }
 
@@ -322,4 +322,124 @@ fn typosquats_in_each_listed_ecosystem() {
             ("toklo", "tokio")
         ]
     );
+}
+
+/// The sources of the lockfiles and build files read since #21's first formats: each kind of
+/// origin lands on its line with the rule that judges it, and an approving policy silences all.
+#[test]
+fn sources_of_more_lockfiles_and_build_files() {
+    let files: &[(&str, &str)] = &[
+        (
+            "pnpm-lock.yaml",
+            "lockfileVersion: '9.0'\n\npackages:\n\n  a@1.0.0:\n    resolution: {integrity: sha512-x, tarball: https://npm.mirror.example/a-1.0.0.tgz}\n\n  b@git+https://github.com/o/b.git#abc:\n    resolution: {commit: abc, repo: https://github.com/o/b.git, type: git}\n",
+        ),
+        (
+            "yarn.lock",
+            "__metadata:\n  version: 8\n\n\"c@portal:../c\":\n  version: 0.0.0-use.local\n  resolution: \"c@portal:../c::locator=app%40workspace%3A.\"\n",
+        ),
+        (
+            "bun.lock",
+            "{\n  \"packages\": {\n    \"d\": [\"d@1.0.0\", \"https://npm.mirror.example/\", {}, \"sha512-d\"],\n  }\n}\n",
+        ),
+        (
+            "Gemfile.lock",
+            "GEM\n  remote: https://gems.mirror.example/\n  specs:\n    e (1.0.0)\n",
+        ),
+        (
+            "composer.lock",
+            "{\"packages\": [\n{\"name\": \"f/f\", \"version\": \"1.0.0\", \"dist\": {\"type\": \"path\", \"url\": \"../f\"}}\n]}\n",
+        ),
+        (
+            "pom.xml",
+            "<project>\n<repositories><repository><url>https://maven.mirror.example/m2</url></repository></repositories>\n</project>\n",
+        ),
+        ("build.gradle", "repositories {\n    mavenLocal()\n}\n"),
+        (
+            "NuGet.config",
+            "<configuration><packageSources>\n<add key=\"m\" value=\"https://nuget.mirror.example/v3/index.json\" />\n</packageSources></configuration>\n",
+        ),
+        (
+            "Dockerfile",
+            "FROM golang:1.22\nENV GOPROXY=https://goproxy.mirror.example,direct\nENV GONOSUMDB=corp.example\n",
+        ),
+    ];
+    let strict =
+        config("[policy]\ntyposquatting = false\n[policy.sources]\nrequire_hashes = true\n");
+    let found = scan(&std::env::temp_dir(), strict, files);
+    let mut got: Vec<(&str, &str, usize)> = found
+        .iter()
+        .map(|f| {
+            (
+                f.location.path.as_str(),
+                f.rule_id.as_str(),
+                f.location.start_line,
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        ("pnpm-lock.yaml", "policy/source-not-allowed", 6),
+        ("pnpm-lock.yaml", "policy/git-dependency", 8),
+        ("yarn.lock", "policy/path-dependency", 6),
+        ("bun.lock", "policy/source-not-allowed", 3),
+        ("Gemfile.lock", "policy/source-not-allowed", 4),
+        ("composer.lock", "policy/path-dependency", 2),
+        ("pom.xml", "policy/source-not-allowed", 2),
+        ("build.gradle", "policy/path-dependency", 2),
+        ("NuGet.config", "policy/source-not-allowed", 2),
+        ("Dockerfile", "policy/source-not-allowed", 2),
+        ("Dockerfile", "policy/git-dependency", 2),
+        ("Dockerfile", "policy/unverified-download", 3),
+    ];
+    want.sort();
+    assert_eq!(got, want, "{found:#?}");
+    let relaxed = config(
+        r#"
+[policy]
+typosquatting = false
+[policy.sources]
+allow = ["https://npm.mirror.example", "https://gems.mirror.example", "https://maven.mirror.example/m2", "https://nuget.mirror.example", "https://goproxy.mirror.example"]
+git = true
+path = true
+"#,
+    );
+    assert!(
+        scan(&std::env::temp_dir(), relaxed, files).is_empty(),
+        "checksum settings are judged only where hashes are required"
+    );
+}
+
+/// Malformed or unexpected content in any file the source readers take never panics.
+#[test]
+fn source_readers_survive_odd_input() {
+    let strict = config("[policy.sources]\nrequire_hashes = true\n");
+    let odd = [
+        "",
+        "\u{0}",
+        "{",
+        "[[",
+        "<repositories><url>",
+        "GOPROXY=\"",
+        "packages:\n  x@:\n    resolution: {",
+        "\"packages\": {\n \"a\": [\"@\"",
+        "GEM\n  remote:\n    (",
+        "repositories {\n url '",
+    ];
+    for name in [
+        "pnpm-lock.yaml",
+        "yarn.lock",
+        "bun.lock",
+        "Gemfile.lock",
+        "composer.lock",
+        "pom.xml",
+        "build.gradle.kts",
+        "NuGet.config",
+        "Dockerfile",
+        "Makefile",
+        ".github/workflows/ci.yml",
+        ".env",
+    ] {
+        let files: Vec<(&str, &str)> = odd.iter().map(|t| (name, *t)).collect();
+        scan(&std::env::temp_dir(), strict.clone(), &files);
+    }
 }

@@ -546,6 +546,9 @@ impl EngineSession for Session {
     }
 
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
+        // The routes the frameworks' declarations name, for engines that read facts (drift).
+        out.facts
+            .extend(crate::routes::facts(&file.path, &file.text()));
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let mut local = Emitter::default();
             let m = self.analyse(file, &mut local);

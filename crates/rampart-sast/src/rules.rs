@@ -298,6 +298,7 @@ fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
                 text: str_of(e, "text").ok_or_else(|| wrap("example without `text`".into()))?,
                 expect: get(e, "expect").and_then(|b| b.as_bool()).unwrap_or(true),
                 path: str_of(e, "path"),
+                facts: Vec::new(),
             });
         }
     }

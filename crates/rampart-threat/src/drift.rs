@@ -1,6 +1,7 @@
 //! Drift: the system as the repository describes it (compose services, Kubernetes workloads,
-//! Services and Ingresses, Terraform load balancers, open security groups, databases and
-//! buckets), discovered by light parsers, compared with the model.
+//! Services, Ingresses and NetworkPolicies, Terraform load balancers, open security groups,
+//! databases and buckets, and the HTTP routes other engines publish as facts), discovered by
+//! light parsers, compared with the model.
 //!
 //! Drift findings are placed where the repository says something the model does not (a new
 //! Ingress line), so `--since` keeps them exactly when a change brought them in; a stale asset
@@ -10,6 +11,11 @@ use crate::model::{Asset, Model};
 use crate::rules::Threat;
 use crate::yaml::{self, Node, Value};
 use rampart_core::Emitter;
+
+pub mod netpol;
+pub mod routes;
+
+pub use netpol::NetworkPolicy;
 
 /// Largest file the discovery reads (bigger ones are generated; the IaC engine covers them).
 pub const MAX_BYTES: usize = 2 << 20;
@@ -51,6 +57,22 @@ pub struct Item {
     /// Short names of other items it calls (compose `depends_on`/`links`, URLs in environment
     /// values, an Ingress's backends).
     pub calls: Vec<String>,
+    /// A compose service's build context, relative to the scan root (`services/api`): the code
+    /// that runs in it.
+    pub build: Option<String>,
+    /// A Kubernetes workload's pod labels (what NetworkPolicies select).
+    pub labels: Vec<(String, String)>,
+    /// A Kubernetes object's namespace, when it names one.
+    pub namespace: Option<String>,
+}
+
+/// What one file describes: items and NetworkPolicies.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Discovered {
+    /// Things the repository says exist.
+    pub items: Vec<Item>,
+    /// Kubernetes NetworkPolicies.
+    pub policies: Vec<NetworkPolicy>,
 }
 
 /// Whether discovery reads a path: compose files, YAML (Kubernetes) and Terraform.
@@ -141,16 +163,24 @@ fn strings(n: &Node, out: &mut Vec<String>, depth: usize) {
 }
 
 /// Everything a file says exists. Unparsable files give nothing (the IaC engine reports them).
-pub fn discover(path: &str, text: &str, _out: &mut Emitter) -> Vec<Item> {
+pub fn discover(path: &str, text: &str, out: &mut Emitter) -> Vec<Item> {
+    discover_all(path, text, out).items
+}
+
+/// Everything a file says exists, and its NetworkPolicies.
+pub fn discover_all(path: &str, text: &str, _out: &mut Emitter) -> Discovered {
     if text.len() > MAX_BYTES {
-        return Vec::new();
+        return Discovered::default();
     }
     // Cheap word checks first: most YAML files (workflows, configs) describe no system.
     if path.ends_with(".tf") {
-        return if text.contains("resource") {
-            terraform(path, text)
-        } else {
-            Vec::new()
+        return Discovered {
+            items: if text.contains("resource") {
+                terraform(path, text)
+            } else {
+                Vec::new()
+            },
+            policies: Vec::new(),
         };
     }
     let compose_file = is_compose(path);
@@ -160,15 +190,35 @@ pub fn discover(path: &str, text: &str, _out: &mut Emitter) -> Vec<Item> {
         text.contains("apiVersion") && text.contains("kind")
     };
     if !worth_parsing {
-        return Vec::new();
+        return Discovered::default();
     }
     let Ok(docs) = yaml::parse_all(text, MAX_DOCS) else {
-        return Vec::new();
+        return Discovered::default();
     };
     if compose_file {
-        return docs.first().map(|d| compose(path, d)).unwrap_or_default();
+        return Discovered {
+            items: docs.first().map(|d| compose(path, d)).unwrap_or_default(),
+            policies: Vec::new(),
+        };
     }
-    docs.iter().filter_map(|d| kubernetes(path, d)).collect()
+    Discovered {
+        items: docs.iter().filter_map(|d| kubernetes(path, d)).collect(),
+        policies: docs.iter().filter_map(|d| netpol::read(path, d)).collect(),
+    }
+}
+
+/// `key: value` pairs of a YAML map of strings (labels, `matchLabels`).
+pub(crate) fn string_pairs(n: Option<&Node>) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = n
+        .map(|n| {
+            n.entries()
+                .iter()
+                .filter_map(|e| Some((e.key.clone(), e.value.text()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
 }
 
 fn compose(path: &str, doc: &Node) -> Vec<Item> {
@@ -220,6 +270,12 @@ fn compose(path: &str, doc: &Node) -> Vec<Item> {
         calls.retain(|c| c != &e.key);
         calls.sort();
         calls.dedup();
+        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let build = s
+            .get("build")
+            .and_then(|b| b.text().or_else(|| b.get("context").and_then(Node::text)))
+            .filter(|c| !c.contains("://") && !c.starts_with('/'))
+            .map(|c| rampart_core::paths::join(dir, &c));
         out.push(Item {
             path: path.into(),
             line: e.line,
@@ -230,6 +286,9 @@ fn compose(path: &str, doc: &Node) -> Vec<Item> {
             datastore: image.as_deref().is_some_and(is_data_image),
             images: image.into_iter().collect(),
             calls,
+            build,
+            labels: Vec::new(),
+            namespace: None,
         });
     }
     out
@@ -239,7 +298,23 @@ fn kubernetes(path: &str, doc: &Node) -> Option<Item> {
     let kind = doc.get("kind")?.text()?;
     doc.get("apiVersion")?;
     let name = doc.get("metadata")?.get("name")?.text()?;
+    let namespace = doc
+        .get("metadata")
+        .and_then(|m| m.get("namespace"))
+        .and_then(Node::text);
     let spec = doc.get("spec");
+    let labels = string_pairs(spec.and_then(|s| {
+        match kind.as_str() {
+            "Pod" => doc.get("metadata")?.get("labels"),
+            "CronJob" => s
+                .get("jobTemplate")?
+                .get("spec")?
+                .get("template")?
+                .get("metadata")?
+                .get("labels"),
+            _ => s.get("template")?.get("metadata")?.get("labels"),
+        }
+    }));
     let pod = spec.and_then(|s| match kind.as_str() {
         "Pod" => Some(s),
         "CronJob" => s
@@ -299,6 +374,9 @@ fn kubernetes(path: &str, doc: &Node) -> Option<Item> {
         datastore: workload && (kind == "StatefulSet" || images.iter().any(|i| is_data_image(i))),
         images,
         calls,
+        build: None,
+        labels: if workload { labels } else { Vec::new() },
+        namespace,
     })
 }
 
@@ -423,13 +501,16 @@ fn terraform(path: &str, text: &str) -> Vec<Item> {
                 datastore,
                 images: Vec::new(),
                 calls: Vec::new(),
+                build: None,
+                labels: Vec::new(),
+                namespace: None,
             });
         }
     }
     out
 }
 
-fn slug(s: &str) -> String {
+pub(crate) fn slug(s: &str) -> String {
     s.to_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
@@ -460,11 +541,17 @@ pub fn maps_to(a: &Asset, item: &Item) -> bool {
     m.is_empty() && (item.short == a.id || item.short == slug(&a.title))
 }
 
-fn asset_for<'m>(model: &'m Model, item: &Item) -> Option<&'m Asset> {
+pub(crate) fn asset_for<'m>(model: &'m Model, item: &Item) -> Option<&'m Asset> {
     model.assets.iter().find(|a| maps_to(a, item))
 }
 
-fn threat(rule: &str, title: &str, id: String, asset: Option<&Asset>, msg: String) -> Threat {
+pub(crate) fn threat(
+    rule: &str,
+    title: &str,
+    id: String,
+    asset: Option<&Asset>,
+    msg: String,
+) -> Threat {
     Threat {
         id,
         rule: format!("threat/{rule}"),
@@ -478,6 +565,28 @@ fn threat(rule: &str, title: &str, id: String, asset: Option<&Asset>, msg: Strin
         risk: 1,
         line: 0,
     }
+}
+
+/// The assets an exposed item makes reachable from the internet: its own, and for an Ingress
+/// the assets of the Services it routes to. Empty when the item is not exposed.
+pub fn exposed_assets<'m>(model: &'m Model, item: &Item) -> Vec<&'m Asset> {
+    if !item.exposed {
+        return Vec::new();
+    }
+    let mut v: Vec<&Asset> = asset_for(model, item).into_iter().collect();
+    if item.name.starts_with("Ingress/") {
+        for c in &item.calls {
+            let backend = Item {
+                name: format!("Service/{c}"),
+                short: c.clone(),
+                ..item.clone()
+            };
+            if let Some(a) = model.assets.iter().find(|a| maps_to(a, &backend)) {
+                v.push(a);
+            }
+        }
+    }
+    v
 }
 
 /// A drift threat, placed in the repository file it comes from (its `path`, with `line`).
@@ -503,29 +612,7 @@ pub fn compare(model: &Model, items: &[&Item]) -> Vec<Drift> {
     };
     for item in items {
         let asset = asset_for(model, item);
-        // An Ingress exposes the Services it routes to: its backends' assets are internet-facing.
-        let exposed_assets: Vec<&Asset> = if item.exposed {
-            let mut v: Vec<&Asset> = asset.into_iter().collect();
-            for c in &item.calls {
-                if item.name.starts_with("Ingress/")
-                    && let Some(a) = model.assets.iter().find(|a| {
-                        maps_to(
-                            a,
-                            &Item {
-                                name: format!("Service/{c}"),
-                                short: c.clone(),
-                                ..(*item).clone()
-                            },
-                        )
-                    })
-                {
-                    v.push(a);
-                }
-            }
-            v
-        } else {
-            Vec::new()
-        };
+        let exposed_assets = exposed_assets(model, item);
         if item.exposed && exposed_assets.is_empty() {
             let msg = format!(
                 "{} is reachable from the internet, but the threat model {} has no asset for it",
@@ -655,6 +742,24 @@ pub fn compare(model: &Model, items: &[&Item]) -> Vec<Drift> {
         );
         push(t, &model.path, a.line, (0, 0, 0));
     }
+    out.sort_by(|a, b| a.threat.id.cmp(&b.threat.id));
+    out.dedup_by(|a, b| a.threat.id == b.threat.id);
+    out
+}
+
+/// Compares the model with everything discovered under its folder `dir`: items,
+/// NetworkPolicies and the HTTP routes other engines published (paths relative to the scan
+/// root). One drift per threat id.
+pub fn compare_with(
+    model: &Model,
+    items: &[&Item],
+    policies: &[&NetworkPolicy],
+    http: &[&rampart_core::HttpRoute],
+    dir: &str,
+) -> Vec<Drift> {
+    let mut out = compare(model, items);
+    out.extend(netpol::compare(model, items, policies));
+    out.extend(routes::compare(model, items, http, dir));
     out.sort_by(|a, b| a.threat.id.cmp(&b.threat.id));
     out.dedup_by(|a, b| a.threat.id == b.threat.id);
     out

@@ -108,6 +108,11 @@ impl Engine for ThreatEngine {
         is_model_name(path) || drift::wants(path)
     }
 
+    /// Drift compares the model with the HTTP routes the SAST engine publishes.
+    fn reads_facts(&self) -> bool {
+        true
+    }
+
     fn start(&self, ctx: &ScanContext) -> Result<Box<dyn EngineSession + '_>, String> {
         Ok(Box::new(session::Session::new(ctx)))
     }

@@ -89,6 +89,8 @@ struct RuleFile {
     raise: Vec<Raise>,
     #[serde(default)]
     native: Option<String>,
+    #[serde(default)]
+    threagile_id: Option<String>,
     #[serde(flatten)]
     extra: BTreeMap<String, toml::Value>,
 }
@@ -103,7 +105,12 @@ const KEYS: &[&str] = &[
     "impact",
     "raise",
     "native",
+    "threagile_id",
 ];
+
+/// The parts a link rule's `threagile_id` template may name: `{rule}` (the rule's short id), `{link}`
+/// (the link id), `{source}` and `{target}` (asset ids).
+pub const ID_PARTS: &[&str] = &["{rule}", "{link}", "{source}", "{target}"];
 
 /// A loaded threat rule.
 #[derive(Debug, Clone)]
@@ -128,6 +135,10 @@ pub struct Rule {
     pub raise: Vec<(Expr, Option<usize>, Option<usize>)>,
     /// A native capability that finds this rule's threats instead of `when` (`drift`).
     pub native: Option<String>,
+    /// For link rules: the threat id as Threagile's own rule writes its synthetic id
+    /// (`{rule}@{link}@{source}@{target}`), so that a Threagile model's `risk_tracking`
+    /// entries apply unchanged; without it, `rule@asset@link`.
+    pub id: Option<String>,
 }
 
 const DEFAULTS: RuleDefaults = RuleDefaults {
@@ -177,6 +188,21 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, String> {
             "native `{n}` is not a capability; the only one is `drift`"
         )));
     }
+    if let Some(t) = &f.threagile_id {
+        if f.subject != Subject::Link {
+            return Err(e("threagile_id: only link rules have an id template".into()));
+        }
+        let mut rest = t.clone();
+        for p in ID_PARTS {
+            rest = rest.replace(p, "");
+        }
+        if !t.starts_with("{rule}@") || rest.contains(['{', '}']) {
+            return Err(e(format!(
+                "threagile_id `{t}` must start with `{{rule}}@` and name only {}",
+                ID_PARTS.join(", ")
+            )));
+        }
+    }
     let at_source = match f.at.as_deref() {
         None | Some("target") => false,
         Some("source") => true,
@@ -206,6 +232,7 @@ pub fn parse_rule(name: &str, text: &str) -> Result<Rule, String> {
         impact: index(IMPACT, &f.impact, "impact").map_err(e)?,
         raise,
         native: f.native,
+        id: f.threagile_id,
         meta,
     })
 }
@@ -560,7 +587,15 @@ impl Rule {
                     let mut e = base.with();
                     e.link = Some(l);
                     e.asset = Some(a);
-                    hit(&e, format!("{short}@{}@{}", a.id, l.id), Some(a), l.line);
+                    let id = match &self.id {
+                        Some(t) => t
+                            .replace("{rule}", short)
+                            .replace("{link}", &l.id)
+                            .replace("{source}", &l.source)
+                            .replace("{target}", &l.target),
+                        None => format!("{short}@{}@{}", a.id, l.id),
+                    };
+                    hit(&e, id, Some(a), l.line);
                 }
             }
             Subject::Boundary => {
@@ -608,5 +643,9 @@ fn stored(m: &Model, a: &Asset, which: usize) -> u8 {
 pub fn threats(rules: &[Rule], m: &Model) -> Vec<Threat> {
     let mut out: Vec<Threat> = rules.iter().flat_map(|r| r.threats(m)).collect();
     out.sort_by(|a, b| b.risk.cmp(&a.risk).then_with(|| a.id.cmp(&b.id)));
+    // One threat per id: a Threagile synthetic id may name less than the subject (push
+    // deployment is per build pipeline, not per link); the riskiest instance stands for it.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|t| seen.insert(t.id.clone()));
     out
 }

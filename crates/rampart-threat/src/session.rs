@@ -1,13 +1,15 @@
 //! One scan: model files and the repository's system description are collected per file;
-//! `finish` reads each model, reports its threats and the drift under its folder.
+//! `finish` reads each model, reports its threats and the drift under its folder (with the HTTP
+//! routes other engines published as facts).
 
-use crate::drift::{self, Item};
+use crate::drift::{self, Discovered, Item, NetworkPolicy};
 use crate::model::{Model, STATUSES};
 use crate::rules::{IMPACT, LIKELIHOOD, RISK, Threat, risk_severity};
 use crate::{builtin_rules, is_model_name, load};
 use rampart_core::date::Date;
 use rampart_core::{
-    Diagnostic, Emitter, EngineSession, Finding, Location, ScanContext, SourceFile, Suppression,
+    Diagnostic, Emitter, EngineSession, Facts, Finding, Location, ScanContext, SourceFile,
+    Suppression,
 };
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -16,7 +18,7 @@ pub(crate) struct Session {
     root: PathBuf,
     configured: Option<String>,
     models: Mutex<Vec<(String, String)>>,
-    items: Mutex<Vec<Item>>,
+    found: Mutex<Discovered>,
 }
 
 impl Session {
@@ -25,8 +27,14 @@ impl Session {
             root: ctx.root.clone(),
             configured: ctx.config.threat.model.clone(),
             models: Mutex::new(Vec::new()),
-            items: Mutex::new(Vec::new()),
+            found: Mutex::new(Discovered::default()),
         }
+    }
+
+    fn keep(&self, d: Discovered) {
+        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        found.items.extend(d.items);
+        found.policies.extend(d.policies);
     }
 
     fn is_model(&self, path: &str) -> bool {
@@ -43,24 +51,22 @@ impl EngineSession for Session {
         if self.is_model(&file.path) {
             // A model file may carry Kubernetes manifests as further documents (the drift
             // rules' examples do); they are discovered like any other manifest.
-            self.items
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend(drift::discover(&file.path, &text, out));
+            self.keep(drift::discover_all(&file.path, &text, out));
             self.models
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push((file.path.clone(), text.into_owned()));
         } else if drift::wants(&file.path) {
-            let found = drift::discover(&file.path, &text, out);
-            self.items
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend(found);
+            let found = drift::discover_all(&file.path, &text, out);
+            self.keep(found);
         }
     }
 
     fn finish(self: Box<Self>, out: &mut Emitter) {
+        self.finish_with_facts(&Facts::default(), out)
+    }
+
+    fn finish_with_facts(self: Box<Self>, facts: &Facts, out: &mut Emitter) {
         let mut models = self.models.into_inner().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = &self.configured
             && !models.iter().any(|(p, _)| p == c)
@@ -76,7 +82,8 @@ impl EngineSession for Session {
                 )),
             }
         }
-        let items = self.items.into_inner().unwrap_or_else(|e| e.into_inner());
+        let Discovered { items, policies } =
+            self.found.into_inner().unwrap_or_else(|e| e.into_inner());
         for (path, text) in models {
             let model = match load::parse(&path, &text) {
                 Ok(m) => m,
@@ -95,11 +102,11 @@ impl EngineSession for Session {
                 out.finding(finding(&model, &t, &mut diags));
             }
             let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-            let here: Vec<&Item> = items
-                .iter()
-                .filter(|i| dir.is_empty() || i.path.starts_with(&format!("{dir}/")))
-                .collect();
-            for d in drift::compare(&model, &here) {
+            let under = |p: &str| dir.is_empty() || p.starts_with(&format!("{dir}/"));
+            let here: Vec<&Item> = items.iter().filter(|i| under(&i.path)).collect();
+            let nps: Vec<&NetworkPolicy> = policies.iter().filter(|p| under(&p.path)).collect();
+            let routes: Vec<_> = facts.routes().filter(|r| under(&r.file)).collect();
+            for d in drift::compare_with(&model, &here, &nps, &routes, dir) {
                 let mut f = finding(&model, &d.threat, &mut diags);
                 f.location = Location::line(&d.path, d.threat.line);
                 out.finding(f);

@@ -68,7 +68,7 @@ fn threats_are_findings_at_the_model_line_with_risk() {
     assert_eq!(f.engine, "threat");
     assert_eq!(f.location.path, "threatmodel.yaml");
     assert_eq!(f.location.start_line, 11, "the link's line");
-    assert_eq!(f.fingerprint_key, "unencrypted-communication@db@web>db");
+    assert_eq!(f.fingerprint_key, "unencrypted-communication@web>db@web@db");
     assert_eq!(f.properties["asset"], "db");
     // likely × high (the card data is strictly confidential): elevated, a high severity.
     assert_eq!(f.properties["risk"], "elevated");

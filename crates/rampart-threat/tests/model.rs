@@ -46,14 +46,14 @@ fn threagile_example_model_threats() {
     let ids: Vec<&str> = t.iter().map(|t| t.id.as_str()).collect();
     for want in [
         "untrusted-deserialization@erp-system",
-        "missing-authentication@contract-fileserver@erp-system>nfs-filesystem-access",
-        "sql-nosql-injection@erp-system@erp-system>database-traffic",
-        "ldap-injection@marketing-cms@marketing-cms>auth-traffic",
+        "missing-authentication@erp-system>nfs-filesystem-access@erp-system@contract-fileserver",
+        "sql-nosql-injection@erp-system@sql-database@erp-system>database-traffic",
+        "ldap-injection@marketing-cms@ldap-auth-server@marketing-cms>auth-traffic",
         "xml-external-entity@erp-system",
         "missing-vault@model",
         "cross-site-scripting@apache-webserver",
-        "push-instead-of-pull-deployment@apache-webserver@jenkins-buildserver>application-deployment",
-        "unencrypted-communication@sql-database@erp-system>database-traffic",
+        "push-instead-of-pull-deployment@jenkins-buildserver",
+        "unencrypted-communication@erp-system>database-traffic@erp-system@sql-database",
         "mixed-targets-on-shared-runtime@webapp-virtualization",
         "missing-cloud-hardening@application-network",
     ] {
@@ -73,7 +73,9 @@ fn threagile_example_model_threats() {
     // The strictly confidential database's unencrypted JDBC link rates high impact.
     let jdbc = t
         .iter()
-        .find(|t| t.id == "unencrypted-communication@sql-database@erp-system>database-traffic")
+        .find(|t| {
+            t.id == "unencrypted-communication@erp-system>database-traffic@erp-system@sql-database"
+        })
         .unwrap();
     assert_eq!(rampart_threat::rules::IMPACT[jdbc.impact], "high");
     // The model's risk tracking: `unencrypted-asset@*` matches per asset.
@@ -89,6 +91,47 @@ fn threagile_example_model_threats() {
     );
 }
 
+/// Threat ids of the rules that mirror Threagile's built-in ones are Threagile's synthetic ids,
+/// so the example model's own `risk_tracking` entries (wildcards included) apply unchanged.
+#[test]
+fn threagile_example_model_risk_tracking_applies_unchanged() {
+    let m = parse_model("threagile.yaml", &read("threagile/example.yaml")).unwrap();
+    let t = threats(&m);
+    let patterns: Vec<&str> = m.tracking.iter().map(|tr| tr.pattern.as_str()).collect();
+    for want in [
+        "untrusted-deserialization@erp-system",
+        "ldap-injection@*@ldap-auth-server@*",
+        "unencrypted-asset@*",
+        "missing-authentication-second-factor@*@*@*",
+        "missing-hardening@*",
+        "dos-risky-access-across-trust-boundary@*@*@*",
+    ] {
+        assert!(patterns.contains(&want), "{want} not in {patterns:?}");
+        let tr = m.tracking.iter().find(|tr| tr.pattern == want).unwrap();
+        assert!(
+            t.iter().any(|t| tr.matches(&t.id)),
+            "risk tracking `{want}` matches no threat of {:#?}",
+            t.iter().map(|t| &t.id).collect::<Vec<_>>()
+        );
+    }
+    // The parts sit where Threagile puts them: link, source, target for missing authentication;
+    // caller, LDAP server, link for LDAP injection; target, caller, link for DoS.
+    let ids: Vec<&str> = t.iter().map(|t| t.id.as_str()).collect();
+    let ldap = ids
+        .iter()
+        .find(|i| i.starts_with("ldap-injection@"))
+        .unwrap();
+    assert_eq!(ldap.split('@').nth(2), Some("ldap-auth-server"), "{ldap}");
+    for i in ids
+        .iter()
+        .filter(|i| i.starts_with("missing-authentication@"))
+    {
+        let parts: Vec<&str> = i.split('@').collect();
+        assert_eq!(parts.len(), 4, "{i}");
+        assert!(parts[1].starts_with(&format!("{}>", parts[2])), "{i}");
+    }
+}
+
 #[test]
 fn threagile_stub_model_is_read_unchanged() {
     let m = parse_model("threagile.yaml", &read("threagile/stub.yaml")).unwrap();
@@ -96,7 +139,8 @@ fn threagile_stub_model_is_read_unchanged() {
     let ids: Vec<String> = threats(&m).into_iter().map(|t| t.id).collect();
     assert!(
         ids.contains(
-            &"missing-authentication@some-other-component@some-component>some-traffic".to_string()
+            &"missing-authentication@some-component>some-traffic@some-component@some-other-component"
+                .to_string()
         ),
         "{ids:#?}"
     );

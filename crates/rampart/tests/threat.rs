@@ -33,7 +33,7 @@ fn threat_lists_threats_as_text_and_json() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("threatmodel.yaml: "), "{text}");
-    assert!(text.contains("sql-nosql-injection@web@web>db"), "{text}");
+    assert!(text.contains("sql-nosql-injection@web@db@web>db"), "{text}");
     let out = rampart()
         .args(["threat", "--format", "json"])
         .arg(dir.path())
@@ -122,7 +122,10 @@ fn diff_since_a_ref_is_a_pull_request_comment() {
         "{md}"
     );
     assert!(md.contains("**2 added**"), "{md}");
-    assert!(md.contains("`unencrypted-communication@db@web>db`"), "{md}");
+    assert!(
+        md.contains("`unencrypted-communication@web>db@web@db`"),
+        "{md}"
+    );
     assert!(md.contains("`missing-file-validation@web`"), "{md}");
     let out = rampart()
         .args(["threat", "diff", "no-such-ref"])
@@ -171,6 +174,47 @@ fn scan_ranks_findings_by_asset_risk_and_gates_on_the_appetite() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("[threat] fail_on: risk `severe`"));
 }
 
+/// With the SAST engine, the routes its framework models recognise reach the threat engine:
+/// the storefront's admin route and the export job's status endpoint are route drift.
+#[test]
+fn the_worked_example_reports_route_drift_with_the_sast_engine() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/threat-model");
+    let args = [
+        "scan",
+        "--format",
+        "json",
+        "--engines",
+        "sast,threat",
+        "--fail-on",
+        "never",
+    ];
+    let v = run_json(&args, &example, 0);
+    let fs = findings(&v);
+    let admin = fs
+        .iter()
+        .find(|f| f["rule_id"] == "threat/drift-exposed-admin-route")
+        .expect("the storefront's admin route");
+    assert_eq!(admin["location"]["path"], "services/web/app.py");
+    assert!(admin["message"].as_str().unwrap().contains("/admin/orders"));
+    let status = fs
+        .iter()
+        .find(|f| f["rule_id"] == "threat/drift-http-undeclared")
+        .expect("the export job's HTTP status endpoint");
+    assert_eq!(status["location"]["path"], "services/worker/status.py");
+    // Without the SAST engine nobody publishes routes: no route drift.
+    let v = run_json(
+        &args.map(|a| if a == "sast,threat" { "threat" } else { a }),
+        &example,
+        0,
+    );
+    assert!(
+        !findings(&v)
+            .iter()
+            .any(|f| f["rule_id"] == "threat/drift-exposed-admin-route")
+    );
+}
+
 #[test]
 fn the_worked_example_reports_its_drift_case() {
     let example =
@@ -207,6 +251,18 @@ fn the_worked_example_reports_its_drift_case() {
         .collect();
     unknown.sort();
     assert_eq!(unknown, ["docker-compose.yml", "terraform/main.tf"]);
+    // The NetworkPolicy that opens the internal API's metrics port to everyone.
+    let open = fs
+        .iter()
+        .find(|f| f["rule_id"] == "threat/drift-network-policy-open")
+        .expect("the open metrics port");
+    assert_eq!(open["location"]["path"], "k8s/network-policies.yaml");
+    // Default deny with the allows the model's links need: no link is blocked.
+    assert!(
+        !fs.iter()
+            .any(|f| f["rule_id"] == "threat/drift-blocked-link"),
+        "{fs:#?}"
+    );
     // The tracked decisions are suppressions with their reason.
     let xxe = fs
         .iter()

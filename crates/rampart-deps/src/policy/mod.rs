@@ -8,6 +8,8 @@
 pub mod license;
 pub mod purl;
 pub mod sources;
+pub mod sources_build;
+pub mod sources_js;
 pub mod typosquat;
 
 use crate::inventory::{self, Lockfile, Package};
@@ -43,8 +45,10 @@ pub const PATH: &str = "policy/path-dependency";
 pub const MISSING_HASH: &str = "policy/missing-hash";
 /// Rule id: a name one edit from a popular package.
 pub const TYPOSQUAT: &str = "policy/typosquat";
+/// Rule id: a build setting that turns off checksum or TLS verification of downloads.
+pub const UNVERIFIED: &str = "policy/unverified-download";
 
-const RULE_FILES: [&str; 9] = [
+const RULE_FILES: [&str; 10] = [
     include_str!("../../rules/policy/denied-package.toml"),
     include_str!("../../rules/policy/package-not-allowed.toml"),
     include_str!("../../rules/policy/license-denied.toml"),
@@ -54,6 +58,7 @@ const RULE_FILES: [&str; 9] = [
     include_str!("../../rules/policy/path-dependency.toml"),
     include_str!("../../rules/policy/missing-hash.toml"),
     include_str!("../../rules/policy/typosquat.toml"),
+    include_str!("../../rules/policy/unverified-download.toml"),
 ];
 
 #[derive(Deserialize)]
@@ -122,11 +127,13 @@ impl Engine for PolicyEngine {
     }
 
     fn wants(&self, path: &str) -> bool {
-        inventory::is_lockfile(path) || crate::sbom::is_sbom_name(path)
+        inventory::is_lockfile(path)
+            || crate::sbom::is_sbom_name(path)
+            || sources_build::is_settings_file(path)
     }
 
     fn wants_large(&self, path: &str) -> bool {
-        self.wants(path)
+        inventory::is_lockfile(path) || crate::sbom::is_sbom_name(path)
     }
 
     fn start(&self, ctx: &ScanContext) -> Result<Box<dyn EngineSession + '_>, String> {
@@ -195,6 +202,18 @@ fn rule(id: &str) -> &'static RuleMeta {
 
 impl EngineSession for Session {
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
+        if !inventory::is_lockfile(&file.path)
+            && !crate::sbom::is_sbom_name(&file.path)
+            && sources_build::is_settings_file(&file.path)
+        {
+            // A build file that names sources (Gradle repositories, NuGet.config, GOPROXY…).
+            if self.sources.is_some() {
+                let text = String::from_utf8_lossy(&file.content);
+                let none = Lockfile::default();
+                self.origins(&sources::read(&file.path, &text), &none, file, out);
+            }
+            return;
+        }
         let lf = if crate::sbom::is_sbom_name(&file.path) {
             match crate::sbom::read_sbom(&file.content) {
                 Ok(lf) => lf,
@@ -430,6 +449,21 @@ impl Session {
                     format!("{what} has no --hash, which [policy.sources] require_hashes asks for"),
                     format!("{key}:hash"),
                 ),
+                // TLS off is a source problem whatever else is allowed; checksums off only
+                // where hashes are required.
+                Kind::Unverified { setting, tls } if *tls || policy.require_hashes => (
+                    UNVERIFIED,
+                    if *tls {
+                        format!(
+                            "`{setting}` lets {what} be downloaded without TLS verification ([policy.sources])"
+                        )
+                    } else {
+                        format!(
+                            "`{setting}` turns off checksum verification of {what}, which [policy.sources] require_hashes asks for"
+                        )
+                    },
+                    format!("{key}:unverified:{setting}"),
+                ),
                 _ => continue,
             };
             let mut f = finding_at(rule(rule_id), file, o.line, message, key);
@@ -444,6 +478,9 @@ impl Session {
                         .insert("source".into(), json!(host_and_path(u)));
                 }
                 Kind::NoHash => {}
+                Kind::Unverified { setting, .. } => {
+                    f.properties.insert("setting".into(), json!(setting));
+                }
             }
             out.finding(f);
         }

@@ -18,6 +18,14 @@ pub enum Kind {
     Path(String),
     /// A pip requirement pinned without `--hash`.
     NoHash,
+    /// A setting that turns off checksum verification (`GONOSUMDB`, `GOSUMDB=off`) or TLS
+    /// (`GOINSECURE`, `GOFLAGS=-insecure`) of downloads.
+    Unverified {
+        /// The setting as written (`GOSUMDB=off`).
+        setting: String,
+        /// It turns off TLS (not only checksums).
+        tls: bool,
+    },
 }
 
 /// One origin read from a lockfile.
@@ -41,13 +49,15 @@ pub fn read(path: &str, text: &str) -> Vec<Origin> {
     let mut origins = match name {
         "package-lock.json" | "npm-shrinkwrap.json" => package_lock(text),
         "yarn.lock" => yarn_lock(text),
+        "pnpm-lock.yaml" => super::sources_js::pnpm_lock(text),
+        "bun.lock" => super::sources_js::bun_lock(text),
         "Cargo.lock" => cargo_lock(text),
         "poetry.lock" => poetry_lock(text),
         "uv.lock" => uv_lock(text),
         "Pipfile.lock" => pipfile_lock(text),
         "go.mod" => go_mod(text),
         _ if name.starts_with("requirements") && name.ends_with(".txt") => requirements(text),
-        _ => Vec::new(),
+        _ => super::sources_build::read(path, text).unwrap_or_default(),
     };
     // JSON objects come out of serde in key order: report in file order.
     origins.sort_by_key(|o| o.line);
@@ -56,7 +66,7 @@ pub fn read(path: &str, text: &str) -> Vec<Origin> {
 
 /// A URL's kind: git (`git+…`, `git://`, `github:`, `…​.git#`), local (`file:`, `link:`),
 /// else a registry.
-fn classify(url: &str) -> Kind {
+pub(crate) fn classify(url: &str) -> Kind {
     let u = url.trim();
     let lower = u.to_ascii_lowercase();
     if lower.starts_with("git+")
@@ -74,7 +84,7 @@ fn classify(url: &str) -> Kind {
     }
 }
 
-fn origin(eco: Ecosystem, name: &str, version: &str, line: usize, kind: Kind) -> Origin {
+pub(crate) fn origin(eco: Ecosystem, name: &str, version: &str, line: usize, kind: Kind) -> Origin {
     Origin {
         ecosystem: eco,
         name: name.to_string(),
@@ -126,7 +136,8 @@ fn package_lock(text: &str) -> Vec<Origin> {
     out
 }
 
-/// yarn v1: `resolved "URL"` under each entry; the entry's name from its header line.
+/// yarn v1: `resolved "URL"` under each entry; the entry's name from its header line. yarn
+/// berry: `resolution: "name@protocol…"` (see [`super::sources_js::berry_resolution`]).
 fn yarn_lock(text: &str) -> Vec<Origin> {
     let mut out = Vec::new();
     let mut name = String::new();
@@ -158,6 +169,12 @@ fn yarn_lock(text: &str) -> Vec<Origin> {
         } else if let Some(r) = t.strip_prefix("resolved ") {
             let r = r.trim_matches('"');
             out.push(origin(Ecosystem::Npm, &name, &version, i + 1, classify(r)));
+        } else if let Some(v) = t.strip_prefix("version: ") {
+            version = v.trim_matches('"').to_string();
+        } else if let Some(r) = t.strip_prefix("resolution: ")
+            && let Some((n, kind)) = super::sources_js::berry_resolution(r)
+        {
+            out.push(origin(Ecosystem::Npm, &n, &version, i + 1, kind));
         }
     }
     out

@@ -17,3 +17,10 @@ def search():
     # Reflected into the page without escaping: a cross-site scripting finding, ranked by the
     # storefront's risk (internet-facing, strictly confidential accounts).
     return "<h1>Results for " + request.args.get("q", "") + "</h1>"
+
+
+@app.get("/admin/orders")
+def admin_orders():
+    # An administration page served by the public storefront: the model shows no admin
+    # interface, so rampart reports it as route drift (threat/drift-exposed-admin-route).
+    return requests.get(f"{API}/orders", timeout=5).json()
