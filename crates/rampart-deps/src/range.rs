@@ -258,7 +258,7 @@ fn split_and(t: &str, commas: bool) -> impl Iterator<Item = &str> {
 
 /// Splits a leading operator off a clause.
 fn operator<'a>(c: &'a str, ops: &[&'static str]) -> (&'static str, &'a str) {
-    for op in ops {
+    for &op in ops {
         if let Some(rest) = c.strip_prefix(op) {
             return (op, rest.trim());
         }
@@ -585,7 +585,7 @@ fn ruby_clause(c: &str) -> Result<Interval, String> {
 /// One `||` alternative of a Composer constraint.
 fn composer_alt(alt: &str, cmp: Comparator) -> Result<Vec<Interval>, String> {
     let alt = alt.trim();
-    if alt.starts_with("dev-") || alt.ends_with("-dev") && !alt.contains('.') {
+    if alt.starts_with("dev-") || (alt.ends_with("-dev") && !alt.contains('.')) {
         return Err(format!("`{alt}` is a branch, not a version range"));
     }
     if let Some((a, b)) = alt.split_once(" - ") {
@@ -603,8 +603,7 @@ fn composer_alt(alt: &str, cmp: Comparator) -> Result<Vec<Interval>, String> {
                 hi: Some(excl(&p.bump(k, 3))),
             });
         }
-        if let Some(rest) = c.strip_prefix("!=") {
-            let _ = rest;
+        if c.starts_with("!=") {
             return Ok(Interval::any());
         }
         semver_clause(c, Flavour::Exact)
@@ -687,7 +686,6 @@ pub fn affected_intervals(eco: Ecosystem, a: &Affected) -> Vec<(Comparator, Inte
             RangeKind::Semver => Comparator::Semver,
             RangeKind::Ecosystem => Comparator::Ecosystem(eco),
         };
-        let zero = |e: &crate::db::Event| e.kind == EventKind::Introduced && e.version == "0";
         let mut events: Vec<&crate::db::Event> = r.events.iter().collect();
         events.sort_by(|x, y| match (zero(x), zero(y)) {
             (true, true) => Ordering::Equal,
@@ -737,6 +735,11 @@ pub fn affected_intervals(eco: Ecosystem, a: &Affected) -> Vec<(Comparator, Inte
         }
     }
     out
+}
+
+/// `introduced: "0"`: from the first version on.
+fn zero(e: &crate::db::Event) -> bool {
+    e.kind == EventKind::Introduced && e.version == "0"
 }
 
 #[cfg(test)]

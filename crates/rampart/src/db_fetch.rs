@@ -111,7 +111,7 @@ pub fn before_scan(
         _ => planned
             .iter()
             .cloned()
-            .partition(|e| used.iter().any(|u| u.osv_name() == e)),
+            .partition(|e| used.iter().any(|u| e.as_str() == u.osv_name())),
     };
     let why = match &need {
         Need::Missing => "no vulnerability database yet".to_string(),

@@ -283,6 +283,10 @@ pub fn parse(path: &str, content: &[u8]) -> Option<Manifest> {
         Kind::MsBuild => super::manifest_more::msbuild(text, &mut m),
         Kind::Gradle => super::manifest_more::gradle(text, &mut m),
     }
+    // File order (JSON and TOML tables come out of serde in key order).
+    let mut both: Vec<(Package, Syntax)> = m.packages.drain(..).zip(m.syntax.drain(..)).collect();
+    both.sort_by_key(|(p, _)| p.line);
+    (m.packages, m.syntax) = both.into_iter().unzip();
     Some(m)
 }
 
