@@ -144,7 +144,10 @@ pub fn ecosystem_of(path: &str) -> Option<Ecosystem> {
     }
     Some(match name {
         "Cargo.lock" => Ecosystem::CratesIo,
-        "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml"
+        "package-lock.json"
+        | "npm-shrinkwrap.json"
+        | "yarn.lock"
+        | "pnpm-lock.yaml"
         | "bun.lock" => Ecosystem::Npm,
         "go.mod" => Ecosystem::Go,
         "pom.xml" | "gradle.lockfile" => Ecosystem::Maven,

@@ -355,11 +355,7 @@ pub fn match_package(
 
 /// Every vulnerability whose affected versions meet a declared range (a manifest dependency
 /// no lockfile resolves): the package *may* be affected. `fixed` lists every fixed version.
-pub fn match_range(
-    db: &Database,
-    name: &str,
-    range: &crate::range::VersionSet,
-) -> Vec<Vuln> {
+pub fn match_range(db: &Database, name: &str, range: &crate::range::VersionSet) -> Vec<Vuln> {
     let eco = range.ecosystem;
     let hits: Vec<&Affected> = db
         .affected(eco, name)

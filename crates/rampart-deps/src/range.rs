@@ -127,7 +127,11 @@ impl VersionSet {
     pub fn intersects(&self, a: &Affected) -> bool {
         affected_intervals(self.ecosystem, a)
             .iter()
-            .any(|(cmp, j)| self.intervals.iter().any(|i| i.and(j, *cmp).non_empty(*cmp)))
+            .any(|(cmp, j)| {
+                self.intervals
+                    .iter()
+                    .any(|i| i.and(j, *cmp).non_empty(*cmp))
+            })
     }
 }
 
@@ -217,7 +221,11 @@ fn conjunction<'a>(
         }
         acc = acc.and(&f(c)?, cmp);
     }
-    Ok(if acc.non_empty(cmp) { vec![acc] } else { vec![] })
+    Ok(if acc.non_empty(cmp) {
+        vec![acc]
+    } else {
+        vec![]
+    })
 }
 
 /// Splits a comparator set on white space (and commas when `commas`), keeping an operator
@@ -226,7 +234,11 @@ fn split_and(t: &str, commas: bool) -> impl Iterator<Item = &str> {
     let mut parts: Vec<&str> = Vec::new();
     let mut pending: Option<usize> = None;
     let mut pieces = Vec::new();
-    let seps: &[char] = if commas { &[' ', '\t', ','] } else { &[' ', '\t'] };
+    let seps: &[char] = if commas {
+        &[' ', '\t', ',']
+    } else {
+        &[' ', '\t']
+    };
     let mut start = None;
     for (i, ch) in t.char_indices() {
         if seps.contains(&ch) {
@@ -287,9 +299,10 @@ impl Partial {
         for p in core.split('.') {
             match p {
                 "x" | "X" | "*" => parts.push(None),
-                n if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-                    parts.push(Some(n.parse::<u64>().map_err(|_| format!("`{n}` is too large"))?))
-                }
+                n if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => parts.push(Some(
+                    n.parse::<u64>()
+                        .map_err(|_| format!("`{n}` is too large"))?,
+                )),
                 _ => return Err(format!("`{v}` is not a version")),
             }
         }
@@ -440,7 +453,9 @@ fn npm_alt(alt: &str, cmp: Comparator) -> Result<Vec<Interval>, String> {
         };
         return Ok(if i.non_empty(cmp) { vec![i] } else { vec![] });
     }
-    conjunction(split_and(alt, false), cmp, |c| semver_clause(c, Flavour::Npm))
+    conjunction(split_and(alt, false), cmp, |c| {
+        semver_clause(c, Flavour::Npm)
+    })
 }
 
 /// One PEP 440 specifier clause.
@@ -518,8 +533,7 @@ fn pep440_clause(c: &str) -> Result<Interval, String> {
 
 /// One Poetry constraint clause: PEP 440 operators, or `^`, `~`, `*`, bare versions.
 fn poetry_clause(c: &str) -> Result<Interval, String> {
-    if c.starts_with("~=") || c.starts_with("==") || c.starts_with("!=") || c.starts_with("===")
-    {
+    if c.starts_with("~=") || c.starts_with("==") || c.starts_with("!=") || c.starts_with("===") {
         return pep440_clause(c);
     }
     if c.starts_with(['<', '>']) {
@@ -653,7 +667,11 @@ fn interval_notation(t: &str) -> Result<Vec<Interval>, String> {
         let (lo, hi) = match inner.split_once(',') {
             Some((a, b)) => (a.trim(), b.trim()),
             None if open == '[' && close == "]" => (inner.trim(), inner.trim()),
-            None => return Err(format!("`{inner}`: an exact version is written `[{inner}]`")),
+            None => {
+                return Err(format!(
+                    "`{inner}`: an exact version is written `[{inner}]`"
+                ));
+            }
         };
         out.push(Interval {
             lo: (!lo.is_empty()).then(|| Bound {
@@ -665,7 +683,10 @@ fn interval_notation(t: &str) -> Result<Vec<Interval>, String> {
                 inclusive: close == "]",
             }),
         });
-        rest = rest[end + 1..].trim_start().trim_start_matches(',').trim_start();
+        rest = rest[end + 1..]
+            .trim_start()
+            .trim_start_matches(',')
+            .trim_start();
         if !rest.is_empty() && !rest.starts_with(['[', '(']) {
             return Err(format!("unexpected `{rest}`"));
         }

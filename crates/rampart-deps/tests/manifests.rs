@@ -201,16 +201,35 @@ fn cargo_gemfile_composer_nuget_gradle() {
 fn malformed_manifests_give_errors_with_lines() {
     let m = manifest::parse("package.json", b"{\n  \"dependencies\": {\n    \"a\": 1,\n").unwrap();
     assert!(m.packages.is_empty());
-    assert!(m.errors[0].message.contains("invalid JSON"), "{:?}", m.errors);
-    let m = manifest::parse("package.json", b"{\"dependencies\": {\"a\": 1, \"b\": \"^1\"}}").unwrap();
+    assert!(
+        m.errors[0].message.contains("invalid JSON"),
+        "{:?}",
+        m.errors
+    );
+    let m = manifest::parse(
+        "package.json",
+        b"{\"dependencies\": {\"a\": 1, \"b\": \"^1\"}}",
+    )
+    .unwrap();
     assert_eq!(m.packages.len(), 1);
     assert!(m.errors[0].message.contains("not a string"));
     let m = manifest::parse("Cargo.toml", b"[dependencies]\nserde = [1]\n").unwrap();
     assert_eq!(m.errors[0].line, 2);
     let m = manifest::parse("pyproject.toml", b"[project\n").unwrap();
     assert_eq!(m.errors[0].line, 1);
-    for junk in [&b"\xff\xfe"[..], b"", b"<PackageReference Include=", b"gem "] {
-        for name in ["package.json", "Gemfile", "App.csproj", "build.gradle", "setup.cfg"] {
+    for junk in [
+        &b"\xff\xfe"[..],
+        b"",
+        b"<PackageReference Include=",
+        b"gem ",
+    ] {
+        for name in [
+            "package.json",
+            "Gemfile",
+            "App.csproj",
+            "build.gradle",
+            "setup.cfg",
+        ] {
             let _ = manifest::parse(name, junk);
         }
     }
@@ -270,14 +289,15 @@ fn a_package_json_without_lockfile_may_be_affected() {
     assert_eq!(lodash.location.path, "web/package.json");
     assert_eq!(lodash.location.start_line, 6);
     assert_eq!(lodash.confidence, rampart_core::Confidence::Medium);
-    assert!(lodash.message.contains("may be affected"), "{}", lodash.message);
+    assert!(
+        lodash.message.contains("may be affected"),
+        "{}",
+        lodash.message
+    );
     assert!(lodash.message.contains("4.17.21"), "{}", lodash.message);
     assert_eq!(lodash.properties["declared_range"], "^4.17.0");
     assert_eq!(lodash.properties["resolved"], false);
-    assert_eq!(
-        lodash.fingerprint_key,
-        "npm:lodash:^4.17.0:OSV-TEST-0001"
-    );
+    assert_eq!(lodash.fingerprint_key, "npm:lodash:^4.17.0:OSV-TEST-0001");
     assert!(lodash.severity >= Severity::Low);
     // The summary: which manifest, which command.
     let warn = r
@@ -287,7 +307,11 @@ fn a_package_json_without_lockfile_may_be_affected() {
         .expect("a no-lockfile warning");
     assert_eq!(warn.level, DiagnosticLevel::Warning);
     assert_eq!(warn.path.as_deref(), Some("web/package.json"));
-    assert!(warn.message.contains("`npm install --package-lock-only`"), "{}", warn.message);
+    assert!(
+        warn.message.contains("`npm install --package-lock-only`"),
+        "{}",
+        warn.message
+    );
     // The unreadable range: a warning at its line, the others still matched.
     let bad = r
         .diagnostics
@@ -299,7 +323,10 @@ fn a_package_json_without_lockfile_may_be_affected() {
 
 #[test]
 fn the_fingerprint_survives_moves_and_reformatting() {
-    let a = scan_project(&[("package.json", br#"{"dependencies": {"lodash": "^4.17.0"}}"#)]);
+    let a = scan_project(&[(
+        "package.json",
+        br#"{"dependencies": {"lodash": "^4.17.0"}}"#,
+    )]);
     let b = scan_project(&[(
         "package.json",
         b"{\n  \"name\": \"x\",\n  \"dependencies\": {\n    \"lodash\":   \"^4.17.0\"\n  }\n}\n",
@@ -324,23 +351,34 @@ fn a_lockfile_beside_or_in_a_workspace_root_resolves_the_manifest() {
             ("packages/a/package.json", &pkg[..]),
             ("package-lock.json", &lock[..]),
         ],
-        vec![("app/package.json", &pkg[..]), ("app/yarn.lock", &b"# yarn lockfile v1\n"[..])],
+        vec![
+            ("app/package.json", &pkg[..]),
+            ("app/yarn.lock", &b"# yarn lockfile v1\n"[..]),
+        ],
     ] {
         let r = scan_project(&files);
         assert!(
-            r.findings.iter().all(|f| f.rule_id != "deps/vulnerable-range"),
+            r.findings
+                .iter()
+                .all(|f| f.rule_id != "deps/vulnerable-range"),
             "{:?}",
             r.findings
         );
         assert!(
-            !r.diagnostics.iter().any(|d| d.message.contains("no lockfile")),
+            !r.diagnostics
+                .iter()
+                .any(|d| d.message.contains("no lockfile")),
             "{:?}",
             r.diagnostics
         );
     }
     // A lockfile of another project beside does not count.
     let r = scan_project(&[("package.json", pkg), ("Cargo.lock", b"version = 3\n")]);
-    assert!(r.findings.iter().any(|f| f.rule_id == "deps/vulnerable-range"));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule_id == "deps/vulnerable-range")
+    );
 }
 
 #[test]
@@ -348,50 +386,86 @@ fn every_manifest_kind_is_matched_conservatively() {
     let cases: &[(&str, &str, &str)] = &[
         ("pep621/pyproject.toml", "pyproject.toml", "requests"),
         ("poetry/pyproject.toml", "pyproject.toml", "pyyaml"),
-        ("requirements-in/requirements.in", "requirements.in", "requests"),
+        (
+            "requirements-in/requirements.in",
+            "requirements.in",
+            "requests",
+        ),
         ("pipfile/Pipfile", "Pipfile", "jinja2"),
         ("setup-cfg/setup.cfg", "setup.cfg", "jinja2"),
         ("cargo/Cargo.toml", "Cargo.toml", "smallvec"),
         ("gemfile/Gemfile", "Gemfile", "rack"),
-        ("composer/composer.json", "composer.json", "guzzlehttp/guzzle"),
+        (
+            "composer/composer.json",
+            "composer.json",
+            "guzzlehttp/guzzle",
+        ),
         ("nuget/Shop.csproj", "Shop.csproj", "Newtonsoft.Json"),
-        ("gradle/build.gradle", "build.gradle", "org.apache.logging.log4j:log4j-core"),
+        (
+            "gradle/build.gradle",
+            "build.gradle",
+            "org.apache.logging.log4j:log4j-core",
+        ),
     ];
     for (fixture_path, name, package) in cases {
         let r = scan_project(&[(name, &fixture(fixture_path))]);
         assert!(
-            r.findings
-                .iter()
-                .any(|f| f.rule_id == "deps/vulnerable-range" && f.properties["package"] == *package),
+            r.findings.iter().any(
+                |f| f.rule_id == "deps/vulnerable-range" && f.properties["package"] == *package
+            ),
             "{fixture_path}: {:#?}",
             r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
         );
         assert!(
-            r.diagnostics.iter().any(|d| d.message.contains("no lockfile")),
+            r.diagnostics
+                .iter()
+                .any(|d| d.message.contains("no lockfile")),
             "{fixture_path}"
         );
     }
     // Not affected: pyyaml>=5.4 (requirements.in) meets neither pyyaml advisory.
-    let r = scan_project(&[("requirements.in", &fixture("requirements-in/requirements.in"))]);
-    assert!(!r.findings.iter().any(|f| f.properties["package"] == "pyyaml"));
+    let r = scan_project(&[(
+        "requirements.in",
+        &fixture("requirements-in/requirements.in"),
+    )]);
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.properties["package"] == "pyyaml")
+    );
     // The Cargo `dirs = "*"` dev dependency meets its open-ended advisory; a malicious
     // package is reported as such whatever the range.
-    let r = scan_project(&[("package.json", br#"{"dependencies": {"evil-pkg": "^1.0.0"}}"#)]);
-    assert!(r.findings.iter().any(|f| f.rule_id == "deps/malicious-package"));
+    let r = scan_project(&[(
+        "package.json",
+        br#"{"dependencies": {"evil-pkg": "^1.0.0"}}"#,
+    )]);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule_id == "deps/malicious-package")
+    );
 }
 
 #[test]
 fn go_mod_without_go_sum_is_read_and_noted() {
     let gomod = b"module example.org/app\n\ngo 1.21\n\nrequire golang.org/x/text v0.3.2\n";
     let r = scan_project(&[("go.mod", gomod)]);
-    assert!(r.findings.iter().any(|f| f.rule_id == "deps/vulnerable-dependency"));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule_id == "deps/vulnerable-dependency")
+    );
     assert!(
         r.diagnostics
             .iter()
             .any(|d| d.message.contains("go mod tidy") && d.level == DiagnosticLevel::Note)
     );
     let r = scan_project(&[("go.mod", gomod), ("go.sum", b"")]);
-    assert!(!r.diagnostics.iter().any(|d| d.message.contains("go mod tidy")));
+    assert!(
+        !r.diagnostics
+            .iter()
+            .any(|d| d.message.contains("go mod tidy"))
+    );
 }
 
 #[test]
@@ -409,8 +483,16 @@ fn the_sbom_lists_unresolved_dependencies_with_their_ranges() {
     assert!(lodash.get("version").is_none());
     assert_eq!(lodash["purl"], "pkg:npm/lodash");
     let props = lodash["properties"].as_array().unwrap();
-    assert!(props.iter().any(|p| p["name"] == "rampart:declared-range" && p["value"] == "^4.17.0"));
-    assert!(props.iter().any(|p| p["name"] == "rampart:resolved" && p["value"] == "false"));
+    assert!(
+        props
+            .iter()
+            .any(|p| p["name"] == "rampart:declared-range" && p["value"] == "^4.17.0")
+    );
+    assert!(
+        props
+            .iter()
+            .any(|p| p["name"] == "rampart:resolved" && p["value"] == "false")
+    );
     let spdx = rampart_deps::sbom::spdx("shop", &lockfiles);
     let p = spdx["packages"]
         .as_array()
@@ -419,7 +501,12 @@ fn the_sbom_lists_unresolved_dependencies_with_their_ranges() {
         .find(|p| p["name"] == "lodash")
         .unwrap();
     assert!(p.get("versionInfo").is_none());
-    assert!(p["comment"].as_str().unwrap().contains("declared range ^4.17.0"));
+    assert!(
+        p["comment"]
+            .as_str()
+            .unwrap()
+            .contains("declared range ^4.17.0")
+    );
     // With a lockfile, the manifest is not listed twice.
     std::fs::write(
         tmp.path().join("package-lock.json"),

@@ -93,7 +93,10 @@ pub fn before_scan(
     let mut updater = match Updater::new(&opts) {
         Ok(u) => u,
         Err(e) => {
-            warn(quiet, &format!("cannot update the vulnerability database: {e}"));
+            warn(
+                quiet,
+                &format!("cannot update the vulnerability database: {e}"),
+            );
             return Ok(());
         }
     };
@@ -115,10 +118,7 @@ pub fn before_scan(
     };
     let why = match &need {
         Need::Missing => "no vulnerability database yet".to_string(),
-        Need::Stale { age_secs } => format!(
-            "the vulnerability database is {} old",
-            age(*age_secs)
-        ),
+        Need::Stale { age_secs } => format!("the vulnerability database is {} old", age(*age_secs)),
         Need::Incomplete { missing } => format!(
             "the vulnerability database lacks {}",
             missing
@@ -250,7 +250,9 @@ fn report_failure(quiet: bool, e: &UpdateError, dir: &Path) {
     if e.is_unreachable() {
         warn(
             quiet,
-            &format!("{e}: the network is unreachable, {with} (--offline or RAMPART_OFFLINE=1 skips the fetch)"),
+            &format!(
+                "{e}: the network is unreachable, {with} (--offline or RAMPART_OFFLINE=1 skips the fetch)"
+            ),
         );
     } else {
         warn(

@@ -136,13 +136,7 @@ pub fn scan(
         only: None,
     };
     if engines.iter().any(|e| e.name() == "deps") {
-        crate::db_fetch::before_scan(
-            &config,
-            &config_root,
-            &args.path,
-            args.offline,
-            args.quiet,
-        )?;
+        crate::db_fetch::before_scan(&config, &config_root, &args.path, args.offline, args.quiet)?;
     }
     let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
     let refs: Vec<&dyn Engine> = engines.iter().map(|e| e.as_ref()).collect();

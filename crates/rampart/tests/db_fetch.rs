@@ -98,7 +98,11 @@ fn project(url: &str) -> tempfile::TempDir {
         "Cargo.lock",
         "version = 3\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
     );
-    write(r, "web/package.json", r#"{"dependencies": {"lodash": "^4.17.0"}}"#);
+    write(
+        r,
+        "web/package.json",
+        r#"{"dependencies": {"lodash": "^4.17.0"}}"#,
+    );
     write(
         r,
         "rampart.toml",
@@ -112,7 +116,15 @@ fn scan(db: &Path, path: &Path, extra: &[&str]) -> (i32, serde_json::Value, Stri
     let out = rampart()
         .env_remove("RAMPART_OFFLINE")
         .env("RAMPART_DB", db)
-        .args(["scan", "--engines", "deps", "--format", "json", "--fail-on", "never"])
+        .args([
+            "scan",
+            "--engines",
+            "deps",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
         .args(extra)
         .arg(path)
         .output()
@@ -130,7 +142,10 @@ fn rules(report: &serde_json::Value) -> Vec<(String, String)> {
         .map(|f| {
             (
                 f["rule_id"].as_str().unwrap_or_default().to_string(),
-                f["properties"]["package"].as_str().unwrap_or_default().to_string(),
+                f["properties"]["package"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             )
         })
         .collect()
@@ -162,7 +177,10 @@ fn a_first_scan_fetches_the_projects_ecosystems_first_then_the_rest() {
     // The project's ecosystems came first; the others were fetched while the scan ran.
     let requested = log.lock().unwrap().clone();
     let pos = |p: &str| requested.iter().position(|r| r == p).unwrap_or(usize::MAX);
-    assert!(pos("crates.io/all.zip") < pos("Go/all.zip"), "{requested:?}");
+    assert!(
+        pos("crates.io/all.zip") < pos("Go/all.zip"),
+        "{requested:?}"
+    );
     assert!(pos("npm/all.zip") < pos("PyPI/all.zip"), "{requested:?}");
     assert!(
         requested.iter().all(|r| !r.starts_with("Debian")),
@@ -202,13 +220,24 @@ fn a_stale_database_is_fetched_again_and_ci_is_told_to_cache_it() {
         .env_remove("RAMPART_OFFLINE")
         .env("RAMPART_DB", &db)
         .env("CI", "true")
-        .args(["scan", "--engines", "deps", "--format", "json", "--fail-on", "never"])
+        .args([
+            "scan",
+            "--engines",
+            "deps",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
         .arg(p.path())
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("the vulnerability database is 3 days old"), "{err}");
+    assert!(
+        err.contains("the vulnerability database is 3 days old"),
+        "{err}"
+    );
     assert!(err.contains(&format!("cache {}", db.display())), "{err}");
     assert!(err.contains("actions/cache"), "{err}");
     assert!(log.lock().unwrap().iter().any(|r| r == "crates.io/all.zip"));
@@ -228,7 +257,11 @@ fn a_stale_database_is_fetched_again_and_ci_is_told_to_cache_it() {
             .arg(p.path())
             .output()
             .unwrap();
-        (out.status.code().unwrap(), (), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code().unwrap(),
+            (),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("auto_update_after"), "{err}");
@@ -243,7 +276,10 @@ fn offline_flag_and_env_never_fetch() {
     let db = tmp.path().join("db");
     let (code, report, err) = scan(&db, p.path(), &["--offline"]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("no vulnerability database: run `rampart db update`"), "{err}");
+    assert!(
+        err.contains("no vulnerability database: run `rampart db update`"),
+        "{err}"
+    );
     assert!(!err.contains("fetching"), "{err}");
     // Without a database, the manifest's dependencies are still listed and its lockfile
     // command given.
@@ -283,8 +319,14 @@ fn an_unreachable_source_is_said_once_and_the_scan_goes_on() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(err.matches("cannot reach").count(), 1, "{err}");
     assert!(err.contains("the network is unreachable"), "{err}");
-    assert!(err.contains("scanning without vulnerability matching"), "{err}");
-    assert!(err.contains("no vulnerability database: run `rampart db update`"), "{err}");
+    assert!(
+        err.contains("scanning without vulnerability matching"),
+        "{err}"
+    );
+    assert!(
+        err.contains("no vulnerability database: run `rampart db update`"),
+        "{err}"
+    );
     assert!(findings(&report).is_empty());
     // With an old database: the scan uses it, and says so.
     rampart()
@@ -299,7 +341,10 @@ fn an_unreachable_source_is_said_once_and_the_scan_goes_on() {
     let (code, report, err) = scan(&db, p.path(), &[]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(err.matches("cannot reach").count(), 1, "{err}");
-    assert!(err.contains("scanning with the existing database (10 days old)"), "{err}");
+    assert!(
+        err.contains("scanning with the existing database (10 days old)"),
+        "{err}"
+    );
     assert!(
         rules(&report).contains(&("deps/vulnerable-dependency".into(), "smallvec".into())),
         "{report}"

@@ -27,7 +27,11 @@ pub struct Unresolved {
 pub fn message(u: &Unresolved) -> String {
     let names = match u.lockfiles.as_slice() {
         [one] => one.clone(),
-        many => format!("{} or {}", many[..many.len() - 1].join(", "), many[many.len() - 1]),
+        many => format!(
+            "{} or {}",
+            many[..many.len() - 1].join(", "),
+            many[many.len() - 1]
+        ),
     };
     format!(
         "no lockfile ({names}): {} direct dependencies are checked by their declared ranges, \

@@ -242,8 +242,8 @@ fn including_requirements(dir: &Path, name: &str) -> Option<PathBuf> {
             continue;
         }
         let mut text = String::new();
-        let read = std::fs::File::open(e.path())
-            .and_then(|f| f.take(1 << 20).read_to_string(&mut text));
+        let read =
+            std::fs::File::open(e.path()).and_then(|f| f.take(1 << 20).read_to_string(&mut text));
         if read.is_ok()
             && text.lines().any(|l| {
                 let l = l.trim();
@@ -320,8 +320,20 @@ fn json_doc(text: &str, m: &mut Manifest) -> Option<Value> {
 fn npm_registry_spec(spec: &str) -> bool {
     let s = spec.trim();
     let schemes = [
-        "file:", "link:", "git", "github:", "gitlab:", "bitbucket:", "http:", "https:",
-        "workspace:", "npm:", "portal:", "patch:", "catalog:", "jsr:",
+        "file:",
+        "link:",
+        "git",
+        "github:",
+        "gitlab:",
+        "bitbucket:",
+        "http:",
+        "https:",
+        "workspace:",
+        "npm:",
+        "portal:",
+        "patch:",
+        "catalog:",
+        "jsr:",
     ];
     !(schemes.iter().any(|p| s.starts_with(p)) || s.starts_with('.') || s.starts_with('/'))
         && !(s.contains('/') && !s.contains(' '))
@@ -522,7 +534,12 @@ fn pipfile(text: &str, m: &mut Manifest) {
     let Some(doc) = toml_doc(text, m) else { return };
     for (key, dev) in [("packages", false), ("dev-packages", true)] {
         let section = line_after(text, 0, &format!("[{key}]"));
-        for (name, spec) in doc.get(key).and_then(|v| v.as_table()).into_iter().flatten() {
+        for (name, spec) in doc
+            .get(key)
+            .and_then(|v| v.as_table())
+            .into_iter()
+            .flatten()
+        {
             let line = line_after(text, section, name);
             let version = match spec {
                 toml::Value::String(s) => Some(s.as_str()),
@@ -614,7 +631,10 @@ fn cargo_toml(text: &str, m: &mut Manifest) {
                 toml::Value::Table(t) => {
                     // Path and git dependencies are not from crates.io; `workspace = true`
                     // takes the workspace's entry (read with the workspace's Cargo.toml).
-                    if t.contains_key("path") || t.contains_key("git") || t.contains_key("workspace") {
+                    if t.contains_key("path")
+                        || t.contains_key("git")
+                        || t.contains_key("workspace")
+                    {
                         continue;
                     }
                     let name = t.get("package").and_then(|v| v.as_str()).unwrap_or(key);

@@ -50,7 +50,10 @@ pub(super) fn gemfile(text: &str, m: &mut Manifest) {
         if opens {
             blocks.push(blocks.last().copied().unwrap_or(false));
         }
-        let Some(args) = line.strip_prefix("gem ").or_else(|| line.strip_prefix("gem(")) else {
+        let Some(args) = line
+            .strip_prefix("gem ")
+            .or_else(|| line.strip_prefix("gem("))
+        else {
             continue;
         };
         if args.contains("git:")
@@ -63,10 +66,8 @@ pub(super) fn gemfile(text: &str, m: &mut Manifest) {
         }
         let q = quoted(args);
         let Some(name) = q.first() else {
-            m.errors.push(ParseError::new(
-                i + 1,
-                "a `gem` line without a quoted name",
-            ));
+            m.errors
+                .push(ParseError::new(i + 1, "a `gem` line without a quoted name"));
             continue;
         };
         // Version clauses are the quoted strings before the first `key:` option.
@@ -80,14 +81,7 @@ pub(super) fn gemfile(text: &str, m: &mut Manifest) {
         } else {
             clauses.join(", ")
         };
-        m.add(
-            Ecosystem::RubyGems,
-            Syntax::Ruby,
-            name,
-            &range,
-            i + 1,
-            dev,
-        );
+        m.add(Ecosystem::RubyGems, Syntax::Ruby, name, &range, i + 1, dev);
     }
 }
 
@@ -123,7 +117,9 @@ pub(super) fn msbuild(text: &str, m: &mut Manifest) {
         let tag = &rest[start + 1..start + end];
         let line = super::line_of(text, tag_start);
         let name = tag.split_whitespace().next().unwrap_or("");
-        if name == "PackageReference" || name == "PackageVersion" || name == "GlobalPackageReference"
+        if name == "PackageReference"
+            || name == "PackageVersion"
+            || name == "GlobalPackageReference"
         {
             let include = attr(tag, "Include").or_else(|| attr(tag, "Update"));
             let mut version = attr(tag, "Version").map(str::to_string);

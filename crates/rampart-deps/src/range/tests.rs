@@ -71,7 +71,11 @@ fn npm_ranges() {
     n("^1.0.0 || ^3.0.0", &["1.5.0", "3.1.0"], &["2.0.0"]);
     n("=1.2.3", &["1.2.3"], &["1.2.4"]);
     n("v1.2.3", &["1.2.3"], &["1.2.4"]);
-    n("^2.0.0-beta.1", &["2.0.0-beta.2", "2.1.0"], &["2.0.0-alpha", "3.0.0"]);
+    n(
+        "^2.0.0-beta.1",
+        &["2.0.0-beta.2", "2.1.0"],
+        &["2.0.0-alpha", "3.0.0"],
+    );
     for bad in ["^abc", ">=1.2.3 <", "1.2.3.4.5", "not-a-range"] {
         assert!(parse(Syntax::Npm, Ecosystem::Npm, bad).is_err(), "{bad}");
     }
@@ -103,7 +107,10 @@ fn pep440_specifiers() {
     p("", &["0.1"], &[]);
     p(">1.0, <=1.4", &["1.4"], &["1.0", "1.4.1"]);
     for bad in ["1.0", "~=1", ">=", "==1.0 ; bad"] {
-        assert!(parse(Syntax::Pep440, Ecosystem::PyPI, bad).is_err(), "{bad}");
+        assert!(
+            parse(Syntax::Pep440, Ecosystem::PyPI, bad).is_err(),
+            "{bad}"
+        );
     }
 }
 
@@ -269,9 +276,18 @@ fn long_or_hostile_ranges_are_errors_not_panics() {
         Syntax::Interval,
     ] {
         assert!(parse(syntax, Ecosystem::Npm, &long).is_err());
-        for junk in ["^", "~", ">=", "||", " - ", "[", "(,", "@", "99999999999999999999999"] {
+        for junk in [
+            "^",
+            "~",
+            ">=",
+            "||",
+            " - ",
+            "[",
+            "(,",
+            "@",
+            "99999999999999999999999",
+        ] {
             let _ = parse(syntax, Ecosystem::Npm, junk);
         }
     }
 }
-
