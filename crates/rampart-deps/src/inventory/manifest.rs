@@ -559,7 +559,6 @@ fn pipfile(text: &str, m: &mut Manifest) {
 fn setup_cfg(text: &str, m: &mut Manifest) {
     let mut section = String::new();
     let mut in_list = false;
-    let mut extras = false;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.split(" #").next().unwrap_or(raw);
         let body = line.trim();
@@ -578,7 +577,7 @@ fn setup_cfg(text: &str, m: &mut Manifest) {
                 Some((k, v)) => (k.trim(), v.trim()),
                 None => continue,
             };
-            extras = section == "[options.extras_require]";
+            let extras = section == "[options.extras_require]";
             if (section == "[options]" && key == "install_requires") || extras {
                 in_list = true;
                 if !value.is_empty() {
