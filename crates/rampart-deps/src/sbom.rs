@@ -598,10 +598,10 @@ pub fn spdx(name: &str, lockfiles: &[(String, Lockfile)]) -> Value {
                 None => format!("from {}", files.join(", ")),
             }
         });
-        if p.version.is_empty() {
-            if let Some(o) = pkg.as_object_mut() {
-                o.remove("versionInfo");
-            }
+        if p.version.is_empty()
+            && let Some(o) = pkg.as_object_mut()
+        {
+            o.remove("versionInfo");
         }
         if p.dev == Some(true) {
             pkg["attributionTexts"] = json!(["development dependency"]);

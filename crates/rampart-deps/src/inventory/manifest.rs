@@ -335,8 +335,11 @@ fn npm_registry_spec(spec: &str) -> bool {
         "catalog:",
         "jsr:",
     ];
-    !(schemes.iter().any(|p| s.starts_with(p)) || s.starts_with('.') || s.starts_with('/'))
-        && !(s.contains('/') && !s.contains(' '))
+    let local_or_remote =
+        schemes.iter().any(|p| s.starts_with(p)) || s.starts_with('.') || s.starts_with('/');
+    // `user/repo` is a GitHub shorthand; a range never holds a `/`.
+    let shorthand = s.contains('/') && !s.contains(' ');
+    !local_or_remote && !shorthand
 }
 
 fn package_json(text: &str, m: &mut Manifest) {
