@@ -91,6 +91,14 @@ if [ -f "$lockdir/requirements.txt" ] && [ -f "$lockdir/requirements-base.in" ];
   { printf "\\x$(printf %02x "$i")"; cat "$lockdir/requirements.txt"; printf '\xff'
     cat "$lockdir/requirements-base.in"; } >"$out/deps_lockfile/requirements-with-include"
 fi
+# deps: manifests read without a lockfile.
+names_of MANIFEST_NAMES deps_manifest
+for f in "$repo"/crates/rampart-deps/tests/data/manifests/*/*; do
+  name=$(basename "$f")
+  case $name in *.csproj) name=App.csproj ;; esac
+  i=$(index_of "$name" "${MANIFEST_NAMES[@]}")
+  [ -n "$i" ] && put deps_manifest "$f" "$i"
+done
 for f in seeds/deps_sbom/*; do
   case $f in
     *spdx*) put engine_deps "$f" "$(index_of sbom.spdx.json "${ENGINE_DEPS_NAMES[@]}")" ;;

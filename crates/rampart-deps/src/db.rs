@@ -438,6 +438,49 @@ impl Database {
     }
 }
 
+/// The metadata of the database of a folder (when it was built, from what), read without
+/// decoding the advisories.
+pub fn read_meta(dir: &Path) -> Result<Meta, DbError> {
+    let path = dir.join(FILE_NAME);
+    let mut head = Vec::new();
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(DbError::Missing(dir.to_path_buf()));
+        }
+        Err(source) => return Err(DbError::Read { path, source }),
+    };
+    use std::io::Read;
+    // The metadata is a few KB at the start; 1 MiB bounds a corrupt file.
+    file.take(1 << 20)
+        .read_to_end(&mut head)
+        .map_err(|source| DbError::Read {
+            path: path.clone(),
+            source,
+        })?;
+    let corrupt = |reason| DbError::Corrupt {
+        path: path.clone(),
+        reason,
+    };
+    if head.len() < MAGIC.len() || &head[..8] != MAGIC {
+        return Err(corrupt(DecodeError::NotADatabase));
+    }
+    let mut r = R { b: &head, i: 8 };
+    let mut meta = Meta {
+        built_at: r.u64().map_err(corrupt)?,
+        withdrawn: r.u32().map_err(corrupt)?,
+        sources: Vec::new(),
+    };
+    for _ in 0..r.count().map_err(corrupt)? {
+        meta.sources.push(Source {
+            name: r.str().map_err(corrupt)?,
+            location: r.str().map_err(corrupt)?,
+            records: r.u32().map_err(corrupt)?,
+        });
+    }
+    Ok(meta)
+}
+
 /// The database folder: `$RAMPART_DB`, else `$XDG_CACHE_HOME/rampart/db`, else
 /// `~/.cache/rampart/db`.
 pub fn default_dir() -> PathBuf {

@@ -25,12 +25,19 @@ pub const KNOWN_EXPLOITED: &str = "deps/known-exploited-vulnerability";
 pub const MALICIOUS: &str = "deps/malicious-package";
 /// Rule id for requirements without an exact version.
 pub const UNPINNED: &str = "deps/unpinned-requirement";
+/// Rule id for a manifest dependency, without a lockfile, whose declared range admits a
+/// vulnerable version ("may be affected").
+pub const VULNERABLE_RANGE: &str = "deps/vulnerable-range";
 
-const RULE_FILES: [&str; 4] = [
+mod unresolved;
+pub use unresolved::{Unresolved, message as unresolved_message};
+
+const RULE_FILES: [&str; 5] = [
     include_str!("../rules/vulnerable-dependency.toml"),
     include_str!("../rules/known-exploited-vulnerability.toml"),
     include_str!("../rules/malicious-package.toml"),
     include_str!("../rules/unpinned-requirement.toml"),
+    include_str!("../rules/vulnerable-range.toml"),
 ];
 
 /// A rule file: the shared documentation fields, nothing else.
@@ -150,6 +157,19 @@ struct Options {
     /// Linux/CPython.
     #[serde(default)]
     python_version: Option<String>,
+    /// Read by `rampart scan` before the scan (see [`crate::autoupdate::settings`]): fetch the
+    /// database when it is missing or older than `auto_update_after`, from `auto_update_from`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    auto_update: Option<bool>,
+    /// See `auto_update`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    auto_update_after: Option<String>,
+    /// See `auto_update`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    auto_update_from: Option<String>,
 }
 
 fn default_age() -> u64 {
@@ -169,11 +189,13 @@ impl Engine for DepsEngine {
     }
 
     fn wants(&self, path: &str) -> bool {
-        inventory::is_lockfile(path) || crate::sbom::is_sbom_name(path)
+        inventory::is_lockfile(path)
+            || crate::sbom::is_sbom_name(path)
+            || inventory::manifest::is_manifest(path)
     }
 
     fn wants_large(&self, path: &str) -> bool {
-        self.wants(path)
+        inventory::is_lockfile(path) || crate::sbom::is_sbom_name(path)
     }
 
     fn start(&self, ctx: &ScanContext) -> Result<Box<dyn EngineSession + '_>, String> {
@@ -316,9 +338,15 @@ impl EngineSession for Session<'_> {
             move |name: &str| -> Option<Vec<u8>> { std::fs::read(dir.as_ref()?.join(name)).ok() };
         let include_ref: &dyn Fn(&str) -> Option<Vec<u8>> = &include;
         let Some(lf) = inventory::parse(&file.path, &file.content, Some(include_ref)) else {
+            if let Some(m) = inventory::manifest::parse(&file.path, &file.content) {
+                unresolved::scan(self, m, file, out);
+            }
             return;
         };
         parse_errors(&lf, file, out);
+        if lf.format == "go.mod" {
+            self.note_missing_go_sum(&lf, file, out);
+        }
         report(self, &lf, file, out);
     }
 
@@ -393,6 +421,24 @@ impl Session<'_> {
                 db
             })
             .as_ref()
+    }
+
+    /// A go.mod lists the version of every module the build selects (read as a lockfile), but
+    /// without go.sum the download is not verified: a note says how to create it.
+    fn note_missing_go_sum(&self, lf: &Lockfile, file: &SourceFile, out: &mut Emitter) {
+        if file.origin == rampart_core::source::Origin::History || lf.packages.is_empty() {
+            return;
+        }
+        let abs = file
+            .abs_path
+            .clone()
+            .unwrap_or_else(|| self.root.join(&file.path));
+        if abs.parent().is_some_and(|d| !d.join("go.sum").is_file()) {
+            out.diagnostic(Diagnostic::note(
+                &file.path,
+                "no lockfile (go.sum): the versions go.mod selects are checked; run `go mod tidy` to create go.sum",
+            ));
+        }
     }
 
     /// Checks the packages of a CycloneDX or SPDX JSON SBOM; a file that is not one gives an

@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod autoupdate;
 pub mod db;
 pub mod ecosystem;
 pub mod engine;
@@ -23,6 +24,7 @@ pub mod inventory;
 pub mod matcher;
 pub mod osv;
 pub mod policy;
+pub mod range;
 pub mod sbom;
 pub mod update;
 pub mod version;

@@ -348,6 +348,34 @@ pub fn match_package(
     if hits.is_empty() {
         return (Vec::new(), None);
     }
+    let vulns = merge(db, eco, hits, Some(&installed));
+    let fix = smallest_fix(eco, version, &vulns, entries);
+    (vulns, fix)
+}
+
+/// Every vulnerability whose affected versions meet a declared range (a manifest dependency
+/// no lockfile resolves): the package *may* be affected. `fixed` lists every fixed version.
+pub fn match_range(db: &Database, name: &str, range: &crate::range::VersionSet) -> Vec<Vuln> {
+    let eco = range.ecosystem;
+    let hits: Vec<&Affected> = db
+        .affected(eco, name)
+        .iter()
+        .filter(|a| range.intersects(a))
+        .collect();
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    merge(db, eco, hits, None)
+}
+
+/// Advisories sharing an id or alias merged into one [`Vuln`] each; `fixed` holds the fixed
+/// versions above `installed` (all of them without one).
+fn merge(
+    db: &Database,
+    eco: Ecosystem,
+    hits: Vec<&Affected>,
+    installed: Option<&Installed>,
+) -> Vec<Vuln> {
     // Union advisories that share an id or alias.
     let mut groups: Vec<(BTreeSet<String>, Vec<&Affected>)> = Vec::new();
     for a in hits {
@@ -419,7 +447,8 @@ pub fn match_package(
             for (r, pr) in a.ranges.iter().zip(&p.ranges) {
                 for (e, parsed) in r.events.iter().zip(&pr.parsed) {
                     if e.kind == EventKind::Fixed
-                        && parsed.compare(installed.get(pr.cmp)) == Ordering::Greater
+                        && installed
+                            .is_none_or(|i| parsed.compare(i.get(pr.cmp)) == Ordering::Greater)
                         && !fixed.contains(&e.version)
                     {
                         fixed.push(e.version.clone());
@@ -468,8 +497,7 @@ pub fn match_package(
         });
     }
     vulns.sort_by(|a, b| a.id.cmp(&b.id));
-    let fix = smallest_fix(eco, version, &vulns, entries);
-    (vulns, fix)
+    vulns
 }
 
 /// The smallest candidate fixed version, above `version`, that none of the matched

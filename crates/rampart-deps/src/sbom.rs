@@ -347,7 +347,8 @@ pub fn read_sbom(bytes: &[u8]) -> Result<Lockfile, SbomError> {
 }
 
 /// The lockfiles found under a folder (or the single lockfile given), parsed, with their paths
-/// relative to `root`. Parse errors are returned beside.
+/// relative to `root`, and the manifests no lockfile resolves (their direct dependencies with
+/// [`Package::declared`] ranges and no version). Parse errors are returned beside.
 pub fn collect(root: &Path) -> (Vec<(String, Lockfile)>, Vec<String>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
@@ -365,7 +366,10 @@ pub fn collect(root: &Path) -> (Vec<(String, Lockfile)>, Vec<String>) {
             .flatten()
             .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
             .map(|e| e.into_path())
-            .filter(|p| inventory::is_lockfile(&p.to_string_lossy()))
+            .filter(|p| {
+                let p = p.to_string_lossy();
+                inventory::is_lockfile(&p) || inventory::manifest::is_manifest(&p)
+            })
             .collect()
     };
     let base = if root.is_file() {
@@ -385,6 +389,25 @@ pub fn collect(root: &Path) -> (Vec<(String, Lockfile)>, Vec<String>) {
             errors.push(format!("{rel}: cannot read"));
             continue;
         };
+        if !inventory::is_lockfile(&rel) {
+            // A manifest: listed only when no lockfile resolves it (its direct dependencies,
+            // with their declared ranges and no version).
+            if let Some(m) = inventory::manifest::parse(&rel, &bytes)
+                && !m.packages.is_empty()
+                && inventory::manifest::find_lockfile(&m, &rel, &f, base).is_none()
+            {
+                for e in &m.errors {
+                    errors.push(format!("{rel}:{}: {}", e.line, e.message));
+                }
+                let lf = Lockfile {
+                    format: format!("{:?} (no lockfile)", m.kind),
+                    packages: m.packages,
+                    errors: m.errors,
+                };
+                out.push((rel, lf));
+            }
+            continue;
+        }
         let dir = f.parent().map(Path::to_path_buf);
         let include =
             move |n: &str| -> Option<Vec<u8>> { std::fs::read(dir.as_ref()?.join(n)).ok() };
@@ -424,7 +447,7 @@ fn components(
     for (path, lf) in lockfiles {
         let graph = lf.graph();
         for (i, p) in lf.packages.iter().enumerate() {
-            if p.version.is_empty() {
+            if p.version.is_empty() && p.declared.is_none() {
                 continue;
             }
             let purl = p.purl();
@@ -461,9 +484,11 @@ pub fn cyclonedx(name: &str, lockfiles: &[(String, Lockfile)]) -> Value {
             "type": "library",
             "bom-ref": purl,
             "name": p.name,
-            "version": p.version,
             "purl": purl,
         });
+        if !p.version.is_empty() {
+            c["version"] = json!(p.version);
+        }
         if let Some(l) = &p.license {
             let lic = if l.contains(' ') || l.contains('(') {
                 json!([{ "expression": l }])
@@ -478,6 +503,11 @@ pub fn cyclonedx(name: &str, lockfiles: &[(String, Lockfile)]) -> Value {
         let mut props = vec![json!({"name": "rampart:ecosystem", "value": p.ecosystem.osv_name()})];
         for f in files {
             props.push(json!({"name": "rampart:lockfile", "value": f}));
+        }
+        if let Some(range) = &p.declared {
+            // No lockfile resolves it: the range as declared, no version.
+            props.push(json!({"name": "rampart:declared-range", "value": range}));
+            props.push(json!({"name": "rampart:resolved", "value": "false"}));
         }
         if let Some(d) = p.direct {
             props.push(json!({"name": "rampart:direct", "value": d.to_string()}));
@@ -560,8 +590,19 @@ pub fn spdx(name: &str, lockfiles: &[(String, Lockfile)]) -> Value {
                 "referenceLocator": purl
             }],
             "primaryPackagePurpose": "LIBRARY",
-            "comment": format!("from {}", files.join(", "))
+            "comment": match &p.declared {
+                Some(range) => format!(
+                    "from {}; declared range {range}, not resolved (no lockfile)",
+                    files.join(", ")
+                ),
+                None => format!("from {}", files.join(", ")),
+            }
         });
+        if p.version.is_empty()
+            && let Some(o) = pkg.as_object_mut()
+        {
+            o.remove("versionInfo");
+        }
         if p.dev == Some(true) {
             pkg["attributionTexts"] = json!(["development dependency"]);
         }

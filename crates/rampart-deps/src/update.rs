@@ -29,6 +29,14 @@ const BATCH_BYTES: usize = 64 << 20;
 /// Why an update failed (the previous database is then left in place).
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateError {
+    /// The server could not be reached (no network, DNS failure, connection refused).
+    #[error("cannot reach {url}: {message}")]
+    Unreachable {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A download failed.
     #[error("{url}: {message}")]
     Download {
@@ -98,6 +106,14 @@ pub enum UpdateError {
     Db(#[from] crate::db::DbError),
 }
 
+impl UpdateError {
+    /// Whether the source could not be reached at all (no network, DNS failure, connection
+    /// refused, connect timeout): the caller may go on with the database it has.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, UpdateError::Unreachable { .. })
+    }
+}
+
 /// A KEV catalog or EPSS CSV that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -137,35 +153,91 @@ fn is_url(s: &str) -> bool {
     s.starts_with("http://") || s.starts_with("https://")
 }
 
-/// Downloads a URL; `Ok(None)` on 404.
-fn download(url: &str) -> Result<Option<Vec<u8>>, UpdateError> {
+/// What an update reports while it runs (for a progress display; the library prints nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress<'a> {
+    /// An ecosystem's export is being fetched from this URL or path.
+    Fetching {
+        /// The OSV ecosystem.
+        ecosystem: &'a str,
+        /// Where from.
+        location: &'a str,
+    },
+    /// Bytes of the current download received so far, of `total` when the server said.
+    Bytes {
+        /// Received.
+        done: u64,
+        /// Announced size.
+        total: Option<u64>,
+    },
+    /// An ecosystem was read (`records` records).
+    Read {
+        /// The OSV ecosystem.
+        ecosystem: &'a str,
+        /// Records read.
+        records: usize,
+    },
+}
+
+/// Receives [`Progress`] events.
+pub type Observer<'a> = &'a (dyn Fn(Progress<'_>) + Sync);
+
+/// An observer that ignores everything.
+pub fn quiet(_: Progress<'_>) {}
+
+/// How long connecting to the source may take before it counts as unreachable.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Downloads a URL; `Ok(None)` on 404. A server that cannot be reached is
+/// [`UpdateError::Unreachable`].
+fn download(url: &str, progress: Observer<'_>) -> Result<Option<Vec<u8>>, UpdateError> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(600)))
+        .timeout_connect(Some(CONNECT_TIMEOUT))
         .build()
         .into();
+    let failed = |e: &dyn std::fmt::Display| UpdateError::Download {
+        url: url.to_string(),
+        message: e.to_string(),
+    };
     match agent.get(url).call() {
-        Ok(mut resp) => resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_DOWNLOAD)
-            .read_to_vec()
-            .map(Some)
-            .map_err(|e| UpdateError::Download {
-                url: url.to_string(),
-                message: e.to_string(),
-            }),
+        Ok(mut resp) => {
+            let total = resp.body().content_length();
+            let mut reader = resp.body_mut().with_config().limit(MAX_DOWNLOAD).reader();
+            let mut out = Vec::with_capacity(total.unwrap_or(0).min(MAX_DOWNLOAD) as usize);
+            let mut buf = vec![0u8; 256 << 10];
+            loop {
+                let n = reader.read(&mut buf).map_err(|e| failed(&e))?;
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+                progress(Progress::Bytes {
+                    done: out.len() as u64,
+                    total,
+                });
+            }
+            Ok(Some(out))
+        }
         Err(ureq::Error::StatusCode(404)) => Ok(None),
-        Err(e) => Err(UpdateError::Download {
+        Err(
+            e @ (ureq::Error::HostNotFound
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::Io(_)
+            | ureq::Error::Timeout(_)
+            | ureq::Error::ConnectProxyFailed(_)),
+        ) => Err(UpdateError::Unreachable {
             url: url.to_string(),
             message: e.to_string(),
         }),
+        Err(e) => Err(failed(&e)),
     }
 }
 
 /// Reads a URL or a file; `Ok(None)` when it does not exist.
 fn fetch(src: &str) -> Result<Option<Vec<u8>>, UpdateError> {
     if is_url(src) {
-        download(src)
+        download(src, &quiet)
     } else {
         match std::fs::read(src) {
             Ok(b) => Ok(Some(b)),
@@ -400,42 +472,107 @@ pub fn default_ecosystems() -> Vec<String> {
 
 /// Runs an update. On any error the previous database is left untouched.
 pub fn update(opts: &UpdateOptions) -> Result<UpdateReport, UpdateError> {
-    let source = opts
-        .from
-        .clone()
-        .unwrap_or_else(|| DEFAULT_SOURCE.to_string());
-    let url_mode = is_url(&source);
-    let source = if url_mode {
-        source.trim_end_matches('/').to_string()
-    } else {
-        source
-    };
-    let mut ecosystems = opts.ecosystems.clone();
-    if ecosystems.is_empty() {
-        ecosystems = if url_mode {
-            default_ecosystems()
+    let mut u = Updater::new(opts)?;
+    for eco in u.planned().to_vec() {
+        u.fetch(&eco, &quiet)?;
+    }
+    u.write()
+}
+
+/// An update in steps: fetch ecosystems one at a time, write the database whenever enough is
+/// read (a scan can start with the ecosystems it needs), fetch the rest, write again. Each
+/// write replaces the database atomically with everything fetched so far.
+pub struct Updater {
+    opts: UpdateOptions,
+    source: String,
+    url_mode: bool,
+    planned: Vec<String>,
+    fetched: Vec<String>,
+    db: Database,
+    report: UpdateReport,
+    /// The KEV catalog, read on the first write: (where from, CVE ids).
+    kev: Option<Option<(String, HashSet<String>)>>,
+    /// EPSS scores, read on the first write.
+    epss: Option<(String, HashMap<String, f32>)>,
+}
+
+impl Updater {
+    /// Checks the options and plans the ecosystems to fetch (`opts.ecosystems`, else every one
+    /// rampart inventories, else from a folder those present). Nothing is fetched yet.
+    pub fn new(opts: &UpdateOptions) -> Result<Updater, UpdateError> {
+        let source = opts
+            .from
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SOURCE.to_string());
+        let url_mode = is_url(&source);
+        let source = if url_mode {
+            source.trim_end_matches('/').to_string()
         } else {
-            let dir = Path::new(&source);
-            if !dir.is_dir() {
-                return Err(UpdateError::NoSuchFolder(source));
-            }
-            Ecosystem::ALL
-                .iter()
-                .map(|e| e.osv_name().to_string())
-                .filter(|n| dir.join(n).exists())
-                .collect()
+            source
         };
+        let mut planned = opts.ecosystems.clone();
+        if planned.is_empty() {
+            planned = if url_mode {
+                default_ecosystems()
+            } else {
+                let dir = Path::new(&source);
+                if !dir.is_dir() {
+                    return Err(UpdateError::NoSuchFolder(source));
+                }
+                Ecosystem::ALL
+                    .iter()
+                    .map(|e| e.osv_name().to_string())
+                    .filter(|n| dir.join(n).exists())
+                    .collect()
+            };
+        }
+        for e in &planned {
+            e.parse::<Ecosystem>()?;
+        }
+        let mut db = Database::default();
+        db.meta.built_at = now();
+        Ok(Updater {
+            opts: opts.clone(),
+            source,
+            url_mode,
+            planned,
+            fetched: Vec::new(),
+            db,
+            report: UpdateReport::default(),
+            kev: None,
+            epss: None,
+        })
     }
-    for e in &ecosystems {
-        e.parse::<Ecosystem>()?;
+
+    /// The ecosystems planned, in order.
+    pub fn planned(&self) -> &[String] {
+        &self.planned
     }
-    let mut report = UpdateReport::default();
-    let mut db = Database::default();
-    db.meta.built_at = now();
-    for eco in &ecosystems {
-        let got = if url_mode {
+
+    /// The ecosystems fetched so far (found at the source or not).
+    pub fn fetched(&self) -> &[String] {
+        &self.fetched
+    }
+
+    /// Where the exports come from (URL without a trailing `/`, or folder).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Fetches and compiles one ecosystem's export; one missing at the source is a warning.
+    pub fn fetch(&mut self, eco: &str, progress: Observer<'_>) -> Result<(), UpdateError> {
+        eco.parse::<Ecosystem>()?;
+        if self.fetched.iter().any(|e| e == eco) {
+            return Ok(());
+        }
+        let source = &self.source;
+        let got = if self.url_mode {
             let url = format!("{source}/{eco}/all.zip");
-            match download(&url)? {
+            progress(Progress::Fetching {
+                ecosystem: eco,
+                location: &url,
+            });
+            match download(&url, progress)? {
                 Some(bytes) => {
                     let (r, b) = read_zip(std::io::Cursor::new(bytes), &url)?;
                     Some((r, b, url))
@@ -443,13 +580,18 @@ pub fn update(opts: &UpdateOptions) -> Result<UpdateReport, UpdateError> {
                 None => None,
             }
         } else {
-            read_dir_source(Path::new(&source), eco)?
+            progress(Progress::Fetching {
+                ecosystem: eco,
+                location: source,
+            });
+            read_dir_source(Path::new(source), eco)?
         };
+        self.fetched.push(eco.to_string());
         let Some((records, bad, location)) = got else {
-            report.warnings.push(format!(
+            self.report.warnings.push(format!(
                 "{eco}: no export at {source}/{eco}/all.zip, skipped"
             ));
-            continue;
+            return Ok(());
         };
         if records.is_empty() && !bad.is_empty() {
             return Err(UpdateError::NoValidRecord {
@@ -459,87 +601,134 @@ pub fn update(opts: &UpdateOptions) -> Result<UpdateReport, UpdateError> {
             });
         }
         for b in bad.iter().take(5) {
-            report.warnings.push(format!("skipped {b}"));
+            self.report.warnings.push(format!("skipped {b}"));
         }
         if bad.len() > 5 {
-            report
+            self.report
                 .warnings
                 .push(format!("… and {} more invalid records", bad.len() - 5));
         }
-        let withdrawn_before = db.meta.withdrawn;
-        db.add_records(&records);
-        report.lines.push(format!(
+        let withdrawn_before = self.db.meta.withdrawn;
+        self.db.add_records(&records);
+        self.report.lines.push(format!(
             "{eco}: {} records ({} withdrawn, {} invalid) from {location}",
             records.len(),
-            db.meta.withdrawn - withdrawn_before,
+            self.db.meta.withdrawn - withdrawn_before,
             bad.len()
         ));
-        db.meta.sources.push(Source {
-            name: eco.clone(),
+        self.db.meta.sources.push(Source {
+            name: eco.to_string(),
             location,
             records: records.len() as u32,
         });
+        progress(Progress::Read {
+            ecosystem: eco,
+            records: records.len(),
+        });
+        Ok(())
     }
-    if db.meta.sources.is_empty() {
-        return Err(UpdateError::NoExport(source));
+
+    /// Writes the database of everything fetched so far (with the KEV flags and EPSS scores,
+    /// read on the first write) and returns the report so far. Fails, leaving the previous
+    /// database, when no export was found at all.
+    pub fn write(&mut self) -> Result<UpdateReport, UpdateError> {
+        let exports = self
+            .db
+            .meta
+            .sources
+            .iter()
+            .filter(|s| s.name.parse::<Ecosystem>().is_ok())
+            .count();
+        if exports == 0 {
+            return Err(UpdateError::NoExport(self.source.clone()));
+        }
+        if self.kev.is_none() {
+            self.kev = Some(self.read_kev()?);
+        }
+        if self.epss.is_none()
+            && let Some(src) = &self.opts.epss
+        {
+            let bytes = fetch(src)?.ok_or_else(|| UpdateError::NotFound(src.clone()))?;
+            let scores = parse_epss(&bytes).map_err(|error| UpdateError::Feed {
+                source_name: src.clone(),
+                error,
+            })?;
+            self.epss = Some((src.clone(), scores));
+        }
+        // KEV flags and EPSS scores are set in place (setting them again on the next write
+        // gives the same values); their sources are listed for this write only.
+        let ecosystem_sources = self.db.meta.sources.len();
+        let mut report = self.report.clone();
+        if let Some(Some((src, cves))) = &self.kev {
+            let n = self.db.apply_kev(cves);
+            report.lines.push(format!(
+                "KEV: {} CVEs, {n} advisories flagged, from {src}",
+                cves.len()
+            ));
+            self.db.meta.sources.push(Source {
+                name: "KEV".into(),
+                location: src.clone(),
+                records: cves.len() as u32,
+            });
+        }
+        if let Some((src, scores)) = &self.epss {
+            let n = self.db.apply_epss(scores);
+            report.lines.push(format!(
+                "EPSS: {} scores, {n} advisories scored, from {src}",
+                scores.len()
+            ));
+            self.db.meta.sources.push(Source {
+                name: "EPSS".into(),
+                location: src.clone(),
+                records: scores.len() as u32,
+            });
+        }
+        report.advisories = self.db.advisories.len();
+        self.db.meta.built_at = now();
+        let saved = self.db.save(&self.opts.dir);
+        self.db.meta.sources.truncate(ecosystem_sources);
+        report.path = saved?;
+        Ok(report)
     }
-    if !opts.no_kev {
-        let kev_src = opts.kev.clone().or_else(|| {
-            if url_mode {
+
+    /// The KEV catalog as the options say: `None` when skipped or absent (with a warning when
+    /// the default one could not be read).
+    fn read_kev(&mut self) -> Result<Option<(String, HashSet<String>)>, UpdateError> {
+        if self.opts.no_kev {
+            return Ok(None);
+        }
+        let kev_src = self.opts.kev.clone().or_else(|| {
+            if self.url_mode {
                 Some(DEFAULT_KEV.to_string())
             } else {
-                let p = Path::new(&source)
+                let p = Path::new(&self.source)
                     .join("kev")
                     .join("known_exploited_vulnerabilities.json");
                 p.is_file().then(|| p.display().to_string())
             }
         });
-        if let Some(src) = kev_src {
-            match fetch(&src) {
-                Ok(Some(bytes)) => {
-                    let cves = parse_kev(&bytes).map_err(|error| UpdateError::Feed {
-                        source_name: src.clone(),
-                        error,
-                    })?;
-                    let n = db.apply_kev(&cves);
-                    report.lines.push(format!(
-                        "KEV: {} CVEs, {n} advisories flagged, from {src}",
-                        cves.len()
-                    ));
-                    db.meta.sources.push(Source {
-                        name: "KEV".into(),
-                        location: src,
-                        records: cves.len() as u32,
-                    });
-                }
-                Ok(None) => report
-                    .warnings
-                    .push(format!("KEV catalog not found at {src}")),
-                Err(e) if opts.kev.is_none() => {
-                    report.warnings.push(format!("KEV catalog skipped: {e}"))
-                }
-                Err(e) => return Err(e),
+        let Some(src) = kev_src else { return Ok(None) };
+        match fetch(&src) {
+            Ok(Some(bytes)) => {
+                let cves = parse_kev(&bytes).map_err(|error| UpdateError::Feed {
+                    source_name: src.clone(),
+                    error,
+                })?;
+                Ok(Some((src, cves)))
             }
+            Ok(None) => {
+                self.report
+                    .warnings
+                    .push(format!("KEV catalog not found at {src}"));
+                Ok(None)
+            }
+            Err(e) if self.opts.kev.is_none() => {
+                self.report
+                    .warnings
+                    .push(format!("KEV catalog skipped: {e}"));
+                Ok(None)
+            }
+            Err(e) => Err(e),
         }
     }
-    if let Some(src) = &opts.epss {
-        let bytes = fetch(src)?.ok_or_else(|| UpdateError::NotFound(src.clone()))?;
-        let scores = parse_epss(&bytes).map_err(|error| UpdateError::Feed {
-            source_name: src.clone(),
-            error,
-        })?;
-        let n = db.apply_epss(&scores);
-        report.lines.push(format!(
-            "EPSS: {} scores, {n} advisories scored, from {src}",
-            scores.len()
-        ));
-        db.meta.sources.push(Source {
-            name: "EPSS".into(),
-            location: src.clone(),
-            records: scores.len() as u32,
-        });
-    }
-    report.advisories = db.advisories.len();
-    report.path = db.save(&opts.dir)?;
-    Ok(report)
 }

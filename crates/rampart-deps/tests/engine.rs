@@ -43,7 +43,7 @@ fn rule_examples_hold() {
     let e = engine();
     let problems = check_rule_examples(&e, &|_| "package-lock.json".to_string());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!(e.rules().len(), 4);
+    assert_eq!(e.rules().len(), 5);
 }
 
 #[test]

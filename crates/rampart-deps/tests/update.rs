@@ -306,3 +306,36 @@ fn an_oversized_loose_record_is_skipped_and_the_rest_imported() {
     );
     assert_eq!(report.advisories, 1);
 }
+
+#[test]
+fn sboms_of_unresolved_manifests_validate_against_their_schemas() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join(".git")).unwrap();
+    for (from, to) in [
+        ("npm/package.json", "web/package.json"),
+        ("cargo/Cargo.toml", "cli/Cargo.toml"),
+        ("pep621/pyproject.toml", "api/pyproject.toml"),
+    ] {
+        let p = tmp.path().join(to);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::copy(common::data().join("manifests").join(from), p).unwrap();
+    }
+    let (lockfiles, _) = rampart_deps::sbom::collect(tmp.path());
+    assert_eq!(lockfiles.len(), 3);
+    let cyclonedx = rampart_deps::sbom::cyclonedx("unresolved", &lockfiles);
+    let spdx = rampart_deps::sbom::spdx("unresolved", &lockfiles);
+    for (doc, main) in [
+        (&cyclonedx, "cyclonedx-bom-1.6.schema.json"),
+        (&spdx, "spdx-2.3.schema.json"),
+    ] {
+        let errors = validate(doc, main);
+        assert!(errors.is_empty(), "{main}: {}", errors.join("\n"));
+    }
+    assert!(
+        cyclonedx["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["purl"] == "pkg:cargo/smallvec" && c.get("version").is_none())
+    );
+}

@@ -187,6 +187,10 @@ pub struct ScanArgs {
     /// Print time and files per engine on stderr.
     #[arg(long)]
     pub stats: bool,
+    /// Never fetch the vulnerability database before the scan (also RAMPART_OFFLINE=1): scan
+    /// with the database there is, however old.
+    #[arg(long)]
+    pub offline: bool,
     /// Also send the results to a rampart server: the project's results URL,
     /// e.g. https://rampart.example/api/v1/projects/7/results.
     #[arg(long, value_name = "URL")]

@@ -6,6 +6,7 @@ mod api_cmd;
 mod attest_cmd;
 mod cli;
 mod db_cmd;
+mod db_fetch;
 mod deploy_cmd;
 mod engines;
 mod fix_cmd;
@@ -76,6 +77,8 @@ fn main() -> ExitCode {
             config,
         } => rules_cmd::explain(rule, project, config.as_deref()),
     };
+    // The part of a database update left to run while the scan ran.
+    db_fetch::finish();
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(message) => {

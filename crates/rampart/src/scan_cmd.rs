@@ -135,6 +135,9 @@ pub fn scan(
         overlay: Default::default(),
         only: None,
     };
+    if engines.iter().any(|e| e.name() == "deps") {
+        crate::db_fetch::before_scan(&config, &config_root, &args.path, args.offline, args.quiet)?;
+    }
     let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
     let refs: Vec<&dyn Engine> = engines.iter().map(|e| e.as_ref()).collect();
     let result = scan::run(&refs, &opts, &bar);

@@ -171,6 +171,8 @@ impl Scanner for EngineScanner {
             "rampart".as_ref(),
             "scan".as_ref(),
             "--quiet".as_ref(),
+            // The server updates the database on its own schedule (--db-update-interval).
+            "--offline".as_ref(),
             "--threads".as_ref(),
             std::ffi::OsStr::new(&threads),
             root.as_os_str(),

@@ -17,6 +17,8 @@ mod golang;
 mod graph;
 mod jvm;
 mod lines;
+pub mod manifest;
+mod manifest_more;
 pub mod markers;
 mod mix;
 mod npm;
@@ -73,6 +75,9 @@ pub struct Package {
     /// PEP 508 environment marker (`python_version < "3.8"`): the package is installed only
     /// where it holds.
     pub marker: Option<String>,
+    /// For a manifest dependency no lockfile resolves: the declared range as written
+    /// (`^4.17.0`, `>=2,<3`); `version` is then empty.
+    pub declared: Option<String>,
 }
 
 impl Package {
@@ -95,6 +100,7 @@ impl Package {
             unpinned: None,
             file: None,
             marker: None,
+            declared: None,
         }
     }
 

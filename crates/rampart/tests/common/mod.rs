@@ -9,10 +9,16 @@ use std::path::Path;
 pub fn rampart() -> Command {
     let mut c = Command::cargo_bin("rampart").unwrap();
     // No vulnerability database, whatever the developer's cache holds: output is deterministic.
-    c.env("NO_COLOR", "1").env_remove("GITHUB_SHA").env(
-        "RAMPART_DB",
-        std::env::temp_dir().join("rampart-tests-no-db"),
-    );
+    // Never a database download either (tests of the fetch remove RAMPART_OFFLINE and
+    // serve the database from 127.0.0.1).
+    c.env("NO_COLOR", "1")
+        .env_remove("GITHUB_SHA")
+        .env_remove("CI")
+        .env("RAMPART_OFFLINE", "1")
+        .env(
+            "RAMPART_DB",
+            std::env::temp_dir().join("rampart-tests-no-db"),
+        );
     c
 }
 
