@@ -39,6 +39,14 @@ pub struct Project {
     pub schedule: Option<String>,
     /// When it is next rescanned (Unix ms).
     pub next_rescan_at: Option<i64>,
+    /// Fix pull/merge requests after scans of the default branch: `grouped`, `per_package`,
+    /// or `null` for none (see [`crate::fixes`]).
+    pub fix_requests: Option<String>,
+    /// `github` or `gitlab`: the forge of requests for scans no webhook asked for.
+    pub forge_kind: Option<String>,
+    /// The project's `[policy]` section (TOML text), applied to its scans with the repository's
+    /// (see [`crate::policy`]).
+    pub policy: Option<String>,
 }
 
 /// The fields of a new project, or of a change to one (absent fields are left as they are).
@@ -70,6 +78,13 @@ pub struct ProjectFields {
     pub forge_token: Option<String>,
     /// Repository on the forge.
     pub forge_repo: Option<String>,
+    /// `github` or `gitlab` (`""` to clear): where fix requests of scans no webhook asked for
+    /// go; a webhook's forge wins.
+    pub forge_kind: Option<String>,
+    /// Fix pull/merge requests: `off`, `grouped` or `per_package`.
+    pub fix_requests: Option<String>,
+    /// The `[policy]` section as in rampart.toml (TOML text; `""` to clear).
+    pub policy: Option<String>,
 }
 
 /// Why a project change was refused.
@@ -107,10 +122,13 @@ type Row = (
     Option<String>,
     Option<String>,
     Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
 );
 
 const COLUMNS: &str = "id, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, \
-     sla, forge_api, forge_repo, forge_token, schedule, next_rescan_at";
+     sla, forge_api, forge_repo, forge_token, schedule, next_rescan_at, fix_requests, forge_kind, policy";
 
 fn project_of(r: Row) -> Project {
     let list = |s: &str| serde_json::from_str(s).unwrap_or_default();
@@ -130,6 +148,9 @@ fn project_of(r: Row) -> Project {
         has_forge_token: r.12.is_some(),
         schedule: r.13,
         next_rescan_at: r.14,
+        fix_requests: r.15,
+        forge_kind: r.16,
+        policy: r.17,
     }
 }
 
@@ -202,6 +223,19 @@ fn check(f: &ProjectFields) -> Result<(), ProjectError> {
         ));
     }
     crate::forge::check_fields(f).map_err(|(field, m)| invalid(field, &m))?;
+    if let Some(k) = &f.forge_kind
+        && !matches!(k.as_str(), "" | "github" | "gitlab")
+    {
+        return Err(invalid("forge_kind", "must be github or gitlab"));
+    }
+    if let Some(m) = &f.fix_requests {
+        crate::fixes::FixMode::parse(m).map_err(|e| invalid("fix_requests", &e))?;
+    }
+    if let Some(p) = &f.policy
+        && !p.trim().is_empty()
+    {
+        crate::policy::parse(p).map_err(|e| invalid("policy", &e))?;
+    }
     for (field, list) in [("tags", &f.tags), ("owners", &f.owners)] {
         if list
             .as_ref()
@@ -214,6 +248,22 @@ fn check(f: &ProjectFields) -> Result<(), ProjectError> {
         }
     }
     Ok(())
+}
+
+/// The stored form of a text setting: `None` when not given, `Some(None)` to clear it.
+fn cleared(v: &Option<String>) -> Option<Option<String>> {
+    v.as_ref()
+        .map(|t| (!t.trim().is_empty()).then(|| t.to_string()))
+}
+
+/// The stored fix mode: `Some(None)` for off.
+fn fix_mode(v: &Option<String>) -> Option<Option<String>> {
+    v.as_ref().map(|m| {
+        crate::fixes::FixMode::parse(m)
+            .ok()
+            .flatten()
+            .map(|m| m.as_str().to_string())
+    })
 }
 
 /// Creates a project in `tenant`.
@@ -232,8 +282,8 @@ pub async fn create(
         serde_json::to_string(l.as_deref().unwrap_or(&[])).unwrap_or_default()
     };
     let row: Result<Row, _> = sqlx::query_as(crate::store::built(format!(
-        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla, forge_api, forge_token, forge_repo, schedule, next_rescan_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING {COLUMNS}"
+        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla, forge_api, forge_token, forge_repo, schedule, next_rescan_at, fix_requests, forge_kind, policy) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING {COLUMNS}"
     )))
     .bind(tenant)
     .bind(&name)
@@ -250,6 +300,9 @@ pub async fn create(
     .bind(&f.forge_repo)
     .bind(schedule.0)
     .bind(schedule.1)
+    .bind(fix_mode(&f.fix_requests).flatten())
+    .bind(cleared(&f.forge_kind).flatten())
+    .bind(cleared(&f.policy).flatten())
     .fetch_one(store.pool())
     .await;
     match row {
@@ -312,8 +365,8 @@ pub async fn update(
     let done = sqlx::query(
         "UPDATE project SET name = $1, remote = $2, local_path = $3, default_branch = $4, tags = $5, owners = $6, \
          webhook_secret = COALESCE($7, webhook_secret), sla = COALESCE($10, sla), forge_api = COALESCE($11, forge_api), \
-         forge_token = COALESCE($12, forge_token), forge_repo = COALESCE($13, forge_repo), schedule = $14, next_rescan_at = $15 \
-         WHERE id = $8 AND tenant = $9",
+         forge_token = COALESCE($12, forge_token), forge_repo = COALESCE($13, forge_repo), schedule = $14, next_rescan_at = $15, \
+         fix_requests = $16, forge_kind = $17, policy = $18 WHERE id = $8 AND tenant = $9",
     )
     .bind(&name)
     .bind(f.remote.clone().or(old.remote))
@@ -330,6 +383,9 @@ pub async fn update(
     .bind(&f.forge_repo)
     .bind(schedule.0)
     .bind(schedule.1)
+    .bind(fix_mode(&f.fix_requests).unwrap_or(old.fix_requests))
+    .bind(cleared(&f.forge_kind).unwrap_or(old.forge_kind))
+    .bind(cleared(&f.policy).unwrap_or(old.policy))
     .execute(store.pool())
     .await;
     match done {
