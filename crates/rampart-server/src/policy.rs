@@ -96,7 +96,7 @@ mod tests {
     #[test]
     fn parses_the_section_as_in_rampart_toml() {
         let p = parse(
-            "[policy]\nonly_allowed = [\"npm\"]\n[[policy.deny]]\npurl = \"pkg:npm/event-stream\"\nreason = \"malware\"\n[policy.licenses]\ndeny = [\"GPL-3.0-only\"]\n",
+            "[policy]\nonly_allowed = [\"npm\"]\n[[policy.deny]]\npurl = \"pkg:npm/event-stream\"\nreason = \"malware\"\n[[policy.allow]]\npurl = \"pkg:npm/lodash\"\nreason = \"approved\"\n[policy.licenses]\ndeny = [\"GPL-3.0-only\"]\n",
         )
         .unwrap();
         assert_eq!(p.deny.len(), 1);

@@ -5,6 +5,8 @@ use crate::schedule::Schedule;
 use crate::sla::{Sla, SlaPatch};
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// A project as the API shows it (never its webhook secret).
 #[derive(Debug, Clone, Serialize)]
@@ -106,52 +108,32 @@ pub enum ProjectError {
     Store(#[from] StoreError),
 }
 
-type Row = (
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
 const COLUMNS: &str = "id, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, \
      sla, forge_api, forge_repo, forge_token, schedule, next_rescan_at, fix_requests, forge_kind, policy";
 
-fn project_of(r: Row) -> Project {
-    let list = |s: &str| serde_json::from_str(s).unwrap_or_default();
-    Project {
-        id: r.0,
-        name: r.1,
-        remote: r.2,
-        local_path: r.3,
-        default_branch: r.4,
-        tags: list(&r.5),
-        owners: list(&r.6),
-        has_webhook_secret: r.7.is_some(),
-        created_at: r.8,
-        sla: Sla::from_stored(r.9.as_deref()),
-        forge_api: r.10,
-        forge_repo: r.11,
-        has_forge_token: r.12.is_some(),
-        schedule: r.13,
-        next_rescan_at: r.14,
-        fix_requests: r.15,
-        forge_kind: r.16,
-        policy: r.17,
-    }
+/// A project from a row of [`COLUMNS`] (more columns than sqlx's tuples read).
+fn project_of(r: &AnyRow) -> Result<Project, sqlx::Error> {
+    let list = |s: String| serde_json::from_str(&s).unwrap_or_default();
+    Ok(Project {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        remote: r.try_get(2)?,
+        local_path: r.try_get(3)?,
+        default_branch: r.try_get(4)?,
+        tags: list(r.try_get(5)?),
+        owners: list(r.try_get(6)?),
+        has_webhook_secret: r.try_get::<Option<String>, _>(7)?.is_some(),
+        created_at: r.try_get(8)?,
+        sla: Sla::from_stored(r.try_get::<Option<String>, _>(9)?.as_deref()),
+        forge_api: r.try_get(10)?,
+        forge_repo: r.try_get(11)?,
+        has_forge_token: r.try_get::<Option<String>, _>(12)?.is_some(),
+        schedule: r.try_get(13)?,
+        next_rescan_at: r.try_get(14)?,
+        fix_requests: r.try_get(15)?,
+        forge_kind: r.try_get(16)?,
+        policy: r.try_get(17)?,
+    })
 }
 
 /// The SLA to store when `f` changes `base`: checked, as JSON.
@@ -281,7 +263,7 @@ pub async fn create(
     let json = |l: &Option<Vec<String>>| {
         serde_json::to_string(l.as_deref().unwrap_or(&[])).unwrap_or_default()
     };
-    let row: Result<Row, _> = sqlx::query_as(crate::store::built(format!(
+    let row = sqlx::query(crate::store::built(format!(
         "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla, forge_api, forge_token, forge_repo, schedule, next_rescan_at, fix_requests, forge_kind, policy) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING {COLUMNS}"
     )))
@@ -305,8 +287,8 @@ pub async fn create(
     .bind(cleared(&f.policy).flatten())
     .fetch_one(store.pool())
     .await;
-    match row {
-        Ok(r) => Ok(project_of(r)),
+    match row.and_then(|r| project_of(&r)) {
+        Ok(p) => Ok(p),
         Err(e) if crate::store::is_unique_violation(&e) => Err(ProjectError::Exists(name)),
         Err(e) => Err(StoreError::from(e).into()),
     }
@@ -314,14 +296,14 @@ pub async fn create(
 
 /// The project `id` if it is in `tenant`.
 pub async fn get(store: &Store, tenant: i64, id: i64) -> Result<Option<Project>, StoreError> {
-    let row: Option<Row> = sqlx::query_as(crate::store::built(format!(
+    let row = sqlx::query(crate::store::built(format!(
         "SELECT {COLUMNS} FROM project WHERE id = $1 AND tenant = $2"
     )))
     .bind(id)
     .bind(tenant)
     .fetch_optional(store.pool())
     .await?;
-    Ok(row.map(project_of))
+    Ok(row.as_ref().map(project_of).transpose()?)
 }
 
 /// The webhook secret of project `id` (any tenant: webhooks are not authenticated by token).
@@ -336,13 +318,16 @@ pub async fn webhook_secret(store: &Store, id: i64) -> Result<Option<String>, St
 
 /// The projects of `tenant`, by name.
 pub async fn list(store: &Store, tenant: i64) -> Result<Vec<Project>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(crate::store::built(format!(
+    let rows = sqlx::query(crate::store::built(format!(
         "SELECT {COLUMNS} FROM project WHERE tenant = $1 ORDER BY name"
     )))
     .bind(tenant)
     .fetch_all(store.pool())
     .await?;
-    Ok(rows.into_iter().map(project_of).collect())
+    Ok(rows
+        .iter()
+        .map(project_of)
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Changes the fields given; `None` when `tenant` has no project `id`.
