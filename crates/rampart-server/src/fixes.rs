@@ -155,7 +155,9 @@ impl FixSet {
                 let bad = f.path.is_empty()
                     || f.path.starts_with('/')
                     || f.path.contains('\\')
-                    || f.path.split('/').any(|s| s.is_empty() || s == "." || s == "..")
+                    || f.path
+                        .split('/')
+                        .any(|s| s.is_empty() || s == "." || s == "..")
                     || f.path.chars().any(char::is_control);
                 if bad {
                     return Err(format!("`{}` is not a relative path", f.path));
@@ -339,7 +341,9 @@ pub async fn run(store: &Store, job: &FixJob) -> Result<Value, ReportError> {
         forge::client(kind, api.as_deref(), &token, &repo)
             .map_err(|e| (e.message, true))?
             .into();
-    job.fixes.check().map_err(|e| (format!("fix set: {e}"), true))?;
+    job.fixes
+        .check()
+        .map_err(|e| (format!("fix set: {e}"), true))?;
     let mut done = Vec::new();
     let mut wanted = Vec::new();
     for r in &job.fixes.requests {
@@ -479,7 +483,10 @@ mod tests {
         assert_eq!(branch_name("all"), "rampart/fix/all");
         assert_eq!(branch_name("lodash"), "rampart/fix/lodash");
         assert_eq!(branch_name("@babel/core"), "rampart/fix/babel-core");
-        assert_eq!(branch_name("actions/checkout"), "rampart/fix/actions-checkout");
+        assert_eq!(
+            branch_name("actions/checkout"),
+            "rampart/fix/actions-checkout"
+        );
         assert_eq!(
             branch_name("org.apache.logging.log4j:log4j-core"),
             "rampart/fix/org.apache.logging.log4j-log4j-core"
@@ -494,7 +501,11 @@ mod tests {
         assert_eq!(FixMode::parse("grouped"), Ok(Some(FixMode::Grouped)));
         assert_eq!(FixMode::parse("per_package"), Ok(Some(FixMode::PerPackage)));
         assert_eq!(FixMode::parse("off"), Ok(None));
-        assert!(FixMode::parse("sometimes").unwrap_err().contains("per_package"));
+        assert!(
+            FixMode::parse("sometimes")
+                .unwrap_err()
+                .contains("per_package")
+        );
     }
 
     #[test]

@@ -41,8 +41,11 @@ pub fn parse(text: &str) -> Result<PolicySection, String> {
         ));
     }
     let config = Config::parse(text, Path::new(SOURCE_NAME)).map_err(|e| {
-        e.to_string()
-            .replacen(&format!("{SOURCE_NAME} is not a valid rampart configuration:\n"), "", 1)
+        e.to_string().replacen(
+            &format!("{SOURCE_NAME} is not a valid rampart configuration:\n"),
+            "",
+            1,
+        )
     })?;
     let policy = config.policy;
     if let Some(l) = &policy.licenses {
@@ -80,7 +83,10 @@ pub fn merge(repository: &PolicySection, server: &PolicySection) -> PolicySectio
         deny,
         allow,
         only_allowed,
-        sources: server.sources.clone().or_else(|| repository.sources.clone()),
+        sources: server
+            .sources
+            .clone()
+            .or_else(|| repository.sources.clone()),
         licenses: server
             .licenses
             .clone()
@@ -112,11 +118,17 @@ mod tests {
         let e = parse("[policy]\nbogus = 1\n").unwrap_err();
         assert!(e.contains("bogus"), "{e}");
         let e = parse("[[policy.deny]]\npurl = \"npm/x\"\nreason = \"r\"\n").unwrap_err();
-        assert!(e.contains("project policy:2:") && e.contains("purl pattern"), "{e}");
+        assert!(
+            e.contains("project policy:2:") && e.contains("purl pattern"),
+            "{e}"
+        );
         let e = parse("[[policy.deny]]\npurl = \"pkg:npm/x\"\nreason = \" \"\n").unwrap_err();
         assert!(e.contains("reason"), "{e}");
         let e = parse("[policy.licenses]\nallow = [\"NOT-A-LICENCE\"]\n").unwrap_err();
-        assert!(e.contains("project policy:2:") && e.contains("NOT-A-LICENCE"), "{e}");
+        assert!(
+            e.contains("project policy:2:") && e.contains("NOT-A-LICENCE"),
+            "{e}"
+        );
         let e = parse("[policy\n").unwrap_err();
         assert!(e.starts_with("is not valid TOML"), "{e}");
         assert!(parse(&"#".repeat(MAX_POLICY_BYTES + 1)).is_err());
@@ -136,9 +148,15 @@ mod tests {
         let denied: Vec<&str> = m.deny.iter().map(|r| r.reason.as_str()).collect();
         assert_eq!(denied, ["org", "repo"]);
         assert_eq!(m.allow.len(), 1);
-        assert_eq!(m.allow[0].purl.name, "lodash", "the repository cannot widen it");
+        assert_eq!(
+            m.allow[0].purl.name, "lodash",
+            "the repository cannot widen it"
+        );
         assert_eq!(m.only_allowed, vec!["cargo".to_string()]);
-        assert!(m.sources.as_ref().is_some_and(|s| s.git), "the repository's, as the server sets none");
+        assert!(
+            m.sources.as_ref().is_some_and(|s| s.git),
+            "the repository's, as the server sets none"
+        );
         assert!(m.typosquatting);
         // With no allow list on the server, the repository's applies.
         let bare = parse("[policy]\ntyposquatting = false\n").unwrap();

@@ -324,10 +324,7 @@ pub async fn list(store: &Store, tenant: i64) -> Result<Vec<Project>, StoreError
     .bind(tenant)
     .fetch_all(store.pool())
     .await?;
-    Ok(rows
-        .iter()
-        .map(project_of)
-        .collect::<Result<Vec<_>, _>>()?)
+    Ok(rows.iter().map(project_of).collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Changes the fields given; `None` when `tenant` has no project `id`.

@@ -271,7 +271,10 @@ async fn project_scan(store: &Store, project: i64) -> Result<ProjectScan, JobErr
     let r = row.ok_or_else(|| JobError::Permanent(format!("project {project} is gone")))?;
     Ok(ProjectScan {
         policy: r.0,
-        fix_mode: r.1.as_deref().and_then(|m| FixMode::parse(m).ok().flatten()),
+        fix_mode: r
+            .1
+            .as_deref()
+            .and_then(|m| FixMode::parse(m).ok().flatten()),
         default_branch: r.2,
         forge_kind: r.3,
         forge_repo: r.4,
@@ -298,9 +301,9 @@ fn fix_target(job: &Job, p: &ProjectScan) -> Option<(String, String)> {
 /// The scan options of a scan of `branch` (fixes only for the default branch of a project
 /// with a fix setting, a forge token and a forge to send them to).
 fn options_for(job: &Job, p: &ProjectScan, branch: &str) -> ScanOptions {
-    let fixes = p.fix_mode.filter(|_| {
-        branch == p.default_branch && p.has_token && fix_target(job, p).is_some()
-    });
+    let fixes = p
+        .fix_mode
+        .filter(|_| branch == p.default_branch && p.has_token && fix_target(job, p).is_some());
     ScanOptions {
         policy: p.policy.clone(),
         fixes,

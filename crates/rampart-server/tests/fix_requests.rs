@@ -240,7 +240,10 @@ async fn a_default_branch_scan_opens_one_github_pull_request_that_later_scans_up
         drain(&db.store, &scanner, data.path()).await;
         let (state, _, result) = last_job(&db.store, "scan").await;
         assert_eq!(state, "done");
-        assert!(result.unwrap()["fix"].is_i64(), "the scan enqueued a fix job");
+        assert!(
+            result.unwrap()["fix"].is_i64(),
+            "the scan enqueued a fix job"
+        );
         let (state, error, result) = last_job(&db.store, "fix").await;
         assert_eq!(state, "done", "{error:?}");
         assert_eq!(result.unwrap()["requests"][0]["action"], "opened");
@@ -258,7 +261,10 @@ async fn a_default_branch_scan_opens_one_github_pull_request_that_later_scans_up
                 .into(),
                 "only the fixed file, with its whole new contents"
             );
-            assert!(c.message.starts_with("rampart: upgrade vulnerable dependencies"));
+            assert!(
+                c.message
+                    .starts_with("rampart: upgrade vulnerable dependencies")
+            );
             assert_eq!(f.requests.len(), 1);
             let r = &f.requests[0];
             assert!(r.open);
@@ -268,7 +274,8 @@ async fn a_default_branch_scan_opens_one_github_pull_request_that_later_scans_up
             );
             assert!(
                 r.body.contains("upgrade lodash → lodash@2 in package.json")
-                    && r.body.contains("resolves `deps/GHSA-lodash` at `package.json:1`")
+                    && r.body
+                        .contains("resolves `deps/GHSA-lodash` at `package.json:1`")
                     && r.body.contains("(cd . && npm install lodash@2)")
                     && r.body.contains(&m1[..12]),
                 "{}",
@@ -289,7 +296,10 @@ async fn a_default_branch_scan_opens_one_github_pull_request_that_later_scans_up
         // is updated (ref force-updated, body edited), not a second one opened.
         let m2 = commit(
             src.path(),
-            &[("package.json", "{\"deps\": [\"lodash@1\", \"minimist@0\"]}\n")],
+            &[(
+                "package.json",
+                "{\"deps\": [\"lodash@1\", \"minimist@0\"]}\n",
+            )],
         );
         scan(&db.store, p, "main", &m2).await;
         drain(&db.store, &scanner, data.path()).await;
@@ -312,9 +322,16 @@ async fn a_default_branch_scan_opens_one_github_pull_request_that_later_scans_up
                 "{body}"
             );
         }
-        assert_eq!(calls(&forge, "POST /repos/acme/web/git/refs"), 1, "created once");
         assert_eq!(
-            calls(&forge, "PATCH /repos/acme/web/git/refs/heads/rampart/fix/all"),
+            calls(&forge, "POST /repos/acme/web/git/refs"),
+            1,
+            "created once"
+        );
+        assert_eq!(
+            calls(
+                &forge,
+                "PATCH /repos/acme/web/git/refs/heads/rampart/fix/all"
+            ),
             1
         );
 
@@ -338,7 +355,10 @@ async fn a_default_branch_scan_opens_one_github_pull_request_that_later_scans_up
         // Someone upgraded both: the request is no longer needed and is closed with a comment.
         let m3 = commit(
             src.path(),
-            &[("package.json", "{\"deps\": [\"lodash@2\", \"minimist@1\"]}\n")],
+            &[(
+                "package.json",
+                "{\"deps\": [\"lodash@2\", \"minimist@1\"]}\n",
+            )],
         );
         scan(&db.store, p, "main", &m3).await;
         drain(&db.store, &scanner, data.path()).await;
@@ -422,12 +442,20 @@ async fn per_package_requests_survive_a_forge_that_is_down_and_are_retried() {
         let lodash = f.requests_from("rampart/fix/lodash").remove(0);
         let minimist = f.requests_from("rampart/fix/minimist").remove(0);
         assert_eq!(lodash.title, "rampart: upgrade lodash");
-        assert!(lodash.body.contains("npm install lodash@2") && !lodash.body.contains("minimist@1"));
-        assert!(lodash.body.contains("left-pad: no fix exists"), "notes listed");
+        assert!(
+            lodash.body.contains("npm install lodash@2") && !lodash.body.contains("minimist@1")
+        );
+        assert!(
+            lodash.body.contains("left-pad: no fix exists"),
+            "notes listed"
+        );
         assert_eq!(
             f.branch_files("rampart/fix/lodash"),
             [
-                ("package.json".to_string(), "{\"deps\": [\"lodash@2\"]}\n".to_string()),
+                (
+                    "package.json".to_string(),
+                    "{\"deps\": [\"lodash@2\"]}\n".to_string()
+                ),
                 (
                     "tools.json".to_string(),
                     "{\"deps\": [\"minimist@0\", \"lodash@2\"]}\n".to_string()
@@ -476,8 +504,15 @@ async fn gitlab_merge_requests_are_committed_through_the_commits_api_and_updated
         let f = forge.lock().unwrap();
         assert_eq!(f.requests.len(), 1, "updated, not duplicated");
         let r = &f.requests[0];
-        assert_eq!((r.head.as_str(), r.base.as_str()), ("rampart/fix/all", "main"));
-        assert!(r.open && r.body.contains("deps/GHSA-minimist"), "{}", r.body);
+        assert_eq!(
+            (r.head.as_str(), r.base.as_str()),
+            ("rampart/fix/all", "main")
+        );
+        assert!(
+            r.open && r.body.contains("deps/GHSA-minimist"),
+            "{}",
+            r.body
+        );
         let head = &f.refs["rampart/fix/all"];
         assert_eq!(f.commits[head].parent, m2);
         assert_eq!(
@@ -527,13 +562,12 @@ async fn project_policy_and_fix_settings_are_checked_stored_shown_and_handed_to_
             assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {v}");
             let field = body.as_object().unwrap().keys().next().unwrap().clone();
             assert_eq!(v["error"]["field"], field.as_str(), "{v}");
-            assert!(
-                v["error"]["message"].as_str().unwrap().contains(key),
-                "{v}"
-            );
+            assert!(v["error"]["message"].as_str().unwrap().contains(key), "{v}");
         }
         let policy = "[policy]\nonly_allowed = [\"npm\"]\n\n[[policy.deny]]\npurl = \"pkg:npm/event-stream\"\nreason = \"compromised in 2018\"\n\n[[policy.allow]]\npurl = \"pkg:npm/lodash\"\nreason = \"approved\"\n";
-        let (status, v) = patch(json!({"policy": policy, "fix_requests": "per_package", "forge_kind": "gitlab"})).await;
+        let (status, v) =
+            patch(json!({"policy": policy, "fix_requests": "per_package", "forge_kind": "gitlab"}))
+                .await;
         assert_eq!(status, StatusCode::OK, "{v}");
         let shown = get(&app, &uri, &admin).await;
         assert_eq!(shown["policy"], policy);

@@ -630,9 +630,16 @@ mod tests {
             PACKAGE_JSON.replace("^4.17.15", "^4.17.21"),
             "only lodash's upgrade"
         );
-        assert!(lodash.title.starts_with("rampart: upgrade lodash 4.17.15"), "{}", lodash.title);
+        assert!(
+            lodash.title.starts_with("rampart: upgrade lodash 4.17.15"),
+            "{}",
+            lodash.title
+        );
         assert_eq!(lodash.commands.len(), 1);
-        assert_eq!(lodash.changes[0].resolves[0].rule, "deps/vulnerable-dependency");
+        assert_eq!(
+            lodash.changes[0].resolves[0].rule,
+            "deps/vulnerable-dependency"
+        );
         assert!(set.requests[0].commands.is_empty(), "pins need no command");
         // Nothing on disk changed.
         assert_eq!(

@@ -102,7 +102,9 @@ fn sha_of(v: &Value, what: &str) -> Result<String, ForgeError> {
         Some(s) if (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
             Ok(s.to_string())
         }
-        _ => Err(failed(format!("the forge's answer for {what} has no sha: {v}"))),
+        _ => Err(failed(format!(
+            "the forge's answer for {what} has no sha: {v}"
+        ))),
     }
 }
 
@@ -181,7 +183,10 @@ impl Forge for GitHub {
             ("state", "open".into()),
         ])
         .unwrap_or_default();
-        first_number(&self.call("GET", &format!("/pulls?{query}"), Value::Null)?, "number")
+        first_number(
+            &self.call("GET", &format!("/pulls?{query}"), Value::Null)?,
+            "number",
+        )
     }
 
     fn push_branch(
@@ -366,7 +371,9 @@ impl Forge for GitLab {
         )?;
         match &commit["id"] {
             Value::String(s) if !s.is_empty() => Ok(s.clone()),
-            _ => Err(failed(format!("the forge's answer has no commit id: {commit}"))),
+            _ => Err(failed(format!(
+                "the forge's answer has no commit id: {commit}"
+            ))),
         }
     }
 

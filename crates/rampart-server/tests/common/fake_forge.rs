@@ -131,7 +131,9 @@ fn github(s: &mut ForgeState, method: &str, path: &str, query: &str, body: &Valu
         ("GET", p) if p.starts_with("/git/ref/heads/") => {
             let branch = &p["/git/ref/heads/".len()..];
             match s.refs.get(branch) {
-                Some(sha) => ok(json!({"ref": format!("refs/heads/{branch}"), "object": {"sha": sha}})),
+                Some(sha) => {
+                    ok(json!({"ref": format!("refs/heads/{branch}"), "object": {"sha": sha}}))
+                }
                 None => answer(StatusCode::NOT_FOUND, json!({"message": "Not Found"})),
             }
         }
@@ -158,8 +160,10 @@ fn github(s: &mut ForgeState, method: &str, path: &str, query: &str, body: &Valu
             if !s.refs.contains_key(branch) {
                 return answer(StatusCode::UNPROCESSABLE_ENTITY, json!({}));
             }
-            s.refs
-                .insert(branch.to_string(), body["sha"].as_str().unwrap().to_string());
+            s.refs.insert(
+                branch.to_string(),
+                body["sha"].as_str().unwrap().to_string(),
+            );
             ok(json!({}))
         }
         ("GET", "/pulls") => {
@@ -176,7 +180,10 @@ fn github(s: &mut ForgeState, method: &str, path: &str, query: &str, body: &Valu
         ("POST", "/pulls") => {
             let head = body["head"].as_str().unwrap().to_string();
             if !s.refs.contains_key(&head) {
-                return answer(StatusCode::UNPROCESSABLE_ENTITY, json!({"message": "no head"}));
+                return answer(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    json!({"message": "no head"}),
+                );
             }
             let number = s.requests.len() as i64 + 1;
             s.requests.push(FakeRequest {
@@ -218,7 +225,10 @@ fn github(s: &mut ForgeState, method: &str, path: &str, query: &str, body: &Valu
 
 fn gitlab(s: &mut ForgeState, method: &str, path: &str, query: &str, body: &Value) -> Response {
     let Some(rest) = path.strip_prefix("/projects/acme%2Fweb") else {
-        return answer(StatusCode::NOT_FOUND, json!({"message": "404 Project Not Found"}));
+        return answer(
+            StatusCode::NOT_FOUND,
+            json!({"message": "404 Project Not Found"}),
+        );
     };
     let q: BTreeMap<String, String> = serde_urlencoded::from_str(query).unwrap_or_default();
     match (method, rest) {
@@ -316,12 +326,18 @@ pub async fn start() -> (String, Shared) {
             }
             match path.strip_prefix("/api/v4") {
                 Some(rest) => {
-                    let auth = parts.headers.get("private-token").map(|v| v.to_str().unwrap());
+                    let auth = parts
+                        .headers
+                        .get("private-token")
+                        .map(|v| v.to_str().unwrap());
                     assert_eq!(auth, Some("glpat-test"));
                     gitlab(&mut s, &method, rest, &query, &body)
                 }
                 None => {
-                    let auth = parts.headers.get("authorization").map(|v| v.to_str().unwrap());
+                    let auth = parts
+                        .headers
+                        .get("authorization")
+                        .map(|v| v.to_str().unwrap());
                     assert_eq!(auth, Some("Bearer ghp_test"));
                     github(&mut s, &method, &path, &query, &body)
                 }
