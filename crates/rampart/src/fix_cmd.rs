@@ -217,7 +217,7 @@ pub fn run(args: &FixArgs) -> Result<i32, String> {
 /// `rampart fix`, where a person reads them), as one request or one per package, action or
 /// image, each with its files' new contents, the findings its changes resolve and its
 /// lockfile commands. Pins resolve as `rampart fix` does (`RAMPART_OFFLINE`, `GITHUB_TOKEN`).
-pub fn fix_set(
+fn fix_set(
     root: &Path,
     findings: &[Finding],
     mode: rampart_server::fixes::FixMode,
