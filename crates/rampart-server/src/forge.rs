@@ -59,6 +59,29 @@ pub trait Forge: Send + Sync {
     fn create_comment(&self, pr: i64, body: &str) -> Result<String, ForgeError>;
     /// Replaces the text of comment `id` on `pr`.
     fn update_comment(&self, pr: i64, id: &str, body: &str) -> Result<(), ForgeError>;
+    /// The open pull/merge request from `branch`, if any (its number; GitLab's `iid`).
+    fn find_request(&self, branch: &str) -> Result<Option<i64>, ForgeError>;
+    /// Commits `files` (whole new contents) on top of commit `base` and points `branch` at
+    /// the commit (creating it, or force-updating it); returns the commit's SHA.
+    fn push_branch(
+        &self,
+        branch: &str,
+        base: &str,
+        files: &[crate::fixes::FixFile],
+        message: &str,
+    ) -> Result<String, ForgeError>;
+    /// Opens a request from `branch` into `target`; returns its number.
+    fn open_request(
+        &self,
+        branch: &str,
+        target: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<i64, ForgeError>;
+    /// Replaces the title and body of request `number`.
+    fn update_request(&self, number: i64, title: &str, body: &str) -> Result<(), ForgeError>;
+    /// Comments on request `number`, then closes it.
+    fn close_request(&self, number: i64, comment: &str) -> Result<(), ForgeError>;
 }
 
 /// A `report` job's input, written by the scan job that stored `scan`.

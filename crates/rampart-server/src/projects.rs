@@ -5,6 +5,8 @@ use crate::schedule::Schedule;
 use crate::sla::{Sla, SlaPatch};
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// A project as the API shows it (never its webhook secret).
 #[derive(Debug, Clone, Serialize)]
@@ -39,6 +41,14 @@ pub struct Project {
     pub schedule: Option<String>,
     /// When it is next rescanned (Unix ms).
     pub next_rescan_at: Option<i64>,
+    /// Fix pull/merge requests after scans of the default branch: `grouped`, `per_package`,
+    /// or `null` for none (see [`crate::fixes`]).
+    pub fix_requests: Option<String>,
+    /// `github` or `gitlab`: the forge of requests for scans no webhook asked for.
+    pub forge_kind: Option<String>,
+    /// The project's `[policy]` section (TOML text), applied to its scans with the repository's
+    /// (see [`crate::policy`]).
+    pub policy: Option<String>,
 }
 
 /// The fields of a new project, or of a change to one (absent fields are left as they are).
@@ -70,6 +80,13 @@ pub struct ProjectFields {
     pub forge_token: Option<String>,
     /// Repository on the forge.
     pub forge_repo: Option<String>,
+    /// `github` or `gitlab` (`""` to clear): where fix requests of scans no webhook asked for
+    /// go; a webhook's forge wins.
+    pub forge_kind: Option<String>,
+    /// Fix pull/merge requests: `off`, `grouped` or `per_package`.
+    pub fix_requests: Option<String>,
+    /// The `[policy]` section as in rampart.toml (TOML text; `""` to clear).
+    pub policy: Option<String>,
 }
 
 /// Why a project change was refused.
@@ -91,46 +108,32 @@ pub enum ProjectError {
     Store(#[from] StoreError),
 }
 
-type Row = (
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-);
-
 const COLUMNS: &str = "id, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, \
-     sla, forge_api, forge_repo, forge_token, schedule, next_rescan_at";
+     sla, forge_api, forge_repo, forge_token, schedule, next_rescan_at, fix_requests, forge_kind, policy";
 
-fn project_of(r: Row) -> Project {
-    let list = |s: &str| serde_json::from_str(s).unwrap_or_default();
-    Project {
-        id: r.0,
-        name: r.1,
-        remote: r.2,
-        local_path: r.3,
-        default_branch: r.4,
-        tags: list(&r.5),
-        owners: list(&r.6),
-        has_webhook_secret: r.7.is_some(),
-        created_at: r.8,
-        sla: Sla::from_stored(r.9.as_deref()),
-        forge_api: r.10,
-        forge_repo: r.11,
-        has_forge_token: r.12.is_some(),
-        schedule: r.13,
-        next_rescan_at: r.14,
-    }
+/// A project from a row of [`COLUMNS`] (more columns than sqlx's tuples read).
+fn project_of(r: &AnyRow) -> Result<Project, sqlx::Error> {
+    let list = |s: String| serde_json::from_str(&s).unwrap_or_default();
+    Ok(Project {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        remote: r.try_get(2)?,
+        local_path: r.try_get(3)?,
+        default_branch: r.try_get(4)?,
+        tags: list(r.try_get(5)?),
+        owners: list(r.try_get(6)?),
+        has_webhook_secret: r.try_get::<Option<String>, _>(7)?.is_some(),
+        created_at: r.try_get(8)?,
+        sla: Sla::from_stored(r.try_get::<Option<String>, _>(9)?.as_deref()),
+        forge_api: r.try_get(10)?,
+        forge_repo: r.try_get(11)?,
+        has_forge_token: r.try_get::<Option<String>, _>(12)?.is_some(),
+        schedule: r.try_get(13)?,
+        next_rescan_at: r.try_get(14)?,
+        fix_requests: r.try_get(15)?,
+        forge_kind: r.try_get(16)?,
+        policy: r.try_get(17)?,
+    })
 }
 
 /// The SLA to store when `f` changes `base`: checked, as JSON.
@@ -202,6 +205,19 @@ fn check(f: &ProjectFields) -> Result<(), ProjectError> {
         ));
     }
     crate::forge::check_fields(f).map_err(|(field, m)| invalid(field, &m))?;
+    if let Some(k) = &f.forge_kind
+        && !matches!(k.as_str(), "" | "github" | "gitlab")
+    {
+        return Err(invalid("forge_kind", "must be github or gitlab"));
+    }
+    if let Some(m) = &f.fix_requests {
+        crate::fixes::FixMode::parse(m).map_err(|e| invalid("fix_requests", &e))?;
+    }
+    if let Some(p) = &f.policy
+        && !p.trim().is_empty()
+    {
+        crate::policy::parse(p).map_err(|e| invalid("policy", &e))?;
+    }
     for (field, list) in [("tags", &f.tags), ("owners", &f.owners)] {
         if list
             .as_ref()
@@ -214,6 +230,22 @@ fn check(f: &ProjectFields) -> Result<(), ProjectError> {
         }
     }
     Ok(())
+}
+
+/// The stored form of a text setting: `None` when not given, `Some(None)` to clear it.
+fn cleared(v: &Option<String>) -> Option<Option<String>> {
+    v.as_ref()
+        .map(|t| (!t.trim().is_empty()).then(|| t.to_string()))
+}
+
+/// The stored fix mode: `Some(None)` for off.
+fn fix_mode(v: &Option<String>) -> Option<Option<String>> {
+    v.as_ref().map(|m| {
+        crate::fixes::FixMode::parse(m)
+            .ok()
+            .flatten()
+            .map(|m| m.as_str().to_string())
+    })
 }
 
 /// Creates a project in `tenant`.
@@ -231,9 +263,9 @@ pub async fn create(
     let json = |l: &Option<Vec<String>>| {
         serde_json::to_string(l.as_deref().unwrap_or(&[])).unwrap_or_default()
     };
-    let row: Result<Row, _> = sqlx::query_as(crate::store::built(format!(
-        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla, forge_api, forge_token, forge_repo, schedule, next_rescan_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING {COLUMNS}"
+    let row = sqlx::query(crate::store::built(format!(
+        "INSERT INTO project (tenant, name, remote, local_path, default_branch, tags, owners, webhook_secret, created_at, sla, forge_api, forge_token, forge_repo, schedule, next_rescan_at, fix_requests, forge_kind, policy) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING {COLUMNS}"
     )))
     .bind(tenant)
     .bind(&name)
@@ -250,10 +282,13 @@ pub async fn create(
     .bind(&f.forge_repo)
     .bind(schedule.0)
     .bind(schedule.1)
+    .bind(fix_mode(&f.fix_requests).flatten())
+    .bind(cleared(&f.forge_kind).flatten())
+    .bind(cleared(&f.policy).flatten())
     .fetch_one(store.pool())
     .await;
-    match row {
-        Ok(r) => Ok(project_of(r)),
+    match row.and_then(|r| project_of(&r)) {
+        Ok(p) => Ok(p),
         Err(e) if crate::store::is_unique_violation(&e) => Err(ProjectError::Exists(name)),
         Err(e) => Err(StoreError::from(e).into()),
     }
@@ -261,14 +296,14 @@ pub async fn create(
 
 /// The project `id` if it is in `tenant`.
 pub async fn get(store: &Store, tenant: i64, id: i64) -> Result<Option<Project>, StoreError> {
-    let row: Option<Row> = sqlx::query_as(crate::store::built(format!(
+    let row = sqlx::query(crate::store::built(format!(
         "SELECT {COLUMNS} FROM project WHERE id = $1 AND tenant = $2"
     )))
     .bind(id)
     .bind(tenant)
     .fetch_optional(store.pool())
     .await?;
-    Ok(row.map(project_of))
+    Ok(row.as_ref().map(project_of).transpose()?)
 }
 
 /// The webhook secret of project `id` (any tenant: webhooks are not authenticated by token).
@@ -283,13 +318,13 @@ pub async fn webhook_secret(store: &Store, id: i64) -> Result<Option<String>, St
 
 /// The projects of `tenant`, by name.
 pub async fn list(store: &Store, tenant: i64) -> Result<Vec<Project>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(crate::store::built(format!(
+    let rows = sqlx::query(crate::store::built(format!(
         "SELECT {COLUMNS} FROM project WHERE tenant = $1 ORDER BY name"
     )))
     .bind(tenant)
     .fetch_all(store.pool())
     .await?;
-    Ok(rows.into_iter().map(project_of).collect())
+    Ok(rows.iter().map(project_of).collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Changes the fields given; `None` when `tenant` has no project `id`.
@@ -312,8 +347,8 @@ pub async fn update(
     let done = sqlx::query(
         "UPDATE project SET name = $1, remote = $2, local_path = $3, default_branch = $4, tags = $5, owners = $6, \
          webhook_secret = COALESCE($7, webhook_secret), sla = COALESCE($10, sla), forge_api = COALESCE($11, forge_api), \
-         forge_token = COALESCE($12, forge_token), forge_repo = COALESCE($13, forge_repo), schedule = $14, next_rescan_at = $15 \
-         WHERE id = $8 AND tenant = $9",
+         forge_token = COALESCE($12, forge_token), forge_repo = COALESCE($13, forge_repo), schedule = $14, next_rescan_at = $15, \
+         fix_requests = $16, forge_kind = $17, policy = $18 WHERE id = $8 AND tenant = $9",
     )
     .bind(&name)
     .bind(f.remote.clone().or(old.remote))
@@ -330,6 +365,9 @@ pub async fn update(
     .bind(&f.forge_repo)
     .bind(schedule.0)
     .bind(schedule.1)
+    .bind(fix_mode(&f.fix_requests).unwrap_or(old.fix_requests))
+    .bind(cleared(&f.forge_kind).unwrap_or(old.forge_kind))
+    .bind(cleared(&f.policy).unwrap_or(old.policy))
     .execute(store.pool())
     .await;
     match done {

@@ -4,13 +4,17 @@
 //!
 //! Kinds: `ingest` (an upload stored by a job), `scan` (a folder as it is, `root`; or exactly one
 //! commit, `commit`, from the project's mirror or local repository: see [`crate::git`]) and
-//! `report` (a scan's result back to the forge: see [`crate::forge`]). A scan with `report`
-//! enqueues its `report` job in the transaction that stores it.
+//! `report` (a scan's result back to the forge: see [`crate::forge`]) and `fix` (fix pull/merge
+//! requests: see [`crate::fixes`]). A scan with `report` enqueues its `report` job, and a scan
+//! of the default branch that computed a fix set its `fix` job, in the transaction that stores
+//! it. Scans apply the project's `[policy]` (see [`crate::policy`]) through
+//! [`Scanner::scan_with`].
 //!
 //! A job's effects and its completion are written in one transaction ([`jobs::finish_in`]),
 //! so a job whose lease was taken over by another worker (this one was too slow or lost the
 //! database) never lands twice.
 
+use crate::fixes::{FixJob, FixMode, FixSet};
 use crate::forge::{self, ReportJob};
 use crate::git;
 use crate::jobs::{self, Job, NewJob, priority};
@@ -28,6 +32,36 @@ use tokio::sync::watch;
 pub trait Scanner: Send + Sync + 'static {
     /// Scans `root`.
     fn scan(&self, root: &Path) -> Result<Vec<u8>, String>;
+
+    /// Scans `root` with the project's settings: its server-side `[policy]` applied with the
+    /// repository's (see [`crate::policy`]), and, when `options.fixes` asks, the fix set
+    /// computed by the program's fix code on the checked-out tree. The default ignores the
+    /// options (a scanner without them reports as [`Scanner::scan`] does, and no fix set).
+    fn scan_with(&self, root: &Path, options: &ScanOptions) -> Result<ScanOutput, String> {
+        let _ = options;
+        Ok(ScanOutput {
+            report: self.scan(root)?,
+            fixes: None,
+        })
+    }
+}
+
+/// What a worker asks of a scan beyond the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// The project's `[policy]` section (TOML text, checked by [`crate::policy::parse`]).
+    pub policy: Option<String>,
+    /// Compute the fix set (dependency upgrades and pins), grouped this way.
+    pub fixes: Option<FixMode>,
+}
+
+/// A scan's report and, when asked for, its fix set.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOutput {
+    /// The JSON report.
+    pub report: Vec<u8>,
+    /// The fix set, when the options asked for one and the scanner computes them.
+    pub fixes: Option<FixSet>,
 }
 
 /// How a worker runs.
@@ -206,14 +240,85 @@ async fn source(store: &Store, project: i64) -> Result<git::Source, JobError> {
     })
 }
 
-/// Scans exactly `commit` (see [`crate::git::checkout`]); returns the report and the merge base.
+/// What a scan job needs of its project beyond the source: its policy, fix setting, default
+/// branch and forge.
+#[derive(Debug, Clone, Default)]
+struct ProjectScan {
+    policy: Option<String>,
+    fix_mode: Option<FixMode>,
+    default_branch: String,
+    forge_kind: Option<String>,
+    forge_repo: Option<String>,
+    has_token: bool,
+}
+
+async fn project_scan(store: &Store, project: i64) -> Result<ProjectScan, JobError> {
+    type Row = (
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT policy, fix_requests, default_branch, forge_kind, forge_repo, forge_token FROM project WHERE id = $1",
+    )
+    .bind(project)
+    .fetch_optional(store.pool())
+    .await
+    .map_err(StoreError::from)?;
+    let r = row.ok_or_else(|| JobError::Permanent(format!("project {project} is gone")))?;
+    Ok(ProjectScan {
+        policy: r.0,
+        fix_mode: r
+            .1
+            .as_deref()
+            .and_then(|m| FixMode::parse(m).ok().flatten()),
+        default_branch: r.2,
+        forge_kind: r.3,
+        forge_repo: r.4,
+        has_token: r.5.is_some(),
+    })
+}
+
+/// The forge and repository fix requests of this scan go to: the webhook's, else the
+/// project's `forge_kind` and `forge_repo`.
+fn fix_target(job: &Job, p: &ProjectScan) -> Option<(String, String)> {
+    let to = job
+        .payload
+        .get("report")
+        .filter(|v| !v.is_null())
+        .and_then(|v| serde_json::from_value::<ReportTo>(v.clone()).ok());
+    let kind = to
+        .as_ref()
+        .map(|t| t.forge.clone())
+        .or_else(|| p.forge_kind.clone())?;
+    let repo = p.forge_repo.clone().or_else(|| to.map(|t| t.repo))?;
+    Some((kind, repo))
+}
+
+/// The scan options of a scan of `branch` (fixes only for the default branch of a project
+/// with a fix setting, a forge token and a forge to send them to).
+fn options_for(job: &Job, p: &ProjectScan, branch: &str) -> ScanOptions {
+    let fixes = p
+        .fix_mode
+        .filter(|_| branch == p.default_branch && p.has_token && fix_target(job, p).is_some());
+    ScanOptions {
+        policy: p.policy.clone(),
+        fixes,
+    }
+}
+
+/// Scans exactly `commit` (see [`crate::git::checkout`]); returns the output and the merge base.
 async fn scan_commit(
     store: &Store,
     scanner: &Arc<dyn Scanner>,
     config: &WorkerConfig,
     job: &Job,
     commit: &str,
-) -> Result<(Vec<u8>, Option<String>), JobError> {
+    options: ScanOptions,
+) -> Result<(ScanOutput, Option<String>), JobError> {
     let project = field(job, "project")?
         .as_i64()
         .ok_or_else(|| JobError::Permanent("`project` is not an id".into()))?;
@@ -227,19 +332,31 @@ async fn scan_commit(
     tokio::task::spawn_blocking(move || {
         let out = git::checkout(&data, &src, &commit, base.as_deref())
             .map_err(|e| JobError::Permanent(format!("cannot check out {commit}: {e}")))?;
-        let bytes = scanner.scan(&out.root()).map_err(JobError::Transient)?;
-        Ok((bytes, out.merge_base.clone()))
+        let output = scanner
+            .scan_with(&out.root(), &options)
+            .map_err(JobError::Transient)?;
+        Ok((output, out.merge_base.clone()))
     })
     .await
     .map_err(|e| JobError::Transient(format!("the scan stopped: {e}")))?
 }
 
-/// Scans the folder `root` as it is, off the async threads.
-async fn scan_folder(scanner: &Arc<dyn Scanner>, root: PathBuf) -> Result<Vec<u8>, JobError> {
+/// Scans the folder `root` as it is, off the async threads (with the project's policy; no fix
+/// set: there is no commit to put fixes on).
+async fn scan_folder(
+    scanner: &Arc<dyn Scanner>,
+    root: PathBuf,
+    policy: Option<String>,
+) -> Result<Vec<u8>, JobError> {
     let scanner = scanner.clone();
-    tokio::task::spawn_blocking(move || scanner.scan(&root))
+    let options = ScanOptions {
+        policy,
+        fixes: None,
+    };
+    tokio::task::spawn_blocking(move || scanner.scan_with(&root, &options))
         .await
         .map_err(|e| JobError::Transient(format!("the scan stopped: {e}")))?
+        .map(|o| o.report)
         .map_err(JobError::Transient)
 }
 
@@ -268,6 +385,24 @@ async fn execute(
         }
         return Ok(());
     }
+    if job.kind == "fix" {
+        let input: FixJob = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobError::Permanent(format!("job {}: bad fix job: {e}", job.id)))?;
+        let result = crate::fixes::run(store, &input)
+            .await
+            .map_err(|(e, permanent)| {
+                if permanent {
+                    JobError::Permanent(e)
+                } else {
+                    JobError::Transient(e)
+                }
+            })?;
+        let mut tx = store.pool().begin().await.map_err(StoreError::from)?;
+        if jobs::finish_in(&mut tx, job.id, worker, &result).await? {
+            tx.commit().await.map_err(StoreError::from)?;
+        }
+        return Ok(());
+    }
     let mut meta: ScanMeta = serde_json::from_value(field(job, "meta")?.clone())
         .map_err(|e| JobError::Permanent(format!("job {}: bad scan description: {e}", job.id)))?;
     // An upload this process's API parsed is handed over; anything else is parsed here.
@@ -276,9 +411,15 @@ async fn execute(
     } else {
         None
     };
+    let mut fixes: Option<FixSet> = None;
+    let mut project_settings = ProjectScan::default();
     let import = match handed {
         Some(import) => import,
         None => {
+            if job.kind == "scan" {
+                project_settings = project_scan(store, meta.project).await?;
+            }
+            let p = &project_settings;
             let bytes = match job.kind.as_str() {
                 "ingest" => {
                     let row: Option<(Vec<u8>,)> =
@@ -297,11 +438,13 @@ async fn execute(
                         .as_str()
                         .unwrap_or_default()
                         .to_string();
-                    let (bytes, merge_base) =
-                        scan_commit(store, scanner, config, job, &commit).await?;
+                    let options = options_for(job, p, &meta.branch);
+                    let (output, merge_base) =
+                        scan_commit(store, scanner, config, job, &commit, options).await?;
                     meta.commit = commit;
                     meta.base_commit = merge_base.or(meta.base_commit);
-                    bytes
+                    fixes = output.fixes;
+                    output.report
                 }
                 "scan" if job.payload.get("ref").is_some_and(Value::is_string) => {
                     // A scheduled rescan: the head of the branch when the job runs.
@@ -320,14 +463,16 @@ async fn execute(
                             })?;
                     match head {
                         git::Head::Commit(commit) => {
-                            let (bytes, _) =
-                                scan_commit(store, scanner, config, job, &commit).await?;
+                            let options = options_for(job, p, &meta.branch);
+                            let (output, _) =
+                                scan_commit(store, scanner, config, job, &commit, options).await?;
                             meta.commit = commit;
-                            bytes
+                            fixes = output.fixes;
+                            output.report
                         }
                         git::Head::Folder(root) => {
                             meta.commit = "working-tree".into();
-                            scan_folder(scanner, root).await?
+                            scan_folder(scanner, root, p.policy.clone()).await?
                         }
                     }
                 }
@@ -336,7 +481,7 @@ async fn execute(
                         .as_str()
                         .map(PathBuf::from)
                         .ok_or_else(|| JobError::Permanent("`root` is not a path".into()))?;
-                    scan_folder(scanner, root).await?
+                    scan_folder(scanner, root, p.policy.clone()).await?
                 }
                 other => return Err(JobError::Permanent(format!("unknown job kind `{other}`"))),
             };
@@ -354,13 +499,62 @@ async fn execute(
         .await
         .map_err(StoreError::from)?;
     let report = enqueue_report(store, &mut tx, job, &meta, summary.scan).await?;
-    let result = json!({"scan": summary.scan, "counts": summary.counts, "warnings": summary.warnings, "report": report});
+    let fix = enqueue_fix(&mut tx, job, &project_settings, &meta, summary.scan, fixes).await?;
+    let result = json!({"scan": summary.scan, "counts": summary.counts, "warnings": summary.warnings, "report": report, "fix": fix});
     if jobs::finish_in(&mut tx, job.id, worker, &result).await? {
         tx.commit().await.map_err(StoreError::from)?;
         results::after_commit(store, &summary);
     }
     // Otherwise the transaction rolls back as it drops: the job is another worker's now.
     Ok(())
+}
+
+/// For a scan that computed a fix set, the `fix` job (its id), or why there is none. One fix
+/// job per project at a time; a newer scan's supersedes a queued older one.
+async fn enqueue_fix(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job: &Job,
+    p: &ProjectScan,
+    meta: &ScanMeta,
+    scan: i64,
+    fixes: Option<FixSet>,
+) -> Result<Value, JobError> {
+    let Some(fixes) = fixes else {
+        return Ok(Value::Null);
+    };
+    let Some((forge, repo)) = fix_target(job, p) else {
+        return Ok(json!("none: no forge to send fix requests to"));
+    };
+    if let Err(e) = fixes.check() {
+        return Ok(json!(format!("none: the fix set is refused: {e}")));
+    }
+    let tenant = job
+        .payload
+        .get("tenant")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let input = FixJob {
+        tenant,
+        project: meta.project,
+        scan,
+        commit: meta.commit.clone(),
+        branch: meta.branch.clone(),
+        forge,
+        repo,
+        fixes,
+    };
+    let id = jobs::enqueue_in(
+        tx,
+        &NewJob {
+            kind: "fix".into(),
+            payload: serde_json::to_value(&input).unwrap_or_default(),
+            priority: priority::PUSH,
+            concurrency_key: Some(format!("fix:{}", meta.project)),
+            max_attempts: 5,
+        },
+    )
+    .await?;
+    Ok(json!(id))
 }
 
 /// For a scan a webhook asked for, the `report` job (its id), or why there is none.

@@ -41,17 +41,37 @@ pub struct FixArgs {
     pub scan: ScanArgs,
 }
 
-/// One change and the findings it resolves (as `rule at path:line`).
-struct Change {
-    fix: Fix,
-    resolves: Vec<String>,
+/// A finding a change resolves.
+#[derive(Debug, Clone)]
+struct Resolved {
+    rule: String,
+    path: String,
+    line: usize,
+    fingerprint: String,
 }
 
-fn describe(f: &Finding) -> String {
-    format!(
-        "{} at {}:{}",
-        f.rule_id, f.location.path, f.location.start_line
-    )
+impl Resolved {
+    fn of(f: &Finding) -> Resolved {
+        Resolved {
+            rule: f.rule_id.clone(),
+            path: f.location.path.clone(),
+            line: f.location.start_line,
+            fingerprint: f.fingerprint.clone(),
+        }
+    }
+
+    /// `rule at path:line`.
+    fn describe(&self) -> String {
+        format!("{} at {}:{}", self.rule, self.path, self.line)
+    }
+}
+
+/// One change, the findings it resolves, and what it changes (a package, an action or an
+/// image; `None` for rule autofixes), by which changes are grouped per package.
+struct Change {
+    fix: Fix,
+    resolves: Vec<Resolved>,
+    subject: Option<String>,
 }
 
 fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
@@ -63,6 +83,99 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
         b.add(Glob::new(p).map_err(|e| format!("--path {p}: {e}"))?);
     }
     b.build().map(Some).map_err(|e| e.to_string())
+}
+
+/// The changes the findings call for, before they are settled, with the lockfile commands and
+/// what cannot be fixed.
+struct Planned {
+    changes: Vec<Change>,
+    commands: Vec<rampart_deps::fix::Command>,
+    notes: Vec<String>,
+}
+
+/// Plans the fixes of `findings` (of a scan of `root`): rule autofixes when `autofixes`,
+/// dependency upgrades, and pins through `resolver`.
+fn plan_changes(
+    root: &Path,
+    findings: &[&Finding],
+    autofixes: bool,
+    resolver: &dyn pin::Resolver,
+    texts: &mut Texts,
+) -> Planned {
+    let by_fp: BTreeMap<&str, &Finding> = findings
+        .iter()
+        .map(|f| (f.fingerprint.as_str(), *f))
+        .collect();
+    let mut changes = Vec::new();
+    let mut notes = Vec::new();
+    // Rule autofixes the engines attached.
+    if autofixes {
+        for f in findings {
+            if let Some(fix) = &f.fix {
+                changes.push(Change {
+                    fix: fix.clone(),
+                    resolves: vec![Resolved::of(f)],
+                    subject: None,
+                });
+            }
+        }
+    }
+    // Dependency upgrades.
+    let plan = rampart_deps::fix::plan(root, findings.iter().copied());
+    for c in plan.changes {
+        let resolved: Vec<&Finding> = c
+            .resolves
+            .iter()
+            .filter_map(|fp| by_fp.get(fp.as_str()).copied())
+            .collect();
+        let subject = resolved
+            .iter()
+            .find_map(|f| f.properties.get("package").and_then(|v| v.as_str()))
+            .map(str::to_string);
+        changes.push(Change {
+            fix: c.fix,
+            resolves: resolved.into_iter().map(Resolved::of).collect(),
+            subject,
+        });
+    }
+    notes.extend(plan.notes);
+    // Pins.
+    for f in findings.iter().filter(|f| pin::is_pin_finding(f)) {
+        let Some(text) = texts.get(&f.location.path) else {
+            continue;
+        };
+        match pin::pin(f, &f.location.path, text, resolver) {
+            Ok(Some((fix, subject))) => changes.push(Change {
+                fix,
+                resolves: vec![Resolved::of(f)],
+                subject: Some(subject),
+            }),
+            Ok(None) => {}
+            Err(e) => notes.push(format!("{}: not pinned: {e}", Resolved::of(f).describe())),
+        }
+    }
+    Planned {
+        changes,
+        commands: plan.commands,
+        notes,
+    }
+}
+
+/// Each command line once per folder (the plan lists a command per package).
+fn once_each(mut commands: Vec<rampart_deps::fix::Command>) -> Vec<rampart_deps::fix::Command> {
+    commands.sort_by(|a, b| (&a.dir, &a.line).cmp(&(&b.dir, &b.line)));
+    commands.dedup_by(|a, b| a.dir == b.dir && a.line == b.line);
+    commands
+}
+
+/// The resolver of pins: `--pins`' map first, then the network unless offline.
+fn resolver(pins: Option<&Path>, offline: bool) -> Result<resolve::Resolve, String> {
+    let offline = offline || std::env::var("RAMPART_OFFLINE").is_ok_and(|v| v != "0");
+    let map = match pins {
+        Some(p) => resolve::PinMap::read(p)?,
+        None => resolve::PinMap::default(),
+    };
+    Ok(resolve::Resolve::new(map, !offline))
 }
 
 /// Runs `rampart fix`; the exit code is 0 when it ran (whether or not there was anything to fix).
@@ -87,58 +200,145 @@ pub fn run(args: &FixArgs) -> Result<i32, String> {
             && only.as_ref().is_none_or(|g| g.is_match(&f.location.path))
     };
     let findings: Vec<&Finding> = result.findings.iter().filter(wanted).collect();
-    let by_fp: BTreeMap<&str, &Finding> = findings
-        .iter()
-        .map(|f| (f.fingerprint.as_str(), *f))
-        .collect();
-    let mut changes = Vec::new();
-    let mut notes = Vec::new();
-    // Rule autofixes the engines attached.
-    for f in &findings {
-        if let Some(fix) = &f.fix {
-            changes.push(Change {
-                fix: fix.clone(),
-                resolves: vec![describe(f)],
-            });
-        }
-    }
-    // Dependency upgrades.
-    let plan = rampart_deps::fix::plan(&root, findings.iter().copied());
-    for c in plan.changes {
-        let resolves = c
-            .resolves
-            .iter()
-            .filter_map(|fp| by_fp.get(fp.as_str()).map(|f| describe(f)))
-            .collect();
-        changes.push(Change {
-            fix: c.fix,
-            resolves,
-        });
-    }
-    notes.extend(plan.notes);
-    // Pins.
-    let offline = args.offline || std::env::var("RAMPART_OFFLINE").is_ok_and(|v| v != "0");
-    let map = match &args.pins {
-        Some(p) => resolve::PinMap::read(p)?,
-        None => resolve::PinMap::default(),
-    };
-    let resolver = resolve::Resolve::new(map, !offline);
+    let resolver = resolver(args.pins.as_deref(), args.offline)?;
     let mut texts = Texts::new(&root);
-    for f in findings.iter().filter(|f| pin::is_pin_finding(f)) {
-        let Some(text) = texts.get(&f.location.path) else {
-            continue;
-        };
-        match pin::pin(f, &f.location.path, text, &resolver) {
-            Ok(Some(fix)) => changes.push(Change {
-                fix,
-                resolves: vec![describe(f)],
-            }),
-            Ok(None) => {}
-            Err(e) => notes.push(format!("{}: not pinned: {e}", describe(f))),
+    let mut planned = plan_changes(&root, &findings, true, &resolver, &mut texts);
+    planned.commands = once_each(planned.commands);
+    let outcome = settle(
+        merge_identical(planned.changes),
+        &mut texts,
+        &mut planned.notes,
+    );
+    report(args, &root, &outcome, &planned.commands, &planned.notes)
+}
+
+/// The fix set a server's worker asks of a scan of `root` (see `rampart_server::fixes`): the
+/// dependency upgrades and pins of the unsuppressed `findings` (rule autofixes stay with
+/// `rampart fix`, where a person reads them), as one request or one per package, action or
+/// image, each with its files' new contents, the findings its changes resolve and its
+/// lockfile commands. Pins resolve as `rampart fix` does (`RAMPART_OFFLINE`, `GITHUB_TOKEN`).
+fn fix_set(
+    root: &Path,
+    findings: &[Finding],
+    mode: rampart_server::fixes::FixMode,
+    resolver: &dyn pin::Resolver,
+) -> rampart_server::fixes::FixSet {
+    use rampart_server::fixes::{FixCommand, FixMode, FixSet};
+    let findings: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.suppression.is_none())
+        .collect();
+    let mut texts = Texts::new(root);
+    let planned = plan_changes(root, &findings, false, resolver, &mut texts);
+    let mut notes = planned.notes;
+    let command = |c: &rampart_deps::fix::Command| FixCommand {
+        dir: c.dir.clone(),
+        line: c.line.clone(),
+    };
+    let mut requests = Vec::new();
+    match mode {
+        FixMode::Grouped => {
+            let outcome = settle(merge_identical(planned.changes), &mut texts, &mut notes);
+            let n = outcome.kept.len();
+            let title = match outcome.kept.as_slice() {
+                [one] => format!("rampart: {}", one.fix.description),
+                _ => format!(
+                    "rampart: upgrade vulnerable dependencies and pin references ({n} changes)"
+                ),
+            };
+            if let Some(r) = request(
+                "all",
+                title,
+                &outcome,
+                once_each(planned.commands.clone())
+                    .iter()
+                    .map(command)
+                    .collect(),
+            ) {
+                requests.push(r);
+            }
+        }
+        FixMode::PerPackage => {
+            let mut groups: BTreeMap<String, Vec<Change>> = BTreeMap::new();
+            for c in planned.changes {
+                let key = c.subject.clone().unwrap_or_else(|| "other".into());
+                groups.entry(key).or_default().push(c);
+            }
+            for (key, changes) in groups {
+                // Each request starts from the scanned files, not from another's changes.
+                let mut own = Texts::new(root);
+                let outcome = settle(merge_identical(changes), &mut own, &mut notes);
+                let title = match outcome.kept.as_slice() {
+                    [one] => format!("rampart: {}", one.fix.description),
+                    kept => format!("rampart: fix {key} ({} changes)", kept.len()),
+                };
+                let commands = planned
+                    .commands
+                    .iter()
+                    .filter(|c| c.package == key)
+                    .map(command)
+                    .collect();
+                if let Some(r) = request(&key, title, &outcome, commands) {
+                    requests.push(r);
+                }
+            }
         }
     }
-    let outcome = settle(merge_identical(changes), &mut texts, &mut notes);
-    report(args, &root, &outcome, &plan.commands, &notes)
+    FixSet { requests, notes }
+}
+
+/// [`fix_set`] with the pins resolved as `rampart fix` resolves them without `--pins`
+/// (`RAMPART_OFFLINE=1` keeps it off the network).
+pub fn server_fix_set(
+    root: &Path,
+    findings: &[Finding],
+    mode: rampart_server::fixes::FixMode,
+) -> Result<rampart_server::fixes::FixSet, String> {
+    let resolver = resolver(None, false)?;
+    Ok(fix_set(root, findings, mode, &resolver))
+}
+
+/// A request of settled changes; `None` when nothing changes.
+fn request(
+    key: &str,
+    title: String,
+    outcome: &Outcome,
+    commands: Vec<rampart_server::fixes::FixCommand>,
+) -> Option<rampart_server::fixes::FixRequest> {
+    use rampart_server::fixes::{FixChange, FixFile, FixFinding, FixRequest};
+    if outcome.files.is_empty() {
+        return None;
+    }
+    Some(FixRequest {
+        key: key.to_string(),
+        title,
+        files: outcome
+            .files
+            .iter()
+            .map(|(path, (_, new))| FixFile {
+                path: path.clone(),
+                content: new.clone(),
+            })
+            .collect(),
+        changes: outcome
+            .kept
+            .iter()
+            .map(|c| FixChange {
+                description: c.fix.description.clone(),
+                resolves: c
+                    .resolves
+                    .iter()
+                    .map(|r| FixFinding {
+                        rule: r.rule.clone(),
+                        path: r.path.clone(),
+                        line: r.line as u64,
+                        fingerprint: r.fingerprint.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        commands,
+    })
 }
 
 /// File contents, read once.
@@ -262,7 +462,7 @@ fn report(
         for c in &outcome.kept {
             eprintln!("{}", c.fix.description);
             for r in &c.resolves {
-                eprintln!("  resolves {r}");
+                eprintln!("  resolves {}", r.describe());
             }
         }
         if !commands.is_empty() {
@@ -307,4 +507,144 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rampart_core::Location;
+    use rampart_core::testing::rule;
+    use rampart_server::fixes::FixMode;
+    use serde_json::json;
+
+    struct Fake;
+    impl pin::Resolver for Fake {
+        fn action_commit(&self, _repo: &str, _reference: &str) -> Result<String, String> {
+            Ok("11bd71901bbe5b1630ceea73d27597364c9af683".into())
+        }
+        fn image_digest(&self, _image: &str, _tag: &str) -> Result<String, String> {
+            Err("no registry here".into())
+        }
+    }
+
+    fn vulnerable(name: &str, version: &str, fix: &str) -> Finding {
+        let mut f = Finding::at(
+            &rule("deps/vulnerable-dependency", "Vulnerable dependency"),
+            Location::line("package-lock.json", 1),
+            "vulnerable",
+        );
+        f.fingerprint = format!("fp-{name}");
+        for (k, v) in [
+            ("ecosystem", json!("npm")),
+            ("package", json!(name)),
+            ("version", json!(version)),
+            ("advisory_id", json!(format!("GHSA-{name}"))),
+            ("smallest_fix", json!(fix)),
+            ("direct", json!(true)),
+        ] {
+            f.properties.insert(k.into(), v);
+        }
+        f
+    }
+
+    const PACKAGE_JSON: &str = "{\n  \"dependencies\": {\n    \"lodash\": \"^4.17.15\",\n    \"minimist\": \"1.2.0\"\n  }\n}\n";
+    const WORKFLOW: &str = "on: push\njobs:\n  b:\n    steps:\n      - uses: actions/checkout@v4\n";
+
+    fn project() -> (tempfile::TempDir, Vec<Finding>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("package.json"), PACKAGE_JSON).unwrap();
+        std::fs::write(dir.path().join("package-lock.json"), "").unwrap();
+        std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+        std::fs::write(dir.path().join(".github/workflows/ci.yml"), WORKFLOW).unwrap();
+        let mut pin = Finding::at(
+            &rule("iac/gha-unpinned-uses", "Unpinned action"),
+            Location::line(".github/workflows/ci.yml", 5),
+            "unpinned",
+        );
+        pin.fingerprint = "fp-pin".into();
+        let mut suppressed = vulnerable("express", "4.0.0", "4.19.2");
+        suppressed.suppression = Some(rampart_core::Suppression {
+            kind: "config".into(),
+            reason: "accepted".into(),
+            expires: None,
+        });
+        let findings = vec![
+            vulnerable("lodash", "4.17.15", "4.17.21"),
+            vulnerable("minimist", "1.2.0", "1.2.6"),
+            pin,
+            suppressed,
+        ];
+        (dir, findings)
+    }
+
+    #[test]
+    fn the_server_gets_one_grouped_request_with_every_file_and_command() {
+        let (dir, findings) = project();
+        let set = fix_set(dir.path(), &findings, FixMode::Grouped, &Fake);
+        assert_eq!(set.requests.len(), 1, "{set:?}");
+        let r = &set.requests[0];
+        assert_eq!(r.key, "all");
+        let files: BTreeMap<&str, &str> = r
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.content.as_str()))
+            .collect();
+        assert_eq!(
+            files["package.json"],
+            PACKAGE_JSON
+                .replace("^4.17.15", "^4.17.21")
+                .replace("1.2.0", "1.2.6")
+        );
+        assert_eq!(
+            files[".github/workflows/ci.yml"],
+            WORKFLOW.replace(
+                "checkout@v4",
+                "checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4"
+            )
+        );
+        assert_eq!(r.changes.len(), 3);
+        let resolved: Vec<&str> = r
+            .changes
+            .iter()
+            .flat_map(|c| c.resolves.iter().map(|f| f.fingerprint.as_str()))
+            .collect();
+        assert_eq!(resolved, ["fp-lodash", "fp-minimist", "fp-pin"]);
+        let lines: Vec<&str> = r.commands.iter().map(|c| c.line.as_str()).collect();
+        assert_eq!(lines, ["npm install"], "once for both packages");
+        assert!(
+            !r.files.iter().any(|f| f.content.contains("express")),
+            "suppressed findings are not fixed"
+        );
+    }
+
+    #[test]
+    fn per_package_requests_each_start_from_the_scanned_files() {
+        let (dir, findings) = project();
+        let set = fix_set(dir.path(), &findings, FixMode::PerPackage, &Fake);
+        let keys: Vec<&str> = set.requests.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["actions/checkout", "lodash", "minimist"]);
+        let lodash = &set.requests[1];
+        assert_eq!(lodash.files.len(), 1);
+        assert_eq!(
+            lodash.files[0].content,
+            PACKAGE_JSON.replace("^4.17.15", "^4.17.21"),
+            "only lodash's upgrade"
+        );
+        assert!(
+            lodash.title.starts_with("rampart: upgrade lodash 4.17.15"),
+            "{}",
+            lodash.title
+        );
+        assert_eq!(lodash.commands.len(), 1);
+        assert_eq!(
+            lodash.changes[0].resolves[0].rule,
+            "deps/vulnerable-dependency"
+        );
+        assert!(set.requests[0].commands.is_empty(), "pins need no command");
+        // Nothing on disk changed.
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("package.json")).unwrap(),
+            PACKAGE_JSON
+        );
+    }
 }

@@ -65,6 +65,15 @@ fn format_from_extension(path: &Path) -> Result<Format, String> {
 pub fn scan(
     args: &ScanArgs,
 ) -> Result<(ScanResult, Config, Option<rampart_core::Severity>), String> {
+    scan_with_policy(args, None)
+}
+
+/// [`scan`], with a server's project `[policy]` applied with the repository's (see
+/// `rampart_server::policy::merge`).
+pub fn scan_with_policy(
+    args: &ScanArgs,
+    server_policy: Option<&rampart_core::config::PolicySection>,
+) -> Result<(ScanResult, Config, Option<rampart_core::Severity>), String> {
     if !args.path.exists() {
         return Err(format!(
             "{} does not exist: give a folder or file to scan",
@@ -81,6 +90,9 @@ pub fn scan(
     };
     let mut config =
         Config::load(&config_root, args.config.as_deref()).map_err(|e| e.to_string())?;
+    if let Some(server) = server_policy {
+        config.policy = rampart_server::policy::merge(&config.policy, server);
+    }
     config
         .suppress
         .extend(crate::upload::server_suppressions(args)?);

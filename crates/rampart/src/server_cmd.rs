@@ -4,7 +4,7 @@
 use crate::cli::{Cli, Command};
 use clap::{Args, Parser};
 use rampart_server::server::{self, ServerConfig};
-use rampart_server::worker::Scanner;
+use rampart_server::worker::{ScanOptions, ScanOutput, Scanner};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -166,6 +166,20 @@ struct EngineScanner {
 
 impl Scanner for EngineScanner {
     fn scan(&self, root: &Path) -> Result<Vec<u8>, String> {
+        self.scan_with(root, &ScanOptions::default())
+            .map(|o| o.report)
+    }
+
+    /// The scan with the project's `[policy]` merged into the repository's, and the fix set
+    /// of `rampart fix`'s code on the checked-out tree when asked for.
+    fn scan_with(&self, root: &Path, options: &ScanOptions) -> Result<ScanOutput, String> {
+        let policy = options
+            .policy
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .map(rampart_server::policy::parse)
+            .transpose()
+            .map_err(|e| format!("the project's policy {e}"))?;
         let threads = self.threads.to_string();
         let cli = Cli::try_parse_from([
             "rampart".as_ref(),
@@ -181,7 +195,7 @@ impl Scanner for EngineScanner {
         let Command::Scan { args, .. } = cli.command else {
             return Err("internal: not a scan".into());
         };
-        let (result, _, fail_on) = crate::scan_cmd::scan(&args)?;
+        let (result, _, fail_on) = crate::scan_cmd::scan_with_policy(&args, policy.as_ref())?;
         let report = rampart_report::Report {
             result: &result,
             root_display: root.display().to_string(),
@@ -192,7 +206,19 @@ impl Scanner for EngineScanner {
             color: false,
             link_base: None,
         };
-        Ok(report.render(rampart_report::Format::Json).into_bytes())
+        let rendered = report.render(rampart_report::Format::Json).into_bytes();
+        let fixes = match options.fixes {
+            Some(mode) => Some(crate::fix_cmd::server_fix_set(
+                root,
+                &result.findings,
+                mode,
+            )?),
+            None => None,
+        };
+        Ok(ScanOutput {
+            report: rendered,
+            fixes,
+        })
     }
 }
 
@@ -268,4 +294,84 @@ pub fn work(a: &WorkerArgs) -> Result<i32, String> {
         ))
         .map_err(|e| e.to_string())?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"{
+  "name": "shop",
+  "lockfileVersion": 3,
+  "packages": {
+    "": {"name": "shop", "dependencies": {"event-stream": "3.3.6", "left-pad": "1.0.0"}},
+    "node_modules/event-stream": {"version": "3.3.6", "resolved": "https://registry.npmjs.org/event-stream/-/event-stream-3.3.6.tgz"},
+    "node_modules/left-pad": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.0.0.tgz"}
+  }
+}
+"#;
+
+    /// The rule ids and messages of a JSON report's findings.
+    fn findings(report: &[u8]) -> Vec<(String, String)> {
+        let v: serde_json::Value = serde_json::from_slice(report).unwrap();
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap_or_default().to_string(),
+                    f["message"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_server_policy_is_applied_with_the_repository_s() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("package-lock.json"), LOCK).unwrap();
+        std::fs::write(
+            dir.path().join("rampart.toml"),
+            "[scan]\nengines = [\"policy\"]\n\n[[policy.deny]]\npurl = \"pkg:npm/left-pad\"\nreason = \"the repository's own rule\"\n\n[[policy.allow]]\npurl = \"pkg:npm/*\"\nreason = \"anything npm\"\n",
+        )
+        .unwrap();
+        let scanner = EngineScanner { threads: 1 };
+        let denied = |report: &[u8]| {
+            let mut d: Vec<String> = findings(report)
+                .into_iter()
+                .filter(|(rule, _)| rule == "policy/package-denied")
+                .map(|(_, m)| m)
+                .collect();
+            d.sort();
+            d
+        };
+        let alone = scanner.scan(dir.path()).unwrap();
+        assert_eq!(denied(&alone).len(), 1, "{:?}", findings(&alone));
+        let with = scanner
+            .scan_with(
+                dir.path(),
+                &ScanOptions {
+                    policy: Some(
+                        "[[policy.deny]]\npurl = \"pkg:npm/event-stream@>=3.3.6,<4\"\nreason = \"compromised release\"\n"
+                            .into(),
+                    ),
+                    fixes: None,
+                },
+            )
+            .unwrap();
+        let d = denied(&with.report);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].contains("compromised release"), "{d:?}");
+        assert!(d[1].contains("the repository's own rule"), "{d:?}");
+        assert!(with.fixes.is_none());
+        let bad = scanner.scan_with(
+            dir.path(),
+            &ScanOptions {
+                policy: Some("[policy]\nnope = 1\n".into()),
+                fixes: None,
+            },
+        );
+        assert!(bad.unwrap_err().contains("nope"));
+    }
 }

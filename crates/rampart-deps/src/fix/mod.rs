@@ -35,6 +35,8 @@ pub struct Command {
     pub dir: String,
     /// The command line.
     pub line: String,
+    /// The package it upgrades (as the lockfile names it).
+    pub package: String,
 }
 
 /// What `rampart fix` does for the dependency findings of one scan.
@@ -42,7 +44,8 @@ pub struct Command {
 pub struct Plan {
     /// Manifest edits.
     pub changes: Vec<Change>,
-    /// Commands that regenerate lockfiles, once each.
+    /// Commands that regenerate lockfiles, once per package (the same line may come for two
+    /// packages: join them by `dir` and `line` to run each once).
     pub commands: Vec<Command>,
     /// What could not be fixed by an edit, and why; major upgrades.
     pub notes: Vec<String>,
@@ -301,6 +304,7 @@ fn plan_one(v: &Vulnerable, files: &mut Files, out: &mut Plan) {
         out.commands.push(Command {
             dir: dir.to_string(),
             line,
+            package: v.name.to_string(),
         });
     }
 }

@@ -88,7 +88,7 @@ pub const OPS: &[Op] = &[
         ..op(
             "patch",
             "/api/v1/projects/{id}",
-            "Change a project's fields",
+            "Change a project's fields (name, remote, branch, tags, owners, webhook secret, SLA, schedule, forge settings, fix_requests, policy: docs/server.md)",
             Some("admin"),
             200,
         )

@@ -1,6 +1,7 @@
 //! The GitHub and GitLab REST clients (blocking, `ureq`).
 
 use super::{CommitStatus, Forge, ForgeError};
+use crate::fixes::FixFile;
 use crate::hooks::Forge as Kind;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -31,18 +32,27 @@ fn send(
     auth: (&str, &str),
     body: &Value,
 ) -> Result<Value, ForgeError> {
-    let req = match method {
-        "PATCH" => agent.patch(url),
-        "PUT" => agent.put(url),
-        _ => agent.post(url),
+    let agent_name = concat!("rampart/", env!("CARGO_PKG_VERSION"));
+    let sent = if method == "GET" {
+        agent
+            .get(url)
+            .header(auth.0, auth.1)
+            .header("Accept", "application/json")
+            .header("User-Agent", agent_name)
+            .call()
+    } else {
+        let req = match method {
+            "PATCH" => agent.patch(url),
+            "PUT" => agent.put(url),
+            _ => agent.post(url),
+        };
+        req.header(auth.0, auth.1)
+            .header("Accept", "application/json")
+            .header("User-Agent", agent_name)
+            .content_type("application/json")
+            .send(body.to_string())
     };
-    let mut resp = req
-        .header(auth.0, auth.1)
-        .header("Accept", "application/json")
-        .header("User-Agent", concat!("rampart/", env!("CARGO_PKG_VERSION")))
-        .content_type("application/json")
-        .send(body.to_string())
-        .map_err(|e| failed(format!("{method} {url}: {e}")))?;
+    let mut resp = sent.map_err(|e| failed(format!("{method} {url}: {e}")))?;
     let status = resp.status().as_u16();
     let text = resp
         .body_mut()
@@ -67,6 +77,34 @@ fn id_of(v: &Value) -> Result<String, ForgeError> {
         Value::Number(n) => Ok(n.to_string()),
         Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => Ok(s.clone()),
         _ => Err(failed(format!("the forge's answer has no comment id: {v}"))),
+    }
+}
+
+/// The number under `key` of an answer (a pull request's `number`, a merge request's `iid`).
+fn number_of(v: &Value, key: &str) -> Result<i64, ForgeError> {
+    v[key]
+        .as_i64()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| failed(format!("the forge's answer has no `{key}`: {v}")))
+}
+
+/// The number of the first request of a list answer, if any.
+fn first_number(v: &Value, key: &str) -> Result<Option<i64>, ForgeError> {
+    match v.as_array() {
+        Some(list) => list.first().map(|r| number_of(r, key)).transpose(),
+        None => Err(failed(format!("the forge's answer is not a list: {v}"))),
+    }
+}
+
+/// The `sha` of an answer, checked to be a hex object id.
+fn sha_of(v: &Value, what: &str) -> Result<String, ForgeError> {
+    match v["sha"].as_str() {
+        Some(s) if (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(s.to_string())
+        }
+        _ => Err(failed(format!(
+            "the forge's answer for {what} has no sha: {v}"
+        ))),
     }
 }
 
@@ -137,6 +175,102 @@ impl Forge for GitHub {
         )
         .map(drop)
     }
+
+    fn find_request(&self, branch: &str) -> Result<Option<i64>, ForgeError> {
+        let owner = self.repo.split('/').next().unwrap_or_default();
+        let query = serde_urlencoded::to_string([
+            ("head", format!("{owner}:{branch}")),
+            ("state", "open".into()),
+        ])
+        .unwrap_or_default();
+        first_number(
+            &self.call("GET", &format!("/pulls?{query}"), Value::Null)?,
+            "number",
+        )
+    }
+
+    fn push_branch(
+        &self,
+        branch: &str,
+        base: &str,
+        files: &[FixFile],
+        message: &str,
+    ) -> Result<String, ForgeError> {
+        let base_commit = self.call("GET", &format!("/git/commits/{base}"), Value::Null)?;
+        let base_tree = sha_of(&base_commit["tree"], "the base commit's tree")?;
+        let mut entries = Vec::new();
+        for f in files {
+            let blob = self.call(
+                "POST",
+                "/git/blobs",
+                json!({"content": f.content, "encoding": "utf-8"}),
+            )?;
+            entries.push(json!({"path": f.path, "mode": "100644", "type": "blob", "sha": sha_of(&blob, "a blob")?}));
+        }
+        let tree = self.call(
+            "POST",
+            "/git/trees",
+            json!({"base_tree": base_tree, "tree": entries}),
+        )?;
+        let commit = self.call(
+            "POST",
+            "/git/commits",
+            json!({"message": message, "tree": sha_of(&tree, "a tree")?, "parents": [base]}),
+        )?;
+        let sha = sha_of(&commit, "a commit")?;
+        match self.call("GET", &format!("/git/ref/heads/{branch}"), Value::Null) {
+            Ok(_) => self
+                .call(
+                    "PATCH",
+                    &format!("/git/refs/heads/{branch}"),
+                    json!({"sha": sha, "force": true}),
+                )
+                .map(drop)?,
+            Err(e) if e.status == Some(404) => self
+                .call(
+                    "POST",
+                    "/git/refs",
+                    json!({"ref": format!("refs/heads/{branch}"), "sha": sha}),
+                )
+                .map(drop)?,
+            Err(e) => return Err(e),
+        }
+        Ok(sha)
+    }
+
+    fn open_request(
+        &self,
+        branch: &str,
+        target: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<i64, ForgeError> {
+        let pr = self.call(
+            "POST",
+            "/pulls",
+            json!({"title": title, "head": branch, "base": target, "body": body}),
+        )?;
+        number_of(&pr, "number")
+    }
+
+    fn update_request(&self, number: i64, title: &str, body: &str) -> Result<(), ForgeError> {
+        self.call(
+            "PATCH",
+            &format!("/pulls/{number}"),
+            json!({"title": title, "body": body}),
+        )
+        .map(drop)
+    }
+
+    fn close_request(&self, number: i64, comment: &str) -> Result<(), ForgeError> {
+        self.create_comment(number, comment)?;
+        self.call(
+            "PATCH",
+            &format!("/pulls/{number}"),
+            json!({"state": "closed"}),
+        )
+        .map(drop)
+    }
 }
 
 /// GitLab's REST API (`https://gitlab.com/api/v4`, or a self-managed instance's).
@@ -204,6 +338,75 @@ impl Forge for GitLab {
             "PUT",
             &format!("/merge_requests/{pr}/notes/{id}"),
             json!({"body": body}),
+        )
+        .map(drop)
+    }
+
+    fn find_request(&self, branch: &str) -> Result<Option<i64>, ForgeError> {
+        let query = serde_urlencoded::to_string([("source_branch", branch), ("state", "opened")])
+            .unwrap_or_default();
+        first_number(
+            &self.call("GET", &format!("/merge_requests?{query}"), Value::Null)?,
+            "iid",
+        )
+    }
+
+    fn push_branch(
+        &self,
+        branch: &str,
+        base: &str,
+        files: &[FixFile],
+        message: &str,
+    ) -> Result<String, ForgeError> {
+        // One commit on top of `base`; `force` replaces what the branch held before (GitLab
+        // creates the branch from `start_sha` when it does not exist).
+        let actions: Vec<Value> = files
+            .iter()
+            .map(|f| json!({"action": "update", "file_path": f.path, "content": f.content}))
+            .collect();
+        let commit = self.call(
+            "POST",
+            "/repository/commits",
+            json!({"branch": branch, "start_sha": base, "commit_message": message, "actions": actions, "force": true}),
+        )?;
+        match &commit["id"] {
+            Value::String(s) if !s.is_empty() => Ok(s.clone()),
+            _ => Err(failed(format!(
+                "the forge's answer has no commit id: {commit}"
+            ))),
+        }
+    }
+
+    fn open_request(
+        &self,
+        branch: &str,
+        target: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<i64, ForgeError> {
+        let mr = self.call(
+            "POST",
+            "/merge_requests",
+            json!({"source_branch": branch, "target_branch": target, "title": title, "description": body, "remove_source_branch": true}),
+        )?;
+        number_of(&mr, "iid")
+    }
+
+    fn update_request(&self, number: i64, title: &str, body: &str) -> Result<(), ForgeError> {
+        self.call(
+            "PUT",
+            &format!("/merge_requests/{number}"),
+            json!({"title": title, "description": body}),
+        )
+        .map(drop)
+    }
+
+    fn close_request(&self, number: i64, comment: &str) -> Result<(), ForgeError> {
+        self.create_comment(number, comment)?;
+        self.call(
+            "PUT",
+            &format!("/merge_requests/{number}"),
+            json!({"state_event": "close"}),
         )
         .map(drop)
     }

@@ -109,6 +109,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/shared/0015_state_path.sql"),
         postgres: include_str!("../../migrations/shared/0015_state_path.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_fix_requests.sql",
+        sqlite: include_str!("../../migrations/shared/0016_fix_requests.sql"),
+        postgres: include_str!("../../migrations/shared/0016_fix_requests.sql"),
+    },
 ];
 
 /// An arbitrary, fixed key for PostgreSQL's advisory lock: two processes starting at once

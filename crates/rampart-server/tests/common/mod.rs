@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod attest;
+pub mod fake_forge;
 pub mod http;
 pub mod osv;
 pub mod repo;

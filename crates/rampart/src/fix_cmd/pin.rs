@@ -92,13 +92,14 @@ fn find(line: &str) -> Option<(Reference, std::ops::Range<usize>)> {
 }
 
 /// The edit that pins the reference at the finding's line (or one of the next two lines) of
-/// `text` (the file `path`); `Ok(None)` when the line holds nothing to pin.
+/// `text` (the file `path`), and what it pins (the action's `owner/repo` or the image's name);
+/// `Ok(None)` when the line holds nothing to pin.
 pub fn pin(
     f: &Finding,
     path: &str,
     text: &str,
     resolver: &dyn Resolver,
-) -> Result<Option<Fix>, String> {
+) -> Result<Option<(Fix, String)>, String> {
     let mut offset = 0usize;
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let first = f.location.start_line.max(1) - 1;
@@ -141,10 +142,17 @@ pub fn pin(
                 let end = offset + line.len();
                 edits.push(Edit::replace(path, text.as_bytes(), end..end, c));
             }
-            return Ok(Some(Fix {
-                description: what,
-                edits,
-            }));
+            let subject = match reference {
+                Reference::Action { repo, .. } => repo,
+                Reference::Image { image, .. } => image,
+            };
+            return Ok(Some((
+                Fix {
+                    description: what,
+                    edits,
+                },
+                subject,
+            )));
         }
         offset += l.len();
     }
@@ -179,7 +187,7 @@ mod tests {
 
     fn fixed(text: &str, line: usize, id: &str) -> String {
         let f = Finding::at(&rule(id, "t"), Location::line("f", line), "m");
-        let fix = pin(&f, "f", text, &Fake).unwrap().unwrap();
+        let (fix, _) = pin(&f, "f", text, &Fake).unwrap().unwrap();
         let edits: Vec<&Edit> = fix.edits.iter().collect();
         String::from_utf8(rampart_core::fix::apply(text.as_bytes(), &edits).unwrap()).unwrap()
     }
