@@ -28,6 +28,7 @@ pub struct RuleBook {
     pub errors: Vec<String>,
     python: Index,
     javascript: Index,
+    go: Index,
 }
 
 impl RuleBook {
@@ -37,6 +38,7 @@ impl RuleBook {
             metas: rules.iter().map(|r| r.meta.clone()).collect(),
             python: Index::new(&rules, Family::Python),
             javascript: Index::new(&rules, Family::JavaScript),
+            go: Index::new(&rules, Family::Go),
             rules,
             errors,
         }
@@ -46,6 +48,7 @@ impl RuleBook {
         match f {
             Family::Python => &self.python,
             Family::JavaScript => &self.javascript,
+            Family::Go => &self.go,
         }
     }
 }

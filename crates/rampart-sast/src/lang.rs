@@ -14,6 +14,8 @@ pub enum Lang {
     TypeScript,
     /// TypeScript with JSX.
     Tsx,
+    /// Go.
+    Go,
 }
 
 impl Lang {
@@ -25,6 +27,7 @@ impl Lang {
             "js" | "jsx" | "mjs" | "cjs" => Lang::JavaScript,
             "ts" | "mts" | "cts" => Lang::TypeScript,
             "tsx" => Lang::Tsx,
+            "go" => Lang::Go,
             _ => return None,
         })
     }
@@ -36,6 +39,7 @@ impl Lang {
             "javascript" | "js" => vec![Lang::JavaScript, Lang::TypeScript, Lang::Tsx],
             "typescript" | "ts" => vec![Lang::TypeScript, Lang::Tsx, Lang::JavaScript],
             "tsx" | "jsx" => vec![Lang::Tsx, Lang::JavaScript],
+            "go" | "golang" => vec![Lang::Go],
             _ => Vec::new(),
         }
     }
@@ -44,6 +48,7 @@ impl Lang {
     pub fn family(self) -> Family {
         match self {
             Lang::Python => Family::Python,
+            Lang::Go => Family::Go,
             _ => Family::JavaScript,
         }
     }
@@ -55,6 +60,7 @@ impl Lang {
             Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
             Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
             Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+            Lang::Go => tree_sitter_go::LANGUAGE.into(),
         }
     }
 }
@@ -66,6 +72,8 @@ pub enum Family {
     Python,
     /// JavaScript and TypeScript.
     JavaScript,
+    /// Go.
+    Go,
 }
 
 /// Parses `source`, giving up at `deadline`. Returns `None` when the parser gave up.
@@ -115,6 +123,7 @@ mod tests {
             (Lang::JavaScript, "const a = <div>{x}</div>;"),
             (Lang::TypeScript, "let a: number = 1;"),
             (Lang::Tsx, "const a = <b>{x as any}</b>;"),
+            (Lang::Go, "package a\nfunc f(x int) int { return x }\n"),
         ] {
             let t = parse(lang, src.as_bytes(), None).unwrap();
             assert!(!t.root_node().has_error(), "{lang:?}");

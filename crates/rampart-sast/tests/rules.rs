@@ -15,6 +15,8 @@ fn every_rule_example_behaves() {
     let problems = rampart_core::testing::check_rule_examples(&e, &|id| {
         if id.starts_with("sast/python-") {
             "example.py".to_string()
+        } else if id.starts_with("sast/go-") {
+            "example.go".to_string()
         } else {
             "example.jsx".to_string()
         }

@@ -5,6 +5,7 @@
 //! like any other node, so a file with syntax errors is analysed as far as possible.
 
 pub(crate) mod build;
+pub mod go;
 pub mod javascript;
 pub mod python;
 
@@ -151,6 +152,7 @@ impl<'a> Lowerer<'a> {
     fn lower_root(&mut self, root: Node) {
         let body = match self.lang {
             Lang::Python => self.py_block(root),
+            Lang::Go => self.go_block(root),
             _ => self.js_block(root),
         };
         self.module.functions[0].body = body;
