@@ -304,7 +304,13 @@ impl<'a> Lowerer<'a> {
         let mut right = right.into_iter();
         for _ in 0..n {
             match (left.next(), right.next()) {
-                (Some(t), Some(v)) if !blank(&t) => self.assign_to(t, v, sp, out),
+                (Some(t), Some(v)) if !blank(&t) => {
+                    // `run := func(…) {…}`: calls of `run` reach the literal.
+                    if let (ExprKind::Name(n), ExprKind::Func(id)) = (&t.kind, &v.kind) {
+                        self.module.functions[*id].name = n.clone();
+                    }
+                    self.assign_to(t, v, sp, out)
+                }
                 (_, Some(v)) => out.push(expr_stmt(v, sp)),
                 _ => {}
             }
