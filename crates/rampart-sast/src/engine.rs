@@ -328,9 +328,9 @@ fn may_import_project(m: &Module) -> bool {
     // Go: functions of the same package (folder) are called without an import.
     m.lang == Lang::Go
         || m.imports.iter().any(|i| match m.lang {
-        Lang::Python => true,
-        _ => i.module.starts_with('.'),
-    })
+            Lang::Python => true,
+            _ => i.module.starts_with('.'),
+        })
 }
 
 struct Session {

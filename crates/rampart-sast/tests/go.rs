@@ -40,15 +40,21 @@ fn sql_lines(body: &str) -> Vec<usize> {
 fn sprintf_builder_and_concatenation_carry_taint() {
     // Line 15 is the first body line.
     assert_eq!(
-        sql_lines("\tname := r.URL.Query().Get(\"n\")\n\tq := fmt.Sprintf(\"SELECT %s\", name)\n\tdb.Query(q)\n"),
+        sql_lines(
+            "\tname := r.URL.Query().Get(\"n\")\n\tq := fmt.Sprintf(\"SELECT %s\", name)\n\tdb.Query(q)\n"
+        ),
         vec![17]
     );
     assert_eq!(
-        sql_lines("\tvar b strings.Builder\n\tb.WriteString(\"SELECT \")\n\tb.WriteString(r.FormValue(\"c\"))\n\tdb.Exec(b.String())\n"),
+        sql_lines(
+            "\tvar b strings.Builder\n\tb.WriteString(\"SELECT \")\n\tb.WriteString(r.FormValue(\"c\"))\n\tdb.Exec(b.String())\n"
+        ),
         vec![18]
     );
     assert_eq!(
-        sql_lines("\tq := \"SELECT * FROM t WHERE a = '\" + strings.TrimSpace(r.Header.Get(\"X\")) + \"'\"\n\tdb.QueryRow(q)\n"),
+        sql_lines(
+            "\tq := \"SELECT * FROM t WHERE a = '\" + strings.TrimSpace(r.Header.Get(\"X\")) + \"'\"\n\tdb.QueryRow(q)\n"
+        ),
         vec![16]
     );
 }
@@ -61,7 +67,9 @@ fn multiple_results_and_numeric_parsing() {
             .is_empty()
     );
     assert_eq!(
-        sql_lines("\tc, err := r.Cookie(\"sort\")\n\t_ = err\n\tdb.Query(\"SELECT * FROM t ORDER BY \" + c.Value)\n"),
+        sql_lines(
+            "\tc, err := r.Cookie(\"sort\")\n\t_ = err\n\tdb.Query(\"SELECT * FROM t ORDER BY \" + c.Value)\n"
+        ),
         vec![17]
     );
 }
@@ -69,16 +77,22 @@ fn multiple_results_and_numeric_parsing() {
 #[test]
 fn closures_defer_and_goroutines_are_followed() {
     assert_eq!(
-        sql_lines("\tid := r.PathValue(\"id\")\n\trun := func(q string) {\n\t\tdb.Exec(q)\n\t}\n\trun(\"DELETE FROM t WHERE id = \" + id)\n"),
+        sql_lines(
+            "\tid := r.PathValue(\"id\")\n\trun := func(q string) {\n\t\tdb.Exec(q)\n\t}\n\trun(\"DELETE FROM t WHERE id = \" + id)\n"
+        ),
         // Reported where the closure is called with the input, like any local helper.
         vec![19]
     );
     assert_eq!(
-        sql_lines("\tid := r.PostFormValue(\"id\")\n\tdefer db.Exec(\"DELETE FROM t WHERE id = \" + id)\n"),
+        sql_lines(
+            "\tid := r.PostFormValue(\"id\")\n\tdefer db.Exec(\"DELETE FROM t WHERE id = \" + id)\n"
+        ),
         vec![16]
     );
     assert_eq!(
-        sql_lines("\tid := r.PostFormValue(\"id\")\n\tgo func() {\n\t\tdb.Exec(\"DELETE FROM t WHERE id = \" + id)\n\t}()\n"),
+        sql_lines(
+            "\tid := r.PostFormValue(\"id\")\n\tgo func() {\n\t\tdb.Exec(\"DELETE FROM t WHERE id = \" + id)\n\t}()\n"
+        ),
         vec![17]
     );
 }
@@ -86,15 +100,21 @@ fn closures_defer_and_goroutines_are_followed() {
 #[test]
 fn struct_fields_maps_and_slices() {
     assert_eq!(
-        sql_lines("\ttype req struct{ Name string }\n\tv := req{Name: r.FormValue(\"n\")}\n\tdb.Query(\"SELECT \" + v.Name)\n"),
+        sql_lines(
+            "\ttype req struct{ Name string }\n\tv := req{Name: r.FormValue(\"n\")}\n\tdb.Query(\"SELECT \" + v.Name)\n"
+        ),
         vec![17]
     );
     assert_eq!(
-        sql_lines("\tm := map[string]string{\"a\": r.FormValue(\"n\")}\n\tdb.Query(\"SELECT \" + m[\"a\"])\n"),
+        sql_lines(
+            "\tm := map[string]string{\"a\": r.FormValue(\"n\")}\n\tdb.Query(\"SELECT \" + m[\"a\"])\n"
+        ),
         vec![16]
     );
     assert_eq!(
-        sql_lines("\tparts := []string{\"SELECT\", r.FormValue(\"c\")}\n\tdb.Query(strings.Join(parts, \" \"))\n"),
+        sql_lines(
+            "\tparts := []string{\"SELECT\", r.FormValue(\"c\")}\n\tdb.Query(strings.Join(parts, \" \"))\n"
+        ),
         vec![16]
     );
     // A constant key written with a constant and read under another is not the same value.
@@ -107,11 +127,15 @@ fn struct_fields_maps_and_slices() {
 #[test]
 fn switch_and_type_switch_branches() {
     assert_eq!(
-        sql_lines("\tcol := \"name\"\n\tswitch r.FormValue(\"k\") {\n\tcase \"a\":\n\t\tcol = r.FormValue(\"c\")\n\tdefault:\n\t}\n\tdb.Query(\"SELECT \" + col)\n"),
+        sql_lines(
+            "\tcol := \"name\"\n\tswitch r.FormValue(\"k\") {\n\tcase \"a\":\n\t\tcol = r.FormValue(\"c\")\n\tdefault:\n\t}\n\tdb.Query(\"SELECT \" + col)\n"
+        ),
         vec![21]
     );
     assert_eq!(
-        sql_lines("\tvar v interface{} = r.FormValue(\"c\")\n\tswitch s := v.(type) {\n\tcase string:\n\t\tdb.Query(\"SELECT \" + s)\n\t}\n"),
+        sql_lines(
+            "\tvar v interface{} = r.FormValue(\"c\")\n\tswitch s := v.(type) {\n\tcase string:\n\t\tdb.Query(\"SELECT \" + s)\n\t}\n"
+        ),
         vec![18]
     );
 }
@@ -146,7 +170,11 @@ fn gin_context_and_sanitised_paths() {
 fn syntax_errors_and_deep_nesting_are_bounded() {
     let broken = "package app\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {\n\tdb.Query(\"SELECT \" + r.FormValue(\"x\")\n\tif {\n}\n";
     let out = scan(&[("app/b.go", broken)]);
-    assert!(out.diagnostics.iter().any(|d| d.message.contains("syntax errors")));
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.message.contains("syntax errors"))
+    );
     let deep = format!(
         "package app\n\nvar x = {}1{}\n",
         "(".repeat(5000),
@@ -155,4 +183,3 @@ fn syntax_errors_and_deep_nesting_are_bounded() {
     let out = scan(&[("app/deep.go", deep.as_str())]);
     assert!(out.findings.is_empty());
 }
-

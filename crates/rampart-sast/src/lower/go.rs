@@ -11,7 +11,9 @@
 //! - `switch`, type switches and `select` cases are branches that may run (a type switch binds
 //!   its alias to the switched value in each case); `defer` and `go` run their call in place;
 //! - `import "net/http"` binds `http` (the last path element, a `/vN` suffix and a `.vN` or
-//!   `go-` affix dropped), `import h "net/http"` binds `h`.
+//!   `go-` affix dropped), `import h "net/http"` binds `h`; the import's module is the path
+//!   written with dots (`net.http`), so a pattern `math.rand.Intn(...)` matches `rand.Intn` and
+//!   `mr.Intn` when they come from `math/rand`, and never `crypto/rand`.
 //!
 //! Type conversions, dereferences, address-of and type assertions keep their operand's data.
 
@@ -208,8 +210,10 @@ impl<'a> Lowerer<'a> {
                         Some(_) => continue,
                         None => package_name(&module),
                     };
+                    // Written with dots (`math.rand`), so that patterns can name a package
+                    // by its path: `math.rand.Intn(...)` is not `crypto/rand`'s.
                     let imp = Import {
-                        module,
+                        module: module.replace('/', "."),
                         level: 0,
                         name: None,
                         alias,
