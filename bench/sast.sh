@@ -9,6 +9,9 @@
 # corpus, Semgrep's default ignore list is replaced by an empty .semgrepignore, and both skip
 # files over 2 MB.
 #
+# CORPUS=go measures Go instead: the standard library sources of Debian's newest golang-*-src
+# package (/usr/share/go-*/src; installed with apt-get when missing), copied to the work folder.
+#
 # Environment: BENCH_DIR (work folder, default /tmp/rampart-sast-bench), JOBS (default 2),
 # RAMPART (a prebuilt binary; otherwise it is built), NPM_PACKAGES (override the list),
 # REUSE_SEMGREP=1 (keep the last Semgrep measurement).
@@ -16,9 +19,22 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="${BENCH_DIR:-/tmp/rampart-sast-bench}"
 jobs="${JOBS:-2}"
-mkdir -p "$work/corpus/py" "$work/corpus/js" "$work/rules"
+mkdir -p "$work/rules"
 command -v semgrep >/dev/null || pip install --quiet semgrep
 [ -x /usr/bin/time ] || { echo "GNU time is needed: apt-get install time" >&2; exit 1; }
+
+if [ "${CORPUS:-}" = go ]; then
+  work="$work/go"
+  mkdir -p "$work/rules"
+  gosrc=$(ls -d /usr/share/go-*/src 2>/dev/null | sort -V | tail -1)
+  if [ -z "$gosrc" ]; then
+    pkg=$(apt-cache search --names-only '^golang-1\.[0-9]+-src$' | awk '{print $1}' | sort -V | tail -1)
+    apt-get install -y "$pkg" >/dev/null
+    gosrc=$(ls -d /usr/share/go-*/src | sort -V | tail -1)
+  fi
+  [ -d "$work/corpus" ] || cp -rL "$gosrc" "$work/corpus"
+else
+mkdir -p "$work/corpus/py" "$work/corpus/js"
 
 packages="${NPM_PACKAGES:-express koa lodash axios moment body-parser ejs mongoose sequelize next react
 react-dom vue jquery underscore async request commander chalk debug yargs webpack typescript eslint
@@ -39,6 +55,7 @@ for p in $packages; do
   fi
   rm -f ./*.tgz
 done
+fi
 find "$work/corpus" -name '*.min.js' -delete
 : > "$work/corpus/.semgrepignore"
 
