@@ -9,6 +9,9 @@
 # corpus, Semgrep's default ignore list is replaced by an empty .semgrepignore, and both skip
 # files over 2 MB.
 #
+# CORPUS=go measures Go instead: the standard library sources of Debian's newest golang-*-src
+# package (/usr/share/go-*/src; installed with apt-get when missing), copied to the work folder.
+#
 # Environment: BENCH_DIR (work folder, default /tmp/rampart-sast-bench), JOBS (default 2),
 # RAMPART (a prebuilt binary; otherwise it is built), NPM_PACKAGES (override the list),
 # REUSE_SEMGREP=1 (keep the last Semgrep measurement).
@@ -36,40 +39,46 @@ if [ "$kind" = java ]; then
   else
     corpus="$all"
   fi
-  : > "$corpus/.semgrepignore"
-  rules="$work/rules-java"
-  rm -rf "$rules" && mkdir -p "$rules"
   langs="java"
-  tag="java"
+elif [ "$kind" = go ]; then
+  corpus="$work/corpus-go"
+  gosrc=$(ls -d /usr/share/go-*/src 2>/dev/null | sort -V | tail -1)
+  if [ -z "$gosrc" ]; then
+    pkg=$(apt-cache search --names-only '^golang-1\.[0-9]+-src$' | awk '{print $1}' | sort -V | tail -1)
+    apt-get install -y "$pkg" >/dev/null
+    gosrc=$(ls -d /usr/share/go-*/src | sort -V | tail -1)
+  fi
+  [ -d "$corpus" ] || cp -rL "$gosrc" "$corpus"
+  langs="go"
 else
-corpus="$work/corpus"
-rules="$work/rules"
-langs="python javascript"
-tag="pyjs"
-mkdir -p "$work/corpus/py" "$work/corpus/js" "$work/rules"
-
-packages="${NPM_PACKAGES:-express koa lodash axios moment body-parser ejs mongoose sequelize next react
+  kind=pyjs
+  corpus="$work/corpus"
+  langs="python javascript"
+  mkdir -p "$corpus/py" "$corpus/js"
+  packages="${NPM_PACKAGES:-express koa lodash axios moment body-parser ejs mongoose sequelize next react
 react-dom vue jquery underscore async request commander chalk debug yargs webpack typescript eslint
 prettier socket.io ws jsonwebtoken passport helmet cors morgan multer nodemailer pg mysql2 redis
 ioredis knex typeorm dayjs uuid rxjs immer redux mobx graphql apollo-server-core}"
-
-cd "$work/corpus/py"
-if [ -z "$(ls -d */ 2>/dev/null)" ]; then
-  pip download --quiet --no-binary :all: --no-deps flask django
-  for f in *.tar.gz; do tar xzf "$f"; done
-  rm -f ./*.tar.gz
-fi
-cd "$work/corpus/js"
-for p in $packages; do
-  [ -d "$p" ] && continue
-  if npm pack --silent "$p" >/dev/null 2>&1; then
-    tar xzf ./*.tgz && mv package "$p"
+  cd "$corpus/py"
+  if [ -z "$(ls -d */ 2>/dev/null)" ]; then
+    pip download --quiet --no-binary :all: --no-deps flask django
+    for f in *.tar.gz; do tar xzf "$f"; done
+    rm -f ./*.tar.gz
   fi
-  rm -f ./*.tgz
-done
-find "$work/corpus" -name '*.min.js' -delete
-: > "$work/corpus/.semgrepignore"
+  cd "$corpus/js"
+  for p in $packages; do
+    [ -d "$p" ] && continue
+    if npm pack --silent "$p" >/dev/null 2>&1; then
+      tar xzf ./*.tgz && mv package "$p"
+    fi
+    rm -f ./*.tgz
+  done
+  find "$corpus" -name '*.min.js' -delete
 fi
+tag="$kind"
+rules="$work/rules-$kind"
+rm -rf "$rules" && mkdir -p "$rules"
+: > "$corpus/.semgrepignore"
 
 python3 - "$here/crates/rampart-sast/rules" "$rules" $langs <<'PY'
 import os, re, sys

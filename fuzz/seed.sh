@@ -181,6 +181,9 @@ while IFS= read -r f; do
   put engine_sast "$f" 0
 done < <(find "$sastfix" -name '*.py')
 while IFS= read -r f; do
+  put sast_go "$f"
+done < <(find "$sastfix" -name '*.go')
+while IFS= read -r f; do
   put sast_javascript "$f"
   put engine_sast "$f" 1
 done < <(find "$sastfix" -name '*.js' -o -name '*.jsx')

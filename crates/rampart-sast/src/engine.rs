@@ -29,6 +29,7 @@ pub struct RuleBook {
     python: Index,
     javascript: Index,
     java: Index,
+    go: Index,
 }
 
 impl RuleBook {
@@ -39,6 +40,7 @@ impl RuleBook {
             python: Index::new(&rules, Family::Python),
             javascript: Index::new(&rules, Family::JavaScript),
             java: Index::new(&rules, Family::Java),
+            go: Index::new(&rules, Family::Go),
             rules,
             errors,
         }
@@ -49,6 +51,7 @@ impl RuleBook {
             Family::Python => &self.python,
             Family::JavaScript => &self.javascript,
             Family::Java => &self.java,
+            Family::Go => &self.go,
         }
     }
 }
@@ -325,10 +328,12 @@ struct Unit {
 /// Whether some import of `m` may name a file of the project (then the file's taint findings
 /// wait for the project-wide pass: calls into it are only understood there).
 fn may_import_project(m: &Module) -> bool {
-    m.imports.iter().any(|i| match m.lang {
-        Lang::Python => true,
-        _ => i.module.starts_with('.'),
-    })
+    // Go: functions of the same package (folder) are called without an import.
+    m.lang == Lang::Go
+        || m.imports.iter().any(|i| match m.lang {
+            Lang::Python => true,
+            _ => i.module.starts_with('.'),
+        })
 }
 
 struct Session {
@@ -692,6 +697,12 @@ fn project_names(units: &[Unit]) -> HashMap<String, usize> {
                         .or_insert(i);
                 }
             }
+            Lang::Go => {
+                let dir = u.file.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                for (name, _) in &u.top {
+                    by_name.entry(format!("go:{dir}/{name}")).or_insert(i);
+                }
+            }
             _ => {
                 by_name.insert(format!("js:{stem}"), i);
                 if let Some(dir) = stem.strip_suffix("/index") {
@@ -869,6 +880,16 @@ impl ProjectResolver for Project<'_> {
     }
 
     fn resolve(&self, from: &str, imp: &Import, member: Option<&str>) -> Option<(usize, FuncId)> {
+        if from.ends_with(".go") && imp.module.is_empty() {
+            // Go: a function of another file of the same package (folder).
+            let dir = from.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let name = member?;
+            let file = *self.by_name.get(&format!("go:{dir}/{name}"))?;
+            if self.units[file].file.path == from {
+                return None;
+            }
+            return self.top_function(file, name).map(|f| (file, f));
+        }
         let file = self.module_file(from, imp)?;
         let name = member?;
         if let Some(f) = self.top_function(file, name) {

@@ -16,6 +16,8 @@ pub enum Lang {
     Tsx,
     /// Java.
     Java,
+    /// Go.
+    Go,
 }
 
 impl Lang {
@@ -28,6 +30,7 @@ impl Lang {
             "ts" | "mts" | "cts" => Lang::TypeScript,
             "tsx" => Lang::Tsx,
             "java" => Lang::Java,
+            "go" => Lang::Go,
             _ => return None,
         })
     }
@@ -40,6 +43,7 @@ impl Lang {
             "typescript" | "ts" => vec![Lang::TypeScript, Lang::Tsx, Lang::JavaScript],
             "tsx" | "jsx" => vec![Lang::Tsx, Lang::JavaScript],
             "java" => vec![Lang::Java],
+            "go" | "golang" => vec![Lang::Go],
             _ => Vec::new(),
         }
     }
@@ -49,6 +53,7 @@ impl Lang {
         match self {
             Lang::Python => Family::Python,
             Lang::Java => Family::Java,
+            Lang::Go => Family::Go,
             _ => Family::JavaScript,
         }
     }
@@ -61,6 +66,7 @@ impl Lang {
             Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
             Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
             Lang::Java => tree_sitter_java::LANGUAGE.into(),
+            Lang::Go => tree_sitter_go::LANGUAGE.into(),
         }
     }
 }
@@ -74,6 +80,8 @@ pub enum Family {
     JavaScript,
     /// Java.
     Java,
+    /// Go.
+    Go,
 }
 
 /// Parses `source`, giving up at `deadline`. Returns `None` when the parser gave up.
@@ -124,6 +132,7 @@ mod tests {
             (Lang::TypeScript, "let a: number = 1;"),
             (Lang::Tsx, "const a = <b>{x as any}</b>;"),
             (Lang::Java, "class A { int f(int x) { return x; } }"),
+            (Lang::Go, "package a\nfunc f(x int) int { return x }\n"),
         ] {
             let t = parse(lang, src.as_bytes(), None).unwrap();
             assert!(!t.root_node().has_error(), "{lang:?}");

@@ -148,6 +148,9 @@ impl Ctx<'_> {
 
 pub use crate::error::PatternError;
 
+/// The function a Go pattern that is not a declaration is wrapped in to parse.
+const GO_WRAP: &str = "__pattern__";
+
 impl Pattern {
     /// Compiles pattern text for a family of languages.
     pub fn parse(text: &str, family: Family) -> Result<Pattern, PatternError> {
@@ -155,6 +158,7 @@ impl Pattern {
             Family::Python => Lang::Python,
             Family::JavaScript => Lang::JavaScript,
             Family::Java => Lang::Java,
+            Family::Go => Lang::Go,
         };
         let mut rewritten = lower::rewrite_pattern(text.trim());
         if lang == Lang::Java && !rewritten.ends_with(';') && !rewritten.ends_with('}') {
@@ -173,12 +177,26 @@ impl Pattern {
                 tree = t;
             }
         }
+        let mut go_wrapped = false;
+        if tree.root_node().has_error() && lang == Lang::Go {
+            // Go statements and expressions are valid only inside a function body.
+            src = format!("package p\nfunc {GO_WRAP}() {{\n{rewritten}\n}}\n");
+            if let Some(t) = crate::lang::parse(lang, src.as_bytes(), None)
+                && !t.root_node().has_error()
+            {
+                tree = t;
+                go_wrapped = true;
+            }
+        }
         if tree.root_node().has_error() {
             return Err(PatternError(format!(
                 "pattern `{text}` is not valid {lang:?}"
             )));
         }
-        let module = lower::lower_pattern(lang, &tree, src.as_bytes());
+        let mut module = lower::lower_pattern(lang, &tree, src.as_bytes());
+        if go_wrapped && let Some(w) = module.functions.iter().position(|f| f.name == GO_WRAP) {
+            module.functions[0].body = std::mem::take(&mut module.functions[w].body);
+        }
         let body = &module.functions[0].body;
         let stmts: Vec<&Stmt> = body
             .iter()

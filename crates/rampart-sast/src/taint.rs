@@ -148,6 +148,13 @@ const MUTATORS: &[&str] = &[
     "appendleft",
     "write",
     "put",
+    // Go: `strings.Builder`/`bytes.Buffer` writes, `url.Values`/`http.Header` adds and sets.
+    "WriteString",
+    "Write",
+    "WriteByte",
+    "WriteRune",
+    "Add",
+    "Set",
 ];
 
 impl<'a> Analyzer<'a> {

@@ -17,6 +17,8 @@ fn every_rule_example_behaves() {
             "example.py".to_string()
         } else if id.starts_with("sast/java-") {
             "Example.java".to_string()
+        } else if id.starts_with("sast/go-") {
+            "example.go".to_string()
         } else {
             "example.jsx".to_string()
         }

@@ -8,6 +8,7 @@ pub(crate) mod build;
 pub mod java;
 mod java_decl;
 mod java_expr;
+pub mod go;
 pub mod javascript;
 pub mod python;
 
@@ -164,6 +165,7 @@ impl<'a> Lowerer<'a> {
             Lang::Python => self.py_block(root),
             Lang::Java => self.java_block(root),
             Lang::JavaScript | Lang::TypeScript | Lang::Tsx => self.js_block(root),
+            Lang::Go => self.go_block(root),
         };
         self.module.functions[0].body = body;
     }

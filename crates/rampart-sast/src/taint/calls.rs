@@ -63,6 +63,19 @@ impl Analyzer<'_> {
                         .or_else(|| m.method_named(ci, "constructor"));
                     return init.map(|id| (Some(id), None, m.lang == crate::lang::Lang::Python));
                 }
+                if m.lang == crate::lang::Lang::Go && m.import_of(n).is_none() {
+                    // Go: maybe a function of another file of the same package.
+                    let p = self.project?;
+                    let same_package = Import {
+                        module: String::new(),
+                        level: 0,
+                        name: None,
+                        alias: n.clone(),
+                    };
+                    let (file, fid) = p.resolve(&self.file.path, &same_package, Some(n))?;
+                    self.used_project = true;
+                    return Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false));
+                }
                 let imp = m.import_of(n)?;
                 let p = self.project?;
                 let (file, fid) = p.resolve(&self.file.path, imp, imp.name.as_deref())?;
