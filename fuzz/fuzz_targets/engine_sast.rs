@@ -1,4 +1,4 @@
-//! The whole SAST engine on one file (Python, JavaScript, TypeScript, TSX or Java, chosen by the
+//! The whole SAST engine on one file (Python, JavaScript, TypeScript, TSX, Java or Go, chosen by the
 //! first byte): parsing, lowering, structural and taint rules, then `finish`.
 #![no_main]
 
@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
             "app/route.ts",
             "app/Page.tsx",
             "app/Main.java",
+            "app/main.go",
         ],
     );
     rampart_fuzz::scan_one(&*ENGINE, path, body);
