@@ -437,39 +437,40 @@ async fn per_package_requests_survive_a_forge_that_is_down_and_are_retried() {
         drain(&db.store, &scanner, data.path()).await;
         let (state, error, _) = last_job(&db.store, "fix").await;
         assert_eq!(state, "done", "{error:?}");
-        let f = forge.lock().unwrap();
-        assert_eq!(f.requests.len(), 2, "one per package");
-        let lodash = f.requests_from("rampart/fix/lodash").remove(0);
-        let minimist = f.requests_from("rampart/fix/minimist").remove(0);
-        assert_eq!(lodash.title, "rampart: upgrade lodash");
-        assert!(
-            lodash.body.contains("npm install lodash@2") && !lodash.body.contains("minimist@1")
-        );
-        assert!(
-            lodash.body.contains("left-pad: no fix exists"),
-            "notes listed"
-        );
-        assert_eq!(
-            f.branch_files("rampart/fix/lodash"),
-            [
-                (
-                    "package.json".to_string(),
-                    "{\"deps\": [\"lodash@2\"]}\n".to_string()
-                ),
-                (
-                    "tools.json".to_string(),
-                    "{\"deps\": [\"minimist@0\", \"lodash@2\"]}\n".to_string()
-                ),
-            ]
-            .into()
-        );
-        assert_eq!(
-            f.branch_files("rampart/fix/minimist")["tools.json"],
-            "{\"deps\": [\"minimist@1\", \"lodash@1\"]}\n",
-            "each request starts from the scanned files"
-        );
-        assert!(minimist.open && lodash.open);
-        drop(f);
+        {
+            let f = forge.lock().unwrap();
+            assert_eq!(f.requests.len(), 2, "one per package");
+            let lodash = f.requests_from("rampart/fix/lodash").remove(0);
+            let minimist = f.requests_from("rampart/fix/minimist").remove(0);
+            assert_eq!(lodash.title, "rampart: upgrade lodash");
+            assert!(
+                lodash.body.contains("npm install lodash@2") && !lodash.body.contains("minimist@1")
+            );
+            assert!(
+                lodash.body.contains("left-pad: no fix exists"),
+                "notes listed"
+            );
+            assert_eq!(
+                f.branch_files("rampart/fix/lodash"),
+                [
+                    (
+                        "package.json".to_string(),
+                        "{\"deps\": [\"lodash@2\"]}\n".to_string()
+                    ),
+                    (
+                        "tools.json".to_string(),
+                        "{\"deps\": [\"minimist@0\", \"lodash@2\"]}\n".to_string()
+                    ),
+                ]
+                .into()
+            );
+            assert_eq!(
+                f.branch_files("rampart/fix/minimist")["tools.json"],
+                "{\"deps\": [\"minimist@1\", \"lodash@1\"]}\n",
+                "each request starts from the scanned files"
+            );
+            assert!(minimist.open && lodash.open);
+        }
         db.done().await;
     }
 }
@@ -501,25 +502,26 @@ async fn gitlab_merge_requests_are_committed_through_the_commits_api_and_updated
             calls(&forge, "POST /api/v4/projects/acme%2Fweb/merge_requests"),
             1
         );
-        let f = forge.lock().unwrap();
-        assert_eq!(f.requests.len(), 1, "updated, not duplicated");
-        let r = &f.requests[0];
-        assert_eq!(
-            (r.head.as_str(), r.base.as_str()),
-            ("rampart/fix/all", "main")
-        );
-        assert!(
-            r.open && r.body.contains("deps/GHSA-minimist"),
-            "{}",
-            r.body
-        );
-        let head = &f.refs["rampart/fix/all"];
-        assert_eq!(f.commits[head].parent, m2);
-        assert_eq!(
-            f.branch_files("rampart/fix/all")["package.json"],
-            "lodash@2 minimist@1\n"
-        );
-        drop(f);
+        {
+            let f = forge.lock().unwrap();
+            assert_eq!(f.requests.len(), 1, "updated, not duplicated");
+            let r = &f.requests[0];
+            assert_eq!(
+                (r.head.as_str(), r.base.as_str()),
+                ("rampart/fix/all", "main")
+            );
+            assert!(
+                r.open && r.body.contains("deps/GHSA-minimist"),
+                "{}",
+                r.body
+            );
+            let head = &f.refs["rampart/fix/all"];
+            assert_eq!(f.commits[head].parent, m2);
+            assert_eq!(
+                f.branch_files("rampart/fix/all")["package.json"],
+                "lodash@2 minimist@1\n"
+            );
+        }
         db.done().await;
     }
 }

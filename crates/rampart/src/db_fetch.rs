@@ -17,8 +17,12 @@ use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-/// The rest of an update running in the background, and whether to print its outcome.
-static PENDING: Mutex<Option<(JoinHandle<Result<String, String>>, bool)>> = Mutex::new(None);
+/// An update of the remaining ecosystems running in the background (its summary or its error),
+/// and whether to print its outcome.
+type Background = (JoinHandle<Result<String, String>>, bool);
+
+/// The rest of an update running in the background, if any.
+static PENDING: Mutex<Option<Background>> = Mutex::new(None);
 
 /// Whether `RAMPART_OFFLINE` asks for no network (set, and not `0`/`false`/empty).
 pub fn offline_env() -> bool {

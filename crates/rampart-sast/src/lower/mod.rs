@@ -5,10 +5,10 @@
 //! like any other node, so a file with syntax errors is analysed as far as possible.
 
 pub(crate) mod build;
+pub mod go;
 pub mod java;
 mod java_decl;
 mod java_expr;
-pub mod go;
 pub mod javascript;
 pub mod python;
 
