@@ -188,7 +188,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub stats: bool,
     /// Never fetch the vulnerability database before the scan (also RAMPART_OFFLINE=1): scan
-    /// with the database there is, however old.
+    /// with the database there is, however old. For `rampart fix`, also never ask the GitHub
+    /// API or image registries: pin only what --pins maps.
     #[arg(long)]
     pub offline: bool,
     /// Also send the results to a rampart server: the project's results URL,

@@ -32,10 +32,6 @@ pub struct FixArgs {
     /// `[images] "name:tag" = "sha256:…"`. Looked up before the network.
     #[arg(long, value_name = "FILE")]
     pub pins: Option<PathBuf>,
-    /// Never ask the GitHub API or image registries; pin only what --pins maps
-    /// (also RAMPART_OFFLINE=1).
-    #[arg(long)]
-    pub offline: bool,
     /// Scan options (the scan that finds what to fix).
     #[command(flatten)]
     pub scan: ScanArgs,
@@ -200,7 +196,7 @@ pub fn run(args: &FixArgs) -> Result<i32, String> {
             && only.as_ref().is_none_or(|g| g.is_match(&f.location.path))
     };
     let findings: Vec<&Finding> = result.findings.iter().filter(wanted).collect();
-    let resolver = resolver(args.pins.as_deref(), args.offline)?;
+    let resolver = resolver(args.pins.as_deref(), args.scan.offline)?;
     let mut texts = Texts::new(&root);
     let mut planned = plan_changes(&root, &findings, true, &resolver, &mut texts);
     planned.commands = once_each(planned.commands);

@@ -340,7 +340,7 @@ mod tests {
         let denied = |report: &[u8]| {
             let mut d: Vec<String> = findings(report)
                 .into_iter()
-                .filter(|(rule, _)| rule == "policy/package-denied")
+                .filter(|(rule, _)| rule == "policy/denied-package")
                 .map(|(_, m)| m)
                 .collect();
             d.sort();

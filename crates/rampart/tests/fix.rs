@@ -91,6 +91,9 @@ fn project(registry: &str) -> Vec<(&'static str, String)> {
         ),
         ("Dockerfile", format!("FROM {registry}/team/app:1.0\nUSER app\n")),
         ("NOTES.md", "Nothing to fix here.\n".into()),
+        // The fix runs below talk to the fake GitHub API and registry (so RAMPART_OFFLINE is
+        // removed for them); the vulnerability database is the test's own, never fetched.
+        ("rampart.toml", "[engines.deps]\nauto_update = false\n".into()),
     ]
 }
 
@@ -159,6 +162,7 @@ fn fix_shows_a_diff_then_writes_and_the_findings_are_gone() {
             .env("GITHUB_API_URL", &api)
             .env_remove("GITHUB_TOKEN")
             .env_remove("GH_TOKEN")
+            .env_remove("RAMPART_OFFLINE")
             .arg("fix");
         if write {
             c.arg("--write");
