@@ -69,7 +69,16 @@ pub struct RuleError {
 
 /// Parses the built-in rule files (checked by the test suite).
 pub fn load_rules() -> Result<Vec<RuleMeta>, RuleError> {
-    RULE_FILES
+    parse_rule_files(&RULE_FILES, &DEFAULTS)
+}
+
+/// Parses rule files that hold the shared documentation fields only (this engine's and the
+/// `policy` engine's), filling in `defaults`.
+pub(crate) fn parse_rule_files(
+    files: &[&str],
+    defaults: &RuleDefaults,
+) -> Result<Vec<RuleMeta>, RuleError> {
+    files
         .iter()
         .enumerate()
         .map(|(index, text)| {
@@ -78,7 +87,7 @@ pub fn load_rules() -> Result<Vec<RuleMeta>, RuleError> {
             if let Some(m) = unknown_keys(r.extra.keys(), &[]) {
                 return Err(error(m));
             }
-            Ok(r.doc.into_meta(&DEFAULTS))
+            Ok(r.doc.into_meta(defaults))
         })
         .collect()
 }

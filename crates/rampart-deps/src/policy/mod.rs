@@ -17,11 +17,10 @@ use license::{LicenseCheck, LocalLicenses, Outcome};
 use purl::Compiled;
 use rampart_core::config::policy::{LicenseVerdict, PolicySection, SourcePolicy};
 use rampart_core::config::{ConfigError, FILE_NAME, Problem};
-use rampart_core::rule::{RuleDefaults, unknown_keys};
+use rampart_core::rule::RuleDefaults;
 use rampart_core::{
     Emitter, Engine, EngineSession, Finding, Location, RuleMeta, ScanContext, Severity, SourceFile,
 };
-use serde::Deserialize;
 use serde_json::json;
 use sources::Kind;
 use std::path::{Path, PathBuf};
@@ -61,14 +60,6 @@ const RULE_FILES: [&str; 10] = [
     include_str!("../../rules/policy/unverified-download.toml"),
 ];
 
-#[derive(Deserialize)]
-struct RuleFile {
-    #[serde(flatten)]
-    doc: rampart_core::rule::RuleDoc,
-    #[serde(flatten)]
-    extra: std::collections::BTreeMap<String, toml::Value>,
-}
-
 const DEFAULTS: RuleDefaults = RuleDefaults {
     engine: "policy",
     confidence: rampart_core::Confidence::High,
@@ -79,18 +70,7 @@ const DEFAULTS: RuleDefaults = RuleDefaults {
 
 /// Parses the built-in rule files (checked by the test suite).
 pub fn load_rules() -> Result<Vec<RuleMeta>, crate::engine::RuleError> {
-    RULE_FILES
-        .iter()
-        .enumerate()
-        .map(|(index, text)| {
-            let error = |message: String| crate::engine::RuleError { index, message };
-            let r: RuleFile = toml::from_str(text).map_err(|e| error(e.to_string()))?;
-            if let Some(m) = unknown_keys(r.extra.keys(), &[]) {
-                return Err(error(m));
-            }
-            Ok(r.doc.into_meta(&DEFAULTS))
-        })
-        .collect()
+    crate::engine::parse_rule_files(&RULE_FILES, &DEFAULTS)
 }
 
 static RULES: LazyLock<Vec<RuleMeta>> =

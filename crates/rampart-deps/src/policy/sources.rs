@@ -546,6 +546,14 @@ pub fn allowed(url: &str, allow: &[String]) -> bool {
     })
 }
 
+/// The name, line and kind of each origin: what the source readers' tests compare.
+#[cfg(test)]
+pub(crate) fn brief(o: &[Origin]) -> Vec<(&str, usize, &Kind)> {
+    o.iter()
+        .map(|o| (o.name.as_str(), o.line, &o.kind))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

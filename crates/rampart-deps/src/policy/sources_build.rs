@@ -430,12 +430,7 @@ fn go_env(text: &str) -> Vec<Origin> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn brief(o: &[Origin]) -> Vec<(&str, usize, &Kind)> {
-        o.iter()
-            .map(|o| (o.name.as_str(), o.line, &o.kind))
-            .collect()
-    }
+    use crate::policy::sources::brief;
 
     #[test]
     fn gemfile_sections() {

@@ -244,12 +244,7 @@ pub(crate) fn bun_lock(text: &str) -> Vec<Origin> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn brief(o: &[Origin]) -> Vec<(&str, usize, &Kind)> {
-        o.iter()
-            .map(|o| (o.name.as_str(), o.line, &o.kind))
-            .collect()
-    }
+    use crate::policy::sources::brief;
 
     #[test]
     fn pnpm_tarball_git_directory_and_links() {
