@@ -122,6 +122,10 @@ pub fn router(state: AppState, config: DashboardConfig) -> Router {
         .route("/ui/settings/rules", post(forms::create_rule))
         .route("/ui/settings/rules/{id}/delete", post(forms::delete_rule))
         .route("/ui/settings/projects/{id}", post(forms::change_project))
+        .route(
+            "/ui/settings/projects/{id}/fixes",
+            post(forms::change_fixes),
+        )
         .route("/ui/static/{file}", get(assets::serve))
         .route("/ui/{*rest}", get(pages::not_found).post(pages::not_found))
         .layer(DefaultBodyLimit::max(FORM_BYTES))

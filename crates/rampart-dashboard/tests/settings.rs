@@ -364,3 +364,118 @@ async fn settings_forms_manage_tokens_teams_rules_and_projects() {
         db.done().await;
     }
 }
+
+/// A project's fix requests, forge API and component policy: shown on the settings page,
+/// changed by its admin through the API's checks (a policy that does not parse is refused with
+/// the parser's message, a mode that does not exist too), and only shown to a viewer.
+#[tokio::test]
+async fn settings_show_and_change_fix_requests_and_the_project_policy() {
+    for db in databases().await {
+        eprintln!("backend: {}", db.name);
+        let s = &db.store;
+        let seeded = seed(s).await;
+        let app = app(s);
+        let mut b = logged_in(&app, &seeded.admin).await;
+        let page = b.get(&app, "/ui/settings").await;
+        assert!(
+            page.body.contains("Fix requests and component policy"),
+            "{}",
+            page.body
+        );
+        let csrf = hidden(&page.body, "csrf");
+        let web = seeded.web.to_string();
+        let url = format!("/ui/settings/projects/{web}/fixes");
+        let policy = "[policy]\r\ndeny = [{ purl = \"pkg:npm/event-stream\", reason = \"compromised\" }]\r\n";
+        let a = b
+            .post(
+                &app,
+                &url,
+                &[
+                    ("csrf", &csrf),
+                    ("fix_requests", "per_package"),
+                    ("forge_kind", "gitlab"),
+                    ("policy", policy),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+        let p = rampart_server::projects::get(s, seeded.tenant, seeded.web)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.fix_requests.as_deref(), Some("per_package"));
+        assert_eq!(p.forge_kind.as_deref(), Some("gitlab"));
+        assert_eq!(
+            p.policy.as_deref(),
+            Some(
+                "[policy]\ndeny = [{ purl = \"pkg:npm/event-stream\", reason = \"compromised\" }]"
+            )
+        );
+        let page = b.get(&app, "/ui/settings?saved=fixes").await;
+        assert!(
+            page.body
+                .contains("<option value=\"per_package\" selected>"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("<option value=\"gitlab\" selected>"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("pkg:npm/event-stream"), "{}", page.body);
+
+        // Refused: a policy that is not TOML, a mode that does not exist; nothing changes.
+        let a = b
+            .post(
+                &app,
+                &url,
+                &[("csrf", &csrf), ("policy", "[policy\ndeny = 1")],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+        assert!(a.body.contains("Not saved: policy"), "{}", a.body);
+        let a = b
+            .post(&app, &url, &[("csrf", &csrf), ("fix_requests", "weekly")])
+            .await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+        assert!(a.body.contains("Not saved: fix_requests"), "{}", a.body);
+        let p = rampart_server::projects::get(s, seeded.tenant, seeded.web)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.fix_requests.as_deref(), Some("per_package"));
+
+        // Off and an empty policy clear them.
+        let a = b
+            .post(
+                &app,
+                &url,
+                &[("csrf", &csrf), ("fix_requests", "off"), ("policy", "")],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+        let p = rampart_server::projects::get(s, seeded.tenant, seeded.web)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((p.fix_requests, p.policy), (None, None));
+
+        // A viewer bound to a team sees the settings of its project but has no form.
+        let (_, viewer) = support::team_viewer(s, seeded.tenant, seeded.api, "readers").await;
+        let mut v = logged_in(&app, &viewer).await;
+        let page = v.get(&app, "/ui/settings").await;
+        assert!(page.body.contains("Fix requests and component policy"));
+        assert!(!page.body.contains("/fixes\""), "{}", page.body);
+        let vcsrf = hidden(&page.body, "csrf");
+        let a = v
+            .post(
+                &app,
+                &format!("/ui/settings/projects/{}/fixes", seeded.api),
+                &[("csrf", &vcsrf), ("fix_requests", "grouped")],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
+        db.done().await;
+    }
+}

@@ -13,11 +13,19 @@ const WORKER_STACK: usize = 2 << 20;
 const FLASK: &str = "from flask import request\n\ndef run():\n    eval(request.args['x'])\n";
 const EXPRESS: &str = "const express = require('express');\nconst app = express();\napp.get('/', (req, res) => { eval(req.query.code); });\n";
 
-/// Scans `files` as one project on a thread with the worker stack.
+/// Scans `files` as one project on a thread with the worker stack. The per-file time bound is
+/// raised far above what these files need: this test is about the stack, and a debug build on
+/// a loaded machine may take longer than the default 3 s for the 100,000-term inputs (the time
+/// bound has its own tests in `bounds.rs`).
 fn scan_on_worker_stack(files: Vec<(String, String)>) -> Emitter {
+    let config = rampart_core::config::Config::parse(
+        "[engines.sast]\nfile_timeout_ms = 600000\n",
+        std::path::Path::new("/nonexistent-root/rampart.toml"),
+    )
+    .expect("the test's configuration parses");
     std::thread::Builder::new()
         .stack_size(WORKER_STACK)
-        .spawn(move || common::scan(Default::default(), &files))
+        .spawn(move || common::scan(config, &files))
         .unwrap()
         .join()
         .expect("the scan thread ends normally")

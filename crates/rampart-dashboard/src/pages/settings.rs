@@ -1,8 +1,9 @@
 //! `GET /ui/settings`: the user's own token; for a tenant admin also every token and team, the
 //! notification rules and their recent failed deliveries (with the last error); the SLA,
-//! rescan schedule and webhook secret of each project the user sees. The forms that change
-//! them are in [`super::settings_forms`]: tenant admins manage tokens, teams and rules, a
-//! project's admins its SLA, schedule and webhook secret.
+//! rescan schedule and webhook secret of each project the user sees, and its fix requests,
+//! forge API and component policy. The forms that change them are in
+//! [`super::settings_forms`]: tenant admins manage tokens, teams and rules, a project's admins
+//! its SLA, schedule, webhook secret, fix requests and policy.
 
 use crate::Ui;
 use crate::render::PageResult;
@@ -17,7 +18,7 @@ use serde_json::json;
 /// What the page says above one of its sections after a form.
 #[derive(Debug, Clone, Serialize)]
 pub struct Notice {
-    /// The section (`tokens`, `teams`, `rules`, `projects`).
+    /// The section (`tokens`, `teams`, `rules`, `projects`, `fixes`).
     pub section: &'static str,
     /// Whether the change was refused.
     pub error: bool,
@@ -40,7 +41,7 @@ impl Notice {
 }
 
 /// The sections a `saved` query names.
-const SECTIONS: [&str; 4] = ["tokens", "teams", "rules", "projects"];
+const SECTIONS: [&str; 5] = ["tokens", "teams", "rules", "projects", "fixes"];
 
 /// The settings page.
 pub async fn page(State(ui): State<Ui>, viewer: Viewer, RawQuery(raw): RawQuery) -> PageResult {
@@ -84,6 +85,10 @@ pub async fn render(ui: &Ui, viewer: &Viewer, notice: Option<Notice>) -> PageRes
         slas.push(json!({
             "id": p.id, "name": p.name, "sla": p.sla, "schedule": p.schedule,
             "may_admin": may_admin, "has_secret": p.has_webhook_secret,
+            "fix_requests": p.fix_requests.as_deref().unwrap_or("off"),
+            "forge_kind": p.forge_kind.as_deref().unwrap_or(""),
+            "forge_repo": p.forge_repo, "has_forge_token": p.has_forge_token,
+            "policy": p.policy.as_deref().unwrap_or(""),
         }));
     }
     let events: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();

@@ -462,3 +462,32 @@ pub async fn change_project(
         (r, _) => outcome(&ui, &viewer, "projects", r).await,
     }
 }
+
+/// `POST /ui/settings/projects/{id}/fixes`: how the server opens fix requests for a project
+/// (`fix_requests`: `off`, `grouped` or `per_package`), through which forge API (`forge_kind`:
+/// empty for the one the project's forge address names, `github` or `gitlab`), and the
+/// project's component policy (`policy`: a `[policy]` TOML table, the floor every scan of the
+/// project uses; empty for none). Only the fields the form sends change.
+pub async fn change_fixes(
+    State(ui): State<Ui>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> PageResult {
+    let f = fields(&viewer, &headers, b)?;
+    let id = path_id(&id, "project")?;
+    let mut req = Map::new();
+    for key in ["fix_requests", "forge_kind"] {
+        if f.contains_key(key) {
+            req.insert(key.into(), json!(opt(&f, key).unwrap_or_default()));
+        }
+    }
+    // The policy keeps its own line breaks (TOML); browsers send CRLF.
+    if let Some(p) = f.get("policy") {
+        req.insert("policy".into(), json!(p.replace("\r\n", "\n").trim()));
+    }
+    let (app, who) = caller(&ui, &viewer);
+    let r = actions::change_project(app, who, Path(id), body(Value::Object(req))).await;
+    outcome(&ui, &viewer, "fixes", r).await
+}

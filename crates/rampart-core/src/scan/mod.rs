@@ -6,6 +6,10 @@
 //! given every fact published before) → fingerprints → config suppressions → baseline → sorted
 //! result.
 
+mod filters;
+mod history;
+mod readback;
+
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::date::Date;
@@ -17,6 +21,9 @@ use crate::finding::{Finding, Provenance};
 use crate::git::{ChangedLines, GitError, Repo};
 use crate::rule::RuleMeta;
 use crate::source::{Origin, SourceFile, looks_binary};
+use filters::{PathFilter, apply_rule_settings};
+use history::{dedupe_history, history_diagnostics};
+use readback::{KnownRules, ReadBack};
 
 thread_local! {
     /// Each walker thread's read buffer, reused from file to file (no allocation and no fresh
@@ -30,7 +37,7 @@ const REUSED_BUFFER_MAX: usize = 8 << 20;
 use crate::{fingerprint, suppress};
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -797,204 +804,4 @@ pub fn run(
         rules,
         engines: engine_names,
     })
-}
-
-/// What the scan should say about the history it walked: damaged objects (errors, by id), a
-/// shallow clone's boundary and an empty repository (warnings: findings may be missing).
-fn history_diagnostics(
-    hist: &crate::git::History,
-    since: bool,
-    diagnostics: &Mutex<Vec<Diagnostic>>,
-) {
-    let mut out = diagnostics.lock().unwrap();
-    for p in &hist.problems {
-        out.push(Diagnostic::general(
-            DiagnosticLevel::Error,
-            format!(
-                "git history is damaged: {p}; the commits and files behind it were not scanned (`git fsck` names what is broken)"
-            ),
-        ));
-    }
-    if hist.shallow > 0 {
-        out.push(Diagnostic::general(
-            DiagnosticLevel::Warning,
-            format!(
-                "history is incomplete: this is a shallow clone ({}); secrets committed before it are not found: fetch the rest with `git fetch --unshallow`",
-                crate::diag::count(hist.shallow, "boundary commit")
-            ),
-        ));
-    }
-    if hist.commits.is_empty() && hist.problems.is_empty() && !since {
-        out.push(Diagnostic::general(
-            DiagnosticLevel::Warning,
-            "the repository has no commits: there is no history to scan",
-        ));
-    }
-}
-
-/// Post-processing of findings not made while their own file was being scanned (engines'
-/// `finish`, included files): each such file is read back once for the code frame, its inline
-/// suppressions and, with `--since`, its changed lines.
-struct ReadBack<'a> {
-    root: &'a std::path::Path,
-    /// Content held in memory, read instead of the file on disk.
-    overlay: &'a BTreeMap<String, Vec<u8>>,
-    changed: Option<&'a ChangedLines>,
-    known_rules: &'a KnownRules,
-    pending: Vec<Finding>,
-}
-
-/// One file read back: its content, inline suppressions and changed lines.
-struct ReadBackFile {
-    file: SourceFile,
-    inline: Vec<suppress::Inline>,
-    lines: Option<HashSet<usize>>,
-}
-
-impl ReadBack<'_> {
-    fn add(&mut self, findings: Vec<Finding>) {
-        self.pending.extend(findings);
-    }
-
-    /// Moves the pending findings into `out`; returns how many `--since` dropped.
-    fn finish(self, out: &mut Vec<Finding>) -> usize {
-        let mut files: HashMap<String, Option<ReadBackFile>> = HashMap::new();
-        let mut unchanged = 0;
-        for mut f in self.pending {
-            f.clip();
-            let entry = files.entry(f.location.path.clone()).or_insert_with(|| {
-                let content = match self.overlay.get(&f.location.path) {
-                    Some(c) => c.clone(),
-                    None => {
-                        let path = crate::paths::to_path(&f.location.path);
-                        std::fs::read(self.root.join(path)).ok()?
-                    }
-                };
-                let file = SourceFile::new(f.location.path.clone(), content, Origin::WorkTree);
-                // Problems in the comments themselves were reported when the file was scanned.
-                let mut ignored = Vec::new();
-                let inline =
-                    suppress::parse_inline(&file, &|r| self.known_rules.contains(r), &mut ignored);
-                let lines = self
-                    .changed
-                    .map(|c| c.changed(&f.location.path, &file.content));
-                Some(ReadBackFile {
-                    file,
-                    inline,
-                    lines,
-                })
-            });
-            if let Some(rb) = entry {
-                if f.context.is_empty() {
-                    let masks: Vec<_> = f.mask_with_replacement().into_iter().collect();
-                    f.fill_context(&rb.file, CONTEXT_RADIUS, &masks);
-                }
-                suppress::apply_inline(std::slice::from_mut(&mut f), &rb.inline);
-                if rb
-                    .lines
-                    .as_ref()
-                    .is_some_and(|l| !l.contains(&f.location.start_line))
-                {
-                    unchanged += 1;
-                    continue;
-                }
-            }
-            out.push(f);
-        }
-        unchanged
-    }
-}
-
-/// The rule ids suppressions may name: every rule of the engines in this scan, and any id
-/// under an engine that exists but was not selected.
-#[derive(Clone)]
-struct KnownRules {
-    ids: HashSet<String>,
-    unselected_engines: Vec<String>,
-}
-
-impl KnownRules {
-    fn contains(&self, id: &str) -> bool {
-        self.ids.contains(id)
-            || id
-                .split_once('/')
-                .is_some_and(|(engine, _)| self.unselected_engines.iter().any(|e| e == engine))
-    }
-}
-
-/// Drops findings of disabled rules and applies severity overrides from the configuration.
-/// A known-malicious package stays critical whatever the override says (`MALWARE_TAG`).
-fn apply_rule_settings(config: &Config, findings: &mut Vec<Finding>) {
-    findings.retain(|f| config.rule_enabled(&f.rule_id));
-    for f in findings.iter_mut() {
-        if f.is_malware() {
-            f.severity = crate::severity::Severity::Critical;
-            continue;
-        }
-        if let Some(s) = config.severity_override(&f.rule_id) {
-            f.severity = s;
-        }
-    }
-}
-
-/// Keeps one finding per (rule, secret/content): the one from the oldest commit; marks it
-/// `in_head` when any copy is in the HEAD tree.
-fn dedupe_history(found: Vec<(Finding, bool)>, commits: &[crate::git::CommitInfo]) -> Vec<Finding> {
-    let order: HashMap<&str, usize> = commits
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
-    let mut best: HashMap<(String, String), (Finding, bool)> = HashMap::new();
-    for (f, in_head) in found {
-        let key = (f.rule_id.clone(), f.fingerprint_key.clone());
-        let age = |f: &Finding| {
-            f.provenance
-                .as_ref()
-                .and_then(|p| order.get(p.commit.as_str()).copied())
-                .unwrap_or(usize::MAX)
-        };
-        match best.get_mut(&key) {
-            Some((kept, head)) => {
-                *head |= in_head;
-                if age(&f) < age(kept) {
-                    *kept = f;
-                }
-            }
-            None => {
-                best.insert(key, (f, in_head));
-            }
-        }
-    }
-    best.into_values()
-        .map(|(mut f, in_head)| {
-            if let Some(p) = f.provenance.as_mut() {
-                p.in_head = in_head;
-            }
-            f
-        })
-        .collect()
-}
-
-/// Include/exclude globs for modes that do not walk the file system.
-struct PathFilter {
-    include: Option<globset::GlobSet>,
-    exclude: globset::GlobSet,
-}
-
-impl PathFilter {
-    fn new(include: &[String], exclude: &[String]) -> Result<PathFilter, GlobError> {
-        Ok(PathFilter {
-            include: if include.is_empty() {
-                None
-            } else {
-                Some(discover::glob_set("include", include)?)
-            },
-            exclude: discover::glob_set("exclude", exclude)?,
-        })
-    }
-
-    fn accepts(&self, path: &str) -> bool {
-        self.include.as_ref().is_none_or(|s| s.is_match(path)) && !self.exclude.is_match(path)
-    }
 }

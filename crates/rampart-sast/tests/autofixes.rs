@@ -1,0 +1,111 @@
+//! Autofixes that must apply only in some uses: the weak-hash rewrite is offered where the digest
+//! is an opaque value (the hash of random or time data) and nowhere else, and gives exactly the
+//! drop-in replacement of the same digest size.
+
+use rampart_sast::SastEngine;
+
+/// The text after applying the fixes of `rule`'s findings on `text`, or `None` when the rule
+/// fired without a fix. Panics when the rule does not fire at all.
+fn fixed(rule: &str, path: &str, text: &str) -> Option<String> {
+    let e = SastEngine::new();
+    let out = rampart_core::testing::scan_text(&e, path, text);
+    let hits: Vec<_> = out.findings.iter().filter(|f| f.rule_id == rule).collect();
+    assert!(!hits.is_empty(), "{rule} does not fire on {text}");
+    let edits: Vec<_> = hits
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .flat_map(|f| f.edits.iter())
+        .collect();
+    if edits.is_empty() {
+        return None;
+    }
+    let bytes = rampart_core::fix::apply(text.as_bytes(), &edits).expect("edits apply");
+    Some(String::from_utf8(bytes).expect("utf-8"))
+}
+
+#[test]
+fn python_weak_hash_of_random_or_time_data_becomes_blake2b_of_the_same_size() {
+    let r = "sast/python-weak-hash";
+    assert_eq!(
+        fixed(
+            r,
+            "a.py",
+            "import hashlib, os\nn = hashlib.md5(os.urandom(16)).hexdigest()\n"
+        )
+        .as_deref(),
+        Some(
+            "import hashlib, os\nn = hashlib.blake2b(os.urandom(16), digest_size=16).hexdigest()\n"
+        )
+    );
+    assert_eq!(
+        fixed(
+            r,
+            "a.py",
+            "import hashlib, time\nn = hashlib.sha1(str(time.time()).encode())\n"
+        )
+        .as_deref(),
+        Some(
+            "import hashlib, time\nn = hashlib.blake2b(str(time.time()).encode(), digest_size=20)\n"
+        )
+    );
+    assert_eq!(
+        fixed(
+            r,
+            "a.py",
+            "import hashlib, uuid\nk = hashlib.new('md5', uuid.uuid4().bytes)\n"
+        )
+        .as_deref(),
+        Some("import hashlib, uuid\nk = hashlib.blake2b(uuid.uuid4().bytes, digest_size=16)\n")
+    );
+}
+
+#[test]
+fn python_weak_hash_of_other_data_is_interoperable_and_gets_no_fix() {
+    let r = "sast/python-weak-hash";
+    for text in [
+        "import hashlib\nh = hashlib.md5(password.encode()).hexdigest()\n",
+        "import hashlib\netag = hashlib.md5(body).hexdigest()\n",
+        "import hashlib\nh = hashlib.sha1()\nh.update(os.urandom(8))\n",
+        "import hashlib\nh = hashlib.new('sha1', data)\n",
+    ] {
+        assert_eq!(fixed(r, "a.py", text), None, "{text}");
+    }
+}
+
+#[test]
+fn js_weak_hash_of_random_or_time_data_becomes_shake256_of_the_same_length() {
+    let r = "sast/js-weak-hash";
+    assert_eq!(
+        fixed(
+            r,
+            "a.js",
+            "const crypto = require('crypto');\nconst id = crypto.createHash('md5').update(String(Math.random())).digest('hex');\n"
+        )
+        .as_deref(),
+        Some("const crypto = require('crypto');\nconst id = crypto.createHash('shake256', { outputLength: 16 }).update(String(Math.random())).digest('hex');\n")
+    );
+    assert_eq!(
+        fixed(
+            r,
+            "a.js",
+            "import { createHash } from 'crypto';\nconst n = createHash(\"sha1\").update(`${Date.now()}`).digest('hex');\n"
+        )
+        .as_deref(),
+        Some("import { createHash } from 'crypto';\nconst n = createHash(\"shake256\", { outputLength: 20 }).update(`${Date.now()}`).digest('hex');\n")
+    );
+}
+
+#[test]
+fn js_weak_hash_of_other_data_gets_no_fix_and_is_reported_once() {
+    let r = "sast/js-weak-hash";
+    for text in [
+        "const crypto = require('crypto');\nconst h = crypto.createHash('md5').update(password).digest('hex');\n",
+        "const crypto = require('crypto');\nconst h = crypto.createHash('sha1');\nh.update(crypto.randomBytes(8));\n",
+    ] {
+        assert_eq!(fixed(r, "a.js", text), None, "{text}");
+    }
+    let e = SastEngine::new();
+    let text = "const crypto = require('crypto');\nconst id = crypto.createHash('md5').update(String(Math.random())).digest('hex');\n";
+    let out = rampart_core::testing::scan_text(&e, "a.js", text);
+    assert_eq!(out.findings.iter().filter(|f| f.rule_id == r).count(), 1);
+}
