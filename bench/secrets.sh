@@ -23,14 +23,19 @@ assemble() {
   echo "== assembling corpus in $corpus (target ${TARGET_MB} MB)"
   # 1. Crate sources already on this machine.
   for reg in "$HOME"/.cargo/registry/src/*/; do
-    [ -d "$reg" ] && cp -r "$reg" "$corpus/crates" 2>/dev/null || true
+    # (once: copying into an existing folder would nest a second copy)
+    [ -d "$reg" ] && [ ! -d "$corpus/crates" ] && cp -r "$reg" "$corpus/crates" 2>/dev/null || true
   done
   # 2. PyPI source distributions.
   mkdir -p "$corpus/pypi"
   for p in django botocore sympy scipy numpy matplotlib ansible-core sqlalchemy pip setuptools \
            pygments babel faker networkx pandas twisted sphinx celery; do
     [ "$(size_mb "$corpus")" -ge "$TARGET_MB" ] && break
-    pip download -q --no-binary :all: --no-deps --no-build-isolation -d "$BENCH_DIR/dl" "$p" >/dev/null 2>&1 || continue
+    # Without build isolation first (no build dependencies to fetch); an sdist whose metadata
+    # the installed setuptools cannot read is fetched again with isolation, its build
+    # dependencies as wheels (building them from source takes long), within two minutes.
+    pip download -q --no-binary :all: --no-deps --no-build-isolation -d "$BENCH_DIR/dl" "$p" >/dev/null 2>&1 \
+      || timeout 120 pip download -q --no-binary "$p" --no-deps -d "$BENCH_DIR/dl" "$p" >/dev/null 2>&1 || continue
   done
   for f in "$BENCH_DIR"/dl/*.tar.gz "$BENCH_DIR"/dl/*.zip; do
     [ -f "$f" ] || continue
@@ -47,6 +52,7 @@ assemble() {
     (cd "$BENCH_DIR/npm" && npm pack -q "$p" >/dev/null 2>&1) || continue
   done
   for t in "$BENCH_DIR"/npm/*.tgz; do
+    [ -f "$t" ] || continue
     d="$corpus/npm/$(basename "$t" .tgz)"; mkdir -p "$d"; tar -xzf "$t" -C "$d"
   done
   # Ignore files would make the tools read different sets: remove them.

@@ -31,6 +31,19 @@ const BINARY_EXTENSIONS: &[&str] = &[
     "bin", "dat", "wasm", "node", "rlib", "pdb", "idx", "pack",
 ];
 
+/// The length of the longest of `BINARY_EXTENSIONS`: a longer extension is none of them.
+const LONGEST_BINARY_EXTENSION: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < BINARY_EXTENSIONS.len() {
+        if BINARY_EXTENSIONS[i].len() > longest {
+            longest = BINARY_EXTENSIONS[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
+
 /// The compiled rule set with its keyword automaton.
 pub struct SecretsEngine {
     rules: Vec<Rule>,
@@ -40,6 +53,11 @@ pub struct SecretsEngine {
     keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords (whole-file, path-restricted).
     whole_file: Vec<usize>,
+    /// The `paths` globs of the whole-file rules in one set, with the rule of each glob: one
+    /// match per file instead of one per rule (most files are named by none of them).
+    whole_file_globs: globset::GlobSet,
+    /// For each glob of `whole_file_globs`, its rule.
+    whole_file_glob_rule: Vec<usize>,
     /// Tells this engine's per-thread gate caches from another engine's.
     id: usize,
 }
@@ -83,6 +101,22 @@ impl SecretsEngine {
                 }
             }
         }
+        let mut globs = globset::GlobSetBuilder::new();
+        let mut whole_file_glob_rule = Vec::new();
+        for &r in &whole_file {
+            for g in &rules[r].path_globs {
+                let glob = globset::Glob::new(g).map_err(|e| RuleError::Invalid {
+                    file: rules[r].meta.id.clone(),
+                    problem: format!("path glob `{g}`: {e}"),
+                })?;
+                globs.add(glob);
+                whole_file_glob_rule.push(r);
+            }
+        }
+        let whole_file_globs = globs.build().map_err(|e| RuleError::Invalid {
+            file: "(whole-file rules)".into(),
+            problem: e.to_string(),
+        })?;
         let keywords = KeywordFilter::new(&keywords)?;
         let metas = rules.iter().map(|r| r.meta.clone()).collect();
         Ok(SecretsEngine {
@@ -91,6 +125,8 @@ impl SecretsEngine {
             keywords,
             keyword_rules,
             whole_file,
+            whole_file_globs,
+            whole_file_glob_rule,
             id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
@@ -236,6 +272,29 @@ impl SecretsEngine {
         };
         if self.accept(rule, hay, m.range()) {
             state.out.push((r, m.range()));
+        }
+    }
+
+    /// Works out, for every whole-file rule, whether its `paths` accept `path` (1: yes, 2: no,
+    /// as in `PATH_MATCH`), with one match of the joined set.
+    fn whole_file_paths(&self, path: &str, path_match: &[std::cell::Cell<u8>]) {
+        if self.whole_file.is_empty() {
+            return;
+        }
+        for &r in &self.whole_file {
+            // A rule without globs (possible only for rules built in code) is asked itself.
+            let state = if self.rules[r].path_globs.is_empty() {
+                0
+            } else {
+                2
+            };
+            path_match[r].set(state);
+        }
+        let candidate = globset::Candidate::new(path);
+        if self.whole_file_globs.is_match_candidate(&candidate) {
+            for g in self.whole_file_globs.matches_candidate(&candidate) {
+                path_match[self.whole_file_glob_rule[g]].set(1);
+            }
         }
     }
 
@@ -390,7 +449,10 @@ impl Engine for SecretsEngine {
 
     fn wants(&self, path: &str) -> bool {
         let ext = path.rsplit_once('.').map(|(_, e)| e);
-        !ext.is_some_and(|e| BINARY_EXTENSIONS.iter().any(|b| b.eq_ignore_ascii_case(e)))
+        !ext.is_some_and(|e| {
+            e.len() <= LONGEST_BINARY_EXTENSION
+                && BINARY_EXTENSIONS.iter().any(|b| b.eq_ignore_ascii_case(e))
+        })
     }
 
     fn scans_history(&self) -> bool {
@@ -471,6 +533,7 @@ impl Session<'_> {
         let mut path_match = PATH_MATCH.take();
         path_match.clear();
         path_match.resize(e.rules.len(), std::cell::Cell::new(0));
+        e.whole_file_paths(&file.path, &path_match);
         let allowed = |r: usize| {
             self.enabled[r]
                 && (!high_only || e.rules[r].meta.confidence == rampart_core::Confidence::High)
@@ -555,8 +618,12 @@ impl EngineSession for Session<'_> {
     }
 
     fn scan_file(&self, file: &SourceFile, out: &mut Emitter) {
+        let hits = self.hits(file);
+        if hits.is_empty() {
+            return;
+        }
         let example = filter::example_context(&file.path);
-        for hit in self.hits(file) {
+        for hit in hits {
             let rule = &self.engine.rules[hit.rule];
             let redacted = if self.show_secrets {
                 hit.secret.clone()
@@ -620,3 +687,7 @@ fn lower_as_example(f: &mut Finding, rule: &Rule, why: &str) {
         " (in {why}: likely a test or example value, so low severity)"
     ));
 }
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

@@ -264,8 +264,11 @@ pub fn example_context(path: &str) -> Option<&'static str> {
     let mut segs = path.split('/');
     let name = segs.next_back().unwrap_or(path);
     for seg in segs {
-        let lower = seg.to_ascii_lowercase();
-        if let Some((_, why)) = EXAMPLE_DIRS.iter().find(|(d, _)| *d == lower) {
+        // (the names are lower case: no allocation per folder)
+        if let Some((_, why)) = EXAMPLE_DIRS
+            .iter()
+            .find(|(d, _)| d.eq_ignore_ascii_case(seg))
+        {
             return Some(why);
         }
     }

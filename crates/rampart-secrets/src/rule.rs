@@ -88,6 +88,9 @@ pub struct Rule {
     pub contextual: bool,
     /// Only files matching these globs.
     pub paths: Option<globset::GlobSet>,
+    /// The globs of `paths`, as written (the engine joins those of its whole-file rules into one
+    /// set, matched once per file).
+    pub path_globs: Vec<String>,
     /// Secrets matching any of these patterns are ignored.
     pub allow_patterns: Vec<String>,
     /// `allow_patterns` compiled, on first use (like `compiled`).
@@ -179,6 +182,7 @@ impl Rule {
             multiline: f.multiline,
             contextual: f.contextual,
             paths,
+            path_globs: f.paths,
             allow_patterns: f.allow,
             allow: std::sync::OnceLock::new(),
             anchored_len: None,
