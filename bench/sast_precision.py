@@ -93,7 +93,14 @@ def main():
         n, tp, p = stats([x for x in seen if x["lang"] == lang])
         print(f"{'language ' + lang:<36}{n:>9}{tp:>5}{n - tp:>5}{p:>11.2f}")
     n, tp, p = stats(seen)
-    print(f"{'overall':<36}{n:>9}{tp:>5}{n - tp:>5}{p:>11.2f}")
+    print(f"{'overall (the sample)':<36}{n:>9}{tp:>5}{n - tp:>5}{p:>11.2f}")
+    # The sample takes up to the same number of findings from every rule; weighting each rule's
+    # precision by its share of this scan's findings estimates the precision of all findings.
+    rules = {x["rule"] for x in seen}
+    covered = sum(by_rule[r] for r in rules)
+    if covered:
+        est = sum(stats([x for x in seen if x["rule"] == r])[2] * by_rule[r] for r in rules) / covered
+        print(f"{'all findings (weighted by rule)':<36}{covered:>9}{'':>10}{est:>11.2f}")
 
     if rest[:1] == ["sample"]:
         want = int(rest[1]) if len(rest) > 1 else 300
