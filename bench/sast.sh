@@ -11,10 +11,16 @@
 #
 # CORPUS=go measures Go instead: the standard library sources of Debian's newest golang-*-src
 # package (/usr/share/go-*/src; installed with apt-get when missing), copied to the work folder.
+# GO_DIRS (space-separated folders of that tree, e.g. "net crypto") restricts it.
 #
 # Environment: BENCH_DIR (work folder, default /tmp/rampart-sast-bench), JOBS (default 2),
 # RAMPART (a prebuilt binary; otherwise it is built), NPM_PACKAGES (override the list),
-# REUSE_SEMGREP=1 (keep the last Semgrep measurement).
+# REUSE_SEMGREP=1 (keep the last Semgrep measurement), ONLY=semgrep or ONLY=rampart (measure one
+# tool; the table is printed when both have been measured).
+#
+# CORPUS=mixed scans the Java, Go and pyjs corpora together (hard-linked into one tree, ~770 MB),
+# for rampart's peak memory on a large tree of every language (use ONLY=rampart: Semgrep would take
+# hours). ASSEMBLE_ONLY=1 only downloads and unpacks the corpus.
 #
 # CORPUS=java measures Java instead: the JDK's own sources (Debian's openjdk-17-source,
 # /usr/lib/jvm/openjdk-17/lib/src.zip, or JAVA_SRC_ZIP) with the Java rules. JAVA_MODULES
@@ -40,6 +46,17 @@ if [ "$kind" = java ]; then
     corpus="$all"
   fi
   langs="java"
+elif [ "$kind" = mixed ]; then
+  # The three corpora together (hard links), for rampart's memory on a large tree of all languages.
+  corpus="$work/corpus-mixed"
+  if [ ! -d "$corpus/java" ]; then
+    for k in java go pyjs; do CORPUS=$k ASSEMBLE_ONLY=1 JAVA_MODULES= GO_DIRS= "$0"; done
+    mkdir -p "$corpus"
+    cp -al "$work/corpus-java" "$corpus/java"
+    cp -al "$work/corpus-go" "$corpus/go"
+    cp -al "$work/corpus" "$corpus/pyjs"
+  fi
+  langs="java go python javascript"
 elif [ "$kind" = go ]; then
   corpus="$work/corpus-go"
   gosrc=$(ls -d /usr/share/go-*/src 2>/dev/null | sort -V | tail -1)
@@ -49,6 +66,12 @@ elif [ "$kind" = go ]; then
     gosrc=$(ls -d /usr/share/go-*/src | sort -V | tail -1)
   fi
   [ -d "$corpus" ] || cp -rL "$gosrc" "$corpus"
+  if [ -n "${GO_DIRS:-}" ]; then
+    all="$corpus"
+    corpus="$work/corpus-go-subset"
+    rm -rf "$corpus" && mkdir -p "$corpus"
+    for d in $GO_DIRS; do mkdir -p "$corpus/$(dirname "$d")"; cp -r "$all/$d" "$corpus/$d"; done
+  fi
   langs="go"
 else
   kind=pyjs
@@ -75,23 +98,31 @@ ioredis knex typeorm dayjs uuid rxjs immer redux mobx graphql apollo-server-core
   done
   find "$corpus" -name '*.min.js' -delete
 fi
+[ "${ASSEMBLE_ONLY:-0}" = 1 ] && exit 0
 tag="$kind"
+[ -n "${JAVA_MODULES:-}${GO_DIRS:-}" ] && tag="$kind-subset"
 rules="$work/rules-$kind"
 rm -rf "$rules" && mkdir -p "$rules"
 : > "$corpus/.semgrepignore"
 
 python3 - "$here/crates/rampart-sast/rules" "$rules" $langs <<'PY'
-import os, re, sys
+# Semgrep gets our rules without the rampart-only keys (`examples`, and `why`/`fix` in metadata).
+import os, sys, yaml
 src, dst, *langs = sys.argv[1:]
 for lang in langs:
-    for f in os.listdir(os.path.join(src, lang)):
-        text = open(os.path.join(src, lang, f)).read()
-        text = re.sub(r"\n    examples:\n(.|\n)*", "\n", text)
-        text = text.replace("languages: [javascript]", "languages: [javascript, typescript]")
-        open(os.path.join(dst, f), "w").write(text)
+    for f in sorted(os.listdir(os.path.join(src, lang))):
+        doc = yaml.safe_load(open(os.path.join(src, lang, f)))
+        for rule in doc["rules"]:
+            rule.pop("examples", None)
+            for key in ("why", "fix"):
+                rule.get("metadata", {}).pop(key, None)
+            if rule["languages"] == ["javascript"]:
+                rule["languages"] = ["javascript", "typescript"]
+        yaml.safe_dump(doc, open(os.path.join(dst, f), "w"), sort_keys=False, width=1000)
 PY
-
-if [ -n "${RAMPART:-}" ]; then
+if [ "${ONLY:-}" = semgrep ]; then
+  rampart=:
+elif [ -n "${RAMPART:-}" ]; then
   rampart="$RAMPART"
 else
   (cd "$here" && cargo build --quiet --release -p rampart)
@@ -100,6 +131,7 @@ fi
 
 measure() { # name, json output file, command...
   local name=$1 out=$2; shift 2
+  cut -d' ' -f1-3 /proc/loadavg >"$work/$name.load"
   /usr/bin/time -v "$@" >"$out" 2>"$work/$name.time" || true
   local wall mem user sys
   wall=$(grep 'Elapsed (wall clock)' "$work/$name.time" | awk '{print $NF}' |
@@ -108,16 +140,19 @@ measure() { # name, json output file, command...
   user=$(grep 'User time' "$work/$name.time" | awk '{print $NF}')
   sys=$(grep 'System time' "$work/$name.time" | awk '{print $NF}')
   echo "$wall $mem $user $sys" >"$work/$name.m"
+  cut -d' ' -f1-3 /proc/loadavg >>"$work/$name.load"
 }
 
 cd "$corpus"
+[ "${ONLY:-}" = semgrep ] ||
 measure "rampart-$tag" "$work/rampart-$tag.json" "$rampart" scan . --engines sast --format json \
   --fail-on never --max-file-size 2MB
 export SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off
 # REUSE_SEMGREP=1 keeps the previous Semgrep measurement (it takes long; rampart is re-measured).
-[ "${REUSE_SEMGREP:-0}" = 1 ] && [ -s "$work/semgrep-$tag.m" ] && [ -s "$work/semgrep-$tag.json" ] ||
+[ "${ONLY:-}" = rampart ] || { [ "${REUSE_SEMGREP:-0}" = 1 ] && [ -s "$work/semgrep-$tag.m" ] && [ -s "$work/semgrep-$tag.json" ] ||
 measure "semgrep-$tag" "$work/semgrep-$tag.json" semgrep scan --disable-version-check --config "$rules" --json --metrics=off \
-  --jobs "$jobs" --timeout 30 --max-target-bytes 2000000 --no-git-ignore .
+  --jobs "$jobs" --timeout 30 --max-target-bytes 2000000 --no-git-ignore . ; }
+[ -s "$work/rampart-$tag.m" ] && [ -s "$work/semgrep-$tag.m" ] || { echo "measured ${ONLY:-}; the table needs both" >&2; exit 0; }
 
 python3 - "$work" "$tag" "$corpus" <<'PY'
 import json, os, sys
@@ -136,5 +171,7 @@ print(f"{'tool':<10}{'files':>8}{'wall s':>10}{'files/s':>10}{'MB/s':>8}{'CPU s'
 print(f"{'rampart':<10}{rf:>8}{rw:>10.2f}{rf / rw:>10.1f}{mb / rw:>8.2f}{rc:>10.2f}{rm:>10.0f}{len(r['findings']):>10}")
 print(f"{'semgrep':<10}{sf:>8}{sw:>10.2f}{sf / sw:>10.1f}{mb / sw:>8.2f}{sc:>10.2f}{sm:>10.0f}{len(s['results']):>10}")
 print(f"ratio semgrep/rampart: wall {sw / rw:.1f}x, files/s {(rf / rw) / (sf / sw):.1f}x, CPU {sc / rc:.1f}x")
-print(f"load average during the run (2 cores): {open('/proc/loadavg').read().split()[0]}")
+for name in ("rampart", "semgrep"):
+    start, end = open(f"{work}/{name}-{tag}.load").read().splitlines()[:2]
+    print(f"load average (2 cores; 1/5/15 min) around {name}: {start} at the start, {end} at the end")
 PY

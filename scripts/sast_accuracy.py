@@ -13,7 +13,7 @@ each rule's CWEs from `rampart rules --engine sast --json`.
 Usage: scripts/sast_accuracy.py [FIXTURES_DIR] [--rampart PATH] [--rules] [--misses] [--lang L]
   --rules   also print the table per rule
   --misses  list every false negative and false positive
-  --lang    count only the fixtures of one language (python, javascript, java); without it the
+  --lang    count only the fixtures of one language (python, javascript, java, go); without it the
             table per CWE is printed for every language, then for all together
 Exit status: 0 when every CWE has Youden >= 0.9 (and at least one case), 1 otherwise.
 """
@@ -32,7 +32,7 @@ ap.add_argument("root", nargs="?",
 ap.add_argument("--rampart", default=os.environ.get("RAMPART", "rampart"))
 ap.add_argument("--rules", action="store_true", help="also print figures per rule")
 ap.add_argument("--misses", action="store_true", help="list false negatives and positives")
-ap.add_argument("--lang", choices=["python", "javascript", "java"], help="only this language's fixtures")
+ap.add_argument("--lang", choices=["python", "javascript", "java", "go"], help="only this language's fixtures")
 opts = ap.parse_args()
 root = os.path.abspath(opts.root)
 
@@ -52,7 +52,7 @@ for f in report.get("findings", []):
 
 LANG_OF_EXT = {".py": "python", ".pyw": "python", ".js": "javascript", ".jsx": "javascript",
                ".mjs": "javascript", ".cjs": "javascript", ".ts": "javascript", ".tsx": "javascript",
-               ".java": "java"}
+               ".java": "java", ".go": "go"}
 by_lang_cwe = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))  # lang -> cwe -> counts
 marker = re.compile(r"\b(expect|ok|fp):\s*([a-z0-9][a-z0-9-]*)")
 by_cwe = defaultdict(lambda: [0, 0, 0, 0])  # tp, fn, fp, tn
@@ -105,7 +105,7 @@ if not opts.lang and len(by_lang_cwe) > 1:
         table(f"CWE ({lang})", by_lang_cwe[lang])
         print()
 worst = table("CWE", by_cwe)
-prefix = {"python": "python-", "javascript": "js-", "java": "java-"}.get(opts.lang, "")
+prefix = {"python": "python-", "javascript": "js-", "java": "java-", "go": "go-"}.get(opts.lang, "")
 in_scope = [r for r in cwe_of if r.startswith(prefix)]
 untested = sorted(r for r in in_scope if r not in by_rule)
 missing_cwes = sorted({c for r in in_scope for c in cwe_of[r]} - set(by_cwe))
