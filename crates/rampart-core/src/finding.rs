@@ -79,6 +79,10 @@ fn first_column() -> usize {
     1
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 fn is_first_column(c: &usize) -> bool {
     *c == 1
 }
@@ -154,9 +158,17 @@ pub struct Finding {
     pub cwe: Vec<String>,
     /// Tags of the rule (family first).
     pub tags: Vec<String>,
-    /// Data-flow trace, source first.
+    /// Data-flow trace, source first (for a place reached by several paths, the first of them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<TraceStep>,
+    /// The other data-flow paths that reach the same place, each source first (a sink reached
+    /// from several routes is one finding; at most a few paths are kept, see `path_count`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_traces: Vec<Vec<TraceStep>>,
+    /// How many distinct data-flow paths reach this place, counting those not kept in `trace`
+    /// and `more_traces` (0 when the engine does not count paths).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub path_count: u32,
     /// Secret details, for secrets findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<SecretMatch>,
@@ -227,6 +239,8 @@ impl Finding {
             cwe: rule.cwe.clone(),
             tags: rule.tags.clone(),
             trace: Vec::new(),
+            more_traces: Vec::new(),
+            path_count: 0,
             secret: None,
             provenance: None,
             properties: BTreeMap::new(),
@@ -245,6 +259,20 @@ impl Finding {
     pub fn fails(&self, threshold: Option<Severity>) -> bool {
         self.suppression.is_none()
             && threshold.is_some_and(|t| self.is_malware() || self.severity >= t)
+    }
+
+    /// Every data-flow path kept for this finding: `trace` first, then `more_traces` (none for a
+    /// finding without a trace).
+    pub fn traces(&self) -> impl Iterator<Item = &Vec<TraceStep>> {
+        std::iter::once(&self.trace)
+            .filter(|t| !t.is_empty())
+            .chain(self.more_traces.iter())
+    }
+
+    /// How many data-flow paths reach this place: `path_count` when the engine counted them,
+    /// else the paths kept.
+    pub fn paths(&self) -> usize {
+        (self.path_count as usize).max(self.traces().count())
     }
 
     /// Whether the finding's rule is tagged [`MALWARE_TAG`]: it stays critical and always fails.

@@ -75,10 +75,13 @@ pub fn of_finding(
         d["codeDescription"] = json!({ "href": href });
     }
     if !f.trace.is_empty() {
+        // Every kept path's steps; with several paths, each message says which path it is on.
+        let several = f.traces().count() > 1;
         let steps: Vec<Value> = f
-            .trace
-            .iter()
-            .map(|s| {
+            .traces()
+            .enumerate()
+            .flat_map(|(k, t)| t.iter().map(move |s| (k, s)))
+            .map(|(k, s)| {
                 let other;
                 let t = if s.location.path == l.path {
                     text
@@ -92,7 +95,11 @@ pub fn of_finding(
                         "uri": path_to_uri(&root.join(&sl.path)),
                         "range": position::range(t, (sl.start_line, sl.start_col), (sl.end_line, sl.end_col), enc),
                     },
-                    "message": redact(f, text, &s.message),
+                    "message": if several {
+                        redact(f, text, &format!("path {}: {}", k + 1, s.message))
+                    } else {
+                        redact(f, text, &s.message)
+                    },
                 })
             })
             .collect();

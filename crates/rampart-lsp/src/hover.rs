@@ -34,7 +34,14 @@ pub fn markdown(f: &Finding, rule: Option<&RuleMeta>, text: &str) -> String {
         let _ = writeln!(out, "**CWE:** {}\n", links.join(", "));
     }
     if !f.trace.is_empty() {
-        let _ = writeln!(out, "**Data flow:**\n");
+        match f.paths() {
+            n @ 2.. => {
+                let _ = writeln!(out, "**Data flow** ({n} paths reach here; the first):\n");
+            }
+            _ => {
+                let _ = writeln!(out, "**Data flow:**\n");
+            }
+        }
         for (i, s) in f.trace.iter().enumerate() {
             let _ = writeln!(
                 out,

@@ -11,7 +11,11 @@ pub const CROSS_FILE: &str = "sast+project";
 
 /// The bucket a finding is kept in: its engine, or [`CROSS_FILE`].
 pub fn bucket(f: &Finding) -> &str {
-    if f.engine == "sast" && f.trace.iter().any(|s| s.location.path != f.location.path) {
+    if f.engine == "sast"
+        && f.traces()
+            .flatten()
+            .any(|s| s.location.path != f.location.path)
+    {
         CROSS_FILE
     } else {
         &f.engine

@@ -369,18 +369,19 @@ fn cross_file_taint_comes_with_the_project_pass_on_save_and_stays_while_typing()
     // The document's own scan cannot follow the call into util.py.
     let diags = c.diagnostics(&app, |_| true);
     assert!(with_code(&diags, INJECTION).is_none(), "{diags:#?}");
-    // Saved: the SAST project pass over the workspace, with the editor's text, follows it.
+    // Saved: the SAST project pass over the workspace, with the editor's text, follows it. The
+    // finding stands at the sink in util.py, with the call in app.py as related information.
     c.notify(
         "textDocument/didSave",
         json!({"textDocument": {"uri": app}}),
     );
-    let diags = c.diagnostics(&app, |d| with_code(d, INJECTION).is_some());
-    let inj = with_code(&diags, INJECTION).unwrap();
-    assert_eq!(inj["range"]["start"]["line"], 4);
-    let related = inj["relatedInformation"].as_array().unwrap();
     let util = uri(&root.join("util.py"));
+    let diags = c.diagnostics(&util, |d| with_code(d, INJECTION).is_some());
+    let inj = with_code(&diags, INJECTION).unwrap();
+    assert_eq!(inj["range"]["start"]["line"], 3);
+    let related = inj["relatedInformation"].as_array().unwrap();
     assert!(
-        related.iter().any(|r| r["location"]["uri"] == util),
+        related.iter().any(|r| r["location"]["uri"] == app),
         "{related:#?}"
     );
     // A change (a comment at the end) rescans the document alone: the cross-file finding stays.
@@ -391,7 +392,16 @@ fn cross_file_taint_comes_with_the_project_pass_on_save_and_stays_while_typing()
             "contentChanges": [{"range": {"start": {"line": 5, "character": 0}, "end": {"line": 5, "character": 0}}, "text": "#"}],
         }),
     );
-    c.diagnostics(&app, |d| with_code(d, INJECTION).is_some());
+    c.diagnostics(&app, |d| with_code(d, INJECTION).is_none());
+    assert!(
+        !c.backlog
+            .iter()
+            .any(|n| n.method == "textDocument/publishDiagnostics"
+                && n.params["uri"] == util
+                && with_code(n.params["diagnostics"].as_array().unwrap(), INJECTION).is_none()),
+        "the finding in util.py was dropped: {:#?}",
+        c.backlog
+    );
     c.shutdown();
 }
 

@@ -2,7 +2,7 @@
 //! `security-severity`, CWE tags, `partialFingerprints`, `codeFlows` and `suppressions`.
 
 use crate::Report;
-use rampart_core::{Finding, Location, RuleMeta, Severity};
+use rampart_core::{Finding, Location, RuleMeta, Severity, TraceStep};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -92,6 +92,40 @@ fn rule_json(rule: &RuleMeta) -> Value {
     v
 }
 
+/// One data-flow path as a SARIF `codeFlow` (one thread flow, source first).
+fn code_flow(trace: &[TraceStep]) -> Value {
+    let steps: Vec<Value> = trace
+        .iter()
+        .map(|s| {
+            let mut loc = physical(&s.location);
+            loc["message"] = json!({"text": s.message});
+            if let Some(f) = &s.function {
+                loc["logicalLocations"] = json!([{"fullyQualifiedName": f, "kind": "function"}]);
+            }
+            json!({"location": loc})
+        })
+        .collect();
+    json!({"threadFlows": [{"locations": steps}]})
+}
+
+/// The steps of every kept path (source, call sites, steps) as SARIF `relatedLocations`, each
+/// place once, in path order.
+fn related_locations(f: &Finding) -> Value {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for s in f.traces().flatten() {
+        let l = &s.location;
+        if !seen.insert((&l.path, l.start_line, l.start_col, &s.message)) {
+            continue;
+        }
+        let mut loc = physical(l);
+        loc["id"] = json!(out.len());
+        loc["message"] = json!({"text": s.message});
+        out.push(loc);
+    }
+    Value::Array(out)
+}
+
 fn result_json(f: &Finding, rule_index: usize) -> Value {
     let mut v = json!({
         "ruleId": f.rule_id,
@@ -111,20 +145,11 @@ fn result_json(f: &Finding, rule_index: usize) -> Value {
         },
     });
     if !f.trace.is_empty() {
-        let steps: Vec<Value> = f
-            .trace
-            .iter()
-            .map(|s| {
-                let mut loc = physical(&s.location);
-                loc["message"] = json!({"text": s.message});
-                if let Some(f) = &s.function {
-                    loc["logicalLocations"] =
-                        json!([{"fullyQualifiedName": f, "kind": "function"}]);
-                }
-                json!({"location": loc})
-            })
-            .collect();
-        v["codeFlows"] = json!([{"threadFlows": [{"locations": steps}]}]);
+        v["codeFlows"] = Value::Array(f.traces().map(|t| code_flow(t.as_slice())).collect());
+        v["relatedLocations"] = related_locations(f);
+        if f.paths() > 1 {
+            v["properties"]["pathCount"] = json!(f.paths());
+        }
     }
     if let Some(s) = &f.suppression {
         v["suppressions"] = json!([{

@@ -189,7 +189,14 @@ pub fn render(r: &Report) -> String {
                 );
             }
             if !f.trace.is_empty() {
-                let _ = writeln!(out, "   = data flow:");
+                match f.paths() {
+                    n @ 2.. => {
+                        let _ = writeln!(out, "   = data flow: {n} paths reach here; the first:");
+                    }
+                    _ => {
+                        let _ = writeln!(out, "   = data flow:");
+                    }
+                }
                 for (i, s) in f.trace.iter().enumerate() {
                     let _ = writeln!(
                         out,

@@ -3,9 +3,11 @@
 
 use crate::error::RuleLoadError;
 use crate::ir::{FuncId, Import, Module};
+use crate::kept::KeptText;
 use crate::lang::{Family, Lang};
 use crate::rules::Rule;
-use crate::taint::{Analyzer, Index, Limits, ProjectResolver, RawFinding, Summary};
+use crate::sinks::Sinks;
+use crate::taint::{Analyzer, Index, Limits, OWN_FILE, ProjectResolver, RawFinding, Summary};
 use rampart_core::{
     Diagnostic, Edit, Emitter, Engine, EngineSession, Finding, Fix, RuleMeta, ScanContext,
     SourceFile,
@@ -170,11 +172,23 @@ struct Bounds {
     /// `max_kept_ir_nodes`: IR kept in memory for the project pass, all files together; the
     /// modules of files beyond it are dropped and lowered again when the project pass needs them.
     keep_nodes: usize,
+    /// `max_kept_text_bytes`: file text kept in memory for the project pass, all files together;
+    /// the text of files read from disk beyond it is dropped and read again when needed.
+    keep_text: usize,
 }
 
 /// IR nodes of the modules lowered again in the project pass that each thread keeps (the most
 /// recently used; the last one is always kept).
 const MODULE_CACHE_NODES: usize = 300_000;
+
+/// Bytes of file text read again in the project pass that each thread keeps (the most recently
+/// used; the last one is always kept).
+const TEXT_CACHE_BYTES: usize = 32 << 20;
+
+/// Callee summaries a thread of the project pass remembers; past it, the cache is emptied
+/// before the thread's next file (a summary is computed again the same way when needed), so
+/// that the cache does not grow with the tree.
+const MAX_CACHED_SUMMARIES: usize = 50_000;
 
 impl Engine for SastEngine {
     fn name(&self) -> &'static str {
@@ -204,20 +218,28 @@ impl Engine for SastEngine {
             Some(_) => int("file_timeout_ms", 3_000)?,
             None => int("timeout_ms", 3_000)?,
         };
-        let bounds = Bounds {
-            max_bytes: int("max_file_bytes", 2_000_000)? as usize,
-            timeout: Duration::from_millis(timeout_ms as u64),
-            max_nodes: int("max_ir_nodes", 1_000_000)? as usize,
-            keep_nodes: match opts.get("max_kept_ir_nodes") {
-                // 0 is allowed here: keep nothing, lower again when needed.
-                Some(v) => v
-                    .as_integer()
-                    .filter(|i| *i >= 0)
-                    .ok_or("[engines.sast] max_kept_ir_nodes must be a non-negative integer")?
-                    as usize,
-                None => 2_000_000,
-            },
-        };
+        let bounds =
+            Bounds {
+                max_bytes: int("max_file_bytes", 2_000_000)? as usize,
+                timeout: Duration::from_millis(timeout_ms as u64),
+                max_nodes: int("max_ir_nodes", 1_000_000)? as usize,
+                keep_nodes: match opts.get("max_kept_ir_nodes") {
+                    // 0 is allowed here: keep nothing, lower again when needed.
+                    Some(v) => {
+                        v.as_integer().filter(|i| *i >= 0).ok_or(
+                            "[engines.sast] max_kept_ir_nodes must be a non-negative integer",
+                        )? as usize
+                    }
+                    None => 2_000_000,
+                },
+                keep_text: match opts.get("max_kept_text_bytes") {
+                    // 0 is allowed here: keep no text read from disk, read it again when needed.
+                    Some(v) => v.as_integer().filter(|i| *i >= 0).ok_or(
+                        "[engines.sast] max_kept_text_bytes must be a non-negative integer",
+                    )? as usize,
+                    None => 128 << 20,
+                },
+            };
         let book = match opts.get("rules") {
             None => self.book.clone(),
             Some(v) => {
@@ -256,7 +278,9 @@ impl Engine for SastEngine {
             bounds,
             units: Mutex::new(Vec::new()),
             emitted: Mutex::new(HashSet::new()),
+            sinks: Mutex::new(Sinks::default()),
             kept_nodes: AtomicUsize::new(0),
+            kept_text: AtomicUsize::new(0),
         }))
     }
 }
@@ -303,15 +327,15 @@ impl ProjectResolver for Recorder {
         None
     }
 
-    fn file(&self, _file: usize) -> Option<&SourceFile> {
+    fn file(&self, _file: usize) -> Option<Arc<SourceFile>> {
         None
     }
 }
 
-/// A file kept for the project-wide pass: its text, what resolving a call into it needs, and
-/// its IR while the memory budget allows (else it is lowered again when needed).
+/// A file kept for the project-wide pass: its text and its IR while the memory budgets allow
+/// (else read again and lowered again when needed), and what resolving a call into it needs.
 struct Unit {
-    file: SourceFile,
+    text: KeptText,
     lang: Lang,
     /// Top-level functions (not methods), by name: what imports resolve to.
     top: Vec<(String, FuncId)>,
@@ -327,13 +351,21 @@ struct Unit {
 
 /// Whether some import of `m` may name a file of the project (then the file's taint findings
 /// wait for the project-wide pass: calls into it are only understood there).
-fn may_import_project(m: &Module) -> bool {
+fn may_import_project(m: &Module, src: &[u8]) -> bool {
     // Go: functions of the same package (folder) are called without an import.
     m.lang == Lang::Go
         || m.imports.iter().any(|i| match m.lang {
             Lang::Python => true,
             _ => i.module.starts_with('.'),
         })
+        || (m.lang.family() == Family::JavaScript && requires_relative(src))
+}
+
+/// Whether JavaScript source calls `require` on a relative path anywhere (`require('./m').f(x)`
+/// needs no declaration).
+fn requires_relative(src: &[u8]) -> bool {
+    src.windows(10)
+        .any(|w| w.starts_with(b"require(") && matches!(w[8], b'\'' | b'"' | b'`') && w[9] == b'.')
 }
 
 struct Session {
@@ -343,33 +375,105 @@ struct Session {
     bounds: Bounds,
     units: Mutex<Vec<Unit>>,
     emitted: Mutex<HashSet<(String, usize, u32)>>,
+    /// Taint findings by sink, merged across files and passes until `finish`.
+    sinks: Mutex<Sinks>,
     /// IR nodes of the modules kept in `units`.
     kept_nodes: AtomicUsize,
+    /// Bytes of file text kept in `units`.
+    kept_text: AtomicUsize,
 }
 
-/// Turns raw findings into core findings, once per (rule, place).
+/// Turns raw findings of `file` into core findings: a structural one once per (rule, place), a
+/// taint one into `sinks` (one finding per sink, with the paths to it).
 fn emit(
     book: &RuleBook,
     file: &SourceFile,
     raw: Vec<RawFinding>,
     seen: &mut HashSet<(String, usize, u32)>,
+    sinks: &mut Sinks,
     out: &mut Emitter,
 ) {
-    for r in raw {
-        if !seen.insert((file.path.clone(), r.rule, r.span.start)) {
+    for mut r in raw {
+        let make = |r: &RawFinding| {
+            let rule = &book.rules[r.rule];
+            let mut message = rule.message.clone();
+            for (name, text) in &r.binds {
+                message = message.replace(name.as_str(), text);
+            }
+            let mut f = Finding::new(&rule.meta, file, r.span.range(), message);
+            // The fingerprint names the rule, the function and the code at the place (the
+            // sink, for a taint finding): never the paths to it or line numbers.
+            f.fingerprint_key = format!("{}|{}|{}", rule.meta.id, r.function, f.fingerprint_key);
+            f.fix = fix_of(rule, file, r);
+            f
+        };
+        if r.trace.is_empty() {
+            if seen.insert((file.path.clone(), r.rule, r.span.start)) {
+                out.finding(make(&r));
+            }
             continue;
         }
-        let rule = &book.rules[r.rule];
-        let mut message = rule.message.clone();
-        for (name, text) in &r.binds {
-            message = message.replace(name.as_str(), text);
-        }
-        let mut f = Finding::new(&rule.meta, file, r.span.range(), message);
-        f.fingerprint_key = format!("{}|{}|{}", rule.meta.id, r.function, f.fingerprint_key);
-        f.fix = fix_of(rule, file, &r);
-        f.trace = r.trace;
-        out.finding(f);
+        let place = (file.path.clone(), r.rule, r.span.start, r.span.end);
+        let path = std::mem::take(&mut r.trace);
+        sinks.add(place, || make(&r), path);
     }
+}
+
+/// What the project pass has emitted so far: structural findings by place, taint findings by
+/// sink, and the units named as unreadable.
+struct Emitted {
+    seen: HashSet<(String, usize, u32)>,
+    sinks: Sinks,
+    unreadable: HashSet<usize>,
+}
+
+impl Emitted {
+    /// Names unit `i` (of path `path`) as changed on disk, once.
+    fn unreadable(&mut self, i: usize, path: &str, out: &mut Emitter) {
+        if self.unreadable.insert(i) {
+            out.diagnostic(changed_diagnostic(path));
+        }
+    }
+}
+
+/// Emits raw findings of the project pass, each in the file it stands in: `OWN_FILE` is unit
+/// `from`, other files are unit indices.
+fn emit_project(
+    book: &RuleBook,
+    units: &[Unit],
+    from: usize,
+    raw: Vec<RawFinding>,
+    done: &mut Emitted,
+    out: &mut Emitter,
+) {
+    // The file of the previous finding, read once for a run of findings in it.
+    let mut last: Option<(usize, Option<Arc<SourceFile>>)> = None;
+    for r in raw {
+        let at = if r.file == OWN_FILE {
+            from
+        } else {
+            r.file as usize
+        };
+        let Some(u) = units.get(at) else { continue };
+        if last.as_ref().is_none_or(|(i, _)| *i != at) {
+            let file = u.text.load();
+            if file.is_none() {
+                done.unreadable(at, u.text.path(), out);
+            }
+            last = Some((at, file));
+        }
+        if let Some((_, Some(file))) = &last {
+            emit(book, file, vec![r], &mut done.seen, &mut done.sinks, out);
+        }
+    }
+}
+
+/// A file whose text was dropped (`max_kept_text_bytes`) and that is no longer what was scanned.
+fn changed_diagnostic(path: &str) -> Diagnostic {
+    Diagnostic::warning(
+        path,
+        "sast: the file changed or could not be read again during the scan; the flows found across files into it or from it are not reported",
+    )
 }
 
 /// The rule's autofix for raw finding `r`, as an edit of `file`.
@@ -471,7 +575,7 @@ impl Session {
         // The taint findings of a file that may call into other project files wait for
         // `finish`: if a call it made resolves to a project function there, the file is analysed
         // again with the project; otherwise these findings are final.
-        let mut deferred = may_import_project(&module).then(|| Deferred {
+        let mut deferred = may_import_project(&module, &file.content).then(|| Deferred {
             findings: std::mem::take(&mut a.findings),
             asked: recorder.asked.take(),
         });
@@ -495,7 +599,8 @@ impl Session {
         }
         drop(a);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
-        emit(&self.book, file, raw, &mut seen, out);
+        let mut sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner());
+        emit(&self.book, file, raw, &mut seen, &mut sinks, out);
         Some(Analysed {
             module,
             nodes,
@@ -535,7 +640,8 @@ fn timeout_diagnostic(path: &str, timeout: Duration) -> Diagnostic {
 }
 
 /// What one thread of the project-wide pass found: per file, and inside other files' functions.
-type ThreadResult = (Vec<Outcome>, Vec<(usize, Vec<RawFinding>)>);
+/// (Also the callee files it could not read again.)
+type ThreadResult = (Vec<Outcome>, Vec<(usize, Vec<RawFinding>)>, Vec<usize>);
 
 /// What the project-wide pass found in one file.
 struct Outcome {
@@ -543,6 +649,8 @@ struct Outcome {
     findings: Vec<RawFinding>,
     timed_out: bool,
     panicked: bool,
+    /// Its text was dropped and can no longer be read as it was scanned.
+    unreadable: bool,
 }
 
 impl EngineSession for Session {
@@ -589,12 +697,15 @@ impl EngineSession for Session {
                             (k + nodes <= self.bounds.keep_nodes).then_some(k + nodes)
                         })
                         .is_ok();
+                    let len = file.content.len();
+                    let keep_text = self
+                        .kept_text
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |k| {
+                            (k + len <= self.bounds.keep_text).then_some(k + len)
+                        })
+                        .is_ok();
                     let unit = Unit {
-                        file: SourceFile::new(
-                            file.path.clone(),
-                            file.content.clone(),
-                            file.origin.clone(),
-                        ),
+                        text: KeptText::new(file, keep_text),
                         lang: module.lang,
                         top,
                         module: keep.then(|| Arc::new(module)),
@@ -618,13 +729,20 @@ impl EngineSession for Session {
     fn finish(self: Box<Self>, out: &mut Emitter) {
         let mut units = std::mem::take(&mut *self.units.lock().unwrap_or_else(|e| e.into_inner()));
         // Keep the order of findings independent of thread scheduling.
-        units.sort_by(|a, b| a.file.path.cmp(&b.file.path));
-        let mut seen = std::mem::take(&mut *self.emitted.lock().unwrap_or_else(|e| e.into_inner()));
+        units.sort_by(|a, b| a.text.path().cmp(b.text.path()));
+        let mut done = Emitted {
+            seen: std::mem::take(&mut *self.emitted.lock().unwrap_or_else(|e| e.into_inner())),
+            sinks: std::mem::take(&mut *self.sinks.lock().unwrap_or_else(|e| e.into_inner())),
+            unreadable: HashSet::new(),
+        };
         let by_name = project_names(&units);
         let todo: Vec<usize> = (0..units.len())
             .filter(|&i| units[i].deferred.is_some())
             .collect();
         if todo.is_empty() {
+            for f in done.sinks.into_findings() {
+                out.finding(f);
+            }
             return;
         }
         let threads = std::thread::available_parallelism()
@@ -646,7 +764,11 @@ impl EngineSession for Session {
                         for &i in todo_ref.iter().skip(t).step_by(threads) {
                             outcomes.push(project.analyse_unit(i, bounds));
                         }
-                        (outcomes, project.extra.into_inner())
+                        (
+                            outcomes,
+                            project.extra.into_inner(),
+                            project.unreadable.into_inner(),
+                        )
                     })
                 })
                 .collect();
@@ -657,27 +779,39 @@ impl EngineSession for Session {
         });
         let mut outcomes = Vec::new();
         let mut extra = Vec::new();
-        for (o, e) in results {
+        let mut unreadable = Vec::new();
+        for (o, e, u) in results {
+            unreadable.extend(u);
             outcomes.extend(o);
             extra.extend(e);
         }
         outcomes.sort_by_key(|o| o.unit);
+        unreadable.sort_unstable();
+        for i in unreadable {
+            done.unreadable(i, units[i].text.path(), out);
+        }
         for o in outcomes {
             let u = &units[o.unit];
             if o.timed_out {
-                out.diagnostic(timeout_diagnostic(&u.file.path, bounds.timeout));
+                out.diagnostic(timeout_diagnostic(u.text.path(), bounds.timeout));
+            }
+            if o.unreadable {
+                done.unreadable(o.unit, u.text.path(), out);
             }
             if o.panicked {
                 out.diagnostic(Diagnostic::error(
-                    &u.file.path,
+                    u.text.path(),
                     "sast: internal error while analysing this file; skipped (please report it)",
                 ));
             }
-            emit(book, &u.file, o.findings, &mut seen, out);
+            emit_project(book, &units, o.unit, o.findings, &mut done, out);
         }
         extra.sort_by_key(|(i, _)| *i);
         for (i, raw) in extra {
-            emit(book, &units[i].file, raw, &mut seen, out);
+            emit_project(book, &units, i, raw, &mut done, out);
+        }
+        for f in done.sinks.into_findings() {
+            out.finding(f);
         }
     }
 }
@@ -686,7 +820,7 @@ impl EngineSession for Session {
 fn project_names(units: &[Unit]) -> HashMap<String, usize> {
     let mut by_name = HashMap::new();
     for (i, u) in units.iter().enumerate() {
-        let stem = strip_ext(&u.file.path);
+        let stem = strip_ext(u.text.path());
         match u.lang {
             Lang::Python => {
                 let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
@@ -698,7 +832,7 @@ fn project_names(units: &[Unit]) -> HashMap<String, usize> {
                 }
             }
             Lang::Go => {
-                let dir = u.file.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                let dir = u.text.path().rsplit_once('/').map(|(d, _)| d).unwrap_or("");
                 for (name, _) in &u.top {
                     by_name.entry(format!("go:{dir}/{name}")).or_insert(i);
                 }
@@ -725,9 +859,13 @@ struct Project<'a> {
     cache: RefCell<SummaryCache>,
     /// Modules lowered again (their IR was not kept), most recently used last.
     modules: RefCell<Vec<(usize, Arc<Module>)>>,
+    /// Files read again (their text was not kept), most recently used last.
+    texts: RefCell<Vec<(usize, Arc<SourceFile>)>>,
     /// The deadline of the file being analysed (callee summaries count towards its time).
     deadline: Cell<Instant>,
     extra: RefCell<Vec<(usize, Vec<RawFinding>)>>,
+    /// Callee files whose text was dropped and could not be read again as scanned.
+    unreadable: RefCell<Vec<usize>>,
 }
 
 fn strip_ext(p: &str) -> &str {
@@ -753,13 +891,39 @@ impl<'a> Project<'a> {
             by_name,
             cache: RefCell::new(HashMap::new()),
             modules: RefCell::new(Vec::new()),
+            texts: RefCell::new(Vec::new()),
             deadline: Cell::new(Instant::now()),
             extra: RefCell::new(Vec::new()),
+            unreadable: RefCell::new(Vec::new()),
         }
     }
 
+    /// The text of a project file: kept from the per-file pass, or read again (`None` if it can
+    /// no longer be read, or changed).
+    fn text(&self, i: usize) -> Option<Arc<SourceFile>> {
+        let u = self.units.get(i)?;
+        if let KeptText::Memory(f) = &u.text {
+            return Some(f.clone());
+        }
+        let mut lru = self.texts.borrow_mut();
+        if let Some(p) = lru.iter().position(|(j, _)| *j == i) {
+            let e = lru.remove(p);
+            let f = e.1.clone();
+            lru.push(e);
+            return Some(f);
+        }
+        let f = u.text.load()?;
+        lru.push((i, f.clone()));
+        let mut total: usize = lru.iter().map(|(_, f)| f.content.len()).sum();
+        while lru.len() > 1 && total > TEXT_CACHE_BYTES {
+            total -= lru[0].1.content.len();
+            lru.remove(0);
+        }
+        Some(f)
+    }
+
     /// The IR of a project file: kept from the per-file pass, or lowered again (`None` if it
-    /// no longer parses within the deadline).
+    /// no longer parses within the deadline, or its text cannot be read again).
     fn module(&self, i: usize) -> Option<Arc<Module>> {
         let u = &self.units[i];
         if let Some(m) = &u.module {
@@ -774,7 +938,8 @@ impl<'a> Project<'a> {
                 return Some(m);
             }
         }
-        let m = Arc::new(parse_and_lower(u.lang, &u.file.content, self.deadline.get()).ok()?);
+        let text = self.text(i)?;
+        let m = Arc::new(parse_and_lower(u.lang, &text.content, self.deadline.get()).ok()?);
         let mut lru = self.modules.borrow_mut();
         lru.push((i, m.clone()));
         let mut total: usize = lru.iter().map(|(j, _)| self.units[*j].nodes).sum();
@@ -791,7 +956,7 @@ impl<'a> Project<'a> {
         if let Some(d) = &u.deferred
             && d.asked
                 .iter()
-                .all(|(imp, member)| self.resolve(&u.file.path, imp, Some(member)).is_none())
+                .all(|(imp, member)| self.resolve(u.text.path(), imp, Some(member)).is_none())
         {
             // No call resolves into the project: the analysis would go exactly as it did.
             return Outcome {
@@ -799,7 +964,20 @@ impl<'a> Project<'a> {
                 findings: d.findings.clone(),
                 timed_out: false,
                 panicked: false,
+                unreadable: false,
             };
+        }
+        let Some(file) = self.text(i) else {
+            return Outcome {
+                unit: i,
+                findings: Vec::new(),
+                timed_out: false,
+                panicked: false,
+                unreadable: true,
+            };
+        };
+        if self.cache.borrow().len() > MAX_CACHED_SUMMARIES {
+            self.cache.borrow_mut().clear();
         }
         let budget = bounds.timeout.saturating_sub(u.spent);
         let deadline = Instant::now() + budget;
@@ -811,7 +989,7 @@ impl<'a> Project<'a> {
             let ix = self.book.index(u.lang.family());
             let mut a = Analyzer::new(
                 &module,
-                &u.file,
+                &file,
                 &self.book.rules,
                 ix,
                 Some(self),
@@ -828,12 +1006,14 @@ impl<'a> Project<'a> {
                 findings,
                 timed_out,
                 panicked: false,
+                unreadable: false,
             },
             Err(_) => Outcome {
                 unit: i,
                 findings: Vec::new(),
                 timed_out: false,
                 panicked: true,
+                unreadable: false,
             },
         }
     }
@@ -875,8 +1055,8 @@ impl<'a> Project<'a> {
 }
 
 impl ProjectResolver for Project<'_> {
-    fn file(&self, file: usize) -> Option<&SourceFile> {
-        self.units.get(file).map(|u| &u.file)
+    fn file(&self, file: usize) -> Option<Arc<SourceFile>> {
+        self.text(file)
     }
 
     fn resolve(&self, from: &str, imp: &Import, member: Option<&str>) -> Option<(usize, FuncId)> {
@@ -885,7 +1065,7 @@ impl ProjectResolver for Project<'_> {
             let dir = from.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
             let name = member?;
             let file = *self.by_name.get(&format!("go:{dir}/{name}"))?;
-            if self.units[file].file.path == from {
+            if self.units[file].text.path() == from {
                 return None;
             }
             return self.top_function(file, name).map(|f| (file, f));
@@ -895,7 +1075,8 @@ impl ProjectResolver for Project<'_> {
         if let Some(f) = self.top_function(file, name) {
             return Some((file, f));
         }
-        // `from pkg import mod` then `mod.f(...)` is not followed; `from m import f` is.
+        // `from pkg import mod; mod.f(...)` arrives here as module `pkg.mod`, member `f`
+        // (`taint/modules.rs`).
         None
     }
 
@@ -905,6 +1086,11 @@ impl ProjectResolver for Project<'_> {
         }
         self.cache.borrow_mut().insert((file, func), None);
         let u = &self.units[file];
+        let Some(text) = self.text(file) else {
+            self.unreadable.borrow_mut().push(file);
+            self.cache.borrow_mut().remove(&(file, func));
+            return None;
+        };
         let Some(module) = self.module(file) else {
             self.cache.borrow_mut().remove(&(file, func));
             return None;
@@ -912,7 +1098,7 @@ impl ProjectResolver for Project<'_> {
         let ix = self.book.index(u.lang.family());
         let mut a = Analyzer::new(
             &module,
-            &u.file,
+            &text,
             &self.book.rules,
             ix,
             Some(self),

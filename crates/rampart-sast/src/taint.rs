@@ -4,10 +4,11 @@
 //! [`value`], calls in `calls`; the structural rules are in [`crate::search`].
 
 mod calls;
+mod modules;
 mod scopes;
 pub mod value;
 
-pub use crate::finding::RawFinding;
+pub use crate::finding::{RawFinding, SinkAt};
 use crate::index::Role;
 pub use crate::index::{Index, RuleSet};
 use crate::ir::*;
@@ -27,8 +28,8 @@ pub use value::{Label, Msg, OWN_FILE, Origin, Trace, Value};
 pub struct Summary {
     /// What the return value carries: sources inside the function, and parameters.
     pub ret: Vec<Label>,
-    /// Parameters that reach a sink, for which rules, and how.
-    pub param_sinks: Vec<(u16, RuleSet, Arc<Trace>)>,
+    /// Parameters that reach a sink, for which rules, how, and the sink.
+    pub param_sinks: Vec<(u16, RuleSet, Arc<Trace>, SinkAt)>,
 }
 
 /// A resolved callee: a local function, or a summary of another project file (with the file's
@@ -42,7 +43,7 @@ pub trait ProjectResolver {
     /// The summary of a function of another file.
     fn summary(&self, file: usize, func: FuncId) -> Option<Arc<Summary>>;
     /// A project file, by index (for trace locations).
-    fn file(&self, file: usize) -> Option<&SourceFile>;
+    fn file(&self, file: usize) -> Option<Arc<SourceFile>>;
 }
 
 thread_local! {
@@ -130,7 +131,7 @@ struct Frame<'a> {
     func: FuncId,
     env: BTreeMap<String, Value>,
     ret: Value,
-    param_sinks: Vec<(u16, RuleSet, Arc<Trace>)>,
+    param_sinks: Vec<(u16, RuleSet, Arc<Trace>, SinkAt)>,
     /// Enclosing functions and statements, outermost first (for `pattern-inside`).
     anc: Vec<NodeRef<'a>>,
 }
@@ -212,21 +213,25 @@ impl<'a> Analyzer<'a> {
         (OWN_FILE, s, self.scopes.function_at(self.module, s))
     }
 
-    /// The file a trace step is in.
-    fn file_of(&self, id: u32) -> Option<&SourceFile> {
-        if id == OWN_FILE {
-            Some(self.file)
-        } else {
-            self.project.and_then(|p| p.file(id as usize))
-        }
-    }
-
     /// A trace as reported: locations and messages rendered.
     fn trace_steps(&self, t: &Arc<Trace>) -> Vec<TraceStep> {
         let mut out = Vec::new();
+        // The project file of the previous step, read once for a run of steps in it.
+        let mut other: Option<(u32, Arc<SourceFile>)> = None;
         for n in trace_nodes(t) {
-            let Some(f) = self.file_of(n.file) else {
-                continue;
+            let f: &SourceFile = if n.file == OWN_FILE {
+                self.file
+            } else {
+                if other.as_ref().is_none_or(|(i, _)| *i != n.file) {
+                    other = self
+                        .project
+                        .and_then(|p| p.file(n.file as usize))
+                        .map(|f| (n.file, f));
+                }
+                match &other {
+                    Some((_, f)) => f,
+                    None => continue,
+                }
             };
             let message = match &n.msg {
                 Msg::Text(s) => s.clone(),
@@ -701,15 +706,16 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// Records tainted data reaching a sink: a finding per rule when it came from a source, or a
-    /// parameter-to-sink entry of the function's summary when it came from a parameter.
+    /// Records tainted data reaching a sink: a finding per rule at the sink when it came from a
+    /// source (the trace is one path to it), or a parameter-to-sink entry of the function's
+    /// summary when it came from a parameter.
     fn record_hit(
         &mut self,
         fr: &mut Frame<'_>,
         origin: &Origin,
         hit: RuleSet,
         trace: Arc<Trace>,
-        span: Span,
+        sink: &SinkAt,
     ) {
         match origin {
             Origin::Source => {
@@ -719,27 +725,33 @@ impl<'a> Analyzer<'a> {
                     };
                     self.findings.push(RawFinding {
                         rule: gi,
-                        span,
+                        file: sink.file,
+                        span: sink.span,
                         trace: self.trace_steps(&trace),
-                        function: self.module.functions[fr.func].name.clone(),
+                        function: sink.function.to_string(),
                         binds: Vec::new(),
                     });
                 }
             }
-            Origin::Param(i) => fr.param_sinks.push((*i, hit, trace)),
+            Origin::Param(i) => fr.param_sinks.push((*i, hit, trace, sink.clone())),
         }
     }
 
     fn sink_hit(&mut self, fr: &mut Frame<'_>, v: &Value, rules: RuleSet, span: Span) {
         let loc = self.at(span);
         let msg = Msg::Reaches;
+        let sink = SinkAt {
+            file: OWN_FILE,
+            span,
+            function: self.module.functions[fr.func].name.as_str().into(),
+        };
         for l in &v.labels {
             let hit = l.rules.and(rules);
             if hit.is_empty() {
                 continue;
             }
             let t = step(Some(&l.trace), loc.clone(), msg.clone());
-            self.record_hit(fr, &l.origin, hit, t, span);
+            self.record_hit(fr, &l.origin, hit, t, &sink);
         }
     }
 

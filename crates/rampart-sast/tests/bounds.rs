@@ -71,7 +71,9 @@ fn a_file_over_the_ir_bound_is_named_and_the_scan_goes_on() {
     assert!(
         out.diagnostics
             .iter()
-            .all(|d| d.path.as_deref() != Some("gen/huge.py"))
+            .all(|d| d.path.as_deref() != Some("gen/huge.py")),
+        "{:?}",
+        out.diagnostics
     );
     assert!(
         out.findings

@@ -105,7 +105,12 @@ fn fixtures_match_their_markers() {
         let mut v: Vec<String> = o
             .findings
             .iter()
-            .map(|f| format!("{} {:?} {:?}", f.rule_id, f.location, f.trace))
+            .map(|f| {
+                format!(
+                    "{} {:?} {} {:?} {:?}",
+                    f.rule_id, f.location, f.path_count, f.trace, f.more_traces
+                )
+            })
             .collect();
         v.sort();
         v

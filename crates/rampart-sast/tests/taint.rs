@@ -67,14 +67,15 @@ fn dict_keys_are_tracked_separately() {
 fn helpers_in_the_same_file_are_summarised() {
     let src = "import os\nfrom flask import request\ndef run(c):\n    os.system(c)\ndef clean(c):\n    return 'ls'\ndef same(c):\n    return c\ndef f():\n    run(request.args['q'])\n    os.system(clean(request.args['q']))\n    os.system(same(request.args['q']))\n";
     let out = scan(&[("a.py", src)]);
+    // The flow through `run` is reported at its sink (line 4), where the fix goes.
     assert_eq!(
         lines(&out, CMD),
-        vec![("a.py".into(), 10), ("a.py".into(), 12)]
+        vec![("a.py".into(), 4), ("a.py".into(), 12)]
     );
     let f = out
         .findings
         .iter()
-        .find(|f| f.location.start_line == 10)
+        .find(|f| f.location.start_line == 4)
         .unwrap();
     let msgs: Vec<&str> = f.trace.iter().map(|t| t.message.as_str()).collect();
     assert!(
@@ -82,6 +83,7 @@ fn helpers_in_the_same_file_are_summarised() {
         "{msgs:?}"
     );
     assert_eq!(f.trace.last().unwrap().location.start_line, 4);
+    assert!(f.trace.iter().any(|t| t.location.start_line == 10));
 }
 
 #[test]
@@ -89,9 +91,10 @@ fn helpers_in_other_files_are_followed() {
     let helper = "import os\ndef run(cmd):\n    os.system(cmd)\ndef safe(cmd):\n    return 'ls'\n";
     let app = "from flask import request\nfrom .helpers import run, safe\ndef f():\n    run(request.args['q'])\n    run(safe(request.args['q']))\n";
     let out = scan(&[("pkg/helpers.py", helper), ("pkg/app.py", app)]);
-    assert_eq!(lines(&out, CMD), vec![("pkg/app.py".into(), 4)]);
+    // Reported at the sink in the helper, with the call site in the trace.
+    assert_eq!(lines(&out, CMD), vec![("pkg/helpers.py".into(), 3)]);
     let f = &out.findings.iter().find(|f| f.rule_id == CMD).unwrap();
-    assert!(f.trace.iter().any(|t| t.location.path == "pkg/helpers.py"));
+    assert!(f.trace.iter().any(|t| t.location.path == "pkg/app.py"));
 
     let h = "const { exec } = require('child_process');\nfunction run(c) { exec(c); }\nmodule.exports = { run };\n";
     let a =
@@ -99,7 +102,7 @@ fn helpers_in_other_files_are_followed() {
     let out = scan(&[("src/util.js", h), ("src/app.js", a)]);
     assert_eq!(
         lines(&out, "sast/js-command-injection"),
-        vec![("src/app.js".into(), 2)]
+        vec![("src/util.js".into(), 2)]
     );
 }
 

@@ -33,11 +33,38 @@ impl ReadBack<'_> {
         self.pending.extend(findings);
     }
 
+    /// Whether a step of one of `f`'s data-flow paths is on a changed line (`--since`): a new
+    /// flow into an unchanged sink (a new route calling an old helper) is reported at the sink.
+    fn flow_changed(
+        &self,
+        f: &Finding,
+        cache: &mut HashMap<String, Option<HashSet<usize>>>,
+    ) -> bool {
+        let Some(changed) = self.changed else {
+            return false;
+        };
+        f.traces().flatten().any(|s| {
+            let path = &s.location.path;
+            let lines = cache.entry(path.clone()).or_insert_with(|| {
+                let content = match self.overlay.get(path) {
+                    Some(c) => c.clone(),
+                    None => std::fs::read(self.root.join(crate::paths::to_path(path))).ok()?,
+                };
+                Some(changed.changed(path, &content))
+            });
+            lines
+                .as_ref()
+                .is_some_and(|l| l.contains(&s.location.start_line))
+        })
+    }
+
     /// Moves the pending findings into `out`; returns how many `--since` dropped.
-    pub(super) fn finish(self, out: &mut Vec<Finding>) -> usize {
+    pub(super) fn finish(mut self, out: &mut Vec<Finding>) -> usize {
         let mut files: HashMap<String, Option<ReadBackFile>> = HashMap::new();
+        let mut step_lines: HashMap<String, Option<HashSet<usize>>> = HashMap::new();
         let mut unchanged = 0;
-        for mut f in self.pending {
+        let pending = std::mem::take(&mut self.pending);
+        for mut f in pending {
             f.clip();
             let entry = files.entry(f.location.path.clone()).or_insert_with(|| {
                 let content = match self.overlay.get(&f.location.path) {
@@ -71,6 +98,7 @@ impl ReadBack<'_> {
                     .lines
                     .as_ref()
                     .is_some_and(|l| !l.contains(&f.location.start_line))
+                    && !self.flow_changed(&f, &mut step_lines)
                 {
                     unchanged += 1;
                     continue;

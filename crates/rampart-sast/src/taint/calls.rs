@@ -3,7 +3,9 @@
 //! unknown calls (receiver and arguments into the result, mutating methods into the receiver).
 
 use super::value::{append_trace, rebase, step};
-use super::{Analyzer, Frame, Label, MUTATORS, Msg, OWN_FILE, Origin, Resolved, Summary, Value};
+use super::{
+    Analyzer, Frame, Label, MUTATORS, Msg, OWN_FILE, Origin, Resolved, SinkAt, Summary, Value,
+};
 use crate::ir::*;
 use crate::pattern::NodeRef;
 
@@ -93,21 +95,17 @@ impl Analyzer<'_> {
                         let id = m.method_named(ci, meth)?;
                         return Some((Some(id), None, false));
                     }
-                    if fr.env.contains_key(recv.as_str()) {
-                        return None;
-                    }
-                    if let Some(imp) = m.import_of(recv) {
-                        let p = self.project?;
-                        let member = match &imp.name {
-                            None => meth.as_str(),
-                            Some(_) => return None,
-                        };
-                        let (file, fid) = p.resolve(&self.file.path, imp, Some(member))?;
-                        self.used_project = true;
-                        return Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false));
-                    }
                 }
-                None
+                if b.root_name().is_some_and(|r| fr.env.contains_key(r)) {
+                    return None;
+                }
+                // A call through a module object: `util.clean(x)`, `app.util.clean(x)`,
+                // `require('./util').clean(x)`.
+                let imp = super::modules::module_of(m, b)?;
+                let p = self.project?;
+                let (file, fid) = p.resolve(&self.file.path, &imp, Some(meth))?;
+                self.used_project = true;
+                Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false))
             }
             _ => None,
         }
@@ -276,7 +274,7 @@ impl Analyzer<'_> {
                 }
             }
         }
-        for (i, rules, t) in &s.param_sinks {
+        for (i, rules, t, sink) in &s.param_sinks {
             let Some(a) = args.get(*i as usize) else {
                 continue;
             };
@@ -291,7 +289,17 @@ impl Analyzer<'_> {
                     Msg::Text(format!("passed to `{name}`")),
                 );
                 let full = append_trace(&into, t, from);
-                self.record_hit(fr, &al.origin, hit, full, span);
+                // The finding stands at the sink, in the callee's file (named as this
+                // analysis names it).
+                let at = SinkAt {
+                    file: if sink.file == OWN_FILE {
+                        from
+                    } else {
+                        sink.file
+                    },
+                    ..sink.clone()
+                };
+                self.record_hit(fr, &al.origin, hit, full, &at);
             }
         }
         out
