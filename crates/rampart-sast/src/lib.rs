@@ -18,6 +18,7 @@ pub mod rules;
 pub mod search;
 pub mod stack;
 pub mod taint;
+pub mod typed_metavar;
 pub mod walk;
 
 pub use engine::SastEngine;

@@ -4,6 +4,7 @@
 //! [`value`], calls in `calls`; the structural rules are in [`crate::search`].
 
 mod calls;
+pub(crate) mod java_calls;
 mod scopes;
 pub mod value;
 
@@ -757,6 +758,7 @@ impl<'a> Analyzer<'a> {
         let keyed = key.as_ref().and_then(|k| ix.by_key.get(k));
         let cands = keyed.into_iter().flatten().chain(ix.wildcard.iter());
         let mut sources = Vec::new();
+        let mut written = Vec::new();
         for &ei in cands {
             let entry = &ix.entries[ei];
             if entry.func {
@@ -795,7 +797,27 @@ impl<'a> Analyzer<'a> {
                     }
                     None => v.sanitize(entry.rules),
                 },
-                Role::Source => sources.push(entry.rules),
+                Role::Source => match m.focus.filter(|f| *f != e.span) {
+                    // Focused on an argument (`$C.ShouldBindJSON($X)` with focus `$X`): the
+                    // call writes the input into that variable (a source by side effect).
+                    Some(f) => written.push((f, entry.rules)),
+                    None => sources.push(entry.rules),
+                },
+            }
+        }
+        for (f, rules) in written {
+            if let Some(sub) = find_expr(e, f)
+                && matches!(sub.kind, ExprKind::Name(_) | ExprKind::Attr(..))
+                && let Some(p) = self.path_of(fr, sub)
+            {
+                let trace = step(None, self.at(sub.span), Msg::Untrusted);
+                let ent = fr.env.entry(p).or_default();
+                ent.add_labels(&[Label {
+                    origin: Origin::Source,
+                    rules,
+                    trace,
+                }]);
+                ent.konst = None;
             }
         }
         for rules in sources {

@@ -83,6 +83,12 @@ impl Analyzer<'_> {
                 Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false))
             }
             ExprKind::Attr(b, meth) => {
+                // Java: by the receiver's declared type when it is known.
+                if m.lang == crate::lang::Lang::Java
+                    && let Some(r) = self.java_typed_call(fr, b, meth)
+                {
+                    return r;
+                }
                 if let ExprKind::Name(recv) = &b.kind {
                     if recv == "self" || recv == "this" || recv == "cls" {
                         let ci = self.class_of(fr.func)?;
@@ -95,6 +101,10 @@ impl Analyzer<'_> {
                     }
                     if fr.env.contains_key(recv.as_str()) {
                         return None;
+                    }
+                    if m.lang == crate::lang::Lang::Java {
+                        // `Sql.clean(x)`: a class imported or of the same package.
+                        return self.java_project_method(recv, meth);
                     }
                     if let Some(imp) = m.import_of(recv) {
                         let p = self.project?;
