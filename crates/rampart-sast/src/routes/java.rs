@@ -89,15 +89,17 @@ pub(super) fn java(path: &str, text: &str) -> Vec<HttpRoute> {
 /// The path prefixes a class's annotations give (`[""]` when none).
 fn class_prefixes(group: &[Annotation], spring: bool, jaxrs: bool) -> Vec<String> {
     for a in group {
-        if spring && a.name == "RequestMapping" {
-            if let Some(p) = spring_paths(&a.args) {
-                return p;
-            }
+        if spring
+            && a.name == "RequestMapping"
+            && let Some(p) = spring_paths(&a.args)
+        {
+            return p;
         }
-        if jaxrs && a.name == "Path" {
-            if let Some(p) = strings(&a.args) {
-                return p;
-            }
+        if jaxrs
+            && a.name == "Path"
+            && let Some(p) = strings(&a.args)
+        {
+            return p;
         }
     }
     vec![String::new()]
