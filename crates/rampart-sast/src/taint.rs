@@ -7,6 +7,7 @@ mod calls;
 pub(crate) mod java_calls;
 mod scopes;
 pub mod value;
+mod written;
 
 pub use crate::finding::RawFinding;
 use crate::index::Role;
@@ -112,6 +113,9 @@ pub struct Analyzer<'a> {
     pub timed_out: bool,
     /// Whether a call resolved into another project file.
     pub used_project: bool,
+    /// Java: whether the call being resolved has input (source taint) in an argument or its
+    /// receiver (calls into other files are followed only then: see `taint/java_calls.rs`).
+    call_tainted: bool,
     /// The first place evaluated as unknown because it was nested deeper than [`MAX_NESTING`].
     pub too_deep: Option<Span>,
     steps: u32,
@@ -181,6 +185,7 @@ impl<'a> Analyzer<'a> {
             findings: Vec::new(),
             timed_out: false,
             used_project: false,
+            call_tainted: false,
             too_deep: None,
             steps: 0,
             captured: HashMap::new(),
@@ -805,21 +810,7 @@ impl<'a> Analyzer<'a> {
                 },
             }
         }
-        for (f, rules) in written {
-            if let Some(sub) = find_expr(e, f)
-                && matches!(sub.kind, ExprKind::Name(_) | ExprKind::Attr(..))
-                && let Some(p) = self.path_of(fr, sub)
-            {
-                let trace = step(None, self.at(sub.span), Msg::Untrusted);
-                let ent = fr.env.entry(p).or_default();
-                ent.add_labels(&[Label {
-                    origin: Origin::Source,
-                    rules,
-                    trace,
-                }]);
-                ent.konst = None;
-            }
-        }
+        self.taint_written(fr, e, written);
         for rules in sources {
             let loc = self.at(e.span);
             let msg = Msg::Untrusted;

@@ -77,6 +77,10 @@ impl Analyzer<'_> {
                     return Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false));
                 }
                 let imp = m.import_of(n)?;
+                if m.lang == crate::lang::Lang::Java && !self.call_tainted {
+                    // A static import: followed across files only with tainted arguments.
+                    return None;
+                }
                 let p = self.project?;
                 let (file, fid) = p.resolve(&self.file.path, imp, imp.name.as_deref())?;
                 self.used_project = true;
@@ -141,6 +145,9 @@ impl Analyzer<'_> {
             let v = self.eval(fr, &k.value);
             parts.push((k.value.span, v));
         }
+        // Java follows calls into other files only with input (source taint) in the call.
+        let input = |v: &Value| v.labels.iter().any(|l| matches!(l.origin, Origin::Source));
+        self.call_tainted = recv.as_ref().is_some_and(input) || parts.iter().any(|(_, v)| input(v));
         let resolved = self.resolve(fr, &c.callee);
         let mut v = match resolved {
             Some((local, external, self_param)) => {
