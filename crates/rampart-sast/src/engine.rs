@@ -337,8 +337,11 @@ impl ProjectResolver for Recorder {
 struct Unit {
     text: KeptText,
     lang: Lang,
-    /// Top-level functions (not methods), by name: what imports resolve to.
+    /// Top-level functions (not methods), by name: what imports resolve to (Java: the
+    /// classes' methods, as `Class.method`).
     top: Vec<(String, FuncId)>,
+    /// Java: the package the file declares.
+    package: Option<String>,
     /// The lowered file, if kept (`max_kept_ir_nodes`).
     module: Option<Arc<Module>>,
     /// Its size in IR nodes.
@@ -354,6 +357,8 @@ struct Unit {
 fn may_import_project(m: &Module, src: &[u8]) -> bool {
     // Go: functions of the same package (folder) are called without an import.
     m.lang == Lang::Go
+        // Java: classes of the same package are used without an import.
+        || m.lang == Lang::Java
         || m.imports.iter().any(|i| match m.lang {
             Lang::Python => true,
             _ => i.module.starts_with('.'),
@@ -680,14 +685,18 @@ impl EngineSession for Session {
                     spent,
                 }) = module
                 {
-                    let top: Vec<(String, FuncId)> = module
-                        .functions
-                        .iter()
-                        .enumerate()
-                        .skip(1)
-                        .filter(|(_, f)| f.parent == Some(0) && f.class.is_none())
-                        .map(|(i, f)| (f.name.clone(), i))
-                        .collect();
+                    let top: Vec<(String, FuncId)> = if module.lang == Lang::Java {
+                        crate::taint::java_calls::project_members(&module)
+                    } else {
+                        module
+                            .functions
+                            .iter()
+                            .enumerate()
+                            .skip(1)
+                            .filter(|(_, f)| f.parent == Some(0) && f.class.is_none())
+                            .map(|(i, f)| (f.name.clone(), i))
+                            .collect()
+                    };
                     if deferred.is_none() && top.is_empty() {
                         return;
                     }
@@ -708,6 +717,7 @@ impl EngineSession for Session {
                         text: KeptText::new(file, keep_text),
                         lang: module.lang,
                         top,
+                        package: module.package.clone(),
                         module: keep.then(|| Arc::new(module)),
                         nodes,
                         deferred,
@@ -816,7 +826,8 @@ impl EngineSession for Session {
     }
 }
 
-/// Module names of the project's files: `py:a.b.c` (and its suffixes), `js:dir/file`.
+/// Module names of the project's files: `py:a.b.c` (and its suffixes), `js:dir/file`,
+/// `go:dir/function`, `java:package.Class`.
 fn project_names(units: &[Unit]) -> HashMap<String, usize> {
     let mut by_name = HashMap::new();
     for (i, u) in units.iter().enumerate() {
@@ -829,6 +840,16 @@ fn project_names(units: &[Unit]) -> HashMap<String, usize> {
                     by_name
                         .entry(format!("py:{}", parts[k..].join(".")))
                         .or_insert(i);
+                }
+            }
+            Lang::Java => {
+                let pkg = u.package.as_deref().unwrap_or("");
+                for (member, _) in &u.top {
+                    if let Some((class, _)) = member.split_once('.') {
+                        by_name
+                            .entry(crate::taint::java_calls::class_key(pkg, class))
+                            .or_insert(i);
+                    }
                 }
             }
             Lang::Go => {
@@ -1069,6 +1090,26 @@ impl ProjectResolver for Project<'_> {
                 return None;
             }
             return self.top_function(file, name).map(|f| (file, f));
+        }
+        if from.ends_with(".java") {
+            // Java: `Class.method` of a class imported or of the same package; a static
+            // import names the method itself (`import static a.Sql.clean;`).
+            let member = member?;
+            let (key, func) = match member.split_once('.') {
+                Some((class, _)) => (
+                    crate::taint::java_calls::class_key(&imp.module, class),
+                    member.to_string(),
+                ),
+                None => {
+                    let class = imp.module.rsplit('.').next()?;
+                    (format!("java:{}", imp.module), format!("{class}.{member}"))
+                }
+            };
+            let file = *self.by_name.get(&key)?;
+            if self.units[file].file.path == from {
+                return None;
+            }
+            return self.top_function(file, &func).map(|f| (file, f));
         }
         let file = self.module_file(from, imp)?;
         let name = member?;

@@ -359,6 +359,20 @@ pub struct Module {
     /// Names bound exactly once in the whole file, to a literal, and never a parameter or loop
     /// variable: structural patterns see through them (`algo = 'md5'; createHash(algo)`).
     pub consts: std::collections::HashMap<String, Lit>,
+    /// Java: the declared types of variables and fields (see [`DeclaredTypes`]).
+    pub types: DeclaredTypes,
+    /// Java: the package the file declares (`package com.acme;` → `com.acme`).
+    pub package: Option<String>,
+}
+
+/// Declared types of Java variables, by simple type name (`java.util.List<String>` → `List`):
+/// a method call on a receiver whose type is a project class resolves to that class's method.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeclaredTypes {
+    /// Locals and parameters: (the function declaring them, name) → type.
+    pub vars: std::collections::HashMap<(FuncId, String), String>,
+    /// Fields, instance and static: (class, name) → type.
+    pub fields: std::collections::HashMap<(ClassId, String), String>,
 }
 
 impl Module {
@@ -380,6 +394,8 @@ impl Module {
             has_errors: false,
             too_deep: None,
             consts: Default::default(),
+            types: DeclaredTypes::default(),
+            package: None,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod search;
 pub mod sinks;
 pub mod stack;
 pub mod taint;
+pub mod typed_metavar;
 pub mod walk;
 
 pub use engine::SastEngine;

@@ -24,6 +24,9 @@ pub struct Pattern {
     pub node: PatNode,
     /// The name that a matching node must contain at its head, used to index patterns.
     pub key: Option<String>,
+    /// Java typed metavariables (`(HttpServletRequest $R)`): (metavariable, simple type name)
+    /// that the bound variable's declared type must have (`crate::typed_metavar`).
+    pub types: Vec<(String, String)>,
 }
 
 /// What a pattern is.
@@ -131,6 +134,20 @@ impl Ctx<'_> {
         })
     }
 
+    /// Go: the dotted name of `e` with an aliased import written as the package's own name
+    /// (`h.Get` after `import h "net/http"` → `http.Get`), so that patterns written with the
+    /// usual package name match aliased imports too.
+    pub fn go_default_named(&self, e: &Expr) -> Option<String> {
+        if self.module.lang != crate::lang::Lang::Go {
+            return None;
+        }
+        let dotted = e.dotted()?;
+        let (head, rest) = dotted.split_once('.')?;
+        let imp = self.module.import_of(head)?;
+        let short = crate::lower::go::package_name(&imp.module.replace('.', "/"));
+        (short != head).then(|| format!("{short}.{rest}"))
+    }
+
     /// The index key of a node: the last name of its head (`call` for `sp.call(x)`), resolved
     /// through imports for bare names.
     pub fn key_of(&self, e: &Expr) -> Option<String> {
@@ -160,7 +177,12 @@ impl Pattern {
             Family::Java => Lang::Java,
             Family::Go => Lang::Go,
         };
-        let mut rewritten = lower::rewrite_pattern(text.trim());
+        let (untyped, types) = if lang == Lang::Java {
+            crate::typed_metavar::strip(text.trim())
+        } else {
+            (text.trim().to_string(), Vec::new())
+        };
+        let mut rewritten = lower::rewrite_pattern(&untyped);
         if lang == Lang::Java && !rewritten.ends_with(';') && !rewritten.ends_with('}') {
             // A Java expression is a statement only with its semicolon.
             rewritten.push(';');
@@ -236,11 +258,20 @@ impl Pattern {
             module,
             node,
             key,
+            types,
         })
     }
 
     /// Matches this pattern against one node.
     pub fn matches(&self, node: NodeRef, ctx: &Ctx, m: &mut Match) -> bool {
+        self.matches_untyped(node, ctx, m)
+            && self.types.iter().all(|(mv, ty)| {
+                m.get(mv)
+                    .is_some_and(|b| crate::typed_metavar::has_type(ctx, b, ty))
+            })
+    }
+
+    fn matches_untyped(&self, node: NodeRef, ctx: &Ctx, m: &mut Match) -> bool {
         let mut mm = Matcher {
             ctx,
             pat: &self.module,
@@ -414,7 +445,8 @@ impl Matcher<'_, '_> {
             && let Some(pd) = p.dotted()
         {
             return t.dotted().as_deref() == Some(pd.as_str())
-                || self.ctx.canonical(t).as_deref() == Some(pd.as_str());
+                || self.ctx.canonical(t).as_deref() == Some(pd.as_str())
+                || self.ctx.go_default_named(t).as_deref() == Some(pd.as_str());
         }
         match (&p.kind, &t.kind) {
             (ExprKind::Attr(pb, pf), ExprKind::Attr(tb, tf)) => {

@@ -4,9 +4,11 @@
 //! [`value`], calls in `calls`; the structural rules are in [`crate::search`].
 
 mod calls;
+pub(crate) mod java_calls;
 mod modules;
 mod scopes;
 pub mod value;
+mod written;
 
 pub use crate::finding::{RawFinding, SinkAt};
 use crate::index::Role;
@@ -112,6 +114,9 @@ pub struct Analyzer<'a> {
     pub timed_out: bool,
     /// Whether a call resolved into another project file.
     pub used_project: bool,
+    /// Java: whether the call being resolved has input (source taint) in an argument or its
+    /// receiver (calls into other files are followed only then: see `taint/java_calls.rs`).
+    call_tainted: bool,
     /// The first place evaluated as unknown because it was nested deeper than [`MAX_NESTING`].
     pub too_deep: Option<Span>,
     steps: u32,
@@ -181,6 +186,7 @@ impl<'a> Analyzer<'a> {
             findings: Vec::new(),
             timed_out: false,
             used_project: false,
+            call_tainted: false,
             too_deep: None,
             steps: 0,
             captured: HashMap::new(),
@@ -769,6 +775,7 @@ impl<'a> Analyzer<'a> {
         let keyed = key.as_ref().and_then(|k| ix.by_key.get(k));
         let cands = keyed.into_iter().flatten().chain(ix.wildcard.iter());
         let mut sources = Vec::new();
+        let mut written = Vec::new();
         for &ei in cands {
             let entry = &ix.entries[ei];
             if entry.func {
@@ -807,9 +814,15 @@ impl<'a> Analyzer<'a> {
                     }
                     None => v.sanitize(entry.rules),
                 },
-                Role::Source => sources.push(entry.rules),
+                Role::Source => match m.focus.filter(|f| *f != e.span) {
+                    // Focused on an argument (`$C.ShouldBindJSON($X)` with focus `$X`): the
+                    // call writes the input into that variable (a source by side effect).
+                    Some(f) => written.push((f, entry.rules)),
+                    None => sources.push(entry.rules),
+                },
             }
         }
+        self.taint_written(fr, e, written);
         for rules in sources {
             let loc = self.at(e.span);
             let msg = Msg::Untrusted;

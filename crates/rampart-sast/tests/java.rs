@@ -210,3 +210,75 @@ fn deep_nesting_is_bounded_on_a_worker_stack() {
         out.diagnostics
     );
 }
+
+/// Lines where `rule` reports, per file, scanning `files` as one project.
+fn project_lines(rule: &str, files: &[(&str, &str)]) -> Vec<(String, usize)> {
+    let out = common::scan(Default::default(), files);
+    let mut v: Vec<(String, usize)> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == format!("sast/{rule}"))
+        .map(|f| (f.location.path.clone(), f.location.start_line))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn calls_resolve_by_the_declared_type_of_locals_parameters_and_fields() {
+    // `Clean.pass` drops its input, `Dirty.pass` returns it: the receiver's declared type
+    // decides which method runs, whatever the receiver's name.
+    let src = "class S extends HttpServlet {\n  private Clean field = new Clean();\n  void doGet(HttpServletRequest req, Statement st, Clean param) throws Exception {\n    String w = req.getParameter(\"w\");\n    Clean local = new Clean();\n    Dirty dirty = new Dirty();\n    var inferred = new Clean();\n    st.executeQuery(local.pass(w));\n    st.executeQuery(param.pass(w));\n    st.executeQuery(field.pass(w));\n    st.executeQuery(this.field.pass(w));\n    st.executeQuery(inferred.pass(w));\n    st.executeQuery(new Clean().pass(w));\n    st.executeQuery(dirty.pass(w));\n    st.executeQuery(new Dirty().pass(w));\n    st.executeQuery(unknown.pass(w));\n  }\n}\nclass Clean {\n  String pass(String s) { return \"SELECT 1\"; }\n}\nclass Dirty {\n  String pass(String s) { return \"SELECT \" + s; }\n}\n";
+    assert_eq!(lines("java-sql-injection", src), vec![14, 15, 16]);
+}
+
+#[test]
+fn interface_methods_and_library_types_keep_the_default_flow() {
+    // A method without a body (an interface's) has no summary to trust; a JDK type is no
+    // project class: both carry their arguments' taint, as any unknown call.
+    let src = "class S extends HttpServlet {\n  void doGet(HttpServletRequest req, Statement st, Repo repo) throws Exception {\n    String w = req.getParameter(\"w\");\n    st.executeQuery(repo.where(w));\n    String t = w.trim();\n    st.executeQuery(t);\n  }\n}\ninterface Repo {\n  String where(String s);\n}\n";
+    assert_eq!(lines("java-sql-injection", src), vec![4, 6]);
+}
+
+const SQL_UTIL: &str = "package com.acme.util;\n\nimport java.sql.Connection;\n\npublic class Sql {\n  public static String clean(String s) { return String.valueOf(Integer.parseInt(s)); }\n  public static String raw(String s) { return \"SELECT \" + s; }\n  public String q(String s) { return \"SELECT 1\"; }\n  public static void run(Connection c, String q) throws Exception {\n    c.createStatement().executeQuery(q);\n  }\n}\n";
+
+#[test]
+fn imported_classes_and_static_imports_resolve_into_other_files() {
+    let web = "package com.acme.web;\n\nimport static com.acme.util.Sql.raw;\nimport com.acme.util.Sql;\n\nclass W extends HttpServlet {\n  void doGet(HttpServletRequest req, Connection conn) throws Exception {\n    String n = req.getParameter(\"n\");\n    conn.createStatement().executeQuery(Sql.clean(n));\n    conn.createStatement().executeQuery(new Sql().q(n));\n    conn.createStatement().executeQuery(raw(n));\n    Sql.run(conn, n);\n    Sql.run(conn, \"SELECT 1\");\n  }\n}\n";
+    let files = [
+        ("src/com/acme/web/W.java", web),
+        ("src/com/acme/util/Sql.java", SQL_UTIL),
+    ];
+    let w = |l: usize| ("src/com/acme/web/W.java".to_string(), l);
+    assert_eq!(
+        project_lines("java-sql-injection", &files),
+        vec![w(11), w(12)]
+    );
+    // Without the other file, the calls are unknown: their arguments' taint flows through.
+    let alone = project_lines("java-sql-injection", &files[..1]);
+    assert_eq!(alone, vec![w(9), w(10), w(11)]);
+}
+
+#[test]
+fn classes_of_the_same_package_resolve_without_import() {
+    let repo = "package com.acme.web;\n\nclass Repo {\n  void find(Connection c, String name) throws Exception {\n    c.createStatement().executeQuery(\"SELECT * FROM t WHERE n = '\" + name + \"'\");\n  }\n  static String safe(String s) { return \"SELECT 1\"; }\n}\n";
+    let web = "package com.acme.web;\n\nclass W extends HttpServlet {\n  private final Repo repo = new Repo();\n  void doGet(HttpServletRequest req, Connection conn) throws Exception {\n    String n = req.getParameter(\"n\");\n    repo.find(conn, n);\n    repo.find(conn, \"x\");\n    conn.createStatement().executeQuery(Repo.safe(n));\n  }\n}\n";
+    let w = |l: usize| ("src/web/W.java".to_string(), l);
+    let same = [("src/web/W.java", web), ("src/web/Repo.java", repo)];
+    assert_eq!(project_lines("java-sql-injection", &same), vec![w(7)]);
+    // A class of another package is not visible without an import.
+    let other = repo.replace("package com.acme.web;", "package com.acme.db;");
+    let apart = [
+        ("src/web/W.java", web),
+        ("src/db/Repo.java", other.as_str()),
+    ];
+    assert_eq!(project_lines("java-sql-injection", &apart), vec![w(9)]);
+}
+
+#[test]
+fn put_and_get_on_a_project_class_are_its_methods_not_map_entries() {
+    // `Audit.put` runs a query; a `Map`'s `put` stores under the key (read back by `get`).
+    let src = "class S extends HttpServlet {\n  void doGet(HttpServletRequest req, Statement st) throws Exception {\n    Audit audit = new Audit(st);\n    audit.put(\"who\", req.getParameter(\"u\"));\n    Map<String, String> m = new HashMap<>();\n    m.put(\"who\", req.getParameter(\"u\"));\n    st.executeQuery(m.get(\"other\"));\n    st.executeQuery(m.get(\"who\"));\n  }\n}\nclass Audit {\n  private final Statement st;\n  Audit(Statement st) { this.st = st; }\n  void put(String k, String v) throws Exception {\n    st.executeQuery(\"INSERT INTO audit VALUES ('\" + v + \"')\");\n  }\n}\n";
+    assert_eq!(lines("java-sql-injection", src), vec![4, 8]);
+}

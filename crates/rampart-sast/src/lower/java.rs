@@ -82,6 +82,8 @@ impl<'a> Lowerer<'a> {
                     let text = self.text(name);
                     if n.kind() == "local_variable_declaration" {
                         self.locals.insert(text.to_string());
+                        let ty = n.child_by_field_name("type");
+                        self.java_declare_var(text, ty, d.child_by_field_name("value"));
                     }
                     let Some(v) = d.child_by_field_name("value") else {
                         continue;
@@ -166,6 +168,7 @@ impl<'a> Lowerer<'a> {
                 self.flush(out);
                 let target = n.child_by_field_name("name").map(|t| {
                     self.locals.insert(self.text(t).to_string());
+                    self.java_declare_var(self.text(t), n.child_by_field_name("type"), None);
                     self.name(self.text(t), span(t))
                 });
                 let body = self.java_body(n.child_by_field_name("body"));
@@ -182,6 +185,8 @@ impl<'a> Lowerer<'a> {
                         ) {
                             (Some(name), Some(v)) => {
                                 self.locals.insert(self.text(name).to_string());
+                                let ty = r.child_by_field_name("type");
+                                self.java_declare_var(self.text(name), ty, Some(v));
                                 let value = self.java_expr(v);
                                 let target = self.name(self.text(name), span(name));
                                 self.flush(out);
@@ -265,13 +270,9 @@ impl<'a> Lowerer<'a> {
                 out.push(stmt(StmtKind::Func(id), sp));
             }
             "import_declaration" => self.java_import(n, out),
-            "package_declaration"
-            | "module_declaration"
-            | "line_comment"
-            | "block_comment"
-            | "break_statement"
-            | "continue_statement"
-            | ";" => {}
+            "package_declaration" => self.java_package(n),
+            "module_declaration" | "line_comment" | "block_comment" | "break_statement"
+            | "continue_statement" | ";" => {}
             "ERROR" => self.error_stmts(n, out, Self::java_stmt),
             _ => {
                 let e = if n.kind().ends_with("statement") {
@@ -372,6 +373,9 @@ impl<'a> Lowerer<'a> {
         let Some(key) = self.java_const_string(*k) else {
             return false;
         };
+        if !self.java_keyed_receiver(obj) {
+            return false;
+        }
         let base = self.java_expr(obj);
         let value = self.java_expr(*v);
         self.flush(out);

@@ -105,6 +105,9 @@ impl<'a> Lowerer<'a> {
         let mut fields = std::collections::HashSet::new();
         let mut initialisers = Vec::new();
         for m in &members {
+            if m.kind() == "field_declaration" {
+                self.java_declare_fields(id, *m);
+            }
             if m.kind() == "field_declaration" && !is_static(self, *m) {
                 let mut c2 = m.walk();
                 for d in m.children_by_field_name("declarator", &mut c2) {
@@ -438,6 +441,9 @@ impl<'a> Lowerer<'a> {
                 .child_by_field_name("type")
                 .map(|t| self.java_type_name(t))
                 .unwrap_or_default();
+            if p.kind() == "formal_parameter" {
+                self.java_declare_var(&pname, p.child_by_field_name("type"), None);
+            }
             let mut bound: Vec<String> = annotations
                 .iter()
                 .filter_map(annotation_name)

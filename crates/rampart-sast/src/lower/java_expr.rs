@@ -139,6 +139,7 @@ impl<'a> Lowerer<'a> {
                             && matches!(name.as_str(), "get" | "getProperty")
                             && args.len() == 1
                             && let ExprKind::Lit(Lit::Str(k)) = &args[0].kind
+                            && self.java_keyed_receiver(o)
                         {
                             return attr(obj, k.clone(), sp);
                         }

@@ -9,6 +9,7 @@ pub mod go;
 pub mod java;
 mod java_decl;
 mod java_expr;
+mod java_types;
 pub mod javascript;
 pub mod python;
 

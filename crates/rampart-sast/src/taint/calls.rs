@@ -79,12 +79,22 @@ impl Analyzer<'_> {
                     return Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false));
                 }
                 let imp = m.import_of(n)?;
+                if m.lang == crate::lang::Lang::Java && !self.call_tainted {
+                    // A static import: followed across files only with tainted arguments.
+                    return None;
+                }
                 let p = self.project?;
                 let (file, fid) = p.resolve(&self.file.path, imp, imp.name.as_deref())?;
                 self.used_project = true;
                 Some((None, p.summary(file, fid).map(|s| (s, file as u32)), false))
             }
             ExprKind::Attr(b, meth) => {
+                // Java: by the receiver's declared type when it is known.
+                if m.lang == crate::lang::Lang::Java
+                    && let Some(r) = self.java_typed_call(fr, b, meth)
+                {
+                    return r;
+                }
                 if let ExprKind::Name(recv) = &b.kind {
                     if recv == "self" || recv == "this" || recv == "cls" {
                         let ci = self.class_of(fr.func)?;
@@ -94,6 +104,10 @@ impl Analyzer<'_> {
                     if let Some(ci) = m.classes.iter().position(|c| &c.name == recv) {
                         let id = m.method_named(ci, meth)?;
                         return Some((Some(id), None, false));
+                    }
+                    if m.lang == crate::lang::Lang::Java && !fr.env.contains_key(recv.as_str()) {
+                        // `Sql.clean(x)`: a class imported or of the same package.
+                        return self.java_project_method(recv, meth);
                     }
                 }
                 if b.root_name().is_some_and(|r| fr.env.contains_key(r)) {
@@ -129,6 +143,9 @@ impl Analyzer<'_> {
             let v = self.eval(fr, &k.value);
             parts.push((k.value.span, v));
         }
+        // Java follows calls into other files only with input (source taint) in the call.
+        let input = |v: &Value| v.labels.iter().any(|l| matches!(l.origin, Origin::Source));
+        self.call_tainted = recv.as_ref().is_some_and(input) || parts.iter().any(|(_, v)| input(v));
         let resolved = self.resolve(fr, &c.callee);
         let mut v = match resolved {
             Some((local, external, self_param)) => {

@@ -9,14 +9,23 @@
 //!   `re_path()` and `url()` in `urls.py`;
 //! - JavaScript/TypeScript: Express, Koa, Fastify and Hono routers (`app.get('/x', …)`,
 //!   `router.post("/x", …)`, `adminRouter.delete(…)`, `app.all(…)`), when the file names one of
-//!   those frameworks.
+//!   those frameworks;
+//! - Java (`java.rs`): Spring MVC mappings (`@RequestMapping`/`@GetMapping`… on the class and
+//!   the method, paths joined, `method =`) and JAX-RS (`@Path` on class and method, `@GET`…);
+//! - Go (`go.rs`): `net/http` (`http.HandleFunc("/x", …)`, `mux.Handle`, Go 1.22
+//!   `"GET /x"` patterns), gorilla/mux (`.Methods(…)`), gin, echo, chi and fiber
+//!   (`r.GET("/x", …)`, `r.Get(…)`, groups whose prefix is a literal in the same function,
+//!   chi's `r.Route("/p", func(r chi.Router) {…})`).
 //!
 //! Bounded: files over [`MAX_BYTES`] and lines over [`MAX_LINE`] are not read, at most
 //! [`MAX_ROUTES`] routes per file.
 
+mod go;
+mod java;
+mod javascript;
+mod python;
+
 use rampart_core::{Fact, HttpRoute};
-use regex::Regex;
-use std::sync::OnceLock;
 
 /// Largest file read for routes.
 pub const MAX_BYTES: usize = 2 << 20;
@@ -25,35 +34,7 @@ pub const MAX_LINE: usize = 2_000;
 /// Most routes published per file.
 pub const MAX_ROUTES: usize = 2_000;
 
-struct Patterns {
-    py_decorator: Regex,
-    py_methods: Regex,
-    django: Regex,
-    js_call: Regex,
-}
-
-fn patterns() -> &'static Patterns {
-    static P: OnceLock<Patterns> = OnceLock::new();
-    P.get_or_init(|| Patterns {
-        // `@app.route("/x"`, `@bp.get('/x'`, `@router.api_route(path="/x"`.
-        py_decorator: Regex::new(
-            r#"^\s*@\s*[A-Za-z_][\w.]*\.(route|api_route|get|post|put|patch|delete|head|options)\s*\(\s*(?:path\s*=\s*|rule\s*=\s*)?[rbuf]?("[^"]*"|'[^']*')"#,
-        )
-        .expect("route pattern"),
-        py_methods: Regex::new(r#"methods\s*=\s*[\[\(\{]([^\]\)\}]*)"#).expect("methods pattern"),
-        // `path("admin/", …)`, `re_path(r"^api/", …)`, `url(r'^x/$', …)`.
-        django: Regex::new(
-            r#"(?:^|[\s\[(,])(?:path|re_path|url)\s*\(\s*(?:route\s*=\s*)?[rbu]?("[^"]*"|'[^']*')"#,
-        )
-        .expect("django pattern"),
-        // `app.get('/x'`, `router.post("/x"`, `apiRouter.all(`/x``.
-        js_call: Regex::new(
-            r#"(?:^|[^\w.$])([A-Za-z_$][\w$]*)\s*\.\s*(get|post|put|patch|delete|del|head|options|all)\s*\(\s*("/[^"]*"|'/[^']*'|`/[^`$]*`)"#,
-        )
-        .expect("express pattern"),
-    })
-}
-
+/// The text inside a literal's quotes.
 fn unquote(s: &str) -> String {
     s.get(1..s.len().saturating_sub(1))
         .unwrap_or("")
@@ -70,15 +51,21 @@ fn is_js(path: &str) -> bool {
         .any(|e| path.ends_with(e))
 }
 
-/// Receivers that serve routes: `app`, `router`, `server`, `api`, `routes`, and names ending
-/// in `app`, `router` or `routes` (`adminRouter`, `apiApp`). Clients (`axios.get('/x')`,
-/// `request(app).get('/x')` in tests) are other names or not a plain name.
-fn serving_receiver(name: &str) -> bool {
-    let l = name.to_ascii_lowercase();
-    matches!(l.as_str(), "app" | "server" | "api" | "fastify" | "koa")
-        || l.ends_with("app")
-        || l.ends_with("router")
-        || l.ends_with("routes")
+/// `prefix` and `path` joined with one `/` (`/api` + `users` → `/api/users`); the result
+/// starts with `/`.
+fn join_path(prefix: &str, path: &str) -> String {
+    let p = prefix.trim_end_matches('/');
+    let q = path.trim_start_matches('/');
+    let joined = match (p.is_empty(), q.is_empty()) {
+        (_, true) if !p.is_empty() => p.to_string(),
+        (true, _) => q.to_string(),
+        _ => format!("{p}/{q}"),
+    };
+    if joined.starts_with('/') {
+        joined
+    } else {
+        format!("/{joined}")
+    }
 }
 
 /// The routes `text` (the file at `path`) declares, in file order.
@@ -87,9 +74,13 @@ pub fn find(path: &str, text: &str) -> Vec<HttpRoute> {
         return Vec::new();
     }
     if is_python(path) {
-        python(path, text)
+        python::python(path, text)
     } else if is_js(path) {
-        javascript(path, text)
+        javascript::javascript(path, text)
+    } else if path.ends_with(".java") {
+        java::java(path, text)
+    } else if path.ends_with(".go") {
+        go::go(path, text)
     } else {
         Vec::new()
     }
@@ -100,119 +91,33 @@ pub fn facts(path: &str, text: &str) -> Vec<Fact> {
     find(path, text).into_iter().map(Fact::HttpRoute).collect()
 }
 
-fn python(path: &str, text: &str) -> Vec<HttpRoute> {
-    let p = patterns();
-    let django_file = path.rsplit('/').next() == Some("urls.py");
-    let framework = if text.contains("fastapi") {
-        "fastapi"
-    } else if text.contains("flask") {
-        "flask"
-    } else if text.contains("django") || django_file {
-        "django"
-    } else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if out.len() >= MAX_ROUTES {
-            break;
-        }
-        if line.len() > MAX_LINE || line.trim_start().starts_with('#') {
-            continue;
-        }
-        if let Some(c) = p.py_decorator.captures(line) {
-            let verb = &c[1];
-            let methods: Vec<String> = if verb == "route" || verb == "api_route" {
-                match p.py_methods.captures(line) {
-                    Some(m) => m[1]
-                        .split(',')
-                        .map(|s| s.trim().trim_matches(['"', '\'']).to_ascii_uppercase())
-                        .filter(|s| !s.is_empty())
-                        .collect(),
-                    // Flask's default; FastAPI's `api_route` without methods is GET too.
-                    None => vec!["GET".into()],
-                }
-            } else {
-                vec![verb.to_ascii_uppercase()]
-            };
-            for m in methods {
-                out.push(HttpRoute {
-                    file: path.into(),
-                    line: i + 1,
-                    method: m,
-                    path: unquote(&c[2]),
-                    framework: framework.into(),
-                });
-            }
-        } else if django_file && let Some(c) = p.django.captures(line) {
-            let route = unquote(&c[1]);
-            let route = route.trim_start_matches('^').trim_end_matches('$');
-            out.push(HttpRoute {
-                file: path.into(),
-                line: i + 1,
-                method: "ANY".into(),
-                path: format!("/{}", route.trim_start_matches('/')),
-                framework: "django".into(),
-            });
-        }
-    }
-    out
-}
-
-fn javascript(path: &str, text: &str) -> Vec<HttpRoute> {
-    let framework = ["express", "koa", "fastify", "hono"]
-        .into_iter()
-        .find(|f| text.contains(&format!("'{f}")) || text.contains(&format!("\"{f}")));
-    let Some(framework) = framework else {
-        return Vec::new();
-    };
-    let p = patterns();
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if out.len() >= MAX_ROUTES {
-            break;
-        }
-        let code = line.trim_start();
-        if line.len() > MAX_LINE || code.starts_with("//") || code.starts_with('*') {
-            continue;
-        }
-        for c in p.js_call.captures_iter(line) {
-            if !serving_receiver(&c[1]) {
-                continue;
-            }
-            let method = match &c[2] {
-                "all" => "ANY".to_string(),
-                "del" => "DELETE".to_string(),
-                m => m.to_ascii_uppercase(),
-            };
-            out.push(HttpRoute {
-                file: path.into(),
-                line: i + 1,
-                method,
-                path: unquote(&c[3]),
-                framework: framework.into(),
-            });
-        }
-    }
-    out
+/// (line, method, path, framework) of each route: what the tests compare.
+#[cfg(test)]
+fn brief(routes: &[HttpRoute]) -> Vec<(usize, &str, &str, &str)> {
+    routes
+        .iter()
+        .map(|r| {
+            (
+                r.line,
+                r.method.as_str(),
+                r.path.as_str(),
+                r.framework.as_str(),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn brief(routes: &[HttpRoute]) -> Vec<(usize, &str, &str, &str)> {
-        routes
-            .iter()
-            .map(|r| {
-                (
-                    r.line,
-                    r.method.as_str(),
-                    r.path.as_str(),
-                    r.framework.as_str(),
-                )
-            })
-            .collect()
+    #[test]
+    fn paths_are_joined_with_one_slash() {
+        assert_eq!(join_path("/api/", "/users"), "/api/users");
+        assert_eq!(join_path("api", "users"), "/api/users");
+        assert_eq!(join_path("/api", ""), "/api");
+        assert_eq!(join_path("", ""), "/");
+        assert_eq!(join_path("", "x/{id}"), "/x/{id}");
     }
 
     #[test]
