@@ -13,6 +13,7 @@ pub mod ir;
 pub mod lang;
 pub mod lower;
 pub mod pattern;
+pub mod profile;
 pub mod routes;
 pub mod rules;
 pub mod search;

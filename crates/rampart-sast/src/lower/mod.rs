@@ -10,6 +10,7 @@ pub mod java;
 mod java_decl;
 mod java_expr;
 pub mod javascript;
+pub mod py_views;
 pub mod python;
 
 use crate::ir::*;
