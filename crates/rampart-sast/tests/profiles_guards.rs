@@ -82,7 +82,7 @@ fn an_unknown_profile_is_a_clear_error() {
 #[test]
 fn a_bad_profile_in_a_rule_names_the_rule() {
     let yaml = "id: bad-profile-rule\nlanguages: [python]\nmode: taint\npattern-sources:\n  - pattern: input(...)\n    profile: desktop\npattern-sinks:\n  - pattern: eval(...)\n";
-    let err = parse_rules(yaml).err().expect("an error").to_string();
+    let err = parse_rules(yaml).expect_err("an error").to_string();
     assert!(
         err.contains("desktop") && err.contains("bad-profile-rule"),
         "{err}"
@@ -92,7 +92,7 @@ fn a_bad_profile_in_a_rule_names_the_rule() {
 #[test]
 fn a_guard_without_focus_is_rejected() {
     let yaml = "id: g\nlanguages: [python]\nmode: taint\npattern-sources:\n  - pattern: input(...)\npattern-sinks:\n  - pattern: eval(...)\npattern-sanitizers:\n  - pattern: $X in $A\n    guard: true\n";
-    let err = parse_rules(yaml).err().expect("an error").to_string();
+    let err = parse_rules(yaml).expect_err("an error").to_string();
     assert!(err.contains("focus-metavariable"), "{err}");
 }
 
