@@ -5,6 +5,7 @@ use crate::error::RuleLoadError;
 use crate::ir::{FuncId, Import, Module};
 use crate::kept::KeptText;
 use crate::lang::{Family, Lang};
+use crate::profile::SourceProfile;
 use crate::rules::Rule;
 use crate::sinks::Sinks;
 use crate::taint::{Analyzer, Index, Limits, OWN_FILE, ProjectResolver, RawFinding, Summary};
@@ -32,20 +33,32 @@ pub struct RuleBook {
     javascript: Index,
     java: Index,
     go: Index,
+    profile: SourceProfile,
 }
 
 impl RuleBook {
-    /// Indexes a set of rules.
+    /// Indexes a set of rules, with the sources of the `web` profile.
     pub fn new(rules: Vec<Rule>, errors: Vec<String>) -> RuleBook {
+        RuleBook::with_profile(rules, errors, SourceProfile::Web)
+    }
+
+    /// Indexes a set of rules, with the sources `profile` admits (`[engines.sast] sources`).
+    pub fn with_profile(rules: Vec<Rule>, errors: Vec<String>, profile: SourceProfile) -> RuleBook {
         RuleBook {
             metas: rules.iter().map(|r| r.meta.clone()).collect(),
-            python: Index::new(&rules, Family::Python),
-            javascript: Index::new(&rules, Family::JavaScript),
-            java: Index::new(&rules, Family::Java),
-            go: Index::new(&rules, Family::Go),
+            python: Index::with_profile(&rules, Family::Python, profile),
+            javascript: Index::with_profile(&rules, Family::JavaScript, profile),
+            java: Index::with_profile(&rules, Family::Java, profile),
+            go: Index::with_profile(&rules, Family::Go, profile),
             rules,
             errors,
+            profile,
         }
+    }
+
+    /// The source profile the indexes were built for.
+    pub fn profile(&self) -> SourceProfile {
+        self.profile
     }
 
     fn index(&self, f: Family) -> &Index {
@@ -240,6 +253,16 @@ impl Engine for SastEngine {
                     None => 128 << 20,
                 },
             };
+        let profile = match opts.get("sources") {
+            None => SourceProfile::Web,
+            Some(v) => match v.as_str() {
+                Some(name) => SourceProfile::parse(name)
+                    .map_err(|e| format!("[engines.sast] sources: {e}"))?,
+                None => {
+                    return Err("[engines.sast] sources must be \"web\", \"cli\" or \"all\"".into());
+                }
+            },
+        };
         let book = match opts.get("rules") {
             None => self.book.clone(),
             Some(v) => {
@@ -268,9 +291,19 @@ impl Engine for SastEngine {
                 } else {
                     let mut rules = self.book.rules.clone();
                     rules.extend(user);
-                    Arc::new(RuleBook::new(rules, Vec::new()))
+                    Arc::new(RuleBook::with_profile(rules, Vec::new(), profile))
                 }
             }
+        };
+        // Sources of another profile: the same rules, indexed again.
+        let book = if book.profile() == profile {
+            book
+        } else {
+            Arc::new(RuleBook::with_profile(
+                book.rules.clone(),
+                Vec::new(),
+                profile,
+            ))
         };
         Ok(Box::new(Session {
             builtin: self.book.rules.len(),

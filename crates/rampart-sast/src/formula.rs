@@ -189,6 +189,16 @@ impl Formula {
         }
     }
 
+    /// Whether the formula focuses a metavariable (every alternative does, for `pattern-either`).
+    pub fn has_focus(&self) -> bool {
+        match self {
+            Formula::Focus(_) => true,
+            Formula::Either(v) => !v.is_empty() && v.iter().all(|f| f.has_focus()),
+            Formula::All(v) => v.iter().any(|f| f.has_focus()),
+            _ => false,
+        }
+    }
+
     /// Whether the formula matches function definitions (for parameter sources).
     pub fn is_function_pattern(&self) -> bool {
         match self {

@@ -2,6 +2,7 @@
 //! sources, sinks and sanitizers, keyed by the last name of what they match.
 
 use crate::formula::Formula;
+use crate::profile::SourceProfile;
 use crate::rules::{Mode, Rule};
 use std::collections::HashMap;
 
@@ -68,11 +69,22 @@ pub struct Index {
     pub(crate) search_wild: Vec<usize>,
     /// Search formulas matched against the file's text (`pattern-regex` only).
     pub(crate) search_text: Vec<usize>,
+    /// Guard sanitizers (conditions), with the rules they clean for.
+    pub(crate) guards: Vec<(Formula, RuleSet)>,
 }
 
 impl Index {
-    /// Indexes the rules of `family` among `rules`.
+    /// Indexes the rules of `family` among `rules`, with the sources of the `web` profile.
     pub fn new(rules: &[Rule], family: crate::lang::Family) -> Index {
+        Index::with_profile(rules, family, SourceProfile::Web)
+    }
+
+    /// Indexes the rules of `family` among `rules`, with the sources `profile` admits.
+    pub fn with_profile(
+        rules: &[Rule],
+        family: crate::lang::Family,
+        profile: SourceProfile,
+    ) -> Index {
         let mut ix = Index::default();
         let mut seen: HashMap<(String, u8), usize> = HashMap::new();
         for (gi, r) in rules.iter().enumerate() {
@@ -96,8 +108,28 @@ impl Index {
                     }
                     ix.taint_rules.push(gi);
                     let set = RuleSet::one(bit);
+                    let sources: Vec<Formula> = spec
+                        .sources
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| {
+                            profile
+                                .admits(spec.source_profiles.get(*i).copied().unwrap_or_default())
+                        })
+                        .map(|(_, f)| f.clone())
+                        .collect();
+                    for g in &spec.guards {
+                        match ix
+                            .guards
+                            .iter_mut()
+                            .find(|(f, _)| format!("{f:?}") == format!("{g:?}"))
+                        {
+                            Some((_, rs)) => *rs = rs.or(set),
+                            None => ix.guards.push((g.clone(), set)),
+                        }
+                    }
                     for (role, list) in [
-                        (Role::Source, &spec.sources),
+                        (Role::Source, &sources),
                         (Role::Sink, &spec.sinks),
                         (Role::Sanitizer, &spec.sanitizers),
                     ] {

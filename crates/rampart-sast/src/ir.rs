@@ -86,7 +86,11 @@ pub enum BinOp {
     And,
     /// `or`, `||`, `??`
     Or,
-    /// Anything else (`in`, bit operators…).
+    /// `in` (Python membership, JavaScript's key test)
+    In,
+    /// `not in` (Python)
+    NotIn,
+    /// Anything else (bit operators…).
     Other,
 }
 

@@ -21,6 +21,7 @@ use crate::error::RuleParseError;
 use crate::formula::{Formula, TextRegex};
 use crate::lang::{Family, Lang};
 use crate::pattern::Pattern;
+use crate::profile::SourceProfile;
 use rampart_core::{Confidence, Example, RuleDefaults, RuleDoc, RuleMeta, Severity};
 use saphyr::{LoadableYamlNode, YamlOwned};
 
@@ -42,10 +43,15 @@ pub struct Propagator {
 pub struct TaintSpec {
     /// Where untrusted data enters.
     pub sources: Vec<Formula>,
+    /// The profile of each source, in the same order (`profile:`, default `web`).
+    pub source_profiles: Vec<SourceProfile>,
     /// Where it must not arrive.
     pub sinks: Vec<Formula>,
     /// What makes it safe.
     pub sanitizers: Vec<Formula>,
+    /// Guard sanitizers (`guard: true`): conditions whose focused value is clean on the branch
+    /// where the condition holds (`if x in ALLOWED:`), see `taint/guards.rs`.
+    pub guards: Vec<Formula>,
     /// Extra ways it flows.
     pub propagators: Vec<Propagator>,
 }
@@ -324,10 +330,14 @@ fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
                 None => Ok(Vec::new()),
             }
         };
+        let (sources, source_profiles) = sources(y, family).map_err(wrap)?;
+        let (sanitizers, guards) = sanitizers(y, family).map_err(wrap)?;
         let mut spec = TaintSpec {
-            sources: list("pattern-sources").map_err(wrap)?,
+            sources,
+            source_profiles,
             sinks: list("pattern-sinks").map_err(wrap)?,
-            sanitizers: list("pattern-sanitizers").map_err(wrap)?,
+            sanitizers,
+            guards,
             propagators: Vec::new(),
         };
         if let Some(props) = get(y, "pattern-propagators").and_then(|v| v.as_vec()) {
@@ -339,6 +349,11 @@ fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
                     to: str_of(p, "to").ok_or_else(|| wrap("propagator without `to`".into()))?,
                 });
             }
+        }
+        if spec.guards.iter().any(|g| !g.has_focus()) {
+            return Err(wrap(
+                "a guard sanitizer (`guard: true`) needs a `focus-metavariable` naming the checked value".into(),
+            ));
         }
         if spec.sources.is_empty() || spec.sinks.is_empty() {
             return Err(wrap("a taint rule needs sources and sinks".into()));
@@ -354,6 +369,78 @@ fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
         mode,
         autofix,
     })
+}
+
+/// The `profile:` of a source item (`web`, `cli`, `all`), else `default`.
+fn profile_of(y: &Y, default: SourceProfile) -> Result<SourceProfile, String> {
+    match str_of(y, "profile") {
+        Some(p) => SourceProfile::parse(&p),
+        None => Ok(default),
+    }
+}
+
+/// `pattern-sources`, each with its profile. The alternatives of a `pattern-either` item are
+/// listed one by one, each with its own `profile:` or else the item's.
+fn sources(y: &Y, family: Family) -> Result<(Vec<Formula>, Vec<SourceProfile>), String> {
+    let mut formulas = Vec::new();
+    let mut profiles = Vec::new();
+    for item in get(y, "pattern-sources")
+        .and_then(|v| v.as_vec())
+        .into_iter()
+        .flatten()
+    {
+        let profile = profile_of(item, SourceProfile::Web)?;
+        match get(item, "pattern-either").and_then(|v| v.as_vec()) {
+            Some(alts) => {
+                for a in alts {
+                    formulas.push(formula(a, family)?);
+                    profiles.push(profile_of(a, profile)?);
+                }
+            }
+            None => {
+                formulas.push(formula(item, family)?);
+                profiles.push(profile);
+            }
+        }
+    }
+    Ok((formulas, profiles))
+}
+
+/// `pattern-sanitizers`, split into the usual ones and guard sanitizers (`guard: true`). The
+/// alternatives of a `pattern-either` item inherit its `guard:` unless they give their own.
+fn sanitizers(y: &Y, family: Family) -> Result<(Vec<Formula>, Vec<Formula>), String> {
+    let is_guard =
+        |i: &Y, default: bool| get(i, "guard").and_then(|b| b.as_bool()).unwrap_or(default);
+    let mut plain = Vec::new();
+    let mut guards = Vec::new();
+    for item in get(y, "pattern-sanitizers")
+        .and_then(|v| v.as_vec())
+        .into_iter()
+        .flatten()
+    {
+        let guard = is_guard(item, false);
+        match get(item, "pattern-either").and_then(|v| v.as_vec()) {
+            Some(alts) => {
+                for a in alts {
+                    let f = formula(a, family)?;
+                    if is_guard(a, guard) {
+                        guards.push(f);
+                    } else {
+                        plain.push(f);
+                    }
+                }
+            }
+            None => {
+                let f = formula(item, family)?;
+                if guard {
+                    guards.push(f);
+                } else {
+                    plain.push(f);
+                }
+            }
+        }
+    }
+    Ok((plain, guards))
 }
 
 /// The rule's `fix:` template or `fix-regex:` (Semgrep's keys), if any.

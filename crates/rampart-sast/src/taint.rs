@@ -4,6 +4,7 @@
 //! [`value`], calls in `calls`; the structural rules are in [`crate::search`].
 
 mod calls;
+mod guards;
 pub(crate) mod java_calls;
 mod modules;
 mod scopes;
@@ -464,10 +465,17 @@ impl<'a> Analyzer<'a> {
                     Some(true) => self.exec_block(fr, then),
                     Some(false) => self.exec_block(fr, els),
                     None => {
+                        let facts = self.guards_of(fr, cond);
                         let saved = fr.env.clone();
-                        let t = self.exec_block(fr, then);
+                        guards::clean_branch(&mut fr.env, &facts, true);
+                        let t = self.exec_block(fr, then)
+                            && (facts.is_empty()
+                                || !guards::ends_in_throw(then, &self.file.content));
                         let then_env = std::mem::replace(&mut fr.env, saved);
-                        let e = self.exec_block(fr, els);
+                        guards::clean_branch(&mut fr.env, &facts, false);
+                        let e = self.exec_block(fr, els)
+                            && (facts.is_empty()
+                                || !guards::ends_in_throw(els, &self.file.content));
                         match (t, e) {
                             (true, true) => Self::join_env(&mut fr.env, &then_env),
                             (true, false) => fr.env = then_env,

@@ -122,6 +122,8 @@ pub(crate) fn binop_of(op: &str) -> BinOp {
         ">=" => BinOp::Ge,
         "&&" => BinOp::And,
         "||" | "??" => BinOp::Or,
+        "in" => BinOp::In,
+        _ if op.split_whitespace().eq(["not", "in"]) => BinOp::NotIn,
         _ => BinOp::Other,
     }
 }

@@ -11,6 +11,7 @@ mod java_decl;
 mod java_expr;
 mod java_types;
 pub mod javascript;
+pub mod py_views;
 pub mod python;
 
 use crate::ir::*;

@@ -443,6 +443,15 @@ impl<'a> Lowerer<'a> {
             }
             other => self.py_body(other),
         };
+        let mut body = body;
+        if !self.pattern
+            && super::py_views::is_html_view(
+                &self.module.functions[scope.id()].decorators,
+                &self.module.imports,
+            )
+        {
+            super::py_views::wrap_returns(&mut body);
+        }
         self.end_function(scope, params, body)
     }
 

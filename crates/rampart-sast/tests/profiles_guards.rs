@@ -1,0 +1,132 @@
+//! Source profiles (`[engines.sast] sources = "web" | "cli" | "all"`, `profile:` on a source)
+//! and guard sanitisers (`guard: true`) in rule data.
+
+mod common;
+
+use rampart_core::config::Config;
+use rampart_core::{Emitter, Engine, ScanContext};
+use rampart_sast::SastEngine;
+use rampart_sast::engine::RuleBook;
+use rampart_sast::rules::parse_rules;
+use std::path::Path;
+
+fn config(text: &str) -> Config {
+    Config::parse(text, Path::new("/nonexistent-root/rampart.toml")).unwrap()
+}
+
+fn lines(out: &Emitter, rule: &str) -> Vec<usize> {
+    let mut v: Vec<usize> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == rule)
+        .map(|f| f.location.start_line)
+        .collect();
+    v.sort();
+    v
+}
+
+const CLI_PY: &str = "import subprocess, sys\nfrom flask import request\n\
+def main():\n    subprocess.run('ping ' + sys.argv[1], shell=True)\n\
+def view():\n    subprocess.run('ping ' + request.args['h'], shell=True)\n";
+
+const CLI_JS: &str = "const { exec } = require('child_process');\n\
+exec('ping ' + process.argv[2]);\n\
+exec('ping ' + process.env.HOST);\n";
+
+#[test]
+fn the_default_web_profile_has_no_command_line_sources() {
+    let out = common::scan(Config::default(), &[("t.py", CLI_PY), ("t.js", CLI_JS)]);
+    assert_eq!(lines(&out, "sast/python-command-injection"), vec![6]);
+    assert!(lines(&out, "sast/js-command-injection").is_empty());
+}
+
+#[test]
+fn the_cli_profile_has_only_command_line_sources() {
+    let out = common::scan(
+        config("[engines.sast]\nsources = \"cli\"\n"),
+        &[("t.py", CLI_PY), ("t.js", CLI_JS)],
+    );
+    assert_eq!(lines(&out, "sast/python-command-injection"), vec![4]);
+    assert_eq!(lines(&out, "sast/js-command-injection"), vec![2, 3]);
+}
+
+#[test]
+fn the_all_profile_has_both() {
+    let out = common::scan(
+        config("[engines.sast]\nsources = \"ALL\"\n"),
+        &[("t.py", CLI_PY)],
+    );
+    assert_eq!(lines(&out, "sast/python-command-injection"), vec![4, 6]);
+}
+
+#[test]
+fn an_unknown_profile_is_a_clear_error() {
+    let ctx = ScanContext {
+        root: Path::new("/nonexistent-root").to_path_buf(),
+        config: config("[engines.sast]\nsources = \"desktop\"\n"),
+        show_secrets: false,
+    };
+    let err = SastEngine::new().start(&ctx).err().expect("an error");
+    assert!(
+        err.contains("[engines.sast] sources") && err.contains("desktop"),
+        "{err}"
+    );
+    let ctx = ScanContext {
+        config: config("[engines.sast]\nsources = 3\n"),
+        ..ctx
+    };
+    let err = SastEngine::new().start(&ctx).err().expect("an error");
+    assert!(err.contains("\"web\", \"cli\" or \"all\""), "{err}");
+}
+
+#[test]
+fn a_bad_profile_in_a_rule_names_the_rule() {
+    let yaml = "id: bad-profile-rule\nlanguages: [python]\nmode: taint\npattern-sources:\n  - pattern: input(...)\n    profile: desktop\npattern-sinks:\n  - pattern: eval(...)\n";
+    let err = parse_rules(yaml).expect_err("an error").to_string();
+    assert!(
+        err.contains("desktop") && err.contains("bad-profile-rule"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_guard_without_focus_is_rejected() {
+    let yaml = "id: g\nlanguages: [python]\nmode: taint\npattern-sources:\n  - pattern: input(...)\npattern-sinks:\n  - pattern: eval(...)\npattern-sanitizers:\n  - pattern: $X in $A\n    guard: true\n";
+    let err = parse_rules(yaml).expect_err("an error").to_string();
+    assert!(err.contains("focus-metavariable"), "{err}");
+}
+
+/// A user rule with a guard sanitiser: the guarded branch is clean, the other is not, and a
+/// branch that raises does not fall through.
+#[test]
+fn guard_sanitisers_clean_only_the_guarded_branch() {
+    let yaml = "id: py-guarded\nmessage: m\nlanguages: [python]\nmode: taint\n\
+pattern-sources:\n  - pattern: source()\n\
+pattern-sinks:\n  - pattern: sink(...)\n\
+pattern-sanitizers:\n  - patterns:\n      - pattern: is_ok($X)\n      - focus-metavariable: $X\n    guard: true\n";
+    let rules = parse_rules(yaml).unwrap();
+    let engine = SastEngine::with_rules(RuleBook::new(rules, Vec::new()));
+    let ctx = ScanContext {
+        root: std::env::temp_dir(),
+        config: Config::default(),
+        show_secrets: false,
+    };
+    let code = "def f():\n    x = source()\n    if is_ok(x):\n        sink(x)\n    else:\n        sink(x)\n\
+def g():\n    x = source()\n    if not is_ok(x):\n        raise ValueError(x)\n    sink(x)\n\
+def h():\n    x = source()\n    if is_ok(x) and x:\n        sink(x)\n    if is_ok(x) or x:\n        sink(x)\n\
+def k():\n    x = source()\n    y = source()\n    if not is_ok(x):\n        log(x)\n    sink(x)\n    if is_ok(x):\n        sink(y)\n";
+    let s = engine.start(&ctx).unwrap();
+    let mut out = Emitter::default();
+    s.scan_file(
+        &rampart_core::SourceFile::new(
+            "g.py",
+            code.as_bytes().to_vec(),
+            rampart_core::source::Origin::WorkTree,
+        ),
+        &mut out,
+    );
+    s.finish(&mut out);
+    // f: the else branch (6); g: nothing; h: the `or` branch (17); k: the check does not
+    // stop the flow when its branch falls through (23), and it does not clean another value (25).
+    assert_eq!(lines(&out, "sast/py-guarded"), vec![6, 17, 23, 25]);
+}
