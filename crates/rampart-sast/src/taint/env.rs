@@ -1,0 +1,196 @@
+//! The analyzer's environment of access paths: which path a place names (`x`, `x.f`, `x.k`),
+//! reading a path (its own value, else its base's; enclosing functions' stored values for
+//! closures, class-level state for `self.x`/`this.x`), and storing into one (strong updates on
+//! assignment, weak ones for unknown keys, destructuring).
+
+use super::*;
+
+impl<'a> Analyzer<'a> {
+    /// The access path of a place: `x`, `x.f`, `x.k` (constant keys), if it has one.
+    pub(super) fn path_of(&mut self, fr: &mut Frame<'_>, e: &Expr) -> Option<String> {
+        match &e.kind {
+            ExprKind::Name(n) => Some(n.clone()),
+            ExprKind::Attr(b, f) => self.path_of(fr, b).map(|p| format!("{p}.{f}")),
+            ExprKind::Subscript(b, k) => {
+                let key = match &k.kind {
+                    ExprKind::Lit(l) => Some(l.clone()),
+                    ExprKind::Name(_) => self.eval(fr, k).konst,
+                    _ => None,
+                }?;
+                let key = match key {
+                    Lit::Str(s) => s,
+                    Lit::Int(i) => i.to_string(),
+                    _ => return None,
+                };
+                self.path_of(fr, b).map(|p| format!("{p}.{key}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// Records tainted values stored in instance fields and in scopes that closures may capture.
+    pub(super) fn remember(&mut self, fr: &Frame<'_>, p: &str, v: &Value) {
+        if !v.labels.iter().any(|l| l.origin == Origin::Source) {
+            return;
+        }
+        let sources: Vec<Label> = v
+            .labels
+            .iter()
+            .filter(|l| l.origin == Origin::Source)
+            .cloned()
+            .collect();
+        let map = if p.starts_with("self.") || p.starts_with("this.") {
+            match self.class_of(fr.func) {
+                Some(c) => self.fields.entry(c).or_default(),
+                None => return,
+            }
+        } else if self.has_children[fr.func] {
+            self.captured.entry(fr.func).or_default()
+        } else {
+            return;
+        };
+        map.entry(p.to_string()).or_default().add_labels(&sources);
+    }
+
+    /// The value of a place not assigned in the current function: an instance field set by
+    /// another method of the class, or a variable of an enclosing function.
+    pub(super) fn outer_value(&mut self, fr: &Frame<'_>, p: &str) -> Option<Value> {
+        fn lookup(map: &HashMap<String, Value>, p: &str) -> Option<Value> {
+            let mut found = map.get(p).cloned();
+            let prefix = format!("{p}.");
+            for (k, v) in map {
+                if k.starts_with(&prefix) {
+                    found
+                        .get_or_insert_with(Value::default)
+                        .add_labels(&v.labels);
+                }
+            }
+            found
+        }
+        if p.starts_with("self.") || p.starts_with("this.") {
+            let c = self.class_of(fr.func)?;
+            if !self.fields_done[c] {
+                self.fields_done[c] = true;
+                for m in self.module.classes[c].methods.clone() {
+                    if !self.in_progress[m] {
+                        self.summary(m);
+                    }
+                }
+            }
+            return self.fields.get(&c).and_then(|m| lookup(m, p));
+        }
+        if self.captured.is_empty() {
+            return None;
+        }
+        let mut f = self.module.functions[fr.func].parent;
+        let mut hops = 0;
+        while let Some(x) = f {
+            if let Some(v) = self.captured.get(&x).and_then(|m| lookup(m, p)) {
+                return Some(v);
+            }
+            hops += 1;
+            if hops > 16 {
+                break;
+            }
+            f = self.module.functions[x].parent;
+        }
+        None
+    }
+
+    pub(super) fn read_path(fr: &Frame<'_>, p: &str) -> Option<Value> {
+        let mut found: Option<Value> = fr.env.get(p).cloned();
+        let prefix = format!("{p}.");
+        for (k, v) in fr.env.range(prefix.clone()..) {
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            let mut x = found.take().unwrap_or_default();
+            x.add_labels(&v.labels);
+            x.konst = None;
+            found = Some(x);
+        }
+        if found.is_some() {
+            return found;
+        }
+        None
+    }
+
+    pub(super) fn store(&mut self, fr: &mut Frame<'_>, target: &Expr, mut v: Value) {
+        match &target.kind {
+            ExprKind::List(items) => {
+                for t in items {
+                    let mut x = v.clone();
+                    x.konst = None;
+                    self.store(fr, t, x);
+                }
+                return;
+            }
+            ExprKind::Subscript(b, k) if self.path_of(fr, target).is_none() => {
+                // Unknown key: weak update of the container.
+                let _ = self.eval(fr, k);
+                if let Some(p) = self.path_of(fr, b) {
+                    let e = fr.env.entry(p).or_default();
+                    e.add_labels(&v.labels);
+                    e.konst = None;
+                }
+                return;
+            }
+            _ => {}
+        }
+        let Some(p) = self.path_of(fr, target) else {
+            return;
+        };
+        if v.tainted()
+            && let ExprKind::Name(n) = &target.kind
+            && !n.starts_with('$')
+        {
+            let loc = self.at(target.span);
+            for l in &mut v.labels {
+                l.trace = step(
+                    Some(&l.trace),
+                    loc.clone(),
+                    Msg::Text(format!("assigned to `{n}`")),
+                );
+            }
+        }
+        let prefix = format!("{p}.");
+        let stale: Vec<String> = fr
+            .env
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in stale {
+            fr.env.remove(&k);
+        }
+        self.remember(fr, &p, &v);
+        fr.env.insert(p, v);
+    }
+
+    pub(super) fn assign(&mut self, fr: &mut Frame<'_>, target: &Expr, value: &Expr, s: &Stmt) {
+        // Dict literals with constant keys are stored key by key.
+        if let ExprKind::Dict(items) = &value.kind {
+            let mut rest = Value::default();
+            let mut keyed = Vec::new();
+            for (k, v) in items {
+                let kv = self.eval(fr, k);
+                let vv = self.eval(fr, v);
+                match kv.konst {
+                    Some(Lit::Str(key)) => keyed.push((key, vv)),
+                    Some(Lit::Int(i)) => keyed.push((i.to_string(), vv)),
+                    _ => rest.add_labels(&vv.labels),
+                }
+            }
+            self.store(fr, target, rest);
+            if let Some(p) = self.path_of(fr, target) {
+                for (k, v) in keyed {
+                    fr.env.insert(format!("{p}.{k}"), v);
+                }
+            }
+            return;
+        }
+        let v = self.eval(fr, value);
+        self.check_stmt(fr, s, &v);
+        self.store(fr, target, v);
+    }
+}
