@@ -78,6 +78,11 @@ pub struct Rule {
     pub mode: Mode,
     /// How it rewrites what it matched (`fix:` / `fix-regex:`), when it can.
     pub autofix: Option<Autofix>,
+    /// `fix-at: source` (taint rules): the fix rewrites the flow's source, not the sink. The
+    /// finding stands at the sink, where the danger is, but the fix belongs where the value is
+    /// made (`Math.random()…` → `crypto.randomUUID()`). `fix-regex` then applies to the source's
+    /// line from the source on.
+    pub fix_at_source: bool,
 }
 
 type Y = YamlOwned;
@@ -362,12 +367,27 @@ fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
     } else {
         Mode::Search(formula(y, family).map_err(wrap)?)
     };
+    let fix_at_source = match str_of(y, "fix-at").as_deref() {
+        None | Some("match") => false,
+        Some("source") if matches!(mode, Mode::Taint(_)) => true,
+        Some("source") => {
+            return Err(wrap(
+                "`fix-at: source` is for taint rules (`mode: taint`)".into(),
+            ));
+        }
+        Some(other) => {
+            return Err(wrap(format!(
+                "`fix-at: {other}` is not a place: give `match` (the default) or `source`"
+            )));
+        }
+    };
     Ok(Rule {
         meta,
         family,
         message,
         mode,
         autofix,
+        fix_at_source,
     })
 }
 

@@ -109,3 +109,22 @@ fn js_weak_hash_of_other_data_gets_no_fix_and_is_reported_once() {
     let out = rampart_core::testing::scan_text(&e, "a.js", text);
     assert_eq!(out.findings.iter().filter(|f| f.rule_id == r).count(), 1);
 }
+
+#[test]
+fn js_insecure_random_is_reported_at_the_sink_and_fixed_at_the_source() {
+    let r = "sast/js-insecure-random";
+    let text = "app.post('/login', (req, res) => {\n  const id = Math.random().toString(36).slice(2);\n  res.cookie('sid', id);\n});\n";
+    let e = SastEngine::new();
+    let out = rampart_core::testing::scan_text(&e, "a.js", text);
+    let f = out.findings.iter().find(|f| f.rule_id == r).expect("fires");
+    assert_eq!(f.location.start_line, 3, "the finding stands at the sink");
+    assert_eq!(
+        fixed(r, "a.js", text).as_deref(),
+        Some(
+            "app.post('/login', (req, res) => {\n  const id = crypto.randomUUID();\n  res.cookie('sid', id);\n});\n"
+        )
+    );
+    // A number made from Math.random needs a choice of API: reported, no fix.
+    let text = "app.post('/login', (req, res) => {\n  const n = Math.floor(Math.random() * 1e9);\n  res.cookie('sid', String(n));\n});\n";
+    assert_eq!(fixed(r, "a.js", text), None);
+}
