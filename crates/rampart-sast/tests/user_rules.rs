@@ -100,6 +100,16 @@ fn invalid_user_rules_stop_the_scan_with_the_file_and_the_problem() {
             "rules:\n  - id: w\n    languages: [python]\n    message: m\n    pattern-regex: \"a(b\"\n",
             "rule `w`: bad regex in `pattern-regex`",
         ),
+        (
+            "fixat.yaml",
+            "rules:\n  - id: v\n    languages: [python]\n    message: m\n    pattern: f()\n    fix-at: source\n    fix: g()\n",
+            "`fix-at: source` is for taint rules",
+        ),
+        (
+            "fixwhere.yaml",
+            "rules:\n  - id: u\n    languages: [python]\n    message: m\n    pattern: f()\n    fix-at: sink\n    fix: g()\n",
+            "`fix-at: sink` is not a place",
+        ),
     ];
     for (name, text, needle) in cases {
         let dir = tempfile::tempdir().unwrap();
