@@ -436,7 +436,9 @@ fn emit(
     out: &mut Emitter,
 ) {
     for mut r in raw {
-        let make = |r: &RawFinding| {
+        // The fix is computed by the caller: `fix-at: source` reads the trace, which a taint
+        // finding moves into the sink's paths before the finding is made.
+        let make = |r: &RawFinding, fix: Option<Fix>| {
             let rule = &book.rules[r.rule];
             let mut message = rule.message.clone();
             for (name, text) in &r.binds {
@@ -446,28 +448,19 @@ fn emit(
             // The fingerprint names the rule, the function and the code at the place (the
             // sink, for a taint finding): never the paths to it or line numbers.
             f.fingerprint_key = format!("{}|{}|{}", rule.meta.id, r.function, f.fingerprint_key);
-            f.fix = fix_of(rule, file, r);
+            f.fix = fix;
             f
         };
         if r.trace.is_empty() {
             if seen.insert((file.path.clone(), r.rule, r.span.start)) {
-                out.finding(make(&r));
+                out.finding(make(&r, fix_of(&book.rules[r.rule], file, &r)));
             }
             continue;
         }
         let place = (file.path.clone(), r.rule, r.span.start, r.span.end);
-        // `fix-at: source` reads the trace, which moves into the sink's paths.
         let fix = fix_of(&book.rules[r.rule], file, &r);
         let path = std::mem::take(&mut r.trace);
-        sinks.add(
-            place,
-            || {
-                let mut f = make(&r);
-                f.fix = fix;
-                f
-            },
-            path,
-        );
+        sinks.add(place, || make(&r, fix), path);
     }
 }
 
