@@ -1,6 +1,7 @@
 //! Autofixes that must apply only in some uses: the weak-hash rewrite is offered where the digest
 //! is an opaque value (the hash of random or time data) and nowhere else, and gives exactly the
-//! drop-in replacement of the same digest size.
+//! drop-in replacement of the same digest size. The weak-hash rules fire only where the digest
+//! protects something (a token, nonce, key or password), so every text names one.
 
 use rampart_sast::SastEngine;
 
@@ -30,32 +31,32 @@ fn python_weak_hash_of_random_or_time_data_becomes_blake2b_of_the_same_size() {
         fixed(
             r,
             "a.py",
-            "import hashlib, os\nn = hashlib.md5(os.urandom(16)).hexdigest()\n"
+            "import hashlib, os\nnonce = hashlib.md5(os.urandom(16)).hexdigest()\n"
         )
         .as_deref(),
         Some(
-            "import hashlib, os\nn = hashlib.blake2b(os.urandom(16), digest_size=16).hexdigest()\n"
+            "import hashlib, os\nnonce = hashlib.blake2b(os.urandom(16), digest_size=16).hexdigest()\n"
         )
     );
     assert_eq!(
         fixed(
             r,
             "a.py",
-            "import hashlib, time\nn = hashlib.sha1(str(time.time()).encode())\n"
+            "import hashlib, time\ntoken = hashlib.sha1(str(time.time()).encode())\n"
         )
         .as_deref(),
         Some(
-            "import hashlib, time\nn = hashlib.blake2b(str(time.time()).encode(), digest_size=20)\n"
+            "import hashlib, time\ntoken = hashlib.blake2b(str(time.time()).encode(), digest_size=20)\n"
         )
     );
     assert_eq!(
         fixed(
             r,
             "a.py",
-            "import hashlib, uuid\nk = hashlib.new('md5', uuid.uuid4().bytes)\n"
+            "import hashlib, uuid\napi_key = hashlib.new('md5', uuid.uuid4().bytes)\n"
         )
         .as_deref(),
-        Some("import hashlib, uuid\nk = hashlib.blake2b(uuid.uuid4().bytes, digest_size=16)\n")
+        Some("import hashlib, uuid\napi_key = hashlib.blake2b(uuid.uuid4().bytes, digest_size=16)\n")
     );
 }
 
@@ -64,9 +65,9 @@ fn python_weak_hash_of_other_data_is_interoperable_and_gets_no_fix() {
     let r = "sast/python-weak-hash";
     for text in [
         "import hashlib\nh = hashlib.md5(password.encode()).hexdigest()\n",
-        "import hashlib\netag = hashlib.md5(body).hexdigest()\n",
-        "import hashlib\nh = hashlib.sha1()\nh.update(os.urandom(8))\n",
-        "import hashlib\nh = hashlib.new('sha1', data)\n",
+        "import hashlib\ndef sign_request(body):\n    return hashlib.md5(body).hexdigest()\n",
+        "import hashlib\nsession_key = hashlib.sha1()\nsession_key.update(os.urandom(8))\n",
+        "import hashlib\nsecret = hashlib.new('sha1', data)\n",
     ] {
         assert_eq!(fixed(r, "a.py", text), None, "{text}");
     }
@@ -79,19 +80,19 @@ fn js_weak_hash_of_random_or_time_data_becomes_shake256_of_the_same_length() {
         fixed(
             r,
             "a.js",
-            "const crypto = require('crypto');\nconst id = crypto.createHash('md5').update(String(Math.random())).digest('hex');\n"
+            "const crypto = require('crypto');\nconst token = crypto.createHash('md5').update(String(Math.random())).digest('hex');\n"
         )
         .as_deref(),
-        Some("const crypto = require('crypto');\nconst id = crypto.createHash('shake256', { outputLength: 16 }).update(String(Math.random())).digest('hex');\n")
+        Some("const crypto = require('crypto');\nconst token = crypto.createHash('shake256', { outputLength: 16 }).update(String(Math.random())).digest('hex');\n")
     );
     assert_eq!(
         fixed(
             r,
             "a.js",
-            "import { createHash } from 'crypto';\nconst n = createHash(\"sha1\").update(`${Date.now()}`).digest('hex');\n"
+            "import { createHash } from 'crypto';\nconst nonce = createHash(\"sha1\").update(`${Date.now()}`).digest('hex');\n"
         )
         .as_deref(),
-        Some("import { createHash } from 'crypto';\nconst n = createHash(\"shake256\", { outputLength: 20 }).update(`${Date.now()}`).digest('hex');\n")
+        Some("import { createHash } from 'crypto';\nconst nonce = createHash(\"shake256\", { outputLength: 20 }).update(`${Date.now()}`).digest('hex');\n")
     );
 }
 
@@ -100,12 +101,12 @@ fn js_weak_hash_of_other_data_gets_no_fix_and_is_reported_once() {
     let r = "sast/js-weak-hash";
     for text in [
         "const crypto = require('crypto');\nconst h = crypto.createHash('md5').update(password).digest('hex');\n",
-        "const crypto = require('crypto');\nconst h = crypto.createHash('sha1');\nh.update(crypto.randomBytes(8));\n",
+        "const crypto = require('crypto');\nconst sessionKey = crypto.createHash('sha1');\nsessionKey.update(crypto.randomBytes(8));\n",
     ] {
         assert_eq!(fixed(r, "a.js", text), None, "{text}");
     }
     let e = SastEngine::new();
-    let text = "const crypto = require('crypto');\nconst id = crypto.createHash('md5').update(String(Math.random())).digest('hex');\n";
+    let text = "const crypto = require('crypto');\nconst token = crypto.createHash('md5').update(String(Math.random())).digest('hex');\n";
     let out = rampart_core::testing::scan_text(&e, "a.js", text);
     assert_eq!(out.findings.iter().filter(|f| f.rule_id == r).count(), 1);
 }
