@@ -56,7 +56,9 @@ fn python_weak_hash_of_random_or_time_data_becomes_blake2b_of_the_same_size() {
             "import hashlib, uuid\napi_key = hashlib.new('md5', uuid.uuid4().bytes)\n"
         )
         .as_deref(),
-        Some("import hashlib, uuid\napi_key = hashlib.blake2b(uuid.uuid4().bytes, digest_size=16)\n")
+        Some(
+            "import hashlib, uuid\napi_key = hashlib.blake2b(uuid.uuid4().bytes, digest_size=16)\n"
+        )
     );
 }
 
