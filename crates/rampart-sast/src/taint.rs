@@ -771,8 +771,21 @@ impl<'a> Analyzer<'a> {
                     Some(true) => self.eval(fr, a),
                     Some(false) => self.eval(fr, b),
                     None => {
+                        // A guard in the condition holds in one arm (`x if ok(x) else None`).
+                        let facts = self.guards_of(fr, c);
+                        if facts.is_empty() {
+                            let mut v = self.eval(fr, a);
+                            let bv = self.eval(fr, b);
+                            v.join(&bv);
+                            return v;
+                        }
+                        let saved = fr.env.clone();
+                        guards::clean_branch(&mut fr.env, &facts, true);
                         let mut v = self.eval(fr, a);
+                        fr.env.clone_from(&saved);
+                        guards::clean_branch(&mut fr.env, &facts, false);
                         let bv = self.eval(fr, b);
+                        fr.env = saved;
                         v.join(&bv);
                         v
                     }

@@ -130,3 +130,35 @@ def k():\n    x = source()\n    y = source()\n    if not is_ok(x):\n        log(
     // stop the flow when its branch falls through (23), and it does not clean another value (25).
     assert_eq!(lines(&out, "sast/py-guarded"), vec![6, 17, 23, 25]);
 }
+
+#[test]
+fn a_guard_in_a_conditional_expression_cleans_only_its_arm() {
+    let yaml = "id: py-guarded\nmessage: m\nlanguages: [python]\nmode: taint\n\
+pattern-sources:\n  - pattern: source()\n\
+pattern-sinks:\n  - pattern: sink(...)\n\
+pattern-sanitizers:\n  - patterns:\n      - pattern: is_ok($X)\n      - focus-metavariable: $X\n    guard: true\n";
+    let rules = parse_rules(yaml).unwrap();
+    let engine = SastEngine::with_rules(RuleBook::new(rules, Vec::new()));
+    let ctx = ScanContext {
+        root: std::env::temp_dir(),
+        config: Config::default(),
+        show_secrets: false,
+    };
+    let code = "def f():\n    x = source()\n    sink(x if x and is_ok(x) else None)\n\
+def g():\n    x = source()\n    sink(None if is_ok(x) else x)\n\
+def h():\n    x = source()\n    y = x if is_ok(x) else None\n    sink(x)\n";
+    let s = engine.start(&ctx).unwrap();
+    let mut out = Emitter::default();
+    s.scan_file(
+        &rampart_core::SourceFile::new(
+            "c.py",
+            code.as_bytes().to_vec(),
+            rampart_core::source::Origin::WorkTree,
+        ),
+        &mut out,
+    );
+    s.finish(&mut out);
+    // f: the guarded arm is clean; g: the other arm is not; h: the check cleans only inside
+    // the expression, not `x` after it.
+    assert_eq!(lines(&out, "sast/py-guarded"), vec![6, 10]);
+}
