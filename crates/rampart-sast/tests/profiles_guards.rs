@@ -132,7 +132,7 @@ def k():\n    x = source()\n    y = source()\n    if not is_ok(x):\n        log(
 }
 
 #[test]
-fn a_guard_in_a_conditional_expression_cleans_only_its_arm() {
+fn guards_in_conditional_expressions_and_in_or_conditions() {
     let yaml = "id: py-guarded\nmessage: m\nlanguages: [python]\nmode: taint\n\
 pattern-sources:\n  - pattern: source()\n\
 pattern-sinks:\n  - pattern: sink(...)\n\
@@ -146,7 +146,9 @@ pattern-sanitizers:\n  - patterns:\n      - pattern: is_ok($X)\n      - focus-me
     };
     let code = "def f():\n    x = source()\n    sink(x if x and is_ok(x) else None)\n\
 def g():\n    x = source()\n    sink(None if is_ok(x) else x)\n\
-def h():\n    x = source()\n    y = x if is_ok(x) else None\n    sink(x)\n";
+def h():\n    x = source()\n    y = x if is_ok(x) else None\n    sink(x)\n\
+def k():\n    x = source()\n    if not x or not is_ok(x):\n        return None\n    sink(x)\n\
+def m():\n    x = source()\n    if not is_ok(x) and x:\n        raise ValueError()\n    sink(x)\n";
     let s = engine.start(&ctx).unwrap();
     let mut out = Emitter::default();
     s.scan_file(
@@ -159,6 +161,7 @@ def h():\n    x = source()\n    y = x if is_ok(x) else None\n    sink(x)\n";
     );
     s.finish(&mut out);
     // f: the guarded arm is clean; g: the other arm is not; h: the check cleans only inside
-    // the expression, not `x` after it.
-    assert_eq!(lines(&out, "sast/py-guarded"), vec![6, 10]);
+    // the expression, not `x` after it; k: past `if not x or not ok(x): return` the check held;
+    // m: past `if not ok(x) and x: raise` it need not have (x may be empty).
+    assert_eq!(lines(&out, "sast/py-guarded"), vec![6, 10, 20]);
 }

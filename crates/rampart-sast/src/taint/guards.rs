@@ -26,21 +26,26 @@ pub(super) struct Guarded {
 const MAX_DEPTH: u32 = 16;
 
 impl Analyzer<'_> {
-    /// The values the condition `cond` checks with a guard sanitizer of the rules.
+    /// The values the condition `cond` checks with a guard sanitizer of the rules: those whose
+    /// check holds on the `then` branch (the condition is true there) and those whose check
+    /// holds on the `else` branch (it is false there: `if not ok(x) or not y: return`).
     pub(super) fn guards_of(&mut self, fr: &mut Frame<'_>, cond: &Expr) -> Vec<Guarded> {
         let mut out = Vec::new();
         if !self.ix.guards.is_empty() {
-            self.collect(fr, cond, true, &mut out, 0);
+            self.collect(fr, cond, true, true, &mut out, 0);
+            self.collect(fr, cond, false, false, &mut out, 0);
         }
         out
     }
 
-    /// Facts of `e` when it evaluates to `holds` on the `then` branch.
+    /// Facts on the branch `on_then` (the `then` branch when true), where `e` evaluates to
+    /// `value`.
     fn collect(
         &mut self,
         fr: &mut Frame<'_>,
         e: &Expr,
-        holds: bool,
+        on_then: bool,
+        value: bool,
         out: &mut Vec<Guarded>,
         d: u32,
     ) {
@@ -48,27 +53,28 @@ impl Analyzer<'_> {
             return;
         }
         match &e.kind {
-            ExprKind::Not(a) => self.collect(fr, a, !holds, out, d + 1),
-            // Both sides of `a and b` hold on the then branch; both of `a or b` fail on the else.
-            ExprKind::BinOp(BinOp::And, a, b) if holds => {
-                self.collect(fr, a, holds, out, d + 1);
-                self.collect(fr, b, holds, out, d + 1);
-            }
-            ExprKind::BinOp(BinOp::Or, a, b) if !holds => {
-                self.collect(fr, a, holds, out, d + 1);
-                self.collect(fr, b, holds, out, d + 1);
+            ExprKind::Not(a) => self.collect(fr, a, on_then, !value, out, d + 1),
+            // `a and b` true: both are; `a or b` false: both are. The other two say nothing
+            // of either side.
+            ExprKind::BinOp(BinOp::And, a, b) | ExprKind::BinOp(BinOp::Or, a, b)
+                if matches!(&e.kind, ExprKind::BinOp(BinOp::And, ..)) == value =>
+            {
+                self.collect(fr, a, on_then, value, out, d + 1);
+                self.collect(fr, b, on_then, value, out, d + 1);
             }
             // `x not in A` is `not (x in A)`: guards are written with `in`.
-            ExprKind::BinOp(BinOp::NotIn, a, b) => {
+            ExprKind::BinOp(BinOp::NotIn, a, b) if !value => {
                 let positive = Expr::new(ExprKind::BinOp(BinOp::In, a.clone(), b.clone()), e.span);
-                self.matches(fr, &positive, !holds, out);
+                self.matches(fr, &positive, on_then, out);
             }
-            _ => self.matches(fr, e, holds, out),
+            _ if value => self.matches(fr, e, on_then, out),
+            _ => {}
         }
     }
 
-    /// Records the values that the guards matching `e` check.
-    fn matches(&mut self, fr: &mut Frame<'_>, e: &Expr, holds: bool, out: &mut Vec<Guarded>) {
+    /// Records the values that the guards matching `e` check, as holding on the branch
+    /// `on_then`.
+    fn matches(&mut self, fr: &mut Frame<'_>, e: &Expr, on_then: bool, out: &mut Vec<Guarded>) {
         let ix = self.ix;
         let ctx = self.ctx();
         for (f, rules) in &ix.guards {
@@ -81,7 +87,7 @@ impl Analyzer<'_> {
             if let Some(path) = self.path_of(fr, checked) {
                 out.push(Guarded {
                     path,
-                    holds_on_then: holds,
+                    holds_on_then: on_then,
                     rules: *rules,
                 });
             }
