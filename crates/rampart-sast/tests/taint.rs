@@ -55,6 +55,17 @@ fn sanitisers_and_overwrites_stop_taint() {
 }
 
 #[test]
+fn records_looked_up_by_an_input_key_are_stored_data() {
+    // The ORM returns rows, not the key; an HTTP client's get returns what the URL holds; a
+    // lookup on input itself (`request.args.get`) is input.
+    let src = "import os, requests\nfrom flask import request\ndef f():\n    o = Order.objects.get(number=request.args['n'])\n    os.system(o.path)\n    rows = Order.objects.filter(owner=request.args['u']).first()\n    os.system(rows.cmd)\n    r = requests.get(request.args['u'])\n    os.system(r.text)\n    os.system(request.args.get('c'))\n";
+    assert_eq!(
+        lines(&scan(&[("a.py", src)]), CMD),
+        vec![("a.py".into(), 9), ("a.py".into(), 10)]
+    );
+}
+
+#[test]
 fn dict_keys_are_tracked_separately() {
     let src = "import os\nfrom flask import request\ndef f():\n    d = {'safe': 'ls', 'bad': request.args['q']}\n    os.system(d['safe'])\n    os.system(d['bad'])\n    e = {}\n    e['k'] = request.args['q']\n    e['j'] = 'ok'\n    os.system(e['j'])\n    os.system(e['k'])\n";
     assert_eq!(

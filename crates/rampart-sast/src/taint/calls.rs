@@ -175,10 +175,10 @@ impl Analyzer<'_> {
                         let name = c.callee.dotted().unwrap_or_else(|| "function".into());
                         self.apply_summary(fr, &s, &args, e.span, &name, from)
                     }
-                    None => self.default_call(recv.as_ref(), &parts),
+                    None => self.default_call(recv.as_ref(), &parts, c),
                 }
             }
-            None => self.default_call(recv.as_ref(), &parts),
+            None => self.default_call(recv.as_ref(), &parts, c),
         };
         // Mutating methods taint their receiver: `lst.append(x)`, and through a chain of
         // them the first receiver (`sb.append(a).append(x)` returns `sb`).
@@ -211,13 +211,23 @@ impl Analyzer<'_> {
         v
     }
 
-    pub(super) fn default_call(&self, recv: Option<&Value>, parts: &[(Span, Value)]) -> Value {
+    /// The value of an unknown call: its receiver's taint and its arguments' — except for a
+    /// record lookup ([`is_record_lookup`]), whose arguments are keys: what it returns is
+    /// stored data, not the key (`Order.objects.get(number=q)`, `links.getByURL(url)`).
+    pub(super) fn default_call(
+        &self,
+        recv: Option<&Value>,
+        parts: &[(Span, Value)],
+        call: &Call,
+    ) -> Value {
         let mut v = Value::default();
         if let Some(r) = recv {
             v.add_labels(&r.labels);
         }
-        for (_, p) in parts {
-            v.add_labels(&p.labels);
+        if !is_record_lookup(call) {
+            for (_, p) in parts {
+                v.add_labels(&p.labels);
+            }
         }
         v
     }
@@ -321,4 +331,47 @@ impl Analyzer<'_> {
         }
         out
     }
+}
+
+/// Whether an unknown call looks a record up by key: the ORM and repository methods that
+/// return stored rows (`objects.get(pk=…)` with keyword arguments only, `filter(…)`,
+/// `findOne({…})`, `findById(id)`, `getByURL(url)`, Django's `get_object_or_404(Model, pk=…)`).
+/// Their arguments choose which record, they do not flow into it. A receiver that is itself
+/// input still taints the result (`request.GET.get('q')`); `requests.get(url)` is no lookup
+/// (a positional argument): what it returns comes from wherever the URL points.
+pub(super) fn is_record_lookup(call: &Call) -> bool {
+    let name = match &call.callee.kind {
+        ExprKind::Attr(_, m) => m.as_str(),
+        ExprKind::Name(n) => {
+            return matches!(n.as_str(), "get_object_or_404" | "get_list_or_404");
+        }
+        _ => return false,
+    };
+    if name == "get" {
+        return call.args.is_empty() && !call.kwargs.is_empty();
+    }
+    const LOOKUPS: &[&str] = &[
+        "filter",
+        "exclude",
+        "get_or_create",
+        "findOne",
+        "findById",
+        "findByPk",
+        "findAll",
+        "findUnique",
+        "findFirst",
+        "findOneBy",
+        "getOne",
+        "getById",
+    ];
+    LOOKUPS.contains(&name) || by_key(name, "getBy") || by_key(name, "findBy") || {
+        name.starts_with("get_by_") || name.starts_with("find_by_")
+    }
+}
+
+/// `prefix` followed by a capitalised key name (`getByURL`, `findByEmail`).
+fn by_key(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .and_then(|r| r.chars().next())
+        .is_some_and(|c| c.is_ascii_uppercase())
 }
