@@ -164,6 +164,7 @@ def m():\n    x = source()\n    if not is_ok(x) and x:\n        raise ValueError
     // the expression, not `x` after it; k: past `if not x or not ok(x): return` the check held;
     // m: past `if not ok(x) and x: raise` it need not have (x may be empty).
     assert_eq!(lines(&out, "sast/py-guarded"), vec![6, 10, 20]);
+}
 
 const CLI_JAVA: &str = "import javax.servlet.http.*;\nimport java.io.File;\n\
 public class Tool extends HttpServlet {\n\
