@@ -165,3 +165,37 @@ def m():\n    x = source()\n    if not is_ok(x) and x:\n        raise ValueError
     // m: past `if not ok(x) and x: raise` it need not have (x may be empty).
     assert_eq!(lines(&out, "sast/py-guarded"), vec![6, 10, 20]);
 }
+
+const CLI_JAVA: &str = "import javax.servlet.http.*;\nimport java.io.File;\n\
+public class Tool extends HttpServlet {\n\
+  public static void main(String[] args) throws Exception {\n\
+    Runtime.getRuntime().exec(\"ping \" + args[0]);\n\
+    Runtime.getRuntime().exec(\"ping \" + System.getenv(\"HOST\"));\n\
+    new File(System.getProperty(\"user.dir\") + \"/x\").delete();\n\
+  }\n\
+  protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws Exception {\n\
+    Runtime.getRuntime().exec(\"ping \" + req.getParameter(\"h\"));\n\
+  }\n\
+  static void helper(String[] args) throws Exception {\n\
+    Runtime.getRuntime().exec(\"ping \" + args[0]);\n\
+  }\n\
+}\n";
+
+#[test]
+fn java_environment_sources_belong_to_the_cli_profile() {
+    let web = common::scan(Config::default(), &[("Tool.java", CLI_JAVA)]);
+    assert_eq!(lines(&web, "sast/java-command-injection"), vec![10]);
+    assert!(lines(&web, "sast/java-path-traversal").is_empty());
+    let cli = common::scan(
+        config("[engines.sast]\nsources = \"cli\"\n"),
+        &[("Tool.java", CLI_JAVA)],
+    );
+    // `main`'s `args` and the environment; `helper`'s `args` is an ordinary parameter.
+    assert_eq!(lines(&cli, "sast/java-command-injection"), vec![5, 6]);
+    assert_eq!(lines(&cli, "sast/java-path-traversal"), vec![7]);
+    let all = common::scan(
+        config("[engines.sast]\nsources = \"all\"\n"),
+        &[("Tool.java", CLI_JAVA)],
+    );
+    assert_eq!(lines(&all, "sast/java-command-injection"), vec![5, 6, 10]);
+}

@@ -378,12 +378,36 @@ impl<'a> Lowerer<'a> {
             }
         }
         self.pending.clear();
+        // `public static void main(String[] args)`: the command line comes in as `args`
+        // (`args = MainArgs(args)`, a source of the `cli` profile).
+        if !self.pattern && n.kind() == "method_declaration" && self.java_is_main(n, &params) {
+            let sp = params[0].span;
+            let v = var(params[0].name.clone(), sp);
+            let value = call(var("MainArgs", sp), vec![v.clone()], Vec::new(), false, sp);
+            prologue.push(assign(v, value, sp));
+        }
         let body = self.java_body(n.child_by_field_name("body"));
         prologue.extend(body);
         if html_body && !self.pattern {
             wrap_returns(&mut prologue);
         }
         self.end_function(scope, params, prologue)
+    }
+
+    /// Whether `n` is a program's entry point: `static void main` taking one `String[]` (or
+    /// `String...`).
+    fn java_is_main(&self, n: Node, params: &[Param]) -> bool {
+        let named_main = n
+            .child_by_field_name("name")
+            .is_some_and(|x| self.text(x) == "main");
+        let void = n
+            .child_by_field_name("type")
+            .is_some_and(|t| self.text(t) == "void");
+        let string_array = n.child_by_field_name("parameters").is_some_and(|ps| {
+            let t: String = self.text(ps).split_whitespace().collect();
+            t.contains("String[]") || t.contains("String...")
+        });
+        named_main && void && params.len() == 1 && string_array && is_static(self, n)
     }
 
     /// Whether a mapping annotation says the response is something other than HTML

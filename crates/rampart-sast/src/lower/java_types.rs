@@ -121,6 +121,11 @@ impl<'a> Lowerer<'a> {
             },
             _ => return true,
         };
+        // `System.getProperty("k")` is the environment (a source of the `cli` profile), not
+        // a map entry.
+        if name == "System" && !self.locals.contains(name) {
+            return false;
+        }
         self.java_var_type(name)
             .is_none_or(|t| KEYED_TYPES.contains(&t))
     }
