@@ -55,6 +55,10 @@ pub enum Lit {
     Bool(bool),
     /// `None`, `null`, `undefined`.
     Null,
+    /// A Java enum constant: `Color.RED` (`T.NAME`) or a bare `case RED` label (`NAME`).
+    /// Equal to another enum constant of the same name (a bare label takes the switch
+    /// subject's type); never equal to, nor combined with, a constant of another kind.
+    Enum(String),
 }
 
 /// Binary and comparison operators the constant folder understands; the rest are `Other`.

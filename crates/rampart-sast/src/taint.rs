@@ -148,6 +148,11 @@ const MUTATORS: &[&str] = &[
     "extend",
     "insert",
     "add",
+    "addAll",
+    "addFirst",
+    "addLast",
+    "offer",
+    "putAll",
     "update",
     "push",
     "unshift",
@@ -701,6 +706,13 @@ impl<'a> Analyzer<'a> {
             }
         });
         let mut v = own.or(base).unwrap_or_default();
+        if v.konst.is_none()
+            && !v.tainted()
+            && self.module.lang == crate::lang::Lang::Java
+            && let Some(k) = java_enum_constant(e, fr)
+        {
+            v.konst = Some(k);
+        }
         self.apply_patterns(fr, e, &mut v, &[]);
         v
     }
@@ -826,6 +838,25 @@ impl<'a> Analyzer<'a> {
             }
         }
     }
+}
+
+/// Java: `Type.NAME` read as an enum constant (`Lit::Enum`), when `Type` is no variable in
+/// scope and names a type (upper-case initial) and `NAME` is written as constants are
+/// (`RED`, `READ_ONLY`). Only enum constants compare equal to it, so a `static final` field
+/// taken for one folds no comparison with a number or a string.
+fn java_enum_constant(e: &Expr, fr: &Frame<'_>) -> Option<Lit> {
+    let ExprKind::Attr(b, f) = &e.kind else {
+        return None;
+    };
+    let ExprKind::Name(t) = &b.kind else {
+        return None;
+    };
+    let type_like = t.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+    let const_like = f.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && f.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    (type_like && const_like && !fr.env.contains_key(t.as_str()))
+        .then(|| Lit::Enum(format!("{t}.{f}")))
 }
 
 /// The first segment of an access path (`x` of `x.f.g`).

@@ -13,9 +13,11 @@
 //!   `m.get("k")` / `m.getProperty("k")` read it: a value put under one constant key is not
 //!   the value read under another;
 //! - `switch` becomes an `if`/`else if` chain over `subject == label` (folded like any `if`),
-//!   a switch expression assigns its value to a temporary.
+//!   a switch expression assigns its value to a temporary; a bare label that is neither a
+//!   local nor a member is an enum constant (`Lit::Enum`), equal to the subject when it holds
+//!   that constant (`Mode m = Mode.RAW; switch (m) { case RAW -> … }`).
 
-use super::build::{assign, attr, binop, binop_of, call, loop_stmt, maybe, stmt, var};
+use super::build::{assign, attr, binop, binop_of, call, lit, loop_stmt, maybe, stmt, var};
 use super::java_decl::is_static;
 use super::{Lowerer, span, unescape};
 use crate::ir::*;
@@ -501,6 +503,12 @@ impl<'a> Lowerer<'a> {
         out
     }
 
+    /// Whether a bare `case` label names an enum constant: neither a local nor a member.
+    fn java_enum_label(&self, v: Node) -> bool {
+        let t = self.text(v);
+        !self.locals.contains(t) && !self.members.iter().any(|m| m.contains(t))
+    }
+
     /// The condition of a case: `subject == label` for constant labels, joined with `||`;
     /// `None` for `default`; unknown for patterns and guards.
     pub(super) fn java_case_cond(&mut self, labels: &[Node], subj: &Expr) -> Option<Expr> {
@@ -520,6 +528,13 @@ impl<'a> Lowerer<'a> {
                 count += 1;
                 let one = match v.kind() {
                     "pattern" | "guard" => Expr::unknown(span(v)),
+                    // `case RED:` in a switch on an enum: the constant `RED` of the subject's
+                    // type (a name bound locally or a field of the class is a constant
+                    // expression, lowered as such).
+                    "identifier" if !self.pattern && self.java_enum_label(v) => {
+                        let c = lit(Lit::Enum(self.text(v).to_string()), span(v));
+                        binop(BinOp::Eq, subj.clone(), c, span(v))
+                    }
                     _ => {
                         let e = self.java_expr(v);
                         binop(BinOp::Eq, subj.clone(), e, span(v))

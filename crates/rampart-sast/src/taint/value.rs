@@ -183,6 +183,18 @@ pub(crate) fn truthy(l: &Lit) -> bool {
         Lit::Float(f) => *f != 0.0,
         Lit::Str(s) => !s.is_empty(),
         Lit::Null => false,
+        Lit::Enum(_) => true,
+    }
+}
+
+/// Whether two enum constants are the same: their names match, and their types when both
+/// are written (`Color.RED` is `RED`, and is not `Size.RED`).
+fn same_enum(a: &str, b: &str) -> bool {
+    match (a.rsplit_once('.'), b.rsplit_once('.')) {
+        (Some(_), Some(_)) => a == b,
+        (Some((_, x)), None) => x == b,
+        (None, Some((_, y))) => a == y,
+        (None, None) => a == b,
     }
 }
 
@@ -197,6 +209,13 @@ pub(crate) fn num(l: &Lit) -> Option<f64> {
 
 pub(crate) fn fold(op: BinOp, a: &Lit, b: &Lit) -> Option<Lit> {
     use BinOp::*;
+    match (a, b) {
+        (Lit::Enum(x), Lit::Enum(y)) if matches!(op, Eq | Ne) => {
+            return Some(Lit::Bool(same_enum(x, y) == (op == Eq)));
+        }
+        (Lit::Enum(_), _) | (_, Lit::Enum(_)) if !matches!(op, And | Or) => return None,
+        _ => {}
+    }
     Some(match op {
         And => {
             if truthy(a) {
