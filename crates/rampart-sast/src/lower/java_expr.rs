@@ -5,6 +5,76 @@ use super::{Lowerer, span, unescape};
 use crate::ir::*;
 use tree_sitter::Node;
 
+/// The parameter of the function a method reference stands for.
+const METHOD_REF_PARAM: &str = "element";
+
+/// JDK types whose method references (`String::trim`, `Object::toString`) name instance
+/// methods, called on the element, unless the method is one of [`STATIC_METHODS`].
+const INSTANCE_TYPES: &[&str] = &[
+    "String",
+    "Object",
+    "CharSequence",
+    "StringBuilder",
+    "StringBuffer",
+    "Integer",
+    "Long",
+    "Double",
+    "Float",
+    "Short",
+    "Byte",
+    "Boolean",
+    "Character",
+    "Number",
+    "BigInteger",
+    "BigDecimal",
+    "Optional",
+    "Collection",
+    "List",
+    "Set",
+    "Map",
+    "Entry",
+    "File",
+    "Path",
+    "URI",
+    "URL",
+    "Cookie",
+    "Part",
+    "HttpServletRequest",
+];
+
+/// Static methods of [`INSTANCE_TYPES`] used as method references (`String::valueOf`,
+/// `Integer::parseInt`): called with the element as argument.
+const STATIC_METHODS: &[&str] = &[
+    "valueOf",
+    "format",
+    "join",
+    "copyValueOf",
+    "parseInt",
+    "parseLong",
+    "parseDouble",
+    "parseFloat",
+    "parseShort",
+    "parseByte",
+    "parseBoolean",
+    "decode",
+    "toString",
+    "toHexString",
+    "toBinaryString",
+    "of",
+    "ofNullable",
+    "copyOf",
+    "compare",
+    "sum",
+    "max",
+    "min",
+    "signum",
+    "isDigit",
+    "isLetter",
+    "isLetterOrDigit",
+    "isWhitespace",
+    "create",
+];
+
 impl<'a> Lowerer<'a> {
     pub(super) fn java_args(&mut self, al: Option<Node>) -> Vec<Expr> {
         let mut args = Vec::new();
@@ -252,10 +322,19 @@ impl<'a> Lowerer<'a> {
                 Expr::new(ExprKind::Func(id), sp)
             }
             "method_reference" => {
-                // `Type::method`, `obj::method`: the receiver's data, named by the method.
                 let mut c = n.walk();
                 let kids: Vec<Node> = n.named_children(&mut c).collect();
                 match kids.as_slice() {
+                    // In code, a function calling the method (see `java_method_ref`).
+                    [obj, .., m] if m.kind() == "identifier" && !self.pattern => {
+                        let id = self.java_method_ref(sp, *obj, Some(*m));
+                        Expr::new(ExprKind::Func(id), sp)
+                    }
+                    [ty, ..] if !self.pattern && self.text(n).trim_end().ends_with("new") => {
+                        let id = self.java_method_ref(sp, *ty, None);
+                        Expr::new(ExprKind::Func(id), sp)
+                    }
+                    // In patterns, `Type::method` / `obj::method` is `obj.method`.
                     [obj, .., m] if m.kind() == "identifier" => {
                         let o = self.java_expr(*obj);
                         attr(o, self.field_name(self.text(*m)), sp)
@@ -274,6 +353,39 @@ impl<'a> Lowerer<'a> {
             "annotation" | "marker_annotation" => Expr::unknown(sp),
             _ => self.unknown_of(n, &mut |l, c| l.java_expr(c)),
         }
+    }
+
+    /// A method reference as the function it stands for, of one parameter `element`:
+    /// `obj::m` and `Type::m` call `obj.m(element)` / `Type.m(element)` (an instance method
+    /// of the type, `String::trim`, gets the element as argument instead of receiver: the
+    /// data flows alike), `Type::new` is `new Type(element)`. Passed where a callback goes
+    /// (`list.forEach(this::handle)`), the taint analysis calls it with the elements.
+    pub(super) fn java_method_ref(&mut self, sp: Span, obj: Node, method: Option<Node>) -> FuncId {
+        let scope = self.begin_function("<method-ref>".into(), sp);
+        let element = var(METHOD_REF_PARAM, sp);
+        let target = self.java_expr(obj);
+        let body = match method {
+            // `String::trim`: an instance method of a JDK value type, called on the element.
+            Some(m)
+                if matches!(&target.kind, ExprKind::Name(t) if INSTANCE_TYPES.contains(&t.as_str()))
+                    && !STATIC_METHODS.contains(&self.text(m)) =>
+            {
+                let callee = attr(element, self.text(m), sp);
+                call(callee, Vec::new(), Vec::new(), false, sp)
+            }
+            Some(m) => {
+                let callee = attr(target, self.text(m), sp);
+                call(callee, vec![element], Vec::new(), false, sp)
+            }
+            None => call(target, vec![element], Vec::new(), true, sp),
+        };
+        let body = self.return_body(body, sp);
+        let param = Param {
+            name: METHOD_REF_PARAM.into(),
+            default: None,
+            span: sp,
+        };
+        self.end_function(scope, vec![param], body)
     }
 
     pub(super) fn java_lambda(&mut self, n: Node) -> FuncId {

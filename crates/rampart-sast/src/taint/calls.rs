@@ -146,43 +146,64 @@ impl Analyzer<'_> {
         // Java follows calls into other files only with input (source taint) in the call.
         let input = |v: &Value| v.labels.iter().any(|l| matches!(l.origin, Origin::Source));
         self.call_tainted = recv.as_ref().is_some_and(input) || parts.iter().any(|(_, v)| input(v));
-        let resolved = self.resolve(fr, &c.callee);
-        let mut v = match resolved {
-            Some((local, external, self_param)) => {
-                let summary = match local {
-                    Some(id) => {
-                        let params = self.module.functions[id].params.clone();
-                        self.summary(id).map(|s| (s, params, OWN_FILE))
-                    }
-                    None => external.map(|(s, f)| (s, Vec::new(), f)),
-                };
-                match summary {
-                    Some((s, params, from)) => {
-                        // Positional arguments, shifted past `self`; keyword ones by name.
-                        let mut args: Vec<Value> = Vec::new();
-                        if self_param {
-                            args.push(recv.clone().unwrap_or_default());
-                        }
-                        args.extend(parts[..c.args.len()].iter().map(|(_, v)| v.clone()));
-                        for (k, (_, v)) in c.kwargs.iter().zip(&parts[c.args.len()..]) {
-                            if let Some(i) = params.iter().position(|p| p.name == k.name) {
-                                if args.len() <= i {
-                                    args.resize(i + 1, Value::default());
-                                }
-                                args[i].join(v);
-                            }
-                        }
-                        let name = c.callee.dotted().unwrap_or_else(|| "function".into());
-                        self.apply_summary(fr, &s, &args, e.span, &name, from)
-                    }
-                    None => self.default_call(recv.as_ref(), &parts, c),
-                }
-            }
-            None => self.default_call(recv.as_ref(), &parts, c),
+        let java = self.module.lang == crate::lang::Lang::Java;
+        // Java lists created empty in this function: elements by constant index.
+        let list = if java {
+            self.java_list_call(fr, c, &parts)
+        } else {
+            None
         };
+        let resolved = if list.is_some() {
+            None
+        } else {
+            self.resolve(fr, &c.callee)
+        };
+        let library = resolved.is_none();
+        let mut v = match (list.clone(), resolved) {
+            (Some(v), _) => v,
+            (None, resolved) => match resolved {
+                Some((local, external, self_param)) => {
+                    let summary = match local {
+                        Some(id) => {
+                            let params = self.module.functions[id].params.clone();
+                            self.summary(id).map(|s| (s, params, OWN_FILE))
+                        }
+                        None => external.map(|(s, f)| (s, Vec::new(), f)),
+                    };
+                    match summary {
+                        Some((s, params, from)) => {
+                            // Positional arguments, shifted past `self`; keyword ones by name.
+                            let mut args: Vec<Value> = Vec::new();
+                            if self_param {
+                                args.push(recv.clone().unwrap_or_default());
+                            }
+                            args.extend(parts[..c.args.len()].iter().map(|(_, v)| v.clone()));
+                            for (k, (_, v)) in c.kwargs.iter().zip(&parts[c.args.len()..]) {
+                                if let Some(i) = params.iter().position(|p| p.name == k.name) {
+                                    if args.len() <= i {
+                                        args.resize(i + 1, Value::default());
+                                    }
+                                    args[i].join(v);
+                                }
+                            }
+                            let name = c.callee.dotted().unwrap_or_else(|| "function".into());
+                            self.apply_summary(fr, &s, &args, e.span, &name, from)
+                        }
+                        None => self.default_call(recv.as_ref(), &parts, c),
+                    }
+                }
+                None => self.default_call(recv.as_ref(), &parts, c),
+            },
+        };
+        // Java: functions passed to a library method (`list.forEach(this::handle)`,
+        // `stream.map(x -> …)`) are called with the receiver's elements.
+        if java && library && list.is_none() {
+            self.java_callbacks(fr, c, recv.as_ref(), &parts, &mut v);
+        }
         // Mutating methods taint their receiver: `lst.append(x)`, and through a chain of
         // them the first receiver (`sb.append(a).append(x)` returns `sb`).
         if let ExprKind::Attr(b, meth) = &c.callee.kind
+            && list.is_none()
             && MUTATORS.contains(&meth.as_str())
         {
             let mut b = b;
