@@ -684,6 +684,12 @@ impl Session {
 /// Parses and lowers a file (the syntax tree is dropped once lowered), or names what did not
 /// finish by `deadline`: "parsing", or "parsing and lowering".
 fn parse_and_lower(lang: Lang, src: &[u8], deadline: Instant) -> Result<Module, &'static str> {
+    if lang == Lang::Jsp {
+        let page = crate::lower::jsp::translate(src);
+        let tree = crate::lang::parse(lang, &page.java, Some(deadline)).ok_or("parsing")?;
+        return crate::lower::lower_jsp_within(&tree, &page, Some(deadline))
+            .ok_or("parsing and lowering");
+    }
     let tree = crate::lang::parse(lang, src, Some(deadline)).ok_or("parsing")?;
     crate::lower::lower_within(lang, &tree, src, Some(deadline)).ok_or("parsing and lowering")
 }
@@ -781,7 +787,8 @@ impl EngineSession for Session {
                         .is_ok();
                     let unit = Unit {
                         text: KeptText::new(file, keep_text),
-                        lang: module.lang,
+                        // The file's own language (a JSP page's module is Java).
+                        lang: Lang::from_path(&file.path).unwrap_or(module.lang),
                         top,
                         package: module.package.clone(),
                         module: keep.then(|| Arc::new(module)),

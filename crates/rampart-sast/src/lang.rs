@@ -16,6 +16,9 @@ pub enum Lang {
     Tsx,
     /// Java.
     Java,
+    /// Java Server Pages (`.jsp`, `.jspx`): scriptlets and expressions are Java, lowered
+    /// from a same-length Java text (`lower/jsp.rs`); the module's language is Java.
+    Jsp,
     /// Go.
     Go,
 }
@@ -30,6 +33,7 @@ impl Lang {
             "ts" | "mts" | "cts" => Lang::TypeScript,
             "tsx" => Lang::Tsx,
             "java" => Lang::Java,
+            "jsp" | "jspx" => Lang::Jsp,
             "go" => Lang::Go,
             _ => return None,
         })
@@ -42,7 +46,7 @@ impl Lang {
             "javascript" | "js" => vec![Lang::JavaScript, Lang::TypeScript, Lang::Tsx],
             "typescript" | "ts" => vec![Lang::TypeScript, Lang::Tsx, Lang::JavaScript],
             "tsx" | "jsx" => vec![Lang::Tsx, Lang::JavaScript],
-            "java" => vec![Lang::Java],
+            "java" => vec![Lang::Java, Lang::Jsp],
             "go" | "golang" => vec![Lang::Go],
             _ => Vec::new(),
         }
@@ -52,7 +56,7 @@ impl Lang {
     pub fn family(self) -> Family {
         match self {
             Lang::Python => Family::Python,
-            Lang::Java => Family::Java,
+            Lang::Java | Lang::Jsp => Family::Java,
             Lang::Go => Family::Go,
             _ => Family::JavaScript,
         }
@@ -65,7 +69,7 @@ impl Lang {
             Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
             Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
             Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
-            Lang::Java => tree_sitter_java::LANGUAGE.into(),
+            Lang::Java | Lang::Jsp => tree_sitter_java::LANGUAGE.into(),
             Lang::Go => tree_sitter_go::LANGUAGE.into(),
         }
     }
@@ -138,6 +142,8 @@ mod tests {
             assert!(!t.root_node().has_error(), "{lang:?}");
         }
         assert_eq!(Lang::from_path("a/b.tsx"), Some(Lang::Tsx));
+        assert_eq!(Lang::from_path("WEB-INF/a.jspx"), Some(Lang::Jsp));
+        assert_eq!(Lang::Jsp.family(), Family::Java);
         assert_eq!(Lang::from_path("a/b.rs"), None);
     }
 }

@@ -289,3 +289,111 @@ fn put_and_get_on_a_project_class_are_its_methods_not_map_entries() {
     // `Audit.put`'s query is reported at its sink (line 15), the map read at line 8.
     assert_eq!(lines("java-sql-injection", src), vec![8, 15]);
 }
+
+/// A servlet class with `extra` members beside `doGet(req, resp)` whose body is `body`.
+fn servlet_with(extra: &str, body: &str) -> String {
+    format!(
+        "class S extends HttpServlet {{\n  private PrintWriter out;\n{extra}\n  void doGet(HttpServletRequest req, HttpServletResponse resp) throws Exception {{\n    out = resp.getWriter();\n{body}\n  }}\n}}\n"
+    )
+}
+
+#[test]
+fn method_references_passed_as_callbacks_are_calls_of_their_method() {
+    // Lines 3-4 are `extra`; line 7 is the first line of the body.
+    let src = servlet_with(
+        "  void show(String s) { out.print(s); }\n  static String clean(String s) { return Encode.forHtml(s); }",
+        "    List<String> l = Arrays.asList(req.getParameterValues(\"a\"));\n    l.forEach(this::show);\n    List.of(\"x\").forEach(this::show);\n    out.print(l.stream().map(S::clean).collect(Collectors.joining()));\n    out.print(l.stream().map(String::toUpperCase).collect(Collectors.joining()));\n    out.print(l.stream().map(String::isEmpty).findFirst().get());\n    l.stream().map(S::clean).forEach(this::show);",
+    );
+    // The sink inside `show` (line 3) is reached from line 8 only; `map(S::clean)` returns
+    // what `clean` returns; `String::isEmpty` is called on the element (a boolean).
+    assert_eq!(lines("java-xss", &src), vec![3, 11]);
+    let out = common::scan(Default::default(), &[("src/App.java", src.as_str())]);
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "sast/java-xss" && f.location.start_line == 3)
+        .unwrap();
+    let steps: Vec<usize> = f.trace.iter().map(|s| s.location.start_line).collect();
+    assert!(
+        steps.contains(&8),
+        "the trace passes the method reference: {steps:?}"
+    );
+}
+
+#[test]
+fn a_constructor_reference_passes_the_element_to_the_constructor() {
+    let src = servlet_with(
+        "",
+        "    List<String> names = Arrays.asList(req.getParameterValues(\"f\"));\n    names.stream().map(File::new).forEach(f -> f.delete());\n    names.stream().map(File::new).map(File::getName).forEach(n -> out.print(n));",
+    );
+    // `File::new` is `new File(element)`, a sink, on both lines.
+    assert_eq!(lines("java-path-traversal", &src), vec![7, 8]);
+}
+
+#[test]
+fn list_elements_are_read_by_constant_index() {
+    let src = servlet(
+        "    List<String> l = new ArrayList<>();\n    l.add(\"a\");\n    l.add(req.getParameter(\"b\"));\n    out.print(l.get(0));\n    out.print(l.get(1));\n    l.remove(0);\n    out.print(l.get(0));\n    out.print(l.get(1));\n    out.print(l.get(Integer.parseInt(req.getParameter(\"i\"))));\n    List<String> m = new ArrayList<>(10);\n    m.add(\"c\");\n    m.add(0, req.getParameter(\"d\"));\n    out.print(m.get(1));\n    m.sort(null);\n    out.print(m.get(1));",
+    );
+    // get(1) (line 8), after remove(0) get(0) (line 10), any index (12); after `sort` the
+    // order is unknown (18).
+    assert_eq!(lines("java-xss", &src), vec![8, 10, 12, 18]);
+}
+
+#[test]
+fn a_switch_on_an_enum_constant_takes_only_its_case() {
+    let src = servlet(
+        "    String v = req.getParameter(\"v\");\n    Level lv = Level.LOW;\n    switch (lv) {\n      case HIGH: out.print(v); break;\n      case LOW: out.print(\"low\"); break;\n      default: out.print(v);\n    }\n    switch (lv) {\n      case LOW -> out.print(v);\n      case HIGH -> out.print(\"high\");\n    }\n    String s = switch (lv) { case HIGH -> v; default -> { yield \"x\"; } };\n    out.print(s);\n    String t = switch (Level.HIGH) { case HIGH: yield v; default: yield \"x\"; };\n    out.print(t);\n    if (lv == Level.HIGH) { out.print(v); }\n    int n = 3;\n    if (n == Level.MAX) { out.print(v); }",
+    );
+    // Only the LOW arrow case (line 12), the HIGH switch expression (18) and the comparison
+    // of a number with a constant that may not be an enum (21: not folded).
+    assert_eq!(lines("java-xss", &src), vec![12, 18, 21]);
+}
+
+#[test]
+fn jsp_findings_stand_at_their_place_in_the_page() {
+    let page = "<%@ page import=\"java.sql.*\" %>\n<html>\n<%\n  String id = request.getParameter(\"id\");\n  Statement st = conn.createStatement();\n  st.executeQuery(\"SELECT * FROM t WHERE id=\" + id);\n%>\n  <b><%= id %></b> <i>${param.name}</i>\n</html>\n";
+    let out = common::scan(Default::default(), &[("web/page.jsp", page)]);
+    let mut got: Vec<(&str, usize, usize)> = out
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule_id.as_str(),
+                f.location.start_line,
+                f.location.start_col,
+            )
+        })
+        .collect();
+    got.sort();
+    // Columns count from 1: the query call, the `<%= id %>`, and the `${…}`.
+    assert_eq!(
+        got,
+        vec![
+            ("sast/java-sql-injection", 6, 3),
+            ("sast/java-xss", 8, 6),
+            ("sast/java-xss", 8, 23),
+        ]
+    );
+    let sql = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "sast/java-sql-injection")
+        .unwrap();
+    assert_eq!(sql.trace[0].location.start_line, 4);
+    assert_eq!(sql.trace[0].location.start_col, 15);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+}
+
+#[test]
+fn a_jsp_page_with_broken_markup_is_analysed_as_far_as_possible() {
+    let page = "<html><% String a = request.getParameter(\"a\"); %>\n<p><%= a %>\n<% if (a != null) { %>\n<i>${param.x</i>\n<a href=\"<%= a";
+    let out = common::scan(Default::default(), &[("web/broken.jsp", page)]);
+    let lines: Vec<usize> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "sast/java-xss")
+        .map(|f| f.location.start_line)
+        .collect();
+    assert!(lines.contains(&2), "{lines:?}");
+}

@@ -30,6 +30,8 @@ pub(super) fn project_names(units: &[Unit]) -> HashMap<String, usize> {
                     }
                 }
             }
+            // A page is called by no other file.
+            Lang::Jsp => {}
             Lang::Go => {
                 let dir = u.text.path().rsplit_once('/').map(|(d, _)| d).unwrap_or("");
                 for (name, _) in &u.top {

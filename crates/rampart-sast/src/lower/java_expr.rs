@@ -101,6 +101,9 @@ impl<'a> Lowerer<'a> {
         match n.kind() {
             "identifier" => {
                 let t = self.text(n);
+                if let Some(e) = self.jsp_piece(t, sp) {
+                    return e;
+                }
                 if !self.pattern
                     && !self.locals.contains(t)
                     && self.members.iter().any(|m| m.contains(t))
@@ -193,6 +196,30 @@ impl<'a> Lowerer<'a> {
                 let a = self.java_child(n, "array");
                 let i = self.java_child(n, "index");
                 Expr::new(ExprKind::Subscript(b(a), b(i)), sp)
+            }
+            "method_invocation"
+                if self.jsp.is_some() && n.child_by_field_name("object").is_none() =>
+            {
+                let name = n.child_by_field_name("name").map_or("", |x| self.text(x));
+                let args = self.java_args(n.child_by_field_name("arguments"));
+                let out = |callee: &str, arg: Expr| {
+                    call(var(callee, sp), vec![arg], Vec::new(), false, sp)
+                };
+                let arg = || Expr::new(ExprKind::Unknown(args.clone()), sp);
+                match (name, args.len()) {
+                    // `<%= e %>`: written as it is.
+                    ("$j", 1) => out("JspWrite", args[0].clone()),
+                    // In `<c:out value="<%= e %>">`: written escaped.
+                    ("$x", 1) => out("JspWrite", out("JspEscapeXml", args[0].clone())),
+                    // In another tag's attribute: a value, not written.
+                    ("$v", 1) => args[0].clone(),
+                    ("$j" | "$x" | "$v", _) => arg(),
+                    _ => {
+                        let callee =
+                            self.name(name, n.child_by_field_name("name").map_or(sp, span));
+                        self.call_or_deep(callee, args, Vec::new(), false, sp)
+                    }
+                }
             }
             "method_invocation" => {
                 let name = n
@@ -353,6 +380,40 @@ impl<'a> Lowerer<'a> {
             "annotation" | "marker_annotation" => Expr::unknown(sp),
             _ => self.unknown_of(n, &mut |l, c| l.java_expr(c)),
         }
+    }
+
+    /// A JSP page's EL placeholder `$NN` (see `jsp.rs`): the output of the EL value
+    /// (`JspWrite(e)`, `JspWrite(JspEscapeXml(e))`), or its binding to a page variable
+    /// (emitted before the statement; the placeholder itself is then no value).
+    fn jsp_piece(&mut self, name: &str, sp: Span) -> Option<Expr> {
+        let page = self.jsp?;
+        let piece = page.pieces.get(super::jsp::placeholder_index(name)?)?;
+        let el = super::jsp_el::el_expr(&piece.el, piece.el_start, &page.fn_prefix);
+        let write = |e: Expr| {
+            call(
+                var("JspWrite", piece.span),
+                vec![e],
+                Vec::new(),
+                false,
+                piece.span,
+            )
+        };
+        Some(match &piece.kind {
+            super::jsp::PieceKind::Out { escaped: false } => write(el),
+            super::jsp::PieceKind::Out { escaped: true } => write(call(
+                var("JspEscapeXml", piece.span),
+                vec![el],
+                Vec::new(),
+                false,
+                piece.span,
+            )),
+            super::jsp::PieceKind::Set { var: v } => {
+                self.locals.insert(v.clone());
+                self.pending
+                    .push(assign(var(v.clone(), piece.span), el, piece.span));
+                Expr::unknown(sp)
+            }
+        })
     }
 
     /// A method reference as the function it stands for, of one parameter `element`:

@@ -11,6 +11,8 @@ mod java_decl;
 mod java_expr;
 mod java_types;
 pub mod javascript;
+pub mod jsp;
+mod jsp_el;
 pub mod py_views;
 pub mod python;
 
@@ -45,6 +47,32 @@ pub fn lower_within(
     if l.out_of_time {
         return None;
     }
+    l.module.compute_consts();
+    Some(l.module)
+}
+
+/// Lowers a JSP page translated by [`jsp::translate`] and parsed as Java (its module is
+/// Java's); `None` once `deadline` has passed.
+pub fn lower_jsp_within(
+    tree: &tree_sitter::Tree,
+    page: &jsp::Page,
+    deadline: Option<Instant>,
+) -> Option<Module> {
+    let mut l = Lowerer::new(Lang::Java, &page.java, false);
+    l.deadline = deadline;
+    l.jsp = Some(page);
+    l.module.has_errors = tree.root_node().has_error();
+    l.module.functions[0].span = span(tree.root_node());
+    let mut imports = Vec::new();
+    for (imp, sp) in &page.imports {
+        l.push_import(imp.clone(), *sp, &mut imports);
+    }
+    l.lower_root(tree.root_node());
+    if l.out_of_time {
+        return None;
+    }
+    imports.append(&mut l.module.functions[0].body);
+    l.module.functions[0].body = imports;
     l.module.compute_consts();
     Some(l.module)
 }
@@ -122,6 +150,9 @@ pub(crate) struct Lowerer<'a> {
     /// Names that stand for members of the enclosing classes when not bound locally (Java:
     /// `x` may mean `this.x`), innermost class last.
     pub members: Vec<std::collections::HashSet<String>>,
+    /// The JSP page being lowered, whose placeholders (`$NN`, `$j(`…) stand for its EL and
+    /// output ([`jsp`]).
+    pub jsp: Option<&'a jsp::Page>,
     /// When to give up ([`lower_within`]).
     deadline: Option<Instant>,
     /// Levels entered so far (the deadline is checked every [`DEADLINE_STEPS`]).
@@ -156,6 +187,7 @@ impl<'a> Lowerer<'a> {
             locals: Default::default(),
             yield_to: None,
             members: Vec::new(),
+            jsp: None,
             deadline: None,
             steps: 0,
             out_of_time: false,
@@ -165,7 +197,7 @@ impl<'a> Lowerer<'a> {
     fn lower_root(&mut self, root: Node) {
         let body = match self.lang {
             Lang::Python => self.py_block(root),
-            Lang::Java => self.java_block(root),
+            Lang::Java | Lang::Jsp => self.java_block(root),
             Lang::JavaScript | Lang::TypeScript | Lang::Tsx => self.js_block(root),
             Lang::Go => self.go_block(root),
         };
