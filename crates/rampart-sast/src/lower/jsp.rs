@@ -130,6 +130,9 @@ enum TagKind {
     Other,
 }
 
+/// A tag's attribute: name, value text, the EL (`${` to `}`) and `<%=` (to `%>`) places in it.
+type Attribute = (String, String, Vec<(usize, usize)>, Vec<(usize, usize)>);
+
 struct Translator<'s> {
     src: &'s [u8],
     page: Page,
@@ -338,8 +341,7 @@ impl Translator<'_> {
             (p, "set" | "forEach") if p == self.core_prefix => TagKind::Set,
             _ => TagKind::Other,
         };
-        // Attributes: (name, value text, EL spans, `<%=` places).
-        let mut attrs: Vec<(String, String, Vec<(usize, usize)>, Vec<(usize, usize)>)> = Vec::new();
+        let mut attrs: Vec<Attribute> = Vec::new();
         loop {
             while i < len && src[i].is_ascii_whitespace() {
                 i += 1;

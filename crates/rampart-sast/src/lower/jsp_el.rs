@@ -90,7 +90,7 @@ fn tokens(text: &str, base: usize) -> Vec<(Tok, Span)> {
             Tok::Ident(text[start..i].to_string())
         } else if let Some(p) = PUNCT.iter().find(|p| text[i..].starts_with(**p)) {
             i += p.len();
-            Tok::Punct(*p)
+            Tok::Punct(p)
         } else {
             i += 1;
             continue;
