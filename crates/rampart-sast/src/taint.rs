@@ -110,6 +110,11 @@ pub struct Analyzer<'a> {
     limits: Limits,
     summaries: Vec<Option<Arc<Summary>>>,
     in_progress: Vec<bool>,
+    /// How many times a callee's summary was asked for while it was being computed (a call
+    /// cycle: that call is treated as unknown).
+    blocked: u64,
+    /// Whether a function's summary met such a callee (it depends on one still in progress).
+    partial: Vec<bool>,
     /// Findings so far.
     pub findings: Vec<RawFinding>,
     /// Set when the time limit was hit.
@@ -190,6 +195,8 @@ impl<'a> Analyzer<'a> {
             limits,
             summaries: vec![None; n],
             in_progress: vec![false; n],
+            blocked: 0,
+            partial: vec![false; n],
             findings: Vec::new(),
             timed_out: false,
             used_project: false,
@@ -279,6 +286,7 @@ impl<'a> Analyzer<'a> {
             return Some(s.clone());
         }
         if self.in_progress[f] {
+            self.blocked += 1;
             return None;
         }
         // Summaries are computed depth-first through calls (also into other files): a long
@@ -288,8 +296,10 @@ impl<'a> Analyzer<'a> {
         }
         let nested = Level::enter(&SUMMARY_DEPTH, MAX_SUMMARY_DEPTH)?;
         self.in_progress[f] = true;
+        let blocked = self.blocked;
         let s = Arc::new(self.analyze_function(f));
         self.in_progress[f] = false;
+        self.partial[f] = self.blocked > blocked;
         drop(nested);
         self.summaries[f] = Some(s.clone());
         Some(s)

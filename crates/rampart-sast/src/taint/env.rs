@@ -71,19 +71,20 @@ impl<'a> Analyzer<'a> {
             let c = self.class_of(fr.func)?;
             if !self.fields_done[c] {
                 self.fields_done[c] = true;
-                // The summaries computed by this pass may miss the callees being analysed
-                // (in progress, such as the method reading the field): they are forgotten
-                // after it and computed again when called (`doGet` calling `show` through
-                // `list.forEach(this::show)` while `show`'s read of `this.out` runs `doGet`).
+                // A summary computed by this pass that met a callee being analysed (in
+                // progress, such as the method reading the field) misses what that callee
+                // does: it is forgotten after the pass and computed again when called
+                // (`doGet` calling `show` through `list.forEach(this::show)` while `show`'s
+                // read of `this.out` runs `doGet`).
                 let before: Vec<bool> = self.summaries.iter().map(Option::is_some).collect();
                 for m in self.module.classes[c].methods.clone() {
                     if !self.in_progress[m] {
                         self.summary(m);
                     }
                 }
-                for (s, had) in self.summaries.iter_mut().zip(before) {
-                    if !had {
-                        *s = None;
+                for (f, had) in before.into_iter().enumerate() {
+                    if !had && self.partial[f] {
+                        self.summaries[f] = None;
                     }
                 }
             }
