@@ -561,6 +561,16 @@ mod tests {
     }
 
     #[test]
+    fn a_page_with_more_el_than_placeholders_keeps_the_first_ones() {
+        let page = "<p>${a}</p>\n".repeat(MAX_PIECES + 100);
+        let t = translate(page.as_bytes());
+        assert_eq!(t.pieces.len(), MAX_PIECES);
+        assert_eq!(t.java.len(), page.len());
+        let last = format!("${}{};", DIGITS[62] as char, DIGITS[62] as char);
+        assert!(String::from_utf8(t.java).unwrap().contains(&last));
+    }
+
+    #[test]
     fn unterminated_constructs_end_the_page_without_panicking() {
         for page in [
             "<%= x",
