@@ -240,11 +240,12 @@ impl EvenPositions {
     }
 
     /// Tests eight even positions (sixteen bytes of text) per step with AVX2 (windows by byte
-    /// shuffle, hashes by vector multiply, table words by eight loads) and calls `candidate` for each
-    /// position whose bits are set. Returns the first position it did not test. The masks of a
-    /// run of 32 steps are kept in an array and reported after the run: the vector loop has no
-    /// branch on the text then (5% faster than a call per step on an AMD EPYC; collecting the
-    /// candidates themselves into a buffer with a lane-order table ran 15% slower).
+    /// shuffle, hashes by vector multiply, table words by eight loads) and calls `candidate`
+    /// for each position whose bits are set. Returns the first position it did not test. The
+    /// masks of a run of 32 steps are kept in an array and reported after the run: the vector
+    /// loop has no branch on the text then (3-7% faster than a call per step on an AMD EPYC;
+    /// collecting the candidates themselves into a buffer with a lane-order table ran 15%
+    /// slower).
     ///
     /// # Safety
     /// The CPU must have AVX2: the function is compiled for it. Memory safety needs nothing from
@@ -290,7 +291,8 @@ impl EvenPositions {
                         _mm256_srli_epi32::<{ 32 - TABLE_BITS as i32 }>(_mm256_mullo_epi32(w, mul));
                     let h2 = _mm256_srli_epi32::<27>(_mm256_mullo_epi32(w, mul2));
                     // The eight words by eight scalar loads: on the AMD EPYC (Zen 4) this was
-                    // measured on, `vpgatherdd` is slower than that (the pass 5-10% slower).
+                    // measured on, `vpgatherdd` is slower (the pass 1-16% slower, see
+                    // bench/RESULTS-secrets.md).
                     let mut at = [0u32; 8];
                     _mm256_storeu_si256(at.as_mut_ptr() as *mut __m256i, _mm256_srli_epi32::<5>(h));
                     let words = at.map(|a| *table.add(a as usize));
