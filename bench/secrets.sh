@@ -90,7 +90,7 @@ r_rg=$(best rg rg -uu -F -c AKIA "$corpus")
 r_rp=$(best rampart "$rampart" scan "$corpus" --engines secrets --format json --output "$BENCH_DIR/rampart.json" --fail-on never -q)
 r_rg1=$(best rg-1-thread rg -j1 -uu -F -c AKIA "$corpus")
 r_rp1=$(best rampart-1-thread "$rampart" scan "$corpus" --engines secrets --threads 1 --format json --output /dev/null --fail-on never -q)
-# The keyword pass CPUs without AVX-512 VBMI/BITALG get (AVX2 gathers), for comparison.
+# The keyword pass CPUs without AVX-512 VBMI/BITALG get (the AVX2 pass), for comparison.
 r_rpe=$(RAMPART_KEYWORD_PASS=even best rampart-avx2-pass "$rampart" scan "$corpus" --engines secrets --format json --output /dev/null --fail-on never -q)
 findings=$(python3 -c "import json; print(len(json.load(open('$BENCH_DIR/rampart.json'))['findings']))")
 

@@ -354,11 +354,18 @@ mod tests {
         v
     }
 
-    /// Runs the filter with every pass this CPU has; all must agree.
-    fn run(keywords: &[String], hay: &[u8]) -> Vec<(usize, usize, usize)> {
+    /// The filter with every pass (or the next slower one, where this CPU lacks a pass).
+    fn every_pass(keywords: &[String]) -> Vec<KeywordFilter> {
+        [PassKind::Every, PassKind::EvenVector, PassKind::EvenScalar]
+            .into_iter()
+            .map(|kind| KeywordFilter::with_pass(keywords, kind).unwrap())
+            .collect()
+    }
+
+    /// Runs these filters; all must agree.
+    fn run_all(filters: &[KeywordFilter], hay: &[u8]) -> Vec<(usize, usize, usize)> {
         let mut results: Vec<(PassKind, Vec<_>)> = Vec::new();
-        for kind in [PassKind::Every, PassKind::EvenVector, PassKind::EvenScalar] {
-            let f = KeywordFilter::with_pass(keywords, kind).unwrap();
+        for f in filters {
             let mut v = Vec::new();
             f.for_each(hay, |k, s, e| v.push((s, k, e)));
             v.sort_unstable();
@@ -373,6 +380,11 @@ mod tests {
             );
         }
         results.remove(0).1
+    }
+
+    /// Runs the filter with every pass this CPU has; all must agree.
+    fn run(keywords: &[String], hay: &[u8]) -> Vec<(usize, usize, usize)> {
+        run_all(&every_pass(keywords), hay)
     }
 
     #[test]
@@ -487,6 +499,53 @@ mod tests {
         let found = run(&keywords, &hay);
         assert!(found.len() > 500, "{}", found.len());
         assert_eq!(found, oracle(&keywords, &hay));
+    }
+
+    /// The built-in rules' keywords, as the engine gives them to the filter.
+    fn builtin_keywords() -> Vec<String> {
+        let rules = crate::rule::builtin().unwrap();
+        let mut keywords: Vec<String> = rules.iter().flat_map(|r| r.keywords.clone()).collect();
+        keywords.sort();
+        keywords.dedup();
+        keywords
+    }
+
+    #[test]
+    fn every_pass_finds_the_builtin_keywords_in_real_source() {
+        // Real text, file by file (each end is an edge): this workspace's Rust sources and
+        // rule files, which hold most keywords in many contexts and cases.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        let mut stack = vec![root.join("rampart-secrets"), root.join("rampart-core/src")];
+        while let Some(p) = stack.pop() {
+            if p.is_dir() {
+                stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            } else if p
+                .extension()
+                .is_some_and(|e| e == "rs" || e == "toml" || e == "md")
+            {
+                files.push(std::fs::read(&p).unwrap());
+            }
+        }
+        assert!(files.len() > 300, "{} files", files.len());
+        let keywords = builtin_keywords();
+        let filters = every_pass(&keywords);
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&keywords)
+            .unwrap();
+        let mut found = 0;
+        for hay in &files {
+            let got = run_all(&filters, hay);
+            let mut want: Vec<_> = ac
+                .find_overlapping_iter(hay)
+                .map(|m| (m.start(), m.pattern().as_usize(), m.end()))
+                .collect();
+            want.sort_unstable();
+            assert_eq!(got, want);
+            found += got.len();
+        }
+        assert!(found > 5_000, "{found}");
     }
 
     #[test]
