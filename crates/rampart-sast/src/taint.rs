@@ -3,11 +3,13 @@
 //! (within a file, and across files through a [`ProjectResolver`]). Values and traces are in
 //! [`value`], calls in `calls`; the structural rules are in [`crate::search`].
 
+mod callbacks;
 mod calls;
 mod env;
 mod guards;
 pub(crate) mod java_calls;
 mod modules;
+pub(crate) use modules::module_of;
 mod scopes;
 pub mod value;
 mod written;
@@ -129,6 +131,13 @@ pub struct Analyzer<'a> {
     /// shared by all methods, whatever order they run in).
     fields: HashMap<ClassId, HashMap<String, Value>>,
     fields_done: Vec<bool>,
+    /// Nesting of field collections (`env.rs` `outer_value`) under way.
+    collecting_fields: u32,
+    /// Per class: its fields are being collected (what is read of them is not complete yet).
+    fields_busy: Vec<bool>,
+    /// Set when the analysis met something incomplete: a summary wanted of a function being
+    /// analysed (a recursive call), or fields read while they are being collected.
+    cut_short: bool,
     has_children: Vec<bool>,
     /// The module's functions by place, for the function around a trace step.
     scopes: scopes::Scopes,
@@ -194,6 +203,9 @@ impl<'a> Analyzer<'a> {
             captured: HashMap::new(),
             fields: HashMap::new(),
             fields_done: vec![false; module.classes.len()],
+            collecting_fields: 0,
+            fields_busy: vec![false; module.classes.len()],
+            cut_short: false,
             scopes: scopes::Scopes::new(module),
             has_children: {
                 let mut v = vec![false; n];
@@ -274,6 +286,7 @@ impl<'a> Analyzer<'a> {
             return Some(s.clone());
         }
         if self.in_progress[f] {
+            self.cut_short = true;
             return None;
         }
         // Summaries are computed depth-first through calls (also into other files): a long
@@ -283,14 +296,43 @@ impl<'a> Analyzer<'a> {
         }
         let nested = Level::enter(&SUMMARY_DEPTH, MAX_SUMMARY_DEPTH)?;
         self.in_progress[f] = true;
+        let outer = std::mem::replace(&mut self.cut_short, false);
         let s = Arc::new(self.analyze_function(f));
+        let cut = self.cut_short;
+        self.cut_short = outer || cut;
         self.in_progress[f] = false;
         drop(nested);
-        self.summaries[f] = Some(s.clone());
+        // A summary made while collecting a class's fields that met something incomplete (a
+        // method calling the method whose field read started the collection, or reading fields
+        // still being collected) is used once, not kept: the function is analysed again,
+        // complete, when it is needed next.
+        if !(cut && self.collecting_fields > 0) {
+            self.summaries[f] = Some(s.clone());
+        }
+        Some(s)
+    }
+
+    /// Analyses `f` again with its first parameter also carrying `seed` (input passed to a
+    /// callback, `taint/callbacks.rs`): its findings are recorded, the summary is not cached.
+    /// `None` when `f` is being analysed already or the nesting bounds are reached.
+    fn seeded_summary(&mut self, f: FuncId, seed: Value) -> Option<Summary> {
+        if self.in_progress[f] || NESTING.get() >= SUMMARY_NESTING {
+            return None;
+        }
+        let nested = Level::enter(&SUMMARY_DEPTH, MAX_SUMMARY_DEPTH)?;
+        self.in_progress[f] = true;
+        let s = self.analyze_function_with(f, Some(seed));
+        self.in_progress[f] = false;
+        drop(nested);
         Some(s)
     }
 
     fn analyze_function(&mut self, fid: FuncId) -> Summary {
+        self.analyze_function_with(fid, None)
+    }
+
+    /// Analyses `fid`; `seed` is input its first parameter carries besides its label.
+    fn analyze_function_with(&mut self, fid: FuncId, mut seed: Option<Value>) -> Summary {
         let module = self.module;
         let func = &module.functions[fid];
         // The enclosing function first: what it stores is what this closure captures.
@@ -359,6 +401,11 @@ impl<'a> Analyzer<'a> {
                         ),
                     });
                 }
+            }
+            if i == 0
+                && let Some(sv) = seed.take()
+            {
+                v.add_labels(&sv.labels);
             }
             if let Some(d) = &p.default {
                 let dv = self.eval(&mut fr, d);

@@ -180,6 +180,16 @@ impl Analyzer<'_> {
             }
             None => self.default_call(recv.as_ref(), &parts, c),
         };
+        // A callback of `then`/`subscribe`/`forEach`… receives the receiver's input;
+        // `computed(cb)` is what `cb` returns (`taint/callbacks.rs`).
+        if let (ExprKind::Attr(_, meth), Some(r)) = (&c.callee.kind, &recv) {
+            let cb = self.callback_flow(fr, r, meth, &c.args);
+            v.add_labels(&cb.labels);
+        }
+        if !c.args.is_empty() {
+            let cb = self.callback_value(fr, &c.callee, &c.args);
+            v.add_labels(&cb.labels);
+        }
         // Mutating methods taint their receiver: `lst.append(x)`, and through a chain of
         // them the first receiver (`sb.append(a).append(x)` returns `sb`).
         if let ExprKind::Attr(b, meth) = &c.callee.kind
