@@ -684,6 +684,18 @@ impl Session {
 /// Parses and lowers a file (the syntax tree is dropped once lowered), or names what did not
 /// finish by `deadline`: "parsing", or "parsing and lowering".
 fn parse_and_lower(lang: Lang, src: &[u8], deadline: Instant) -> Result<Module, &'static str> {
+    if lang == Lang::Vue {
+        // The scripts and the template's bindings, at their offsets in the file.
+        let sfc = crate::lower::vue::split(src);
+        let grammar = if sfc.typescript {
+            Lang::TypeScript
+        } else {
+            Lang::JavaScript
+        };
+        let tree = crate::lang::parse(grammar, &sfc.text, Some(deadline)).ok_or("parsing")?;
+        return crate::lower::lower_vue_within(&tree, &sfc, Some(deadline))
+            .ok_or("parsing and lowering");
+    }
     let tree = crate::lang::parse(lang, src, Some(deadline)).ok_or("parsing")?;
     crate::lower::lower_within(lang, &tree, src, Some(deadline)).ok_or("parsing and lowering")
 }

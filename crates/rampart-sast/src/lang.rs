@@ -18,6 +18,9 @@ pub enum Lang {
     Java,
     /// Go.
     Go,
+    /// A Vue single-file component (`.vue`): its `<script>` blocks as JavaScript/TypeScript,
+    /// its template's `v-html` bindings (`lower/vue.rs`).
+    Vue,
 }
 
 impl Lang {
@@ -31,6 +34,7 @@ impl Lang {
             "tsx" => Lang::Tsx,
             "java" => Lang::Java,
             "go" => Lang::Go,
+            "vue" => Lang::Vue,
             _ => return None,
         })
     }
@@ -39,8 +43,8 @@ impl Lang {
     pub fn from_rule_name(name: &str) -> Vec<Lang> {
         match name.to_ascii_lowercase().as_str() {
             "python" | "py" | "python3" => vec![Lang::Python],
-            "javascript" | "js" => vec![Lang::JavaScript, Lang::TypeScript, Lang::Tsx],
-            "typescript" | "ts" => vec![Lang::TypeScript, Lang::Tsx, Lang::JavaScript],
+            "javascript" | "js" => vec![Lang::JavaScript, Lang::TypeScript, Lang::Tsx, Lang::Vue],
+            "typescript" | "ts" => vec![Lang::TypeScript, Lang::Tsx, Lang::JavaScript, Lang::Vue],
             "tsx" | "jsx" => vec![Lang::Tsx, Lang::JavaScript],
             "java" => vec![Lang::Java],
             "go" | "golang" => vec![Lang::Go],
@@ -67,6 +71,9 @@ impl Lang {
             Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
             Lang::Java => tree_sitter_java::LANGUAGE.into(),
             Lang::Go => tree_sitter_go::LANGUAGE.into(),
+            // Parsed through `lower::vue::split` with the grammar its script names; TypeScript
+            // reads plain JavaScript too.
+            Lang::Vue => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
         }
     }
 }
@@ -139,5 +146,7 @@ mod tests {
         }
         assert_eq!(Lang::from_path("a/b.tsx"), Some(Lang::Tsx));
         assert_eq!(Lang::from_path("a/b.rs"), None);
+        assert_eq!(Lang::from_path("src/App.vue"), Some(Lang::Vue));
+        assert_eq!(Lang::Vue.family(), Family::JavaScript);
     }
 }

@@ -13,6 +13,7 @@ mod java_types;
 pub mod javascript;
 pub mod py_views;
 pub mod python;
+pub mod vue;
 
 use crate::ir::*;
 use crate::lang::Lang;
@@ -42,6 +43,25 @@ pub fn lower_within(
     l.module.has_errors = tree.root_node().has_error();
     l.module.functions[0].span = span(tree.root_node());
     l.lower_root(tree.root_node());
+    if l.out_of_time {
+        return None;
+    }
+    l.module.compute_consts();
+    Some(l.module)
+}
+
+/// Lowers a Vue single-file component parsed from `sfc.text` (see [`vue`]), giving up (`None`)
+/// once `deadline` has passed.
+pub fn lower_vue_within(
+    tree: &tree_sitter::Tree,
+    sfc: &vue::Sfc,
+    deadline: Option<Instant>,
+) -> Option<Module> {
+    let mut l = Lowerer::new(Lang::Vue, &sfc.text, false);
+    l.deadline = deadline;
+    l.module.has_errors = tree.root_node().has_error();
+    l.module.functions[0].span = span(tree.root_node());
+    l.lower_vue(tree.root_node(), sfc);
     if l.out_of_time {
         return None;
     }
@@ -122,6 +142,9 @@ pub(crate) struct Lowerer<'a> {
     /// Names that stand for members of the enclosing classes when not bound locally (Java:
     /// `x` may mean `this.x`), innermost class last.
     pub members: Vec<std::collections::HashSet<String>>,
+    /// Vue: the component object's byte range and, once lowering reached it, its class
+    /// (`lower/vue.rs`).
+    pub component: Option<(usize, usize, Option<ClassId>)>,
     /// When to give up ([`lower_within`]).
     deadline: Option<Instant>,
     /// Levels entered so far (the deadline is checked every [`DEADLINE_STEPS`]).
@@ -156,6 +179,7 @@ impl<'a> Lowerer<'a> {
             locals: Default::default(),
             yield_to: None,
             members: Vec::new(),
+            component: None,
             deadline: None,
             steps: 0,
             out_of_time: false,
@@ -166,7 +190,7 @@ impl<'a> Lowerer<'a> {
         let body = match self.lang {
             Lang::Python => self.py_block(root),
             Lang::Java => self.java_block(root),
-            Lang::JavaScript | Lang::TypeScript | Lang::Tsx => self.js_block(root),
+            Lang::JavaScript | Lang::TypeScript | Lang::Tsx | Lang::Vue => self.js_block(root),
             Lang::Go => self.go_block(root),
         };
         self.module.functions[0].body = body;
