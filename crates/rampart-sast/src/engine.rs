@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+mod django;
 mod project;
 
 use project::{Project, project_names};
@@ -824,6 +825,15 @@ impl EngineSession for Session {
             unreadable: HashSet::new(),
         };
         let by_name = project_names(&units);
+        // Django views named by the project's URL confs (analysed again, marked as views).
+        let views = if units.iter().any(|u| u.text.path().ends_with("urls.py")) {
+            django::url_conf_views(
+                &Project::new(&units, &self.book, &by_name),
+                self.bounds.timeout,
+            )
+        } else {
+            HashMap::new()
+        };
         let todo: Vec<usize> = (0..units.len())
             .filter(|&i| units[i].deferred.is_some())
             .collect();
@@ -842,7 +852,7 @@ impl EngineSession for Session {
         // so the result does not depend on scheduling.
         let book = &*self.book;
         let bounds = self.bounds;
-        let (units_ref, by_name_ref, todo_ref) = (&units, &by_name, &todo);
+        let (units_ref, by_name_ref, todo_ref, views_ref) = (&units, &by_name, &todo, &views);
         let results: Vec<ThreadResult> = std::thread::scope(|sc| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
@@ -850,7 +860,11 @@ impl EngineSession for Session {
                         let project = Project::new(units_ref, book, by_name_ref);
                         let mut outcomes = Vec::new();
                         for &i in todo_ref.iter().skip(t).step_by(threads) {
-                            outcomes.push(project.analyse_unit(i, bounds));
+                            outcomes.push(project.analyse_unit(
+                                i,
+                                bounds,
+                                views_ref.get(&i).map(Vec::as_slice),
+                            ));
                         }
                         (
                             outcomes,
