@@ -135,6 +135,14 @@ pub struct Analyzer<'a> {
     collecting_fields: u32,
     /// Per class: its fields are being collected (what is read of them is not complete yet).
     fields_busy: Vec<bool>,
+    /// Bumped whenever input is stored in a field.
+    fields_version: u64,
+    /// The functions whose field reads started the collections under way, with
+    /// `fields_version` then.
+    collect_triggers: Vec<(FuncId, u64)>,
+    /// Summaries kept from a collection that met incomplete state, to be dropped when their
+    /// trigger's analysis ends if it turns out to matter: (trigger, version, function).
+    provisional: Vec<(FuncId, u64, FuncId)>,
     /// Set when the analysis met something incomplete: a summary wanted of a function being
     /// analysed (a recursive call), or fields read while they are being collected.
     cut_short: bool,
@@ -205,6 +213,9 @@ impl<'a> Analyzer<'a> {
             fields_done: vec![false; module.classes.len()],
             collecting_fields: 0,
             fields_busy: vec![false; module.classes.len()],
+            fields_version: 0,
+            collect_triggers: Vec::new(),
+            provisional: Vec::new(),
             cut_short: false,
             scopes: scopes::Scopes::new(module),
             has_children: {
@@ -302,12 +313,35 @@ impl<'a> Analyzer<'a> {
         self.cut_short = outer || cut;
         self.in_progress[f] = false;
         drop(nested);
+        self.summaries[f] = Some(s.clone());
         // A summary made while collecting a class's fields that met something incomplete (a
         // method calling the method whose field read started the collection, or reading fields
-        // still being collected) is used once, not kept: the function is analysed again,
-        // complete, when it is needed next.
-        if !(cut && self.collecting_fields > 0) {
-            self.summaries[f] = Some(s.clone());
+        // still being collected) is provisional: it is dropped, to be made again when next
+        // needed, if by the end of the trigger's analysis input was stored in a field or the
+        // trigger's own summary carries input or reaches a sink.
+        if cut
+            && self.collecting_fields > 0
+            && let Some(&(t, v)) = self.collect_triggers.last()
+        {
+            self.provisional.push((t, v, f));
+        }
+        if self.provisional.iter().any(|(t, _, _)| *t == f) {
+            let matters =
+                s.ret.iter().any(|l| l.origin == Origin::Source) || !s.param_sinks.is_empty();
+            let version = self.fields_version;
+            let mut dropped = Vec::new();
+            self.provisional.retain(|&(t, v, m)| {
+                if t != f {
+                    return true;
+                }
+                if matters || v != version {
+                    dropped.push(m);
+                }
+                false
+            });
+            for m in dropped {
+                self.summaries[m] = None;
+            }
         }
         Some(s)
     }

@@ -43,6 +43,7 @@ impl<'a> Analyzer<'a> {
             if let Some(c) = self.class_of(fr.func) {
                 let map = self.fields.entry(c).or_default();
                 map.entry(p.to_string()).or_default().add_labels(&sources);
+                self.fields_version += 1;
             }
             return;
         }
@@ -106,11 +107,13 @@ impl<'a> Analyzer<'a> {
                 self.fields_done[c] = true;
                 self.fields_busy[c] = true;
                 self.collecting_fields += 1;
+                self.collect_triggers.push((fr.func, self.fields_version));
                 for m in self.module.classes[c].methods.clone() {
                     if !self.in_progress[m] {
                         self.summary(m);
                     }
                 }
+                self.collect_triggers.pop();
                 self.collecting_fields -= 1;
                 self.fields_busy[c] = false;
             }
