@@ -52,7 +52,7 @@ for f in report.get("findings", []):
 
 LANG_OF_EXT = {".py": "python", ".pyw": "python", ".js": "javascript", ".jsx": "javascript",
                ".mjs": "javascript", ".cjs": "javascript", ".ts": "javascript", ".tsx": "javascript",
-               ".java": "java", ".jsp": "java", ".jspx": "java", ".go": "go"}
+               ".vue": "javascript", ".java": "java", ".jsp": "java", ".jspx": "java", ".go": "go"}
 by_lang_cwe = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))  # lang -> cwe -> counts
 marker = re.compile(r"\b(expect|ok|fp):\s*([a-z0-9][a-z0-9-]*)")
 by_cwe = defaultdict(lambda: [0, 0, 0, 0])  # tp, fn, fp, tn

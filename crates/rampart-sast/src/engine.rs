@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+mod django;
 mod project;
 
 use project::{Project, project_names};
@@ -690,6 +691,18 @@ fn parse_and_lower(lang: Lang, src: &[u8], deadline: Instant) -> Result<Module, 
         return crate::lower::lower_jsp_within(&tree, &page, Some(deadline))
             .ok_or("parsing and lowering");
     }
+    if lang == Lang::Vue {
+        // The scripts and the template's bindings, at their offsets in the file.
+        let sfc = crate::lower::vue::split(src);
+        let grammar = if sfc.typescript {
+            Lang::TypeScript
+        } else {
+            Lang::JavaScript
+        };
+        let tree = crate::lang::parse(grammar, &sfc.text, Some(deadline)).ok_or("parsing")?;
+        return crate::lower::lower_vue_within(&tree, &sfc, Some(deadline))
+            .ok_or("parsing and lowering");
+    }
     let tree = crate::lang::parse(lang, src, Some(deadline)).ok_or("parsing")?;
     crate::lower::lower_within(lang, &tree, src, Some(deadline)).ok_or("parsing and lowering")
 }
@@ -819,6 +832,15 @@ impl EngineSession for Session {
             unreadable: HashSet::new(),
         };
         let by_name = project_names(&units);
+        // Django views named by the project's URL confs (analysed again, marked as views).
+        let views = if units.iter().any(|u| u.text.path().ends_with("urls.py")) {
+            django::url_conf_views(
+                &Project::new(&units, &self.book, &by_name),
+                self.bounds.timeout,
+            )
+        } else {
+            HashMap::new()
+        };
         let todo: Vec<usize> = (0..units.len())
             .filter(|&i| units[i].deferred.is_some())
             .collect();
@@ -837,7 +859,7 @@ impl EngineSession for Session {
         // so the result does not depend on scheduling.
         let book = &*self.book;
         let bounds = self.bounds;
-        let (units_ref, by_name_ref, todo_ref) = (&units, &by_name, &todo);
+        let (units_ref, by_name_ref, todo_ref, views_ref) = (&units, &by_name, &todo, &views);
         let results: Vec<ThreadResult> = std::thread::scope(|sc| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
@@ -845,7 +867,11 @@ impl EngineSession for Session {
                         let project = Project::new(units_ref, book, by_name_ref);
                         let mut outcomes = Vec::new();
                         for &i in todo_ref.iter().skip(t).step_by(threads) {
-                            outcomes.push(project.analyse_unit(i, bounds));
+                            outcomes.push(project.analyse_unit(
+                                i,
+                                bounds,
+                                views_ref.get(&i).map(Vec::as_slice),
+                            ));
                         }
                         (
                             outcomes,

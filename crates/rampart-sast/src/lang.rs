@@ -21,6 +21,9 @@ pub enum Lang {
     Jsp,
     /// Go.
     Go,
+    /// A Vue single-file component (`.vue`): its `<script>` blocks as JavaScript/TypeScript,
+    /// its template's `v-html` bindings (`lower/vue.rs`).
+    Vue,
 }
 
 impl Lang {
@@ -35,6 +38,7 @@ impl Lang {
             "java" => Lang::Java,
             "jsp" | "jspx" => Lang::Jsp,
             "go" => Lang::Go,
+            "vue" => Lang::Vue,
             _ => return None,
         })
     }
@@ -43,8 +47,8 @@ impl Lang {
     pub fn from_rule_name(name: &str) -> Vec<Lang> {
         match name.to_ascii_lowercase().as_str() {
             "python" | "py" | "python3" => vec![Lang::Python],
-            "javascript" | "js" => vec![Lang::JavaScript, Lang::TypeScript, Lang::Tsx],
-            "typescript" | "ts" => vec![Lang::TypeScript, Lang::Tsx, Lang::JavaScript],
+            "javascript" | "js" => vec![Lang::JavaScript, Lang::TypeScript, Lang::Tsx, Lang::Vue],
+            "typescript" | "ts" => vec![Lang::TypeScript, Lang::Tsx, Lang::JavaScript, Lang::Vue],
             "tsx" | "jsx" => vec![Lang::Tsx, Lang::JavaScript],
             "java" => vec![Lang::Java, Lang::Jsp],
             "go" | "golang" => vec![Lang::Go],
@@ -71,6 +75,9 @@ impl Lang {
             Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
             Lang::Java | Lang::Jsp => tree_sitter_java::LANGUAGE.into(),
             Lang::Go => tree_sitter_go::LANGUAGE.into(),
+            // Parsed through `lower::vue::split` with the grammar its script names; TypeScript
+            // reads plain JavaScript too.
+            Lang::Vue => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
         }
     }
 }
@@ -145,5 +152,7 @@ mod tests {
         assert_eq!(Lang::from_path("WEB-INF/a.jspx"), Some(Lang::Jsp));
         assert_eq!(Lang::Jsp.family(), Family::Java);
         assert_eq!(Lang::from_path("a/b.rs"), None);
+        assert_eq!(Lang::from_path("src/App.vue"), Some(Lang::Vue));
+        assert_eq!(Lang::Vue.family(), Family::JavaScript);
     }
 }

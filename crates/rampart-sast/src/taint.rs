@@ -3,11 +3,13 @@
 //! (within a file, and across files through a [`ProjectResolver`]). Values and traces are in
 //! [`value`], calls in `calls`; the structural rules are in [`crate::search`].
 
+mod callbacks;
 mod calls;
 mod env;
 mod guards;
 pub(crate) mod java_calls;
 mod modules;
+pub(crate) use modules::module_of;
 mod scopes;
 pub mod value;
 mod written;
@@ -134,6 +136,21 @@ pub struct Analyzer<'a> {
     /// shared by all methods, whatever order they run in).
     fields: HashMap<ClassId, HashMap<String, Value>>,
     fields_done: Vec<bool>,
+    /// Nesting of field collections (`env.rs` `outer_value`) under way.
+    collecting_fields: u32,
+    /// Per class: its fields are being collected (what is read of them is not complete yet).
+    fields_busy: Vec<bool>,
+    /// Bumped whenever input is stored in a field.
+    fields_version: u64,
+    /// The functions whose field reads started the collections under way, with
+    /// `fields_version` then.
+    collect_triggers: Vec<(FuncId, u64)>,
+    /// Summaries kept from a collection that met incomplete state, to be dropped when their
+    /// trigger's analysis ends if it turns out to matter: (trigger, version, function).
+    provisional: Vec<(FuncId, u64, FuncId)>,
+    /// Set when the analysis met something incomplete: a summary wanted of a function being
+    /// analysed (a recursive call), or fields read while they are being collected.
+    cut_short: bool,
     has_children: Vec<bool>,
     /// The module's functions by place, for the function around a trace step.
     scopes: scopes::Scopes,
@@ -206,6 +223,12 @@ impl<'a> Analyzer<'a> {
             captured: HashMap::new(),
             fields: HashMap::new(),
             fields_done: vec![false; module.classes.len()],
+            collecting_fields: 0,
+            fields_busy: vec![false; module.classes.len()],
+            fields_version: 0,
+            collect_triggers: Vec::new(),
+            provisional: Vec::new(),
+            cut_short: false,
             scopes: scopes::Scopes::new(module),
             has_children: {
                 let mut v = vec![false; n];
@@ -287,6 +310,7 @@ impl<'a> Analyzer<'a> {
         }
         if self.in_progress[f] {
             self.blocked += 1;
+            self.cut_short = true;
             return None;
         }
         // Summaries are computed depth-first through calls (also into other files): a long
@@ -297,15 +321,67 @@ impl<'a> Analyzer<'a> {
         let nested = Level::enter(&SUMMARY_DEPTH, MAX_SUMMARY_DEPTH)?;
         self.in_progress[f] = true;
         let blocked = self.blocked;
+        let outer = std::mem::replace(&mut self.cut_short, false);
         let s = Arc::new(self.analyze_function(f));
+        let cut = self.cut_short;
+        self.cut_short = outer || cut;
         self.in_progress[f] = false;
         self.partial[f] = self.blocked > blocked;
         drop(nested);
         self.summaries[f] = Some(s.clone());
+        // A summary made while collecting a class's fields that met something incomplete (a
+        // method calling the method whose field read started the collection, or reading fields
+        // still being collected) is provisional: it is dropped, to be made again when next
+        // needed, if by the end of the trigger's analysis input was stored in a field or the
+        // trigger's own summary carries input or reaches a sink.
+        if cut
+            && self.collecting_fields > 0
+            && let Some(&(t, v)) = self.collect_triggers.last()
+        {
+            self.provisional.push((t, v, f));
+        }
+        if self.provisional.iter().any(|(t, _, _)| *t == f) {
+            let matters =
+                s.ret.iter().any(|l| l.origin == Origin::Source) || !s.param_sinks.is_empty();
+            let version = self.fields_version;
+            let mut dropped = Vec::new();
+            self.provisional.retain(|&(t, v, m)| {
+                if t != f {
+                    return true;
+                }
+                if matters || v != version {
+                    dropped.push(m);
+                }
+                false
+            });
+            for m in dropped {
+                self.summaries[m] = None;
+            }
+        }
+        Some(s)
+    }
+
+    /// Analyses `f` again with its first parameter also carrying `seed` (input passed to a
+    /// callback, `taint/callbacks.rs`): its findings are recorded, the summary is not cached.
+    /// `None` when `f` is being analysed already or the nesting bounds are reached.
+    fn seeded_summary(&mut self, f: FuncId, seed: Value) -> Option<Summary> {
+        if self.in_progress[f] || NESTING.get() >= SUMMARY_NESTING {
+            return None;
+        }
+        let nested = Level::enter(&SUMMARY_DEPTH, MAX_SUMMARY_DEPTH)?;
+        self.in_progress[f] = true;
+        let s = self.analyze_function_with(f, Some(seed));
+        self.in_progress[f] = false;
+        drop(nested);
         Some(s)
     }
 
     fn analyze_function(&mut self, fid: FuncId) -> Summary {
+        self.analyze_function_with(fid, None)
+    }
+
+    /// Analyses `fid`; `seed` is input its first parameter carries besides its label.
+    fn analyze_function_with(&mut self, fid: FuncId, mut seed: Option<Value>) -> Summary {
         let module = self.module;
         let func = &module.functions[fid];
         // The enclosing function first: what it stores is what this closure captures.
@@ -374,6 +450,11 @@ impl<'a> Analyzer<'a> {
                         ),
                     });
                 }
+            }
+            if i == 0
+                && let Some(sv) = seed.take()
+            {
+                v.add_labels(&sv.labels);
             }
             if let Some(d) = &p.default {
                 let dv = self.eval(&mut fr, d);

@@ -151,10 +151,17 @@ impl<'a> Project<'a> {
         Some(m)
     }
 
-    /// The taint analysis of a deferred file, with calls into other files followed.
-    pub(super) fn analyse_unit(&self, i: usize, bounds: Bounds) -> Outcome {
+    /// The taint analysis of a deferred file, with calls into other files followed; `views`
+    /// are the Django views a URL conf says it defines (`engine/django.rs`).
+    pub(super) fn analyse_unit(
+        &self,
+        i: usize,
+        bounds: Bounds,
+        views: Option<&[super::django::View]>,
+    ) -> Outcome {
         let u = &self.units[i];
         if let Some(d) = &u.deferred
+            && views.is_none()
             && d.asked
                 .iter()
                 .all(|(imp, member)| self.resolve(u.text.path(), imp, Some(member)).is_none())
@@ -184,9 +191,14 @@ impl<'a> Project<'a> {
         let deadline = Instant::now() + budget;
         self.deadline.set(deadline);
         let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            let Some(module) = self.module(i) else {
+            let Some(mut module) = self.module(i) else {
                 return (Vec::new(), true);
             };
+            if let Some(v) = views {
+                let mut marked = (*module).clone();
+                super::django::mark_views(&mut marked, v);
+                module = Arc::new(marked);
+            }
             let ix = self.book.index(u.lang.family());
             let mut a = Analyzer::new(
                 &module,

@@ -16,7 +16,7 @@ impl<'a> Lowerer<'a> {
         self.body_with(n, |k| k == "statement_block", Self::js_stmt)
     }
 
-    fn js_stmt(&mut self, n: Node, out: &mut Vec<Stmt>) {
+    pub(crate) fn js_stmt(&mut self, n: Node, out: &mut Vec<Stmt>) {
         self.guarded_stmt(n, out, Self::js_stmt_inner)
     }
 
@@ -776,6 +776,8 @@ impl<'a> Lowerer<'a> {
                 target
             }
             "object" => {
+                // Vue: the component object's methods are methods of its class.
+                let component = self.component_class_for(n);
                 let mut items = Vec::new();
                 let mut c = n.walk();
                 let kids: Vec<Node> = n.named_children(&mut c).collect();
@@ -796,10 +798,21 @@ impl<'a> Lowerer<'a> {
                                 }
                                 None => self.js_expr(key),
                             };
+                            let saved = self.cur_class;
                             let v = match k.child_by_field_name("value") {
-                                Some(v) => self.js_named_value(key, v),
+                                Some(v) => {
+                                    // `data: function () { … }` of a Vue component (an arrow
+                                    // function has no `this` of its own).
+                                    if component.is_some()
+                                        && matches!(v.kind(), "function_expression" | "function")
+                                    {
+                                        self.cur_class = component;
+                                    }
+                                    self.js_named_value(key, v)
+                                }
                                 None => Expr::unknown(span(k)),
                             };
+                            self.cur_class = saved;
                             items.push((kexpr, v));
                         }
                         "shorthand_property_identifier" => {
@@ -816,7 +829,12 @@ impl<'a> Lowerer<'a> {
                             items.push((Expr::unknown(span(k)), v));
                         }
                         "method_definition" => {
+                            let saved = self.cur_class;
+                            if component.is_some() {
+                                self.cur_class = component;
+                            }
                             let id = self.js_function(k, None);
+                            self.cur_class = saved;
                             let name = self.module.functions[id].name.clone();
                             items.push((
                                 str_lit(name, span(k)),

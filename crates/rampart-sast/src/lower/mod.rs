@@ -15,6 +15,7 @@ pub mod jsp;
 mod jsp_el;
 pub mod py_views;
 pub mod python;
+pub mod vue;
 
 use crate::ir::*;
 use crate::lang::Lang;
@@ -73,6 +74,25 @@ pub fn lower_jsp_within(
     }
     imports.append(&mut l.module.functions[0].body);
     l.module.functions[0].body = imports;
+    l.module.compute_consts();
+    Some(l.module)
+}
+
+/// Lowers a Vue single-file component parsed from `sfc.text` (see [`vue`]), giving up (`None`)
+/// once `deadline` has passed.
+pub fn lower_vue_within(
+    tree: &tree_sitter::Tree,
+    sfc: &vue::Sfc,
+    deadline: Option<Instant>,
+) -> Option<Module> {
+    let mut l = Lowerer::new(Lang::Vue, &sfc.text, false);
+    l.deadline = deadline;
+    l.module.has_errors = tree.root_node().has_error();
+    l.module.functions[0].span = span(tree.root_node());
+    l.lower_vue(tree.root_node(), sfc);
+    if l.out_of_time {
+        return None;
+    }
     l.module.compute_consts();
     Some(l.module)
 }
@@ -153,6 +173,9 @@ pub(crate) struct Lowerer<'a> {
     /// The JSP page being lowered, whose placeholders (`$NN`, `$j(`…) stand for its EL and
     /// output ([`jsp`]).
     pub jsp: Option<&'a jsp::Page>,
+    /// Vue: the component object's byte range and, once lowering reached it, its class
+    /// (`lower/vue.rs`).
+    pub component: Option<(usize, usize, Option<ClassId>)>,
     /// When to give up ([`lower_within`]).
     deadline: Option<Instant>,
     /// Levels entered so far (the deadline is checked every [`DEADLINE_STEPS`]).
@@ -188,6 +211,7 @@ impl<'a> Lowerer<'a> {
             yield_to: None,
             members: Vec::new(),
             jsp: None,
+            component: None,
             deadline: None,
             steps: 0,
             out_of_time: false,
@@ -198,7 +222,7 @@ impl<'a> Lowerer<'a> {
         let body = match self.lang {
             Lang::Python => self.py_block(root),
             Lang::Java | Lang::Jsp => self.java_block(root),
-            Lang::JavaScript | Lang::TypeScript | Lang::Tsx => self.js_block(root),
+            Lang::JavaScript | Lang::TypeScript | Lang::Tsx | Lang::Vue => self.js_block(root),
             Lang::Go => self.go_block(root),
         };
         self.module.functions[0].body = body;

@@ -6,14 +6,25 @@
 //!
 //! A view is a function under a route decorator (`@app.route(…)`, `@bp.get(…)`, …): a Flask one
 //! when the file imports `flask`/`quart` and not `fastapi`; a FastAPI one only with
-//! `response_class=HTMLResponse` (FastAPI serialises other returns as JSON). Django views return
-//! `HttpResponse` objects, which are sinks of their own.
+//! `response_class=HTMLResponse` or a `-> HTMLResponse` return annotation (FastAPI serialises
+//! other returns as JSON). Django views return `HttpResponse` objects, and a view that returns
+//! `HTMLResponse(body)` itself builds one: both are sinks of their own, so such a returned call
+//! is not wrapped again.
 
 use super::build::{call, var};
 use crate::ir::{Expr, ExprKind, Import, Lit, Stmt, StmtKind};
 
 /// The name of the made-up call around a view's returned body.
 pub const VIEW_RETURN_HTML: &str = "ViewReturnHtml";
+
+/// FastAPI's (Starlette's) HTML response class.
+const HTML_RESPONSE: &str = "HTMLResponse";
+
+/// Whether a return annotation names `HTMLResponse` (`-> HTMLResponse`,
+/// `-> responses.HTMLResponse`).
+pub(super) fn annotation_is_html(annotation: &str) -> bool {
+    annotation.trim().rsplit('.').next() == Some(HTML_RESPONSE)
+}
 
 const ROUTE_METHODS: &[&str] = &[
     "route",
@@ -25,8 +36,9 @@ const ROUTE_METHODS: &[&str] = &[
     "api_route",
 ];
 
-/// Whether a function with these decorators, in a file with these imports, returns an HTML body.
-pub(super) fn is_html_view(decorators: &[Expr], imports: &[Import]) -> bool {
+/// Whether a function with these decorators, in a file with these imports, returns an HTML body;
+/// `returns_html` says its return annotation names `HTMLResponse`.
+pub(super) fn is_html_view(decorators: &[Expr], imports: &[Import], returns_html: bool) -> bool {
     let imports_any = |roots: &[&str]| {
         imports.iter().any(|i| {
             let root = i.module.split('.').next().unwrap_or_default();
@@ -45,7 +57,10 @@ pub(super) fn is_html_view(decorators: &[Expr], imports: &[Import]) -> bool {
         }
         if let Some(k) = c.kwargs.iter().find(|k| k.name == "response_class") {
             return matches!(&k.value.kind,
-                ExprKind::Name(n) | ExprKind::Attr(_, n) if n == "HTMLResponse");
+                ExprKind::Name(n) | ExprKind::Attr(_, n) if n == HTML_RESPONSE);
+        }
+        if returns_html {
+            return true;
         }
         imports_any(&["flask", "quart"]) && !imports_any(&["fastapi"])
     })
@@ -87,6 +102,10 @@ fn wrap(e: &mut Expr) {
                 wrap(&mut items[0]);
             }
         }
+        // `return HTMLResponse(body)`: the response is built here; its body is the sink.
+        ExprKind::Call(c)
+            if matches!(&c.callee.kind,
+                ExprKind::Name(n) | ExprKind::Attr(_, n) if n == HTML_RESPONSE) => {}
         _ => {
             let sp = e.span;
             let inner = std::mem::replace(e, Expr::unknown(sp));

@@ -448,6 +448,8 @@ impl<'a> Lowerer<'a> {
             && super::py_views::is_html_view(
                 &self.module.functions[scope.id()].decorators,
                 &self.module.imports,
+                n.child_by_field_name("return_type")
+                    .is_some_and(|t| super::py_views::annotation_is_html(self.text(t))),
             )
         {
             super::py_views::wrap_returns(&mut body);

@@ -200,6 +200,19 @@ impl Analyzer<'_> {
         if java && library && list.is_none() {
             self.java_callbacks(fr, c, recv.as_ref(), &parts, &mut v);
         }
+        // JavaScript and Python (Java has its own callbacks above):
+        if !java {
+            // A callback of `then`/`subscribe`/`forEach`… receives the receiver's input;
+            // `computed(cb)` is what `cb` returns (`taint/callbacks.rs`).
+            if let (ExprKind::Attr(_, meth), Some(r)) = (&c.callee.kind, &recv) {
+                let cb = self.callback_flow(fr, r, meth, &c.args);
+                v.add_labels(&cb.labels);
+            }
+            if !c.args.is_empty() {
+                let cb = self.callback_value(fr, &c.callee, &c.args);
+                v.add_labels(&cb.labels);
+            }
+        }
         // Mutating methods taint their receiver: `lst.append(x)`, and through a chain of
         // them the first receiver (`sb.append(a).append(x)` returns `sb`).
         if let ExprKind::Attr(b, meth) = &c.callee.kind

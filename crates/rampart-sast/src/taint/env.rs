@@ -39,17 +39,48 @@ impl<'a> Analyzer<'a> {
             .filter(|l| l.origin == Origin::Source)
             .cloned()
             .collect();
-        let map = if p.starts_with("self.") || p.starts_with("this.") {
-            match self.class_of(fr.func) {
-                Some(c) => self.fields.entry(c).or_default(),
-                None => return,
+        if p.starts_with("self.") || p.starts_with("this.") {
+            if let Some(c) = self.class_of(fr.func) {
+                let map = self.fields.entry(c).or_default();
+                map.entry(p.to_string()).or_default().add_labels(&sources);
+                self.fields_version += 1;
             }
-        } else if self.has_children[fr.func] {
-            self.captured.entry(fr.func).or_default()
-        } else {
             return;
-        };
-        map.entry(p.to_string()).or_default().add_labels(&sources);
+        }
+        if self.has_children[fr.func] {
+            let map = self.captured.entry(fr.func).or_default();
+            map.entry(p.to_string()).or_default().add_labels(&sources);
+        }
+        // A nested function writing a variable it does not bind writes the enclosing scope's
+        // (JavaScript closures; in Python only through an object: `box.value = x`): the other
+        // functions nested there see it (`onMounted(() => { html.value = d })` and a Vue
+        // template reading `html`).
+        if let Some(parent) = self.module.functions[fr.func].parent
+            && fr.func != 0
+            && (p.contains('.') || self.module.lang.family() == crate::lang::Family::JavaScript)
+            && !self.binds_locally(fr, root_of(p))
+        {
+            let mut f = Some(parent);
+            let mut hops = 0;
+            while let Some(x) = f
+                && hops < 16
+            {
+                let map = self.captured.entry(x).or_default();
+                map.entry(p.to_string()).or_default().add_labels(&sources);
+                f = self.module.functions[x].parent;
+                hops += 1;
+            }
+        }
+    }
+
+    /// Whether the function of `fr` binds `name` itself: a parameter, or a variable it
+    /// assigned whole before (storing into `name.f` does not bind `name`).
+    fn binds_locally(&self, fr: &Frame<'_>, name: &str) -> bool {
+        self.module.functions[fr.func]
+            .params
+            .iter()
+            .any(|p| p.name == name)
+            || fr.env.contains_key(name)
     }
 
     /// The value of a place not assigned in the current function: an instance field set by
@@ -69,6 +100,9 @@ impl<'a> Analyzer<'a> {
         }
         if p.starts_with("self.") || p.starts_with("this.") {
             let c = self.class_of(fr.func)?;
+            if self.fields_busy[c] {
+                self.cut_short = true;
+            }
             if !self.fields_done[c] {
                 self.fields_done[c] = true;
                 // A summary computed by this pass that met a callee being analysed (in
@@ -77,6 +111,9 @@ impl<'a> Analyzer<'a> {
                 // (`doGet` calling `show` through `list.forEach(this::show)` while `show`'s
                 // read of `this.out` runs `doGet`).
                 let before: Vec<bool> = self.summaries.iter().map(Option::is_some).collect();
+                self.fields_busy[c] = true;
+                self.collecting_fields += 1;
+                self.collect_triggers.push((fr.func, self.fields_version));
                 for m in self.module.classes[c].methods.clone() {
                     if !self.in_progress[m] {
                         self.summary(m);
@@ -87,6 +124,9 @@ impl<'a> Analyzer<'a> {
                         self.summaries[f] = None;
                     }
                 }
+                self.collect_triggers.pop();
+                self.collecting_fields -= 1;
+                self.fields_busy[c] = false;
             }
             return self.fields.get(&c).and_then(|m| lookup(m, p));
         }

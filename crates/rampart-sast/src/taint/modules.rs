@@ -13,7 +13,7 @@ use crate::lang::Family;
 
 /// The module that `recv` (the receiver of a method call) names, as an import whose module
 /// itself is bound (`name: None`), or `None` when it names no module.
-pub(super) fn module_of(m: &Module, recv: &Expr) -> Option<Import> {
+pub(crate) fn module_of(m: &Module, recv: &Expr) -> Option<Import> {
     if let ExprKind::Call(c) = &recv.kind {
         return required(m, c);
     }
