@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 mod project;
 
-use project::{Project, project_names};
+use project::{Project, project_names, reaching_sources};
 
 /// Rules and their indexes, built once.
 pub struct RuleBook {
@@ -192,6 +192,11 @@ struct Bounds {
     /// `max_kept_text_bytes`: file text kept in memory for the project pass, all files together;
     /// the text of files read from disk beyond it is dropped and read again when needed.
     keep_text: usize,
+    /// `project_shortcuts` (default true): the project pass skips files that reach no taint
+    /// source and reuses the summaries an analyzer computed on the way; false analyses every
+    /// file whose calls resolve into the project again and every callee afresh (the slow path
+    /// the differential tests compare with: the findings are the same).
+    shortcuts: bool,
 }
 
 /// IR nodes of the modules lowered again in the project pass that each thread keeps (the most
@@ -255,6 +260,12 @@ impl Engine for SastEngine {
                         "[engines.sast] max_kept_text_bytes must be a non-negative integer",
                     )? as usize,
                     None => 128 << 20,
+                },
+                shortcuts: match opts.get("project_shortcuts") {
+                    None => true,
+                    Some(v) => v
+                        .as_bool()
+                        .ok_or("[engines.sast] project_shortcuts must be true or false")?,
                 },
             };
         let profile = match opts.get("sources") {
@@ -331,6 +342,8 @@ struct Analysed {
     deferred: Option<Deferred>,
     /// Time spent on it so far.
     spent: Duration,
+    /// Whether its code matched a taint source (see `Unit::has_source`).
+    has_source: bool,
 }
 
 /// The taint findings of a file made without the project, and the calls into imported modules
@@ -387,6 +400,10 @@ struct Unit {
     deferred: Option<Deferred>,
     /// Time already spent on it (parse, lowering, structural rules), out of the per-file bound.
     spent: Duration,
+    /// Whether its code matched a taint source in the per-file pass (or was nested too deep
+    /// to tell): a file that is not one and calls none, directly or through other files, cannot
+    /// have findings that need the project (`project::reaching_sources`).
+    has_source: bool,
 }
 
 /// Whether some import of `m` may name a file of the project (then the file's taint findings
@@ -668,6 +685,7 @@ impl Session {
                 ),
             ));
         }
+        let has_source = a.saw_source || a.too_deep.is_some();
         drop(a);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
         let mut sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner());
@@ -677,6 +695,7 @@ impl Session {
             nodes,
             deferred,
             spent: start.elapsed(),
+            has_source,
         })
     }
 }
@@ -755,6 +774,7 @@ impl EngineSession for Session {
                     nodes,
                     deferred,
                     spent,
+                    has_source,
                 }) = module
                 {
                     let top: Vec<(String, FuncId)> = if module.lang == Lang::Java {
@@ -795,6 +815,7 @@ impl EngineSession for Session {
                         nodes,
                         deferred,
                         spent,
+                        has_source,
                     };
                     self.units
                         .lock()
@@ -819,6 +840,11 @@ impl EngineSession for Session {
             unreadable: HashSet::new(),
         };
         let by_name = project_names(&units);
+        let needed = if self.bounds.shortcuts {
+            reaching_sources(&units, &self.book, &by_name)
+        } else {
+            vec![true; units.len()]
+        };
         let todo: Vec<usize> = (0..units.len())
             .filter(|&i| units[i].deferred.is_some())
             .collect();
@@ -837,15 +863,16 @@ impl EngineSession for Session {
         // so the result does not depend on scheduling.
         let book = &*self.book;
         let bounds = self.bounds;
-        let (units_ref, by_name_ref, todo_ref) = (&units, &by_name, &todo);
+        let (units_ref, by_name_ref, todo_ref, needed_ref) = (&units, &by_name, &todo, &needed);
         let results: Vec<ThreadResult> = std::thread::scope(|sc| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     sc.spawn(move || {
-                        let project = Project::new(units_ref, book, by_name_ref);
+                        let mut project = Project::new(units_ref, book, by_name_ref);
+                        project.remembers = bounds.shortcuts;
                         let mut outcomes = Vec::new();
                         for &i in todo_ref.iter().skip(t).step_by(threads) {
-                            outcomes.push(project.analyse_unit(i, bounds));
+                            outcomes.push(project.analyse_unit(i, needed_ref[i], bounds));
                         }
                         (
                             outcomes,
