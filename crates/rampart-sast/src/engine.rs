@@ -400,9 +400,10 @@ struct Unit {
     deferred: Option<Deferred>,
     /// Time already spent on it (parse, lowering, structural rules), out of the per-file bound.
     spent: Duration,
-    /// Whether its code matched a taint source in the per-file pass (or was nested too deep
-    /// to tell): a file that is not one and calls none, directly or through other files, cannot
-    /// have findings that need the project (`project::reaching_sources`).
+    /// Whether its code matched a taint source in the per-file pass (or was cut short by the
+    /// time limit or the nesting bound, so cannot tell): a file that is not one and calls none,
+    /// directly or through other files, cannot have findings that need the project
+    /// (`project::reaching_sources`).
     has_source: bool,
 }
 
@@ -685,7 +686,9 @@ impl Session {
                 ),
             ));
         }
-        let has_source = a.saw_source || a.too_deep.is_some();
+        // A file cut short (time limit, nesting) may hold a source its per-file pass never
+        // reached: counted as having one.
+        let has_source = a.saw_source || a.too_deep.is_some() || a.timed_out;
         drop(a);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
         let mut sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner());
