@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 mod django;
 mod project;
 
-use project::{Project, project_names};
+use project::{Project, project_names, reaching_sources};
 
 /// Rules and their indexes, built once.
 pub struct RuleBook {
@@ -193,6 +193,11 @@ struct Bounds {
     /// `max_kept_text_bytes`: file text kept in memory for the project pass, all files together;
     /// the text of files read from disk beyond it is dropped and read again when needed.
     keep_text: usize,
+    /// `project_shortcuts` (default true): the project pass skips files that reach no taint
+    /// source and reuses the summaries an analyzer computed on the way; false analyses every
+    /// file whose calls resolve into the project again and every callee afresh (the slow path
+    /// the differential tests compare with: the findings are the same).
+    shortcuts: bool,
 }
 
 /// IR nodes of the modules lowered again in the project pass that each thread keeps (the most
@@ -256,6 +261,12 @@ impl Engine for SastEngine {
                         "[engines.sast] max_kept_text_bytes must be a non-negative integer",
                     )? as usize,
                     None => 128 << 20,
+                },
+                shortcuts: match opts.get("project_shortcuts") {
+                    None => true,
+                    Some(v) => v
+                        .as_bool()
+                        .ok_or("[engines.sast] project_shortcuts must be true or false")?,
                 },
             };
         let profile = match opts.get("sources") {
@@ -332,6 +343,8 @@ struct Analysed {
     deferred: Option<Deferred>,
     /// Time spent on it so far.
     spent: Duration,
+    /// Whether its code matched a taint source (see `Unit::has_source`).
+    has_source: bool,
 }
 
 /// The taint findings of a file made without the project, and the calls into imported modules
@@ -388,6 +401,11 @@ struct Unit {
     deferred: Option<Deferred>,
     /// Time already spent on it (parse, lowering, structural rules), out of the per-file bound.
     spent: Duration,
+    /// Whether its code matched a taint source in the per-file pass (or was cut short by the
+    /// time limit or the nesting bound, so cannot tell): a file that is not one and calls none,
+    /// directly or through other files, cannot have findings that need the project
+    /// (`project::reaching_sources`).
+    has_source: bool,
 }
 
 /// Whether some import of `m` may name a file of the project (then the file's taint findings
@@ -669,6 +687,9 @@ impl Session {
                 ),
             ));
         }
+        // A file cut short (time limit, nesting) may hold a source its per-file pass never
+        // reached: counted as having one.
+        let has_source = a.saw_source || a.too_deep.is_some() || a.timed_out;
         drop(a);
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
         let mut sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner());
@@ -678,6 +699,7 @@ impl Session {
             nodes,
             deferred,
             spent: start.elapsed(),
+            has_source,
         })
     }
 }
@@ -768,6 +790,7 @@ impl EngineSession for Session {
                     nodes,
                     deferred,
                     spent,
+                    has_source,
                 }) = module
                 {
                     let top: Vec<(String, FuncId)> = if module.lang == Lang::Java {
@@ -808,6 +831,7 @@ impl EngineSession for Session {
                         nodes,
                         deferred,
                         spent,
+                        has_source,
                     };
                     self.units
                         .lock()
@@ -841,6 +865,11 @@ impl EngineSession for Session {
         } else {
             HashMap::new()
         };
+        let needed = if self.bounds.shortcuts {
+            reaching_sources(&units, &self.book, &by_name)
+        } else {
+            vec![true; units.len()]
+        };
         let todo: Vec<usize> = (0..units.len())
             .filter(|&i| units[i].deferred.is_some())
             .collect();
@@ -859,16 +888,19 @@ impl EngineSession for Session {
         // so the result does not depend on scheduling.
         let book = &*self.book;
         let bounds = self.bounds;
-        let (units_ref, by_name_ref, todo_ref, views_ref) = (&units, &by_name, &todo, &views);
+        let (units_ref, by_name_ref, todo_ref, views_ref, needed_ref) =
+            (&units, &by_name, &todo, &views, &needed);
         let results: Vec<ThreadResult> = std::thread::scope(|sc| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     sc.spawn(move || {
-                        let project = Project::new(units_ref, book, by_name_ref);
+                        let mut project = Project::new(units_ref, book, by_name_ref);
+                        project.remembers = bounds.shortcuts;
                         let mut outcomes = Vec::new();
                         for &i in todo_ref.iter().skip(t).step_by(threads) {
                             outcomes.push(project.analyse_unit(
                                 i,
+                                needed_ref[i],
                                 bounds,
                                 views_ref.get(&i).map(Vec::as_slice),
                             ));

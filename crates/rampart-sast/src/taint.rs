@@ -123,6 +123,15 @@ pub struct Analyzer<'a> {
     pub timed_out: bool,
     /// Whether a call resolved into another project file.
     pub used_project: bool,
+    /// Whether a source pattern matched anywhere in what was evaluated (sources are matched on
+    /// the syntax, so a file none of whose code matched one cannot create input taint, whatever
+    /// its calls resolve to: the project pass skips it when no file it calls has one either).
+    pub saw_source: bool,
+    /// Whether some summary was computed from a partial state (a call cut at a recursion,
+    /// depth or nesting bound, an enclosing function or method still in progress, instance
+    /// fields read): then the summaries of this analyzer depend on the order they were asked
+    /// in, and are not reused outside it (see `Project::summary`).
+    pub cut: bool,
     /// Java: whether the call being resolved has input (source taint) in an argument or its
     /// receiver (calls into other files are followed only then: see `taint/java_calls.rs`).
     call_tainted: bool,
@@ -217,6 +226,8 @@ impl<'a> Analyzer<'a> {
             findings: Vec::new(),
             timed_out: false,
             used_project: false,
+            saw_source: false,
+            cut: false,
             call_tainted: false,
             too_deep: None,
             steps: 0,
@@ -290,6 +301,14 @@ impl<'a> Analyzer<'a> {
         out
     }
 
+    /// The summaries computed so far, by function.
+    pub fn summaries(&self) -> impl Iterator<Item = (FuncId, &Arc<Summary>)> {
+        self.summaries
+            .iter()
+            .enumerate()
+            .filter_map(|(f, s)| s.as_ref().map(|s| (f, s)))
+    }
+
     /// Runs every taint rule over every function.
     pub fn run_taint(&mut self) {
         if self.ix.taint_rules.is_empty() {
@@ -311,14 +330,19 @@ impl<'a> Analyzer<'a> {
         if self.in_progress[f] {
             self.blocked += 1;
             self.cut_short = true;
+            self.cut = true;
             return None;
         }
         // Summaries are computed depth-first through calls (also into other files): a long
         // chain of calls is cut, the deepest call being treated as unknown.
         if NESTING.get() >= SUMMARY_NESTING {
+            self.cut = true;
             return None;
         }
-        let nested = Level::enter(&SUMMARY_DEPTH, MAX_SUMMARY_DEPTH)?;
+        let Some(nested) = Level::enter(&SUMMARY_DEPTH, MAX_SUMMARY_DEPTH) else {
+            self.cut = true;
+            return None;
+        };
         self.in_progress[f] = true;
         let blocked = self.blocked;
         let outer = std::mem::replace(&mut self.cut_short, false);
@@ -388,9 +412,12 @@ impl<'a> Analyzer<'a> {
         if let Some(p) = func.parent
             && p != fid
             && self.summaries[p].is_none()
-            && !self.in_progress[p]
         {
-            self.summary(p);
+            if self.in_progress[p] {
+                self.cut = true;
+            } else {
+                self.summary(p);
+            }
         }
         let mut fr = Frame {
             func: fid,
@@ -420,6 +447,7 @@ impl<'a> Analyzer<'a> {
                     Some(s) => vec![s],
                     None => func.params.iter().map(|p| p.span).collect(),
                 };
+                self.saw_source = true;
                 for s in spans {
                     param_sources.push((s, entry.rules));
                 }
@@ -731,12 +759,16 @@ impl<'a> Analyzer<'a> {
                     }
                     None => v.sanitize(entry.rules),
                 },
-                Role::Source => match m.focus.filter(|f| *f != e.span) {
-                    // Focused on an argument (`$C.ShouldBindJSON($X)` with focus `$X`): the
-                    // call writes the input into that variable (a source by side effect).
-                    Some(f) => written.push((f, entry.rules)),
-                    None => sources.push(entry.rules),
-                },
+                Role::Source => {
+                    self.saw_source = true;
+                    match m.focus.filter(|f| *f != e.span) {
+                        // Focused on an argument (`$C.ShouldBindJSON($X)` with focus `$X`):
+                        // the call writes the input into that variable (a source by side
+                        // effect).
+                        Some(f) => written.push((f, entry.rules)),
+                        None => sources.push(entry.rules),
+                    }
+                }
             }
         }
         self.taint_written(fr, e, written);

@@ -116,6 +116,15 @@ fn fixtures_match_their_markers() {
         v
     };
     assert_eq!(key(&out), key(&relowered));
+    // Without the project pass's shortcuts (every file analysed again, every callee summary
+    // computed afresh), findings are the same too.
+    let config = rampart_core::config::Config::parse(
+        "[engines.sast]\nproject_shortcuts = false\n",
+        &root.join("rampart.toml"),
+    )
+    .unwrap();
+    let slow = scan(&root, &files, config);
+    assert_eq!(key(&out), key(&slow));
     assert!(
         relowered
             .diagnostics

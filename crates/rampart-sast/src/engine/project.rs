@@ -49,6 +49,42 @@ pub(super) fn project_names(units: &[Unit]) -> HashMap<String, usize> {
     by_name
 }
 
+/// Which units the project pass must analyse again (by unit index): a unit whose code matched a
+/// taint source, and every unit that reaches one through the calls into other files it made in
+/// the per-file pass. Sources are matched on the syntax and every function of a file is
+/// evaluated in the per-file pass, so a unit that reaches none cannot get input taint from the
+/// project (its calls resolve the same in both passes; Java follows calls only with input): its
+/// project analysis would find nothing, as its per-file analysis did, and is skipped.
+pub(super) fn reaching_sources(
+    units: &[Unit],
+    book: &RuleBook,
+    by_name: &HashMap<String, usize>,
+) -> Vec<bool> {
+    let project = Project::new(units, book, by_name);
+    let mut callers: Vec<Vec<usize>> = vec![Vec::new(); units.len()];
+    for (i, u) in units.iter().enumerate() {
+        let Some(d) = &u.deferred else { continue };
+        for (imp, member) in &d.asked {
+            if let Some((f, _)) = project.resolve(u.text.path(), imp, Some(member))
+                && f != i
+            {
+                callers[f].push(i);
+            }
+        }
+    }
+    let mut needed: Vec<bool> = units.iter().map(|u| u.has_source).collect();
+    let mut stack: Vec<usize> = (0..units.len()).filter(|&i| needed[i]).collect();
+    while let Some(f) = stack.pop() {
+        for &c in &callers[f] {
+            if !needed[c] {
+                needed[c] = true;
+                stack.push(c);
+            }
+        }
+    }
+    needed
+}
+
 type SummaryCache = HashMap<(usize, FuncId), Option<Arc<Summary>>>;
 
 /// The project-wide view used in `finish` (one per thread): modules by name, and summaries
@@ -67,6 +103,13 @@ pub(super) struct Project<'a> {
     pub(super) extra: RefCell<Vec<(usize, Vec<RawFinding>)>>,
     /// Callee files whose text was dropped and could not be read again as scanned.
     pub(super) unreadable: RefCell<Vec<usize>>,
+    /// Summaries answered as unknown or computed from a partial state so far (a cross-file
+    /// recursion, a time limit, an unreadable file, an analyzer's `cut`): while it does not
+    /// move, the summaries an analyzer computes are those a fresh analyzer would, and are
+    /// remembered for other callers (`remember`).
+    pub(super) cuts: Cell<u64>,
+    /// Whether summaries computed on the way are remembered (`project_shortcuts`).
+    pub(super) remembers: bool,
 }
 
 fn strip_ext(p: &str) -> &str {
@@ -96,6 +139,31 @@ impl<'a> Project<'a> {
             deadline: Cell::new(Instant::now()),
             extra: RefCell::new(Vec::new()),
             unreadable: RefCell::new(Vec::new()),
+            cuts: Cell::new(0),
+            remembers: true,
+        }
+    }
+
+    /// Counts a summary answered as unknown or computed from a partial state.
+    fn cut(&self) {
+        self.cuts.set(self.cuts.get() + 1);
+    }
+
+    /// Remembers the summaries `a` (an analyzer of unit `file`) computed, when none of them
+    /// depends on the order they were asked in (no cut since `cuts_before`): the callers of
+    /// those functions in other files then use them instead of computing them again.
+    fn remember(&self, file: usize, a: &Analyzer<'_>, cuts_before: u64) {
+        if !self.remembers
+            || a.cut
+            || a.timed_out
+            || a.too_deep.is_some()
+            || self.cuts.get() != cuts_before
+        {
+            return;
+        }
+        let mut cache = self.cache.borrow_mut();
+        for (j, s) in a.summaries() {
+            cache.entry((file, j)).or_insert_with(|| Some(s.clone()));
         }
     }
 
@@ -151,22 +219,26 @@ impl<'a> Project<'a> {
         Some(m)
     }
 
-    /// The taint analysis of a deferred file, with calls into other files followed; `views`
+    /// The taint analysis of a deferred file, with calls into other files followed; `needed`
+    /// is false when it reaches no source through the project (`reaching_sources`); `views`
     /// are the Django views a URL conf says it defines (`engine/django.rs`).
     pub(super) fn analyse_unit(
         &self,
         i: usize,
+        needed: bool,
         bounds: Bounds,
         views: Option<&[super::django::View]>,
     ) -> Outcome {
         let u = &self.units[i];
         if let Some(d) = &u.deferred
             && views.is_none()
-            && d.asked
-                .iter()
-                .all(|(imp, member)| self.resolve(u.text.path(), imp, Some(member)).is_none())
+            && (!needed
+                || d.asked
+                    .iter()
+                    .all(|(imp, member)| self.resolve(u.text.path(), imp, Some(member)).is_none()))
         {
-            // No call resolves into the project: the analysis would go exactly as it did.
+            // No call resolves into the project, or no source can be reached: the analysis
+            // would go exactly as it did.
             return Outcome {
                 unit: i,
                 findings: d.findings.clone(),
@@ -200,6 +272,7 @@ impl<'a> Project<'a> {
                 module = Arc::new(marked);
             }
             let ix = self.book.index(u.lang.family());
+            let cuts_before = self.cuts.get();
             let mut a = Analyzer::new(
                 &module,
                 &file,
@@ -211,6 +284,7 @@ impl<'a> Project<'a> {
                 },
             );
             a.run_taint();
+            self.remember(i, &a, cuts_before);
             (std::mem::take(&mut a.findings), a.timed_out)
         }));
         match r {
@@ -315,6 +389,9 @@ impl ProjectResolver for Project<'_> {
 
     fn summary(&self, file: usize, func: FuncId) -> Option<Arc<Summary>> {
         if let Some(s) = self.cache.borrow().get(&(file, func)) {
+            if s.is_none() {
+                self.cut();
+            }
             return s.clone();
         }
         self.cache.borrow_mut().insert((file, func), None);
@@ -322,12 +399,15 @@ impl ProjectResolver for Project<'_> {
         let Some(text) = self.text(file) else {
             self.unreadable.borrow_mut().push(file);
             self.cache.borrow_mut().remove(&(file, func));
+            self.cut();
             return None;
         };
         let Some(module) = self.module(file) else {
             self.cache.borrow_mut().remove(&(file, func));
+            self.cut();
             return None;
         };
+        let cuts_before = self.cuts.get();
         let ix = self.book.index(u.lang.family());
         let mut a = Analyzer::new(
             &module,
@@ -345,6 +425,11 @@ impl ProjectResolver for Project<'_> {
             self.cache.borrow_mut().remove(&(file, func));
         } else {
             self.cache.borrow_mut().insert((file, func), s.clone());
+            // The other functions of the file it summarised on the way.
+            self.remember(file, &a, cuts_before);
+        }
+        if a.cut || a.timed_out || a.too_deep.is_some() || s.is_none() {
+            self.cut();
         }
         let found = std::mem::take(&mut a.findings);
         if !found.is_empty() {

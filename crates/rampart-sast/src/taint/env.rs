@@ -99,6 +99,8 @@ impl<'a> Analyzer<'a> {
             found
         }
         if p.starts_with("self.") || p.starts_with("this.") {
+            // What the class's fields hold depends on which methods have run so far.
+            self.cut = true;
             let c = self.class_of(fr.func)?;
             if self.fields_busy[c] {
                 self.cut_short = true;
