@@ -198,6 +198,10 @@ struct Bounds {
     /// file whose calls resolve into the project again and every callee afresh (the slow path
     /// the differential tests compare with: the findings are the same).
     shortcuts: bool,
+    /// `minified` (default false): analyse minified or bundled JavaScript ([`looks_minified`])
+    /// too. Their findings stand in code nobody edits (vendored libraries, build output): the
+    /// sources they were built from are what to scan.
+    minified: bool,
 }
 
 /// IR nodes of the modules lowered again in the project pass that each thread keeps (the most
@@ -267,6 +271,12 @@ impl Engine for SastEngine {
                     Some(v) => v
                         .as_bool()
                         .ok_or("[engines.sast] project_shortcuts must be true or false")?,
+                },
+                minified: match opts.get("minified") {
+                    None => false,
+                    Some(v) => v
+                        .as_bool()
+                        .ok_or("[engines.sast] minified must be true or false")?,
                 },
             };
         let profile = match opts.get("sources") {
@@ -603,6 +613,16 @@ impl Session {
             ));
             return None;
         }
+        if !self.bounds.minified
+            && matches!(lang, Lang::JavaScript | Lang::TypeScript)
+            && looks_minified(&file.content)
+        {
+            out.diagnostic(Diagnostic::note(
+                &file.path,
+                "sast: skipped, minified or bundled JavaScript (build output or a vendored library: scan its sources; [engines.sast] minified = true analyses it)",
+            ));
+            return None;
+        }
         let start = Instant::now();
         let deadline = start + self.bounds.timeout;
         let module = match parse_and_lower(lang, &file.content, deadline) {
@@ -702,6 +722,19 @@ impl Session {
             has_source,
         })
     }
+}
+
+/// Whether a script looks minified or bundled: a line of at least 5,000 bytes and, over the
+/// file, at least 300 bytes per line (hand-written code has short lines; a long data line in a
+/// normal file does not lift the average that far).
+pub(crate) fn looks_minified(src: &[u8]) -> bool {
+    let mut longest = 0;
+    let mut lines = 0usize;
+    for line in src.split(|b| *b == b'\n') {
+        lines += 1;
+        longest = longest.max(line.len());
+    }
+    longest >= 5_000 && src.len() / lines.max(1) >= 300
 }
 
 /// Parses and lowers a file (the syntax tree is dropped once lowered), or names what did not

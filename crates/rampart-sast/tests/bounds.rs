@@ -149,3 +149,61 @@ fn bounds_must_be_positive_integers() {
         assert!(err.contains("[engines.sast]"), "{err}");
     }
 }
+
+/// A bundled script: a webpack-like chunk on one long line, with an `eval` of a variable.
+fn bundle() -> String {
+    let mut s = String::from("/*! bundle */\n(()=>{");
+    for i in 0..400 {
+        s.push_str(&format!("var a{i}=function(e){{return e+{i}}};"));
+    }
+    s.push_str("var q=location.hash;eval(q);})();\n");
+    s
+}
+
+#[test]
+fn minified_scripts_are_skipped_with_a_note_unless_asked_for() {
+    let hand = "const q = location.hash;\neval(q);\n".to_string();
+    let files = [
+        ("static/js/core.js", bundle()),
+        ("src/app.js", hand.clone()),
+    ];
+    let out = scan("", &files);
+    let notes: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("minified or bundled"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", out.diagnostics);
+    assert_eq!(notes[0].path.as_deref(), Some("static/js/core.js"));
+    assert!(
+        out.findings
+            .iter()
+            .all(|f| f.location.path != "static/js/core.js")
+    );
+    assert!(out.findings.iter().any(|f| f.location.path == "src/app.js"));
+    // Asked for, the bundle is analysed like any other file.
+    let out = scan("[engines.sast]\nminified = true\n", &files);
+    assert!(
+        out.findings
+            .iter()
+            .any(|f| f.location.path == "static/js/core.js")
+    );
+    assert!(
+        !out.diagnostics
+            .iter()
+            .any(|d| d.message.contains("minified or bundled"))
+    );
+    // A wrong value names the option.
+    let config = Config::parse(
+        "[engines.sast]\nminified = \"yes\"\n",
+        Path::new("/nonexistent-root/rampart.toml"),
+    )
+    .unwrap();
+    let ctx = ScanContext {
+        root: std::env::temp_dir(),
+        config,
+        show_secrets: false,
+    };
+    let err = SastEngine::new().start(&ctx).err().expect("rejected");
+    assert!(err.contains("minified must be true or false"), "{err}");
+}

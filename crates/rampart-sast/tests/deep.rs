@@ -19,7 +19,9 @@ const EXPRESS: &str = "const express = require('express');\nconst app = express(
 /// bound has its own tests in `bounds.rs`).
 fn scan_on_worker_stack(files: Vec<(String, String)>) -> Emitter {
     let config = rampart_core::config::Config::parse(
-        "[engines.sast]\nfile_timeout_ms = 600000\n",
+        // The generated files are single long lines: analysed although they look minified,
+        // since these cases are about depth.
+        "[engines.sast]\nfile_timeout_ms = 600000\nminified = true\n",
         std::path::Path::new("/nonexistent-root/rampart.toml"),
     )
     .expect("the test's configuration parses");

@@ -24,11 +24,12 @@ fn scan_beside_planted(name: &str, hostile: &str) -> serde_json::Value {
     write(r, &format!("gen/{name}"), hostile);
     // These cases are about depth and size: the per-file time bound (3 s by default, tested in
     // rampart-sast's `bounds.rs`) is raised so that a debug build on a loaded machine does not
-    // report the time limit instead of the depth.
+    // report the time limit instead of the depth. The hostile files are long single lines,
+    // analysed although they look minified (`minified = true`).
     write(
         r,
         "rampart.toml",
-        "[engines.sast]\nfile_timeout_ms = 600000\n",
+        "[engines.sast]\nfile_timeout_ms = 600000\nminified = true\n",
     );
     // The report is written with `--output` (an abort would leave none).
     let out_file = r.join("report.json");
