@@ -4,6 +4,8 @@
 //! `expect:` or `fp:` marker for its rule fails the test. Every rule has at least
 //! [`MIN_PER_RULE`] lines of each kind. All files are scanned as one project (cross-file flows).
 
+mod common;
+
 use rampart_core::{Emitter, Engine, ScanContext, SourceFile, source::Origin};
 use rampart_sast::SastEngine;
 use std::collections::BTreeMap;
@@ -101,20 +103,7 @@ fn fixtures_match_their_markers() {
     )
     .unwrap();
     let relowered = scan(&root, &files, config);
-    let key = |o: &Emitter| {
-        let mut v: Vec<String> = o
-            .findings
-            .iter()
-            .map(|f| {
-                format!(
-                    "{} {:?} {} {:?} {:?}",
-                    f.rule_id, f.location, f.path_count, f.trace, f.more_traces
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    };
+    let key = common::dump;
     assert_eq!(key(&out), key(&relowered));
     // Without the project pass's shortcuts (every file analysed again, every callee summary
     // computed afresh), findings are the same too.

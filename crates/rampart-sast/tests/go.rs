@@ -10,16 +10,7 @@ fn scan(files: &[(&str, &str)]) -> Emitter {
     common::scan(Default::default(), files)
 }
 
-fn lines(out: &Emitter, rule: &str) -> Vec<(String, usize)> {
-    let mut v: Vec<_> = out
-        .findings
-        .iter()
-        .filter(|f| f.rule_id == rule)
-        .map(|f| (f.location.path.clone(), f.location.start_line))
-        .collect();
-    v.sort();
-    v
-}
+use common::places as lines;
 
 const SQL: &str = "sast/go-sql-injection";
 const CMD: &str = "sast/go-command-injection";

@@ -6,7 +6,6 @@ mod common;
 use rampart_core::config::Config;
 use rampart_core::{Emitter, Engine, ScanContext};
 use rampart_sast::SastEngine;
-use rampart_sast::engine::RuleBook;
 use rampart_sast::rules::parse_rules;
 use std::path::Path;
 
@@ -96,36 +95,21 @@ fn a_guard_without_focus_is_rejected() {
     assert!(err.contains("focus-metavariable"), "{err}");
 }
 
+/// A user taint rule whose sanitiser `is_ok(x)` is a guard.
+const GUARDED: &str = "id: py-guarded\nmessage: m\nlanguages: [python]\nmode: taint\n\
+pattern-sources:\n  - pattern: source()\n\
+pattern-sinks:\n  - pattern: sink(...)\n\
+pattern-sanitizers:\n  - patterns:\n      - pattern: is_ok($X)\n      - focus-metavariable: $X\n    guard: true\n";
+
 /// A user rule with a guard sanitiser: the guarded branch is clean, the other is not, and a
 /// branch that raises does not fall through.
 #[test]
 fn guard_sanitisers_clean_only_the_guarded_branch() {
-    let yaml = "id: py-guarded\nmessage: m\nlanguages: [python]\nmode: taint\n\
-pattern-sources:\n  - pattern: source()\n\
-pattern-sinks:\n  - pattern: sink(...)\n\
-pattern-sanitizers:\n  - patterns:\n      - pattern: is_ok($X)\n      - focus-metavariable: $X\n    guard: true\n";
-    let rules = parse_rules(yaml).unwrap();
-    let engine = SastEngine::with_rules(RuleBook::new(rules, Vec::new()));
-    let ctx = ScanContext {
-        root: std::env::temp_dir(),
-        config: Config::default(),
-        show_secrets: false,
-    };
     let code = "def f():\n    x = source()\n    if is_ok(x):\n        sink(x)\n    else:\n        sink(x)\n\
 def g():\n    x = source()\n    if not is_ok(x):\n        raise ValueError(x)\n    sink(x)\n\
 def h():\n    x = source()\n    if is_ok(x) and x:\n        sink(x)\n    if is_ok(x) or x:\n        sink(x)\n\
 def k():\n    x = source()\n    y = source()\n    if not is_ok(x):\n        log(x)\n    sink(x)\n    if is_ok(x):\n        sink(y)\n";
-    let s = engine.start(&ctx).unwrap();
-    let mut out = Emitter::default();
-    s.scan_file(
-        &rampart_core::SourceFile::new(
-            "g.py",
-            code.as_bytes().to_vec(),
-            rampart_core::source::Origin::WorkTree,
-        ),
-        &mut out,
-    );
-    s.finish(&mut out);
+    let out = common::scan_rules(GUARDED, &[("g.py", code)]);
     // f: the else branch (6); g: nothing; h: the `or` branch (17); k: the check does not
     // stop the flow when its branch falls through (23), and it does not clean another value (25).
     assert_eq!(lines(&out, "sast/py-guarded"), vec![6, 17, 23, 25]);
@@ -133,33 +117,12 @@ def k():\n    x = source()\n    y = source()\n    if not is_ok(x):\n        log(
 
 #[test]
 fn guards_in_conditional_expressions_and_in_or_conditions() {
-    let yaml = "id: py-guarded\nmessage: m\nlanguages: [python]\nmode: taint\n\
-pattern-sources:\n  - pattern: source()\n\
-pattern-sinks:\n  - pattern: sink(...)\n\
-pattern-sanitizers:\n  - patterns:\n      - pattern: is_ok($X)\n      - focus-metavariable: $X\n    guard: true\n";
-    let rules = parse_rules(yaml).unwrap();
-    let engine = SastEngine::with_rules(RuleBook::new(rules, Vec::new()));
-    let ctx = ScanContext {
-        root: std::env::temp_dir(),
-        config: Config::default(),
-        show_secrets: false,
-    };
     let code = "def f():\n    x = source()\n    sink(x if x and is_ok(x) else None)\n\
 def g():\n    x = source()\n    sink(None if is_ok(x) else x)\n\
 def h():\n    x = source()\n    y = x if is_ok(x) else None\n    sink(x)\n\
 def k():\n    x = source()\n    if not x or not is_ok(x):\n        return None\n    sink(x)\n\
 def m():\n    x = source()\n    if not is_ok(x) and x:\n        raise ValueError()\n    sink(x)\n";
-    let s = engine.start(&ctx).unwrap();
-    let mut out = Emitter::default();
-    s.scan_file(
-        &rampart_core::SourceFile::new(
-            "c.py",
-            code.as_bytes().to_vec(),
-            rampart_core::source::Origin::WorkTree,
-        ),
-        &mut out,
-    );
-    s.finish(&mut out);
+    let out = common::scan_rules(GUARDED, &[("c.py", code)]);
     // f: the guarded arm is clean; g: the other arm is not; h: the check cleans only inside
     // the expression, not `x` after it; k: past `if not x or not ok(x): return` the check held;
     // m: past `if not ok(x) and x: raise` it need not have (x may be empty).

@@ -6,7 +6,6 @@
 
 mod common;
 
-use rampart_core::Emitter;
 use rampart_core::config::Config;
 use std::path::Path;
 
@@ -14,41 +13,18 @@ fn config(text: &str) -> Config {
     Config::parse(text, &Path::new("/nonexistent-root").join("rampart.toml")).unwrap()
 }
 
-/// Every finding with its place, path count and paths, sorted.
-fn dump(out: &Emitter) -> Vec<String> {
-    let mut v: Vec<String> = out
-        .findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {:?} {} {:?} {:?}",
-                f.rule_id, f.location, f.path_count, f.trace, f.more_traces
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 /// Scans `files` with the shortcuts and without, asserts the same findings and returns the
 /// places (path, line) of `rule`'s.
 fn same_both_ways(files: &[(&str, &str)], rule: &str) -> Vec<(String, usize)> {
     let fast = common::scan(Default::default(), files);
     let slow = common::scan(config("[engines.sast]\nproject_shortcuts = false\n"), files);
-    assert_eq!(dump(&fast), dump(&slow));
+    assert_eq!(common::dump(&fast), common::dump(&slow));
     assert!(
         fast.diagnostics
             .iter()
             .all(|d| !d.message.contains("time limit"))
     );
-    let mut v: Vec<(String, usize)> = fast
-        .findings
-        .iter()
-        .filter(|f| f.rule_id == rule)
-        .map(|f| (f.location.path.clone(), f.location.start_line))
-        .collect();
-    v.sort();
-    v
+    common::places(&fast, rule)
 }
 
 fn at(path: &str, line: usize) -> (String, usize) {

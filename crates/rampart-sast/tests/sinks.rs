@@ -2,6 +2,9 @@
 //! kept, all counted), whichever files the paths start in; fingerprints that do not depend on
 //! the paths; and calls through module objects, which use the callee's summary.
 
+mod common;
+
+use common::dump;
 use rampart_core::{Emitter, Engine, Finding, ScanContext, SourceFile, source::Origin};
 use rampart_sast::SastEngine;
 use std::path::Path;
@@ -258,21 +261,6 @@ fn scan_on_disk(
     s.finish(&mut out);
     std::fs::remove_dir_all(&root).unwrap();
     out
-}
-
-fn dump(out: &Emitter) -> Vec<String> {
-    let mut v: Vec<String> = out
-        .findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {:?} {} {:?} {:?}",
-                f.rule_id, f.location, f.path_count, f.trace, f.more_traces
-            )
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 #[test]

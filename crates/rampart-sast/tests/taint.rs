@@ -1,37 +1,13 @@
 //! Taint behaviour: dead branches, sanitisers, overwritten variables, dict keys, helpers in the
 //! same file and in another file, and lowering of the constructs involved.
 
-use rampart_core::{Emitter, Engine, ScanContext, SourceFile, source::Origin};
-use rampart_sast::SastEngine;
+mod common;
+
+use common::places as lines;
+use rampart_core::Emitter;
 
 fn scan(files: &[(&str, &str)]) -> Emitter {
-    let e = SastEngine::new();
-    let ctx = ScanContext {
-        root: std::env::temp_dir(),
-        config: Default::default(),
-        show_secrets: false,
-    };
-    let s = e.start(&ctx).unwrap();
-    let mut out = Emitter::default();
-    for (p, t) in files {
-        s.scan_file(
-            &SourceFile::new(*p, t.as_bytes().to_vec(), Origin::WorkTree),
-            &mut out,
-        );
-    }
-    s.finish(&mut out);
-    out
-}
-
-fn lines(out: &Emitter, rule: &str) -> Vec<(String, usize)> {
-    let mut v: Vec<_> = out
-        .findings
-        .iter()
-        .filter(|f| f.rule_id == rule)
-        .map(|f| (f.location.path.clone(), f.location.start_line))
-        .collect();
-    v.sort();
-    v
+    common::scan(Default::default(), files)
 }
 
 const CMD: &str = "sast/python-command-injection";
@@ -200,21 +176,8 @@ fn pattern_inside_and_not_inside_work_in_taint_rules() {
           - pattern-not-inside: audit(...)
           - pattern: os.system(...)
 "#;
-    let rules = rampart_sast::rules::parse_rules(rule).unwrap();
-    let e = SastEngine::with_rules(rampart_sast::engine::RuleBook::new(rules, Vec::new()));
-    let ctx = ScanContext {
-        root: std::env::temp_dir(),
-        config: Default::default(),
-        show_secrets: false,
-    };
-    let s = e.start(&ctx).unwrap();
     let src = "import os\nfrom flask import Flask, request\napp = Flask(__name__)\n@app.route('/a')\ndef a():\n    q = request.args['q']\n    os.system(q)\n    if is_admin():\n        os.system(q)\n    audit(os.system(q))\ndef helper():\n    os.system(request.args['q'])\n";
-    let mut out = Emitter::default();
-    s.scan_file(
-        &SourceFile::new("a.py", src.as_bytes().to_vec(), Origin::WorkTree),
-        &mut out,
-    );
-    s.finish(&mut out);
+    let out = common::scan_rules(rule, &[("a.py", src)]);
     assert_eq!(lines(&out, "sast/admin-shell"), vec![("a.py".into(), 7)]);
 }
 

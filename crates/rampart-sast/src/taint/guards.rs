@@ -56,9 +56,11 @@ impl Analyzer<'_> {
             ExprKind::Not(a) => self.collect(fr, a, on_then, !value, out, d + 1),
             // `a and b` true: both are; `a or b` false: both are. The other two say nothing
             // of either side.
-            ExprKind::BinOp(BinOp::And, a, b) | ExprKind::BinOp(BinOp::Or, a, b)
-                if matches!(&e.kind, ExprKind::BinOp(BinOp::And, ..)) == value =>
-            {
+            ExprKind::BinOp(BinOp::And, a, b) if value => {
+                self.collect(fr, a, on_then, value, out, d + 1);
+                self.collect(fr, b, on_then, value, out, d + 1);
+            }
+            ExprKind::BinOp(BinOp::Or, a, b) if !value => {
                 self.collect(fr, a, on_then, value, out, d + 1);
                 self.collect(fr, b, on_then, value, out, d + 1);
             }
