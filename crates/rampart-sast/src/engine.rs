@@ -199,7 +199,7 @@ struct Bounds {
     /// the differential tests compare with: the findings are the same).
     shortcuts: bool,
     /// `minified` (default false): analyse minified or bundled JavaScript ([`looks_minified`])
-    /// too. Their findings stand in code nobody edits (vendored libraries, build output): the
+    /// and generated JavaScript ([`names_its_sources`]) too. Their findings stand in code nobody edits (vendored libraries, build output): the
     /// sources they were built from are what to scan.
     minified: bool,
 }
@@ -623,6 +623,13 @@ impl Session {
             ));
             return None;
         }
+        if !self.bounds.minified && lang == Lang::JavaScript && names_its_sources(&file.content) {
+            out.diagnostic(Diagnostic::note(
+                &file.path,
+                "sast: skipped, generated JavaScript (its sourceMappingURL comment names the sources it was built from: scan those; [engines.sast] minified = true analyses it)",
+            ));
+            return None;
+        }
         let start = Instant::now();
         let deadline = start + self.bounds.timeout;
         let module = match parse_and_lower(lang, &file.content, deadline) {
@@ -722,6 +729,15 @@ impl Session {
             has_source,
         })
     }
+}
+
+/// Whether a script is generated from other sources: it ends with a `//# sourceMappingURL=`
+/// comment (what bundlers and compilers write under their output; hand-written code has none).
+pub(crate) fn names_its_sources(src: &[u8]) -> bool {
+    let tail = &src[src.len().saturating_sub(512)..];
+    let tail = tail.trim_ascii_end();
+    let last = tail.rsplit(|b| *b == b'\n').next().unwrap_or(tail);
+    last.starts_with(b"//# sourceMappingURL=") || last.starts_with(b"//@ sourceMappingURL=")
 }
 
 /// Whether a script looks minified or bundled: a line of at least 5,000 bytes and, over the

@@ -71,6 +71,9 @@ pub struct Index {
     pub(crate) search_text: Vec<usize>,
     /// Guard sanitizers (conditions), with the rules they clean for.
     pub(crate) guards: Vec<(Formula, RuleSet)>,
+    /// `safe-after` characters, with the rules for which input placed after them in a built
+    /// string is harmless.
+    pub(crate) safe_after: Vec<(char, RuleSet)>,
 }
 
 impl Index {
@@ -118,6 +121,12 @@ impl Index {
                         })
                         .map(|(_, f)| f.clone())
                         .collect();
+                    for &c in &spec.safe_after {
+                        match ix.safe_after.iter_mut().find(|(x, _)| *x == c) {
+                            Some((_, rs)) => *rs = rs.or(set),
+                            None => ix.safe_after.push((c, set)),
+                        }
+                    }
                     for g in &spec.guards {
                         match ix
                             .guards

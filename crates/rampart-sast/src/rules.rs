@@ -54,6 +54,10 @@ pub struct TaintSpec {
     pub guards: Vec<Formula>,
     /// Extra ways it flows.
     pub propagators: Vec<Propagator>,
+    /// `safe-after` (characters): input placed after one of them in a string built from a
+    /// constant is harmless for this rule (a URL's query `?` or fragment `#` cannot change
+    /// where a redirect goes). See `taint/position.rs`.
+    pub safe_after: Vec<char>,
 }
 
 /// What a rule looks for.
@@ -344,6 +348,7 @@ fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
             sanitizers,
             guards,
             propagators: Vec::new(),
+            safe_after: safe_after(y).map_err(wrap)?,
         };
         if let Some(props) = get(y, "pattern-propagators").and_then(|v| v.as_vec()) {
             for p in props {
@@ -367,6 +372,11 @@ fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
     } else {
         Mode::Search(formula(y, family).map_err(wrap)?)
     };
+    if get(y, "safe-after").is_some() && !matches!(mode, Mode::Taint(_)) {
+        return Err(wrap(
+            "`safe-after` is for taint rules (`mode: taint`)".into(),
+        ));
+    }
     let fix_at_source = match str_of(y, "fix-at").as_deref() {
         None | Some("match") => false,
         Some("source") if matches!(mode, Mode::Taint(_)) => true,
@@ -389,6 +399,29 @@ fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
         autofix,
         fix_at_source,
     })
+}
+
+/// `safe-after:` of a taint rule: a string of characters (`"?#"`), or a list of them.
+fn safe_after(y: &Y) -> Result<Vec<char>, String> {
+    let Some(v) = get(y, "safe-after") else {
+        return Ok(Vec::new());
+    };
+    let items: Vec<String> = match v.as_vec() {
+        Some(items) => items.iter().filter_map(scalar).collect(),
+        None => scalar(v).into_iter().collect(),
+    };
+    let chars: Vec<char> = items.iter().flat_map(|s| s.chars()).collect();
+    if chars.is_empty()
+        || chars
+            .iter()
+            .any(|c| c.is_alphanumeric() || c.is_whitespace())
+    {
+        return Err(
+            "`safe-after` lists the punctuation after which input is harmless, e.g. \"?#\" (a URL's query and fragment)"
+                .into(),
+        );
+    }
+    Ok(chars)
 }
 
 /// The `profile:` of a source item (`web`, `cli`, `all`), else `default`.

@@ -9,6 +9,7 @@ mod env;
 mod guards;
 pub(crate) mod java_calls;
 mod modules;
+mod position;
 pub(crate) use modules::module_of;
 mod scopes;
 pub mod value;
@@ -137,6 +138,9 @@ pub struct Analyzer<'a> {
     call_tainted: bool,
     /// The first place evaluated as unknown because it was nested deeper than [`MAX_NESTING`].
     pub too_deep: Option<Span>,
+    /// The last expression a source pattern matched (a promise's receiver call that is itself
+    /// a source, `fetch(u).then(…)`, is told apart from one fed input: `taint/callbacks.rs`).
+    last_source: Option<Span>,
     steps: u32,
     /// Tainted values (from sources) stored in functions that have nested functions, by path:
     /// what closures see of their enclosing scopes.
@@ -227,6 +231,7 @@ impl<'a> Analyzer<'a> {
             timed_out: false,
             used_project: false,
             saw_source: false,
+            last_source: None,
             cut: false,
             call_tainted: false,
             too_deep: None,
@@ -772,6 +777,9 @@ impl<'a> Analyzer<'a> {
             }
         }
         self.taint_written(fr, e, written);
+        if !sources.is_empty() {
+            self.last_source = Some(e.span);
+        }
         for rules in sources {
             let loc = self.at(e.span);
             let msg = Msg::Untrusted;
@@ -823,7 +831,7 @@ impl<'a> Analyzer<'a> {
                     || p.starts_with("self.")
                     || p.starts_with("this.") =>
                 {
-                    self.outer_value(fr, &p)
+                    self.outer_value(fr, &p, !as_base)
                 }
                 None => None,
             }
@@ -856,8 +864,14 @@ impl<'a> Analyzer<'a> {
             ExprKind::Call(c) => self.eval_call(fr, e, c),
             ExprKind::StrBuild(parts) => {
                 let mut v = Value::konst(Lit::Str(String::new()));
+                // Rules for which what follows is harmless (`safe-after`, `taint/position.rs`).
+                let mut safe = RuleSet::default();
                 for p in parts {
-                    let pv = self.eval(fr, p);
+                    let mut pv = self.eval(fr, p);
+                    if !self.ix.safe_after.is_empty() {
+                        pv.sanitize(safe);
+                        safe = safe.or(position::rules_known_in(self.ix, p, &pv));
+                    }
                     v.add_labels(&pv.labels);
                     v.konst = match (v.konst.take(), pv.konst) {
                         (Some(Lit::Str(a)), Some(Lit::Str(b))) => Some(Lit::Str(a + &b)),
@@ -874,7 +888,25 @@ impl<'a> Analyzer<'a> {
                 {
                     return av;
                 }
-                let bv = self.eval(fr, b);
+                // Input after a `safe-after` character of the left side's text is harmless for
+                // those rules (`taint/position.rs`); Python's `%` maps it per placeholder.
+                let percent = match (&av.konst, op) {
+                    (Some(Lit::Str(t)), BinOp::Mod) if !self.ix.safe_after.is_empty() => {
+                        let t = t.clone();
+                        self.eval_percent_args(fr, &t, b)
+                    }
+                    _ => None,
+                };
+                let bv = match percent {
+                    Some(bv) => bv,
+                    None => {
+                        let mut bv = self.eval(fr, b);
+                        if *op == BinOp::Add {
+                            bv.sanitize(position::rules_known_in(self.ix, a, &av));
+                        }
+                        bv
+                    }
+                };
                 let konst = match (&av.konst, &bv.konst) {
                     (Some(x), Some(y)) => fold(*op, x, y),
                     _ => None,

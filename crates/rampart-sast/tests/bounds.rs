@@ -207,3 +207,38 @@ fn minified_scripts_are_skipped_with_a_note_unless_asked_for() {
     let err = SastEngine::new().start(&ctx).err().expect("rejected");
     assert!(err.contains("minified must be true or false"), "{err}");
 }
+
+#[test]
+fn generated_scripts_are_skipped_with_a_note_unless_asked_for() {
+    // Build output: readable lines, but its last line names the source map it was built with.
+    let built = "const q = location.hash;\neval(q);\n//# sourceMappingURL=app-3f2a.js.map\n";
+    // The comment elsewhere than at the end, or in TypeScript sources, is no such mark.
+    let quoted = "// see //# sourceMappingURL= below\nconst q = location.hash;\neval(q);\n";
+    let files = [
+        ("dist/app-3f2a.js", built.to_string()),
+        ("src/quoted.js", quoted.to_string()),
+        ("src/app.ts", built.to_string()),
+    ];
+    let out = scan("", &files);
+    let notes: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("generated JavaScript"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:?}", out.diagnostics);
+    assert_eq!(notes[0].path.as_deref(), Some("dist/app-3f2a.js"));
+    let paths: Vec<&str> = out
+        .findings
+        .iter()
+        .map(|f| f.location.path.as_str())
+        .collect();
+    assert!(!paths.contains(&"dist/app-3f2a.js"), "{paths:?}");
+    assert!(paths.contains(&"src/quoted.js"), "{paths:?}");
+    assert!(paths.contains(&"src/app.ts"), "{paths:?}");
+    let out = scan("[engines.sast]\nminified = true\n", &files);
+    assert!(
+        out.findings
+            .iter()
+            .any(|f| f.location.path == "dist/app-3f2a.js")
+    );
+}

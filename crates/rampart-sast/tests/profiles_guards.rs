@@ -162,3 +162,32 @@ fn java_environment_sources_belong_to_the_cli_profile() {
     );
     assert_eq!(lines(&all, "sast/java-command-injection"), vec![5, 6, 10]);
 }
+
+const CLI_GO: &str = "package main\n\n\
+import (\n\t\"net/http\"\n\t\"os\"\n\t\"os/exec\"\n)\n\n\
+func main() {\n\
+\texec.Command(\"sh\", \"-c\", \"ping \"+os.Args[1]).Run()\n\
+\texec.Command(\"sh\", \"-c\", \"ping \"+os.Getenv(\"HOST\")).Run()\n\
+\tos.ReadFile(os.Args[2])\n\
+}\n\n\
+func handle(w http.ResponseWriter, r *http.Request) {\n\
+\texec.Command(\"sh\", \"-c\", \"ping \"+r.FormValue(\"h\")).Run()\n\
+}\n";
+
+#[test]
+fn go_arguments_and_environment_belong_to_the_cli_profile() {
+    let web = common::scan(Config::default(), &[("tool.go", CLI_GO)]);
+    assert_eq!(lines(&web, "sast/go-command-injection"), vec![16]);
+    assert!(lines(&web, "sast/go-path-traversal").is_empty());
+    let cli = common::scan(
+        config("[engines.sast]\nsources = \"cli\"\n"),
+        &[("tool.go", CLI_GO)],
+    );
+    assert_eq!(lines(&cli, "sast/go-command-injection"), vec![10, 11]);
+    assert_eq!(lines(&cli, "sast/go-path-traversal"), vec![12]);
+    let all = common::scan(
+        config("[engines.sast]\nsources = \"all\"\n"),
+        &[("tool.go", CLI_GO)],
+    );
+    assert_eq!(lines(&all, "sast/go-command-injection"), vec![10, 11, 16]);
+}

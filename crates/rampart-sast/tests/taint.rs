@@ -42,6 +42,28 @@ fn records_looked_up_by_an_input_key_are_stored_data() {
 }
 
 #[test]
+fn cache_lookups_and_constant_key_reads_are_stored_data() {
+    // A cache answers with what was stored under the key, not with the key; `m.get("k")` and
+    // `m.pop("k")` read what is stored under that key only, here and in another function (the
+    // base of a longer access holds only what was stored at it).
+    let src = "import os\nfrom flask import request, session\nfrom django.core.cache import cache\n\
+def f():\n    page = cache.get('page:' + request.args['p'])\n    os.system(page)\n\
+    d = {}\n    d['bad'] = request.args['q']\n    os.system(d.get('good', 'ls'))\n    os.system(d.get('bad'))\n\
+    os.system(d.pop('bad', ''))\n    os.system(request.args.get('c'))\n\
+def store():\n    session['next'] = request.args['next']\n\
+def later():\n    os.system(session.get('idp'))\n    os.system(session['idp'])\n    os.system(session.get('next'))\n";
+    assert_eq!(
+        lines(&scan(&[("a.py", src)]), CMD),
+        vec![
+            ("a.py".into(), 10),
+            ("a.py".into(), 11),
+            ("a.py".into(), 12),
+            ("a.py".into(), 18)
+        ]
+    );
+}
+
+#[test]
 fn dict_keys_are_tracked_separately() {
     let src = "import os\nfrom flask import request\ndef f():\n    d = {'safe': 'ls', 'bad': request.args['q']}\n    os.system(d['safe'])\n    os.system(d['bad'])\n    e = {}\n    e['k'] = request.args['q']\n    e['j'] = 'ok'\n    os.system(e['j'])\n    os.system(e['k'])\n";
     assert_eq!(

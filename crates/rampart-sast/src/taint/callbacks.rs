@@ -34,6 +34,9 @@ pub(super) const CALLBACK_METHODS: &[&str] = &[
     "every",
 ];
 
+/// Methods whose callback gets what an asynchronous call resolves to or emits.
+const ASYNC_VALUE_METHODS: &[&str] = &["then", "subscribe"];
+
 /// Functions (JavaScript/TypeScript) whose value is what their first argument, a callback,
 /// returns.
 pub(super) const RETURNS_CALLBACK: &[&str] = &["computed", "useMemo"];
@@ -121,6 +124,51 @@ impl Analyzer<'_> {
             out.add_labels(&returned);
         }
         out
+    }
+
+    /// Whether the callback of `recv.meth(cb)` gets the input `recv` holds. A promise or an
+    /// observable made by an unknown library call that was given input
+    /// (`api.getNodeInfo({id: req.params.id}).then(r => res.send(r))`) resolves to that API's
+    /// own result (a record, a status), not to the input it was given, as for record lookups
+    /// (`calls.rs`). It does carry input when the call is a source itself (`fetch(u)`), a
+    /// method of an object that holds input (`response.json()`), a link of a callback chain
+    /// (`….then(…)`), `Promise.resolve(x)`…, or a function of the project (its summary says
+    /// what it returns), and for every other method (`items.forEach`, `s.split(',').map`).
+    pub(super) fn promise_carries_input(
+        &mut self,
+        fr: &mut Frame<'_>,
+        recv: &Expr,
+        meth: &str,
+    ) -> bool {
+        if !ASYNC_VALUE_METHODS.contains(&meth)
+            || self.module.lang.family() != Family::JavaScript
+            || self.last_source == Some(recv.span)
+        {
+            return true;
+        }
+        let ExprKind::Call(inner) = &recv.kind else {
+            return true;
+        };
+        match &inner.callee.kind {
+            ExprKind::Attr(obj, m) => {
+                if CALLBACK_METHODS.contains(&m.as_str())
+                    || matches!(m.as_str(), "catch" | "finally")
+                    || obj.dotted().as_deref() == Some("Promise")
+                    || self.resolve(fr, &inner.callee).is_some()
+                {
+                    return true;
+                }
+                match &obj.kind {
+                    ExprKind::Name(_) | ExprKind::Attr(..) | ExprKind::Subscript(..) => self
+                        .path_of(fr, obj)
+                        .and_then(|p| Self::read_path(fr, &p))
+                        .is_some_and(|v| v.labels.iter().any(|l| l.origin == Origin::Source)),
+                    _ => true,
+                }
+            }
+            ExprKind::Name(_) => self.resolve(fr, &inner.callee).is_some(),
+            _ => true,
+        }
     }
 
     /// The function of this file that a callback argument is: a function expression, or the

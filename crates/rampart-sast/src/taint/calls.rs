@@ -143,6 +143,9 @@ impl Analyzer<'_> {
             let v = self.eval(fr, &k.value);
             parts.push((k.value.span, v));
         }
+        if !self.ix.safe_after.is_empty() {
+            self.clean_format_args(c, recv.as_ref(), &mut parts);
+        }
         // Java follows calls into other files only with input (source taint) in the call.
         let input = |v: &Value| v.labels.iter().any(|l| matches!(l.origin, Origin::Source));
         self.call_tainted = recv.as_ref().is_some_and(input) || parts.iter().any(|(_, v)| input(v));
@@ -159,6 +162,13 @@ impl Analyzer<'_> {
             self.resolve(fr, &c.callee)
         };
         let library = resolved.is_none();
+        // Python's `d.get("k")`/`d.pop("k", …)`: what is stored under that key.
+        let keyed = if library {
+            self.keyed_read(fr, c)
+        } else {
+            None
+        };
+        let recv_or_key = keyed.as_ref().or(recv.as_ref());
         let mut v = match (list.clone(), resolved) {
             (Some(v), _) => v,
             (None, resolved) => match resolved {
@@ -192,7 +202,7 @@ impl Analyzer<'_> {
                         None => self.default_call(recv.as_ref(), &parts, c),
                     }
                 }
-                None => self.default_call(recv.as_ref(), &parts, c),
+                None => self.default_call(recv_or_key, &parts, c),
             },
         };
         // Java: functions passed to a library method (`list.forEach(this::handle)`,
@@ -204,7 +214,9 @@ impl Analyzer<'_> {
         if !java {
             // A callback of `then`/`subscribe`/`forEach`… receives the receiver's input;
             // `computed(cb)` is what `cb` returns (`taint/callbacks.rs`).
-            if let (ExprKind::Attr(_, meth), Some(r)) = (&c.callee.kind, &recv) {
+            if let (ExprKind::Attr(base, meth), Some(r)) = (&c.callee.kind, &recv)
+                && self.promise_carries_input(fr, base, meth)
+            {
                 let cb = self.callback_flow(fr, r, meth, &c.args);
                 v.add_labels(&cb.labels);
             }
@@ -243,6 +255,33 @@ impl Analyzer<'_> {
         }
         self.apply_patterns(fr, e, &mut v, &parts);
         v
+    }
+
+    /// Python's `m.get("k", …)`/`m.pop("k", …)` on a named mapping: the value stored under
+    /// that key, as `m["k"]` reads it (after `session["next"] = url`, `session.get("idp")` is
+    /// clean); `None` for other calls.
+    fn keyed_read(&mut self, fr: &mut Frame<'_>, c: &Call) -> Option<Value> {
+        if self.module.lang != crate::lang::Lang::Python {
+            return None;
+        }
+        let ExprKind::Attr(base, meth) = &c.callee.kind else {
+            return None;
+        };
+        let key = c.args.first()?;
+        if !matches!(meth.as_str(), "get" | "pop")
+            || !matches!(key.kind, ExprKind::Lit(Lit::Str(_)))
+            || !matches!(
+                base.kind,
+                ExprKind::Name(_) | ExprKind::Attr(..) | ExprKind::Subscript(..)
+            )
+        {
+            return None;
+        }
+        let read = Expr::new(
+            ExprKind::Subscript(base.clone(), Box::new(key.clone())),
+            c.callee.span,
+        );
+        Some(self.eval_place(fr, &read, false))
     }
 
     /// The value of an unknown call: its receiver's taint and its arguments' — except for a
@@ -370,7 +409,8 @@ impl Analyzer<'_> {
 /// Whether an unknown call looks a record up by key: the ORM and repository methods that
 /// return stored rows (`objects.get(pk=…)` with keyword arguments only, `filter(…)`,
 /// `findOne({…})`, `findById(id)`, `getByURL(url)`, Django's `get_object_or_404(Model, pk=…)`).
-/// Their arguments choose which record, they do not flow into it. A receiver that is itself
+/// Their arguments choose which record, they do not flow into it; so do a cache's `get` and
+/// `get_many` (`cache.get(key)`, `caches["default"].get(k)`). A receiver that is itself
 /// input still taints the result (`request.GET.get('q')`); `requests.get(url)` is no lookup
 /// (a positional argument): what it returns comes from wherever the URL points.
 pub(super) fn is_record_lookup(call: &Call) -> bool {
@@ -381,8 +421,21 @@ pub(super) fn is_record_lookup(call: &Call) -> bool {
         }
         _ => return false,
     };
-    if name == "get" {
-        return call.args.is_empty() && !call.kwargs.is_empty();
+    if name == "get" || name == "get_many" {
+        // `cache.get(key)`, `self.page_cache.get(k)`: a cache answers with what was stored.
+        let cache = match &call.callee.kind {
+            ExprKind::Attr(b, _) => match &b.kind {
+                ExprKind::Name(n) | ExprKind::Attr(_, n) => {
+                    n.to_ascii_lowercase().contains("cache")
+                }
+                ExprKind::Subscript(c, _) => c
+                    .dotted()
+                    .is_some_and(|d| d.to_ascii_lowercase().ends_with("caches")),
+                _ => false,
+            },
+            _ => false,
+        };
+        return cache || (name == "get" && call.args.is_empty() && !call.kwargs.is_empty());
     }
     const LOOKUPS: &[&str] = &[
         "filter",

@@ -84,10 +84,15 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The value of a place not assigned in the current function: an instance field set by
-    /// another method of the class, or a variable of an enclosing function.
-    pub(super) fn outer_value(&mut self, fr: &Frame<'_>, p: &str) -> Option<Value> {
-        fn lookup(map: &HashMap<String, Value>, p: &str) -> Option<Value> {
+    /// another method of the class, or a variable of an enclosing function. With `whole`, what
+    /// was stored in its fields counts too (`s` after `s.a = x`); without, only what was stored
+    /// at the place itself (the base of a longer access: `s.b` after `s.a = x` is clean).
+    pub(super) fn outer_value(&mut self, fr: &Frame<'_>, p: &str, whole: bool) -> Option<Value> {
+        let lookup = |map: &HashMap<String, Value>, p: &str| -> Option<Value> {
             let mut found = map.get(p).cloned();
+            if !whole {
+                return found;
+            }
             let prefix = format!("{p}.");
             for (k, v) in map {
                 if k.starts_with(&prefix) {
@@ -97,7 +102,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             found
-        }
+        };
         if p.starts_with("self.") || p.starts_with("this.") {
             // What the class's fields hold depends on which methods have run so far.
             self.cut = true;
