@@ -146,6 +146,25 @@ fn subscribe_callback_stores_into_the_component() {
     );
 }
 
+#[test]
+fn promises_and_observables_of_unknown_apis_given_input() {
+    // A source's observable through `pipe` still carries input; an unknown API given input
+    // answers with its own data; `fetch` is a source whatever its URL.
+    let src = "export class C {
+  constructor(private route: ActivatedRoute, private api: Api) {}
+  load() {
+    this.route.queryParams.pipe(debounceTime(10)).subscribe((p) => { document.body.innerHTML = p.q; });
+    this.api.lookup({ id: this.route.snapshot.params.id }).subscribe((r) => { document.body.innerHTML = r.html; });
+    fetch('/x?q=' + this.route.snapshot.params.id).then((r) => r.text()).then((t) => { document.body.innerHTML = t; });
+  }
+}
+";
+    assert_eq!(
+        lines(&scan(&[("c.ts", src)]), "js-xss"),
+        vec![("c.ts".into(), 4), ("c.ts".into(), 6)]
+    );
+}
+
 const VIEWS: &str = "from django.db import connection
 from django.http import HttpResponse
 

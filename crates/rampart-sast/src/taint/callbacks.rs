@@ -158,11 +158,14 @@ impl Analyzer<'_> {
                 {
                     return true;
                 }
+                // The object the method is called on: input stored in it, or a source itself
+                // (`this.route.params.pipe(…)`).
                 match &obj.kind {
                     ExprKind::Name(_) | ExprKind::Attr(..) | ExprKind::Subscript(..) => self
-                        .path_of(fr, obj)
-                        .and_then(|p| Self::read_path(fr, &p))
-                        .is_some_and(|v| v.labels.iter().any(|l| l.origin == Origin::Source)),
+                        .eval_place(fr, obj, false)
+                        .labels
+                        .iter()
+                        .any(|l| l.origin == Origin::Source),
                     _ => true,
                 }
             }
