@@ -248,3 +248,23 @@ fn trace_steps_name_their_function() {
     assert!(fs.first().is_some_and(|n| n.is_some()), "{:?}", f.trace);
     assert_eq!(fs.last(), Some(&Some("run")), "{:?}", f.trace);
 }
+
+#[test]
+fn each_finding_traces_back_to_a_source_of_its_own_rule() {
+    // A value holding weak randomness (a source of the randomness rule only) and request input
+    // (a source of the injection rules): the command-injection finding starts at the input.
+    let src = "import os, random\nfrom flask import request\ndef f():\n    token = str(random.random())\n    cmd = token + request.args['c']\n    os.system(cmd)\n";
+    let out = scan(&[("a.py", src)]);
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == CMD)
+        .expect("command injection reported");
+    let first = &f.trace.first().expect("a trace").message;
+    assert!(first.contains("request.args"), "{:?}", f.trace);
+    assert!(
+        f.trace.iter().all(|t| !t.message.contains("random.random")),
+        "{:?}",
+        f.trace
+    );
+}

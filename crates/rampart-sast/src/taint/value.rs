@@ -131,6 +131,9 @@ pub struct Label {
     pub trace: Arc<Trace>,
 }
 
+/// The most taint labels a value keeps apart (see [`Value::add_labels`]).
+pub(crate) const MAX_LABELS: usize = 8;
+
 /// The abstract value of an expression: its taint and, when known, its constant value.
 #[derive(Debug, Clone, Default)]
 pub struct Value {
@@ -147,15 +150,32 @@ impl Value {
             konst: Some(l),
         }
     }
+    /// Adds taint labels. A label's trace must hold for each of its rules: one whose rules are
+    /// among an existing label's of the same origin adds nothing, one that covers them replaces
+    /// it, and one for other rules (`Math.random()` for the randomness rule beside `req.query`
+    /// for injection rules) is kept beside it, so that each finding shows a source of its own
+    /// rule. Past [`MAX_LABELS`] labels, a label is merged into the first of its origin.
     pub(crate) fn add_labels(&mut self, labels: &[Label]) {
         for l in labels {
-            match self.labels.iter_mut().find(|x| x.origin == l.origin) {
-                Some(x) => x.rules = x.rules.or(l.rules),
-                None => {
-                    if self.labels.len() < 8 {
-                        self.labels.push(l.clone());
-                    }
-                }
+            if self
+                .labels
+                .iter()
+                .any(|x| x.origin == l.origin && l.rules.minus(x.rules).is_empty())
+            {
+                continue;
+            }
+            if let Some(x) = self
+                .labels
+                .iter_mut()
+                .find(|x| x.origin == l.origin && x.rules.minus(l.rules).is_empty())
+            {
+                *x = l.clone();
+                continue;
+            }
+            if self.labels.len() < MAX_LABELS {
+                self.labels.push(l.clone());
+            } else if let Some(x) = self.labels.iter_mut().find(|x| x.origin == l.origin) {
+                x.rules = x.rules.or(l.rules);
             }
         }
     }
