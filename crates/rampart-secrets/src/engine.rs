@@ -16,8 +16,6 @@ use std::ops::Range;
 
 /// How far around a keyword a one-line rule looks when the line is very long.
 const LINE_CUT: usize = 2048;
-// A gate's lead bytes (`Gate::refuted_on_line`) lie inside the line the gate is asked about.
-const _: () = assert!(crate::gate::LEAD_BYTES <= LINE_CUT);
 /// How far after its keyword a one-line secret may end; a later keyword hit this far inside a
 /// window already scanned for the same rule needs no new regex run.
 const SECRET_REACH: usize = 512;
@@ -197,12 +195,8 @@ impl SecretsEngine {
                 }
                 // The gate sees the text to the end of the line, as the regex would, and the
                 // byte before the hit if the line has one (look-behind needs no more): the
-                // line's end is only looked for once no byte at a fixed distance refutes it,
-                // its start once it has passed.
+                // line's start is only looked for once a gate has passed.
                 if let Some(g) = &rule.gate {
-                    if g.refuted_on_line(hay, start) {
-                        continue;
-                    }
                     let stop = *line_end.get_or_insert_with(|| line_end_after(hay, end));
                     let from = if start > 0 && hay[start - 1] != b'\n' {
                         start - 1

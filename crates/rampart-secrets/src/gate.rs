@@ -81,7 +81,7 @@ const MAX_STRINGS: usize = 64;
 /// Classes of at most this many bytes (after case folding) are expanded into literals.
 const MAX_CLASS_BYTES: usize = 4;
 /// How many leading byte positions of a gate's matches are worked out for the quick check.
-pub const LEAD_BYTES: usize = 32;
+const LEAD_BYTES: usize = 32;
 /// A lead position whose set has more bytes than this refutes too little to be worth a check.
 const LEAD_MAX_SET: u32 = 200;
 
@@ -142,25 +142,6 @@ impl Gate {
     /// that could not be compiled passes everything.
     pub fn passes(&self, hay: &[u8], at: usize) -> bool {
         self.passes_with(hay, at, &mut GateCache::default())
-    }
-
-    /// Whether a byte at a fixed distance after hit `at` of `hay` refutes the gate, worked
-    /// out before the end of the hit's line is looked for (most hits are refuted so): only bytes
-    /// before the next line break count, as the gate is asked about the text to the end of the
-    /// line. The caller's text must go on at least `LEAD_BYTES` past the hit unless the line or
-    /// `hay` ends first. A gate `before`, or one that could not be compiled, is never refuted
-    /// here.
-    pub fn refuted_on_line(&self, hay: &[u8], at: usize) -> bool {
-        if self.before {
-            return false;
-        }
-        let Some(c) = self.compiled() else {
-            return false;
-        };
-        c.lead.iter().any(|(k, set)| {
-            hay.get(at + k)
-                .is_some_and(|&b| !set.contains(b) && !hay[at..=at + k].contains(&b'\n'))
-        })
     }
 
     /// `passes`, with this thread's cache for this gate (a cache must only ever serve one
@@ -499,63 +480,5 @@ mod tests {
         assert!(!g.passes(hay, 1));
         // Look-behind sees the text before the gate: `\b` fails inside a word.
         assert!(!g.passes(b"xghp_abcdefghijklmnopqrstuvwxyz0123456789", 1));
-    }
-
-    #[test]
-    fn refuted_on_line_only_where_the_gate_fails_on_the_line() {
-        let p = r"(?i)\bpat[A-Za-z0-9]{3}\.[a-f0-9]{4}\b";
-        let g = Gate::derive(&hir(p), &kws(&["pat"]), true).unwrap();
-        assert!(g.refuted_on_line(b"x path/to/file", 2));
-        assert!(!g.refuted_on_line(b"x patAb9.00ff", 2));
-        // The refuting byte lies past the line's end: the line proves nothing there.
-        assert!(!g.refuted_on_line(b"x patAb9\nxxxxx", 2));
-        assert!(!g.refuted_on_line(b"x patAb9.\n", 2));
-        // A gate before the hit is not refuted here.
-        let p = r"(?i)\bhttps?://[^\s:@/]{1,64}:(?P<secret>[^\s:@/]{3,64})@[\w.\-]*elastic";
-        let before = Gate::derive_before(&hir(p), &kws(&["elastic"])).unwrap();
-        assert!(!before.refuted_on_line(b"from elasticsearch import x", 5));
-    }
-
-    #[test]
-    fn refuted_on_line_agrees_with_the_gate_at_every_builtin_hit() {
-        // Every builtin gate at every hit of its rule's keywords in every rule example and in
-        // this crate's sources, cut as the engine cuts the line: a hit refuted on its line
-        // never passes the gate.
-        let rules = crate::rule::builtin().unwrap();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut texts: Vec<Vec<u8>> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| std::fs::read(e.unwrap().path()).unwrap_or_default())
-            .collect();
-        texts.extend(
-            rules
-                .iter()
-                .flat_map(|r| r.meta.examples.iter().map(|e| e.text.clone().into_bytes())),
-        );
-        let (mut refuted, mut hits) = (0, 0);
-        for r in &rules {
-            let Some(g) = &r.gate else { continue };
-            for hay in &texts {
-                let lower = hay.to_ascii_lowercase();
-                for k in &r.keywords {
-                    for at in memchr::memmem::find_iter(&lower, k.as_bytes()) {
-                        let end = at + k.len();
-                        let stop =
-                            memchr::memchr(b'\n', &hay[end..]).map_or(hay.len(), |p| end + p);
-                        let from = if at > 0 && hay[at - 1] != b'\n' {
-                            at - 1
-                        } else {
-                            at
-                        };
-                        let passes = g.passes(&hay[from..stop], at - from);
-                        let cut = g.refuted_on_line(hay, at);
-                        assert!(!(cut && passes), "{} at {at}", r.meta.id);
-                        hits += 1;
-                        refuted += usize::from(cut);
-                    }
-                }
-            }
-        }
-        assert!(hits > 5_000 && refuted > 1_000, "{refuted} of {hits}");
     }
 }
