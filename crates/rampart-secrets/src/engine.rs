@@ -243,6 +243,13 @@ impl SecretsEngine {
         let Some((regex, group)) = rule.regex() else {
             return;
         };
+        // A window without the run every match holds has no match.
+        if rule
+            .required_run()
+            .is_some_and(|run| !run.found_in(&hay[window.clone()]))
+        {
+            return;
+        }
         let input = regex_automata::Input::new(&hay[window.clone()]);
         for caps in regex.captures_iter(input) {
             let Some(m) = caps.get_group(group).or_else(|| caps.get_group(0)) else {

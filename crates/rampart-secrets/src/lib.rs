@@ -18,6 +18,7 @@ pub mod error;
 pub mod filter;
 pub mod gate;
 pub mod prefilter;
+pub mod required;
 pub mod rule;
 #[cfg(test)]
 mod skip;

@@ -73,7 +73,8 @@ pub struct Rule {
     /// The compiled pattern and the index of its `secret` group (0: the whole match), built on
     /// first use: most rules never trigger on a given repository, and compiling all of them
     /// costs more than a small scan.
-    compiled: std::sync::OnceLock<(MatchRegex, usize)>,
+    /// Whether it was compiled with Unicode classes (see `match_regex`).
+    compiled: std::sync::OnceLock<(MatchRegex, usize, bool)>,
     /// Minimum Shannon entropy of the secret.
     pub entropy: Option<f64>,
     /// Minimum length of the secret.
@@ -102,6 +103,10 @@ pub struct Rule {
     pub gate: Option<crate::gate::Gate>,
     /// A second such check, on the text before the hit (`Gate::derive_before`).
     pub gate_before: Option<crate::gate::Gate>,
+    /// A run of bytes every match holds, checked on a window before the regex runs there.
+    pub required: Option<crate::required::RequiredRun>,
+    /// Whether `required` comes from the pattern parsed with Unicode classes.
+    required_unicode: bool,
 }
 
 impl Rule {
@@ -188,6 +193,8 @@ impl Rule {
             anchored_len: None,
             gate: None,
             gate_before: None,
+            required: None,
+            required_unicode: false,
         }
         .with_anchoring()
         .map_err(|e| bad(format!("regex does not compile: {e}")))?;
@@ -209,14 +216,12 @@ fn key_line(text: &str, key: &str) -> Option<usize> {
 }
 
 impl Rule {
-    /// Works out `anchored_len` (the pattern's literal prefixes, one of which starts every
+    /// Works out `required` (a run every match holds), `anchored_len` (the pattern's literal prefixes, one of which starts every
     /// match, must each begin with a keyword, and its matches must have a maximum length) and
     /// the `gate` checked at each keyword hit.
     fn with_anchoring(mut self) -> Result<Rule, String> {
         use regex_syntax::hir::literal::{ExtractKind, Extractor};
-        if self.multiline || self.keywords.is_empty() {
-            return Ok(self);
-        }
+        // Parsed as `match_regex` compiles it.
         let parse = |unicode: bool| {
             regex_syntax::ParserBuilder::new()
                 .unicode(unicode)
@@ -225,7 +230,15 @@ impl Rule {
                 .parse(&self.pattern)
                 .map_err(|e| e.to_string())
         };
-        let hir = parse(false).or_else(|_| parse(true))?;
+        let (hir, unicode) = match parse(false) {
+            Ok(hir) => (hir, false),
+            Err(_) => (parse(true)?, true),
+        };
+        self.required = crate::required::RequiredRun::derive(&hir);
+        self.required_unicode = unicode;
+        if self.multiline || self.keywords.is_empty() {
+            return Ok(self);
+        }
         let Some(max) = hir.properties().maximum_len() else {
             self.gate = crate::gate::Gate::derive(&hir, &self.keywords, false);
             self.gate_before = crate::gate::Gate::derive_before(&hir, &self.keywords);
@@ -252,19 +265,31 @@ impl Rule {
 
     /// Compiles the pattern (once); errors name the rule.
     pub fn try_compile(&self) -> Result<(&MatchRegex, usize), RuleError> {
-        if let Some((r, g)) = self.compiled.get() {
+        if let Some((r, g, _)) = self.compiled.get() {
             return Ok((r, *g));
         }
-        let regex = match_regex(&self.pattern).map_err(|problem| RuleError::Compile {
-            rule: self.meta.id.clone(),
-            problem,
-        })?;
+        let (regex, unicode) =
+            match_regex(&self.pattern).map_err(|problem| RuleError::Compile {
+                rule: self.meta.id.clone(),
+                problem,
+            })?;
         let group = regex
             .group_info()
             .to_index(regex_automata::PatternID::ZERO, "secret")
             .unwrap_or(0);
-        let (r, g) = self.compiled.get_or_init(|| (regex, group));
+        let (r, g, _) = self.compiled.get_or_init(|| (regex, group, unicode));
         Ok((r, *g))
+    }
+
+    /// A run of bytes every match of the compiled pattern holds: a window without it holds no
+    /// match (see `required`). `None` before the pattern is compiled, or where it was compiled
+    /// in the other mode than it was parsed in for the run (possible only when the ASCII
+    /// pattern is over the size limit; Unicode classes hold more).
+    pub fn required_run(&self) -> Option<&crate::required::RequiredRun> {
+        let (_, _, unicode) = self.compiled.get()?;
+        self.required
+            .as_ref()
+            .filter(|_| *unicode == self.required_unicode)
     }
 
     /// The compiled allow-list patterns; errors name the rule.
@@ -310,7 +335,8 @@ pub type MatchRegex = regex_automata::meta::Regex;
 /// Compiles a rule's pattern in ASCII mode where it can (see `ascii_regex`), as a
 /// `regex-automata` meta regex (its captures come from a caller's buffer, and a search can
 /// start at a keyword hit with the text before it as context).
-fn match_regex(pattern: &str) -> Result<MatchRegex, String> {
+/// Says whether it has Unicode classes.
+fn match_regex(pattern: &str) -> Result<(MatchRegex, bool), String> {
     use regex_automata::meta;
     let build = |unicode: bool| {
         meta::Regex::builder()
@@ -321,6 +347,7 @@ fn match_regex(pattern: &str) -> Result<MatchRegex, String> {
             )
             .configure(meta::Config::new().nfa_size_limit(Some(1 << 23)))
             .build(pattern)
+            .map(|r| (r, unicode))
             .map_err(|e| e.to_string())
     };
     build(false).or_else(|_| build(true))
