@@ -71,6 +71,8 @@ pub struct Index {
     pub(crate) search_text: Vec<usize>,
     /// Guard sanitizers (conditions), with the rules they clean for.
     pub(crate) guards: Vec<(Formula, RuleSet)>,
+    /// The literals a file must contain for each search formula and source to match.
+    pub prefilter: crate::prefilter::Prefilter,
 }
 
 impl Index {
@@ -170,6 +172,7 @@ impl Index {
                 }
             }
         }
+        ix.prefilter = crate::prefilter::Prefilter::build(&ix, family);
         ix
     }
 }

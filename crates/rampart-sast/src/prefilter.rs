@@ -1,0 +1,369 @@
+//! The rule prefilter: from the rules' own patterns, literals a file must contain for a rule to
+//! be able to match in it (`literals.rs`), all the family's literals in two Aho-Corasick
+//! automata (names as written; `(?i)` regex literals ASCII case-insensitively) run once per
+//! file. A search rule whose condition fails is
+//! not tried on the file's nodes; a Java file in which no search rule and no taint source can
+//! match is not parsed in the per-file pass at all (`engine/dormant.rs`).
+//!
+//! Invariant: the condition of a formula is necessary, so a rule skipped in a file could not
+//! have matched there, and the findings are those without the prefilter (`[engines.sast]
+//! prefilter = false`; `tests/prefilter.rs` compares).
+
+pub mod literals;
+
+use crate::index::{Index, Role};
+use crate::lang::{Family, Lang};
+use aho_corasick::AhoCorasick;
+use literals::{Cnf, Konst, Lit, formula_cnf};
+use std::collections::HashMap;
+
+/// A condition over literal ids: each clause needs one of its literals. Empty: always holds.
+type Clauses = Vec<Vec<u32>>;
+
+/// The literals of a family's rules and the conditions of its search formulas and sources.
+#[derive(Debug, Clone, Default)]
+pub struct Prefilter {
+    /// The literals matched as written, then the two characters that `(?i)` folds with ASCII
+    /// ones (`ſ`, the Kelvin sign): a text containing one counts as containing every literal.
+    exact: Option<AhoCorasick>,
+    /// The id of each pattern of `exact`.
+    exact_ids: Vec<u32>,
+    /// The case-insensitive literals.
+    folded: Option<AhoCorasick>,
+    /// The id of each pattern of `folded`.
+    folded_ids: Vec<u32>,
+    /// The literals, by id.
+    names: Vec<Lit>,
+    /// The condition of each search formula, in `Index::search` order.
+    search: Vec<Clauses>,
+    /// The condition of each taint source entry of the index; a file may hold a source when one
+    /// of them holds.
+    sources: Vec<Clauses>,
+}
+
+/// The literals found in one file.
+#[derive(Debug, Clone)]
+pub struct Present {
+    found: Vec<bool>,
+}
+
+impl Present {
+    fn has(&self, id: u32) -> bool {
+        self.found.get(id as usize).copied().unwrap_or(true)
+    }
+
+    fn holds(&self, c: &Clauses) -> bool {
+        c.iter().all(|clause| clause.iter().any(|&id| self.has(id)))
+    }
+}
+
+impl Prefilter {
+    /// The prefilter of an index built for `family`.
+    pub(crate) fn build(ix: &Index, family: Family) -> Prefilter {
+        let konst = Konst::of(family);
+        let mut ids: HashMap<Lit, u32> = HashMap::new();
+        let mut pats: Vec<Lit> = Vec::new();
+        let mut intern = |cnf: Cnf| -> Clauses {
+            cnf.into_iter()
+                .map(|clause| {
+                    clause
+                        .into_iter()
+                        .map(|lit| {
+                            *ids.entry(lit.clone()).or_insert_with(|| {
+                                pats.push(lit);
+                                (pats.len() - 1) as u32
+                            })
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let search: Vec<Clauses> = ix
+            .search
+            .iter()
+            .map(|(_, f)| intern(formula_cnf(f, konst)))
+            .collect();
+        let sources: Vec<Clauses> = ix
+            .entries
+            .iter()
+            .filter(|e| e.role == Role::Source)
+            .map(|e| intern(formula_cnf(&e.formula, konst)))
+            .collect();
+        let split = |ci: bool| -> (Vec<&[u8]>, Vec<u32>) {
+            pats.iter()
+                .enumerate()
+                .filter(|(_, l)| l.ci == ci)
+                .map(|(i, l)| (l.text.as_slice(), i as u32))
+                .unzip()
+        };
+        let (mut exact_pats, mut exact_ids) = split(false);
+        let (folded_pats, folded_ids) = split(true);
+        let anything = pats.len() as u32;
+        for special in ["\u{17F}", "\u{212A}"] {
+            exact_pats.push(special.as_bytes());
+            exact_ids.push(anything);
+        }
+        let exact = AhoCorasick::new(&exact_pats).ok();
+        let folded = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&folded_pats)
+            .ok();
+        Prefilter {
+            exact,
+            exact_ids,
+            folded,
+            folded_ids,
+            names: pats,
+            search,
+            sources,
+        }
+    }
+
+    /// Whether files of `lang` are filtered: not JSP pages nor Vue components, whose code is
+    /// made from the page (names like `JspWrite` are not in its text).
+    pub fn applies(lang: Lang) -> bool {
+        !matches!(lang, Lang::Jsp | Lang::Vue)
+    }
+
+    /// The literals `text` contains. A string constant's value has its escapes resolved, so
+    /// the text without backslashes is searched too.
+    pub fn scan(&self, text: &[u8]) -> Present {
+        let (Some(exact), Some(folded)) = (&self.exact, &self.folded) else {
+            // No automaton (cannot happen with the literals' sizes): everything may match.
+            return Present { found: Vec::new() };
+        };
+        let mut found = vec![false; self.names.len()];
+        let mut all = false;
+        let mut mark = |hay: &[u8]| {
+            for (ac, ids) in [(exact, &self.exact_ids), (folded, &self.folded_ids)] {
+                for m in ac.find_overlapping_iter(hay) {
+                    let id = ids[m.pattern().as_usize()] as usize;
+                    let Some(f) = found.get_mut(id) else {
+                        all = true;
+                        continue;
+                    };
+                    if *f || (self.names[id].word && !whole_word(hay, m.start(), m.end())) {
+                        continue;
+                    }
+                    *f = true;
+                }
+            }
+        };
+        mark(text);
+        if text.contains(&b'\\') {
+            let stripped: Vec<u8> = text.iter().copied().filter(|&b| b != b'\\').collect();
+            mark(&stripped);
+        }
+        if all {
+            found.clear();
+        }
+        Present { found }
+    }
+
+    /// Whether search formula `si` (of `Index::search`) may match in a file with `p`.
+    pub fn search_active(&self, si: usize, p: &Present) -> bool {
+        self.search.get(si).is_none_or(|c| p.holds(c))
+    }
+
+    /// Whether some search formula may match in a file with `p`.
+    pub fn any_search(&self, p: &Present) -> bool {
+        self.search.iter().any(|c| p.holds(c))
+    }
+
+    /// Whether some taint source may match in a file with `p`.
+    pub fn any_source(&self, p: &Present) -> bool {
+        self.sources.iter().any(|c| p.holds(c))
+    }
+
+    /// The search formulas and the source entries (indices, as in [`Prefilter::describe`])
+    /// whose condition holds in a file with `p`.
+    pub fn holding(&self, p: &Present) -> (Vec<usize>, Vec<usize>) {
+        let which =
+            |v: &[Clauses]| -> Vec<usize> { (0..v.len()).filter(|&i| p.holds(&v[i])).collect() };
+        (which(&self.search), which(&self.sources))
+    }
+
+    /// The conditions as text, for tests and diagnostics: per search formula and per source
+    /// entry, the clauses of literals (an empty list: always on; `(?i)` before a literal
+    /// matched in any case).
+    pub fn describe(&self) -> (Vec<Vec<Vec<String>>>, Vec<Vec<Vec<String>>>) {
+        let text = |c: &Clauses| -> Vec<Vec<String>> {
+            c.iter()
+                .map(|cl| {
+                    cl.iter()
+                        .map(|&id| {
+                            let l = &self.names[id as usize];
+                            let t = String::from_utf8_lossy(&l.text);
+                            if l.ci {
+                                format!("(?i){t}")
+                            } else {
+                                t.into_owned()
+                            }
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        (
+            self.search.iter().map(text).collect(),
+            self.sources.iter().map(text).collect(),
+        )
+    }
+}
+
+/// Whether `hay[start..end]` is a whole word: no identifier character just before or after.
+fn whole_word(hay: &[u8], start: usize, end: usize) -> bool {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    (start == 0 || !ident(hay[start - 1])) && hay.get(end).is_none_or(|&b| !ident(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The search and source conditions of the rules of `yaml` (one family).
+    fn conditions(yaml: &str, family: Family) -> (Vec<Vec<Vec<String>>>, Vec<Vec<Vec<String>>>) {
+        let rules = crate::rules::parse_rules(yaml).unwrap();
+        Index::new(&rules, family).prefilter.describe()
+    }
+
+    fn strs(v: &[&[&str]]) -> Vec<Vec<String>> {
+        v.iter()
+            .map(|c| c.iter().map(|s| s.to_string()).collect())
+            .collect()
+    }
+
+    const TAINT: &str = r#"
+rules:
+  - id: t
+    message: m
+    severity: ERROR
+    languages: [java]
+    mode: taint
+    pattern-sources:
+      - pattern-either:
+          - pattern: "$REQ.getParameter(...)"
+          - patterns:
+              - pattern: "$REQ.getReader()"
+              - metavariable-regex: {metavariable: "$REQ", regex: "^(req|request)$"}
+          - pattern: "ModelAttribute(...)"
+      - pattern: "System.getenv(...)"
+        profile: cli
+    pattern-sinks:
+      - pattern: "$S.executeQuery(...)"
+"#;
+
+    #[test]
+    fn a_pattern_needs_its_key_and_a_made_up_name_what_makes_it() {
+        let (search, sources) = conditions(TAINT, Family::Java);
+        assert!(search.is_empty());
+        // One entry per alternative; `getenv` is a `cli` source, not active in `web`.
+        assert_eq!(
+            sources,
+            vec![
+                strs(&[&["getParameter"]]),
+                strs(&[&["getReader"], &["req", "request"]]),
+                strs(&[&[
+                    "DeleteMapping",
+                    "GetMapping",
+                    "ModelAttribute",
+                    "PatchMapping",
+                    "PostMapping",
+                    "PutMapping",
+                    "RequestMapping"
+                ]]),
+            ]
+        );
+    }
+
+    const SEARCH: &str = r#"
+rules:
+  - id: s
+    message: m
+    severity: WARNING
+    languages: [java]
+    pattern-either:
+      - patterns:
+          - pattern: "$K = \"...\""
+          - metavariable-regex: {metavariable: "$K", regex: "(?i)(password|secret)$"}
+      - patterns:
+          - pattern: "$D.setPassword(\"...\")"
+          - pattern-not: "$D.setPassword(\"\")"
+  - id: always
+    message: m
+    severity: WARNING
+    languages: [java]
+    patterns:
+      - pattern: "$X = $Y"
+      - pattern-not: "$X = 1"
+  - id: digits
+    message: m
+    severity: WARNING
+    languages: [java]
+    patterns:
+      - pattern: "$X = $Y"
+      - metavariable-regex: {metavariable: "$Y", regex: "^(4433|8443)$"}
+  - id: text
+    message: m
+    severity: WARNING
+    languages: [java]
+    pattern-regex: "BEGIN (RSA|EC) PRIVATE"
+"#;
+
+    #[test]
+    fn search_conditions_come_from_keys_and_regexes() {
+        let (search, _) = conditions(SEARCH, Family::Java);
+        assert_eq!(
+            search,
+            vec![
+                // Each alternative's best clause, together.
+                strs(&[&["(?i)password", "(?i)secret", "setPassword"]]),
+                // Nothing can be derived: always on.
+                Vec::new(),
+                // Digits may be an integer constant written otherwise (`0x1153`): no condition.
+                Vec::new(),
+                strs(&[&["BEGIN EC PRIVATE", "BEGIN RSA PRIVATE"]]),
+            ]
+        );
+        // In Python a `metavariable-regex` may see adjacent literals joined: no condition.
+        let py = SEARCH
+            .replace("[java]", "[python]")
+            .replace("$D.setPassword(\"...\")", "$D.set_password(\"...\")");
+        let (search, _) = conditions(&py, Family::Python);
+        assert_eq!(search[0], Vec::<Vec<String>>::new());
+    }
+
+    #[test]
+    fn scan_finds_literals_case_insensitively_and_through_escapes() {
+        let (search, _) = conditions(SEARCH, Family::Java);
+        assert_eq!(search.len(), 4);
+        let rules = crate::rules::parse_rules(SEARCH).unwrap();
+        let ix = Index::new(&rules, Family::Java);
+        let pf = &ix.prefilter;
+        let p = pf.scan(b"class A { String dbPASSWORD = \"x\"; }");
+        assert!(pf.search_active(0, &p) && pf.search_active(1, &p));
+        assert!(!pf.search_active(3, &p));
+        // Names are whole words: `setPassword` is not in `resetPasswordX`.
+        let rules = crate::rules::parse_rules(TAINT).unwrap();
+        let tix = Index::new(&rules, Family::Java);
+        let has_source = |t: &[u8]| tix.prefilter.any_source(&tix.prefilter.scan(t));
+        assert!(!has_source(
+            b"void f() { x.getParameterNames(); y.mygetParameter(); }"
+        ));
+        assert!(has_source(
+            b"void f() { x.getParameterNames(); y.getParameter(1); }"
+        ));
+        assert!(has_source(b"String s = r.getParameter"));
+        // Literals without `(?i)` are matched as written.
+        assert!(!pf.search_active(3, &pf.scan(b"// begin rsa private key")));
+        assert!(pf.search_active(3, &pf.scan(b"// BEGIN RSA PRIVATE KEY")));
+        let p = pf.scan(b"class A { int n = 1; }");
+        assert!(!pf.search_active(0, &p) && pf.search_active(1, &p));
+        // A string constant's escapes are resolved: `"pass\word"` is `password`.
+        let p = pf.scan(br#"class A { String k = "pass\word"; }"#);
+        assert!(pf.search_active(0, &p));
+        // `(?i)` folds `s` with the long s: a text with it counts as containing everything.
+        let p = pf.scan("class A { String pa\u{17F}sword; }".as_bytes());
+        assert!(pf.search_active(0, &p) && pf.search_active(3, &p));
+    }
+}
