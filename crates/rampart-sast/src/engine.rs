@@ -23,8 +23,10 @@ use std::time::{Duration, Instant};
 
 pub(crate) mod django;
 mod dormant;
+mod fixes;
 mod project;
 
+use fixes::fix_of;
 use project::{Project, project_names, reaching_sources};
 
 /// Rules and their indexes, built once.
@@ -365,7 +367,7 @@ enum Analysis {
     /// Left unparsed by the prefilter: nothing can match in it (`engine/dormant.rs`).
     Dormant,
     /// Analysed.
-    Done(Analysed),
+    Done(Box<Analysed>),
 }
 
 /// What the per-file pass leaves for `finish`.
@@ -577,54 +579,6 @@ fn changed_diagnostic(path: &str) -> Diagnostic {
     )
 }
 
-/// The rule's autofix for raw finding `r`, as an edit of `file`.
-fn fix_of(rule: &Rule, file: &SourceFile, r: &RawFinding) -> Option<Fix> {
-    let autofix = rule.autofix.as_ref()?;
-    let range = if rule.fix_at_source {
-        source_range(file, r)?
-    } else {
-        r.span.range()
-    };
-    let matched = std::str::from_utf8(file.content.get(range.clone())?).ok()?;
-    let replacement = autofix.replacement(matched, &r.binds)?;
-    (replacement != matched).then(|| Fix {
-        description: format!("rewrite `{}` as `{replacement}`", clip(matched)),
-        edits: vec![Edit::replace(&file.path, &file.content, range, replacement)],
-    })
-}
-
-/// For `fix-at: source`: the bytes of `file` from the start of `r`'s source (its trace's first
-/// step) to the end of that line; `None` when the source is in another file.
-fn source_range(file: &SourceFile, r: &RawFinding) -> Option<std::ops::Range<usize>> {
-    let at = &r.trace.first()?.location;
-    if at.path != file.path {
-        return None;
-    }
-    let text = std::str::from_utf8(&file.content).ok()?;
-    let line_start = if at.start_line <= 1 {
-        0
-    } else {
-        text.match_indices('\n').nth(at.start_line - 2)?.0 + 1
-    };
-    let line = &text[line_start..];
-    let line = &line[..line.find('\n').unwrap_or(line.len())];
-    let col = line
-        .char_indices()
-        .nth(at.start_col.checked_sub(1)?)
-        .map(|(i, _)| i)?;
-    Some(line_start + col..line_start + line.len())
-}
-
-/// The first line of `s`, at most 60 characters.
-fn clip(s: &str) -> String {
-    let line = s.lines().next().unwrap_or("");
-    match line.char_indices().nth(60) {
-        Some((i, _)) => format!("{}…", &line[..i]),
-        None if line.len() < s.len() => format!("{line}…"),
-        None => line.to_string(),
-    }
-}
-
 impl Session {
     /// Analyses one file: `Skipped` if it was not analysed, `Dormant` if the prefilter found
     /// that nothing can match in it (only when `may_sleep`: a Java file).
@@ -764,13 +718,13 @@ impl Session {
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
         let mut sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner());
         emit(&self.book, file, raw, &mut seen, &mut sinks, out);
-        Some(Analysis::Done(Analysed {
+        Some(Analysis::Done(Box::new(Analysed {
             module,
             nodes,
             deferred,
             spent: start.elapsed(),
             has_source,
-        }))
+        })))
     }
 }
 
@@ -876,7 +830,7 @@ impl EngineSession for Session {
                             .push(text);
                     }
                     Analysis::Done(a) => {
-                        if let Some(unit) = self.unit_of(file, a, None) {
+                        if let Some(unit) = self.unit_of(file, *a, None) {
                             self.units
                                 .lock()
                                 .unwrap_or_else(|e| e.into_inner())

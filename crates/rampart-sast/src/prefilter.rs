@@ -13,7 +13,7 @@ pub mod literals;
 
 use crate::index::{Index, Role};
 use crate::lang::{Family, Lang};
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use literals::{Cnf, Konst, Lit, formula_cnf};
 use std::collections::HashMap;
 
@@ -40,6 +40,9 @@ pub struct Prefilter {
     /// of them holds.
     sources: Vec<Clauses>,
 }
+
+/// A condition as text: clauses of literals (`(?i)` before one matched in any case).
+pub type Described = Vec<Vec<String>>;
 
 /// The literals found in one file.
 #[derive(Debug, Clone)]
@@ -103,8 +106,13 @@ impl Prefilter {
             exact_pats.push(special.as_bytes());
             exact_ids.push(anything);
         }
-        let exact = AhoCorasick::new(&exact_pats).ok();
+        // A DFA: a few hundred literals, searched in every file.
+        let exact = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&exact_pats)
+            .ok();
         let folded = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
             .ascii_case_insensitive(true)
             .build(&folded_pats)
             .ok();
@@ -186,7 +194,7 @@ impl Prefilter {
     /// The conditions as text, for tests and diagnostics: per search formula and per source
     /// entry, the clauses of literals (an empty list: always on; `(?i)` before a literal
     /// matched in any case).
-    pub fn describe(&self) -> (Vec<Vec<Vec<String>>>, Vec<Vec<Vec<String>>>) {
+    pub fn describe(&self) -> (Vec<Described>, Vec<Described>) {
         let text = |c: &Clauses| -> Vec<Vec<String>> {
             c.iter()
                 .map(|cl| {
@@ -222,7 +230,7 @@ mod tests {
     use super::*;
 
     /// The search and source conditions of the rules of `yaml` (one family).
-    fn conditions(yaml: &str, family: Family) -> (Vec<Vec<Vec<String>>>, Vec<Vec<Vec<String>>>) {
+    fn conditions(yaml: &str, family: Family) -> (Vec<Described>, Vec<Described>) {
         let rules = crate::rules::parse_rules(yaml).unwrap();
         Index::new(&rules, family).prefilter.describe()
     }

@@ -85,12 +85,12 @@ impl Session {
     }
 }
 
-/// A class some analysed Java file asks for: its simple name and the last identifier of its
-/// package (empty without one).
+/// A class some analysed Java file asks for: its simple name and its package (empty for the
+/// default package).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Wanted {
     class: String,
-    package_tail: String,
+    package: String,
 }
 
 /// The class a Java call recorded in the per-file pass names (as `Project::resolve` builds its
@@ -105,17 +105,9 @@ fn wanted(imp: &Import, member: &str) -> Option<Wanted> {
     };
     let full = key.strip_prefix("java:")?;
     let (package, class) = full.rsplit_once('.').unwrap_or(("", full));
-    // The package is kept as written without its whitespace: its last identifier is in the
-    // text as such.
-    let tail_start = package
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_' || *c == '$')
-        .last()
-        .map_or(package.len(), |(i, _)| i);
     Some(Wanted {
         class: class.to_string(),
-        package_tail: package[tail_start..].to_string(),
+        package: package.to_string(),
     })
 }
 
@@ -152,24 +144,68 @@ pub(super) fn wake(s: &Session, units: &mut Vec<Unit>, out: &mut Emitter) {
     }
 }
 
+/// Whether `text` may declare class `w.class` of package `w.package`: the class name is in it
+/// as a whole word (the lowering names a class by its identifier, an anonymous one by the type
+/// it instantiates), and the package is in it as a whole dotted name, neither part of a longer
+/// one (as in `import a.b.C;`) nor cut from one. The lowering keeps the package name as written
+/// with its whitespace removed (`java_types.rs`): the text is compared with the whitespace
+/// around dots removed (`a . b` is `a.b`). A package name written with a comment inside is not
+/// checked, nor the default package.
+fn may_declare(text: &[u8], dotted: &mut Option<Vec<u8>>, w: &Wanted) -> bool {
+    if !contains_word(text, w.class.as_bytes()) {
+        return false;
+    }
+    if w.package.is_empty() || w.package.contains('/') {
+        return true;
+    }
+    let dotted = dotted.get_or_insert_with(|| tighten_dots(text));
+    let pkg = w.package.as_bytes();
+    let part = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.';
+    memchr::memmem::find_iter(dotted, pkg).any(|at| {
+        (at == 0 || !part(dotted[at - 1])) && dotted.get(at + pkg.len()).is_none_or(|&b| !part(b))
+    })
+}
+
+/// `text` with the whitespace next to a `.` removed and other runs of whitespace made one space.
+fn tighten_dots(text: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(text);
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && c != '.' && !out.ends_with('.') && !out.is_empty() {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(c);
+    }
+    out.into_bytes()
+}
+
+/// Whether `word` occurs in `text` with no identifier character just before or after it.
+fn contains_word(text: &[u8], word: &[u8]) -> bool {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    memchr::memmem::find_iter(text, word).any(|at| {
+        (at == 0 || !ident(text[at - 1])) && text.get(at + word.len()).is_none_or(|&b| !ident(b))
+    })
+}
+
+/// A dormant file to analyse: its kept text and the text read again.
+type Woken = (KeptText, Arc<SourceFile>);
+
 /// Splits `asleep` into the files that may declare one of the `wanted` classes (with their
 /// text) and the others.
 fn select(
     asleep: Vec<KeptText>,
     wanted: &[Wanted],
     out: &mut Emitter,
-) -> (Vec<(KeptText, Arc<SourceFile>)>, Vec<KeptText>) {
-    let mut words: Vec<&str> = Vec::new();
-    let mut ids: HashMap<&str, usize> = HashMap::new();
-    for w in wanted {
-        for x in [w.class.as_str(), w.package_tail.as_str()] {
-            if !x.is_empty() && !ids.contains_key(x) {
-                ids.insert(x, words.len());
-                words.push(x);
-            }
-        }
-    }
-    let Ok(ac) = AhoCorasick::new(&words) else {
+) -> (Vec<Woken>, Vec<KeptText>) {
+    // The class names first, all at once: most files contain none of them.
+    let names: Vec<&str> = wanted.iter().map(|w| w.class.as_str()).collect();
+    let Ok(ac) = AhoCorasick::new(&names) else {
         // Cannot tell: every file may be asked for.
         return (
             asleep
@@ -187,12 +223,17 @@ fn select(
             out.diagnostic(changed_diagnostic(t.path()));
             continue;
         };
-        let mut found = vec![false; words.len()];
-        for m in ac.find_overlapping_iter(&f.content[..]) {
-            found[m.pattern().as_usize()] = true;
-        }
-        let has = |x: &str| x.is_empty() || ids.get(x).is_some_and(|&i| found[i]);
-        if wanted.iter().any(|w| has(&w.class) && has(&w.package_tail)) {
+        let mut dotted = None;
+        let mut candidates: Vec<usize> = ac
+            .find_overlapping_iter(&f.content[..])
+            .map(|m| m.pattern().as_usize())
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        if candidates
+            .iter()
+            .any(|&i| may_declare(&f.content, &mut dotted, &wanted[i]))
+        {
             woken.push((t, f));
         } else {
             rest.push(t);
@@ -203,18 +244,13 @@ fn select(
 
 /// Analyses woken files on all cores as the per-file pass would have, emitting what they find
 /// (in path order); returns their units.
-fn analyse_woken(
-    s: &Session,
-    woken: Vec<(KeptText, Arc<SourceFile>)>,
-    out: &mut Emitter,
-) -> Vec<Unit> {
+fn analyse_woken(s: &Session, woken: Vec<Woken>, out: &mut Emitter) -> Vec<Unit> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 16)
         .min(woken.len());
-    let slots: Vec<Mutex<Option<(KeptText, Arc<SourceFile>)>>> =
-        woken.into_iter().map(|w| Mutex::new(Some(w))).collect();
+    let slots: Vec<Mutex<Option<Woken>>> = woken.into_iter().map(|w| Mutex::new(Some(w))).collect();
     let slots = &slots;
     let mut results: Vec<(String, Emitter, Option<Unit>)> = std::thread::scope(|sc| {
         let handles: Vec<_> = (0..threads)
@@ -237,7 +273,7 @@ fn analyse_woken(
                                 local.findings.extend(e.findings);
                                 local.diagnostics.extend(e.diagnostics);
                                 match a {
-                                    Analysis::Done(a) => s.unit_of(&file, a, Some(text)),
+                                    Analysis::Done(a) => s.unit_of(&file, *a, Some(text)),
                                     Analysis::Skipped | Analysis::Dormant => None,
                                 }
                             }
@@ -286,12 +322,48 @@ mod tests {
     #[test]
     fn wanted_names_the_class_and_package_as_resolve_does() {
         let w = wanted(&imp("com.acme.util", "Sql"), "Sql.clean").unwrap();
-        assert_eq!((w.class.as_str(), w.package_tail.as_str()), ("Sql", "util"));
+        assert_eq!(
+            (w.class.as_str(), w.package.as_str()),
+            ("Sql", "com.acme.util")
+        );
         // A static import: `import static com.acme.util.Sql.clean;`.
         let w = wanted(&imp("com.acme.util.Sql", "clean"), "clean").unwrap();
-        assert_eq!((w.class.as_str(), w.package_tail.as_str()), ("Sql", "util"));
+        assert_eq!(
+            (w.class.as_str(), w.package.as_str()),
+            ("Sql", "com.acme.util")
+        );
         // The default package.
         let w = wanted(&imp("", "Helper"), "Helper.fix").unwrap();
-        assert_eq!((w.class.as_str(), w.package_tail.as_str()), ("Helper", ""));
+        assert_eq!((w.class.as_str(), w.package.as_str()), ("Helper", ""));
+    }
+
+    #[test]
+    fn a_file_may_declare_a_class_whatever_the_spacing_of_its_package() {
+        let w = Wanted {
+            class: "Sql".into(),
+            package: "com.acme.util".into(),
+        };
+        let may = |t: &str| may_declare(t.as_bytes(), &mut None, &w);
+        assert!(may("package com.acme.util;\nclass Sql {}"));
+        assert!(may("package com . acme\n  .util;\nclass Sql {}"));
+        assert!(may("package com.acme.util\nclass Sql {}"));
+        // Another package, or the name only inside a longer one.
+        assert!(!may("package com.acme.web;\nclass Sql {}"));
+        assert!(!may("package com.acme.util;\nclass SqlHelper {}"));
+        assert!(!may(
+            "package com.acme.web;\nimport com.acme.util.Sql;\nclass Sql {}"
+        ));
+        assert!(!may("package org.com.acme.util;\nclass Sql {}"));
+        assert!(!may("package com.acme.utils;\nclass Sql {}"));
+        // A comment inside the package name: not checked.
+        let w = Wanted {
+            class: "Sql".into(),
+            package: "com./*x*/acme".into(),
+        };
+        assert!(may_declare(
+            b"package com./*x*/acme; class Sql {}",
+            &mut None,
+            &w
+        ));
     }
 }
