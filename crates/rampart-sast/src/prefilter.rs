@@ -13,7 +13,7 @@ pub mod literals;
 
 use crate::index::{Index, Role};
 use crate::lang::{Family, Lang};
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use literals::{Cnf, Konst, Lit, formula_cnf};
 use std::collections::HashMap;
 
@@ -23,15 +23,18 @@ type Clauses = Vec<Vec<u32>>;
 /// The literals of a family's rules and the conditions of its search formulas and sources.
 #[derive(Debug, Clone, Default)]
 pub struct Prefilter {
-    /// The literals matched as written, then the two characters that `(?i)` folds with ASCII
-    /// ones (`ſ`, the Kelvin sign): a text containing one counts as containing every literal.
-    exact: Option<AhoCorasick>,
-    /// The id of each pattern of `exact`.
-    exact_ids: Vec<u32>,
+    /// The names made of identifier characters only, as written: a leftmost-longest search
+    /// finds every whole-word occurrence (one overlapping a longer match is not a whole word).
+    words: Option<Searcher>,
+    /// The other literals matched as written, then the two characters that `(?i)` folds with
+    /// ASCII ones (`ſ`, the Kelvin sign): a text containing one counts as containing every
+    /// literal.
+    exact: Option<Searcher>,
     /// The case-insensitive literals.
-    folded: Option<AhoCorasick>,
-    /// The id of each pattern of `folded`.
-    folded_ids: Vec<u32>,
+    folded: Option<Searcher>,
+    /// The literals that may stand in a string constant, in any case, for the text without its
+    /// backslashes.
+    escaped: Option<Searcher>,
     /// The literals, by id.
     names: Vec<Lit>,
     /// The condition of each search formula, in `Index::search` order.
@@ -39,6 +42,51 @@ pub struct Prefilter {
     /// The condition of each taint source entry of the index; a file may hold a source when one
     /// of them holds.
     sources: Vec<Clauses>,
+}
+
+/// An automaton over some of the literals, with the id of each of its patterns (`u32::MAX`:
+/// every literal).
+#[derive(Debug, Clone)]
+struct Searcher {
+    ac: AhoCorasick,
+    ids: Vec<u32>,
+    /// Whether matches may overlap (else leftmost-longest, non-overlapping).
+    overlapping: bool,
+}
+
+impl Searcher {
+    fn new(pats: Vec<(&[u8], u32)>, ci: bool, overlapping: bool) -> Option<Searcher> {
+        let (pats, ids): (Vec<&[u8]>, Vec<u32>) = pats.into_iter().unzip();
+        let kind = if overlapping {
+            MatchKind::Standard
+        } else {
+            MatchKind::LeftmostLongest
+        };
+        AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(kind)
+            .ascii_case_insensitive(ci)
+            .build(&pats)
+            .ok()
+            .map(|ac| Searcher {
+                ac,
+                ids,
+                overlapping,
+            })
+    }
+
+    /// Calls `f` with the id, start and end of each match in `hay`.
+    fn each(&self, hay: &[u8], f: &mut dyn FnMut(u32, usize, usize)) {
+        if self.overlapping {
+            for m in self.ac.find_overlapping_iter(hay) {
+                f(self.ids[m.pattern().as_usize()], m.start(), m.end());
+            }
+        } else {
+            for m in self.ac.find_iter(hay) {
+                f(self.ids[m.pattern().as_usize()], m.start(), m.end());
+            }
+        }
+    }
 }
 
 /// A condition as text: clauses of literals (`(?i)` before one matched in any case).
@@ -60,11 +108,16 @@ impl Present {
     }
 }
 
+/// Whether a byte may be part of an identifier (ASCII letters, digits, `_`, `$`).
+fn ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
 impl Prefilter {
     /// The prefilter of an index built for `family`.
     pub(crate) fn build(ix: &Index, family: Family) -> Prefilter {
         let konst = Konst::of(family);
-        let mut ids: HashMap<Lit, u32> = HashMap::new();
+        let mut ids: HashMap<(Vec<u8>, bool, bool), u32> = HashMap::new();
         let mut pats: Vec<Lit> = Vec::new();
         let mut intern = |cnf: Cnf| -> Clauses {
             cnf.into_iter()
@@ -72,10 +125,19 @@ impl Prefilter {
                     clause
                         .into_iter()
                         .map(|lit| {
-                            *ids.entry(lit.clone()).or_insert_with(|| {
-                                pats.push(lit);
-                                (pats.len() - 1) as u32
-                            })
+                            let key = (lit.text.clone(), lit.ci, lit.word);
+                            match ids.get(&key) {
+                                Some(&id) => {
+                                    pats[id as usize].konst |= lit.konst;
+                                    id
+                                }
+                                None => {
+                                    pats.push(lit);
+                                    let id = (pats.len() - 1) as u32;
+                                    ids.insert(key, id);
+                                    id
+                                }
+                            }
                         })
                         .collect()
                 })
@@ -92,36 +154,25 @@ impl Prefilter {
             .filter(|e| e.role == Role::Source)
             .map(|e| intern(formula_cnf(&e.formula, konst)))
             .collect();
-        let split = |ci: bool| -> (Vec<&[u8]>, Vec<u32>) {
+        let is_word =
+            |l: &Lit| l.word && !l.ci && !l.text.is_empty() && l.text.iter().all(|&b| ident(b));
+        let pick = |keep: &dyn Fn(&Lit) -> bool| -> Vec<(&[u8], u32)> {
             pats.iter()
                 .enumerate()
-                .filter(|(_, l)| l.ci == ci)
+                .filter(|(_, l)| keep(l))
                 .map(|(i, l)| (l.text.as_slice(), i as u32))
-                .unzip()
+                .collect()
         };
-        let (mut exact_pats, mut exact_ids) = split(false);
-        let (folded_pats, folded_ids) = split(true);
-        let anything = pats.len() as u32;
+        let mut exact = pick(&|l| !l.ci && !is_word(l));
         for special in ["\u{17F}", "\u{212A}"] {
-            exact_pats.push(special.as_bytes());
-            exact_ids.push(anything);
+            exact.push((special.as_bytes(), u32::MAX));
         }
-        // A DFA: a few hundred literals, searched in every file.
-        let exact = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&exact_pats)
-            .ok();
-        let folded = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .ascii_case_insensitive(true)
-            .build(&folded_pats)
-            .ok();
         Prefilter {
-            exact,
-            exact_ids,
-            folded,
-            folded_ids,
-            names: pats,
+            words: Searcher::new(pick(&is_word), false, false),
+            exact: Searcher::new(exact, false, true),
+            folded: Searcher::new(pick(&|l| l.ci), true, true),
+            escaped: Searcher::new(pick(&|l| l.konst), true, true),
+            names: pats.clone(),
             search,
             sources,
         }
@@ -134,33 +185,36 @@ impl Prefilter {
     }
 
     /// The literals `text` contains. A string constant's value has its escapes resolved, so
-    /// the text without backslashes is searched too.
+    /// the literals that may stand in one are also looked for in the text without backslashes.
     pub fn scan(&self, text: &[u8]) -> Present {
-        let (Some(exact), Some(folded)) = (&self.exact, &self.folded) else {
+        let (Some(words), Some(exact), Some(folded), Some(escaped)) =
+            (&self.words, &self.exact, &self.folded, &self.escaped)
+        else {
             // No automaton (cannot happen with the literals' sizes): everything may match.
             return Present { found: Vec::new() };
         };
         let mut found = vec![false; self.names.len()];
         let mut all = false;
-        let mut mark = |hay: &[u8]| {
-            for (ac, ids) in [(exact, &self.exact_ids), (folded, &self.folded_ids)] {
-                for m in ac.find_overlapping_iter(hay) {
-                    let id = ids[m.pattern().as_usize()] as usize;
-                    let Some(f) = found.get_mut(id) else {
-                        all = true;
-                        continue;
-                    };
-                    if *f || (self.names[id].word && !whole_word(hay, m.start(), m.end())) {
-                        continue;
-                    }
-                    *f = true;
+        let mut mark = |s: &Searcher, hay: &[u8]| {
+            s.each(hay, &mut |id, start, end| {
+                let Some(f) = found.get_mut(id as usize) else {
+                    all = true;
+                    return;
+                };
+                if *f {
+                    return;
                 }
-            }
+                let whole = (start == 0 || !ident(hay[start - 1]))
+                    && hay.get(end).is_none_or(|&b| !ident(b));
+                *f = !self.names[id as usize].word || whole;
+            });
         };
-        mark(text);
+        mark(words, text);
+        mark(exact, text);
+        mark(folded, text);
         if text.contains(&b'\\') {
             let stripped: Vec<u8> = text.iter().copied().filter(|&b| b != b'\\').collect();
-            mark(&stripped);
+            mark(escaped, &stripped);
         }
         if all {
             found.clear();
@@ -217,12 +271,6 @@ impl Prefilter {
             self.sources.iter().map(text).collect(),
         )
     }
-}
-
-/// Whether `hay[start..end]` is a whole word: no identifier character just before or after.
-fn whole_word(hay: &[u8], start: usize, end: usize) -> bool {
-    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
-    (start == 0 || !ident(hay[start - 1])) && hay.get(end).is_none_or(|&b| !ident(b))
 }
 
 #[cfg(test)]

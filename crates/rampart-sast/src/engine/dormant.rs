@@ -146,43 +146,91 @@ pub(super) fn wake(s: &Session, units: &mut Vec<Unit>, out: &mut Emitter) {
 
 /// Whether `text` may declare class `w.class` of package `w.package`: the class name is in it
 /// as a whole word (the lowering names a class by its identifier, an anonymous one by the type
-/// it instantiates), and the package is in it as a whole dotted name, neither part of a longer
-/// one (as in `import a.b.C;`) nor cut from one. The lowering keeps the package name as written
-/// with its whitespace removed (`java_types.rs`): the text is compared with the whitespace
-/// around dots removed (`a . b` is `a.b`). A package name written with a comment inside is not
-/// checked, nor the default package.
-fn may_declare(text: &[u8], dotted: &mut Option<Vec<u8>>, w: &Wanted) -> bool {
+/// it instantiates), and the package is in it as a whole dotted name, not part of a longer one
+/// (as in `import a.b.C;`). The lowering keeps the package name as written with its whitespace
+/// removed (`java_types.rs`), so whitespace next to a dot is skipped (`a . b` is `a.b`). A
+/// package name written with a comment inside is not checked, nor the default package.
+fn may_declare(text: &[u8], w: &Wanted) -> bool {
     if !contains_word(text, w.class.as_bytes()) {
         return false;
     }
-    if w.package.is_empty() || w.package.contains('/') {
+    let pkg = w.package.as_bytes();
+    if pkg.is_empty() || w.package.contains('/') {
         return true;
     }
-    let dotted = dotted.get_or_insert_with(|| tighten_dots(text));
-    let pkg = w.package.as_bytes();
-    let part = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.';
-    memchr::memmem::find_iter(dotted, pkg).any(|at| {
-        (at == 0 || !part(dotted[at - 1])) && dotted.get(at + pkg.len()).is_none_or(|&b| !part(b))
-    })
+    // Where its first part is (a part has no whitespace inside).
+    let first = pkg.split(|&b| b == b'.').next().unwrap_or(pkg);
+    memchr::memmem::find_iter(text, first).any(|at| dotted_at(text, at, pkg))
 }
 
-/// `text` with the whitespace next to a `.` removed and other runs of whitespace made one space.
-fn tighten_dots(text: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(text);
-    let mut out = String::with_capacity(text.len());
-    let mut pending_space = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && c != '.' && !out.ends_with('.') && !out.is_empty() {
-            out.push(' ');
-        }
-        pending_space = false;
-        out.push(c);
+/// The length of the whitespace character at `text[i]` (0 if none).
+fn space_at(text: &[u8], i: usize) -> usize {
+    let Some(&b) = text.get(i) else { return 0 };
+    if b.is_ascii() {
+        return usize::from(b.is_ascii_whitespace());
     }
-    out.into_bytes()
+    (2..=4)
+        .find_map(|n| std::str::from_utf8(text.get(i..i + n)?).ok())
+        .and_then(|s| s.chars().next())
+        .filter(|c| c.is_whitespace())
+        .map_or(0, char::len_utf8)
+}
+
+/// Whether the dotted name `pkg` is written at `text[at..]` (whitespace next to its dots
+/// allowed), as a whole: no identifier character, nor a dot after one, right before or after.
+fn dotted_at(text: &[u8], at: usize, pkg: &[u8]) -> bool {
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    let mut i = at;
+    for (k, &p) in pkg.iter().enumerate() {
+        if p == b'.' {
+            while space_at(text, i) > 0 {
+                i += space_at(text, i);
+            }
+        }
+        if text.get(i) != Some(&p) {
+            return false;
+        }
+        i += 1;
+        if p == b'.' && k + 1 < pkg.len() {
+            while space_at(text, i) > 0 {
+                i += space_at(text, i);
+            }
+        }
+    }
+    // Before: an identifier character, or a dot after an identifier (`x.a.b`).
+    let mut b = at;
+    if b > 0 && is_ident(text[b - 1]) {
+        return false;
+    }
+    while b > 0 && text[b - 1].is_ascii_whitespace() {
+        b -= 1;
+    }
+    if b > 0 && text[b - 1] == b'.' {
+        let mut c = b - 1;
+        while c > 0 && text[c - 1].is_ascii_whitespace() {
+            c -= 1;
+        }
+        if c > 0 && is_ident(text[c - 1]) {
+            return false;
+        }
+    }
+    // After: an identifier character, or a dot before one (`a.b.C`).
+    if text.get(i).is_some_and(|&x| is_ident(x)) {
+        return false;
+    }
+    while text.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    if text.get(i) == Some(&b'.') {
+        i += 1;
+        while text.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if text.get(i).is_some_and(|&x| is_ident(x)) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Whether `word` occurs in `text` with no identifier character just before or after it.
@@ -223,7 +271,6 @@ fn select(
             out.diagnostic(changed_diagnostic(t.path()));
             continue;
         };
-        let mut dotted = None;
         let mut candidates: Vec<usize> = ac
             .find_overlapping_iter(&f.content[..])
             .map(|m| m.pattern().as_usize())
@@ -232,7 +279,7 @@ fn select(
         candidates.dedup();
         if candidates
             .iter()
-            .any(|&i| may_declare(&f.content, &mut dotted, &wanted[i]))
+            .any(|&i| may_declare(&f.content, &wanted[i]))
         {
             woken.push((t, f));
         } else {
@@ -343,10 +390,11 @@ mod tests {
             class: "Sql".into(),
             package: "com.acme.util".into(),
         };
-        let may = |t: &str| may_declare(t.as_bytes(), &mut None, &w);
+        let may = |t: &str| may_declare(t.as_bytes(), &w);
         assert!(may("package com.acme.util;\nclass Sql {}"));
         assert!(may("package com . acme\n  .util;\nclass Sql {}"));
         assert!(may("package com.acme.util\nclass Sql {}"));
+        assert!(may("package\u{a0}com.acme.\u{a0}util;\nclass Sql {}"));
         // Another package, or the name only inside a longer one.
         assert!(!may("package com.acme.web;\nclass Sql {}"));
         assert!(!may("package com.acme.util;\nclass SqlHelper {}"));
@@ -360,10 +408,6 @@ mod tests {
             class: "Sql".into(),
             package: "com./*x*/acme".into(),
         };
-        assert!(may_declare(
-            b"package com./*x*/acme; class Sql {}",
-            &mut None,
-            &w
-        ));
+        assert!(may_declare(b"package com./*x*/acme; class Sql {}", &w));
     }
 }

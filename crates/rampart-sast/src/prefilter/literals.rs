@@ -33,6 +33,10 @@ pub struct Lit {
     /// text around it is no identifier character (`[A-Za-z0-9_$]`), as a node's name is a whole
     /// identifier (`getParameter` is not in `getParameterNames`).
     pub word: bool,
+    /// Whether it may stand in a string constant, whose escapes are resolved (a
+    /// `metavariable-regex` tried on a constant, a Java map key `m.get("k")` read as `m.k`):
+    /// then it is also looked for in the text without backslashes. Not part of its identity.
+    pub konst: bool,
 }
 
 impl Lit {
@@ -42,7 +46,14 @@ impl Lit {
             text: s.as_bytes().to_vec(),
             ci: false,
             word: true,
+            konst: false,
         }
+    }
+
+    /// The same literal, marked as possibly in a string constant.
+    fn in_konst(mut self) -> Lit {
+        self.konst = true;
+        self
     }
 }
 
@@ -86,8 +97,15 @@ pub fn formula_cnf(f: &Formula, konst: Konst) -> Cnf {
 fn cnf(f: &Formula, konst: Konst, konst_free: bool) -> Cnf {
     match f {
         Formula::Pattern(p) => {
+            // An attribute read (not a call) may be a Java map entry under a constant key.
+            let attr = matches!(&p.node, PatNode::Expr(e) if matches!(e.kind, ExprKind::Attr(..)));
             let mut out = match &p.key {
-                Some(k) if !k.starts_with('$') => vec![synthesized(k)],
+                Some(k) if !k.starts_with('$') => vec![
+                    synthesized(k)
+                        .into_iter()
+                        .map(|l| if attr { l.in_konst() } else { l })
+                        .collect(),
+                ],
                 _ => Vec::new(),
             };
             // A typed metavariable (`(HttpServletRequest $R)`): the variable is declared with
@@ -130,6 +148,7 @@ fn cnf(f: &Formula, konst: Konst, konst_free: bool) -> Cnf {
                         c.iter()
                             .all(|l| !l.text.iter().all(|b| b.is_ascii_digit() || *b == b'-'))
                     })
+                    .map(|c| c.into_iter().map(Lit::in_konst).collect())
                     .collect(),
             }
         }
@@ -366,6 +385,7 @@ fn lit_of(chars: &[Ch]) -> Lit {
             .collect(),
         ci,
         word: false,
+        konst: false,
     }
 }
 
