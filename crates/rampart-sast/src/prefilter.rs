@@ -26,6 +26,8 @@ pub struct Prefilter {
     /// The names made of identifier characters only, as written: a leftmost-longest search
     /// finds every whole-word occurrence (one overlapping a longer match is not a whole word).
     words: Option<Searcher>,
+    /// The same for the case-insensitive ones.
+    folded_words: Option<Searcher>,
     /// The other literals matched as written, then the two characters that `(?i)` folds with
     /// ASCII ones (`ſ`, the Kelvin sign): a text containing one counts as containing every
     /// literal.
@@ -154,8 +156,7 @@ impl Prefilter {
             .filter(|e| e.role == Role::Source)
             .map(|e| intern(formula_cnf(&e.formula, konst)))
             .collect();
-        let is_word =
-            |l: &Lit| l.word && !l.ci && !l.text.is_empty() && l.text.iter().all(|&b| ident(b));
+        let is_word = |l: &Lit| l.word && !l.text.is_empty() && l.text.iter().all(|&b| ident(b));
         let pick = |keep: &dyn Fn(&Lit) -> bool| -> Vec<(&[u8], u32)> {
             pats.iter()
                 .enumerate()
@@ -168,9 +169,10 @@ impl Prefilter {
             exact.push((special.as_bytes(), u32::MAX));
         }
         Prefilter {
-            words: Searcher::new(pick(&is_word), false, false),
+            words: Searcher::new(pick(&|l| !l.ci && is_word(l)), false, false),
+            folded_words: Searcher::new(pick(&|l| l.ci && is_word(l)), true, false),
             exact: Searcher::new(exact, false, true),
-            folded: Searcher::new(pick(&|l| l.ci), true, true),
+            folded: Searcher::new(pick(&|l| l.ci && !is_word(l)), true, true),
             escaped: Searcher::new(pick(&|l| l.konst), true, true),
             names: pats.clone(),
             search,
@@ -187,9 +189,13 @@ impl Prefilter {
     /// The literals `text` contains. A string constant's value has its escapes resolved, so
     /// the literals that may stand in one are also looked for in the text without backslashes.
     pub fn scan(&self, text: &[u8]) -> Present {
-        let (Some(words), Some(exact), Some(folded), Some(escaped)) =
-            (&self.words, &self.exact, &self.folded, &self.escaped)
-        else {
+        let (Some(words), Some(folded_words), Some(exact), Some(folded), Some(escaped)) = (
+            &self.words,
+            &self.folded_words,
+            &self.exact,
+            &self.folded,
+            &self.escaped,
+        ) else {
             // No automaton (cannot happen with the literals' sizes): everything may match.
             return Present { found: Vec::new() };
         };
@@ -210,6 +216,7 @@ impl Prefilter {
             });
         };
         mark(words, text);
+        mark(folded_words, text);
         mark(exact, text);
         mark(folded, text);
         if text.contains(&b'\\') {

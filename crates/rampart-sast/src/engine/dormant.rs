@@ -252,8 +252,19 @@ fn select(
     out: &mut Emitter,
 ) -> (Vec<Woken>, Vec<KeptText>) {
     // The class names first, all at once: most files contain none of them.
+    // ASCII identifiers: a leftmost-longest search finds every whole-word occurrence (one
+    // overlapping a longer match is not a whole word); otherwise all occurrences are listed.
     let names: Vec<&str> = wanted.iter().map(|w| w.class.as_str()).collect();
-    let Ok(ac) = AhoCorasick::new(&names) else {
+    let words = names.iter().all(|n| {
+        n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+    });
+    let kind = if words {
+        aho_corasick::MatchKind::LeftmostLongest
+    } else {
+        aho_corasick::MatchKind::Standard
+    };
+    let Ok(ac) = AhoCorasick::builder().match_kind(kind).build(&names) else {
         // Cannot tell: every file may be asked for.
         return (
             asleep
@@ -271,10 +282,15 @@ fn select(
             out.diagnostic(changed_diagnostic(t.path()));
             continue;
         };
-        let mut candidates: Vec<usize> = ac
-            .find_overlapping_iter(&f.content[..])
-            .map(|m| m.pattern().as_usize())
-            .collect();
+        let mut candidates: Vec<usize> = if words {
+            ac.find_iter(&f.content[..])
+                .map(|m| m.pattern().as_usize())
+                .collect()
+        } else {
+            ac.find_overlapping_iter(&f.content[..])
+                .map(|m| m.pattern().as_usize())
+                .collect()
+        };
         candidates.sort_unstable();
         candidates.dedup();
         if candidates

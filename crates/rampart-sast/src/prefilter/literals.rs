@@ -142,7 +142,8 @@ fn cnf(f: &Formula, konst: Konst, konst_free: bool) -> Cnf {
             }
             match konst {
                 Konst::Ignore => Vec::new(),
-                Konst::NoDigits => regex_cnf(re.as_str())
+                Konst::NoDigits => whole_cnf(re.as_str())
+                    .unwrap_or_else(|| regex_cnf(re.as_str()))
                     .into_iter()
                     .filter(|c| {
                         c.iter()
@@ -268,6 +269,42 @@ pub fn regex_cnf(re: &str) -> Cnf {
         Ok(h) => clean(hir_cnf(&h)),
         Err(_) => Vec::new(),
     }
+}
+
+/// For a regex anchored at both ends (`^(req|request)$`) that matches a few strings only: those
+/// strings as one clause, each a whole word if made of identifier characters. A metavariable's
+/// text (an identifier, or a string literal's content between its quotes) or the constant it
+/// names must then be one of them entirely, which stands in the file between non-identifier
+/// characters.
+fn whole_cnf(re: &str) -> Option<Cnf> {
+    use regex_syntax::hir::Look;
+    let h = regex_syntax::ParserBuilder::new().build().parse(re).ok()?;
+    let HirKind::Concat(v) = h.kind() else {
+        return None;
+    };
+    let (first, rest) = v.split_first()?;
+    let (last, middle) = rest.split_last()?;
+    if !matches!(first.kind(), HirKind::Look(Look::Start))
+        || !matches!(last.kind(), HirKind::Look(Look::End))
+    {
+        return None;
+    }
+    let mut strings = vec![Vec::new()];
+    for x in middle {
+        strings = product(&strings, &finite(x)?)?;
+    }
+    let clause = strings
+        .iter()
+        .map(|s| {
+            let mut l = lit_of(s);
+            l.word = !l.text.is_empty()
+                && l.text
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$');
+            l
+        })
+        .collect();
+    Some(clean(vec![clause]))
 }
 
 /// Most strings a part of a regex is followed as (past it, the part is not one literal).
@@ -493,6 +530,21 @@ mod tests {
         assert!(regex_cnf("(?i)(md5|x)").is_empty());
         // An alternative without a literal: no condition.
         assert!(regex_cnf(r"(token|\w+)").is_empty());
+    }
+
+    #[test]
+    fn a_regex_anchored_at_both_ends_gives_whole_words() {
+        let c = whole_cnf("^(req|request|http_req)$").unwrap();
+        assert_eq!(lits(&c), vec![vec!["http_req", "req", "request"]]);
+        assert!(c[0].iter().all(|l| l.word));
+        // Not anchored at both ends, or too many strings: not whole words.
+        assert!(whole_cnf("^(req|request)").is_none());
+        assert!(whole_cnf(r"^req\w*$").is_none());
+        let c = whole_cnf(r"^(a\.b|cde)$").unwrap();
+        assert_eq!(
+            c[0].iter().map(|l| l.word).collect::<Vec<_>>(),
+            vec![false, true]
+        );
     }
 
     #[test]
