@@ -106,9 +106,23 @@ rm -rf "$rules" && mkdir -p "$rules"
 : > "$corpus/.semgrepignore"
 
 python3 - "$here/crates/rampart-sast/rules" "$rules" $langs <<'PY'
-# Semgrep gets our rules without the rampart-only keys (`examples`, and `why`/`fix` in metadata).
+# Semgrep gets our rules without the rampart-only keys (`examples`, and `why`/`fix` in metadata;
+# a source's `profile`: sources of another profile than the default `web` are dropped, as rampart
+# does not use them by default; a sanitizer's `guard`, kept as a plain sanitizer).
 import os, sys, yaml
 src, dst, *langs = sys.argv[1:]
+def strip_profiles(items):
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            if item.get("profile", "web") not in ("web", "all"):
+                continue
+            item.pop("profile", None)
+            item.pop("guard", None)
+            if "pattern-either" in item:
+                item["pattern-either"] = strip_profiles(item["pattern-either"])
+        out.append(item)
+    return out
 for lang in langs:
     for f in sorted(os.listdir(os.path.join(src, lang))):
         doc = yaml.safe_load(open(os.path.join(src, lang, f)))
@@ -116,6 +130,9 @@ for lang in langs:
             rule.pop("examples", None)
             for key in ("why", "fix"):
                 rule.get("metadata", {}).pop(key, None)
+            for key in ("pattern-sources", "pattern-sanitizers"):
+                if key in rule:
+                    rule[key] = strip_profiles(rule[key])
             if rule["languages"] == ["javascript"]:
                 rule["languages"] = ["javascript", "typescript"]
         yaml.safe_dump(doc, open(os.path.join(dst, f), "w"), sort_keys=False, width=1000)

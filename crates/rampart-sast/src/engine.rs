@@ -21,9 +21,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-mod django;
+pub(crate) mod django;
+mod dormant;
+mod fixes;
 mod project;
 
+use fixes::fix_of;
 use project::{Project, project_names, reaching_sources};
 
 /// Rules and their indexes, built once.
@@ -202,6 +205,11 @@ struct Bounds {
     /// and generated JavaScript ([`names_its_sources`]) too. Their findings stand in code nobody edits (vendored libraries, build output): the
     /// sources they were built from are what to scan.
     minified: bool,
+    /// `prefilter` (default true): skip the search rules whose literals a file lacks, and leave
+    /// a Java file in which no search rule and no taint source can match unparsed until the
+    /// project pass may call into it (`crate::prefilter`, `engine/dormant.rs`); false tries
+    /// every rule on every file (the differential tests compare: the findings are the same).
+    prefilter: bool,
 }
 
 /// IR nodes of the modules lowered again in the project pass that each thread keeps (the most
@@ -278,6 +286,12 @@ impl Engine for SastEngine {
                         .as_bool()
                         .ok_or("[engines.sast] minified must be true or false")?,
                 },
+                prefilter: match opts.get("prefilter") {
+                    None => true,
+                    Some(v) => v
+                        .as_bool()
+                        .ok_or("[engines.sast] prefilter must be true or false")?,
+                },
             };
         let profile = match opts.get("sources") {
             None => SourceProfile::Web,
@@ -336,12 +350,24 @@ impl Engine for SastEngine {
             book,
             bounds,
             units: Mutex::new(Vec::new()),
+            dormant: Mutex::new(Vec::new()),
             emitted: Mutex::new(HashSet::new()),
             sinks: Mutex::new(Sinks::default()),
             kept_nodes: AtomicUsize::new(0),
             kept_text: AtomicUsize::new(0),
         }))
     }
+}
+
+/// The outcome of the per-file pass on one file.
+enum Analysis {
+    /// Not analysed (too large, minified, not parsed in time, too large an IR, not a source
+    /// file).
+    Skipped,
+    /// Left unparsed by the prefilter: nothing can match in it (`engine/dormant.rs`).
+    Dormant,
+    /// Analysed.
+    Done(Box<Analysed>),
 }
 
 /// What the per-file pass leaves for `finish`.
@@ -445,6 +471,9 @@ struct Session {
     builtin: usize,
     bounds: Bounds,
     units: Mutex<Vec<Unit>>,
+    /// Java files left unparsed by the prefilter, for the project pass to parse if it may call
+    /// into them (`engine/dormant.rs`).
+    dormant: Mutex<Vec<KeptText>>,
     emitted: Mutex<HashSet<(String, usize, u32)>>,
     /// Taint findings by sink, merged across files and passes until `finish`.
     sinks: Mutex<Sinks>,
@@ -550,57 +579,22 @@ fn changed_diagnostic(path: &str) -> Diagnostic {
     )
 }
 
-/// The rule's autofix for raw finding `r`, as an edit of `file`.
-fn fix_of(rule: &Rule, file: &SourceFile, r: &RawFinding) -> Option<Fix> {
-    let autofix = rule.autofix.as_ref()?;
-    let range = if rule.fix_at_source {
-        source_range(file, r)?
-    } else {
-        r.span.range()
-    };
-    let matched = std::str::from_utf8(file.content.get(range.clone())?).ok()?;
-    let replacement = autofix.replacement(matched, &r.binds)?;
-    (replacement != matched).then(|| Fix {
-        description: format!("rewrite `{}` as `{replacement}`", clip(matched)),
-        edits: vec![Edit::replace(&file.path, &file.content, range, replacement)],
-    })
-}
-
-/// For `fix-at: source`: the bytes of `file` from the start of `r`'s source (its trace's first
-/// step) to the end of that line; `None` when the source is in another file.
-fn source_range(file: &SourceFile, r: &RawFinding) -> Option<std::ops::Range<usize>> {
-    let at = &r.trace.first()?.location;
-    if at.path != file.path {
-        return None;
-    }
-    let text = std::str::from_utf8(&file.content).ok()?;
-    let line_start = if at.start_line <= 1 {
-        0
-    } else {
-        text.match_indices('\n').nth(at.start_line - 2)?.0 + 1
-    };
-    let line = &text[line_start..];
-    let line = &line[..line.find('\n').unwrap_or(line.len())];
-    let col = line
-        .char_indices()
-        .nth(at.start_col.checked_sub(1)?)
-        .map(|(i, _)| i)?;
-    Some(line_start + col..line_start + line.len())
-}
-
-/// The first line of `s`, at most 60 characters.
-fn clip(s: &str) -> String {
-    let line = s.lines().next().unwrap_or("");
-    match line.char_indices().nth(60) {
-        Some((i, _)) => format!("{}…", &line[..i]),
-        None if line.len() < s.len() => format!("{line}…"),
-        None => line.to_string(),
-    }
-}
-
 impl Session {
-    /// Analyses one file; `None` if it was not analysed.
-    fn analyse(&self, file: &SourceFile, out: &mut Emitter) -> Option<Analysed> {
+    /// Analyses one file: `Skipped` if it was not analysed, `Dormant` if the prefilter found
+    /// that nothing can match in it (only when `may_sleep`: a Java file).
+    fn analyse(&self, file: &SourceFile, out: &mut Emitter, may_sleep: bool) -> Analysis {
+        match self.analyse_inner(file, out, may_sleep) {
+            Some(a) => a,
+            None => Analysis::Skipped,
+        }
+    }
+
+    fn analyse_inner(
+        &self,
+        file: &SourceFile,
+        out: &mut Emitter,
+        may_sleep: bool,
+    ) -> Option<Analysis> {
         let lang = Lang::from_path(&file.path)?;
         if file.content.len() > self.bounds.max_bytes {
             out.diagnostic(Diagnostic::warning(
@@ -629,6 +623,17 @@ impl Session {
                 "sast: skipped, generated JavaScript (its sourceMappingURL comment names the sources it was built from: scan those; [engines.sast] minified = true analyses it)",
             ));
             return None;
+        }
+        let ix = self.book.index(lang.family());
+        let present = (self.bounds.prefilter && crate::prefilter::Prefilter::applies(lang))
+            .then(|| ix.prefilter.scan(&file.content));
+        if may_sleep
+            && lang == Lang::Java
+            && present
+                .as_ref()
+                .is_some_and(|p| !ix.prefilter.any_source(p) && !ix.prefilter.any_search(p))
+        {
+            return Some(Analysis::Dormant);
         }
         let start = Instant::now();
         let deadline = start + self.bounds.timeout;
@@ -672,9 +677,8 @@ impl Session {
                 "sast: syntax errors; analysed as far as possible",
             ));
         }
-        let ix = self.book.index(lang.family());
         let (mut raw, search_timed_out) =
-            crate::search::run(&module, &file.content, ix, Some(deadline));
+            crate::search::run(&module, &file.content, ix, Some(deadline), present.as_ref());
         let recorder = Recorder::default();
         let mut a = Analyzer::new(
             &module,
@@ -721,13 +725,13 @@ impl Session {
         let mut seen = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
         let mut sinks = self.sinks.lock().unwrap_or_else(|e| e.into_inner());
         emit(&self.book, file, raw, &mut seen, &mut sinks, out);
-        Some(Analysed {
+        Some(Analysis::Done(Box::new(Analysed {
             module,
             nodes,
             deferred,
             spent: start.elapsed(),
             has_source,
-        })
+        })))
     }
 }
 
@@ -825,67 +829,30 @@ impl EngineSession for Session {
             .extend(crate::routes::facts(&file.path, &file.text()));
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let mut local = Emitter::default();
-            let m = self.analyse(file, &mut local);
+            let m = self.analyse(file, &mut local, true);
             (m, local)
         }));
         match result {
-            Ok((module, local)) => {
+            Ok((analysis, local)) => {
                 out.findings.extend(local.findings);
                 out.diagnostics.extend(local.diagnostics);
-                // A file is kept if its taint analysis is deferred or its functions may be
-                // called from other files; its IR only while the budget allows.
-                if let Some(Analysed {
-                    module,
-                    nodes,
-                    deferred,
-                    spent,
-                    has_source,
-                }) = module
-                {
-                    let top: Vec<(String, FuncId)> = if module.lang == Lang::Java {
-                        crate::taint::java_calls::project_members(&module)
-                    } else {
-                        module
-                            .functions
-                            .iter()
-                            .enumerate()
-                            .skip(1)
-                            .filter(|(_, f)| f.parent == Some(0) && f.class.is_none())
-                            .map(|(i, f)| (f.name.clone(), i))
-                            .collect()
-                    };
-                    if deferred.is_none() && top.is_empty() {
-                        return;
+                match analysis {
+                    Analysis::Skipped => {}
+                    Analysis::Dormant => {
+                        let text = self.keep_text(file);
+                        self.dormant
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(text);
                     }
-                    let keep = self
-                        .kept_nodes
-                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |k| {
-                            (k + nodes <= self.bounds.keep_nodes).then_some(k + nodes)
-                        })
-                        .is_ok();
-                    let len = file.content.len();
-                    let keep_text = self
-                        .kept_text
-                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |k| {
-                            (k + len <= self.bounds.keep_text).then_some(k + len)
-                        })
-                        .is_ok();
-                    let unit = Unit {
-                        text: KeptText::new(file, keep_text),
-                        // The file's own language (a JSP page's module is Java).
-                        lang: Lang::from_path(&file.path).unwrap_or(module.lang),
-                        top,
-                        package: module.package.clone(),
-                        module: keep.then(|| Arc::new(module)),
-                        nodes,
-                        deferred,
-                        spent,
-                        has_source,
-                    };
-                    self.units
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(unit);
+                    Analysis::Done(a) => {
+                        if let Some(unit) = self.unit_of(file, *a, None) {
+                            self.units
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(unit);
+                        }
+                    }
                 }
             }
             Err(_) => out.diagnostic(Diagnostic::error(
@@ -897,6 +864,8 @@ impl EngineSession for Session {
 
     fn finish(self: Box<Self>, out: &mut Emitter) {
         let mut units = std::mem::take(&mut *self.units.lock().unwrap_or_else(|e| e.into_inner()));
+        // Unparsed Java files that the project pass may call into are analysed now.
+        dormant::wake(&self, &mut units, out);
         // Keep the order of findings independent of thread scheduling.
         units.sort_by(|a, b| a.text.path().cmp(b.text.path()));
         let mut done = Emitted {

@@ -74,6 +74,8 @@ pub struct Index {
     /// `safe-after` characters, with the rules for which input placed after them in a built
     /// string is harmless.
     pub(crate) safe_after: Vec<(char, RuleSet)>,
+    /// The literals a file must contain for each search formula and source to match.
+    pub prefilter: crate::prefilter::Prefilter,
 }
 
 impl Index {
@@ -179,6 +181,7 @@ impl Index {
                 }
             }
         }
+        ix.prefilter = crate::prefilter::Prefilter::build(&ix, family);
         ix
     }
 }

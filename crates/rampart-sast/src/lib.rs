@@ -14,6 +14,7 @@ pub mod kept;
 pub mod lang;
 pub mod lower;
 pub mod pattern;
+pub mod prefilter;
 pub mod profile;
 pub mod routes;
 pub mod rules;

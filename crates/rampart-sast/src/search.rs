@@ -6,17 +6,23 @@ use crate::finding::RawFinding;
 use crate::index::Index;
 use crate::ir::Module;
 use crate::pattern::{Ctx, NodeRef};
+use crate::prefilter::Present;
 use std::time::Instant;
 
 /// Runs the structural rules of `ix` over `module` (lowered from `src`). Returns the findings
-/// and whether `deadline` passed (then only the findings made before it).
+/// and whether `deadline` passed (then only the findings made before it). With `present` (the
+/// literals of the file, `Prefilter::scan`), the rules that cannot match are not tried.
 pub fn run(
     module: &Module,
     src: &[u8],
     ix: &Index,
     deadline: Option<Instant>,
+    present: Option<&Present>,
 ) -> (Vec<RawFinding>, bool) {
-    if ix.search.is_empty() {
+    let active: Vec<bool> = (0..ix.search.len())
+        .map(|si| present.is_none_or(|p| ix.prefilter.search_active(si, p)))
+        .collect();
+    if !active.contains(&true) {
         return (Vec::new(), false);
     }
     let ctx = Ctx { module, src };
@@ -43,6 +49,9 @@ pub fn run(
             .flatten()
             .chain(ix.search_wild.iter());
         for &si in cands {
+            if !active[si] {
+                continue;
+            }
             let (gi, f) = &ix.search[si];
             if let Some(m) = f.eval(node, anc, &ctx) {
                 let function = anc
@@ -65,6 +74,9 @@ pub fn run(
     for &si in &ix.search_text {
         if timed_out {
             break;
+        }
+        if !active[si] {
+            continue;
         }
         let (gi, f) = &ix.search[si];
         for m in f.eval_text(ctx.src, 0..ctx.src.len()) {

@@ -189,26 +189,33 @@ fn deep_nesting_is_bounded_on_a_worker_stack() {
         ("src/A.java".into(), classes),
         ("src/L.java".into(), lambdas),
     ];
-    let out = std::thread::Builder::new()
-        .stack_size(2 << 20)
-        .spawn(move || common::scan(Default::default(), &files))
-        .unwrap()
-        .join()
-        .expect("the scan thread ends normally");
-    assert!(
-        out.findings
+    // The deep files match no rule: the prefilter leaves them unparsed unless it is off.
+    for prefilter in [false, true] {
+        let files = files.clone();
+        let config = rampart_core::config::Config::parse(
+            &format!("[engines.sast]\nprefilter = {prefilter}\n"),
+            std::path::Path::new("/nonexistent-root/rampart.toml"),
+        )
+        .unwrap();
+        let out = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || common::scan(config, &files))
+            .unwrap()
+            .join()
+            .expect("the scan thread ends normally");
+        assert!(
+            out.findings
+                .iter()
+                .any(|f| f.rule_id == "sast/java-command-injection"
+                    && f.location.path == "src/P.java"
+                    && f.location.start_line == 3)
+        );
+        let noted = out
+            .diagnostics
             .iter()
-            .any(|f| f.rule_id == "sast/java-command-injection"
-                && f.location.path == "src/P.java"
-                && f.location.start_line == 3)
-    );
-    assert!(
-        out.diagnostics
-            .iter()
-            .any(|d| d.path.as_deref() == Some("src/D.java") && d.message.contains("deep")),
-        "{:?}",
-        out.diagnostics
-    );
+            .any(|d| d.path.as_deref() == Some("src/D.java") && d.message.contains("deep"));
+        assert_eq!(noted, !prefilter, "{:?}", out.diagnostics);
+    }
 }
 
 /// Lines where `rule` reports, per file, scanning `files` as one project.

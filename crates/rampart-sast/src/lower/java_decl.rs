@@ -29,7 +29,7 @@ const REQUEST_ANNOTATIONS: &[&str] = &[
 ];
 
 /// Spring method annotations that map a method to requests.
-const MAPPINGS: &[&str] = &[
+pub(crate) const MAPPINGS: &[&str] = &[
     "RequestMapping",
     "GetMapping",
     "PostMapping",

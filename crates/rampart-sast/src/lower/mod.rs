@@ -7,7 +7,7 @@
 pub(crate) mod build;
 pub mod go;
 pub mod java;
-mod java_decl;
+pub(crate) mod java_decl;
 mod java_expr;
 mod java_types;
 pub mod javascript;
