@@ -608,20 +608,9 @@ impl Session {
             return None;
         }
         if !self.bounds.minified
-            && matches!(lang, Lang::JavaScript | Lang::TypeScript)
-            && looks_minified(&file.content)
+            && let Some(why) = built_script(lang, &file.content)
         {
-            out.diagnostic(Diagnostic::note(
-                &file.path,
-                "sast: skipped, minified or bundled JavaScript (build output or a vendored library: scan its sources; [engines.sast] minified = true analyses it)",
-            ));
-            return None;
-        }
-        if !self.bounds.minified && lang == Lang::JavaScript && names_its_sources(&file.content) {
-            out.diagnostic(Diagnostic::note(
-                &file.path,
-                "sast: skipped, generated JavaScript (its sourceMappingURL comment names the sources it was built from: scan those; [engines.sast] minified = true analyses it)",
-            ));
+            out.diagnostic(Diagnostic::note(&file.path, why));
             return None;
         }
         let ix = self.book.index(lang.family());
@@ -733,6 +722,22 @@ impl Session {
             has_source,
         })))
     }
+}
+
+/// Why a script is skipped as build output (minified or bundled, or generated from sources a
+/// source map names), if it is one; `[engines.sast] minified = true` analyses them all.
+fn built_script(lang: Lang, src: &[u8]) -> Option<&'static str> {
+    if matches!(lang, Lang::JavaScript | Lang::TypeScript) && looks_minified(src) {
+        return Some(
+            "sast: skipped, minified or bundled JavaScript (build output or a vendored library: scan its sources; [engines.sast] minified = true analyses it)",
+        );
+    }
+    if lang == Lang::JavaScript && names_its_sources(src) {
+        return Some(
+            "sast: skipped, generated JavaScript (its sourceMappingURL comment names the sources it was built from: scan those; [engines.sast] minified = true analyses it)",
+        );
+    }
+    None
 }
 
 /// Whether a script is generated from other sources: it ends with a `//# sourceMappingURL=`

@@ -403,14 +403,13 @@ fn parse_rule(y: &Y) -> Result<Rule, RuleParseError> {
 
 /// `safe-after:` of a taint rule: a string of characters (`"?#"`), or a list of them.
 fn safe_after(y: &Y) -> Result<Vec<char>, String> {
-    let Some(v) = get(y, "safe-after") else {
+    if get(y, "safe-after").is_none() {
         return Ok(Vec::new());
-    };
-    let items: Vec<String> = match v.as_vec() {
-        Some(items) => items.iter().filter_map(scalar).collect(),
-        None => scalar(v).into_iter().collect(),
-    };
-    let chars: Vec<char> = items.iter().flat_map(|s| s.chars()).collect();
+    }
+    let chars: Vec<char> = list_of(y, "safe-after")
+        .iter()
+        .flat_map(|s| s.chars())
+        .collect();
     if chars.is_empty()
         || chars
             .iter()

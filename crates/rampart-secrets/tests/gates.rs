@@ -1,30 +1,11 @@
 //! Gates (a rule's anchored check at each keyword hit, `src/gate.rs`) only skip work: the same
 //! findings come out with and without them, on the labelled corpus and on every rule example.
 
-use rampart_core::scan::{self, NoProgress, ScanOptions};
+mod common;
+
+use common::{corpus_root, findings, write_rule_examples};
 use rampart_secrets::SecretsEngine;
 use rampart_secrets::rule::{self, Rule};
-use std::path::Path;
-
-/// (rule, path, line, column, message) of every finding of a scan of `root`.
-fn findings(engine: &SecretsEngine, root: &Path) -> Vec<(String, String, usize, usize, String)> {
-    let result = scan::run(&[engine], &ScanOptions::new(root), &NoProgress).unwrap();
-    let mut v: Vec<_> = result
-        .findings
-        .iter()
-        .map(|f| {
-            (
-                f.rule_id.clone(),
-                f.location.path.clone(),
-                f.location.start_line,
-                f.location.start_col,
-                f.message.clone(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
 
 fn engines() -> (SecretsEngine, SecretsEngine) {
     let gated = SecretsEngine::builtin().unwrap();
@@ -58,7 +39,7 @@ fn most_rules_have_a_gate_and_the_busiest_keywords_all_do() {
 
 #[test]
 fn gates_do_not_change_the_corpus_findings() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let root = corpus_root();
     let (gated, plain) = engines();
     let with = findings(&gated, &root);
     assert!(with.len() >= 200, "{}", with.len());
@@ -69,19 +50,7 @@ fn gates_do_not_change_the_corpus_findings() {
 fn gates_do_not_change_the_findings_on_rule_examples() {
     let dir = tempfile::tempdir().unwrap();
     let rules = rule::builtin().unwrap();
-    let mut files = 0;
-    for r in &rules {
-        let name = r.meta.id.trim_start_matches("secrets/");
-        for (i, e) in r.meta.examples.iter().enumerate() {
-            let path = dir
-                .path()
-                .join(format!("{name}/{i}"))
-                .join(e.path.as_deref().unwrap_or("config/app.env"));
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &e.text).unwrap();
-            files += 1;
-        }
-    }
+    let files = write_rule_examples(&rules, dir.path());
     assert!(files > 1000, "{files}");
     let (gated, plain) = engines();
     let with = findings(&gated, dir.path());

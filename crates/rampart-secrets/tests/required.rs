@@ -2,30 +2,11 @@
 //! window before the rule's regex runs there) only skip work: the same findings come out with
 //! and without them, on the labelled corpus and on every rule example.
 
-use rampart_core::scan::{self, NoProgress, ScanOptions};
+mod common;
+
+use common::{corpus_root, findings, write_rule_examples};
 use rampart_secrets::SecretsEngine;
 use rampart_secrets::rule::{self, Rule};
-use std::path::Path;
-
-/// (rule, path, line, column, message) of every finding of a scan of `root`.
-fn findings(engine: &SecretsEngine, root: &Path) -> Vec<(String, String, usize, usize, String)> {
-    let result = scan::run(&[engine], &ScanOptions::new(root), &NoProgress).unwrap();
-    let mut v: Vec<_> = result
-        .findings
-        .iter()
-        .map(|f| {
-            (
-                f.rule_id.clone(),
-                f.location.path.clone(),
-                f.location.start_line,
-                f.location.start_col,
-                f.message.clone(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
 
 /// The built-in engine, and one whose rules have no required runs.
 fn engines() -> (SecretsEngine, SecretsEngine) {
@@ -79,7 +60,7 @@ fn every_match_of_every_rule_example_holds_its_run() {
 
 #[test]
 fn required_runs_do_not_change_the_corpus_findings() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let root = corpus_root();
     let (checked, plain) = engines();
     let with = findings(&checked, &root);
     assert!(with.len() >= 200, "{}", with.len());
@@ -90,19 +71,7 @@ fn required_runs_do_not_change_the_corpus_findings() {
 fn required_runs_do_not_change_the_findings_on_rule_examples() {
     let dir = tempfile::tempdir().unwrap();
     let rules = rule::builtin().unwrap();
-    let mut files = 0;
-    for r in &rules {
-        let name = r.meta.id.trim_start_matches("secrets/");
-        for (i, e) in r.meta.examples.iter().enumerate() {
-            let path = dir
-                .path()
-                .join(format!("{name}/{i}"))
-                .join(e.path.as_deref().unwrap_or("config/app.env"));
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &e.text).unwrap();
-            files += 1;
-        }
-    }
+    let files = write_rule_examples(&rules, dir.path());
     assert!(files > 1000, "{files}");
     let (checked, plain) = engines();
     let with = findings(&checked, dir.path());

@@ -187,13 +187,10 @@ impl Analyzer<'_> {
         let Some(safety) = placeholder_safety(self.ix, &template, style) else {
             return;
         };
-        for (i, s) in safety.into_iter().enumerate() {
-            if let Some((_, v)) = parts
-                .get_mut(first + i)
-                .filter(|_| first + i < c.args.len())
-            {
-                v.sanitize(s);
-            }
+        // Positional arguments only (keywords fill named placeholders, which map nothing).
+        let positional = c.args.len().min(parts.len());
+        for ((_, v), s) in parts[..positional].iter_mut().skip(first).zip(safety) {
+            v.sanitize(s);
         }
     }
 }
